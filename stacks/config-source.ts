@@ -1,0 +1,51 @@
+/**
+ * Loads and checks a site's config inside a Pulumi program, before any resource is registered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, PROJECT, pairProblems, parseSiteConfig, type SiteConfig } from "./config";
+import { readStackFileConfig, stackFileName } from "./stack-files";
+
+export interface LoadedSite {
+  stack: string;
+  config: SiteConfig;
+  /** The peer's config when its stack file is present in the project directory. */
+  peerConfig?: SiteConfig;
+}
+
+/** The project's keys of the running stack, as Pulumi holds them (JSON text for non-strings). */
+export function runtimeProjectConfig(): Record<string, string> {
+  const prefix = `${PROJECT}:`;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
+  }
+  return out;
+}
+
+/**
+ * Validates this site's config and, when the peer's stack file is known, the rules between the
+ * two sites (different Regions, non-overlapping CIDRs, one active, one owner of global resources).
+ * Throws a ConfigError naming every bad key; nothing has been created at that point.
+ */
+export function loadSite(stack: string, raw: Record<string, unknown>, projectDir: string): LoadedSite {
+  const config = parseSiteConfig(stack, raw);
+  const peerRaw = readStackFileConfig(projectDir, config.peerStack);
+  if (peerRaw === undefined) return { stack, config };
+  let peerConfig: SiteConfig;
+  try {
+    peerConfig = parseSiteConfig(config.peerStack, peerRaw);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      throw new ConfigError(stack, [
+        {
+          key: `${PROJECT}:peerStack`,
+          message: `the peer's ${stackFileName(config.peerStack)} is invalid, fix it first:\n${err.problems.map((p) => `      ${p.key}: ${p.message}`).join("\n")}`,
+        },
+      ]);
+    }
+    throw err;
+  }
+  const problems = pairProblems({ stack, config }, { stack: config.peerStack, config: peerConfig });
+  if (problems.length > 0) throw new ConfigError(stack, problems);
+  return { stack, config, peerConfig };
+}

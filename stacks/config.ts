@@ -1,0 +1,381 @@
+/**
+ * The one config schema of eks-dr.
+ *
+ * The Pulumi program, the test harness and the failover driver all import this module, so a key
+ * cannot drift between them. Every key lives in the project namespace (`eks-dr:<key>`).
+ *
+ * Parsing is pure (`parseSiteConfig`) so it can be tested and reused by the driver; reading from
+ * Pulumi's runtime config lives in `loadSiteConfig` in `stacks/config-source.ts`.
+ */
+import * as ipaddr from "ipaddr.js";
+import { z } from "zod";
+
+export const PROJECT = "eks-dr";
+
+export const ROLES = ["active", "standby"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The node groups every site runs. `system` hosts controllers; `web` and `app` host the workload. */
+export const NODE_GROUPS = ["system", "web", "app"] as const;
+export type NodeGroupName = (typeof NODE_GROUPS)[number];
+
+/** Fully qualified config key for a schema key, e.g. `eks-dr:role`. */
+export const configKey = (key: string): string => `${PROJECT}:${key}`;
+
+const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
+
+/** A CIDR block of /16 to /20: large enough for public + private subnets in up to three AZs. */
+const vpcCidr = z.string().superRefine((value, ctx) => {
+  if (!ipaddr.isValidCIDR(value)) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a CIDR block; use a private block such as 10.0.0.0/16` });
+    return;
+  }
+  const [address, prefix] = ipaddr.parseCIDR(value);
+  if (address.kind() !== "ipv4") {
+    ctx.addIssue({ code: "custom", message: `"${value}" is IPv6; the VPC needs an IPv4 block such as 10.0.0.0/16` });
+    return;
+  }
+  if (prefix < 16 || prefix > 20) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is a /${prefix}; use a block from /16 to /20 (e.g. 10.0.0.0/16)` });
+    return;
+  }
+  if (ipaddr.IPv4.networkAddressFromCIDR(value).toString() !== address.toString()) {
+    const network = ipaddr.IPv4.networkAddressFromCIDR(value).toString();
+    ctx.addIssue({ code: "custom", message: `"${value}" has host bits set; did you mean ${network}/${prefix}?` });
+  }
+});
+
+const nodeGroupSize = z
+  .strictObject({
+    min: z.int().min(0),
+    desired: z.int().min(0),
+    max: z.int().min(1),
+  })
+  .refine((s) => s.min <= s.desired && s.desired <= s.max, {
+    message: "sizes must satisfy min <= desired <= max",
+  });
+export type NodeGroupSize = z.infer<typeof nodeGroupSize>;
+
+const nodeGroup = z.strictObject({
+  /** EC2 instance types, first one preferred. */
+  instanceTypes: z.array(z.string().min(1)).min(1),
+  /** Root volume size in GiB. @default 50 */
+  diskSizeGib: z.int().min(20).max(16384).default(50),
+  /** `ON_DEMAND` or `SPOT`. @default ON_DEMAND */
+  capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
+  /** Sizes when the site is active. */
+  active: nodeGroupSize,
+  /** Sizes when the site is standby: web/app at 0 is pilot light, small non-zero is warm standby. */
+  standby: nodeGroupSize,
+});
+export type NodeGroupConfig = z.infer<typeof nodeGroup>;
+
+const efs = z
+  .strictObject({
+    /** `elastic` (pay per use), `bursting` or `provisioned`. @default elastic */
+    throughputMode: z.enum(["elastic", "bursting", "provisioned"]).default("elastic"),
+    /** Required when throughputMode is `provisioned`, in MiB/s. */
+    provisionedThroughputMibps: z.number().positive().optional(),
+  })
+  .refine((e) => e.throughputMode !== "provisioned" || e.provisionedThroughputMibps !== undefined, {
+    message: "provisioned throughput needs provisionedThroughputMibps (e.g. 64)",
+    path: ["provisionedThroughputMibps"],
+  });
+
+const healthCheck = z.strictObject({
+  /** Path the Route 53 health check requests on the site's ALB. @default /healthz */
+  path: z.string().startsWith("/").default("/healthz"),
+  /** `HTTP` or `HTTPS` (HTTPS needs dns.certificateArn). @default HTTP */
+  protocol: z.enum(["HTTP", "HTTPS"]).default("HTTP"),
+  /** Route 53 allows 10 (fast, extra cost) or 30 seconds. @default 10 */
+  requestIntervalSeconds: z.union([z.literal(10), z.literal(30)]).default(10),
+  /** Consecutive failures before unhealthy, 1-10. @default 3 */
+  failureThreshold: z.int().min(1).max(10).default(3),
+});
+
+const dns = z.strictObject({
+  /** Route 53 hosted zone that holds the application hostname (same zone for both sites). */
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, "a Route 53 hosted zone id looks like Z0123456789ABCDEFGHIJ"),
+  /** Application hostname, e.g. app.example.com. */
+  hostname: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/i, "use a fully qualified hostname such as app.example.com"),
+  /** TTL of the failover records; Route 53 accepts 0-2147483647 s; low values make failover visible sooner. @default 60 */
+  ttlSeconds: z.int().min(0).max(2147483647).default(60),
+  /** ACM certificate for an HTTPS listener on the ALB (optional). */
+  certificateArn: z.string().startsWith("arn:").optional(),
+  healthCheck: healthCheck.prefault({}),
+});
+export type DnsConfig = z.infer<typeof dns>;
+
+const database = z.strictObject({
+  /** Aurora MySQL engine version shared by the global cluster and both regional clusters. */
+  engineVersion: z.string().min(1).default("8.0.mysql_aurora.3.08.2"),
+  /** Instance class for writer and readers (global database needs r-class or larger). */
+  instanceClass: z.string().startsWith("db.").default("db.r6g.large"),
+  /** Initial database name. */
+  databaseName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/).default("app"),
+  /** Master user name (the password is generated and kept in Secrets Manager, never in config). */
+  masterUsername: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/).default("dbadmin"),
+  /** Readers per role, besides the writer: standby 0 is headless (cheapest, minutes more RTO). */
+  readers: z
+    .object({
+      active: z.int().min(1, "the active site needs at least one reader in another AZ for in-Region HA"),
+      standby: z.int().min(0, "reader count cannot be negative; use 0 for a headless secondary"),
+    })
+    .prefault({ active: 1, standby: 1 }),
+  /** Automated backups kept, 1-35 days. @default 7 */
+  backupRetentionDays: z.int().min(1).max(35).default(7),
+});
+export type DatabaseConfig = z.infer<typeof database>;
+
+const replicas = z.strictObject({ active: z.int().min(0), standby: z.int().min(0) });
+const workload = z.strictObject({
+  /** Container images of the sample 3-tier application (pushed to the site's ECR repositories). */
+  images: z.strictObject({ web: z.string().min(1), app: z.string().min(1) }),
+  /** Replica counts by role. */
+  replicas: z.strictObject({ web: replicas, app: replicas }),
+});
+export type WorkloadConfig = z.infer<typeof workload>;
+
+/**
+ * The schema of one site's config. Field docs are the reference for the README table.
+ */
+export const siteConfigSchema = z
+  .object({
+    /** AWS Region of this site, e.g. us-east-1. */
+    region: z.string().regex(REGION_PATTERN, "use an AWS Region code such as us-east-1"),
+    /** `active` serves traffic and owns replication sources; `standby` receives them. */
+    role: z.enum(ROLES),
+    /** Stack name of the other site (e.g. `dr` for the primary stack). */
+    peerStack: z.string().regex(/^[A-Za-z0-9_.\-/]+$/, "use the peer's stack name, e.g. dr"),
+    /** VPC CIDR block, /16 to /20, not overlapping the peer's. */
+    vpcCidr,
+    /** Availability Zones to spread subnets, NAT, EFS mount targets and nodes over. @default 3 */
+    azCount: z.int().min(2, "at least 2 AZs are needed for EKS and in-Region HA").max(3).default(3),
+    /** NAT gateways: `perAz` (AZ-independent egress) or `single` (cheaper). @default perAz when active, single when standby */
+    natGateways: z.enum(["perAz", "single"]).optional(),
+    /** EKS Kubernetes minor version, e.g. "1.33". */
+    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'use a minor version string such as "1.33"').default("1.33"),
+    /** IAM principal ARNs given cluster-admin access entries (API authentication mode). */
+    clusterAdminArns: z.array(z.string().startsWith("arn:")).default([]),
+    nodeGroups: z.strictObject({ system: nodeGroup, web: nodeGroup, app: nodeGroup }),
+    efs: efs.prefault({}),
+    /** Route 53 failover settings; optional until the application has a hostname. */
+    dns: dns.optional(),
+    database: database.prefault({}),
+    /**
+     * This site owns the resources that exist once for the pair (the Aurora global cluster and
+     * the multi-Region KMS primary key). Exactly one site owns them, whatever its role: moving
+     * them with the role would delete and recreate the global database. @default false
+     */
+    ownsGlobalResources: z.boolean().default(false),
+    /**
+     * The active site replicates EFS to the peer. The driver turns this off during an unplanned
+     * failover (the peer Region is impaired) and back on during failback. @default true
+     */
+    replicateToPeer: z.boolean().default(true),
+    /**
+     * Stops the site taking writes: web/app Deployments run 0 replicas. The driver sets it on the
+     * old active site during a planned failover, before waiting for replication to drain. @default false
+     */
+    quiesced: z.boolean().default(false),
+    /** Recovery point objective in seconds; replication alarms fire at a fraction of it. @default 300 */
+    rpoTargetSeconds: z.int().positive("the RPO target must be a positive number of seconds").default(300),
+    /** Email subscribed to the site's alarm topic (optional). */
+    alarmEmail: z.email().optional(),
+    workload: workload.optional(),
+    /** Tags applied to every taggable resource of the site. */
+    tags: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((cfg, ctx) => {
+    // Sizing rules that depend on more than one field.
+    const system = cfg.nodeGroups.system;
+    for (const role of ROLES) {
+      if (system[role].min < 2) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["nodeGroups", "system", role, "min"],
+          message: "the system node group keeps at least 2 nodes (controllers, CoreDNS, LB controller) in every role",
+        });
+      }
+    }
+    for (const name of ["web", "app"] as const) {
+      if (cfg.nodeGroups[name].active.desired < 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["nodeGroups", name, "active", "desired"],
+          message: `an active site needs ${name} nodes; set desired >= 1`,
+        });
+      }
+    }
+    if (cfg.dns?.healthCheck.protocol === "HTTPS" && !cfg.dns.certificateArn) {
+      ctx.addIssue({ code: "custom", path: ["dns", "certificateArn"], message: "an HTTPS health check needs an ACM certificate on the ALB" });
+    }
+  });
+
+export type SiteConfig = z.infer<typeof siteConfigSchema>;
+/** Top-level keys of the schema, i.e. what may follow `eks-dr:`. */
+export const SITE_CONFIG_KEYS = Object.keys(siteConfigSchema.shape) as (keyof SiteConfig)[];
+
+/** What a site resolves to once role-dependent defaults are applied. */
+export function natGatewayMode(cfg: SiteConfig): "perAz" | "single" {
+  return cfg.natGateways ?? (cfg.role === "active" ? "perAz" : "single");
+}
+
+/** Node group sizes for the site's current role. */
+export function nodeGroupSizes(cfg: SiteConfig, name: NodeGroupName): NodeGroupSize {
+  return cfg.nodeGroups[name][cfg.role];
+}
+
+/** One problem with a site's config: which key, what is wrong, and what to do. */
+export interface ConfigProblem {
+  /** Fully qualified key, with a path into objects: `eks-dr:nodeGroups.web.active.desired`. */
+  key: string;
+  message: string;
+}
+
+/** Raised before any resource is registered when a site's config is invalid. */
+export class ConfigError extends Error {
+  constructor(
+    readonly stack: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(
+      `Invalid config for stack "${stack}":\n` +
+        problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n") +
+        `\nFix the value in Pulumi.${stack}.yaml or with \`pulumi config set --path <key> <value> -s ${stack}\`.`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+function problemsFromZod(error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    const key = configKey(issue.path.map(String).join("."));
+    if (issue.code === "invalid_type" && issue.input === undefined) {
+      return { key, message: `is required but not set; ${issue.message.replace(/^Invalid input: /, "")}` };
+    }
+    if (issue.code === "unrecognized_keys") {
+      return { key, message: `has unknown field(s) ${issue.keys.join(", ")}; remove them or check the spelling` };
+    }
+    return { key, message: issue.message };
+  });
+}
+
+/**
+ * Reads raw config values: strings stay strings, everything else (numbers, booleans, objects)
+ * arrives from Pulumi as JSON text. A value is tried as-is first so that a string such as
+ * `"1.30"` is not turned into the number 1.3.
+ */
+export function coerceRawConfig(raw: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of SITE_CONFIG_KEYS) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    const field = siteConfigSchema.shape[key];
+    if (field.safeParse(value).success) {
+      out[key] = value;
+      continue;
+    }
+    try {
+      out[key] = JSON.parse(value);
+    } catch {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/** Unknown keys in the project namespace are almost always typos: report them. */
+function unknownKeyProblems(raw: Record<string, unknown>): ConfigProblem[] {
+  const known = new Set<string>(SITE_CONFIG_KEYS);
+  return Object.keys(raw)
+    .filter((k) => !known.has(k))
+    .map((k) => ({ key: configKey(k), message: `is not a known key; known keys are ${SITE_CONFIG_KEYS.join(", ")}` }));
+}
+
+/**
+ * Validates one site's config. `raw` maps keys without the namespace to either JSON text
+ * (as Pulumi stores it) or already-parsed values.
+ */
+export function parseSiteConfig(stack: string, raw: Record<string, unknown>): SiteConfig {
+  const asText = Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, typeof v === "string" || v === undefined ? v : JSON.stringify(v)]),
+  ) as Record<string, string | undefined>;
+  const problems = unknownKeyProblems(raw);
+  const result = siteConfigSchema.safeParse(coerceRawConfig(asText));
+  if (!result.success) problems.push(...problemsFromZod(result.error));
+  if (result.success && result.data.peerStack === stack) {
+    problems.push({ key: configKey("peerStack"), message: `is "${stack}", the stack itself; set it to the other site's stack name` });
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(stack, problems);
+  return result.data;
+}
+
+/** True when two IPv4 CIDR blocks share any address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [addrA, lenA] = ipaddr.IPv4.parseCIDR(a);
+  const [addrB, lenB] = ipaddr.IPv4.parseCIDR(b);
+  const shorter = Math.min(lenA, lenB);
+  return addrA.match(addrB, shorter);
+}
+
+/**
+ * Rules between the two sites, checked whenever the peer's config is known (its stack file is in
+ * the project directory). Each problem names this stack's key, since that is the one being deployed.
+ */
+export function pairProblems(self: { stack: string; config: SiteConfig }, peer: { stack: string; config: SiteConfig }): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const a = self.config;
+  const b = peer.config;
+  if (a.peerStack !== peer.stack) {
+    problems.push({ key: configKey("peerStack"), message: `is "${a.peerStack}" but the peer file is for "${peer.stack}"` });
+  }
+  if (b.peerStack !== self.stack) {
+    problems.push({
+      key: configKey("peerStack"),
+      message: `stack "${peer.stack}" names "${b.peerStack}" as its peer, not "${self.stack}"; the two sites must name each other`,
+    });
+  }
+  if (a.region === b.region) {
+    problems.push({
+      key: configKey("region"),
+      message: `is ${a.region}, the same Region as stack "${peer.stack}"; a DR site must be in another Region`,
+    });
+  }
+  if (cidrsOverlap(a.vpcCidr, b.vpcCidr)) {
+    problems.push({
+      key: configKey("vpcCidr"),
+      message: `${a.vpcCidr} overlaps ${b.vpcCidr} of stack "${peer.stack}"; give each site its own block (e.g. 10.0.0.0/16 and 10.1.0.0/16)`,
+    });
+  }
+  if (a.role === b.role) {
+    problems.push({
+      key: configKey("role"),
+      message:
+        a.role === "active"
+          ? `both sites are active; two writers would split the data. Set one site to standby (the driver does this during failover)`
+          : `both sites are standby; nothing would serve traffic. Set one site to active`,
+    });
+  }
+  if (a.ownsGlobalResources === b.ownsGlobalResources) {
+    problems.push({
+      key: configKey("ownsGlobalResources"),
+      message: a.ownsGlobalResources
+        ? `is true on both sites; exactly one site (usually the first primary) owns the global database and KMS primary key`
+        : `is false on both sites; set it to true on exactly one site (usually the first primary)`,
+    });
+  }
+  if (a.dns && b.dns && (a.dns.hostname !== b.dns.hostname || a.dns.hostedZoneId !== b.dns.hostedZoneId)) {
+    problems.push({
+      key: configKey("dns"),
+      message: `hostname/zone (${a.dns.hostname} in ${a.dns.hostedZoneId}) differ from stack "${peer.stack}" (${b.dns.hostname} in ${b.dns.hostedZoneId}); both failover records must share them`,
+    });
+  }
+  if (a.database.engineVersion !== b.database.engineVersion) {
+    problems.push({
+      key: configKey("database.engineVersion"),
+      message: `${a.database.engineVersion} differs from stack "${peer.stack}" (${b.database.engineVersion}); a global database runs one version`,
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,102 @@
+/**
+ * The outputs contract of a site stack.
+ *
+ * The program exports exactly these keys, the peer stack reads them through `PeerSite`, and the
+ * driver validates them with `siteOutputsSchema` after `stack.outputs()`. Adding an output means
+ * adding it here first. Keys that only exist in some situations are optional, with the reason.
+ */
+import { z } from "zod";
+import { NODE_GROUPS, ROLES } from "./config";
+
+/** Bumped when a key changes meaning, so a driver never misreads an older stack. */
+export const OUTPUTS_CONTRACT_VERSION = 1;
+
+const nodeGroupNames = z.object(Object.fromEntries(NODE_GROUPS.map((n) => [n, z.string()])) as Record<(typeof NODE_GROUPS)[number], z.ZodString>);
+
+export const siteOutputsSchema = z.object({
+  contractVersion: z.literal(OUTPUTS_CONTRACT_VERSION),
+  stack: z.string(),
+  region: z.string(),
+  role: z.enum(ROLES),
+
+  // Network
+  vpcId: z.string(),
+  vpcCidr: z.string(),
+  availabilityZones: z.array(z.string()),
+  privateSubnetIds: z.array(z.string()),
+  publicSubnetIds: z.array(z.string()),
+
+  // Cluster
+  clusterName: z.string(),
+  clusterArn: z.string(),
+  clusterEndpoint: z.string(),
+  /** Secret: a kubeconfig that authenticates with `aws eks get-token` for this Region. */
+  kubeconfig: z.string(),
+  clusterSecurityGroupId: z.string(),
+  nodeSecurityGroupId: z.string(),
+  oidcIssuerUrl: z.string(),
+  nodeGroupNames,
+  /**
+   * URNs of resources the failover driver changes directly (node groups scaled through the EKS
+   * API, because a `pulumi up` on the critical path would add minutes). The driver refreshes
+   * exactly these before its converge `up`; never the whole stack (see pulumi-aws#6041).
+   */
+  outOfBandUrns: z.array(z.string()),
+
+  // Shared files
+  fileSystemId: z.string(),
+  fileSystemArn: z.string(),
+  /** Only on the active site, once the peer's file system is known and replicateToPeer is on. */
+  efsReplication: z.object({ destinationFileSystemId: z.string(), destinationRegion: z.string() }).optional(),
+
+  // Encryption
+  /** The key this site encrypts Aurora, EFS and backups with (the MRK primary or its replica). */
+  kmsKeyArn: z.string(),
+  /** Only on the owner of global resources: the multi-Region primary key the peer replicates. */
+  kmsPrimaryKeyArn: z.string().optional(),
+
+  // Database
+  /** Only on the owner of global resources. */
+  globalClusterIdentifier: z.string().optional(),
+  dbClusterIdentifier: z.string(),
+  dbClusterArn: z.string(),
+  dbWriterEndpoint: z.string(),
+  dbReaderEndpoint: z.string(),
+  /**
+   * URN of the DB instance the site runs first when it has any (index 0). For a headless
+   * secondary the driver creates it with a targeted `up` before promotion.
+   */
+  promotionInstanceUrn: z.string(),
+  /** Secrets Manager secret (replicated to the peer Region) holding the master credentials. */
+  dbSecretArn: z.string().optional(),
+
+  // Traffic and alarms
+  /** DNS name of the site's ALB, once the ingress controller has provisioned it. */
+  albHostname: z.string().optional(),
+  /** Only with DNS configured. */
+  healthCheckId: z.string().optional(),
+  /** Only with DNS configured: URN of this site's failover record, so the driver can leave it out of an `up`. */
+  dnsRecordUrn: z.string().optional(),
+  /** Only with the workload deployed: URL the driver probes to know the site serves (ALB + health path). */
+  endpointUrl: z.string().optional(),
+  alarmTopicArn: z.string(),
+  ecrRepositoryUrls: z.object({ web: z.string(), app: z.string() }),
+});
+
+export type SiteOutputs = z.infer<typeof siteOutputsSchema>;
+export type SiteOutputKey = keyof SiteOutputs;
+export const SITE_OUTPUT_KEYS = Object.keys(siteOutputsSchema.shape) as SiteOutputKey[];
+
+/** Keys a freshly deployed site always has; the rest arrive with later components or the peer. */
+export const REQUIRED_OUTPUT_KEYS = SITE_OUTPUT_KEYS.filter((k) => !siteOutputsSchema.shape[k].safeParse(undefined).success);
+
+/** Parses outputs read from a stack, with an error naming the missing or malformed keys. */
+export function parseSiteOutputs(stack: string, outputs: Record<string, unknown>): SiteOutputs {
+  const result = siteOutputsSchema.safeParse(outputs);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+  throw new Error(
+    `Stack "${stack}" does not export the eks-dr outputs contract v${OUTPUTS_CONTRACT_VERSION}:\n  - ${problems.join("\n  - ")}\n` +
+      `Run \`pulumi up -s ${stack}\` with this version of eks-dr first.`,
+  );
+}
