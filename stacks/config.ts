@@ -88,7 +88,7 @@ const healthCheck = z.strictObject({
   /** `HTTP` or `HTTPS` (HTTPS needs dns.certificateArn). @default HTTP */
   protocol: z.enum(["HTTP", "HTTPS"]).default("HTTP"),
   /** Route 53 allows 10 (fast, extra cost) or 30 seconds. @default 10 */
-  requestIntervalSeconds: z.union([z.literal(10), z.literal(30)]).default(10),
+  requestIntervalSeconds: z.literal([10, 30], { error: "Route 53 health checks run every 10 or 30 seconds" }).default(10),
   /** Consecutive failures before unhealthy, 1-10. @default 3 */
   failureThreshold: z.int().min(1).max(10).default(3),
 });
@@ -99,7 +99,11 @@ const dns = z.strictObject({
   /** Application hostname, e.g. app.example.com. */
   hostname: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/i, "use a fully qualified hostname such as app.example.com"),
   /** TTL of the failover records; Route 53 accepts 0-2147483647 s; low values make failover visible sooner. @default 60 */
-  ttlSeconds: z.int().min(0).max(2147483647).default(60),
+  ttlSeconds: z
+    .int()
+    .min(0, "Route 53 TTLs range from 0 to 2147483647 seconds")
+    .max(2147483647, "Route 53 TTLs range from 0 to 2147483647 seconds")
+    .default(60),
   /** ACM certificate for an HTTPS listener on the ALB (optional). */
   certificateArn: z.string().startsWith("arn:").optional(),
   healthCheck: healthCheck.prefault({}),
@@ -248,16 +252,28 @@ export class ConfigError extends Error {
   }
 }
 
+/** Example values shown when a required key is missing. */
+const EXAMPLES: Partial<Record<keyof SiteConfig, string>> = {
+  region: "us-east-1",
+  role: "active",
+  peerStack: "dr",
+  vpcCidr: "10.0.0.0/16",
+  nodeGroups: "a map with system, web and app groups (see Pulumi.primary.yaml)",
+};
+
 function problemsFromZod(error: z.ZodError): ConfigProblem[] {
   return error.issues.map((issue) => {
-    const key = configKey(issue.path.map(String).join("."));
+    const path = issue.path.map(String);
+    const key = configKey(path.join("."));
     if (issue.code === "invalid_type" && issue.input === undefined) {
-      return { key, message: `is required but not set; ${issue.message.replace(/^Invalid input: /, "")}` };
+      const example = path.length === 1 ? EXAMPLES[path[0] as keyof SiteConfig] : undefined;
+      return { key, message: `is required but not set${example ? `; e.g. ${example}` : ""}` };
     }
     if (issue.code === "unrecognized_keys") {
       return { key, message: `has unknown field(s) ${issue.keys.join(", ")}; remove them or check the spelling` };
     }
-    return { key, message: issue.message };
+    const got = issue.input === undefined || typeof issue.input === "object" ? "" : ` (got ${JSON.stringify(issue.input)})`;
+    return { key, message: `${issue.message.replace(/^Invalid input: /, "")}${got}` };
   });
 }
 
@@ -302,7 +318,7 @@ export function parseSiteConfig(stack: string, raw: Record<string, unknown>): Si
     Object.entries(raw).map(([k, v]) => [k, typeof v === "string" || v === undefined ? v : JSON.stringify(v)]),
   ) as Record<string, string | undefined>;
   const problems = unknownKeyProblems(raw);
-  const result = siteConfigSchema.safeParse(coerceRawConfig(asText));
+  const result = siteConfigSchema.safeParse(coerceRawConfig(asText), { reportInput: true });
   if (!result.success) problems.push(...problemsFromZod(result.error));
   if (result.success && result.data.peerStack === stack) {
     problems.push({ key: configKey("peerStack"), message: `is "${stack}", the stack itself; set it to the other site's stack name` });

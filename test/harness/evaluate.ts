@@ -62,6 +62,16 @@ export function resolve<T>(value: pulumi.Input<T>): Promise<T> {
   return new Promise((ok) => pulumi.output(value).apply((v) => ok(v as T)));
 }
 
+/** An evaluation that threw; `cloud` shows what had been registered before the error. */
+export class EvaluationError extends Error {
+  constructor(
+    readonly cause: Error,
+    readonly cloud: MockCloud,
+  ) {
+    super(cause.message);
+  }
+}
+
 export async function evaluateSite(opts: EvaluateOptions): Promise<Evaluation> {
   const cloud = new MockCloud(opts.stackOutputs ?? {});
   const warnings: string[] = [];
@@ -79,6 +89,9 @@ export async function evaluateSite(opts: EvaluateOptions): Promise<Evaluation> {
     const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources?: () => Map<string, unknown> };
     cloud.attachUrns(monitor.getRegisteredResources?.().keys() ?? []);
     return { cloud, outputs, warnings };
+  } catch (err) {
+    await settle();
+    throw new EvaluationError(err as Error, cloud);
   } finally {
     log.warn = originalWarn;
   }

@@ -1,0 +1,108 @@
+/**
+ * Bad config fails at program start, naming the key and the fix, and registers no resource.
+ * Every case evaluates the real program with a real stack file plus one broken value.
+ */
+import { expect } from "chai";
+import { ConfigError, pairProblems, parseSiteConfig } from "../../stacks/config";
+import { EvaluationError, evaluateSite, siteRawConfig } from "../harness/evaluate";
+
+async function rejection(stack: string, overrides: Record<string, unknown>): Promise<EvaluationError> {
+  try {
+    await evaluateSite({ stack, overrides });
+  } catch (err) {
+    expect(err).to.be.instanceOf(EvaluationError);
+    return err as EvaluationError;
+  }
+  throw new Error(`expected ${JSON.stringify(overrides)} to be rejected`);
+}
+
+interface Case {
+  title: string;
+  stack?: string;
+  overrides: Record<string, unknown>;
+  key: string;
+  says: RegExp;
+}
+
+const primaryWeb = siteRawConfig("primary").nodeGroups as any;
+
+const cases: Case[] = [
+  { title: "missing region", overrides: { region: undefined }, key: "eks-dr:region", says: /required but not set; e\.g\. us-east-1/ },
+  { title: "malformed region", overrides: { region: "useast1" }, key: "eks-dr:region", says: /AWS Region code/ },
+  { title: "role not in the enum", overrides: { role: "leader" }, key: "eks-dr:role", says: /"active"\|"standby".*got "leader"/ },
+  { title: "AZ count below 2", overrides: { azCount: 1 }, key: "eks-dr:azCount", says: /at least 2 AZs/ },
+  { title: "CIDR that is not a CIDR", overrides: { vpcCidr: "10.0.0.300/16" }, key: "eks-dr:vpcCidr", says: /not a CIDR block/ },
+  { title: "CIDR wider than /16", overrides: { vpcCidr: "10.0.0.0/8" }, key: "eks-dr:vpcCidr", says: /\/8; use a block from \/16 to \/20/ },
+  { title: "CIDR narrower than /20", overrides: { vpcCidr: "10.0.0.0/24" }, key: "eks-dr:vpcCidr", says: /\/24; use a block from \/16 to \/20/ },
+  { title: "CIDR with host bits", overrides: { vpcCidr: "10.0.1.0/16" }, key: "eks-dr:vpcCidr", says: /did you mean 10\.0\.0\.0\/16/ },
+  { title: "peer equal to the stack itself", overrides: { peerStack: "primary" }, key: "eks-dr:peerStack", says: /the stack itself/ },
+  { title: "primary and DR in the same Region", overrides: { region: "us-west-2" }, key: "eks-dr:region", says: /same Region as stack "dr"/ },
+  { title: "overlapping CIDRs between the sites", overrides: { vpcCidr: "10.1.16.0/20" }, key: "eks-dr:vpcCidr", says: /overlaps 10\.1\.0\.0\/16 of stack "dr"/ },
+  { title: "both sites active", stack: "dr", overrides: { role: "active" }, key: "eks-dr:role", says: /both sites are active/ },
+  { title: "both sites owning global resources", stack: "dr", overrides: { ownsGlobalResources: true }, key: "eks-dr:ownsGlobalResources", says: /exactly one site/ },
+  { title: "system node group below 2 nodes", overrides: { nodeGroups: { ...primaryWeb, system: { ...primaryWeb.system, standby: { min: 1, desired: 1, max: 2 } } } }, key: "eks-dr:nodeGroups.system.standby.min", says: /at least 2 nodes/ },
+  { title: "node group sizes out of order", overrides: { nodeGroups: { ...primaryWeb, web: { ...primaryWeb.web, active: { min: 4, desired: 3, max: 6 } } } }, key: "eks-dr:nodeGroups.web.active", says: /min <= desired <= max/ },
+  { title: "typo inside an object", overrides: { efs: { throughputMod: "elastic" } }, key: "eks-dr:efs", says: /unknown field\(s\) throughputMod/ },
+  { title: "unknown top-level key", overrides: { regoin: "us-east-1" }, key: "eks-dr:regoin", says: /not a known key/ },
+  { title: "RPO target of zero", overrides: { rpoTargetSeconds: 0 }, key: "eks-dr:rpoTargetSeconds", says: /positive number of seconds/ },
+  { title: "negative RPO target", overrides: { rpoTargetSeconds: -60 }, key: "eks-dr:rpoTargetSeconds", says: /positive number of seconds/ },
+  { title: "TTL above Route 53's range", overrides: { dns: { hostedZoneId: "Z0EXAMPLE00000000000", hostname: "app.example.com", ttlSeconds: 2147483648 } }, key: "eks-dr:dns.ttlSeconds", says: /range from 0 to 2147483647 seconds \(got 2147483648\)/ },
+  { title: "negative TTL", overrides: { dns: { hostedZoneId: "Z0EXAMPLE00000000000", hostname: "app.example.com", ttlSeconds: -1 } }, key: "eks-dr:dns.ttlSeconds", says: /range from 0 to 2147483647 seconds \(got -1\)/ },
+  { title: "negative standby reader count", overrides: { database: { readers: { active: 1, standby: -1 } } }, key: "eks-dr:database.readers.standby", says: /cannot be negative; use 0 for a headless secondary/ },
+  { title: "active site without readers", overrides: { database: { readers: { active: 0, standby: 1 } } }, key: "eks-dr:database.readers.active", says: /at least one reader/ },
+  { title: "health check interval Route 53 does not offer", overrides: { dns: { hostedZoneId: "Z0EXAMPLE00000000000", hostname: "app.example.com", healthCheck: { requestIntervalSeconds: 15 } } }, key: "eks-dr:dns.healthCheck.requestIntervalSeconds", says: /every 10 or 30 seconds \(got 15\)/ },
+];
+
+describe("config validation", () => {
+  for (const c of cases) {
+    it(`rejects ${c.title}, naming ${c.key}, before any resource`, async () => {
+      const err = await rejection(c.stack ?? "primary", c.overrides);
+      expect(err.cause).to.be.instanceOf(ConfigError);
+      const problems = (err.cause as ConfigError).problems;
+      const problem = problems.find((p) => p.key === c.key);
+      expect(problem, `problems: ${JSON.stringify(problems)}`).to.not.equal(undefined);
+      expect(problem!.message).to.match(c.says);
+      expect(err.message).to.contain(`Pulumi.${c.stack ?? "primary"}.yaml`);
+      expect(err.cloud.resources, "resources registered before the config error").to.have.length(0);
+    });
+  }
+
+  it("accepts both real stack files and registers resources for them", async () => {
+    for (const stack of ["primary", "dr"]) {
+      const ev = await evaluateSite({ stack });
+      expect(ev.cloud.resources.length, stack).to.be.greaterThan(0);
+    }
+  });
+
+  it("keeps a version string such as 1.30 a string", () => {
+    const cfg = parseSiteConfig("primary", siteRawConfig("primary", { kubernetesVersion: "1.30" }));
+    expect(cfg.kubernetesVersion).to.equal("1.30");
+  });
+
+  it("reads numbers and booleans stored as JSON text, as Pulumi stores them", () => {
+    const raw = Object.fromEntries(Object.entries(siteRawConfig("primary")).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    const cfg = parseSiteConfig("primary", raw);
+    expect(cfg.azCount).to.equal(3);
+    expect(cfg.ownsGlobalResources).to.equal(true);
+    expect(cfg.nodeGroups.web.standby.desired).to.equal(0);
+  });
+
+  it("lists every problem at once rather than one per run", async () => {
+    const err = await rejection("primary", { azCount: 1, role: "leader", vpcCidr: "10.0.0.0/8" });
+    expect((err.cause as ConfigError).problems.map((p) => p.key)).to.include.members(["eks-dr:azCount", "eks-dr:role", "eks-dr:vpcCidr"]);
+  });
+
+  it("checks the pair only when the peer's stack file is known", async () => {
+    // Without Pulumi.dr.yaml beside it, the same Region is not detectable and must not block.
+    const ev = await evaluateSite({ stack: "primary", overrides: { region: "us-west-2" }, projectDir: "/nonexistent" });
+    expect(ev.outputs.region).to.equal("us-west-2");
+  });
+
+  it("reports mismatched peers and DNS zones between the two files", () => {
+    const primary = parseSiteConfig("primary", siteRawConfig("primary"));
+    const dr = parseSiteConfig("dr", siteRawConfig("dr", { peerStack: "staging", dns: { hostedZoneId: "Z0OTHER0000000000000", hostname: "app.example.com" } }));
+    const keys = pairProblems({ stack: "primary", config: primary }, { stack: "dr", config: dr }).map((p) => p.message);
+    expect(keys.join("\n")).to.match(/names "staging" as its peer/);
+    expect(keys.join("\n")).to.match(/differ from stack "dr"/);
+  });
+});
