@@ -1,0 +1,99 @@
+/**
+ * This site's half of the Route 53 failover pair (decision 6): a health check on the site's ALB and
+ * ONE failover CNAME for the application hostname, identified by the stack name and designated
+ * PRIMARY when the site is active, SECONDARY when it is standby.
+ *
+ * Route 53 facts this relies on (Route 53 API reference, ResourceRecordSet `Failover` and
+ * `HealthCheckId`; Developer Guide, "How Route 53 determines whether a health check is healthy"):
+ * - A failover group is the records with the same name and type; one is PRIMARY, one SECONDARY, and
+ *   each should carry a health check. Without one, a record counts as always healthy, so a PRIMARY
+ *   without a health check would never fail over.
+ * - When the SECONDARY is unhealthy too, Route 53 answers with the PRIMARY. In pilot light the
+ *   standby has no web nodes and its ALB answers 503, so its check is unhealthy until the failover
+ *   scales it up; attaching it anyway is what keeps Route 53 from sending users to a site that
+ *   cannot serve.
+ * - HTTP/HTTPS checks pass on any status from 200 to 399, and Route 53 does not validate the TLS
+ *   certificate (the ALB's certificate is for the application hostname, not the ALB's own name).
+ * - Health checks and records are global; the Route 53 API is served from us-east-1 whatever
+ *   provider Region is used, so the site's provider is fine here.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DnsConfig, Role } from "../stacks/config";
+
+export interface FailoverDnsArgs {
+  /** The `dns` block of the site's config (zone, hostname, TTL, health check settings). */
+  dns: DnsConfig;
+  /** The site's current role: active is PRIMARY, standby is SECONDARY. */
+  role: Role;
+  /** DNS name of this site's ALB (from the Ingress status). */
+  albHostname: pulumi.Input<string>;
+  /**
+   * Identifies this site's record within the failover group. It never changes with the role, so a
+   * role swap is an in-place update of the same record. @default the stack name
+   */
+  setIdentifier?: string;
+}
+
+/** PRIMARY for the active site, SECONDARY for the standby. */
+export function failoverDesignation(role: Role): "PRIMARY" | "SECONDARY" {
+  return role === "active" ? "PRIMARY" : "SECONDARY";
+}
+
+export class FailoverDns extends pulumi.ComponentResource {
+  readonly healthCheckId: pulumi.Output<string>;
+  /** URN of the record, so the driver can leave it out of an `up` (`dnsRecordUrn` output). */
+  readonly recordUrn: pulumi.Output<string>;
+  readonly healthCheck: aws.route53.HealthCheck;
+  readonly record: aws.route53.Record;
+
+  constructor(name: string, args: FailoverDnsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("eks-dr:index:FailoverDns", name, {}, opts);
+    const { dns } = args;
+    const setIdentifier = args.setIdentifier ?? pulumi.getStack();
+    const https = dns.healthCheck.protocol === "HTTPS";
+
+    this.healthCheck = new aws.route53.HealthCheck(
+      name,
+      {
+        type: dns.healthCheck.protocol,
+        fqdn: args.albHostname,
+        port: https ? 443 : 80,
+        resourcePath: dns.healthCheck.path,
+        requestInterval: dns.healthCheck.requestIntervalSeconds,
+        failureThreshold: dns.healthCheck.failureThreshold,
+        // SNI makes the ALB pick the listener certificate; Route 53 retries without SNI when the
+        // certificate does not match the ALB name, and does not validate it either way.
+        ...(https ? { enableSni: true } : {}),
+        tags: { Name: `${setIdentifier}-${dns.hostname}` },
+      },
+      { parent: this },
+    );
+
+    this.record = new aws.route53.Record(
+      name,
+      {
+        zoneId: dns.hostedZoneId,
+        name: dns.hostname,
+        type: "CNAME",
+        ttl: dns.ttlSeconds,
+        records: [args.albHostname],
+        setIdentifier,
+        failoverRoutingPolicies: [{ type: failoverDesignation(args.role) }],
+        healthCheckId: this.healthCheck.id,
+        // The driver swaps both designations in one change batch before any `up` (decision 6). This
+        // site's next `up` then sees state (old designation) differ from config (new one) and
+        // updates the record; the provider sends an UPSERT for every update, which restates what
+        // Route 53 already holds, so it neither fails nor reverts the swap. `allowOverwrite` only
+        // changes *creation* from CREATE to UPSERT: left off, a first `up` refuses to silently take
+        // over a record someone else created under this set identifier (import it instead).
+        allowOverwrite: false,
+      },
+      { parent: this },
+    );
+
+    this.healthCheckId = this.healthCheck.id;
+    this.recordUrn = this.record.urn;
+    this.registerOutputs({ healthCheckId: this.healthCheckId, recordUrn: this.recordUrn });
+  }
+}
