@@ -1,0 +1,93 @@
+/**
+ * Bounded calls and polling on the driver's Clock (virtual in simulations, so never setTimeout).
+ */
+import type { Clock } from "../ports";
+import { TimeoutError } from "../errors";
+import { formatDuration } from "./duration";
+
+/** An AbortSignal that fires when any of `signals` does. */
+export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  const controller = new AbortController();
+  for (const s of present) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      return controller.signal;
+    }
+  }
+  for (const s of present) s.addEventListener("abort", () => controller.abort(s.reason), { once: true });
+  return controller.signal;
+}
+
+/**
+ * Runs `fn` and gives up after `timeoutMs` on the clock, aborting the signal passed to `fn`.
+ * The bound holds even when the callee ignores its signal (an impaired Region may never answer).
+ */
+export async function withTimeout<T>(
+  clock: Clock,
+  timeoutMs: number,
+  what: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (signal?.aborted) throw signal.reason;
+  const inner = new AbortController();
+  const onOuterAbort = () => inner.abort(signal?.reason);
+  signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const timer = new AbortController();
+  let timedOut = false;
+  const timeout = clock.sleep(timeoutMs, timer.signal).then(
+    () => {
+      timedOut = true;
+      const err = new TimeoutError(`${what} did not answer within ${formatDuration(timeoutMs)}`);
+      inner.abort(err);
+      throw err;
+    },
+    () => new Promise<never>(() => undefined),
+  );
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal) signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  try {
+    return await Promise.race([fn(inner.signal), timeout, aborted]);
+  } catch (err) {
+    if (timedOut && !(err instanceof TimeoutError)) throw new TimeoutError(`${what} did not answer within ${formatDuration(timeoutMs)}`);
+    throw err;
+  } finally {
+    timer.abort();
+    signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+export interface WaitOptions {
+  /** Poll interval. */
+  intervalMs: number;
+  /** Give up after this long. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Polls `probe` until it returns true. Probe errors other than an abort are retried until the
+ * deadline (a transient read failure must not fail a step that is otherwise progressing).
+ */
+export async function waitUntil(clock: Clock, what: string, probe: () => Promise<boolean>, opts: WaitOptions): Promise<void> {
+  const deadline = clock.now() + opts.timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    try {
+      if (await probe()) return;
+      lastError = undefined;
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (err instanceof Error && err.name === "SimulatedCrash") throw err;
+      lastError = err;
+    }
+    if (clock.now() >= deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+      throw new TimeoutError(`gave up waiting for ${what} after ${formatDuration(opts.timeoutMs)}${why}`);
+    }
+    await clock.sleep(Math.min(opts.intervalMs, Math.max(1, deadline - clock.now())), opts.signal);
+  }
+}
