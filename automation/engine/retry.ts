@@ -1,0 +1,62 @@
+/**
+ * Retrying AWS throttling with exponential backoff and jitter, on the driver's Clock.
+ */
+import type { Clock } from "../ports";
+import { isThrottling } from "../errors";
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** Delay cap before the first retry; doubles per retry. */
+  baseDelayMs: number;
+  /** Cap on one delay. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 30_000 };
+
+/**
+ * Delay before retry number `retry` (1 for the first retry): "equal jitter", i.e. half the
+ * exponential cap plus a random part of the other half, so delays grow and spread out.
+ */
+export function backoffDelay(policy: RetryPolicy, retry: number, random: () => number): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+export interface RetryHooks {
+  onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+  signal?: AbortSignal;
+}
+
+/** Calls `fn`, retrying throttling errors only; other errors and the last throttle propagate. */
+export async function retryThrottled<T>(
+  clock: Clock,
+  policy: RetryPolicy,
+  random: () => number,
+  fn: () => Promise<T>,
+  hooks: RetryHooks = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isThrottling(err) || attempt >= policy.maxAttempts || hooks.signal?.aborted) throw err;
+      const delayMs = backoffDelay(policy, attempt, random);
+      hooks.onRetry?.({ attempt, delayMs, error: err });
+      await clock.sleep(delayMs, hooks.signal);
+    }
+  }
+}
+
+/** A small seeded PRNG (mulberry32) so simulated runs and their jitter are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * A plan is a small DAG of named, idempotent steps.
+ *
+ * Every step is written so that running it again is harmless: `check()` reads the step's
+ * postcondition and the executor skips the step when it already holds; otherwise `run()` looks at
+ * the current state before acting (an action already under way is waited for, not repeated),
+ * acts, and waits for the postcondition. That is what makes a crashed run resumable.
+ */
+import type { Clock, CloudPort, ConfigChange, StackPort } from "../ports";
+import type { Mark } from "../journal/events";
+
+/** Bounds on calls and waits; the simulation uses the same values on its virtual clock. */
+export interface Timeouts {
+  /** One control-plane call into a healthy Region. */
+  callMs: number;
+  /** One call into a Region that may be impaired (probe, EFS deletion from its side). */
+  impairedCallMs: number;
+  /** The Route 53 change batch (its control plane is in us-east-1). */
+  dnsChangeMs: number;
+  /** Poll interval of waits. */
+  pollMs: number;
+  /** Node groups to reach their desired Ready nodes. */
+  nodesMs: number;
+  /** Aurora switchover/failover, or a first instance of a headless cluster. */
+  databaseMs: number;
+  /** EFS replication deletion until the destination is writable; a sync newer than a time. */
+  efsMs: number;
+  /** The new active site to serve. */
+  servingMs: number;
+  /** Aurora replication lag to reach 0 before a switchover. */
+  drainMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  callMs: 60_000,
+  impairedCallMs: 20_000,
+  dnsChangeMs: 30_000,
+  pollMs: 10_000,
+  nodesMs: 20 * 60_000,
+  databaseMs: 30 * 60_000,
+  efsMs: 30 * 60_000,
+  servingMs: 20 * 60_000,
+  drainMs: 20 * 60_000,
+};
+
+export interface StepContext {
+  /** Cloud calls from this step (retried on throttling, bounded, aborted with the run). */
+  cloud: CloudPort;
+  stacks: StackPort;
+  clock: Clock;
+  signal: AbortSignal;
+  timeouts: Timeouts;
+  /** When the run (its first attempt, if resumed) started, on the clock. */
+  runStartedAt: number;
+  /** Records a named fact with the time (journaled, survives a crash, read by the report). */
+  mark(name: string, data?: Record<string, unknown>): Promise<void>;
+  /** Marks recorded so far by this run, including attempts before a crash. */
+  marks: ReadonlyMap<string, Mark>;
+  /** One line of progress under the step. */
+  log(line: string): void;
+}
+
+export interface StepResult {
+  /** Short outcome shown beside the step, e.g. "3 nodes Ready". */
+  detail?: string;
+  /** Journaled with the step's end. */
+  data?: Record<string, unknown>;
+}
+
+export interface Step {
+  /** Unique within the plan, stable across runs (the journal refers to it). */
+  id: string;
+  /** What the step achieves, for people. */
+  title: string;
+  /** Ids of steps that must be done (or skipped because their postcondition held) first. */
+  dependsOn: string[];
+  /** Which stack or Region it acts on, and how, for `--dry-run` and `status`. */
+  effect: string;
+  /** Higher starts first among ready steps (node scale-up is the slowest branch). @default 0 */
+  priority?: number;
+  /** True when the postcondition already holds: the step is skipped. Must only read. */
+  check(ctx: StepContext): Promise<boolean>;
+  /** Acts (unless the action is already under way), then waits for the postcondition. */
+  run(ctx: StepContext): Promise<StepResult | void>;
+}
+
+/** Config changes a plan makes to one stack, for `--dry-run`. */
+export interface StackConfigChanges {
+  stack: string;
+  changes: ConfigChange[];
+  /** When they are made, e.g. "after the target serves". */
+  when: string;
+}
+
+export interface Plan {
+  /** `failover`, `failback`, `deploy`, or `runbook` (the bench's sequential reference). */
+  command: string;
+  /** What identifies the run in the journal: a resume needs the same command and args. */
+  args: Record<string, string>;
+  title: string;
+  /** Site giving up the active role, and site taking it (absent for deploy). */
+  source?: string;
+  target?: string;
+  mode?: "planned" | "unplanned";
+  steps: Step[];
+  configChanges: StackConfigChanges[];
+  /** Facts the operator should know before confirming. */
+  notes: string[];
+}
