@@ -1,0 +1,27 @@
+/** Every policy of the eks-dr pack, in the order the pack reports them. */
+import type { DrPolicy } from "../policy";
+import { auroraBackupRetention, auroraDeletionProtection, auroraEncryptedWithCmk, dataKeysMultiRegion, efsEncryptedWithCmk, statefulResourcesProtected } from "./data";
+import { failoverPrimaryHealthCheck, noPublicDataPorts, nodeGroupsMultiSubnet } from "./network";
+import { auroraGlobalMembership, ecrReplication, efsOverwriteProtectionMatchesRole, efsReplicationFollowsRole } from "./replication";
+
+export * from "./data";
+export * from "./network";
+export * from "./replication";
+
+// The config type of each policy differs; the pack treats them uniformly.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const DR_POLICIES: readonly DrPolicy<any>[] = [
+  efsEncryptedWithCmk,
+  auroraEncryptedWithCmk,
+  auroraDeletionProtection,
+  auroraBackupRetention,
+  statefulResourcesProtected,
+  nodeGroupsMultiSubnet,
+  noPublicDataPorts,
+  failoverPrimaryHealthCheck,
+  efsReplicationFollowsRole,
+  efsOverwriteProtectionMatchesRole,
+  auroraGlobalMembership,
+  dataKeysMultiRegion,
+  ecrReplication,
+];

@@ -1,0 +1,210 @@
+/**
+ * Policies on the replication that makes the pair a DR pair. They depend on the site's role and
+ * on the peer, so they are stack-scoped (see `site.ts` for where role and peer come from).
+ */
+import { NotApplicable, definePolicy, type Violation } from "../policy";
+import { T, describe, isSet, knownArray, knownString, ofType, prop, type ResourceLike } from "../resources";
+import { peerOutputs, siteRegion, siteRole } from "../site";
+
+function requireRole(resources: readonly ResourceLike[], allowFileSystemSignal = true) {
+  const role = siteRole(resources);
+  if (!role || (!allowFileSystemSignal && role.source.startsWith("file system"))) {
+    throw new NotApplicable(
+      "the site's role is not visible: the stack exports no `role` output and has no Route 53 failover record" +
+        (allowFileSystemSignal ? " or EFS overwrite protection" : ""),
+    );
+  }
+  return role;
+}
+
+export const efsReplicationFollowsRole = definePolicy({
+  name: "efs-replication-follows-role",
+  description:
+    "The active site replicates its EFS file system into the peer's file system (in another Region, read through the stack reference); a standby site replicates nothing.",
+  enforcementLevel: "mandatory",
+  scope: "stack",
+  defaults: {},
+  validate(resources) {
+    const { role, source } = requireRole(resources);
+    const replications = ofType(resources, T.efsReplication);
+    const out: Violation[] = [];
+    if (role === "standby") {
+      for (const r of replications) {
+        out.push({
+          urn: r.urn,
+          message:
+            `${describe(r)} replicates from a standby site (role from ${source}): it would overwrite the active site's live file system with stale data. ` +
+            "Fix: only the active site owns the `aws.efs.ReplicationConfiguration`; check `eks-dr:role` on both stacks.",
+        });
+      }
+      return out;
+    }
+
+    const peer = peerOutputs(resources);
+    const peerFs = knownString(peer?.fileSystemId);
+    if (replications.length === 0) {
+      // First deploy of the pair: the peer has no file system yet; the program warns and skips.
+      if (peer && !peerFs) return out;
+      out.push({
+        message:
+          `The active site (role from ${source}) has no EFS replication configuration, so its shared files are not copied to the peer ` +
+          `(${peer ? `peer file system ${peerFs}` : "no peer stack reference"}). Fix: deploy the peer, keep \`eks-dr:replicateToPeer\` true ` +
+          "and run `pulumi up` on this site. During a regional outage with replication off on purpose, set this policy to advisory with `--policy-pack-config`.",
+      });
+      return out;
+    }
+
+    const region = siteRegion(resources);
+    const localFsIds = new Set(ofType(resources, T.efsFileSystem).map((fs) => knownString(fs.props.id)).filter((id): id is string => id !== undefined));
+    for (const r of replications) {
+      const destRegion = knownString(prop(r, "destination.region"));
+      const destFs = prop(r, "destination.fileSystemId");
+      if (region && destRegion === region) {
+        out.push({
+          urn: r.urn,
+          message: `${describe(r)} replicates within ${region}, which does not survive a regional outage. Fix: set \`destination.region\` to the peer's Region.`,
+        });
+      }
+      if (!isSet(destFs)) {
+        out.push({
+          urn: r.urn,
+          message:
+            `${describe(r)} has no \`destination.fileSystemId\`, so AWS creates a new file system no stack manages. ` +
+            "Fix: replicate into the peer's file system (its `fileSystemId` output, read through the stack reference; its overwrite protection DISABLED).",
+        });
+      } else if (peerFs && knownString(destFs) && knownString(destFs) !== peerFs) {
+        out.push({
+          urn: r.urn,
+          message:
+            `${describe(r)} replicates into ${knownString(destFs)}, not the peer's file system ${peerFs}. ` +
+            "Fix: take `destination.fileSystemId` from the peer's `fileSystemId` output through the stack reference, never a copied id.",
+        });
+      }
+      const source = knownString(r.props.sourceFileSystemId);
+      if (source && localFsIds.size > 0 && !localFsIds.has(source)) {
+        out.push({
+          urn: r.urn,
+          message: `${describe(r)} replicates ${source}, which is not this site's file system. Fix: set \`sourceFileSystemId\` to this site's file system id.`,
+        });
+      }
+    }
+    return out;
+  },
+});
+
+export const efsOverwriteProtectionMatchesRole = definePolicy({
+  name: "efs-overwrite-protection-matches-role",
+  description:
+    "A standby site's EFS file system has replication overwrite protection DISABLED (so the active site can replicate into it); an active site's is not DISABLED.",
+  enforcementLevel: "mandatory",
+  scope: "stack",
+  defaults: {},
+  validate(resources) {
+    // Judging the setting by a role read from that same setting would prove nothing.
+    const { role, source } = requireRole(resources, false);
+    const out: Violation[] = [];
+    for (const fs of ofType(resources, T.efsFileSystem)) {
+      const value = prop(fs, "protection.replicationOverwrite");
+      const known = knownString(value);
+      if (value !== undefined && !known) continue; // unknown during preview
+      // Unset means ENABLED (the AWS default).
+      const protection = known ?? "ENABLED";
+      if (role === "standby" && protection === "ENABLED") {
+        out.push({
+          urn: fs.urn,
+          message:
+            `${describe(fs)} is on a standby site (role from ${source}) with replication overwrite protection ENABLED: the active site's ` +
+            "replication into it fails. Fix: set `protection.replicationOverwrite: \"DISABLED\"` on the standby (the program derives it from `eks-dr:role`).",
+        });
+      }
+      if (role === "active" && protection === "DISABLED") {
+        out.push({
+          urn: fs.urn,
+          message:
+            `${describe(fs)} is on the active site (role from ${source}) with replication overwrite protection DISABLED: a replication ` +
+            'started from the peer would overwrite live files. Fix: set `protection.replicationOverwrite: "ENABLED"` on the active site.',
+        });
+      }
+    }
+    return out;
+  },
+});
+
+export const auroraGlobalMembership = definePolicy({
+  name: "aurora-global-membership",
+  description:
+    "The site runs an Aurora cluster, and every Aurora cluster is a member of the pair's one global cluster (owned by one site, read by the other through the stack reference).",
+  enforcementLevel: "mandatory",
+  scope: "stack",
+  defaults: {},
+  validate(resources) {
+    const out: Violation[] = [];
+    const globals = ofType(resources, T.rdsGlobalCluster);
+    if (globals.length > 1) {
+      out.push({
+        urn: globals[1].urn,
+        message: `The site declares ${globals.length} global clusters (${globals.map((g) => g.name).join(", ")}); the pair shares exactly one. Fix: keep the one owned by the site with \`eks-dr:ownsGlobalResources: true\`.`,
+      });
+    }
+    const ownGlobal = globals[0];
+    const expected = ownGlobal
+      ? (knownString(ownGlobal.props.globalClusterIdentifier) ?? knownString(ownGlobal.props.id))
+      : knownString(peerOutputs(resources)?.globalClusterIdentifier);
+    const clusters = ofType(resources, T.rdsCluster);
+    if (clusters.length === 0) {
+      out.push({
+        message:
+          "The site has no Aurora cluster, so it holds no copy of the database to fail over to. " +
+          "Fix: deploy the database component (a secondary cluster in the global database on a standby site).",
+      });
+    }
+    for (const c of clusters) {
+      const member = c.props.globalClusterIdentifier;
+      if (!isSet(member)) {
+        out.push({
+          urn: c.urn,
+          message:
+            `${describe(c)} is not in a global database, so nothing replicates it to the peer Region. ` +
+            `Fix: set \`globalClusterIdentifier\` to ${expected ? `"${expected}"` : "the pair's global cluster"} ` +
+            "(the owner's `GlobalCluster`, or the owner's `globalClusterIdentifier` output through the stack reference on the other site).",
+        });
+      } else if (expected && knownString(member) && knownString(member) !== expected) {
+        out.push({
+          urn: c.urn,
+          message:
+            `${describe(c)} is in global cluster "${knownString(member)}", not the pair's "${expected}": the sites would hold two unrelated databases. ` +
+            "Fix: take `globalClusterIdentifier` from the owner's GlobalCluster (through the stack reference on the other site).",
+        });
+      }
+    }
+    return out;
+  },
+});
+
+export const ecrReplication = definePolicy({
+  name: "ecr-replication",
+  description: "A site with ECR repositories replicates its registry to another Region, so the peer can pull the same images after a failover.",
+  enforcementLevel: "advisory",
+  scope: "stack",
+  defaults: {},
+  validate(resources) {
+    const repos = ofType(resources, T.ecrRepository);
+    if (repos.length === 0) return [];
+    const region = siteRegion(resources);
+    const destinations = ofType(resources, T.ecrReplication).flatMap((r) =>
+      (knownArray(prop(r, "replicationConfiguration.rules")) ?? []).flatMap((rule) =>
+        (knownArray((rule as Record<string, unknown> | undefined)?.destinations) ?? []).map((d) => (d as Record<string, unknown> | undefined)?.region),
+      ),
+    );
+    const crossRegion = destinations.some((d) => isSet(d) && (!region || knownString(d) !== region));
+    if (crossRegion) return [];
+    return [
+      {
+        urn: repos[0].urn,
+        message:
+          `The site has ECR repositories (${repos.map((r) => r.name).join(", ")}) but no registry replication to another Region: ` +
+          "after a failover the peer's nodes cannot pull images pushed here. Fix: add an `aws.ecr.ReplicationConfiguration` with a rule whose destination is the peer's Region.",
+      },
+    ];
+  },
+});

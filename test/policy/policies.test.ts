@@ -1,0 +1,318 @@
+/**
+ * Every DR policy against synthetic sites: healthy sites pass every policy, and each deliberately
+ * broken variant fails exactly the policy that guards that invariant and no other.
+ */
+import { expect } from "chai";
+import { DR_POLICIES } from "../../policy/lib/policies";
+import { runPolicy } from "../../policy/lib/policy";
+import { T, type ResourceLike } from "../../policy/lib/resources";
+import { activeSite, failing, mutate, runAll, standbySite, without } from "./fixtures";
+
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2";
+
+describe("DR policies on synthetic sites", () => {
+  it("has unique names and an explicit enforcement level", () => {
+    const names = DR_POLICIES.map((p) => p.name);
+    expect(new Set(names).size).to.equal(names.length);
+    for (const p of DR_POLICIES) expect(["mandatory", "advisory"]).to.include(p.enforcementLevel);
+  });
+
+  for (const [label, build] of [
+    ["active (primary)", activeSite],
+    ["standby (dr)", standbySite],
+  ] as const) {
+    it(`a healthy ${label} site passes every policy, and every policy applies`, () => {
+      const results = runAll(build());
+      expect(failing(results)).to.deep.equal([]);
+      for (const [name, r] of results) expect(r.notApplicable, name).to.equal(undefined);
+    });
+  }
+
+  interface Broken {
+    title: string;
+    policy: string;
+    site: () => ResourceLike[];
+    config?: Record<string, object>;
+    /** Text the violation message must contain (what is wrong and how to fix it). */
+    says: RegExp;
+  }
+
+  const broken: Broken[] = [
+    {
+      title: "an unencrypted EFS file system",
+      policy: "efs-encrypted-with-cmk",
+      site: () => mutate(activeSite(), T.efsFileSystem, (r) => ((r.props.encrypted = false), delete r.props.kmsKeyId)),
+      says: /not encrypted.*Fix: set `encrypted: true` and `kmsKeyId`/,
+    },
+    {
+      title: "an EFS file system on the AWS managed key",
+      policy: "efs-encrypted-with-cmk",
+      site: () => mutate(standbySite(), T.efsFileSystem, (r) => delete r.props.kmsKeyId),
+      says: /AWS managed key/,
+    },
+    {
+      title: "an Aurora cluster without a customer-managed key",
+      policy: "aurora-encrypted-with-cmk",
+      site: () => mutate(standbySite(), T.rdsCluster, (r) => delete r.props.kmsKeyId),
+      says: /AWS managed key.*Fix: set `storageEncrypted: true` and `kmsKeyId`/,
+    },
+    {
+      title: "an unencrypted global cluster",
+      policy: "aurora-encrypted-with-cmk",
+      site: () => mutate(activeSite(), T.rdsGlobalCluster, (r) => (r.props.storageEncrypted = false)),
+      says: /global-db .* not created encrypted/,
+    },
+    {
+      title: "an Aurora cluster without deletion protection",
+      policy: "aurora-deletion-protection",
+      site: () => mutate(standbySite(), T.rdsCluster, (r) => (r.props.deletionProtection = false)),
+      says: /deletion protection off.*Fix: set `deletionProtection: true`/,
+    },
+    {
+      title: "a global cluster without deletion protection",
+      policy: "aurora-deletion-protection",
+      site: () => mutate(activeSite(), T.rdsGlobalCluster, (r) => delete r.props.deletionProtection),
+      says: /global-db/,
+    },
+    {
+      title: "3 days of Aurora backups",
+      policy: "aurora-backup-retention",
+      site: () => mutate(activeSite(), T.rdsCluster, (r) => (r.props.backupRetentionPeriod = 3)),
+      says: /keeps 3 day\(s\).*fewer than 7.*Fix: set `backupRetentionPeriod` to at least 7/,
+    },
+    {
+      title: "no backup retention set (AWS keeps 1 day)",
+      policy: "aurora-backup-retention",
+      site: () => mutate(standbySite(), T.rdsCluster, (r) => delete r.props.backupRetentionPeriod),
+      says: /keeps 1 day/,
+    },
+    {
+      title: "7 days of backups when the pack config asks for 14",
+      policy: "aurora-backup-retention",
+      site: activeSite,
+      config: { "aurora-backup-retention": { minimumDays: 14 } },
+      says: /fewer than 14/,
+    },
+    {
+      title: "an unprotected file system",
+      policy: "stateful-resources-protected",
+      site: () => mutate(activeSite(), T.efsFileSystem, (r) => (r.protect = false)),
+      says: /shared-files .* not protected.*Fix: pass `\{ protect: true \}`/,
+    },
+    {
+      title: "an unprotected KMS replica key",
+      policy: "stateful-resources-protected",
+      site: () => mutate(standbySite(), T.kmsReplicaKey, (r) => (r.protect = false)),
+      says: /data-key/,
+    },
+    {
+      title: "a node group in a single subnet",
+      policy: "eks-node-groups-multi-subnet",
+      site: () => mutate(activeSite(), T.eksNodeGroup, (r) => (r.props.subnetIds = ["subnet-primary-a"]), "web-nodes"),
+      says: /web-nodes .* spans 1 subnet\(s\).*Fix: pass the site's private subnets in every AZ/,
+    },
+    {
+      title: "a node group listing the same subnet twice",
+      policy: "eks-node-groups-multi-subnet",
+      site: () => mutate(standbySite(), T.eksNodeGroup, (r) => (r.props.subnetIds = ["subnet-x", "subnet-x"]), "system-nodes"),
+      says: /spans 1 subnet/,
+    },
+    {
+      title: "NFS open to 0.0.0.0/0 in a security group's inline rule",
+      policy: "no-public-data-ports",
+      site: () => mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["0.0.0.0/0"] }])),
+      says: /efs-sg .* opens NFS \(EFS\) port 2049 to 0\.0\.0\.0\/0.*Fix: admit the port only from the security group/,
+    },
+    {
+      title: "MySQL open to ::/0 in a VPC ingress rule",
+      policy: "no-public-data-ports",
+      site: () => mutate(standbySite(), T.ingressRule, (r) => ((r.props.cidrIpv6 = "::/0"), delete r.props.referencedSecurityGroupId), "db-from-app"),
+      says: /opens MySQL \(Aurora\) port 3306 to ::\/0/,
+    },
+    {
+      title: "every protocol open to the world in a security group rule",
+      policy: "no-public-data-ports",
+      site: () => mutate(activeSite(), T.securityGroupRule, (r) => ((r.props.protocol = "-1"), (r.props.fromPort = 0), (r.props.toPort = 0))),
+      says: /alb-http .* opens NFS.*alb-http|port 2049/,
+    },
+    {
+      title: "a TCP port range covering 3306 open to the world",
+      policy: "no-public-data-ports",
+      site: () => mutate(activeSite(), T.ingressRule, (r) => ((r.props.fromPort = 1024), (r.props.toPort = 65535)), "alb-https"),
+      says: /3306 to 0\.0\.0\.0\/0/,
+    },
+    {
+      title: "a PRIMARY failover record without a health check",
+      policy: "route53-primary-health-check",
+      site: () => mutate(activeSite(), T.route53Record, (r) => delete r.props.healthCheckId),
+      says: /PRIMARY failover record but has no health check.*Fix: create an `aws\.route53\.HealthCheck`/,
+    },
+    {
+      title: "an active site that does not replicate EFS although the peer has a file system",
+      policy: "efs-replication-follows-role",
+      site: () => without(activeSite(), T.efsReplication),
+      says: /active site .* has no EFS replication configuration.*Fix: deploy the peer/,
+    },
+    {
+      title: "EFS replicated within the same Region",
+      policy: "efs-replication-follows-role",
+      site: () => mutate(activeSite(), T.efsReplication, (r) => ((r.props.destination as any).region = "us-east-1")),
+      says: /replicates within us-east-1/,
+    },
+    {
+      title: "EFS replicated into a copied file system id instead of the peer's",
+      policy: "efs-replication-follows-role",
+      site: () => mutate(activeSite(), T.efsReplication, (r) => ((r.props.destination as any).fileSystemId = "fs-0123456789abcdef0")),
+      says: /not the peer's file system fs-dr.*stack reference/,
+    },
+    {
+      title: "EFS replicated into a new, unmanaged file system",
+      policy: "efs-replication-follows-role",
+      site: () => mutate(activeSite(), T.efsReplication, (r) => delete (r.props.destination as any).fileSystemId),
+      says: /no `destination\.fileSystemId`/,
+    },
+    {
+      title: "a standby site that replicates EFS",
+      policy: "efs-replication-follows-role",
+      site: () => [
+        ...standbySite(),
+        { ...activeSite().find((r) => r.type === T.efsReplication)!, urn: "urn:pulumi:dr::eks-dr::aws:efs/replicationConfiguration:ReplicationConfiguration::stray" },
+      ],
+      says: /replicates from a standby site.*overwrite the active site's live file system/,
+    },
+    {
+      title: "a standby file system with overwrite protection ENABLED",
+      policy: "efs-overwrite-protection-matches-role",
+      site: () => mutate(standbySite(), T.efsFileSystem, (r) => (r.props.protection = { replicationOverwrite: "ENABLED" })),
+      says: /standby site .* ENABLED.*Fix: set `protection\.replicationOverwrite: "DISABLED"`/,
+    },
+    {
+      title: "a standby file system with no protection block (AWS default ENABLED)",
+      policy: "efs-overwrite-protection-matches-role",
+      site: () => mutate(standbySite(), T.efsFileSystem, (r) => delete r.props.protection),
+      says: /ENABLED/,
+    },
+    {
+      title: "an active file system with overwrite protection DISABLED",
+      policy: "efs-overwrite-protection-matches-role",
+      site: () => mutate(activeSite(), T.efsFileSystem, (r) => (r.props.protection = { replicationOverwrite: "DISABLED" })),
+      says: /active site .* DISABLED.*would overwrite live files/,
+    },
+    {
+      title: "a standby Aurora cluster outside the global database",
+      policy: "aurora-global-membership",
+      site: () => mutate(standbySite(), T.rdsCluster, (r) => delete r.props.globalClusterIdentifier),
+      says: /not in a global database.*Fix: set `globalClusterIdentifier` to "eks-dr-global"/,
+    },
+    {
+      title: "a standby Aurora cluster in another global cluster than the owner's",
+      policy: "aurora-global-membership",
+      site: () => mutate(standbySite(), T.rdsCluster, (r) => (r.props.globalClusterIdentifier = "other-global")),
+      says: /in global cluster "other-global", not the pair's "eks-dr-global"/,
+    },
+    {
+      title: "an active site whose cluster is not in its own global cluster",
+      policy: "aurora-global-membership",
+      site: () => mutate(activeSite(), T.rdsCluster, (r) => delete r.props.globalClusterIdentifier),
+      says: /db .* not in a global database/,
+    },
+    {
+      title: "a site with no Aurora cluster",
+      policy: "aurora-global-membership",
+      site: () => without(standbySite(), T.rdsCluster),
+      says: /no Aurora cluster/,
+    },
+    {
+      title: "a single-Region key encrypting the data",
+      policy: "data-keys-multi-region",
+      site: () => mutate(activeSite(), T.kmsKey, (r) => (r.props.multiRegion = false)),
+      says: /single-Region key.*Fix: create it with `multiRegion: true`/,
+    },
+    {
+      title: "ECR repositories without registry replication",
+      policy: "ecr-replication",
+      site: () => without(activeSite(), T.ecrReplication),
+      says: /no registry replication to another Region/,
+    },
+    {
+      title: "ECR replication back into the site's own Region",
+      policy: "ecr-replication",
+      site: () => mutate(standbySite(), T.ecrReplication, (r) => (r.props.replicationConfiguration = { rules: [{ destinations: [{ region: "us-west-2" }] }] })),
+      says: /no registry replication/,
+    },
+  ];
+
+  for (const b of broken) {
+    it(`${b.title}: fails ${b.policy} and only it`, () => {
+      const results = runAll(b.site(), b.config);
+      expect(failing(results)).to.deep.equal([b.policy]);
+      const messages = results.get(b.policy)!.violations.map((v) => v.message).join("\n");
+      expect(messages).to.match(b.says);
+    });
+  }
+
+  it("every policy is broken by at least one variant above", () => {
+    const covered = new Set(broken.map((b) => b.policy));
+    expect(DR_POLICIES.map((p) => p.name).filter((n) => !covered.has(n))).to.deep.equal([]);
+  });
+
+  it("names the offending resource by URN", () => {
+    const results = runAll(mutate(activeSite(), T.rdsCluster, (r) => (r.props.deletionProtection = false)));
+    expect(results.get("aurora-deletion-protection")!.violations.map((v) => v.urn)).to.deep.equal([
+      "urn:pulumi:site::eks-dr::aws:rds/cluster:Cluster::db",
+    ]);
+  });
+
+  describe("preview-time unknowns", () => {
+    it("treats a key ARN or subnet ids computed in the same update as set", () => {
+      const site = mutate(activeSite(), T.efsFileSystem, (r) => ((r.props.kmsKeyId = UNKNOWN_STRING), (r.props.encrypted = true)));
+      mutate(site, T.rdsCluster, (r) => ((r.props.kmsKeyId = UNKNOWN_STRING), (r.props.globalClusterIdentifier = UNKNOWN_STRING)));
+      mutate(site, T.eksNodeGroup, (r) => (r.props.subnetIds = UNKNOWN_ARRAY), "web-nodes");
+      mutate(site, T.eksNodeGroup, (r) => (r.props.subnetIds = [UNKNOWN_STRING, UNKNOWN_STRING]), "app-nodes");
+      mutate(site, T.efsReplication, (r) => ((r.props.destination as any).fileSystemId = UNKNOWN_STRING));
+      expect(failing(runAll(site))).to.deep.equal([]);
+    });
+
+    it("still flags a value that is known to be wrong next to unknown ones", () => {
+      const site = mutate(activeSite(), T.eksNodeGroup, (r) => (r.props.subnetIds = [UNKNOWN_STRING]), "web-nodes");
+      expect(failing(runAll(site))).to.deep.equal(["eks-node-groups-multi-subnet"]);
+    });
+  });
+
+  describe("role and peer", () => {
+    it("reads the role from the failover record when the stack exports none", () => {
+      const site = without(standbySite(), T.stack);
+      expect(runPolicy(DR_POLICIES.find((p) => p.name === "efs-overwrite-protection-matches-role")!, site).notApplicable).to.equal(undefined);
+      expect(failing(runAll(mutate(site, T.efsFileSystem, (r) => (r.props.protection = { replicationOverwrite: "ENABLED" }))))).to.deep.equal([
+        "efs-overwrite-protection-matches-role",
+      ]);
+    });
+
+    it("is not applicable, with the reason, when no resource shows the role", () => {
+      const site = without(without(activeSite(), T.stack), T.route53Record);
+      const results = runAll(site);
+      // The file system's protection still tells the replication policy the role...
+      expect(results.get("efs-replication-follows-role")!.notApplicable).to.equal(undefined);
+      // ...but cannot be used to judge that same protection.
+      expect(results.get("efs-overwrite-protection-matches-role")!.notApplicable).to.match(/role is not visible/);
+      const bare = without(site, T.efsFileSystem);
+      expect(runAll(bare).get("efs-replication-follows-role")!.notApplicable).to.match(/role is not visible/);
+    });
+
+    it("accepts an active site without replication while the peer has no file system yet (first deploy)", () => {
+      const site = mutate(without(activeSite(), T.efsReplication), T.stackReference, (r) => (r.props.outputs = {}));
+      expect(failing(runAll(site))).to.deep.equal([]);
+    });
+
+    it("requires replication when there is no peer stack reference at all", () => {
+      const site = without(without(activeSite(), T.efsReplication), T.stackReference);
+      expect(failing(runAll(site))).to.deep.equal(["efs-replication-follows-role"]);
+    });
+
+    it("accepts a standby file system reported as REPLICATING", () => {
+      const site = mutate(standbySite(), T.efsFileSystem, (r) => (r.props.protection = { replicationOverwrite: "REPLICATING" }));
+      expect(failing(runAll(site))).to.deep.equal([]);
+    });
+  });
+});
