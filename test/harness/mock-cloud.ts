@@ -195,6 +195,14 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       return { arn: arn("sns", region, inputs.name ?? name) };
     case "aws:secretsmanager/secret:Secret":
       return { arn: arn("secretsmanager", region, `secret:${inputs.name ?? name}-AbCdEf`) };
+    case "random:index/randomPassword:RandomPassword": {
+      // Like the provider: `length` characters drawn from the enabled sets, specials from overrideSpecial.
+      const special = inputs.overrideSpecial ?? "!@#$%&*()-_=+[]{}<>:?";
+      const pools = ["abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789", inputs.special === false ? "" : special].filter((p) => p);
+      const bytes = createHash("sha256").update(`password/${name}`).digest();
+      const result = Array.from({ length: inputs.length ?? 16 }, (_, i) => pools[i % pools.length][bytes[i % bytes.length] % pools[i % pools.length].length]).join("");
+      return { result, bcryptHash: `$2a$10$${shortHash(result)}` };
+    }
     case "aws:iam/role:Role":
       return { arn: `arn:aws:iam::${ACCOUNT_ID}:role/${inputs.name ?? name}`, name: inputs.name ?? name };
     case "aws:iam/policy:Policy":
