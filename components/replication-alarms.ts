@@ -1,0 +1,320 @@
+/**
+ * A site's alarms (seeds 000 and 004: CloudWatch watches the replication and the endpoints): an SNS
+ * topic per site (plus an email subscription), and alarms on the RPO evidence and on the site's
+ * Route 53 health check. Each alarm is created by the site that can see its metric:
+ *
+ * - `AuroraGlobalDBReplicationLag` (AWS/RDS, milliseconds) is "the amount of lag when replicating
+ *   updates from the primary AWS Region" (Aurora User Guide, cluster-level metrics): it is published
+ *   for the secondary cluster, in the secondary's Region, under its `DBClusterIdentifier`. So the
+ *   STANDBY site alarms on its own cluster; the active site has nothing to alarm on.
+ * - `TimeSinceLastSync` (AWS/EFS, seconds) has two dimensions, `FileSystemId` = the replication's
+ *   SOURCE and `DestinationFileSystemId` = its destination (EFS User Guide, CloudWatch metrics). An
+ *   alarm must name both. The site that owns the replication configuration (the source, normally
+ *   the active site) knows both ids and sits in the source's Region, so it creates this alarm.
+ * - Route 53 health-check metrics (`AWS/Route53` `HealthCheckStatus`, 1 healthy / 0 unhealthy, per
+ *   `HealthCheckId`) exist only in us-east-1, and an alarm can only notify an SNS topic in its own
+ *   Region. That alarm therefore takes a us-east-1 provider as an argument and gets its own topic
+ *   there (the site topic is reused when the site itself is in us-east-1).
+ *
+ * Thresholds come from the RPO target (see `replicationAlarmPolicy`). Amazon EFS replication is
+ * designed for an RPO of 15 minutes for most file systems (EFS User Guide, "Replicating EFS file
+ * systems"; AWS Storage Blog, "Use cases for Amazon EFS Replication"): a lower target gets a warning.
+ *
+ * Topics are encrypted with a customer managed key whose policy lets CloudWatch use it: the AWS
+ * managed `alias/aws/sns` key does not allow `cloudwatch.amazonaws.com` to call `kms:Decrypt` /
+ * `kms:GenerateDataKey*`, and alarms on such a topic fail to notify (AWS re:Post, "configure a
+ * CloudWatch alarm with an encrypted SNS topic").
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Role } from "../stacks/config";
+
+/**
+ * Replication alarms fire when lag reaches this fraction of the RPO target. Half leaves the other
+ * half of the target for the alarm to confirm (its evaluation periods) and for an operator (or the
+ * driver's readiness check) to act before a failover would lose more than the target.
+ */
+export const RPO_ALARM_FRACTION = 0.5;
+
+/** The RPO Amazon EFS replication is designed for on most file systems: 15 minutes. */
+export const EFS_DESIGNED_RPO_SECONDS = 15 * 60;
+
+/** Aurora publishes cluster metrics every minute. */
+const AURORA_PERIOD_SECONDS = 60;
+/**
+ * EFS does not document how often it publishes `TimeSinceLastSync`; a 5-minute period tolerates
+ * sparse publication, and loses nothing since the metric is itself an age (its Maximum over the
+ * period is the oldest unsynced moment seen).
+ */
+const EFS_PERIOD_SECONDS = 300;
+const MAX_EVALUATION_PERIODS = 5;
+
+export interface AlarmWindow {
+  periodSeconds: number;
+  /** Consecutive breaching periods before the alarm fires (also `datapointsToAlarm`). */
+  evaluationPeriods: number;
+}
+
+export interface ReplicationAlarmPolicy {
+  rpoTargetSeconds: number;
+  /** RPO_ALARM_FRACTION of the target, in seconds. */
+  thresholdSeconds: number;
+  /** The same threshold in milliseconds, the unit of `AuroraGlobalDBReplicationLag`. */
+  auroraLagThresholdMs: number;
+  aurora: AlarmWindow;
+  efs: AlarmWindow;
+  /** True when the target is below what EFS replication is designed to deliver. */
+  belowEfsDesignedRpo: boolean;
+}
+
+/**
+ * Thresholds and windows for a given RPO target. The window is as many periods as fit in the part
+ * of the target above the threshold (1 to 5), so a replication that stalls is reported before the
+ * lag exceeds the target whenever one period fits.
+ */
+export function replicationAlarmPolicy(rpoTargetSeconds: number): ReplicationAlarmPolicy {
+  if (!(rpoTargetSeconds > 0)) throw new Error(`rpoTargetSeconds must be positive, got ${rpoTargetSeconds}`);
+  const thresholdSeconds = rpoTargetSeconds * RPO_ALARM_FRACTION;
+  const window = (periodSeconds: number): AlarmWindow => ({
+    periodSeconds,
+    evaluationPeriods: Math.min(MAX_EVALUATION_PERIODS, Math.max(1, Math.floor((rpoTargetSeconds - thresholdSeconds) / periodSeconds))),
+  });
+  return {
+    rpoTargetSeconds,
+    thresholdSeconds,
+    auroraLagThresholdMs: Math.round(thresholdSeconds * 1000),
+    aurora: window(AURORA_PERIOD_SECONDS),
+    efs: window(EFS_PERIOD_SECONDS),
+    belowEfsDesignedRpo: rpoTargetSeconds < EFS_DESIGNED_RPO_SECONDS,
+  };
+}
+
+export interface SiteAlarmsArgs {
+  /** This site's Region (decides whether the Route 53 alarm can share the site topic). */
+  region: string;
+  /** The site's role: the Aurora lag alarm exists only on the standby (secondary) site. */
+  role: Role;
+  /** Recovery point objective, in seconds (`eks-dr:rpoTargetSeconds`). */
+  rpoTargetSeconds: number;
+  /** Subscribed to every topic of the site (each subscription must be confirmed once). */
+  alarmEmail?: string;
+  /** This site's regional Aurora cluster identifier. */
+  dbClusterIdentifier?: pulumi.Input<string>;
+  /**
+   * Pass when this site owns the EFS replication configuration (it is the source): the alarm is on
+   * the source's metric, in the source's Region.
+   */
+  efsReplication?: { sourceFileSystemId: pulumi.Input<string>; destinationFileSystemId: pulumi.Input<string> };
+  /** This site's Route 53 health check, alarmed on in us-east-1. */
+  healthCheck?: {
+    healthCheckId: pulumi.Input<string>;
+    /** An AWS provider for us-east-1, the only Region where Route 53 publishes health-check metrics. */
+    usEast1Provider: aws.Provider;
+    /**
+     * Also alarm while the site is standby. Off by default: in pilot light the standby has no web
+     * nodes, so its check is unhealthy by design; turn on for a warm standby expected to serve.
+     * @default false
+     */
+    alarmWhileStandby?: boolean;
+  };
+  /** Encrypt the topics with a dedicated KMS key that CloudWatch may use. @default true */
+  encryptTopics?: boolean;
+}
+
+export class SiteAlarms extends pulumi.ComponentResource {
+  /** The site's alarm topic, in the site's Region (`alarmTopicArn` output). */
+  readonly topicArn: pulumi.Output<string>;
+  /** The topic the Route 53 alarm notifies, in us-east-1; undefined without a health check. */
+  readonly healthCheckTopicArn?: pulumi.Output<string>;
+  readonly policy: ReplicationAlarmPolicy;
+  readonly alarms: {
+    auroraReplicationLag?: aws.cloudwatch.MetricAlarm;
+    efsTimeSinceLastSync?: aws.cloudwatch.MetricAlarm;
+    healthCheck?: aws.cloudwatch.MetricAlarm;
+  } = {};
+
+  constructor(name: string, args: SiteAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("eks-dr:index:SiteAlarms", name, {}, opts);
+    this.policy = replicationAlarmPolicy(args.rpoTargetSeconds);
+    const policy = this.policy;
+    if (policy.belowEfsDesignedRpo) {
+      pulumi.log.warn(
+        `eks-dr:rpoTargetSeconds is ${args.rpoTargetSeconds} s, below the ${EFS_DESIGNED_RPO_SECONDS} s (15 min) RPO that Amazon EFS ` +
+          `replication is designed for on most file systems: shared files may lose more than the target in a failover, and the ` +
+          `TimeSinceLastSync alarm (${policy.thresholdSeconds} s) may fire in normal operation. Set rpoTargetSeconds to ` +
+          `${EFS_DESIGNED_RPO_SECONDS} or more, or accept a weaker RPO for files than for the database.`,
+        this,
+      );
+    }
+
+    const siteTopic = this.topic(name, args);
+    this.topicArn = siteTopic.arn;
+
+    const notify = (topicArn: pulumi.Input<string>) => ({
+      // OK and INSUFFICIENT_DATA are notified too: "replication stopped reporting" matters as much
+      // as "replication is late", and missing data is not treated as a breach (treatMissingData
+      // "missing"), so a metric that disappears shows up as INSUFFICIENT_DATA, not silence.
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+      insufficientDataActions: [topicArn],
+      treatMissingData: "missing",
+    });
+
+    if (args.role === "standby" && args.dbClusterIdentifier !== undefined) {
+      this.alarms.auroraReplicationLag = new aws.cloudwatch.MetricAlarm(
+        `${name}-aurora-replication-lag`,
+        {
+          alarmDescription:
+            `Aurora global database replication lag into this (secondary) cluster is above ${policy.thresholdSeconds} s, ` +
+            `${RPO_ALARM_FRACTION * 100}% of the ${args.rpoTargetSeconds} s RPO target: a failover now could lose more writes than planned.`,
+          namespace: "AWS/RDS",
+          metricName: "AuroraGlobalDBReplicationLag",
+          dimensions: { DBClusterIdentifier: args.dbClusterIdentifier },
+          statistic: "Maximum",
+          period: policy.aurora.periodSeconds,
+          evaluationPeriods: policy.aurora.evaluationPeriods,
+          datapointsToAlarm: policy.aurora.evaluationPeriods,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: policy.auroraLagThresholdMs,
+          ...notify(siteTopic.arn),
+        },
+        { parent: this },
+      );
+    }
+
+    if (args.efsReplication !== undefined) {
+      this.alarms.efsTimeSinceLastSync = new aws.cloudwatch.MetricAlarm(
+        `${name}-efs-time-since-last-sync`,
+        {
+          alarmDescription:
+            `EFS replication from this site's file system last completed a sync more than ${policy.thresholdSeconds} s ago, ` +
+            `${RPO_ALARM_FRACTION * 100}% of the ${args.rpoTargetSeconds} s RPO target: files written since may be lost in a failover.`,
+          namespace: "AWS/EFS",
+          metricName: "TimeSinceLastSync",
+          dimensions: {
+            FileSystemId: args.efsReplication.sourceFileSystemId,
+            DestinationFileSystemId: args.efsReplication.destinationFileSystemId,
+          },
+          statistic: "Maximum",
+          period: policy.efs.periodSeconds,
+          evaluationPeriods: policy.efs.evaluationPeriods,
+          datapointsToAlarm: policy.efs.evaluationPeriods,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: policy.thresholdSeconds,
+          ...notify(siteTopic.arn),
+        },
+        { parent: this },
+      );
+    }
+
+    if (args.healthCheck !== undefined) {
+      const hc = args.healthCheck;
+      // The topic exists whatever the role, so a failover does not delete the email subscription
+      // (a new one would have to be confirmed again); only the alarm follows the role.
+      const usEast1Topic = args.region === "us-east-1" ? siteTopic : this.topic(`${name}-route53`, args, hc.usEast1Provider);
+      this.healthCheckTopicArn = usEast1Topic.arn;
+      if (args.role === "active" || hc.alarmWhileStandby === true) {
+        this.alarms.healthCheck = new aws.cloudwatch.MetricAlarm(
+          `${name}-health-check`,
+          {
+            alarmDescription: `Route 53 considers this site's endpoint unhealthy (${args.role} site in ${args.region}); as PRIMARY, DNS fails over to the peer.`,
+            namespace: "AWS/Route53",
+            metricName: "HealthCheckStatus",
+            dimensions: { HealthCheckId: hc.healthCheckId },
+            statistic: "Minimum",
+            period: 60,
+            // The health check's own failure threshold already debounces; one period is enough.
+            evaluationPeriods: 1,
+            comparisonOperator: "LessThanThreshold",
+            threshold: 1,
+            ...notify(usEast1Topic.arn),
+          },
+          { parent: this, provider: hc.usEast1Provider },
+        );
+      }
+    }
+
+    this.registerOutputs({ topicArn: this.topicArn, healthCheckTopicArn: this.healthCheckTopicArn });
+  }
+
+  /** An alarm topic (with its key, policy and email subscription) in the provider's Region. */
+  private topic(name: string, args: SiteAlarmsArgs, provider?: aws.Provider): aws.sns.Topic {
+    const opts: pulumi.CustomResourceOptions = provider === undefined ? { parent: this } : { parent: this, provider };
+    const invokeOpts: pulumi.InvokeOutputOptions = provider === undefined ? { parent: this } : { parent: this, provider };
+    let kmsMasterKeyId: pulumi.Output<string> | undefined;
+    if (args.encryptTopics ?? true) {
+      const account = aws.getCallerIdentityOutput({}, invokeOpts).accountId;
+      const partition = aws.getPartitionOutput({}, invokeOpts).partition;
+      // Not protected, unlike the site's data keys: it encrypts notifications in flight only, and a
+      // lost key loses no stored data.
+      const key = new aws.kms.Key(
+        name,
+        {
+          description: "Encrypts eks-dr alarm notifications; CloudWatch alarms may use it to publish",
+          enableKeyRotation: true,
+          deletionWindowInDays: 7,
+          policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "AccountAdministersTheKey",
+                Effect: "Allow",
+                Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${account}:root` },
+                Action: "kms:*",
+                Resource: "*",
+              },
+              {
+                Sid: "CloudWatchAlarmsPublishToEncryptedTopic",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resource: "*",
+              },
+            ],
+          }),
+        },
+        opts,
+      );
+      kmsMasterKeyId = key.arn;
+    }
+    const topic = new aws.sns.Topic(name, kmsMasterKeyId === undefined ? {} : { kmsMasterKeyId }, opts);
+    new aws.sns.TopicPolicy(
+      name,
+      {
+        arn: topic.arn,
+        policy: topic.arn.apply((arn) => {
+          const [, partition, , region, account] = arn.split(":");
+          return JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "AccountOwnsTheTopic",
+                Effect: "Allow",
+                Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+                Action: ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+                Resource: arn,
+              },
+              {
+                // Only this account's alarms in this Region may publish.
+                Sid: "CloudWatchAlarmsPublish",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: "SNS:Publish",
+                Resource: arn,
+                Condition: {
+                  StringEquals: { "aws:SourceAccount": account },
+                  ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+                },
+              },
+            ],
+          });
+        }),
+      },
+      opts,
+    );
+    if (args.alarmEmail !== undefined) {
+      new aws.sns.TopicSubscription(name, { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail }, opts);
+    }
+    return topic;
+  }
+}
