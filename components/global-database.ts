@@ -1,0 +1,316 @@
+/**
+ * This site's part of the Aurora MySQL global database.
+ *
+ * The site that owns global resources creates the `GlobalCluster` and the cluster that starts as
+ * its writer, with the master credentials. The other site creates a secondary cluster that joins
+ * the global cluster by identifier (read from the peer) and has no credentials of its own. Which
+ * cluster writes is decided by AWS (switchover/failover), not by this program: the role only sets
+ * how many instances the site runs. So a `pulumi up` after a failover must neither revert nor
+ * recreate anything, which is what the `ignoreChanges` below and the role-independent cluster
+ * inputs are for (test/components/global-database.test.ts evaluates both roles and compares).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DatabaseConfig, Role } from "../stacks/config";
+
+export interface GlobalDatabaseArgs {
+  /** This site owns the global cluster and the master credentials (config `ownsGlobalResources`). */
+  ownsGlobalResources: boolean;
+  /** Site role (config `role`): sets the instance count only. */
+  role: Role;
+  /**
+   * Global cluster identifier. Owner: the one to create. Other site: the one to join (peer output
+   * `globalClusterIdentifier`); undefined until the owner is deployed, in which case no cluster is
+   * created and the cluster outputs are undefined (the caller warns, as `PeerSite.get` does).
+   */
+  globalClusterIdentifier: string | undefined;
+  /**
+   * This site's regional cluster identifier, stable for the life of the site (e.g. `eks-dr-primary`):
+   * lowercase letters, digits and single hyphens, starting with a letter, at most 60 characters
+   * (instances append `-<index>`).
+   */
+  clusterIdentifier: string;
+  /** Config `database`: engine version, instance class, names, readers per role, backup retention. */
+  database: DatabaseConfig;
+  /** Owner only: the master password (from `DatabaseCredentials`). A secondary has no credentials. */
+  masterPassword?: pulumi.Input<string>;
+  /**
+   * This site's KMS key ARN. An encrypted cross-Region secondary must name a key valid in its own
+   * Region (RDS API Reference, CreateDBCluster `KmsKeyId`): the MRK replica there.
+   */
+  kmsKeyArn: pulumi.Input<string>;
+  vpcId: pulumi.Input<string>;
+  /** Private subnets (one per AZ) for the DB subnet group. */
+  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** AZ names; instance i goes to AZ `i mod n`, so an instance keeps its AZ when the count changes. */
+  availabilityZones: pulumi.Input<string[]>;
+  /** Security group of the app-tier nodes: the only source admitted on 3306 (decision 8). */
+  appSecurityGroupId: pulumi.Input<string>;
+  /** Aurora MySQL logs exported to CloudWatch Logs. @default ["audit", "error", "slowquery"] */
+  logExports?: AuroraMysqlLogType[];
+  /** Retention of the exported log groups, in days. @default 30 */
+  logRetentionDays?: number;
+}
+
+export const AURORA_MYSQL_LOG_TYPES = ["audit", "error", "general", "slowquery"] as const;
+export type AuroraMysqlLogType = (typeof AURORA_MYSQL_LOG_TYPES)[number];
+
+export const MYSQL_PORT = 3306;
+const ENGINE = "aurora-mysql";
+
+/** Lowercase identifier rule of RDS (and of the provider's `validIdentifier`), with room for `-NN`. */
+const IDENTIFIER = /^[a-z](?!.*--)[a-z0-9-]{0,58}[a-z0-9]$/;
+
+/** `8.0.mysql_aurora.3.08.2` -> `aurora-mysql8.0`: the cluster parameter group family. */
+export function parameterGroupFamily(engineVersion: string): string {
+  const m = /^(\d+\.\d+)\.mysql_aurora\.\d+\.\d+\.\d+$/.exec(engineVersion);
+  if (!m) throw new Error(`eks-dr:database.engineVersion: "${engineVersion}" is not an Aurora MySQL version such as 8.0.mysql_aurora.3.08.2`);
+  return `aurora-mysql${m[1]}`;
+}
+
+/** Instances the site runs: a writer plus readers when active; readers only (0 = headless) when standby. */
+export function instanceCount(role: Role, database: DatabaseConfig): number {
+  return role === "active" ? 1 + database.readers.active : database.readers.standby;
+}
+
+export class GlobalDatabase extends pulumi.ComponentResource {
+  /** Owner only. */
+  readonly globalClusterIdentifier: pulumi.Output<string> | undefined;
+  readonly clusterIdentifier: pulumi.Output<string> | undefined;
+  readonly clusterArn: pulumi.Output<string> | undefined;
+  /** The cluster endpoint; it accepts writes only while this cluster is the global writer. */
+  readonly writerEndpoint: pulumi.Output<string> | undefined;
+  readonly readerEndpoint: pulumi.Output<string> | undefined;
+  /** The database security group (3306 from the app tier only). Always created. */
+  readonly securityGroupId: pulumi.Output<string>;
+  /**
+   * URN of instance 0 whether or not it exists (decision 7): the driver targets it with
+   * `up --target` to give a headless secondary its first instance before promotion.
+   */
+  readonly promotionInstanceUrn: pulumi.Output<string> | undefined;
+  /** Whether this site has its cluster (false on a non-owner whose peer is not deployed yet). */
+  readonly hasCluster: boolean;
+  /** Number of instances registered for the current role. */
+  readonly instanceCount: number;
+  readonly globalCluster: aws.rds.GlobalCluster | undefined;
+  readonly cluster: aws.rds.Cluster | undefined;
+  readonly instances: aws.rds.ClusterInstance[];
+
+  constructor(name: string, args: GlobalDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("eks-dr:index:GlobalDatabase", name, {}, opts);
+
+    if (!IDENTIFIER.test(args.clusterIdentifier)) {
+      throw new Error(
+        `GlobalDatabase ${name}: clusterIdentifier "${args.clusterIdentifier}" must be 2-60 lowercase letters, digits or single hyphens, start with a letter and not end with a hyphen`,
+      );
+    }
+    if (args.globalClusterIdentifier !== undefined && !IDENTIFIER.test(args.globalClusterIdentifier)) {
+      throw new Error(`GlobalDatabase ${name}: globalClusterIdentifier "${args.globalClusterIdentifier}" must follow the same rule as clusterIdentifier`);
+    }
+    if (args.ownsGlobalResources && (args.globalClusterIdentifier === undefined || args.masterPassword === undefined)) {
+      throw new Error(`GlobalDatabase ${name}: the owner of global resources needs globalClusterIdentifier and masterPassword`);
+    }
+    if (!args.ownsGlobalResources && args.masterPassword !== undefined) {
+      throw new Error(`GlobalDatabase ${name}: a secondary cluster takes its credentials from the global cluster; do not pass masterPassword`);
+    }
+    const db = args.database;
+    const family = parameterGroupFamily(db.engineVersion);
+    const logExports = args.logExports ?? ["audit", "error", "slowquery"];
+
+    // Network: created whether or not the cluster is, so the app tier can be wired to it.
+    const securityGroup = new aws.ec2.SecurityGroup(
+      name,
+      {
+        vpcId: args.vpcId,
+        description: `Aurora ${args.clusterIdentifier}: MySQL from the app tier only`,
+        // No egress rules: the provider removes AWS's default allow-all egress, and Aurora
+        // initiates no connection here.
+      },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-mysql-from-app`,
+      {
+        securityGroupId: securityGroup.id,
+        referencedSecurityGroupId: args.appSecurityGroupId,
+        ipProtocol: "tcp",
+        fromPort: MYSQL_PORT,
+        toPort: MYSQL_PORT,
+        description: "MySQL from app-tier nodes (decision 8)",
+      },
+      { parent: this },
+    );
+    this.securityGroupId = securityGroup.id;
+
+    const joinsAs = args.ownsGlobalResources ? "owner" : args.globalClusterIdentifier === undefined ? "none" : "secondary";
+    this.instanceCount = joinsAs === "none" ? 0 : instanceCount(args.role, db);
+    this.instances = [];
+    this.hasCluster = joinsAs !== "none";
+    if (joinsAs === "none") {
+      // The owner has not exported the global cluster id yet; nothing to join.
+      this.globalCluster = this.cluster = undefined;
+      this.globalClusterIdentifier = this.clusterIdentifier = this.clusterArn = undefined;
+      this.writerEndpoint = this.readerEndpoint = this.promotionInstanceUrn = undefined;
+      this.registerOutputs({ securityGroupId: this.securityGroupId });
+      return;
+    }
+
+    // Explicit names: the cluster references them by name and `dbSubnetGroupName` forces replacement.
+    const subnetGroup = new aws.rds.SubnetGroup(
+      name,
+      { name: args.clusterIdentifier, description: `Aurora ${args.clusterIdentifier}: private subnets`, subnetIds: args.privateSubnetIds },
+      { parent: this },
+    );
+    // The audit and slow query exports are empty unless the engine writes those logs to files.
+    const parameterGroup = new aws.rds.ClusterParameterGroup(
+      name,
+      {
+        name: `${args.clusterIdentifier}-${family.replace(".", "-")}`,
+        family,
+        description: `Aurora ${args.clusterIdentifier}: audit and slow query logs for CloudWatch`,
+        parameters: [
+          { name: "server_audit_logging", value: "1" },
+          { name: "server_audit_events", value: "CONNECT,QUERY_DCL,QUERY_DDL" },
+          { name: "slow_query_log", value: "1" },
+          { name: "long_query_time", value: "2" },
+          { name: "log_output", value: "FILE" },
+        ],
+      },
+      { parent: this },
+    );
+    // Created before the cluster so RDS writes into them (its own would never expire nor use our key).
+    const logGroups = logExports.map(
+      (type) =>
+        new aws.cloudwatch.LogGroup(
+          `${name}-${type}`,
+          { name: `/aws/rds/cluster/${args.clusterIdentifier}/${type}`, retentionInDays: args.logRetentionDays ?? 30, kmsKeyId: args.kmsKeyArn },
+          { parent: this },
+        ),
+    );
+
+    if (joinsAs === "owner") {
+      // Created empty, then the writer cluster joins it: `sourceDbClusterIdentifier` is not used,
+      // so nothing on the global cluster reads differently after a switchover.
+      this.globalCluster = new aws.rds.GlobalCluster(
+        name,
+        {
+          globalClusterIdentifier: args.globalClusterIdentifier as string,
+          engine: ENGINE,
+          engineVersion: db.engineVersion,
+          storageEncrypted: true,
+          deletionProtection: true,
+        },
+        { parent: this, protect: true },
+      );
+      this.globalClusterIdentifier = this.globalCluster.globalClusterIdentifier;
+    } else {
+      this.globalCluster = undefined;
+      this.globalClusterIdentifier = undefined;
+    }
+
+    // Inputs that are the same on both sites and in both roles.
+    const common: aws.rds.ClusterArgs = {
+      clusterIdentifier: args.clusterIdentifier,
+      engine: ENGINE,
+      engineVersion: db.engineVersion,
+      port: MYSQL_PORT,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [securityGroup.id],
+      dbClusterParameterGroupName: parameterGroup.name,
+      storageEncrypted: true,
+      kmsKeyId: args.kmsKeyArn,
+      deletionProtection: true,
+      backupRetentionPeriod: db.backupRetentionDays,
+      copyTagsToSnapshot: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: `${args.clusterIdentifier}-final`,
+      // Keep automated backups after the cluster is deleted (they expire with their retention).
+      deleteAutomatedBackups: false,
+      enabledCloudwatchLogsExports: logExports,
+      // `availabilityZones` is left to AWS: it forces replacement and Aurora spreads storage over
+      // three AZs regardless; instances are placed explicitly below.
+    };
+    const clusterArgs: aws.rds.ClusterArgs =
+      joinsAs === "owner"
+        ? {
+            ...common,
+            globalClusterIdentifier: (this.globalCluster as aws.rds.GlobalCluster).globalClusterIdentifier,
+            databaseName: db.databaseName,
+            masterUsername: db.masterUsername,
+            masterPassword: args.masterPassword,
+          }
+        : { ...common, globalClusterIdentifier: args.globalClusterIdentifier };
+
+    this.cluster = new aws.rds.Cluster(name, clusterArgs, {
+      parent: this,
+      protect: true,
+      dependsOn: logGroups,
+      ignoreChanges: [
+        // AWS sets ReplicationSourceIdentifier on whichever cluster is currently a secondary (the
+        // primary's ARN) and clears it on the writer; it moves at every switchover/failover. The
+        // provider turns a change to "" into PromoteReadReplicaDBCluster and any other change into
+        // an error (terraform-provider-aws rds/cluster.go resourceClusterUpdate; #42919), so acting
+        // on it would break the global database. Neither cluster sets it in this program.
+        "replicationSourceIdentifier",
+        // Read from DescribeGlobalClusters membership: empty while a failed-over old primary is
+        // out of the global cluster (until Aurora re-adds it as a secondary, or for good if it
+        // cannot). The provider answers "" -> id with "existing RDS Clusters cannot be added to an
+        // existing RDS Global Cluster" and id -> "" with RemoveFromGlobalCluster (cluster.go;
+        // cloudposse/terraform-aws-rds-cluster#281). Membership is the driver's business.
+        "globalClusterIdentifier",
+        // Upgrades are made on the GlobalCluster (owner), which upgrades every member; the member
+        // clusters must not diff on it (provider docs, aws.rds.GlobalCluster "Upgrading Engine
+        // Versions"). Aurora has no automatic minor upgrades for global database members
+        // (Aurora User Guide, AuroraMySQL.Updates.AMVU), so nothing else moves it.
+        "engineVersion",
+      ],
+    });
+    const cluster = this.cluster;
+
+    // Instances: stable logical names and identifiers by index, so instance 0 is the same resource
+    // in every role and scaling only adds or removes the highest indexes. Not protected: the role
+    // change must be able to remove readers (the data lives in the cluster volume).
+    const azs = pulumi.output(args.availabilityZones);
+    for (let i = 0; i < this.instanceCount; i++) {
+      this.instances.push(
+        new aws.rds.ClusterInstance(
+          `${name}-${i}`,
+          {
+            identifier: `${args.clusterIdentifier}-${i}`,
+            clusterIdentifier: cluster.clusterIdentifier,
+            engine: ENGINE,
+            instanceClass: db.instanceClass,
+            dbSubnetGroupName: subnetGroup.name,
+            availabilityZone: azs.apply((list) => {
+              if (list.length === 0) throw new Error(`GlobalDatabase ${name}: availabilityZones is empty`);
+              return list[i % list.length];
+            }),
+            // Instance 0 is the preferred failover target inside the Region.
+            promotionTier: i === 0 ? 0 : 1,
+            publiclyAccessible: false,
+            // Not applied to global database members anyway (AMVU page above); versions move together.
+            autoMinorVersionUpgrade: false,
+            copyTagsToSnapshot: true,
+          },
+          { parent: this },
+        ),
+      );
+    }
+
+    this.clusterIdentifier = cluster.clusterIdentifier;
+    this.clusterArn = cluster.arn;
+    this.writerEndpoint = cluster.endpoint;
+    this.readerEndpoint = cluster.readerEndpoint;
+    // Computed from the name, so it exists for a headless secondary too (decision 7).
+    this.promotionInstanceUrn = pulumi.createUrn(`${name}-0`, "aws:rds/clusterInstance:ClusterInstance", this);
+    this.registerOutputs({
+      globalClusterIdentifier: this.globalClusterIdentifier,
+      clusterIdentifier: this.clusterIdentifier,
+      clusterArn: this.clusterArn,
+      writerEndpoint: this.writerEndpoint,
+      readerEndpoint: this.readerEndpoint,
+      securityGroupId: this.securityGroupId,
+      promotionInstanceUrn: this.promotionInstanceUrn,
+    });
+  }
+}
