@@ -1,0 +1,100 @@
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { FileReplication, type FileReplicationArgs } from "../../components/file-replication";
+import { componentChildren, evaluateComponent } from "../harness/component";
+
+type Options = { protect: boolean; deleteBeforeReplace: boolean };
+/** Resource options as the engine receives them (the mocks are not told), keyed `type::name`. */
+function recordOptions(): Map<string, Options> {
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const seen = new Map<string, Options>();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    seen.set(`${req.getType()}::${req.getName()}`, { protect: req.getProtect(), deleteBeforeReplace: req.getDeletebeforereplace() });
+    return register(req, callback);
+  };
+  return seen;
+}
+
+const REPLICATION = "aws:efs/replicationConfiguration:ReplicationConfiguration";
+
+async function evaluate(region: string, overrides: Partial<FileReplicationArgs>) {
+  let options = new Map<string, Options>();
+  const args: FileReplicationArgs = {
+    role: "active",
+    replicateToPeer: true,
+    sourceFileSystemId: "fs-0aaaaaaaaaaaaaaaa",
+    peerFileSystemId: "fs-0bbbbbbbbbbbbbbbb",
+    peerRegion: "eu-central-1",
+    peerStack: "dr",
+    ...overrides,
+  };
+  const result = await evaluateComponent(
+    (ctx) => {
+      options = recordOptions();
+      return new FileReplication("files", args, { providers: [ctx.aws] });
+    },
+    { region, stack: "primary" },
+  );
+  return { ...result, options };
+}
+
+describe("FileReplication", () => {
+  for (const [region, peerRegion] of [
+    ["eu-west-3", "eu-central-1"],
+    ["us-east-1", "us-west-2"],
+  ]) {
+    it(`on the active site replicates its file system to the peer's existing one (${region} -> ${peerRegion})`, async () => {
+      const { cloud, value, options, warnings } = await evaluate(region, { peerRegion, peerFileSystemId: "fs-0123456789abcdef0" });
+      const replication = cloud.one(REPLICATION);
+      expect(replication.inputs.sourceFileSystemId).to.equal("fs-0aaaaaaaaaaaaaaaa");
+      expect(replication.inputs.destination).to.deep.equal({ fileSystemId: "fs-0123456789abcdef0", region: peerRegion });
+      expect(replication.region, "created in the source Region, by this site's provider").to.equal(region);
+      expect(replication.urn).to.contain("eks-dr:index:FileReplication$");
+      // A file system is in one replication at most: a replacement must delete first. Not
+      // protected: the role swap removes it.
+      expect(options.get(`${REPLICATION}::files`)).to.deep.equal({ protect: false, deleteBeforeReplace: true });
+      expect(value.efsReplication).to.deep.equal({ destinationFileSystemId: "fs-0123456789abcdef0", destinationRegion: peerRegion });
+      expect(value.skippedReason).to.equal(undefined);
+      expect(warnings).to.deep.equal([]);
+      for (const r of componentChildren(cloud).filter((r) => r.type !== "eks-dr:index:FileReplication")) {
+        expect(r.region, r.name).to.equal(region);
+      }
+    });
+  }
+
+  it("is not created while the peer's file system is unknown, and says to run up on the peer then here", async () => {
+    const { cloud, value, warnings } = await evaluate("eu-west-3", { peerFileSystemId: undefined });
+    expect(cloud.ofType(REPLICATION)).to.have.length(0);
+    expect(value.efsReplication).to.equal(undefined);
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.contain("`pulumi up -s dr`, then `pulumi up -s primary` again");
+    expect(value.skippedReason).to.contain("fileSystemId");
+  });
+
+  it("is not created when replicateToPeer is off, and warns that files are unprotected", async () => {
+    const { cloud, value, warnings } = await evaluate("eu-west-3", { replicateToPeer: false });
+    expect(cloud.ofType(REPLICATION)).to.have.length(0);
+    expect(value.efsReplication).to.equal(undefined);
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.match(/replicateToPeer is false/);
+  });
+
+  it("is not created on the standby site, which is the destination; no warning", async () => {
+    const { cloud, value, warnings } = await evaluate("eu-central-1", { role: "standby", peerRegion: "eu-west-3" });
+    expect(cloud.ofType(REPLICATION)).to.have.length(0);
+    expect(value.efsReplication).to.equal(undefined);
+    expect(value.skippedReason).to.match(/standby/);
+    expect(warnings).to.deep.equal([]);
+  });
+
+  it("rejects a peer file system id that is not an EFS id", async () => {
+    let error: unknown;
+    try {
+      await evaluate("eu-west-3", { peerFileSystemId: "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-1" });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error)?.message).to.match(/not an EFS id/);
+  });
+});
