@@ -117,7 +117,13 @@ export interface SiteAlarmsArgs {
      */
     alarmWhileStandby?: boolean;
   };
-  /** Encrypt the topics with a dedicated KMS key that CloudWatch may use. @default true */
+  /**
+   * The site's KMS key (`EncryptionKey.keyArn`), whose policy already lets CloudWatch alarms use it:
+   * the site topic is encrypted with it instead of a dedicated key. A topic in us-east-1 (when the
+   * site is elsewhere) still gets its own key there, since the site key lives in the site's Region.
+   */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Encrypt the topics; a topic without `kmsKeyArn` gets a dedicated key CloudWatch may use. @default true */
   encryptTopics?: boolean;
 }
 
@@ -147,7 +153,7 @@ export class SiteAlarms extends pulumi.ComponentResource {
       );
     }
 
-    const siteTopic = this.topic(name, args);
+    const siteTopic = this.topic(name, args, undefined, args.kmsKeyArn);
     this.topicArn = siteTopic.arn;
 
     const notify = (topicArn: pulumi.Input<string>) => ({
@@ -237,12 +243,16 @@ export class SiteAlarms extends pulumi.ComponentResource {
     this.registerOutputs({ topicArn: this.topicArn, healthCheckTopicArn: this.healthCheckTopicArn });
   }
 
-  /** An alarm topic (with its key, policy and email subscription) in the provider's Region. */
-  private topic(name: string, args: SiteAlarmsArgs, provider?: aws.Provider): aws.sns.Topic {
+  /**
+   * An alarm topic in the provider's Region, with its policy and email subscription, encrypted with
+   * `keyArn` or, without one, a dedicated key.
+   */
+  private topic(name: string, args: SiteAlarmsArgs, provider?: aws.Provider, keyArn?: pulumi.Input<string>): aws.sns.Topic {
     const opts: pulumi.CustomResourceOptions = provider === undefined ? { parent: this } : { parent: this, provider };
     const invokeOpts: pulumi.InvokeOutputOptions = provider === undefined ? { parent: this } : { parent: this, provider };
-    let kmsMasterKeyId: pulumi.Output<string> | undefined;
-    if (args.encryptTopics ?? true) {
+    const encrypt = args.encryptTopics ?? true;
+    let kmsMasterKeyId: pulumi.Input<string> | undefined = encrypt ? keyArn : undefined;
+    if (encrypt && keyArn === undefined) {
       const account = aws.getCallerIdentityOutput({}, invokeOpts).accountId;
       const partition = aws.getPartitionOutput({}, invokeOpts).partition;
       // Not protected, unlike the site's data keys: it encrypts notifications in flight only, and a
@@ -269,6 +279,7 @@ export class SiteAlarms extends pulumi.ComponentResource {
                 Principal: { Service: "cloudwatch.amazonaws.com" },
                 Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
                 Resource: "*",
+                Condition: { StringEquals: { "aws:SourceAccount": account } },
               },
             ],
           }),

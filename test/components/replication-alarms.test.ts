@@ -169,6 +169,16 @@ describe("SiteAlarms", () => {
     }
   });
 
+  it("encrypts the site topic with the site key when given, and still keys the us-east-1 topic", async () => {
+    const siteKey = "arn:aws:kms:eu-west-3:123456789012:key/mrk-0123456789abcdef0123456789abcdef";
+    const { cloud } = await build("eu-west-3", { role: "active", rpoTargetSeconds: 900, kmsKeyArn: siteKey });
+    const siteTopic = cloud.ofType(TOPIC).find((t) => t.region === "eu-west-3")!;
+    expect(siteTopic.inputs.kmsMasterKeyId).to.equal(siteKey);
+    const keys = cloud.ofType("aws:kms/key:Key");
+    expect(keys.map((k) => k.region)).to.deep.equal(["us-east-1"]);
+    expect(cloud.ofType(TOPIC).find((t) => t.region === "us-east-1")!.inputs.kmsMasterKeyId).to.equal(keys[0].state.arn);
+  });
+
   it("can leave the topics unencrypted", async () => {
     const { cloud } = await build("eu-west-3", { role: "active", rpoTargetSeconds: 900, encryptTopics: false });
     expect(cloud.ofType("aws:kms/key:Key")).to.have.length(0);
