@@ -63,6 +63,8 @@ function stackRequest(resources: ResourceLike[]): analyzerpb.AnalyzeStackRequest
   );
 }
 
+type Response = analyzerpb.AnalyzeResponse;
+
 const byPolicy = (res: analyzerpb.AnalyzeResponse) => res.getDiagnosticsList().map((d) => d.getPolicyname());
 
 describe("policy pack served by the Node.js policy runtime", function () {
@@ -89,6 +91,9 @@ describe("policy pack served by the Node.js policy runtime", function () {
     client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
 
+  const analyze = (req: analyzerpb.AnalyzeRequest) => call<analyzerpb.AnalyzeRequest, Response>(client.analyze.bind(client), req);
+  const analyzeStack = (req: analyzerpb.AnalyzeStackRequest) => call<analyzerpb.AnalyzeStackRequest, Response>(client.analyzeStack.bind(client), req);
+
   after(() => {
     client?.close();
     if (child?.pid !== undefined && child.exitCode === null) process.kill(child.pid);
@@ -107,10 +112,10 @@ describe("policy pack served by the Node.js policy runtime", function () {
 
   it("passes a healthy resource and blocks a broken one with its fix", async () => {
     const fs = standbySite().find((r) => r.type === T.efsFileSystem) as ResourceLike;
-    expect(byPolicy(await call(client.analyze.bind(client), analyzeRequest(fs)))).to.deep.equal([]);
+    expect(byPolicy(await analyze(analyzeRequest(fs)))).to.deep.equal([]);
 
     const broken = { ...fs, props: { ...fs.props, encrypted: false } };
-    const res = await call(client.analyze.bind(client), analyzeRequest(broken));
+    const res = await analyze(analyzeRequest(broken));
     const [d] = res.getDiagnosticsList();
     expect(d.getPolicyname()).to.equal("efs-encrypted-with-cmk");
     expect(d.getEnforcementlevel()).to.equal(analyzerpb.EnforcementLevel.MANDATORY);
@@ -119,24 +124,24 @@ describe("policy pack served by the Node.js policy runtime", function () {
 
   it("sees the protect option", async () => {
     const fs = standbySite().find((r) => r.type === T.efsFileSystem) as ResourceLike;
-    const res = await call(client.analyze.bind(client), analyzeRequest({ ...fs, protect: false }));
+    const res = await analyze(analyzeRequest({ ...fs, protect: false }));
     expect(byPolicy(res)).to.deep.equal(["stateful-resources-protected"]);
   });
 
   it("treats preview-time unknowns as set instead of skipping the policy", async () => {
     const fs = standbySite().find((r) => r.type === T.efsFileSystem) as ResourceLike;
-    const res = await call(client.analyze.bind(client), analyzeRequest({ ...fs, props: { ...fs.props, kmsKeyId: UNKNOWN_STRING } }));
+    const res = await analyze(analyzeRequest({ ...fs, props: { ...fs.props, kmsKeyId: UNKNOWN_STRING } }));
     expect(byPolicy(res)).to.deep.equal([]);
     const notApplicable = res.getNotApplicableList().map((n) => n.getPolicyName());
     expect(notApplicable).to.not.include("efs-encrypted-with-cmk");
   });
 
   it("passes a healthy standby stack and reports a stack violation on the offending resource", async () => {
-    const healthy = await call(client.analyzeStack.bind(client), stackRequest(standbySite()));
+    const healthy = await analyzeStack(stackRequest(standbySite()));
     expect(healthy.getDiagnosticsList().map((d) => `${d.getPolicyname()}: ${d.getMessage()}`)).to.deep.equal([]);
 
     const site = mutate(standbySite(), T.efsFileSystem, (r) => (r.props.protection = { replicationOverwrite: "ENABLED" }));
-    const res = await call(client.analyzeStack.bind(client), stackRequest(site));
+    const res = await analyzeStack(stackRequest(site));
     const [d] = res.getDiagnosticsList();
     expect(d.getPolicyname()).to.equal("efs-overwrite-protection-matches-role");
     expect(d.getUrn()).to.equal(site.find((r) => r.type === T.efsFileSystem)?.urn);
@@ -144,7 +149,7 @@ describe("policy pack served by the Node.js policy runtime", function () {
 
   it("reports a stack policy that cannot see the role as not applicable, with the reason", async () => {
     const site = without(without(without(standbySite(), T.stack), T.route53Record), T.efsFileSystem);
-    const res = await call(client.analyzeStack.bind(client), stackRequest(site));
+    const res = await analyzeStack(stackRequest(site));
     const reasons = Object.fromEntries(res.getNotApplicableList().map((n) => [n.getPolicyName(), n.getReason()]));
     expect(reasons["efs-replication-follows-role"]).to.match(/role is not visible/);
   });
@@ -157,9 +162,9 @@ describe("policy pack served by the Node.js policy runtime", function () {
         "aurora-backup-retention",
         new analyzerpb.PolicyConfig().setEnforcementlevel(analyzerpb.EnforcementLevel.MANDATORY).setProperties(Struct.fromJavaScript({ minimumDays: 14 })),
       );
-    await call(client.configure.bind(client), config);
+    await call<analyzerpb.ConfigureAnalyzerRequest, Empty>(client.configure.bind(client), config);
     const cluster = standbySite().find((r) => r.type === T.rdsCluster) as ResourceLike;
-    const res = await call(client.analyze.bind(client), analyzeRequest(cluster));
+    const res = await analyze(analyzeRequest(cluster));
     expect(res.getDiagnosticsList().map((d) => d.getMessage())).to.satisfy((m: string[]) => m.length === 1 && /fewer than 14/.test(m[0]));
   });
 });
