@@ -535,7 +535,7 @@ describe("AwsCloud", () => {
       expect(err).to.be.instanceOf(AwsCallTimeoutError).and.instanceOf(TimeoutError);
       expect(err.message).to.match(/^EKS DescribeNodegroup in us-east-1 for node group "web" of cluster "p" did not complete within 50 ms/);
       // The SDK got the abort signal, so the request and its retries stop too.
-      const options = eks.commandCalls(DescribeNodegroupCommand)[0].args[1] as { abortSignal?: AbortSignal } | undefined;
+      const options = (eks.commandCalls(DescribeNodegroupCommand)[0].args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined;
       expect(options?.abortSignal?.aborted).to.equal(true);
     });
 
