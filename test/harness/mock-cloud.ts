@@ -165,6 +165,8 @@ function computedOutputs(type: string, name: string, id: string, region: string,
     }
     case "aws:eks/nodeGroup:NodeGroup":
       return { arn: arn("eks", region, `nodegroup/${inputs.clusterName}/${inputs.nodeGroupName ?? name}/x`), nodeGroupName: inputs.nodeGroupName ?? name, status: "ACTIVE" };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { arn: arn("ec2", region, `launch-template/${id}`), latestVersion: 1, defaultVersion: 1 };
     case "aws:efs/fileSystem:FileSystem":
       return { arn: arn("elasticfilesystem", region, `file-system/${id}`), dnsName: `${id}.efs.${region}.amazonaws.com` };
     case "aws:efs/accessPoint:AccessPoint":
