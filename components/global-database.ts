@@ -161,16 +161,30 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       { name: args.clusterIdentifier, description: `Aurora ${args.clusterIdentifier}: private subnets`, subnetIds: args.privateSubnetIds },
       { parent: this },
     );
-    // The audit and slow query exports are empty unless the engine writes those logs to files.
-    const parameterGroup = new aws.rds.ClusterParameterGroup(
+    // Exports stay empty unless the engine writes the logs. Advanced Auditing is configured by DB
+    // cluster parameters (Aurora User Guide, AuroraMySQL.Auditing); the slow query log by DB
+    // (instance) parameters (Aurora User Guide, "Overview of Aurora MySQL database logs").
+    const parameterGroupName = `${args.clusterIdentifier}-${family.replace(".", "-")}`;
+    const clusterParameterGroup = new aws.rds.ClusterParameterGroup(
       name,
       {
-        name: `${args.clusterIdentifier}-${family.replace(".", "-")}`,
+        name: parameterGroupName,
         family,
-        description: `Aurora ${args.clusterIdentifier}: audit and slow query logs for CloudWatch`,
+        description: `Aurora ${args.clusterIdentifier}: Advanced Auditing for CloudWatch`,
         parameters: [
           { name: "server_audit_logging", value: "1" },
           { name: "server_audit_events", value: "CONNECT,QUERY_DCL,QUERY_DDL" },
+        ],
+      },
+      { parent: this },
+    );
+    const instanceParameterGroup = new aws.rds.ParameterGroup(
+      name,
+      {
+        name: parameterGroupName,
+        family,
+        description: `Aurora ${args.clusterIdentifier} instances: slow query log for CloudWatch`,
+        parameters: [
           { name: "slow_query_log", value: "1" },
           { name: "long_query_time", value: "2" },
           { name: "log_output", value: "FILE" },
@@ -216,7 +230,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       port: MYSQL_PORT,
       dbSubnetGroupName: subnetGroup.name,
       vpcSecurityGroupIds: [securityGroup.id],
-      dbClusterParameterGroupName: parameterGroup.name,
+      dbClusterParameterGroupName: clusterParameterGroup.name,
       storageEncrypted: true,
       kmsKeyId: args.kmsKeyArn,
       deletionProtection: true,
@@ -281,6 +295,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
             engine: ENGINE,
             instanceClass: db.instanceClass,
             dbSubnetGroupName: subnetGroup.name,
+            dbParameterGroupName: instanceParameterGroup.name,
             availabilityZone: azs.apply((list) => {
               if (list.length === 0) throw new Error(`GlobalDatabase ${name}: availabilityZones is empty`);
               return list[i % list.length];

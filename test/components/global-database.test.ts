@@ -151,10 +151,17 @@ describe("GlobalDatabase", () => {
       const group = cloud.one("aws:cloudwatch/logGroup:LogGroup", `db-${type}`);
       expect(group.inputs).to.include({ name: `/aws/rds/cluster/eks-dr-primary/${type}`, kmsKeyId: keyIn("eu-west-3"), retentionInDays: 30 });
     }
-    const params = cloud.one("aws:rds/clusterParameterGroup:ClusterParameterGroup");
-    expect(params.inputs.family).to.equal("aurora-mysql8.0");
-    expect(cluster.inputs.dbClusterParameterGroupName).to.equal(params.inputs.name);
-    expect(params.inputs.parameters.map((p: any) => `${p.name}=${p.value}`)).to.include.members(["server_audit_logging=1", "slow_query_log=1"]);
+    // ...and are not empty: audit is a cluster parameter, the slow query log an instance one.
+    const clusterParams = cloud.one("aws:rds/clusterParameterGroup:ClusterParameterGroup");
+    expect(clusterParams.inputs.family).to.equal("aurora-mysql8.0");
+    expect(cluster.inputs.dbClusterParameterGroupName).to.equal(clusterParams.inputs.name);
+    expect(clusterParams.inputs.parameters.map((p: any) => `${p.name}=${p.value}`)).to.include("server_audit_logging=1");
+    const instanceParams = cloud.one("aws:rds/parameterGroup:ParameterGroup");
+    expect(instanceParams.inputs.family).to.equal("aurora-mysql8.0");
+    expect(instanceParams.inputs.parameters.map((p: any) => `${p.name}=${p.value}`)).to.include.members(["slow_query_log=1", "log_output=FILE"]);
+    for (const instance of cloud.ofType("aws:rds/clusterInstance:ClusterInstance")) {
+      expect(instance.inputs.dbParameterGroupName, instance.name).to.equal(instanceParams.inputs.name);
+    }
 
     expect(await resolve(value.globalClusterIdentifier)).to.equal("eks-dr-global");
     expect(await resolve(value.clusterIdentifier)).to.equal("eks-dr-primary");
