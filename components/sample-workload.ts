@@ -1,0 +1,246 @@
+/**
+ * The sample 3-tier application (seed 001, "service peccy") in the site's cluster: a web tier behind
+ * an internet-facing ALB, an app tier that keeps pictures on the site's EFS file system and data in
+ * the site's Aurora cluster. The same objects run in both sites; only sizes follow the role.
+ *
+ * Sizing (decisions 4 and 5): replicas come from `workload.replicas.<tier>[role]`, so by default the
+ * standby runs the same Deployments and its pods wait Pending until the failover scales its web/app
+ * node groups up (seed 003), which needs no Kubernetes call on the critical path. `quiesced` sets
+ * both tiers to 0 so the old active site stops taking writes during a planned failover.
+ *
+ * Traffic: the AWS Load Balancer Controller turns the Ingress into an ALB (ingress class `alb`).
+ * The Ingress rule has no host, so the ALB answers on any Host header: Route 53 health checkers send
+ * the ALB's own name as Host, and the driver probes the ALB name too (`endpointUrl`); a host rule for
+ * the application hostname would answer them 404 and keep the site "unhealthy" forever.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { DnsConfig, Role, WorkloadConfig } from "../stacks/config";
+import { resolveImage } from "./image-registry";
+
+/** Node label (and taint key) that dedicates node groups to a tier: `eks-dr/tier=<tier>:NoSchedule`. */
+export const TIER_LABEL = "eks-dr/tier";
+/** The ingress class the AWS Load Balancer Controller's chart creates. */
+const ALB_INGRESS_CLASS = "alb";
+const DEFAULT_HEALTH_PATH = "/healthz";
+/** Aurora MySQL. */
+const MYSQL_PORT = 3306;
+
+export type Tier = "web" | "app";
+
+export interface SampleWorkloadArgs {
+  /** Namespace for every object; the caller creates it (the PVC lives there too). */
+  namespace: pulumi.Input<string>;
+  role: Role;
+  /** `eks-dr:quiesced`: both tiers run 0 replicas (decision 5). */
+  quiesced: boolean;
+  /** `eks-dr:workload`: images and replicas by role. */
+  workload: WorkloadConfig;
+  /** This site's repository URLs (`ImageRegistry.repositoryUrls`); images without a registry host resolve to them. */
+  repositoryUrls: { web: pulumi.Input<string>; app: pulumi.Input<string> };
+  /** PersistentVolumeClaim bound to this site's EFS file system (`SharedFileSystem.pvcName`). */
+  pvcName: pulumi.Input<string>;
+  /** Where app pods see the shared files. @default "/data" */
+  sharedFilesMountPath?: string;
+  database: {
+    /** Cluster (writer) endpoint of this site's Aurora cluster. */
+    writerEndpoint: pulumi.Input<string>;
+    /** Reader endpoint of this site's Aurora cluster. */
+    readerEndpoint: pulumi.Input<string>;
+    /** ARN of the credentials secret in THIS Region (the owner's secret or its replica here). */
+    secretArn: pulumi.Input<string>;
+  };
+  /** The site's Region, given to the app so its AWS SDK finds the secret (pods cannot read IMDS). */
+  region: string;
+  /** `eks-dr:dns`: health path for the ALB target group, certificate for an HTTPS listener. */
+  dns?: DnsConfig;
+  /** Service account of app pods (bound to an IAM role through Pod Identity by the caller). */
+  appServiceAccountName?: pulumi.Input<string>;
+  /** Port the containers listen on. @default 8080 */
+  containerPort?: number;
+}
+
+/** Replicas of a tier: 0 when quiesced, else the configured count for the site's role. */
+export function tierReplicas(workload: WorkloadConfig, tier: Tier, role: Role, quiesced: boolean): number {
+  return quiesced ? 0 : workload.replicas[tier][role];
+}
+
+/** Ingress annotations for the AWS Load Balancer Controller. */
+export function albAnnotations(dns: DnsConfig | undefined): Record<string, string> {
+  const annotations: Record<string, string> = {
+    "alb.ingress.kubernetes.io/scheme": "internet-facing",
+    // Pod IPs as targets: traffic skips the node port hop, and target health is the pod's own.
+    "alb.ingress.kubernetes.io/target-type": "ip",
+    "alb.ingress.kubernetes.io/healthcheck-path": dns?.healthCheck.path ?? DEFAULT_HEALTH_PATH,
+  };
+  if (dns?.certificateArn === undefined) {
+    annotations["alb.ingress.kubernetes.io/listen-ports"] = JSON.stringify([{ HTTP: 80 }]);
+    return annotations;
+  }
+  // Listen on both: the controller's default with a certificate is HTTPS only.
+  annotations["alb.ingress.kubernetes.io/listen-ports"] = JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]);
+  annotations["alb.ingress.kubernetes.io/certificate-arn"] = dns.certificateArn;
+  // Redirect HTTP to HTTPS only when Route 53 checks over HTTPS: it counts any 2xx/3xx as healthy,
+  // so an HTTP check would pass on the ALB's own redirect without ever reaching a pod.
+  if (dns.healthCheck.protocol === "HTTPS") annotations["alb.ingress.kubernetes.io/ssl-redirect"] = "443";
+  return annotations;
+}
+
+export class SampleWorkload extends pulumi.ComponentResource {
+  /** DNS name of the site's ALB, from the Ingress status (`albHostname` output). */
+  readonly albHostname: pulumi.Output<string>;
+  /** What the driver probes to know the site serves: `<scheme>://<alb><health path>` (`endpointUrl` output). */
+  readonly endpointUrl: pulumi.Output<string>;
+  readonly deploymentUrns: { web: pulumi.Output<string>; app: pulumi.Output<string> };
+  /** Replicas each tier runs with this config. */
+  readonly replicas: Record<Tier, number>;
+  readonly deployments: Record<Tier, k8s.apps.v1.Deployment>;
+  readonly ingress: k8s.networking.v1.Ingress;
+
+  constructor(name: string, args: SampleWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("eks-dr:index:SampleWorkload", name, {}, opts);
+    const port = args.containerPort ?? 8080;
+    const healthPath = args.dns?.healthCheck.path ?? DEFAULT_HEALTH_PATH;
+    const mountPath = args.sharedFilesMountPath ?? "/data";
+    const urls = pulumi.output(args.repositoryUrls);
+    const image = (tier: Tier) => urls.apply((u) => resolveImage(args.workload.images[tier], u));
+    this.replicas = {
+      web: tierReplicas(args.workload, "web", args.role, args.quiesced),
+      app: tierReplicas(args.workload, "app", args.role, args.quiesced),
+    };
+
+    const labels = (tier: Tier) => ({ "app.kubernetes.io/name": tier, "app.kubernetes.io/part-of": "eks-dr" });
+    const metadata = (tier: Tier, extra: Record<string, string> = {}) => ({
+      name: tier,
+      namespace: args.namespace,
+      labels: labels(tier),
+      ...(Object.keys(extra).length > 0 ? { annotations: extra } : {}),
+    });
+
+    // The web tier answers the ALB's (and Route 53's) health path; the app tier its own /healthz.
+    const readinessPath: Record<Tier, string> = { web: healthPath, app: DEFAULT_HEALTH_PATH };
+    const deployment = (tier: Tier, container: k8s.types.input.core.v1.Container, podSpec: Partial<k8s.types.input.core.v1.PodSpec>) =>
+      new k8s.apps.v1.Deployment(
+        `${name}-${tier}`,
+        {
+          // On a standby the pods wait Pending for nodes that only a failover brings (pilot light),
+          // so `up` must not wait for them to become ready (it would time out after 10 minutes).
+          metadata: metadata(tier, args.role === "standby" ? { "pulumi.com/skipAwait": "true" } : {}),
+          spec: {
+            replicas: this.replicas[tier],
+            selector: { matchLabels: labels(tier) },
+            template: {
+              metadata: { labels: labels(tier) },
+              spec: {
+                // Only on this tier's dedicated nodes: the selector picks them, the toleration admits
+                // the pods past their `eks-dr/tier=<tier>:NoSchedule` taint.
+                nodeSelector: { [TIER_LABEL]: tier },
+                tolerations: [{ key: TIER_LABEL, operator: "Equal", value: tier, effect: "NoSchedule" }],
+                // Spread over zones, but never refuse to schedule: during a failover nodes arrive one
+                // zone at a time, and a pod waiting for balance is a longer RTO.
+                topologySpreadConstraints: [
+                  { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels(tier) } },
+                ],
+                containers: [
+                  {
+                    ...container,
+                    name: tier,
+                    image: image(tier),
+                    ports: [{ name: "http", containerPort: port }],
+                    // Readiness only: a liveness restart cannot fix a dependency (database, EFS) that
+                    // is down, it only adds restarts to the outage.
+                    readinessProbe: { httpGet: { path: readinessPath[tier], port: "http" }, periodSeconds: 5, failureThreshold: 3 },
+                    securityContext: { allowPrivilegeEscalation: false },
+                  },
+                ],
+                ...podSpec,
+              },
+            },
+          },
+        },
+        { parent: this },
+      );
+
+    const service = (tier: Tier) =>
+      new k8s.core.v1.Service(
+        `${name}-${tier}`,
+        {
+          metadata: metadata(tier),
+          // ClusterIP is enough: with target-type ip the ALB sends to pod IPs directly.
+          spec: { type: "ClusterIP", selector: labels(tier), ports: [{ name: "http", port: 80, targetPort: "http" }] },
+        },
+        { parent: this },
+      );
+
+    // maxUnavailable rather than minAvailable: it lets a node drain evict one pod at a time whatever
+    // the replica count, including 1 (warm standby) and 0 (quiesced), where minAvailable would block.
+    const disruptionBudget = (tier: Tier) =>
+      new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-${tier}`,
+        { metadata: metadata(tier), spec: { maxUnavailable: 1, selector: { matchLabels: labels(tier) } } },
+        { parent: this },
+      );
+
+    const appService = service("app");
+    const app = deployment(
+      "app",
+      {
+        name: "app",
+        env: [
+          { name: "DB_WRITER_HOST", value: args.database.writerEndpoint },
+          { name: "DB_READER_HOST", value: args.database.readerEndpoint },
+          { name: "DB_PORT", value: String(MYSQL_PORT) },
+          { name: "DB_SECRET_ARN", value: args.database.secretArn },
+          { name: "AWS_REGION", value: args.region },
+          { name: "SHARED_FILES_DIR", value: mountPath },
+        ],
+        volumeMounts: [{ name: "shared-files", mountPath }],
+        resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+      },
+      {
+        volumes: [{ name: "shared-files", persistentVolumeClaim: { claimName: args.pvcName } }],
+        ...(args.appServiceAccountName !== undefined ? { serviceAccountName: args.appServiceAccountName } : {}),
+      },
+    );
+    disruptionBudget("app");
+
+    const webService = service("web");
+    const web = deployment(
+      "web",
+      {
+        name: "web",
+        env: [{ name: "APP_URL", value: pulumi.interpolate`http://app.${args.namespace}.svc.cluster.local` }],
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+      },
+      {},
+    );
+    disruptionBudget("web");
+
+    this.ingress = new k8s.networking.v1.Ingress(
+      `${name}-web`,
+      {
+        metadata: { ...metadata("web"), annotations: albAnnotations(args.dns) },
+        spec: {
+          ingressClassName: ALB_INGRESS_CLASS,
+          rules: [{ http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { name: "http" } } } }] } }],
+        },
+      },
+      { parent: this, dependsOn: [webService, appService] },
+    );
+
+    this.deployments = { web, app };
+    this.albHostname = this.ingress.status.apply((status) => {
+      const hostname = status?.loadBalancer?.ingress?.[0]?.hostname;
+      if (!hostname) {
+        throw new Error(`Ingress ${name}-web has no load balancer hostname; check the AWS Load Balancer Controller's logs in kube-system`);
+      }
+      return hostname;
+    });
+    // HTTPS only when HTTP redirects to it. The ALB's certificate names the application hostname,
+    // not the ALB, so an HTTPS probe of this URL must not verify the name (Route 53 does not).
+    const scheme = albAnnotations(args.dns)["alb.ingress.kubernetes.io/ssl-redirect"] ? "https" : "http";
+    this.endpointUrl = pulumi.interpolate`${scheme}://${this.albHostname}${healthPath}`;
+    this.deploymentUrns = { web: web.urn, app: app.urn };
+    this.registerOutputs({ albHostname: this.albHostname, endpointUrl: this.endpointUrl, deploymentUrns: this.deploymentUrns });
+  }
+}

@@ -1,0 +1,199 @@
+import { expect } from "chai";
+import { albAnnotations, SampleWorkload, type SampleWorkloadArgs, TIER_LABEL, tierReplicas } from "../../components/sample-workload";
+import { siteConfigSchema, type DnsConfig, type Role, type WorkloadConfig } from "../../stacks/config";
+import { componentChildren, evaluateComponent } from "../harness/component";
+import { resolve } from "../harness/evaluate";
+import type { MockCloud, RecordedResource } from "../harness/mock-cloud";
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+
+const WORKLOAD: WorkloadConfig = {
+  images: { web: "web:1.4.2", app: "app:2.0.1" },
+  replicas: { web: { active: 3, standby: 1 }, app: { active: 4, standby: 0 } },
+};
+
+function dnsConfig(raw: Record<string, unknown> = {}): DnsConfig {
+  return siteConfigSchema.shape.dns.unwrap().parse({ hostedZoneId: "Z0123456789ABCDEFGHIJ", hostname: "shop.example.com", ...raw });
+}
+
+const repoUrls = (region: string) => ({
+  web: `123456789012.dkr.ecr.${region}.amazonaws.com/eks-dr/web`,
+  app: `123456789012.dkr.ecr.${region}.amazonaws.com/eks-dr/app`,
+});
+
+async function build(opts: { role?: Role; quiesced?: boolean; region?: string; dns?: DnsConfig; workload?: WorkloadConfig } = {}) {
+  const region = opts.region ?? "eu-west-3";
+  return evaluateComponent(
+    (ctx) => {
+      const args: SampleWorkloadArgs = {
+        namespace: "shop",
+        role: opts.role ?? "active",
+        quiesced: opts.quiesced ?? false,
+        workload: opts.workload ?? WORKLOAD,
+        repositoryUrls: repoUrls(ctx.region),
+        pvcName: "shared-files",
+        database: {
+          writerEndpoint: `shop.cluster-abc.${ctx.region}.rds.amazonaws.com`,
+          readerEndpoint: `shop.cluster-ro-abc.${ctx.region}.rds.amazonaws.com`,
+          secretArn: `arn:aws:secretsmanager:${ctx.region}:123456789012:secret:shop-db-AbCdEf`,
+        },
+        region: ctx.region,
+        dns: opts.dns,
+        appServiceAccountName: "app",
+      };
+      return new SampleWorkload("shop", args, { providers: [ctx.aws, ctx.k8s] });
+    },
+    { region },
+  );
+}
+
+const deploymentOf = (cloud: MockCloud, tier: string): RecordedResource => cloud.one(DEPLOYMENT, `shop-${tier}`);
+const podSpec = (d: RecordedResource) => d.inputs.spec.template.spec;
+const env = (d: RecordedResource): Record<string, string> => Object.fromEntries(podSpec(d).containers[0].env.map((e: any) => [e.name, e.value]));
+
+describe("SampleWorkload", () => {
+  it("runs each tier at its configured replicas for the role", async () => {
+    const active = await build({ role: "active" });
+    expect(deploymentOf(active.cloud, "web").inputs.spec.replicas).to.equal(3);
+    expect(deploymentOf(active.cloud, "app").inputs.spec.replicas).to.equal(4);
+    const standby = await build({ role: "standby" });
+    expect(deploymentOf(standby.cloud, "web").inputs.spec.replicas).to.equal(1);
+    expect(deploymentOf(standby.cloud, "app").inputs.spec.replicas).to.equal(0);
+    expect(standby.value.replicas).to.deep.equal({ web: 1, app: 0 });
+  });
+
+  it("runs 0 replicas of both tiers when quiesced, whatever the role", async () => {
+    for (const role of ["active", "standby"] as const) {
+      const { cloud } = await build({ role, quiesced: true });
+      expect(deploymentOf(cloud, "web").inputs.spec.replicas, role).to.equal(0);
+      expect(deploymentOf(cloud, "app").inputs.spec.replicas, role).to.equal(0);
+    }
+    expect(tierReplicas(WORKLOAD, "app", "active", true)).to.equal(0);
+    expect(tierReplicas(WORKLOAD, "app", "active", false)).to.equal(4);
+  });
+
+  it("mounts the shared-files claim in app pods only", async () => {
+    const { cloud } = await build();
+    const app = deploymentOf(cloud, "app");
+    expect(podSpec(app).volumes).to.deep.equal([{ name: "shared-files", persistentVolumeClaim: { claimName: "shared-files" } }]);
+    expect(podSpec(app).containers[0].volumeMounts).to.deep.equal([{ name: "shared-files", mountPath: "/data" }]);
+    expect(env(app).SHARED_FILES_DIR).to.equal("/data");
+    expect(podSpec(deploymentOf(cloud, "web")).volumes).to.equal(undefined);
+  });
+
+  it("wires the app tier to this site's database endpoints, secret and Region", async () => {
+    for (const region of ["eu-west-3", "us-west-2"]) {
+      const { cloud } = await build({ region });
+      const app = deploymentOf(cloud, "app");
+      expect(env(app)).to.include({
+        DB_WRITER_HOST: `shop.cluster-abc.${region}.rds.amazonaws.com`,
+        DB_READER_HOST: `shop.cluster-ro-abc.${region}.rds.amazonaws.com`,
+        DB_PORT: "3306",
+        DB_SECRET_ARN: `arn:aws:secretsmanager:${region}:123456789012:secret:shop-db-AbCdEf`,
+        AWS_REGION: region,
+      });
+      expect(podSpec(app).serviceAccountName).to.equal("app");
+      expect(env(deploymentOf(cloud, "web")).APP_URL).to.equal("http://app.shop.svc.cluster.local");
+    }
+  });
+
+  it("puts each tier on its own nodes, tolerating exactly that tier's taint, spread over zones", async () => {
+    const { cloud } = await build();
+    for (const tier of ["web", "app"]) {
+      const spec = podSpec(deploymentOf(cloud, tier));
+      expect(spec.nodeSelector, tier).to.deep.equal({ [TIER_LABEL]: tier });
+      // The node groups carry the taint eks-dr/tier=<tier>:NoSchedule.
+      expect(spec.tolerations, tier).to.deep.equal([{ key: "eks-dr/tier", operator: "Equal", value: tier, effect: "NoSchedule" }]);
+      expect(spec.topologySpreadConstraints[0]).to.include({ topologyKey: "topology.kubernetes.io/zone", maxSkew: 1, whenUnsatisfiable: "ScheduleAnyway" });
+    }
+  });
+
+  it("guards each tier with a disruption budget that never blocks at 0 or 1 replica", async () => {
+    const { cloud } = await build();
+    const pdbs = cloud.ofType("kubernetes:policy/v1:PodDisruptionBudget");
+    expect(pdbs.map((p) => p.inputs.metadata.name).sort()).to.deep.equal(["app", "web"]);
+    for (const p of pdbs) {
+      expect(p.inputs.spec.maxUnavailable).to.equal(1);
+      expect(p.inputs.spec.selector.matchLabels["app.kubernetes.io/name"]).to.equal(p.inputs.metadata.name);
+    }
+  });
+
+  it("pulls images from this site's own repositories", async () => {
+    for (const region of ["eu-west-3", "ap-southeast-2"]) {
+      const { cloud } = await build({ region });
+      expect(podSpec(deploymentOf(cloud, "web")).containers[0].image).to.equal(`${repoUrls(region).web}:1.4.2`);
+      expect(podSpec(deploymentOf(cloud, "app")).containers[0].image).to.equal(`${repoUrls(region).app}:2.0.1`);
+    }
+    const external = { ...WORKLOAD, images: { web: "public.ecr.aws/nginx/nginx:1.27", app: "app:2.0.1" } };
+    const { cloud } = await build({ workload: external });
+    expect(podSpec(deploymentOf(cloud, "web")).containers[0].image).to.equal("public.ecr.aws/nginx/nginx:1.27");
+  });
+
+  it("exposes web through an internet-facing ALB with pod targets and the DNS health path", async () => {
+    const { cloud, value } = await build({ dns: dnsConfig({ healthCheck: { path: "/status" } }) });
+    const ingress = cloud.one(INGRESS);
+    expect(ingress.inputs.spec.ingressClassName).to.equal("alb");
+    expect(ingress.inputs.metadata.annotations).to.deep.equal({
+      "alb.ingress.kubernetes.io/scheme": "internet-facing",
+      "alb.ingress.kubernetes.io/target-type": "ip",
+      "alb.ingress.kubernetes.io/healthcheck-path": "/status",
+      "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80}]',
+    });
+    // No host rule: Route 53 health checkers and the driver address the ALB by its own name.
+    expect(ingress.inputs.spec.rules).to.have.length(1);
+    expect(ingress.inputs.spec.rules[0].host).to.equal(undefined);
+    expect(ingress.inputs.spec.rules[0].http.paths[0].backend.service).to.deep.equal({ name: "web", port: { name: "http" } });
+    expect(podSpec(deploymentOf(cloud, "web")).containers[0].readinessProbe.httpGet.path).to.equal("/status");
+
+    const alb = ingress.state.status.loadBalancer.ingress[0].hostname;
+    expect(await resolve(value.albHostname)).to.equal(alb);
+    expect(await resolve(value.endpointUrl)).to.equal(`http://${alb}/status`);
+  });
+
+  it("defaults the health path to /healthz without DNS", async () => {
+    const { cloud, value } = await build();
+    expect(cloud.one(INGRESS).inputs.metadata.annotations["alb.ingress.kubernetes.io/healthcheck-path"]).to.equal("/healthz");
+    expect(await resolve(value.endpointUrl)).to.match(/^http:\/\/k8s-.*\/healthz$/);
+  });
+
+  it("adds an HTTPS listener with the certificate, redirecting only when Route 53 checks HTTPS", async () => {
+    const certificateArn = "arn:aws:acm:eu-west-3:123456789012:certificate/abc";
+    const httpCheck = albAnnotations(dnsConfig({ certificateArn }));
+    expect(httpCheck["alb.ingress.kubernetes.io/listen-ports"]).to.equal('[{"HTTP":80},{"HTTPS":443}]');
+    expect(httpCheck["alb.ingress.kubernetes.io/certificate-arn"]).to.equal(certificateArn);
+    expect(httpCheck["alb.ingress.kubernetes.io/ssl-redirect"]).to.equal(undefined);
+
+    const { cloud, value } = await build({ dns: dnsConfig({ certificateArn, healthCheck: { protocol: "HTTPS" } }) });
+    expect(cloud.one(INGRESS).inputs.metadata.annotations["alb.ingress.kubernetes.io/ssl-redirect"]).to.equal("443");
+    expect(await resolve(value.endpointUrl)).to.match(/^https:\/\//);
+  });
+
+  it("does not make `up` wait for standby pods, which stay Pending until a failover brings nodes", async () => {
+    const standby = await build({ role: "standby" });
+    for (const tier of ["web", "app"]) {
+      expect(deploymentOf(standby.cloud, tier).inputs.metadata.annotations).to.deep.equal({ "pulumi.com/skipAwait": "true" });
+    }
+    const active = await build({ role: "active" });
+    expect(deploymentOf(active.cloud, "web").inputs.metadata.annotations).to.equal(undefined);
+  });
+
+  for (const region of ["eu-west-3", "us-east-2"]) {
+    it(`creates every object in the given namespace through the cluster's provider, parented (${region})`, async () => {
+      const { cloud, value } = await build({ region });
+      const children = componentChildren(cloud).filter((r) => r.type !== "eks-dr:index:SampleWorkload");
+      expect(children.map((r) => r.type).sort()).to.deep.equal(
+        [DEPLOYMENT, DEPLOYMENT, "kubernetes:core/v1:Service", "kubernetes:core/v1:Service", "kubernetes:policy/v1:PodDisruptionBudget", "kubernetes:policy/v1:PodDisruptionBudget", INGRESS].sort(),
+      );
+      for (const r of children) {
+        expect(r.urn, r.name).to.contain("eks-dr:index:SampleWorkload$");
+        expect(r.provider, r.name).to.contain("pulumi:providers:kubernetes::test-k8s");
+        expect(r.inputs.metadata.namespace, r.name).to.equal("shop");
+      }
+      expect(await resolve(value.deploymentUrns.web)).to.equal(deploymentOf(cloud, "web").urn);
+      expect(await resolve(value.deploymentUrns.app)).to.equal(deploymentOf(cloud, "app").urn);
+      expect(await resolve(value.albHostname)).to.equal(cloud.one(INGRESS).state.status.loadBalancer.ingress[0].hostname);
+      expect(env(deploymentOf(cloud, "app")).AWS_REGION).to.equal(region);
+    });
+  }
+});
