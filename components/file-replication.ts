@@ -93,7 +93,8 @@ export class FileReplication extends pulumi.ComponentResource {
           // creates the destination); it keeps its own encryption with the peer's key.
           destination: { fileSystemId: destinationFileSystemId, region: args.peerRegion },
         },
-        { parent: this, deleteBeforeReplace: true },
+        // Never protected (even under a protected parent): the role swap must remove it.
+        { parent: this, protect: false, deleteBeforeReplace: true },
       );
       this.efsReplication = { destinationFileSystemId, destinationRegion: args.peerRegion };
     } else {

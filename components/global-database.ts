@@ -307,7 +307,9 @@ export class GlobalDatabase extends pulumi.ComponentResource {
             autoMinorVersionUpgrade: false,
             copyTagsToSnapshot: true,
           },
-          { parent: this },
+          // Explicit: children inherit `protect` from the component, and a protected reader would
+          // block the scale-down a role change needs.
+          { parent: this, protect: false },
         ),
       );
     }

@@ -18,7 +18,7 @@ function recordOptions(): Map<string, Options> {
 
 const REPLICATION = "aws:efs/replicationConfiguration:ReplicationConfiguration";
 
-async function evaluate(region: string, overrides: Partial<FileReplicationArgs>) {
+async function evaluate(region: string, overrides: Partial<FileReplicationArgs>, protect?: boolean) {
   let options = new Map<string, Options>();
   const args: FileReplicationArgs = {
     role: "active",
@@ -32,7 +32,7 @@ async function evaluate(region: string, overrides: Partial<FileReplicationArgs>)
   const result = await evaluateComponent(
     (ctx) => {
       options = recordOptions();
-      return new FileReplication("files", args, { providers: [ctx.aws] });
+      return new FileReplication("files", args, { providers: [ctx.aws], protect });
     },
     { region, stack: "primary" },
   );
@@ -62,6 +62,11 @@ describe("FileReplication", () => {
       }
     });
   }
+
+  it("stays removable under a protected component (children inherit protect)", async () => {
+    const { options } = await evaluate("eu-west-3", {}, true);
+    expect(options.get(`${REPLICATION}::files`)?.protect).to.equal(false);
+  });
 
   it("is not created while the peer's file system is unknown, and says to run up on the peer then here", async () => {
     const { cloud, value, warnings } = await evaluate("eu-west-3", { peerFileSystemId: undefined });

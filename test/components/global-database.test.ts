@@ -238,6 +238,31 @@ describe("GlobalDatabase", () => {
     expect(await resolve(warm.value.promotionInstanceUrn)).to.equal(instance0.urn);
   });
 
+  it("keeps instances removable under a protected component (children inherit protect)", async () => {
+    let options = new Map<string, Options>();
+    await evaluateComponent((ctx) => {
+      options = recordOptions();
+      return new GlobalDatabase(
+        "db",
+        {
+          ownsGlobalResources: false,
+          role: "active",
+          globalClusterIdentifier: "eks-dr-global",
+          clusterIdentifier: "eks-dr-dr",
+          database: DATABASE,
+          kmsKeyArn: keyIn("eu-west-3"),
+          vpcId: "vpc-1",
+          privateSubnetIds: ["subnet-1"],
+          availabilityZones: ["eu-west-3a"],
+          appSecurityGroupId: "sg-app",
+        },
+        { providers: [ctx.aws], protect: true },
+      );
+    });
+    expect(options.get("aws:rds/clusterInstance:ClusterInstance::db-0")?.protect).to.equal(false);
+    expect(options.get("aws:rds/cluster:Cluster::db")?.protect).to.equal(true);
+  });
+
   it("admits MySQL only from the app-tier security group", async () => {
     const { cloud, value } = await evaluate({ owner: true, role: "active", region: "eu-west-3" });
     const sg = cloud.one("aws:ec2/securityGroup:SecurityGroup");
