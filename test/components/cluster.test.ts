@@ -20,15 +20,28 @@ function clusterArgs(cfg: SiteConfig, extra: Partial<ClusterArgs> = {}): Cluster
   };
 }
 
-async function evaluateCluster(args: ClusterArgs, region: string, withCoreDns = false) {
-  return evaluateComponent(
+/**
+ * Evaluates the component; with `withNodes`, adds CoreDNS after a stand-in for the node groups and
+ * returns that stand-in and the dependsOn CoreDNS was registered with.
+ */
+async function evaluateCluster(args: ClusterArgs, region: string, withNodes = false) {
+  let nodes: pulumi.Resource | undefined;
+  const coreDnsDependsOn: unknown[] = [];
+  const evaluation = await evaluateComponent(
     (ctx) => {
-      const cluster = new Cluster("site", args, { providers: [ctx.aws] });
-      if (withCoreDns) cluster.addCoreDns(new pulumi.ComponentResource("test:index:Nodes", "nodes", {}, { providers: [ctx.aws] }));
+      const cluster = new Cluster("site", args, {
+        providers: [ctx.aws],
+        transformations: [(r) => void (r.props.addonName === "coredns" && coreDnsDependsOn.push(...[r.opts.dependsOn].flat()))],
+      });
+      if (withNodes) {
+        nodes = new pulumi.ComponentResource("test:index:Nodes", "nodes", {}, { providers: [ctx.aws] });
+        cluster.addCoreDns(nodes);
+      }
       return cluster;
     },
     { region },
   );
+  return { ...evaluation, nodes, coreDnsDependsOn };
 }
 
 const addons = (cloud: MockCloud): RecordedResource[] => cloud.ofType("aws:eks/addon:Addon");
@@ -98,8 +111,10 @@ describe("Cluster", () => {
     expect(addons(cloud).map((a) => a.inputs.addonName)).to.have.members([...NODE_ADDONS]);
     for (const a of addons(cloud)) expect(a.inputs.clusterName).to.equal(`eks-dr-${cfg.region}`);
     expect(cluster.nodePrerequisites).to.include.members(Object.values(cluster.addons));
-    const { cloud: withDns, value } = await evaluateCluster(clusterArgs(cfg), cfg.region, true);
+    const { cloud: withDns, value, nodes, coreDnsDependsOn } = await evaluateCluster(clusterArgs(cfg), cfg.region, true);
     expect(addons(withDns).map((a) => a.inputs.addonName)).to.have.members([...NODE_ADDONS, "coredns"]);
+    // CoreDNS waits for the nodes it was given (a Deployment stays DEGRADED without them).
+    expect(coreDnsDependsOn).to.deep.equal([nodes]);
     expect(value.coreDns).to.not.equal(undefined);
     expect(() => value.addCoreDns([])).to.throw(/already/);
   });

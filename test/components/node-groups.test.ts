@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
 import { amiTypeFor, NodeGroups, TIER_LABEL, type NodeGroupsArgs } from "../../components/node-groups";
 import { NODE_GROUPS, parseSiteConfig, type NodeGroupName, type SiteConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
@@ -171,17 +172,22 @@ describe("NodeGroups", () => {
       expect(group(cloud, "system").inputs.scalingConfig.desiredSize).to.be.at.least(2);
     });
 
-    it("does not ignore scaling changes: the driver refreshes instead (decision 4)", async () => {
-      const seen: { type: string; ignoreChanges?: string[] }[] = [];
-      await evaluateComponent((ctx) =>
-        new NodeGroups("site", args(cfg), {
+    it("waits for the cluster's prerequisites and does not ignore scaling changes (decision 4: the driver refreshes)", async () => {
+      const seen: { type: string; ignoreChanges?: string[]; dependsOn: unknown[] }[] = [];
+      let cni: pulumi.Resource | undefined;
+      await evaluateComponent((ctx) => {
+        cni = new pulumi.ComponentResource("test:index:VpcCni", "vpc-cni", {}, { providers: [ctx.aws] });
+        return new NodeGroups("site", args(cfg, { prerequisites: [cni] }), {
           providers: [ctx.aws],
-          transformations: [(r) => void seen.push({ type: r.type, ignoreChanges: r.opts.ignoreChanges })],
-        }),
-      );
+          transformations: [(r) => void seen.push({ type: r.type, ignoreChanges: r.opts.ignoreChanges, dependsOn: [r.opts.dependsOn].flat() })],
+        });
+      });
       const groups = seen.filter((r) => r.type === NODE_GROUP);
       expect(groups).to.have.length(NODE_GROUPS.length);
-      for (const g of groups) expect(g.ignoreChanges ?? []).to.deep.equal([]);
+      for (const g of groups) {
+        expect(g.ignoreChanges ?? []).to.deep.equal([]);
+        expect(g.dependsOn).to.include(cni);
+      }
     });
   });
 
