@@ -1,0 +1,274 @@
+/**
+ * How long each simulated step takes: the table of `LATENCY.md` as data, triangular sampling with
+ * a seeded RNG, and overrides from a user's file of measured figures.
+ *
+ * All figures are seconds in the table and in override files; `sample` returns milliseconds.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import type { Rng } from "./rng";
+
+export const LATENCY_STEPS = [
+  "aurora-failover",
+  "aurora-switchover",
+  "aurora-headless-instance",
+  "efs-replication-delete",
+  "nodegroup-ready",
+  "karpenter-ready",
+  "pods-ready",
+  "route53-unhealthy",
+  "dns-ttl",
+  "pulumi-up",
+  // Not in LATENCY.md's table; needed by the model and sourced the same way.
+  "efs-sync",
+  "api-call",
+] as const;
+export type LatencyStep = (typeof LATENCY_STEPS)[number];
+
+export interface LatencyRange {
+  minSeconds: number;
+  typicalSeconds: number;
+  maxSeconds: number;
+  /** Where the figures come from; an override names its file. */
+  source: string;
+}
+
+export interface LatencyRow extends LatencyRange {
+  /** What the step measures, from its start to its end. */
+  description: string;
+  /** The range is [0, TTL, TTL] of the record's TTL; the figures here are for a 60 s TTL. */
+  fromTtl?: true;
+}
+
+export type LatencyTable = Record<LatencyStep, LatencyRow>;
+
+/** The sourced ranges of LATENCY.md (shared design docs), plus two rows the model needs. */
+export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
+  "aurora-failover": {
+    description: "Aurora unplanned failover, secondary becomes writer (FailoverGlobalCluster, AllowDataLoss)",
+    minSeconds: 30,
+    typicalSeconds: 60,
+    maxSeconds: 300,
+    source:
+      'AWS Well-Architected Labs DR workshop: "promote a secondary region ... in under a minute"; Aurora User Guide: global database RTO "in the order of minutes"',
+  },
+  "aurora-switchover": {
+    description: "Aurora planned switchover (SwitchoverGlobalCluster)",
+    minSeconds: 60,
+    typicalSeconds: 180,
+    maxSeconds: 600,
+    source: "Aurora User Guide (minutes); one public benchmark measured about 8 min end to end for a cross-Region switch",
+  },
+  "aurora-headless-instance": {
+    description: "Aurora headless secondary: create a first instance before promotion (used for any instance creation)",
+    minSeconds: 300,
+    typicalSeconds: 600,
+    maxSeconds: 900,
+    source: "estimate (typical Aurora instance creation); no single public figure",
+  },
+  "efs-replication-delete": {
+    description: "EFS replication deletion until the destination is writable",
+    minSeconds: 60,
+    typicalSeconds: 180,
+    maxSeconds: 600,
+    source: 'Amazon EFS User Guide: "can take several minutes to complete"',
+  },
+  "nodegroup-ready": {
+    description: "EKS managed node group from 0 to nodes Ready (Auto Scaling group path)",
+    minSeconds: 120,
+    typicalSeconds: 180,
+    maxSeconds: 300,
+    source: "commonly reported 3-5 min for ASG-based node registration",
+  },
+  "karpenter-ready": {
+    description: "Karpenter node provisioning to Ready",
+    minSeconds: 45,
+    typicalSeconds: 60,
+    maxSeconds: 90,
+    source: "Karpenter guides: nodes online in about 45-60 s, 45-90 s added by new-node provisioning",
+  },
+  "pods-ready": {
+    description: "Pod scheduled, image pulled, readiness probe passing",
+    minSeconds: 10,
+    typicalSeconds: 30,
+    maxSeconds: 60,
+    source: "estimate; depends on image size",
+  },
+  "route53-unhealthy": {
+    description: "Route 53 health check declares the endpoint unhealthy (also used for healthy again)",
+    minSeconds: 10,
+    typicalSeconds: 90,
+    maxSeconds: 300,
+    source: "Route 53: request interval 10 s or 30 s, failure threshold 1-10 (default 3)",
+  },
+  "dns-ttl": {
+    description: "DNS clients follow a changed answer",
+    minSeconds: 0,
+    typicalSeconds: 60,
+    maxSeconds: 60,
+    fromTtl: true,
+    source: "the record's TTL (config)",
+  },
+  "pulumi-up": {
+    description: "`pulumi up` of one site for a role change",
+    minSeconds: 30,
+    typicalSeconds: 90,
+    maxSeconds: 300,
+    source: "estimate: engine, provider diff and the changed resources; measure on a real stack and override",
+  },
+  "efs-sync": {
+    description: "One EFS replication sync cycle (LastReplicatedTimestamp advances at its end)",
+    minSeconds: 15,
+    typicalSeconds: 60,
+    maxSeconds: 900,
+    source:
+      'AWS News Blog "New - Replication for Amazon EFS" (2022): "most changes are replicated within a minute, with an overall RPO of 15 minutes for most file systems"',
+  },
+  "api-call": {
+    description: "One AWS control-plane API round trip",
+    minSeconds: 0.05,
+    typicalSeconds: 0.15,
+    maxSeconds: 1,
+    source: "estimate: regional API latency seen from a client in another Region",
+  },
+});
+
+/**
+ * A triangular draw on [min, max] with mode `typical`, from one uniform number `u` in [0, 1).
+ * Pure, so tests can check the inverse CDF directly.
+ */
+export function triangular(u: number, min: number, typical: number, max: number): number {
+  if (max <= min) return min;
+  const split = (typical - min) / (max - min);
+  if (u < split) return min + Math.sqrt(u * (max - min) * (typical - min));
+  return max - Math.sqrt((1 - u) * (max - min) * (max - typical));
+}
+
+/** Draws step durations from a table, one independent RNG stream per step. */
+export class LatencyModel {
+  private readonly streams = new Map<LatencyStep, Rng>();
+
+  constructor(
+    private readonly rng: Rng,
+    readonly table: Readonly<LatencyTable> = LATENCY_TABLE,
+  ) {}
+
+  /** The range used for `step`; for `dns-ttl` pass the record's TTL. */
+  range(step: LatencyStep, opts: { ttlSeconds?: number } = {}): LatencyRange {
+    const row = this.table[step];
+    if (row.fromTtl && opts.ttlSeconds !== undefined) {
+      return { minSeconds: 0, typicalSeconds: opts.ttlSeconds, maxSeconds: opts.ttlSeconds, source: row.source };
+    }
+    return row;
+  }
+
+  /** A duration in whole milliseconds. */
+  sample(step: LatencyStep, opts: { ttlSeconds?: number } = {}): number {
+    const { minSeconds, typicalSeconds, maxSeconds } = this.range(step, opts);
+    const u = this.stream(step).next();
+    return Math.round(triangular(u, minSeconds, typicalSeconds, maxSeconds) * 1000);
+  }
+
+  private stream(step: LatencyStep): Rng {
+    let s = this.streams.get(step);
+    if (!s) {
+      s = this.rng.fork(`latency:${step}`);
+      this.streams.set(step, s);
+    }
+    return s;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overrides: a JSON or YAML file mapping step ids to the user's own measured figures.
+//
+//   # latency.yaml, seconds
+//   aurora-failover: { minSeconds: 25, typicalSeconds: 40, maxSeconds: 110, source: "drill 2025-05-12" }
+//   pulumi-up: { typicalSeconds: 70 }        # partial: other fields keep the default
+
+const overrideRow = z.strictObject({
+  minSeconds: z.number().nonnegative().optional(),
+  typicalSeconds: z.number().nonnegative().optional(),
+  maxSeconds: z.number().nonnegative().optional(),
+  source: z.string().min(1).optional(),
+});
+export type LatencyOverride = z.infer<typeof overrideRow>;
+export type LatencyOverrides = Partial<Record<LatencyStep, LatencyOverride>>;
+
+const overridesSchema = z.record(z.string(), z.unknown());
+
+export class LatencyOverrideError extends Error {
+  constructor(
+    readonly origin: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid latency overrides in ${origin}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "LatencyOverrideError";
+  }
+}
+
+/**
+ * Validates an overrides document and merges it over `base`. Errors name the step and the field,
+ * e.g. `aurora-failover.typicalSeconds: must be <= maxSeconds (300)`.
+ */
+export function applyLatencyOverrides(doc: unknown, origin = "overrides", base: Readonly<LatencyTable> = LATENCY_TABLE): LatencyTable {
+  const top = overridesSchema.safeParse(doc ?? {});
+  if (!top.success) {
+    throw new LatencyOverrideError(origin, [`(root): expected a map of step ids to { minSeconds, typicalSeconds, maxSeconds, source }`]);
+  }
+  const problems: string[] = [];
+  const table = { ...base } as LatencyTable;
+  for (const [step, value] of Object.entries(top.data)) {
+    if (!(LATENCY_STEPS as readonly string[]).includes(step)) {
+      problems.push(`${step}: is not a known step; known steps are ${LATENCY_STEPS.join(", ")}`);
+      continue;
+    }
+    const parsed = overrideRow.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = issue.path.map(String).join(".");
+        const message =
+          issue.code === "unrecognized_keys"
+            ? `unknown field(s) ${issue.keys.join(", ")}; use minSeconds, typicalSeconds, maxSeconds, source`
+            : issue.message;
+        problems.push(`${step}${field ? `.${field}` : ""}: ${message}`);
+      }
+      continue;
+    }
+    const id = step as LatencyStep;
+    const merged: LatencyRow = {
+      ...base[id],
+      ...Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)),
+      source: parsed.data.source ?? `override from ${origin}`,
+    };
+    if (merged.typicalSeconds < merged.minSeconds) {
+      problems.push(`${step}.typicalSeconds: ${merged.typicalSeconds} must be >= minSeconds (${merged.minSeconds})`);
+    } else if (merged.typicalSeconds > merged.maxSeconds) {
+      problems.push(`${step}.typicalSeconds: ${merged.typicalSeconds} must be <= maxSeconds (${merged.maxSeconds})`);
+    }
+    if (id === "dns-ttl") delete merged.fromTtl;
+    table[id] = merged;
+  }
+  if (problems.length > 0) throw new LatencyOverrideError(origin, problems);
+  return table;
+}
+
+/** Reads a JSON or YAML overrides file (YAML is a superset of JSON) and merges it over the defaults. */
+export function loadLatencyOverrides(file: string, base: Readonly<LatencyTable> = LATENCY_TABLE): LatencyTable {
+  const origin = path.basename(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new LatencyOverrideError(origin, [`cannot read ${file}: ${(err as Error).message}`]);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new LatencyOverrideError(origin, [`not valid JSON or YAML: ${(err as Error).message.split("\n")[0]}`]);
+  }
+  return applyLatencyOverrides(doc, origin, base);
+}
