@@ -22,6 +22,7 @@ export const T = {
   ecrRepository: "aws:ecr/repository:Repository",
   ecrReplication: "aws:ecr/replicationConfiguration:ReplicationConfiguration",
   backupVault: "aws:backup/vault:Vault",
+  secret: "aws:secretsmanager/secret:Secret",
   stack: "pulumi:pulumi:Stack",
   stackReference: "pulumi:pulumi:StackReference",
 } as const;

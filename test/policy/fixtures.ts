@@ -63,6 +63,9 @@ function site(s: SiteShape): ResourceLike[] {
       failoverRoutingPolicies: [{ type: s.role === "active" ? "PRIMARY" : "SECONDARY" }],
     }),
     res(T.ecrRepository, "web-repo", r, { name: "web" }),
+    res(T.secret, "db-credentials", r, { kmsKeyId: keyArn }, true),
+    // Encrypts alarm notifications in flight only: no stored data depends on it, so it may stay unprotected.
+    res(T.kmsKey, "alarm-topic-key", r, { enableKeyRotation: true, arn: `arn:aws:kms:${r}:${ACCOUNT}:key/alarms-${s.stack}`, keyId: `alarms-${s.stack}` }),
     res(T.ecrReplication, "registry-replication", r, { replicationConfiguration: { rules: [{ destinations: [{ region: s.peerRegion, registryId: ACCOUNT }] }] } }),
   ];
   if (s.owner) {

@@ -101,10 +101,30 @@ describe("DR policies on synthetic sites", () => {
       says: /shared-files .* not protected.*Fix: pass `\{ protect: true \}`/,
     },
     {
-      title: "an unprotected KMS replica key",
+      title: "an unprotected global cluster",
       policy: "stateful-resources-protected",
+      site: () => mutate(activeSite(), T.rdsGlobalCluster, (r) => (r.protect = false)),
+      says: /global-db/,
+    },
+    {
+      title: "an unprotected KMS replica key",
+      policy: "data-keys-protected",
       site: () => mutate(standbySite(), T.kmsReplicaKey, (r) => (r.protect = false)),
+      says: /data-key .* not protected.*unreadable.*Fix: pass `\{ protect: true \}`/,
+    },
+    {
+      title: "an unprotected multi-Region key",
+      policy: "data-keys-protected",
+      site: () => mutate(activeSite(), T.kmsKey, (r) => (r.protect = false), "data-key"),
       says: /data-key/,
+    },
+    {
+      title: "an unprotected single-Region key that encrypts the database credentials",
+      policy: "data-keys-protected",
+      site: () => [
+        ...mutate(standbySite(), T.secret, (r) => (r.props.kmsKeyId = "arn:aws:kms:us-west-2:123456789012:key/alarms-dr")),
+      ],
+      says: /alarm-topic-key .* not protected/,
     },
     {
       title: "a node group in a single subnet",

@@ -114,25 +114,53 @@ export const auroraBackupRetention = definePolicy<{ minimumDays: number }>({
   },
 });
 
-/** Types whose deletion loses data or makes replicated data unreadable. */
-export const STATEFUL_TYPES = [T.efsFileSystem, T.rdsCluster, T.rdsGlobalCluster, T.kmsKey, T.kmsReplicaKey, T.backupVault] as const;
+/** Types that hold the data DR protects: deleting one loses it. */
+export const STATEFUL_TYPES = [T.efsFileSystem, T.rdsCluster, T.rdsGlobalCluster, T.backupVault] as const;
+
+const notProtected = (r: ResourceLike, what: string): Violation => ({
+  urn: r.urn,
+  message:
+    `${describe(r)} is not protected: a refactor that renames it, or a \`pulumi destroy\`, would delete it and ${what}. ` +
+    "Fix: pass `{ protect: true }` in its resource options (or on its parent component, which children inherit).",
+});
 
 export const statefulResourcesProtected = definePolicy({
   name: "stateful-resources-protected",
-  description: "File systems, DB clusters, the global cluster, KMS keys and backup vaults are created with `protect: true`.",
+  description: "File systems, DB clusters, the global cluster and backup vaults are created with `protect: true`.",
   enforcementLevel: "mandatory",
   scope: "resource",
   types: STATEFUL_TYPES,
   defaults: {},
   validate(resources) {
-    return resources
-      .filter((r) => (STATEFUL_TYPES as readonly string[]).includes(r.type) && r.protect !== true)
-      .map((r) => ({
-        urn: r.urn,
-        message:
-          `${describe(r)} is not protected: a refactor that renames it, or a \`pulumi destroy\`, would delete it and the data it holds or decrypts. ` +
-          "Fix: pass `{ protect: true }` in its resource options (or on its parent component, which children inherit).",
-      }));
+    return resources.filter((r) => (STATEFUL_TYPES as readonly string[]).includes(r.type) && r.protect !== true).map((r) => notProtected(r, "the data it holds"));
+  },
+});
+
+/** Properties through which stored data names its KMS key. */
+const KEY_REFERENCES: Record<string, string> = {
+  [T.efsFileSystem]: "kmsKeyId",
+  [T.rdsCluster]: "kmsKeyId",
+  [T.backupVault]: "kmsKeyArn",
+  [T.secret]: "kmsKeyId",
+};
+
+export const dataKeysProtected = definePolicy({
+  name: "data-keys-protected",
+  description:
+    "KMS keys that encrypt stored data (used by a file system, DB cluster, backup vault or secret), and every multi-Region key or replica, are created with `protect: true`.",
+  enforcementLevel: "mandatory",
+  scope: "stack",
+  defaults: {},
+  validate(resources) {
+    const keys = [...ofType(resources, T.kmsKey), ...ofType(resources, T.kmsReplicaKey)];
+    const dataKeys = new Set(keys.filter((k) => k.type === T.kmsReplicaKey || k.props.multiRegion === true));
+    for (const r of resources) {
+      const ref = KEY_REFERENCES[r.type] ? knownString(r.props[KEY_REFERENCES[r.type]]) : undefined;
+      const key = ref ? findKey(keys, ref) : undefined;
+      if (key) dataKeys.add(key);
+    }
+    // A key that only encrypts data in flight (e.g. alarm notifications) may stay unprotected.
+    return [...dataKeys].filter((k) => k.protect !== true).map((k) => notProtected(k, "make every copy of the data it encrypts unreadable once its deletion window ends"));
   },
 });
 

@@ -1,6 +1,14 @@
 /** Every policy of the eks-dr pack, in the order the pack reports them. */
 import type { DrPolicy } from "../policy";
-import { auroraBackupRetention, auroraDeletionProtection, auroraEncryptedWithCmk, dataKeysMultiRegion, efsEncryptedWithCmk, statefulResourcesProtected } from "./data";
+import {
+  auroraBackupRetention,
+  auroraDeletionProtection,
+  auroraEncryptedWithCmk,
+  dataKeysMultiRegion,
+  dataKeysProtected,
+  efsEncryptedWithCmk,
+  statefulResourcesProtected,
+} from "./data";
 import { failoverPrimaryHealthCheck, noPublicDataPorts, nodeGroupsMultiSubnet } from "./network";
 import { auroraGlobalMembership, ecrReplication, efsOverwriteProtectionMatchesRole, efsReplicationFollowsRole } from "./replication";
 
@@ -16,6 +24,7 @@ export const DR_POLICIES: readonly DrPolicy<any>[] = [
   auroraDeletionProtection,
   auroraBackupRetention,
   statefulResourcesProtected,
+  dataKeysProtected,
   nodeGroupsMultiSubnet,
   noPublicDataPorts,
   failoverPrimaryHealthCheck,
