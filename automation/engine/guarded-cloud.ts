@@ -18,6 +18,9 @@ import type {
 import { anySignal, withTimeout } from "../util/time";
 import { retryThrottled, type RetryPolicy } from "./retry";
 
+/** How long after a call's own bound the backstop fires. */
+export const BACKSTOP_GRACE_MS = 1000;
+
 export interface GuardOptions {
   clock: Clock;
   policy: RetryPolicy;
@@ -42,7 +45,8 @@ export class GuardedCloud implements CloudPort {
       clock,
       policy,
       random,
-      () => withTimeout(clock, timeoutMs, what, (s) => fn({ timeoutMs, signal: s }), outer),
+      // The adapter gets the bound; ours is a backstop a little later, for an adapter that ignores it.
+      () => withTimeout(clock, timeoutMs + BACKSTOP_GRACE_MS, what, (s) => fn({ timeoutMs, signal: s }), outer),
       { signal: outer, onRetry: ({ attempt, delayMs }) => this.opts.onRetry?.(what, attempt, delayMs) },
     );
   }

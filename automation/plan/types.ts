@@ -13,8 +13,10 @@ import type { Mark } from "../journal/events";
 export interface Timeouts {
   /** One control-plane call into a healthy Region. */
   callMs: number;
-  /** One call into a Region that may be impaired (probe, EFS deletion from its side). */
+  /** One call into a Region that may be impaired (EFS deletion with it as the other side). */
   impairedCallMs: number;
+  /** A cheap call that proves a Region answers. */
+  probeMs: number;
   /** The Route 53 change batch (its control plane is in us-east-1). */
   dnsChangeMs: number;
   /** Poll interval of waits. */
@@ -34,6 +36,7 @@ export interface Timeouts {
 export const DEFAULT_TIMEOUTS: Timeouts = {
   callMs: 60_000,
   impairedCallMs: 20_000,
+  probeMs: 5_000,
   dnsChangeMs: 30_000,
   pollMs: 10_000,
   nodesMs: 20 * 60_000,

@@ -5,18 +5,10 @@ import type { Clock } from "../ports";
 import { TimeoutError } from "../errors";
 import { formatDuration } from "./duration";
 
-/** An AbortSignal that fires when any of `signals` does. */
+/** An AbortSignal that fires when any of `signals` does (no listener left behind on them). */
 export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  const controller = new AbortController();
-  for (const s of present) {
-    if (s.aborted) {
-      controller.abort(s.reason);
-      return controller.signal;
-    }
-  }
-  for (const s of present) s.addEventListener("abort", () => controller.abort(s.reason), { once: true });
-  return controller.signal;
+  return present.length === 1 ? present[0] : AbortSignal.any(present);
 }
 
 /**
@@ -32,7 +24,12 @@ export async function withTimeout<T>(
 ): Promise<T> {
   if (signal?.aborted) throw signal.reason;
   const inner = new AbortController();
-  const onOuterAbort = () => inner.abort(signal?.reason);
+  let rejectAborted: (reason: unknown) => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => (rejectAborted = reject));
+  const onOuterAbort = () => {
+    inner.abort(signal?.reason);
+    rejectAborted(signal?.reason);
+  };
   signal?.addEventListener("abort", onOuterAbort, { once: true });
   const timer = new AbortController();
   let timedOut = false;
@@ -45,9 +42,6 @@ export async function withTimeout<T>(
     },
     () => new Promise<never>(() => undefined),
   );
-  const aborted = new Promise<never>((_, reject) => {
-    if (signal) signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-  });
   try {
     return await Promise.race([fn(inner.signal), timeout, aborted]);
   } catch (err) {

@@ -1,0 +1,422 @@
+/**
+ * The driver's commands on the ports: failover, failback, deploy and status. The CLI parses flags
+ * and wires adapters; everything that decides what happens is here, so tests drive it directly on
+ * the simulated Regions.
+ *
+ * A run: take the lock; read the journal (an unfinished or failed run of the same command and
+ * args is resumed, one of another command is refused); build the plan; on a fresh run apply the
+ * safety gates (planned needs both Regions healthy and ready; unplanned refuses an estimated RPO
+ * above --max-data-loss without --force); confirm; journal run-start; execute; journal run-end
+ * with the report; unlock. A simulated crash leaves the journal and lock as a killed process would.
+ */
+import { randomUUID } from "node:crypto";
+import * as os from "node:os";
+import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "./ports";
+import { ConfigError, pairProblems, type SiteConfig } from "../stacks/config";
+import { RefusedError, errorMessage, isCrash } from "./errors";
+import { execute, type ExecutionObserver } from "./engine/executor";
+import { previewPlan, readOnlyContext, type StepPreview } from "./engine/inspect";
+import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type RunStartEvent } from "./journal/events";
+import { LockHeldError } from "./journal/lock";
+import { deployPlan, failbackPlan, plannedFailoverPlan, unplannedFailoverPlan } from "./plan/plans";
+import { loadPair, loadSite, type Pair } from "./plan/sites";
+import { DEFAULT_TIMEOUTS, type Plan, type Timeouts } from "./plan/types";
+import { estimateRpo, evaluateReadiness, type Readiness } from "./readiness";
+import { buildReport, type RunReport } from "./report/report";
+import { formatDuration, isoTime } from "./util/duration";
+
+export interface DriverDeps {
+  cloud: CloudPort;
+  stacks: StackPort;
+  clock: Clock;
+  journal: JournalPort;
+  /** The two sites' stack names (from the project's stack files, or the simulation). */
+  stackNames: [string, string];
+  /** Where the journal is, for messages. */
+  journalLabel?: string;
+  /** Jitter of throttling retries; seeded in simulations. */
+  random?: () => number;
+  timeouts?: Timeouts;
+  maxConcurrency?: number;
+  /** The simulation's crash hook, called after each step. */
+  onStepBoundary?: (stepIndex: number, stepId: string) => void | Promise<void>;
+  pid?: number;
+  host?: string;
+}
+
+export interface RunOptions {
+  /** Print the plan, the config changes and the steps; change nothing. */
+  dryRun?: boolean;
+  takeOver?: boolean;
+  /** RTO starts here instead of at the run's start (ms on the driver's clock). */
+  incidentAt?: number;
+  /** Refuse an unplanned failover whose estimated RPO exceeds this, unless `force`. */
+  maxDataLossMs?: number;
+  force?: boolean;
+  /** Asked with the plan summary before anything changes; resolving false cancels. */
+  confirm?: (summary: string[]) => Promise<boolean>;
+  /** Progress display for the run. */
+  observer?: (plan: Plan, startedAt: number) => ExecutionObserver & { start?(): void; stop?(): void };
+}
+
+export interface DryRunResult {
+  kind: "dry-run";
+  plan: Plan;
+  steps: StepPreview[];
+  resumes?: { runId: string; done: string[] };
+  lines: string[];
+}
+
+export interface RunResult {
+  kind: "run";
+  report: RunReport;
+  lines: string[];
+}
+
+export type CommandResult = DryRunResult | RunResult;
+
+// ---------------------------------------------------------------------------------------------
+// Journal state
+
+interface Resumable {
+  start: RunStartEvent;
+  events: JournalEvent[];
+}
+
+/** The last run when it can be resumed: it has no end (crash), or it ended failed. */
+export function resumableRun(events: JournalEvent[]): Resumable | undefined {
+  const start = runStart(events);
+  if (!start) return undefined;
+  const end = runEnd(events);
+  if (isUnfinished(events) || end?.outcome === "failed") return { start, events };
+  return undefined;
+}
+
+const argsText = (command: string, args: Record<string, unknown>) =>
+  [command, ...Object.entries(args).map(([k, v]) => `--${k} ${String(v)}`)].join(" ");
+
+const sameArgs = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  Object.keys({ ...a, ...b }).every((k) => String(a[k]) === String(b[k]));
+
+function refuseOther(deps: DriverDeps, r: Resumable, command: string, args: Record<string, unknown>): never {
+  const ended = runEnd(r.events);
+  throw new RefusedError(
+    `The journal ${deps.journalLabel ?? ""} holds an ${ended ? "failed" : "unfinished"} run ${r.start.runId} (\`${argsText(r.start.command, r.start.args)}\`, ` +
+      `started ${isoTime(r.start.at)}); \`${argsText(command, args)}\` would act on a half-changed pair.\n` +
+      `Finish it first by running \`npm run ${argsText(r.start.command, r.start.args).replace(" ", " -- ")}\` (it resumes where it stopped). ` +
+      `If you have resolved it by hand, move the journal file aside to start afresh.`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a plan
+
+interface PlanSpec {
+  command: string;
+  /** Args given by the user; undefined values are taken from a resumable run of the same command. */
+  args: Record<string, string | undefined>;
+  /** Values for args the user did not give, on a fresh run. */
+  defaults?: () => Promise<Record<string, string | undefined>>;
+  build: (args: Record<string, string>, resuming: boolean) => Promise<Plan>;
+  /** Safety gates of a fresh run; throws RefusedError. Returns notes for the confirmation. */
+  gate?: (plan: Plan) => Promise<string[]>;
+}
+
+export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions): Promise<CommandResult> {
+  const clock = deps.clock;
+  // The run starts when the operator invokes it (gates and the prompt count towards the RTO).
+  const invokedAt = clock.now();
+  const attemptId = randomUUID();
+  if (!opts.dryRun) {
+    try {
+      await deps.journal.lock(attemptId, { takeOver: !!opts.takeOver });
+    } catch (err) {
+      if (err instanceof LockHeldError) throw new RefusedError(err.message);
+      throw err;
+    }
+  }
+  let keepLock = false;
+  try {
+    const last = await deps.journal.lastRun();
+    const resumable = resumableRun(last);
+    let args: Record<string, string>;
+    if (resumable) {
+      if (resumable.start.command !== spec.command) refuseOther(deps, resumable, spec.command, spec.args);
+      const recorded = resumable.start.args as Record<string, string>;
+      const given = Object.fromEntries(Object.entries(spec.args).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      if (!sameArgs({ ...recorded, ...given }, recorded)) refuseOther(deps, resumable, spec.command, given);
+      args = recorded;
+    } else {
+      const given = Object.fromEntries(Object.entries(spec.args).filter(([, v]) => v !== undefined));
+      const merged = { ...(spec.defaults ? await spec.defaults() : {}), ...given };
+      const missing = Object.keys(spec.args).filter((k) => merged[k] === undefined);
+      if (missing.length) throw new RefusedError(`missing ${missing.map((k) => `--${k}`).join(", ")}`);
+      args = merged as Record<string, string>;
+    }
+    const plan = await spec.build(args, !!resumable);
+    const done = resumable ? [...completedSteps(resumable.events).keys()].filter((id) => plan.steps.some((s) => s.id === id)) : [];
+    const marks = resumable ? marksOf(resumable.events) : new Map();
+
+    if (opts.dryRun) {
+      const steps = await previewPlan(plan, deps, { done: new Set(done), marks, runStartedAt: resumable?.start.at });
+      const gateNotes = resumable || !spec.gate ? [] : await spec.gate(plan).catch((err: unknown) => [`WOULD REFUSE: ${errorMessage(err)}`]);
+      const result: DryRunResult = {
+        kind: "dry-run",
+        plan,
+        steps,
+        ...(resumable ? { resumes: { runId: resumable.start.runId, done } } : {}),
+        lines: [],
+      };
+      result.lines = formatDryRun(result, gateNotes);
+      return result;
+    }
+
+    const notes = resumable ? [`Resuming run ${resumable.start.runId} (started ${isoTime(resumable.start.at)}): ${done.length} step(s) already done.`] : spec.gate ? await spec.gate(plan) : [];
+    if (opts.confirm) {
+      const summary = [...formatPlanSummary(plan), ...notes.map((n) => `note: ${n}`)];
+      if (!(await opts.confirm(summary))) throw new RefusedError("Cancelled at the confirmation prompt; nothing was changed.");
+    }
+
+    const runId = resumable?.start.runId ?? `${spec.command}-${isoTime(clock.now()).replace(/[:.]/g, "")}-${attemptId.slice(0, 8)}`;
+    const runStartedAt = resumable?.start.at ?? invokedAt;
+    await deps.journal.append({ kind: "run-start", runId, at: resumable ? clock.now() : invokedAt, command: plan.command, args, pid: deps.pid ?? process.pid, host: deps.host ?? os.hostname() });
+    const observer = opts.observer?.(plan, runStartedAt);
+    observer?.start?.();
+    keepLock = true; // a crash from here on leaves the lock, as a killed process would
+    let exec;
+    try {
+      exec = await execute({
+        plan,
+        cloud: deps.cloud,
+        stacks: deps.stacks,
+        clock,
+        journal: deps.journal,
+        runId,
+        runStartedAt,
+        prior: resumable?.events ?? [],
+        maxConcurrency: deps.maxConcurrency,
+        random: deps.random,
+        timeouts: deps.timeouts,
+        onStepBoundary: deps.onStepBoundary,
+        observer,
+      });
+    } finally {
+      observer?.stop?.();
+    }
+    const events = await deps.journal.lastRun();
+    const report = buildReport({
+      plan,
+      events,
+      records: exec.steps,
+      outcome: exec.outcome,
+      endedAt: clock.now(),
+      incidentAt: opts.incidentAt ?? (typeof marks.get("incident")?.data.at === "number" ? (marks.get("incident")!.data.at as number) : undefined),
+      ...(exec.failedStep ? { failedStep: exec.failedStep, error: errorMessage(exec.error) } : {}),
+    });
+    if (opts.incidentAt !== undefined && !marks.has("incident")) {
+      await deps.journal.append({ kind: "mark", runId, at: clock.now(), name: "incident", data: { at: opts.incidentAt } });
+    }
+    await deps.journal.append({ kind: "run-end", runId, at: clock.now(), outcome: exec.outcome, report: report as unknown as Record<string, unknown> });
+    keepLock = false;
+    return { kind: "run", report, lines: [] };
+  } catch (err) {
+    if (isCrash(err)) keepLock = true;
+    else keepLock = false;
+    throw err;
+  } finally {
+    if (!opts.dryRun && !keepLock) await deps.journal.unlock(attemptId);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+function otherStack(deps: DriverDeps, stack: string): string {
+  return deps.stackNames[0] === stack ? deps.stackNames[1] : deps.stackNames[0];
+}
+
+async function probe(deps: DriverDeps, region: string): Promise<boolean> {
+  const ctx = readOnlyContext(deps);
+  const t = (deps.timeouts ?? DEFAULT_TIMEOUTS).probeMs;
+  return ctx.cloud.probeRegion(region, { timeoutMs: t, signal: ctx.signal }).catch(() => false);
+}
+
+export async function failover(deps: DriverDeps, input: { to?: string; mode?: "planned" | "unplanned" }, opts: RunOptions = {}): Promise<CommandResult> {
+  const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS;
+  return runPlan(
+    deps,
+    {
+      command: "failover",
+      args: { to: input.to, mode: input.mode },
+      build: async (args) => {
+        const pair = await loadPair(deps.stacks, args.to);
+        return args.mode === "planned" ? plannedFailoverPlan(pair) : unplannedFailoverPlan(pair);
+      },
+      gate: async (plan) => {
+        const pair = await loadPair(deps.stacks, plan.target!);
+        const notes: string[] = [];
+        rolesGate(pair);
+        if (plan.mode === "planned") {
+          for (const site of [pair.source, pair.target]) {
+            if (!(await probe(deps, site.region))) {
+              throw new RefusedError(
+                `A planned failover needs both Regions healthy, and ${site.region} (${site.stack}) did not answer within ${formatDuration(timeouts.probeMs)}.` +
+                  (site === pair.source ? ` If ${site.region} is down, use --mode unplanned.` : ` ${pair.target.stack} cannot take over now.`),
+              );
+            }
+          }
+          const readiness = await evaluateReadiness(deps, [pair.source.stack, pair.target.stack], { mode: "planned" });
+          const blocking = readiness.checks.filter((c) => !c.ok && c.severity === "error" && c.name !== "estimated RPO");
+          if (blocking.length) {
+            throw new RefusedError(`Not ready for a planned failover:\n${blocking.map((c) => `  - ${c.name}: ${c.detail}`).join("\n")}\nRun \`npm run status\` for the full evaluation.`);
+          }
+        } else {
+          // All reads at once: the source probe may cost its whole bound.
+          const [targetUp, sourceUp, rpo] = await Promise.all([
+            probe(deps, pair.target.region),
+            probe(deps, pair.source.region),
+            estimateRpo(readOnlyContext(deps), pair.target),
+          ]);
+          if (!targetUp) throw new RefusedError(`${pair.target.region} (${pair.target.stack}) does not answer: it cannot take over.`);
+          const shown = rpo.worstMs === null ? "unknown" : formatDuration(rpo.worstMs);
+          const detail = `Aurora lag ${rpo.auroraLagMs === null ? "unknown" : formatDuration(rpo.auroraLagMs)}, EFS last sync ${rpo.efsSinceSyncMs === null ? "unknown" : `${formatDuration(rpo.efsSinceSyncMs)} ago`}`;
+          if (opts.maxDataLossMs !== undefined && (rpo.worstMs === null || rpo.worstMs > opts.maxDataLossMs)) {
+            if (!opts.force) {
+              throw new RefusedError(
+                `Estimated RPO ${shown} (${detail}) exceeds --max-data-loss ${formatDuration(opts.maxDataLossMs)}. ` +
+                  `Rerun with --force to fail over anyway and accept that loss, or wait for replication to catch up.`,
+              );
+            }
+            notes.push(`--force: accepting an estimated RPO of ${shown} above --max-data-loss ${formatDuration(opts.maxDataLossMs)}`);
+          }
+          notes.push(`estimated data loss now: ${shown} (${detail})`);
+          if (sourceUp) notes.push(`${pair.source.region} answers: a planned failover (--mode planned) would lose no data.`);
+        }
+        return notes;
+      },
+    },
+    opts,
+  );
+}
+
+function rolesGate(pair: Pair): void {
+  if (pair.target.config.role === "active") {
+    throw new RefusedError(`${pair.target.stack} is already the active site (eks-dr:role: active); nothing to fail over.`);
+  }
+  if (pair.source.config.role !== "active") {
+    throw new RefusedError(`${pair.source.stack} is not the active site (role ${pair.source.config.role}); check Pulumi.${pair.source.stack}.yaml.`);
+  }
+}
+
+export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise<CommandResult> {
+  return runPlan(
+    deps,
+    {
+      command: "failback",
+      // The site to return to is the standby in config, unless a resumed run recorded it.
+      args: { to: undefined },
+      defaults: async () => {
+        const configs = await Promise.all(deps.stackNames.map((s) => deps.stacks.readConfig(s)));
+        const standby = deps.stackNames.filter((_, i) => configs[i].role === "standby");
+        if (standby.length !== 1) {
+          throw new RefusedError(`Failback needs one active and one standby site in config; found roles ${configs.map((c, i) => `${deps.stackNames[i]}=${c.role}`).join(", ")}.`);
+        }
+        return { to: standby[0] };
+      },
+      build: async (args) => {
+        const old = await loadSite(deps.stacks, args.to);
+        const active = await loadSite(deps.stacks, otherStack(deps, args.to));
+        const gid = active.outputs.globalClusterIdentifier ?? old.outputs.globalClusterIdentifier;
+        if (!gid) throw new RefusedError("No site exports globalClusterIdentifier; deploy the owner of global resources first.");
+        return failbackPlan(active, old, gid);
+      },
+      gate: async (plan) => {
+        const old = await loadSite(deps.stacks, plan.target!);
+        const active = await loadSite(deps.stacks, plan.source!);
+        if (active.config.role !== "active" || old.config.role !== "standby") {
+          throw new RefusedError(`Failback needs ${active.stack} active and ${old.stack} standby in config; they are ${active.config.role} and ${old.config.role}.`);
+        }
+        for (const site of [old, active]) {
+          if (!(await probe(deps, site.region))) {
+            throw new RefusedError(`Failback needs both Regions healthy; ${site.region} (${site.stack}) does not answer. Try again once it has recovered.`);
+          }
+        }
+        return [`${old.stack} is brought back as standby, catches up, then takes over again by a planned failover.`];
+      },
+    },
+    opts,
+  );
+}
+
+export async function deploy(deps: DriverDeps, opts: RunOptions = {}): Promise<CommandResult> {
+  return runPlan(
+    deps,
+    {
+      command: "deploy",
+      args: {},
+      build: async () => {
+        const sites: { stack: string; config: SiteConfig }[] = [];
+        for (const stack of deps.stackNames) sites.push({ stack, config: await deps.stacks.readConfig(stack) });
+        const problems = pairProblems(sites[0], sites[1]);
+        if (problems.length) throw new RefusedError(new ConfigError(sites[0].stack, problems).message);
+        return deployPlan(sites);
+      },
+    },
+    opts,
+  );
+}
+
+export interface StatusResult {
+  readiness: Readiness;
+  unfinished?: { runId: string; command: string; args: Record<string, unknown>; startedAt: string; failed: boolean };
+}
+
+export async function status(deps: DriverDeps, input: { mode?: "planned" | "unplanned" } = {}): Promise<StatusResult> {
+  const readiness = await evaluateReadiness(deps, deps.stackNames, input);
+  const r = resumableRun(await deps.journal.lastRun());
+  if (!r) return { readiness };
+  readiness.checks.push({
+    name: "journal",
+    ok: false,
+    detail: `run ${r.start.runId} (\`${argsText(r.start.command, r.start.args)}\`) is ${runEnd(r.events) ? "failed" : "unfinished"}; finish it before another failover`,
+    severity: "error",
+    neededFor: "both",
+  });
+  readiness.ready = false;
+  readiness.readyUnplanned = false;
+  return {
+    readiness,
+    unfinished: { runId: r.start.runId, command: r.start.command, args: r.start.args, startedAt: isoTime(r.start.at), failed: !!runEnd(r.events) },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+export function formatPlanSummary(plan: Plan): string[] {
+  const lines = [plan.title];
+  for (const n of plan.notes) lines.push(`  note: ${n}`);
+  if (plan.configChanges.length) {
+    lines.push("  config changes:");
+    for (const c of plan.configChanges) lines.push(`    ${c.stack}: ${c.changes.map((x) => `${x.key}=${String(x.value)}`).join(", ")}  (${c.when})`);
+  }
+  lines.push(`  steps (${plan.steps.length}):`);
+  for (const s of plan.steps) lines.push(`    ${s.id}${s.dependsOn.length ? ` <- ${s.dependsOn.join(", ")}` : ""}: ${s.effect}`);
+  return lines;
+}
+
+export function formatDryRun(r: DryRunResult, gateNotes: string[] = []): string[] {
+  const lines = [`DRY RUN (nothing is changed): ${r.plan.title}`];
+  if (r.resumes) lines.push(`  would resume run ${r.resumes.runId}; already done: ${r.resumes.done.join(", ") || "none"}`);
+  for (const n of [...r.plan.notes, ...gateNotes]) lines.push(`  note: ${n}`);
+  if (r.plan.configChanges.length) {
+    lines.push("  config changes per stack:");
+    for (const c of r.plan.configChanges) lines.push(`    ${c.stack}: ${c.changes.map((x) => `${x.key}=${String(x.value)}`).join(", ")}  (${c.when})`);
+  }
+  lines.push("  steps (verdict from each step's postcondition read now):");
+  for (const s of r.steps) {
+    lines.push(`    [${s.verdict}] ${s.id}${s.dependsOn.length ? ` <- ${s.dependsOn.join(", ")}` : ""}`);
+    lines.push(`        ${s.effect}${s.note ? ` (${s.note})` : ""}`);
+  }
+  return lines;
+}

@@ -1,0 +1,355 @@
+/**
+ * The driver's plans, as DAGs of the steps in steps.ts.
+ *
+ * Planned failover (both Regions healthy, no data loss):
+ *   scale-nodes-{system,web,app}, add-db-instance          target capacity first (decisions 4, 7)
+ *   quiesce-source            <- the above                 writes stop only once capacity is there (decision 5)
+ *   wait-aurora-lag, wait-efs-sync <- quiesce-source
+ *   switchover-db             <- wait-aurora-lag, add-db-instance
+ *   delete-efs-replication    <- wait-efs-sync
+ *   swap-dns                  <- switchover-db, delete-efs-replication   (decision 6)
+ *   wait-serving              <- swap-dns, scale-nodes-*                 (end of RTO / write downtime)
+ *   converge-config           <- wait-serving
+ *   converge-up-source        <- converge-config           source first: its file system becomes a destination
+ *   converge-up-target        <- converge-up-source        creates the reverse replication
+ *
+ * Unplanned failover (source Region impaired; nothing waits on it):
+ *   scale-nodes-*, add-db-instance, detach-efs             start at once, nodes first
+ *   failover-db               <- add-db-instance
+ *   swap-dns                  <- failover-db, detach-efs   bounded; falls back to health-check failover
+ *   wait-serving              <- swap-dns, scale-nodes-*
+ *   converge-config           <- wait-serving              target active (replicateToPeer=false), source standby, no up of the source
+ *   converge-up-target        <- converge-config           DNS record excluded if the swap failed
+ *
+ * Failback (old Region healthy again; then a planned failover back, steps prefixed "back:"):
+ *   clean-stale-replication, up-old-site <- clean, replicate-to-old-site <- up-old-site,
+ *   wait-resync <- replicate-to-old-site; back:scale-nodes-*, back:add-db-instance <- up-old-site;
+ *   back:quiesce-source <- back:scale-nodes-*, back:add-db-instance, wait-resync; then as planned.
+ */
+import { NODE_GROUPS } from "../../stacks/config";
+import type { SiteConfig } from "../../stacks/config";
+import type { SiteOutputs } from "../../stacks/outputs";
+import {
+  auroraDrainStep,
+  cleanStaleReplicationStep,
+  convergeChanges,
+  convergeConfigStep,
+  dbInstanceStep,
+  deleteReplicationStep,
+  detachReplicationStep,
+  efsSyncAfterStep,
+  MARK,
+  promoteDbStep,
+  quiesceStep,
+  replicateToPeerStep,
+  resyncStep,
+  scaleNodesStep,
+  swapDnsStep,
+  upStep,
+  waitServingStep,
+} from "./steps";
+import type { Pair, Site } from "./sites";
+import type { Plan, StackConfigChanges, Step } from "./types";
+
+const present = (steps: (Step | undefined)[]): Step[] => steps.filter((s): s is Step => s !== undefined);
+
+/**
+ * True when the site runs no web or app pods while standby (`workload.replicas.<tier>.standby: 0`):
+ * then it can only serve after an `up` with its new role, so the plans converge the target before
+ * waiting for it to serve, which puts one `up` (planned: two) on the critical path. With standby
+ * replicas > 0 (decision 4's default), pods wait Pending for nodes and no `up` is on that path.
+ */
+export function coldWorkload(cfg: SiteConfig): boolean {
+  const w = cfg.workload;
+  return !!w && (w.replicas.web.standby < 1 || w.replicas.app.standby < 1);
+}
+
+function coldNote(target: Site): string[] {
+  return coldWorkload(target.config)
+    ? [`${target.stack} runs no web/app pods while standby (workload.replicas.*.standby: 0): it serves only after its converge up, which is on the critical path (0.5-5 min per up).`]
+    : [];
+}
+
+function headlessNote(target: Site): string[] {
+  return target.config.database.readers.standby === 0
+    ? [`${target.stack}'s DB cluster is headless (database.readers.standby: 0): promotion first creates an instance (5-15 min).`]
+    : [];
+}
+
+/**
+ * The steps of a planned failover. `rootDeps` hold back the quiesce (failback waits for the old
+ * site to catch up first); `capacityDeps` hold back the target's capacity steps.
+ */
+export function plannedSteps(pair: Pair, prefix = "", rootDeps: string[] = [], capacityDeps: string[] = []): Step[] {
+  const { source, target } = pair;
+  const p = (name: string) => `${prefix}${name}`;
+  const nodes = NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active", prefix, capacityDeps));
+  const nodeIds = nodes.map((s) => s.id);
+  const instance = dbInstanceStep(target, prefix, capacityDeps);
+  // Writes stop only once the target's capacity is there: that keeps the write downtime short.
+  const quiesce = quiesceStep(source, prefix, [...nodeIds, instance.id, ...rootDeps]);
+  const drain = auroraDrainStep(pair, prefix, [quiesce.id]);
+  const sync = efsSyncAfterStep(pair, prefix, [quiesce.id], { mark: MARK.quiesced, label: "the quiesce" });
+  const promote = promoteDbStep(pair, "planned", prefix, [drain.id, instance.id]);
+  const efs = deleteReplicationStep(pair, prefix, [sync.id]);
+  const dataDone = [promote.id, efs.id];
+  const dns = swapDnsStep(pair, "planned", prefix, dataDone);
+  const dnsIds = dns ? [dns.id] : [];
+  const upSourceArgs = {
+    id: p("converge-up-source"),
+    title: `Converge ${source.stack} as standby (refresh out-of-band URNs, up; its file system can receive replication)`,
+    site: source,
+    converged: (o: SiteOutputs | undefined) => o?.role === "standby" && o.efsReplication === undefined,
+  };
+  if (!coldWorkload(target.config)) {
+    // Warm: the target serves on its own; both ups come after, off the critical path.
+    const serving = waitServingStep(pair, "planned", prefix, [...(dns ? dnsIds : dataDone), ...nodeIds]);
+    const config = convergeConfigStep(pair, true, prefix, [serving.id]);
+    const upSource = upStep({ ...upSourceArgs, dependsOn: [config.id] });
+    const upTarget = upStep({
+      id: p("converge-up-target"),
+      title: `Converge ${target.stack} as active (refresh out-of-band URNs, up; creates replication to ${source.stack})`,
+      site: target,
+      dependsOn: [upSource.id],
+      converged: (o) => o?.role === "active" && o.efsReplication?.destinationFileSystemId === source.outputs.fileSystemId,
+    });
+    return present([...nodes, instance, quiesce, drain, sync, promote, efs, dns, serving, config, upSource, upTarget]);
+  }
+  // Cold: the target runs pods only after its up as active, so that up is on the critical path.
+  // It runs without replication (which would wait for a first sync) beside the source's up; the
+  // reverse replication is switched on once the target serves and the source is a standby.
+  const config = convergeConfigStep(pair, false, prefix, dataDone);
+  const upSource = upStep({ ...upSourceArgs, dependsOn: [config.id] });
+  const upTarget = upStep({
+    id: p("converge-up-target"),
+    title: `Converge ${target.stack} as active (refresh out-of-band URNs, up; starts its pods)`,
+    site: target,
+    dependsOn: [config.id, ...dnsIds],
+    converged: (o) => o?.role === "active",
+  });
+  const serving = waitServingStep(pair, "planned", prefix, [config.id, ...dnsIds, ...nodeIds]);
+  const replicate = replicateToPeerStep(target, source, p("converge-replication"), [upSource.id, upTarget.id, serving.id]);
+  return present([...nodes, instance, quiesce, drain, sync, promote, efs, dns, config, upSource, upTarget, serving, replicate]);
+}
+
+function plannedConfigChanges(pair: Pair): StackConfigChanges[] {
+  const out: StackConfigChanges[] = [{ stack: pair.source.stack, changes: [{ key: "quiesced", value: true }], when: "quiesce (before the switch)" }];
+  if (pair.target.config.database.readers.standby === 0) {
+    out.push({ stack: pair.target.stack, changes: [{ key: "database.readers.standby", value: 1 }], when: "headless promotion (restored at converge)" });
+  }
+  const cold = coldWorkload(pair.target.config);
+  for (const { stack, changes } of convergeChanges(pair, !cold)) out.push({ stack, changes, when: cold ? "once the data is promoted" : "after the target serves" });
+  if (cold) out.push({ stack: pair.target.stack, changes: [{ key: "replicateToPeer", value: true }], when: "once the target serves and the source is standby" });
+  return out;
+}
+
+export function plannedFailoverPlan(pair: Pair): Plan {
+  return {
+    command: "failover",
+    args: { to: pair.target.stack, mode: "planned" },
+    title: `Planned failover ${pair.source.stack} (${pair.source.region}) -> ${pair.target.stack} (${pair.target.region})`,
+    source: pair.source.stack,
+    target: pair.target.stack,
+    mode: "planned",
+    steps: plannedSteps(pair),
+    configChanges: plannedConfigChanges(pair),
+    notes: [
+      `Writes stop on ${pair.source.stack} once ${pair.target.stack}'s capacity is ready; write downtime lasts until ${pair.target.stack} serves.`,
+      ...headlessNote(pair.target),
+      ...coldNote(pair.target),
+    ],
+  };
+}
+
+export function unplannedFailoverPlan(pair: Pair): Plan {
+  const { source, target } = pair;
+  const nodes = NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active"));
+  const nodeIds = nodes.map((s) => s.id);
+  const instance = dbInstanceStep(target);
+  const efs = detachReplicationStep(pair, "", []);
+  const promote = promoteDbStep(pair, "unplanned", "", [instance.id]);
+  // The source serves nobody now: the DNS swap (bounded) goes first, off the critical path.
+  const dns = swapDnsStep(pair, "unplanned", "", []);
+  const dnsIds = dns ? [dns.id] : [];
+  const dataDone = [promote.id, efs.id];
+  const cold = coldWorkload(target.config);
+  const upTargetArgs = {
+    id: "converge-up-target",
+    title: `Converge ${target.stack} as active without replication (refresh out-of-band URNs, up${cold ? "; starts its pods" : ""})`,
+    site: target,
+    converged: (o: SiteOutputs | undefined) => o?.role === "active",
+    excludeDnsOnSwapFailure: true,
+  };
+  let steps: Step[];
+  if (!cold) {
+    const serving = waitServingStep(pair, "unplanned", "", [...dataDone, ...dnsIds, ...nodeIds]);
+    const config = convergeConfigStep(pair, false, "", [serving.id]);
+    steps = present([...nodes, instance, efs, promote, dns, serving, config, upStep({ ...upTargetArgs, dependsOn: [config.id] })]);
+  } else {
+    const config = convergeConfigStep(pair, false, "", dataDone);
+    // After the DNS step, so the up knows whether to leave the record out.
+    const upTarget = upStep({ ...upTargetArgs, dependsOn: [config.id, ...dnsIds] });
+    const serving = waitServingStep(pair, "unplanned", "", [config.id, ...dnsIds, ...nodeIds]);
+    steps = present([...nodes, instance, efs, promote, dns, config, upTarget, serving]);
+  }
+  const changes: StackConfigChanges[] = convergeChanges(pair, false).map(({ stack, changes }) => ({
+    stack,
+    changes,
+    when: cold ? "once the data is promoted (no up of the source)" : "after the target serves (no up of the source)",
+  }));
+  if (target.config.database.readers.standby === 0) {
+    changes.unshift({ stack: target.stack, changes: [{ key: "database.readers.standby", value: 1 }], when: "headless promotion (restored at converge)" });
+  }
+  return {
+    command: "failover",
+    args: { to: target.stack, mode: "unplanned" },
+    title: `Unplanned failover ${source.stack} (${source.region}, impaired) -> ${target.stack} (${target.region})`,
+    source: source.stack,
+    target: target.stack,
+    mode: "unplanned",
+    steps,
+    configChanges: changes,
+    notes: [
+      `Writes not yet replicated to ${target.region} are lost (Aurora AllowDataLoss, EFS since its last sync).`,
+      `${source.stack} is set to standby in config only; run \`npm run failback\` once ${source.region} is healthy.`,
+      ...headlessNote(target),
+      ...coldNote(target),
+    ],
+  };
+}
+
+/**
+ * Failback from `active` (the site that took over) to `old` (healthy again): bring `old` back as
+ * a standby that receives replication, let it catch up, then a planned failover back.
+ */
+export function failbackPlan(active: Site, old: Site, globalClusterIdentifier: string): Plan {
+  const clean = cleanStaleReplicationStep(old, "", []);
+  const upOld = upStep({
+    id: "up-old-site",
+    title: `Bring ${old.stack} back as standby (up; its file system can receive replication)`,
+    site: old,
+    dependsOn: [clean.id],
+    converged: (o) => o?.role === "standby",
+  });
+  const replicate = replicateToPeerStep(active, old, "replicate-to-old-site", [upOld.id]);
+  const resync = resyncStep(active, old, globalClusterIdentifier, "", [replicate.id]);
+  const back: Pair = { source: active, target: old, globalClusterIdentifier };
+  const steps = [clean, upOld, replicate, resync, ...plannedSteps(back, "back:", [resync.id], [upOld.id])];
+  const changes: StackConfigChanges[] = [];
+  if (!active.config.replicateToPeer) changes.push({ stack: active.stack, changes: [{ key: "replicateToPeer", value: true }], when: "before replicating back" });
+  changes.push(...plannedConfigChanges(back));
+  return {
+    command: "failback",
+    args: { to: old.stack },
+    title: `Failback ${active.stack} (${active.region}) -> ${old.stack} (${old.region})`,
+    source: active.stack,
+    target: old.stack,
+    mode: "planned",
+    steps,
+    configChanges: changes,
+    notes: [
+      `${old.stack} first receives replication and catches up; then a planned failover back (no data loss).`,
+      ...headlessNote(old),
+    ],
+  };
+}
+
+/**
+ * Deploy: the owner of global resources first, then its peer, then the active site again when
+ * its replication needs the peer's file system id (absent on the very first deploy).
+ */
+export function deployPlan(stacks: { stack: string; config: SiteConfig }[]): Plan {
+  const owner = stacks.find((s) => s.config.ownsGlobalResources)!;
+  const peer = stacks.find((s) => s !== owner)!;
+  const active = stacks.find((s) => s.config.role === "active")!;
+  const up = (stack: string, id: string, dependsOn: string[], title: string): Step => ({
+    id,
+    title,
+    dependsOn,
+    effect: `pulumi up ${stack}`,
+    check: async () => false,
+    run: async (ctx) => {
+      const r = await ctx.stacks.up(stack, { signal: ctx.signal, onOutput: ctx.log });
+      const changed = Object.entries(r.changes)
+        .filter(([k, n]) => k !== "same" && n > 0)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(", ");
+      return { detail: changed || "no changes", data: { changes: r.changes } };
+    },
+  });
+  const first = up(owner.stack, `up-${owner.stack}`, [], `Deploy ${owner.stack} (owner of the global database and KMS primary key)`);
+  const second = up(peer.stack, `up-${peer.stack}`, [first.id], `Deploy ${peer.stack}`);
+  const replicationReady = async (ctx: Parameters<Step["check"]>[0]) => {
+    const o = await ctx.stacks.outputs(active.stack);
+    return !active.config.replicateToPeer || o?.efsReplication !== undefined;
+  };
+  const again: Step = {
+    id: `up-${active.stack}-replication`,
+    title: `Deploy ${active.stack} again if its EFS replication still waits for the peer's file system`,
+    dependsOn: [second.id],
+    effect: `pulumi up ${active.stack} (only when its outputs have no efsReplication yet)`,
+    check: replicationReady,
+    run: async (ctx) => {
+      await ctx.stacks.up(active.stack, { signal: ctx.signal, onOutput: ctx.log });
+      if (!(await replicationReady(ctx))) throw new Error(`${active.stack} still exports no efsReplication after up; check that ${peer.stack} exports fileSystemId`);
+      return { detail: "replication configured" };
+    },
+  };
+  return {
+    command: "deploy",
+    args: {},
+    title: `Deploy ${owner.stack} then ${peer.stack}`,
+    steps: [first, second, again],
+    configChanges: [],
+    notes: [],
+  };
+}
+
+/**
+ * FOR THE BENCH ONLY: the seeds' manual runbook (seed 001, "Perform DR") as a plan on the same
+ * ports and latency model, one step after another: EFS replication removed (from the DR Region),
+ * then the Aurora global failover (after a first instance if the secondary is headless), then the
+ * node groups: one step that calls UpdateNodegroupConfig with the active sizes for every group at
+ * once and waits until all are Ready (the runbook's "increase number of Web Server and App Server
+ * EKS node group"; a person would not wait for one group before starting the next), then, for a
+ * site without standby pods, the role change and its `up`, then serving. No DNS step: the runbook
+ * relies on Route 53 failover routing. The end condition is the driver's (`wait-serving`).
+ */
+export function sequentialRunbookPlan(pair: Pair): Plan {
+  const { target } = pair;
+  const efs = detachReplicationStep(pair, "", []);
+  const instance = dbInstanceStep(target, "", [efs.id]);
+  const promote = promoteDbStep(pair, "unplanned", "", [instance.id]);
+  const groups = NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active"));
+  const nodes: Step = {
+    id: "scale-nodes",
+    title: `Scale every node group of ${target.stack} to its active sizes and wait until all are Ready`,
+    dependsOn: [promote.id],
+    effect: groups.map((g) => g.effect).join("; "),
+    check: async (ctx) => (await Promise.all(groups.map((g) => g.check(ctx)))).every(Boolean),
+    run: async (ctx) => {
+      await Promise.all(groups.map(async (g) => ((await g.check(ctx)) ? undefined : g.run(ctx))));
+      return { detail: "all node groups Ready" };
+    },
+  };
+  const steps: Step[] = [efs, instance, promote, nodes];
+  let last = nodes.id;
+  if (coldWorkload(target.config)) {
+    const config = convergeConfigStep(pair, false, "", [nodes.id]);
+    const up = upStep({ id: "converge-up-target", title: `Deploy ${target.stack} as active (pods)`, site: target, dependsOn: [config.id], converged: (o) => o?.role === "active" });
+    steps.push(config, up);
+    last = up.id;
+  }
+  steps.push(waitServingStep(pair, "unplanned", "", [last]));
+  return {
+    command: "runbook",
+    args: { to: target.stack },
+    title: `Sequential runbook (seed 001): EFS, then Aurora, then node groups -> ${target.stack}`,
+    source: pair.source.stack,
+    target: target.stack,
+    mode: "unplanned",
+    steps: steps.map((s) => ({ ...s, priority: 0 })),
+    configChanges: [],
+    notes: ["Reference for the bench: the manual runbook's order, one step at a time."],
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * Readiness, evaluated like an ARC Region switch plan evaluation: can a failover to the standby
+ * site run now, and what would it lose?
+ *
+ * Checks: both stacks' config valid as a pair; outputs present and valid; each Region answers;
+ * clusters ACTIVE; the global database has the active site's cluster as writer and the standby's
+ * as an available secondary (headless or not); EFS replication active -> standby ENABLED; DNS
+ * records and health checks as the roles say; endpoints exported. Figures: Aurora lag and EFS
+ * time since the last sync, i.e. the RPO an unplanned failover would have now. Plus the steps a
+ * failover would run (each step's postcondition read now).
+ */
+import type { Clock, CloudPort, StackPort } from "./ports";
+import { pairProblems, type SiteConfig } from "../stacks/config";
+import type { SiteOutputs } from "../stacks/outputs";
+import { errorMessage } from "./errors";
+import { readOnlyContext, previewPlan, type StepPreview } from "./engine/inspect";
+import { plannedFailoverPlan, unplannedFailoverPlan } from "./plan/plans";
+import { writerArn, type Pair, type Site } from "./plan/sites";
+import { DEFAULT_TIMEOUTS, type StepContext, type Timeouts } from "./plan/types";
+import { formatDuration } from "./util/duration";
+
+export interface ReadinessCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** "error" makes the pair not ready; "warning" is reported only. */
+  severity: "error" | "warning";
+  /** Which failover mode needs it: both, or only planned (checks on the active site's Region). */
+  neededFor: "both" | "planned";
+}
+
+export interface EstimatedRpo {
+  auroraLagMs: number | null;
+  efsSinceSyncMs: number | null;
+  /** The larger of the two; null when either is unknown. */
+  worstMs: number | null;
+}
+
+export interface Readiness {
+  ready: boolean;
+  /** Ready for an unplanned failover (the active site's Region may be down). */
+  readyUnplanned: boolean;
+  evaluatedAt: string;
+  active?: string;
+  standby?: string;
+  headlessStandby?: boolean;
+  checks: ReadinessCheck[];
+  estimatedRpo: EstimatedRpo;
+  rpoTargetMs?: number;
+  failover?: { mode: "planned" | "unplanned"; steps: StepPreview[] };
+}
+
+export interface ReadinessDeps {
+  cloud: CloudPort;
+  stacks: StackPort;
+  clock: Clock;
+  timeouts?: Timeouts;
+}
+
+/** Aurora lag and EFS time since the last sync, read in the target's Region only (the source may be down). */
+export async function estimateRpo(ctx: StepContext, target: Site): Promise<EstimatedRpo> {
+  const o = { timeoutMs: ctx.timeouts.callMs, signal: ctx.signal };
+  const [lag, repl] = await Promise.all([
+    ctx.cloud.auroraReplicationLagMs(target.region, target.outputs.dbClusterIdentifier, o).catch(() => undefined),
+    ctx.cloud.describeReplication(target.region, target.outputs.fileSystemId, o).catch(() => undefined),
+  ]);
+  const auroraLagMs = lag ?? null;
+  const efsSinceSyncMs = repl?.lastReplicatedAt !== undefined ? Math.max(0, ctx.clock.now() - repl.lastReplicatedAt) : null;
+  const worstMs = auroraLagMs === null || efsSinceSyncMs === null ? null : Math.max(auroraLagMs, efsSinceSyncMs);
+  return { auroraLagMs, efsSinceSyncMs, worstMs };
+}
+
+export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string, string], opts: { mode?: "planned" | "unplanned" } = {}): Promise<Readiness> {
+  const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS;
+  const ctx = readOnlyContext({ ...deps, timeouts });
+  const checks: ReadinessCheck[] = [];
+  const add = (name: string, ok: boolean, detail: string, severity: "error" | "warning" = "error", neededFor: "both" | "planned" = "both") =>
+    checks.push({ name, ok, detail, severity, neededFor });
+  const result = (extra: Partial<Readiness> = {}): Readiness => {
+    const failing = (planned: boolean) => checks.filter((c) => !c.ok && c.severity === "error" && (planned || c.neededFor === "both"));
+    return {
+      ready: failing(true).length === 0,
+      readyUnplanned: failing(false).length === 0,
+      evaluatedAt: new Date(deps.clock.now()).toISOString(),
+      checks,
+      estimatedRpo: { auroraLagMs: null, efsSinceSyncMs: null, worstMs: null },
+      ...extra,
+    };
+  };
+
+  // Config: both sites valid and consistent as a pair.
+  const configs = new Map<string, SiteConfig>();
+  for (const stack of stackNames) {
+    try {
+      configs.set(stack, await deps.stacks.readConfig(stack));
+      add(`config ${stack}`, true, "valid");
+    } catch (err) {
+      add(`config ${stack}`, false, errorMessage(err));
+    }
+  }
+  if (configs.size < 2) return result();
+  const [a, b] = stackNames.map((s) => ({ stack: s, config: configs.get(s)! }));
+  const problems = pairProblems(a, b);
+  add("pair config", problems.length === 0, problems.length ? problems.map((p) => `${p.key}: ${p.message}`).join("; ") : "one active, one standby, distinct Regions and CIDRs");
+  if (problems.length) return result();
+  const activeCfg = a.config.role === "active" ? a : b;
+  const standbyCfg = activeCfg === a ? b : a;
+
+  // Outputs.
+  const outputs = new Map<string, SiteOutputs>();
+  for (const s of [activeCfg, standbyCfg]) {
+    try {
+      const o = await deps.stacks.outputs(s.stack);
+      if (!o) add(`outputs ${s.stack}`, false, "none yet: run `npm run deploy`");
+      else {
+        outputs.set(s.stack, o);
+        add(`outputs ${s.stack}`, true, `contract v${o.contractVersion}`);
+        add(`role ${s.stack}`, o.role === s.config.role, o.role === s.config.role ? `${o.role} in config and state` : `config says ${s.config.role} but the last up deployed ${o.role}: run up (or finish the failover) first`);
+        add(`endpoint ${s.stack}`, !!(o.endpointUrl || o.healthCheckId), o.endpointUrl ? o.endpointUrl : o.healthCheckId ? `health check ${o.healthCheckId}` : "no endpointUrl or healthCheckId: the driver cannot tell when it serves", s === standbyCfg ? "error" : "warning");
+      }
+    } catch (err) {
+      add(`outputs ${s.stack}`, false, errorMessage(err));
+    }
+  }
+  if (outputs.size < 2) return result({ active: activeCfg.stack, standby: standbyCfg.stack });
+  const active: Site = { stack: activeCfg.stack, region: activeCfg.config.region, config: activeCfg.config, outputs: outputs.get(activeCfg.stack)! };
+  const standby: Site = { stack: standbyCfg.stack, region: standbyCfg.config.region, config: standbyCfg.config, outputs: outputs.get(standbyCfg.stack)! };
+  const gid = active.outputs.globalClusterIdentifier ?? standby.outputs.globalClusterIdentifier;
+  add("global database", !!gid, gid ?? "no site exports globalClusterIdentifier: deploy the owner of global resources");
+  const o = (region: Site) => ({ timeoutMs: region === active ? timeouts.impairedCallMs : timeouts.callMs, signal: ctx.signal });
+  const neededFor = (site: Site): "both" | "planned" => (site === active ? "planned" : "both");
+
+  // Regions and clusters.
+  await Promise.all(
+    [active, standby].map(async (site) => {
+      const up = await ctx.cloud.probeRegion(site.region, { timeoutMs: timeouts.probeMs, signal: ctx.signal }).catch(() => false);
+      add(`region ${site.region}`, up, up ? "answers" : `does not answer within ${formatDuration(timeouts.probeMs)}`, "error", neededFor(site));
+      if (!up) return;
+      const c = await ctx.cloud.describeCluster(site.region, site.outputs.clusterName, o(site)).catch((e: unknown) => ({ status: `unknown (${errorMessage(e)})` }));
+      add(`cluster ${site.outputs.clusterName}`, c.status === "ACTIVE", c.status, "error", neededFor(site));
+    }),
+  );
+  const sizes = await Promise.all(
+    (["system", "web", "app"] as const).map(async (g) => {
+      const st = await ctx.cloud.describeNodeGroup(standby.region, standby.outputs.clusterName, standby.outputs.nodeGroupNames[g], o(standby)).catch(() => undefined);
+      return st ? `${g} ${st.desiredSize}${st.readyNodes !== undefined ? ` (${st.readyNodes} Ready)` : ""}` : `${g} ?`;
+    }),
+  );
+  add(`node groups ${standby.stack}`, !sizes.some((s) => s.endsWith("?")), sizes.join(", "), "warning");
+
+  // Aurora.
+  let headless: boolean | undefined;
+  if (gid) {
+    const gc = await ctx.cloud.describeGlobalCluster(standby.region, gid, o(standby)).catch((e: unknown) => e as Error);
+    if (gc instanceof Error) add("aurora global cluster", false, errorMessage(gc));
+    else {
+      const writer = writerArn(gc.members);
+      add("aurora writer", writer === active.outputs.dbClusterArn, writer === active.outputs.dbClusterArn ? `${active.stack} writes` : `writer is ${writer ?? "none"}, expected ${active.outputs.dbClusterArn}`);
+      const member = gc.members.some((m) => m.clusterArn === standby.outputs.dbClusterArn && !m.isWriter);
+      add("aurora secondary", member, member ? `${standby.stack} is a secondary` : `${standby.outputs.dbClusterArn} is not a secondary of ${gid}`);
+      if (gc.failoverState) add("aurora switch in progress", false, `${gc.failoverState.status} ${gc.failoverState.fromClusterArn} -> ${gc.failoverState.toClusterArn}`);
+    }
+    const db = await ctx.cloud.describeDbCluster(standby.region, standby.outputs.dbClusterIdentifier, o(standby)).catch((e: unknown) => e as Error);
+    if (db instanceof Error) add(`db cluster ${standby.stack}`, false, errorMessage(db));
+    else {
+      headless = db.instanceCount === 0;
+      add(`db cluster ${standby.stack}`, db.status === "available", `${db.status}, ${db.instanceCount} instance(s)${headless ? " (headless: promotion adds 5-15 min)" : ""}`);
+    }
+  }
+
+  // EFS replication, from the active site's side (planned) and the standby's (always).
+  const repl = await ctx.cloud.describeReplication(standby.region, standby.outputs.fileSystemId, o(standby)).catch(() => undefined);
+  const replOk = !!repl && repl.sourceFileSystemId === active.outputs.fileSystemId && repl.destinationFileSystemId === standby.outputs.fileSystemId && repl.status === "ENABLED";
+  add("efs replication", replOk, repl ? `${repl.sourceFileSystemId} -> ${repl.destinationFileSystemId} ${repl.status}` : `${standby.stack}'s file system is not a replication destination`);
+
+  // RPO now.
+  const estimatedRpo = await estimateRpo(ctx, standby);
+  const rpoTargetMs = active.config.rpoTargetSeconds * 1000;
+  add(
+    "estimated RPO",
+    estimatedRpo.worstMs !== null && estimatedRpo.worstMs <= rpoTargetMs,
+    `Aurora lag ${estimatedRpo.auroraLagMs === null ? "unknown" : formatDuration(estimatedRpo.auroraLagMs)}, EFS last sync ${
+      estimatedRpo.efsSinceSyncMs === null ? "unknown" : `${formatDuration(estimatedRpo.efsSinceSyncMs)} ago`
+    } (target ${formatDuration(rpoTargetMs)})`,
+  );
+
+  // DNS.
+  const dns = active.config.dns;
+  if (dns) {
+    const records = await ctx.cloud.getFailoverRecords(dns.hostedZoneId, dns.hostname, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch((e: unknown) => e as Error);
+    if (records instanceof Error) add("dns records", false, errorMessage(records), "warning");
+    else {
+      const primary = records.find((r) => r.failover === "PRIMARY")?.setIdentifier;
+      add("dns records", primary === active.stack, `PRIMARY is ${primary ?? "missing"}`, "warning");
+    }
+    for (const site of [active, standby]) {
+      if (!site.outputs.healthCheckId) continue;
+      const h = await ctx.cloud.healthCheckStatus(site.outputs.healthCheckId, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(() => "unknown");
+      add(`health check ${site.stack}`, site === active ? h === "healthy" : true, h, "warning", neededFor(site));
+    }
+  }
+
+  // What a failover would do now.
+  let failover: Readiness["failover"];
+  if (gid) {
+    const mode = opts.mode ?? "unplanned";
+    const pair: Pair = { source: active, target: standby, globalClusterIdentifier: gid };
+    const plan = mode === "planned" ? plannedFailoverPlan(pair) : unplannedFailoverPlan(pair);
+    failover = { mode, steps: await previewPlan(plan, { ...deps, timeouts }) };
+  }
+  return result({ active: active.stack, standby: standby.stack, ...(headless !== undefined ? { headlessStandby: headless } : {}), estimatedRpo, rpoTargetMs, ...(failover ? { failover } : {}) });
+}
+
+export function formatReadiness(r: Readiness): string[] {
+  const lines = [`Readiness ${r.ready ? "READY" : r.readyUnplanned ? "READY for unplanned failover only" : "NOT READY"} (${r.evaluatedAt})${r.active ? `: ${r.active} active, ${r.standby} standby` : ""}`];
+  for (const c of r.checks) lines.push(`  ${c.ok ? "✔" : c.severity === "error" ? "✖" : "!"} ${c.name}: ${c.detail}`);
+  const e = r.estimatedRpo;
+  lines.push(`  estimated RPO now: ${e.worstMs === null ? "unknown" : formatDuration(e.worstMs)}`);
+  if (r.failover) {
+    lines.push(`  a ${r.failover.mode} failover to ${r.standby} would:`);
+    for (const s of r.failover.steps) lines.push(`    ${s.verdict === "run" ? "run " : s.verdict === "skip" ? "skip" : s.verdict.padEnd(4)} ${s.id}${s.dependsOn.length ? ` (after ${s.dependsOn.join(", ")})` : ""}: ${s.effect}`);
+  }
+  return lines;
+}

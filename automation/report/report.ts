@@ -1,0 +1,211 @@
+/**
+ * The run report, computed from the journal's events (so a resumed run reports its whole history)
+ * and the step records of the last attempt.
+ *
+ * - RTO: from the run's start, or `--incident-at`, until the new active site served and was
+ *   healthy (the `serving` mark).
+ * - RPO: replication lag at the moment of promotion: Aurora's AuroraGlobalDBReplicationLag read
+ *   just before the switchover/failover call, EFS's time since the last sync when its replication
+ *   was deleted. A planned run loses nothing: writes stopped at the quiesce and the switch waited
+ *   for both to catch up, so its data-loss window is 0 whatever the lag figures.
+ * - Write downtime (planned): quiesce until serving.
+ */
+import type { JournalEvent } from "../ports";
+import { marksOf, runStart } from "../journal/events";
+import type { StepRecord } from "../engine/executor";
+import { MARK } from "../plan/steps";
+import type { Plan } from "../plan/types";
+import { formatDuration, isoTime } from "../util/duration";
+
+export interface ReportStep {
+  id: string;
+  title: string;
+  dependsOn: string[];
+  outcome: string;
+  /** Offsets from the run's start, ms. */
+  startOffsetMs?: number;
+  endOffsetMs?: number;
+  elapsedMs?: number;
+  detail?: string;
+  retries: number;
+}
+
+export interface RunReport {
+  command: string;
+  args: Record<string, unknown>;
+  runId: string;
+  title: string;
+  mode?: "planned" | "unplanned";
+  source?: string;
+  target?: string;
+  outcome: "succeeded" | "failed";
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** Attempts of the run (1 + resumes after crashes). */
+  attempts: number;
+  failedStep?: string;
+  error?: string;
+  rto?: { from: "start" | "incident"; fromAt: string; servingAt: string; ms: number };
+  rpo?: {
+    aurora?: { promotedAt: string; lagMs: number | null; dataLossWindowMs: number | null };
+    efs?: { promotedAt: string; lastReplicatedAt: string | null; lagMs: number | null; dataLossWindowMs: number | null; deletionMode?: string };
+    /** The larger data-loss window; null when a figure is unknown. */
+    worstMs: number | null;
+  };
+  writeDowntime?: { quiescedAt: string; servingAt: string; ms: number };
+  dns?: { swapped: boolean; fallback?: string };
+  steps: ReportStep[];
+}
+
+export interface ReportInput {
+  plan: Plan;
+  events: JournalEvent[];
+  records: StepRecord[];
+  outcome: "succeeded" | "failed";
+  endedAt: number;
+  incidentAt?: number;
+  failedStep?: string;
+  error?: string;
+}
+
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+export function buildReport(input: ReportInput): RunReport {
+  const { plan, events } = input;
+  const start = runStart(events);
+  const startedAt = start?.at ?? input.endedAt;
+  const marks = marksOf(events);
+  const attempts = events.filter((e) => e.kind === "run-start").length;
+
+  // Step times from the journal (all attempts); retries from this attempt's records.
+  const starts = new Map<string, number>();
+  const ends = new Map<string, { at: number; outcome: string; detail?: string }>();
+  for (const e of events) {
+    if (e.kind === "step-start") starts.set(e.step, e.at);
+    if (e.kind === "step-end") ends.set(e.step, { at: e.at, outcome: e.outcome, detail: e.detail });
+  }
+  const steps: ReportStep[] = input.records.map((r) => {
+    const s = starts.get(r.id);
+    const e = ends.get(r.id);
+    const outcome = r.outcome === "earlier" ? (e?.outcome ?? "done") : r.outcome;
+    return {
+      id: r.id,
+      title: r.title,
+      dependsOn: r.dependsOn,
+      outcome: r.outcome === "earlier" ? `${outcome} (earlier attempt)` : outcome,
+      ...(s !== undefined ? { startOffsetMs: s - startedAt } : {}),
+      ...(e !== undefined && s !== undefined && e.at >= s ? { endOffsetMs: e.at - startedAt, elapsedMs: e.at - s } : {}),
+      ...(r.detail ?? e?.detail ? { detail: r.detail ?? e?.detail } : {}),
+      retries: r.retries,
+    };
+  });
+
+  const report: RunReport = {
+    command: plan.command,
+    args: plan.args,
+    runId: start?.runId ?? "",
+    title: plan.title,
+    ...(plan.mode ? { mode: plan.mode } : {}),
+    ...(plan.source ? { source: plan.source } : {}),
+    ...(plan.target ? { target: plan.target } : {}),
+    outcome: input.outcome,
+    startedAt: isoTime(startedAt),
+    endedAt: isoTime(input.endedAt),
+    durationMs: input.endedAt - startedAt,
+    attempts,
+    ...(input.failedStep ? { failedStep: input.failedStep } : {}),
+    ...(input.error ? { error: input.error } : {}),
+    steps,
+  };
+
+  const serving = marks.get(MARK.serving);
+  if (serving) {
+    const from = input.incidentAt ?? startedAt;
+    report.rto = { from: input.incidentAt !== undefined ? "incident" : "start", fromAt: isoTime(from), servingAt: isoTime(serving.at), ms: serving.at - from };
+  }
+  const quiesced = marks.get(MARK.quiesced);
+  if (quiesced && serving) report.writeDowntime = { quiescedAt: isoTime(quiesced.at), servingAt: isoTime(serving.at), ms: serving.at - quiesced.at };
+
+  const aurora = marks.get(MARK.auroraPromoted);
+  const efs = marks.get(MARK.efsPromoted);
+  if (aurora || efs) {
+    const planned = plan.mode === "planned";
+    const rpo: NonNullable<RunReport["rpo"]> = { worstMs: null };
+    if (aurora) {
+      const lagMs = num(aurora.data.lagMs);
+      rpo.aurora = { promotedAt: isoTime(aurora.at), lagMs, dataLossWindowMs: planned ? 0 : lagMs };
+    }
+    if (efs) {
+      const last = num(efs.data.lastReplicatedAt);
+      const lagMs = num(efs.data.lagMs);
+      // Planned: the sync waited for started after the quiesce, so every write made it across.
+      // Unplanned: writes made after the last sync are lost; with --incident-at, none after it.
+      const window = planned
+        ? quiesced && last !== null
+          ? Math.max(0, quiesced.at - last)
+          : 0
+        : input.incidentAt !== undefined && last !== null && lagMs !== null
+          ? Math.min(lagMs, Math.max(0, input.incidentAt - last))
+          : lagMs;
+      rpo.efs = {
+        promotedAt: isoTime(efs.at),
+        lastReplicatedAt: last !== null ? isoTime(last) : null,
+        lagMs,
+        dataLossWindowMs: window,
+        ...(typeof efs.data.deletionMode === "string" ? { deletionMode: efs.data.deletionMode } : {}),
+      };
+    }
+    const windows = [rpo.aurora?.dataLossWindowMs, rpo.efs?.dataLossWindowMs].filter((v) => v !== undefined);
+    rpo.worstMs = windows.some((v) => v === null) ? null : Math.max(0, ...(windows as number[]));
+    report.rpo = rpo;
+  }
+  if (marks.has(MARK.dnsSwapped) || marks.has(MARK.dnsSwapFailed)) {
+    report.dns = marks.has(MARK.dnsSwapFailed) && !marks.has(MARK.dnsSwapped) ? { swapped: false, fallback: "health-check failover" } : { swapped: true };
+  }
+  return report;
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+const clockOffset = (ms: number | undefined) => {
+  if (ms === undefined) return "     ";
+  const s = Math.round(ms / 1000);
+  return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+};
+
+/** The timeline: one line per step with its start and end offsets and duration. */
+export function formatTimeline(report: RunReport): string[] {
+  const width = Math.max(...report.steps.map((s) => s.id.length), 4);
+  return report.steps.map(
+    (s) =>
+      `  +${clockOffset(s.startOffsetMs)} .. +${clockOffset(s.endOffsetMs)}  ${pad(s.id, width)}  ${pad(s.outcome, 8)} ${pad(
+        s.elapsedMs !== undefined ? formatDuration(s.elapsedMs) : "",
+        8,
+      )}${s.detail ? ` ${s.detail}` : ""}${s.retries ? ` [${s.retries} throttling retr${s.retries === 1 ? "y" : "ies"}]` : ""}`,
+  );
+}
+
+/** The final report for people. */
+export function formatReport(report: RunReport, opts: { timeline?: boolean } = {}): string[] {
+  const lines: string[] = [];
+  lines.push(`${report.title}: ${report.outcome.toUpperCase()} in ${formatDuration(report.durationMs)}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ""}`);
+  if (report.failedStep) lines.push(`  failed step: ${report.failedStep}: ${report.error ?? ""}`);
+  if (opts.timeline) lines.push("  timeline (offsets from the start, mm:ss):", ...formatTimeline(report));
+  if (report.rto) {
+    lines.push(`  RTO: ${formatDuration(report.rto.ms)} (from ${report.rto.from === "incident" ? "the incident" : "the start"} ${report.rto.fromAt} until ${report.target ?? "the new site"} served, ${report.rto.servingAt})`);
+  }
+  if (report.rpo) {
+    const a = report.rpo.aurora;
+    const e = report.rpo.efs;
+    const fmt = (v: number | null) => (v === null ? "unknown" : formatDuration(v));
+    if (a) lines.push(`  RPO Aurora: ${fmt(a.dataLossWindowMs)} (replication lag at promotion ${fmt(a.lagMs)}, ${a.promotedAt})`);
+    if (e) {
+      lines.push(
+        `  RPO EFS: ${fmt(e.dataLossWindowMs)} (last sync ${e.lastReplicatedAt ?? "never"}, ${fmt(e.lagMs)} before the promotion${e.deletionMode ? `, ${e.deletionMode}` : ""})`,
+      );
+    }
+  }
+  if (report.writeDowntime) lines.push(`  write downtime: ${formatDuration(report.writeDowntime.ms)} (quiesce ${report.writeDowntime.quiescedAt} until serving)`);
+  if (report.dns && !report.dns.swapped) lines.push(`  DNS: the Route 53 swap failed; traffic moved by ${report.dns.fallback}`);
+  return lines;
+}
