@@ -23,6 +23,7 @@ export const T = {
   ecrReplication: "aws:ecr/replicationConfiguration:ReplicationConfiguration",
   backupVault: "aws:backup/vault:Vault",
   secret: "aws:secretsmanager/secret:Secret",
+  metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   stack: "pulumi:pulumi:Stack",
   stackReference: "pulumi:pulumi:StackReference",
 } as const;

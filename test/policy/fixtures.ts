@@ -48,6 +48,7 @@ function site(s: SiteShape): ResourceLike[] {
     res(T.ingressRule, "alb-https", r, { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
     res(T.securityGroupRule, "alb-http", r, { type: "ingress", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }),
     res(T.rdsCluster, "db", r, {
+      clusterIdentifier: `eks-dr-${s.stack}`,
       engine: "aurora-mysql",
       globalClusterIdentifier: "eks-dr-global",
       storageEncrypted: true,
@@ -71,7 +72,26 @@ function site(s: SiteShape): ResourceLike[] {
   if (s.owner) {
     resources.push(res(T.rdsGlobalCluster, "global-db", r, { globalClusterIdentifier: "eks-dr-global", storageEncrypted: true, deletionProtection: true, engine: "aurora-mysql" }, true));
   }
+  const topic = `arn:aws:sns:${r}:${ACCOUNT}:eks-dr-alarms`;
+  if (s.role === "standby") {
+    resources.push(
+      res(T.metricAlarm, "aurora-replication-lag", r, {
+        namespace: "AWS/RDS",
+        metricName: "AuroraGlobalDBReplicationLag",
+        dimensions: { DBClusterIdentifier: `eks-dr-${s.stack}` },
+        alarmActions: [topic],
+      }),
+    );
+  }
   if (s.role === "active") {
+    resources.push(
+      res(T.metricAlarm, "efs-time-since-last-sync", r, {
+        namespace: "AWS/EFS",
+        metricName: "TimeSinceLastSync",
+        dimensions: { FileSystemId: fsId, DestinationFileSystemId: s.peerOutputs.fileSystemId },
+        alarmActions: [topic],
+      }),
+    );
     resources.push(
       res(T.efsReplication, "shared-files-replication", r, {
         sourceFileSystemId: fsId,

@@ -244,6 +244,24 @@ describe("DR policies on synthetic sites", () => {
       says: /no Aurora cluster/,
     },
     {
+      title: "a standby site without an Aurora replication lag alarm",
+      policy: "replication-lag-alarms",
+      site: () => without(standbySite(), T.metricAlarm),
+      says: /db .* has no AWS\/RDS AuroraGlobalDBReplicationLag alarm on DBClusterIdentifier=eks-dr-dr/,
+    },
+    {
+      title: "an EFS lag alarm on another file system than the replicated one",
+      policy: "replication-lag-alarms",
+      site: () => mutate(activeSite(), T.metricAlarm, (r) => ((r.props.dimensions as any).FileSystemId = "fs-other")),
+      says: /has no AWS\/EFS TimeSinceLastSync alarm on FileSystemId=fs-primary/,
+    },
+    {
+      title: "a lag alarm that notifies no one",
+      policy: "replication-lag-alarms",
+      site: () => mutate(standbySite(), T.metricAlarm, (r) => (r.props.alarmActions = [])),
+      says: /notifies no one/,
+    },
+    {
       title: "a single-Region key encrypting the data",
       policy: "data-keys-multi-region",
       site: () => mutate(activeSite(), T.kmsKey, (r) => (r.props.multiRegion = false)),

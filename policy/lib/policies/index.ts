@@ -10,7 +10,7 @@ import {
   statefulResourcesProtected,
 } from "./data";
 import { failoverPrimaryHealthCheck, noPublicDataPorts, nodeGroupsMultiSubnet } from "./network";
-import { auroraGlobalMembership, ecrReplication, efsOverwriteProtectionMatchesRole, efsReplicationFollowsRole } from "./replication";
+import { auroraGlobalMembership, ecrReplication, efsOverwriteProtectionMatchesRole, efsReplicationFollowsRole, replicationLagAlarms } from "./replication";
 
 export * from "./data";
 export * from "./network";
@@ -31,6 +31,7 @@ export const DR_POLICIES: readonly DrPolicy<any>[] = [
   efsReplicationFollowsRole,
   efsOverwriteProtectionMatchesRole,
   auroraGlobalMembership,
+  replicationLagAlarms,
   dataKeysMultiRegion,
   ecrReplication,
 ];

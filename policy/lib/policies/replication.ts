@@ -3,7 +3,7 @@
  * on the peer, so they are stack-scoped (see `site.ts` for where role and peer come from).
  */
 import { NotApplicable, definePolicy, type Violation } from "../policy";
-import { T, describe, isSet, knownArray, knownString, ofType, prop, type ResourceLike } from "../resources";
+import { T, describe, isSet, isUnknown, knownArray, knownString, ofType, prop, type ResourceLike } from "../resources";
 import { peerOutputs, siteRegion, siteRole } from "../site";
 
 function requireRole(resources: readonly ResourceLike[], allowFileSystemSignal = true) {
@@ -206,5 +206,55 @@ export const ecrReplication = definePolicy({
           "after a failover the peer's nodes cannot pull images pushed here. Fix: add an `aws.ecr.ReplicationConfiguration` with a rule whose destination is the peer's Region.",
       },
     ];
+  },
+});
+
+/** The metric an alarm watches: its own, or the first metric of its metric-math queries. */
+function alarmMetric(alarm: ResourceLike): { namespace?: string; metricName?: string; dimensions: Record<string, unknown> } {
+  const queries = (knownArray(alarm.props.metricQueries) ?? []).map((q) => (q as Record<string, unknown> | undefined)?.metric as Record<string, unknown> | undefined);
+  const source = knownString(alarm.props.metricName) ? alarm.props : (queries.find((m) => knownString(m?.metricName)) ?? {});
+  const dimensions = source.dimensions !== null && typeof source.dimensions === "object" ? (source.dimensions as Record<string, unknown>) : {};
+  return { namespace: knownString(source.namespace), metricName: knownString(source.metricName), dimensions };
+}
+
+export const replicationLagAlarms = definePolicy({
+  name: "replication-lag-alarms",
+  description:
+    "The RPO evidence is alarmed where it is published: EFS TimeSinceLastSync on the site that replicates (active), Aurora AuroraGlobalDBReplicationLag on the secondary's site (standby), each notifying someone.",
+  enforcementLevel: "advisory",
+  scope: "stack",
+  defaults: {},
+  validate(resources) {
+    const { role } = requireRole(resources);
+    const alarms = ofType(resources, T.metricAlarm).map((a) => ({ alarm: a, metric: alarmMetric(a) }));
+    const out: Violation[] = [];
+    const check = (subject: ResourceLike, namespace: string, metricName: string, dimension: string, value: string | undefined, fix: string) => {
+      const candidates = alarms.filter(({ metric }) => metric.namespace === namespace && metric.metricName === metricName);
+      // With the identifier known, the alarm must watch this resource; otherwise any such alarm will do.
+      const matching = candidates.filter(({ metric }) => !value || !knownString(metric.dimensions[dimension]) || knownString(metric.dimensions[dimension]) === value);
+      if (matching.length === 0) {
+        out.push({
+          urn: subject.urn,
+          message: `${describe(subject)} has no ${namespace} ${metricName} alarm${value ? ` on ${dimension}=${value}` : ""}: replication can fall behind the RPO target unnoticed. Fix: ${fix}`,
+        });
+        return;
+      }
+      for (const { alarm } of matching) {
+        const actions = alarm.props.alarmActions;
+        if (!isUnknown(actions) && (knownArray(actions) ?? []).length === 0) {
+          out.push({ urn: alarm.urn, message: `${describe(alarm)} watches ${metricName} but notifies no one. Fix: set \`alarmActions\` to the site's alarm topic.` });
+        }
+      }
+    };
+    if (role === "active") {
+      for (const r of ofType(resources, T.efsReplication)) {
+        check(r, "AWS/EFS", "TimeSinceLastSync", "FileSystemId", knownString(r.props.sourceFileSystemId), "alarm on TimeSinceLastSync with FileSystemId (source) and DestinationFileSystemId, at a fraction of `eks-dr:rpoTargetSeconds`.");
+      }
+    } else {
+      for (const c of ofType(resources, T.rdsCluster)) {
+        check(c, "AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier", knownString(c.props.clusterIdentifier), "alarm on AuroraGlobalDBReplicationLag (milliseconds) for this secondary cluster's DBClusterIdentifier.");
+      }
+    }
+    return out;
   },
 });
