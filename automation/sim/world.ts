@@ -1,0 +1,1225 @@
+/**
+ * The two simulated Regions: state, the rules AWS enforces, and the processes that run on their own
+ * (replication, node registration, health checks, DNS caches, the workload's writes).
+ *
+ * Time comes from the clock and nothing here sleeps: the world is evaluated lazily. Every public
+ * method first `settle()`s, which applies the scheduled transitions (a failover completing, nodes
+ * turning Ready, a health check flipping...) in time order up to `clock.now()`, recomputing the
+ * derived state (pods ready, site serving, DNS answer) after each one. So the world never holds a
+ * clock timer and never keeps a process alive, and continuous quantities (writes, replication
+ * positions) are exact functions of time between transitions.
+ *
+ * Writes: while a site serves, its workload commits `dbWritesPerSecond` rows to its Aurora writer
+ * and `fileWritesPerSecond` files to its EFS file system. Replication positions say which of them
+ * reached the peer, so the data lost by a promotion is counted, not assumed (`dataLoss()`).
+ */
+import { type DnsConfig, NODE_GROUPS, type NodeGroupName, type SiteConfig } from "../../stacks/config";
+import type {
+  Clock,
+  DbCluster,
+  EfsReplication,
+  EfsReplicationStatus,
+  FailoverRecord,
+  FileSystemProtection,
+  GlobalCluster,
+  NodeGroupScaling,
+  NodeGroupState,
+} from "../ports";
+import { AwsError, DataPlaneError } from "./errors";
+import type { LatencyModel } from "./latency";
+import { GLOBAL_CLUSTER_ID, siteIntent, siteNames } from "./naming";
+
+/** Pseudo-Region naming Route 53's control plane alone (it lives in us-east-1). */
+export const ROUTE53 = "route53";
+
+export interface WorldTuning {
+  /** Rows per second the serving site's workload commits to its DB. @default 20 */
+  dbWritesPerSecond: number;
+  /** Files per second the serving site's workload writes to EFS. @default 2 */
+  fileWritesPerSecond: number;
+  /**
+   * Aurora cross-Region replication lag with no traffic, ms. @default 100
+   * (Aurora User Guide: global database replication "typically under a second").
+   */
+  auroraBaseLagMs: number;
+  /** Extra lag per write/s of traffic, ms: the lag grows with write traffic. @default 10 */
+  auroraLagMsPerWritePerSecond: number;
+  /** Region hosting Route 53's control plane (ChangeResourceRecordSets, GetHealthCheckStatus). @default us-east-1 */
+  route53ControlRegion: string;
+  /** Which latency row new nodes follow. @default asg */
+  nodeProvisioning: "asg" | "karpenter";
+}
+
+export const DEFAULT_TUNING: WorldTuning = {
+  dbWritesPerSecond: 20,
+  fileWritesPerSecond: 2,
+  auroraBaseLagMs: 100,
+  auroraLagMsPerWritePerSecond: 10,
+  route53ControlRegion: "us-east-1",
+  nodeProvisioning: "asg",
+};
+
+export interface WorldSiteSpec {
+  stack: string;
+  /** The config the site was last deployed with; the world starts in the state it describes. */
+  config: SiteConfig;
+}
+
+export interface WorldOptions extends Partial<WorldTuning> {
+  clock: Clock;
+  latency: LatencyModel;
+  sites: WorldSiteSpec[];
+}
+
+type Side = "source" | "dest";
+
+interface NodeGroupRec {
+  name: string;
+  scaling: NodeGroupScaling;
+  readyNodes: number;
+  status: "ACTIVE" | "UPDATING";
+  gen: number;
+}
+
+interface SiteRec {
+  stack: string;
+  region: string;
+  names: ReturnType<typeof siteNames>;
+  dns?: DnsConfig;
+  nodeGroups: Record<NodeGroupName, NodeGroupRec>;
+  db: {
+    role: "writer" | "secondary";
+    instanceCount: number;
+    creating: number;
+    status: "available" | "failing-over";
+    /** Replication point frozen at this time (link down, or detached for a failover). */
+    frozenAt?: number;
+    /** Lost the writer role while its Region was unreachable; demoted when the Region is back. */
+    pendingDemotion: boolean;
+  };
+  fs: { protection: "ENABLED" | "DISABLED" };
+  replicas?: { web: number; app: number };
+  quiesced: boolean;
+  podsReady: boolean;
+  podsGen: number;
+  podsPendingAt?: number;
+  serving: boolean;
+  servingLog: { at: number; serving: boolean }[];
+  hcHealthy: boolean;
+  hcGen: number;
+}
+
+interface ReplicationRec {
+  source: string;
+  dest: string;
+  sides: Set<Side>;
+  status: EfsReplicationStatus;
+  lastReplicatedAt?: number;
+  cycleStart?: number;
+  cycleEndsAt?: number;
+  cycleGen: number;
+  /** When the pending deletion completes; Infinity while it waits for an unreachable Region. */
+  deletionDoneAt?: number;
+  deleting: Set<Side>;
+  createdAt: number;
+}
+
+interface WriteSegment {
+  stack: string;
+  start: number;
+  end: number;
+  db: number;
+  files: number;
+}
+
+export interface DataLossRecord {
+  kind: "aurora" | "efs";
+  reason: "failover" | "switchover" | "replication-deleted";
+  /** When the new copy became authoritative. */
+  at: number;
+  fromStack: string;
+  toStack: string;
+  /** Everything written on the source before this time reached the target. */
+  replicatedUpTo: number;
+  /** Writes (rows or files) on the source newer than `replicatedUpTo`: lost to the target. */
+  lostWrites: number;
+  /** From `replicatedUpTo` to the last lost write (0 when nothing was lost): the RPO as time. */
+  lostWindowMs: number;
+}
+
+export interface CallRecord {
+  at: number;
+  /** "cloud" for SimCloud, "pulumi:<stack>" for SimStacks, "test" for direct world calls. */
+  origin: string;
+  /** AWS API name, e.g. FailoverGlobalCluster. */
+  api: string;
+  /** CloudPort method when the call came through SimCloud. */
+  method?: string;
+  region: string;
+  args: Record<string, unknown>;
+  sideEffect: boolean;
+  /** "ok" or the error name. */
+  outcome: string;
+}
+
+export interface SiteSnapshot {
+  stack: string;
+  region: string;
+  impaired: boolean;
+  serving: boolean;
+  podsReady: boolean;
+  quiesced: boolean;
+  replicas?: { web: number; app: number };
+  nodeGroups: Record<NodeGroupName, NodeGroupState & { name: string }>;
+  db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; status: string; pendingDemotion: boolean };
+  fs: { id: string; protection: FileSystemProtection; writable: boolean };
+  healthCheck: { id: string; status: "healthy" | "unhealthy" };
+  albHostname: string;
+  writes: { db: number; files: number };
+}
+
+interface PendingEvent {
+  at: number;
+  seq: number;
+  label: string;
+  run: () => void;
+}
+
+export class World {
+  readonly tuning: WorldTuning;
+  private readonly clock: Clock;
+  private readonly latency: LatencyModel;
+  private readonly sites: SiteRec[] = [];
+  private readonly global: {
+    identifier: string;
+    members: string[];
+    writer: string;
+    status: "available" | "switching-over" | "failing-over";
+    failoverState?: GlobalCluster["failoverState"];
+    gen: number;
+  };
+  private readonly records = new Map<string, FailoverRecord>();
+  private readonly zone?: { hostedZoneId: string; hostname: string; ttlSeconds: number };
+  private replications: ReplicationRec[] = [];
+  private readonly impaired = new Set<string>();
+  private readonly segments: WriteSegment[] = [];
+  private readonly pointWrites: { stack: string; at: number; db: number; files: number }[] = [];
+  private readonly losses: DataLossRecord[] = [];
+  private readonly callLog: CallRecord[] = [];
+  private readonly events: PendingEvent[] = [];
+  private eventSeq = 0;
+  private t: number;
+  private lastAnswer?: string;
+  private readonly answerLog: { at: number; setIdentifier?: string }[] = [];
+  private clientsTarget?: string;
+  private clientsGen = 0;
+  private readonly clientsLog: { at: number; setIdentifier?: string }[] = [];
+  private userUp = false;
+  private readonly userLog: { at: number; up: boolean }[] = [];
+  private settling = false;
+
+  constructor(opts: WorldOptions) {
+    if (opts.sites.length !== 2) throw new Error(`the world models two sites, got ${opts.sites.length}`);
+    this.clock = opts.clock;
+    this.latency = opts.latency;
+    this.tuning = { ...DEFAULT_TUNING, ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => k in DEFAULT_TUNING && v !== undefined)) };
+    this.t = this.clock.now();
+    const active = opts.sites.filter((s) => s.config.role === "active");
+    if (active.length !== 1) throw new Error(`exactly one site must start active, got ${active.length}`);
+    for (const spec of opts.sites) this.sites.push(this.bootstrapSite(spec));
+    this.global = { identifier: GLOBAL_CLUSTER_ID, members: this.sites.map((s) => s.stack), writer: active[0].stack, status: "available", gen: 0 };
+    const dns = opts.sites.find((s) => s.config.dns)?.config.dns;
+    if (dns) {
+      this.zone = { hostedZoneId: dns.hostedZoneId, hostname: dns.hostname, ttlSeconds: dns.ttlSeconds };
+      for (const spec of opts.sites) {
+        const site = this.siteOf(spec.stack);
+        if (!spec.config.dns) continue;
+        this.records.set(spec.stack, {
+          setIdentifier: spec.stack,
+          failover: siteIntent(spec.config).recordFailover,
+          value: site.names.albHostname,
+          healthCheckId: site.names.healthCheckId,
+        });
+      }
+    }
+    // Steady state: the active site replicates to the standby, synced a moment ago.
+    const src = active[0];
+    const dst = opts.sites.find((s) => s !== src) as WorldSiteSpec;
+    if (siteIntent(src.config).ownsReplication) {
+      this.replications.push({
+        source: src.stack,
+        dest: dst.stack,
+        sides: new Set<Side>(["source", "dest"]),
+        status: "ENABLED",
+        lastReplicatedAt: this.t,
+        cycleGen: 0,
+        deleting: new Set(),
+        createdAt: this.t,
+      });
+    }
+    // The standby secondary starts in sync; the active site starts serving with ready pods.
+    for (const site of this.sites) {
+      site.podsReady = this.podsCondition(site);
+      site.serving = this.servingCondition(site);
+      site.hcHealthy = site.serving;
+      site.servingLog.push({ at: this.t, serving: site.serving });
+      if (site.serving) this.openSegment(site);
+    }
+    this.lastAnswer = this.computeAnswer();
+    this.clientsTarget = this.lastAnswer;
+    this.answerLog.push({ at: this.t, setIdentifier: this.lastAnswer });
+    this.clientsLog.push({ at: this.t, setIdentifier: this.clientsTarget });
+    this.userUp = this.computeUserUp();
+    this.userLog.push({ at: this.t, up: this.userUp });
+    this.recompute();
+  }
+
+  private bootstrapSite(spec: WorldSiteSpec): SiteRec {
+    const cfg = spec.config;
+    const intent = siteIntent(cfg);
+    const names = siteNames(spec.stack, cfg.region);
+    const nodeGroups = Object.fromEntries(
+      NODE_GROUPS.map((ng) => [
+        ng,
+        { name: names.nodeGroupName(ng), scaling: { ...intent.nodeGroups[ng] }, readyNodes: intent.nodeGroups[ng].desiredSize, status: "ACTIVE", gen: 0 },
+      ]),
+    ) as Record<NodeGroupName, NodeGroupRec>;
+    return {
+      stack: spec.stack,
+      region: cfg.region,
+      names,
+      dns: cfg.dns,
+      nodeGroups,
+      db: { role: cfg.role === "active" ? "writer" : "secondary", instanceCount: intent.dbInstances, creating: 0, status: "available", pendingDemotion: false },
+      fs: { protection: intent.fsProtection },
+      replicas: intent.replicas,
+      quiesced: cfg.quiesced,
+      podsReady: false,
+      podsGen: 0,
+      serving: false,
+      servingLog: [],
+      hcHealthy: false,
+      hcGen: 0,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Time
+
+  /** The world's time (the clock's, once settled). */
+  now(): number {
+    this.settle();
+    return this.t;
+  }
+
+  /** Applies every scheduled transition due by `clock.now()`, in time order. */
+  settle(): void {
+    if (this.settling) return;
+    this.settling = true;
+    try {
+      const now = this.clock.now();
+      while (this.events.length > 0 && this.events[0].at <= now) {
+        const ev = this.events.shift() as PendingEvent;
+        this.t = Math.max(this.t, ev.at);
+        ev.run();
+        this.recompute();
+      }
+      this.t = Math.max(this.t, now);
+      this.recompute();
+    } finally {
+      this.settling = false;
+    }
+  }
+
+  private schedule(at: number, label: string, run: () => void): number {
+    const ev: PendingEvent = { at, seq: this.eventSeq++, label, run };
+    let i = this.events.length;
+    while (i > 0 && this.events[i - 1].at > at) i--;
+    this.events.splice(i, 0, ev);
+    return at;
+  }
+
+  /** Scheduled transitions not yet applied (label and time), for debugging drills. */
+  pendingTransitions(): { at: number; label: string }[] {
+    this.settle();
+    return this.events.map((e) => ({ at: e.at, label: e.label }));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Derived state
+
+  private podsCondition(site: SiteRec): boolean {
+    const r = site.replicas;
+    return !!r && r.web > 0 && r.app > 0 && site.nodeGroups.web.readyNodes > 0 && site.nodeGroups.app.readyNodes > 0;
+  }
+
+  private servingCondition(site: SiteRec): boolean {
+    return (
+      !this.impaired.has(site.region) &&
+      site.podsReady &&
+      !site.quiesced &&
+      site.db.role === "writer" &&
+      !site.db.pendingDemotion &&
+      site.db.status === "available" &&
+      site.db.instanceCount > 0 &&
+      this.protectionOf(site) === "ENABLED"
+    );
+  }
+
+  private recompute(): void {
+    // Aurora first, with the write rate from before this transition: a secondary's replication
+    // point freezes while its link to the writer is down.
+    const writer = this.siteOf(this.global.writer);
+    for (const site of this.sites) {
+      if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over") continue;
+      const linkUp = !this.impaired.has(site.region) && !this.impaired.has(writer.region);
+      if (!linkUp && site.db.frozenAt === undefined) site.db.frozenAt = this.liveReplicatedPoint();
+      if (linkUp && site.db.frozenAt !== undefined) site.db.frozenAt = undefined; // caught up (modelled as instant)
+    }
+    for (const site of this.sites) {
+      // Pods: scheduled once both tiers have replicas and nodes; Ready after the pods-ready latency.
+      if (this.podsCondition(site)) {
+        if (!site.podsReady && site.podsPendingAt === undefined) {
+          const gen = ++site.podsGen;
+          site.podsPendingAt = this.schedule(this.t + this.latency.sample("pods-ready"), `${site.stack}: pods ready`, () => {
+            if (gen !== site.podsGen) return;
+            site.podsReady = true;
+            site.podsPendingAt = undefined;
+          });
+        }
+      } else if (site.podsReady || site.podsPendingAt !== undefined) {
+        site.podsReady = false;
+        site.podsPendingAt = undefined;
+        site.podsGen++;
+      }
+      const serving = this.servingCondition(site);
+      if (serving !== site.serving) {
+        site.serving = serving;
+        site.servingLog.push({ at: this.t, serving });
+        if (serving) this.openSegment(site);
+        else this.closeSegment(site);
+        // The site's health check follows, after its detection time.
+        const gen = ++site.hcGen;
+        if (site.hcHealthy !== serving) {
+          this.schedule(this.t + this.latency.sample("route53-unhealthy"), `${site.stack}: health check ${serving ? "healthy" : "unhealthy"}`, () => {
+            if (gen === site.hcGen) site.hcHealthy = serving;
+          });
+        }
+      }
+    }
+    // EFS: sync cycles run back to back while both sides exist and both Regions answer.
+    for (const rec of this.replications) {
+      const possible = this.syncPossible(rec);
+      if (possible && rec.cycleStart === undefined) this.startCycle(rec);
+      if (!possible && rec.cycleStart !== undefined) {
+        rec.cycleStart = undefined;
+        rec.cycleGen++;
+      }
+    }
+    // Route 53 answer, then what clients resolve (after their cached answer expires).
+    const answer = this.computeAnswer();
+    if (answer !== this.lastAnswer) {
+      this.lastAnswer = answer;
+      this.answerLog.push({ at: this.t, setIdentifier: answer });
+      const gen = ++this.clientsGen;
+      const delay = this.latency.sample("dns-ttl", { ttlSeconds: this.zone?.ttlSeconds });
+      this.schedule(this.t + delay, `clients resolve ${answer}`, () => {
+        if (gen !== this.clientsGen) return;
+        this.clientsTarget = answer;
+        this.clientsLog.push({ at: this.t, setIdentifier: answer });
+      });
+    }
+    const up = this.computeUserUp();
+    if (up !== this.userUp) {
+      this.userUp = up;
+      this.userLog.push({ at: this.t, up });
+    }
+    this.assertInvariants();
+  }
+
+  private assertInvariants(): void {
+    const writers = this.sites.filter((s) => s.db.role === "writer" && !s.db.pendingDemotion);
+    if (writers.length > 1) throw new Error(`sim invariant broken: two writers (${writers.map((s) => s.stack).join(", ")})`);
+    for (const s of this.sites) {
+      const inReplications = this.replications.filter((r) => (r.source === s.stack && r.sides.has("source")) || (r.dest === s.stack && r.sides.has("dest")));
+      if (inReplications.length > 1) throw new Error(`sim invariant broken: ${s.names.fileSystemId} in ${inReplications.length} replications`);
+    }
+  }
+
+  private computeAnswer(): string | undefined {
+    const recs = [...this.records.values()];
+    const primary = recs.find((r) => r.failover === "PRIMARY");
+    const secondary = recs.find((r) => r.failover === "SECONDARY");
+    const healthy = (r: FailoverRecord) => r.healthCheckId === undefined || this.hcOf(r.healthCheckId);
+    if (primary && healthy(primary)) return primary.setIdentifier;
+    if (secondary && healthy(secondary)) return secondary.setIdentifier;
+    // Both unhealthy: Route 53 answers as if both were healthy, i.e. with the primary.
+    return primary?.setIdentifier ?? secondary?.setIdentifier;
+  }
+
+  private hcOf(healthCheckId: string): boolean {
+    return this.sites.find((s) => s.names.healthCheckId === healthCheckId)?.hcHealthy ?? false;
+  }
+
+  private computeUserUp(): boolean {
+    if (!this.zone) return this.sites.some((s) => s.serving);
+    const target = this.clientsTarget && this.records.get(this.clientsTarget);
+    if (!target) return false;
+    return this.sites.find((s) => s.names.albHostname === target.value)?.serving ?? false;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writes and replication positions
+
+  private openSegment(site: SiteRec): void {
+    this.segments.push({ stack: site.stack, start: this.t, end: Infinity, db: this.tuning.dbWritesPerSecond, files: this.tuning.fileWritesPerSecond });
+  }
+
+  private closeSegment(site: SiteRec): void {
+    for (const seg of this.segments) if (seg.stack === site.stack && seg.end === Infinity) seg.end = this.t;
+  }
+
+  /** Writes of one kind committed on `stack` in (from, to]. */
+  countWrites(stack: string, kind: "db" | "files", from: number, to: number): number {
+    let n = 0;
+    for (const seg of this.segments) {
+      if (seg.stack !== stack || seg[kind] <= 0) continue;
+      const a = Math.max(from, seg.start);
+      const b = Math.min(to, seg.end);
+      if (b <= a) continue;
+      const count = (x: number) => Math.floor(((x - seg.start) * seg[kind]) / 1000);
+      n += count(b) - count(a);
+    }
+    for (const p of this.pointWrites) if (p.stack === stack && p.at > from && p.at <= to) n += p[kind];
+    return n;
+  }
+
+  /** Time of the last write of `kind` on `stack` in (from, to], or undefined. */
+  private lastWriteAt(stack: string, kind: "db" | "files", from: number, to: number): number | undefined {
+    let last: number | undefined;
+    for (const seg of this.segments) {
+      if (seg.stack !== stack || seg[kind] <= 0) continue;
+      const a = Math.max(from, seg.start);
+      const b = Math.min(to, seg.end);
+      if (b <= a) continue;
+      const k = Math.floor(((b - seg.start) * seg[kind]) / 1000);
+      const at = seg.start + (k * 1000) / seg[kind];
+      if (at > a && (last === undefined || at > last)) last = at;
+    }
+    for (const p of this.pointWrites) if (p.stack === stack && p.at > from && p.at <= to && p[kind] > 0 && (last === undefined || p.at > last)) last = p.at;
+    return last;
+  }
+
+  private lagMs(): number {
+    const writer = this.siteOf(this.global.writer);
+    const rate = writer.serving ? this.tuning.dbWritesPerSecond : 0;
+    return this.tuning.auroraBaseLagMs + rate * this.tuning.auroraLagMsPerWritePerSecond;
+  }
+
+  private liveReplicatedPoint(): number {
+    return this.t - this.lagMs();
+  }
+
+  /** Everything written on the writer before this time has reached `stack`'s secondary cluster. */
+  private replicatedUpTo(site: SiteRec): number {
+    return site.db.frozenAt ?? this.liveReplicatedPoint();
+  }
+
+  private recordLoss(kind: "aurora" | "efs", reason: DataLossRecord["reason"], from: SiteRec, to: SiteRec, replicatedUpTo: number): void {
+    const w = kind === "aurora" ? "db" : "files";
+    const lostWrites = this.countWrites(from.stack, w, replicatedUpTo, this.t);
+    const last = this.lastWriteAt(from.stack, w, replicatedUpTo, this.t);
+    this.losses.push({ kind, reason, at: this.t, fromStack: from.stack, toStack: to.stack, replicatedUpTo, lostWrites, lostWindowMs: last === undefined ? 0 : last - replicatedUpTo });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Regions
+
+  isImpaired(region: string): boolean {
+    this.settle();
+    return this.impaired.has(region);
+  }
+
+  /** Route 53's control plane answers unless its Region (or it alone) is impaired. */
+  isRoute53Impaired(): boolean {
+    this.settle();
+    return this.impaired.has(this.tuning.route53ControlRegion) || this.impaired.has(ROUTE53);
+  }
+
+  /** Control-plane calls into `region` time out from `at` (default now) until `recoverRegion`. */
+  impairRegion(region: string, at = this.clock.now()): void {
+    this.settle();
+    this.schedule(Math.max(at, this.t), `${region} impaired`, () => {
+      this.impaired.add(region);
+    });
+    this.settle();
+  }
+
+  recoverRegion(region: string, at = this.clock.now()): void {
+    this.settle();
+    this.schedule(Math.max(at, this.t), `${region} recovered`, () => {
+      if (!this.impaired.delete(region)) return;
+      for (const site of this.sites) {
+        if (site.region !== region || !site.db.pendingDemotion) continue;
+        // Aurora demotes the old primary when its Region is back; its unreplicated writes are gone.
+        site.db.pendingDemotion = false;
+        site.db.role = "secondary";
+        site.db.frozenAt = undefined;
+      }
+      for (const job of this.waitingDeletions.splice(0)) this.scheduleDeletion(job);
+    });
+    this.settle();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lookups
+
+  private siteOf(stackOrRegion: string): SiteRec {
+    const site = this.sites.find((s) => s.stack === stackOrRegion || s.region === stackOrRegion);
+    if (!site) throw new Error(`no simulated site for "${stackOrRegion}"; sites are ${this.sites.map((s) => `${s.stack} (${s.region})`).join(", ")}`);
+    return site;
+  }
+
+  private siteInRegion(region: string): SiteRec | undefined {
+    return this.sites.find((s) => s.region === region);
+  }
+
+  /** The site's stack names, for iteration in tests. */
+  stacks(): string[] {
+    return this.sites.map((s) => s.stack);
+  }
+
+  regionOf(stack: string): string {
+    return this.siteOf(stack).region;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // EKS
+
+  describeCluster(region: string, clusterName: string): { status: string } {
+    this.settle();
+    const site = this.siteInRegion(region);
+    if (!site || site.names.clusterName !== clusterName) throw new AwsError("ResourceNotFoundException", `No cluster found for name: ${clusterName}.`, { status: 404 });
+    return { status: "ACTIVE" };
+  }
+
+  private nodeGroupRec(region: string, clusterName: string, nodeGroupName: string): NodeGroupRec {
+    const site = this.siteInRegion(region);
+    if (!site || site.names.clusterName !== clusterName) throw new AwsError("ResourceNotFoundException", `No cluster found for name: ${clusterName}.`, { status: 404 });
+    const ng = Object.values(site.nodeGroups).find((n) => n.name === nodeGroupName);
+    if (!ng) throw new AwsError("ResourceNotFoundException", `No node group found for name: ${nodeGroupName}.`, { status: 404 });
+    return ng;
+  }
+
+  describeNodeGroup(region: string, clusterName: string, nodeGroupName: string): NodeGroupState {
+    this.settle();
+    const ng = this.nodeGroupRec(region, clusterName, nodeGroupName);
+    return { ...ng.scaling, status: ng.status, readyNodes: ng.readyNodes };
+  }
+
+  /**
+   * UpdateNodegroupConfig: accepted at once; new nodes turn Ready after the node provisioning
+   * latency, and the group is UPDATING until then (a second update meanwhile is refused).
+   * Returns when the update completes.
+   */
+  scaleNodeGroup(region: string, clusterName: string, nodeGroupName: string, scaling: NodeGroupScaling): number {
+    this.settle();
+    const ng = this.nodeGroupRec(region, clusterName, nodeGroupName);
+    const { minSize, desiredSize, maxSize } = scaling;
+    if (![minSize, desiredSize, maxSize].every((n) => Number.isInteger(n) && n >= 0) || maxSize < 1 || minSize > desiredSize || desiredSize > maxSize) {
+      throw new AwsError("InvalidParameterException", `invalid scaling config min=${minSize} desired=${desiredSize} max=${maxSize}: need 0 <= min <= desired <= max, max >= 1`);
+    }
+    if (ng.status === "UPDATING") {
+      throw new AwsError("ResourceInUseException", `Nodegroup ${nodeGroupName} is currently being updated; wait for its update to complete`, { status: 409 });
+    }
+    ng.scaling = { minSize, desiredSize, maxSize };
+    const gen = ++ng.gen;
+    if (desiredSize <= ng.readyNodes) {
+      ng.readyNodes = desiredSize;
+      this.recompute();
+      return this.t;
+    }
+    ng.status = "UPDATING";
+    const step = this.tuning.nodeProvisioning === "karpenter" ? "karpenter-ready" : "nodegroup-ready";
+    return this.schedule(this.t + this.latency.sample(step), `${nodeGroupName}: ${desiredSize} nodes Ready`, () => {
+      if (gen !== ng.gen) return;
+      ng.readyNodes = ng.scaling.desiredSize;
+      ng.status = "ACTIVE";
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Aurora global database
+
+  private globalView(): GlobalCluster {
+    return {
+      identifier: this.global.identifier,
+      status: this.global.status,
+      members: this.sites
+        .filter((s) => this.global.members.includes(s.stack))
+        .map((s) => ({ clusterArn: s.names.dbClusterArn, region: s.region, isWriter: s.stack === this.global.writer })),
+      failoverState: this.global.failoverState && { ...this.global.failoverState },
+    };
+  }
+
+  describeGlobalCluster(_region: string, globalClusterIdentifier: string): GlobalCluster {
+    this.settle();
+    this.requireGlobal(globalClusterIdentifier);
+    return this.globalView();
+  }
+
+  describeDbCluster(region: string, clusterIdentifier: string): DbCluster {
+    this.settle();
+    const site = this.siteInRegion(region);
+    if (!site || site.names.dbClusterIdentifier !== clusterIdentifier) {
+      throw new AwsError("DBClusterNotFoundFault", `DBCluster ${clusterIdentifier} not found.`, { status: 404 });
+    }
+    // Adding an instance leaves the cluster "available" (the instance itself is "creating").
+    const status = site.db.status;
+    return { identifier: clusterIdentifier, arn: site.names.dbClusterArn, status, instanceCount: site.db.instanceCount };
+  }
+
+  private requireGlobal(id: string): void {
+    if (id !== this.global.identifier) throw new AwsError("GlobalClusterNotFoundFault", `Global cluster ${id} not found.`, { status: 404 });
+  }
+
+  private promotionTarget(globalClusterIdentifier: string, targetClusterArn: string): SiteRec {
+    this.requireGlobal(globalClusterIdentifier);
+    const target = this.sites.find((s) => s.names.dbClusterArn === targetClusterArn);
+    if (!target) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${targetClusterArn} not found.`, { status: 404 });
+    if (!this.global.members.includes(target.stack) || target.stack === this.global.writer) {
+      throw new AwsError(
+        "InvalidGlobalClusterStateFault",
+        `${targetClusterArn} is not a secondary member of global cluster ${globalClusterIdentifier}` + (target.stack === this.global.writer ? " (it is the primary)" : ""),
+      );
+    }
+    if (this.global.failoverState) {
+      throw new AwsError("InvalidGlobalClusterStateFault", `global cluster ${globalClusterIdentifier} already has a ${this.global.status} operation in progress`);
+    }
+    if (target.db.instanceCount === 0) {
+      throw new AwsError(
+        "InvalidDBClusterStateFault",
+        `DB cluster ${target.names.dbClusterIdentifier} has no DB instances (headless); add an instance before promoting it` +
+          (target.db.creating > 0 ? " (one is being created)" : ""),
+      );
+    }
+    return target;
+  }
+
+  /** SwitchoverGlobalCluster: planned, no data loss; refused unless every member Region answers. */
+  switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string): number {
+    this.settle();
+    const target = this.promotionTarget(globalClusterIdentifier, targetClusterArn);
+    const down = this.sites.filter((s) => this.global.members.includes(s.stack) && this.impaired.has(s.region));
+    if (down.length > 0) {
+      throw new AwsError(
+        "InvalidGlobalClusterStateFault",
+        `switchover needs every Region of the global cluster healthy; ${down.map((s) => s.region).join(", ")} is not. Use FailoverGlobalCluster with AllowDataLoss for an unplanned failover`,
+      );
+    }
+    void region;
+    return this.startPromotion(target, false);
+  }
+
+  /** FailoverGlobalCluster with AllowDataLoss: the target stops replicating now; later writes on the old primary are lost. */
+  failoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string): number {
+    this.settle();
+    const target = this.promotionTarget(globalClusterIdentifier, targetClusterArn);
+    if (this.impaired.has(target.region)) {
+      throw new AwsError("InvalidDBClusterStateFault", `target cluster ${target.names.dbClusterIdentifier} is in ${target.region}, which is not reachable`);
+    }
+    void region;
+    return this.startPromotion(target, true);
+  }
+
+  private startPromotion(target: SiteRec, allowDataLoss: boolean): number {
+    const from = this.siteOf(this.global.writer);
+    const duration = this.latency.sample(allowDataLoss ? "aurora-failover" : "aurora-switchover");
+    const gen = ++this.global.gen;
+    this.global.status = allowDataLoss ? "failing-over" : "switching-over";
+    this.global.failoverState = { status: "pending", fromClusterArn: from.names.dbClusterArn, toClusterArn: target.names.dbClusterArn, isDataLossAllowed: allowDataLoss };
+    let detachedAt: number | undefined;
+    if (allowDataLoss) {
+      detachedAt = this.replicatedUpTo(target);
+      target.db.frozenAt = detachedAt;
+      target.db.status = "failing-over";
+    }
+    this.schedule(this.t + Math.min(30_000, Math.round(duration / 10)), "global cluster: failing-over", () => {
+      if (gen === this.global.gen && this.global.failoverState?.status === "pending") this.global.failoverState.status = "failing-over";
+    });
+    return this.schedule(this.t + duration, `${target.stack} becomes the writer`, () => {
+      if (gen !== this.global.gen) return;
+      if (!allowDataLoss && this.sites.some((s) => this.impaired.has(s.region))) {
+        // A Region went away mid-switchover: Aurora rolls back to the previous topology.
+        this.global.failoverState = { ...(this.global.failoverState as NonNullable<GlobalCluster["failoverState"]>), status: "cancelling" };
+        this.schedule(this.t + 30_000, "global cluster: switchover cancelled", () => {
+          if (gen !== this.global.gen) return;
+          this.global.failoverState = undefined;
+          this.global.status = "available";
+        });
+        return;
+      }
+      if (allowDataLoss) this.recordLoss("aurora", "failover", from, target, detachedAt as number);
+      else this.recordLoss("aurora", "switchover", from, target, this.t); // synchronized first: nothing lost
+      this.global.writer = target.stack;
+      this.global.status = "available";
+      this.global.failoverState = undefined;
+      target.db.role = "writer";
+      target.db.status = "available";
+      target.db.frozenAt = undefined;
+      if (this.impaired.has(from.region)) {
+        from.db.pendingDemotion = true;
+      } else {
+        from.db.role = "secondary";
+        from.db.frozenAt = undefined;
+      }
+    });
+  }
+
+  auroraReplicationLagMs(region: string, clusterIdentifier: string): number | undefined {
+    this.settle();
+    const site = this.siteInRegion(region);
+    if (!site || site.names.dbClusterIdentifier !== clusterIdentifier) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${clusterIdentifier} not found.`, { status: 404 });
+    if (site.stack === this.global.writer || site.db.role === "writer") return undefined; // the metric exists on secondaries only
+    const writer = this.siteOf(this.global.writer);
+    const upTo = this.replicatedUpTo(site);
+    return this.countWrites(writer.stack, "db", upTo, this.t) > 0 ? Math.round(this.t - upTo) : 0;
+  }
+
+  /** Sets a DB cluster's instance count; new instances take the instance-creation latency. Returns when done. */
+  setDbInstances(stack: string, count: number): number {
+    this.settle();
+    const site = this.siteOf(stack);
+    if (!Number.isInteger(count) || count < 0) throw new AwsError("InvalidParameterValue", `instance count ${count} is not a whole number >= 0`);
+    if (count === 0 && site.db.role === "writer") {
+      throw new AwsError("InvalidDBClusterStateFault", `cannot delete the last instance of ${site.names.dbClusterIdentifier}: it is the global cluster's writer`);
+    }
+    const total = site.db.instanceCount + site.db.creating;
+    if (count < total) {
+      const fromCreating = Math.min(site.db.creating, total - count);
+      site.db.creating -= fromCreating;
+      site.db.instanceCount -= total - count - fromCreating;
+      return this.t;
+    }
+    if (count === total) return this.t;
+    const adding = count - total;
+    site.db.creating += adding;
+    return this.schedule(this.t + this.latency.sample("aurora-headless-instance"), `${stack}: ${adding} DB instance(s) available`, () => {
+      const n = Math.min(adding, site.db.creating);
+      site.db.creating -= n;
+      site.db.instanceCount += n;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // EFS
+
+  private protectionOf(site: SiteRec): FileSystemProtection {
+    return this.replications.some((r) => r.dest === site.stack && r.sides.has("dest")) ? "REPLICATING" : site.fs.protection;
+  }
+
+  private siteByFs(region: string, fileSystemId: string): SiteRec {
+    const site = this.siteInRegion(region);
+    if (!site || site.names.fileSystemId !== fileSystemId) throw new AwsError("FileSystemNotFound", `File system '${fileSystemId}' does not exist in ${region}.`, { status: 404 });
+    return site;
+  }
+
+  fileSystemProtection(region: string, fileSystemId: string): FileSystemProtection {
+    this.settle();
+    return this.protectionOf(this.siteByFs(region, fileSystemId));
+  }
+
+  private syncPossible(rec: ReplicationRec): boolean {
+    const src = this.siteOf(rec.source);
+    const dst = this.siteOf(rec.dest);
+    return rec.sides.size === 2 && rec.deleting.size === 0 && !this.impaired.has(src.region) && !this.impaired.has(dst.region);
+  }
+
+  private startCycle(rec: ReplicationRec): void {
+    const gen = ++rec.cycleGen;
+    const start = this.t;
+    rec.cycleStart = start;
+    rec.cycleEndsAt = this.schedule(start + this.latency.sample("efs-sync"), `${rec.source} -> ${rec.dest}: EFS sync`, () => {
+      if (gen !== rec.cycleGen) return;
+      // Conservative reading of LastReplicatedTimestamp: changes made before the cycle started are on the destination.
+      rec.lastReplicatedAt = start;
+      if (rec.status === "ENABLING") rec.status = "ENABLED";
+      rec.cycleStart = undefined; // recompute starts the next cycle
+    });
+  }
+
+  private replicationView(rec: ReplicationRec, side: Side): EfsReplication {
+    const src = this.siteOf(rec.source);
+    const dst = this.siteOf(rec.dest);
+    const other: Side = side === "source" ? "dest" : "source";
+    const status: EfsReplicationStatus = rec.deleting.has(side) ? "DELETING" : !rec.sides.has(other) ? "ERROR" : rec.status;
+    return {
+      sourceFileSystemId: src.names.fileSystemId,
+      sourceRegion: src.region,
+      destinationFileSystemId: dst.names.fileSystemId,
+      destinationRegion: dst.region,
+      status,
+      lastReplicatedAt: rec.lastReplicatedAt,
+    };
+  }
+
+  /** DescribeReplicationConfigurations from `region`: the replication `fileSystemId` is part of there, if any. */
+  describeReplication(region: string, fileSystemId: string): EfsReplication | undefined {
+    this.settle();
+    const site = this.siteByFs(region, fileSystemId);
+    for (const rec of this.replications) {
+      if (rec.source === site.stack && rec.sides.has("source")) return this.replicationView(rec, "source");
+      if (rec.dest === site.stack && rec.sides.has("dest")) return this.replicationView(rec, "dest");
+    }
+    return undefined;
+  }
+
+  /**
+   * CreateReplicationConfiguration into the peer's existing file system. Refused when either file
+   * system is already in a replication, or the destination's overwrite protection is not DISABLED.
+   * Returns when the first sync completes (status ENABLED).
+   */
+  createReplication(sourceStack: string, destStack: string): number {
+    this.settle();
+    const src = this.siteOf(sourceStack);
+    const dst = this.siteOf(destStack);
+    for (const s of [src, dst]) {
+      const existing = this.replications.find((r) => (r.source === s.stack && r.sides.has("source")) || (r.dest === s.stack && r.sides.has("dest")));
+      if (existing) {
+        throw new AwsError("ReplicationAlreadyExists", `File system ${s.names.fileSystemId} is already part of a replication configuration (${existing.source} -> ${existing.dest}).`, {
+          status: 409,
+        });
+      }
+    }
+    if (dst.fs.protection !== "DISABLED") {
+      throw new AwsError(
+        "BadRequest",
+        `Destination file system ${dst.names.fileSystemId} has replication overwrite protection ${dst.fs.protection}; disable it (UpdateFileSystemProtection) before replicating into it.`,
+      );
+    }
+    const rec: ReplicationRec = { source: src.stack, dest: dst.stack, sides: new Set<Side>(["source", "dest"]), status: "ENABLING", cycleGen: 0, deleting: new Set(), createdAt: this.t };
+    this.replications.push(rec);
+    this.recompute();
+    return rec.cycleEndsAt ?? this.t;
+  }
+
+  private readonly waitingDeletions: { rec: ReplicationRec; sides: Side[]; local: Side }[] = [];
+
+  /**
+   * DeleteReplicationConfiguration, called in `region` (the source's or the destination's). The
+   * replication shows DELETING until it is gone, after the deletion latency; removing the
+   * destination side makes that file system writable (protection ENABLED again). With
+   * ALL_CONFIGURATIONS the other Region must answer: while it does not, the deletion stays
+   * DELETING (use LOCAL_CONFIGURATION_ONLY). Returns when the deletion completes (Infinity while
+   * it waits for an unreachable Region).
+   */
+  deleteReplication(region: string, sourceFileSystemId: string, mode: "ALL_CONFIGURATIONS" | "LOCAL_CONFIGURATION_ONLY"): number {
+    this.settle();
+    const rec = this.replications.find((r) => {
+      const src = this.siteOf(r.source);
+      const dst = this.siteOf(r.dest);
+      if (src.names.fileSystemId !== sourceFileSystemId) return false;
+      return (region === src.region && r.sides.has("source")) || (region === dst.region && r.sides.has("dest"));
+    });
+    if (!rec) {
+      throw new AwsError("ReplicationNotFound", `No replication configuration found for source file system ${sourceFileSystemId} in ${region}.`, { status: 404 });
+    }
+    const local: Side = region === this.siteOf(rec.source).region ? "source" : "dest";
+    let sides: Side[];
+    if (mode === "ALL_CONFIGURATIONS") {
+      sides = (["source", "dest"] as Side[]).filter((s) => rec.sides.has(s) && !rec.deleting.has(s));
+    } else {
+      const waitingJobs = this.waitingDeletions.filter((j) => j.rec === rec);
+      // A local deletion supersedes an ALL_CONFIGURATIONS one stuck on the unreachable Region; the
+      // other Region's side stays (ERROR) until it is deleted there.
+      for (const job of waitingJobs) {
+        this.waitingDeletions.splice(this.waitingDeletions.indexOf(job), 1);
+        for (const s of job.sides) if (s !== local) rec.deleting.delete(s);
+        rec.deleting.delete(local);
+      }
+      sides = rec.deleting.has(local) ? [] : [local];
+    }
+    if (sides.length === 0) return rec.deletionDoneAt ?? Infinity; // already being deleted: accepted, nothing new
+    for (const s of sides) rec.deleting.add(s);
+    this.recompute();
+    return this.scheduleDeletion({ rec, sides, local });
+  }
+
+  private scheduleDeletion(job: { rec: ReplicationRec; sides: Side[]; local: Side }): number {
+    const { rec, sides, local } = job;
+    return (rec.deletionDoneAt = this.schedule(this.t + this.latency.sample("efs-replication-delete"), `${rec.source} -> ${rec.dest}: replication deleted`, () => {
+      const regionOf = (s: Side) => this.siteOf(s === "source" ? rec.source : rec.dest).region;
+      if (sides.some((s) => s !== local && rec.sides.has(s) && this.impaired.has(regionOf(s)))) {
+        this.waitingDeletions.push(job); // resumes when the other Region recovers
+        rec.deletionDoneAt = Infinity;
+        return;
+      }
+      for (const s of sides) {
+        if (!rec.sides.delete(s)) continue;
+        rec.deleting.delete(s);
+        if (s === "dest") {
+          const src = this.siteOf(rec.source);
+          const dst = this.siteOf(rec.dest);
+          dst.fs.protection = "ENABLED"; // AWS re-enables overwrite protection; the file system is writable
+          this.recordLoss("efs", "replication-deleted", src, dst, rec.lastReplicatedAt ?? rec.createdAt);
+        }
+      }
+      rec.deletionDoneAt = undefined;
+      if (rec.sides.size === 0) this.replications = this.replications.filter((r) => r !== rec);
+    }));
+  }
+
+  /** UpdateFileSystemProtection; refused while the file system is a replication destination. */
+  setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED"): void {
+    this.settle();
+    const site = this.siteOf(stack);
+    if (this.protectionOf(site) === "REPLICATING") {
+      throw new AwsError("ReplicationAlreadyExists", `File system ${site.names.fileSystemId} is the destination of a replication; delete the replication first.`, { status: 409 });
+    }
+    site.fs.protection = protection;
+    this.recompute();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Workload and data plane
+
+  /** Deployment replicas and the quiesce flag, as the site's `up` applies them. */
+  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, quiesced: boolean): void {
+    this.settle();
+    const site = this.siteOf(stack);
+    site.replicas = replicas && { ...replicas };
+    site.quiesced = quiesced;
+    this.recompute();
+  }
+
+  /** A direct write to the site's DB (besides its workload's traffic); refused on a secondary. */
+  writeDb(stack: string, rows = 1): void {
+    this.settle();
+    const site = this.siteOf(stack);
+    if (site.db.role !== "writer" || site.db.pendingDemotion || site.db.status !== "available") {
+      throw new DataPlaneError("ER_OPTION_PREVENTS_STATEMENT", `${site.names.dbClusterIdentifier} is a read-only secondary cluster; writes go to the global cluster's writer`);
+    }
+    this.pointWrites.push({ stack, at: this.t, db: rows, files: 0 });
+  }
+
+  /** A direct file write to the site's EFS file system; refused while it is read-only. */
+  writeFiles(stack: string, files = 1): void {
+    this.settle();
+    const site = this.siteOf(stack);
+    const protection = this.protectionOf(site);
+    if (protection !== "ENABLED") {
+      throw new DataPlaneError("EROFS", `${site.names.fileSystemId} is read-only (replication overwrite protection ${protection})`);
+    }
+    this.pointWrites.push({ stack, at: this.t, db: 0, files });
+  }
+
+  /** HTTP GET of a site's endpoint URL: true when that site serves. */
+  endpointServes(url: string): boolean {
+    this.settle();
+    let host: string;
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      return false;
+    }
+    return this.sites.find((s) => s.names.albHostname === host)?.serving ?? false;
+  }
+
+  /** The Region an endpoint URL lives in, if it is a site's. */
+  endpointRegion(url: string): string | undefined {
+    try {
+      const host = new URL(url).hostname;
+      return this.sites.find((s) => s.names.albHostname === host)?.region;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Route 53
+
+  private requireZone(hostedZoneId: string, hostname: string): void {
+    if (!this.zone || this.zone.hostedZoneId !== hostedZoneId) throw new AwsError("NoSuchHostedZone", `No hosted zone found with ID: ${hostedZoneId}`, { status: 404 });
+    if (this.zone.hostname !== hostname.replace(/\.$/, "")) throw new AwsError("InvalidInput", `${hostname} has no failover records in ${hostedZoneId}`);
+  }
+
+  getFailoverRecords(hostedZoneId: string, hostname: string): FailoverRecord[] {
+    this.settle();
+    this.requireZone(hostedZoneId, hostname);
+    return [...this.records.values()].map((r) => ({ ...r }));
+  }
+
+  private validateRecords(next: Map<string, FailoverRecord>): void {
+    const primaries = [...next.values()].filter((r) => r.failover === "PRIMARY");
+    if (primaries.length > 1) {
+      throw new AwsError(
+        "InvalidChangeBatch",
+        `[A failover group holds one PRIMARY record; ${primaries.map((r) => r.setIdentifier).join(" and ")} would both be PRIMARY. Change both designations in one change batch]`,
+      );
+    }
+    for (const r of primaries) {
+      if (!r.healthCheckId) throw new AwsError("InvalidChangeBatch", `[The non-alias PRIMARY failover record ${r.setIdentifier} needs a health check]`);
+    }
+  }
+
+  /** One atomic change batch: `primarySetIdentifier` PRIMARY, every other record SECONDARY. */
+  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string): void {
+    this.settle();
+    this.requireZone(hostedZoneId, hostname);
+    if (!this.records.has(primarySetIdentifier)) {
+      throw new AwsError("InvalidChangeBatch", `[No failover record with SetIdentifier ${primarySetIdentifier}; records are ${[...this.records.keys()].join(", ")}]`);
+    }
+    const next = new Map([...this.records].map(([k, r]) => [k, { ...r, failover: k === primarySetIdentifier ? "PRIMARY" : "SECONDARY" } as FailoverRecord]));
+    this.validateRecords(next);
+    for (const [k, r] of next) this.records.set(k, r);
+    this.recompute();
+  }
+
+  /**
+   * UPSERT of one site's record (what its `up` does): CNAME to the site's ALB with its health check
+   * (`withHealthCheck: false` to leave it out). Refused if it would make a second PRIMARY, or a
+   * PRIMARY without health check.
+   */
+  upsertRecord(stack: string, failover: "PRIMARY" | "SECONDARY", opts: { withHealthCheck?: boolean } = {}): void {
+    this.settle();
+    const site = this.siteOf(stack);
+    if (!this.zone) throw new AwsError("NoSuchHostedZone", "the sites have no dns config", { status: 404 });
+    const next = new Map(this.records);
+    const healthCheckId = opts.withHealthCheck === false ? undefined : site.names.healthCheckId;
+    next.set(stack, { setIdentifier: stack, failover, value: site.names.albHostname, ...(healthCheckId ? { healthCheckId } : {}) });
+    this.validateRecords(next);
+    this.records.set(stack, next.get(stack) as FailoverRecord);
+    this.recompute();
+  }
+
+  healthCheckStatus(healthCheckId: string): "healthy" | "unhealthy" {
+    this.settle();
+    const site = this.sites.find((s) => s.names.healthCheckId === healthCheckId);
+    if (!site) throw new AwsError("NoSuchHealthCheck", `No health check exists with the ID ${healthCheckId}`, { status: 404 });
+    return site.hcHealthy ? "healthy" : "unhealthy";
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Call log (every call that reached a simulated service)
+
+  recordCall(rec: Omit<CallRecord, "at">): void {
+    this.callLog.push({ at: this.clock.now(), ...rec });
+  }
+
+  /** Every recorded call, oldest first. */
+  calls(filter: { api?: string; method?: string; origin?: string } = {}): CallRecord[] {
+    return this.callLog.filter((c) => (!filter.api || c.api === filter.api) && (!filter.method || c.method === filter.method) && (!filter.origin || c.origin === filter.origin));
+  }
+
+  /** Side-effecting calls that succeeded; `name` matches the API name or the CloudPort method. */
+  sideEffects(name?: string): CallRecord[] {
+    return this.callLog.filter((c) => c.sideEffect && c.outcome === "ok" && (!name || c.api === name || c.method === name));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Inspection for tests and drill reports
+
+  site(stackOrRegion: string): SiteSnapshot {
+    this.settle();
+    const s = this.siteOf(stackOrRegion);
+    const protection = this.protectionOf(s);
+    const totals = (kind: "db" | "files") => this.countWrites(s.stack, kind, -Infinity, this.t);
+    return {
+      stack: s.stack,
+      region: s.region,
+      impaired: this.impaired.has(s.region),
+      serving: s.serving,
+      podsReady: s.podsReady,
+      quiesced: s.quiesced,
+      replicas: s.replicas && { ...s.replicas },
+      nodeGroups: Object.fromEntries(
+        NODE_GROUPS.map((ng) => {
+          const n = s.nodeGroups[ng];
+          return [ng, { name: n.name, ...n.scaling, status: n.status, readyNodes: n.readyNodes }];
+        }),
+      ) as SiteSnapshot["nodeGroups"],
+      db: {
+        identifier: s.names.dbClusterIdentifier,
+        arn: s.names.dbClusterArn,
+        role: s.db.role,
+        instanceCount: s.db.instanceCount,
+        status: s.db.status,
+        pendingDemotion: s.db.pendingDemotion,
+      },
+      fs: { id: s.names.fileSystemId, protection, writable: protection === "ENABLED" },
+      healthCheck: { id: s.names.healthCheckId, status: s.hcHealthy ? "healthy" : "unhealthy" },
+      albHostname: s.names.albHostname,
+      writes: { db: totals("db"), files: totals("files") },
+    };
+  }
+
+  /** The global cluster as DescribeGlobalClusters shows it. */
+  globalCluster(): GlobalCluster {
+    this.settle();
+    return this.globalView();
+  }
+
+  /** Stack whose cluster is the global cluster's writer. */
+  writer(): string {
+    this.settle();
+    return this.global.writer;
+  }
+
+  /** Every replication with the sides that still exist. */
+  replicationsNow(): (EfsReplication & { sourceStack: string; destStack: string; sides: Side[] })[] {
+    this.settle();
+    return this.replications.map((r) => ({
+      ...this.replicationView(r, r.sides.has("source") ? "source" : "dest"),
+      sourceStack: r.source,
+      destStack: r.dest,
+      sides: [...r.sides],
+    }));
+  }
+
+  /** What Route 53 answers now (setIdentifier of the record), and what clients resolve (after their TTL). */
+  dns(): { answer?: string; clients?: string; answerLog: { at: number; setIdentifier?: string }[]; clientsLog: { at: number; setIdentifier?: string }[] } {
+    this.settle();
+    return { answer: this.lastAnswer, clients: this.clientsTarget, answerLog: [...this.answerLog], clientsLog: [...this.clientsLog] };
+  }
+
+  /** When the site started and stopped serving. */
+  servingLog(stack: string): { at: number; serving: boolean }[] {
+    this.settle();
+    return [...this.siteOf(stack).servingLog];
+  }
+
+  /** Whether users reach a serving site through DNS now, and the intervals they did not. */
+  userView(): { up: boolean; outages: { from: number; to?: number; durationMs: number }[] } {
+    this.settle();
+    const outages: { from: number; to?: number; durationMs: number }[] = [];
+    for (const entry of this.userLog) {
+      if (!entry.up) outages.push({ from: entry.at, durationMs: this.t - entry.at });
+      else if (outages.length > 0 && outages[outages.length - 1].to === undefined) {
+        const o = outages[outages.length - 1];
+        o.to = entry.at;
+        o.durationMs = entry.at - o.from;
+      }
+    }
+    return { up: this.userUp, outages };
+  }
+
+  /** One record per promotion: what the new writer / writable file system did not receive. */
+  dataLoss(): DataLossRecord[] {
+    this.settle();
+    return this.losses.map((l) => ({ ...l }));
+  }
+
+  /** A one-line summary per site, for drill output. */
+  describe(): string[] {
+    this.settle();
+    return this.sites.map((s) => {
+      const snap = this.site(s.stack);
+      const ng = NODE_GROUPS.map((n) => `${n} ${snap.nodeGroups[n].readyNodes}/${snap.nodeGroups[n].desiredSize}`).join(", ");
+      return (
+        `${s.stack} (${s.region}${snap.impaired ? ", IMPAIRED" : ""}): ${snap.serving ? "serving" : "not serving"}; ` +
+        `db ${snap.db.role} x${snap.db.instanceCount}; efs ${snap.fs.protection}; nodes ${ng}; hc ${snap.healthCheck.status}; ` +
+        `writes ${snap.writes.db} rows, ${snap.writes.files} files`
+      );
+    });
+  }
+}
