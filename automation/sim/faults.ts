@@ -1,0 +1,125 @@
+/**
+ * Fault injection for the simulated Regions: throttled and timed-out calls, an impaired Region
+ * (and its recovery) at a chosen virtual time, and a crash of the driver process at a step
+ * boundary. Faults are not slow steps: durations come from the latency table, faults come from here.
+ *
+ * Crash protocol for the executor: after each step ends (and its journal event is written), call
+ * `faults.onStepBoundary(stepIndex, stepId)`, with `stepIndex` the number of steps ended so far in
+ * this run (1 after the first). With `crashAfterStep(n)` (or a step id) armed, that call kills the driver process
+ * (its ports reject every later call with SimulatedCrash) and throws SimulatedCrash. Each armed
+ * crash fires once; `Simulation.restart()` gives the new process its ports.
+ */
+import type { Clock } from "../ports";
+import { SimulatedCrash } from "./errors";
+import type { DriverProcess } from "./process";
+import type { CloudMethod } from "./sim-cloud";
+import { ROUTE53, type World } from "./world";
+
+export { SimulatedCrash } from "./errors";
+
+interface CallFault {
+  kind: "throttle" | "timeout";
+  method: CloudMethod | "*";
+  region?: string;
+  remaining: number;
+}
+
+/** When a fault starts: `at` (virtual ms since epoch) or `afterMs` from now; default now. */
+export interface FaultTiming {
+  at?: number;
+  afterMs?: number;
+}
+
+export class Faults {
+  private readonly callFaults: CallFault[] = [];
+  private readonly crashes: (number | string)[] = [];
+  private readonly boundaries: { stepIndex: number; stepId?: string; at: number }[] = [];
+
+  constructor(
+    private readonly world: World,
+    private readonly clock: Clock,
+    private readonly currentProcess: () => DriverProcess,
+  ) {}
+
+  /** The next `times` calls of `method` (in `region` if given) fail with ThrottlingException, then calls succeed. */
+  throttle(method: CloudMethod | "*", times = 1, opts: { region?: string } = {}): this {
+    this.callFaults.push({ kind: "throttle", method, region: opts.region && this.regionOf(opts.region), remaining: times });
+    return this;
+  }
+
+  /** The next `times` calls of `method` get no answer: they hang until their timeoutMs, then fail with TimeoutError. */
+  timeout(method: CloudMethod | "*", times = 1, opts: { region?: string } = {}): this {
+    this.callFaults.push({ kind: "timeout", method, region: opts.region && this.regionOf(opts.region), remaining: times });
+    return this;
+  }
+
+  /** Consumed by SimCloud for each call: the fault this call gets, if any. */
+  takeCallFault(method: CloudMethod, region: string): "throttle" | "timeout" | undefined {
+    const fault = this.callFaults.find((f) => f.remaining > 0 && (f.method === "*" || f.method === method) && (f.region === undefined || f.region === region));
+    if (!fault) return undefined;
+    fault.remaining--;
+    return fault.kind;
+  }
+
+  /** Injected call faults not yet consumed. */
+  pendingCallFaults(): number {
+    return this.callFaults.reduce((n, f) => n + f.remaining, 0);
+  }
+
+  /**
+   * The Region (a Region code or a site's stack name) stops answering: control-plane calls time out,
+   * its site stops serving, replication from and to it stops. `forMs` schedules the recovery.
+   */
+  impairRegion(regionOrStack: string, opts: FaultTiming & { forMs?: number } = {}): this {
+    const region = this.regionOf(regionOrStack);
+    const at = this.when(opts);
+    this.world.impairRegion(region, at);
+    if (opts.forMs !== undefined) this.world.recoverRegion(region, at + opts.forMs);
+    return this;
+  }
+
+  recoverRegion(regionOrStack: string, opts: FaultTiming = {}): this {
+    this.world.recoverRegion(this.regionOf(regionOrStack), this.when(opts));
+    return this;
+  }
+
+  /** Only Route 53's control plane stops answering (DNS answers and health checks go on). */
+  impairRoute53(opts: FaultTiming & { forMs?: number } = {}): this {
+    return this.impairRegion(ROUTE53, opts);
+  }
+
+  /** Arms a crash at the boundary after the `step`-th step ends (1-based count, or the step's id). */
+  crashAfterStep(step: number | string): this {
+    this.crashes.push(step);
+    return this;
+  }
+
+  /** Called by the executor after each step; throws SimulatedCrash when a crash is armed for it. */
+  readonly onStepBoundary = (stepIndex: number, stepId?: string): void => {
+    this.boundaries.push({ stepIndex, stepId, at: this.clock.now() });
+    const i = this.crashes.findIndex((c) => c === stepIndex || (stepId !== undefined && c === stepId));
+    if (i < 0) return;
+    this.crashes.splice(i, 1);
+    this.crash(`simulated crash after step ${stepId ?? stepIndex}`);
+  };
+
+  /** Kills the current driver process now and throws the SimulatedCrash. */
+  crash(message?: string): never {
+    const err = new SimulatedCrash(message);
+    this.currentProcess().kill(err);
+    throw err;
+  }
+
+  /** Step boundaries the executor reported, in order. */
+  stepBoundaries(): { stepIndex: number; stepId?: string; at: number }[] {
+    return [...this.boundaries];
+  }
+
+  private when(opts: FaultTiming): number {
+    return opts.at ?? this.clock.now() + (opts.afterMs ?? 0);
+  }
+
+  private regionOf(regionOrStack: string): string {
+    return this.world.stacks().includes(regionOrStack) ? this.world.regionOf(regionOrStack) : regionOrStack;
+  }
+}

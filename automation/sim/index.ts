@@ -1,0 +1,154 @@
+/**
+ * The simulated Regions, ready for the driver: `createSimulation` builds the virtual clock, the
+ * latency model, the world (seeded from the project's own Pulumi.<stack>.yaml files through the
+ * shared schema), the ports and the fault injector.
+ *
+ *   const sim = createSimulation({ seed: 42, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+ *   await runFailover({ clock: sim.clock, cloud: sim.cloud, stacks: sim.stacks, ... });
+ *   sim.world.dataLoss(); sim.world.userView();
+ */
+import * as path from "node:path";
+import { parseSiteConfig } from "../../stacks/config";
+import { readStackFileConfig, stackFileName } from "../../stacks/stack-files";
+import type { Clock } from "../ports";
+import { Faults } from "./faults";
+import { LATENCY_TABLE, LatencyModel, loadLatencyOverrides, applyLatencyOverrides, type LatencyOverrides, type LatencyTable } from "./latency";
+import { DriverProcess, ProcessClock } from "./process";
+import { createRng } from "./rng";
+import { SimCloud, type CloudMethod } from "./sim-cloud";
+import { SimStacks } from "./sim-stacks";
+import { VirtualClock } from "./virtual-clock";
+import { World, type WorldTuning } from "./world";
+
+export * from "./errors";
+export * from "./faults";
+export * from "./latency";
+export * from "./process";
+export * from "./rng";
+export * from "./sim-cloud";
+export * from "./sim-stacks";
+export * from "./virtual-clock";
+export * from "./world";
+export { siteNames, siteUrns, siteIntent, GLOBAL_CLUSTER_ID } from "./naming";
+
+/** Faults to arm at creation (the drill CLI builds this from its flags). */
+export interface FaultPlan {
+  throttle?: { method: CloudMethod | "*"; times: number; region?: string }[];
+  timeouts?: { method: CloudMethod | "*"; times: number; region?: string }[];
+  /** Region code or stack name; `afterMs` from the start, `forMs` until it recovers. */
+  impairRegions?: { region: string; afterMs?: number; forMs?: number }[];
+  crashAfterStep?: (number | string)[];
+}
+
+export interface SimulationOptions {
+  /** Seeds every random draw; same seed, same drill. @default 1 */
+  seed?: number | string;
+  /** A JSON/YAML file of measured figures, or the overrides themselves, or a whole table. */
+  latencyOverrides?: string | LatencyOverrides | LatencyTable;
+  faults?: FaultPlan;
+  /** Where Pulumi.<stack>.yaml live. @default the repository root */
+  projectDir?: string;
+  /** The two sites' stacks. @default ["primary", "dr"] */
+  stacks?: [string, string];
+  /** Raw config per stack (namespace stripped) instead of the stack files, e.g. for warm-standby variants. */
+  configs?: Record<string, Record<string, unknown>>;
+  tuning?: Partial<WorldTuning>;
+  /** Virtual start time, ms since the epoch. */
+  startMs?: number;
+  /** Bound for cloud calls made without timeoutMs. @default 120000 */
+  defaultCallTimeoutMs?: number;
+  /** An `up` reaching an unreachable Region fails after this long. @default 300000 */
+  unreachableUpFailAfterMs?: number;
+}
+
+/** The ports one driver process uses. */
+export interface DriverPorts {
+  clock: Clock;
+  cloud: SimCloud;
+  stacks: SimStacks;
+  process: DriverProcess;
+}
+
+export interface Simulation extends DriverPorts {
+  seed: string;
+  /** The root clock (time of the world); `clock` is the current process's view of it. */
+  virtualClock: VirtualClock;
+  latency: LatencyModel;
+  world: World;
+  faults: Faults;
+  /** After a SimulatedCrash: a new driver process with fresh ports on the same world, config and state. */
+  restart(): DriverPorts;
+}
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+function latencyTable(overrides: SimulationOptions["latencyOverrides"]): LatencyTable {
+  if (overrides === undefined) return { ...LATENCY_TABLE };
+  if (typeof overrides === "string") return loadLatencyOverrides(overrides);
+  return applyLatencyOverrides(overrides, "latencyOverrides option");
+}
+
+export function createSimulation(opts: SimulationOptions = {}): Simulation {
+  const seed = String(opts.seed ?? 1);
+  const rng = createRng(seed);
+  const virtualClock = new VirtualClock({ startMs: opts.startMs });
+  const latency = new LatencyModel(rng, latencyTable(opts.latencyOverrides));
+  const stackNames = opts.stacks ?? ["primary", "dr"];
+  const projectDir = opts.projectDir ?? REPO_ROOT;
+  const configs: Record<string, Record<string, unknown>> = {};
+  for (const stack of stackNames) {
+    const raw = opts.configs?.[stack] ?? readStackFileConfig(projectDir, stack);
+    if (!raw) throw new Error(`no config for stack "${stack}": ${stackFileName(stack)} is not in ${projectDir}`);
+    configs[stack] = raw;
+  }
+  const world = new World({
+    clock: virtualClock,
+    latency,
+    sites: stackNames.map((stack) => ({ stack, config: parseSiteConfig(stack, configs[stack]) })),
+    ...opts.tuning,
+  });
+
+  let current: DriverPorts;
+  const faults = new Faults(world, virtualClock, () => current.process);
+  const makePorts = (shared?: SimStacks["shared"]): DriverPorts => {
+    const process = new DriverProcess();
+    return {
+      process,
+      clock: new ProcessClock(virtualClock, process),
+      cloud: new SimCloud({ world, clock: virtualClock, latency, faults, process, defaultTimeoutMs: opts.defaultCallTimeoutMs }),
+      stacks: new SimStacks({ world, clock: virtualClock, latency, configs, process, shared, unreachableFailAfterMs: opts.unreachableUpFailAfterMs }),
+    };
+  };
+  current = makePorts();
+
+  const plan = opts.faults ?? {};
+  for (const f of plan.throttle ?? []) faults.throttle(f.method, f.times, { region: f.region });
+  for (const f of plan.timeouts ?? []) faults.timeout(f.method, f.times, { region: f.region });
+  for (const f of plan.impairRegions ?? []) faults.impairRegion(f.region, { afterMs: f.afterMs, forMs: f.forMs });
+  for (const step of plan.crashAfterStep ?? []) faults.crashAfterStep(step);
+
+  return {
+    seed,
+    virtualClock,
+    latency,
+    world,
+    faults,
+    get clock() {
+      return current.clock;
+    },
+    get cloud() {
+      return current.cloud;
+    },
+    get stacks() {
+      return current.stacks;
+    },
+    get process() {
+      return current.process;
+    },
+    restart() {
+      current.process.kill();
+      current = makePorts(current.stacks.shared);
+      return current;
+    },
+  };
+}

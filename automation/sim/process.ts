@@ -1,0 +1,56 @@
+/**
+ * The simulated driver process. Ports created for a process stop working when it "dies"
+ * (`Faults.crash`, `crashAfterStep`): their in-flight calls and sleeps reject with SimulatedCrash
+ * and new calls fail at once, as if the process had been killed. The world, the clock and the
+ * cloud-side operations already accepted carry on; `Simulation.restart()` starts a new process
+ * with fresh ports on the same world, which is how crash recovery is tested.
+ */
+import type { Clock } from "../ports";
+import { SimulatedCrash } from "./errors";
+
+let nextId = 1;
+
+export class DriverProcess {
+  readonly id = nextId++;
+  private readonly controller = new AbortController();
+
+  get alive(): boolean {
+    return !this.controller.signal.aborted;
+  }
+
+  /** Aborts when the process dies; its reason is the SimulatedCrash. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  kill(reason: SimulatedCrash = new SimulatedCrash()): void {
+    if (this.alive) this.controller.abort(reason);
+  }
+
+  /** Throws the crash if the process is dead (every port call starts with it). */
+  assertAlive(): void {
+    if (!this.alive) throw this.controller.signal.reason;
+  }
+
+  /** `signal` combined with this process's death. */
+  bind(signal?: AbortSignal): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.controller.signal]) : this.controller.signal;
+  }
+}
+
+/** The clock as one process sees it: its sleeps end with the process. */
+export class ProcessClock implements Clock {
+  constructor(
+    private readonly root: Clock,
+    private readonly process: DriverProcess,
+  ) {}
+
+  now(): number {
+    return this.root.now();
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (!this.process.alive) return Promise.reject(this.process.signal.reason);
+    return this.root.sleep(ms, this.process.bind(signal));
+  }
+}
