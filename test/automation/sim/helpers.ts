@@ -1,0 +1,53 @@
+import { expect } from "chai";
+import * as path from "node:path";
+import { readStackFileConfig } from "../../../stacks/stack-files";
+import { createSimulation, type Simulation, type SimulationOptions } from "../../../automation/sim";
+import type { Clock } from "../../../automation/ports";
+
+export const ROOT = path.resolve(__dirname, "..", "..", "..");
+export const SEC = 1000;
+export const MIN = 60 * SEC;
+
+/** The project's own stack files, with edits (e.g. a headless standby). */
+export function configs(edit: (stack: string, raw: Record<string, any>) => void = () => {}): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, any>> = {};
+  for (const stack of ["primary", "dr"]) {
+    const raw = structuredClone(readStackFileConfig(ROOT, stack)) as Record<string, any>;
+    edit(stack, raw);
+    out[stack] = raw;
+  }
+  return out;
+}
+
+export function headless(): Record<string, Record<string, unknown>> {
+  return configs((_, raw) => {
+    raw.database = { ...raw.database, readers: { active: 1, standby: 0 } };
+  });
+}
+
+export function sim(opts: SimulationOptions = {}): Simulation {
+  return createSimulation({ seed: 7, ...opts });
+}
+
+/** Resolves to the rejection of `p`; fails the test if it resolves. */
+export async function rejection(p: Promise<unknown> | (() => unknown), name?: string): Promise<Error & Record<string, any>> {
+  let err: unknown;
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (e) {
+    err = e;
+  }
+  if (err === undefined) expect.fail(`expected a rejection${name ? ` with ${name}` : ""}`);
+  if (name) expect((err as Error).name, (err as Error).message).to.equal(name);
+  return err as Error & Record<string, any>;
+}
+
+/** Polls `pred` every `everyMs` of virtual time until true; fails after `maxMs`. */
+export async function until(clock: Clock, pred: () => boolean | Promise<boolean>, maxMs = 60 * MIN, everyMs = 5 * SEC): Promise<number> {
+  const start = clock.now();
+  while (!(await pred())) {
+    if (clock.now() - start > maxMs) expect.fail(`condition not met within ${maxMs / MIN} min`);
+    await clock.sleep(everyMs);
+  }
+  return clock.now();
+}

@@ -1,0 +1,186 @@
+import { expect } from "chai";
+import { type ConfigError } from "../../../stacks/config";
+import { siteOutputsSchema } from "../../../stacks/outputs";
+import { GLOBAL_CLUSTER_ID, type StackUpError, siteUrns } from "../../../automation/sim";
+import { MIN, SEC, headless, rejection, sim, until } from "./helpers";
+
+const ZONE = "Z0EXAMPLE00000000000";
+const HOST = "app.example.com";
+
+/** Gets the pair to the point where roles can be swapped in IaC: planned switchover done, replication gone. */
+async function plannedPromotion(s: ReturnType<typeof sim>) {
+  await s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+  await s.cloud.deleteReplication("us-east-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS");
+  await until(s.clock, () => s.world.writer() === "dr" && s.world.replicationsNow().length === 0, 20 * MIN, 10 * SEC);
+  await s.cloud.setPrimaryRecord(ZONE, HOST, "dr");
+}
+
+describe("sim: SimStacks", () => {
+  it("is seeded from the project's stack files through the shared schema", async () => {
+    const s = sim();
+    const dr = await s.stacks.readConfig("dr");
+    expect(dr).to.include({ region: "us-west-2", role: "standby", peerStack: "primary" });
+    const p = (await s.stacks.outputs("primary"))!;
+    const d = (await s.stacks.outputs("dr"))!;
+    expect(() => siteOutputsSchema.parse(p)).to.not.throw();
+    expect(p).to.include({ role: "active", globalClusterIdentifier: GLOBAL_CLUSTER_ID, fileSystemId: s.world.site("primary").fs.id });
+    expect(p.efsReplication).to.deep.equal({ destinationFileSystemId: d.fileSystemId, destinationRegion: "us-west-2" });
+    expect(d.efsReplication).to.equal(undefined);
+    expect(d.globalClusterIdentifier).to.equal(undefined);
+    expect(d.outOfBandUrns).to.deep.equal(["system", "web", "app"].map((n) => siteUrns("dr").nodeGroup(n as "web")));
+    expect(d.nodeGroupNames.web).to.equal(s.world.site("dr").nodeGroups.web.name);
+    expect(d.dbClusterArn).to.equal(s.world.site("dr").db.arn);
+    expect(d.healthCheckId).to.equal(s.world.site("dr").healthCheck.id);
+  });
+
+  it("setConfig validates with the shared schema, all or nothing", async () => {
+    const s = sim();
+    const err = await rejection(
+      s.stacks.setConfig("dr", [
+        { key: "role", value: "active" },
+        { key: "database.readers.active", value: 0 },
+      ]),
+      "ConfigError",
+    );
+    expect((err as unknown as ConfigError).problems[0].key).to.equal("eks-dr:database.readers.active");
+    expect((await s.stacks.readConfig("dr")).role).to.equal("standby");
+    await s.stacks.setConfig("dr", [
+      { key: "role", value: "active" },
+      { key: "database.readers.standby", value: 0 },
+    ]);
+    const dr = await s.stacks.readConfig("dr");
+    expect(dr.role).to.equal("active");
+    expect(dr.database.readers).to.deep.equal({ active: 1, standby: 0 });
+  });
+
+  it("up fails at program start when the pair's config is inconsistent (two active sites)", async () => {
+    const s = sim();
+    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }]);
+    const err = await rejection(s.stacks.up("dr"), "ConfigError");
+    expect(err.message).to.match(/both sites are active/);
+    expect(s.world.sideEffects().filter((c) => c.origin === "pulumi:dr" && c.api !== "pulumi:config-set")).to.have.length(0);
+  });
+
+  it("up applies the role semantics: standby sizes, protection, instances, SECONDARY record; then active on the peer", async () => {
+    const s = sim();
+    await plannedPromotion(s);
+    await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
+    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }]);
+    const lines: string[] = [];
+    const t0 = s.clock.now();
+    const r1 = await s.stacks.up("primary", { onOutput: (l) => lines.push(l) });
+    expect(s.clock.now() - t0).to.be.within(30 * SEC, 5 * MIN);
+    // web and app node groups, file system, record, two Deployments; the replication and a reader go.
+    expect(r1.changes).to.include({ update: 6, delete: 2 });
+    const p = s.world.site("primary");
+    expect(p.nodeGroups.web).to.include({ desiredSize: 0, readyNodes: 0 });
+    expect(p.fs.protection).to.equal("DISABLED");
+    expect(p.db.instanceCount).to.equal(1);
+    expect(p.replicas).to.deep.equal({ web: 0, app: 0 });
+    expect(lines[0]).to.equal("Updating (primary):");
+    expect((await s.stacks.outputs("primary"))!).to.include({ role: "standby" });
+    expect((await s.stacks.outputs("primary"))!.efsReplication).to.equal(undefined);
+
+    await s.stacks.up("dr");
+    const d = s.world.site("dr");
+    expect(d.nodeGroups.web).to.include({ desiredSize: 3, readyNodes: 3, status: "ACTIVE" }); // the provider waited
+    expect(d.fs.protection).to.equal("ENABLED");
+    expect(d.db.instanceCount).to.equal(2); // 1 + readers.active, the provider waited for the new instance
+    expect(d.replicas).to.deep.equal({ web: 3, app: 3 });
+    expect(s.world.replicationsNow()[0]).to.include({ sourceStack: "dr", destStack: "primary", status: "ENABLED" });
+    expect(s.world.getFailoverRecords(ZONE, HOST).find((r) => r.failover === "PRIMARY")!.setIdentifier).to.equal("dr");
+    expect((await s.stacks.outputs("dr"))!.efsReplication!.destinationFileSystemId).to.equal(p.fs.id);
+    await until(s.clock, () => s.world.site("dr").serving, 5 * MIN, SEC);
+  });
+
+  it("rejects an up that would make a second PRIMARY record", async () => {
+    const s = sim();
+    await s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+    await s.cloud.deleteReplication("us-east-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS");
+    await until(s.clock, () => s.world.writer() === "dr" && s.world.replicationsNow().length === 0, 20 * MIN, 10 * SEC);
+    await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
+    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
+    // No DNS swap and the old active's up not run: dr's record would be a second PRIMARY.
+    const err = await rejection(s.stacks.up("dr"), "StackUpError");
+    expect(err.message).to.match(/aws:route53\/record:Record .*InvalidChangeBatch/);
+    expect((err as unknown as StackUpError).cause).to.have.property("name", "InvalidChangeBatch");
+    expect((await s.stacks.outputs("dr"))!.role).to.equal("standby"); // outputs only change on success
+    // Other resources of that up were applied (Pulumi does not roll back).
+    expect(s.world.site("dr").nodeGroups.web.desiredSize).to.equal(3);
+  });
+
+  it("target creates only the promotion instance of a headless standby", async () => {
+    const s = sim({ configs: headless() });
+    const out = (await s.stacks.outputs("dr"))!;
+    await s.stacks.setConfig("dr", [{ key: "database.readers.standby", value: 1 }]);
+    const t0 = s.clock.now();
+    const r = await s.stacks.up("dr", { target: [out.promotionInstanceUrn] });
+    expect(r.changes).to.include({ create: 1 });
+    expect(s.clock.now() - t0).to.be.within(5 * MIN, 15 * MIN + 5 * MIN); // instance creation, waited for
+    expect(s.world.site("dr").db.instanceCount).to.equal(1);
+    expect(s.world.sideEffects().filter((c) => c.origin === "pulumi:dr").map((c) => c.api)).to.deep.equal(["pulumi:config-set", "CreateDBInstance/DeleteDBInstance"]);
+  });
+
+  it("refreshes exactly refreshTargets: out-of-band node sizes are not applied again", async () => {
+    const s = sim();
+    const out = (await s.stacks.outputs("dr"))!;
+    await plannedPromotion(s);
+    for (const ng of ["web", "app"]) await s.cloud.scaleNodeGroup("us-west-2", out.clusterName, out.nodeGroupNames[ng as "web"], { minSize: 2, desiredSize: 3, maxSize: 6 });
+    await until(s.clock, () => s.world.site("dr").nodeGroups.app.readyNodes === 3, 10 * MIN, 10 * SEC);
+    await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
+    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
+    await s.stacks.up("primary");
+    const r = await s.stacks.up("dr", { refreshTargets: out.outOfBandUrns });
+    expect(r.changes).to.include({ update: 4, create: 1 }); // file system, DNS record, 2 Deployments; a reader. Not the node groups
+    expect(s.world.sideEffects("UpdateNodegroupConfig").filter((c) => c.origin === "pulumi:dr")).to.have.length(0);
+  });
+
+  it("without refresh, Pulumi diffs against its state and applies the sizes again", async () => {
+    const s = sim();
+    const out = (await s.stacks.outputs("dr"))!;
+    await s.cloud.scaleNodeGroup("us-west-2", out.clusterName, out.nodeGroupNames.web, { minSize: 1, desiredSize: 1, maxSize: 6 });
+    await until(s.clock, () => s.world.site("dr").nodeGroups.web.readyNodes === 1, 10 * MIN, 10 * SEC);
+    await s.stacks.up("dr"); // state says 0/0/6 = desired: no diff, the drift stays
+    expect(s.world.site("dr").nodeGroups.web.desiredSize).to.equal(1);
+    await s.stacks.up("dr", { refreshTargets: [siteUrns("dr").nodeGroup("web")] }); // refreshed: 1/1/6 != 0/0/6
+    expect(s.world.site("dr").nodeGroups.web.desiredSize).to.equal(0);
+  });
+
+  it("refreshing a replication destination's file system fails (pulumi-aws#6041)", async () => {
+    const s = sim();
+    const err = await rejection(s.stacks.up("dr", { refreshTargets: [siteUrns("dr").fileSystem] }), "StackUpError");
+    expect(err.message).to.match(/REPLICATING.*6041/);
+  });
+
+  it("exclude leaves a resource out (the DNS record when Route 53's control plane is down)", async () => {
+    const s = sim();
+    s.faults.impairRegion("primary");
+    await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+    await s.cloud.deleteReplication("us-west-2", s.world.site("primary").fs.id, "LOCAL_CONFIGURATION_ONLY");
+    await until(s.clock, () => s.world.writer() === "dr" && s.world.site("dr").fs.writable, 20 * MIN, 10 * SEC);
+    await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
+    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
+    const out = (await s.stacks.outputs("dr"))!;
+    await s.stacks.up("dr", { exclude: [out.dnsRecordUrn!], refreshTargets: out.outOfBandUrns });
+    expect(s.world.getFailoverRecords(ZONE, HOST).find((r) => r.setIdentifier === "dr")!.failover).to.equal("SECONDARY");
+    await until(s.clock, () => s.world.dns().clients === "dr" && s.world.userView().up, 30 * MIN, 10 * SEC);
+  });
+
+  it("an up that reaches an impaired Region fails after a bounded time", async () => {
+    const s = sim({ unreachableUpFailAfterMs: 4 * MIN });
+    s.faults.impairRegion("primary");
+    await s.stacks.setConfig("primary", [{ key: "quiesced", value: true }]);
+    const t0 = s.clock.now();
+    const err = await rejection(s.stacks.up("primary"), "StackUpError");
+    expect(err.message).to.match(/no response/);
+    expect(s.clock.now() - t0).to.be.within(4 * MIN, 4 * MIN + 5 * MIN);
+  });
+
+  it("refuses a second concurrent up of the same stack", async () => {
+    const s = sim();
+    const first = s.stacks.up("dr");
+    const err = await rejection(s.stacks.up("dr"), "StackUpError");
+    expect(err.message).to.match(/409/);
+    await first;
+  });
+});

@@ -1,0 +1,279 @@
+import { expect } from "chai";
+import { GLOBAL_CLUSTER_ID } from "../../../automation/sim";
+import { MIN, SEC, headless, rejection, sim, until } from "./helpers";
+
+const ZONE = "Z0EXAMPLE00000000000";
+const HOST = "app.example.com";
+
+describe("sim: world", () => {
+  describe("starts from the project's stack files", () => {
+    it("primary active and serving, dr a pilot-light standby receiving replication", () => {
+      const { world } = sim();
+      const p = world.site("primary");
+      const d = world.site("dr");
+      expect(p).to.deep.include({ region: "us-east-1", serving: true, podsReady: true });
+      expect(p.db).to.include({ role: "writer", instanceCount: 2 });
+      expect(p.fs).to.include({ protection: "ENABLED", writable: true });
+      expect(p.nodeGroups.web).to.include({ desiredSize: 3, readyNodes: 3, status: "ACTIVE" });
+      expect(d).to.deep.include({ region: "us-west-2", serving: false });
+      expect(d.db).to.include({ role: "secondary", instanceCount: 1 });
+      expect(d.fs).to.include({ protection: "REPLICATING", writable: false });
+      expect(d.nodeGroups.web).to.include({ desiredSize: 0, readyNodes: 0 });
+      expect(d.nodeGroups.system).to.include({ desiredSize: 2, readyNodes: 2 });
+      expect(world.replicationsNow()).to.have.length(1);
+      expect(world.replicationsNow()[0]).to.include({ sourceStack: "primary", destStack: "dr", status: "ENABLED" });
+      expect(world.writer()).to.equal("primary");
+      expect(world.dns()).to.include({ answer: "primary", clients: "primary" });
+      expect(world.userView().up).to.equal(true);
+    });
+
+    it("takes writes on the active site, and replication follows them", async () => {
+      const s = sim();
+      await s.clock.sleep(10 * MIN);
+      const p = s.world.site("primary");
+      expect(p.writes.db).to.equal(20 * 600);
+      expect(p.writes.files).to.equal(2 * 600);
+      const lag = await s.cloud.auroraReplicationLagMs("us-west-2", s.world.site("dr").db.identifier);
+      expect(lag).to.equal(100 + 20 * 10); // base lag + lag per write/s at 20 writes/s
+      const r = await s.cloud.describeReplication("us-east-1", p.fs.id);
+      expect(r!.lastReplicatedAt).to.be.greaterThan(s.clock.now() - 15 * MIN);
+    });
+  });
+
+  describe("rejects what AWS rejects", () => {
+    it("a switchover while a Region is impaired", async () => {
+      const s = sim();
+      s.faults.impairRegion("primary");
+      const err = await rejection(() => s.world.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn), "InvalidGlobalClusterStateFault");
+      expect(err.message).to.match(/us-east-1/);
+      expect(s.world.globalCluster().failoverState).to.equal(undefined);
+    });
+
+    it("a failover to a cluster that is not a secondary member", async () => {
+      const s = sim();
+      await rejection(() => s.world.failoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("primary").db.arn), "InvalidGlobalClusterStateFault");
+      await rejection(() => s.world.failoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, "arn:aws:rds:eu-west-1:123456789012:cluster:other"), "DBClusterNotFoundFault");
+      await rejection(() => s.world.failoverGlobalCluster("us-east-1", "nope", s.world.site("dr").db.arn), "GlobalClusterNotFoundFault");
+    });
+
+    it("promoting a headless secondary, until it has an instance", async () => {
+      const s = sim({ configs: headless() });
+      expect(s.world.site("dr").db.instanceCount).to.equal(0);
+      const arn = s.world.site("dr").db.arn;
+      const err = await rejection(() => s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, arn), "InvalidDBClusterStateFault");
+      expect(err.message).to.match(/headless/);
+      await rejection(() => s.world.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, arn), "InvalidDBClusterStateFault");
+      const ready = s.world.setDbInstances("dr", 1);
+      expect(ready - s.clock.now()).to.be.within(5 * MIN, 15 * MIN);
+      await s.clock.sleep(ready - s.clock.now());
+      expect(s.world.site("dr").db.instanceCount).to.equal(1);
+      s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, arn);
+    });
+
+    it("two writers: a second promotion while one is under way; a writer never coexists with another", async () => {
+      const s = sim();
+      const arn = s.world.site("dr").db.arn;
+      s.faults.impairRegion("primary");
+      s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, arn);
+      await rejection(() => s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, arn), "InvalidGlobalClusterStateFault");
+      await until(s.clock, () => s.world.writer() === "dr");
+      // The old primary kept the writer role in its unreachable Region; it is demoted when it is back.
+      expect(s.world.site("primary").db).to.include({ role: "writer", pendingDemotion: true });
+      s.faults.recoverRegion("primary");
+      expect(s.world.site("primary").db).to.include({ role: "secondary", pendingDemotion: false });
+      expect(s.world.globalCluster().members.filter((m) => m.isWriter)).to.have.length(1);
+    });
+
+    it("writes to a read-only replica file system, and to a secondary DB cluster", async () => {
+      const s = sim();
+      expect((await rejection(() => s.world.writeFiles("dr"), "EROFS")).message).to.match(/REPLICATING/);
+      await rejection(() => s.world.writeDb("dr"), "ER_OPTION_PREVENTS_STATEMENT");
+      s.world.writeFiles("primary", 5);
+      s.world.writeDb("primary", 5);
+    });
+
+    it("deleting a replication that does not exist", async () => {
+      const s = sim();
+      const drFs = s.world.site("dr").fs.id;
+      await rejection(() => s.world.deleteReplication("us-west-2", drFs, "ALL_CONFIGURATIONS"), "ReplicationNotFound");
+      await rejection(() => s.world.deleteReplication("eu-west-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS"), "ReplicationNotFound");
+    });
+
+    it("a replication into a file system whose overwrite protection is ENABLED, or already replicating", async () => {
+      const s = sim();
+      const primaryFs = s.world.site("primary").fs.id;
+      await rejection(() => s.world.createReplication("dr", "primary"), "ReplicationAlreadyExists");
+      const done = s.world.deleteReplication("us-east-1", primaryFs, "ALL_CONFIGURATIONS");
+      await s.clock.sleep(done - s.clock.now());
+      expect(s.world.site("dr").fs.protection).to.equal("ENABLED"); // AWS re-enables it on deletion
+      const err = await rejection(() => s.world.createReplication("dr", "primary"), "BadRequest");
+      expect(err.message).to.match(/overwrite protection ENABLED/);
+      s.world.setFileSystemProtection("primary", "DISABLED");
+      s.world.createReplication("dr", "primary");
+      expect(s.world.site("primary").fs).to.include({ protection: "REPLICATING", writable: false });
+    });
+
+    it("changing the protection of a replication destination", async () => {
+      const s = sim();
+      await rejection(() => s.world.setFileSystemProtection("dr", "ENABLED"), "ReplicationAlreadyExists");
+    });
+
+    it("a second PRIMARY failover record, and a non-alias PRIMARY without health check", async () => {
+      const s = sim();
+      const err = await rejection(() => s.world.upsertRecord("dr", "PRIMARY"), "InvalidChangeBatch");
+      expect(err.message).to.match(/primary and dr would both be PRIMARY/);
+      await rejection(() => s.world.upsertRecord("primary", "PRIMARY", { withHealthCheck: false }), "InvalidChangeBatch");
+      await rejection(() => s.world.setPrimaryRecord(ZONE, HOST, "elsewhere"), "InvalidChangeBatch");
+      // One batch swapping both designations is fine.
+      s.world.setPrimaryRecord(ZONE, HOST, "dr");
+      expect(s.world.getFailoverRecords(ZONE, HOST).map((r) => `${r.setIdentifier}:${r.failover}`).sort()).to.deep.equal(["dr:PRIMARY", "primary:SECONDARY"]);
+    });
+
+    it("bad node group sizes, and a second update while one is in progress", async () => {
+      const s = sim();
+      const cluster = "eks-dr-dr";
+      await rejection(() => s.world.scaleNodeGroup("us-west-2", cluster, "dr-web", { minSize: 3, desiredSize: 2, maxSize: 6 }), "InvalidParameterException");
+      await rejection(() => s.world.scaleNodeGroup("us-west-2", cluster, "dr-nope", { minSize: 0, desiredSize: 2, maxSize: 6 }), "ResourceNotFoundException");
+      s.world.scaleNodeGroup("us-west-2", cluster, "dr-web", { minSize: 2, desiredSize: 3, maxSize: 6 });
+      await rejection(() => s.world.scaleNodeGroup("us-west-2", cluster, "dr-web", { minSize: 2, desiredSize: 3, maxSize: 6 }), "ResourceInUseException");
+    });
+  });
+
+  describe("converges asynchronously, like AWS", () => {
+    it("failover returns at once; the target is writer after the sampled latency; writes not replicated are lost", async () => {
+      const s = sim({ seed: 11 });
+      await s.clock.sleep(5 * MIN);
+      s.faults.impairRegion("primary");
+      const impairedAt = s.clock.now();
+      const dr = s.world.site("dr");
+      const t0 = s.clock.now();
+      await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, dr.db.arn, { timeoutMs: 10 * SEC });
+      const returnedAt = s.clock.now();
+      expect(returnedAt - t0).to.be.below(2 * SEC);
+      const gc = await s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID);
+      expect(gc.failoverState).to.include({ toClusterArn: dr.db.arn, isDataLossAllowed: true });
+      expect(gc.members.find((m) => m.isWriter)!.region).to.equal("us-east-1");
+      const doneAt = await until(s.clock, async () => (await s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID)).members.find((m) => m.isWriter)!.region === "us-west-2", 10 * MIN, SEC);
+      const [loss] = s.world.dataLoss();
+      expect(loss).to.include({ kind: "aurora", reason: "failover", fromStack: "primary", toStack: "dr" });
+      expect(loss.at - returnedAt).to.be.within(30 * SEC, 5 * MIN); // aurora-failover range
+      expect(doneAt - loss.at).to.be.below(SEC + 1);
+      // Replication stopped at the impairment: the lag window (100 + 20 x 10 ms) of writes is lost.
+      expect(loss.replicatedUpTo).to.equal(impairedAt - 300);
+      expect(loss.lostWrites).to.equal(s.world.countWrites("primary", "db", loss.replicatedUpTo, impairedAt));
+      expect(loss.lostWrites).to.be.within(5, 7);
+      expect(loss.lostWindowMs).to.be.within(250, 300);
+    });
+
+    it("an unplanned failover with the old primary still up loses what it writes until the switch", async () => {
+      const s = sim({ seed: 3 });
+      await s.clock.sleep(MIN);
+      await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await until(s.clock, () => s.world.writer() === "dr", 10 * MIN, SEC);
+      const [loss] = s.world.dataLoss();
+      expect(loss.lostWrites).to.be.greaterThan(20 * 25); // at least the 30 s minimum of the failover at 20 writes/s
+      expect(s.world.site("primary").db.role).to.equal("secondary");
+      expect(s.world.site("primary").serving).to.equal(false);
+    });
+
+    it("a planned switchover after quiescing loses nothing", async () => {
+      const s = sim();
+      await s.clock.sleep(MIN);
+      s.world.setWorkload("primary", { web: 0, app: 0 }, true);
+      await until(s.clock, async () => (await s.cloud.auroraReplicationLagMs("us-west-2", s.world.site("dr").db.identifier)) === 0, MIN, SEC);
+      await s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      expect((await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).status).to.equal("switching-over");
+      await until(s.clock, () => s.world.writer() === "dr", 15 * MIN, SEC);
+      expect(s.world.dataLoss()[0]).to.include({ kind: "aurora", reason: "switchover", lostWrites: 0 });
+      expect(s.world.site("primary").db.role).to.equal("secondary");
+    });
+
+    it("a switchover rolls back when a Region goes away before it completes", async () => {
+      const s = sim();
+      await s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      s.faults.impairRegion("dr", { afterMs: 20 * SEC });
+      await until(s.clock, () => s.world.globalCluster().failoverState?.status === "cancelling", 15 * MIN, SEC);
+      await until(s.clock, () => s.world.globalCluster().failoverState === undefined, MIN, SEC);
+      expect(s.world.writer()).to.equal("primary");
+    });
+
+    it("replication deletion shows DELETING, then the destination is writable; its RPO is what the last sync missed", async () => {
+      const s = sim();
+      await s.clock.sleep(20 * MIN);
+      const primaryFs = s.world.site("primary").fs.id;
+      const before = await s.cloud.describeReplication("us-west-2", s.world.site("dr").fs.id);
+      await s.cloud.deleteReplication("us-east-1", primaryFs, "ALL_CONFIGURATIONS");
+      const t0 = s.clock.now();
+      expect((await s.cloud.describeReplication("us-east-1", primaryFs))!.status).to.equal("DELETING");
+      expect(await s.cloud.fileSystemProtection("us-west-2", s.world.site("dr").fs.id)).to.equal("REPLICATING");
+      const doneAt = await until(s.clock, async () => (await s.cloud.fileSystemProtection("us-west-2", s.world.site("dr").fs.id)) === "ENABLED", 15 * MIN, SEC);
+      expect(doneAt - t0).to.be.within(MIN, 10 * MIN + 2 * SEC);
+      expect(await s.cloud.describeReplication("us-west-2", s.world.site("dr").fs.id)).to.equal(undefined);
+      const loss = s.world.dataLoss()[0];
+      expect(loss).to.include({ kind: "efs", fromStack: "primary", toStack: "dr", replicatedUpTo: before!.lastReplicatedAt });
+      expect(loss.lostWrites).to.equal(s.world.countWrites("primary", "files", before!.lastReplicatedAt!, loss.at));
+      s.world.writeFiles("dr");
+    });
+
+    it("LOCAL_CONFIGURATION_ONLY from the destination while the source Region is down leaves a stale source side", async () => {
+      const s = sim();
+      const primaryFs = s.world.site("primary").fs.id;
+      const drFs = s.world.site("dr").fs.id;
+      s.faults.impairRegion("primary");
+      await s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
+      await s.clock.sleep(15 * MIN);
+      // ALL_CONFIGURATIONS cannot reach the source: still deleting.
+      expect((await s.cloud.describeReplication("us-west-2", drFs))!.status).to.equal("DELETING");
+      await s.cloud.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+      await until(s.clock, async () => (await s.cloud.describeReplication("us-west-2", drFs)) === undefined, 15 * MIN, SEC);
+      expect(s.world.site("dr").fs.writable).to.equal(true);
+      s.faults.recoverRegion("primary");
+      const stale = await s.cloud.describeReplication("us-east-1", primaryFs);
+      expect(stale).to.include({ sourceFileSystemId: primaryFs, status: "ERROR" });
+      await s.cloud.deleteReplication("us-east-1", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+      await until(s.clock, async () => (await s.cloud.describeReplication("us-east-1", primaryFs)) === undefined, 15 * MIN, SEC);
+      expect(s.world.replicationsNow()).to.have.length(0);
+    });
+
+    it("scaled nodes turn Ready after the node group latency, pods after theirs; the site then serves", async () => {
+      const s = sim();
+      const t0 = s.clock.now();
+      await s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", "dr-web", { minSize: 2, desiredSize: 3, maxSize: 6 });
+      await s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", "dr-app", { minSize: 2, desiredSize: 3, maxSize: 6 });
+      expect(await s.cloud.describeNodeGroup("us-west-2", "eks-dr-dr", "dr-web")).to.include({ status: "UPDATING", desiredSize: 3, readyNodes: 0 });
+      const ready = await until(s.clock, async () => (await s.cloud.describeNodeGroup("us-west-2", "eks-dr-dr", "dr-web")).readyNodes === 3, 10 * MIN, SEC);
+      expect(ready - t0).to.be.within(2 * MIN, 5 * MIN + 2 * SEC);
+      // Pilot light: DR has 0 replicas while standby, no writer and a read-only file system: it does not serve yet.
+      expect(s.world.site("dr").serving).to.equal(false);
+      expect(s.world.sideEffects("UpdateNodegroupConfig")).to.have.length(2);
+    });
+
+    it("health checks follow the site, Route 53 answers with the SECONDARY, clients follow within the TTL", async () => {
+      const s = sim();
+      // Make dr able to serve: writer, writable files, nodes and pods.
+      s.faults.impairRegion("primary");
+      const t0 = s.clock.now();
+      await until(s.clock, () => s.world.site("primary").healthCheck.status === "unhealthy", 10 * MIN, SEC);
+      expect(s.clock.now() - t0).to.be.within(10 * SEC, 5 * MIN + SEC);
+      // Both unhealthy: Route 53 keeps answering with the PRIMARY.
+      expect(s.world.dns().answer).to.equal("primary");
+      expect(s.world.userView().up).to.equal(false);
+      s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      s.world.deleteReplication("us-west-2", s.world.site("primary").fs.id, "LOCAL_CONFIGURATION_ONLY");
+      s.world.scaleNodeGroup("us-west-2", "eks-dr-dr", "dr-web", { minSize: 2, desiredSize: 3, maxSize: 6 });
+      s.world.scaleNodeGroup("us-west-2", "eks-dr-dr", "dr-app", { minSize: 2, desiredSize: 3, maxSize: 6 });
+      s.world.setWorkload("dr", { web: 3, app: 3 }, false);
+      const servingAt = await until(s.clock, () => s.world.site("dr").serving, 30 * MIN, SEC);
+      await until(s.clock, () => s.world.dns().answer === "dr", 10 * MIN, SEC);
+      const answerAt = s.world.dns().answerLog.at(-1)!.at;
+      expect(answerAt - servingAt).to.be.within(10 * SEC - 1, 5 * MIN + SEC);
+      await until(s.clock, () => s.world.dns().clients === "dr", 10 * MIN, SEC);
+      expect(s.world.dns().clientsLog.at(-1)!.at - answerAt).to.be.within(0, 60 * SEC);
+      const view = s.world.userView();
+      expect(view.up).to.equal(true);
+      expect(view.outages).to.have.length(1);
+      expect(view.outages[0].from).to.equal(t0);
+      expect(view.outages[0].durationMs).to.be.greaterThan(servingAt - t0);
+    });
+  });
+});
