@@ -48,6 +48,11 @@ export interface WorldTuning {
   route53ControlRegion: string;
   /** Which latency row new nodes follow. @default asg */
   nodeProvisioning: "asg" | "karpenter";
+  /**
+   * The active site has been serving for this long when the world starts, so an incident at the
+   * start already has unreplicated writes behind it. @default 3600000 (1 h)
+   */
+  historyMs: number;
 }
 
 export const DEFAULT_TUNING: WorldTuning = {
@@ -57,6 +62,7 @@ export const DEFAULT_TUNING: WorldTuning = {
   auroraLagMsPerWritePerSecond: 10,
   route53ControlRegion: "us-east-1",
   nodeProvisioning: "asg",
+  historyMs: 3_600_000,
 };
 
 export interface WorldSiteSpec {
@@ -242,7 +248,8 @@ export class World {
         });
       }
     }
-    // Steady state: the active site replicates to the standby, synced a moment ago.
+    // Steady state: the active site replicates to the standby; the last completed sync cycle
+    // started one cycle ago, the current one started now.
     const src = active[0];
     const dst = opts.sites.find((s) => s !== src) as WorldSiteSpec;
     if (siteIntent(src.config).ownsReplication) {
@@ -251,10 +258,10 @@ export class World {
         dest: dst.stack,
         sides: new Set<Side>(["source", "dest"]),
         status: "ENABLED",
-        lastReplicatedAt: this.t,
+        lastReplicatedAt: this.t - this.latency.sample("efs-sync"),
         cycleGen: 0,
         deleting: new Set(),
-        createdAt: this.t,
+        createdAt: this.t - this.tuning.historyMs,
       });
     }
     // The standby secondary starts in sync; the active site starts serving with ready pods.
@@ -263,7 +270,7 @@ export class World {
       site.serving = this.servingCondition(site);
       site.hcHealthy = site.serving;
       site.servingLog.push({ at: this.t, serving: site.serving });
-      if (site.serving) this.openSegment(site);
+      if (site.serving) this.openSegment(site, this.t - this.tuning.historyMs);
     }
     this.lastAnswer = this.computeAnswer();
     this.clientsTarget = this.lastAnswer;
@@ -471,8 +478,8 @@ export class World {
   // -------------------------------------------------------------------------------------------
   // Writes and replication positions
 
-  private openSegment(site: SiteRec): void {
-    this.segments.push({ stack: site.stack, start: this.t, end: Infinity, db: this.tuning.dbWritesPerSecond, files: this.tuning.fileWritesPerSecond });
+  private openSegment(site: SiteRec, start = this.t): void {
+    this.segments.push({ stack: site.stack, start, end: Infinity, db: this.tuning.dbWritesPerSecond, files: this.tuning.fileWritesPerSecond });
   }
 
   private closeSegment(site: SiteRec): void {

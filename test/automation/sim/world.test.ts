@@ -29,10 +29,12 @@ describe("sim: world", () => {
 
     it("takes writes on the active site, and replication follows them", async () => {
       const s = sim();
+      const before = s.world.site("primary").writes;
+      expect(before.db).to.equal(20 * 3600); // an hour of history: an incident at the start already loses writes
       await s.clock.sleep(10 * MIN);
       const p = s.world.site("primary");
-      expect(p.writes.db).to.equal(20 * 600);
-      expect(p.writes.files).to.equal(2 * 600);
+      expect(p.writes.db - before.db).to.equal(20 * 600);
+      expect(p.writes.files - before.files).to.equal(2 * 600);
       const lag = await s.cloud.auroraReplicationLagMs("us-west-2", s.world.site("dr").db.identifier);
       expect(lag).to.equal(100 + 20 * 10); // base lag + lag per write/s at 20 writes/s
       const r = await s.cloud.describeReplication("us-east-1", p.fs.id);
@@ -163,6 +165,22 @@ describe("sim: world", () => {
       expect(loss.lostWrites).to.equal(s.world.countWrites("primary", "db", loss.replicatedUpTo, impairedAt));
       expect(loss.lostWrites).to.be.within(5, 7);
       expect(loss.lostWindowMs).to.be.within(250, 300);
+    });
+
+    it("an incident at the very start already loses the replication windows (writes have a history)", async () => {
+      const s = sim();
+      const t0 = s.clock.now();
+      const lastSync = (await s.cloud.describeReplication("us-west-2", s.world.site("dr").fs.id))!.lastReplicatedAt!;
+      expect(t0 - lastSync).to.be.within(15 * SEC, 15 * MIN);
+      s.faults.impairRegion("primary");
+      s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      s.world.deleteReplication("us-west-2", s.world.site("primary").fs.id, "LOCAL_CONFIGURATION_ONLY");
+      await until(s.clock, () => s.world.dataLoss().length === 2, 15 * MIN, SEC);
+      const loss = Object.fromEntries(s.world.dataLoss().map((l) => [l.kind, l]));
+      expect(loss.aurora.lostWrites).to.equal(6); // 300 ms of lag at 20 writes/s
+      expect(loss.efs.replicatedUpTo).to.equal(lastSync);
+      const expected = ((t0 - lastSync) * 2) / 1000; // 2 files/s since the last sync
+      expect(loss.efs.lostWrites).to.be.within(Math.floor(expected), Math.ceil(expected));
     });
 
     it("an unplanned failover with the old primary still up loses what it writes until the switch", async () => {
