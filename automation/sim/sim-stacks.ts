@@ -311,8 +311,10 @@ export class SimStacks implements StackPort {
       try {
         if (dbTouched && this.reachable(cfg.region)) {
           const count = [...state.values()].filter((r) => r.kind === "dbInstance").length;
+          const db = this.world.site(stack).db;
+          const before = db.instanceCount + db.creatingInstances;
           const doneAt = this.world.setDbInstances(stack, count);
-          log(count > 0 ? "CreateDBInstance/DeleteDBInstance" : "DeleteDBInstance", "ok", { count });
+          if (count !== before) log(count > before ? "CreateDBInstance" : "DeleteDBInstance", "ok", { instances: Math.abs(count - before) });
           waitUntil = Math.max(waitUntil, doneAt);
         }
         if (workloadTouched && this.reachable(cfg.region)) {
@@ -320,6 +322,7 @@ export class SimStacks implements StackPort {
           const app = state.get(urns.deployment("app"));
           const replicas = web?.kind === "deployment" && app?.kind === "deployment" ? { web: web.replicas, app: app.replicas } : undefined;
           this.world.setWorkload(stack, replicas, cfg.quiesced);
+          log("kubernetes:PatchDeployment", "ok", { replicas, quiesced: cfg.quiesced });
         }
       } catch (err) {
         firstCause ??= err;

@@ -177,7 +177,7 @@ export interface SiteSnapshot {
   quiesced: boolean;
   replicas?: { web: number; app: number };
   nodeGroups: Record<NodeGroupName, NodeGroupState & { name: string }>;
-  db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; status: string; pendingDemotion: boolean };
+  db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; creatingInstances: number; status: string; pendingDemotion: boolean };
   fs: { id: string; protection: FileSystemProtection; writable: boolean };
   healthCheck: { id: string; status: "healthy" | "unhealthy" };
   albHostname: string;
@@ -1150,6 +1150,7 @@ export class World {
         arn: s.names.dbClusterArn,
         role: s.db.role,
         instanceCount: s.db.instanceCount,
+        creatingInstances: s.db.creating,
         status: s.db.status,
         pendingDemotion: s.db.pendingDemotion,
       },

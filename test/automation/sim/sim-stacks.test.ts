@@ -118,7 +118,7 @@ describe("sim: SimStacks", () => {
     expect(r.changes).to.include({ create: 1 });
     expect(s.clock.now() - t0).to.be.within(5 * MIN, 15 * MIN + 5 * MIN); // instance creation, waited for
     expect(s.world.site("dr").db.instanceCount).to.equal(1);
-    expect(s.world.sideEffects().filter((c) => c.origin === "pulumi:dr").map((c) => c.api)).to.deep.equal(["pulumi:config-set", "CreateDBInstance/DeleteDBInstance"]);
+    expect(s.world.sideEffects().filter((c) => c.origin === "pulumi:dr").map((c) => c.api)).to.deep.equal(["pulumi:config-set", "CreateDBInstance"]);
   });
 
   it("refreshes exactly refreshTargets: out-of-band node sizes are not applied again", async () => {
