@@ -59,7 +59,7 @@ export interface ExecuteOptions {
   /** Jitter source; seeded in simulations. @default Math.random */
   random?: () => number;
   timeouts?: Timeouts;
-  /** Called after each step's end is journaled; the simulation crashes the run from here. */
+  /** Called after each step's end is journaled, with its 0-based position in this attempt; the simulation crashes the run from here. */
   onStepBoundary?: (stepIndex: number, stepId: string) => void | Promise<void>;
   observer?: ExecutionObserver;
 }
@@ -164,8 +164,7 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
         ...(result?.data ? { data: result.data } : {}),
       });
       opts.observer?.stepEnded?.(rec);
-      boundary++;
-      await opts.onStepBoundary?.(boundary, step.id);
+      await opts.onStepBoundary?.(boundary++, step.id);
     } catch (err) {
       if (isCrash(err)) {
         crashed ??= err;

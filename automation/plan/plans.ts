@@ -1,28 +1,39 @@
 /**
- * The driver's plans, as DAGs of the steps in steps.ts.
+ * The driver's plans, as DAGs of the steps in steps.ts ("a <- b, c": a starts once b and c are done).
  *
  * Planned failover (both Regions healthy, no data loss):
  *   scale-nodes-{system,web,app}, add-db-instance          target capacity first (decisions 4, 7)
- *   quiesce-source            <- the above                 writes stop only once capacity is there (decision 5)
+ *   quiesce-source            <- scale-nodes-*, add-db-instance   writes stop only once capacity is there (decision 5)
  *   wait-aurora-lag, wait-efs-sync <- quiesce-source
  *   switchover-db             <- wait-aurora-lag, add-db-instance
  *   delete-efs-replication    <- wait-efs-sync
- *   swap-dns                  <- switchover-db, delete-efs-replication   (decision 6)
- *   wait-serving              <- swap-dns, scale-nodes-*                 (end of RTO / write downtime)
- *   converge-config           <- wait-serving
- *   converge-up-source        <- converge-config           source first: its file system becomes a destination
- *   converge-up-target        <- converge-up-source        creates the reverse replication
+ *   swap-dns                  <- switchover-db, delete-efs-replication   one change batch (decision 6)
+ *   warm target (standby pods Pending, decision 4's default):
+ *     wait-serving            <- swap-dns, scale-nodes-*   end of RTO and of the write downtime
+ *     converge-config         <- wait-serving              target active, source standby, quiesced=false
+ *     converge-up-source      <- converge-config           first: its file system becomes a destination
+ *     converge-up-target      <- converge-up-source        creates the reverse replication
+ *   cold target (workload.replicas.*.standby: 0: no pods until its up as active):
+ *     converge-config         <- switchover-db, delete-efs-replication   target replicateToPeer=false for now
+ *     converge-up-source      <- converge-config
+ *     converge-up-target      <- converge-config, swap-dns                starts its pods
+ *     wait-serving            <- converge-config, swap-dns, scale-nodes-*
+ *     converge-replication    <- converge-up-*, wait-serving              replicateToPeer=true, up target
  *
- * Unplanned failover (source Region impaired; nothing waits on it):
- *   scale-nodes-*, add-db-instance, detach-efs             start at once, nodes first
+ * Unplanned failover (source Region impaired; nothing waits on it, calls into it are bounded):
+ *   scale-nodes-*, add-db-instance, detach-efs, swap-dns   start at once, nodes first; the DNS
+ *                                                          swap is bounded, health-check failover if it fails
  *   failover-db               <- add-db-instance
- *   swap-dns                  <- failover-db, detach-efs   bounded; falls back to health-check failover
- *   wait-serving              <- swap-dns, scale-nodes-*
- *   converge-config           <- wait-serving              target active (replicateToPeer=false), source standby, no up of the source
- *   converge-up-target        <- converge-config           DNS record excluded if the swap failed
+ *   warm: wait-serving <- failover-db, detach-efs, swap-dns, scale-nodes-*;
+ *         converge-config <- wait-serving; converge-up-target <- converge-config
+ *   cold: converge-config <- failover-db, detach-efs; converge-up-target <- converge-config, swap-dns;
+ *         wait-serving <- converge-config, swap-dns, scale-nodes-*
+ *   (target active with replicateToPeer=false, source standby in config only, no up of the source;
+ *    the target's up leaves its DNS record out if the swap failed)
  *
  * Failback (old Region healthy again; then a planned failover back, steps prefixed "back:"):
- *   clean-stale-replication, up-old-site <- clean, replicate-to-old-site <- up-old-site,
+ *   clean-stale-replication, reconcile-dns (active site PRIMARY, if an unplanned swap failed),
+ *   up-old-site <- both, replicate-to-old-site <- up-old-site,
  *   wait-resync <- replicate-to-old-site; back:scale-nodes-*, back:add-db-instance <- up-old-site;
  *   back:quiesce-source <- back:scale-nodes-*, back:add-db-instance, wait-resync; then as planned.
  */
@@ -224,17 +235,20 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
  */
 export function failbackPlan(active: Site, old: Site, globalClusterIdentifier: string): Plan {
   const clean = cleanStaleReplicationStep(old, "", []);
+  // An unplanned failover whose Route 53 swap failed left the old site's record PRIMARY: fix the
+  // designations before the old site's up makes its record SECONDARY (else no PRIMARY answers).
+  const dns = swapDnsStep({ source: old, target: active, globalClusterIdentifier }, "planned", "", [], "reconcile-dns");
   const upOld = upStep({
     id: "up-old-site",
     title: `Bring ${old.stack} back as standby (up; its file system can receive replication)`,
     site: old,
-    dependsOn: [clean.id],
+    dependsOn: [clean.id, ...(dns ? [dns.id] : [])],
     converged: (o) => o?.role === "standby",
   });
   const replicate = replicateToPeerStep(active, old, "replicate-to-old-site", [upOld.id]);
   const resync = resyncStep(active, old, globalClusterIdentifier, "", [replicate.id]);
   const back: Pair = { source: active, target: old, globalClusterIdentifier };
-  const steps = [clean, upOld, replicate, resync, ...plannedSteps(back, "back:", [resync.id], [upOld.id])];
+  const steps = present([clean, dns, upOld, replicate, resync, ...plannedSteps(back, "back:", [resync.id], [upOld.id])]);
   const changes: StackConfigChanges[] = [];
   if (!active.config.replicateToPeer) changes.push({ stack: active.stack, changes: [{ key: "replicateToPeer", value: true }], when: "before replicating back" });
   changes.push(...plannedConfigChanges(back));

@@ -27,7 +27,7 @@ export const MARK = {
   readersOriginal: (stack: string) => `readers-standby-original:${stack}`,
 } as const;
 
-/** Aurora lag considered drained before a planned switchover (the switchover itself waits for 0). */
+/** Aurora lag of a healthy, caught-up secondary while the active site takes writes (failback). */
 export const DRAINED_LAG_MS = 1000;
 
 export const opts = (ctx: StepContext, timeoutMs = ctx.timeouts.callMs): CallOptions => ({ timeoutMs, signal: ctx.signal });
@@ -111,21 +111,26 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
   };
 }
 
-/** Before a planned switchover: the target's replication lag drained after the quiesce. */
+/**
+ * Before a planned switchover: the target has every write made before the quiesce. A lag of L
+ * read at time t means the secondary is current up to t - L, so it has caught up with the quiesce
+ * once L <= t - quiescedAt (Aurora's lag never reads exactly 0 while the link is up).
+ */
 export function auroraDrainStep(pair: Pair, prefix: string, dependsOn: string[]): Step {
   const { target } = pair;
   const lag = (ctx: StepContext) => ctx.cloud.auroraReplicationLagMs(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
+  const since = (ctx: StepContext) => ctx.marks.get(MARK.quiesced)?.at ?? ctx.clock.now();
   const drained = async (ctx: StepContext) => {
     const gc = await ctx.cloud.describeGlobalCluster(target.region, pair.globalClusterIdentifier, opts(ctx));
     if (writerArn(gc.members) === target.outputs.dbClusterArn) return true;
     const l = await lag(ctx);
-    return l !== undefined && l <= DRAINED_LAG_MS;
+    return l !== undefined && l <= ctx.clock.now() - since(ctx);
   };
   return {
     id: id(prefix, "wait-aurora-lag"),
-    title: `Wait until Aurora replication lag to ${target.stack} is drained`,
+    title: `Wait until ${target.stack}'s Aurora secondary has every write made before the quiesce`,
     dependsOn,
-    effect: `read AuroraGlobalDBReplicationLag of ${target.outputs.dbClusterIdentifier} in ${target.region} until <= ${DRAINED_LAG_MS} ms`,
+    effect: `read AuroraGlobalDBReplicationLag of ${target.outputs.dbClusterIdentifier} in ${target.region} until lag <= time since the quiesce`,
     check: drained,
     run: async (ctx) => {
       await waitFor(ctx, `Aurora lag of ${target.stack} drained`, () => drained(ctx), ctx.timeouts.drainMs);
@@ -346,7 +351,7 @@ export function resyncStep(active: Site, peer: Site, gid: string, prefix: string
  * health-check failover answers with the target once the source's check fails, and the converge
  * `up` leaves the target's record out.
  */
-export function swapDnsStep(pair: Pair, mode: "planned" | "unplanned", prefix: string, dependsOn: string[]): Step | undefined {
+export function swapDnsStep(pair: Pair, mode: "planned" | "unplanned", prefix: string, dependsOn: string[], name = "swap-dns"): Step | undefined {
   const dns = pair.target.config.dns ?? pair.source.config.dns;
   if (!dns) return undefined;
   const { target } = pair;
@@ -355,7 +360,7 @@ export function swapDnsStep(pair: Pair, mode: "planned" | "unplanned", prefix: s
     return records.find((r) => r.failover === "PRIMARY")?.setIdentifier === target.stack;
   };
   return {
-    id: id(prefix, "swap-dns"),
+    id: id(prefix, name),
     title: `Make ${target.stack}'s record PRIMARY for ${dns.hostname} (one change batch)`,
     dependsOn,
     effect:

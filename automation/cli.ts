@@ -1,0 +1,371 @@
+/**
+ * The eks-dr command line: deploy, status, failover, failback, drill.
+ *
+ *   npm run status
+ *   npm run failover -- --to dr --mode unplanned --max-data-loss 5m
+ *   npm run failback
+ *   npm run drill -- --seed 7 --mode unplanned
+ *
+ * Exit codes: 0 done (status: ready); 1 the run failed, or status is not ready; 2 a bad flag or
+ * value, or the driver refused to start (nothing was changed).
+ */
+import * as path from "node:path";
+import { createInterface } from "node:readline/promises";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { RefusedError, StepFailedError, UsageError, errorMessage, isCrash } from "./errors";
+import { deploy, failback, failover, formatPlanSummary, status, type CommandResult, type DriverDeps, type RunOptions } from "./driver";
+import { runDrill, formatDrill } from "./drill";
+import type { Plan } from "./plan/types";
+import { formatReadiness } from "./readiness";
+import { LiveProgress, PlainProgress, type Output } from "./report/progress";
+import { formatReport } from "./report/report";
+import { formatDuration, parseDuration } from "./util/duration";
+import { wire, type Wiring, type WiringOptions } from "./wiring";
+
+export interface CliEnv {
+  stdout: Output;
+  stderr: Output;
+  stdinIsTTY: boolean;
+  /** Asks a question on the terminal; only called when stdin is a TTY. */
+  ask: (question: string) => Promise<string>;
+  projectDir: string;
+  /** Builds the ports; tests pass one that returns a simulation they inspect. */
+  wire: (opts: WiringOptions) => Promise<Wiring>;
+}
+
+export const EXIT = { ok: 0, failed: 1, refused: 2 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Option values
+
+function durationArg(value: string): number {
+  try {
+    const ms = parseDuration(value);
+    if (ms <= 0) throw new Error(`"${value}" must be more than 0`);
+    return ms;
+  } catch (err) {
+    throw new InvalidArgumentError(errorMessage(err));
+  }
+}
+
+function isoTimeArg(value: string): number {
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
+    throw new InvalidArgumentError(`"${value}" is not an ISO 8601 time; use e.g. 2025-01-01T09:30:00Z`);
+  }
+  return ms;
+}
+
+function seedArg(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a seed; use a whole number such as 42`);
+  return Number(value);
+}
+
+function countArg(value: string): number {
+  if (!/^\d{1,3}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`"${value}" is not a count; use a whole number from 1`);
+  return Number(value);
+}
+
+interface CommonFlags {
+  json?: boolean;
+  journal?: string;
+  sim?: boolean;
+  seed?: number;
+  latencyFile?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  takeOver?: boolean;
+  incidentAt?: number;
+  maxDataLoss?: number;
+  force?: boolean;
+  maxConcurrency?: number;
+}
+
+const simHelp = "use the simulated Regions (virtual clock, in-memory journal unless --journal)";
+
+function addRunFlags(cmd: Command, opts: { dataLoss?: boolean; incident?: boolean } = {}): Command {
+  cmd
+    .option("--dry-run", "print the plan, the config changes per stack and each step's verdict; change nothing")
+    .option("-y, --yes", "do not ask for confirmation (without it: prompt on a terminal, refuse otherwise)")
+    .option("--json", "print the final report as JSON on stdout (progress goes to stderr)")
+    .option("--journal <path>", "journal file (default .eks-dr/journal.jsonl in the project)")
+    .option("--take-over", "take over the run lock of a crashed run (the lock names its holder)")
+    .addOption(new Option("--max-concurrency <n>", "steps run at once").argParser(countArg).default(8));
+  if (opts.incident) cmd.addOption(new Option("--incident-at <time>", "RTO starts at this ISO time instead of the run's start").argParser(isoTimeArg));
+  if (opts.dataLoss) {
+    cmd
+      .addOption(new Option("--max-data-loss <duration>", "unplanned: refuse when the estimated RPO exceeds this (e.g. 5m)").argParser(durationArg))
+      .option("--force", "unplanned: fail over even when the estimated RPO exceeds --max-data-loss");
+  }
+  return addSimFlags(cmd);
+}
+
+function addSimFlags(cmd: Command): Command {
+  return cmd
+    .option("--sim", simHelp)
+    .addOption(new Option("--seed <n>", "simulation seed (with --sim and drill)").argParser(seedArg))
+    .option("--latency-file <path>", "JSON/YAML of measured step durations overriding LATENCY.md's (with --sim and drill)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Program
+
+export function buildProgram(env: CliEnv, setExit: (code: number) => void): Command {
+  const program = new Command("eks-dr")
+    .description("Multi-region DR for EKS apps: deploy both sites, check readiness, fail over and back, drill on simulated Regions.")
+    .showHelpAfterError("(add --help for usage)")
+    .configureOutput({ writeOut: (s) => env.stdout.write(s), writeErr: (s) => env.stderr.write(s) })
+    .exitOverride()
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 done (status: ready), 1 run failed or not ready, 2 bad flag or refused (nothing changed).\n" +
+        "A crashed or failed run resumes when the same command runs again; another command is refused until it is finished.",
+    );
+
+  const wiringFor = async (flags: CommonFlags, cmd: Command): Promise<Wiring> => {
+    if (!flags.sim && (flags.seed !== undefined || flags.latencyFile !== undefined)) {
+      throw new UsageError(`${flags.seed !== undefined ? "--seed" : "--latency-file"} only applies to the simulated Regions: add --sim (or use \`npm run drill\`).`);
+    }
+    void cmd;
+    return env.wire({ projectDir: env.projectDir, journalPath: flags.journal, sim: flags.sim, seed: flags.seed, latencyFile: flags.latencyFile });
+  };
+
+  const human = (flags: CommonFlags): Output => (flags.json ? env.stderr : env.stdout);
+  const print = (out: Output, lines: string[]) => out.write(lines.map((l) => `${l}\n`).join(""));
+
+  /** Refuses up front when nobody can confirm: before any port is built or anything read. */
+  const requireConfirmable = (flags: CommonFlags) => {
+    if (flags.dryRun || flags.yes || env.stdinIsTTY) return;
+    throw new RefusedError("stdin is not a terminal, so nobody can confirm: pass --yes to run without confirmation, or --dry-run to only see the plan. Nothing was changed.");
+  };
+
+  const runOptions = (flags: CommonFlags, w: Wiring): RunOptions => ({
+    dryRun: flags.dryRun,
+    takeOver: flags.takeOver,
+    incidentAt: flags.incidentAt,
+    maxDataLossMs: flags.maxDataLoss,
+    force: flags.force,
+    confirm: flags.yes
+      ? undefined
+      : async (summary) => {
+          print(env.stdout, summary);
+          const answer = (await env.ask("Proceed? Type yes to continue: ")).trim().toLowerCase();
+          return answer === "yes" || answer === "y";
+        },
+    observer: (plan: Plan, startedAt: number) => {
+      const out = human(flags);
+      return out.isTTY ? new LiveProgress(out, w.clock, plan.steps) : new PlainProgress(out, w.clock, startedAt);
+    },
+  });
+
+  const deps = (w: Wiring, flags: CommonFlags): DriverDeps => ({
+    get cloud() {
+      return w.cloud;
+    },
+    get stacks() {
+      return w.stacks;
+    },
+    get clock() {
+      return w.clock;
+    },
+    journal: w.journal,
+    journalLabel: w.journalLabel,
+    stackNames: w.stackNames,
+    random: w.random,
+    onStepBoundary: w.onStepBoundary,
+    maxConcurrency: flags.maxConcurrency,
+  });
+
+  const finish = (flags: CommonFlags, result: CommandResult) => {
+    if (result.kind === "dry-run") {
+      if (flags.json) env.stdout.write(JSON.stringify({ dryRun: true, plan: planJson(result.plan), steps: result.steps, resumes: result.resumes }, null, 2) + "\n");
+      else print(env.stdout, result.lines);
+      setExit(EXIT.ok);
+      return;
+    }
+    if (flags.json) env.stdout.write(JSON.stringify(result.report, null, 2) + "\n");
+    else print(env.stdout, formatReport(result.report));
+    setExit(result.report.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
+  };
+
+  const validateStack = (w: Wiring, flag: string, stack: string) => {
+    if (!w.stackNames.includes(stack)) throw new UsageError(`option '${flag}': unknown stack "${stack}"; this project's stacks are ${w.stackNames.join(", ")}`);
+  };
+
+  const validateIncident = (flags: CommonFlags, w: Wiring) => {
+    if (flags.incidentAt !== undefined && flags.incidentAt > w.clock.now()) {
+      throw new UsageError(`option '--incident-at': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); give the time the incident began`);
+    }
+  };
+
+  // deploy -------------------------------------------------------------------------------------
+  addRunFlags(
+    program
+      .command("deploy")
+      .description("pulumi up both sites: the owner of global resources first, then its peer, then the active site again if its EFS replication waited for the peer's file system"),
+  ).action(async (flags: CommonFlags) => {
+    requireConfirmable(flags);
+    const w = await wiringFor(flags, program);
+    finish(flags, await deploy(deps(w, flags), runOptions(flags, w)));
+  });
+
+  // status -------------------------------------------------------------------------------------
+  addSimFlags(
+    program
+      .command("status")
+      .description("readiness evaluation: outputs, clusters, Aurora secondary (headless?), replication, estimated RPO now, the steps a failover would run; exit 1 when not ready")
+      .addOption(new Option("--mode <mode>", "which failover's steps to preview").choices(["planned", "unplanned"]).default("unplanned"))
+      .option("--json", "print the evaluation as JSON")
+      .option("--journal <path>", "journal file to check for an unfinished run"),
+  ).action(async (flags: CommonFlags & { mode: "planned" | "unplanned" }) => {
+    const w = await wiringFor(flags, program);
+    const r = await status(deps(w, flags), { mode: flags.mode });
+    if (flags.json) env.stdout.write(JSON.stringify(r, null, 2) + "\n");
+    else print(env.stdout, formatReadiness(r.readiness));
+    setExit(r.readiness.ready ? EXIT.ok : EXIT.failed);
+  });
+
+  // failover -----------------------------------------------------------------------------------
+  addRunFlags(
+    program
+      .command("failover")
+      .description("make --to the active site: planned (both Regions healthy, no data loss: quiesce, drain, switchover) or unplanned (source Region impaired: failover with data loss allowed, nothing waits on the source)")
+      .requiredOption("--to <stack>", "the stack that becomes active (e.g. dr)")
+      .addOption(new Option("--mode <mode>", "planned or unplanned").choices(["planned", "unplanned"]).makeOptionMandatory()),
+    { dataLoss: true, incident: true },
+  ).action(async (flags: CommonFlags & { to: string; mode: "planned" | "unplanned" }) => {
+    if (flags.mode === "planned" && (flags.maxDataLoss !== undefined || flags.force)) {
+      throw new UsageError(`option '${flags.force ? "--force" : "--max-data-loss"}' applies to --mode unplanned only (a planned failover loses no data)`);
+    }
+    requireConfirmable(flags);
+    const w = await wiringFor(flags, program);
+    validateStack(w, "--to <stack>", flags.to);
+    validateIncident(flags, w);
+    if (w.sim && flags.mode === "unplanned" && !flags.dryRun) {
+      const source = w.stackNames.find((s) => s !== flags.to)!;
+      w.sim.faults.impairRegion(source);
+      human(flags).write(`simulation: ${source}'s Region is impaired from now on (an unplanned failover's premise)\n`);
+    }
+    finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, runOptions(flags, w)));
+  });
+
+  // failback -----------------------------------------------------------------------------------
+  addRunFlags(
+    program
+      .command("failback")
+      .description("return to the standby site (the old active, healthy again): clean its stale replication, up it as standby, replicate back, wait until it caught up, then a planned failover back"),
+    { incident: false },
+  ).action(async (flags: CommonFlags) => {
+    requireConfirmable(flags);
+    const w = await wiringFor(flags, program);
+    finish(flags, await failback(deps(w, flags), runOptions(flags, w)));
+  });
+
+  // drill --------------------------------------------------------------------------------------
+  program
+    .command("drill")
+    .description("full failover + failback on the SIMULATED Regions (latency model of LATENCY.md), printing the timeline and RTO/RPO of each")
+    .addOption(new Option("--seed <n>", "seed of the simulation (same seed, same drill)").argParser(seedArg).default(1))
+    .addOption(new Option("--mode <mode>", "failover mode: unplanned impairs the active site's Region first").choices(["planned", "unplanned"]).default("unplanned"))
+    .option("--latency-file <path>", "JSON/YAML of measured step durations overriding LATENCY.md's")
+    .option("--json", "print both reports and the simulation's own measurements as JSON")
+    .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean }) => {
+      const w = await env.wire({ projectDir: env.projectDir, sim: true, seed: flags.seed, latencyFile: flags.latencyFile });
+      const out = flags.json ? env.stderr : env.stdout;
+      const drill = await runDrill(w, {
+        mode: flags.mode,
+        observer: (_plan, startedAt) => new PlainProgress(out, w.clock, startedAt),
+        log: (line) => out.write(`${line}\n`),
+      });
+      if (flags.json) env.stdout.write(JSON.stringify(drill, null, 2) + "\n");
+      else print(env.stdout, formatDrill(drill));
+      setExit(drill.failover.outcome === "succeeded" && drill.failback?.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
+    });
+
+  return program;
+}
+
+function planJson(plan: Plan) {
+  return {
+    command: plan.command,
+    args: plan.args,
+    title: plan.title,
+    mode: plan.mode,
+    source: plan.source,
+    target: plan.target,
+    notes: plan.notes,
+    configChanges: plan.configChanges,
+    steps: plan.steps.map((s) => ({ id: s.id, title: s.title, dependsOn: s.dependsOn, effect: s.effect })),
+    summary: formatPlanSummary(plan),
+  };
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function runCli(argv: string[], env: CliEnv): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(env, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; parse errors were already printed, naming the flag.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.refused;
+    }
+    if (err instanceof UsageError) {
+      env.stderr.write(`error: ${err.message}\n(add --help for usage; nothing was changed)\n`);
+      return EXIT.refused;
+    }
+    if (err instanceof RefusedError) {
+      env.stderr.write(`refused: ${err.message}\n`);
+      return EXIT.refused;
+    }
+    if (err instanceof StepFailedError || isCrash(err)) {
+      env.stderr.write(`error: ${errorMessage(err)}\nRun the same command again to resume.\n`);
+      return EXIT.failed;
+    }
+    if (err instanceof Error && err.name === "LatencyOverrideError") {
+      env.stderr.write(`error: option '--latency-file': ${err.message}\n`);
+      return EXIT.refused;
+    }
+    if (err instanceof Error && err.name === "ConfigError") {
+      env.stderr.write(`error: ${err.message}\n`);
+      return EXIT.refused;
+    }
+    env.stderr.write(`error: ${errorMessage(err)}\n`);
+    return EXIT.failed;
+  }
+}
+
+/** The process's environment: real terminal, project directory beside this file. */
+export function processEnv(): CliEnv {
+  return {
+    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY === true },
+    stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+    stdinIsTTY: process.stdin.isTTY === true,
+    ask: async (question) => {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
+    projectDir: path.resolve(__dirname, ".."),
+    wire,
+  };
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), processEnv()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`error: ${errorMessage(err)}\n`);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}
+
+export { formatDuration };
