@@ -8,7 +8,8 @@
  *     the microtask queue is empty; the check is repeated `idleTurns` times so that code which
  *     itself defers through `setImmediate` still gets to run first;
  *   - no real I/O is in flight (`process.getActiveResourcesInfo()` lists no fs/dns/socket
- *     requests), e.g. the journal being appended to a file: time does not jump under it;
+ *     requests), e.g. the journal being appended to a file: time does not jump under it (for at
+ *     most `maxIoWaitMs` of real time, so a stuck request cannot stall the simulation);
  *   - nothing registered through `track(promise)` is still pending.
  *
  * Timers wake in time order, and only the earliest batch wakes per jump: a woken task that sleeps
@@ -28,6 +29,11 @@ export interface VirtualClockOptions {
   idleTurns?: number;
   /** Hold time while real I/O requests are in flight (fs, dns, sockets). @default true */
   waitForRealIo?: boolean;
+  /**
+   * Real milliseconds to hold time for I/O before jumping anyway, so that a request that never
+   * completes (or a resource type misread as one) cannot stall the simulation. @default 2000
+   */
+  maxIoWaitMs?: number;
 }
 
 interface Timer {
@@ -51,6 +57,7 @@ export class VirtualClock implements Clock {
   private current: number;
   private readonly idleTurns: number;
   private readonly waitForRealIo: boolean;
+  private readonly maxIoWaitMs: number;
   /** Sorted by (at, seq). */
   private readonly timers: Timer[] = [];
   private seq = 0;
@@ -62,6 +69,7 @@ export class VirtualClock implements Clock {
     this.current = opts.startMs ?? DEFAULT_START_MS;
     this.idleTurns = Math.max(1, opts.idleTurns ?? 2);
     this.waitForRealIo = opts.waitForRealIo ?? true;
+    this.maxIoWaitMs = opts.maxIoWaitMs ?? 2000;
   }
 
   now(): number {
@@ -134,12 +142,16 @@ export class VirtualClock implements Clock {
     if (this.running) return;
     this.running = true;
     let quiet = 0;
+    let ioSince: number | undefined;
     const tick = () => {
       if (this.timers.length === 0) {
         this.running = false;
         return;
       }
-      if (this.tracked > 0 || (this.waitForRealIo && realIoInFlight())) {
+      const io = this.waitForRealIo && realIoInFlight();
+      if (io) ioSince ??= Date.now();
+      else ioSince = undefined;
+      if (this.tracked > 0 || (io && Date.now() - (ioSince as number) < this.maxIoWaitMs)) {
         quiet = 0;
         setTimeout(tick, 0);
         return;
@@ -149,6 +161,7 @@ export class VirtualClock implements Clock {
         return;
       }
       quiet = 0;
+      ioSince = undefined;
       this.fireEarliest();
       setImmediate(tick);
     };
