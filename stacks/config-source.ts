@@ -8,8 +8,8 @@ import { readStackFileConfig, stackFileName } from "./stack-files";
 export interface LoadedSite {
   stack: string;
   config: SiteConfig;
-  /** The peer's config when its stack file is present in the project directory. */
-  peerConfig?: SiteConfig;
+  /** The peer's config, from its stack file in the project directory. */
+  peerConfig: SiteConfig;
 }
 
 /** The project's keys of the running stack, as Pulumi holds them (JSON text for non-strings). */
@@ -23,14 +23,22 @@ export function runtimeProjectConfig(): Record<string, string> {
 }
 
 /**
- * Validates this site's config and, when the peer's stack file is known, the rules between the
- * two sites (different Regions, non-overlapping CIDRs, one active, one owner of global resources).
+ * Validates this site's config, the peer's stack file, and the rules between the two sites (different Regions, non-overlapping CIDRs, one active, one owner of global resources).
  * Throws a ConfigError naming every bad key; nothing has been created at that point.
  */
 export function loadSite(stack: string, raw: Record<string, unknown>, projectDir: string): LoadedSite {
   const config = parseSiteConfig(stack, raw);
   const peerRaw = readStackFileConfig(projectDir, config.peerStack);
-  if (peerRaw === undefined) return { stack, config };
+  if (peerRaw === undefined) {
+    // Both sites' stack files live in this project: the peer's Region and CIDR are needed to wire
+    // replication and to check the pair before anything is created.
+    throw new ConfigError(stack, [
+      {
+        key: `${PROJECT}:peerStack`,
+        message: `is "${config.peerStack}" but ${stackFileName(config.peerStack)} is not in ${projectDir}; create it (pulumi stack init ${config.peerStack}) or fix the name`,
+      },
+    ]);
+  }
   let peerConfig: SiteConfig;
   try {
     peerConfig = parseSiteConfig(config.peerStack, peerRaw);

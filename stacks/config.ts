@@ -182,8 +182,12 @@ export const siteConfigSchema = z
      * old active site during a planned failover, before waiting for replication to drain. @default false
      */
     quiesced: z.boolean().default(false),
-    /** Recovery point objective in seconds; replication alarms fire at a fraction of it. @default 300 */
-    rpoTargetSeconds: z.int().positive("the RPO target must be a positive number of seconds").default(300),
+    /**
+     * Recovery point objective in seconds; replication alarms fire at half of it. Amazon EFS
+     * replication is designed for a 15-minute RPO (Aurora's lag is usually under a second), so a
+     * lower target warns at deploy time. @default 900
+     */
+    rpoTargetSeconds: z.int().positive("the RPO target must be a positive number of seconds").default(900),
     /** Email subscribed to the site's alarm topic (optional). */
     alarmEmail: z.email().optional(),
     workload: workload.optional(),

@@ -13,6 +13,10 @@ export const OUTPUTS_CONTRACT_VERSION = 1;
 
 const nodeGroupNames = z.object(Object.fromEntries(NODE_GROUPS.map((n) => [n, z.string()])) as Record<(typeof NODE_GROUPS)[number], z.ZodString>);
 
+/**
+ * A site that waits for its peer (a non-owner deployed before the owner has its key and global
+ * cluster) exports only part of this; it fails to parse, which the driver reports as not ready.
+ */
 export const siteOutputsSchema = z.object({
   contractVersion: z.literal(OUTPUTS_CONTRACT_VERSION),
   stack: z.string(),

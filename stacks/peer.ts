@@ -44,7 +44,7 @@ export class PeerSite {
 
   /**
    * One output of the peer, or undefined with a warning that says what to run next.
-   * `purpose` completes the sentence "... so <purpose> is skipped for now".
+   * `purpose` names what waits for it, e.g. "the secondary DB cluster".
    */
   get<K extends SiteOutputKey>(key: K, purpose: string): SiteOutputs[K] | undefined {
     const value = this.outputs[key];
@@ -56,7 +56,7 @@ export class PeerSite {
     if (this.warned.has(key)) return;
     this.warned.add(key);
     pulumi.log.warn(
-      `Peer stack "${this.stackName}" has no output "${key}" yet, so ${purpose} is skipped for now. ` +
+      `Peer stack "${this.stackName}" has no output "${key}" yet: skipping ${purpose} for now. ` +
         `Run \`pulumi up -s ${this.stackName}\`, then \`pulumi up -s ${this.selfStack}\` again.`,
     );
   }

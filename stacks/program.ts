@@ -1,10 +1,25 @@
 /**
- * The site program: typed config -> one RegionalSite -> the typed outputs contract.
- * `index.ts` runs it for `pulumi up`; tests run it under mocks.
+ * The site program: typed config -> RegionalSite + the cross-Region wiring -> the outputs contract.
+ * `index.ts` runs it for `pulumi up -s <stack>`; tests run it under mocks with the real stack files.
+ *
+ * Order of a fresh pair (README, "Deploy"): the owner of global resources (primary), then the peer
+ * (its replica key and secondary DB cluster need the owner's outputs), then the active site again
+ * (its EFS replication needs the peer's file system id). Each missing peer output is a warning
+ * that says which `up` to run next.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DatabaseCredentials, secretArnInRegion } from "../components/database-credentials";
+import { EncryptionKey } from "../components/encryption-key";
+import { FailoverDns } from "../components/failover-dns";
+import { FileReplication } from "../components/file-replication";
+import { GlobalDatabase } from "../components/global-database";
+import { ImageRegistry } from "../components/image-registry";
+import { RegionalSite } from "../components/regional-site";
+import { SiteAlarms } from "../components/replication-alarms";
+import { SampleWorkload } from "../components/sample-workload";
 import { loadSite, runtimeProjectConfig } from "./config-source";
+import { OUTPUTS_CONTRACT_VERSION, type SiteOutputs } from "./outputs";
 import { PeerSite } from "./peer";
 
 export interface SiteProgramOptions {
@@ -12,11 +27,173 @@ export interface SiteProgramOptions {
   projectDir: string;
 }
 
-export async function runSite(opts: SiteProgramOptions): Promise<Record<string, pulumi.Input<unknown>>> {
+/** Stack outputs: every key of the contract, as Inputs (absent ones are left out). */
+export type SiteExports = { [K in keyof SiteOutputs]?: pulumi.Input<SiteOutputs[K]> };
+
+export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   const stack = pulumi.getStack();
   // Validate before anything is registered: a bad key fails here with its name and fix.
-  const { config } = loadSite(stack, runtimeProjectConfig(), opts.projectDir);
-  const provider = new aws.Provider(`${stack}-${config.region}`, { region: config.region as aws.Region });
+  const { config, peerConfig } = loadSite(stack, runtimeProjectConfig(), opts.projectDir);
   const peer = await PeerSite.read(stack, config.peerStack);
-  return { stack, region: config.region, role: config.role, provider: provider.urn, peerStack: peer.stackName };
+  const peerRegion = peerConfig.region;
+
+  const defaultTags = { tags: { ...config.tags, "eks-dr:stack": stack } };
+  const provider = new aws.Provider(`${stack}-${config.region}`, { region: config.region as aws.Region, defaultTags });
+  const providers = [provider];
+
+  // --- The key that encrypts EFS, Aurora, secrets and topics: the multi-Region primary on the
+  // owner, its replica elsewhere (same key material, so data stays readable after a switch).
+  const primaryKeyArn = config.ownsGlobalResources ? undefined : peer.get("kmsPrimaryKeyArn", "the KMS replica key, EFS and the secondary DB cluster");
+  const key =
+    config.ownsGlobalResources || primaryKeyArn !== undefined
+      ? new EncryptionKey(`${stack}-key`, { ownsGlobalResources: config.ownsGlobalResources, primaryKeyArn, peerStack: config.peerStack }, { providers })
+      : undefined;
+
+  // --- Regional infrastructure.
+  const site = new RegionalSite(stack, { stack, config, kmsKeyArn: key?.keyArn }, { providers });
+
+  // --- EFS replication: the active site replicates into the standby's existing file system.
+  const replication =
+    site.files &&
+    new FileReplication(
+      `${stack}-efs-replication`,
+      {
+        role: config.role,
+        replicateToPeer: config.replicateToPeer,
+        sourceFileSystemId: site.files.fileSystemId,
+        peerFileSystemId: peer.outputs.fileSystemId,
+        peerRegion,
+        peerStack: config.peerStack,
+      },
+      { providers },
+    );
+
+  // --- Aurora global database: created by the owner, joined by the other site.
+  const credentials =
+    key && config.ownsGlobalResources
+      ? new DatabaseCredentials(
+          `${stack}-db-credentials`,
+          {
+            username: config.database.masterUsername,
+            databaseName: config.database.databaseName,
+            kmsKeyArn: key.keyArn,
+            peerRegion,
+            peerKmsKeyArn: peer.get("kmsKeyArn", "the replica of the database secret in the peer Region"),
+          },
+          { providers },
+        )
+      : undefined;
+  // The owner names the global cluster once for the pair; the other site reads it from the owner.
+  const globalClusterIdentifier = config.ownsGlobalResources
+    ? `${pulumi.getProject()}-global`
+    : peer.get("globalClusterIdentifier", "the secondary DB cluster");
+  const database =
+    key &&
+    new GlobalDatabase(
+      `${stack}-db`,
+      {
+        ownsGlobalResources: config.ownsGlobalResources,
+        role: config.role,
+        globalClusterIdentifier,
+        clusterIdentifier: `eks-dr-${stack}`,
+        database: config.database,
+        masterPassword: credentials?.password,
+        kmsKeyArn: key.keyArn,
+        vpcId: site.network.vpcId,
+        privateSubnetIds: site.network.privateSubnetIds,
+        availabilityZones: site.network.availabilityZones,
+        appSecurityGroupId: site.nodeGroups.tierSecurityGroupIds.app,
+      },
+      { providers },
+    );
+  // The application reads the credentials in its own Region: the owner's secret or its replica here.
+  const dbSecretArn = credentials?.secretArn ?? (peer.outputs.dbSecretArn ? secretArnInRegion(peer.outputs.dbSecretArn, config.region) : undefined);
+
+  // --- Images in both Regions (seed 001): each site replicates its registry to the peer.
+  const registry = new ImageRegistry(`${stack}-images`, { peerRegion, kmsKeyArn: key?.keyArn }, { providers });
+
+  // --- The sample 3-tier application, once it has its files and database.
+  const workload =
+    config.workload && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn
+      ? new SampleWorkload(
+          `${stack}-app`,
+          {
+            namespace: site.appNamespace,
+            role: config.role,
+            quiesced: config.quiesced,
+            workload: config.workload,
+            repositoryUrls: registry.repositoryUrls,
+            pvcName: site.files.pvcName,
+            database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn },
+            region: config.region,
+            dns: config.dns,
+          },
+          { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.ingress] },
+        )
+      : undefined;
+
+  // --- DNS failover: this site's record, PRIMARY while active.
+  const dns =
+    config.dns && workload
+      ? new FailoverDns(`${stack}-dns`, { dns: config.dns, role: config.role, albHostname: workload.albHostname, setIdentifier: stack }, { providers })
+      : undefined;
+
+  // --- Alarms: replication lag against the RPO target, and the PRIMARY's health check.
+  const usEast1 = config.region === "us-east-1" ? provider : new aws.Provider(`${stack}-us-east-1`, { region: "us-east-1", defaultTags });
+  const alarms = new SiteAlarms(
+    `${stack}-alarms`,
+    {
+      region: config.region,
+      role: config.role,
+      rpoTargetSeconds: config.rpoTargetSeconds,
+      alarmEmail: config.alarmEmail,
+      dbClusterIdentifier: config.role === "standby" ? database?.clusterIdentifier : undefined,
+      efsReplication:
+        replication?.efsReplication && site.files
+          ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
+          : undefined,
+      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1 } : undefined,
+      kmsKeyArn: key?.keyArn,
+    },
+    { providers },
+  );
+
+  return {
+    contractVersion: OUTPUTS_CONTRACT_VERSION,
+    stack,
+    region: config.region,
+    role: config.role,
+    vpcId: site.network.vpcId,
+    vpcCidr: site.network.cidrBlock,
+    availabilityZones: site.network.availabilityZones,
+    privateSubnetIds: site.network.privateSubnetIds,
+    publicSubnetIds: site.network.publicSubnetIds,
+    clusterName: site.cluster.clusterName,
+    clusterArn: site.cluster.clusterArn,
+    clusterEndpoint: site.cluster.endpoint,
+    kubeconfig: site.cluster.kubeconfig,
+    clusterSecurityGroupId: site.cluster.clusterSecurityGroupId,
+    nodeSecurityGroupId: site.cluster.nodeSecurityGroupId,
+    oidcIssuerUrl: site.cluster.oidcIssuerUrl,
+    nodeGroupNames: pulumi.output(site.nodeGroups.nodeGroupNames),
+    outOfBandUrns: site.outOfBandUrns,
+    fileSystemId: site.files?.fileSystemId,
+    fileSystemArn: site.files?.fileSystemArn,
+    efsReplication: replication?.efsReplication,
+    kmsKeyArn: key?.keyArn,
+    kmsPrimaryKeyArn: key?.primaryKeyArn,
+    globalClusterIdentifier: database?.globalClusterIdentifier,
+    dbClusterIdentifier: database?.clusterIdentifier,
+    dbClusterArn: database?.clusterArn,
+    dbWriterEndpoint: database?.writerEndpoint,
+    dbReaderEndpoint: database?.readerEndpoint,
+    promotionInstanceUrn: database?.promotionInstanceUrn,
+    dbSecretArn,
+    albHostname: workload?.albHostname,
+    endpointUrl: workload?.endpointUrl,
+    healthCheckId: dns?.healthCheckId,
+    dnsRecordUrn: dns?.recordUrn,
+    alarmTopicArn: alarms.topicArn,
+    ecrRepositoryUrls: pulumi.output(registry.repositoryUrls),
+  };
 }

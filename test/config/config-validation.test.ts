@@ -92,10 +92,11 @@ describe("config validation", () => {
     expect((err.cause as ConfigError).problems.map((p) => p.key)).to.include.members(["eks-dr:azCount", "eks-dr:role", "eks-dr:vpcCidr"]);
   });
 
-  it("checks the pair only when the peer's stack file is known", async () => {
-    // Without Pulumi.dr.yaml beside it, the same Region is not detectable and must not block.
-    const ev = await evaluateSite({ stack: "primary", overrides: { region: "us-west-2" }, projectDir: "/nonexistent" });
-    expect(ev.outputs.region).to.equal("us-west-2");
+  it("requires the peer's stack file, before creating anything", async () => {
+    const err = await evaluateSite({ stack: "primary", projectDir: "/nonexistent" }).catch((e: EvaluationError) => e);
+    expect(err).to.be.instanceOf(EvaluationError);
+    expect((err as EvaluationError).cause.message).to.match(/eks-dr:peerStack: is "dr" but Pulumi\.dr\.yaml is not in \/nonexistent/);
+    expect((err as EvaluationError).cloud.resources).to.have.length(0);
   });
 
   it("reports mismatched peers and DNS zones between the two files", () => {

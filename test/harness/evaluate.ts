@@ -19,7 +19,7 @@ export interface EvaluateOptions {
   overrides?: Record<string, unknown>;
   /** Outputs of other stacks served to StackReferences, by short stack name. */
   stackOutputs?: StackOutputs;
-  /** Where the program looks for the peer's stack file. @default the repository root */
+  /** Where the stack files are read (this stack's, when present, and the peer's). @default the repository root */
   projectDir?: string;
   preview?: boolean;
 }
@@ -76,7 +76,8 @@ export async function evaluateSite(opts: EvaluateOptions): Promise<Evaluation> {
   const cloud = new MockCloud(opts.stackOutputs ?? {});
   const warnings: string[] = [];
   await pulumi.runtime.setMocks(cloud, "eks-dr", opts.stack, opts.preview ?? false, "organization");
-  setRuntimeConfig(siteRawConfig(opts.stack, opts.overrides));
+  // The stack's own file comes from the same directory as its peer's, as in a real project.
+  setRuntimeConfig(siteRawConfig(opts.stack, opts.overrides, opts.projectDir && fs.existsSync(path.join(opts.projectDir, `Pulumi.${opts.stack}.yaml`)) ? opts.projectDir : REPO_ROOT));
   const log = pulumi.log as { warn: (msg: string) => Promise<void> };
   const originalWarn = log.warn;
   log.warn = async (msg: string) => {

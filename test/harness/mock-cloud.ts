@@ -34,6 +34,11 @@ export interface RecordedCall {
 /** Outputs of peer stacks served to StackReferences, keyed by the referenced stack's short name. */
 export type StackOutputs = Record<string, Record<string, unknown>>;
 
+/** The mocks receive secrets as `{ <sig>: <secret marker>, value }`. */
+function unwrapSecret(value: unknown): unknown {
+  return typeof value === "object" && value !== null && "value" in value ? (value as { value: unknown }).value : value;
+}
+
 const shortHash = (...parts: string[]): string => createHash("sha256").update(parts.join("/")).digest("hex").slice(0, 17);
 
 export class MockCloud implements pulumi.runtime.Mocks {
@@ -56,6 +61,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
     const id = args.id && args.id !== "" ? args.id : this.idFor(args.type, args.name, region);
     // Providers are referenced as `urn::id`; ids here are unique, so the id alone finds the Region.
     if (args.type === "pulumi:providers:aws" && inputs.region) this.providerRegions.set(id, inputs.region);
+    // A Kubernetes provider's Region is its cluster's: the kubeconfig's `aws eks get-token --region`.
+    const kubeconfig = unwrapSecret(inputs.kubeconfig);
+    const kubeRegion = args.type === "pulumi:providers:kubernetes" ? /"--region",\s*"([a-z0-9-]+)"/.exec(String(kubeconfig ?? ""))?.[1] : undefined;
+    if (kubeRegion) this.providerRegions.set(id, kubeRegion);
     const state = { ...inputs, ...computedOutputs(args.type, args.name, id, region ?? "us-east-1", inputs) };
     this.record(args, id, state, region);
     return { id, state };
@@ -173,7 +182,8 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       return { arn: arn("elasticfilesystem", region, `access-point/${id}`) };
     case "aws:kms/key:Key":
     case "aws:kms/replicaKey:ReplicaKey": {
-      const keyId = `mrk-${shortHash(name, region)}`;
+      // Multi-Region key ids are "mrk-" and 32 hex digits.
+      const keyId = `mrk-${createHash("sha256").update(`${name}/${region}`).digest("hex").slice(0, 32)}`;
       return { keyId, arn: arn("kms", region, `key/${keyId}`) };
     }
     case "aws:rds/globalCluster:GlobalCluster":
