@@ -20,7 +20,7 @@ import { formatReadiness } from "./readiness";
 import { LiveProgress, PlainProgress, type Output } from "./report/progress";
 import { formatReport } from "./report/report";
 import { formatDuration, parseDuration } from "./util/duration";
-import { wire, type Wiring, type WiringOptions } from "./wiring";
+import { driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
 
 export interface CliEnv {
   stdout: Output;
@@ -158,23 +158,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     },
   });
 
-  const deps = (w: Wiring, flags: CommonFlags): DriverDeps => ({
-    get cloud() {
-      return w.cloud;
-    },
-    get stacks() {
-      return w.stacks;
-    },
-    get clock() {
-      return w.clock;
-    },
-    journal: w.journal,
-    journalLabel: w.journalLabel,
-    stackNames: w.stackNames,
-    random: w.random,
-    onStepBoundary: w.onStepBoundary,
-    maxConcurrency: flags.maxConcurrency,
-  });
+  const deps = (w: Wiring, flags: CommonFlags): DriverDeps => driverDeps(w, { maxConcurrency: flags.maxConcurrency });
 
   const finish = (flags: CommonFlags, result: CommandResult) => {
     if (result.kind === "dry-run") {

@@ -4,12 +4,12 @@
  * let it recover before the failback. Besides the driver's report, the simulation's own
  * measurements (data actually lost, user-visible outage through DNS) are printed as a cross-check.
  */
-import { failback, failover, type DriverDeps, type RunOptions } from "./driver";
+import { failback, failover, type RunOptions } from "./driver";
 import type { ExecutionObserver } from "./engine/executor";
 import type { Plan } from "./plan/types";
 import { formatReport, type RunReport } from "./report/report";
 import { formatDuration } from "./util/duration";
-import type { Wiring } from "./wiring";
+import { driverDeps, type Wiring } from "./wiring";
 
 export interface DrillOptions {
   mode: "planned" | "unplanned";
@@ -37,22 +37,7 @@ export async function runDrill(w: Wiring, opts: DrillOptions): Promise<DrillResu
   const sim = w.sim;
   if (!sim) throw new Error("a drill runs on the simulated Regions only");
   const log = opts.log ?? (() => undefined);
-  const deps: DriverDeps = {
-    get cloud() {
-      return w.cloud;
-    },
-    get stacks() {
-      return w.stacks;
-    },
-    get clock() {
-      return w.clock;
-    },
-    journal: w.journal,
-    journalLabel: w.journalLabel,
-    stackNames: w.stackNames,
-    random: w.random,
-    onStepBoundary: w.onStepBoundary,
-  };
+  const deps = driverDeps(w);
   const configs = await Promise.all(w.stackNames.map((s) => w.stacks.readConfig(s)));
   const from = w.stackNames[configs.findIndex((c) => c.role === "active")];
   const to = w.stackNames.find((s) => s !== from)!;

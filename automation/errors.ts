@@ -63,3 +63,11 @@ export function isThrottling(err: unknown): boolean {
   if (e.throttling === true || e.$retryable?.throttling === true) return true;
   return [e.name, e.code, e.Code].some((v) => typeof v === "string" && THROTTLING_NAMES.has(v));
 }
+
+/**
+ * A call that got no answer in time (ours, the adapters' AwsCallTimeoutError, the SDK's or the
+ * simulation's TimeoutError): worth another try of the (idempotent) step.
+ */
+export function isTransient(err: unknown): boolean {
+  return err instanceof TimeoutError || (err instanceof Error && /Timeout/.test(err.name));
+}

@@ -12,6 +12,7 @@ import { seededRandom } from "./engine/retry";
 import { DEFAULT_JOURNAL_PATH, FileJournal } from "./journal/file-journal";
 import { MemoryJournal } from "./journal/memory-journal";
 import type { Simulation, FaultPlan } from "./sim";
+import type { DriverDeps } from "./driver";
 
 export interface Wiring {
   cloud: CloudPort;
@@ -113,5 +114,26 @@ export function simWiring(sim: Simulation, opts: { journalPath?: string; stackNa
     random: seededRandom(Number(opts.seed ?? 1) ^ 0x5eed),
     onStepBoundary: sim.faults.onStepBoundary,
     sim,
+  };
+}
+
+/** The driver's dependencies on a wiring; getters, so a simulation's restart is followed. */
+export function driverDeps(w: Wiring, extra: Partial<Pick<DriverDeps, "maxConcurrency" | "timeouts">> = {}): DriverDeps {
+  return {
+    get cloud() {
+      return w.cloud;
+    },
+    get stacks() {
+      return w.stacks;
+    },
+    get clock() {
+      return w.clock;
+    },
+    journal: w.journal,
+    journalLabel: w.journalLabel,
+    stackNames: w.stackNames,
+    random: w.random,
+    onStepBoundary: w.onStepBoundary,
+    ...extra,
   };
 }

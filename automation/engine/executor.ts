@@ -14,7 +14,7 @@
  * - Throttling is retried per call with backoff and jitter (GuardedCloud).
  */
 import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "../ports";
-import { errorMessage, isCrash } from "../errors";
+import { errorMessage, isCrash, isTransient } from "../errors";
 import { completedSteps, marksOf, type Mark } from "../journal/events";
 import { validatePlan } from "../plan/dag";
 import { DEFAULT_TIMEOUTS, type Plan, type Step, type StepContext, type StepResult, type Timeouts } from "../plan/types";
@@ -56,6 +56,8 @@ export interface ExecuteOptions {
   /** @default 8 */
   maxConcurrency?: number;
   retry?: RetryPolicy;
+  /** Attempts of a step whose check or run timed out (steps are idempotent). @default 3 */
+  stepAttempts?: number;
   /** Jitter source; seeded in simulations. @default Math.random */
   random?: () => number;
   timeouts?: Timeouts;
@@ -144,12 +146,23 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
     opts.observer?.stepStarted?.(step, rec.startedAt);
     try {
       let result: StepResult | void;
-      if (await step.check(ctx)) {
-        rec.outcome = "skipped";
-        result = { detail: "postcondition already holds" };
-      } else {
-        result = await step.run(ctx);
-        rec.outcome = "done";
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (await step.check(ctx)) {
+            rec.outcome = "skipped";
+            result = { detail: "postcondition already holds" };
+          } else {
+            result = await step.run(ctx);
+            rec.outcome = "done";
+          }
+          break;
+        } catch (err) {
+          // A call that timed out: the step is idempotent, so look again (bounded attempts).
+          if (!isTransient(err) || attempt >= (opts.stepAttempts ?? 3) || stepAbort.signal.aborted) throw err;
+          rec.retries++;
+          opts.observer?.stepLog?.(step, `${errorMessage(err)}; trying the step again (attempt ${attempt + 1})`, clock.now());
+          await clock.sleep(timeouts.pollMs, stepAbort.signal);
+        }
       }
       if (runAbort.signal.aborted && crashed !== undefined) return;
       rec.endedAt = clock.now();
