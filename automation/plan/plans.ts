@@ -350,7 +350,15 @@ export function sequentialRunbookPlan(pair: Pair): Plan {
   let last = nodes.id;
   if (coldWorkload(target.config)) {
     const config = convergeConfigStep(pair, false, "", [nodes.id]);
-    const up = upStep({ id: "converge-up-target", title: `Deploy ${target.stack} as active (pods)`, site: target, dependsOn: [config.id], converged: (o) => o?.role === "active" });
+    // Route 53's control plane is down with us-east-1: the record is left out, as the driver does.
+    const up = upStep({
+      id: "converge-up-target",
+      title: `Deploy ${target.stack} as active (pods)`,
+      site: target,
+      dependsOn: [config.id],
+      converged: (o) => o?.role === "active",
+      exclude: target.outputs.dnsRecordUrn ? [target.outputs.dnsRecordUrn] : [],
+    });
     steps.push(config, up);
     last = up.id;
   }

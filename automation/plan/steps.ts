@@ -526,6 +526,8 @@ export interface UpStepArgs {
   converged: (outputs: SiteOutputs | undefined, ctx: StepContext) => Promise<boolean> | boolean;
   /** Leave the site's DNS record out when the Route 53 swap failed (decision 6). */
   excludeDnsOnSwapFailure?: boolean;
+  /** Leave these URNs out in any case. */
+  exclude?: string[];
 }
 
 /** `pulumi up` of one site, refreshing exactly the URNs the driver changed (decision 3). */
@@ -539,7 +541,8 @@ export function upStep(a: UpStepArgs): Step {
       (a.excludeDnsOnSwapFailure && a.site.outputs.dnsRecordUrn ? ` (excluding ${a.site.outputs.dnsRecordUrn} if the DNS swap failed)` : ""),
     check: async (ctx) => a.converged(await ctx.stacks.outputs(a.site.stack), ctx),
     run: async (ctx) => {
-      const exclude = a.excludeDnsOnSwapFailure && ctx.marks.has(MARK.dnsSwapFailed) && a.site.outputs.dnsRecordUrn ? [a.site.outputs.dnsRecordUrn] : undefined;
+      const dnsOut = a.excludeDnsOnSwapFailure && ctx.marks.has(MARK.dnsSwapFailed) && a.site.outputs.dnsRecordUrn ? [a.site.outputs.dnsRecordUrn] : [];
+      const exclude = [...(a.exclude ?? []), ...dnsOut].length ? [...(a.exclude ?? []), ...dnsOut] : undefined;
       const result = await ctx.stacks.up(a.site.stack, {
         refreshTargets: a.site.outputs.outOfBandUrns,
         ...(exclude ? { exclude } : {}),
@@ -553,7 +556,7 @@ export function upStep(a: UpStepArgs): Step {
         .filter(([k, n]) => k !== "same" && n > 0)
         .map(([k, n]) => `${n} ${k}`)
         .join(", ");
-      return { detail: (changed || "no changes") + (exclude ? "; DNS record left out" : ""), data: { changes: result.changes } };
+      return { detail: (changed || "no changes") + (exclude ? `; ${exclude.length} URN(s) left out` : ""), data: { changes: result.changes } };
     },
   };
 }

@@ -73,8 +73,8 @@ describe("driver on the simulated Regions", () => {
       expect(report.rpo!.efs!.dataLossWindowMs).to.be.at.least(efsLoss.lostWindowMs);
     });
 
-    it("with a warm standby, serves before any up and converges afterwards", async () => {
-      const t = simulate({ seed: 12, warm: true });
+    it("serves before any up (standby pods wait for nodes) and converges afterwards", async () => {
+      const t = simulate({ seed: 12 });
       t.sim.faults.impairRegion("primary");
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       await expectConsistentReport(t, report);
@@ -82,6 +82,21 @@ describe("driver on the simulated Regions", () => {
       const up = report.steps.find((s) => s.id === "converge-up-target")!;
       expect(up.startOffsetMs!).to.be.at.least(serving.endOffsetMs!);
       expect((await finalState(t)).dr).to.include({ role: "active", outputsRole: "active", serving: true });
+    });
+
+    it("with a cold standby (no standby pods), converges the target as soon as the data is promoted", async () => {
+      const t = simulate({ seed: 14, cold: true });
+      t.sim.faults.impairRegion("primary");
+      const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
+      await expectConsistentReport(t, report);
+      const config = report.steps.find((s) => s.id === "converge-config")!;
+      expect(config.dependsOn).to.have.members(["failover-db", "detach-efs"]);
+      const up = report.steps.find((s) => s.id === "converge-up-target")!;
+      const serving = report.steps.find((s) => s.id === "wait-serving")!;
+      expect(serving.startOffsetMs!).to.be.at.most(up.endOffsetMs!);
+      const s = await finalState(t);
+      expect(s.dr).to.include({ role: "active", outputsRole: "active", serving: true });
+      expect(s.primary).to.include({ role: "standby", outputsRole: "active" });
     });
 
     it("gives a headless secondary its instance by a targeted up, then restores database.readers.standby", async () => {
@@ -99,9 +114,9 @@ describe("driver on the simulated Regions", () => {
   });
 
   describe("planned failover (both Regions healthy)", () => {
-    for (const warm of [false, true]) {
-      it(`switches over with no data loss and reverses replication (${warm ? "warm" : "cold"} standby)`, async () => {
-        const t = simulate({ seed: 21, warm });
+    for (const cold of [false, true]) {
+      it(`switches over with no data loss and reverses replication (${cold ? "cold" : "warm"} standby)`, async () => {
+        const t = simulate({ seed: 21, cold });
         const report = await run(failover(t.deps, { to: "dr", mode: "planned" }));
         await expectConsistentReport(t, report);
         expect(report.rpo!.worstMs).to.equal(0);
@@ -126,7 +141,7 @@ describe("driver on the simulated Regions", () => {
 
   describe("failback", () => {
     it("after an unplanned failover: cleans the stale replication, replicates back, then fails over back without loss", async () => {
-      const t = simulate({ seed: 31 });
+      const t = simulate({ seed: 31, cold: true });
       t.sim.faults.impairRegion("primary");
       await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       t.sim.faults.recoverRegion("primary");
@@ -153,7 +168,7 @@ describe("driver on the simulated Regions", () => {
     });
 
     it("after a planned failover: returns to the original layout", async () => {
-      const t = simulate({ seed: 32, warm: true });
+      const t = simulate({ seed: 32 });
       const before = await finalState(t);
       await run(failover(t.deps, { to: "dr", mode: "planned" }));
       const report = await run(failback(t.deps));

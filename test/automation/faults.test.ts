@@ -39,9 +39,9 @@ interface Scenario {
 
 const scenarios: Scenario[] = [
   { name: "unplanned failover", variant: {}, unplanned: true, go: (d, o) => failover(d, { to: "dr", mode: "unplanned" }, o) },
-  { name: "unplanned failover, warm headless standby", variant: { headless: true, warm: true }, unplanned: true, go: (d, o) => failover(d, { to: "dr", mode: "unplanned" }, o) },
+  { name: "unplanned failover, cold headless standby", variant: { headless: true, cold: true }, unplanned: true, go: (d, o) => failover(d, { to: "dr", mode: "unplanned" }, o) },
   { name: "planned failover", variant: {}, go: (d, o) => failover(d, { to: "dr", mode: "planned" }, o) },
-  { name: "planned failover, warm standby", variant: { warm: true }, go: (d, o) => failover(d, { to: "dr", mode: "planned" }, o) },
+  { name: "planned failover, cold standby", variant: { cold: true }, go: (d, o) => failover(d, { to: "dr", mode: "planned" }, o) },
   {
     name: "failback",
     variant: {},

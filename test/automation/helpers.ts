@@ -15,8 +15,11 @@ import { driverDeps, simWiring } from "../../automation/wiring";
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
 export interface Variant {
-  /** Standby sites run their web/app pods (Pending until nodes): no up on the critical path. */
-  warm?: boolean;
+  /**
+   * Standby sites run no web/app pods (workload.replicas.*.standby: 0), so the target serves only
+   * after its up as active. The stack files are warm (same replicas in both roles, decision 4).
+   */
+  cold?: boolean;
   /** The standby's DB cluster has no instance (database.readers.standby: 0). */
   headless?: boolean;
 }
@@ -25,9 +28,9 @@ export function variantConfigs(v: Variant): Record<string, Record<string, unknow
   const out: Record<string, Record<string, unknown>> = {};
   for (const stack of ["primary", "dr"]) {
     const raw = structuredClone(readStackFileConfig(PROJECT_DIR, stack)!);
-    if (v.warm) {
+    if (v.cold) {
       const w = raw.workload as { replicas: Record<string, { active: number; standby: number }> };
-      for (const tier of ["web", "app"]) w.replicas[tier].standby = w.replicas[tier].active;
+      for (const tier of ["web", "app"]) w.replicas[tier].standby = 0;
     }
     if (v.headless) {
       const db = raw.database as { readers: { active: number; standby: number } };

@@ -1,0 +1,84 @@
+/**
+ * `npm run bench [-- --seeds N] [--only rto|stacks]`: modeled RTO of the driver on the simulated
+ * Regions, and per-stack program figures.
+ *
+ * Sections are independent functions returning lines, so more can be added (per-stack resource
+ * counts, program evaluation times) without touching the others.
+ */
+import { readStackFileConfig } from "../stacks/stack-files";
+import * as path from "node:path";
+import { benchRto, formatRtoBench } from "./drills";
+import { benchStacks, formatStackFigures } from "./stacks";
+
+export interface BenchSection {
+  title: string;
+  run(opts: { seeds: number }): Promise<string[]>;
+}
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** The project's stack files with no web/app pods on a standby (the cold variant: an up is on the critical path). */
+function coldConfigs(): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const stack of ["primary", "dr"]) {
+    const raw = structuredClone(readStackFileConfig(PROJECT_DIR, stack)!);
+    const w = raw.workload as { replicas: Record<string, { active: number; standby: number }> } | undefined;
+    if (w) for (const tier of ["web", "app"]) w.replicas[tier].standby = 0;
+    out[stack] = raw;
+  }
+  return out;
+}
+
+export const rtoSection: BenchSection = {
+  title: "Modeled RTO of an unplanned failover primary -> dr (LATENCY.md ranges, triangular draws; us-east-1 impaired at t0)",
+  async run({ seeds }) {
+    const lines: string[] = [];
+    const asConfigured = await benchRto({ seeds, label: "stack files as configured (standby pods Pending for nodes, decision 4)" });
+    lines.push(...formatRtoBench(asConfigured));
+    const cold = await benchRto({ seeds, configs: coldConfigs(), label: "variant: no standby pods (workload.replicas.*.standby: 0; the target's up is on the critical path)" });
+    lines.push(...formatRtoBench(cold));
+    lines.push(
+      "  sequential runbook = seed 001's order as a plan on the same ports: detach EFS (LOCAL_CONFIGURATION_ONLY), then",
+      "  FailoverGlobalCluster, then one step calling UpdateNodegroupConfig for every node group at once and waiting",
+      "  until all are Ready, then (cold variant only) the role change and the target's up; no DNS step",
+      "  (Route 53 failover routing). Both end when the target serves and its health check is healthy. In the cold",
+      "  variant the runbook waits for its whole up (which creates the active role's extra DB reader) before checking;",
+      "  the driver checks serving while its up continues.",
+    );
+    return lines;
+  },
+};
+
+export const stacksSection: BenchSection = {
+  title: "Per-stack resources and program evaluation time under Pulumi mocks",
+  async run() {
+    return formatStackFigures(await benchStacks()).split("\n");
+  },
+};
+
+export const SECTIONS: BenchSection[] = [rtoSection, stacksSection];
+
+async function main() {
+  const only = process.argv.indexOf("--only");
+  const chosen = only >= 0 ? SECTIONS.filter((s) => s === (process.argv[only + 1] === "stacks" ? stacksSection : rtoSection)) : SECTIONS;
+  const i = process.argv.indexOf("--seeds");
+  const seeds = i >= 0 ? Number(process.argv[i + 1]) : 500;
+  if (!Number.isInteger(seeds) || seeds < 1) {
+    console.error(`--seeds: "${process.argv[i + 1]}" is not a positive whole number`);
+    process.exitCode = 2;
+    return;
+  }
+  for (const section of chosen) {
+    const started = Date.now();
+    console.log(`== ${section.title}`);
+    for (const line of await section.run({ seeds })) console.log(line);
+    console.log(`   (${((Date.now() - started) / 1000).toFixed(1)} s real time)`);
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
