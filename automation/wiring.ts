@@ -12,6 +12,10 @@ import { seededRandom } from "./engine/retry";
 import { DEFAULT_JOURNAL_PATH, FileJournal } from "./journal/file-journal";
 import { MemoryJournal } from "./journal/memory-journal";
 import type { Simulation, FaultPlan } from "./sim";
+import type * as SimModule from "./sim";
+import type * as PulumiStacksModule from "./adapters/pulumi-stacks";
+import type * as AwsCloudModule from "./adapters/aws-cloud";
+import type * as SystemClockModule from "./adapters/system-clock";
 import type { DriverDeps } from "./driver";
 
 export interface Wiring {
@@ -37,6 +41,15 @@ export interface WiringOptions {
   /** --latency-file */
   latencyFile?: string;
   faults?: FaultPlan;
+}
+
+/**
+ * A module loaded on first use. `require`, not `import()`: under a CommonJS TypeScript hook (the
+ * test runner) a dynamic import goes through Node's ESM resolver, which cannot load .ts files.
+ */
+function lazy<T>(id: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(id) as T;
 }
 
 /** The two sites: the project's Pulumi.<stack>.yaml files (Pulumi.yaml itself excluded). */
@@ -67,7 +80,7 @@ function journalFor(opts: WiringOptions, fallback: () => JournalPort, fallbackLa
 export async function wire(opts: WiringOptions): Promise<Wiring> {
   if (opts.sim) {
     // Loaded lazily: the simulation is for tests, drills and --sim.
-    const { createSimulation } = await import("./sim");
+    const { createSimulation } = lazy<typeof SimModule>("./sim");
     const sim = createSimulation({
       seed: opts.seed ?? 1,
       projectDir: opts.projectDir,
@@ -76,11 +89,9 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
     });
     return simWiring(sim, { ...opts, stackNames: discoverStacks(opts.projectDir) });
   }
-  const [{ PulumiStacks }, { AwsCloud }, { SystemClock }] = await Promise.all([
-    import("./adapters/pulumi-stacks"),
-    import("./adapters/aws-cloud"),
-    import("./adapters/system-clock"),
-  ]);
+  const { PulumiStacks } = lazy<typeof PulumiStacksModule>("./adapters/pulumi-stacks");
+  const { AwsCloud } = lazy<typeof AwsCloudModule>("./adapters/aws-cloud");
+  const { SystemClock } = lazy<typeof SystemClockModule>("./adapters/system-clock");
   const clock = new SystemClock();
   const file = path.resolve(opts.projectDir, DEFAULT_JOURNAL_PATH);
   return {

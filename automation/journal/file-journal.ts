@@ -2,7 +2,8 @@
  * The run journal on disk: one JSON event per line (`.eks-dr/journal.jsonl` by default).
  *
  * Every append is written and fsync'ed before it returns, so a step recorded as done survives a
- * crash of the driver or of the machine; a torn last line (a crash mid-write) is ignored on read.
+ * crash of the driver or of the machine; a torn last line (a crash mid-write) is ignored on read
+ * and dropped before the next append.
  * The run lock is a file beside the journal created with O_EXCL and holding the holder's run id,
  * pid, host and start time, so a second concurrent run is refused with a message naming the
  * holder; `--take-over` replaces a stale lock.
@@ -56,14 +57,13 @@ export class FileJournal implements JournalPort {
     fs.mkdirSync(path.dirname(this.path), { recursive: true });
     const fd = fs.openSync(this.path, "a+");
     try {
-      let line = toLine(event);
+      const line = toLine(event);
       if (!this.tailChecked) {
-        // A crash mid-write may have left a line without its newline: start on a fresh line.
+        // A crash mid-write may have left a torn last line: it never was an event, drop it.
         const size = fs.fstatSync(fd).size;
         if (size > 0) {
-          const last = Buffer.alloc(1);
-          fs.readSync(fd, last, 0, 1, size - 1);
-          if (last.toString() !== "\n") line = "\n" + line;
+          const text = fs.readFileSync(this.path, "utf8");
+          if (!text.endsWith("\n")) fs.ftruncateSync(fd, Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1)));
         }
         this.tailChecked = true;
       }
