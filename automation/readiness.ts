@@ -196,7 +196,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
     for (const site of [active, standby]) {
       if (!site.outputs.healthCheckId) continue;
       const h = await ctx.cloud.healthCheckStatus(site.outputs.healthCheckId, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(() => "unknown");
-      add(`health check ${site.stack}`, site === active ? h === "healthy" : true, h, "warning", neededFor(site));
+      add(`health check ${site.stack}`, site === active ? h === "healthy" : true, site === active ? h : `${h} (a standby need not serve)`, "warning", neededFor(site));
     }
   }
 

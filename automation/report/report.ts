@@ -189,7 +189,10 @@ export function formatTimeline(report: RunReport): string[] {
 export function formatReport(report: RunReport, opts: { timeline?: boolean } = {}): string[] {
   const lines: string[] = [];
   lines.push(`${report.title}: ${report.outcome.toUpperCase()} in ${formatDuration(report.durationMs)}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ""}`);
-  if (report.failedStep) lines.push(`  failed step: ${report.failedStep}: ${report.error ?? ""}`);
+  if (report.failedStep) {
+    lines.push(`  failed step: ${report.failedStep}: ${report.error ?? ""}`);
+    lines.push(`  the run can be resumed: fix the cause and run the same command again (steps done are not repeated)`);
+  }
   if (opts.timeline) lines.push("  timeline (offsets from the start, mm:ss):", ...formatTimeline(report));
   if (report.rto) {
     lines.push(`  RTO: ${formatDuration(report.rto.ms)} (from ${report.rto.from === "incident" ? "the incident" : "the start"} ${report.rto.fromAt} until ${report.target ?? "the new site"} served, ${report.rto.servingAt})`);

@@ -141,6 +141,30 @@ describe("cli", () => {
     expect(d.simulation.dataLoss.length).to.be.at.least(2);
   });
 
+  it("deploy runs the owner of global resources first, then its peer; the active site again only if its replication waits", async () => {
+    const h = harness();
+    expect(await runCli(["deploy", "--sim", "--yes", "--json"], h.env)).to.equal(0);
+    const r = JSON.parse(text(h.out));
+    expect(r.steps.map((s: { id: string; outcome: string }) => `${s.id}:${s.outcome}`)).to.deep.equal(["up-primary:done", "up-dr:done", "up-primary-replication:skipped"]);
+    const ups = h.wired[0].wiring.sim!.world.calls({ api: "pulumi:up" }).map((c) => c.origin);
+    expect(ups).to.deep.equal(["pulumi:primary", "pulumi:dr"]);
+  });
+
+  it("drill takes measured step durations from --latency-file", async function () {
+    this.timeout(20_000);
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-lat-")), "latency.yaml");
+    fs.writeFileSync(file, "efs-replication-delete: { minSeconds: 600, typicalSeconds: 600, maxSeconds: 600, source: measured }\n");
+    const h = harness();
+    expect(await runCli(["drill", "--seed", "2", "--json", "--latency-file", file], h.env)).to.equal(0);
+    const d = JSON.parse(text(h.out));
+    const detach = d.failover.steps.find((s: { id: string }) => s.id === "detach-efs");
+    expect(detach.elapsedMs).to.be.at.least(600_000);
+    expect(d.failover.rto.ms).to.be.at.least(600_000);
+  });
+
   for (const cmd of ["deploy", "status", "failover", "failback", "drill"]) {
     it(`${cmd} --help documents its flags`, async () => {
       const h = harness();
