@@ -64,10 +64,12 @@ export function isThrottling(err: unknown): boolean {
   return [e.name, e.code, e.Code].some((v) => typeof v === "string" && THROTTLING_NAMES.has(v));
 }
 
-/**
- * A call that got no answer in time (ours, the adapters' AwsCallTimeoutError, the SDK's or the
- * simulation's TimeoutError): worth another try of the (idempotent) step.
- */
-export function isTransient(err: unknown): boolean {
+/** A call that got no answer in time (ours, the adapters' AwsCallTimeoutError, the SDK's or the simulation's TimeoutError). */
+export function isTimeout(err: unknown): boolean {
   return err instanceof TimeoutError || (err instanceof Error && /Timeout/.test(err.name));
+}
+
+/** Worth another try of the (idempotent) step: for now, exactly the timeouts. */
+export function isTransient(err: unknown): boolean {
+  return isTimeout(err);
 }

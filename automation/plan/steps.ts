@@ -10,7 +10,7 @@
 import type { CallOptions, ConfigChange, NodeGroupScaling, NodeGroupState } from "../ports";
 import { nodeGroupSizes, type NodeGroupName, type Role, type SiteConfig } from "../../stacks/config";
 import type { SiteOutputs } from "../../stacks/outputs";
-import { errorMessage } from "../errors";
+import { errorMessage, isTimeout } from "../errors";
 import { formatDuration, isoTime } from "../util/duration";
 import { waitUntil } from "../util/time";
 import { writerArn, type Pair, type Site } from "./sites";
@@ -387,22 +387,28 @@ export function swapDnsStep(pair: Pair, mode: "planned" | "unplanned", prefix: s
   };
 }
 
-/** Does the target serve: its endpoint answers and its health check is healthy. */
-async function serving(ctx: StepContext, pair: Pair, mode: "planned" | "unplanned"): Promise<boolean> {
+/**
+ * Does the target serve: its endpoint answers and its health check is healthy.
+ *
+ * Health-check status is a Route 53 control-plane read (us-east-1). In an unplanned run each read
+ * is bounded by the short probe timeout, and once one times out the wait stops asking
+ * (`route53.unreachable`): repeating it would only burn the timeout on every poll, while Route 53's
+ * data plane keeps evaluating the checks. The endpoint probe is then the evidence.
+ */
+async function serving(ctx: StepContext, pair: Pair, mode: "planned" | "unplanned", route53: { unreachable: boolean }): Promise<boolean> {
   const t = pair.target.outputs;
   if (t.endpointUrl && !(await ctx.cloud.checkEndpoint(t.endpointUrl, opts(ctx)))) return false;
-  if (t.healthCheckId) {
-    const status = await ctx.cloud
-      .healthCheckStatus(t.healthCheckId, opts(ctx, ctx.timeouts.dnsChangeMs))
-      .catch((err: unknown) => (mode === "unplanned" && t.endpointUrl ? "unknown" : Promise.reject(err)));
-    if (status === "unhealthy") return false;
-  }
+  if (route53.unreachable) return true;
+  const read = (healthCheckId: string): Promise<string> =>
+    ctx.cloud.healthCheckStatus(healthCheckId, opts(ctx, mode === "unplanned" ? ctx.timeouts.probeMs : ctx.timeouts.dnsChangeMs)).catch((err: unknown) => {
+      if (mode !== "unplanned" || !t.endpointUrl) return Promise.reject(err);
+      if (isTimeout(err)) route53.unreachable = true;
+      return "unknown";
+    });
+  if (t.healthCheckId && (await read(t.healthCheckId)) === "unhealthy") return false;
   const s = pair.source.outputs;
-  if (ctx.marks.has(MARK.dnsSwapFailed) && s.healthCheckId) {
-    // Without the swap, Route 53 answers with the target only once the source's check fails.
-    const status = await ctx.cloud.healthCheckStatus(s.healthCheckId, opts(ctx, ctx.timeouts.dnsChangeMs)).catch(() => "unknown");
-    if (status === "healthy") return false;
-  }
+  // Without the swap, Route 53 answers with the target only once the source's check fails.
+  if (ctx.marks.has(MARK.dnsSwapFailed) && s.healthCheckId && !route53.unreachable && (await read(s.healthCheckId)) === "healthy") return false;
   return true;
 }
 
@@ -419,7 +425,8 @@ export function waitServingStep(pair: Pair, mode: "planned" | "unplanned", prefi
     check: async (ctx) => ctx.marks.has(MARK.serving),
     run: async (ctx) => {
       if (probes.length === 0) throw new Error(`${pair.target.stack} exports neither endpointUrl nor healthCheckId; cannot tell when it serves`);
-      await waitFor(ctx, `${pair.target.stack} to serve`, () => serving(ctx, pair, mode), ctx.timeouts.servingMs);
+      const route53 = { unreachable: false };
+      await waitFor(ctx, `${pair.target.stack} to serve`, () => serving(ctx, pair, mode, route53), ctx.timeouts.servingMs);
       await ctx.mark(MARK.serving, { stack: pair.target.stack });
       return { detail: `serving since ${isoTime(ctx.clock.now())}` };
     },

@@ -40,6 +40,19 @@ export interface LatencyRow extends LatencyRange {
   description: string;
   /** The range is [0, TTL, TTL] of the record's TTL; the figures here are for a 60 s TTL. */
   fromTtl?: true;
+  /**
+   * The range follows the health check's config: Route 53 changes a status after `failureThreshold`
+   * consecutive results, one every `requestIntervalSeconds`, and its checkers are staggered within
+   * an interval: [(threshold - 1) x interval, threshold x interval, (threshold + 1) x interval].
+   * The figures here cover every config (10 or 30 s, threshold 1-10; default 30 s x 3 = 90 s).
+   */
+  fromHealthCheck?: true;
+}
+
+/** Health-check settings that set the `route53-unhealthy` range (from `dns.healthCheck`). */
+export interface HealthCheckTiming {
+  requestIntervalSeconds: number;
+  failureThreshold: number;
 }
 
 export type LatencyTable = Record<LatencyStep, LatencyRow>;
@@ -101,6 +114,7 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
     minSeconds: 10,
     typicalSeconds: 90,
     maxSeconds: 300,
+    fromHealthCheck: true,
     source: "Route 53: request interval 10 s or 30 s, failure threshold 1-10 (default 3)",
   },
   "dns-ttl": {
@@ -155,17 +169,21 @@ export class LatencyModel {
     readonly table: Readonly<LatencyTable> = LATENCY_TABLE,
   ) {}
 
-  /** The range used for `step`; for `dns-ttl` pass the record's TTL. */
-  range(step: LatencyStep, opts: { ttlSeconds?: number } = {}): LatencyRange {
+  /** The range used for `step`; for `dns-ttl` pass the record's TTL, for `route53-unhealthy` the health check's timing. */
+  range(step: LatencyStep, opts: { ttlSeconds?: number; healthCheck?: HealthCheckTiming } = {}): LatencyRange {
     const row = this.table[step];
     if (row.fromTtl && opts.ttlSeconds !== undefined) {
       return { minSeconds: 0, typicalSeconds: opts.ttlSeconds, maxSeconds: opts.ttlSeconds, source: row.source };
+    }
+    if (row.fromHealthCheck && opts.healthCheck !== undefined) {
+      const { requestIntervalSeconds: interval, failureThreshold: threshold } = opts.healthCheck;
+      return { minSeconds: (threshold - 1) * interval, typicalSeconds: threshold * interval, maxSeconds: (threshold + 1) * interval, source: row.source };
     }
     return row;
   }
 
   /** A duration in whole milliseconds. */
-  sample(step: LatencyStep, opts: { ttlSeconds?: number } = {}): number {
+  sample(step: LatencyStep, opts: { ttlSeconds?: number; healthCheck?: HealthCheckTiming } = {}): number {
     const { minSeconds, typicalSeconds, maxSeconds } = this.range(step, opts);
     const u = this.stream(step).next();
     return Math.round(triangular(u, minSeconds, typicalSeconds, maxSeconds) * 1000);
@@ -248,7 +266,9 @@ export function applyLatencyOverrides(doc: unknown, origin = "overrides", base: 
     } else if (merged.typicalSeconds > merged.maxSeconds) {
       problems.push(`${step}.typicalSeconds: ${merged.typicalSeconds} must be <= maxSeconds (${merged.maxSeconds})`);
     }
+    // A measured figure replaces the config-derived range.
     if (id === "dns-ttl") delete merged.fromTtl;
+    if (id === "route53-unhealthy") delete merged.fromHealthCheck;
     table[id] = merged;
   }
   if (problems.length > 0) throw new LatencyOverrideError(origin, problems);

@@ -26,7 +26,7 @@ import type {
   NodeGroupState,
 } from "../ports";
 import { AwsError, DataPlaneError } from "./errors";
-import type { LatencyModel } from "./latency";
+import type { HealthCheckTiming, LatencyModel } from "./latency";
 import { GLOBAL_CLUSTER_ID, siteIntent, siteNames } from "./naming";
 
 /** Pseudo-Region naming Route 53's control plane alone (it lives in us-east-1). */
@@ -205,7 +205,7 @@ export class World {
     gen: number;
   };
   private readonly records = new Map<string, FailoverRecord>();
-  private readonly zone?: { hostedZoneId: string; hostname: string; ttlSeconds: number };
+  private readonly zone?: { hostedZoneId: string; hostname: string; ttlSeconds: number; healthCheck: HealthCheckTiming };
   private replications: ReplicationRec[] = [];
   private readonly impaired = new Set<string>();
   private readonly segments: WriteSegment[] = [];
@@ -236,7 +236,7 @@ export class World {
     this.global = { identifier: GLOBAL_CLUSTER_ID, members: this.sites.map((s) => s.stack), writer: active[0].stack, status: "available", gen: 0 };
     const dns = opts.sites.find((s) => s.config.dns)?.config.dns;
     if (dns) {
-      this.zone = { hostedZoneId: dns.hostedZoneId, hostname: dns.hostname, ttlSeconds: dns.ttlSeconds };
+      this.zone = { hostedZoneId: dns.hostedZoneId, hostname: dns.hostname, ttlSeconds: dns.ttlSeconds, healthCheck: dns.healthCheck };
       for (const spec of opts.sites) {
         const site = this.siteOf(spec.stack);
         if (!spec.config.dns) continue;
@@ -408,7 +408,7 @@ export class World {
         // The site's health check follows, after its detection time.
         const gen = ++site.hcGen;
         if (site.hcHealthy !== serving) {
-          this.schedule(this.t + this.latency.sample("route53-unhealthy"), `${site.stack}: health check ${serving ? "healthy" : "unhealthy"}`, () => {
+          this.schedule(this.t + this.latency.sample("route53-unhealthy", { healthCheck: this.zone?.healthCheck }), `${site.stack}: health check ${serving ? "healthy" : "unhealthy"}`, () => {
             if (gen === site.hcGen) site.hcHealthy = serving;
           });
         }

@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import { failback, failover, type RunResult } from "../../automation/driver";
+import { DEFAULT_TIMEOUTS } from "../../automation/plan/types";
 import type { RunReport } from "../../automation/report/report";
 import { finalState, simulate, type TestSim } from "./helpers";
 
@@ -46,6 +47,21 @@ async function expectConsistentReport(t: TestSim, report: RunReport) {
 
 describe("driver on the simulated Regions", () => {
   describe("unplanned failover (source Region impaired)", () => {
+    it("stops asking Route 53 for health-check status once its control plane timed out", async () => {
+      const t = simulate({ seed: 12 });
+      t.sim.faults.impairRegion("primary"); // us-east-1: Route 53's control plane goes with it
+      const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
+      expect(report.outcome).to.equal("succeeded");
+      const reads = t.sim.world.calls({ method: "healthCheckStatus" });
+      expect(reads.every((c) => c.outcome === "TimeoutError")).to.equal(true);
+      // A read is bounded by the probe timeout (not the DNS change timeout), and it is not repeated:
+      // the RTO ends within one poll plus one probe of dr actually serving.
+      const servedAt = t.sim.world.servingLog("dr").find((e) => e.serving)!.at;
+      const { pollMs, probeMs } = DEFAULT_TIMEOUTS;
+      expect(Date.parse(report.rto!.servingAt) - servedAt).to.be.at.most(pollMs + probeMs + 2_000);
+      expect(reads.length).to.be.at.most(1);
+    });
+
     it("promotes dr, detaches EFS locally, falls back to health-check failover, sets roles without an up of the source", async () => {
       const t = simulate({ seed: 11 });
       const incidentAt = t.deps.clock.now();

@@ -147,3 +147,23 @@ describe("sim: latency model", () => {
     });
   });
 });
+
+describe("sim: health-check timing from config", () => {
+  it("derives the route53-unhealthy range from the interval and failure threshold", () => {
+    const model = new LatencyModel(createRng("hc"));
+    expect(model.range("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 10, failureThreshold: 3 } })).to.include({ minSeconds: 20, typicalSeconds: 30, maxSeconds: 40 });
+    expect(model.range("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 30, failureThreshold: 3 } })).to.include({ typicalSeconds: 90 });
+    // Without config, the table's range (LATENCY.md) applies.
+    expect(model.range("route53-unhealthy")).to.include({ minSeconds: 10, typicalSeconds: 90, maxSeconds: 300 });
+    for (let i = 0; i < 200; i++) {
+      const ms = model.sample("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 10, failureThreshold: 3 } });
+      expect(ms).to.be.within(20_000, 40_000);
+    }
+  });
+
+  it("lets a measured override replace the config-derived range", () => {
+    const table = applyLatencyOverrides({ "route53-unhealthy": { minSeconds: 5, typicalSeconds: 6, maxSeconds: 7 } }, "test");
+    const model = new LatencyModel(createRng("hc"), table);
+    expect(model.range("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 30, failureThreshold: 10 } })).to.include({ typicalSeconds: 6 });
+  });
+});
