@@ -140,12 +140,14 @@ export function auroraDrainStep(pair: Pair, prefix: string, dependsOn: string[])
 }
 
 /**
- * Promotes the target's cluster: SwitchoverGlobalCluster (planned, no data loss) or
- * FailoverGlobalCluster with AllowDataLoss (unplanned, called in the target's Region only).
+ * Promotes the target's cluster: SwitchoverGlobalCluster (planned, no data loss), sent to the
+ * Region of the current primary, or FailoverGlobalCluster with AllowDataLoss (unplanned), sent to
+ * the Region of the secondary being promoted (Aurora User Guide, the CLI procedures' `--region`).
  * The lag at the moment of promotion is marked for the RPO.
  */
 export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix: string, dependsOn: string[]): Step {
   const { target } = pair;
+  const callRegion = mode === "planned" ? pair.source.region : target.region;
   const gid = pair.globalClusterIdentifier;
   const arn = target.outputs.dbClusterArn;
   const describe = (ctx: StepContext) => ctx.cloud.describeGlobalCluster(target.region, gid, opts(ctx));
@@ -160,7 +162,7 @@ export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix:
     id: id(prefix, mode === "planned" ? "switchover-db" : "failover-db"),
     title: `Make ${target.stack}'s Aurora cluster the writer (${mode === "planned" ? "switchover" : "failover, data loss allowed"})`,
     dependsOn,
-    effect: `RDS ${api} ${gid} in ${target.region} -> ${arn}`,
+    effect: `RDS ${api} ${gid} in ${callRegion} -> ${arn}`,
     priority: 2,
     check: promoted,
     run: async (ctx) => {
@@ -172,8 +174,8 @@ export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix:
           .auroraReplicationLagMs(target.region, target.outputs.dbClusterIdentifier, opts(ctx))
           .catch(() => undefined);
         await ctx.mark(MARK.auroraPromoted, { mode, lagMs: lagMs ?? null, cluster: arn });
-        if (mode === "planned") await ctx.cloud.switchoverGlobalCluster(target.region, gid, arn, opts(ctx));
-        else await ctx.cloud.failoverGlobalCluster(target.region, gid, arn, opts(ctx));
+        if (mode === "planned") await ctx.cloud.switchoverGlobalCluster(callRegion, gid, arn, opts(ctx));
+        else await ctx.cloud.failoverGlobalCluster(callRegion, gid, arn, opts(ctx));
       }
       await waitFor(ctx, `${target.stack} to be the writer of ${gid}`, () => promoted(ctx), ctx.timeouts.databaseMs);
       const m = ctx.marks.get(MARK.auroraPromoted);

@@ -724,7 +724,11 @@ export class World {
         `switchover needs every Region of the global cluster healthy; ${down.map((s) => s.region).join(", ")} is not. Use FailoverGlobalCluster with AllowDataLoss for an unplanned failover`,
       );
     }
-    void region;
+    // Like AWS (the Aurora User Guide's procedure): a switchover is sent to the current primary's Region.
+    const writerRegion = this.siteOf(this.global.writer).region;
+    if (region !== writerRegion) {
+      throw new AwsError("InvalidParameterValue", `SwitchoverGlobalCluster for ${globalClusterIdentifier} must be sent to ${writerRegion}, the Region of the current primary, not ${region}`);
+    }
     return this.startPromotion(target, false);
   }
 
@@ -735,7 +739,10 @@ export class World {
     if (this.impaired.has(target.region)) {
       throw new AwsError("InvalidDBClusterStateFault", `target cluster ${target.names.dbClusterIdentifier} is in ${target.region}, which is not reachable`);
     }
-    void region;
+    // A failover is sent to the Region of the secondary being promoted (the primary's may be down).
+    if (region !== target.region) {
+      throw new AwsError("InvalidParameterValue", `FailoverGlobalCluster to ${targetClusterArn} must be sent to ${target.region}, the target's Region, not ${region}`);
+    }
     return this.startPromotion(target, true);
   }
 

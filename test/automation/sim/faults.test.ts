@@ -46,7 +46,7 @@ describe("sim: faults", () => {
     const oldClock = s.clock;
     const inflight = oldClock.sleep(MIN);
     s.faults.onStepBoundary(1, "quiesce");
-    await s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+    await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
     expect(() => s.faults.onStepBoundary(2, "switchover-db")).to.throw(SimulatedCrash);
     await rejection(inflight, "SimulatedCrash");
     await rejection(oldCloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID), "SimulatedCrash");

@@ -62,11 +62,11 @@ describe("sim: SimCloud", () => {
   it("records every call, and side effects that succeeded, by API name and port method", async () => {
     const s = sim();
     await s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID);
-    await s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
-    await rejection(s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn), "InvalidGlobalClusterStateFault");
+    await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+    await rejection(s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn), "InvalidGlobalClusterStateFault");
     expect(s.world.calls({ api: "SwitchoverGlobalCluster" }).map((c) => c.outcome)).to.deep.equal(["ok", "InvalidGlobalClusterStateFault"]);
     expect(s.world.sideEffects("SwitchoverGlobalCluster")).to.have.length(1);
-    expect(s.world.sideEffects("switchoverGlobalCluster")[0]).to.include({ origin: "cloud", region: "us-west-2" });
+    expect(s.world.sideEffects("switchoverGlobalCluster")[0]).to.include({ origin: "cloud", region: "us-east-1" });
     expect(s.world.sideEffects().every((c) => c.sideEffect)).to.equal(true);
   });
 });

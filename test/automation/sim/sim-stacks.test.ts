@@ -9,7 +9,7 @@ const HOST = "app.example.com";
 
 /** Gets the pair to the point where roles can be swapped in IaC: planned switchover done, replication gone. */
 async function plannedPromotion(s: ReturnType<typeof sim>) {
-  await s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+  await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
   await s.cloud.deleteReplication("us-east-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS");
   await until(s.clock, () => s.world.writer() === "dr" && s.world.replicationsNow().length === 0, 20 * MIN, 10 * SEC);
   await s.cloud.setPrimaryRecord(ZONE, HOST, "dr");
@@ -96,7 +96,7 @@ describe("sim: SimStacks", () => {
 
   it("rejects an up that would make a second PRIMARY record", async () => {
     const s = sim();
-    await s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+    await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
     await s.cloud.deleteReplication("us-east-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS");
     await until(s.clock, () => s.world.writer() === "dr" && s.world.replicationsNow().length === 0, 20 * MIN, 10 * SEC);
     await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);

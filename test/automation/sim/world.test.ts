@@ -46,8 +46,19 @@ describe("sim: world", () => {
     it("a switchover while a Region is impaired", async () => {
       const s = sim();
       s.faults.impairRegion("primary");
-      const err = await rejection(() => s.world.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn), "InvalidGlobalClusterStateFault");
+      const err = await rejection(() => s.world.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn), "InvalidGlobalClusterStateFault");
       expect(err.message).to.match(/us-east-1/);
+      expect(s.world.globalCluster().failoverState).to.equal(undefined);
+    });
+
+    it("a switchover or failover sent to the wrong Region", async () => {
+      const s = sim();
+      const dr = s.world.site("dr").db.arn;
+      // Switchover goes to the current primary's Region; failover to the promoted secondary's.
+      const a = await rejection(() => s.world.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, dr), "InvalidParameterValue");
+      expect(a.message).to.match(/must be sent to us-east-1/);
+      const b = await rejection(() => s.world.failoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, dr), "InvalidParameterValue");
+      expect(b.message).to.match(/must be sent to us-west-2/);
       expect(s.world.globalCluster().failoverState).to.equal(undefined);
     });
 
@@ -64,7 +75,7 @@ describe("sim: world", () => {
       const arn = s.world.site("dr").db.arn;
       const err = await rejection(() => s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, arn), "InvalidDBClusterStateFault");
       expect(err.message).to.match(/headless/);
-      await rejection(() => s.world.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, arn), "InvalidDBClusterStateFault");
+      await rejection(() => s.world.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, arn), "InvalidDBClusterStateFault");
       const ready = s.world.setDbInstances("dr", 1);
       expect(ready - s.clock.now()).to.be.within(5 * MIN, 15 * MIN);
       await s.clock.sleep(ready - s.clock.now());
@@ -199,7 +210,7 @@ describe("sim: world", () => {
       await s.clock.sleep(MIN);
       s.world.setWorkload("primary", { web: 0, app: 0 }, true);
       await until(s.clock, async () => (await s.cloud.auroraReplicationLagMs("us-west-2", s.world.site("dr").db.identifier)) === 0, MIN, SEC);
-      await s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       expect((await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).status).to.equal("switching-over");
       await until(s.clock, () => s.world.writer() === "dr", 15 * MIN, SEC);
       expect(s.world.dataLoss()[0]).to.include({ kind: "aurora", reason: "switchover", lostWrites: 0 });
@@ -208,7 +219,7 @@ describe("sim: world", () => {
 
     it("a switchover rolls back when a Region goes away before it completes", async () => {
       const s = sim();
-      await s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       s.faults.impairRegion("dr", { afterMs: 20 * SEC });
       await until(s.clock, () => s.world.globalCluster().failoverState?.status === "cancelling", 15 * MIN, SEC);
       await until(s.clock, () => s.world.globalCluster().failoverState === undefined, MIN, SEC);
