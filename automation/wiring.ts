@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Clock, CloudPort, JournalPort, StackPort } from "./ports";
 import { UsageError } from "./errors";
-import { seededRandom } from "./engine/retry";
+import { seededRandom } from "./util/random";
 import { DEFAULT_JOURNAL_PATH, FileJournal } from "./journal/file-journal";
 import { MemoryJournal } from "./journal/memory-journal";
 import type { Simulation, FaultPlan } from "./sim";

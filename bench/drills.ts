@@ -11,7 +11,7 @@ import { sequentialRunbookPlan, unplannedFailoverPlan } from "../automation/plan
 import { loadPair } from "../automation/plan/sites";
 import type { Plan } from "../automation/plan/types";
 import { createSimulation } from "../automation/sim";
-import { seededRandom } from "../automation/engine/retry";
+import { seededRandom } from "../automation/util/random";
 import { formatDuration } from "../automation/util/duration";
 
 export interface RtoBenchOptions {

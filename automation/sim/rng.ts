@@ -6,6 +6,7 @@
  * latency step, one for EFS sync cycles...), so that an extra poll by the driver does not shift the
  * durations every later step draws.
  */
+import { seededRandom } from "../util/random";
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -28,22 +29,10 @@ function hash32(text: string): number {
   return (h ^= h >>> 16) >>> 0;
 }
 
-/** mulberry32: small, fast, good enough for durations (not for cryptography). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A seeded stream; the same seed always gives the same sequence. */
 export function createRng(seed: number | string): Rng {
   const seedText = String(seed);
-  const next = mulberry32(hash32(seedText));
+  const next = seededRandom(hash32(seedText));
   return {
     seed: seedText,
     next,

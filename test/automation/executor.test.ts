@@ -6,12 +6,13 @@ import { expect } from "chai";
 import { TimeoutError } from "../../automation/errors";
 import { GuardedCloud } from "../../automation/engine/guarded-cloud";
 import { execute, type ExecuteOptions } from "../../automation/engine/executor";
-import { backoffDelay, DEFAULT_RETRY, retryThrottled, seededRandom } from "../../automation/engine/retry";
+import { backoffDelay, DEFAULT_RETRY, retryThrottled } from "../../automation/engine/retry";
 import { MemoryJournal } from "../../automation/journal/memory-journal";
 import { validatePlan } from "../../automation/plan/dag";
 import type { Plan, Step } from "../../automation/plan/types";
 import type { CloudPort, JournalEvent, StackPort } from "../../automation/ports";
 import { VirtualClock } from "../../automation/sim/virtual-clock";
+import { seededRandom } from "../../automation/util/random";
 import { withTimeout } from "../../automation/util/time";
 
 interface Probe {
