@@ -6,7 +6,9 @@
  * role, the EFS replication owned by the active site, DNS designation by role, DB instance counts,
  * workload replicas / quiesce) the way Pulumi does it: it diffs the desired resources against the
  * stack's *state* (not against reality), so a resource the driver changed directly is only seen
- * if it is in `refreshTargets`; `target` and `exclude` limit the steps; deletions run after
+ * if it is in `refreshTargets`; `target` and `exclude` limit the steps (as in Pulumi, a target or
+ * refresh target the stack does not know fails the up; an empty target list is refused, as the
+ * real adapter refuses it); deletions run after
  * creates and updates; steps that reach an unreachable Region hang until the up fails after
  * `unreachableFailAfterMs`. Rejections come from the world's AWS rules (a second PRIMARY record,
  * a replication into a protected file system...). The up takes the `pulumi-up` latency, plus the
@@ -197,6 +199,10 @@ export class SimStacks implements StackPort {
     const signal = this.process.bind(opts.signal);
     if (signal.aborted) throw signal.reason;
     const say = (line: string) => opts.onOutput?.(line);
+    if (opts.target !== undefined && opts.target.length === 0) {
+      // As the real adapter (PulumiStacks.up) refuses it: the CLI reads an empty --target list as no targeting at all.
+      throw new Error(`up on stack "${stack}": an empty target list would update every resource; pass no target for a full up`);
+    }
     if (this.shared.running.has(stack)) {
       throw new StackUpError(stack, `error: [409] Conflict: Another update is currently in progress (stack ${stack})`, {});
     }
@@ -235,16 +241,22 @@ export class SimStacks implements StackPort {
     await this.engineTime(preamble, signal);
 
     const state = this.shared.state.get(stack) as Map<string, Resource>;
+    const priorUrns = new Set(state.keys());
     const urns = siteUrns(stack);
     const names = siteNames(stack, cfg.region);
     const unreachable: string[] = [];
     const errors: string[] = [];
     let firstCause: unknown;
 
-    // Refresh exactly the requested URNs.
+    // Refresh exactly the requested URNs. Like Pulumi (deployment_executor.go, checkTargets before a
+    // refresh), a refresh target that is not in the stack's state fails the refresh; nothing is done.
+    const notInState = (opts.refreshTargets ?? []).filter((urn) => !state.has(urn));
+    if (notInState.length > 0) {
+      log("pulumi:up", "RefreshError");
+      throw new StackUpError(stack, notInState.map((urn) => `error: Resource to refresh '${urn}' could not be found in the stack.`).join("\n"), changes);
+    }
     for (const urn of opts.refreshTargets ?? []) {
-      const res = state.get(urn);
-      if (!res) continue;
+      const res = state.get(urn) as Resource;
       if (!this.reachable(cfg.region)) {
         unreachable.push(urn);
         continue;
@@ -342,6 +354,11 @@ export class SimStacks implements StackPort {
       );
     }
     await this.engineTime(Math.max(0, waitUntil - this.clock.now()), signal);
+    // Like Pulumi (deployment_executor.go, checkTargets after the steps ran): a --target URN that is
+    // neither in the state nor registered by the program fails the update ("could not be found").
+    for (const urn of opts.target ?? []) {
+      if (!desired.has(urn) && !priorUrns.has(urn)) errors.push(`Target '${urn}' could not be found in the stack.`);
+    }
     if (errors.length > 0) {
       log("pulumi:up", "UpdateFailed");
       throw new StackUpError(stack, `error: update of stack "${stack}" failed:\n  ${errors.join("\n  ")}`, changes, firstCause);

@@ -122,6 +122,30 @@ describe("sim: SimStacks", () => {
     expect(s.world.sideEffects().filter((c) => c.origin === "pulumi:dr").map((c) => c.api)).to.deep.equal(["pulumi:config-set", "CreateDBInstance"]);
   });
 
+  it("refuses an empty target list, as the real adapter does (the CLI would update every resource)", async () => {
+    const s = sim();
+    const err = await rejection(s.stacks.up("dr", { target: [] }));
+    expect(err.message).to.match(/empty target list/);
+    expect(s.world.calls({ origin: "pulumi:dr" })).to.have.length(0);
+  });
+
+  it("fails an up whose target is neither in the state nor in the program, as Pulumi does", async () => {
+    const s = sim(); // dr has a reader: instance 0 exists, instance 5 is in neither
+    const ghost = siteUrns("dr").dbInstance(5);
+    const err = await rejection(s.stacks.up("dr", { target: [ghost] }), "StackUpError");
+    expect(err.message).to.include(`Target '${ghost}' could not be found in the stack`);
+    // A target the program registers (instance 0, already in the state) is fine.
+    await s.stacks.up("dr", { target: [siteUrns("dr").dbInstance(0)] });
+  });
+
+  it("fails a refresh of a URN that is not in the state, before refreshing or changing anything", async () => {
+    const s = sim();
+    const ghost = siteUrns("dr").nodeGroup("web").replace("-web", "-gpu");
+    const err = await rejection(s.stacks.up("dr", { refreshTargets: [ghost, siteUrns("dr").nodeGroup("web")] }), "StackUpError");
+    expect(err.message).to.include(`Resource to refresh '${ghost}' could not be found in the stack`);
+    expect(s.world.sideEffects().filter((c) => c.origin === "pulumi:dr")).to.have.length(0);
+  });
+
   it("refreshes exactly refreshTargets: out-of-band node sizes are not applied again", async () => {
     const s = sim();
     const out = (await s.stacks.outputs("dr"))!;
