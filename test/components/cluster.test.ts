@@ -5,6 +5,7 @@ import { parseSiteConfig, type SiteConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { resolve, siteRawConfig } from "../harness/evaluate";
 import type { MockCloud, RecordedResource } from "../harness/mock-cloud";
+import { recordResourceOptions } from "../harness/resource-options";
 
 const ADMINS = ["arn:aws:iam::123456789012:role/platform-admins", "arn:aws:iam::123456789012:role/ops/break-glass"];
 const PRIVATE_SUBNETS = ["subnet-private-a", "subnet-private-b", "subnet-private-c"];
@@ -26,13 +27,10 @@ function clusterArgs(cfg: SiteConfig, extra: Partial<ClusterArgs> = {}): Cluster
  */
 async function evaluateCluster(args: ClusterArgs, region: string, withNodes = false) {
   let nodes: pulumi.Resource | undefined;
-  const coreDnsDependsOn: unknown[] = [];
+  const { options, transformation } = recordResourceOptions();
   const evaluation = await evaluateComponent(
     (ctx) => {
-      const cluster = new Cluster("site", args, {
-        providers: [ctx.aws],
-        transformations: [(r) => void (r.props.addonName === "coredns" && coreDnsDependsOn.push(...[r.opts.dependsOn].flat()))],
-      });
+      const cluster = new Cluster("site", args, { providers: [ctx.aws], transformations: [transformation] });
       if (withNodes) {
         nodes = new pulumi.ComponentResource("test:index:Nodes", "nodes", {}, { providers: [ctx.aws] });
         cluster.addCoreDns(nodes);
@@ -41,7 +39,7 @@ async function evaluateCluster(args: ClusterArgs, region: string, withNodes = fa
     },
     { region },
   );
-  return { ...evaluation, nodes, coreDnsDependsOn };
+  return { ...evaluation, nodes, coreDnsDependsOn: options.get("aws:eks/addon:Addon::site-coredns")?.dependsOn };
 }
 
 const addons = (cloud: MockCloud): RecordedResource[] => cloud.ofType("aws:eks/addon:Addon");

@@ -1,19 +1,8 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DatabaseCredentials, PASSWORD_SPECIAL_CHARACTERS, secretArnInRegion } from "../../components/database-credentials";
 import { componentChildren, evaluateComponent } from "../harness/component";
-
-/** Resource options as the engine receives them (the mocks are not told), keyed `type::name`. */
-function recordOptions(): Map<string, { protect: boolean }> {
-  const monitor = pulumi.runtime.getMonitor() as any;
-  const seen = new Map<string, { protect: boolean }>();
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: any) => {
-    seen.set(`${req.getType()}::${req.getName()}`, { protect: req.getProtect() });
-    return register(req, callback);
-  };
-  return seen;
-}
+import { recordResourceOptions } from "../harness/resource-options";
 
 /** Secret inputs reach the mocks wrapped with Pulumi's secret signature. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -29,16 +18,14 @@ describe("DatabaseCredentials", () => {
     ["us-east-1", "us-west-2"],
   ]) {
     it(`stores generated credentials in a secret encrypted with the site key, replicated to ${peerRegion} with the peer key`, async () => {
-      let options = new Map<string, { protect: boolean }>();
+      const { options, transformation } = recordResourceOptions();
       const { cloud, value } = await evaluateComponent(
-        (ctx) => {
-          options = recordOptions();
-          return new DatabaseCredentials(
+        (ctx) =>
+          new DatabaseCredentials(
             "db",
             { username: "dbadmin", databaseName: "app", kmsKeyArn: keyIn(region), peerRegion, peerKmsKeyArn: keyIn(peerRegion) },
-            { providers: [ctx.aws] },
-          );
-        },
+            { providers: [ctx.aws], transformations: [transformation] },
+          ),
         { region },
       );
 

@@ -1,20 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { EncryptionKey } from "../../components/encryption-key";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { ACCOUNT_ID } from "../harness/mock-cloud";
-
-/** Resource options as the engine receives them (the mocks are not told), keyed `type::name`. */
-function recordOptions(): Map<string, { protect: boolean; ignoreChanges: string[] }> {
-  const monitor = pulumi.runtime.getMonitor() as any;
-  const seen = new Map<string, { protect: boolean; ignoreChanges: string[] }>();
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: any) => {
-    seen.set(`${req.getType()}::${req.getName()}`, { protect: req.getProtect(), ignoreChanges: req.getIgnorechangesList() });
-    return register(req, callback);
-  };
-  return seen;
-}
+import { recordResourceOptions } from "../harness/resource-options";
 
 const resolve = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((ok) => o.apply((v) => ok(v)));
 
@@ -23,12 +12,10 @@ const PRIMARY_ARN = "arn:aws:kms:eu-west-3:123456789012:key/mrk-0123456789abcdef
 describe("EncryptionKey", () => {
   for (const region of ["eu-west-3", "us-east-2"]) {
     it(`on the owner creates a rotating multi-Region primary key with an alias (${region})`, async () => {
-      let options = new Map<string, { protect: boolean; ignoreChanges: string[] }>();
+      const { options, transformation } = recordResourceOptions();
       const { cloud, value } = await evaluateComponent(
-        (ctx) => {
-          options = recordOptions();
-          return new EncryptionKey("data", { ownsGlobalResources: true, aliasName: "alias/eks-dr/data" }, { providers: [ctx.aws] });
-        },
+        (ctx) =>
+          new EncryptionKey("data", { ownsGlobalResources: true, aliasName: "alias/eks-dr/data" }, { providers: [ctx.aws], transformations: [transformation] }),
         { region },
       );
       const key = cloud.one("aws:kms/key:Key");
@@ -66,12 +53,9 @@ describe("EncryptionKey", () => {
   }
 
   it("on the other site replicates the owner's primary key into its own Region, with its own policy", async () => {
-    let options = new Map<string, { protect: boolean; ignoreChanges: string[] }>();
+    const { options, transformation } = recordResourceOptions();
     const { cloud, value } = await evaluateComponent(
-      (ctx) => {
-        options = recordOptions();
-        return new EncryptionKey("data", { ownsGlobalResources: false, primaryKeyArn: PRIMARY_ARN }, { providers: [ctx.aws] });
-      },
+      (ctx) => new EncryptionKey("data", { ownsGlobalResources: false, primaryKeyArn: PRIMARY_ARN }, { providers: [ctx.aws], transformations: [transformation] }),
       { region: "eu-central-1" },
     );
     expect(cloud.ofType("aws:kms/key:Key"), "no second primary key").to.have.length(0);

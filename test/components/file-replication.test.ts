@@ -1,25 +1,12 @@
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { FileReplication, type FileReplicationArgs } from "../../components/file-replication";
 import { componentChildren, evaluateComponent } from "../harness/component";
-
-type Options = { protect: boolean; deleteBeforeReplace: boolean };
-/** Resource options as the engine receives them (the mocks are not told), keyed `type::name`. */
-function recordOptions(): Map<string, Options> {
-  const monitor = pulumi.runtime.getMonitor() as any;
-  const seen = new Map<string, Options>();
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: any) => {
-    seen.set(`${req.getType()}::${req.getName()}`, { protect: req.getProtect(), deleteBeforeReplace: req.getDeletebeforereplace() });
-    return register(req, callback);
-  };
-  return seen;
-}
+import { recordResourceOptions } from "../harness/resource-options";
 
 const REPLICATION = "aws:efs/replicationConfiguration:ReplicationConfiguration";
 
 async function evaluate(region: string, overrides: Partial<FileReplicationArgs>, protect?: boolean) {
-  let options = new Map<string, Options>();
+  const { options, transformation } = recordResourceOptions();
   const args: FileReplicationArgs = {
     role: "active",
     replicateToPeer: true,
@@ -29,13 +16,10 @@ async function evaluate(region: string, overrides: Partial<FileReplicationArgs>,
     peerStack: "dr",
     ...overrides,
   };
-  const result = await evaluateComponent(
-    (ctx) => {
-      options = recordOptions();
-      return new FileReplication("files", args, { providers: [ctx.aws], protect });
-    },
-    { region, stack: "primary" },
-  );
+  const result = await evaluateComponent((ctx) => new FileReplication("files", args, { providers: [ctx.aws], protect, transformations: [transformation] }), {
+    region,
+    stack: "primary",
+  });
   return { ...result, options };
 }
 
@@ -53,7 +37,7 @@ describe("FileReplication", () => {
       expect(replication.urn).to.contain("eks-dr:index:FileReplication$");
       // A file system is in one replication at most: a replacement must delete first. Not
       // protected: the role swap removes it.
-      expect(options.get(`${REPLICATION}::files`)).to.deep.equal({ protect: false, deleteBeforeReplace: true });
+      expect(options.get(`${REPLICATION}::files`)).to.include({ protect: false, deleteBeforeReplace: true });
       expect(value.efsReplication).to.deep.equal({ destinationFileSystemId: "fs-0123456789abcdef0", destinationRegion: peerRegion });
       expect(value.skippedReason).to.equal(undefined);
       expect(warnings).to.deep.equal([]);

@@ -9,33 +9,26 @@ import {
 } from "../../components/ingress-controller";
 import { PodIdentityRole } from "../../components/pod-identity";
 import { componentChildren, evaluateComponent } from "../harness/component";
+import { recordResourceOptions } from "../harness/resource-options";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const POLICY_FILE = path.resolve(__dirname, "../../components/policies/aws-load-balancer-controller-iam-policy.json");
 
 const resolved = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 
-type SeenOptions = Map<string, pulumi.ResourceOptions>;
-
-function evaluate(region: string, overrides: Partial<IngressControllerArgs> = {}, seen: SeenOptions = new Map()) {
-  return evaluateComponent(
+/** Evaluates the component, with the options each child was created with (test/harness/resource-options.ts). */
+async function evaluate(region: string, overrides: Partial<IngressControllerArgs> = {}) {
+  const { options, transformation } = recordResourceOptions();
+  const evaluation = await evaluateComponent(
     (ctx) =>
       new IngressController(
         "ingress",
         { clusterName: `eks-dr-${ctx.region}`, vpcId: `vpc-${ctx.region}`, ...overrides },
-        {
-          providers: [ctx.aws, ctx.k8s],
-          // Children inherit transformations: this records the options each one was created with.
-          transformations: [
-            (r) => {
-              seen.set(`${r.type}::${r.name}`, r.opts);
-              return undefined;
-            },
-          ],
-        },
+        { providers: [ctx.aws, ctx.k8s], transformations: [transformation] },
       ),
     { region },
   );
+  return { ...evaluation, options };
 }
 
 interface Statement {
@@ -77,8 +70,7 @@ describe("IngressController", () => {
   });
 
   it("binds the role to kube-system/aws-load-balancer-controller, the service account the chart creates", async () => {
-    const seen: SeenOptions = new Map();
-    const { cloud } = await evaluate("eu-west-3", {}, seen);
+    const { cloud, options } = await evaluate("eu-west-3");
     const role = cloud.one("aws:iam/role:Role");
     const assoc = cloud.one("aws:eks/podIdentityAssociation:PodIdentityAssociation");
     expect(assoc.inputs).to.include({ clusterName: "eks-dr-eu-west-3", namespace: "kube-system", serviceAccount: "aws-load-balancer-controller" });
@@ -88,7 +80,7 @@ describe("IngressController", () => {
     expect(release.namespace).to.equal(assoc.inputs.namespace);
     expect(release.values.serviceAccount).to.deep.equal({ create: true, name: assoc.inputs.serviceAccount });
     // The association must exist before the controller's pods start, or they run without credentials.
-    const deps = [seen.get(`${RELEASE}::ingress`)?.dependsOn].flat();
+    const deps = options.get(`${RELEASE}::ingress`)?.dependsOn ?? [];
     expect(deps.some((d) => d instanceof PodIdentityRole)).to.equal(true);
   });
 

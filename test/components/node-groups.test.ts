@@ -5,6 +5,7 @@ import { NODE_GROUPS, parseSiteConfig, type NodeGroupName, type SiteConfig } fro
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { resolve, siteRawConfig } from "../harness/evaluate";
 import type { MockCloud, RecordedResource } from "../harness/mock-cloud";
+import { recordResourceOptions } from "../harness/resource-options";
 
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
@@ -173,16 +174,13 @@ describe("NodeGroups", () => {
     });
 
     it("waits for the cluster's prerequisites and does not ignore scaling changes (decision 4: the driver refreshes)", async () => {
-      const seen: { type: string; ignoreChanges?: string[]; dependsOn: unknown[] }[] = [];
+      const recorder = recordResourceOptions();
       let cni: pulumi.Resource | undefined;
       await evaluateComponent((ctx) => {
         cni = new pulumi.ComponentResource("test:index:VpcCni", "vpc-cni", {}, { providers: [ctx.aws] });
-        return new NodeGroups("site", args(cfg, { prerequisites: [cni] }), {
-          providers: [ctx.aws],
-          transformations: [(r) => void seen.push({ type: r.type, ignoreChanges: r.opts.ignoreChanges, dependsOn: [r.opts.dependsOn].flat() })],
-        });
+        return new NodeGroups("site", args(cfg, { prerequisites: [cni] }), { providers: [ctx.aws], transformations: [recorder.transformation] });
       });
-      const groups = seen.filter((r) => r.type === NODE_GROUP);
+      const groups = recorder.ofType(NODE_GROUP);
       expect(groups).to.have.length(NODE_GROUPS.length);
       for (const g of groups) {
         expect(g.ignoreChanges ?? []).to.deep.equal([]);

@@ -4,17 +4,13 @@ import { CONTAINER_INSIGHTS_LOG_GROUPS, Observability, type ObservabilityArgs } 
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { resolve } from "../harness/evaluate";
 import type { MockCloud } from "../harness/mock-cloud";
+import { recordResourceOptions, type ResourceOptionsRecorder } from "../harness/resource-options";
 
 const ADDON = "aws:eks/addon:Addon";
 
-interface Seen {
-  type: string;
-  dependsOn: unknown[];
-}
-
 /** Evaluates the component with stand-in nodes, recording each child's dependsOn. */
 async function evaluateObservability(args: Omit<ObservabilityArgs, "nodes">, region: string) {
-  const seen: Seen[] = [];
+  const recorder = recordResourceOptions();
   let nodes: pulumi.ComponentResource | undefined;
   const evaluation = await evaluateComponent(
     (ctx) => {
@@ -22,25 +18,22 @@ async function evaluateObservability(args: Omit<ObservabilityArgs, "nodes">, reg
       return new Observability(
         "site",
         { ...args, nodes },
-        {
-          providers: [ctx.aws],
-          transformations: [(r) => void seen.push({ type: r.type, dependsOn: ([] as unknown[]).concat(r.opts.dependsOn ?? []) })],
-        },
+        { providers: [ctx.aws], transformations: [recorder.transformation] },
       );
     },
     { region },
   );
-  return { ...evaluation, seen, nodes: nodes! };
+  return { ...evaluation, recorder, nodes: nodes! };
 }
 
 describe("Observability", () => {
   let cloud: MockCloud;
   let observability: Observability;
-  let seen: Seen[];
+  let recorder: ResourceOptionsRecorder;
   let nodes: pulumi.ComponentResource;
 
   before(async () => {
-    ({ cloud, value: observability, seen, nodes } = await evaluateObservability({ clusterName: "primary-cluster" }, "us-east-1"));
+    ({ cloud, value: observability, recorder, nodes } = await evaluateObservability({ clusterName: "primary-cluster" }, "us-east-1"));
   });
 
   it("installs the amazon-cloudwatch-observability add-on on the cluster", () => {
@@ -67,7 +60,7 @@ describe("Observability", () => {
   });
 
   it("installs the add-on after the nodes, the Pod Identity association and the log groups", () => {
-    const addon = seen.filter((s) => s.type === ADDON);
+    const addon = recorder.ofType(ADDON);
     expect(addon).to.have.length(1);
     const deps = addon[0].dependsOn;
     expect(deps).to.include(nodes);

@@ -4,6 +4,7 @@ import { PodIdentityRole } from "../../components/pod-identity";
 import { EFS_CSI_CONTROLLER_SERVICE_ACCOUNT, SharedFileSystem, type SharedFileSystemArgs } from "../../components/shared-file-system";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import type { MockCloud } from "../harness/mock-cloud";
+import { recordResourceOptions } from "../harness/resource-options";
 
 const FS = "aws:efs/fileSystem:FileSystem";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -17,12 +18,13 @@ const SUBNETS = ["subnet-aaa", "subnet-bbb", "subnet-ccc"];
 
 const resolved = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 
-/** Resource options as each child was given them (the mocks do not see protect or dependsOn). */
-type SeenOptions = Map<string, pulumi.ResourceOptions>;
-
-/** Builds the component on the test's providers; the KMS key ARN names the Region, as the real one does. */
-function evaluate(region: string, overrides: Partial<SharedFileSystemArgs> = {}, seen: SeenOptions = new Map()) {
-  return evaluateComponent(
+/**
+ * Builds the component on the test's providers; the KMS key ARN names the Region, as the real one
+ * does. Also returns the options each child was created with (the mocks do not see protect or dependsOn).
+ */
+async function evaluate(region: string, overrides: Partial<SharedFileSystemArgs> = {}) {
+  const { options, transformation } = recordResourceOptions();
+  const evaluation = await evaluateComponent(
     (ctx) =>
       new SharedFileSystem(
         "files",
@@ -36,19 +38,11 @@ function evaluate(region: string, overrides: Partial<SharedFileSystemArgs> = {},
           namespace: "shop",
           ...overrides,
         },
-        {
-          providers: [ctx.aws, ctx.k8s],
-          // Children inherit transformations: this records the options each one was created with.
-          transformations: [
-            (r) => {
-              seen.set(`${r.type}::${r.name}`, r.opts);
-              return undefined;
-            },
-          ],
-        },
+        { providers: [ctx.aws, ctx.k8s], transformations: [transformation] },
       ),
     { region },
   );
+  return { ...evaluation, options };
 }
 
 /** Every key named like a CIDR, anywhere in a resource's inputs. */
@@ -66,10 +60,9 @@ function fileSystemOf(cloud: MockCloud) {
 
 describe("SharedFileSystem", () => {
   it("encrypts the file system with exactly the site's KMS key, elastic throughput by default, and keeps it protected", async () => {
-    const seen: SeenOptions = new Map();
-    const { cloud } = await evaluate("eu-west-3", {}, seen);
+    const { cloud, options } = await evaluate("eu-west-3");
     const fs = fileSystemOf(cloud);
-    expect(seen.get(`${FS}::files`)?.protect).to.equal(true);
+    expect(options.get(`${FS}::files`)?.protect).to.equal(true);
     expect(fs.inputs.encrypted).to.equal(true);
     expect(fs.inputs.kmsKeyId).to.equal("arn:aws:kms:eu-west-3:123456789012:key/mrk-site-key");
     expect(fs.inputs.throughputMode).to.equal("elastic");
@@ -132,12 +125,11 @@ describe("SharedFileSystem", () => {
   });
 
   it("installs the EFS CSI driver add-on with the AmazonEFSCSIDriverPolicy role bound to its controller's service account", async () => {
-    const seen: SeenOptions = new Map();
-    const { cloud } = await evaluate("eu-west-3", {}, seen);
+    const { cloud, options } = await evaluate("eu-west-3");
     const addon = cloud.one("aws:eks/addon:Addon");
     expect(addon.inputs).to.include({ addonName: "aws-efs-csi-driver", clusterName: "eks-dr-site" });
     // The association must exist before the driver's pods start, or they run without credentials.
-    const addonDeps = [seen.get(`aws:eks/addon:Addon::${addon.name}`)?.dependsOn].flat();
+    const addonDeps = options.get(`aws:eks/addon:Addon::${addon.name}`)?.dependsOn ?? [];
     expect(addonDeps.some((d) => d instanceof PodIdentityRole)).to.equal(true);
     const assoc = cloud.one("aws:eks/podIdentityAssociation:PodIdentityAssociation");
     expect(assoc.inputs).to.include({ clusterName: "eks-dr-site", namespace: "kube-system", serviceAccount: EFS_CSI_CONTROLLER_SERVICE_ACCOUNT });
