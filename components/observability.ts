@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PodIdentityRole } from "./pod-identity";
+import { managedPolicyArn, PodIdentityRole } from "./pod-identity";
 
 export const OBSERVABILITY_ADDON = "amazon-cloudwatch-observability";
 /** The namespace and service account the add-on runs its agent and Fluent Bit as. */
@@ -41,6 +41,7 @@ export class Observability extends pulumi.ComponentResource {
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eks-dr:index:Observability", name, {}, opts);
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
     // CloudWatchAgentServerPolicy: metrics and logs. AWSXrayWriteOnlyAccess: Application Signals
     // (on by default in the add-on) sends traces to X-Ray. Both as the add-on's docs prescribe.
@@ -50,7 +51,7 @@ export class Observability extends pulumi.ComponentResource {
         clusterName: args.clusterName,
         namespace: CLOUDWATCH_AGENT_NAMESPACE,
         serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT,
-        managedPolicyArns: ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"],
+        managedPolicyArns: [managedPolicyArn(partition, "CloudWatchAgentServerPolicy"), managedPolicyArn(partition, "AWSXrayWriteOnlyAccess")],
       },
       { parent: this },
     );

@@ -12,10 +12,18 @@ export interface PodIdentityRoleArgs {
   clusterName: pulumi.Input<string>;
   namespace: string;
   serviceAccount: string;
-  /** ARNs of managed policies to attach. */
-  managedPolicyArns?: string[];
+  /** ARNs of managed policies to attach (see `managedPolicyArn` for AWS managed ones). */
+  managedPolicyArns?: pulumi.Input<string>[];
   /** An inline policy document (JSON) for permissions no managed policy covers. */
   inlinePolicy?: pulumi.Input<string>;
+}
+
+/**
+ * ARN of the AWS managed IAM policy `name` (with its path, e.g. `service-role/AmazonEFSCSIDriverPolicy`)
+ * in `partition`, from `aws.getPartitionOutput`: `aws`, `aws-us-gov` and `aws-cn` ARNs differ.
+ */
+export function managedPolicyArn(partition: pulumi.Input<string>, name: string): pulumi.Output<string> {
+  return pulumi.interpolate`arn:${partition}:iam::aws:policy/${name}`;
 }
 
 /** The trust policy every Pod Identity role uses. */

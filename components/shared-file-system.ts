@@ -10,13 +10,12 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Role, SiteConfig } from "../stacks/config";
-import { PodIdentityRole } from "./pod-identity";
+import { managedPolicyArn, PodIdentityRole } from "./pod-identity";
 
 /** The CSI driver name registered by the EFS CSI driver. */
 export const EFS_CSI_DRIVER = "efs.csi.aws.com";
 /** Service account of the driver's controller, as created by the `aws-efs-csi-driver` add-on. */
 export const EFS_CSI_CONTROLLER_SERVICE_ACCOUNT = "efs-csi-controller-sa";
-const EFS_CSI_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy";
 /** NFS. */
 const NFS_PORT = 2049;
 /**
@@ -137,13 +136,14 @@ export class SharedFileSystem extends pulumi.ComponentResource {
     // The driver: the managed add-on, its controller's AWS permissions granted through Pod Identity.
     // Static provisioning (below) only needs the node plugin, but the controller is what serves any
     // access-point volume later, and the add-on runs both.
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const csiRole = new PodIdentityRole(
       `${name}-efs-csi`,
       {
         clusterName: args.clusterName,
         namespace: "kube-system",
         serviceAccount: EFS_CSI_CONTROLLER_SERVICE_ACCOUNT,
-        managedPolicyArns: [EFS_CSI_POLICY_ARN],
+        managedPolicyArns: [managedPolicyArn(partition, "service-role/AmazonEFSCSIDriverPolicy")],
       },
       { parent: this },
     );

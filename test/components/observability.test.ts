@@ -52,6 +52,14 @@ describe("Observability", () => {
     expect(await resolve(observability.agentRoleArn)).to.equal(role.state.arn);
   });
 
+  it("names the managed policies in the partition of the site's provider (GovCloud)", async () => {
+    const { cloud: gov } = await evaluateObservability({ clusterName: "gov-cluster" }, "us-gov-west-1");
+    const policies = gov.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
+    expect(policies).to.have.members(["arn:aws-us-gov:iam::aws:policy/CloudWatchAgentServerPolicy", "arn:aws-us-gov:iam::aws:policy/AWSXrayWriteOnlyAccess"]);
+    const lookups = gov.calls.filter((c) => c.token === "aws:index/getPartition:getPartition");
+    expect(lookups.map((c) => c.region)).to.deep.equal(["us-gov-west-1"]);
+  });
+
   it("creates the Container Insights log groups with a retention before the agents write to them", async () => {
     const groups = cloud.ofType("aws:cloudwatch/logGroup:LogGroup");
     expect(groups.map((g) => g.inputs.name)).to.have.members(CONTAINER_INSIGHTS_LOG_GROUPS.map((k) => `/aws/containerinsights/primary-cluster/${k}`));

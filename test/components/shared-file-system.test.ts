@@ -140,6 +140,15 @@ describe("SharedFileSystem", () => {
     expect(attachment.inputs).to.deep.equal({ role: role.state.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy" });
   });
 
+  it("names the CSI driver's managed policy in the partition of the site's provider (GovCloud)", async () => {
+    const { cloud } = await evaluate("us-gov-west-1");
+    expect(cloud.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).to.equal(
+      "arn:aws-us-gov:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy",
+    );
+    const lookups = cloud.calls.filter((c) => c.token === "aws:index/getPartition:getPartition");
+    expect(lookups.map((c) => c.region)).to.deep.equal(["us-gov-west-1"]);
+  });
+
   it("binds a static RWX, Retain PV to this site's file system id and the claim to that PV", async () => {
     const { cloud, value } = await evaluate("eu-west-3");
     const fs = fileSystemOf(cloud);

@@ -250,6 +250,9 @@ function invokeResult(token: string, inputs: Record<string, any>, region: string
     case "aws:index/getRegion:getRegion":
       return { name: region, region, id: region };
     case "aws:index/getPartition:getPartition":
+      // The provider's Region decides: a site in GovCloud or China gets that partition's ARNs.
+      if (region.startsWith("us-gov-")) return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com" };
+      if (region.startsWith("cn-")) return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" };
       return { partition: "aws", dnsSuffix: "amazonaws.com" };
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       return { json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }) };
