@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { managedPolicyArn } from "./pod-identity";
 
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 export type ControlPlaneLogType = (typeof CONTROL_PLANE_LOG_TYPES)[number];
@@ -116,7 +117,7 @@ export class Cluster extends pulumi.ComponentResource {
     );
     const rolePolicy = new aws.iam.RolePolicyAttachment(
       `${name}-cluster`,
-      { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonEKSClusterPolicy` },
+      { role: role.name, policyArn: managedPolicyArn(partition, "AmazonEKSClusterPolicy") },
       { parent: this },
     );
 

@@ -9,6 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NODE_GROUPS, nodeGroupSizes, type NodeGroupName, type SiteConfig } from "../stacks/config";
+import { managedPolicyArn } from "./pod-identity";
 
 /** Label (and taint key) that names a node's tier. */
 export const TIER_LABEL = "eks-dr/tier";
@@ -84,7 +85,7 @@ export class NodeGroups extends pulumi.ComponentResource {
     const policies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"];
     const attachments = policies.map(
       (policy) =>
-        new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}` }, { parent: this }),
+        new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: role.name, policyArn: managedPolicyArn(partition, policy) }, { parent: this }),
     );
 
     const appSg = new aws.ec2.SecurityGroup(

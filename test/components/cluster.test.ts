@@ -73,6 +73,18 @@ describe("Cluster", () => {
     expect(attachment.inputs).to.include({ role: role.state.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" });
   });
 
+  it("names the cluster and access policies in the partition of the site's provider (GovCloud)", async () => {
+    const { cloud: gov } = await evaluateCluster(clusterArgs(cfg), "us-gov-west-1");
+    expect(gov.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).to.equal("arn:aws-us-gov:iam::aws:policy/AmazonEKSClusterPolicy");
+    const associations = gov.ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
+    expect(associations).to.have.length(ADMINS.length);
+    for (const a of associations) {
+      expect(a.inputs.policyArn).to.equal("arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
+    }
+    const lookups = gov.calls.filter((c) => c.token === "aws:index/getPartition:getPartition");
+    expect(lookups.map((c) => c.region)).to.deep.equal(["us-gov-west-1"]);
+  });
+
   it("creates the control plane log group EKS writes to, with a retention", () => {
     const group = cloud.one("aws:cloudwatch/logGroup:LogGroup");
     expect(group.inputs.name).to.equal(`/aws/eks/eks-dr-${cfg.region}/cluster`);

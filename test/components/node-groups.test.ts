@@ -132,6 +132,15 @@ describe("NodeGroups", () => {
       expect(await resolve(nodes.nodeRoleArn)).to.equal(role.state.arn);
     });
 
+    it("names the node policies in the partition of the site's provider (GovCloud)", async () => {
+      const { cloud: gov } = await evaluateNodeGroups(args(cfg), "us-gov-west-1");
+      expect(gov.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).to.have.members(
+        ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"].map((p) => `arn:aws-us-gov:iam::aws:policy/${p}`),
+      );
+      const lookups = gov.calls.filter((c) => c.token === "aws:index/getPartition:getPartition");
+      expect(lookups.map((c) => c.region)).to.deep.equal(["us-gov-west-1"]);
+    });
+
     it("exposes node group names and URNs by tier, for the failover driver", async () => {
       for (const name of NODE_GROUPS) {
         const ng = group(cloud, name);
