@@ -21,7 +21,7 @@ import { LockHeldError } from "./journal/lock";
 import { deployPlan, failbackPlan, plannedFailoverPlan, unplannedFailoverPlan } from "./plan/plans";
 import { loadPair, loadSite, type Pair } from "./plan/sites";
 import { DEFAULT_TIMEOUTS, type Plan, type Timeouts } from "./plan/types";
-import { estimateRpo, evaluateReadiness, type Readiness } from "./readiness";
+import { estimateRpo, evaluateReadiness, formatEstimatedRpo, type Readiness } from "./readiness";
 import { buildReport, type RunReport } from "./report/report";
 import { formatDuration, isoTime } from "./util/duration";
 
@@ -279,7 +279,7 @@ export async function failover(deps: DriverDeps, input: { to?: string; mode?: "p
           ]);
           if (!targetUp) throw new RefusedError(`${pair.target.region} (${pair.target.stack}) does not answer: it cannot take over.`);
           const shown = rpo.worstMs === null ? "unknown" : formatDuration(rpo.worstMs);
-          const detail = `Aurora lag ${rpo.auroraLagMs === null ? "unknown" : formatDuration(rpo.auroraLagMs)}, EFS last sync ${rpo.efsSinceSyncMs === null ? "unknown" : `${formatDuration(rpo.efsSinceSyncMs)} ago`}`;
+          const detail = formatEstimatedRpo(rpo);
           if (opts.maxDataLossMs !== undefined && (rpo.worstMs === null || rpo.worstMs > opts.maxDataLossMs)) {
             if (!opts.force) {
               throw new RefusedError(

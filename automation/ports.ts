@@ -104,6 +104,22 @@ export interface DbCluster {
   instanceCount: number;
 }
 
+/**
+ * The newest CloudWatch datapoint of a secondary cluster's cross-Region lag metric (AWS/RDS,
+ * milliseconds, one-minute periods, statistic Maximum). It is evidence about the past, not a
+ * reading of now: everything committed on the primary before `periodStart - maxMs` had reached the
+ * secondary (see `auroraEvidencedUpTo`); nothing is known about later writes.
+ */
+export interface AuroraLagDatapoint {
+  /** The metric read: AuroraGlobalDBRPOLag (the default) or AuroraGlobalDBReplicationLag. */
+  metric: string;
+  /** Worst value in the period, ms. */
+  maxMs: number;
+  /** Start of the period (the datapoint's timestamp), ms since the epoch. */
+  periodStart: number;
+  periodMs: number;
+}
+
 export interface NodeGroupScaling {
   minSize: number;
   desiredSize: number;
@@ -141,8 +157,12 @@ export interface CloudPort {
   switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void>;
   /** Unplanned: AllowDataLoss=true; writes not yet replicated are lost. */
   failoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void>;
-  /** AuroraGlobalDBReplicationLag of a secondary cluster, in ms; undefined when no recent datapoint. */
-  auroraReplicationLagMs(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<number | undefined>;
+  /**
+   * The newest datapoint of the cluster's lag metric within the lookback (an hour by default), read
+   * in the cluster's own Region, the only one that publishes it (secondaries only). Undefined when
+   * there is none, e.g. the link to the primary's Region has been down longer than the lookback.
+   */
+  auroraLag(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<AuroraLagDatapoint | undefined>;
 
   // EFS
   /** The replication the file system takes part in (as source or destination), if any. */

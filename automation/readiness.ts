@@ -9,7 +9,8 @@
  * time since the last sync, i.e. the RPO an unplanned failover would have now. Plus the steps a
  * failover would run (each step's postcondition read now).
  */
-import type { Clock, CloudPort, StackPort } from "./ports";
+import type { AuroraLagDatapoint, Clock, CloudPort, StackPort } from "./ports";
+import { auroraLossBoundMs, describeAuroraLag } from "./report/aurora-rpo";
 import { pairProblems, type SiteConfig } from "../stacks/config";
 import type { SiteOutputs } from "../stacks/outputs";
 import { errorMessage } from "./errors";
@@ -30,7 +31,14 @@ export interface ReadinessCheck {
 }
 
 export interface EstimatedRpo {
+  /**
+   * At most this much of Aurora's writes would be lost by a failover now: the time since the point
+   * the newest lag datapoint proves the secondary had reached (report/aurora-rpo.ts). Not the lag
+   * value itself, which is evidence about its minute only.
+   */
   auroraLagMs: number | null;
+  /** The datapoint it comes from. */
+  auroraLag?: AuroraLagDatapoint;
   efsSinceSyncMs: number | null;
   /** The larger of the two; null when either is unknown. */
   worstMs: number | null;
@@ -57,17 +65,30 @@ export interface ReadinessDeps {
   timeouts?: Timeouts;
 }
 
-/** Aurora lag and EFS time since the last sync, read in the target's Region only (the source may be down). */
+/**
+ * What an unplanned failover now would lose at most, from what the target's Region publishes (the
+ * source may be down): Aurora, the time since the newest lag datapoint proves the secondary current;
+ * EFS, the time since the last sync.
+ */
 export async function estimateRpo(ctx: StepContext, target: Site): Promise<EstimatedRpo> {
   const o = { timeoutMs: ctx.timeouts.callMs, signal: ctx.signal };
   const [lag, repl] = await Promise.all([
-    ctx.cloud.auroraReplicationLagMs(target.region, target.outputs.dbClusterIdentifier, o).catch(() => undefined),
+    ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, o).catch(() => undefined),
     ctx.cloud.describeReplication(target.region, target.outputs.fileSystemId, o).catch(() => undefined),
   ]);
-  const auroraLagMs = lag ?? null;
-  const efsSinceSyncMs = repl?.lastReplicatedAt !== undefined ? Math.max(0, ctx.clock.now() - repl.lastReplicatedAt) : null;
+  const now = ctx.clock.now();
+  const auroraLagMs = lag ? auroraLossBoundMs(lag, now) : null;
+  const efsSinceSyncMs = repl?.lastReplicatedAt !== undefined ? Math.max(0, now - repl.lastReplicatedAt) : null;
   const worstMs = auroraLagMs === null || efsSinceSyncMs === null ? null : Math.max(auroraLagMs, efsSinceSyncMs);
-  return { auroraLagMs, efsSinceSyncMs, worstMs };
+  return { auroraLagMs, ...(lag ? { auroraLag: lag } : {}), efsSinceSyncMs, worstMs };
+}
+
+/** "Aurora at most 1m 02s behind (AuroraGlobalDBRPOLag max 300ms in the minute from ...), EFS last sync 4m 10s ago" */
+export function formatEstimatedRpo(e: EstimatedRpo): string {
+  const aurora =
+    e.auroraLagMs === null ? "Aurora lag unknown (no datapoint)" : `Aurora at most ${formatDuration(e.auroraLagMs)} behind${e.auroraLag ? ` (${describeAuroraLag(e.auroraLag)})` : ""}`;
+  const efs = `EFS last sync ${e.efsSinceSyncMs === null ? "unknown" : `${formatDuration(e.efsSinceSyncMs)} ago`}`;
+  return `${aurora}, ${efs}`;
 }
 
 export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string, string], opts: { mode?: "planned" | "unplanned" } = {}): Promise<Readiness> {
@@ -179,9 +200,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   add(
     "estimated RPO",
     estimatedRpo.worstMs !== null && estimatedRpo.worstMs <= rpoTargetMs,
-    `Aurora lag ${estimatedRpo.auroraLagMs === null ? "unknown" : formatDuration(estimatedRpo.auroraLagMs)}, EFS last sync ${
-      estimatedRpo.efsSinceSyncMs === null ? "unknown" : `${formatDuration(estimatedRpo.efsSinceSyncMs)} ago`
-    } (target ${formatDuration(rpoTargetMs)})`,
+    `${formatEstimatedRpo(estimatedRpo)} (target ${formatDuration(rpoTargetMs)})`,
   );
 
   // DNS.

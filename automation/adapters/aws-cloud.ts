@@ -11,10 +11,15 @@
  *   `--region region_of_selected_secondary`), since the primary's Region is the one that is down.
  *   Both name the target by ARN "so that Aurora can locate the cluster in its Region" (API ref).
  *   A member's Region is read from its `DBClusterArn` (arn:partition:rds:REGION:account:cluster:id).
- * - Replication lag: `AuroraGlobalDBReplicationLag` (AWS/RDS, milliseconds, dimension
- *   `DBClusterIdentifier`) is published by the secondary cluster, in the secondary's Region.
- *   Aurora MySQL >= 3.04 also publishes `AuroraGlobalDBRPOLag`, which the user guide now recommends;
- *   pick it with `lagMetricName`.
+ * - Replication lag: `AuroraGlobalDBRPOLag` and `AuroraGlobalDBReplicationLag` (AWS/RDS,
+ *   milliseconds, dimension `DBClusterIdentifier`) are "available only in secondary AWS Regions"
+ *   (cluster-level metrics table): the secondary cluster's own Region publishes them. The user
+ *   guide's switchover/failover page says to read `AuroraGlobalDBRPOLag` for Aurora MySQL 3.04+
+ *   ("how far the secondary cluster is behind the primary cluster for user transactions"), and
+ *   `AuroraGlobalDBReplicationLag` on older versions; the project pins 3.08, so RPOLag is the
+ *   default (`lagMetricName` picks the other). RDS publishes one datapoint a minute; the adapter
+ *   returns the newest one-minute Maximum with its period, since a lag value is only evidence
+ *   about that minute (automation/report/aurora-rpo.ts says what it proves).
  * - EFS: `DescribeReplicationConfigurations` takes any file system id (source or destination) but
  *   only answers for file systems in the Region it is sent to. `DeleteReplicationConfiguration`
  *   always names the *source* id and may be sent from the source or the destination Region;
@@ -63,6 +68,7 @@ import {
   type RRType,
 } from "@aws-sdk/client-route-53";
 import type {
+  AuroraLagDatapoint,
   CallOptions,
   Clock,
   CloudPort,
@@ -77,6 +83,9 @@ import type {
 } from "../ports";
 import { AwsCallError, AwsCallTimeoutError, awsErrorCode, boundedCall, type CallSite } from "./aws-call";
 import { SystemClock } from "./system-clock";
+
+/** Period of the lag query: RDS publishes its metrics to CloudWatch once a minute. */
+const LAG_PERIOD_MS = 60_000;
 
 // ---------------------------------------------------------------------------------------------
 // Clients
@@ -137,9 +146,12 @@ export interface AwsCloudOptions {
   defaultTimeoutMs?: number;
   /** Bound for `probeRegion` without `timeoutMs`, in ms. @default 5000 */
   probeTimeoutMs?: number;
-  /** How far back `auroraReplicationLagMs` looks for a datapoint, in ms. @default 300000 (5 min) */
+  /**
+   * How far back `auroraLag` looks for a datapoint, in ms. Long enough that, an incident ago, the
+   * last datapoint published before the primary's Region went away is still found. @default 3600000 (1 h)
+   */
   lagLookbackMs?: number;
-  /** @default "AuroraGlobalDBReplicationLag" (see the header for AuroraGlobalDBRPOLag) */
+  /** @default "AuroraGlobalDBRPOLag" (Aurora MySQL 3.04+; "AuroraGlobalDBReplicationLag" before, see the header) */
   lagMetricName?: string;
   /** Record type of the failover records. @default "CNAME" */
   recordType?: "CNAME" | "A" | "AAAA";
@@ -183,8 +195,8 @@ export class AwsCloud implements CloudPort {
     this.factory = opts.clients ?? defaultAwsClientFactory();
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 30_000;
     this.probeTimeoutMs = opts.probeTimeoutMs ?? 5_000;
-    this.lagLookbackMs = opts.lagLookbackMs ?? 5 * 60_000;
-    this.lagMetricName = opts.lagMetricName ?? "AuroraGlobalDBReplicationLag";
+    this.lagLookbackMs = opts.lagLookbackMs ?? 60 * 60_000;
+    this.lagMetricName = opts.lagMetricName ?? "AuroraGlobalDBRPOLag";
     this.recordType = opts.recordType ?? "CNAME";
     this.waitForDnsSync = opts.waitForDnsSync ?? true;
     this.dnsSyncPollMs = opts.dnsSyncPollMs ?? 5_000;
@@ -377,7 +389,7 @@ export class AwsCloud implements CloudPort {
     );
   }
 
-  async auroraReplicationLagMs(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<number | undefined> {
+  async auroraLag(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<AuroraLagDatapoint | undefined> {
     const site: CallSite = { service: "CloudWatch", api: "GetMetricData", region, resource: `${this.lagMetricName} of DB cluster "${clusterIdentifier}"` };
     const end = this.clock.now();
     const out = await boundedCall(site, this.bound(opts), (abortSignal) =>
@@ -393,7 +405,7 @@ export class AwsCloud implements CloudPort {
                   Dimensions: [{ Name: "DBClusterIdentifier", Value: clusterIdentifier }],
                 },
                 // One-minute buckets, worst value in each: RPO evidence should not average a spike away.
-                Period: 60,
+                Period: LAG_PERIOD_MS / 1000,
                 Stat: "Maximum",
               },
               ReturnData: true,
@@ -414,7 +426,7 @@ export class AwsCloud implements CloudPort {
       const at = new Date(timestamps[i]).getTime();
       if (!latest || at > latest.at) latest = { at, value: values[i] };
     }
-    return latest?.value;
+    return latest && { metric: this.lagMetricName, maxMs: latest.value, periodStart: latest.at, periodMs: LAG_PERIOD_MS };
   }
 
   // ----------------------------------------------------------------------------------------- EFS

@@ -4,6 +4,7 @@
  * aborted with the step.
  */
 import type {
+  AuroraLagDatapoint,
   CallOptions,
   Clock,
   CloudPort,
@@ -83,10 +84,8 @@ export class GuardedCloud implements CloudPort {
       this.inner.failoverGlobalCluster(region, globalClusterIdentifier, targetClusterArn, o),
     );
   }
-  auroraReplicationLagMs(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<number | undefined> {
-    return this.call(`AuroraGlobalDBReplicationLag of ${clusterIdentifier} in ${region}`, opts, (o) =>
-      this.inner.auroraReplicationLagMs(region, clusterIdentifier, o),
-    );
+  auroraLag(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<AuroraLagDatapoint | undefined> {
+    return this.call(`Aurora lag metric of ${clusterIdentifier} in ${region}`, opts, (o) => this.inner.auroraLag(region, clusterIdentifier, o));
   }
   describeReplication(region: string, fileSystemId: string, opts?: CallOptions): Promise<EfsReplication | undefined> {
     return this.call(`DescribeReplicationConfigurations ${fileSystemId} in ${region}`, opts, (o) => this.inner.describeReplication(region, fileSystemId, o));

@@ -11,6 +11,7 @@ import type { CallOptions, ConfigChange, NodeGroupScaling, NodeGroupState } from
 import { nodeGroupSizes, type NodeGroupName, type Role, type SiteConfig } from "../../stacks/config";
 import type { SiteOutputs } from "../../stacks/outputs";
 import { errorMessage, isTimeout } from "../errors";
+import { auroraEvidencedUpTo, describeAuroraLag } from "../report/aurora-rpo";
 import { formatDuration, isoTime } from "../util/duration";
 import { waitUntil } from "../util/time";
 import { writerArn, type Pair, type Site } from "./sites";
@@ -20,6 +21,8 @@ import type { Step, StepContext } from "./types";
 export const MARK = {
   quiesced: "quiesced",
   auroraPromoted: "aurora-promoted",
+  /** The target was seen as the writer: the old primary takes no more writes (Aurora demotes or fences it). */
+  auroraWriter: "aurora-writer",
   efsPromoted: "efs-promoted",
   dnsSwapped: "dns-swapped",
   dnsSwapFailed: "dns-swap-failed",
@@ -112,29 +115,31 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
 }
 
 /**
- * Before a planned switchover: the target has every write made before the quiesce. A lag of L
- * read at time t means the secondary is current up to t - L, so it has caught up with the quiesce
- * once L <= t - quiescedAt (Aurora's lag never reads exactly 0 while the link is up).
+ * Before a planned switchover: the target has every write made before the quiesce. A lag datapoint
+ * (one-minute Maximum M from P) proves the secondary had every write made before P - M
+ * (report/aurora-rpo.ts), so the wait ends on the first datapoint with P - M >= the quiesce; a
+ * datapoint from before the quiesce proves nothing about the writes that followed it.
  */
 export function auroraDrainStep(pair: Pair, prefix: string, dependsOn: string[]): Step {
   const { target } = pair;
-  const lag = (ctx: StepContext) => ctx.cloud.auroraReplicationLagMs(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
+  const lag = (ctx: StepContext) => ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
   const since = (ctx: StepContext) => ctx.marks.get(MARK.quiesced)?.at ?? ctx.clock.now();
   const drained = async (ctx: StepContext) => {
     const gc = await ctx.cloud.describeGlobalCluster(target.region, pair.globalClusterIdentifier, opts(ctx));
     if (writerArn(gc.members) === target.outputs.dbClusterArn) return true;
-    const l = await lag(ctx);
-    return l !== undefined && l <= ctx.clock.now() - since(ctx);
+    const d = await lag(ctx);
+    return d !== undefined && auroraEvidencedUpTo(d) >= since(ctx);
   };
   return {
     id: id(prefix, "wait-aurora-lag"),
     title: `Wait until ${target.stack}'s Aurora secondary has every write made before the quiesce`,
     dependsOn,
-    effect: `read AuroraGlobalDBReplicationLag of ${target.outputs.dbClusterIdentifier} in ${target.region} until lag <= time since the quiesce`,
+    effect: `read the Aurora lag metric of ${target.outputs.dbClusterIdentifier} in ${target.region} until a datapoint shows it current past the quiesce`,
     check: drained,
     run: async (ctx) => {
       await waitFor(ctx, `Aurora lag of ${target.stack} drained`, () => drained(ctx), ctx.timeouts.drainMs);
-      return { detail: `lag ${(await lag(ctx).catch(() => undefined)) ?? "n/a"} ms` };
+      const d = await lag(ctx).catch(() => undefined);
+      return { detail: d ? describeAuroraLag(d) : "writer already" };
     },
   };
 }
@@ -170,17 +175,17 @@ export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix:
       const underWay = gc.failoverState?.toClusterArn === arn;
       if (underWay) ctx.log(`a ${gc.failoverState?.isDataLossAllowed ? "failover" : "switchover"} to ${target.stack} is already under way; waiting`);
       else if (writerArn(gc.members) !== arn) {
-        const lagMs = await ctx.cloud
-          .auroraReplicationLagMs(target.region, target.outputs.dbClusterIdentifier, opts(ctx))
-          .catch(() => undefined);
-        await ctx.mark(MARK.auroraPromoted, { mode, lagMs: lagMs ?? null, cluster: arn });
+        // The RPO evidence: the newest lag datapoint before the promotion, with its period.
+        const d = await ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx)).catch(() => undefined);
+        await ctx.mark(MARK.auroraPromoted, { mode, lagMs: d?.maxMs ?? null, lagMetric: d?.metric ?? null, lagPeriodStart: d?.periodStart ?? null, cluster: arn });
         if (mode === "planned") await ctx.cloud.switchoverGlobalCluster(callRegion, gid, arn, opts(ctx));
         else await ctx.cloud.failoverGlobalCluster(callRegion, gid, arn, opts(ctx));
       }
       await waitFor(ctx, `${target.stack} to be the writer of ${gid}`, () => promoted(ctx), ctx.timeouts.databaseMs);
-      const m = ctx.marks.get(MARK.auroraPromoted);
-      const lag = m?.data.lagMs;
-      return { detail: typeof lag === "number" ? `lag at promotion ${formatDuration(lag)}` : "writer" };
+      if (!ctx.marks.has(MARK.auroraWriter)) await ctx.mark(MARK.auroraWriter, { cluster: arn });
+      const m = ctx.marks.get(MARK.auroraPromoted)?.data;
+      const lagged = m && typeof m.lagMs === "number" && typeof m.lagPeriodStart === "number" && typeof m.lagMetric === "string";
+      return { detail: lagged ? `newest lag datapoint before the promotion: ${describeAuroraLag({ metric: m.lagMetric as string, maxMs: m.lagMs as number, periodStart: m.lagPeriodStart as number })}` : "writer" };
     },
   };
 }
@@ -328,14 +333,15 @@ export function resyncStep(active: Site, peer: Site, gid: string, prefix: string
     if (!r || r.destinationFileSystemId !== peer.outputs.fileSystemId || (r.lastReplicatedAt ?? 0) <= ctx.runStartedAt) return false;
     const gc = await ctx.cloud.describeGlobalCluster(peer.region, gid, opts(ctx));
     if (!gc.members.some((m) => m.clusterArn === peer.outputs.dbClusterArn && !m.isWriter)) return false;
-    const lag = await ctx.cloud.auroraReplicationLagMs(peer.region, peer.outputs.dbClusterIdentifier, opts(ctx));
-    return lag !== undefined && lag <= DRAINED_LAG_MS;
+    // A datapoint from this run's time: an older one says nothing about the secondary now.
+    const d = await ctx.cloud.auroraLag(peer.region, peer.outputs.dbClusterIdentifier, opts(ctx));
+    return d !== undefined && d.periodStart >= ctx.runStartedAt && d.maxMs <= DRAINED_LAG_MS;
   };
   return {
     id: id(prefix, "wait-resync"),
     title: `Wait until ${peer.stack} has caught up (EFS sync newer than the failback start, Aurora lag drained)`,
     dependsOn,
-    effect: `read EFS LastReplicatedTimestamp in ${active.region} and AuroraGlobalDBReplicationLag of ${peer.outputs.dbClusterIdentifier} in ${peer.region}`,
+    effect: `read EFS LastReplicatedTimestamp in ${active.region} and the Aurora lag metric of ${peer.outputs.dbClusterIdentifier} in ${peer.region}`,
     check: caughtUp,
     run: async (ctx) => {
       await waitFor(ctx, `${peer.stack} caught up`, () => caughtUp(ctx), ctx.timeouts.efsMs);

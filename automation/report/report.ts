@@ -4,16 +4,21 @@
  *
  * - RTO: from the run's start, or `--incident-at`, until the new active site served and was
  *   healthy (the `serving` mark).
- * - RPO: replication lag at the moment of promotion: Aurora's AuroraGlobalDBReplicationLag read
- *   just before the switchover/failover call, EFS's time since the last sync when its replication
- *   was deleted. A planned run loses nothing: writes stopped at the quiesce and the switch waited
- *   for both to catch up, so its data-loss window is 0 whatever the lag figures.
+ * - RPO: what replication had not carried across when the target was promoted. Aurora: an upper
+ *   bound from the newest lag datapoint read just before the failover call (a one-minute Maximum
+ *   M from P proves the secondary had every write made before P - M; the window lost is at most
+ *   from there to the end of writes: the incident with --incident-at, else the moment the target
+ *   was seen as the writer; see
+ *   aurora-rpo.ts for why the lag value itself is not the loss). EFS: the time since the last sync
+ *   when its replication was deleted. A planned run loses nothing: writes stopped at the quiesce
+ *   and the switch waited for both to catch up, so its data-loss window is 0 whatever the figures.
  * - Write downtime (planned): quiesce until serving.
  */
 import type { JournalEvent } from "../ports";
 import { marksOf, runStart } from "../journal/events";
 import type { StepRecord } from "../engine/executor";
 import { MARK } from "../plan/steps";
+import { auroraEvidencedUpTo, auroraLossBoundMs, describeAuroraLag } from "./aurora-rpo";
 import type { Plan } from "../plan/types";
 import { formatDuration, isoTime } from "../util/duration";
 
@@ -48,7 +53,17 @@ export interface RunReport {
   error?: string;
   rto?: { from: "start" | "incident"; fromAt: string; servingAt: string; ms: number };
   rpo?: {
-    aurora?: { promotedAt: string; lagMs: number | null; dataLossWindowMs: number | null };
+    aurora?: {
+      promotedAt: string;
+      /** The newest lag datapoint read before the promotion: its metric, maximum and period start. */
+      lagMs: number | null;
+      lagMetric?: string;
+      lagPeriodStart?: string;
+      /** 0 for a planned run; else an upper bound, null without a datapoint. */
+      dataLossWindowMs: number | null;
+      /** How the window was derived, for people. */
+      basis: string;
+    };
     efs?: { promotedAt: string; lastReplicatedAt: string | null; lagMs: number | null; dataLossWindowMs: number | null; deletionMode?: string };
     /** The larger data-loss window; null when a figure is unknown. */
     worstMs: number | null;
@@ -134,7 +149,29 @@ export function buildReport(input: ReportInput): RunReport {
     const rpo: NonNullable<RunReport["rpo"]> = { worstMs: null };
     if (aurora) {
       const lagMs = num(aurora.data.lagMs);
-      rpo.aurora = { promotedAt: isoTime(aurora.at), lagMs, dataLossWindowMs: planned ? 0 : lagMs };
+      const periodStart = num(aurora.data.lagPeriodStart);
+      const metric = typeof aurora.data.lagMetric === "string" ? aurora.data.lagMetric : undefined;
+      const d = lagMs !== null && periodStart !== null ? { metric: metric ?? "Aurora lag", maxMs: lagMs, periodStart, periodMs: 60_000 } : undefined;
+      // Writes on the old primary are counted until the incident when it is given (as for EFS
+      // below), else until the target was seen as the writer: Aurora fences the old primary only
+      // best effort, and demotes it when the promotion completes (the run's end if not marked).
+      const writerAt = marks.get(MARK.auroraWriter)?.at ?? input.endedAt;
+      const writesEnd = input.incidentAt !== undefined ? Math.min(input.incidentAt, writerAt) : writerAt;
+      const window = planned ? 0 : d ? auroraLossBoundMs(d, writesEnd) : null;
+      const basis = planned
+        ? "switchover after the quiesce: nothing unreplicated"
+        : d
+          ? `upper bound: ${describeAuroraLag(d)}, the newest datapoint before the promotion, proves the secondary had every write before ` +
+            `${isoTime(auroraEvidencedUpTo(d))}; writes counted until ${input.incidentAt !== undefined ? "the incident" : `the new writer took over (${isoTime(writerAt)})`}`
+          : "unknown: no lag datapoint before the promotion";
+      rpo.aurora = {
+        promotedAt: isoTime(aurora.at),
+        lagMs,
+        ...(metric ? { lagMetric: metric } : {}),
+        ...(periodStart !== null ? { lagPeriodStart: isoTime(periodStart) } : {}),
+        dataLossWindowMs: window,
+        basis,
+      };
     }
     if (efs) {
       const last = num(efs.data.lastReplicatedAt);
@@ -201,7 +238,7 @@ export function formatReport(report: RunReport, opts: { timeline?: boolean } = {
     const a = report.rpo.aurora;
     const e = report.rpo.efs;
     const fmt = (v: number | null) => (v === null ? "unknown" : formatDuration(v));
-    if (a) lines.push(`  RPO Aurora: ${fmt(a.dataLossWindowMs)} (replication lag at promotion ${fmt(a.lagMs)}, ${a.promotedAt})`);
+    if (a) lines.push(`  RPO Aurora: ${a.dataLossWindowMs !== null && a.dataLossWindowMs > 0 ? "≤ " : ""}${fmt(a.dataLossWindowMs)} (${a.basis}; promoted ${a.promotedAt})`);
     if (e) {
       lines.push(
         `  RPO EFS: ${fmt(e.dataLossWindowMs)} (last sync ${e.lastReplicatedAt ?? "never"}, ${fmt(e.lagMs)} before the promotion${e.deletionMode ? `, ${e.deletionMode}` : ""})`,

@@ -9,6 +9,7 @@
  * Every call is recorded in `world.calls()`; side-effecting ones also in `world.sideEffects()`.
  */
 import type {
+  AuroraLagDatapoint,
   CallOptions,
   CloudPort,
   DbCluster,
@@ -23,7 +24,7 @@ import { AwsError, SimTimeoutError } from "./errors";
 import type { Faults } from "./faults";
 import type { LatencyModel } from "./latency";
 import { DriverProcess } from "./process";
-import { ROUTE53, type World } from "./world";
+import { LAG_METRIC_PERIOD_MS, ROUTE53, type World } from "./world";
 import type { Clock } from "../ports";
 
 export type CloudMethod = keyof CloudPort;
@@ -37,6 +38,10 @@ export interface SimCloudOptions {
   process?: DriverProcess;
   /** Bound for calls made without `timeoutMs` (the SDK's own timeouts and retries). @default 120000 */
   defaultTimeoutMs?: number;
+  /** How far back `auroraLag` looks, as the real adapter's `lagLookbackMs`. @default 3600000 */
+  lagLookbackMs?: number;
+  /** The lag metric's name, as the real adapter's `lagMetricName` (the sim models its semantics, see World.sampleLagThrough). @default AuroraGlobalDBRPOLag */
+  lagMetricName?: string;
 }
 
 interface CallSpec {
@@ -54,6 +59,8 @@ export class SimCloud implements CloudPort {
   private readonly faults?: Faults;
   private readonly process: DriverProcess;
   private readonly defaultTimeoutMs: number;
+  private readonly lagLookbackMs: number;
+  private readonly lagMetricName: string;
 
   constructor(opts: SimCloudOptions) {
     this.world = opts.world;
@@ -62,6 +69,8 @@ export class SimCloud implements CloudPort {
     this.faults = opts.faults;
     this.process = opts.process ?? new DriverProcess();
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 120_000;
+    this.lagLookbackMs = opts.lagLookbackMs ?? 3_600_000;
+    this.lagMetricName = opts.lagMetricName ?? "AuroraGlobalDBRPOLag";
   }
 
   private unreachable(region: string): boolean {
@@ -161,11 +170,15 @@ export class SimCloud implements CloudPort {
     );
   }
 
-  auroraReplicationLagMs(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<number | undefined> {
+  /** GetMetricData of the lag metric, as the real adapter queries it (newest one-minute Maximum within the lookback). */
+  auroraLag(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<AuroraLagDatapoint | undefined> {
     return this.call(
-      { method: "auroraReplicationLagMs", api: "GetMetricData:AuroraGlobalDBReplicationLag", region, args: { clusterIdentifier }, sideEffect: false },
+      { method: "auroraLag", api: `GetMetricData:${this.lagMetricName}`, region, args: { clusterIdentifier }, sideEffect: false },
       opts,
-      () => this.world.auroraReplicationLagMs(region, clusterIdentifier),
+      () => {
+        const d = this.world.auroraLag(region, clusterIdentifier, this.lagLookbackMs);
+        return d && { metric: this.lagMetricName, maxMs: d.maxMs, periodStart: d.periodStart, periodMs: LAG_METRIC_PERIOD_MS };
+      },
     );
   }
 

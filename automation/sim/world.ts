@@ -32,6 +32,11 @@ import { GLOBAL_CLUSTER_ID, siteIntent, siteNames } from "./naming";
 /** Pseudo-Region naming Route 53's control plane alone (it lives in us-east-1). */
 export const ROUTE53 = "route53";
 
+/** Period of the Aurora lag metric's datapoints: RDS publishes its metrics to CloudWatch once a minute. */
+export const LAG_METRIC_PERIOD_MS = 60_000;
+/** How long the world keeps lag datapoints (CloudWatch keeps them for weeks; readers look back an hour). */
+const LAG_HISTORY_MS = 3 * 3_600_000;
+
 export interface WorldTuning {
   /** Rows per second the serving site's workload commits to its DB. @default 20 */
   dbWritesPerSecond: number;
@@ -222,6 +227,10 @@ export class World {
   private readonly clientsLog: { at: number; setIdentifier?: string }[] = [];
   private userUp = false;
   private readonly userLog: { at: number; up: boolean }[] = [];
+  /** Published datapoints of each cluster's lag metric (see `sampleLag`), oldest first. */
+  private readonly lagSeries = new Map<string, { at: number; ms: number }[]>();
+  /** The last period start sampled. */
+  private lagSampledUpTo: number;
   private settling = false;
 
   constructor(opts: WorldOptions) {
@@ -279,6 +288,10 @@ export class World {
     this.userUp = this.computeUserUp();
     this.userLog.push({ at: this.t, up: this.userUp });
     this.recompute();
+    // CloudWatch already holds the lag datapoints of the steady state before the start.
+    const firstPeriod = Math.floor((this.t - LAG_HISTORY_MS) / LAG_METRIC_PERIOD_MS) * LAG_METRIC_PERIOD_MS;
+    this.lagSampledUpTo = firstPeriod - LAG_METRIC_PERIOD_MS;
+    this.sampleLagThrough(this.t);
   }
 
   private bootstrapSite(spec: WorldSiteSpec): SiteRec {
@@ -327,12 +340,15 @@ export class World {
       const now = this.clock.now();
       while (this.events.length > 0 && this.events[0].at <= now) {
         const ev = this.events.shift() as PendingEvent;
+        // Datapoints of the minutes that began before this transition see the state before it.
+        this.sampleLagThrough(ev.at - 1);
         this.t = Math.max(this.t, ev.at);
         ev.run();
         this.recompute();
       }
       this.t = Math.max(this.t, now);
       this.recompute();
+      this.sampleLagThrough(now);
     } finally {
       this.settling = false;
     }
@@ -790,14 +806,49 @@ export class World {
     });
   }
 
-  auroraReplicationLagMs(region: string, clusterIdentifier: string): number | undefined {
+  /**
+   * The Aurora lag metric as CloudWatch has it (GetMetricData, one-minute periods, Maximum): the
+   * newest datapoint of the cluster's own series whose period starts within `lookbackMs` (CloudWatch
+   * rounds the start time down to the minute), asked in the cluster's Region, the only one that
+   * publishes it. Past datapoints stay readable after the cluster's role changes, as in CloudWatch.
+   */
+  auroraLag(region: string, clusterIdentifier: string, lookbackMs: number): { periodStart: number; maxMs: number } | undefined {
     this.settle();
     const site = this.siteInRegion(region);
     if (!site || site.names.dbClusterIdentifier !== clusterIdentifier) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${clusterIdentifier} not found.`, { status: 404 });
-    if (site.stack === this.global.writer || site.db.role === "writer") return undefined; // the metric exists on secondaries only
-    const writer = this.siteOf(this.global.writer);
-    const upTo = this.replicatedUpTo(site);
-    return this.countWrites(writer.stack, "db", upTo, this.t) > 0 ? Math.round(this.t - upTo) : 0;
+    const from = Math.floor((this.t - lookbackMs) / LAG_METRIC_PERIOD_MS) * LAG_METRIC_PERIOD_MS;
+    const series = this.lagSeries.get(site.stack) ?? [];
+    const last = series[series.length - 1];
+    return last && last.at >= from ? { periodStart: last.at, maxMs: last.ms } : undefined;
+  }
+
+  /**
+   * Publishes the lag datapoints of every minute that began by `until`, from the state at that
+   * time (the state is constant between transitions). Modelled on AWS as far as it documents it:
+   * - only a secondary cluster has the metric, in its own Region (metrics table: "available only
+   *   in secondary AWS Regions"); one datapoint a minute (RDS publishes to CloudWatch each minute);
+   * - its value is how far the secondary is behind for user transactions (AuroraGlobalDBRPOLag):
+   *   the time since the oldest write it has not received, 0 when it has them all;
+   * - while the link to the primary's Region is down, no datapoint is published. AWS does not say
+   *   what the metric shows then; this is the case that leaves the driver least evidence (the newest
+   *   datapoint predates the incident), which is what its RPO bound must survive. A promotion in
+   *   progress (the target detached) publishes none either.
+   */
+  private sampleLagThrough(until: number): void {
+    for (let at = this.lagSampledUpTo + LAG_METRIC_PERIOD_MS; at <= until; at += LAG_METRIC_PERIOD_MS) {
+      this.lagSampledUpTo = at;
+      const writer = this.siteOf(this.global.writer);
+      for (const site of this.sites) {
+        if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over") continue;
+        if (this.impaired.has(site.region) || this.impaired.has(writer.region)) continue;
+        const upTo = site.db.frozenAt ?? at - this.lagMs();
+        const ms = this.countWrites(writer.stack, "db", upTo, at) > 0 ? Math.round(at - upTo) : 0;
+        const series = this.lagSeries.get(site.stack) ?? [];
+        series.push({ at, ms });
+        while (series.length > 0 && series[0].at < at - LAG_HISTORY_MS) series.shift();
+        this.lagSeries.set(site.stack, series);
+      }
+    }
   }
 
   /** Sets a DB cluster's instance count; new instances take the instance-creation latency. Returns when done. */

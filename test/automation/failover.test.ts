@@ -89,6 +89,34 @@ describe("driver on the simulated Regions", () => {
       expect(report.rpo!.efs!.dataLossWindowMs).to.be.at.least(efsLoss.lostWindowMs);
     });
 
+    it("reports Aurora's RPO as an upper bound from the newest lag datapoint, never below what the simulation lost", async () => {
+      // The incident half a minute into a minute: the newest datapoint is from before it.
+      const t = simulate({ seed: 14 });
+      await t.deps.clock.sleep(90_000);
+      const incidentAt = t.deps.clock.now();
+      t.sim.faults.impairRegion("primary");
+      const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }, { incidentAt }));
+      const lost = t.sim.world.dataLoss().find((d) => d.kind === "aurora")!;
+      const a = report.rpo!.aurora!;
+      expect(a).to.include({ lagMetric: "AuroraGlobalDBRPOLag", lagMs: 300 });
+      expect(Date.parse(a.lagPeriodStart!)).to.be.at.most(incidentAt);
+      expect(a.dataLossWindowMs!).to.be.at.least(lost.lostWindowMs);
+      // As tight as one-minute datapoints allow: the lag plus the time from the datapoint's minute to the incident.
+      expect(a.dataLossWindowMs!).to.equal(incidentAt - (Date.parse(a.lagPeriodStart!) - 300));
+      expect(a.basis).to.match(/^upper bound: AuroraGlobalDBRPOLag max 300ms/);
+    });
+
+    it("counts the old primary's writes until the new writer took over when its Region still answers", async () => {
+      // Unplanned mode with the source healthy: it takes writes until Aurora demotes it, far more than the lag.
+      const t = simulate({ seed: 15 });
+      await t.deps.clock.sleep(30_000);
+      const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
+      const lost = t.sim.world.dataLoss().find((d) => d.kind === "aurora")!;
+      expect(lost.lostWindowMs).to.be.greaterThan(10_000);
+      expect(report.rpo!.aurora!.dataLossWindowMs!).to.be.at.least(lost.lostWindowMs);
+      expect(report.rpo!.worstMs!).to.be.at.least(lost.lostWindowMs);
+    });
+
     it("serves before any up (standby pods wait for nodes) and converges afterwards", async () => {
       const t = simulate({ seed: 12 });
       t.sim.faults.impairRegion("primary");

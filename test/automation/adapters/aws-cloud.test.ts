@@ -282,7 +282,7 @@ describe("AwsCloud", () => {
       expect(rdsClusterArnRegion("arn:aws:rds:us-east-1:123456789012:db:instance")).to.equal(undefined);
     });
 
-    it("queries AuroraGlobalDBReplicationLag (max per minute, last 5 min) in the secondary's Region and returns the newest point", async () => {
+    it("queries AuroraGlobalDBRPOLag (max per minute, last hour) in the secondary's Region and returns the newest datapoint with its period", async () => {
       const clock = new FakeClock();
       cw.on(GetMetricDataCommand).resolves({
         MetricDataResults: [
@@ -294,14 +294,19 @@ describe("AwsCloud", () => {
           },
         ],
       });
-      expect(await cloud({ clock }).auroraReplicationLagMs(DR, "eks-dr-dr")).to.equal(42);
+      expect(await cloud({ clock }).auroraLag(DR, "eks-dr-dr")).to.deep.equal({
+        metric: "AuroraGlobalDBRPOLag",
+        maxMs: 42,
+        periodStart: clock.t - 60_000,
+        periodMs: 60_000,
+      });
       const call = cw.commandCalls(GetMetricDataCommand)[0];
       const input = call.args[0].input;
       expect(input.MetricDataQueries).to.deep.equal([
         {
           Id: "lag",
           MetricStat: {
-            Metric: { Namespace: "AWS/RDS", MetricName: "AuroraGlobalDBReplicationLag", Dimensions: [{ Name: "DBClusterIdentifier", Value: "eks-dr-dr" }] },
+            Metric: { Namespace: "AWS/RDS", MetricName: "AuroraGlobalDBRPOLag", Dimensions: [{ Name: "DBClusterIdentifier", Value: "eks-dr-dr" }] },
             Period: 60,
             Stat: "Maximum",
           },
@@ -309,14 +314,23 @@ describe("AwsCloud", () => {
         },
       ]);
       expect(input.EndTime?.getTime()).to.equal(clock.t);
-      expect(input.StartTime?.getTime()).to.equal(clock.t - 300_000);
+      // An hour back: the last datapoint published before an incident is still found well after it.
+      expect(input.StartTime?.getTime()).to.equal(clock.t - 3_600_000);
       expect(input.ScanBy).to.equal("TimestampDescending");
       expect(clientRegion.get(call.thisValue)).to.equal("cloudWatch:us-west-2");
     });
 
+    it("reads AuroraGlobalDBReplicationLag instead when configured (Aurora MySQL before 3.04)", async () => {
+      const clock = new FakeClock();
+      cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Timestamps: [new Date(clock.t - 60_000)], Values: [250] }] });
+      const d = await cloud({ clock, lagMetricName: "AuroraGlobalDBReplicationLag" }).auroraLag(DR, "eks-dr-dr");
+      expect(d).to.include({ metric: "AuroraGlobalDBReplicationLag", maxMs: 250 });
+      expect(cw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat!.Metric!.MetricName).to.equal("AuroraGlobalDBReplicationLag");
+    });
+
     it("returns undefined when there is no recent datapoint", async () => {
       cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Timestamps: [], Values: [] }] });
-      expect(await cloud().auroraReplicationLagMs(DR, "eks-dr-dr")).to.equal(undefined);
+      expect(await cloud().auroraLag(DR, "eks-dr-dr")).to.equal(undefined);
     });
   });
 

@@ -35,8 +35,9 @@ describe("sim: world", () => {
       const p = s.world.site("primary");
       expect(p.writes.db - before.db).to.equal(20 * 600);
       expect(p.writes.files - before.files).to.equal(2 * 600);
-      const lag = await s.cloud.auroraReplicationLagMs("us-west-2", s.world.site("dr").db.identifier);
-      expect(lag).to.equal(100 + 20 * 10); // base lag + lag per write/s at 20 writes/s
+      const lag = await s.cloud.auroraLag("us-west-2", s.world.site("dr").db.identifier);
+      expect(lag).to.include({ metric: "AuroraGlobalDBRPOLag", maxMs: 100 + 20 * 10, periodMs: MIN }); // base lag + lag per write/s at 20 writes/s
+      expect(s.clock.now() - lag!.periodStart).to.be.within(0, MIN); // the minute under way
       const r = await s.cloud.describeReplication("us-east-1", p.fs.id);
       expect(r!.lastReplicatedAt).to.be.greaterThan(s.clock.now() - 15 * MIN);
     });
@@ -153,6 +154,30 @@ describe("sim: world", () => {
   });
 
   describe("converges asynchronously, like AWS", () => {
+    it("publishes the Aurora lag metric like CloudWatch: a datapoint a minute, for the secondary, in its Region, none while the link is down", async () => {
+      const s = sim();
+      const dr = s.world.site("dr").db.identifier;
+      await s.clock.sleep(90 * SEC);
+      const before = (await s.cloud.auroraLag("us-west-2", dr))!;
+      expect(before.periodStart % MIN).to.equal(0);
+      expect(s.clock.now() - before.periodStart).to.be.below(MIN);
+      expect(before.maxMs).to.equal(300);
+      // Only secondaries publish it, each in its own Region.
+      expect(await s.cloud.auroraLag("us-east-1", s.world.site("primary").db.identifier)).to.equal(undefined);
+      await rejection(s.cloud.auroraLag("us-east-1", dr), "DBClusterNotFoundFault");
+      const incidentAt = s.clock.now();
+      s.faults.impairRegion("primary");
+      await s.clock.sleep(10 * MIN);
+      // Nothing arrives from the primary's Region: no datapoint since, the newest one predates the incident.
+      const after = (await s.cloud.auroraLag("us-west-2", dr))!;
+      expect(after).to.deep.equal(before);
+      expect(after.periodStart).to.be.at.most(incidentAt);
+      // And what it proves holds: the secondary had every write before periodStart - maxMs.
+      s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await until(s.clock, () => s.world.dataLoss().length === 1, 15 * MIN, SEC);
+      expect(s.world.dataLoss()[0].replicatedUpTo).to.be.at.least(after.periodStart - after.maxMs);
+    });
+
     it("failover returns at once; the target is writer after the sampled latency; writes not replicated are lost", async () => {
       const s = sim({ seed: 11 });
       await s.clock.sleep(5 * MIN);
@@ -209,7 +234,7 @@ describe("sim: world", () => {
       const s = sim();
       await s.clock.sleep(MIN);
       s.world.setWorkload("primary", { web: 0, app: 0 }, true);
-      await until(s.clock, async () => (await s.cloud.auroraReplicationLagMs("us-west-2", s.world.site("dr").db.identifier)) === 0, MIN, SEC);
+      await until(s.clock, async () => (await s.cloud.auroraLag("us-west-2", s.world.site("dr").db.identifier))?.maxMs === 0, 2 * MIN, SEC);
       await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       expect((await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).status).to.equal("switching-over");
       await until(s.clock, () => s.world.writer() === "dr", 15 * MIN, SEC);
