@@ -3,8 +3,10 @@
  * topic per site (plus an email subscription), and alarms on the RPO evidence and on the site's
  * Route 53 health check. Each alarm is created by the site that can see its metric:
  *
- * - `AuroraGlobalDBReplicationLag` (AWS/RDS, milliseconds) is "the amount of lag when replicating
- *   updates from the primary AWS Region" (Aurora User Guide, cluster-level metrics): it is published
+ * - `AuroraGlobalDBRPOLag` (Aurora MySQL 3.04+, how far the secondary is behind for user
+ *   transactions) or, on older versions, `AuroraGlobalDBReplicationLag` (AWS/RDS, milliseconds, "the
+ *   amount of lag when replicating updates from the primary AWS Region"; Aurora User Guide,
+ *   cluster-level metrics; `auroraLagMetric` in stacks/config.ts picks one): it is published
  *   for the secondary cluster, in the secondary's Region, under its `DBClusterIdentifier`. So the
  *   STANDBY site alarms on its own cluster; the active site has nothing to alarm on.
  * - `TimeSinceLastSync` (AWS/EFS, seconds) has two dimensions, `FileSystemId` = the replication's
@@ -27,7 +29,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Role } from "../stacks/config";
+import type { AuroraLagMetric, Role } from "../stacks/config";
 
 /**
  * Replication alarms fire when lag reaches this fraction of the RPO target. Half leaves the other
@@ -59,7 +61,7 @@ export interface ReplicationAlarmPolicy {
   rpoTargetSeconds: number;
   /** RPO_ALARM_FRACTION of the target, in seconds. */
   thresholdSeconds: number;
-  /** The same threshold in milliseconds, the unit of `AuroraGlobalDBReplicationLag`. */
+  /** The same threshold in milliseconds, the unit of the Aurora lag metrics. */
   auroraLagThresholdMs: number;
   aurora: AlarmWindow;
   efs: AlarmWindow;
@@ -100,6 +102,8 @@ export interface SiteAlarmsArgs {
   alarmEmail?: string;
   /** This site's regional Aurora cluster identifier. */
   dbClusterIdentifier?: pulumi.Input<string>;
+  /** The Aurora lag metric to alarm on (`auroraLagMetric(engineVersion)`). @default "AuroraGlobalDBRPOLag" */
+  auroraLagMetric?: AuroraLagMetric;
   /**
    * Pass when this site owns the EFS replication configuration (it is the source): the alarm is on
    * the source's metric, in the source's Region.
@@ -174,7 +178,7 @@ export class SiteAlarms extends pulumi.ComponentResource {
             `Aurora global database replication lag into this (secondary) cluster is above ${policy.thresholdSeconds} s, ` +
             `${RPO_ALARM_FRACTION * 100}% of the ${args.rpoTargetSeconds} s RPO target: a failover now could lose more writes than planned.`,
           namespace: "AWS/RDS",
-          metricName: "AuroraGlobalDBReplicationLag",
+          metricName: args.auroraLagMetric ?? "AuroraGlobalDBRPOLag",
           dimensions: { DBClusterIdentifier: args.dbClusterIdentifier },
           statistic: "Maximum",
           period: policy.aurora.periodSeconds,

@@ -234,6 +234,21 @@ export function nodeGroupSizes(cfg: SiteConfig, name: NodeGroupName): NodeGroupS
   return cfg.nodeGroups[name][cfg.role];
 }
 
+/** The CloudWatch metric that measures how far an Aurora global secondary is behind. */
+export type AuroraLagMetric = "AuroraGlobalDBRPOLag" | "AuroraGlobalDBReplicationLag";
+
+/**
+ * `AuroraGlobalDBRPOLag` from Aurora MySQL 3.04 (the Aurora User Guide's switchover/failover page
+ * says to check it), `AuroraGlobalDBReplicationLag` on older versions. The alarms and the driver's
+ * RPO evidence read the same metric.
+ */
+export function auroraLagMetric(engineVersion: string): AuroraLagMetric {
+  const m = /mysql_aurora\.(\d+)\.(\d+)/.exec(engineVersion);
+  if (!m) return "AuroraGlobalDBReplicationLag";
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 3 || (major === 3 && minor >= 4) ? "AuroraGlobalDBRPOLag" : "AuroraGlobalDBReplicationLag";
+}
+
 /** One problem with a site's config: which key, what is wrong, and what to do. */
 export interface ConfigProblem {
   /** Fully qualified key, with a path into objects: `eks-dr:nodeGroups.web.active.desired`. */

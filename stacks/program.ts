@@ -18,6 +18,7 @@ import { ImageRegistry } from "../components/image-registry";
 import { RegionalSite } from "../components/regional-site";
 import { SiteAlarms } from "../components/replication-alarms";
 import { SampleWorkload } from "../components/sample-workload";
+import { auroraLagMetric } from "./config";
 import { loadSite, runtimeProjectConfig } from "./config-source";
 import { OUTPUTS_CONTRACT_VERSION, type SiteOutputs } from "./outputs";
 import { PeerSite } from "./peer";
@@ -148,6 +149,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       rpoTargetSeconds: config.rpoTargetSeconds,
       alarmEmail: config.alarmEmail,
       dbClusterIdentifier: config.role === "standby" ? database?.clusterIdentifier : undefined,
+      auroraLagMetric: auroraLagMetric(config.database.engineVersion),
       efsReplication:
         replication?.efsReplication && site.files
           ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }

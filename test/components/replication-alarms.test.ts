@@ -56,7 +56,7 @@ describe("SiteAlarms", () => {
     describe(`in ${region}`, () => {
       it("standby: alarms on Aurora lag of its own (secondary) cluster, in its Region, at half the RPO", async () => {
         const { cloud } = await build(region, { role: "standby", rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr" });
-        const lag = alarmOn(cloud, "AuroraGlobalDBReplicationLag")!;
+        const lag = alarmOn(cloud, "AuroraGlobalDBRPOLag")!;
         expect(lag, "aurora alarm").to.not.equal(undefined);
         expect(lag.inputs).to.include({ namespace: "AWS/RDS", statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 300_000 });
         expect(lag.inputs.dimensions).to.deep.equal({ DBClusterIdentifier: "shop-dr" });
@@ -66,6 +66,12 @@ describe("SiteAlarms", () => {
         expect(alarmOn(cloud, "HealthCheckStatus")).to.equal(undefined);
       });
 
+      it("standby before Aurora MySQL 3.04: alarms on AuroraGlobalDBReplicationLag instead", async () => {
+        const { cloud } = await build(region, { role: "standby", rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraLagMetric: "AuroraGlobalDBReplicationLag" });
+        expect(alarmOn(cloud, "AuroraGlobalDBRPOLag")).to.equal(undefined);
+        expect(alarmOn(cloud, "AuroraGlobalDBReplicationLag")!.inputs.dimensions).to.deep.equal({ DBClusterIdentifier: "shop-dr" });
+      });
+
       it("active: alarms on EFS TimeSinceLastSync of the source and destination pair, and on its health check in us-east-1", async () => {
         const { cloud, value } = await build(region, {
           role: "active",
@@ -73,6 +79,7 @@ describe("SiteAlarms", () => {
           dbClusterIdentifier: "shop-primary",
           efsReplication: { sourceFileSystemId: "fs-source", destinationFileSystemId: "fs-dest" },
         });
+        expect(alarmOn(cloud, "AuroraGlobalDBRPOLag"), "no lag metric on the primary").to.equal(undefined);
         expect(alarmOn(cloud, "AuroraGlobalDBReplicationLag"), "no lag metric on the primary").to.equal(undefined);
 
         const efs = alarmOn(cloud, "TimeSinceLastSync")!;
@@ -117,7 +124,7 @@ describe("SiteAlarms", () => {
         dbClusterIdentifier: "c",
         efsReplication: { sourceFileSystemId: "fs-a", destinationFileSystemId: "fs-b" },
       });
-      return [alarmOn(cloud, "AuroraGlobalDBReplicationLag")!.inputs.threshold, alarmOn(cloud, "TimeSinceLastSync")!.inputs.threshold];
+      return [alarmOn(cloud, "AuroraGlobalDBRPOLag")!.inputs.threshold, alarmOn(cloud, "TimeSinceLastSync")!.inputs.threshold];
     };
     expect(await at(900)).to.deep.equal([450_000, 450]);
     expect(await at(3600)).to.deep.equal([1_800_000, 1800]);
@@ -126,7 +133,7 @@ describe("SiteAlarms", () => {
   it("notifies on ALARM, OK and INSUFFICIENT_DATA and does not treat missing data as a breach", async () => {
     const { cloud, value } = await build("eu-west-3", { role: "standby", rpoTargetSeconds: 900, dbClusterIdentifier: "c" });
     const topic = await resolve(value.topicArn);
-    const lag = alarmOn(cloud, "AuroraGlobalDBReplicationLag")!.inputs;
+    const lag = alarmOn(cloud, "AuroraGlobalDBRPOLag")!.inputs;
     expect(lag.treatMissingData).to.equal("missing");
     for (const actions of [lag.alarmActions, lag.okActions, lag.insufficientDataActions]) expect(actions).to.deep.equal([topic]);
   });

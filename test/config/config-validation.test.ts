@@ -3,7 +3,7 @@
  * Every case evaluates the real program with a real stack file plus one broken value.
  */
 import { expect } from "chai";
-import { ConfigError, pairProblems, parseSiteConfig } from "../../stacks/config";
+import { auroraLagMetric, ConfigError, pairProblems, parseSiteConfig } from "../../stacks/config";
 import { EvaluationError, evaluateSite, siteRawConfig } from "../harness/evaluate";
 
 async function rejection(stack: string, overrides: Record<string, unknown>): Promise<EvaluationError> {
@@ -105,5 +105,12 @@ describe("config validation", () => {
     const keys = pairProblems({ stack: "primary", config: primary }, { stack: "dr", config: dr }).map((p) => p.message);
     expect(keys.join("\n")).to.match(/names "staging" as its peer/);
     expect(keys.join("\n")).to.match(/differ from stack "dr"/);
+  });
+
+  it("picks the Aurora lag metric by engine version (RPOLag from Aurora MySQL 3.04)", () => {
+    expect(auroraLagMetric("8.0.mysql_aurora.3.08.2")).to.equal("AuroraGlobalDBRPOLag");
+    expect(auroraLagMetric("8.0.mysql_aurora.3.04.0")).to.equal("AuroraGlobalDBRPOLag");
+    expect(auroraLagMetric("8.0.mysql_aurora.3.03.1")).to.equal("AuroraGlobalDBReplicationLag");
+    expect(auroraLagMetric("5.7.mysql_aurora.2.11.2")).to.equal("AuroraGlobalDBReplicationLag");
   });
 });

@@ -247,7 +247,7 @@ describe("DR policies on synthetic sites", () => {
       title: "a standby site without an Aurora replication lag alarm",
       policy: "replication-lag-alarms",
       site: () => without(standbySite(), T.metricAlarm),
-      says: /db .* has no AWS\/RDS AuroraGlobalDBReplicationLag alarm on DBClusterIdentifier=eks-dr-dr/,
+      says: /db .* has no AWS\/RDS AuroraGlobalDBRPOLag or AuroraGlobalDBReplicationLag alarm on DBClusterIdentifier=eks-dr-dr/,
     },
     {
       title: "an EFS lag alarm on another file system than the replicated one",

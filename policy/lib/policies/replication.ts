@@ -220,7 +220,7 @@ function alarmMetric(alarm: ResourceLike): { namespace?: string; metricName?: st
 export const replicationLagAlarms = definePolicy({
   name: "replication-lag-alarms",
   description:
-    "The RPO evidence is alarmed where it is published: EFS TimeSinceLastSync on the site that replicates (active), Aurora AuroraGlobalDBReplicationLag on the secondary's site (standby), each notifying someone.",
+    "The RPO evidence is alarmed where it is published: EFS TimeSinceLastSync on the site that replicates (active), Aurora AuroraGlobalDBRPOLag (or AuroraGlobalDBReplicationLag before Aurora MySQL 3.04) on the secondary's site (standby), each notifying someone.",
   enforcementLevel: "advisory",
   scope: "stack",
   defaults: {},
@@ -228,8 +228,10 @@ export const replicationLagAlarms = definePolicy({
     const { role } = requireRole(resources);
     const alarms = ofType(resources, T.metricAlarm).map((a) => ({ alarm: a, metric: alarmMetric(a) }));
     const out: Violation[] = [];
-    const check = (subject: ResourceLike, namespace: string, metricName: string, dimension: string, value: string | undefined, fix: string) => {
-      const candidates = alarms.filter(({ metric }) => metric.namespace === namespace && metric.metricName === metricName);
+    const check = (subject: ResourceLike, namespace: string, metricNames: string | string[], dimension: string, value: string | undefined, fix: string) => {
+      const names = [metricNames].flat();
+      const metricName = names.join(" or ");
+      const candidates = alarms.filter(({ metric }) => metric.namespace === namespace && names.includes(metric.metricName ?? ""));
       // With the identifier known, the alarm must watch this resource; otherwise any such alarm will do.
       const matching = candidates.filter(({ metric }) => !value || !knownString(metric.dimensions[dimension]) || knownString(metric.dimensions[dimension]) === value);
       if (matching.length === 0) {
@@ -252,7 +254,14 @@ export const replicationLagAlarms = definePolicy({
       }
     } else {
       for (const c of ofType(resources, T.rdsCluster)) {
-        check(c, "AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier", knownString(c.props.clusterIdentifier), "alarm on AuroraGlobalDBReplicationLag (milliseconds) for this secondary cluster's DBClusterIdentifier.");
+        check(
+          c,
+          "AWS/RDS",
+          ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag"],
+          "DBClusterIdentifier",
+          knownString(c.props.clusterIdentifier),
+          "alarm on AuroraGlobalDBRPOLag (Aurora MySQL 3.04+; AuroraGlobalDBReplicationLag before, in milliseconds) for this secondary cluster's DBClusterIdentifier.",
+        );
       }
     }
     return out;
