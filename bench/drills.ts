@@ -134,7 +134,7 @@ export function formatRtoBench(r: RtoBenchResult): string[] {
     `  seed 001 runbook, sequential plan   p50 ${f(r.sequential.p50).padStart(7)}   p95 ${f(r.sequential.p95).padStart(7)}   mean ${f(r.sequential.mean)}`,
     `  ratio concurrent/sequential         p50 ${r.ratioP50.toFixed(2).padStart(7)}   p95 ${r.ratioP95.toFixed(2).padStart(7)}   target <= 0.50: ${r.targetMet ? "MET" : "NOT MET"}`,
     `  until data promoted + nodes Ready:  driver p50 ${f(r.work.concurrent.p50)}, runbook p50 ${f(r.work.sequential.p50)}; ratio p50 ${r.work.ratioP50.toFixed(2)}, p95 ${r.work.ratioP95.toFixed(2)}`,
-    `  (the rest, pods Ready then the Route 53 health check turning healthy, is the same in both and bounds the ratio)`,
+    `  (the rest, pods Ready on the new nodes and the serving probe, is the same in both and bounds the ratio)`,
     ...r.failures.slice(0, 3).map((x) => `  failure: ${x}`),
   ];
 }

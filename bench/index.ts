@@ -41,7 +41,8 @@ export const rtoSection: BenchSection = {
       "  sequential runbook = seed 001's order as a plan on the same ports: detach EFS (LOCAL_CONFIGURATION_ONLY), then",
       "  FailoverGlobalCluster, then one step calling UpdateNodegroupConfig for every node group at once and waiting",
       "  until all are Ready, then (cold variant only) the role change and the target's up; no DNS step",
-      "  (Route 53 failover routing). Both end when the target serves and its health check is healthy. In the cold",
+      "  (Route 53 failover routing). Both end when the target serves (its health check too, when Route 53's API",
+      "  answers; with us-east-1 impaired it does not, and health-check failover moves the traffic). In the cold",
       "  variant the runbook waits for its whole up (which creates the active role's extra DB reader) before checking;",
       "  the driver checks serving while its up continues.",
     );
