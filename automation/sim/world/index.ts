@@ -13,7 +13,7 @@
  * and `fileWritesPerSecond` files to its EFS file system. Replication positions say which of them
  * reached the peer, so the data lost by a promotion is counted, not assumed (`dataLoss()`).
  */
-import { type DnsConfig, NODE_GROUPS, type NodeGroupName, type SiteConfig } from "../../stacks/config";
+import { type DnsConfig, NODE_GROUPS, type NodeGroupName, type SiteConfig } from "../../../stacks/config";
 import type {
   Clock,
   DbCluster,
@@ -24,10 +24,10 @@ import type {
   GlobalCluster,
   NodeGroupScaling,
   NodeGroupState,
-} from "../ports";
-import { AwsError, DataPlaneError } from "./errors";
-import type { HealthCheckTiming, LatencyModel } from "./latency";
-import { GLOBAL_CLUSTER_ID, siteIntent, siteNames } from "./naming";
+} from "../../ports";
+import { AwsError, DataPlaneError } from "../errors";
+import type { HealthCheckTiming, LatencyModel } from "../latency";
+import { GLOBAL_CLUSTER_ID, siteIntent, siteNames } from "../naming";
 
 /** Pseudo-Region naming Route 53's control plane alone (it lives in us-east-1). */
 export const ROUTE53 = "route53";
