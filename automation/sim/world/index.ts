@@ -13,7 +13,7 @@
  * and `fileWritesPerSecond` files to its EFS file system. Replication positions say which of them
  * reached the peer, so the data lost by a promotion is counted, not assumed (`dataLoss()`).
  */
-import { type DnsConfig, NODE_GROUPS, type NodeGroupName, type SiteConfig } from "../../../stacks/config";
+import { NODE_GROUPS, type NodeGroupName } from "../../../stacks/config";
 import type {
   Clock,
   DbCluster,
@@ -27,7 +27,11 @@ import type {
 } from "../../ports";
 import { AwsError, DataPlaneError } from "../errors";
 import type { HealthCheckTiming, LatencyModel } from "../latency";
-import { GLOBAL_CLUSTER_ID, siteIntent, siteNames } from "../naming";
+import { GLOBAL_CLUSTER_ID, siteIntent } from "../naming";
+import { bootstrapSite, Core, DEFAULT_TUNING, type NodeGroupRec, type SiteRec, type WorldSiteSpec, type WorldTuning } from "./core";
+import { Schedule } from "./schedule";
+
+export { DEFAULT_TUNING, type WorldSiteSpec, type WorldTuning } from "./core";
 
 /** Pseudo-Region naming Route 53's control plane alone (it lives in us-east-1). */
 export const ROUTE53 = "route53";
@@ -37,45 +41,6 @@ export const LAG_METRIC_PERIOD_MS = 60_000;
 /** How long the world keeps lag datapoints (CloudWatch keeps them for weeks; readers look back an hour). */
 const LAG_HISTORY_MS = 3 * 3_600_000;
 
-export interface WorldTuning {
-  /** Rows per second the serving site's workload commits to its DB. @default 20 */
-  dbWritesPerSecond: number;
-  /** Files per second the serving site's workload writes to EFS. @default 2 */
-  fileWritesPerSecond: number;
-  /**
-   * Aurora cross-Region replication lag with no traffic, ms. @default 100
-   * (Aurora User Guide: global database replication "typically under a second").
-   */
-  auroraBaseLagMs: number;
-  /** Extra lag per write/s of traffic, ms: the lag grows with write traffic. @default 10 */
-  auroraLagMsPerWritePerSecond: number;
-  /** Region hosting Route 53's control plane (ChangeResourceRecordSets, GetHealthCheckStatus). @default us-east-1 */
-  route53ControlRegion: string;
-  /** Which latency row new nodes follow. @default asg */
-  nodeProvisioning: "asg" | "karpenter";
-  /**
-   * The active site has been serving for this long when the world starts, so an incident at the
-   * start already has unreplicated writes behind it. @default 3600000 (1 h)
-   */
-  historyMs: number;
-}
-
-export const DEFAULT_TUNING: WorldTuning = {
-  dbWritesPerSecond: 20,
-  fileWritesPerSecond: 2,
-  auroraBaseLagMs: 100,
-  auroraLagMsPerWritePerSecond: 10,
-  route53ControlRegion: "us-east-1",
-  nodeProvisioning: "asg",
-  historyMs: 3_600_000,
-};
-
-export interface WorldSiteSpec {
-  stack: string;
-  /** The config the site was last deployed with; the world starts in the state it describes. */
-  config: SiteConfig;
-}
-
 export interface WorldOptions extends Partial<WorldTuning> {
   clock: Clock;
   latency: LatencyModel;
@@ -83,42 +48,6 @@ export interface WorldOptions extends Partial<WorldTuning> {
 }
 
 type Side = "source" | "dest";
-
-interface NodeGroupRec {
-  name: string;
-  scaling: NodeGroupScaling;
-  readyNodes: number;
-  status: "ACTIVE" | "UPDATING";
-  gen: number;
-}
-
-interface SiteRec {
-  stack: string;
-  region: string;
-  names: ReturnType<typeof siteNames>;
-  dns?: DnsConfig;
-  nodeGroups: Record<NodeGroupName, NodeGroupRec>;
-  db: {
-    role: "writer" | "secondary";
-    instanceCount: number;
-    creating: number;
-    status: "available" | "failing-over";
-    /** Replication point frozen at this time (link down, or detached for a failover). */
-    frozenAt?: number;
-    /** Lost the writer role while its Region was unreachable; demoted when the Region is back. */
-    pendingDemotion: boolean;
-  };
-  fs: { protection: "ENABLED" | "DISABLED" };
-  replicas?: { web: number; app: number };
-  quiesced: boolean;
-  podsReady: boolean;
-  podsGen: number;
-  podsPendingAt?: number;
-  serving: boolean;
-  servingLog: { at: number; serving: boolean }[];
-  hcHealthy: boolean;
-  hcGen: number;
-}
 
 interface ReplicationRec {
   source: string;
@@ -189,18 +118,10 @@ export interface SiteSnapshot {
   writes: { db: number; files: number };
 }
 
-interface PendingEvent {
-  at: number;
-  seq: number;
-  label: string;
-  run: () => void;
-}
-
 export class World {
   readonly tuning: WorldTuning;
   private readonly clock: Clock;
   private readonly latency: LatencyModel;
-  private readonly sites: SiteRec[] = [];
   private readonly global: {
     identifier: string;
     members: string[];
@@ -212,14 +133,10 @@ export class World {
   private readonly records = new Map<string, FailoverRecord>();
   private readonly zone?: { hostedZoneId: string; hostname: string; ttlSeconds: number; healthCheck: HealthCheckTiming };
   private replications: ReplicationRec[] = [];
-  private readonly impaired = new Set<string>();
   private readonly segments: WriteSegment[] = [];
   private readonly pointWrites: { stack: string; at: number; db: number; files: number }[] = [];
   private readonly losses: DataLossRecord[] = [];
   private readonly callLog: CallRecord[] = [];
-  private readonly events: PendingEvent[] = [];
-  private eventSeq = 0;
-  private t: number;
   private lastAnswer?: string;
   private readonly answerLog: { at: number; setIdentifier?: string }[] = [];
   private clientsTarget?: string;
@@ -231,17 +148,40 @@ export class World {
   private readonly lagSeries = new Map<string, { at: number; ms: number }[]>();
   /** The last period start sampled. */
   private lagSampledUpTo: number;
-  private settling = false;
+
+  private readonly time: Schedule;
+  private readonly core: Core;
+
+  // Shared state lives in the core; these keep the code still here reading as before.
+  private get t(): number {
+    return this.time.t;
+  }
+  private get sites(): SiteRec[] {
+    return this.core.sites;
+  }
+  private get impaired(): Set<string> {
+    return this.core.impaired;
+  }
+  private schedule(at: number, label: string, run: () => void): number {
+    return this.time.schedule(at, label, run);
+  }
+  private siteOf(stackOrRegion: string): SiteRec {
+    return this.core.siteOf(stackOrRegion);
+  }
+  private siteInRegion(region: string): SiteRec | undefined {
+    return this.core.siteInRegion(region);
+  }
 
   constructor(opts: WorldOptions) {
     if (opts.sites.length !== 2) throw new Error(`the world models two sites, got ${opts.sites.length}`);
     this.clock = opts.clock;
     this.latency = opts.latency;
     this.tuning = { ...DEFAULT_TUNING, ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => k in DEFAULT_TUNING && v !== undefined)) };
-    this.t = this.clock.now();
+    this.time = new Schedule(this.clock.now());
+    this.core = new Core(this.clock, this.latency, this.tuning, this.time, () => this.recompute());
     const active = opts.sites.filter((s) => s.config.role === "active");
     if (active.length !== 1) throw new Error(`exactly one site must start active, got ${active.length}`);
-    for (const spec of opts.sites) this.sites.push(this.bootstrapSite(spec));
+    for (const spec of opts.sites) this.sites.push(bootstrapSite(spec));
     this.global = { identifier: GLOBAL_CLUSTER_ID, members: this.sites.map((s) => s.stack), writer: active[0].stack, status: "available", gen: 0 };
     const dns = opts.sites.find((s) => s.config.dns)?.config.dns;
     if (dns) {
@@ -294,35 +234,6 @@ export class World {
     this.sampleLagThrough(this.t);
   }
 
-  private bootstrapSite(spec: WorldSiteSpec): SiteRec {
-    const cfg = spec.config;
-    const intent = siteIntent(cfg);
-    const names = siteNames(spec.stack, cfg.region);
-    const nodeGroups = Object.fromEntries(
-      NODE_GROUPS.map((ng) => [
-        ng,
-        { name: names.nodeGroupName(ng), scaling: { ...intent.nodeGroups[ng] }, readyNodes: intent.nodeGroups[ng].desiredSize, status: "ACTIVE", gen: 0 },
-      ]),
-    ) as Record<NodeGroupName, NodeGroupRec>;
-    return {
-      stack: spec.stack,
-      region: cfg.region,
-      names,
-      dns: cfg.dns,
-      nodeGroups,
-      db: { role: cfg.role === "active" ? "writer" : "secondary", instanceCount: intent.dbInstances, creating: 0, status: "available", pendingDemotion: false },
-      fs: { protection: intent.fsProtection },
-      replicas: intent.replicas,
-      quiesced: cfg.quiesced,
-      podsReady: false,
-      podsGen: 0,
-      serving: false,
-      servingLog: [],
-      hcHealthy: false,
-      hcGen: 0,
-    };
-  }
-
   // -------------------------------------------------------------------------------------------
   // Time
 
@@ -334,38 +245,13 @@ export class World {
 
   /** Applies every scheduled transition due by `clock.now()`, in time order. */
   settle(): void {
-    if (this.settling) return;
-    this.settling = true;
-    try {
-      const now = this.clock.now();
-      while (this.events.length > 0 && this.events[0].at <= now) {
-        const ev = this.events.shift() as PendingEvent;
-        // Datapoints of the minutes that began before this transition see the state before it.
-        this.sampleLagThrough(ev.at - 1);
-        this.t = Math.max(this.t, ev.at);
-        ev.run();
-        this.recompute();
-      }
-      this.t = Math.max(this.t, now);
-      this.recompute();
-      this.sampleLagThrough(now);
-    } finally {
-      this.settling = false;
-    }
-  }
-
-  private schedule(at: number, label: string, run: () => void): number {
-    const ev: PendingEvent = { at, seq: this.eventSeq++, label, run };
-    let i = this.events.length;
-    while (i > 0 && this.events[i - 1].at > at) i--;
-    this.events.splice(i, 0, ev);
-    return at;
+    this.time.settle(this.clock.now(), { observe: (until) => this.sampleLagThrough(until), recompute: () => this.recompute() });
   }
 
   /** Scheduled transitions not yet applied (label and time), for debugging drills. */
   pendingTransitions(): { at: number; label: string }[] {
     this.settle();
-    return this.events.map((e) => ({ at: e.at, label: e.label }));
+    return this.time.pending();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -596,16 +482,6 @@ export class World {
 
   // -------------------------------------------------------------------------------------------
   // Lookups
-
-  private siteOf(stackOrRegion: string): SiteRec {
-    const site = this.sites.find((s) => s.stack === stackOrRegion || s.region === stackOrRegion);
-    if (!site) throw new Error(`no simulated site for "${stackOrRegion}"; sites are ${this.sites.map((s) => `${s.stack} (${s.region})`).join(", ")}`);
-    return site;
-  }
-
-  private siteInRegion(region: string): SiteRec | undefined {
-    return this.sites.find((s) => s.region === region);
-  }
 
   /** The site's stack names, for iteration in tests. */
   stacks(): string[] {

@@ -1,0 +1,190 @@
+/**
+ * What every part of the world shares: the tuning, the two sites' records, the impaired Regions,
+ * and the clock, latency model and event queue. Each concern (eks.ts, aurora.ts, efs.ts...) is a
+ * `Part` over this one core, so the two Regions stay a single state model while the rules of each
+ * service live in their own file.
+ */
+import { type DnsConfig, NODE_GROUPS, type NodeGroupName, type SiteConfig } from "../../../stacks/config";
+import type { Clock, NodeGroupScaling } from "../../ports";
+import type { LatencyModel } from "../latency";
+import { siteIntent, siteNames } from "../naming";
+import type { Schedule } from "./schedule";
+
+export interface WorldTuning {
+  /** Rows per second the serving site's workload commits to its DB. @default 20 */
+  dbWritesPerSecond: number;
+  /** Files per second the serving site's workload writes to EFS. @default 2 */
+  fileWritesPerSecond: number;
+  /**
+   * Aurora cross-Region replication lag with no traffic, ms. @default 100
+   * (Aurora User Guide: global database replication "typically under a second").
+   */
+  auroraBaseLagMs: number;
+  /** Extra lag per write/s of traffic, ms: the lag grows with write traffic. @default 10 */
+  auroraLagMsPerWritePerSecond: number;
+  /** Region hosting Route 53's control plane (ChangeResourceRecordSets, GetHealthCheckStatus). @default us-east-1 */
+  route53ControlRegion: string;
+  /** Which latency row new nodes follow. @default asg */
+  nodeProvisioning: "asg" | "karpenter";
+  /**
+   * The active site has been serving for this long when the world starts, so an incident at the
+   * start already has unreplicated writes behind it. @default 3600000 (1 h)
+   */
+  historyMs: number;
+}
+
+export const DEFAULT_TUNING: WorldTuning = {
+  dbWritesPerSecond: 20,
+  fileWritesPerSecond: 2,
+  auroraBaseLagMs: 100,
+  auroraLagMsPerWritePerSecond: 10,
+  route53ControlRegion: "us-east-1",
+  nodeProvisioning: "asg",
+  historyMs: 3_600_000,
+};
+
+export interface WorldSiteSpec {
+  stack: string;
+  /** The config the site was last deployed with; the world starts in the state it describes. */
+  config: SiteConfig;
+}
+
+export interface NodeGroupRec {
+  name: string;
+  scaling: NodeGroupScaling;
+  readyNodes: number;
+  status: "ACTIVE" | "UPDATING";
+  gen: number;
+}
+
+/**
+ * One site's state. The record is shared because the rules cross services (a site serves only with
+ * ready pods, a writer DB and a writable file system), but each field has one owner: `nodeGroups`
+ * eks.ts, `db` aurora.ts, `fs` efs.ts, `replicas` to `servingLog` workload.ts, `hc*` route53.ts.
+ */
+export interface SiteRec {
+  stack: string;
+  region: string;
+  names: ReturnType<typeof siteNames>;
+  dns?: DnsConfig;
+  nodeGroups: Record<NodeGroupName, NodeGroupRec>;
+  db: {
+    role: "writer" | "secondary";
+    instanceCount: number;
+    creating: number;
+    status: "available" | "failing-over";
+    /** Replication point frozen at this time (link down, or detached for a failover). */
+    frozenAt?: number;
+    /** Lost the writer role while its Region was unreachable; demoted when the Region is back. */
+    pendingDemotion: boolean;
+  };
+  fs: { protection: "ENABLED" | "DISABLED" };
+  replicas?: { web: number; app: number };
+  quiesced: boolean;
+  podsReady: boolean;
+  podsGen: number;
+  podsPendingAt?: number;
+  serving: boolean;
+  servingLog: { at: number; serving: boolean }[];
+  hcHealthy: boolean;
+  hcGen: number;
+}
+
+/** A site as its last deployed config describes it; derived state (pods, serving) is set by the world. */
+export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
+  const cfg = spec.config;
+  const intent = siteIntent(cfg);
+  const names = siteNames(spec.stack, cfg.region);
+  const nodeGroups = Object.fromEntries(
+    NODE_GROUPS.map((ng) => [
+      ng,
+      { name: names.nodeGroupName(ng), scaling: { ...intent.nodeGroups[ng] }, readyNodes: intent.nodeGroups[ng].desiredSize, status: "ACTIVE", gen: 0 },
+    ]),
+  ) as Record<NodeGroupName, NodeGroupRec>;
+  return {
+    stack: spec.stack,
+    region: cfg.region,
+    names,
+    dns: cfg.dns,
+    nodeGroups,
+    db: { role: cfg.role === "active" ? "writer" : "secondary", instanceCount: intent.dbInstances, creating: 0, status: "available", pendingDemotion: false },
+    fs: { protection: intent.fsProtection },
+    replicas: intent.replicas,
+    quiesced: cfg.quiesced,
+    podsReady: false,
+    podsGen: 0,
+    serving: false,
+    servingLog: [],
+    hcHealthy: false,
+    hcGen: 0,
+  };
+}
+
+export class Core {
+  readonly sites: SiteRec[] = [];
+  /** Regions (or ROUTE53) whose control plane times out. */
+  readonly impaired = new Set<string>();
+
+  constructor(
+    readonly clock: Clock,
+    readonly latency: LatencyModel,
+    readonly tuning: WorldTuning,
+    readonly time: Schedule,
+    /** The world's `recompute`: a part calls it after changing state outside a scheduled transition. */
+    readonly recompute: () => void,
+  ) {}
+
+  siteOf(stackOrRegion: string): SiteRec {
+    const site = this.sites.find((s) => s.stack === stackOrRegion || s.region === stackOrRegion);
+    if (!site) throw new Error(`no simulated site for "${stackOrRegion}"; sites are ${this.sites.map((s) => `${s.stack} (${s.region})`).join(", ")}`);
+    return site;
+  }
+
+  siteInRegion(region: string): SiteRec | undefined {
+    return this.sites.find((s) => s.region === region);
+  }
+}
+
+/**
+ * Base of every part: the shared core under short names, so a part's rules read as they did when
+ * the world was one class. Parts assume a settled world: the World settles at its API boundary.
+ */
+export abstract class Part {
+  constructor(protected readonly core: Core) {}
+
+  protected get t(): number {
+    return this.core.time.t;
+  }
+
+  protected get sites(): SiteRec[] {
+    return this.core.sites;
+  }
+
+  protected get impaired(): Set<string> {
+    return this.core.impaired;
+  }
+
+  protected get latency(): LatencyModel {
+    return this.core.latency;
+  }
+
+  protected get tuning(): WorldTuning {
+    return this.core.tuning;
+  }
+
+  protected schedule(at: number, label: string, run: () => void): number {
+    return this.core.time.schedule(at, label, run);
+  }
+
+  protected siteOf(stackOrRegion: string): SiteRec {
+    return this.core.siteOf(stackOrRegion);
+  }
+
+  protected siteInRegion(region: string): SiteRec | undefined {
+    return this.core.siteInRegion(region);
+  }
+
+  protected recompute(): void {
+    this.core.recompute();
+  }
+}
