@@ -28,10 +28,14 @@ import type {
 import { AwsError, DataPlaneError } from "../errors";
 import type { HealthCheckTiming, LatencyModel } from "../latency";
 import { GLOBAL_CLUSTER_ID, siteIntent } from "../naming";
+import { CallLog, type CallRecord } from "./calls";
 import { bootstrapSite, Core, DEFAULT_TUNING, type NodeGroupRec, type SiteRec, type WorldSiteSpec, type WorldTuning } from "./core";
 import { Schedule } from "./schedule";
+import { type DataLossRecord, Writes } from "./writes";
 
+export type { CallRecord } from "./calls";
 export { DEFAULT_TUNING, type WorldSiteSpec, type WorldTuning } from "./core";
+export type { DataLossRecord } from "./writes";
 
 /** Pseudo-Region naming Route 53's control plane alone (it lives in us-east-1). */
 export const ROUTE53 = "route53";
@@ -62,44 +66,6 @@ interface ReplicationRec {
   deletionDoneAt?: number;
   deleting: Set<Side>;
   createdAt: number;
-}
-
-interface WriteSegment {
-  stack: string;
-  start: number;
-  end: number;
-  db: number;
-  files: number;
-}
-
-export interface DataLossRecord {
-  kind: "aurora" | "efs";
-  reason: "failover" | "switchover" | "replication-deleted";
-  /** When the new copy became authoritative. */
-  at: number;
-  fromStack: string;
-  toStack: string;
-  /** Everything written on the source before this time reached the target. */
-  replicatedUpTo: number;
-  /** Writes (rows or files) on the source newer than `replicatedUpTo`: lost to the target. */
-  lostWrites: number;
-  /** From `replicatedUpTo` to the last lost write (0 when nothing was lost): the RPO as time. */
-  lostWindowMs: number;
-}
-
-export interface CallRecord {
-  at: number;
-  /** "cloud" for SimCloud, "pulumi:<stack>" for SimStacks, "test" for direct world calls. */
-  origin: string;
-  /** AWS API name, e.g. FailoverGlobalCluster. */
-  api: string;
-  /** CloudPort method when the call came through SimCloud. */
-  method?: string;
-  region: string;
-  args: Record<string, unknown>;
-  sideEffect: boolean;
-  /** "ok" or the error name. */
-  outcome: string;
 }
 
 export interface SiteSnapshot {
@@ -133,10 +99,6 @@ export class World {
   private readonly records = new Map<string, FailoverRecord>();
   private readonly zone?: { hostedZoneId: string; hostname: string; ttlSeconds: number; healthCheck: HealthCheckTiming };
   private replications: ReplicationRec[] = [];
-  private readonly segments: WriteSegment[] = [];
-  private readonly pointWrites: { stack: string; at: number; db: number; files: number }[] = [];
-  private readonly losses: DataLossRecord[] = [];
-  private readonly callLog: CallRecord[] = [];
   private lastAnswer?: string;
   private readonly answerLog: { at: number; setIdentifier?: string }[] = [];
   private clientsTarget?: string;
@@ -150,6 +112,8 @@ export class World {
   private lagSampledUpTo: number;
 
   private readonly time: Schedule;
+  private readonly callLog: CallLog;
+  private readonly writes: Writes;
   private readonly core: Core;
 
   // Shared state lives in the core; these keep the code still here reading as before.
@@ -179,6 +143,8 @@ export class World {
     this.tuning = { ...DEFAULT_TUNING, ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => k in DEFAULT_TUNING && v !== undefined)) };
     this.time = new Schedule(this.clock.now());
     this.core = new Core(this.clock, this.latency, this.tuning, this.time, () => this.recompute());
+    this.callLog = new CallLog(this.clock);
+    this.writes = new Writes(this.core);
     const active = opts.sites.filter((s) => s.config.role === "active");
     if (active.length !== 1) throw new Error(`exactly one site must start active, got ${active.length}`);
     for (const spec of opts.sites) this.sites.push(bootstrapSite(spec));
@@ -219,7 +185,7 @@ export class World {
       site.serving = this.servingCondition(site);
       site.hcHealthy = site.serving;
       site.servingLog.push({ at: this.t, serving: site.serving });
-      if (site.serving) this.openSegment(site, this.t - this.tuning.historyMs);
+      if (site.serving) this.writes.openSegment(site, this.t - this.tuning.historyMs);
     }
     this.lastAnswer = this.computeAnswer();
     this.clientsTarget = this.lastAnswer;
@@ -305,8 +271,8 @@ export class World {
       if (serving !== site.serving) {
         site.serving = serving;
         site.servingLog.push({ at: this.t, serving });
-        if (serving) this.openSegment(site);
-        else this.closeSegment(site);
+        if (serving) this.writes.openSegment(site);
+        else this.writes.closeSegment(site);
         // The site's health check follows, after its detection time.
         const gen = ++site.hcGen;
         if (site.hcHealthy !== serving) {
@@ -378,45 +344,11 @@ export class World {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Writes and replication positions
-
-  private openSegment(site: SiteRec, start = this.t): void {
-    this.segments.push({ stack: site.stack, start, end: Infinity, db: this.tuning.dbWritesPerSecond, files: this.tuning.fileWritesPerSecond });
-  }
-
-  private closeSegment(site: SiteRec): void {
-    for (const seg of this.segments) if (seg.stack === site.stack && seg.end === Infinity) seg.end = this.t;
-  }
+  // Aurora replication positions
 
   /** Writes of one kind committed on `stack` in (from, to]. */
   countWrites(stack: string, kind: "db" | "files", from: number, to: number): number {
-    let n = 0;
-    for (const seg of this.segments) {
-      if (seg.stack !== stack || seg[kind] <= 0) continue;
-      const a = Math.max(from, seg.start);
-      const b = Math.min(to, seg.end);
-      if (b <= a) continue;
-      const count = (x: number) => Math.floor(((x - seg.start) * seg[kind]) / 1000);
-      n += count(b) - count(a);
-    }
-    for (const p of this.pointWrites) if (p.stack === stack && p.at > from && p.at <= to) n += p[kind];
-    return n;
-  }
-
-  /** Time of the last write of `kind` on `stack` in (from, to], or undefined. */
-  private lastWriteAt(stack: string, kind: "db" | "files", from: number, to: number): number | undefined {
-    let last: number | undefined;
-    for (const seg of this.segments) {
-      if (seg.stack !== stack || seg[kind] <= 0) continue;
-      const a = Math.max(from, seg.start);
-      const b = Math.min(to, seg.end);
-      if (b <= a) continue;
-      const k = Math.floor(((b - seg.start) * seg[kind]) / 1000);
-      const at = seg.start + (k * 1000) / seg[kind];
-      if (at > a && (last === undefined || at > last)) last = at;
-    }
-    for (const p of this.pointWrites) if (p.stack === stack && p.at > from && p.at <= to && p[kind] > 0 && (last === undefined || p.at > last)) last = p.at;
-    return last;
+    return this.writes.countWrites(stack, kind, from, to);
   }
 
   private lagMs(): number {
@@ -432,13 +364,6 @@ export class World {
   /** Everything written on the writer before this time has reached `stack`'s secondary cluster. */
   private replicatedUpTo(site: SiteRec): number {
     return site.db.frozenAt ?? this.liveReplicatedPoint();
-  }
-
-  private recordLoss(kind: "aurora" | "efs", reason: DataLossRecord["reason"], from: SiteRec, to: SiteRec, replicatedUpTo: number): void {
-    const w = kind === "aurora" ? "db" : "files";
-    const lostWrites = this.countWrites(from.stack, w, replicatedUpTo, this.t);
-    const last = this.lastWriteAt(from.stack, w, replicatedUpTo, this.t);
-    this.losses.push({ kind, reason, at: this.t, fromStack: from.stack, toStack: to.stack, replicatedUpTo, lostWrites, lostWindowMs: last === undefined ? 0 : last - replicatedUpTo });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -665,8 +590,8 @@ export class World {
         });
         return;
       }
-      if (allowDataLoss) this.recordLoss("aurora", "failover", from, target, detachedAt as number);
-      else this.recordLoss("aurora", "switchover", from, target, this.t); // synchronized first: nothing lost
+      if (allowDataLoss) this.writes.recordLoss("aurora", "failover", from, target, detachedAt as number);
+      else this.writes.recordLoss("aurora", "switchover", from, target, this.t); // synchronized first: nothing lost
       this.global.writer = target.stack;
       this.global.status = "available";
       this.global.failoverState = undefined;
@@ -718,7 +643,7 @@ export class World {
         if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over") continue;
         if (this.impaired.has(site.region) || this.impaired.has(writer.region)) continue;
         const upTo = site.db.frozenAt ?? at - this.lagMs();
-        const ms = this.countWrites(writer.stack, "db", upTo, at) > 0 ? Math.round(at - upTo) : 0;
+        const ms = this.writes.countWrites(writer.stack, "db", upTo, at) > 0 ? Math.round(at - upTo) : 0;
         const series = this.lagSeries.get(site.stack) ?? [];
         series.push({ at, ms });
         while (series.length > 0 && series[0].at < at - LAG_HISTORY_MS) series.shift();
@@ -902,7 +827,7 @@ export class World {
           const src = this.siteOf(rec.source);
           const dst = this.siteOf(rec.dest);
           dst.fs.protection = "ENABLED"; // AWS re-enables overwrite protection; the file system is writable
-          this.recordLoss("efs", "replication-deleted", src, dst, rec.lastReplicatedAt ?? rec.createdAt);
+          this.writes.recordLoss("efs", "replication-deleted", src, dst, rec.lastReplicatedAt ?? rec.createdAt);
         }
       }
       rec.deletionDoneAt = undefined;
@@ -940,7 +865,7 @@ export class World {
     if (site.db.role !== "writer" || site.db.pendingDemotion || site.db.status !== "available") {
       throw new DataPlaneError("ER_OPTION_PREVENTS_STATEMENT", `${site.names.dbClusterIdentifier} is a read-only secondary cluster; writes go to the global cluster's writer`);
     }
-    this.pointWrites.push({ stack, at: this.t, db: rows, files: 0 });
+    this.writes.addPointWrite(stack, rows, 0);
   }
 
   /** A direct file write to the site's EFS file system; refused while it is read-only. */
@@ -951,7 +876,7 @@ export class World {
     if (protection !== "ENABLED") {
       throw new DataPlaneError("EROFS", `${site.names.fileSystemId} is read-only (replication overwrite protection ${protection})`);
     }
-    this.pointWrites.push({ stack, at: this.t, db: 0, files });
+    this.writes.addPointWrite(stack, 0, files);
   }
 
   /** HTTP GET of a site's endpoint URL: true when that site serves. */
@@ -1044,17 +969,17 @@ export class World {
   // Call log (every call that reached a simulated service)
 
   recordCall(rec: Omit<CallRecord, "at">): void {
-    this.callLog.push({ at: this.clock.now(), ...rec });
+    this.callLog.recordCall(rec);
   }
 
   /** Every recorded call, oldest first. */
   calls(filter: { api?: string; method?: string; origin?: string } = {}): CallRecord[] {
-    return this.callLog.filter((c) => (!filter.api || c.api === filter.api) && (!filter.method || c.method === filter.method) && (!filter.origin || c.origin === filter.origin));
+    return this.callLog.calls(filter);
   }
 
   /** Side-effecting calls that succeeded; `name` matches the API name or the CloudPort method. */
   sideEffects(name?: string): CallRecord[] {
-    return this.callLog.filter((c) => c.sideEffect && c.outcome === "ok" && (!name || c.api === name || c.method === name));
+    return this.callLog.sideEffects(name);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1064,7 +989,7 @@ export class World {
     this.settle();
     const s = this.siteOf(stackOrRegion);
     const protection = this.protectionOf(s);
-    const totals = (kind: "db" | "files") => this.countWrites(s.stack, kind, -Infinity, this.t);
+    const totals = (kind: "db" | "files") => this.writes.countWrites(s.stack, kind, -Infinity, this.t);
     return {
       stack: s.stack,
       region: s.region,
@@ -1148,7 +1073,7 @@ export class World {
   /** One record per promotion: what the new writer / writable file system did not receive. */
   dataLoss(): DataLossRecord[] {
     this.settle();
-    return this.losses.map((l) => ({ ...l }));
+    return this.writes.dataLoss();
   }
 
   /** A one-line summary per site, for drill output. */
