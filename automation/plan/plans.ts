@@ -1,5 +1,5 @@
 /**
- * The driver's plans, as DAGs of the steps in steps.ts ("a <- b, c": a starts once b and c are done).
+ * The driver's plans, as DAGs of the steps in steps/ ("a <- b, c": a starts once b and c are done).
  *
  * Planned failover (both Regions healthy, no data loss):
  *   scale-nodes-{system,web,app}, add-db-instance          target capacity first (decisions 4, 7)

@@ -1,0 +1,114 @@
+/**
+ * Database steps: a headless secondary given an instance, the Aurora lag drained past the quiesce,
+ * and the target's cluster promoted (switchover or failover).
+ */
+import { auroraEvidencedUpTo, describeAuroraLag } from "../../report/aurora-rpo";
+import { writerArn, type Pair, type Site } from "../sites";
+import type { Step, StepContext } from "../types";
+import { id, MARK, opts, waitFor } from "./shared";
+
+/**
+ * A headless secondary gets its first instance by a targeted `up` (decision 7), so IaC creates it
+ * with the name it will keep. The original `database.readers.standby` is marked first so that the
+ * converge step restores it whatever happens in between.
+ */
+export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []): Step {
+  const describe = (ctx: StepContext) => ctx.cloud.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
+  const hasInstance = async (ctx: StepContext) => {
+    const c = await describe(ctx);
+    return c.instanceCount >= 1 && c.status === "available";
+  };
+  return {
+    id: id(prefix, "add-db-instance"),
+    title: `Give ${site.stack}'s DB cluster an instance if it is headless`,
+    dependsOn,
+    effect: `if headless: config ${site.stack} database.readers.standby=1, then pulumi up ${site.stack} --target ${site.outputs.promotionInstanceUrn}`,
+    priority: 5,
+    check: hasInstance,
+    run: async (ctx) => {
+      const cfg = await ctx.stacks.readConfig(site.stack);
+      const markName = MARK.readersOriginal(site.stack);
+      if (!ctx.marks.has(markName)) await ctx.mark(markName, { value: cfg.database.readers.standby });
+      if (cfg.database.readers.standby < 1) await ctx.stacks.setConfig(site.stack, [{ key: "database.readers.standby", value: 1 }]);
+      await ctx.stacks.up(site.stack, { target: [site.outputs.promotionInstanceUrn], signal: ctx.signal, onOutput: ctx.log });
+      await waitFor(ctx, `an available instance in ${site.outputs.dbClusterIdentifier}`, () => hasInstance(ctx), ctx.timeouts.databaseMs);
+      return { detail: "instance created by a targeted up" };
+    },
+  };
+}
+
+/**
+ * Before a planned switchover: the target has every write made before the quiesce. A lag datapoint
+ * (one-minute Maximum M from P) proves the secondary had every write made before P - M
+ * (report/aurora-rpo.ts), so the wait ends on the first datapoint with P - M >= the quiesce; a
+ * datapoint from before the quiesce proves nothing about the writes that followed it.
+ */
+export function auroraDrainStep(pair: Pair, prefix: string, dependsOn: string[]): Step {
+  const { target } = pair;
+  const lag = (ctx: StepContext) => ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
+  const since = (ctx: StepContext) => ctx.marks.get(MARK.quiesced)?.at ?? ctx.clock.now();
+  const drained = async (ctx: StepContext) => {
+    const gc = await ctx.cloud.describeGlobalCluster(target.region, pair.globalClusterIdentifier, opts(ctx));
+    if (writerArn(gc.members) === target.outputs.dbClusterArn) return true;
+    const d = await lag(ctx);
+    return d !== undefined && auroraEvidencedUpTo(d) >= since(ctx);
+  };
+  return {
+    id: id(prefix, "wait-aurora-lag"),
+    title: `Wait until ${target.stack}'s Aurora secondary has every write made before the quiesce`,
+    dependsOn,
+    effect: `read the Aurora lag metric of ${target.outputs.dbClusterIdentifier} in ${target.region} until a datapoint shows it current past the quiesce`,
+    check: drained,
+    run: async (ctx) => {
+      await waitFor(ctx, `Aurora lag of ${target.stack} drained`, () => drained(ctx), ctx.timeouts.drainMs);
+      const d = await lag(ctx).catch(() => undefined);
+      return { detail: d ? describeAuroraLag(d) : "writer already" };
+    },
+  };
+}
+
+/**
+ * Promotes the target's cluster: SwitchoverGlobalCluster (planned, no data loss), sent to the
+ * Region of the current primary, or FailoverGlobalCluster with AllowDataLoss (unplanned), sent to
+ * the Region of the secondary being promoted (Aurora User Guide, the CLI procedures' `--region`).
+ * The lag at the moment of promotion is marked for the RPO.
+ */
+export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix: string, dependsOn: string[]): Step {
+  const { target } = pair;
+  const callRegion = mode === "planned" ? pair.source.region : target.region;
+  const gid = pair.globalClusterIdentifier;
+  const arn = target.outputs.dbClusterArn;
+  const describe = (ctx: StepContext) => ctx.cloud.describeGlobalCluster(target.region, gid, opts(ctx));
+  const promoted = async (ctx: StepContext) => {
+    const gc = await describe(ctx);
+    if (writerArn(gc.members) !== arn || gc.failoverState) return false;
+    const c = await ctx.cloud.describeDbCluster(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
+    return c.status === "available";
+  };
+  const api = mode === "planned" ? "SwitchoverGlobalCluster" : "FailoverGlobalCluster (AllowDataLoss)";
+  return {
+    id: id(prefix, mode === "planned" ? "switchover-db" : "failover-db"),
+    title: `Make ${target.stack}'s Aurora cluster the writer (${mode === "planned" ? "switchover" : "failover, data loss allowed"})`,
+    dependsOn,
+    effect: `RDS ${api} ${gid} in ${callRegion} -> ${arn}`,
+    priority: 2,
+    check: promoted,
+    run: async (ctx) => {
+      const gc = await describe(ctx);
+      const underWay = gc.failoverState?.toClusterArn === arn;
+      if (underWay) ctx.log(`a ${gc.failoverState?.isDataLossAllowed ? "failover" : "switchover"} to ${target.stack} is already under way; waiting`);
+      else if (writerArn(gc.members) !== arn) {
+        // The RPO evidence: the newest lag datapoint before the promotion, with its period.
+        const d = await ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx)).catch(() => undefined);
+        await ctx.mark(MARK.auroraPromoted, { mode, lagMs: d?.maxMs ?? null, lagMetric: d?.metric ?? null, lagPeriodStart: d?.periodStart ?? null, cluster: arn });
+        if (mode === "planned") await ctx.cloud.switchoverGlobalCluster(callRegion, gid, arn, opts(ctx));
+        else await ctx.cloud.failoverGlobalCluster(callRegion, gid, arn, opts(ctx));
+      }
+      await waitFor(ctx, `${target.stack} to be the writer of ${gid}`, () => promoted(ctx), ctx.timeouts.databaseMs);
+      if (!ctx.marks.has(MARK.auroraWriter)) await ctx.mark(MARK.auroraWriter, { cluster: arn });
+      const m = ctx.marks.get(MARK.auroraPromoted)?.data;
+      const lagged = m && typeof m.lagMs === "number" && typeof m.lagPeriodStart === "number" && typeof m.lagMetric === "string";
+      return { detail: lagged ? `newest lag datapoint before the promotion: ${describeAuroraLag({ metric: m.lagMetric as string, maxMs: m.lagMs as number, periodStart: m.lagPeriodStart as number })}` : "writer" };
+    },
+  };
+}

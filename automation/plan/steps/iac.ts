@@ -1,0 +1,142 @@
+/**
+ * Config and IaC steps: the quiesce (config + up), the role swap in config, and the `pulumi up` of
+ * one site that converges it on what the driver changed.
+ */
+import type { ConfigChange } from "../../ports";
+import type { SiteConfig } from "../../../stacks/config";
+import type { SiteOutputs } from "../../../stacks/outputs";
+import type { Pair, Site } from "../sites";
+import type { Step, StepContext } from "../types";
+import { id, MARK } from "./shared";
+
+/** Sets `quiesced: true` on the active site and runs its `up` (decision 5); marks when writes stopped. */
+export function quiesceStep(site: Site, prefix: string, dependsOn: string[]): Step {
+  return {
+    id: id(prefix, "quiesce-source"),
+    title: `Stop writes on ${site.stack} (quiesced=true, up)`,
+    dependsOn,
+    effect: `config ${site.stack} quiesced=true; pulumi up ${site.stack} (web/app Deployments to 0 replicas)`,
+    priority: 3,
+    check: async (ctx) => ctx.marks.has(MARK.quiesced),
+    run: async (ctx) => {
+      const cfg = await ctx.stacks.readConfig(site.stack);
+      if (!cfg.quiesced) await ctx.stacks.setConfig(site.stack, [{ key: "quiesced", value: true }]);
+      await ctx.stacks.up(site.stack, { signal: ctx.signal, onOutput: ctx.log });
+      await ctx.mark(MARK.quiesced, { stack: site.stack });
+      return { detail: "writes stopped" };
+    },
+  };
+}
+
+const configValue = (cfg: SiteConfig, key: ConfigChange["key"]): unknown => {
+  switch (key) {
+    case "role":
+      return cfg.role;
+    case "replicateToPeer":
+      return cfg.replicateToPeer;
+    case "quiesced":
+      return cfg.quiesced;
+    case "database.readers.standby":
+      return cfg.database.readers.standby;
+    case "database.readers.active":
+      return cfg.database.readers.active;
+  }
+};
+
+/**
+ * The role swap in config, per stack (the old active site first, so two actives never coexist).
+ * `targetReplicates`: the new active site replicates to the old one from its converge `up`.
+ */
+export function convergeChanges(pair: Pair, targetReplicates: boolean): { stack: string; changes: ConfigChange[] }[] {
+  return [
+    { stack: pair.source.stack, changes: [{ key: "role", value: "standby" }, { key: "quiesced", value: false }] },
+    {
+      stack: pair.target.stack,
+      changes: [
+        { key: "role", value: "active" },
+        { key: "quiesced", value: false },
+        { key: "replicateToPeer", value: targetReplicates },
+      ],
+    },
+  ];
+}
+
+/**
+ * Roles swap in config once the target serves. The target's `database.readers.standby` goes
+ * back to the value marked before the headless promotion (it only applies while standby).
+ */
+export function convergeConfigStep(pair: Pair, targetReplicates: boolean, prefix: string, dependsOn: string[]): Step {
+  const wanted = (ctx: StepContext) =>
+    convergeChanges(pair, targetReplicates).map(({ stack, changes }) => {
+      const original = ctx.marks.get(MARK.readersOriginal(stack))?.data.value;
+      return typeof original === "number" ? { stack, changes: [...changes, { key: "database.readers.standby" as const, value: original }] } : { stack, changes };
+    });
+  const pending = async (ctx: StepContext) => {
+    const out: { stack: string; changes: ConfigChange[] }[] = [];
+    for (const { stack, changes } of wanted(ctx)) {
+      const cfg = await ctx.stacks.readConfig(stack);
+      const diff = changes.filter((c) => configValue(cfg, c.key) !== c.value);
+      if (diff.length) out.push({ stack, changes: diff });
+    }
+    return out;
+  };
+  const show = (changes: ConfigChange[]) => changes.map((c) => `${c.key}=${c.value}`).join(", ");
+  return {
+    id: id(prefix, "converge-config"),
+    title: `Swap roles in config: ${pair.target.stack} active, ${pair.source.stack} standby`,
+    dependsOn,
+    effect: convergeChanges(pair, targetReplicates)
+      .map(({ stack, changes }) => `config ${stack}: ${show(changes)}`)
+      .join("; "),
+    check: async (ctx) => (await pending(ctx)).length === 0,
+    run: async (ctx) => {
+      const todo = await pending(ctx);
+      for (const { stack, changes } of todo) await ctx.stacks.setConfig(stack, changes);
+      return { detail: todo.map(({ stack, changes }) => `${stack}: ${show(changes)}`).join("; ") };
+    },
+  };
+}
+
+export interface UpStepArgs {
+  id: string;
+  title: string;
+  site: Site;
+  dependsOn: string[];
+  /** The postcondition, read from the stack's outputs (and the cloud when needed). */
+  converged: (outputs: SiteOutputs | undefined, ctx: StepContext) => Promise<boolean> | boolean;
+  /** Leave the site's DNS record out when the Route 53 swap failed (decision 6). */
+  excludeDnsOnSwapFailure?: boolean;
+  /** Leave these URNs out in any case. */
+  exclude?: string[];
+}
+
+/** `pulumi up` of one site, refreshing exactly the URNs the driver changed (decision 3). */
+export function upStep(a: UpStepArgs): Step {
+  return {
+    id: a.id,
+    title: a.title,
+    dependsOn: a.dependsOn,
+    effect:
+      `pulumi up ${a.site.stack} --refresh-targets ${a.site.outputs.outOfBandUrns.length} out-of-band URN(s)` +
+      (a.excludeDnsOnSwapFailure && a.site.outputs.dnsRecordUrn ? ` (excluding ${a.site.outputs.dnsRecordUrn} if the DNS swap failed)` : ""),
+    check: async (ctx) => a.converged(await ctx.stacks.outputs(a.site.stack), ctx),
+    run: async (ctx) => {
+      const dnsOut = a.excludeDnsOnSwapFailure && ctx.marks.has(MARK.dnsSwapFailed) && a.site.outputs.dnsRecordUrn ? [a.site.outputs.dnsRecordUrn] : [];
+      const exclude = [...(a.exclude ?? []), ...dnsOut].length ? [...(a.exclude ?? []), ...dnsOut] : undefined;
+      const result = await ctx.stacks.up(a.site.stack, {
+        refreshTargets: a.site.outputs.outOfBandUrns,
+        ...(exclude ? { exclude } : {}),
+        signal: ctx.signal,
+        onOutput: ctx.log,
+      });
+      if (!(await a.converged(await ctx.stacks.outputs(a.site.stack), ctx))) {
+        throw new Error(`pulumi up ${a.site.stack} finished but its outputs do not show the expected state yet`);
+      }
+      const changed = Object.entries(result.changes)
+        .filter(([k, n]) => k !== "same" && n > 0)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(", ");
+      return { detail: (changed || "no changes") + (exclude ? `; ${exclude.length} URN(s) left out` : ""), data: { changes: result.changes } };
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Serving step: the wait until the new active site serves and is healthy, the end of the RTO.
+ */
+import { isTimeout } from "../../errors";
+import { isoTime } from "../../util/duration";
+import type { Pair } from "../sites";
+import type { Step, StepContext } from "../types";
+import { id, MARK, opts, waitFor } from "./shared";
+
+/**
+ * Does the target serve: its endpoint answers and its health check is healthy.
+ *
+ * Health-check status is a Route 53 control-plane read (us-east-1). In an unplanned run each read
+ * is bounded by the short probe timeout, and once one times out the wait stops asking
+ * (`route53.unreachable`): repeating it would only burn the timeout on every poll, while Route 53's
+ * data plane keeps evaluating the checks. The endpoint probe is then the evidence.
+ */
+async function serving(ctx: StepContext, pair: Pair, mode: "planned" | "unplanned", route53: { unreachable: boolean }): Promise<boolean> {
+  const t = pair.target.outputs;
+  if (t.endpointUrl && !(await ctx.cloud.checkEndpoint(t.endpointUrl, opts(ctx)))) return false;
+  if (route53.unreachable) return true;
+  const read = (healthCheckId: string): Promise<string> =>
+    ctx.cloud.healthCheckStatus(healthCheckId, opts(ctx, mode === "unplanned" ? ctx.timeouts.probeMs : ctx.timeouts.dnsChangeMs)).catch((err: unknown) => {
+      if (mode !== "unplanned" || !t.endpointUrl) return Promise.reject(err);
+      if (isTimeout(err)) route53.unreachable = true;
+      return "unknown";
+    });
+  if (t.healthCheckId && (await read(t.healthCheckId)) === "unhealthy") return false;
+  const s = pair.source.outputs;
+  // Without the swap, Route 53 answers with the target only once the source's check fails.
+  if (ctx.marks.has(MARK.dnsSwapFailed) && s.healthCheckId && !route53.unreachable && (await read(s.healthCheckId)) === "healthy") return false;
+  return true;
+}
+
+/** Waits until the new active site serves and is healthy; its time is the end of the RTO. */
+export function waitServingStep(pair: Pair, mode: "planned" | "unplanned", prefix: string, dependsOn: string[]): Step {
+  const t = pair.target.outputs;
+  const probes = [t.endpointUrl ? `GET ${t.endpointUrl}` : undefined, t.healthCheckId ? `health check ${t.healthCheckId}` : undefined].filter(Boolean);
+  return {
+    id: id(prefix, "wait-serving"),
+    title: `Wait until ${pair.target.stack} serves and is healthy`,
+    dependsOn,
+    effect: probes.length ? `poll ${probes.join(" and ")}` : "nothing to poll: the site exports neither endpointUrl nor healthCheckId",
+    // The postcondition is "serving was observed and its time recorded" (the RTO's end).
+    check: async (ctx) => ctx.marks.has(MARK.serving),
+    run: async (ctx) => {
+      if (probes.length === 0) throw new Error(`${pair.target.stack} exports neither endpointUrl nor healthCheckId; cannot tell when it serves`);
+      const route53 = { unreachable: false };
+      await waitFor(ctx, `${pair.target.stack} to serve`, () => serving(ctx, pair, mode, route53), ctx.timeouts.servingMs);
+      await ctx.mark(MARK.serving, { stack: pair.target.stack });
+      return { detail: `serving since ${isoTime(ctx.clock.now())}` };
+    },
+  };
+}
