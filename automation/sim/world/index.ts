@@ -29,7 +29,8 @@ import { AwsError, DataPlaneError } from "../errors";
 import type { HealthCheckTiming, LatencyModel } from "../latency";
 import { GLOBAL_CLUSTER_ID, siteIntent } from "../naming";
 import { CallLog, type CallRecord } from "./calls";
-import { bootstrapSite, Core, DEFAULT_TUNING, type NodeGroupRec, type SiteRec, type WorldSiteSpec, type WorldTuning } from "./core";
+import { bootstrapSite, Core, DEFAULT_TUNING, type SiteRec, type WorldSiteSpec, type WorldTuning } from "./core";
+import { Eks } from "./eks";
 import { Schedule } from "./schedule";
 import { type DataLossRecord, Writes } from "./writes";
 
@@ -114,6 +115,7 @@ export class World {
   private readonly time: Schedule;
   private readonly callLog: CallLog;
   private readonly writes: Writes;
+  private readonly eks: Eks;
   private readonly core: Core;
 
   // Shared state lives in the core; these keep the code still here reading as before.
@@ -145,6 +147,7 @@ export class World {
     this.core = new Core(this.clock, this.latency, this.tuning, this.time, () => this.recompute());
     this.callLog = new CallLog(this.clock);
     this.writes = new Writes(this.core);
+    this.eks = new Eks(this.core);
     const active = opts.sites.filter((s) => s.config.role === "active");
     if (active.length !== 1) throw new Error(`exactly one site must start active, got ${active.length}`);
     for (const spec of opts.sites) this.sites.push(bootstrapSite(spec));
@@ -422,23 +425,12 @@ export class World {
 
   describeCluster(region: string, clusterName: string): { status: string } {
     this.settle();
-    const site = this.siteInRegion(region);
-    if (!site || site.names.clusterName !== clusterName) throw new AwsError("ResourceNotFoundException", `No cluster found for name: ${clusterName}.`, { status: 404 });
-    return { status: "ACTIVE" };
-  }
-
-  private nodeGroupRec(region: string, clusterName: string, nodeGroupName: string): NodeGroupRec {
-    const site = this.siteInRegion(region);
-    if (!site || site.names.clusterName !== clusterName) throw new AwsError("ResourceNotFoundException", `No cluster found for name: ${clusterName}.`, { status: 404 });
-    const ng = Object.values(site.nodeGroups).find((n) => n.name === nodeGroupName);
-    if (!ng) throw new AwsError("ResourceNotFoundException", `No node group found for name: ${nodeGroupName}.`, { status: 404 });
-    return ng;
+    return this.eks.describeCluster(region, clusterName);
   }
 
   describeNodeGroup(region: string, clusterName: string, nodeGroupName: string): NodeGroupState {
     this.settle();
-    const ng = this.nodeGroupRec(region, clusterName, nodeGroupName);
-    return { ...ng.scaling, status: ng.status, readyNodes: ng.readyNodes };
+    return this.eks.describeNodeGroup(region, clusterName, nodeGroupName);
   }
 
   /**
@@ -448,28 +440,7 @@ export class World {
    */
   scaleNodeGroup(region: string, clusterName: string, nodeGroupName: string, scaling: NodeGroupScaling): number {
     this.settle();
-    const ng = this.nodeGroupRec(region, clusterName, nodeGroupName);
-    const { minSize, desiredSize, maxSize } = scaling;
-    if (![minSize, desiredSize, maxSize].every((n) => Number.isInteger(n) && n >= 0) || maxSize < 1 || minSize > desiredSize || desiredSize > maxSize) {
-      throw new AwsError("InvalidParameterException", `invalid scaling config min=${minSize} desired=${desiredSize} max=${maxSize}: need 0 <= min <= desired <= max, max >= 1`);
-    }
-    if (ng.status === "UPDATING") {
-      throw new AwsError("ResourceInUseException", `Nodegroup ${nodeGroupName} is currently being updated; wait for its update to complete`, { status: 409 });
-    }
-    ng.scaling = { minSize, desiredSize, maxSize };
-    const gen = ++ng.gen;
-    if (desiredSize <= ng.readyNodes) {
-      ng.readyNodes = desiredSize;
-      this.recompute();
-      return this.t;
-    }
-    ng.status = "UPDATING";
-    const step = this.tuning.nodeProvisioning === "karpenter" ? "karpenter-ready" : "nodegroup-ready";
-    return this.schedule(this.t + this.latency.sample(step), `${nodeGroupName}: ${desiredSize} nodes Ready`, () => {
-      if (gen !== ng.gen) return;
-      ng.readyNodes = ng.scaling.desiredSize;
-      ng.status = "ACTIVE";
-    });
+    return this.eks.scaleNodeGroup(region, clusterName, nodeGroupName, scaling);
   }
 
   // -------------------------------------------------------------------------------------------
