@@ -18,7 +18,6 @@ import type {
   Clock,
   DbCluster,
   EfsReplication,
-  EfsReplicationStatus,
   FailoverRecord,
   FileSystemProtection,
   GlobalCluster,
@@ -30,6 +29,7 @@ import type { HealthCheckTiming, LatencyModel } from "../latency";
 import { GLOBAL_CLUSTER_ID, siteIntent } from "../naming";
 import { CallLog, type CallRecord } from "./calls";
 import { bootstrapSite, Core, DEFAULT_TUNING, type SiteRec, type WorldSiteSpec, type WorldTuning } from "./core";
+import { Efs, type Side } from "./efs";
 import { Eks } from "./eks";
 import { Schedule } from "./schedule";
 import { type DataLossRecord, Writes } from "./writes";
@@ -50,23 +50,6 @@ export interface WorldOptions extends Partial<WorldTuning> {
   clock: Clock;
   latency: LatencyModel;
   sites: WorldSiteSpec[];
-}
-
-type Side = "source" | "dest";
-
-interface ReplicationRec {
-  source: string;
-  dest: string;
-  sides: Set<Side>;
-  status: EfsReplicationStatus;
-  lastReplicatedAt?: number;
-  cycleStart?: number;
-  cycleEndsAt?: number;
-  cycleGen: number;
-  /** When the pending deletion completes; Infinity while it waits for an unreachable Region. */
-  deletionDoneAt?: number;
-  deleting: Set<Side>;
-  createdAt: number;
 }
 
 export interface SiteSnapshot {
@@ -99,7 +82,6 @@ export class World {
   };
   private readonly records = new Map<string, FailoverRecord>();
   private readonly zone?: { hostedZoneId: string; hostname: string; ttlSeconds: number; healthCheck: HealthCheckTiming };
-  private replications: ReplicationRec[] = [];
   private lastAnswer?: string;
   private readonly answerLog: { at: number; setIdentifier?: string }[] = [];
   private clientsTarget?: string;
@@ -116,6 +98,7 @@ export class World {
   private readonly callLog: CallLog;
   private readonly writes: Writes;
   private readonly eks: Eks;
+  private readonly efs: Efs;
   private readonly core: Core;
 
   // Shared state lives in the core; these keep the code still here reading as before.
@@ -166,22 +149,7 @@ export class World {
         });
       }
     }
-    // Steady state: the active site replicates to the standby; the last completed sync cycle
-    // started one cycle ago, the current one started now.
-    const src = active[0];
-    const dst = opts.sites.find((s) => s !== src) as WorldSiteSpec;
-    if (siteIntent(src.config).ownsReplication) {
-      this.replications.push({
-        source: src.stack,
-        dest: dst.stack,
-        sides: new Set<Side>(["source", "dest"]),
-        status: "ENABLED",
-        lastReplicatedAt: this.t - this.latency.sample("efs-sync"),
-        cycleGen: 0,
-        deleting: new Set(),
-        createdAt: this.t - this.tuning.historyMs,
-      });
-    }
+    this.efs = new Efs(this.core, this.writes, active[0], opts.sites.find((s) => s !== active[0]) as WorldSiteSpec);
     // The standby secondary starts in sync; the active site starts serving with ready pods.
     for (const site of this.sites) {
       site.podsReady = this.podsCondition(site);
@@ -240,7 +208,7 @@ export class World {
       !site.db.pendingDemotion &&
       site.db.status === "available" &&
       site.db.instanceCount > 0 &&
-      this.protectionOf(site) === "ENABLED"
+      this.efs.protectionOf(site) === "ENABLED"
     );
   }
 
@@ -285,15 +253,7 @@ export class World {
         }
       }
     }
-    // EFS: sync cycles run back to back while both sides exist and both Regions answer.
-    for (const rec of this.replications) {
-      const possible = this.syncPossible(rec);
-      if (possible && rec.cycleStart === undefined) this.startCycle(rec);
-      if (!possible && rec.cycleStart !== undefined) {
-        rec.cycleStart = undefined;
-        rec.cycleGen++;
-      }
-    }
+    this.efs.runSyncCycles();
     // Route 53 answer, then what clients resolve (after their cached answer expires).
     const answer = this.computeAnswer();
     if (answer !== this.lastAnswer) {
@@ -318,10 +278,7 @@ export class World {
   private assertInvariants(): void {
     const writers = this.sites.filter((s) => s.db.role === "writer" && !s.db.pendingDemotion);
     if (writers.length > 1) throw new Error(`sim invariant broken: two writers (${writers.map((s) => s.stack).join(", ")})`);
-    for (const s of this.sites) {
-      const inReplications = this.replications.filter((r) => (r.source === s.stack && r.sides.has("source")) || (r.dest === s.stack && r.sides.has("dest")));
-      if (inReplications.length > 1) throw new Error(`sim invariant broken: ${s.names.fileSystemId} in ${inReplications.length} replications`);
-    }
+    this.efs.assertInvariants();
   }
 
   private computeAnswer(): string | undefined {
@@ -403,7 +360,7 @@ export class World {
         site.db.role = "secondary";
         site.db.frozenAt = undefined;
       }
-      for (const job of this.waitingDeletions.splice(0)) this.scheduleDeletion(job);
+      this.efs.resumeDeletions();
     });
     this.settle();
   }
@@ -651,64 +608,15 @@ export class World {
   // -------------------------------------------------------------------------------------------
   // EFS
 
-  private protectionOf(site: SiteRec): FileSystemProtection {
-    return this.replications.some((r) => r.dest === site.stack && r.sides.has("dest")) ? "REPLICATING" : site.fs.protection;
-  }
-
-  private siteByFs(region: string, fileSystemId: string): SiteRec {
-    const site = this.siteInRegion(region);
-    if (!site || site.names.fileSystemId !== fileSystemId) throw new AwsError("FileSystemNotFound", `File system '${fileSystemId}' does not exist in ${region}.`, { status: 404 });
-    return site;
-  }
-
   fileSystemProtection(region: string, fileSystemId: string): FileSystemProtection {
     this.settle();
-    return this.protectionOf(this.siteByFs(region, fileSystemId));
-  }
-
-  private syncPossible(rec: ReplicationRec): boolean {
-    const src = this.siteOf(rec.source);
-    const dst = this.siteOf(rec.dest);
-    return rec.sides.size === 2 && rec.deleting.size === 0 && !this.impaired.has(src.region) && !this.impaired.has(dst.region);
-  }
-
-  private startCycle(rec: ReplicationRec): void {
-    const gen = ++rec.cycleGen;
-    const start = this.t;
-    rec.cycleStart = start;
-    rec.cycleEndsAt = this.schedule(start + this.latency.sample("efs-sync"), `${rec.source} -> ${rec.dest}: EFS sync`, () => {
-      if (gen !== rec.cycleGen) return;
-      // Conservative reading of LastReplicatedTimestamp: changes made before the cycle started are on the destination.
-      rec.lastReplicatedAt = start;
-      if (rec.status === "ENABLING") rec.status = "ENABLED";
-      rec.cycleStart = undefined; // recompute starts the next cycle
-    });
-  }
-
-  private replicationView(rec: ReplicationRec, side: Side): EfsReplication {
-    const src = this.siteOf(rec.source);
-    const dst = this.siteOf(rec.dest);
-    const other: Side = side === "source" ? "dest" : "source";
-    const status: EfsReplicationStatus = rec.deleting.has(side) ? "DELETING" : !rec.sides.has(other) ? "ERROR" : rec.status;
-    return {
-      sourceFileSystemId: src.names.fileSystemId,
-      sourceRegion: src.region,
-      destinationFileSystemId: dst.names.fileSystemId,
-      destinationRegion: dst.region,
-      status,
-      lastReplicatedAt: rec.lastReplicatedAt,
-    };
+    return this.efs.fileSystemProtection(region, fileSystemId);
   }
 
   /** DescribeReplicationConfigurations from `region`: the replication `fileSystemId` is part of there, if any. */
   describeReplication(region: string, fileSystemId: string): EfsReplication | undefined {
     this.settle();
-    const site = this.siteByFs(region, fileSystemId);
-    for (const rec of this.replications) {
-      if (rec.source === site.stack && rec.sides.has("source")) return this.replicationView(rec, "source");
-      if (rec.dest === site.stack && rec.sides.has("dest")) return this.replicationView(rec, "dest");
-    }
-    return undefined;
+    return this.efs.describeReplication(region, fileSystemId);
   }
 
   /**
@@ -718,29 +626,8 @@ export class World {
    */
   createReplication(sourceStack: string, destStack: string): number {
     this.settle();
-    const src = this.siteOf(sourceStack);
-    const dst = this.siteOf(destStack);
-    for (const s of [src, dst]) {
-      const existing = this.replications.find((r) => (r.source === s.stack && r.sides.has("source")) || (r.dest === s.stack && r.sides.has("dest")));
-      if (existing) {
-        throw new AwsError("ReplicationAlreadyExists", `File system ${s.names.fileSystemId} is already part of a replication configuration (${existing.source} -> ${existing.dest}).`, {
-          status: 409,
-        });
-      }
-    }
-    if (dst.fs.protection !== "DISABLED") {
-      throw new AwsError(
-        "BadRequest",
-        `Destination file system ${dst.names.fileSystemId} has replication overwrite protection ${dst.fs.protection}; disable it (UpdateFileSystemProtection) before replicating into it.`,
-      );
-    }
-    const rec: ReplicationRec = { source: src.stack, dest: dst.stack, sides: new Set<Side>(["source", "dest"]), status: "ENABLING", cycleGen: 0, deleting: new Set(), createdAt: this.t };
-    this.replications.push(rec);
-    this.recompute();
-    return rec.cycleEndsAt ?? this.t;
+    return this.efs.createReplication(sourceStack, destStack);
   }
-
-  private readonly waitingDeletions: { rec: ReplicationRec; sides: Side[]; local: Side }[] = [];
 
   /**
    * DeleteReplicationConfiguration, called in `region` (the source's or the destination's). The
@@ -752,69 +639,13 @@ export class World {
    */
   deleteReplication(region: string, sourceFileSystemId: string, mode: "ALL_CONFIGURATIONS" | "LOCAL_CONFIGURATION_ONLY"): number {
     this.settle();
-    const rec = this.replications.find((r) => {
-      const src = this.siteOf(r.source);
-      const dst = this.siteOf(r.dest);
-      if (src.names.fileSystemId !== sourceFileSystemId) return false;
-      return (region === src.region && r.sides.has("source")) || (region === dst.region && r.sides.has("dest"));
-    });
-    if (!rec) {
-      throw new AwsError("ReplicationNotFound", `No replication configuration found for source file system ${sourceFileSystemId} in ${region}.`, { status: 404 });
-    }
-    const local: Side = region === this.siteOf(rec.source).region ? "source" : "dest";
-    let sides: Side[];
-    if (mode === "ALL_CONFIGURATIONS") {
-      sides = (["source", "dest"] as Side[]).filter((s) => rec.sides.has(s) && !rec.deleting.has(s));
-    } else {
-      const waitingJobs = this.waitingDeletions.filter((j) => j.rec === rec);
-      // A local deletion supersedes an ALL_CONFIGURATIONS one stuck on the unreachable Region; the
-      // other Region's side stays (ERROR) until it is deleted there.
-      for (const job of waitingJobs) {
-        this.waitingDeletions.splice(this.waitingDeletions.indexOf(job), 1);
-        for (const s of job.sides) if (s !== local) rec.deleting.delete(s);
-        rec.deleting.delete(local);
-      }
-      sides = rec.deleting.has(local) ? [] : [local];
-    }
-    if (sides.length === 0) return rec.deletionDoneAt ?? Infinity; // already being deleted: accepted, nothing new
-    for (const s of sides) rec.deleting.add(s);
-    this.recompute();
-    return this.scheduleDeletion({ rec, sides, local });
-  }
-
-  private scheduleDeletion(job: { rec: ReplicationRec; sides: Side[]; local: Side }): number {
-    const { rec, sides, local } = job;
-    return (rec.deletionDoneAt = this.schedule(this.t + this.latency.sample("efs-replication-delete"), `${rec.source} -> ${rec.dest}: replication deleted`, () => {
-      const regionOf = (s: Side) => this.siteOf(s === "source" ? rec.source : rec.dest).region;
-      if (sides.some((s) => s !== local && rec.sides.has(s) && this.impaired.has(regionOf(s)))) {
-        this.waitingDeletions.push(job); // resumes when the other Region recovers
-        rec.deletionDoneAt = Infinity;
-        return;
-      }
-      for (const s of sides) {
-        if (!rec.sides.delete(s)) continue;
-        rec.deleting.delete(s);
-        if (s === "dest") {
-          const src = this.siteOf(rec.source);
-          const dst = this.siteOf(rec.dest);
-          dst.fs.protection = "ENABLED"; // AWS re-enables overwrite protection; the file system is writable
-          this.writes.recordLoss("efs", "replication-deleted", src, dst, rec.lastReplicatedAt ?? rec.createdAt);
-        }
-      }
-      rec.deletionDoneAt = undefined;
-      if (rec.sides.size === 0) this.replications = this.replications.filter((r) => r !== rec);
-    }));
+    return this.efs.deleteReplication(region, sourceFileSystemId, mode);
   }
 
   /** UpdateFileSystemProtection; refused while the file system is a replication destination. */
   setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED"): void {
     this.settle();
-    const site = this.siteOf(stack);
-    if (this.protectionOf(site) === "REPLICATING") {
-      throw new AwsError("ReplicationAlreadyExists", `File system ${site.names.fileSystemId} is the destination of a replication; delete the replication first.`, { status: 409 });
-    }
-    site.fs.protection = protection;
-    this.recompute();
+    this.efs.setFileSystemProtection(stack, protection);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -843,7 +674,7 @@ export class World {
   writeFiles(stack: string, files = 1): void {
     this.settle();
     const site = this.siteOf(stack);
-    const protection = this.protectionOf(site);
+    const protection = this.efs.protectionOf(site);
     if (protection !== "ENABLED") {
       throw new DataPlaneError("EROFS", `${site.names.fileSystemId} is read-only (replication overwrite protection ${protection})`);
     }
@@ -959,7 +790,7 @@ export class World {
   site(stackOrRegion: string): SiteSnapshot {
     this.settle();
     const s = this.siteOf(stackOrRegion);
-    const protection = this.protectionOf(s);
+    const protection = this.efs.protectionOf(s);
     const totals = (kind: "db" | "files") => this.writes.countWrites(s.stack, kind, -Infinity, this.t);
     return {
       stack: s.stack,
@@ -1006,12 +837,7 @@ export class World {
   /** Every replication with the sides that still exist. */
   replicationsNow(): (EfsReplication & { sourceStack: string; destStack: string; sides: Side[] })[] {
     this.settle();
-    return this.replications.map((r) => ({
-      ...this.replicationView(r, r.sides.has("source") ? "source" : "dest"),
-      sourceStack: r.source,
-      destStack: r.dest,
-      sides: [...r.sides],
-    }));
+    return this.efs.replicationsNow();
   }
 
   /** What Route 53 answers now (setIdentifier of the record), and what clients resolve (after their TTL). */

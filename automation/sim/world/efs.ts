@@ -1,0 +1,237 @@
+/**
+ * EFS: the sites' file systems, their replication overwrite protection, and the replication between
+ * them. Sync cycles run back to back while both sides exist and both Regions answer; a completed
+ * cycle advances LastReplicatedTimestamp to when it started. Deleting a replication makes the
+ * destination writable and counts the files it never received (writes.ts). A deletion that needs an
+ * unreachable Region waits for it (`resumeDeletions` when it recovers).
+ */
+import type { EfsReplication, EfsReplicationStatus, FileSystemProtection } from "../../ports";
+import { AwsError } from "../errors";
+import { siteIntent } from "../naming";
+import { type Core, Part, type SiteRec, type WorldSiteSpec } from "./core";
+import type { Writes } from "./writes";
+
+export type Side = "source" | "dest";
+
+interface ReplicationRec {
+  source: string;
+  dest: string;
+  sides: Set<Side>;
+  status: EfsReplicationStatus;
+  lastReplicatedAt?: number;
+  cycleStart?: number;
+  cycleEndsAt?: number;
+  cycleGen: number;
+  /** When the pending deletion completes; Infinity while it waits for an unreachable Region. */
+  deletionDoneAt?: number;
+  deleting: Set<Side>;
+  createdAt: number;
+}
+
+export class Efs extends Part {
+  private replications: ReplicationRec[] = [];
+  private readonly waitingDeletions: { rec: ReplicationRec; sides: Side[]; local: Side }[] = [];
+
+  constructor(
+    core: Core,
+    private readonly writes: Writes,
+    active: WorldSiteSpec,
+    standby: WorldSiteSpec,
+  ) {
+    super(core);
+    // Steady state: the active site replicates to the standby; the last completed sync cycle
+    // started one cycle ago, the current one started now.
+    if (siteIntent(active.config).ownsReplication) {
+      this.replications.push({
+        source: active.stack,
+        dest: standby.stack,
+        sides: new Set<Side>(["source", "dest"]),
+        status: "ENABLED",
+        lastReplicatedAt: this.t - this.latency.sample("efs-sync"),
+        cycleGen: 0,
+        deleting: new Set(),
+        createdAt: this.t - this.tuning.historyMs,
+      });
+    }
+  }
+
+  /** Recompute step: sync cycles run back to back while both sides exist and both Regions answer. */
+  runSyncCycles(): void {
+    for (const rec of this.replications) {
+      const possible = this.syncPossible(rec);
+      if (possible && rec.cycleStart === undefined) this.startCycle(rec);
+      if (!possible && rec.cycleStart !== undefined) {
+        rec.cycleStart = undefined;
+        rec.cycleGen++;
+      }
+    }
+  }
+
+  /** A file system is in at most one replication. */
+  assertInvariants(): void {
+    for (const s of this.sites) {
+      const inReplications = this.replications.filter((r) => (r.source === s.stack && r.sides.has("source")) || (r.dest === s.stack && r.sides.has("dest")));
+      if (inReplications.length > 1) throw new Error(`sim invariant broken: ${s.names.fileSystemId} in ${inReplications.length} replications`);
+    }
+  }
+
+  /** A Region came back: deletions that waited for it proceed. */
+  resumeDeletions(): void {
+    for (const job of this.waitingDeletions.splice(0)) this.scheduleDeletion(job);
+  }
+
+  /** REPLICATING while the file system is a replication destination (read-only), else its own setting. */
+  protectionOf(site: SiteRec): FileSystemProtection {
+    return this.replications.some((r) => r.dest === site.stack && r.sides.has("dest")) ? "REPLICATING" : site.fs.protection;
+  }
+
+  private siteByFs(region: string, fileSystemId: string): SiteRec {
+    const site = this.siteInRegion(region);
+    if (!site || site.names.fileSystemId !== fileSystemId) throw new AwsError("FileSystemNotFound", `File system '${fileSystemId}' does not exist in ${region}.`, { status: 404 });
+    return site;
+  }
+
+  fileSystemProtection(region: string, fileSystemId: string): FileSystemProtection {
+    return this.protectionOf(this.siteByFs(region, fileSystemId));
+  }
+
+  private syncPossible(rec: ReplicationRec): boolean {
+    const src = this.siteOf(rec.source);
+    const dst = this.siteOf(rec.dest);
+    return rec.sides.size === 2 && rec.deleting.size === 0 && !this.impaired.has(src.region) && !this.impaired.has(dst.region);
+  }
+
+  private startCycle(rec: ReplicationRec): void {
+    const gen = ++rec.cycleGen;
+    const start = this.t;
+    rec.cycleStart = start;
+    rec.cycleEndsAt = this.schedule(start + this.latency.sample("efs-sync"), `${rec.source} -> ${rec.dest}: EFS sync`, () => {
+      if (gen !== rec.cycleGen) return;
+      // Conservative reading of LastReplicatedTimestamp: changes made before the cycle started are on the destination.
+      rec.lastReplicatedAt = start;
+      if (rec.status === "ENABLING") rec.status = "ENABLED";
+      rec.cycleStart = undefined; // recompute starts the next cycle
+    });
+  }
+
+  private replicationView(rec: ReplicationRec, side: Side): EfsReplication {
+    const src = this.siteOf(rec.source);
+    const dst = this.siteOf(rec.dest);
+    const other: Side = side === "source" ? "dest" : "source";
+    const status: EfsReplicationStatus = rec.deleting.has(side) ? "DELETING" : !rec.sides.has(other) ? "ERROR" : rec.status;
+    return {
+      sourceFileSystemId: src.names.fileSystemId,
+      sourceRegion: src.region,
+      destinationFileSystemId: dst.names.fileSystemId,
+      destinationRegion: dst.region,
+      status,
+      lastReplicatedAt: rec.lastReplicatedAt,
+    };
+  }
+
+  describeReplication(region: string, fileSystemId: string): EfsReplication | undefined {
+    const site = this.siteByFs(region, fileSystemId);
+    for (const rec of this.replications) {
+      if (rec.source === site.stack && rec.sides.has("source")) return this.replicationView(rec, "source");
+      if (rec.dest === site.stack && rec.sides.has("dest")) return this.replicationView(rec, "dest");
+    }
+    return undefined;
+  }
+
+  createReplication(sourceStack: string, destStack: string): number {
+    const src = this.siteOf(sourceStack);
+    const dst = this.siteOf(destStack);
+    for (const s of [src, dst]) {
+      const existing = this.replications.find((r) => (r.source === s.stack && r.sides.has("source")) || (r.dest === s.stack && r.sides.has("dest")));
+      if (existing) {
+        throw new AwsError("ReplicationAlreadyExists", `File system ${s.names.fileSystemId} is already part of a replication configuration (${existing.source} -> ${existing.dest}).`, {
+          status: 409,
+        });
+      }
+    }
+    if (dst.fs.protection !== "DISABLED") {
+      throw new AwsError(
+        "BadRequest",
+        `Destination file system ${dst.names.fileSystemId} has replication overwrite protection ${dst.fs.protection}; disable it (UpdateFileSystemProtection) before replicating into it.`,
+      );
+    }
+    const rec: ReplicationRec = { source: src.stack, dest: dst.stack, sides: new Set<Side>(["source", "dest"]), status: "ENABLING", cycleGen: 0, deleting: new Set(), createdAt: this.t };
+    this.replications.push(rec);
+    this.recompute();
+    return rec.cycleEndsAt ?? this.t;
+  }
+
+  deleteReplication(region: string, sourceFileSystemId: string, mode: "ALL_CONFIGURATIONS" | "LOCAL_CONFIGURATION_ONLY"): number {
+    const rec = this.replications.find((r) => {
+      const src = this.siteOf(r.source);
+      const dst = this.siteOf(r.dest);
+      if (src.names.fileSystemId !== sourceFileSystemId) return false;
+      return (region === src.region && r.sides.has("source")) || (region === dst.region && r.sides.has("dest"));
+    });
+    if (!rec) {
+      throw new AwsError("ReplicationNotFound", `No replication configuration found for source file system ${sourceFileSystemId} in ${region}.`, { status: 404 });
+    }
+    const local: Side = region === this.siteOf(rec.source).region ? "source" : "dest";
+    let sides: Side[];
+    if (mode === "ALL_CONFIGURATIONS") {
+      sides = (["source", "dest"] as Side[]).filter((s) => rec.sides.has(s) && !rec.deleting.has(s));
+    } else {
+      const waitingJobs = this.waitingDeletions.filter((j) => j.rec === rec);
+      // A local deletion supersedes an ALL_CONFIGURATIONS one stuck on the unreachable Region; the
+      // other Region's side stays (ERROR) until it is deleted there.
+      for (const job of waitingJobs) {
+        this.waitingDeletions.splice(this.waitingDeletions.indexOf(job), 1);
+        for (const s of job.sides) if (s !== local) rec.deleting.delete(s);
+        rec.deleting.delete(local);
+      }
+      sides = rec.deleting.has(local) ? [] : [local];
+    }
+    if (sides.length === 0) return rec.deletionDoneAt ?? Infinity; // already being deleted: accepted, nothing new
+    for (const s of sides) rec.deleting.add(s);
+    this.recompute();
+    return this.scheduleDeletion({ rec, sides, local });
+  }
+
+  private scheduleDeletion(job: { rec: ReplicationRec; sides: Side[]; local: Side }): number {
+    const { rec, sides, local } = job;
+    return (rec.deletionDoneAt = this.schedule(this.t + this.latency.sample("efs-replication-delete"), `${rec.source} -> ${rec.dest}: replication deleted`, () => {
+      const regionOf = (s: Side) => this.siteOf(s === "source" ? rec.source : rec.dest).region;
+      if (sides.some((s) => s !== local && rec.sides.has(s) && this.impaired.has(regionOf(s)))) {
+        this.waitingDeletions.push(job); // resumes when the other Region recovers
+        rec.deletionDoneAt = Infinity;
+        return;
+      }
+      for (const s of sides) {
+        if (!rec.sides.delete(s)) continue;
+        rec.deleting.delete(s);
+        if (s === "dest") {
+          const src = this.siteOf(rec.source);
+          const dst = this.siteOf(rec.dest);
+          dst.fs.protection = "ENABLED"; // AWS re-enables overwrite protection; the file system is writable
+          this.writes.recordLoss("efs", "replication-deleted", src, dst, rec.lastReplicatedAt ?? rec.createdAt);
+        }
+      }
+      rec.deletionDoneAt = undefined;
+      if (rec.sides.size === 0) this.replications = this.replications.filter((r) => r !== rec);
+    }));
+  }
+
+  setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED"): void {
+    const site = this.siteOf(stack);
+    if (this.protectionOf(site) === "REPLICATING") {
+      throw new AwsError("ReplicationAlreadyExists", `File system ${site.names.fileSystemId} is the destination of a replication; delete the replication first.`, { status: 409 });
+    }
+    site.fs.protection = protection;
+    this.recompute();
+  }
+
+  /** Every replication with the sides that still exist. */
+  replicationsNow(): (EfsReplication & { sourceStack: string; destStack: string; sides: Side[] })[] {
+    return this.replications.map((r) => ({
+      ...this.replicationView(r, r.sides.has("source") ? "source" : "dest"),
+      sourceStack: r.source,
+      destStack: r.dest,
+      sides: [...r.sides],
+    }));
+  }
+}
