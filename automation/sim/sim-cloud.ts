@@ -40,7 +40,7 @@ export interface SimCloudOptions {
   defaultTimeoutMs?: number;
   /** How far back `auroraLag` looks, as the real adapter's `lagLookbackMs`. @default 3600000 */
   lagLookbackMs?: number;
-  /** The lag metric's name, as the real adapter's `lagMetricName` (the sim models its semantics, see World.sampleLagThrough). @default AuroraGlobalDBRPOLag */
+  /** The lag metric's name, as the real adapter's `lagMetricName` (the sim models its semantics, see LagMetric.sampleLagThrough in world/aurora-lag.ts). @default AuroraGlobalDBRPOLag */
   lagMetricName?: string;
 }
 

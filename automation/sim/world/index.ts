@@ -26,7 +26,9 @@ import type {
 } from "../../ports";
 import { AwsError, DataPlaneError } from "../errors";
 import type { HealthCheckTiming, LatencyModel } from "../latency";
-import { GLOBAL_CLUSTER_ID, siteIntent } from "../naming";
+import { siteIntent } from "../naming";
+import { LagMetric } from "./aurora-lag";
+import { Aurora } from "./aurora";
 import { CallLog, type CallRecord } from "./calls";
 import { bootstrapSite, Core, DEFAULT_TUNING, type SiteRec, type WorldSiteSpec, type WorldTuning } from "./core";
 import { Efs, type Side } from "./efs";
@@ -34,17 +36,13 @@ import { Eks } from "./eks";
 import { Schedule } from "./schedule";
 import { type DataLossRecord, Writes } from "./writes";
 
+export { LAG_METRIC_PERIOD_MS } from "./aurora-lag";
 export type { CallRecord } from "./calls";
 export { DEFAULT_TUNING, type WorldSiteSpec, type WorldTuning } from "./core";
 export type { DataLossRecord } from "./writes";
 
 /** Pseudo-Region naming Route 53's control plane alone (it lives in us-east-1). */
 export const ROUTE53 = "route53";
-
-/** Period of the Aurora lag metric's datapoints: RDS publishes its metrics to CloudWatch once a minute. */
-export const LAG_METRIC_PERIOD_MS = 60_000;
-/** How long the world keeps lag datapoints (CloudWatch keeps them for weeks; readers look back an hour). */
-const LAG_HISTORY_MS = 3 * 3_600_000;
 
 export interface WorldOptions extends Partial<WorldTuning> {
   clock: Clock;
@@ -72,14 +70,6 @@ export class World {
   readonly tuning: WorldTuning;
   private readonly clock: Clock;
   private readonly latency: LatencyModel;
-  private readonly global: {
-    identifier: string;
-    members: string[];
-    writer: string;
-    status: "available" | "switching-over" | "failing-over";
-    failoverState?: GlobalCluster["failoverState"];
-    gen: number;
-  };
   private readonly records = new Map<string, FailoverRecord>();
   private readonly zone?: { hostedZoneId: string; hostname: string; ttlSeconds: number; healthCheck: HealthCheckTiming };
   private lastAnswer?: string;
@@ -89,16 +79,14 @@ export class World {
   private readonly clientsLog: { at: number; setIdentifier?: string }[] = [];
   private userUp = false;
   private readonly userLog: { at: number; up: boolean }[] = [];
-  /** Published datapoints of each cluster's lag metric (see `sampleLag`), oldest first. */
-  private readonly lagSeries = new Map<string, { at: number; ms: number }[]>();
-  /** The last period start sampled. */
-  private lagSampledUpTo: number;
 
   private readonly time: Schedule;
   private readonly callLog: CallLog;
   private readonly writes: Writes;
   private readonly eks: Eks;
   private readonly efs: Efs;
+  private readonly aurora: Aurora;
+  private readonly lagMetric: LagMetric;
   private readonly core: Core;
 
   // Shared state lives in the core; these keep the code still here reading as before.
@@ -117,9 +105,6 @@ export class World {
   private siteOf(stackOrRegion: string): SiteRec {
     return this.core.siteOf(stackOrRegion);
   }
-  private siteInRegion(region: string): SiteRec | undefined {
-    return this.core.siteInRegion(region);
-  }
 
   constructor(opts: WorldOptions) {
     if (opts.sites.length !== 2) throw new Error(`the world models two sites, got ${opts.sites.length}`);
@@ -134,7 +119,8 @@ export class World {
     const active = opts.sites.filter((s) => s.config.role === "active");
     if (active.length !== 1) throw new Error(`exactly one site must start active, got ${active.length}`);
     for (const spec of opts.sites) this.sites.push(bootstrapSite(spec));
-    this.global = { identifier: GLOBAL_CLUSTER_ID, members: this.sites.map((s) => s.stack), writer: active[0].stack, status: "available", gen: 0 };
+    this.aurora = new Aurora(this.core, this.writes, active[0].stack);
+    this.lagMetric = new LagMetric(this.core, this.aurora, this.writes);
     const dns = opts.sites.find((s) => s.config.dns)?.config.dns;
     if (dns) {
       this.zone = { hostedZoneId: dns.hostedZoneId, hostname: dns.hostname, ttlSeconds: dns.ttlSeconds, healthCheck: dns.healthCheck };
@@ -166,9 +152,7 @@ export class World {
     this.userLog.push({ at: this.t, up: this.userUp });
     this.recompute();
     // CloudWatch already holds the lag datapoints of the steady state before the start.
-    const firstPeriod = Math.floor((this.t - LAG_HISTORY_MS) / LAG_METRIC_PERIOD_MS) * LAG_METRIC_PERIOD_MS;
-    this.lagSampledUpTo = firstPeriod - LAG_METRIC_PERIOD_MS;
-    this.sampleLagThrough(this.t);
+    this.lagMetric.sampleLagThrough(this.t);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -182,7 +166,7 @@ export class World {
 
   /** Applies every scheduled transition due by `clock.now()`, in time order. */
   settle(): void {
-    this.time.settle(this.clock.now(), { observe: (until) => this.sampleLagThrough(until), recompute: () => this.recompute() });
+    this.time.settle(this.clock.now(), { observe: (until) => this.lagMetric.sampleLagThrough(until), recompute: () => this.recompute() });
   }
 
   /** Scheduled transitions not yet applied (label and time), for debugging drills. */
@@ -213,15 +197,8 @@ export class World {
   }
 
   private recompute(): void {
-    // Aurora first, with the write rate from before this transition: a secondary's replication
-    // point freezes while its link to the writer is down.
-    const writer = this.siteOf(this.global.writer);
-    for (const site of this.sites) {
-      if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over") continue;
-      const linkUp = !this.impaired.has(site.region) && !this.impaired.has(writer.region);
-      if (!linkUp && site.db.frozenAt === undefined) site.db.frozenAt = this.liveReplicatedPoint();
-      if (linkUp && site.db.frozenAt !== undefined) site.db.frozenAt = undefined; // caught up (modelled as instant)
-    }
+    // Aurora first, with the write rate from before this transition.
+    this.aurora.trackLinks();
     for (const site of this.sites) {
       // Pods: scheduled once both tiers have replicas and nodes; Ready after the pods-ready latency.
       if (this.podsCondition(site)) {
@@ -276,8 +253,7 @@ export class World {
   }
 
   private assertInvariants(): void {
-    const writers = this.sites.filter((s) => s.db.role === "writer" && !s.db.pendingDemotion);
-    if (writers.length > 1) throw new Error(`sim invariant broken: two writers (${writers.map((s) => s.stack).join(", ")})`);
+    this.aurora.assertInvariants();
     this.efs.assertInvariants();
   }
 
@@ -304,26 +280,11 @@ export class World {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Aurora replication positions
+  // Writes
 
   /** Writes of one kind committed on `stack` in (from, to]. */
   countWrites(stack: string, kind: "db" | "files", from: number, to: number): number {
     return this.writes.countWrites(stack, kind, from, to);
-  }
-
-  private lagMs(): number {
-    const writer = this.siteOf(this.global.writer);
-    const rate = writer.serving ? this.tuning.dbWritesPerSecond : 0;
-    return this.tuning.auroraBaseLagMs + rate * this.tuning.auroraLagMsPerWritePerSecond;
-  }
-
-  private liveReplicatedPoint(): number {
-    return this.t - this.lagMs();
-  }
-
-  /** Everything written on the writer before this time has reached `stack`'s secondary cluster. */
-  private replicatedUpTo(site: SiteRec): number {
-    return site.db.frozenAt ?? this.liveReplicatedPoint();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -353,13 +314,7 @@ export class World {
     this.settle();
     this.schedule(Math.max(at, this.t), `${region} recovered`, () => {
       if (!this.impaired.delete(region)) return;
-      for (const site of this.sites) {
-        if (site.region !== region || !site.db.pendingDemotion) continue;
-        // Aurora demotes the old primary when its Region is back; its unreplicated writes are gone.
-        site.db.pendingDemotion = false;
-        site.db.role = "secondary";
-        site.db.frozenAt = undefined;
-      }
+      this.aurora.regionRecovered(region);
       this.efs.resumeDeletions();
     });
     this.settle();
@@ -403,136 +358,26 @@ export class World {
   // -------------------------------------------------------------------------------------------
   // Aurora global database
 
-  private globalView(): GlobalCluster {
-    return {
-      identifier: this.global.identifier,
-      status: this.global.status,
-      members: this.sites
-        .filter((s) => this.global.members.includes(s.stack))
-        .map((s) => ({ clusterArn: s.names.dbClusterArn, region: s.region, isWriter: s.stack === this.global.writer })),
-      failoverState: this.global.failoverState && { ...this.global.failoverState },
-    };
-  }
-
-  describeGlobalCluster(_region: string, globalClusterIdentifier: string): GlobalCluster {
+  describeGlobalCluster(region: string, globalClusterIdentifier: string): GlobalCluster {
     this.settle();
-    this.requireGlobal(globalClusterIdentifier);
-    return this.globalView();
+    return this.aurora.describeGlobalCluster(region, globalClusterIdentifier);
   }
 
   describeDbCluster(region: string, clusterIdentifier: string): DbCluster {
     this.settle();
-    const site = this.siteInRegion(region);
-    if (!site || site.names.dbClusterIdentifier !== clusterIdentifier) {
-      throw new AwsError("DBClusterNotFoundFault", `DBCluster ${clusterIdentifier} not found.`, { status: 404 });
-    }
-    // Adding an instance leaves the cluster "available" (the instance itself is "creating").
-    const status = site.db.status;
-    return { identifier: clusterIdentifier, arn: site.names.dbClusterArn, status, instanceCount: site.db.instanceCount };
-  }
-
-  private requireGlobal(id: string): void {
-    if (id !== this.global.identifier) throw new AwsError("GlobalClusterNotFoundFault", `Global cluster ${id} not found.`, { status: 404 });
-  }
-
-  private promotionTarget(globalClusterIdentifier: string, targetClusterArn: string): SiteRec {
-    this.requireGlobal(globalClusterIdentifier);
-    const target = this.sites.find((s) => s.names.dbClusterArn === targetClusterArn);
-    if (!target) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${targetClusterArn} not found.`, { status: 404 });
-    if (!this.global.members.includes(target.stack) || target.stack === this.global.writer) {
-      throw new AwsError(
-        "InvalidGlobalClusterStateFault",
-        `${targetClusterArn} is not a secondary member of global cluster ${globalClusterIdentifier}` + (target.stack === this.global.writer ? " (it is the primary)" : ""),
-      );
-    }
-    if (this.global.failoverState) {
-      throw new AwsError("InvalidGlobalClusterStateFault", `global cluster ${globalClusterIdentifier} already has a ${this.global.status} operation in progress`);
-    }
-    if (target.db.instanceCount === 0) {
-      throw new AwsError(
-        "InvalidDBClusterStateFault",
-        `DB cluster ${target.names.dbClusterIdentifier} has no DB instances (headless); add an instance before promoting it` +
-          (target.db.creating > 0 ? " (one is being created)" : ""),
-      );
-    }
-    return target;
+    return this.aurora.describeDbCluster(region, clusterIdentifier);
   }
 
   /** SwitchoverGlobalCluster: planned, no data loss; refused unless every member Region answers. */
   switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string): number {
     this.settle();
-    const target = this.promotionTarget(globalClusterIdentifier, targetClusterArn);
-    const down = this.sites.filter((s) => this.global.members.includes(s.stack) && this.impaired.has(s.region));
-    if (down.length > 0) {
-      throw new AwsError(
-        "InvalidGlobalClusterStateFault",
-        `switchover needs every Region of the global cluster healthy; ${down.map((s) => s.region).join(", ")} is not. Use FailoverGlobalCluster with AllowDataLoss for an unplanned failover`,
-      );
-    }
-    // Like AWS (the Aurora User Guide's procedure): a switchover is sent to the current primary's Region.
-    const writerRegion = this.siteOf(this.global.writer).region;
-    if (region !== writerRegion) {
-      throw new AwsError("InvalidParameterValue", `SwitchoverGlobalCluster for ${globalClusterIdentifier} must be sent to ${writerRegion}, the Region of the current primary, not ${region}`);
-    }
-    return this.startPromotion(target, false);
+    return this.aurora.switchoverGlobalCluster(region, globalClusterIdentifier, targetClusterArn);
   }
 
   /** FailoverGlobalCluster with AllowDataLoss: the target stops replicating now; later writes on the old primary are lost. */
   failoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string): number {
     this.settle();
-    const target = this.promotionTarget(globalClusterIdentifier, targetClusterArn);
-    if (this.impaired.has(target.region)) {
-      throw new AwsError("InvalidDBClusterStateFault", `target cluster ${target.names.dbClusterIdentifier} is in ${target.region}, which is not reachable`);
-    }
-    // A failover is sent to the Region of the secondary being promoted (the primary's may be down).
-    if (region !== target.region) {
-      throw new AwsError("InvalidParameterValue", `FailoverGlobalCluster to ${targetClusterArn} must be sent to ${target.region}, the target's Region, not ${region}`);
-    }
-    return this.startPromotion(target, true);
-  }
-
-  private startPromotion(target: SiteRec, allowDataLoss: boolean): number {
-    const from = this.siteOf(this.global.writer);
-    const duration = this.latency.sample(allowDataLoss ? "aurora-failover" : "aurora-switchover");
-    const gen = ++this.global.gen;
-    this.global.status = allowDataLoss ? "failing-over" : "switching-over";
-    this.global.failoverState = { status: "pending", fromClusterArn: from.names.dbClusterArn, toClusterArn: target.names.dbClusterArn, isDataLossAllowed: allowDataLoss };
-    let detachedAt: number | undefined;
-    if (allowDataLoss) {
-      detachedAt = this.replicatedUpTo(target);
-      target.db.frozenAt = detachedAt;
-      target.db.status = "failing-over";
-    }
-    this.schedule(this.t + Math.min(30_000, Math.round(duration / 10)), "global cluster: failing-over", () => {
-      if (gen === this.global.gen && this.global.failoverState?.status === "pending") this.global.failoverState.status = "failing-over";
-    });
-    return this.schedule(this.t + duration, `${target.stack} becomes the writer`, () => {
-      if (gen !== this.global.gen) return;
-      if (!allowDataLoss && this.sites.some((s) => this.impaired.has(s.region))) {
-        // A Region went away mid-switchover: Aurora rolls back to the previous topology.
-        this.global.failoverState = { ...(this.global.failoverState as NonNullable<GlobalCluster["failoverState"]>), status: "cancelling" };
-        this.schedule(this.t + 30_000, "global cluster: switchover cancelled", () => {
-          if (gen !== this.global.gen) return;
-          this.global.failoverState = undefined;
-          this.global.status = "available";
-        });
-        return;
-      }
-      if (allowDataLoss) this.writes.recordLoss("aurora", "failover", from, target, detachedAt as number);
-      else this.writes.recordLoss("aurora", "switchover", from, target, this.t); // synchronized first: nothing lost
-      this.global.writer = target.stack;
-      this.global.status = "available";
-      this.global.failoverState = undefined;
-      target.db.role = "writer";
-      target.db.status = "available";
-      target.db.frozenAt = undefined;
-      if (this.impaired.has(from.region)) {
-        from.db.pendingDemotion = true;
-      } else {
-        from.db.role = "secondary";
-        from.db.frozenAt = undefined;
-      }
-    });
+    return this.aurora.failoverGlobalCluster(region, globalClusterIdentifier, targetClusterArn);
   }
 
   /**
@@ -543,66 +388,13 @@ export class World {
    */
   auroraLag(region: string, clusterIdentifier: string, lookbackMs: number): { periodStart: number; maxMs: number } | undefined {
     this.settle();
-    const site = this.siteInRegion(region);
-    if (!site || site.names.dbClusterIdentifier !== clusterIdentifier) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${clusterIdentifier} not found.`, { status: 404 });
-    const from = Math.floor((this.t - lookbackMs) / LAG_METRIC_PERIOD_MS) * LAG_METRIC_PERIOD_MS;
-    const series = this.lagSeries.get(site.stack) ?? [];
-    const last = series[series.length - 1];
-    return last && last.at >= from ? { periodStart: last.at, maxMs: last.ms } : undefined;
-  }
-
-  /**
-   * Publishes the lag datapoints of every minute that began by `until`, from the state at that
-   * time (the state is constant between transitions). Modelled on AWS as far as it documents it:
-   * - only a secondary cluster has the metric, in its own Region (metrics table: "available only
-   *   in secondary AWS Regions"); one datapoint a minute (RDS publishes to CloudWatch each minute);
-   * - its value is how far the secondary is behind for user transactions (AuroraGlobalDBRPOLag):
-   *   the time since the oldest write it has not received, 0 when it has them all;
-   * - while the link to the primary's Region is down, no datapoint is published. AWS does not say
-   *   what the metric shows then; this is the case that leaves the driver least evidence (the newest
-   *   datapoint predates the incident), which is what its RPO bound must survive. A promotion in
-   *   progress (the target detached) publishes none either.
-   */
-  private sampleLagThrough(until: number): void {
-    for (let at = this.lagSampledUpTo + LAG_METRIC_PERIOD_MS; at <= until; at += LAG_METRIC_PERIOD_MS) {
-      this.lagSampledUpTo = at;
-      const writer = this.siteOf(this.global.writer);
-      for (const site of this.sites) {
-        if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over") continue;
-        if (this.impaired.has(site.region) || this.impaired.has(writer.region)) continue;
-        const upTo = site.db.frozenAt ?? at - this.lagMs();
-        const ms = this.writes.countWrites(writer.stack, "db", upTo, at) > 0 ? Math.round(at - upTo) : 0;
-        const series = this.lagSeries.get(site.stack) ?? [];
-        series.push({ at, ms });
-        while (series.length > 0 && series[0].at < at - LAG_HISTORY_MS) series.shift();
-        this.lagSeries.set(site.stack, series);
-      }
-    }
+    return this.lagMetric.auroraLag(region, clusterIdentifier, lookbackMs);
   }
 
   /** Sets a DB cluster's instance count; new instances take the instance-creation latency. Returns when done. */
   setDbInstances(stack: string, count: number): number {
     this.settle();
-    const site = this.siteOf(stack);
-    if (!Number.isInteger(count) || count < 0) throw new AwsError("InvalidParameterValue", `instance count ${count} is not a whole number >= 0`);
-    if (count === 0 && site.db.role === "writer") {
-      throw new AwsError("InvalidDBClusterStateFault", `cannot delete the last instance of ${site.names.dbClusterIdentifier}: it is the global cluster's writer`);
-    }
-    const total = site.db.instanceCount + site.db.creating;
-    if (count < total) {
-      const fromCreating = Math.min(site.db.creating, total - count);
-      site.db.creating -= fromCreating;
-      site.db.instanceCount -= total - count - fromCreating;
-      return this.t;
-    }
-    if (count === total) return this.t;
-    const adding = count - total;
-    site.db.creating += adding;
-    return this.schedule(this.t + this.latency.sample("aurora-headless-instance"), `${stack}: ${adding} DB instance(s) available`, () => {
-      const n = Math.min(adding, site.db.creating);
-      site.db.creating -= n;
-      site.db.instanceCount += n;
-    });
+    return this.aurora.setDbInstances(stack, count);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -825,13 +617,13 @@ export class World {
   /** The global cluster as DescribeGlobalClusters shows it. */
   globalCluster(): GlobalCluster {
     this.settle();
-    return this.globalView();
+    return this.aurora.globalView();
   }
 
   /** Stack whose cluster is the global cluster's writer. */
   writer(): string {
     this.settle();
-    return this.global.writer;
+    return this.aurora.writer();
   }
 
   /** Every replication with the sides that still exist. */

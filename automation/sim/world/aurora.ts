@@ -1,0 +1,231 @@
+/**
+ * Aurora global database: the global cluster and its members, switchover and failover, DB instance
+ * counts, and each secondary's replication position. A secondary trails the writer by a lag that
+ * grows with write traffic, and its position freezes while its link to the writer is down (or from
+ * the moment a failover detaches it), so a promotion's data loss follows from the positions
+ * (writes.ts counts it). Which site's cluster writes lives here; `SiteRec.db` holds each cluster.
+ */
+import type { DbCluster, GlobalCluster } from "../../ports";
+import { AwsError } from "../errors";
+import { GLOBAL_CLUSTER_ID } from "../naming";
+import { type Core, Part, type SiteRec } from "./core";
+import type { Writes } from "./writes";
+
+export class Aurora extends Part {
+  private readonly global: {
+    identifier: string;
+    members: string[];
+    writer: string;
+    status: "available" | "switching-over" | "failing-over";
+    failoverState?: GlobalCluster["failoverState"];
+    gen: number;
+  };
+
+  constructor(
+    core: Core,
+    private readonly writes: Writes,
+    writerStack: string,
+  ) {
+    super(core);
+    this.global = { identifier: GLOBAL_CLUSTER_ID, members: this.sites.map((s) => s.stack), writer: writerStack, status: "available", gen: 0 };
+  }
+
+  /** Stack whose cluster is the global cluster's writer. */
+  writer(): string {
+    return this.global.writer;
+  }
+
+  /** Recompute step: a secondary's replication point freezes while its link to the writer is down. */
+  trackLinks(): void {
+    const writer = this.siteOf(this.global.writer);
+    for (const site of this.sites) {
+      if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over") continue;
+      const linkUp = !this.impaired.has(site.region) && !this.impaired.has(writer.region);
+      if (!linkUp && site.db.frozenAt === undefined) site.db.frozenAt = this.liveReplicatedPoint();
+      if (linkUp && site.db.frozenAt !== undefined) site.db.frozenAt = undefined; // caught up (modelled as instant)
+    }
+  }
+
+  /** One writer at a time (an old primary awaiting demotion does not count). */
+  assertInvariants(): void {
+    const writers = this.sites.filter((s) => s.db.role === "writer" && !s.db.pendingDemotion);
+    if (writers.length > 1) throw new Error(`sim invariant broken: two writers (${writers.map((s) => s.stack).join(", ")})`);
+  }
+
+  /** `region` answers again. */
+  regionRecovered(region: string): void {
+    for (const site of this.sites) {
+      if (site.region !== region || !site.db.pendingDemotion) continue;
+      // Aurora demotes the old primary when its Region is back; its unreplicated writes are gone.
+      site.db.pendingDemotion = false;
+      site.db.role = "secondary";
+      site.db.frozenAt = undefined;
+    }
+  }
+
+  /** Cross-Region lag now: the base lag, plus `auroraLagMsPerWritePerSecond` per write/s while the writer serves. */
+  lagMs(): number {
+    const writer = this.siteOf(this.global.writer);
+    const rate = writer.serving ? this.tuning.dbWritesPerSecond : 0;
+    return this.tuning.auroraBaseLagMs + rate * this.tuning.auroraLagMsPerWritePerSecond;
+  }
+
+  private liveReplicatedPoint(): number {
+    return this.t - this.lagMs();
+  }
+
+  /** Everything written on the writer before this time has reached `stack`'s secondary cluster. */
+  private replicatedUpTo(site: SiteRec): number {
+    return site.db.frozenAt ?? this.liveReplicatedPoint();
+  }
+
+  /** The global cluster as DescribeGlobalClusters shows it. */
+  globalView(): GlobalCluster {
+    return {
+      identifier: this.global.identifier,
+      status: this.global.status,
+      members: this.sites
+        .filter((s) => this.global.members.includes(s.stack))
+        .map((s) => ({ clusterArn: s.names.dbClusterArn, region: s.region, isWriter: s.stack === this.global.writer })),
+      failoverState: this.global.failoverState && { ...this.global.failoverState },
+    };
+  }
+
+  describeGlobalCluster(_region: string, globalClusterIdentifier: string): GlobalCluster {
+    this.requireGlobal(globalClusterIdentifier);
+    return this.globalView();
+  }
+
+  describeDbCluster(region: string, clusterIdentifier: string): DbCluster {
+    const site = this.siteInRegion(region);
+    if (!site || site.names.dbClusterIdentifier !== clusterIdentifier) {
+      throw new AwsError("DBClusterNotFoundFault", `DBCluster ${clusterIdentifier} not found.`, { status: 404 });
+    }
+    // Adding an instance leaves the cluster "available" (the instance itself is "creating").
+    const status = site.db.status;
+    return { identifier: clusterIdentifier, arn: site.names.dbClusterArn, status, instanceCount: site.db.instanceCount };
+  }
+
+  private requireGlobal(id: string): void {
+    if (id !== this.global.identifier) throw new AwsError("GlobalClusterNotFoundFault", `Global cluster ${id} not found.`, { status: 404 });
+  }
+
+  private promotionTarget(globalClusterIdentifier: string, targetClusterArn: string): SiteRec {
+    this.requireGlobal(globalClusterIdentifier);
+    const target = this.sites.find((s) => s.names.dbClusterArn === targetClusterArn);
+    if (!target) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${targetClusterArn} not found.`, { status: 404 });
+    if (!this.global.members.includes(target.stack) || target.stack === this.global.writer) {
+      throw new AwsError(
+        "InvalidGlobalClusterStateFault",
+        `${targetClusterArn} is not a secondary member of global cluster ${globalClusterIdentifier}` + (target.stack === this.global.writer ? " (it is the primary)" : ""),
+      );
+    }
+    if (this.global.failoverState) {
+      throw new AwsError("InvalidGlobalClusterStateFault", `global cluster ${globalClusterIdentifier} already has a ${this.global.status} operation in progress`);
+    }
+    if (target.db.instanceCount === 0) {
+      throw new AwsError(
+        "InvalidDBClusterStateFault",
+        `DB cluster ${target.names.dbClusterIdentifier} has no DB instances (headless); add an instance before promoting it` +
+          (target.db.creating > 0 ? " (one is being created)" : ""),
+      );
+    }
+    return target;
+  }
+
+  switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string): number {
+    const target = this.promotionTarget(globalClusterIdentifier, targetClusterArn);
+    const down = this.sites.filter((s) => this.global.members.includes(s.stack) && this.impaired.has(s.region));
+    if (down.length > 0) {
+      throw new AwsError(
+        "InvalidGlobalClusterStateFault",
+        `switchover needs every Region of the global cluster healthy; ${down.map((s) => s.region).join(", ")} is not. Use FailoverGlobalCluster with AllowDataLoss for an unplanned failover`,
+      );
+    }
+    // Like AWS (the Aurora User Guide's procedure): a switchover is sent to the current primary's Region.
+    const writerRegion = this.siteOf(this.global.writer).region;
+    if (region !== writerRegion) {
+      throw new AwsError("InvalidParameterValue", `SwitchoverGlobalCluster for ${globalClusterIdentifier} must be sent to ${writerRegion}, the Region of the current primary, not ${region}`);
+    }
+    return this.startPromotion(target, false);
+  }
+
+  failoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string): number {
+    const target = this.promotionTarget(globalClusterIdentifier, targetClusterArn);
+    if (this.impaired.has(target.region)) {
+      throw new AwsError("InvalidDBClusterStateFault", `target cluster ${target.names.dbClusterIdentifier} is in ${target.region}, which is not reachable`);
+    }
+    // A failover is sent to the Region of the secondary being promoted (the primary's may be down).
+    if (region !== target.region) {
+      throw new AwsError("InvalidParameterValue", `FailoverGlobalCluster to ${targetClusterArn} must be sent to ${target.region}, the target's Region, not ${region}`);
+    }
+    return this.startPromotion(target, true);
+  }
+
+  private startPromotion(target: SiteRec, allowDataLoss: boolean): number {
+    const from = this.siteOf(this.global.writer);
+    const duration = this.latency.sample(allowDataLoss ? "aurora-failover" : "aurora-switchover");
+    const gen = ++this.global.gen;
+    this.global.status = allowDataLoss ? "failing-over" : "switching-over";
+    this.global.failoverState = { status: "pending", fromClusterArn: from.names.dbClusterArn, toClusterArn: target.names.dbClusterArn, isDataLossAllowed: allowDataLoss };
+    let detachedAt: number | undefined;
+    if (allowDataLoss) {
+      detachedAt = this.replicatedUpTo(target);
+      target.db.frozenAt = detachedAt;
+      target.db.status = "failing-over";
+    }
+    this.schedule(this.t + Math.min(30_000, Math.round(duration / 10)), "global cluster: failing-over", () => {
+      if (gen === this.global.gen && this.global.failoverState?.status === "pending") this.global.failoverState.status = "failing-over";
+    });
+    return this.schedule(this.t + duration, `${target.stack} becomes the writer`, () => {
+      if (gen !== this.global.gen) return;
+      if (!allowDataLoss && this.sites.some((s) => this.impaired.has(s.region))) {
+        // A Region went away mid-switchover: Aurora rolls back to the previous topology.
+        this.global.failoverState = { ...(this.global.failoverState as NonNullable<GlobalCluster["failoverState"]>), status: "cancelling" };
+        this.schedule(this.t + 30_000, "global cluster: switchover cancelled", () => {
+          if (gen !== this.global.gen) return;
+          this.global.failoverState = undefined;
+          this.global.status = "available";
+        });
+        return;
+      }
+      if (allowDataLoss) this.writes.recordLoss("aurora", "failover", from, target, detachedAt as number);
+      else this.writes.recordLoss("aurora", "switchover", from, target, this.t); // synchronized first: nothing lost
+      this.global.writer = target.stack;
+      this.global.status = "available";
+      this.global.failoverState = undefined;
+      target.db.role = "writer";
+      target.db.status = "available";
+      target.db.frozenAt = undefined;
+      if (this.impaired.has(from.region)) {
+        from.db.pendingDemotion = true;
+      } else {
+        from.db.role = "secondary";
+        from.db.frozenAt = undefined;
+      }
+    });
+  }
+
+  setDbInstances(stack: string, count: number): number {
+    const site = this.siteOf(stack);
+    if (!Number.isInteger(count) || count < 0) throw new AwsError("InvalidParameterValue", `instance count ${count} is not a whole number >= 0`);
+    if (count === 0 && site.db.role === "writer") {
+      throw new AwsError("InvalidDBClusterStateFault", `cannot delete the last instance of ${site.names.dbClusterIdentifier}: it is the global cluster's writer`);
+    }
+    const total = site.db.instanceCount + site.db.creating;
+    if (count < total) {
+      const fromCreating = Math.min(site.db.creating, total - count);
+      site.db.creating -= fromCreating;
+      site.db.instanceCount -= total - count - fromCreating;
+      return this.t;
+    }
+    if (count === total) return this.t;
+    const adding = count - total;
+    site.db.creating += adding;
+    return this.schedule(this.t + this.latency.sample("aurora-headless-instance"), `${stack}: ${adding} DB instance(s) available`, () => {
+      const n = Math.min(adding, site.db.creating);
+      site.db.creating -= n;
+      site.db.instanceCount += n;
+    });
+  }
+}
