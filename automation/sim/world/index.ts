@@ -24,25 +24,23 @@ import type {
   NodeGroupScaling,
   NodeGroupState,
 } from "../../ports";
-import { AwsError, DataPlaneError } from "../errors";
-import type { HealthCheckTiming, LatencyModel } from "../latency";
-import { siteIntent } from "../naming";
+import { DataPlaneError } from "../errors";
+import type { LatencyModel } from "../latency";
 import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
 import { CallLog, type CallRecord } from "./calls";
 import { bootstrapSite, Core, DEFAULT_TUNING, type SiteRec, type WorldSiteSpec, type WorldTuning } from "./core";
 import { Efs, type Side } from "./efs";
 import { Eks } from "./eks";
+import { Route53 } from "./route53";
 import { Schedule } from "./schedule";
 import { type DataLossRecord, Writes } from "./writes";
 
 export { LAG_METRIC_PERIOD_MS } from "./aurora-lag";
 export type { CallRecord } from "./calls";
 export { DEFAULT_TUNING, type WorldSiteSpec, type WorldTuning } from "./core";
+export { ROUTE53 } from "./route53";
 export type { DataLossRecord } from "./writes";
-
-/** Pseudo-Region naming Route 53's control plane alone (it lives in us-east-1). */
-export const ROUTE53 = "route53";
 
 export interface WorldOptions extends Partial<WorldTuning> {
   clock: Clock;
@@ -70,16 +68,6 @@ export class World {
   readonly tuning: WorldTuning;
   private readonly clock: Clock;
   private readonly latency: LatencyModel;
-  private readonly records = new Map<string, FailoverRecord>();
-  private readonly zone?: { hostedZoneId: string; hostname: string; ttlSeconds: number; healthCheck: HealthCheckTiming };
-  private lastAnswer?: string;
-  private readonly answerLog: { at: number; setIdentifier?: string }[] = [];
-  private clientsTarget?: string;
-  private clientsGen = 0;
-  private readonly clientsLog: { at: number; setIdentifier?: string }[] = [];
-  private userUp = false;
-  private readonly userLog: { at: number; up: boolean }[] = [];
-
   private readonly time: Schedule;
   private readonly callLog: CallLog;
   private readonly writes: Writes;
@@ -87,6 +75,7 @@ export class World {
   private readonly efs: Efs;
   private readonly aurora: Aurora;
   private readonly lagMetric: LagMetric;
+  private readonly route53: Route53;
   private readonly core: Core;
 
   // Shared state lives in the core; these keep the code still here reading as before.
@@ -121,35 +110,16 @@ export class World {
     for (const spec of opts.sites) this.sites.push(bootstrapSite(spec));
     this.aurora = new Aurora(this.core, this.writes, active[0].stack);
     this.lagMetric = new LagMetric(this.core, this.aurora, this.writes);
-    const dns = opts.sites.find((s) => s.config.dns)?.config.dns;
-    if (dns) {
-      this.zone = { hostedZoneId: dns.hostedZoneId, hostname: dns.hostname, ttlSeconds: dns.ttlSeconds, healthCheck: dns.healthCheck };
-      for (const spec of opts.sites) {
-        const site = this.siteOf(spec.stack);
-        if (!spec.config.dns) continue;
-        this.records.set(spec.stack, {
-          setIdentifier: spec.stack,
-          failover: siteIntent(spec.config).recordFailover,
-          value: site.names.albHostname,
-          healthCheckId: site.names.healthCheckId,
-        });
-      }
-    }
+    this.route53 = new Route53(this.core, opts.sites);
     this.efs = new Efs(this.core, this.writes, active[0], opts.sites.find((s) => s !== active[0]) as WorldSiteSpec);
     // The standby secondary starts in sync; the active site starts serving with ready pods.
     for (const site of this.sites) {
       site.podsReady = this.podsCondition(site);
       site.serving = this.servingCondition(site);
-      site.hcHealthy = site.serving;
       site.servingLog.push({ at: this.t, serving: site.serving });
       if (site.serving) this.writes.openSegment(site, this.t - this.tuning.historyMs);
     }
-    this.lastAnswer = this.computeAnswer();
-    this.clientsTarget = this.lastAnswer;
-    this.answerLog.push({ at: this.t, setIdentifier: this.lastAnswer });
-    this.clientsLog.push({ at: this.t, setIdentifier: this.clientsTarget });
-    this.userUp = this.computeUserUp();
-    this.userLog.push({ at: this.t, up: this.userUp });
+    this.route53.start();
     this.recompute();
     // CloudWatch already holds the lag datapoints of the steady state before the start.
     this.lagMetric.sampleLagThrough(this.t);
@@ -221,62 +191,17 @@ export class World {
         site.servingLog.push({ at: this.t, serving });
         if (serving) this.writes.openSegment(site);
         else this.writes.closeSegment(site);
-        // The site's health check follows, after its detection time.
-        const gen = ++site.hcGen;
-        if (site.hcHealthy !== serving) {
-          this.schedule(this.t + this.latency.sample("route53-unhealthy", { healthCheck: this.zone?.healthCheck }), `${site.stack}: health check ${serving ? "healthy" : "unhealthy"}`, () => {
-            if (gen === site.hcGen) site.hcHealthy = serving;
-          });
-        }
+        this.route53.followServing(site, serving);
       }
     }
     this.efs.runSyncCycles();
-    // Route 53 answer, then what clients resolve (after their cached answer expires).
-    const answer = this.computeAnswer();
-    if (answer !== this.lastAnswer) {
-      this.lastAnswer = answer;
-      this.answerLog.push({ at: this.t, setIdentifier: answer });
-      const gen = ++this.clientsGen;
-      const delay = this.latency.sample("dns-ttl", { ttlSeconds: this.zone?.ttlSeconds });
-      this.schedule(this.t + delay, `clients resolve ${answer}`, () => {
-        if (gen !== this.clientsGen) return;
-        this.clientsTarget = answer;
-        this.clientsLog.push({ at: this.t, setIdentifier: answer });
-      });
-    }
-    const up = this.computeUserUp();
-    if (up !== this.userUp) {
-      this.userUp = up;
-      this.userLog.push({ at: this.t, up });
-    }
+    this.route53.trackAnswer();
     this.assertInvariants();
   }
 
   private assertInvariants(): void {
     this.aurora.assertInvariants();
     this.efs.assertInvariants();
-  }
-
-  private computeAnswer(): string | undefined {
-    const recs = [...this.records.values()];
-    const primary = recs.find((r) => r.failover === "PRIMARY");
-    const secondary = recs.find((r) => r.failover === "SECONDARY");
-    const healthy = (r: FailoverRecord) => r.healthCheckId === undefined || this.hcOf(r.healthCheckId);
-    if (primary && healthy(primary)) return primary.setIdentifier;
-    if (secondary && healthy(secondary)) return secondary.setIdentifier;
-    // Both unhealthy: Route 53 answers as if both were healthy, i.e. with the primary.
-    return primary?.setIdentifier ?? secondary?.setIdentifier;
-  }
-
-  private hcOf(healthCheckId: string): boolean {
-    return this.sites.find((s) => s.names.healthCheckId === healthCheckId)?.hcHealthy ?? false;
-  }
-
-  private computeUserUp(): boolean {
-    if (!this.zone) return this.sites.some((s) => s.serving);
-    const target = this.clientsTarget && this.records.get(this.clientsTarget);
-    if (!target) return false;
-    return this.sites.find((s) => s.names.albHostname === target.value)?.serving ?? false;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -298,7 +223,7 @@ export class World {
   /** Route 53's control plane answers unless its Region (or it alone) is impaired. */
   isRoute53Impaired(): boolean {
     this.settle();
-    return this.impaired.has(this.tuning.route53ControlRegion) || this.impaired.has(ROUTE53);
+    return this.route53.controlPlaneImpaired();
   }
 
   /** Control-plane calls into `region` time out from `at` (default now) until `recoverRegion`. */
@@ -498,41 +423,15 @@ export class World {
   // -------------------------------------------------------------------------------------------
   // Route 53
 
-  private requireZone(hostedZoneId: string, hostname: string): void {
-    if (!this.zone || this.zone.hostedZoneId !== hostedZoneId) throw new AwsError("NoSuchHostedZone", `No hosted zone found with ID: ${hostedZoneId}`, { status: 404 });
-    if (this.zone.hostname !== hostname.replace(/\.$/, "")) throw new AwsError("InvalidInput", `${hostname} has no failover records in ${hostedZoneId}`);
-  }
-
   getFailoverRecords(hostedZoneId: string, hostname: string): FailoverRecord[] {
     this.settle();
-    this.requireZone(hostedZoneId, hostname);
-    return [...this.records.values()].map((r) => ({ ...r }));
-  }
-
-  private validateRecords(next: Map<string, FailoverRecord>): void {
-    const primaries = [...next.values()].filter((r) => r.failover === "PRIMARY");
-    if (primaries.length > 1) {
-      throw new AwsError(
-        "InvalidChangeBatch",
-        `[A failover group holds one PRIMARY record; ${primaries.map((r) => r.setIdentifier).join(" and ")} would both be PRIMARY. Change both designations in one change batch]`,
-      );
-    }
-    for (const r of primaries) {
-      if (!r.healthCheckId) throw new AwsError("InvalidChangeBatch", `[The non-alias PRIMARY failover record ${r.setIdentifier} needs a health check]`);
-    }
+    return this.route53.getFailoverRecords(hostedZoneId, hostname);
   }
 
   /** One atomic change batch: `primarySetIdentifier` PRIMARY, every other record SECONDARY. */
   setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string): void {
     this.settle();
-    this.requireZone(hostedZoneId, hostname);
-    if (!this.records.has(primarySetIdentifier)) {
-      throw new AwsError("InvalidChangeBatch", `[No failover record with SetIdentifier ${primarySetIdentifier}; records are ${[...this.records.keys()].join(", ")}]`);
-    }
-    const next = new Map([...this.records].map(([k, r]) => [k, { ...r, failover: k === primarySetIdentifier ? "PRIMARY" : "SECONDARY" } as FailoverRecord]));
-    this.validateRecords(next);
-    for (const [k, r] of next) this.records.set(k, r);
-    this.recompute();
+    this.route53.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier);
   }
 
   /**
@@ -542,21 +441,12 @@ export class World {
    */
   upsertRecord(stack: string, failover: "PRIMARY" | "SECONDARY", opts: { withHealthCheck?: boolean } = {}): void {
     this.settle();
-    const site = this.siteOf(stack);
-    if (!this.zone) throw new AwsError("NoSuchHostedZone", "the sites have no dns config", { status: 404 });
-    const next = new Map(this.records);
-    const healthCheckId = opts.withHealthCheck === false ? undefined : site.names.healthCheckId;
-    next.set(stack, { setIdentifier: stack, failover, value: site.names.albHostname, ...(healthCheckId ? { healthCheckId } : {}) });
-    this.validateRecords(next);
-    this.records.set(stack, next.get(stack) as FailoverRecord);
-    this.recompute();
+    this.route53.upsertRecord(stack, failover, opts);
   }
 
   healthCheckStatus(healthCheckId: string): "healthy" | "unhealthy" {
     this.settle();
-    const site = this.sites.find((s) => s.names.healthCheckId === healthCheckId);
-    if (!site) throw new AwsError("NoSuchHealthCheck", `No health check exists with the ID ${healthCheckId}`, { status: 404 });
-    return site.hcHealthy ? "healthy" : "unhealthy";
+    return this.route53.healthCheckStatus(healthCheckId);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -635,7 +525,7 @@ export class World {
   /** What Route 53 answers now (setIdentifier of the record), and what clients resolve (after their TTL). */
   dns(): { answer?: string; clients?: string; answerLog: { at: number; setIdentifier?: string }[]; clientsLog: { at: number; setIdentifier?: string }[] } {
     this.settle();
-    return { answer: this.lastAnswer, clients: this.clientsTarget, answerLog: [...this.answerLog], clientsLog: [...this.clientsLog] };
+    return this.route53.dns();
   }
 
   /** When the site started and stopped serving. */
@@ -647,16 +537,7 @@ export class World {
   /** Whether users reach a serving site through DNS now, and the intervals they did not. */
   userView(): { up: boolean; outages: { from: number; to?: number; durationMs: number }[] } {
     this.settle();
-    const outages: { from: number; to?: number; durationMs: number }[] = [];
-    for (const entry of this.userLog) {
-      if (!entry.up) outages.push({ from: entry.at, durationMs: this.t - entry.at });
-      else if (outages.length > 0 && outages[outages.length - 1].to === undefined) {
-        const o = outages[outages.length - 1];
-        o.to = entry.at;
-        o.durationMs = entry.at - o.from;
-      }
-    }
-    return { up: this.userUp, outages };
+    return this.route53.userView();
   }
 
   /** One record per promotion: what the new writer / writable file system did not receive. */

@@ -1,0 +1,181 @@
+/**
+ * Route 53: the failover records, the sites' health checks, the answer Route 53 gives, what clients
+ * resolve once their cached answer expires (the TTL), and so whether users reach a serving site.
+ * A health check follows its site's serving state after the detection time; the answer follows the
+ * health checks at once; clients follow the answer after the TTL.
+ */
+import type { FailoverRecord } from "../../ports";
+import { AwsError } from "../errors";
+import type { HealthCheckTiming } from "../latency";
+import { siteIntent } from "../naming";
+import { type Core, Part, type SiteRec, type WorldSiteSpec } from "./core";
+
+/** Pseudo-Region naming Route 53's control plane alone (it lives in us-east-1). */
+export const ROUTE53 = "route53";
+
+export class Route53 extends Part {
+  private readonly records = new Map<string, FailoverRecord>();
+  private readonly zone?: { hostedZoneId: string; hostname: string; ttlSeconds: number; healthCheck: HealthCheckTiming };
+  private lastAnswer?: string;
+  private readonly answerLog: { at: number; setIdentifier?: string }[] = [];
+  private clientsTarget?: string;
+  private clientsGen = 0;
+  private readonly clientsLog: { at: number; setIdentifier?: string }[] = [];
+  private userUp = false;
+  private readonly userLog: { at: number; up: boolean }[] = [];
+
+  constructor(core: Core, specs: WorldSiteSpec[]) {
+    super(core);
+    const dns = specs.find((s) => s.config.dns)?.config.dns;
+    if (dns) {
+      this.zone = { hostedZoneId: dns.hostedZoneId, hostname: dns.hostname, ttlSeconds: dns.ttlSeconds, healthCheck: dns.healthCheck };
+      for (const spec of specs) {
+        const site = this.siteOf(spec.stack);
+        if (!spec.config.dns) continue;
+        this.records.set(spec.stack, {
+          setIdentifier: spec.stack,
+          failover: siteIntent(spec.config).recordFailover,
+          value: site.names.albHostname,
+          healthCheckId: site.names.healthCheckId,
+        });
+      }
+    }
+  }
+
+  /** Steady state at the start: health checks agree with serving, and clients already resolve the answer. */
+  start(): void {
+    for (const site of this.sites) site.hcHealthy = site.serving;
+    this.lastAnswer = this.computeAnswer();
+    this.clientsTarget = this.lastAnswer;
+    this.answerLog.push({ at: this.t, setIdentifier: this.lastAnswer });
+    this.clientsLog.push({ at: this.t, setIdentifier: this.clientsTarget });
+    this.userUp = this.computeUserUp();
+    this.userLog.push({ at: this.t, up: this.userUp });
+  }
+
+  /** The site's serving state changed: its health check follows, after its detection time. */
+  followServing(site: SiteRec, serving: boolean): void {
+    const gen = ++site.hcGen;
+    if (site.hcHealthy !== serving) {
+      this.schedule(this.t + this.latency.sample("route53-unhealthy", { healthCheck: this.zone?.healthCheck }), `${site.stack}: health check ${serving ? "healthy" : "unhealthy"}`, () => {
+        if (gen === site.hcGen) site.hcHealthy = serving;
+      });
+    }
+  }
+
+  /** Recompute step: Route 53's answer, then what clients resolve (after their cached answer expires). */
+  trackAnswer(): void {
+    const answer = this.computeAnswer();
+    if (answer !== this.lastAnswer) {
+      this.lastAnswer = answer;
+      this.answerLog.push({ at: this.t, setIdentifier: answer });
+      const gen = ++this.clientsGen;
+      const delay = this.latency.sample("dns-ttl", { ttlSeconds: this.zone?.ttlSeconds });
+      this.schedule(this.t + delay, `clients resolve ${answer}`, () => {
+        if (gen !== this.clientsGen) return;
+        this.clientsTarget = answer;
+        this.clientsLog.push({ at: this.t, setIdentifier: answer });
+      });
+    }
+    const up = this.computeUserUp();
+    if (up !== this.userUp) {
+      this.userUp = up;
+      this.userLog.push({ at: this.t, up });
+    }
+  }
+
+  /** Route 53's control plane answers unless its Region (or it alone) is impaired. */
+  controlPlaneImpaired(): boolean {
+    return this.impaired.has(this.tuning.route53ControlRegion) || this.impaired.has(ROUTE53);
+  }
+
+  private requireZone(hostedZoneId: string, hostname: string): void {
+    if (!this.zone || this.zone.hostedZoneId !== hostedZoneId) throw new AwsError("NoSuchHostedZone", `No hosted zone found with ID: ${hostedZoneId}`, { status: 404 });
+    if (this.zone.hostname !== hostname.replace(/\.$/, "")) throw new AwsError("InvalidInput", `${hostname} has no failover records in ${hostedZoneId}`);
+  }
+
+  getFailoverRecords(hostedZoneId: string, hostname: string): FailoverRecord[] {
+    this.requireZone(hostedZoneId, hostname);
+    return [...this.records.values()].map((r) => ({ ...r }));
+  }
+
+  private validateRecords(next: Map<string, FailoverRecord>): void {
+    const primaries = [...next.values()].filter((r) => r.failover === "PRIMARY");
+    if (primaries.length > 1) {
+      throw new AwsError(
+        "InvalidChangeBatch",
+        `[A failover group holds one PRIMARY record; ${primaries.map((r) => r.setIdentifier).join(" and ")} would both be PRIMARY. Change both designations in one change batch]`,
+      );
+    }
+    for (const r of primaries) {
+      if (!r.healthCheckId) throw new AwsError("InvalidChangeBatch", `[The non-alias PRIMARY failover record ${r.setIdentifier} needs a health check]`);
+    }
+  }
+
+  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string): void {
+    this.requireZone(hostedZoneId, hostname);
+    if (!this.records.has(primarySetIdentifier)) {
+      throw new AwsError("InvalidChangeBatch", `[No failover record with SetIdentifier ${primarySetIdentifier}; records are ${[...this.records.keys()].join(", ")}]`);
+    }
+    const next = new Map([...this.records].map(([k, r]) => [k, { ...r, failover: k === primarySetIdentifier ? "PRIMARY" : "SECONDARY" } as FailoverRecord]));
+    this.validateRecords(next);
+    for (const [k, r] of next) this.records.set(k, r);
+    this.recompute();
+  }
+
+  upsertRecord(stack: string, failover: "PRIMARY" | "SECONDARY", opts: { withHealthCheck?: boolean } = {}): void {
+    const site = this.siteOf(stack);
+    if (!this.zone) throw new AwsError("NoSuchHostedZone", "the sites have no dns config", { status: 404 });
+    const next = new Map(this.records);
+    const healthCheckId = opts.withHealthCheck === false ? undefined : site.names.healthCheckId;
+    next.set(stack, { setIdentifier: stack, failover, value: site.names.albHostname, ...(healthCheckId ? { healthCheckId } : {}) });
+    this.validateRecords(next);
+    this.records.set(stack, next.get(stack) as FailoverRecord);
+    this.recompute();
+  }
+
+  healthCheckStatus(healthCheckId: string): "healthy" | "unhealthy" {
+    const site = this.sites.find((s) => s.names.healthCheckId === healthCheckId);
+    if (!site) throw new AwsError("NoSuchHealthCheck", `No health check exists with the ID ${healthCheckId}`, { status: 404 });
+    return site.hcHealthy ? "healthy" : "unhealthy";
+  }
+
+  private computeAnswer(): string | undefined {
+    const recs = [...this.records.values()];
+    const primary = recs.find((r) => r.failover === "PRIMARY");
+    const secondary = recs.find((r) => r.failover === "SECONDARY");
+    const healthy = (r: FailoverRecord) => r.healthCheckId === undefined || this.hcOf(r.healthCheckId);
+    if (primary && healthy(primary)) return primary.setIdentifier;
+    if (secondary && healthy(secondary)) return secondary.setIdentifier;
+    // Both unhealthy: Route 53 answers as if both were healthy, i.e. with the primary.
+    return primary?.setIdentifier ?? secondary?.setIdentifier;
+  }
+
+  private hcOf(healthCheckId: string): boolean {
+    return this.sites.find((s) => s.names.healthCheckId === healthCheckId)?.hcHealthy ?? false;
+  }
+
+  private computeUserUp(): boolean {
+    if (!this.zone) return this.sites.some((s) => s.serving);
+    const target = this.clientsTarget && this.records.get(this.clientsTarget);
+    if (!target) return false;
+    return this.sites.find((s) => s.names.albHostname === target.value)?.serving ?? false;
+  }
+
+  dns(): { answer?: string; clients?: string; answerLog: { at: number; setIdentifier?: string }[]; clientsLog: { at: number; setIdentifier?: string }[] } {
+    return { answer: this.lastAnswer, clients: this.clientsTarget, answerLog: [...this.answerLog], clientsLog: [...this.clientsLog] };
+  }
+
+  userView(): { up: boolean; outages: { from: number; to?: number; durationMs: number }[] } {
+    const outages: { from: number; to?: number; durationMs: number }[] = [];
+    for (const entry of this.userLog) {
+      if (!entry.up) outages.push({ from: entry.at, durationMs: this.t - entry.at });
+      else if (outages.length > 0 && outages[outages.length - 1].to === undefined) {
+        const o = outages[outages.length - 1];
+        o.to = entry.at;
+        o.durationMs = entry.at - o.from;
+      }
+    }
+    return { up: this.userUp, outages };
+  }
+}
