@@ -24,7 +24,6 @@ import type {
   NodeGroupScaling,
   NodeGroupState,
 } from "../../ports";
-import { DataPlaneError } from "../errors";
 import type { LatencyModel } from "../latency";
 import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
@@ -34,6 +33,7 @@ import { Efs, type Side } from "./efs";
 import { Eks } from "./eks";
 import { Route53 } from "./route53";
 import { Schedule } from "./schedule";
+import { Workload } from "./workload";
 import { type DataLossRecord, Writes } from "./writes";
 
 export { LAG_METRIC_PERIOD_MS } from "./aurora-lag";
@@ -76,6 +76,7 @@ export class World {
   private readonly aurora: Aurora;
   private readonly lagMetric: LagMetric;
   private readonly route53: Route53;
+  private readonly workload: Workload;
   private readonly core: Core;
 
   // Shared state lives in the core; these keep the code still here reading as before.
@@ -112,13 +113,9 @@ export class World {
     this.lagMetric = new LagMetric(this.core, this.aurora, this.writes);
     this.route53 = new Route53(this.core, opts.sites);
     this.efs = new Efs(this.core, this.writes, active[0], opts.sites.find((s) => s !== active[0]) as WorldSiteSpec);
+    this.workload = new Workload(this.core, this.efs, this.writes, this.route53);
     // The standby secondary starts in sync; the active site starts serving with ready pods.
-    for (const site of this.sites) {
-      site.podsReady = this.podsCondition(site);
-      site.serving = this.servingCondition(site);
-      site.servingLog.push({ at: this.t, serving: site.serving });
-      if (site.serving) this.writes.openSegment(site, this.t - this.tuning.historyMs);
-    }
+    this.workload.start();
     this.route53.start();
     this.recompute();
     // CloudWatch already holds the lag datapoints of the steady state before the start.
@@ -145,55 +142,10 @@ export class World {
     return this.time.pending();
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Derived state
-
-  private podsCondition(site: SiteRec): boolean {
-    const r = site.replicas;
-    return !!r && r.web > 0 && r.app > 0 && site.nodeGroups.web.readyNodes > 0 && site.nodeGroups.app.readyNodes > 0;
-  }
-
-  private servingCondition(site: SiteRec): boolean {
-    return (
-      !this.impaired.has(site.region) &&
-      site.podsReady &&
-      !site.quiesced &&
-      site.db.role === "writer" &&
-      !site.db.pendingDemotion &&
-      site.db.status === "available" &&
-      site.db.instanceCount > 0 &&
-      this.efs.protectionOf(site) === "ENABLED"
-    );
-  }
-
   private recompute(): void {
     // Aurora first, with the write rate from before this transition.
     this.aurora.trackLinks();
-    for (const site of this.sites) {
-      // Pods: scheduled once both tiers have replicas and nodes; Ready after the pods-ready latency.
-      if (this.podsCondition(site)) {
-        if (!site.podsReady && site.podsPendingAt === undefined) {
-          const gen = ++site.podsGen;
-          site.podsPendingAt = this.schedule(this.t + this.latency.sample("pods-ready"), `${site.stack}: pods ready`, () => {
-            if (gen !== site.podsGen) return;
-            site.podsReady = true;
-            site.podsPendingAt = undefined;
-          });
-        }
-      } else if (site.podsReady || site.podsPendingAt !== undefined) {
-        site.podsReady = false;
-        site.podsPendingAt = undefined;
-        site.podsGen++;
-      }
-      const serving = this.servingCondition(site);
-      if (serving !== site.serving) {
-        site.serving = serving;
-        site.servingLog.push({ at: this.t, serving });
-        if (serving) this.writes.openSegment(site);
-        else this.writes.closeSegment(site);
-        this.route53.followServing(site, serving);
-      }
-    }
+    this.workload.trackSites();
     this.efs.runSyncCycles();
     this.route53.trackAnswer();
     this.assertInvariants();
@@ -371,53 +323,30 @@ export class World {
   /** Deployment replicas and the quiesce flag, as the site's `up` applies them. */
   setWorkload(stack: string, replicas: { web: number; app: number } | undefined, quiesced: boolean): void {
     this.settle();
-    const site = this.siteOf(stack);
-    site.replicas = replicas && { ...replicas };
-    site.quiesced = quiesced;
-    this.recompute();
+    this.workload.setWorkload(stack, replicas, quiesced);
   }
 
   /** A direct write to the site's DB (besides its workload's traffic); refused on a secondary. */
   writeDb(stack: string, rows = 1): void {
     this.settle();
-    const site = this.siteOf(stack);
-    if (site.db.role !== "writer" || site.db.pendingDemotion || site.db.status !== "available") {
-      throw new DataPlaneError("ER_OPTION_PREVENTS_STATEMENT", `${site.names.dbClusterIdentifier} is a read-only secondary cluster; writes go to the global cluster's writer`);
-    }
-    this.writes.addPointWrite(stack, rows, 0);
+    this.workload.writeDb(stack, rows);
   }
 
   /** A direct file write to the site's EFS file system; refused while it is read-only. */
   writeFiles(stack: string, files = 1): void {
     this.settle();
-    const site = this.siteOf(stack);
-    const protection = this.efs.protectionOf(site);
-    if (protection !== "ENABLED") {
-      throw new DataPlaneError("EROFS", `${site.names.fileSystemId} is read-only (replication overwrite protection ${protection})`);
-    }
-    this.writes.addPointWrite(stack, 0, files);
+    this.workload.writeFiles(stack, files);
   }
 
   /** HTTP GET of a site's endpoint URL: true when that site serves. */
   endpointServes(url: string): boolean {
     this.settle();
-    let host: string;
-    try {
-      host = new URL(url).hostname;
-    } catch {
-      return false;
-    }
-    return this.sites.find((s) => s.names.albHostname === host)?.serving ?? false;
+    return this.workload.endpointServes(url);
   }
 
   /** The Region an endpoint URL lives in, if it is a site's. */
   endpointRegion(url: string): string | undefined {
-    try {
-      const host = new URL(url).hostname;
-      return this.sites.find((s) => s.names.albHostname === host)?.region;
-    } catch {
-      return undefined;
-    }
+    return this.workload.endpointRegion(url);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -531,7 +460,7 @@ export class World {
   /** When the site started and stopped serving. */
   servingLog(stack: string): { at: number; serving: boolean }[] {
     this.settle();
-    return [...this.siteOf(stack).servingLog];
+    return this.workload.servingLog(stack);
   }
 
   /** Whether users reach a serving site through DNS now, and the intervals they did not. */

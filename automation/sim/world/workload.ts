@@ -1,0 +1,127 @@
+/**
+ * The workload and its data plane: each site's Deployments (replicas, quiesce flag), its pods, and
+ * whether it serves. Pods are scheduled once both tiers have replicas and nodes, and turn Ready
+ * after the pods-ready latency. A site serves when its Region answers, its pods are Ready, it is not
+ * quiesced, its DB cluster is the available writer and its file system is writable. Its workload
+ * writes while it serves (writes.ts), and its health check follows its serving state (route53.ts).
+ */
+import { DataPlaneError } from "../errors";
+import { type Core, Part, type SiteRec } from "./core";
+import type { Efs } from "./efs";
+import type { Route53 } from "./route53";
+import type { Writes } from "./writes";
+
+export class Workload extends Part {
+  constructor(
+    core: Core,
+    private readonly efs: Efs,
+    private readonly writes: Writes,
+    private readonly route53: Route53,
+  ) {
+    super(core);
+  }
+
+  /** Steady state at the start: the active site has been serving (and writing) for `historyMs`. */
+  start(): void {
+    for (const site of this.sites) {
+      site.podsReady = this.podsCondition(site);
+      site.serving = this.servingCondition(site);
+      site.servingLog.push({ at: this.t, serving: site.serving });
+      if (site.serving) this.writes.openSegment(site, this.t - this.tuning.historyMs);
+    }
+  }
+
+  /** Recompute step, per site: pods, then serving; the workload's writes and the health check follow serving. */
+  trackSites(): void {
+    for (const site of this.sites) {
+      // Pods: scheduled once both tiers have replicas and nodes; Ready after the pods-ready latency.
+      if (this.podsCondition(site)) {
+        if (!site.podsReady && site.podsPendingAt === undefined) {
+          const gen = ++site.podsGen;
+          site.podsPendingAt = this.schedule(this.t + this.latency.sample("pods-ready"), `${site.stack}: pods ready`, () => {
+            if (gen !== site.podsGen) return;
+            site.podsReady = true;
+            site.podsPendingAt = undefined;
+          });
+        }
+      } else if (site.podsReady || site.podsPendingAt !== undefined) {
+        site.podsReady = false;
+        site.podsPendingAt = undefined;
+        site.podsGen++;
+      }
+      const serving = this.servingCondition(site);
+      if (serving !== site.serving) {
+        site.serving = serving;
+        site.servingLog.push({ at: this.t, serving });
+        if (serving) this.writes.openSegment(site);
+        else this.writes.closeSegment(site);
+        this.route53.followServing(site, serving);
+      }
+    }
+  }
+
+  private podsCondition(site: SiteRec): boolean {
+    const r = site.replicas;
+    return !!r && r.web > 0 && r.app > 0 && site.nodeGroups.web.readyNodes > 0 && site.nodeGroups.app.readyNodes > 0;
+  }
+
+  private servingCondition(site: SiteRec): boolean {
+    return (
+      !this.impaired.has(site.region) &&
+      site.podsReady &&
+      !site.quiesced &&
+      site.db.role === "writer" &&
+      !site.db.pendingDemotion &&
+      site.db.status === "available" &&
+      site.db.instanceCount > 0 &&
+      this.efs.protectionOf(site) === "ENABLED"
+    );
+  }
+
+  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, quiesced: boolean): void {
+    const site = this.siteOf(stack);
+    site.replicas = replicas && { ...replicas };
+    site.quiesced = quiesced;
+    this.recompute();
+  }
+
+  writeDb(stack: string, rows: number): void {
+    const site = this.siteOf(stack);
+    if (site.db.role !== "writer" || site.db.pendingDemotion || site.db.status !== "available") {
+      throw new DataPlaneError("ER_OPTION_PREVENTS_STATEMENT", `${site.names.dbClusterIdentifier} is a read-only secondary cluster; writes go to the global cluster's writer`);
+    }
+    this.writes.addPointWrite(stack, rows, 0);
+  }
+
+  writeFiles(stack: string, files: number): void {
+    const site = this.siteOf(stack);
+    const protection = this.efs.protectionOf(site);
+    if (protection !== "ENABLED") {
+      throw new DataPlaneError("EROFS", `${site.names.fileSystemId} is read-only (replication overwrite protection ${protection})`);
+    }
+    this.writes.addPointWrite(stack, 0, files);
+  }
+
+  endpointServes(url: string): boolean {
+    let host: string;
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      return false;
+    }
+    return this.sites.find((s) => s.names.albHostname === host)?.serving ?? false;
+  }
+
+  endpointRegion(url: string): string | undefined {
+    try {
+      const host = new URL(url).hostname;
+      return this.sites.find((s) => s.names.albHostname === host)?.region;
+    } catch {
+      return undefined;
+    }
+  }
+
+  servingLog(stack: string): { at: number; serving: boolean }[] {
+    return [...this.siteOf(stack).servingLog];
+  }
+}
