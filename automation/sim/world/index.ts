@@ -13,7 +13,6 @@
  * and `fileWritesPerSecond` files to its EFS file system. Replication positions say which of them
  * reached the peer, so the data lost by a promotion is counted, not assumed (`dataLoss()`).
  */
-import { NODE_GROUPS, type NodeGroupName } from "../../../stacks/config";
 import type {
   Clock,
   DbCluster,
@@ -28,9 +27,10 @@ import type { LatencyModel } from "../latency";
 import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
 import { CallLog, type CallRecord } from "./calls";
-import { bootstrapSite, Core, DEFAULT_TUNING, type SiteRec, type WorldSiteSpec, type WorldTuning } from "./core";
+import { bootstrapSite, Core, DEFAULT_TUNING, type WorldSiteSpec, type WorldTuning } from "./core";
 import { Efs, type Side } from "./efs";
 import { Eks } from "./eks";
+import { describeSite, Inspect, type SiteSnapshot } from "./inspect";
 import { Route53 } from "./route53";
 import { Schedule } from "./schedule";
 import { Workload } from "./workload";
@@ -39,6 +39,7 @@ import { type DataLossRecord, Writes } from "./writes";
 export { LAG_METRIC_PERIOD_MS } from "./aurora-lag";
 export type { CallRecord } from "./calls";
 export { DEFAULT_TUNING, type WorldSiteSpec, type WorldTuning } from "./core";
+export type { SiteSnapshot } from "./inspect";
 export { ROUTE53 } from "./route53";
 export type { DataLossRecord } from "./writes";
 
@@ -46,22 +47,6 @@ export interface WorldOptions extends Partial<WorldTuning> {
   clock: Clock;
   latency: LatencyModel;
   sites: WorldSiteSpec[];
-}
-
-export interface SiteSnapshot {
-  stack: string;
-  region: string;
-  impaired: boolean;
-  serving: boolean;
-  podsReady: boolean;
-  quiesced: boolean;
-  replicas?: { web: number; app: number };
-  nodeGroups: Record<NodeGroupName, NodeGroupState & { name: string }>;
-  db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; creatingInstances: number; status: string; pendingDemotion: boolean };
-  fs: { id: string; protection: FileSystemProtection; writable: boolean };
-  healthCheck: { id: string; status: "healthy" | "unhealthy" };
-  albHostname: string;
-  writes: { db: number; files: number };
 }
 
 export class World {
@@ -77,24 +62,8 @@ export class World {
   private readonly lagMetric: LagMetric;
   private readonly route53: Route53;
   private readonly workload: Workload;
+  private readonly inspect: Inspect;
   private readonly core: Core;
-
-  // Shared state lives in the core; these keep the code still here reading as before.
-  private get t(): number {
-    return this.time.t;
-  }
-  private get sites(): SiteRec[] {
-    return this.core.sites;
-  }
-  private get impaired(): Set<string> {
-    return this.core.impaired;
-  }
-  private schedule(at: number, label: string, run: () => void): number {
-    return this.time.schedule(at, label, run);
-  }
-  private siteOf(stackOrRegion: string): SiteRec {
-    return this.core.siteOf(stackOrRegion);
-  }
 
   constructor(opts: WorldOptions) {
     if (opts.sites.length !== 2) throw new Error(`the world models two sites, got ${opts.sites.length}`);
@@ -108,18 +77,19 @@ export class World {
     this.eks = new Eks(this.core);
     const active = opts.sites.filter((s) => s.config.role === "active");
     if (active.length !== 1) throw new Error(`exactly one site must start active, got ${active.length}`);
-    for (const spec of opts.sites) this.sites.push(bootstrapSite(spec));
+    for (const spec of opts.sites) this.core.sites.push(bootstrapSite(spec));
     this.aurora = new Aurora(this.core, this.writes, active[0].stack);
     this.lagMetric = new LagMetric(this.core, this.aurora, this.writes);
     this.route53 = new Route53(this.core, opts.sites);
     this.efs = new Efs(this.core, this.writes, active[0], opts.sites.find((s) => s !== active[0]) as WorldSiteSpec);
     this.workload = new Workload(this.core, this.efs, this.writes, this.route53);
+    this.inspect = new Inspect(this.core, this.efs, this.writes);
     // The standby secondary starts in sync; the active site starts serving with ready pods.
     this.workload.start();
     this.route53.start();
     this.recompute();
     // CloudWatch already holds the lag datapoints of the steady state before the start.
-    this.lagMetric.sampleLagThrough(this.t);
+    this.lagMetric.sampleLagThrough(this.time.t);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -128,7 +98,7 @@ export class World {
   /** The world's time (the clock's, once settled). */
   now(): number {
     this.settle();
-    return this.t;
+    return this.time.t;
   }
 
   /** Applies every scheduled transition due by `clock.now()`, in time order. */
@@ -169,7 +139,7 @@ export class World {
 
   isImpaired(region: string): boolean {
     this.settle();
-    return this.impaired.has(region);
+    return this.core.impaired.has(region);
   }
 
   /** Route 53's control plane answers unless its Region (or it alone) is impaired. */
@@ -181,16 +151,16 @@ export class World {
   /** Control-plane calls into `region` time out from `at` (default now) until `recoverRegion`. */
   impairRegion(region: string, at = this.clock.now()): void {
     this.settle();
-    this.schedule(Math.max(at, this.t), `${region} impaired`, () => {
-      this.impaired.add(region);
+    this.time.schedule(Math.max(at, this.time.t), `${region} impaired`, () => {
+      this.core.impaired.add(region);
     });
     this.settle();
   }
 
   recoverRegion(region: string, at = this.clock.now()): void {
     this.settle();
-    this.schedule(Math.max(at, this.t), `${region} recovered`, () => {
-      if (!this.impaired.delete(region)) return;
+    this.time.schedule(Math.max(at, this.time.t), `${region} recovered`, () => {
+      if (!this.core.impaired.delete(region)) return;
       this.aurora.regionRecovered(region);
       this.efs.resumeDeletions();
     });
@@ -202,11 +172,11 @@ export class World {
 
   /** The site's stack names, for iteration in tests. */
   stacks(): string[] {
-    return this.sites.map((s) => s.stack);
+    return this.core.sites.map((s) => s.stack);
   }
 
   regionOf(stack: string): string {
-    return this.siteOf(stack).region;
+    return this.core.siteOf(stack).region;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -400,37 +370,7 @@ export class World {
 
   site(stackOrRegion: string): SiteSnapshot {
     this.settle();
-    const s = this.siteOf(stackOrRegion);
-    const protection = this.efs.protectionOf(s);
-    const totals = (kind: "db" | "files") => this.writes.countWrites(s.stack, kind, -Infinity, this.t);
-    return {
-      stack: s.stack,
-      region: s.region,
-      impaired: this.impaired.has(s.region),
-      serving: s.serving,
-      podsReady: s.podsReady,
-      quiesced: s.quiesced,
-      replicas: s.replicas && { ...s.replicas },
-      nodeGroups: Object.fromEntries(
-        NODE_GROUPS.map((ng) => {
-          const n = s.nodeGroups[ng];
-          return [ng, { name: n.name, ...n.scaling, status: n.status, readyNodes: n.readyNodes }];
-        }),
-      ) as SiteSnapshot["nodeGroups"],
-      db: {
-        identifier: s.names.dbClusterIdentifier,
-        arn: s.names.dbClusterArn,
-        role: s.db.role,
-        instanceCount: s.db.instanceCount,
-        creatingInstances: s.db.creating,
-        status: s.db.status,
-        pendingDemotion: s.db.pendingDemotion,
-      },
-      fs: { id: s.names.fileSystemId, protection, writable: protection === "ENABLED" },
-      healthCheck: { id: s.names.healthCheckId, status: s.hcHealthy ? "healthy" : "unhealthy" },
-      albHostname: s.names.albHostname,
-      writes: { db: totals("db"), files: totals("files") },
-    };
+    return this.inspect.site(stackOrRegion);
   }
 
   /** The global cluster as DescribeGlobalClusters shows it. */
@@ -478,14 +418,6 @@ export class World {
   /** A one-line summary per site, for drill output. */
   describe(): string[] {
     this.settle();
-    return this.sites.map((s) => {
-      const snap = this.site(s.stack);
-      const ng = NODE_GROUPS.map((n) => `${n} ${snap.nodeGroups[n].readyNodes}/${snap.nodeGroups[n].desiredSize}`).join(", ");
-      return (
-        `${s.stack} (${s.region}${snap.impaired ? ", IMPAIRED" : ""}): ${snap.serving ? "serving" : "not serving"}; ` +
-        `db ${snap.db.role} x${snap.db.instanceCount}; efs ${snap.fs.protection}; nodes ${ng}; hc ${snap.healthCheck.status}; ` +
-        `writes ${snap.writes.db} rows, ${snap.writes.files} files`
-      );
-    });
+    return this.core.sites.map((s) => describeSite(this.site(s.stack)));
   }
 }

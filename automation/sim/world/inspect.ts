@@ -1,0 +1,79 @@
+/**
+ * Inspection for tests and drill reports: a site's whole state as one snapshot, and the one-line
+ * summary the drill prints. Read-only; the World settles before asking.
+ */
+import { NODE_GROUPS, type NodeGroupName } from "../../../stacks/config";
+import type { FileSystemProtection, NodeGroupState } from "../../ports";
+import { type Core, Part } from "./core";
+import type { Efs } from "./efs";
+import type { Writes } from "./writes";
+
+export interface SiteSnapshot {
+  stack: string;
+  region: string;
+  impaired: boolean;
+  serving: boolean;
+  podsReady: boolean;
+  quiesced: boolean;
+  replicas?: { web: number; app: number };
+  nodeGroups: Record<NodeGroupName, NodeGroupState & { name: string }>;
+  db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; creatingInstances: number; status: string; pendingDemotion: boolean };
+  fs: { id: string; protection: FileSystemProtection; writable: boolean };
+  healthCheck: { id: string; status: "healthy" | "unhealthy" };
+  albHostname: string;
+  writes: { db: number; files: number };
+}
+
+export class Inspect extends Part {
+  constructor(
+    core: Core,
+    private readonly efs: Efs,
+    private readonly writes: Writes,
+  ) {
+    super(core);
+  }
+
+  site(stackOrRegion: string): SiteSnapshot {
+    const s = this.siteOf(stackOrRegion);
+    const protection = this.efs.protectionOf(s);
+    const totals = (kind: "db" | "files") => this.writes.countWrites(s.stack, kind, -Infinity, this.t);
+    return {
+      stack: s.stack,
+      region: s.region,
+      impaired: this.impaired.has(s.region),
+      serving: s.serving,
+      podsReady: s.podsReady,
+      quiesced: s.quiesced,
+      replicas: s.replicas && { ...s.replicas },
+      nodeGroups: Object.fromEntries(
+        NODE_GROUPS.map((ng) => {
+          const n = s.nodeGroups[ng];
+          return [ng, { name: n.name, ...n.scaling, status: n.status, readyNodes: n.readyNodes }];
+        }),
+      ) as SiteSnapshot["nodeGroups"],
+      db: {
+        identifier: s.names.dbClusterIdentifier,
+        arn: s.names.dbClusterArn,
+        role: s.db.role,
+        instanceCount: s.db.instanceCount,
+        creatingInstances: s.db.creating,
+        status: s.db.status,
+        pendingDemotion: s.db.pendingDemotion,
+      },
+      fs: { id: s.names.fileSystemId, protection, writable: protection === "ENABLED" },
+      healthCheck: { id: s.names.healthCheckId, status: s.hcHealthy ? "healthy" : "unhealthy" },
+      albHostname: s.names.albHostname,
+      writes: { db: totals("db"), files: totals("files") },
+    };
+  }
+}
+
+/** A one-line summary of a site, for drill output. */
+export function describeSite(snap: SiteSnapshot): string {
+  const ng = NODE_GROUPS.map((n) => `${n} ${snap.nodeGroups[n].readyNodes}/${snap.nodeGroups[n].desiredSize}`).join(", ");
+  return (
+    `${snap.stack} (${snap.region}${snap.impaired ? ", IMPAIRED" : ""}): ${snap.serving ? "serving" : "not serving"}; ` +
+    `db ${snap.db.role} x${snap.db.instanceCount}; efs ${snap.fs.protection}; nodes ${ng}; hc ${snap.healthCheck.status}; ` +
+    `writes ${snap.writes.db} rows, ${snap.writes.files} files`
+  );
+}
