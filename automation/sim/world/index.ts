@@ -12,6 +12,21 @@
  * Writes: while a site serves, its workload commits `dbWritesPerSecond` rows to its Aurora writer
  * and `fileWritesPerSecond` files to its EFS file system. Replication positions say which of them
  * reached the peer, so the data lost by a promotion is counted, not assumed (`dataLoss()`).
+ *
+ * Layout: `World` (this file) is the public API. It settles, then hands the call to the part that
+ * owns the concern; it also owns what spans parts: the order of the recompute steps, the invariants,
+ * and Region impairment and recovery. The parts share one `Core` (core.ts: tuning, site records,
+ * impaired Regions, lookups):
+ *   schedule.ts    time and the queue of scheduled transitions
+ *   eks.ts         clusters, node groups, scaling
+ *   aurora.ts      global cluster, switchover/failover, DB instances, replication positions
+ *   aurora-lag.ts  the AuroraGlobalDBRPOLag datapoints CloudWatch would hold
+ *   efs.ts         overwrite protection, replication, sync cycles, deletions
+ *   route53.ts     failover records, health checks, the answer, what clients and users see
+ *   workload.ts    replicas, pods, serving, direct writes and endpoint probes
+ *   writes.ts      write segments and data-loss accounting
+ *   calls.ts       the call log
+ *   inspect.ts     site snapshots and the drill's summary lines
  */
 import type {
   Clock,
@@ -52,32 +67,32 @@ export interface WorldOptions extends Partial<WorldTuning> {
 export class World {
   readonly tuning: WorldTuning;
   private readonly clock: Clock;
-  private readonly latency: LatencyModel;
   private readonly time: Schedule;
+  private readonly core: Core;
   private readonly callLog: CallLog;
   private readonly writes: Writes;
   private readonly eks: Eks;
-  private readonly efs: Efs;
   private readonly aurora: Aurora;
   private readonly lagMetric: LagMetric;
   private readonly route53: Route53;
+  private readonly efs: Efs;
   private readonly workload: Workload;
   private readonly inspect: Inspect;
-  private readonly core: Core;
 
   constructor(opts: WorldOptions) {
     if (opts.sites.length !== 2) throw new Error(`the world models two sites, got ${opts.sites.length}`);
     this.clock = opts.clock;
-    this.latency = opts.latency;
     this.tuning = { ...DEFAULT_TUNING, ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => k in DEFAULT_TUNING && v !== undefined)) };
     this.time = new Schedule(this.clock.now());
-    this.core = new Core(this.clock, this.latency, this.tuning, this.time, () => this.recompute());
+    this.core = new Core(this.clock, opts.latency, this.tuning, this.time, () => this.recompute());
     this.callLog = new CallLog(this.clock);
     this.writes = new Writes(this.core);
     this.eks = new Eks(this.core);
     const active = opts.sites.filter((s) => s.config.role === "active");
     if (active.length !== 1) throw new Error(`exactly one site must start active, got ${active.length}`);
     for (const spec of opts.sites) this.core.sites.push(bootstrapSite(spec));
+    // Each part bootstraps its own state from the sites' configs. Only the EFS replication draws a
+    // random number here (its last sync), before the first recompute, as it always has.
     this.aurora = new Aurora(this.core, this.writes, active[0].stack);
     this.lagMetric = new LagMetric(this.core, this.aurora, this.writes);
     this.route53 = new Route53(this.core, opts.sites);
@@ -112,11 +127,18 @@ export class World {
     return this.time.pending();
   }
 
+  /**
+   * Re-derives the state that follows from the rest, after every transition and every change. The
+   * order is part of the model: each step sees the steps before it, and the random draws happen in
+   * this order, which is what makes a seed replay the same drill.
+   */
   private recompute(): void {
     // Aurora first, with the write rate from before this transition.
     this.aurora.trackLinks();
+    // Pods and serving; the workload's writes and the health checks follow serving.
     this.workload.trackSites();
     this.efs.runSyncCycles();
+    // Route 53 last: its answer follows the health checks, users follow the answer.
     this.route53.trackAnswer();
     this.assertInvariants();
   }
