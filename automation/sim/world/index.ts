@@ -91,8 +91,7 @@ export class World {
     const active = opts.sites.filter((s) => s.config.role === "active");
     if (active.length !== 1) throw new Error(`exactly one site must start active, got ${active.length}`);
     for (const spec of opts.sites) this.core.sites.push(bootstrapSite(spec));
-    // Each part bootstraps its own state from the sites' configs. Only the EFS replication draws a
-    // random number here (its last sync), before the first recompute, as it always has.
+    // Each part bootstraps its own state from the sites' configs; the derived state comes after.
     this.aurora = new Aurora(this.core, this.writes, active[0].stack);
     this.lagMetric = new LagMetric(this.core, this.aurora, this.writes);
     this.route53 = new Route53(this.core, opts.sites);
@@ -129,8 +128,9 @@ export class World {
 
   /**
    * Re-derives the state that follows from the rest, after every transition and every change. The
-   * order is part of the model: each step sees the steps before it, and the random draws happen in
-   * this order, which is what makes a seed replay the same drill.
+   * order is part of the model: each step sees what the steps before it decided (a frozen
+   * replication point, a site that stopped serving), and transitions they schedule for the same
+   * instant run in the order they were queued.
    */
   private recompute(): void {
     // Aurora first, with the write rate from before this transition.
