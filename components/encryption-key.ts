@@ -65,6 +65,18 @@ export interface KeyPolicyContext {
  *   kms:GenerateDataKey* for `cloudwatch.amazonaws.com` (SNS Developer Guide, "compatibility
  *   between event sources from AWS services and encrypted topics"), limited to this account.
  */
+/** Lets CloudWatch alarms of this account publish to SNS topics encrypted with the key. */
+export function cloudWatchAlarmsKeyStatement<A>(accountId: A) {
+  return {
+    Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
+    Effect: "Allow",
+    Principal: { Service: "cloudwatch.amazonaws.com" },
+    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+    Resource: "*",
+    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+  };
+}
+
 export function siteKeyPolicy(ctx: KeyPolicyContext): object {
   const { partition, accountId, region } = ctx;
   return {
@@ -85,14 +97,7 @@ export function siteKeyPolicy(ctx: KeyPolicyContext): object {
         Resource: "*",
         Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*` } },
       },
-      {
-        Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      },
+      cloudWatchAlarmsKeyStatement(accountId),
     ],
   };
 }

@@ -30,6 +30,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraLagMetric, Role } from "../stacks/config";
+import { cloudWatchAlarmsKeyStatement } from "./encryption-key";
 
 /**
  * Replication alarms fire when lag reaches this fraction of the RPO target. Half leaves the other
@@ -277,14 +278,7 @@ export class SiteAlarms extends pulumi.ComponentResource {
                 Action: "kms:*",
                 Resource: "*",
               },
-              {
-                Sid: "CloudWatchAlarmsPublishToEncryptedTopic",
-                Effect: "Allow",
-                Principal: { Service: "cloudwatch.amazonaws.com" },
-                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-                Resource: "*",
-                Condition: { StringEquals: { "aws:SourceAccount": account } },
-              },
+              cloudWatchAlarmsKeyStatement(account),
             ],
           }),
         },

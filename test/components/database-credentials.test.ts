@@ -1,14 +1,13 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DatabaseCredentials, PASSWORD_SPECIAL_CHARACTERS, secretArnInRegion } from "../../components/database-credentials";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { recordResourceOptions } from "../harness/resource-options";
+import { resolve } from "../harness/evaluate";
 
 /** Secret inputs reach the mocks wrapped with Pulumi's secret signature. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const unwrap = (v: any): any => (v && typeof v === "object" && SECRET_SIG in v ? v.value : v);
 const isSecret = (v: any): boolean => Boolean(v && typeof v === "object" && SECRET_SIG in v);
-const resolve = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((ok) => o.apply((v) => ok(v)));
 
 const keyIn = (region: string) => `arn:aws:kms:${region}:123456789012:key/mrk-0123456789abcdef0123456789abcdef`;
 

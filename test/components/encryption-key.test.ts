@@ -4,8 +4,8 @@ import { EncryptionKey } from "../../components/encryption-key";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { ACCOUNT_ID } from "../harness/mock-cloud";
 import { recordResourceOptions } from "../harness/resource-options";
+import { resolve } from "../harness/evaluate";
 
-const resolve = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((ok) => o.apply((v) => ok(v)));
 
 const PRIMARY_ARN = "arn:aws:kms:eu-west-3:123456789012:key/mrk-0123456789abcdef0123456789abcdef";
 

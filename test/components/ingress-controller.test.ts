@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
 import {
   IngressController,
   LOAD_BALANCER_CONTROLLER_CHART_VERSION,
@@ -10,11 +9,11 @@ import {
 import { PodIdentityRole } from "../../components/pod-identity";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { recordResourceOptions } from "../harness/resource-options";
+import { resolve } from "../harness/evaluate";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const POLICY_FILE = path.resolve(__dirname, "../../components/policies/aws-load-balancer-controller-iam-policy.json");
 
-const resolved = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 
 /** Evaluates the component, with the options each child was created with (test/harness/resource-options.ts). */
 async function evaluate(region: string, overrides: Partial<IngressControllerArgs> = {}) {
@@ -92,8 +91,8 @@ describe("IngressController", () => {
     expect(release.version).to.equal(LOAD_BALANCER_CONTROLLER_CHART_VERSION).and.match(/^\d+\.\d+\.\d+$/);
     expect(release.values).to.include({ replicaCount: 2, ingressClass: "alb", createIngressClassResource: true });
     expect(release.values.nodeSelector).to.deep.equal({ "eks-dr/tier": "system" });
-    expect(await resolved(value.ingressClassName)).to.equal("alb");
-    expect(await resolved(value.roleArn)).to.equal(cloud.one("aws:iam/role:Role").state.arn);
+    expect(await resolve(value.ingressClassName)).to.equal("alb");
+    expect(await resolve(value.roleArn)).to.equal(cloud.one("aws:iam/role:Role").state.arn);
   });
 
   for (const region of ["eu-west-3", "ap-southeast-2"]) {

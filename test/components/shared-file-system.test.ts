@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import type * as pulumi from "@pulumi/pulumi";
 import { PodIdentityRole } from "../../components/pod-identity";
 import { EFS_CSI_CONTROLLER_SERVICE_ACCOUNT, SharedFileSystem, type SharedFileSystemArgs } from "../../components/shared-file-system";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import type { MockCloud } from "../harness/mock-cloud";
 import { recordResourceOptions } from "../harness/resource-options";
+import { resolve } from "../harness/evaluate";
 
 const FS = "aws:efs/fileSystem:FileSystem";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -16,7 +16,6 @@ const SC = "kubernetes:storage.k8s.io/v1:StorageClass";
 
 const SUBNETS = ["subnet-aaa", "subnet-bbb", "subnet-ccc"];
 
-const resolved = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 
 /**
  * Builds the component on the test's providers; the KMS key ARN names the Region, as the real one
@@ -173,11 +172,11 @@ describe("SharedFileSystem", () => {
     expect(pvc.spec.accessModes).to.deep.equal(["ReadWriteMany"]);
     expect(pvc.spec.resources.requests.storage).to.equal(pv.spec.capacity.storage);
 
-    expect(await resolved(value.fileSystemId)).to.equal(fs.id);
-    expect(await resolved(value.fileSystemArn)).to.equal(fs.state.arn);
-    expect(await resolved(value.securityGroupId)).to.equal(cloud.one(SG).id);
-    expect(await resolved(value.storageClassName)).to.equal("efs-sc");
-    expect(await resolved(value.pvcName)).to.equal("shared-files");
+    expect(await resolve(value.fileSystemId)).to.equal(fs.id);
+    expect(await resolve(value.fileSystemArn)).to.equal(fs.state.arn);
+    expect(await resolve(value.securityGroupId)).to.equal(cloud.one(SG).id);
+    expect(await resolve(value.storageClassName)).to.equal("efs-sc");
+    expect(await resolve(value.pvcName)).to.equal("shared-files");
   });
 
   for (const region of ["eu-west-3", "ap-southeast-2"]) {
