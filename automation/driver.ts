@@ -20,7 +20,7 @@ import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type RunStartE
 import { LockHeldError } from "./journal/lock";
 import { deployPlan, failbackPlan, plannedFailoverPlan, unplannedFailoverPlan } from "./plan/plans";
 import { loadPair, loadSite, type Pair } from "./plan/sites";
-import { DEFAULT_TIMEOUTS, type Plan, type Timeouts } from "./plan/types";
+import { DEFAULT_TIMEOUTS, timeoutsWithConfig, type Plan, type Timeouts } from "./plan/types";
 import { estimateRpo, evaluateReadiness, formatEstimatedRpo, type Readiness } from "./readiness";
 import { buildReport, type RunReport } from "./report/report";
 import { formatDuration, isoTime } from "./util/duration";
@@ -154,6 +154,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
       args = merged as Record<string, string>;
     }
     const plan = await spec.build(args, !!resumable);
+    const timeouts = timeoutsWithConfig(deps.timeouts ?? DEFAULT_TIMEOUTS, await Promise.all(deps.stackNames.map((s) => deps.stacks.readConfig(s))));
     const done = resumable ? [...completedSteps(resumable.events).keys()].filter((id) => plan.steps.some((s) => s.id === id)) : [];
     const marks = resumable ? marksOf(resumable.events) : new Map();
 
@@ -196,7 +197,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
         prior: resumable?.events ?? [],
         maxConcurrency: deps.maxConcurrency,
         random: deps.random,
-        timeouts: deps.timeouts,
+        timeouts,
         onStepBoundary: deps.onStepBoundary,
         observer,
       });

@@ -281,6 +281,7 @@ export function deployPlan(stacks: { stack: string; config: SiteConfig }[]): Pla
     title,
     dependsOn,
     effect: `pulumi up ${stack}`,
+    bound: { what: `pulumi up ${stack}`, key: "upMs", ms: (t) => t.upMs },
     check: async () => false,
     run: async (ctx) => {
       const r = await ctx.stacks.up(stack, { signal: ctx.signal, onOutput: ctx.log });
@@ -302,6 +303,7 @@ export function deployPlan(stacks: { stack: string; config: SiteConfig }[]): Pla
     title: `Deploy ${active.stack} again if its EFS replication still waits for the peer's file system`,
     dependsOn: [second.id],
     effect: `pulumi up ${active.stack} (only when its outputs have no efsReplication yet)`,
+    bound: { what: `pulumi up ${active.stack}`, key: "upMs", ms: (t) => t.upMs },
     check: replicationReady,
     run: async (ctx) => {
       await ctx.stacks.up(active.stack, { signal: ctx.signal, onOutput: ctx.log });

@@ -24,6 +24,7 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
     dependsOn,
     effect: `if headless: config ${site.stack} database.readers.standby=1, then pulumi up ${site.stack} --target ${site.outputs.promotionInstanceUrn}`,
     priority: 5,
+    bound: { what: `the first instance of ${site.stack}'s DB cluster (targeted pulumi up, then available)`, key: "upMs", ms: (t) => t.upMs + t.databaseMs },
     check: hasInstance,
     run: async (ctx) => {
       const cfg = await ctx.stacks.readConfig(site.stack);

@@ -130,6 +130,7 @@ export function replicateToPeerStep(active: Site, peer: Site, id: string, depend
     title: `Replicate EFS ${active.stack} -> ${peer.stack} (replicateToPeer=true, up ${active.stack})`,
     dependsOn,
     effect: `config ${active.stack} replicateToPeer=true; pulumi up ${active.stack} (creates the ReplicationConfiguration to ${peer.outputs.fileSystemId})`,
+    bound: { what: `pulumi up ${active.stack} and its replication enabled`, key: "upMs", ms: (t) => t.upMs + t.efsMs },
     check: replicating,
     run: async (ctx) => {
       const cfg = await ctx.stacks.readConfig(active.stack);
