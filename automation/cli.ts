@@ -9,6 +9,7 @@
  * Exit codes: 0 done (status: ready); 1 the run failed, or status is not ready; 2 a bad flag or
  * value, or the driver refused to start (nothing was changed).
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
@@ -48,12 +49,34 @@ function durationArg(value: string): number {
   }
 }
 
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO 8601 time with a zone, whose fields name a real instant (no 30 February, no hour 25) in a plausible year. */
 function isoTimeArg(value: string): number {
+  const m = ISO_TIME.exec(value);
   const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
-    throw new InvalidArgumentError(`"${value}" is not an ISO 8601 time; use e.g. 2025-01-01T09:30:00Z`);
+  if (!m || Number.isNaN(ms)) throw new InvalidArgumentError(`"${value}" is not an ISO 8601 time with a zone; use e.g. 2025-01-01T09:30:00Z`);
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number);
+  // Date.parse rolls impossible fields over (2024-02-30 is 1 March): rebuild the fields and compare.
+  const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day || probe.getUTCHours() !== hour || probe.getUTCMinutes() !== minute || hour > 23 || second > 59) {
+    throw new InvalidArgumentError(`"${value}" is not a real time (check the day of the month and the hour)`);
   }
+  if (year < 2000) throw new InvalidArgumentError(`"${value}": the year ${year} is not plausible for an incident; give the time the incident began`);
   return ms;
+}
+
+/** The incident must be recent: an RTO measured from months ago means the wrong date was typed. */
+const MAX_INCIDENT_AGE_MS = 30 * 24 * 3600_000;
+
+/** A journal file path: not empty, not a directory. */
+function journalArg(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("the path is empty; give a file, e.g. .eks-dr/journal.jsonl");
+  const resolved = path.resolve(value);
+  if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
+    throw new InvalidArgumentError(`${resolved} is a directory; give a file in it, e.g. ${path.join(resolved, "journal.jsonl")}`);
+  }
+  return value;
 }
 
 function seedArg(value: string): number {
@@ -88,7 +111,7 @@ function addRunFlags(cmd: Command, opts: { dataLoss?: boolean; incident?: boolea
     .option("--dry-run", "print the plan, the config changes per stack and each step's verdict; change nothing")
     .option("-y, --yes", "do not ask for confirmation (without it: prompt on a terminal, refuse otherwise)")
     .option("--json", "print the final report as JSON on stdout (progress goes to stderr)")
-    .option("--journal <path>", "journal file (default .eks-dr/journal.jsonl in the project)")
+    .addOption(new Option("--journal <path>", "journal file (default .eks-dr/journal.jsonl in the project)").argParser(journalArg))
     .option("--take-over", "take over the run lock of a crashed run (the lock names its holder)")
     .addOption(new Option("--max-concurrency <n>", "steps run at once").argParser(countArg).default(8));
   if (opts.incident) cmd.addOption(new Option("--incident-at <time>", "RTO starts at this ISO time instead of the run's start").argParser(isoTimeArg));
@@ -149,7 +172,11 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       ? undefined
       : async (summary) => {
           print(env.stdout, summary);
-          const answer = (await env.ask("Proceed? Type yes to continue: ")).trim().toLowerCase();
+          // Ctrl-C or Ctrl-D at the prompt is a "no".
+          const answer = await env.ask("Proceed? Type yes to continue: ").then(
+            (a) => a.trim().toLowerCase(),
+            () => "",
+          );
           return answer === "yes" || answer === "y";
         },
     observer: (plan: Plan, startedAt: number) => {
@@ -162,9 +189,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
 
   const finish = (flags: CommonFlags, result: CommandResult) => {
     if (result.kind === "dry-run") {
-      if (flags.json) env.stdout.write(JSON.stringify({ dryRun: true, plan: planJson(result.plan), steps: result.steps, resumes: result.resumes }, null, 2) + "\n");
+      if (flags.json) env.stdout.write(JSON.stringify({ dryRun: true, plan: planJson(result.plan), steps: result.steps, resumes: result.resumes, refusal: result.refusal }, null, 2) + "\n");
       else print(env.stdout, result.lines);
-      setExit(EXIT.ok);
+      setExit(result.refusal !== undefined ? EXIT.refused : EXIT.ok);
       return;
     }
     if (flags.json) env.stdout.write(JSON.stringify(result.report, null, 2) + "\n");
@@ -178,7 +205,10 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
 
   const validateIncident = (flags: CommonFlags, w: Wiring) => {
     if (flags.incidentAt !== undefined && flags.incidentAt > w.clock.now()) {
-      throw new UsageError(`option '--incident-at': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); give the time the incident began`);
+      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); give the time the incident began`);
+    }
+    if (flags.incidentAt !== undefined && w.clock.now() - flags.incidentAt > MAX_INCIDENT_AGE_MS) {
+      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is more than 30 days before now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); check the date`);
     }
   };
 
@@ -200,7 +230,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       .description("readiness evaluation: outputs, clusters, Aurora secondary (headless?), replication, estimated RPO now, the steps a failover would run; exit 1 when not ready")
       .addOption(new Option("--mode <mode>", "which failover's steps to preview").choices(["planned", "unplanned"]).default("unplanned"))
       .option("--json", "print the evaluation as JSON")
-      .option("--journal <path>", "journal file to check for an unfinished run"),
+      .addOption(new Option("--journal <path>", "journal file to check for an unfinished run").argParser(journalArg)),
   ).action(async (flags: CommonFlags & { mode: "planned" | "unplanned" }) => {
     const w = await wiringFor(flags, program);
     const r = await status(deps(w, flags), { mode: flags.mode });
@@ -225,12 +255,18 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     const w = await wiringFor(flags, program);
     validateStack(w, "--to <stack>", flags.to);
     validateIncident(flags, w);
-    if (w.sim && flags.mode === "unplanned" && !flags.dryRun) {
-      const source = w.stackNames.find((s) => s !== flags.to)!;
-      w.sim.faults.impairRegion(source);
-      human(flags).write(`simulation: ${source}'s Region is impaired from now on (an unplanned failover's premise)\n`);
+    const opts = runOptions(flags, w);
+    const sim = w.sim;
+    if (sim && flags.mode === "unplanned") {
+      // The premise of an unplanned run, applied only once the run passed its offline checks.
+      opts.beforeGates = () => {
+        const source = w.stackNames.find((s) => s !== flags.to)!;
+        if (sim.world.isImpaired(sim.world.regionOf(source))) return;
+        sim.faults.impairRegion(source);
+        human(flags).write(`simulation: ${source}'s Region is impaired from now on (an unplanned failover's premise)\n`);
+      };
     }
-    finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, runOptions(flags, w)));
+    finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, opts));
   });
 
   // failback -----------------------------------------------------------------------------------
@@ -329,8 +365,12 @@ export function processEnv(): CliEnv {
     stdinIsTTY: process.stdin.isTTY === true,
     ask: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
+      // Ctrl-C (SIGINT on the interface) and Ctrl-D (end of input) abort the question: a "no".
+      const cancel = new AbortController();
+      rl.on("SIGINT", () => cancel.abort());
+      rl.on("close", () => cancel.abort());
       try {
-        return await rl.question(question);
+        return await rl.question(question, { signal: cancel.signal });
       } finally {
         rl.close();
       }

@@ -18,6 +18,7 @@ import { execute, type ExecutionObserver } from "./engine/executor";
 import { previewPlan, readOnlyContext, type StepPreview } from "./engine/inspect";
 import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type RunStartEvent } from "./journal/events";
 import { LockHeldError } from "./journal/lock";
+import { checkPairConfig } from "./gates/config";
 import { deployPlan, failbackPlan, plannedFailoverPlan, unplannedFailoverPlan } from "./plan/plans";
 import { loadPair, loadSite, type Pair } from "./plan/sites";
 import { DEFAULT_TIMEOUTS, timeoutsWithConfig, type Plan, type Timeouts } from "./plan/types";
@@ -42,6 +43,8 @@ export interface DriverDeps {
   onStepBoundary?: (stepIndex: number, stepId: string) => void | Promise<void>;
   pid?: number;
   host?: string;
+  /** Flags to repeat when resuming (e.g. `--journal <file>`, `--sim`), for the commands messages print. */
+  resumeFlags?: string[];
 }
 
 export interface RunOptions {
@@ -55,6 +58,12 @@ export interface RunOptions {
   force?: boolean;
   /** Asked with the plan summary before anything changes; resolving false cancels. */
   confirm?: (summary: string[]) => Promise<boolean>;
+  /**
+   * Called once a fresh run has passed the checks that need no cloud, before its gates read the
+   * cloud: the simulation applies the premise of an unplanned run (the source Region impaired) here,
+   * so a refused run has applied nothing.
+   */
+  beforeGates?: () => void | Promise<void>;
   /** Progress display for the run. */
   observer?: (plan: Plan, startedAt: number) => ExecutionObserver & { start?(): void; stop?(): void };
 }
@@ -64,6 +73,8 @@ export interface DryRunResult {
   plan: Plan;
   steps: StepPreview[];
   resumes?: { runId: string; done: string[] };
+  /** Why the run would be refused (its exit code is the refusal's). */
+  refusal?: string;
   lines: string[];
 }
 
@@ -98,12 +109,19 @@ const argsText = (command: string, args: Record<string, unknown>) =>
 const sameArgs = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   Object.keys({ ...a, ...b }).every((k) => String(a[k]) === String(b[k]));
 
+/** The command that runs (or resumes) `command args`, with the flags the operator gave that matter for it. */
+export function commandLine(deps: Pick<DriverDeps, "resumeFlags">, command: string, args: Record<string, unknown>): string {
+  const flags = Object.entries(args).map(([k, v]) => `--${k} ${String(v)}`);
+  const all = [...flags, ...(deps.resumeFlags ?? [])];
+  return `npm run ${command}${all.length ? ` -- ${all.join(" ")}` : ""}`;
+}
+
 function refuseOther(deps: DriverDeps, r: Resumable, command: string, args: Record<string, unknown>): never {
   const ended = runEnd(r.events);
   throw new RefusedError(
     `The journal ${deps.journalLabel ?? ""} holds an ${ended ? "failed" : "unfinished"} run ${r.start.runId} (\`${argsText(r.start.command, r.start.args)}\`, ` +
       `started ${isoTime(r.start.at)}); \`${argsText(command, args)}\` would act on a half-changed pair.\n` +
-      `Finish it first by running \`npm run ${argsText(r.start.command, r.start.args).replace(" ", " -- ")}\` (it resumes where it stopped). ` +
+      `Finish it first by running \`${commandLine(deps, r.start.command, r.start.args)}\` (it resumes where it stopped). ` +
       `If you have resolved it by hand, move the journal file aside to start afresh.`,
   );
 }
@@ -118,8 +136,15 @@ interface PlanSpec {
   /** Values for args the user did not give, on a fresh run. */
   defaults?: () => Promise<Record<string, string | undefined>>;
   build: (args: Record<string, string>, resuming: boolean) => Promise<Plan>;
+  /**
+   * Checks that need no cloud (config of both sites, the config the plan leaves behind), on every
+   * run, resumes included, before anything else; throws RefusedError.
+   */
+  validate?: (plan: Plan, resuming: boolean) => Promise<void>;
   /** Safety gates of a fresh run; throws RefusedError. Returns notes for the confirmation. */
   gate?: (plan: Plan) => Promise<string[]>;
+  /** Gates of a resumed run (what must answer for the rest of it); throws RefusedError. */
+  resumeGate?: (plan: Plan) => Promise<string[]>;
 }
 
 export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions): Promise<CommandResult> {
@@ -158,21 +183,35 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
     const done = resumable ? [...completedSteps(resumable.events).keys()].filter((id) => plan.steps.some((s) => s.id === id)) : [];
     const marks = resumable ? marksOf(resumable.events) : new Map();
 
+    const gates = async (): Promise<string[]> => {
+      await spec.validate?.(plan, !!resumable);
+      if (resumable) return spec.resumeGate ? await spec.resumeGate(plan) : [];
+      if (!opts.dryRun) await opts.beforeGates?.();
+      return spec.gate ? await spec.gate(plan) : [];
+    };
+
     if (opts.dryRun) {
       const steps = await previewPlan(plan, deps, { done: new Set(done), marks, runStartedAt: resumable?.start.at });
-      const gateNotes = resumable || !spec.gate ? [] : await spec.gate(plan).catch((err: unknown) => [`WOULD REFUSE: ${errorMessage(err)}`]);
+      let refusal: string | undefined;
+      const gateNotes = await gates().catch((err: unknown) => {
+        if (!(err instanceof RefusedError)) throw err;
+        refusal = err.message;
+        return [];
+      });
       const result: DryRunResult = {
         kind: "dry-run",
         plan,
         steps,
         ...(resumable ? { resumes: { runId: resumable.start.runId, done } } : {}),
+        ...(refusal !== undefined ? { refusal } : {}),
         lines: [],
       };
       result.lines = formatDryRun(result, gateNotes);
       return result;
     }
 
-    const notes = resumable ? [`Resuming run ${resumable.start.runId} (started ${isoTime(resumable.start.at)}): ${done.length} step(s) already done.`] : spec.gate ? await spec.gate(plan) : [];
+    const gateNotes = await gates();
+    const notes = resumable ? [`Resuming run ${resumable.start.runId} (started ${isoTime(resumable.start.at)}): ${done.length} step(s) already done.`, ...gateNotes] : gateNotes;
     if (opts.confirm) {
       const summary = [...formatPlanSummary(plan), ...notes.map((n) => `note: ${n}`)];
       if (!(await opts.confirm(summary))) throw new RefusedError("Cancelled at the confirmation prompt; nothing was changed.");
@@ -253,10 +292,13 @@ export async function failover(deps: DriverDeps, input: { to?: string; mode?: "p
         const pair = await loadPair(deps.stacks, args.to);
         return args.mode === "planned" ? plannedFailoverPlan(pair) : unplannedFailoverPlan(pair);
       },
+      validate: async (plan, resuming) => {
+        await checkPairConfig(deps.stacks, [plan.source!, plan.target!], { duringRun: resuming });
+        if (!resuming) rolesGate(await loadPair(deps.stacks, plan.target!));
+      },
       gate: async (plan) => {
         const pair = await loadPair(deps.stacks, plan.target!);
         const notes: string[] = [];
-        rolesGate(pair);
         if (plan.mode === "planned") {
           for (const site of [pair.source, pair.target]) {
             if (!(await probe(deps, site.region))) {
@@ -331,12 +373,17 @@ export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise
         if (!gid) throw new RefusedError("No site exports globalClusterIdentifier; deploy the owner of global resources first.");
         return failbackPlan(active, old, gid);
       },
+      validate: async (plan, resuming) => {
+        await checkPairConfig(deps.stacks, [plan.source!, plan.target!], { duringRun: resuming });
+        if (resuming) return;
+        const [active, old] = await Promise.all([deps.stacks.readConfig(plan.source!), deps.stacks.readConfig(plan.target!)]);
+        if (active.role !== "active" || old.role !== "standby") {
+          throw new RefusedError(`Failback needs ${plan.source} active and ${plan.target} standby in config; they are ${active.role} and ${old.role}.`);
+        }
+      },
       gate: async (plan) => {
         const old = await loadSite(deps.stacks, plan.target!);
         const active = await loadSite(deps.stacks, plan.source!);
-        if (active.config.role !== "active" || old.config.role !== "standby") {
-          throw new RefusedError(`Failback needs ${active.stack} active and ${old.stack} standby in config; they are ${active.config.role} and ${old.config.role}.`);
-        }
         for (const site of [old, active]) {
           if (!(await probe(deps, site.region))) {
             throw new RefusedError(`Failback needs both Regions healthy; ${site.region} (${site.stack}) does not answer. Try again once it has recovered.`);
@@ -410,6 +457,7 @@ export function formatDryRun(r: DryRunResult, gateNotes: string[] = []): string[
   const lines = [`DRY RUN (nothing is changed): ${r.plan.title}`];
   if (r.resumes) lines.push(`  would resume run ${r.resumes.runId}; already done: ${r.resumes.done.join(", ") || "none"}`);
   for (const n of [...r.plan.notes, ...gateNotes]) lines.push(`  note: ${n}`);
+  if (r.refusal !== undefined) lines.push(`  WOULD REFUSE: ${r.refusal}`);
   if (r.plan.configChanges.length) {
     lines.push("  config changes per stack:");
     for (const c of r.plan.configChanges) lines.push(`    ${c.stack}: ${c.changes.map((x) => `${x.key}=${String(x.value)}`).join(", ")}  (${c.when})`);

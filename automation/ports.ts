@@ -189,7 +189,7 @@ export type JournalEvent =
   | { kind: "step-start"; runId: string; at: number; step: string }
   | { kind: "step-end"; runId: string; at: number; step: string; outcome: "done" | "skipped" | "failed"; detail?: string; data?: Record<string, unknown> }
   | { kind: "mark"; runId: string; at: number; name: string; data?: Record<string, unknown> }
-  | { kind: "run-end"; runId: string; at: number; outcome: "succeeded" | "failed" | "aborted"; report?: Record<string, unknown> };
+  | { kind: "run-end"; runId: string; at: number; outcome: "succeeded" | "failed" | "aborted" | "rolled-back"; report?: Record<string, unknown> };
 
 export interface JournalPort {
   /** Events of the most recent run, oldest first; empty when there is none. */

@@ -29,6 +29,8 @@ export interface Wiring {
   onStepBoundary?: (stepIndex: number, stepId: string) => void | Promise<void>;
   /** Present on the simulated Regions. */
   sim?: Simulation;
+  /** Flags a later command must repeat to act on the same journal and Regions (for messages). */
+  resumeFlags?: string[];
 }
 
 export interface WiringOptions {
@@ -87,7 +89,7 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
       ...(opts.latencyFile ? { latencyOverrides: opts.latencyFile } : {}),
       ...(opts.faults ? { faults: opts.faults } : {}),
     });
-    return simWiring(sim, { ...opts, stackNames: discoverStacks(opts.projectDir) });
+    return simWiring(sim, { ...opts, stackNames: discoverStacks(opts.projectDir), resumeFlags: resumeFlagsFor(opts) });
   }
   const { PulumiStacks } = lazy<typeof PulumiStacksModule>("./adapters/pulumi-stacks");
   const { AwsCloud } = lazy<typeof AwsCloudModule>("./adapters/aws-cloud");
@@ -100,11 +102,20 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
     clock,
     ...journalFor(opts, () => new FileJournal(file), file),
     stackNames: discoverStacks(opts.projectDir),
+    resumeFlags: resumeFlagsFor(opts),
   };
 }
 
+/** The flags that select this journal and these Regions, for the commands messages print. */
+export function resumeFlagsFor(opts: Pick<WiringOptions, "journalPath" | "sim">): string[] {
+  return [...(opts.journalPath !== undefined ? [`--journal ${path.resolve(opts.journalPath)}`] : []), ...(opts.sim ? ["--sim"] : [])];
+}
+
 /** Ports of a simulation (tests build the simulation themselves to inspect its world). */
-export function simWiring(sim: Simulation, opts: { journalPath?: string; stackNames?: [string, string]; seed?: number; journal?: JournalPort } = {}): Wiring {
+export function simWiring(
+  sim: Simulation,
+  opts: { journalPath?: string; stackNames?: [string, string]; seed?: number; journal?: JournalPort; resumeFlags?: string[] } = {},
+): Wiring {
   const { journal, journalLabel } = opts.journal
     ? { journal: opts.journal, journalLabel: "(given journal)" }
     : journalFor({ projectDir: ".", journalPath: opts.journalPath }, () => new MemoryJournal(), "(in-memory journal of the simulation)");
@@ -125,6 +136,7 @@ export function simWiring(sim: Simulation, opts: { journalPath?: string; stackNa
     random: seededRandom(Number(opts.seed ?? 1) ^ 0x5eed),
     onStepBoundary: sim.faults.onStepBoundary,
     sim,
+    ...(opts.resumeFlags ? { resumeFlags: opts.resumeFlags } : {}),
   };
 }
 
@@ -145,6 +157,7 @@ export function driverDeps(w: Wiring, extra: Partial<Pick<DriverDeps, "maxConcur
     stackNames: w.stackNames,
     random: w.random,
     onStepBoundary: w.onStepBoundary,
+    resumeFlags: w.resumeFlags,
     ...extra,
   };
 }
