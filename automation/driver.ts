@@ -19,6 +19,7 @@ import { previewPlan, readOnlyContext, type StepPreview } from "./engine/inspect
 import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type RunStartEvent } from "./journal/events";
 import { LockHeldError } from "./journal/lock";
 import { checkPairConfig } from "./gates/config";
+import { failedOverEvidence } from "./gates/failback-evidence";
 import { deployPlan, failbackPlan, plannedFailoverPlan, unplannedFailoverPlan } from "./plan/plans";
 import { loadPair, loadSite, type Pair } from "./plan/sites";
 import { DEFAULT_TIMEOUTS, timeoutsWithConfig, type Plan, type Timeouts } from "./plan/types";
@@ -389,7 +390,19 @@ export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise
             throw new RefusedError(`Failback needs both Regions healthy; ${site.region} (${site.stack}) does not answer. Try again once it has recovered.`);
           }
         }
-        return [`${old.stack} is brought back as standby, catches up, then takes over again by a planned failover.`];
+        const gid = active.outputs.globalClusterIdentifier ?? old.outputs.globalClusterIdentifier!;
+        const ctx = readOnlyContext(deps);
+        const evidence = await failedOverEvidence({
+          cloud: ctx.cloud,
+          callOpts: { timeoutMs: ctx.timeouts.callMs, signal: ctx.signal },
+          history: await deps.journal.history(),
+          journalLabel: deps.journalLabel ?? "",
+          active,
+          old,
+          globalClusterIdentifier: gid,
+          plannedCommand: commandLine(deps, "failover", { to: old.stack, mode: "planned" }),
+        });
+        return [...evidence, `${old.stack} is brought back as standby, catches up, then takes over again by a planned failover.`];
       },
     },
     opts,

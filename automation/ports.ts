@@ -194,6 +194,8 @@ export type JournalEvent =
 export interface JournalPort {
   /** Events of the most recent run, oldest first; empty when there is none. */
   lastRun(): Promise<JournalEvent[]>;
+  /** Every event of every run, oldest first (validated like `lastRun`). */
+  history(): Promise<JournalEvent[]>;
   append(event: JournalEvent): Promise<void>;
   /** Takes the run lock; throws LockHeldError if another run holds it and `takeOver` is false. */
   lock(runId: string, opts: { takeOver: boolean }): Promise<void>;

@@ -53,6 +53,10 @@ export class FileJournal implements JournalPort {
     return lastRunOf(this.readAll());
   }
 
+  async history(): Promise<JournalEvent[]> {
+    return this.readAll();
+  }
+
   async append(event: JournalEvent): Promise<void> {
     fs.mkdirSync(path.dirname(this.path), { recursive: true });
     const fd = fs.openSync(this.path, "a+");

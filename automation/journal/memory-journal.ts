@@ -26,6 +26,10 @@ export class MemoryJournal implements JournalPort {
     return lastRunOf(this.store.events);
   }
 
+  async history(): Promise<JournalEvent[]> {
+    return structuredClone(this.store.events);
+  }
+
   async append(event: JournalEvent): Promise<void> {
     this.store.events.push(structuredClone(event));
   }
