@@ -14,17 +14,20 @@ import * as os from "node:os";
 import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "./ports";
 import { ConfigError, pairProblems, type SiteConfig } from "../stacks/config";
 import { RefusedError, errorMessage, isCrash } from "./errors";
-import { execute, type ExecutionObserver } from "./engine/executor";
+import { execute, type ExecutionObserver, type StepRecord } from "./engine/executor";
 import { previewPlan, readOnlyContext, type StepPreview } from "./engine/inspect";
-import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type RunStartEvent } from "./journal/events";
+import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type Mark, type RunStartEvent } from "./journal/events";
 import { LockHeldError } from "./journal/lock";
 import { checkPairConfig } from "./gates/config";
 import { failedOverEvidence } from "./gates/failback-evidence";
+import { describeUnanswered, neededBy, onlyRegionDown, plannedControlPlanes, unanswered, type ControlPlane } from "./gates/control-planes";
 import { deployPlan, failbackPlan, plannedFailoverPlan, unplannedFailoverPlan } from "./plan/plans";
 import { loadPair, loadSite, type Pair } from "./plan/sites";
 import { DEFAULT_TIMEOUTS, timeoutsWithConfig, type Plan, type Timeouts } from "./plan/types";
 import { estimateRpo, evaluateReadiness, formatEstimatedRpo, type Readiness } from "./readiness";
 import { buildReport, type RunReport } from "./report/report";
+import { describePairState } from "./report/pair-state";
+import { MARK } from "./plan/steps";
 import { formatDuration, isoTime } from "./util/duration";
 
 export interface DriverDeps {
@@ -144,8 +147,10 @@ interface PlanSpec {
   validate?: (plan: Plan, resuming: boolean) => Promise<void>;
   /** Safety gates of a fresh run; throws RefusedError. Returns notes for the confirmation. */
   gate?: (plan: Plan) => Promise<string[]>;
-  /** Gates of a resumed run (what must answer for the rest of it); throws RefusedError. */
-  resumeGate?: (plan: Plan) => Promise<string[]>;
+  /** Gates of a resumed run (what must answer for the steps not done yet); throws RefusedError. */
+  resumeGate?: (plan: Plan, done: Set<string>, marks: ReadonlyMap<string, Mark>) => Promise<string[]>;
+  /** The switch's two sites, for the state a run stopped past its point of no return reports. */
+  pair?: (plan: Plan) => Promise<Pair>;
 }
 
 export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions): Promise<CommandResult> {
@@ -186,7 +191,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
 
     const gates = async (): Promise<string[]> => {
       await spec.validate?.(plan, !!resumable);
-      if (resumable) return spec.resumeGate ? await spec.resumeGate(plan) : [];
+      if (resumable) return spec.resumeGate ? await spec.resumeGate(plan, new Set(done), marks) : [];
       if (!opts.dryRun) await opts.beforeGates?.();
       return spec.gate ? await spec.gate(plan) : [];
     };
@@ -224,23 +229,50 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
     const observer = opts.observer?.(plan, runStartedAt);
     observer?.start?.();
     keepLock = true; // a crash from here on leaves the lock, as a killed process would
-    let exec;
-    try {
-      exec = await execute({
-        plan,
+    const runSteps = async (steps: Plan["steps"], prior: JournalEvent[]) =>
+      execute({
+        plan: { ...plan, steps },
         cloud: deps.cloud,
         stacks: deps.stacks,
         clock,
         journal: deps.journal,
         runId,
         runStartedAt,
-        prior: resumable?.events ?? [],
+        prior,
         maxConcurrency: deps.maxConcurrency,
         random: deps.random,
         timeouts,
         onStepBoundary: deps.onStepBoundary,
         observer,
       });
+    const mark = async (name: string, data: Record<string, unknown>) => {
+      marks.set(name, { at: clock.now(), data });
+      await deps.journal.append({ kind: "mark", runId, at: clock.now(), name, data });
+    };
+    let outcome: "succeeded" | "failed" | "rolled-back";
+    let records: StepRecord[] = [];
+    let failure: { step: string; error: string } | undefined;
+    try {
+      // A run that failed before its point of no return and began to roll back finishes the
+      // rollback when resumed: going forward again would start from a quiesce that was undone.
+      const rollingBack = marks.get(MARK.rollbackStarted);
+      if (!rollingBack) {
+        const exec = await runSteps(plan.steps, resumable?.events ?? []);
+        records = exec.steps;
+        outcome = exec.outcome;
+        if (exec.failedStep) failure = { step: exec.failedStep, error: errorMessage(exec.error) };
+      } else {
+        failure = { step: String(rollingBack.data.failedStep), error: String(rollingBack.data.error) };
+        outcome = "failed";
+      }
+      const crossed = (await deps.journal.lastRun()).some((e) => e.kind === "mark" && e.name === MARK.pointOfNoReturn);
+      if (outcome === "failed" && plan.rollback && plan.pointOfNoReturn && !crossed) {
+        if (!rollingBack) await mark(MARK.rollbackStarted, { failedStep: failure?.step ?? null, error: failure?.error ?? null });
+        const back = await runSteps(plan.rollback, await deps.journal.lastRun());
+        records = [...records, ...back.steps];
+        outcome = back.outcome === "succeeded" ? "rolled-back" : "failed";
+        if (back.failedStep) failure = { step: failure?.step ?? back.failedStep, error: `${failure?.error ?? ""}; then the rollback failed at ${back.failedStep}: ${errorMessage(back.error)}` };
+      }
     } finally {
       observer?.stop?.();
     }
@@ -248,16 +280,23 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
     const report = buildReport({
       plan,
       events,
-      records: exec.steps,
-      outcome: exec.outcome,
+      records,
+      outcome,
       endedAt: clock.now(),
       incidentAt: opts.incidentAt ?? (typeof marks.get("incident")?.data.at === "number" ? (marks.get("incident")!.data.at as number) : undefined),
-      ...(exec.failedStep ? { failedStep: exec.failedStep, error: errorMessage(exec.error) } : {}),
+      ...(failure ? { failedStep: failure.step, error: failure.error } : {}),
     });
+    if (outcome === "failed") {
+      report.resumeCommand = commandLine(deps, plan.command, args);
+      if (report.pointOfNoReturn?.crossed && spec.pair) {
+        const pair = await spec.pair(plan);
+        report.sites = await describePairState({ cloud: readOnlyContext(deps).cloud, stacks: deps.stacks, timeoutMs: timeouts.probeMs }, pair);
+      }
+    }
     if (opts.incidentAt !== undefined && !marks.has("incident")) {
       await deps.journal.append({ kind: "mark", runId, at: clock.now(), name: "incident", data: { at: opts.incidentAt } });
     }
-    await deps.journal.append({ kind: "run-end", runId, at: clock.now(), outcome: exec.outcome, report: report as unknown as Record<string, unknown> });
+    await deps.journal.append({ kind: "run-end", runId, at: clock.now(), outcome, report: report as unknown as Record<string, unknown> });
     keepLock = false;
     return { kind: "run", report, lines: [] };
   } catch (err) {
@@ -282,6 +321,35 @@ async function probe(deps: DriverDeps, region: string): Promise<boolean> {
   return ctx.cloud.probeRegion(region, { timeoutMs: t, signal: ctx.signal }).catch(() => false);
 }
 
+/** Refuses when a control plane in `planes` does not answer (each read bounded by the probe timeout). */
+async function requireControlPlanes(deps: DriverDeps, planes: ControlPlane[], refusal: (down: string, onlySourceDown: boolean) => string, sourceRegion: string): Promise<void> {
+  const ctx = readOnlyContext(deps);
+  const t = (deps.timeouts ?? DEFAULT_TIMEOUTS).probeMs;
+  const down = await unanswered(ctx.cloud, planes, { timeoutMs: t, signal: ctx.signal });
+  if (down.length > 0) throw new RefusedError(refusal(describeUnanswered(down, t), onlyRegionDown(down, sourceRegion)));
+}
+
+/**
+ * A resumed planned switch checks the control planes its remaining steps call: a resume that would
+ * fail at the same step again (a control plane still down) is refused and changes nothing.
+ */
+async function resumeControlPlanes(deps: DriverDeps, pair: Pair, prefix: string, plan: Plan, done: Set<string>, marks: ReadonlyMap<string, Mark>): Promise<string[]> {
+  if (marks.has(MARK.rollbackStarted)) return [`the run failed before its point of no return; resuming finishes putting ${pair.source.stack} back into service.`];
+  const remaining = plan.steps.map((s) => s.id).filter((id) => !done.has(id));
+  const crossed = marks.get(MARK.pointOfNoReturn);
+  await requireControlPlanes(
+    deps,
+    neededBy(plannedControlPlanes(pair, prefix), remaining),
+    (down) =>
+      (crossed
+        ? `The run is past its point of no return (crossed ${isoTime(crossed.at)}) and its remaining steps need control planes that do not answer: ${down}. `
+        : `The run's remaining steps need control planes that do not answer: ${down}. `) +
+      `Nothing was changed by this attempt; run the same command again once they answer.`,
+    pair.source.region,
+  );
+  return [];
+}
+
 export async function failover(deps: DriverDeps, input: { to?: string; mode?: "planned" | "unplanned" }, opts: RunOptions = {}): Promise<CommandResult> {
   const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS;
   return runPlan(
@@ -297,6 +365,8 @@ export async function failover(deps: DriverDeps, input: { to?: string; mode?: "p
         await checkPairConfig(deps.stacks, [plan.source!, plan.target!], { duringRun: resuming });
         if (!resuming) rolesGate(await loadPair(deps.stacks, plan.target!));
       },
+      resumeGate: async (plan, done, marks) => (plan.mode === "planned" ? resumeControlPlanes(deps, await loadPair(deps.stacks, plan.target!), "", plan, done, marks) : []),
+      pair: (plan) => loadPair(deps.stacks, plan.target!),
       gate: async (plan) => {
         const pair = await loadPair(deps.stacks, plan.target!);
         const notes: string[] = [];
@@ -309,6 +379,14 @@ export async function failover(deps: DriverDeps, input: { to?: string; mode?: "p
               );
             }
           }
+          await requireControlPlanes(
+            deps,
+            plannedControlPlanes(pair),
+            (down, onlySourceDown) =>
+              `A planned failover calls every one of these control planes, and not all answer: ${down}. Nothing was changed.` +
+              (onlySourceDown ? ` If ${pair.source.region} is down, use --mode unplanned.` : " Try again once they answer."),
+            pair.source.region,
+          );
           const readiness = await evaluateReadiness(deps, [pair.source.stack, pair.target.stack], { mode: "planned" });
           const blocking = readiness.checks.filter((c) => !c.ok && c.severity === "error" && c.name !== "estimated RPO");
           if (blocking.length) {
@@ -353,6 +431,12 @@ function rolesGate(pair: Pair): void {
 }
 
 export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise<CommandResult> {
+  /** The planned switch at the end of a failback: from the active site back to the old one. */
+  const backPair = async (plan: Plan): Promise<Pair> => {
+    const old = await loadSite(deps.stacks, plan.target!);
+    const active = await loadSite(deps.stacks, plan.source!);
+    return { source: active, target: old, globalClusterIdentifier: (active.outputs.globalClusterIdentifier ?? old.outputs.globalClusterIdentifier)! };
+  };
   return runPlan(
     deps,
     {
@@ -382,6 +466,8 @@ export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise
           throw new RefusedError(`Failback needs ${plan.source} active and ${plan.target} standby in config; they are ${active.role} and ${old.role}.`);
         }
       },
+      resumeGate: async (plan, done, marks) => resumeControlPlanes(deps, await backPair(plan), "back:", plan, done, marks),
+      pair: backPair,
       gate: async (plan) => {
         const old = await loadSite(deps.stacks, plan.target!);
         const active = await loadSite(deps.stacks, plan.source!);
@@ -402,6 +488,12 @@ export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise
           globalClusterIdentifier: gid,
           plannedCommand: commandLine(deps, "failover", { to: old.stack, mode: "planned" }),
         });
+        await requireControlPlanes(
+          deps,
+          plannedControlPlanes({ source: active, target: old, globalClusterIdentifier: gid }, "back:"),
+          (down) => `Failback ends with a planned failover that calls these control planes, and not all answer: ${down}. Nothing was changed. Try again once they answer.`,
+          active.region,
+        );
         return [...evidence, `${old.stack} is brought back as standby, catches up, then takes over again by a planned failover.`];
       },
     },
@@ -454,6 +546,13 @@ export async function status(deps: DriverDeps, input: { mode?: "planned" | "unpl
 // ---------------------------------------------------------------------------------------------
 // Text
 
+function pointOfNoReturnLine(plan: Plan): string {
+  return (
+    `point of no return: ${plan.pointOfNoReturn} (a failure before it puts ${plan.source} back into service by itself; ` +
+    `after it the run only finishes forward)`
+  );
+}
+
 export function formatPlanSummary(plan: Plan): string[] {
   const lines = [plan.title];
   for (const n of plan.notes) lines.push(`  note: ${n}`);
@@ -461,6 +560,7 @@ export function formatPlanSummary(plan: Plan): string[] {
     lines.push("  config changes:");
     for (const c of plan.configChanges) lines.push(`    ${c.stack}: ${c.changes.map((x) => `${x.key}=${String(x.value)}`).join(", ")}  (${c.when})`);
   }
+  if (plan.pointOfNoReturn) lines.push(`  ${pointOfNoReturnLine(plan)}`);
   lines.push(`  steps (${plan.steps.length}):`);
   for (const s of plan.steps) lines.push(`    ${s.id}${s.dependsOn.length ? ` <- ${s.dependsOn.join(", ")}` : ""}: ${s.effect}`);
   return lines;
@@ -475,6 +575,7 @@ export function formatDryRun(r: DryRunResult, gateNotes: string[] = []): string[
     lines.push("  config changes per stack:");
     for (const c of r.plan.configChanges) lines.push(`    ${c.stack}: ${c.changes.map((x) => `${x.key}=${String(x.value)}`).join(", ")}  (${c.when})`);
   }
+  if (r.plan.pointOfNoReturn) lines.push(`  ${pointOfNoReturnLine(r.plan)}`);
   lines.push("  steps (verdict from each step's postcondition read now):");
   for (const s of r.steps) {
     lines.push(`    [${s.verdict}] ${s.id}${s.dependsOn.length ? ` <- ${s.dependsOn.join(", ")}` : ""}`);

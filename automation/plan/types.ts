@@ -157,4 +157,11 @@ export interface Plan {
   configChanges: StackConfigChanges[];
   /** Facts the operator should know before confirming. */
   notes: string[];
+  /**
+   * The step after which nothing is undone (planned switches): a failure before it runs `rollback`
+   * (the source serves again); after it the run finishes forward or stops with the resume command.
+   */
+  pointOfNoReturn?: string;
+  /** Steps that put the source back into service when the run fails before `pointOfNoReturn`. */
+  rollback?: Step[];
 }

@@ -110,7 +110,7 @@ describe("cli", () => {
     const code = await runCli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--dry-run"], h.env);
     expect(code).to.equal(0);
     const out = text(h.out);
-    expect(out).to.match(/DRY RUN/).and.match(/config changes per stack/).and.match(/\[run\] switchover-db <- wait-aurora-lag, add-db-instance/);
+    expect(out).to.match(/DRY RUN/).and.match(/config changes per stack/).and.match(/\[run\] switchover-db <- point-of-no-return, add-db-instance/);
     const sim = h.wired[0].wiring.sim!;
     expect(sideEffectCounts(sim)).to.deep.equal({});
     expect(await h.wired[0].wiring.journal.lastRun()).to.deep.equal([]);
