@@ -32,6 +32,8 @@ export interface CliEnv {
   projectDir: string;
   /** Builds the ports; tests pass one that returns a simulation they inspect. */
   wire: (opts: WiringOptions) => Promise<Wiring>;
+  /** Process id recorded in the run lock. @default process.pid */
+  pid?: number;
 }
 
 export const EXIT = { ok: 0, failed: 1, refused: 2 } as const;
@@ -150,7 +152,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       throw new UsageError(`${flags.seed !== undefined ? "--seed" : "--latency-file"} only applies to the simulated Regions: add --sim (or use \`npm run drill\`).`);
     }
     void cmd;
-    return env.wire({ projectDir: env.projectDir, journalPath: flags.journal, sim: flags.sim, seed: flags.seed, latencyFile: flags.latencyFile });
+    return env.wire({ projectDir: env.projectDir, journalPath: flags.journal, sim: flags.sim, seed: flags.seed, latencyFile: flags.latencyFile, ...(env.pid !== undefined ? { pid: env.pid } : {}) });
   };
 
   const human = (flags: CommonFlags): Output => (flags.json ? env.stderr : env.stdout);

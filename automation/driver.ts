@@ -304,7 +304,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
     else keepLock = false;
     throw err;
   } finally {
-    if (!opts.dryRun && !keepLock) await deps.journal.unlock(attemptId);
+    if (!opts.dryRun) await (keepLock ? deps.journal.abandon(attemptId) : deps.journal.unlock(attemptId));
   }
 }
 

@@ -197,7 +197,12 @@ export interface JournalPort {
   /** Every event of every run, oldest first (validated like `lastRun`). */
   history(): Promise<JournalEvent[]>;
   append(event: JournalEvent): Promise<void>;
-  /** Takes the run lock; throws LockHeldError if another run holds it and `takeOver` is false. */
+  /**
+   * Takes the run lock and keeps its lease renewed; throws LockHeldError if another run holds it
+   * and is alive, or holds it and `takeOver` is false.
+   */
   lock(runId: string, opts: { takeOver: boolean }): Promise<void>;
   unlock(runId: string): Promise<void>;
+  /** Stops renewing the lease and leaves the lock in place (a simulated crash: as a killed process would). */
+  abandon(runId: string): Promise<void>;
 }

@@ -43,6 +43,8 @@ export interface WiringOptions {
   /** --latency-file */
   latencyFile?: string;
   faults?: FaultPlan;
+  /** Process id recorded in the journal's lock. @default process.pid */
+  pid?: number;
 }
 
 /**
@@ -71,10 +73,10 @@ export function discoverStacks(projectDir: string): [string, string] {
   return names as [string, string];
 }
 
-function journalFor(opts: WiringOptions, fallback: () => JournalPort, fallbackLabel: string): { journal: JournalPort; journalLabel: string } {
+function journalFor(opts: Pick<WiringOptions, "journalPath" | "pid">, fallback: () => JournalPort, fallbackLabel: string): { journal: JournalPort; journalLabel: string } {
   if (opts.journalPath !== undefined) {
     const file = path.resolve(opts.journalPath);
-    return { journal: new FileJournal(file), journalLabel: file };
+    return { journal: new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), journalLabel: file };
   }
   return { journal: fallback(), journalLabel: fallbackLabel };
 }
@@ -100,7 +102,7 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
     cloud: new AwsCloud({ clock }),
     stacks: new PulumiStacks({ projectDir: opts.projectDir }),
     clock,
-    ...journalFor(opts, () => new FileJournal(file), file),
+    ...journalFor(opts, () => new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), file),
     stackNames: discoverStacks(opts.projectDir),
     resumeFlags: resumeFlagsFor(opts),
   };
@@ -114,11 +116,11 @@ export function resumeFlagsFor(opts: Pick<WiringOptions, "journalPath" | "sim">)
 /** Ports of a simulation (tests build the simulation themselves to inspect its world). */
 export function simWiring(
   sim: Simulation,
-  opts: { journalPath?: string; stackNames?: [string, string]; seed?: number; journal?: JournalPort; resumeFlags?: string[] } = {},
+  opts: { journalPath?: string; stackNames?: [string, string]; seed?: number; journal?: JournalPort; resumeFlags?: string[]; pid?: number } = {},
 ): Wiring {
   const { journal, journalLabel } = opts.journal
     ? { journal: opts.journal, journalLabel: "(given journal)" }
-    : journalFor({ projectDir: ".", journalPath: opts.journalPath }, () => new MemoryJournal(), "(in-memory journal of the simulation)");
+    : journalFor({ journalPath: opts.journalPath, pid: opts.pid }, () => new MemoryJournal(undefined, { pid: process.pid, host: "simulation", process: () => sim.process }), "(in-memory journal of the simulation)");
   return {
     // Getters: after Simulation.restart() the ports of the new driver process are used.
     get cloud() {

@@ -52,7 +52,7 @@ export interface TestSim {
 export function simulate(opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort } & Variant = {}): TestSim {
   const sim = createSimulation({ seed: opts.seed ?? 1, configs: variantConfigs(opts), faults: opts.faults });
   const store = new MemoryJournalStore();
-  const journal = opts.journal ?? new MemoryJournal(store);
+  const journal = opts.journal ?? new MemoryJournal(store, { pid: process.pid, host: "simulation", process: () => sim.process });
   const deps = driverDeps(simWiring(sim, { journal, stackNames: ["primary", "dr"], seed: opts.seed ?? 1 }));
   return { sim, journal, store, deps };
 }
