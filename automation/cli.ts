@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { RefusedError, StepFailedError, UsageError, errorMessage, isCrash } from "./errors";
-import { deploy, failback, failover, formatPlanSummary, status, type CommandResult, type DriverDeps, type RunOptions } from "./driver";
+import { commandLine, deploy, failback, failover, formatPlanSummary, status, type CommandResult, type DriverDeps, type RunOptions } from "./driver";
 import { runDrill, formatDrill } from "./drill";
 import type { Plan } from "./plan/types";
 import { formatReadiness } from "./readiness";
@@ -104,6 +104,7 @@ interface CommonFlags {
   maxDataLoss?: number;
   force?: boolean;
   maxConcurrency?: number;
+  simCrashAfter?: string;
 }
 
 const simHelp = "use the simulated Regions (virtual clock, in-memory journal unless --journal)";
@@ -122,10 +123,13 @@ function addRunFlags(cmd: Command, opts: { dataLoss?: boolean; incident?: boolea
       .addOption(new Option("--max-data-loss <duration>", "unplanned: refuse when the estimated RPO exceeds this (e.g. 5m)").argParser(durationArg))
       .option("--force", "unplanned: fail over even when the estimated RPO exceeds --max-data-loss");
   }
-  return addSimFlags(cmd);
+  return addSimFlags(cmd, { crash: true });
 }
 
-function addSimFlags(cmd: Command): Command {
+function addSimFlags(cmd: Command, opts: { crash?: boolean } = {}): Command {
+  if (opts.crash) {
+    cmd.option("--sim-crash-after <step>", "with --sim: the driver process dies right after this step ends, as if killed (rehearse a crash; resume with --take-over)");
+  }
   return cmd
     .option("--sim", simHelp)
     .addOption(new Option("--seed <n>", "simulation seed (with --sim and drill)").argParser(seedArg))
@@ -151,6 +155,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     if (!flags.sim && (flags.seed !== undefined || flags.latencyFile !== undefined)) {
       throw new UsageError(`${flags.seed !== undefined ? "--seed" : "--latency-file"} only applies to the simulated Regions: add --sim (or use \`npm run drill\`).`);
     }
+    if (!flags.sim && flags.simCrashAfter !== undefined) throw new UsageError("option '--sim-crash-after <step>' only applies to the simulated Regions: add --sim.");
     void cmd;
     return env.wire({ projectDir: env.projectDir, journalPath: flags.journal, sim: flags.sim, seed: flags.seed, latencyFile: flags.latencyFile, ...(env.pid !== undefined ? { pid: env.pid } : {}) });
   };
@@ -165,6 +170,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   };
 
   const runOptions = (flags: CommonFlags, w: Wiring): RunOptions => ({
+    ...(flags.simCrashAfter !== undefined && w.sim ? simCrash(flags.simCrashAfter, w) : {}),
     dryRun: flags.dryRun,
     takeOver: flags.takeOver,
     incidentAt: flags.incidentAt,
@@ -187,6 +193,30 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     },
   });
 
+  /** --sim-crash-after: arms the crash, once the plan shows the step exists. */
+  const simCrash = (step: string, w: Wiring): Pick<RunOptions, "checkPlan"> => ({
+    checkPlan: (plan) => {
+      if (!plan.steps.some((s) => s.id === step) && !plan.rollback?.some((s) => s.id === step)) {
+        throw new UsageError(`option '--sim-crash-after <step>': this plan has no step "${step}"; its steps are ${plan.steps.map((s) => s.id).join(", ")}`);
+      }
+      w.sim!.faults.crashAfterStep(step);
+    },
+  });
+
+  /** A simulated crash ends the command as a killed process would, with the command that resumes it. */
+  const orCrash = async (w: Wiring, command: string, args: Record<string, string>, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (err) {
+      if (!isCrash(err) || !w.sim) throw err;
+      env.stderr.write(
+        `simulation: ${errorMessage(err)}: the driver process died there, as if killed, leaving its journal and lock as they were.\n` +
+          `Rehearse the resume: \`${commandLine(driverDeps(w), command, args)} --take-over\`\n`,
+      );
+      setExit(EXIT.failed);
+    }
+  };
+
   const deps = (w: Wiring, flags: CommonFlags): DriverDeps => driverDeps(w, { maxConcurrency: flags.maxConcurrency });
 
   const finish = (flags: CommonFlags, result: CommandResult) => {
@@ -198,6 +228,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     }
     if (flags.json) env.stdout.write(JSON.stringify(result.report, null, 2) + "\n");
     else print(env.stdout, formatReport(result.report));
+    if (result.report.outcome === "failed" && flags.sim && flags.journal === undefined) {
+      human(flags).write("note: this simulation and its journal lived in this process only; to rehearse resuming a run in a new process, give --journal <file>.\n");
+    }
     setExit(result.report.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
   };
 
@@ -222,7 +255,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   ).action(async (flags: CommonFlags) => {
     requireConfirmable(flags);
     const w = await wiringFor(flags, program);
-    finish(flags, await deploy(deps(w, flags), runOptions(flags, w)));
+    await orCrash(w, "deploy", {}, async () => finish(flags, await deploy(deps(w, flags), runOptions(flags, w))));
   });
 
   // status -------------------------------------------------------------------------------------
@@ -268,7 +301,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
         human(flags).write(`simulation: ${source}'s Region is impaired from now on (an unplanned failover's premise)\n`);
       };
     }
-    finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, opts));
+    await orCrash(w, "failover", { to: flags.to, mode: flags.mode }, async () => finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, opts)));
   });
 
   // failback -----------------------------------------------------------------------------------
@@ -280,7 +313,19 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   ).action(async (flags: CommonFlags) => {
     requireConfirmable(flags);
     const w = await wiringFor(flags, program);
-    finish(flags, await failback(deps(w, flags), runOptions(flags, w)));
+    const opts = runOptions(flags, w);
+    const sim = w.sim;
+    if (sim) {
+      // The premise of a failback: the old site's Region answers again (an unplanned failover left it impaired).
+      opts.beforeGates = async () => {
+        for (const stack of w.stackNames) {
+          if ((await w.stacks.readConfig(stack)).role !== "standby" || !sim.world.isImpaired(sim.world.regionOf(stack))) continue;
+          sim.faults.recoverRegion(stack);
+          human(flags).write(`simulation: ${stack}'s Region has recovered (a failback's premise)\n`);
+        }
+      };
+    }
+    await orCrash(w, "failback", {}, async () => finish(flags, await failback(deps(w, flags), opts)));
   });
 
   // drill --------------------------------------------------------------------------------------

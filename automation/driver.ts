@@ -68,6 +68,8 @@ export interface RunOptions {
    * so a refused run has applied nothing.
    */
   beforeGates?: () => void | Promise<void>;
+  /** Checks the plan once built (e.g. that a step named by a flag is in it); throws to refuse. */
+  checkPlan?: (plan: Plan) => void;
   /** Progress display for the run. */
   observer?: (plan: Plan, startedAt: number) => ExecutionObserver & { start?(): void; stop?(): void };
 }
@@ -185,6 +187,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
       args = merged as Record<string, string>;
     }
     const plan = await spec.build(args, !!resumable);
+    opts.checkPlan?.(plan);
     const timeouts = timeoutsWithConfig(deps.timeouts ?? DEFAULT_TIMEOUTS, await Promise.all(deps.stackNames.map((s) => deps.stacks.readConfig(s))));
     const done = resumable ? [...completedSteps(resumable.events).keys()].filter((id) => plan.steps.some((s) => s.id === id)) : [];
     const marks = resumable ? marksOf(resumable.events) : new Map();

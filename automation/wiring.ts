@@ -7,11 +7,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Clock, CloudPort, JournalPort, StackPort } from "./ports";
-import { UsageError } from "./errors";
+import { RefusedError, UsageError } from "./errors";
+import { ObservedJournal } from "./journal/observed-journal";
+import { SimulationFiles, type WorldCall } from "./sim/persist";
 import { seededRandom } from "./util/random";
 import { DEFAULT_JOURNAL_PATH, FileJournal } from "./journal/file-journal";
 import { MemoryJournal } from "./journal/memory-journal";
-import type { Simulation, FaultPlan } from "./sim";
+import type { Simulation, FaultPlan, SimulationCreation, SimStacksState } from "./sim";
 import type * as SimModule from "./sim";
 import type * as PulumiStacksModule from "./adapters/pulumi-stacks";
 import type * as AwsCloudModule from "./adapters/aws-cloud";
@@ -85,14 +87,25 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
   if (opts.sim) {
     // Loaded lazily: the simulation is for tests, drills and --sim.
     const { createSimulation } = lazy<typeof SimModule>("./sim");
-    const sim = createSimulation({
-      seed: opts.seed ?? 1,
-      projectDir: opts.projectDir,
-      ...(opts.latencyFile ? { latencyOverrides: opts.latencyFile } : {}),
-      ...(opts.faults ? { faults: opts.faults } : {}),
-    });
-    return simWiring(sim, { ...opts, stackNames: discoverStacks(opts.projectDir), resumeFlags: resumeFlagsFor(opts) });
+    const fresh = (onWorldCall?: (call: WorldCall) => void) =>
+      createSimulation({
+        seed: opts.seed ?? 1,
+        projectDir: opts.projectDir,
+        ...(opts.latencyFile ? { latencyOverrides: opts.latencyFile } : {}),
+        ...(opts.faults ? { faults: opts.faults } : {}),
+        ...(onWorldCall ? { onWorldCall } : {}),
+      });
+    const stackNames = discoverStacks(opts.projectDir);
+    if (opts.journalPath === undefined) return simWiring(fresh(), { ...opts, stackNames, resumeFlags: resumeFlagsFor(opts) });
+    // With a journal file, the world lives beside it: a later command (a new process) continues it.
+    const file = path.resolve(opts.journalPath);
+    const files = new SimulationFiles(file);
+    const sim = files.exists() ? restoreSimulation(files, opts) : await newSavedSimulation(file, files, () => fresh(files.record));
+    const save = () => files.save({ options: sim.creation, clockNow: sim.virtualClock.now(), stacks: sim.stacks.shared });
+    const journal = new ObservedJournal(new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), save);
+    return simWiring(sim, { ...opts, journal, journalLabel: file, stackNames, resumeFlags: resumeFlagsFor(opts) });
   }
+  refuseSimulatedJournal(path.resolve(opts.journalPath ?? path.join(opts.projectDir, DEFAULT_JOURNAL_PATH)));
   const { PulumiStacks } = lazy<typeof PulumiStacksModule>("./adapters/pulumi-stacks");
   const { AwsCloud } = lazy<typeof AwsCloudModule>("./adapters/aws-cloud");
   const { SystemClock } = lazy<typeof SystemClockModule>("./adapters/system-clock");
@@ -113,13 +126,66 @@ export function resumeFlagsFor(opts: Pick<WiringOptions, "journalPath" | "sim">)
   return [...(opts.journalPath !== undefined ? [`--journal ${path.resolve(opts.journalPath)}`] : []), ...(opts.sim ? ["--sim"] : [])];
 }
 
+/** Continues the simulation saved beside the journal; --seed and --latency-file must not contradict it. */
+function restoreSimulation(files: SimulationFiles, opts: WiringOptions): Simulation {
+  const { createSimulation, loadLatencyOverrides } = lazy<typeof SimModule>("./sim");
+  const { saved, calls } = files.load<SimulationCreation, SimStacksState>();
+  const o = saved.options;
+  const other = `pass another --journal to start a new simulation, or leave the flag out to continue this one`;
+  if (opts.seed !== undefined && String(opts.seed) !== o.seed) {
+    throw new UsageError(`option '--seed <n>': --seed ${opts.seed} differs from the simulation saved beside ${files.snapshotPath.replace(/\.sim\.json$/, "")} (seed ${o.seed}); ${other}`);
+  }
+  if (opts.latencyFile !== undefined && JSON.stringify(loadLatencyOverrides(opts.latencyFile)) !== JSON.stringify(o.latencyTable)) {
+    throw new UsageError(`option '--latency-file <path>': ${opts.latencyFile} gives other durations than the simulation saved beside the journal; ${other}`);
+  }
+  return createSimulation({
+    seed: o.seed,
+    startMs: o.startMs,
+    configs: o.configs,
+    stacks: o.stacks as [string, string],
+    latencyTable: o.latencyTable,
+    ...(o.tuning ? { tuning: o.tuning } : {}),
+    ...(o.defaultCallTimeoutMs !== undefined ? { defaultCallTimeoutMs: o.defaultCallTimeoutMs } : {}),
+    ...(o.unreachableUpFailAfterMs !== undefined ? { unreachableUpFailAfterMs: o.unreachableUpFailAfterMs } : {}),
+    ...(opts.faults ? { faults: opts.faults } : {}),
+    // Ups in flight died with their process, as Simulation.restart has them.
+    restore: { worldCalls: calls, clockNow: saved.clockNow, stacks: { ...saved.stacks, running: new Set<string>() } },
+    onWorldCall: files.record,
+  });
+}
+
+/** A new simulation for a journal with no saved world: refused if the journal has a run to resume. */
+async function newSavedSimulation(file: string, files: SimulationFiles, create: () => Simulation): Promise<Simulation> {
+  const last = await new FileJournal(file).lastRun();
+  const start = last.find((e) => e.kind === "run-start");
+  const end = last.find((e) => e.kind === "run-end");
+  if (start && (!end || end.outcome === "failed")) {
+    throw new RefusedError(
+      `The journal ${file} holds ${end ? "a failed" : "an unfinished"} run ${start.runId} but no simulated world was saved beside it (${files.snapshotPath}), ` +
+        `so the simulation cannot resume it. Move the journal aside, or pass another --journal. Nothing was changed.`,
+    );
+  }
+  return create();
+}
+
+/** A real run must not resume, or be refused by, runs made on the simulated Regions. */
+function refuseSimulatedJournal(file: string): void {
+  const files = new SimulationFiles(file);
+  if (files.exists()) {
+    throw new UsageError(
+      `option '--journal <path>': ${file} was written by simulated runs (their world is saved beside it, ${files.snapshotPath}); ` +
+        `a real run must not act on their record. Pass another --journal (or add --sim to continue the simulation).`,
+    );
+  }
+}
+
 /** Ports of a simulation (tests build the simulation themselves to inspect its world). */
 export function simWiring(
   sim: Simulation,
-  opts: { journalPath?: string; stackNames?: [string, string]; seed?: number; journal?: JournalPort; resumeFlags?: string[]; pid?: number } = {},
+  opts: { journalPath?: string; stackNames?: [string, string]; seed?: number; journal?: JournalPort; journalLabel?: string; resumeFlags?: string[]; pid?: number } = {},
 ): Wiring {
   const { journal, journalLabel } = opts.journal
-    ? { journal: opts.journal, journalLabel: "(given journal)" }
+    ? { journal: opts.journal, journalLabel: opts.journalLabel ?? "(given journal)" }
     : journalFor({ journalPath: opts.journalPath, pid: opts.pid }, () => new MemoryJournal(undefined, { pid: process.pid, host: "simulation", process: () => sim.process }), "(in-memory journal of the simulation)");
   return {
     // Getters: after Simulation.restart() the ports of the new driver process are used.

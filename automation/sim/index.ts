@@ -16,7 +16,8 @@ import { LATENCY_TABLE, LatencyModel, loadLatencyOverrides, applyLatencyOverride
 import { DriverProcess, ProcessClock } from "./process";
 import { createRng } from "./rng";
 import { SimCloud, type CloudMethod } from "./sim-cloud";
-import { SimStacks } from "./sim-stacks";
+import { recordingWorld, replayWorld, type WorldCall } from "./persist";
+import { SimStacks, type SimStacksState } from "./sim-stacks";
 import { VirtualClock } from "./virtual-clock";
 import { World, type WorldTuning } from "./world";
 
@@ -29,6 +30,7 @@ export * from "./sim-cloud";
 export * from "./sim-stacks";
 export * from "./virtual-clock";
 export * from "./world";
+export * from "./persist";
 export { siteNames, siteUrns, siteIntent, GLOBAL_CLUSTER_ID } from "./naming";
 
 /** Faults to arm at creation (the drill CLI builds this from its flags). */
@@ -59,6 +61,24 @@ export interface SimulationOptions {
   defaultCallTimeoutMs?: number;
   /** An `up` reaching an unreachable Region fails after this long. @default 300000 */
   unreachableUpFailAfterMs?: number;
+  /** A whole latency table, used as it is (a saved simulation's); overrides `latencyOverrides`. */
+  latencyTable?: LatencyTable;
+  /** Told of every call into the world from outside it (persist.ts records them to save the world). */
+  onWorldCall?: (call: WorldCall) => void;
+  /** A saved simulation to continue: the calls to replay into the new world, its time, the stacks' state. */
+  restore?: { worldCalls: WorldCall[]; clockNow: number; stacks: SimStacksState };
+}
+
+/** What a saved simulation is rebuilt from (everything plain data). */
+export interface SimulationCreation {
+  seed: string;
+  startMs: number;
+  configs: Record<string, Record<string, unknown>>;
+  stacks: string[];
+  latencyTable: LatencyTable;
+  tuning?: Partial<WorldTuning>;
+  defaultCallTimeoutMs?: number;
+  unreachableUpFailAfterMs?: number;
 }
 
 /** The ports one driver process uses. */
@@ -78,6 +98,8 @@ export interface Simulation extends DriverPorts {
   faults: Faults;
   /** After a SimulatedCrash: a new driver process with fresh ports on the same world, config and state. */
   restart(): DriverPorts;
+  /** The options it was created with, resolved (to save it and build it again). */
+  creation: SimulationCreation;
 }
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -92,7 +114,9 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
   const seed = String(opts.seed ?? 1);
   const rng = createRng(seed);
   const virtualClock = new VirtualClock({ startMs: opts.startMs });
-  const latency = new LatencyModel(rng, latencyTable(opts.latencyOverrides));
+  const startMs = virtualClock.now();
+  const table = opts.latencyTable ?? latencyTable(opts.latencyOverrides);
+  const latency = new LatencyModel(rng, table);
   const stackNames = opts.stacks ?? ["primary", "dr"];
   const projectDir = opts.projectDir ?? REPO_ROOT;
   const configs: Record<string, Record<string, unknown>> = {};
@@ -101,12 +125,17 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
     if (!raw) throw new Error(`no config for stack "${stack}": ${stackFileName(stack)} is not in ${projectDir}`);
     configs[stack] = raw;
   }
-  const world = new World({
+  const built = new World({
     clock: virtualClock,
     latency,
     sites: stackNames.map((stack) => ({ stack, config: parseSiteConfig(stack, configs[stack]) })),
     ...opts.tuning,
   });
+  if (opts.restore) {
+    replayWorld(built, virtualClock, opts.restore.worldCalls);
+    virtualClock.advanceTo(opts.restore.clockNow);
+  }
+  const world = opts.onWorldCall ? recordingWorld(built, virtualClock, opts.onWorldCall) : built;
 
   let current: DriverPorts;
   const faults = new Faults(world, virtualClock, () => current.process);
@@ -119,7 +148,7 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
       stacks: new SimStacks({ world, clock: virtualClock, latency, configs, process, shared, unreachableFailAfterMs: opts.unreachableUpFailAfterMs }),
     };
   };
-  current = makePorts();
+  current = makePorts(opts.restore?.stacks);
 
   const plan = opts.faults ?? {};
   for (const f of plan.throttle ?? []) faults.throttle(f.method, f.times, { region: f.region });
@@ -129,6 +158,16 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
 
   return {
     seed,
+    creation: {
+      seed,
+      startMs,
+      configs,
+      stacks: stackNames,
+      latencyTable: table,
+      ...(opts.tuning ? { tuning: opts.tuning } : {}),
+      ...(opts.defaultCallTimeoutMs !== undefined ? { defaultCallTimeoutMs: opts.defaultCallTimeoutMs } : {}),
+      ...(opts.unreachableUpFailAfterMs !== undefined ? { unreachableUpFailAfterMs: opts.unreachableUpFailAfterMs } : {}),
+    },
     virtualClock,
     latency,
     world,
