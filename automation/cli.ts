@@ -34,6 +34,8 @@ export interface CliEnv {
   wire: (opts: WiringOptions) => Promise<Wiring>;
   /** Process id recorded in the run lock. @default process.pid */
   pid?: number;
+  /** The shared state location when --state is not given (EKS_DR_STATE). */
+  defaultState?: string;
 }
 
 export const EXIT = { ok: 0, failed: 1, refused: 2 } as const;
@@ -105,6 +107,7 @@ interface CommonFlags {
   force?: boolean;
   maxConcurrency?: number;
   simCrashAfter?: string;
+  state?: string;
 }
 
 const simHelp = "use the simulated Regions (virtual clock, in-memory journal unless --journal)";
@@ -115,6 +118,7 @@ function addRunFlags(cmd: Command, opts: { dataLoss?: boolean; incident?: boolea
     .option("-y, --yes", "do not ask for confirmation (without it: prompt on a terminal, refuse otherwise)")
     .option("--json", "print the final report as JSON on stdout (progress goes to stderr)")
     .addOption(new Option("--journal <path>", "journal file (default .eks-dr/journal.jsonl in the project)").argParser(journalArg))
+    .option("--state <url>", "keep the run lock and journal in S3, shared by every operator: s3://<bucket>/<prefix>[?region=...] (default $EKS_DR_STATE)")
     .option("--take-over", "take over the run lock of a crashed run (the lock names its holder)")
     .addOption(new Option("--max-concurrency <n>", "steps run at once").argParser(countArg).default(8));
   if (opts.incident) cmd.addOption(new Option("--incident-at <time>", "RTO starts at this ISO time instead of the run's start").argParser(isoTimeArg));
@@ -156,8 +160,19 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       throw new UsageError(`${flags.seed !== undefined ? "--seed" : "--latency-file"} only applies to the simulated Regions: add --sim (or use \`npm run drill\`).`);
     }
     if (!flags.sim && flags.simCrashAfter !== undefined) throw new UsageError("option '--sim-crash-after <step>' only applies to the simulated Regions: add --sim.");
+    const state = flags.state ?? (flags.sim || flags.journal !== undefined ? undefined : env.defaultState);
+    if (state !== undefined && flags.journal !== undefined) throw new UsageError("options '--state <url>' and '--journal <path>' both say where the journal is: give one.");
+    if (flags.state !== undefined && flags.sim) throw new UsageError("option '--state <url>' applies to the real Regions; the simulation keeps its journal and world in a file (--journal).");
     void cmd;
-    return env.wire({ projectDir: env.projectDir, journalPath: flags.journal, sim: flags.sim, seed: flags.seed, latencyFile: flags.latencyFile, ...(env.pid !== undefined ? { pid: env.pid } : {}) });
+    return env.wire({
+      projectDir: env.projectDir,
+      journalPath: flags.journal,
+      sim: flags.sim,
+      seed: flags.seed,
+      latencyFile: flags.latencyFile,
+      ...(state !== undefined ? { state } : {}),
+      ...(env.pid !== undefined ? { pid: env.pid } : {}),
+    });
   };
 
   const human = (flags: CommonFlags): Output => (flags.json ? env.stderr : env.stdout);
@@ -265,7 +280,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       .description("readiness evaluation: outputs, clusters, Aurora secondary (headless?), replication, estimated RPO now, the steps a failover would run; exit 1 when not ready")
       .addOption(new Option("--mode <mode>", "which failover's steps to preview").choices(["planned", "unplanned"]).default("unplanned"))
       .option("--json", "print the evaluation as JSON")
-      .addOption(new Option("--journal <path>", "journal file to check for an unfinished run").argParser(journalArg)),
+      .addOption(new Option("--journal <path>", "journal file to check for an unfinished run").argParser(journalArg))
+      .option("--state <url>", "the shared S3 lock and journal to check (default $EKS_DR_STATE)"),
   ).action(async (flags: CommonFlags & { mode: "planned" | "unplanned" }) => {
     const w = await wiringFor(flags, program);
     const r = await status(deps(w, flags), { mode: flags.mode });
@@ -424,6 +440,7 @@ export function processEnv(): CliEnv {
     },
     projectDir: path.resolve(__dirname, ".."),
     wire,
+    ...(process.env.EKS_DR_STATE ? { defaultState: process.env.EKS_DR_STATE } : {}),
   };
 }
 

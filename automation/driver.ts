@@ -24,7 +24,7 @@ import { describeUnanswered, neededBy, onlyRegionDown, plannedControlPlanes, una
 import { deployPlan, failbackPlan, plannedFailoverPlan, unplannedFailoverPlan } from "./plan/plans";
 import { loadPair, loadSite, type Pair } from "./plan/sites";
 import { DEFAULT_TIMEOUTS, timeoutsWithConfig, type Plan, type Timeouts } from "./plan/types";
-import { estimateRpo, evaluateReadiness, formatEstimatedRpo, type Readiness } from "./readiness";
+import { estimateRpo, evaluateReadiness, formatEstimatedRpo, type Readiness, type ReadinessCheck } from "./readiness";
 import { buildReport, type RunReport } from "./report/report";
 import { describePairState } from "./report/pair-state";
 import { MARK } from "./plan/steps";
@@ -47,6 +47,8 @@ export interface DriverDeps {
   onStepBoundary?: (stepIndex: number, stepId: string) => void | Promise<void>;
   pid?: number;
   host?: string;
+  /** Where the state a failover needs lives (Pulumi backend, lock and journal): status's warnings. */
+  locationChecks?: () => Promise<ReadinessCheck[]>;
   /** Flags to repeat when resuming (e.g. `--journal <file>`, `--sim`), for the commands messages print. */
   resumeFlags?: string[];
 }
@@ -529,6 +531,7 @@ export interface StatusResult {
 
 export async function status(deps: DriverDeps, input: { mode?: "planned" | "unplanned" } = {}): Promise<StatusResult> {
   const readiness = await evaluateReadiness(deps, deps.stackNames, input);
+  if (deps.locationChecks) readiness.checks.push(...(await deps.locationChecks()));
   const r = resumableRun(await deps.journal.lastRun());
   if (!r) return { readiness };
   readiness.checks.push({

@@ -18,6 +18,10 @@ import type * as SimModule from "./sim";
 import type * as PulumiStacksModule from "./adapters/pulumi-stacks";
 import type * as AwsCloudModule from "./adapters/aws-cloud";
 import type * as SystemClockModule from "./adapters/system-clock";
+import type * as LocationModule from "./state/location";
+import type * as S3JournalModule from "./state/s3-journal";
+import type * as S3Module from "@aws-sdk/client-s3";
+import type { ReadinessCheck } from "./readiness";
 import type { DriverDeps } from "./driver";
 
 export interface Wiring {
@@ -33,6 +37,8 @@ export interface Wiring {
   sim?: Simulation;
   /** Flags a later command must repeat to act on the same journal and Regions (for messages). */
   resumeFlags?: string[];
+  /** Where the state lives, as status reports it (real Regions only). */
+  locationChecks?: () => Promise<ReadinessCheck[]>;
 }
 
 export interface WiringOptions {
@@ -47,6 +53,8 @@ export interface WiringOptions {
   faults?: FaultPlan;
   /** Process id recorded in the journal's lock. @default process.pid */
   pid?: number;
+  /** --state: the lock and journal in a shared S3 location (s3://bucket/prefix) instead of a file. */
+  state?: string;
 }
 
 /**
@@ -105,25 +113,75 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
     const journal = new ObservedJournal(new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), save);
     return simWiring(sim, { ...opts, journal, journalLabel: file, stackNames, resumeFlags: resumeFlagsFor(opts) });
   }
-  refuseSimulatedJournal(path.resolve(opts.journalPath ?? path.join(opts.projectDir, DEFAULT_JOURNAL_PATH)));
+  if (opts.state === undefined) refuseSimulatedJournal(path.resolve(opts.journalPath ?? path.join(opts.projectDir, DEFAULT_JOURNAL_PATH)));
   const { PulumiStacks } = lazy<typeof PulumiStacksModule>("./adapters/pulumi-stacks");
   const { AwsCloud } = lazy<typeof AwsCloudModule>("./adapters/aws-cloud");
   const { SystemClock } = lazy<typeof SystemClockModule>("./adapters/system-clock");
   const clock = new SystemClock();
   const file = path.resolve(opts.projectDir, DEFAULT_JOURNAL_PATH);
+  const stacks = new PulumiStacks({ projectDir: opts.projectDir });
+  const stackNames = discoverStacks(opts.projectDir);
+  const shared = opts.state !== undefined ? s3State(opts.state, opts.pid) : undefined;
+  const { journal, journalLabel } = shared ?? journalFor(opts, () => new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), file);
   return {
     cloud: new AwsCloud({ clock }),
-    stacks: new PulumiStacks({ projectDir: opts.projectDir }),
+    stacks,
     clock,
-    ...journalFor(opts, () => new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), file),
-    stackNames: discoverStacks(opts.projectDir),
+    journal,
+    journalLabel,
+    stackNames,
     resumeFlags: resumeFlagsFor(opts),
+    locationChecks: async () => {
+      const { checkLocation, pulumiBackendUrl } = lazy<typeof LocationModule>("./state/location");
+      const { bucketRegionOf } = lazy<typeof S3JournalModule>("./state/s3-journal");
+      const { S3Client } = lazy<typeof S3Module>("@aws-sdk/client-s3");
+      const siteRegions = (await Promise.all(stackNames.map((s) => stacks.readConfig(s)))).map((c) => c.region);
+      const client = new S3Client({ region: "us-east-1", followRegionRedirects: true });
+      const bucketRegion = (bucket: string) => bucketRegionOf(client, bucket);
+      const backend = pulumiBackendUrl(process.env, opts.projectDir);
+      return Promise.all([
+        checkLocation({
+          what: "Pulumi state backend",
+          url: backend.url,
+          source: backend.source,
+          siteRegions,
+          bucketRegion,
+          fix: "Keep it in Pulumi Cloud, or in an S3 bucket in a third Region (neither site's), versioned (see the README).",
+        }),
+        checkLocation({
+          what: "driver lock and journal",
+          url: shared ? opts.state : `file://${path.resolve(journalLabel)}`,
+          siteRegions,
+          bucketRegion,
+          fix: "Share them with --state s3://<bucket>/<prefix> (or EKS_DR_STATE), a bucket in a third Region, so that two operators cannot run at once.",
+        }),
+      ]);
+    },
   };
 }
 
+/** The lock and journal in S3 (`--state`), for operators on several machines. */
+function s3State(url: string, pid: number | undefined): { journal: JournalPort; journalLabel: string } {
+  const { parseStateUrl, S3Journal } = lazy<typeof S3JournalModule>("./state/s3-journal");
+  const { S3Client } = lazy<typeof S3Module>("@aws-sdk/client-s3");
+  let location;
+  try {
+    location = parseStateUrl(url);
+  } catch (err) {
+    throw new UsageError(`option '--state <url>': ${(err as Error).message}`);
+  }
+  // The bucket's own Region when the URL names it; else the SDK follows S3's redirect to it.
+  const client = new S3Client({ region: location.region ?? "us-east-1", followRegionRedirects: true });
+  return { journal: new S3Journal({ client, location, ...(pid !== undefined ? { pid } : {}) }), journalLabel: location.url };
+}
+
 /** The flags that select this journal and these Regions, for the commands messages print. */
-export function resumeFlagsFor(opts: Pick<WiringOptions, "journalPath" | "sim">): string[] {
-  return [...(opts.journalPath !== undefined ? [`--journal ${path.resolve(opts.journalPath)}`] : []), ...(opts.sim ? ["--sim"] : [])];
+export function resumeFlagsFor(opts: Pick<WiringOptions, "journalPath" | "sim" | "state">): string[] {
+  return [
+    ...(opts.journalPath !== undefined ? [`--journal ${path.resolve(opts.journalPath)}`] : []),
+    ...(opts.state !== undefined ? [`--state ${opts.state}`] : []),
+    ...(opts.sim ? ["--sim"] : []),
+  ];
 }
 
 /** Continues the simulation saved beside the journal; --seed and --latency-file must not contradict it. */
@@ -226,6 +284,7 @@ export function driverDeps(w: Wiring, extra: Partial<Pick<DriverDeps, "maxConcur
     random: w.random,
     onStepBoundary: w.onStepBoundary,
     resumeFlags: w.resumeFlags,
+    locationChecks: w.locationChecks,
     ...extra,
   };
 }
