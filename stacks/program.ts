@@ -150,6 +150,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       alarmEmail: config.alarmEmail,
       dbClusterIdentifier: config.role === "standby" ? database?.clusterIdentifier : undefined,
       auroraLagMetric: auroraLagMetric(config.database.engineVersion),
+      // While standby, the writer is the peer: the lag may carry its Region as SourceRegion.
+      auroraSourceRegion: config.role === "standby" ? peerRegion : undefined,
       efsReplication:
         replication?.efsReplication && site.files
           ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
