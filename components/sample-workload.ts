@@ -10,8 +10,10 @@
  *
  * Traffic: the AWS Load Balancer Controller turns the Ingress into an ALB (ingress class `alb`).
  * The Ingress rule has no host, so the ALB answers on any Host header: Route 53 health checkers send
- * the ALB's own name as Host, and the driver probes the ALB name too (`endpointUrl`); a host rule for
- * the application hostname would answer them 404 and keep the site "unhealthy" forever.
+ * the ALB's own name as Host, and the driver probes the ALB too (`endpointUrl`); a host rule for
+ * the application hostname would answer them 404 and keep the site "unhealthy" forever. Over HTTPS
+ * the driver presents the application hostname (`endpointHostname`) as TLS server name and Host,
+ * since that is the name the ALB's certificate holds.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -91,6 +93,11 @@ export class SampleWorkload extends pulumi.ComponentResource {
   readonly albHostname: pulumi.Output<string>;
   /** What the driver probes to know the site serves: `<scheme>://<alb><health path>` (`endpointUrl` output). */
   readonly endpointUrl: pulumi.Output<string>;
+  /**
+   * For an HTTPS endpoint: the application hostname, the name on the ALB's certificate, which the
+   * probe sends as TLS server name and Host (`endpointHostname` output). Undefined over HTTP.
+   */
+  readonly endpointHostname?: string;
   readonly deploymentUrns: { web: pulumi.Output<string>; app: pulumi.Output<string> };
   /** Replicas each tier runs with this config. */
   readonly replicas: Record<Tier, number>;
@@ -237,10 +244,11 @@ export class SampleWorkload extends pulumi.ComponentResource {
       return hostname;
     });
     // HTTPS only when HTTP redirects to it. The ALB's certificate names the application hostname,
-    // not the ALB, so an HTTPS probe of this URL must not verify the name (Route 53 does not).
+    // not the ALB, so the probe connects to the ALB and presents (and verifies) that hostname.
     const scheme = albAnnotations(args.dns)["alb.ingress.kubernetes.io/ssl-redirect"] ? "https" : "http";
     this.endpointUrl = pulumi.interpolate`${scheme}://${this.albHostname}${healthPath}`;
+    this.endpointHostname = scheme === "https" ? args.dns?.hostname : undefined;
     this.deploymentUrns = { web: web.urn, app: app.urn };
-    this.registerOutputs({ albHostname: this.albHostname, endpointUrl: this.endpointUrl, deploymentUrns: this.deploymentUrns });
+    this.registerOutputs({ albHostname: this.albHostname, endpointUrl: this.endpointUrl, endpointHostname: this.endpointHostname, deploymentUrns: this.deploymentUrns });
   }
 }

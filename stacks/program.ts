@@ -195,6 +195,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     dbSecretArn,
     albHostname: workload?.albHostname,
     endpointUrl: workload?.endpointUrl,
+    endpointHostname: workload?.endpointHostname,
     healthCheckId: dns?.healthCheckId,
     dnsRecordUrn: dns?.recordUrn,
     alarmTopicArn: alarms.topicArn,

@@ -169,6 +169,16 @@ describe("SampleWorkload", () => {
     expect(await resolve(value.endpointUrl)).to.match(/^https:\/\//);
   });
 
+  it("names the application hostname for an HTTPS endpoint: the ALB's certificate names it, not the ALB", async () => {
+    const certificateArn = "arn:aws:acm:eu-west-3:123456789012:certificate/abc";
+    const https = await build({ dns: dnsConfig({ certificateArn, healthCheck: { protocol: "HTTPS" } }) });
+    const alb = https.cloud.one(INGRESS).state.status.loadBalancer.ingress[0].hostname;
+    expect(await resolve(https.value.endpointUrl)).to.equal(`https://${alb}/healthz`);
+    expect(await resolve(https.value.endpointHostname)).to.equal("shop.example.com");
+    const plain = await build({ dns: dnsConfig({ certificateArn }) });
+    expect(plain.value.endpointHostname, "HTTP needs no TLS name").to.equal(undefined);
+  });
+
   it("does not make `up` wait for standby pods, which stay Pending until a failover brings nodes", async () => {
     const standby = await build({ role: "standby" });
     for (const tier of ["web", "app"]) {

@@ -643,40 +643,4 @@ describe("AwsCloud", () => {
       expect(eks.commandCalls(UpdateNodegroupConfigCommand)).to.have.length(0);
     });
   });
-
-  describe("checkEndpoint", () => {
-    const fakeFetch = (impl: (url: string, init?: RequestInit) => Promise<Response>) => impl as unknown as typeof fetch;
-
-    it("is true on 2xx and false on other statuses or network errors", async () => {
-      const seen: string[] = [];
-      const c = cloud({
-        fetch: fakeFetch(async (url) => {
-          seen.push(url);
-          if (url.endsWith("/ok")) return new Response("ok", { status: 200 });
-          if (url.endsWith("/down")) return new Response("bad gateway", { status: 502 });
-          throw new TypeError("fetch failed");
-        }),
-      });
-      expect(await c.checkEndpoint("http://alb/ok")).to.equal(true);
-      expect(await c.checkEndpoint("http://alb/down")).to.equal(false);
-      expect(await c.checkEndpoint("http://alb/refused")).to.equal(false);
-      expect(seen).to.deep.equal(["http://alb/ok", "http://alb/down", "http://alb/refused"]);
-    });
-
-    it("is false when the endpoint does not answer within the timeout, and rejects when the caller aborts", async () => {
-      const hanging = fakeFetch(
-        (_url, init) =>
-          new Promise((_, reject) => {
-            init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
-          }),
-      );
-      const start = Date.now();
-      expect(await cloud({ fetch: hanging }).checkEndpoint("http://alb/slow", { timeoutMs: 50 })).to.equal(false);
-      expect(Date.now() - start).to.be.below(1000);
-      const ctl = new AbortController();
-      setTimeout(() => ctl.abort(new Error("aborted by operator")), 20);
-      const err = await rejection(cloud({ fetch: hanging }).checkEndpoint("http://alb/slow", { timeoutMs: 5000, signal: ctl.signal }));
-      expect(err.message).to.equal("aborted by operator");
-    });
-  });
 });
