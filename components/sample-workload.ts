@@ -19,6 +19,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsConfig, Role, WorkloadConfig } from "../stacks/config";
 import { resolveImage } from "./image-registry";
+import { PodIdentityRole } from "./pod-identity";
 
 /** Node label (and taint key) that dedicates node groups to a tier: `eks-dr/tier=<tier>:NoSchedule`. */
 export const TIER_LABEL = "eks-dr/tier";
@@ -51,13 +52,20 @@ export interface SampleWorkloadArgs {
     readerEndpoint: pulumi.Input<string>;
     /** ARN of the credentials secret in THIS Region (the owner's secret or its replica here). */
     secretArn: pulumi.Input<string>;
+    /**
+     * The KMS key that secret is encrypted with in THIS Region: the multi-Region primary key on the
+     * owner, the replica key elsewhere (`EncryptionKey.keyArn`).
+     */
+    secretKmsKeyArn: pulumi.Input<string>;
   };
   /** The site's Region, given to the app so its AWS SDK finds the secret (pods cannot read IMDS). */
   region: string;
+  /** The site's EKS cluster: the app's service account gets its IAM role there through Pod Identity. */
+  clusterName: pulumi.Input<string>;
   /** `eks-dr:dns`: health path for the ALB target group, certificate for an HTTPS listener. */
   dns?: DnsConfig;
-  /** Service account of app pods (bound to an IAM role through Pod Identity by the caller). */
-  appServiceAccountName?: pulumi.Input<string>;
+  /** Name of the app pods' own ServiceAccount, bound to their IAM role through Pod Identity. @default "app" */
+  appServiceAccountName?: string;
   /** Port the containers listen on. @default 8080 */
   containerPort?: number;
 }
@@ -102,6 +110,8 @@ export class SampleWorkload extends pulumi.ComponentResource {
   /** Replicas each tier runs with this config. */
   readonly replicas: Record<Tier, number>;
   readonly deployments: Record<Tier, k8s.apps.v1.Deployment>;
+  /** The app pods' IAM role and its Pod Identity association. */
+  readonly appIdentity: PodIdentityRole;
   readonly ingress: k8s.networking.v1.Ingress;
 
   constructor(name: string, args: SampleWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -126,7 +136,7 @@ export class SampleWorkload extends pulumi.ComponentResource {
 
     // The web tier answers the ALB's (and Route 53's) health path; the app tier its own /healthz.
     const readinessPath: Record<Tier, string> = { web: healthPath, app: DEFAULT_HEALTH_PATH };
-    const deployment = (tier: Tier, container: k8s.types.input.core.v1.Container, podSpec: Partial<k8s.types.input.core.v1.PodSpec>) =>
+    const deployment = (tier: Tier, container: k8s.types.input.core.v1.Container, podSpec: Partial<k8s.types.input.core.v1.PodSpec>, dependsOn: pulumi.Resource[] = []) =>
       new k8s.apps.v1.Deployment(
         `${name}-${tier}`,
         {
@@ -165,7 +175,7 @@ export class SampleWorkload extends pulumi.ComponentResource {
             },
           },
         },
-        { parent: this },
+        { parent: this, dependsOn },
       );
 
     const service = (tier: Tier) =>
@@ -188,6 +198,41 @@ export class SampleWorkload extends pulumi.ComponentResource {
         { parent: this },
       );
 
+    // The app's own AWS identity. With IMDS limited to hop 2 for nodes, a pod without one falls back
+    // to the node role, which may not read the secret. Pod Identity hands the pods of this service
+    // account the role's credentials (the eks-pod-identity-agent add-on runs on every node, see
+    // Cluster); exactly GetSecretValue on this Region's copy of the secret, and Decrypt with the key
+    // it is encrypted with here, only when Secrets Manager asks (Secrets Manager User Guide,
+    // GetSecretValue "Required permissions"; "Secret encryption and decryption", kms:ViaService).
+    const appServiceAccountName = args.appServiceAccountName ?? "app";
+    const appServiceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-app`,
+      { metadata: { name: appServiceAccountName, namespace: args.namespace, labels: labels("app") } },
+      { parent: this },
+    );
+    this.appIdentity = new PodIdentityRole(
+      `${name}-app`,
+      {
+        clusterName: args.clusterName,
+        namespace: args.namespace,
+        serviceAccount: appServiceAccountName,
+        inlinePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "ReadTheDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: args.database.secretArn },
+            {
+              Sid: "DecryptItThroughSecretsManager",
+              Effect: "Allow",
+              Action: "kms:Decrypt",
+              Resource: args.database.secretKmsKeyArn,
+              Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+
     const appService = service("app");
     const app = deployment(
       "app",
@@ -206,8 +251,11 @@ export class SampleWorkload extends pulumi.ComponentResource {
       },
       {
         volumes: [{ name: "shared-files", persistentVolumeClaim: { claimName: args.pvcName } }],
-        ...(args.appServiceAccountName !== undefined ? { serviceAccountName: args.appServiceAccountName } : {}),
+        serviceAccountName: appServiceAccountName,
       },
+      // EKS injects the Pod Identity credentials when a pod is created, so the association (and the
+      // role's policy) must exist before the first app pod does.
+      [appServiceAccount, this.appIdentity],
     );
     disruptionBudget("app");
 

@@ -115,7 +115,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
 
   // --- The sample 3-tier application, once it has its files and database.
   const workload =
-    config.workload && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn
+    config.workload && key && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn
       ? new SampleWorkload(
           `${stack}-app`,
           {
@@ -125,8 +125,9 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
             workload: config.workload,
             repositoryUrls: registry.repositoryUrls,
             pvcName: site.files.pvcName,
-            database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn },
+            database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn, secretKmsKeyArn: key.keyArn },
             region: config.region,
+            clusterName: site.cluster.clusterName,
             dns: config.dns,
           },
           { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.ingress] },
