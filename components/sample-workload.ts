@@ -15,6 +15,7 @@
  * the driver presents the application hostname (`endpointHostname`) as TLS server name and Host,
  * since that is the name the ALB's certificate holds.
  */
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsConfig, Role, WorkloadConfig } from "../stacks/config";
@@ -68,6 +69,54 @@ export interface SampleWorkloadArgs {
   appServiceAccountName?: string;
   /** Port the containers listen on. @default 8080 */
   containerPort?: number;
+  /**
+   * Images not in the site's registry yet (`missingImages`). While any is missing, the Deployments
+   * are created without `up` waiting for their pods, and a warning says what to run next. @default []
+   */
+  missingImages?: pulumi.Input<string[]>;
+}
+
+/** The image reference's tag (`:1.0.0`) or digest (`@sha256:...`), as ECR lists image ids. */
+function tagOrDigest(ref: string): { imageTag?: string; imageDigest?: string } {
+  const at = ref.indexOf("@");
+  if (at >= 0) return { imageDigest: ref.slice(at + 1) };
+  const colon = ref.lastIndexOf(":");
+  return colon > ref.lastIndexOf("/") ? { imageTag: ref.slice(colon + 1) } : {};
+}
+
+/**
+ * The workload's images that are not in the site's own ECR repositories yet, as
+ * `<configured ref> (<repository URL>)`. ECR ListImages through `aws.ecr.getImages` (it fails when
+ * the repository does not exist, which on a first deploy is every time: the repositories are
+ * created by the same `up`; terraform-provider-aws internal/service/ecr/images_data_source.go), so
+ * a failed lookup counts as missing. Images with a registry host are not looked up. `opts` carries
+ * the site's provider, so the lookup is in the site's Region.
+ */
+export function missingImages(
+  workload: WorkloadConfig,
+  repositoryUrls: { web: pulumi.Input<string>; app: pulumi.Input<string> },
+  opts: pulumi.InvokeOptions,
+): pulumi.Output<string[]> {
+  const tiers: Tier[] = ["web", "app"];
+  return pulumi.output(repositoryUrls).apply(async (urls) => {
+    const missing = await Promise.all(
+      tiers.map(async (tier) => {
+        const ref = workload.images[tier];
+        const resolved = resolveImage(ref, urls);
+        const url = urls[tier];
+        // Pulled from elsewhere (a registry host in the reference): nothing to look up here.
+        if (!resolved.startsWith(`${url}:`) && !resolved.startsWith(`${url}@`)) return undefined;
+        const repositoryName = url.slice(url.indexOf("/") + 1);
+        const wanted = tagOrDigest(resolved.slice(url.length));
+        const present = await aws.ecr
+          .getImages({ repositoryName }, opts)
+          .then((r) => (r.imageIds ?? []).some((id) => (wanted.imageTag !== undefined && id.imageTag === wanted.imageTag) || (wanted.imageDigest !== undefined && id.imageDigest === wanted.imageDigest)))
+          .catch(() => false);
+        return present ? undefined : `${ref} is not in the site's registry yet (${url})`;
+      }),
+    );
+    return missing.filter((m): m is string => m !== undefined);
+  });
 }
 
 /** Replicas of a tier: 0 when quiesced, else the configured count for the site's role. */
@@ -117,6 +166,16 @@ export class SampleWorkload extends pulumi.ComponentResource {
   constructor(name: string, args: SampleWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eks-dr:index:SampleWorkload", name, {}, opts);
     const port = args.containerPort ?? 8080;
+    pulumi.output(args.missingImages ?? []).apply((missing) => {
+      if (missing.length === 0) return;
+      const stack = pulumi.getStack();
+      pulumi.log.warn(
+        `${missing.join("; ")}: the web and app Deployments are created without waiting for their pods, which retry the pull. ` +
+          `Next: push the images (README, "Deploy for real"; a standby gets them by ECR replication from the active site), ` +
+          `then \`pulumi up -s ${stack}\` again so the rollout is awaited.`,
+        this,
+      );
+    });
     const healthPath = args.dns?.healthCheck.path ?? DEFAULT_HEALTH_PATH;
     const mountPath = args.sharedFilesMountPath ?? "/data";
     const urls = pulumi.output(args.repositoryUrls);
@@ -141,8 +200,11 @@ export class SampleWorkload extends pulumi.ComponentResource {
         `${name}-${tier}`,
         {
           // On a standby the pods wait Pending for nodes that only a failover brings (pilot light),
-          // so `up` must not wait for them to become ready (it would time out after 10 minutes).
-          metadata: metadata(tier, args.role === "standby" ? { "pulumi.com/skipAwait": "true" } : {}),
+          // and before the images are pushed they cannot pull them (ImagePullBackOff): in both cases
+          // `up` must not wait for them to become ready (it would time out after 10 minutes).
+          metadata: pulumi
+            .output(args.missingImages ?? [])
+            .apply((missing) => metadata(tier, args.role === "standby" || missing.length > 0 ? { "pulumi.com/skipAwait": "true" } : {})),
           spec: {
             replicas: this.replicas[tier],
             selector: { matchLabels: labels(tier) },

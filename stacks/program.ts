@@ -17,7 +17,7 @@ import { GlobalDatabase } from "../components/global-database";
 import { ImageRegistry } from "../components/image-registry";
 import { RegionalSite } from "../components/regional-site";
 import { SiteAlarms } from "../components/replication-alarms";
-import { SampleWorkload } from "../components/sample-workload";
+import { missingImages, SampleWorkload } from "../components/sample-workload";
 import { auroraLagMetric } from "./config";
 import { loadSite, runtimeProjectConfig } from "./config-source";
 import { OUTPUTS_CONTRACT_VERSION, type SiteOutputs } from "./outputs";
@@ -128,6 +128,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
             database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn, secretKmsKeyArn: key.keyArn },
             region: config.region,
             clusterName: site.cluster.clusterName,
+            // A first `up` creates the repositories the images are pushed to afterwards.
+            missingImages: missingImages(config.workload, registry.repositoryUrls, { provider }),
             dns: config.dns,
           },
           { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.ingress] },
