@@ -202,9 +202,13 @@ export class SampleWorkload extends pulumi.ComponentResource {
           // On a standby the pods wait Pending for nodes that only a failover brings (pilot light),
           // and before the images are pushed they cannot pull them (ImagePullBackOff): in both cases
           // `up` must not wait for them to become ready (it would time out after 10 minutes).
-          metadata: pulumi
-            .output(args.missingImages ?? [])
-            .apply((missing) => metadata(tier, args.role === "standby" || missing.length > 0 ? { "pulumi.com/skipAwait": "true" } : {})),
+          // Only the annotation depends on the registry lookup: name and namespace stay known in a preview.
+          metadata: {
+            ...metadata(tier),
+            annotations: pulumi
+              .output(args.missingImages ?? [])
+              .apply((missing) => (args.role === "standby" || missing.length > 0 ? { "pulumi.com/skipAwait": "true" } : undefined)),
+          },
           spec: {
             replicas: this.replicas[tier],
             selector: { matchLabels: labels(tier) },

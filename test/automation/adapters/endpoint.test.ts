@@ -11,6 +11,13 @@ import type { TLSSocket } from "node:tls";
 import { generate } from "selfsigned";
 import { EndpointProbe } from "../../../automation/adapters/aws/endpoint";
 import { AwsCloud } from "../../../automation/adapters/aws-cloud";
+import { SystemClock } from "../../../automation/adapters/system-clock";
+import type { Site } from "../../../automation/plan/sites";
+import { waitServingStep } from "../../../automation/plan/steps/serving";
+import type { Mark } from "../../../automation/journal/events";
+import { DEFAULT_TIMEOUTS, type StepContext } from "../../../automation/plan/types";
+import type { StackPort } from "../../../automation/ports";
+import type { SiteOutputs } from "../../../stacks/outputs";
 
 const APP_HOSTNAME = "shop.example.test";
 
@@ -78,6 +85,28 @@ describe("EndpointProbe", function () {
       const cloud = new AwsCloud({ endpointCa: [appCert.cert] });
       expect(await cloud.checkEndpoint(`https://localhost:${port}/healthz`, { timeoutMs: 5000 }, APP_HOSTNAME)).to.equal(true);
       expect(seen.map((s) => s.servername)).to.deep.equal([APP_HOSTNAME]);
+    });
+
+    it("is what the wait-serving step uses: it passes the site's exported endpointHostname with its endpointUrl", async () => {
+      const site = (stack: string, outputs: Partial<SiteOutputs>): Site => ({ stack, region: "us-west-2", config: {} as Site["config"], outputs: outputs as SiteOutputs });
+      const marks = new Map<string, Mark>();
+      const clock = new SystemClock();
+      const ctx: StepContext = {
+        cloud: new AwsCloud({ endpointCa: [appCert.cert] }),
+        stacks: {} as StackPort,
+        clock,
+        signal: new AbortController().signal,
+        timeouts: { ...DEFAULT_TIMEOUTS, pollMs: 50, servingMs: 5000 },
+        runStartedAt: clock.now(),
+        mark: async (name, data) => void marks.set(name, { at: clock.now(), data: data ?? {} }),
+        marks,
+        log: () => undefined,
+      };
+      const target = site("dr", { endpointUrl: `https://localhost:${port}/healthz`, endpointHostname: APP_HOSTNAME });
+      const step = waitServingStep({ source: site("primary", {}), target, globalClusterIdentifier: "g" }, "planned", "", []);
+      await step.run(ctx);
+      expect(marks.has("serving")).to.equal(true);
+      expect(seen).to.deep.equal([{ servername: APP_HOSTNAME, host: APP_HOSTNAME, path: "/healthz" }]);
     });
 
     it("does not serve when the name is checked against the ALB's own name (no app hostname): the certificate does not name it", async () => {
