@@ -38,7 +38,7 @@ describe("site stacks", function () {
       expect(c["aws:eks/nodeGroup:NodeGroup"]).to.equal(3);
       expect(c["aws:efs/fileSystem:FileSystem"]).to.equal(1);
       expect(c["aws:efs/mountTarget:MountTarget"]).to.equal(3);
-      expect(c["kubernetes:helm.sh/v3:Release"], "load balancer controller").to.equal(1);
+      expect(byType(pair.primary, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart)).to.have.members(["aws-load-balancer-controller", "velero"]);
       expect(byType(pair.primary, "aws:eks/addon:Addon").map((a) => a.inputs.addonName)).to.have.members([
         "vpc-cni",
         "kube-proxy",
@@ -46,6 +46,8 @@ describe("site stacks", function () {
         "coredns",
         "aws-efs-csi-driver",
         "amazon-cloudwatch-observability",
+        "aws-ebs-csi-driver",
+        "snapshot-controller",
       ]);
       for (const r of pair.primary.cloud.resources.filter(isAws)) expect(r.region, `${r.type} ${r.name}`).to.equal("us-east-1");
     });
