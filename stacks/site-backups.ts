@@ -3,7 +3,7 @@
  * standby of the backup-restore tier): the AWS Backup vault (and, while active, the plan copying to
  * the peer's vault) and Velero's bucket (replicated to the peer's while active).
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { BACKUP_SELECTION_TAG, SiteBackup } from "../components/backup";
 import type { EncryptionKey } from "../components/encryption-key";
 import { VeleroBucket } from "../components/velero-bucket";
