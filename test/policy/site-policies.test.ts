@@ -96,6 +96,17 @@ describe("DR policies over the evaluated site stacks", function () {
     expect(failures(runAll(pair.drFirst))).to.deep.equal({});
   });
 
+  it("the real active site's backup plan copies to dr's vault; without that copy it fails active-site-backup-copied-to-peer", () => {
+    const plan = pair.primary.outputs.find((r) => r.type === "aws:backup/plan:Plan")!;
+    const drVault = pair.dr.evaluation.outputs.backupVaultArn as string;
+    expect(drVault).to.match(/^arn:aws:backup:us-west-2:/);
+    expect((plan.props.rules as any[])[0].copyActions.map((c: any) => c.destinationVaultArn)).to.deep.equal([drVault]);
+    const withoutCopy = pair.primary.outputs.map((r) => (r === plan ? { ...r, props: { ...r.props, rules: [{ ...(r.props.rules as any[])[0], copyActions: [] }] } } : r));
+    const failed = failures(new Map(DR_POLICIES.map((p) => [p.name, runPolicy(p, p.scope === "resource" ? pair.primary.inputs : withoutCopy)])));
+    expect(Object.keys(failed)).to.deep.equal(["active-site-backup-copied-to-peer"]);
+    expect(failed["active-site-backup-copied-to-peer"][0]).to.include(drVault);
+  });
+
   describe("config that breaks an invariant fails exactly its policy", () => {
     const evaluate = (opts: EvaluateOptions) => evaluateSiteResources(opts);
 

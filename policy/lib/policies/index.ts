@@ -1,5 +1,6 @@
 /** Every policy of the eks-dr pack, in the order the pack reports them. */
 import type { DrPolicy } from "../policy";
+import { activeSiteBackupCopiedToPeer } from "./backups";
 import {
   auroraBackupRetention,
   auroraDeletionProtection,
@@ -12,6 +13,7 @@ import {
 import { failoverPrimaryHealthCheck, noPublicDataPorts, nodeGroupsMultiSubnet } from "./network";
 import { auroraGlobalMembership, ecrReplication, efsOverwriteProtectionMatchesRole, efsReplicationFollowsRole, replicationLagAlarms } from "./replication";
 
+export * from "./backups";
 export * from "./data";
 export * from "./network";
 export * from "./replication";
@@ -34,4 +36,5 @@ export const DR_POLICIES: readonly DrPolicy<any>[] = [
   replicationLagAlarms,
   dataKeysMultiRegion,
   ecrReplication,
+  activeSiteBackupCopiedToPeer,
 ];
