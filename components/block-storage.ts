@@ -43,10 +43,7 @@ export interface BlockStorageArgs {
 
 /** StorageClass parameters of the EBS CSI driver (its docs/parameters.md and docs/tagging.md). */
 export function gp3Parameters(kmsKeyArn: string, volumeTags: Record<string, string>): Record<string, string> {
-  const tags = Object.entries(volumeTags).map(([k, v], i) => {
-    if (k.includes("=")) throw new Error(`BlockStorage: volume tag key "${k}" contains "=", which tagSpecification cannot carry`);
-    return [`tagSpecification_${i + 1}`, `${k}=${v}`] as const;
-  });
+  const tags = Object.entries(volumeTags).map(([k, v], i) => [`tagSpecification_${i + 1}`, `${k}=${v}`] as const);
   return { type: "gp3", encrypted: "true", kmsKeyId: kmsKeyArn, "csi.storage.k8s.io/fstype": "ext4", ...Object.fromEntries(tags) };
 }
 
@@ -68,6 +65,10 @@ export class BlockStorage extends pulumi.ComponentResource {
 
   constructor(name: string, args: BlockStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eks-dr:index:BlockStorage", name, {}, opts);
+    // `tagSpecification_N: "key=value"` splits at the first "=" (the driver's docs/tagging.md).
+    for (const key of Object.keys(args.volumeTags)) {
+      if (key.includes("=")) throw new Error(`BlockStorage ${name}: volume tag key "${key}" contains "=", which a tagSpecification parameter cannot carry`);
+    }
     const nodes = Array.isArray(args.nodes) ? args.nodes : [args.nodes];
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
