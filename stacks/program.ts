@@ -9,6 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { backupSelectionTags } from "../components/backup";
 import { DatabaseCredentials, secretArnInRegion } from "../components/database-credentials";
 import { EncryptionKey } from "../components/encryption-key";
 import { FailoverDns } from "../components/failover-dns";
@@ -112,6 +113,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         privateSubnetIds: site.network.privateSubnetIds,
         availabilityZones: site.network.availabilityZones,
         appSecurityGroupId: site.nodeGroups.tierSecurityGroupIds.app,
+        // What the active site's backup plan selects (components/backup.ts).
+        tags: backupSelectionTags(),
       },
       { providers },
     );
