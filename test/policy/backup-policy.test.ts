@@ -4,7 +4,7 @@
  * program's stacks are checked in site-policies.test.ts.
  */
 import { expect } from "chai";
-import { activeSiteBackupCopiedToPeer, BACKUP_TYPES } from "../../policy/lib/policies";
+import { activeSiteBackupCopiedToPeer, auroraGlobalMembership, BACKUP_TYPES } from "../../policy/lib/policies";
 import { runPolicy } from "../../policy/lib/policy";
 import { T, type ResourceLike } from "../../policy/lib/resources";
 import { activeSite, mutate, standbySite, without } from "./fixtures";
@@ -70,5 +70,23 @@ describe("active-site-backup-copied-to-peer", () => {
   it("is not applicable when the site's role is not visible", () => {
     const site = activeSite().filter((r) => ![T.stack, T.route53Record, T.efsFileSystem].includes(r.type as never));
     expect(run(site).notApplicable).to.match(/role is not visible/);
+  });
+});
+
+describe("aurora-global-membership in the backup-restore tier", () => {
+  const withoutDatabase = (drTier?: string) => {
+    const site = without(standbySite(), T.rdsCluster);
+    return drTier ? mutate(site, T.stack, (r) => (r.props.drTier = drTier)) : site;
+  };
+
+  it("accepts a backup-restore standby without a database: Aurora's copies are in its vault", () => {
+    expect(runPolicy(auroraGlobalMembership, withoutDatabase("backup-restore")).violations).to.deep.equal([]);
+  });
+
+  it("still fails a pilot-light standby, or an active site, without a database", () => {
+    expect(runPolicy(auroraGlobalMembership, withoutDatabase("pilot-light")).violations[0].message).to.match(/no Aurora cluster/);
+    expect(runPolicy(auroraGlobalMembership, withoutDatabase()).violations).to.have.length(1);
+    const active = mutate(without(activeSite(), T.rdsCluster), T.stack, (r) => (r.props.drTier = "backup-restore"));
+    expect(runPolicy(auroraGlobalMembership, active).violations).to.have.length(1);
   });
 });
