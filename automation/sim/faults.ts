@@ -1,6 +1,6 @@
 /**
- * Fault injection for the simulated Regions: throttled and timed-out calls, an impaired Region
- * (and its recovery) at a chosen virtual time, and a crash of the driver process at a step
+ * Fault injection for the simulated Regions: throttled and timed-out calls, an impaired Region or
+ * one impaired service of a Region (and their recovery) at a chosen virtual time, and a crash of the driver process at a step
  * boundary. Faults are not slow steps: durations come from the latency table, faults come from here.
  *
  * Crash protocol for the executor: after each step ends (and its journal event is written), call
@@ -13,7 +13,7 @@ import type { Clock } from "../ports";
 import { SimulatedCrash } from "./errors";
 import type { DriverProcess } from "./process";
 import type { CloudMethod } from "./sim-cloud";
-import { ROUTE53, type World } from "./world";
+import { type AwsService, ROUTE53, type World } from "./world";
 
 export { SimulatedCrash } from "./errors";
 
@@ -80,6 +80,23 @@ export class Faults {
 
   recoverRegion(regionOrStack: string, opts: FaultTiming = {}): this {
     this.world.recoverRegion(this.regionOf(regionOrStack), this.when(opts));
+    return this;
+  }
+
+  /**
+   * A partial outage: only `service` stops answering in the Region (a Region code or a site's stack
+   * name) while its other services go on, e.g. EFS down in us-east-1 while EKS there answers.
+   */
+  impairService(regionOrStack: string, service: AwsService, opts: FaultTiming & { forMs?: number } = {}): this {
+    const region = this.regionOf(regionOrStack);
+    const at = this.when(opts);
+    this.world.impairService(region, service, at);
+    if (opts.forMs !== undefined) this.world.recoverService(region, service, at + opts.forMs);
+    return this;
+  }
+
+  recoverService(regionOrStack: string, service: AwsService, opts: FaultTiming = {}): this {
+    this.world.recoverService(this.regionOf(regionOrStack), service, this.when(opts));
     return this;
   }
 

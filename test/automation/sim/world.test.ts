@@ -330,4 +330,66 @@ describe("sim: world", () => {
       expect(view.outages[0].durationMs).to.be.greaterThan(servingAt - t0);
     });
   });
+
+  describe("partial outages: one service of a Region down, the rest answering", () => {
+    it("EFS down in us-east-1: its EFS calls time out while its EKS answers, and replication stops syncing", async () => {
+      const s = sim();
+      const primaryFs = s.world.site("primary").fs.id;
+      const drFs = s.world.site("dr").fs.id;
+      s.faults.impairService("primary", "efs");
+      expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(true);
+      expect(await s.cloud.describeCluster("us-east-1", "eks-dr-primary")).to.deep.equal({ status: "ACTIVE" });
+      const err = await rejection(s.cloud.describeReplication("us-east-1", primaryFs, { timeoutMs: 5 * SEC }), "TimeoutError");
+      expect(err.message).to.contain("DescribeReplicationConfigurations in us-east-1");
+      const last = (await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt!;
+      await s.clock.sleep(30 * MIN);
+      expect((await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt).to.equal(last);
+      s.faults.recoverService("primary", "efs");
+      await until(s.clock, async () => (await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt! > last, 30 * MIN, 10 * SEC);
+    });
+
+    it("ALL_CONFIGURATIONS from the destination waits for the source's EFS: DELETING and read-only until it answers", async () => {
+      const s = sim();
+      const primaryFs = s.world.site("primary").fs.id;
+      const drFs = s.world.site("dr").fs.id;
+      s.faults.impairService("primary", "efs");
+      await s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
+      await s.clock.sleep(30 * MIN);
+      expect((await s.cloud.describeReplication("us-west-2", drFs))!.status).to.equal("DELETING");
+      expect(await s.cloud.fileSystemProtection("us-west-2", drFs)).to.equal("REPLICATING");
+      await rejection(() => s.world.writeFiles("dr"), "EROFS");
+      s.faults.recoverService("primary", "efs");
+      await until(s.clock, () => s.world.replicationsNow().length === 0, 15 * MIN, 10 * SEC);
+      expect(s.world.site("dr").fs.writable).to.equal(true);
+    });
+
+    it("LOCAL_CONFIGURATION_ONLY supersedes a waiting ALL_CONFIGURATIONS deletion, even one sent a moment before", async () => {
+      for (const waitBeforeLocalMs of [SEC, 20 * MIN]) {
+        const s = sim();
+        const primaryFs = s.world.site("primary").fs.id;
+        const drFs = s.world.site("dr").fs.id;
+        s.faults.impairService("primary", "efs");
+        await s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
+        await s.clock.sleep(waitBeforeLocalMs);
+        await s.cloud.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+        await until(s.clock, async () => (await s.cloud.describeReplication("us-west-2", drFs)) === undefined, 15 * MIN, 10 * SEC);
+        expect(s.world.site("dr").fs.writable, `LOCAL ${waitBeforeLocalMs} ms after ALL`).to.equal(true);
+        // The source side was never reached: it is still there, in ERROR, once its EFS answers.
+        s.faults.recoverService("primary", "efs");
+        expect(await s.cloud.describeReplication("us-east-1", primaryFs)).to.include({ sourceFileSystemId: primaryFs, status: "ERROR" });
+      }
+    });
+
+    it("where EFS refuses ALL_CONFIGURATIONS outright while the other Region's EFS is down, LOCAL_CONFIGURATION_ONLY still works", async () => {
+      const s = sim({ tuning: { efsAllConfigurationsPeerDown: "rejected" } });
+      const primaryFs = s.world.site("primary").fs.id;
+      const drFs = s.world.site("dr").fs.id;
+      s.faults.impairService("primary", "efs");
+      const err = await rejection(s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS"), "InternalServerError");
+      expect(err.message).to.contain("LOCAL_CONFIGURATION_ONLY");
+      expect(await s.cloud.fileSystemProtection("us-west-2", drFs)).to.equal("REPLICATING");
+      await s.cloud.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+      await until(s.clock, () => s.world.site("dr").fs.writable, 15 * MIN, 10 * SEC);
+    });
+  });
 });
