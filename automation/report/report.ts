@@ -190,7 +190,12 @@ export function buildReport(input: ReportInput): RunReport {
         lastReplicatedAt: last !== null ? isoTime(last) : null,
         lagMs,
         dataLossWindowMs: window,
-        ...(typeof efs.data.deletionMode === "string" ? { deletionMode: efs.data.deletionMode } : {}),
+        // An unplanned detach that fell back ended with LOCAL_CONFIGURATION_ONLY whatever it tried first.
+        ...(marks.has(MARK.efsLocalFallback)
+          ? { deletionMode: "LOCAL_CONFIGURATION_ONLY" }
+          : typeof efs.data.deletionMode === "string"
+            ? { deletionMode: efs.data.deletionMode }
+            : {}),
       };
     }
     const windows = [rpo.aurora?.dataLossWindowMs, rpo.efs?.dataLossWindowMs].filter((v) => v !== undefined);

@@ -33,6 +33,7 @@ export interface FaultTiming {
 export class Faults {
   private readonly callFaults: CallFault[] = [];
   private readonly crashes: (number | string)[] = [];
+  private readonly triggers: { method: CloudMethod; region?: string; action: () => void }[] = [];
   private readonly boundaries: { stepIndex: number; stepId?: string; at: number }[] = [];
 
   constructor(
@@ -59,6 +60,23 @@ export class Faults {
     if (!fault) return undefined;
     fault.remaining--;
     return fault.kind;
+  }
+
+  /**
+   * Runs `action` (e.g. impairing a service) once, right after the first successful call of
+   * `method` (in `region` if given): an outage that starts just after the driver looked.
+   */
+  afterCall(method: CloudMethod, action: () => void, opts: { region?: string } = {}): this {
+    this.triggers.push({ method, region: opts.region && this.regionOf(opts.region), action });
+    return this;
+  }
+
+  /** Consumed by SimCloud after each successful call. */
+  callSucceeded(method: CloudMethod, region: string): void {
+    const i = this.triggers.findIndex((t) => t.method === method && (t.region === undefined || t.region === region));
+    if (i < 0) return;
+    const [trigger] = this.triggers.splice(i, 1);
+    trigger.action();
   }
 
   /** Injected call faults not yet consumed. */

@@ -111,6 +111,7 @@ export class SimCloud implements CloudPort {
     try {
       const result = fn();
       record("ok");
+      this.faults?.callSucceeded(spec.method, spec.region);
       return result;
     } catch (err) {
       record(err instanceof Error ? err.name : "Error");

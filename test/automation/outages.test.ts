@@ -1,0 +1,67 @@
+/**
+ * Real outages are partial and messy: one service of a Region down while the rest answers, an old
+ * primary that Aurora is still rebuilding, credentials that expire in the middle of an incident.
+ * The driver on the simulated Regions, which enforce the AWS rule each case relies on.
+ */
+import { expect } from "chai";
+import { failover, type RunResult } from "../../automation/driver";
+import { DEFAULT_TIMEOUTS } from "../../automation/plan/types";
+import type { RunReport } from "../../automation/report/report";
+import { simulate } from "./helpers";
+
+async function run(p: Promise<unknown>): Promise<RunReport> {
+  const r = (await p) as RunResult;
+  expect(r.kind).to.equal("run");
+  return r.report;
+}
+
+const MIN = 60_000;
+
+describe("driver in partial and messy outages", () => {
+  describe("EFS down in the source Region while its EKS API answers (unplanned failover)", () => {
+    it("detaches with LOCAL_CONFIGURATION_ONLY at once, and says which mode it used", async () => {
+      const t = simulate({ seed: 41 });
+      t.sim.faults.impairService("primary", "efs");
+      const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
+      expect(report.outcome, report.error).to.equal("succeeded");
+      const detach = report.steps.find((s) => s.id === "detach-efs")!;
+      expect(detach.detail).to.match(/LOCAL_CONFIGURATION_ONLY/).and.match(/us-east-1's EFS did not answer/);
+      expect(report.rpo!.efs!.deletionMode).to.equal("LOCAL_CONFIGURATION_ONLY");
+      expect(t.sim.world.site("dr").fs.writable).to.equal(true);
+      // No doomed ALL_CONFIGURATIONS first: one deletion, from dr's Region, local only.
+      const deletions = t.sim.world.sideEffects("DeleteReplicationConfiguration");
+      expect(deletions.map((c) => `${c.region} ${String(c.args.deletionMode)}`)).to.deep.equal(["us-west-2 LOCAL_CONFIGURATION_ONLY"]);
+      // Bounded by one probe of the source's EFS plus the deletion itself (at most 10 min).
+      expect(detach.elapsedMs!).to.be.at.most(DEFAULT_TIMEOUTS.probeMs + 10 * MIN + DEFAULT_TIMEOUTS.pollMs + 5_000);
+    });
+
+    for (const behaviour of ["stays-deleting", "rejected"] as const) {
+      it(`falls back to LOCAL_CONFIGURATION_ONLY within a bound when EFS goes down just after the driver looked (ALL_CONFIGURATIONS ${behaviour})`, async () => {
+        const t = simulate({ seed: 42, tuning: { efsAllConfigurationsPeerDown: behaviour } });
+        // The source's EFS answers the driver's check, then stops answering.
+        t.sim.faults.afterCall("describeReplication", () => t.sim.faults.impairService("primary", "efs"), { region: "primary" });
+        const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
+        expect(report.outcome, report.error).to.equal("succeeded");
+        const detach = report.steps.find((s) => s.id === "detach-efs")!;
+        expect(detach.detail).to.match(/LOCAL_CONFIGURATION_ONLY after ALL_CONFIGURATIONS/);
+        expect(report.rpo!.efs!.deletionMode).to.equal("LOCAL_CONFIGURATION_ONLY");
+        const deletions = t.sim.world.sideEffects("DeleteReplicationConfiguration").map((c) => String(c.args.deletionMode));
+        expect(deletions).to.deep.equal(behaviour === "rejected" ? ["LOCAL_CONFIGURATION_ONLY"] : ["ALL_CONFIGURATIONS", "LOCAL_CONFIGURATION_ONLY"]);
+        expect(t.sim.world.site("dr").fs.writable).to.equal(true);
+        expect(detach.elapsedMs!).to.be.at.most(DEFAULT_TIMEOUTS.efsAllConfigurationsMs + 10 * MIN + DEFAULT_TIMEOUTS.pollMs + 10_000);
+      });
+    }
+
+    it("uses ALL_CONFIGURATIONS, and nothing else, while the source's EFS answers", async () => {
+      const t = simulate({ seed: 43 });
+      t.sim.faults.impairService("primary", "eks");
+      const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
+      expect(report.outcome, report.error).to.equal("succeeded");
+      expect(report.rpo!.efs!.deletionMode).to.equal("ALL_CONFIGURATIONS");
+      const deletions = t.sim.world.sideEffects("DeleteReplicationConfiguration");
+      expect(deletions.map((c) => `${c.region} ${String(c.args.deletionMode)}`)).to.deep.equal(["us-west-2 ALL_CONFIGURATIONS"]);
+      // Both sides are gone: nothing stale is left for the failback to clean.
+      expect(t.sim.world.replicationsNow()).to.deep.equal([]);
+    });
+  });
+});
