@@ -91,6 +91,11 @@ export interface SiteRec {
     frozenAt?: number;
     /** Lost the writer role while its Region was unreachable; demoted when the Region is back. */
     pendingDemotion: boolean;
+    /**
+     * Being rebuilt as a secondary after an unplanned failover (a new storage volume): member
+     * SynchronizationStatus "pending-resync", no replication, no instance changes.
+     */
+    rebuilding: boolean;
   };
   fs: { protection: "ENABLED" | "DISABLED" };
   replicas?: { web: number; app: number };
@@ -121,7 +126,7 @@ export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
     names,
     dns: cfg.dns,
     nodeGroups,
-    db: { role: cfg.role === "active" ? "writer" : "secondary", instanceCount: intent.dbInstances, creating: 0, status: "available", pendingDemotion: false },
+    db: { role: cfg.role === "active" ? "writer" : "secondary", instanceCount: intent.dbInstances, creating: 0, status: "available", pendingDemotion: false, rebuilding: false },
     fs: { protection: intent.fsProtection },
     replicas: intent.replicas,
     quiesced: cfg.quiesced,

@@ -230,6 +230,43 @@ describe("sim: world", () => {
       expect(s.world.site("primary").serving).to.equal(false);
     });
 
+    it("after an unplanned failover, Aurora rebuilds the old primary once its Region answers; instance changes and promotions wait for it", async () => {
+      const s = sim({ seed: 5, latencyOverrides: { "aurora-rebuild": { minSeconds: 3600, typicalSeconds: 3600, maxSeconds: 3600 } } });
+      const primary = s.world.site("primary");
+      s.faults.impairRegion("primary");
+      await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await until(s.clock, () => s.world.writer() === "dr", 10 * MIN, SEC);
+      // Still unreachable: not a member Aurora can rebuild yet.
+      expect(s.world.site("primary").db).to.include({ pendingDemotion: true, rebuilding: false });
+      s.faults.recoverRegion("primary");
+      const recoveredAt = s.clock.now();
+      const member = async () => (await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).members.find((m) => m.clusterArn === primary.db.arn)!;
+      expect(await member()).to.include({ isWriter: false, synchronizationStatus: "pending-resync" });
+      // What DescribeDBClusters says meanwhile is not documented: the world keeps "available".
+      expect((await s.cloud.describeDbCluster("us-east-1", primary.db.identifier)).status).to.equal("available");
+      const instances = s.world.site("primary").db.instanceCount;
+      let err = await rejection(() => s.world.setDbInstances("primary", instances - 1), "InvalidDBClusterStateFault");
+      expect(err.message).to.contain("can't be performed while the cluster is in this state").and.contain("pending-resync");
+      await rejection(() => s.world.setDbInstances("primary", instances + 1), "InvalidDBClusterStateFault");
+      err = await rejection(s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, primary.db.arn), "InvalidDBClusterStateFault");
+      // No lag datapoint while it is rebuilt.
+      await s.clock.sleep(30 * MIN);
+      expect(s.world.auroraLag("us-east-1", primary.db.identifier, 20 * MIN)).to.equal(undefined);
+      const doneAt = await until(s.clock, async () => (await member()).synchronizationStatus === "connected", 2 * 60 * MIN, MIN);
+      expect(doneAt - recoveredAt).to.be.within(60 * MIN, 61 * MIN);
+      s.world.setDbInstances("primary", instances - 1);
+      expect(s.world.site("primary").db.instanceCount).to.equal(instances - 1);
+    });
+
+    it("a switchover leaves nothing to rebuild", async () => {
+      const s = sim();
+      await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await until(s.clock, () => s.world.writer() === "dr", 15 * MIN, SEC);
+      const gc = await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID);
+      expect(gc.members.map((m) => m.synchronizationStatus)).to.deep.equal(["connected", "connected"]);
+      s.world.setDbInstances("primary", 1);
+    });
+
     it("a planned switchover after quiescing loses nothing", async () => {
       const s = sim();
       await s.clock.sleep(MIN);
