@@ -36,6 +36,8 @@ export interface Timeouts {
   servingMs: number;
   /** Aurora replication lag to reach 0 before a switchover. */
   drainMs: number;
+  /** Aurora to rebuild the old primary as a secondary after an unplanned failover ("a few minutes to several hours"). */
+  auroraRebuildMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -50,6 +52,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   efsAllConfigurationsMs: 10 * 60_000,
   servingMs: 20 * 60_000,
   drainMs: 20 * 60_000,
+  auroraRebuildMs: 6 * 3_600_000,
 };
 
 export interface StepContext {

@@ -4,7 +4,7 @@
  * The driver on the simulated Regions, which enforce the AWS rule each case relies on.
  */
 import { expect } from "chai";
-import { failover, type RunResult } from "../../automation/driver";
+import { failback, failover, type RunResult } from "../../automation/driver";
 import { DEFAULT_TIMEOUTS } from "../../automation/plan/types";
 import type { RunReport } from "../../automation/report/report";
 import { simulate } from "./helpers";
@@ -62,6 +62,40 @@ describe("driver in partial and messy outages", () => {
       expect(deletions.map((c) => `${c.region} ${String(c.args.deletionMode)}`)).to.deep.equal(["us-west-2 ALL_CONFIGURATIONS"]);
       // Both sides are gone: nothing stale is left for the failback to clean.
       expect(t.sim.world.replicationsNow()).to.deep.equal([]);
+    });
+  });
+
+  describe("failback while Aurora still rebuilds the old primary", () => {
+    it("waits until the old primary is an available, non-writer member before changing its instances, and shows the wait in the plan", async () => {
+      const t = simulate({ seed: 44 });
+      t.sim.faults.impairRegion("primary");
+      const fo = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
+      expect(fo.outcome, fo.error).to.equal("succeeded");
+      t.sim.faults.recoverRegion("primary");
+      const dry = await failback(t.deps, { dryRun: true });
+      expect(dry.kind).to.equal("dry-run");
+      const wait = dry.kind === "dry-run" ? dry.plan.steps.find((s) => s.id === "wait-aurora-rebuild") : undefined;
+      expect(wait, "the plan shows the wait").to.be.an("object");
+      expect(dry.kind === "dry-run" && dry.plan.steps.find((s) => s.id === "up-old-site")!.dependsOn).to.include("wait-aurora-rebuild");
+      expect(dry.lines.join("\n")).to.match(/\[run\] wait-aurora-rebuild/);
+
+      const report = await run(failback(t.deps));
+      expect(report.outcome, report.error).to.equal("succeeded");
+      // Nothing touched the old primary's instances before Aurora had rebuilt it.
+      const rebuiltAt = Date.parse(report.startedAt) + report.steps.find((s) => s.id === "wait-aurora-rebuild")!.endOffsetMs!;
+      const changes = t.sim.world.sideEffects().filter((c) => c.origin === "pulumi:primary" && /DBInstance/.test(c.api));
+      expect(changes.length).to.be.greaterThan(0);
+      for (const c of changes) expect(c.at, c.api).to.be.at.least(rebuiltAt);
+      expect(t.sim.world.calls({ origin: "pulumi:primary" }).filter((c) => c.outcome === "InvalidDBClusterStateFault")).to.deep.equal([]);
+      expect(t.sim.world.writer()).to.equal("primary");
+    });
+
+    it("skips the wait when there is nothing to rebuild (after a planned failover)", async () => {
+      const t = simulate({ seed: 45 });
+      await run(failover(t.deps, { to: "dr", mode: "planned" }));
+      const report = await run(failback(t.deps));
+      expect(report.outcome, report.error).to.equal("succeeded");
+      expect(report.steps.find((s) => s.id === "wait-aurora-rebuild")!.outcome).to.equal("skipped");
     });
   });
 });
