@@ -98,12 +98,22 @@ export class SimCloud implements CloudPort {
       if (onTimeout) return onTimeout();
       throw new SimTimeoutError(spec.api, spec.region, timeoutMs);
     };
+    // Credentials are checked by the SDK before anything is sent: "missing" fails at once, Region or not.
+    const auth = spec.service === "http" ? undefined : this.faults?.authFault(spec.method, spec.service, spec.region);
+    if (auth?.local) {
+      record(auth.error.name);
+      throw auth.error;
+    }
     const fault = this.faults?.takeCallFault(spec.method, spec.region);
     if (fault === "timeout" || this.unreachable(spec)) return timeOut();
     const roundTrip = this.latency.sample("api-call");
     if (roundTrip > timeoutMs) return timeOut();
     await this.clock.sleep(roundTrip, signal);
     if (this.unreachable(spec)) return timeOut();
+    if (auth) {
+      record(auth.error.name);
+      throw auth.error;
+    }
     if (fault === "throttle") {
       record("ThrottlingException");
       throw new AwsError("ThrottlingException", `Rate exceeded (${spec.api})`, { throttling: true });
