@@ -196,3 +196,9 @@ export function rethrowAuth(err: unknown, what: string): void {
   const problem = authProblem(err);
   if (problem) throw authSetupError(problem, what);
 }
+
+/** An error's message for a report; an authentication or permission problem gets its cause and fix. */
+export function failureMessage(err: unknown, what: string): string {
+  const problem = err instanceof SetupError ? undefined : authProblem(err);
+  return problem ? authSetupError(problem, what).message : errorMessage(err);
+}

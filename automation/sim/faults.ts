@@ -134,7 +134,7 @@ export class Faults {
    * Consumed by SimCloud for each AWS call: the authentication or authorization error it meets, if
    * any, and whether it is raised before sending (no round trip) or as AWS's answer.
    */
-  authFault(method: CloudMethod, service: string, region: string): { error: Error; local: boolean } | undefined {
+  authFault(method: CloudMethod, api: string, service: string, region: string): { error: Error; local: boolean } | undefined {
     const c = this.credentialsFault;
     if (c && this.clock.now() >= c.from) return { error: credentialsError(c.fault, service), local: c.fault === "missing" };
     if (this.denials.some((d) => (d.method === "*" || d.method === method) && (d.region === undefined || d.region === region))) {
@@ -142,7 +142,7 @@ export class Faults {
       return {
         error: new AwsError(
           json ? "AccessDeniedException" : "AccessDenied",
-          `User: arn:aws:sts::123456789012:assumed-role/operator/session is not authorized to perform: ${service}:${method} in ${region}`,
+          `User: arn:aws:sts::123456789012:assumed-role/operator/session is not authorized to perform: ${service}:${api} in ${region}`,
           { status: 403 },
         ),
         local: false,

@@ -99,7 +99,7 @@ export class SimCloud implements CloudPort {
       throw new SimTimeoutError(spec.api, spec.region, timeoutMs);
     };
     // Credentials are checked by the SDK before anything is sent: "missing" fails at once, Region or not.
-    const auth = spec.service === "http" ? undefined : this.faults?.authFault(spec.method, spec.service, spec.region);
+    const auth = spec.service === "http" ? undefined : this.faults?.authFault(spec.method, spec.api, spec.service, spec.region);
     if (auth?.local) {
       record(auth.error.name);
       throw auth.error;

@@ -4,10 +4,27 @@
  * The driver on the simulated Regions, which enforce the AWS rule each case relies on.
  */
 import { expect } from "chai";
-import { failback, failover, type RunResult } from "../../automation/driver";
+import { failback, failover, status, type RunResult } from "../../automation/driver";
+import { SetupError } from "../../automation/errors";
 import { DEFAULT_TIMEOUTS } from "../../automation/plan/types";
 import type { RunReport } from "../../automation/report/report";
-import { simulate } from "./helpers";
+import { sideEffectCounts, simulate } from "./helpers";
+
+async function setupError(p: Promise<unknown>): Promise<SetupError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err, String(err)).to.be.instanceOf(SetupError);
+    return err as SetupError;
+  }
+  throw new Error("expected a SetupError");
+}
+
+/** Nothing in the message may steer the operator to the mode that loses data, or blame a Region. */
+function expectNotAnOutage(err: Error) {
+  expect(err.message).to.not.match(/unplanned|did not answer|does not answer|is down/i);
+  expect(err.message.split("\n")).to.have.length(1);
+}
 
 async function run(p: Promise<unknown>): Promise<RunReport> {
   const r = (await p) as RunResult;
@@ -96,6 +113,77 @@ describe("driver in partial and messy outages", () => {
       const report = await run(failback(t.deps));
       expect(report.outcome, report.error).to.equal("succeeded");
       expect(report.steps.find((s) => s.id === "wait-aurora-rebuild")!.outcome).to.equal("skipped");
+    });
+  });
+
+  describe("credentials that do not work are never reported as a Region outage", () => {
+    it("planned failover with expired credentials: refused, naming the expiry and `aws sso login`, changing nothing", async () => {
+      const t = simulate({ seed: 51 });
+      t.sim.faults.credentials("expired");
+      const err = await setupError(failover(t.deps, { to: "dr", mode: "planned" }));
+      expect(err.kind).to.equal("aws-credentials-expired");
+      expect(err.message).to.match(/expired/).and.match(/ExpiredTokenException/).and.match(/aws sso login/).and.match(/not a Region outage/);
+      expectNotAnOutage(err);
+      expect(sideEffectCounts(t.sim)).to.deep.equal({});
+    });
+
+    it("unplanned failover without any credentials: refused as such, not as the target Region not answering", async () => {
+      const t = simulate({ seed: 52 });
+      t.sim.faults.impairRegion("primary");
+      t.sim.faults.credentials("missing");
+      const err = await setupError(failover(t.deps, { to: "dr", mode: "unplanned" }));
+      expect(err.kind).to.equal("aws-no-credentials");
+      expect(err.message).to.match(/no credentials found/).and.match(/CredentialsProviderError/).and.match(/AWS_PROFILE/);
+      expectNotAnOutage(err);
+      expect(sideEffectCounts(t.sim)).to.deep.equal({});
+    });
+
+    it("invalid credentials: refused as rejected credentials", async () => {
+      const t = simulate({ seed: 53 });
+      t.sim.faults.credentials("invalid");
+      const err = await setupError(failover(t.deps, { to: "dr", mode: "planned" }));
+      expect(err.kind).to.equal("aws-credentials-invalid");
+      expect(err.message).to.match(/UnrecognizedClientException/).and.match(/aws sts get-caller-identity/);
+      expectNotAnOutage(err);
+    });
+
+    it("access denied to the probe of one Region: refused as a permission problem naming the Region", async () => {
+      const t = simulate({ seed: 54 });
+      t.sim.faults.denyAccess("probeRegion", { region: "primary" });
+      const err = await setupError(failover(t.deps, { to: "dr", mode: "planned" }));
+      expect(err.kind).to.equal("aws-access-denied");
+      expect(err.message).to.match(/us-east-1/).and.match(/AccessDeniedException/).and.match(/lack a permission/);
+      expectNotAnOutage(err);
+      expect(sideEffectCounts(t.sim)).to.deep.equal({});
+    });
+
+    it("status with expired credentials: one setup error, not a list of Regions that do not answer", async () => {
+      const t = simulate({ seed: 55 });
+      t.sim.faults.credentials("expired");
+      const err = await setupError(status(t.deps));
+      expect(err.kind).to.equal("aws-credentials-expired");
+      expectNotAnOutage(err);
+    });
+
+    it("failback with invalid credentials: refused as such, not as the old Region still being down", async () => {
+      const t = simulate({ seed: 56 });
+      t.sim.faults.impairRegion("primary");
+      await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
+      t.sim.faults.recoverRegion("primary");
+      t.sim.faults.credentials("invalid");
+      const err = await setupError(failback(t.deps));
+      expect(err.kind).to.equal("aws-credentials-invalid");
+      expectNotAnOutage(err);
+    });
+
+    it("credentials expiring during a run stop the waiting step at once, with the fix, instead of waiting out its bound", async () => {
+      const t = simulate({ seed: 57 });
+      t.sim.faults.impairRegion("primary");
+      t.sim.faults.credentials("expired", { afterMs: 2 * MIN });
+      const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
+      expect(report.outcome).to.equal("failed");
+      expect(report.error).to.match(/expired/).and.match(/aws sso login/);
+      expect(report.durationMs).to.be.below(4 * MIN);
     });
   });
 });
