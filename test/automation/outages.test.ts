@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { failback, failover, status, type RunResult } from "../../automation/driver";
 import { SetupError } from "../../automation/errors";
 import { DEFAULT_TIMEOUTS } from "../../automation/plan/types";
+import type { CloudPort } from "../../automation/ports";
 import type { RunReport } from "../../automation/report/report";
 import { sideEffectCounts, simulate } from "./helpers";
 
@@ -105,6 +106,37 @@ describe("driver in partial and messy outages", () => {
       for (const c of changes) expect(c.at, c.api).to.be.at.least(rebuiltAt);
       expect(t.sim.world.calls({ origin: "pulumi:primary" }).filter((c) => c.outcome === "InvalidDBClusterStateFault")).to.deep.equal([]);
       expect(t.sim.world.writer()).to.equal("primary");
+    });
+
+    it("also waits on the DB cluster's status, where the member does not report a SynchronizationStatus", async () => {
+      // What DescribeDBClusters shows during the rebuild is not documented: a cloud whose members
+      // carry no SynchronizationStatus and whose cluster is not "available" until it is rebuilt.
+      const t = simulate({ seed: 46 });
+      t.sim.faults.impairRegion("primary");
+      await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
+      t.sim.faults.recoverRegion("primary");
+      const inner = t.deps.cloud;
+      const cloud = new Proxy(inner, {
+        get(target, prop, receiver) {
+          if (prop === "describeGlobalCluster") {
+            return async (...args: Parameters<CloudPort["describeGlobalCluster"]>) => {
+              const gc = await target.describeGlobalCluster(...args);
+              return { ...gc, members: gc.members.map(({ synchronizationStatus: _hidden, ...m }) => m) };
+            };
+          }
+          if (prop === "describeDbCluster") {
+            return async (...args: Parameters<CloudPort["describeDbCluster"]>) => {
+              const c = await target.describeDbCluster(...args);
+              return t.sim.world.site(args[0]).db.rebuilding ? { ...c, status: "resyncing" } : c;
+            };
+          }
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const report = await run(failback({ ...t.deps, cloud }));
+      expect(report.outcome, report.error).to.equal("succeeded");
+      expect(t.sim.world.calls({ origin: "pulumi:primary" }).filter((c) => c.outcome === "InvalidDBClusterStateFault")).to.deep.equal([]);
     });
 
     it("skips the wait when there is nothing to rebuild (after a planned failover)", async () => {
