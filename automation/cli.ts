@@ -122,7 +122,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .exitOverride()
     .addHelpText(
       "after",
-      "\nExit codes: 0 done (status: ready), 1 run failed or not ready, 2 bad flag or refused (nothing changed).\n" +
+      "\nExit codes: 0 done (status: ready), 1 run failed or not ready, 2 bad flag, invalid stack files, a missing tool, login or\n" +
+        "credential, or refused (nothing changed; one line names the cause and the fix).\n" +
         "A crashed or failed run resumes when the same command runs again; another command is refused until it is finished.",
     );
 

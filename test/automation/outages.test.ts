@@ -4,12 +4,14 @@
  * The driver on the simulated Regions, which enforce the AWS rule each case relies on.
  */
 import { expect } from "chai";
+import { runCli, type CliEnv } from "../../automation/cli";
 import { failback, failover, status, type RunResult } from "../../automation/driver";
 import { SetupError } from "../../automation/errors";
 import { DEFAULT_TIMEOUTS } from "../../automation/plan/types";
 import type { CloudPort } from "../../automation/ports";
 import type { RunReport } from "../../automation/report/report";
-import { sideEffectCounts, simulate } from "./helpers";
+import { wire, type Wiring } from "../../automation/wiring";
+import { PROJECT_DIR, sideEffectCounts, simulate } from "./helpers";
 
 async function setupError(p: Promise<unknown>): Promise<SetupError> {
   try {
@@ -216,6 +218,45 @@ describe("driver in partial and messy outages", () => {
       expect(report.outcome).to.equal("failed");
       expect(report.error).to.match(/expired/).and.match(/aws sso login/);
       expect(report.durationMs).to.be.below(4 * MIN);
+    });
+  });
+
+  describe("through the CLI on the simulated Regions", () => {
+    async function cli(argv: string[], arm: (w: Wiring) => void) {
+      const out: string[] = [];
+      const err: string[] = [];
+      let wiring: Wiring | undefined;
+      const env: CliEnv = {
+        stdout: { write: (s) => void out.push(s), isTTY: false },
+        stderr: { write: (s) => void err.push(s), isTTY: false },
+        stdinIsTTY: false,
+        ask: async () => "",
+        projectDir: PROJECT_DIR,
+        wire: async (o) => {
+          wiring = await wire(o);
+          arm(wiring);
+          return wiring;
+        },
+      };
+      const code = await runCli(argv, env);
+      return { code, out: out.join(""), err: err.join(""), sim: wiring!.sim! };
+    }
+
+    it("expired credentials: exit 2, one line with the fix, nothing about --mode unplanned", async () => {
+      const r = await cli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes"], (w) => w.sim!.faults.credentials("expired"));
+      expect(r.code).to.equal(2);
+      const lines = r.err.trim().split("\n");
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(/^error: Cannot authenticate to AWS while probing us-(east-1|west-2): the credentials have expired/).and.match(/Fix: refresh them with `aws sso login/);
+      expect(lines[0]).to.not.match(/unplanned|did not answer/);
+      expect(sideEffectCounts(r.sim)).to.deep.equal({});
+    });
+
+    it("access denied in status --json: exit 2 and a JSON document naming the kind", async () => {
+      const r = await cli(["status", "--sim", "--json"], (w) => w.sim!.faults.denyAccess("describeGlobalCluster"));
+      expect(r.code).to.equal(2);
+      expect(JSON.parse(r.out).error).to.include({ kind: "aws-access-denied", exitCode: 2 });
+      expect(r.err.trim().split("\n")).to.have.length(1);
     });
   });
 });
