@@ -72,6 +72,24 @@ describe("driver in partial and messy outages", () => {
       });
     }
 
+    it("a crash right after ALL_CONFIGURATIONS was sent, then resume: falls back within the same bound, each deletion sent once", async () => {
+      const t = simulate({ seed: 47 });
+      t.sim.faults.afterCall("describeReplication", () => t.sim.faults.impairService("primary", "efs", { afterMs: 30_000 }), { region: "primary" });
+      t.sim.faults.afterCall("deleteReplication", () => t.sim.faults.crash("killed right after the deletion was sent"));
+      const crash = await failover(t.deps, { to: "dr", mode: "unplanned" }).then(
+        () => undefined,
+        (err: unknown) => err as Error,
+      );
+      expect(crash?.name).to.equal("SimulatedCrash");
+      t.sim.restart();
+      const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }, { takeOver: true }));
+      expect(report.outcome, report.error).to.equal("succeeded");
+      expect(report.steps.find((s) => s.id === "detach-efs")!.detail).to.match(/LOCAL_CONFIGURATION_ONLY after ALL_CONFIGURATIONS cannot finish/);
+      const deletions = t.sim.world.sideEffects("DeleteReplicationConfiguration").map((c) => String(c.args.deletionMode));
+      expect(deletions).to.deep.equal(["ALL_CONFIGURATIONS", "LOCAL_CONFIGURATION_ONLY"]);
+      expect(t.sim.world.site("dr").fs.writable).to.equal(true);
+    });
+
     it("uses ALL_CONFIGURATIONS, and nothing else, while the source's EFS answers", async () => {
       const t = simulate({ seed: 43 });
       t.sim.faults.impairService("primary", "eks");

@@ -91,9 +91,11 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
       return false;
     }
   };
+  /** Marked before and after the call, so that a resumed run sends it again only if it may not have been sent. */
   const deleteLocally = async (ctx: StepContext, reason: string) => {
-    await ctx.mark(MARK.efsLocalFallback, { reason });
+    await ctx.mark(MARK.efsLocalFallback, { reason, sent: false });
     await ctx.cloud.deleteReplication(target.region, sourceFs, "LOCAL_CONFIGURATION_ONLY", opts(ctx, ctx.timeouts.impairedCallMs));
+    await ctx.mark(MARK.efsLocalFallback, { reason, sent: true });
   };
   /** Waits for an ALL_CONFIGURATIONS deletion; the reason to give it up, or undefined once the target is writable. */
   const awaitBothRegions = async (ctx: StepContext, issuedAt: number): Promise<string | undefined> => {
@@ -140,7 +142,16 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
             await deleteLocally(ctx, fallback);
           }
         }
-      } else ctx.log("replication already being deleted; waiting");
+      } else {
+        ctx.log("replication already being deleted; waiting");
+        // Resumed after falling back: the local deletion may not have been sent before the crash.
+        if (fallback && ctx.marks.get(MARK.efsLocalFallback)?.data.sent === false && !(await targetWritable(ctx, target).catch(() => false))) {
+          await ctx.cloud.deleteReplication(target.region, sourceFs, "LOCAL_CONFIGURATION_ONLY", opts(ctx, ctx.timeouts.impairedCallMs)).catch((err: unknown) => {
+            rethrowAuth(err, `deleting the EFS replication in ${target.region}`);
+            ctx.log(`LOCAL_CONFIGURATION_ONLY again: ${errorMessage(err)}`);
+          });
+        }
+      }
       // An ALL_CONFIGURATIONS deletion (this attempt's or a crashed one's) needs the source's EFS.
       const promoted = ctx.marks.get(MARK.efsPromoted);
       if (!fallback && promoted?.data.deletionMode === "ALL_CONFIGURATIONS") {
