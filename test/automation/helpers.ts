@@ -49,8 +49,10 @@ export interface TestSim {
   deps: DriverDeps;
 }
 
-export function simulate(opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort; tuning?: SimulationOptions["tuning"] } & Variant = {}): TestSim {
-  const sim = createSimulation({ seed: opts.seed ?? 1, configs: variantConfigs(opts), faults: opts.faults, tuning: opts.tuning });
+export function simulate(
+  opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort; tuning?: SimulationOptions["tuning"]; latencyOverrides?: SimulationOptions["latencyOverrides"] } & Variant = {},
+): TestSim {
+  const sim = createSimulation({ seed: opts.seed ?? 1, configs: variantConfigs(opts), faults: opts.faults, tuning: opts.tuning, latencyOverrides: opts.latencyOverrides });
   const store = new MemoryJournalStore();
   const journal = opts.journal ?? new MemoryJournal(store);
   const deps = driverDeps(simWiring(sim, { journal, stackNames: ["primary", "dr"], seed: opts.seed ?? 1 }));

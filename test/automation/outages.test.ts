@@ -36,6 +36,8 @@ async function run(p: Promise<unknown>): Promise<RunReport> {
 }
 
 const MIN = 60_000;
+/** Aurora's rebuild of an old primary, fixed at 40 min: long enough to matter, short to simulate. */
+const REBUILD_40_MIN = { "aurora-rebuild": { minSeconds: 2400, typicalSeconds: 2400, maxSeconds: 2400 } };
 
 describe("driver in partial and messy outages", () => {
   describe("EFS down in the source Region while its EKS API answers (unplanned failover)", () => {
@@ -105,7 +107,7 @@ describe("driver in partial and messy outages", () => {
 
   describe("failback while Aurora still rebuilds the old primary", () => {
     it("waits until the old primary is an available, non-writer member before changing its instances, and shows the wait in the plan", async () => {
-      const t = simulate({ seed: 44 });
+      const t = simulate({ seed: 44, latencyOverrides: REBUILD_40_MIN });
       t.sim.faults.impairRegion("primary");
       const fo = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(fo.outcome, fo.error).to.equal("succeeded");
@@ -131,7 +133,7 @@ describe("driver in partial and messy outages", () => {
     it("also waits on the DB cluster's status, where the member does not report a SynchronizationStatus", async () => {
       // What DescribeDBClusters shows during the rebuild is not documented: a cloud whose members
       // carry no SynchronizationStatus and whose cluster is not "available" until it is rebuilt.
-      const t = simulate({ seed: 46 });
+      const t = simulate({ seed: 46, latencyOverrides: REBUILD_40_MIN });
       t.sim.faults.impairRegion("primary");
       await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       t.sim.faults.recoverRegion("primary");
