@@ -111,9 +111,9 @@ describe("CI/CD workflows", () => {
     expect(step.with["cloud-url"]).to.equal("${{ secrets.PULUMI_BACKEND_URL }}");
   });
 
-  it("runs the checks (lint, workflow lint, type-check, tests) from a clean npm ci", () => {
+  it("runs the checks (lint, workflow lint, type-check, offline validation of the stack files, tests) from a clean npm ci", () => {
     const runs = steps(load("checks.yml").jobs.checks).map((s) => s.run).filter(Boolean);
-    expect(runs).to.deep.equal(["npm ci --no-audit --no-fund", "npm run lint", "npx --no-install tsx scripts/lint-workflows.ts", "npm run typecheck", "npm test"]);
+    expect(runs).to.deep.equal(["npm ci --no-audit --no-fund", "npm run lint", "npx --no-install tsx scripts/lint-workflows.ts", "npm run typecheck", "npm run validate", "npm test"]);
   });
 
   it("deploys on push to main: primary, then dr, each behind the production environment, policy pack enforced", () => {
