@@ -31,22 +31,22 @@ function options(protect: boolean): analyzerpb.AnalyzerResourceOptions {
   return new analyzerpb.AnalyzerResourceOptions().setProtect(protect);
 }
 
-function provider(region: string): analyzerpb.AnalyzerProviderResource {
+function provider(region: string, name = region): analyzerpb.AnalyzerProviderResource {
   return new analyzerpb.AnalyzerProviderResource()
     .setType("pulumi:providers:aws")
-    .setName(region)
-    .setUrn(`urn:pulumi:site::eks-dr::pulumi:providers:aws::${region}`)
+    .setName(name)
+    .setUrn(`urn:pulumi:site::eks-dr::pulumi:providers:aws::${name}`)
     .setProperties(Struct.fromJavaScript({ region }));
 }
 
-function analyzeRequest(r: ResourceLike): analyzerpb.AnalyzeRequest {
+function analyzeRequest(r: ResourceLike, providerName?: string): analyzerpb.AnalyzeRequest {
   return new analyzerpb.AnalyzeRequest()
     .setType(r.type)
     .setName(r.name)
     .setUrn(r.urn)
     .setProperties(Struct.fromJavaScript(r.props as Record<string, never>))
     .setOptions(options(r.protect === true))
-    .setProvider(provider(r.region ?? "us-east-1"));
+    .setProvider(provider(r.region ?? "us-east-1", providerName));
 }
 
 function stackRequest(resources: ResourceLike[]): analyzerpb.AnalyzeStackRequest {
@@ -120,6 +120,15 @@ describe("policy pack served by the Node.js policy runtime", function () {
     expect(d.getPolicyname()).to.equal("efs-encrypted-with-cmk");
     expect(d.getEnforcementlevel()).to.equal(analyzerpb.EnforcementLevel.MANDATORY);
     expect(d.getMessage()).to.match(/not encrypted.*Fix:/);
+  });
+
+  it("sees which provider a resource goes through, and blocks the engine's default one", async () => {
+    const fs = standbySite().find((r) => r.type === T.efsFileSystem) as ResourceLike;
+    const res = await analyze(analyzeRequest(fs, "default_7_48_0"));
+    const [d] = res.getDiagnosticsList();
+    expect(res.getDiagnosticsList().map((x) => x.getPolicyname())).to.deep.equal(["no-default-providers"]);
+    expect(d.getEnforcementlevel()).to.equal(analyzerpb.EnforcementLevel.MANDATORY);
+    expect(d.getMessage()).to.match(/default aws provider default_7_48_0.*AWS_REGION/);
   });
 
   it("sees the protect option", async () => {

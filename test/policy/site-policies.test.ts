@@ -59,10 +59,14 @@ describe("DR policies over the evaluated site stacks", function () {
       const results = runAll(site);
       expect(failures(results)).to.deep.equal({});
       for (const [name, r] of results) expect(r.notApplicable, name).to.equal(undefined);
-      // Not vacuous: each resource policy finds resources of its types in the site.
+      // Not vacuous: each resource policy finds resources of its types in the site (a policy without types reads every resource).
       for (const p of DR_POLICIES.filter((p) => p.scope === "resource")) {
-        expect(site.inputs.some((r) => p.types?.includes(r.type)), `${p.name} has nothing to check`).to.equal(true);
+        expect(site.inputs.some((r) => p.types === undefined || p.types.includes(r.type)), `${p.name} has nothing to check`).to.equal(true);
       }
+      // Every custom resource names the provider it goes through, and none is a default provider.
+      const custom = site.inputs.filter((r) => r.provider !== undefined);
+      expect(custom.length).to.be.greaterThan(50);
+      expect(custom.filter((r) => r.provider?.name.startsWith("default")).map((r) => r.name)).to.deep.equal([]);
     });
   }
 
@@ -73,7 +77,7 @@ describe("DR policies over the evaluated site stacks", function () {
       // Role-dependent resources stay unprotected so a role change can remove them.
       expect(site.inputs.filter((r) => r.type === T.efsReplication && r.protect)).to.deep.equal([]);
     }
-    expect([...protectedTypes(pair.primary)]).to.include.members([T.rdsGlobalCluster, T.kmsKey]);
+    expect([...protectedTypes(pair.primary)]).to.include.members([T.rdsGlobalCluster, T.kmsKey, T.secret, T.ecrRepository, T.efsBackupPolicy]);
     expect([...protectedTypes(pair.dr)]).to.include(T.kmsReplicaKey);
   });
 
@@ -114,9 +118,12 @@ describe("DR policies over the evaluated site stacks", function () {
       expect(failed["efs-replication-follows-role"][0]).to.match(/has no EFS replication configuration.*--policy-pack-config/);
     });
 
-    it("dr deployed before primary (no global cluster to join): aurora-global-membership", async () => {
+    it("dr deployed before primary (no global cluster to join, no key yet): aurora-global-membership and the repositories' key", async () => {
       const site = await evaluate({ stack: "dr" });
-      expect(Object.keys(failures(runAll(site)))).to.deep.equal(["aurora-global-membership"]);
+      const failed = failures(runAll(site));
+      expect(Object.keys(failed).sort()).to.deep.equal(["aurora-global-membership", "credentials-and-images-encrypted-with-cmk"]);
+      // Without the owner's key the repositories would be created on aws/ecr for good: blocked before they exist.
+      expect(failed["credentials-and-images-encrypted-with-cmk"].join("\n")).to.match(/dr-images-web .* AWS managed key/);
     });
 
     it("a pack config stricter than the stack files (14 days of backups): aurora-backup-retention on both sites", () => {
