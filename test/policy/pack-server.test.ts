@@ -16,7 +16,9 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { DR_POLICIES } from "../../policy/lib/policies";
 import { T, type ResourceLike } from "../../policy/lib/resources";
-import { mutate, standbySite, without } from "./fixtures";
+import { packConfigFor } from "../../policy/lib/pack-config";
+import { projectWith } from "../harness/project";
+import { activeSite, mutate, standbySite, without } from "./fixtures";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -161,6 +163,22 @@ describe("policy pack served by the Node.js policy runtime", function () {
     const res = await analyzeStack(stackRequest(site));
     const reasons = Object.fromEntries(res.getNotApplicableList().map((n) => [n.getPolicyName(), n.getReason()]));
     expect(reasons["efs-replication-follows-role"]).to.match(/role is not visible/);
+  });
+
+  it("reports a relaxed policy as advisory when the stack files record replication off (the generated pack config)", async () => {
+    const site = without(activeSite(), T.efsReplication);
+    const levels = async () =>
+      Object.fromEntries((await analyzeStack(stackRequest(site))).getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel()]));
+    expect(await levels()).to.deep.equal({ "efs-replication-follows-role": analyzerpb.EnforcementLevel.MANDATORY });
+
+    // What the engine sends for `--policy-pack-config` with the file generated from the stack files.
+    const generated = packConfigFor(projectWith({ primary: { role: "standby" }, dr: { role: "active", replicateToPeer: false } }), "dr").config;
+    const request = new analyzerpb.ConfigureAnalyzerRequest();
+    for (const name of Object.keys(generated)) {
+      request.getPolicyconfigMap().set(name, new analyzerpb.PolicyConfig().setEnforcementlevel(analyzerpb.EnforcementLevel.ADVISORY).setProperties(Struct.fromJavaScript({})));
+    }
+    await call<analyzerpb.ConfigureAnalyzerRequest, Empty>(client.configure.bind(client), request);
+    expect(await levels()).to.deep.equal({ "efs-replication-follows-role": analyzerpb.EnforcementLevel.ADVISORY });
   });
 
   it("applies the pack config (--policy-pack-config) to a configurable policy", async () => {

@@ -115,7 +115,7 @@ describe("DR policies over the evaluated site stacks", function () {
       const site = await evaluate({ stack: "primary", overrides: { replicateToPeer: false }, stackOutputs: { dr: pair.dr.evaluation.outputs } });
       const failed = failures(runAll(site));
       expect(Object.keys(failed)).to.deep.equal(["efs-replication-follows-role"]);
-      expect(failed["efs-replication-follows-role"][0]).to.match(/has no EFS replication configuration.*--policy-pack-config/);
+      expect(failed["efs-replication-follows-role"][0]).to.match(/has no EFS replication configuration.*replicateToPeer: false.*advisory/);
     });
 
     it("dr deployed before primary (no global cluster to join, no key yet): aurora-global-membership and the repositories' key", async () => {
