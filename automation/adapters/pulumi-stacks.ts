@@ -9,6 +9,9 @@
  *   way, the keys already written are put back, so a stack file is never left half changed.
  * - `up` never refreshes the whole stack (decision 3, pulumi-aws#6041): it refreshes exactly the
  *   URNs it is given (`refresh --target ...`), then runs `up` without `--refresh`.
+ * - `up` runs the DR policy pack when one is given (`UpOptions.policyPacks`, i.e. `--policy-pack`):
+ *   the Automation API's `up` skips the preview, so resource policies are what stops a bad change
+ *   before it is applied; stack policies report after it.
  *
  * Value typing (pulumi/pulumi#18285): top-level values are always stored as strings; under
  * `--path`, `true`/`false` become booleans and integers become numbers. The shared schema reads
@@ -41,6 +44,8 @@ export interface AutomationStack {
     onOutput?: (out: string) => void;
     signal?: AbortSignal;
     message?: string;
+    policyPacks?: string[];
+    policyPackConfigs?: string[];
   }): Promise<{ summary: { resourceChanges?: Partial<Record<string, number>> } }>;
   outputs(): Promise<OutputMap>;
 }
@@ -59,6 +64,12 @@ export interface PulumiStacksOptions {
   workspaceOptions?: Omit<LocalWorkspaceOptions, "workDir" | "program">;
   /** Opens a stack; tests inject a fake. @default LocalWorkspace.selectStack */
   selectStack?: SelectStack;
+  /**
+   * Policy pack run in every `up`; `configFile(stack)` writes the pack config the stack files
+   * select (policy/lib/pack-config.ts) and returns its path, or throws when a stack file is unfit.
+   * @default none
+   */
+  policyPack?: { path: string; configFile(stack: string): string };
 }
 
 export class PulumiStacks implements StackPort {
@@ -66,9 +77,11 @@ export class PulumiStacks implements StackPort {
   private readonly qualify: (stack: string) => string;
   private readonly select: SelectStack;
   private readonly stacks = new Map<string, Promise<AutomationStack>>();
+  private readonly policyPack: PulumiStacksOptions["policyPack"];
 
   constructor(opts: PulumiStacksOptions) {
     this.projectDir = opts.projectDir;
+    this.policyPack = opts.policyPack;
     this.qualify = opts.qualifiedStackName ?? ((s) => s);
     this.select =
       opts.selectStack ?? ((args) => LocalWorkspace.selectStack(args, { ...opts.workspaceOptions, workDir: args.workDir }));
@@ -133,6 +146,16 @@ export class PulumiStacks implements StackPort {
       // An empty --target list means no targeting at all to the CLI: it would update the whole stack.
       throw new Error(`up on stack "${stack}": an empty target list would update every resource; pass no target for a full up`);
     }
+    // Generated from the stack files as they are now (the driver may just have changed them); a
+    // stack file the pack config refuses stops the up before anything is refreshed or changed.
+    let policy: { policyPacks?: string[]; policyPackConfigs?: string[] } = {};
+    if (this.policyPack) {
+      try {
+        policy = { policyPacks: [this.policyPack.path], policyPackConfigs: [this.policyPack.configFile(stack)] };
+      } catch (err) {
+        throw new Error(`up on stack "${stack}" refused: ${errorText(err)}`, { cause: err });
+      }
+    }
     const s = await this.stack(stack);
     const lines = lineSplitter(opts.onOutput);
     try {
@@ -154,6 +177,7 @@ export class PulumiStacks implements StackPort {
           onOutput: lines.push,
           signal: opts.signal,
           message: "eks-dr driver",
+          ...policy,
         });
       } catch (err) {
         throw new Error(`pulumi up on stack "${stack}" failed: ${errorText(err)}`, { cause: err });
