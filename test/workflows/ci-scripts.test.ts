@@ -158,12 +158,14 @@ describe("policy-pack-config: the pack config CI passes to preview and up", () =
   it("writes {} for a healthy pair and the relaxations after an unplanned failover, each with its reason", async () => {
     const out = tmp("config.json");
     const lines: string[] = [];
-    expect(await packConfigMain(["--stack", "primary", "--out", out, "--project-dir", REPO_ROOT], (l) => lines.push(l), tmp("summary"))).to.equal(0);
+    const outputs = tmp("outputs");
+    expect(await packConfigMain(["--stack", "primary", "--out", out, "--project-dir", REPO_ROOT], (l) => lines.push(l), tmp("summary"), outputs)).to.equal(0);
     expect(JSON.parse(fs.readFileSync(out, "utf8"))).to.deep.equal({});
+    expect(parseOutputs(outputs)).to.deep.equal({ file: out });
 
     const dir = projectWith({ primary: { role: "standby" }, dr: { role: "active", replicateToPeer: false } });
     const summary = tmp("summary");
-    await packConfigMain(["--stack", "dr", "--out", out, "--project-dir", dir], (l) => lines.push(l), summary);
+    await packConfigMain(["--stack", "dr", "--out", out, "--project-dir", dir], (l) => lines.push(l), summary, tmp("outputs"));
     expect(JSON.parse(fs.readFileSync(out, "utf8"))).to.deep.equal({ "efs-replication-follows-role": "advisory", "aurora-global-membership": "advisory" });
     expect(fs.readFileSync(summary, "utf8")).to.match(/#### Policy enforcement for dr\n\n- dr: efs-replication-follows-role runs as advisory: Pulumi\.dr\.yaml records replicateToPeer: false/);
   });
