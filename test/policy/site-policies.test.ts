@@ -10,7 +10,8 @@ import { DR_POLICIES } from "../../policy/lib/policies";
 import { runPolicy, type PolicyResult } from "../../policy/lib/policy";
 import { T } from "../../policy/lib/resources";
 import { REPO_ROOT, siteRawConfig, type EvaluateOptions } from "../harness/evaluate";
-import { swappedRolesProject } from "../harness/project";
+import { projectWith, swappedRolesProject } from "../harness/project";
+import { packConfigFor } from "../../policy/lib/pack-config";
 import { evaluateSiteResources, type EvaluatedSite } from "./site-resources";
 
 interface Pair {
@@ -33,6 +34,11 @@ async function deployPair(projectDir = REPO_ROOT): Promise<Pair> {
 /** Every policy as the pack runs it: resource policies on inputs, stack policies on outputs. */
 function runAll(site: EvaluatedSite, config: Record<string, object> = {}): Map<string, PolicyResult> {
   return new Map(DR_POLICIES.map((p) => [p.name, runPolicy(p, p.scope === "resource" ? site.inputs : site.outputs, config[p.name] ?? {})]));
+}
+
+/** Policies with violations that block at the level the pack config gives them. */
+function blocking(site: EvaluatedSite, config: Record<string, string>): string[] {
+  return [...runAll(site)].filter(([name, r]) => r.violations.length > 0 && (config[name] ?? DR_POLICIES.find((p) => p.name === name)?.enforcementLevel) === "mandatory").map(([name]) => name);
 }
 
 function failures(results: Map<string, PolicyResult>): Record<string, string[]> {
@@ -111,11 +117,15 @@ describe("DR policies over the evaluated site stacks", function () {
       expect(failed["aurora-backup-retention"][0]).to.match(/dr-db .* keeps 3 day\(s\).*eks-dr:database\.backupRetentionDays/);
     });
 
-    it("replication to the peer turned off on the active site: efs-replication-follows-role", async () => {
+    it("replication to the peer turned off on the active site: efs-replication-follows-role, blocking until the stack files record it", async () => {
       const site = await evaluate({ stack: "primary", overrides: { replicateToPeer: false }, stackOutputs: { dr: pair.dr.evaluation.outputs } });
       const failed = failures(runAll(site));
       expect(Object.keys(failed)).to.deep.equal(["efs-replication-follows-role"]);
       expect(failed["efs-replication-follows-role"][0]).to.match(/has no EFS replication configuration.*replicateToPeer: false.*advisory/);
+      // Mandatory with a hand-run pack (or stack files of a healthy pair)...
+      expect(blocking(site, {})).to.deep.equal(["efs-replication-follows-role"]);
+      // ...advisory with the config the stack files select once they record it.
+      expect(blocking(site, packConfigFor(projectWith({ primary: { replicateToPeer: false } }), "primary").config)).to.deep.equal([]);
     });
 
     it("dr deployed before primary (no global cluster to join, no key yet): aurora-global-membership and the repositories' key", async () => {
