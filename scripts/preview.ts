@@ -16,7 +16,7 @@ import { Command } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stripVTControlCharacters as plain } from "node:util";
-import { packConfigFor } from "../policy/lib/pack-config";
+import { packConfigFor, StackFileProblem } from "../policy/lib/pack-config";
 import { appendSummary, EXIT, Refusal, runMain } from "./lib/actions";
 import { renderReport, type PreviewReport, type Violation } from "./lib/preview-report";
 
@@ -100,7 +100,13 @@ export async function main(
   if (opts.policyPackConfig && !fs.existsSync(opts.policyPackConfig)) {
     throw new Refusal(`--policy-pack-config ${opts.policyPackConfig} does not exist; write it first with scripts/policy-pack-config.ts.`);
   }
-  const report = await runPreview({ stack: opts.stack, stackName: opts.stackName, projectDir: opts.projectDir, policyPackConfig: opts.policyPackConfig }, select);
+  let report: PreviewReport;
+  try {
+    report = await runPreview({ stack: opts.stack, stackName: opts.stackName, projectDir: opts.projectDir, policyPackConfig: opts.policyPackConfig }, select);
+  } catch (err) {
+    if (err instanceof StackFileProblem) throw new Refusal(err.message);
+    throw err;
+  }
   fs.mkdirSync(path.dirname(path.resolve(opts.report)), { recursive: true });
   fs.writeFileSync(opts.report, `${JSON.stringify(report, null, 2)}\n`);
   appendSummary(renderReport(report, { sha: process.env.GITHUB_SHA ?? "local", runUrl: runUrl() }), summaryFile);

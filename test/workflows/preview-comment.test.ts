@@ -10,11 +10,14 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { Refusal } from "../../scripts/lib/actions";
 import type { GhRequest } from "../../scripts/lib/gh";
 import { isStale, marker, markStale, MAX_COMMENT_CHARS, renderReport, type PreviewReport } from "../../scripts/lib/preview-report";
 import { BOT_LOGIN, main as commentMain, type IssueComment } from "../../scripts/pr-comment";
 import { main as previewMain, runPreview, type PreviewStack } from "../../scripts/preview";
 import { REPO_ROOT } from "../harness/evaluate";
+import { projectWith } from "../harness/project";
 
 const URN = (type: string, name: string) => `urn:pulumi:primary::eks-dr::${type}::${name}`;
 const ctx = { sha: "0123456789abcdef", runUrl: "https://github.com/acme/eks-dr/actions/runs/42" };
@@ -104,6 +107,22 @@ describe("preview: a failed preview still reports", () => {
     expect(seen[0].policyPackConfigs).to.deep.equal([config]);
     const passing = async () => fakeStack([policyEvent("ecr-replication", "advisory", "web-repo", "no replication")], {});
     expect(await previewMain(argv, passing, () => undefined, summary)).to.equal(0);
+
+    // A stack file without disable-default-providers is refused before any preview (exit 2).
+    const unfit = projectWith({});
+    const file = path.join(unfit, "Pulumi.primary.yaml");
+    const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+    delete doc.config["pulumi:disable-default-providers"];
+    fs.writeFileSync(file, stringify(doc));
+    let refusal: unknown;
+    try {
+      await previewMain([...argv.slice(0, -1), unfit, "--report", path.join(dir, "unfit.json")], failing, () => undefined, summary);
+    } catch (e) {
+      refusal = e;
+    }
+    expect(refusal).to.be.instanceOf(Refusal);
+    expect(String(refusal)).to.match(/pulumi:disable-default-providers does not list aws, kubernetes/);
+    expect(fs.existsSync(path.join(dir, "unfit.json"))).to.equal(false);
   });
 });
 

@@ -5,7 +5,9 @@
  * kubeconfig context. For a DR pair that is the wrong Region or cluster, silently.
  *
  * The stack files forbid default providers (`pulumi:disable-default-providers: [aws, kubernetes]`);
- * this policy is what still catches the mistake when that setting is deleted.
+ * this policy is what still catches the mistake when that setting is deleted. The engine hands
+ * every analyzed resource its provider, a default one included (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go, `getProviderResource` for each Analyze/Remediate call).
  */
 import { definePolicy, type Violation } from "../policy";
 import { describe, type ProviderRef } from "../resources";
