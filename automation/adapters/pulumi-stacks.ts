@@ -9,6 +9,9 @@
  *   way, the keys already written are put back, so a stack file is never left half changed.
  * - `up` never refreshes the whole stack (decision 3, pulumi-aws#6041): it refreshes exactly the
  *   URNs it is given (`refresh --target ...`), then runs `up` without `--refresh`.
+ * - `up` runs the DR policy pack when one is given (`UpOptions.policyPacks`, i.e. `--policy-pack`):
+ *   the Automation API's `up` skips the preview, so resource policies are what stops a bad change
+ *   before it is applied; stack policies report after it.
  *
  * - The CLI is found like the Automation API finds it (`PulumiCommand.get`, `pulumi` on PATH or the
  *   `pulumiRoot` installation), but must be at least MIN_PULUMI_CLI. Failures a user meets first (no
@@ -48,6 +51,8 @@ export interface AutomationStack {
     onOutput?: (out: string) => void;
     signal?: AbortSignal;
     message?: string;
+    policyPacks?: string[];
+    policyPackConfigs?: string[];
   }): Promise<{ summary: { resourceChanges?: Partial<Record<string, number>> } }>;
   outputs(): Promise<OutputMap>;
 }
@@ -71,6 +76,12 @@ export interface PulumiStacksOptions {
   pulumiRoot?: string;
   /** Opens a stack; tests inject a fake. @default LocalWorkspace.selectStack */
   selectStack?: SelectStack;
+  /**
+   * Policy pack run in every `up`; `configFile(stack)` writes the pack config the stack files
+   * select (policy/lib/pack-config.ts) and returns its path, or throws when a stack file is unfit.
+   * @default none
+   */
+  policyPack?: { path: string; configFile(stack: string): string };
 }
 
 export class PulumiStacks implements StackPort {
@@ -79,9 +90,11 @@ export class PulumiStacks implements StackPort {
   private readonly select: SelectStack;
   private readonly stacks = new Map<string, Promise<AutomationStack>>();
   private cli?: Promise<PulumiCommand>;
+  private readonly policyPack: PulumiStacksOptions["policyPack"];
 
   constructor(opts: PulumiStacksOptions) {
     this.projectDir = opts.projectDir;
+    this.policyPack = opts.policyPack;
     this.qualify = opts.qualifiedStackName ?? ((s) => s);
     this.select =
       opts.selectStack ??
@@ -173,6 +186,16 @@ export class PulumiStacks implements StackPort {
       // An empty --target list means no targeting at all to the CLI: it would update the whole stack.
       throw new Error(`up on stack "${stack}": an empty target list would update every resource; pass no target for a full up`);
     }
+    // Generated from the stack files as they are now (the driver may just have changed them); a
+    // stack file the pack config refuses stops the up before anything is refreshed or changed.
+    let policy: { policyPacks?: string[]; policyPackConfigs?: string[] } = {};
+    if (this.policyPack) {
+      try {
+        policy = { policyPacks: [this.policyPack.path], policyPackConfigs: [this.policyPack.configFile(stack)] };
+      } catch (err) {
+        throw new Error(`up on stack "${stack}" refused: ${errorText(err)}`, { cause: err });
+      }
+    }
     const s = await this.explained(stack, `opening stack "${stack}"`, () => this.stack(stack));
     const lines = lineSplitter(opts.onOutput);
     try {
@@ -197,6 +220,7 @@ export class PulumiStacks implements StackPort {
           onOutput: lines.push,
           signal: opts.signal,
           message: "eks-dr driver",
+          ...policy,
         });
       } catch (err) {
         throw pulumiSetupError(err, { stack: this.qualify(stack), doing: `updating stack "${stack}"` }) ?? new Error(`pulumi up on stack "${stack}" failed: ${errorText(err)}`, { cause: err });
