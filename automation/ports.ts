@@ -86,6 +86,8 @@ export interface GlobalClusterMember {
   clusterArn: string;
   region: string;
   isWriter: boolean;
+  /** RDS GlobalClusterMember.SynchronizationStatus: "pending-resync" while Aurora rebuilds it; absent when not reported. */
+  synchronizationStatus?: string;
 }
 
 export interface GlobalCluster {

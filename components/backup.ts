@@ -56,6 +56,11 @@ export interface SiteBackupArgs {
   peerKmsKeyArn?: string;
   /** The peer's stack name, for the message when its vault is not known yet. */
   peerStack: string;
+  /**
+   * Config `replicateToPeer`: off while the peer Region is impaired. The plan then keeps backing up
+   * locally without a copy action, so that no `up` depends on the impaired Region. @default true
+   */
+  copyToPeer?: boolean;
   /** The site's alarm topic: failed backup and copy jobs are published there. */
   alarmTopicArn: pulumi.Input<string>;
   /** Vault name, unique in the Region. @default `eks-dr-<stack>` */
@@ -266,14 +271,22 @@ export class SiteBackup extends pulumi.ComponentResource {
 
     if (args.role === "active") {
       const lifecycle = recoveryPointLifecycle(args.backup);
-      if (args.peerVaultArn === undefined) {
+      const copyToPeer = args.copyToPeer !== false;
+      if (!copyToPeer) {
+        pulumi.log.warn(
+          `Recovery points are not copied to the peer's vault while eks-dr:replicateToPeer is false (the peer Region is impaired); ` +
+            `they are kept in this Region. Set it to true once stack "${args.peerStack}" is reachable, then run \`pulumi up -s ${pulumi.getStack()}\`.`,
+          this,
+        );
+      } else if (args.peerVaultArn === undefined) {
         pulumi.log.warn(
           `The backup vault of stack "${args.peerStack}" is not known yet (no output backupVaultArn): recovery points stay in this Region ` +
             `until \`pulumi up -s ${args.peerStack}\`, then \`pulumi up -s ${pulumi.getStack()}\` again, adds the copy to the peer's vault.`,
           this,
         );
       }
-      this.copyDestinationVaultArn = args.peerVaultArn;
+      const copyTo = copyToPeer ? args.peerVaultArn : undefined;
+      this.copyDestinationVaultArn = copyTo;
       this.plan = new aws.backup.Plan(
         name,
         {
@@ -284,7 +297,7 @@ export class SiteBackup extends pulumi.ComponentResource {
               targetVaultName: this.vault.name,
               schedule: args.backup.schedule,
               lifecycle,
-              copyActions: args.peerVaultArn === undefined ? [] : [{ destinationVaultArn: args.peerVaultArn, lifecycle }],
+              copyActions: copyTo === undefined ? [] : [{ destinationVaultArn: copyTo, lifecycle }],
               // Which site made a recovery point, whichever vault it is read from.
               recoveryPointTags: { "eks-dr:source-stack": pulumi.getStack() },
             },

@@ -307,8 +307,9 @@ export const siteConfigSchema = z
      */
     ownsGlobalResources: z.boolean().default(false),
     /**
-     * The active site replicates EFS to the peer. The driver turns this off during an unplanned
-     * failover (the peer Region is impaired) and back on during failback. @default true
+     * The active site replicates EFS to the peer, copies its recovery points into the peer's vault
+     * and replicates Velero's bucket. The driver turns this off during an unplanned failover (the
+     * peer Region is impaired) and back on during failback. @default true
      */
     replicateToPeer: z.boolean().default(true),
     /**

@@ -37,6 +37,7 @@ export function siteBackups(args: SiteBackupsArgs, opts: pulumi.ComponentResourc
       peerVaultArn: peer.outputs.backupVaultArn,
       peerKmsKeyArn: peer.outputs.kmsKeyArn,
       peerStack: config.peerStack,
+      copyToPeer: config.replicateToPeer,
       alarmTopicArn: args.alarmTopicArn,
     },
     opts,

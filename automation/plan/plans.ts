@@ -33,7 +33,8 @@
  *
  * Failback (old Region healthy again; then a planned failover back, steps prefixed "back:"):
  *   clean-stale-replication, reconcile-dns (active site PRIMARY, if an unplanned swap failed),
- *   up-old-site <- both, replicate-to-old-site <- up-old-site,
+ *   wait-aurora-rebuild (Aurora rebuilds the old primary after an unplanned failover),
+ *   up-old-site <- all three, replicate-to-old-site <- up-old-site,
  *   wait-resync <- replicate-to-old-site; back:scale-nodes-*, back:add-db-instance <- up-old-site;
  *   back:quiesce-source <- back:scale-nodes-*, back:add-db-instance, wait-resync; then as planned.
  */
@@ -42,6 +43,7 @@ import type { SiteConfig } from "../../stacks/config";
 import type { SiteOutputs } from "../../stacks/outputs";
 import {
   auroraDrainStep,
+  auroraRebuiltStep,
   cleanStaleReplicationStep,
   convergeChanges,
   convergeConfigStep,
@@ -238,17 +240,19 @@ export function failbackPlan(active: Site, old: Site, globalClusterIdentifier: s
   // An unplanned failover whose Route 53 swap failed left the old site's record PRIMARY: fix the
   // designations before the old site's up makes its record SECONDARY (else no PRIMARY answers).
   const dns = swapDnsStep({ source: old, target: active, globalClusterIdentifier }, "planned", "", [], "reconcile-dns");
+  // The old site's up changes its DB instances, which Aurora refuses until it has rebuilt the cluster.
+  const rebuilt = auroraRebuiltStep(old, globalClusterIdentifier, "", []);
   const upOld = upStep({
     id: "up-old-site",
     title: `Bring ${old.stack} back as standby (up; its file system can receive replication)`,
     site: old,
-    dependsOn: [clean.id, ...(dns ? [dns.id] : [])],
+    dependsOn: [clean.id, ...(dns ? [dns.id] : []), rebuilt.id],
     converged: (o) => o?.role === "standby",
   });
   const replicate = replicateToPeerStep(active, old, "replicate-to-old-site", [upOld.id]);
   const resync = resyncStep(active, old, globalClusterIdentifier, "", [replicate.id]);
   const back: Pair = { source: active, target: old, globalClusterIdentifier };
-  const steps = present([clean, dns, upOld, replicate, resync, ...plannedSteps(back, "back:", [resync.id], [upOld.id])]);
+  const steps = present([clean, dns, rebuilt, upOld, replicate, resync, ...plannedSteps(back, "back:", [resync.id], [upOld.id])]);
   const changes: StackConfigChanges[] = [];
   if (!active.config.replicateToPeer) changes.push({ stack: active.stack, changes: [{ key: "replicateToPeer", value: true }], when: "before replicating back" });
   changes.push(...plannedConfigChanges(back));

@@ -131,6 +131,13 @@ describe("SiteBackup", () => {
     expect(policy.Statement.find((s: any) => s.Sid === "CopyIntoVaults").Resource).to.have.length(1);
   });
 
+  it("keeps backing up locally but copies nothing while the peer Region is impaired (replicateToPeer off)", async () => {
+    const { cloud, warnings } = await evaluate("eu-west-3", { copyToPeer: false });
+    expect(cloud.one(PLAN).inputs.rules[0].copyActions).to.deep.equal([]);
+    expect(cloud.ofType(SELECTION)).to.have.length(1);
+    expect(warnings.join("\n")).to.match(/not copied to the peer's vault.*eks-dr:replicateToPeer is false/s);
+  });
+
   it("moves recovery points and their copies to cold storage when configured", async () => {
     const { cloud } = await evaluate("eu-west-3", { backup: { ...DAILY, retentionDays: 120, coldStorageAfterDays: 30 } });
     const [rule] = cloud.one(PLAN).inputs.rules;

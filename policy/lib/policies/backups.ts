@@ -30,6 +30,8 @@ export const activeSiteBackupCopiedToPeer = definePolicy({
     "The active site runs an AWS Backup plan that selects resources and copies every recovery point into a vault in another Region (the peer's vault, read through the stack reference).",
   enforcementLevel: "mandatory",
   scope: "stack",
+  // With the peer Region impaired (or replication paused for it) the plan copies nothing on purpose.
+  relaxedWhen: ["replication-paused", "region-impaired"],
   defaults: {},
   validate(resources) {
     const role = siteRole(resources);
@@ -85,7 +87,7 @@ export const activeSiteBackupCopiedToPeer = definePolicy({
           `${describe(plan)} on the active site keeps its recovery points in ${region ?? "its own Region"} only` +
           (dests.length > 0 ? ` (it copies to ${dests.join(", ")}, not ${peerVault ? `the peer's vault ${peerVault}` : "a vault in another Region"})` : "") +
           `: losing the Region loses the backups too. Fix: add a copy action to ${peerVault ? `the peer's vault ${peerVault}` : "the peer's vault"} ` +
-          "(its `backupVaultArn` output, read through the stack reference).",
+          "(its `backupVaultArn` output, read through the stack reference); the program leaves it out only while `eks-dr:replicateToPeer` is false.",
       });
     }
     return out;
