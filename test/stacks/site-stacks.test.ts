@@ -196,6 +196,22 @@ describe("site stacks", function () {
       expect(policy.Statement.find((st: any) => st.Sid === "GrantsForAwsResources").Resource).to.deep.equal([pair.primary.outputs.kmsKeyArn, pair.dr.outputs.kmsKeyArn]);
     });
 
+    it("delivers failed backup and copy jobs to the site's encrypted topic: the topic admits EventBridge rules, the key lets EventBridge use it", () => {
+      for (const ev of [pair.primary, pair.dr]) {
+        const targets = byType(ev, "aws:cloudwatch/eventTarget:EventTarget");
+        expect(targets.map((t) => t.inputs.arn)).to.deep.equal([ev.outputs.alarmTopicArn, ev.outputs.alarmTopicArn]);
+        const topic = ev.cloud.ofType("aws:sns/topic:Topic").find((t) => t.state.arn === ev.outputs.alarmTopicArn)!;
+        expect(topic.inputs.kmsMasterKeyId).to.equal(ev.outputs.kmsKeyArn);
+        const topicPolicy = ev.cloud.ofType("aws:sns/topicPolicy:TopicPolicy").find((p) => p.inputs.arn === ev.outputs.alarmTopicArn)!;
+        const publish = JSON.parse(topicPolicy.inputs.policy).Statement.find((st: any) => st.Principal.Service === "events.amazonaws.com");
+        expect(publish.Condition.ArnLike["aws:SourceArn"]).to.equal(`arn:aws:events:${ev.outputs.region}:123456789012:rule/*`);
+        const keyType = ev === pair.primary ? "aws:kms/key:Key" : "aws:kms/replicaKey:ReplicaKey";
+        const key = ev.cloud.ofType(keyType).find((k) => k.state.arn === ev.outputs.kmsKeyArn)!;
+        const statement = JSON.parse(key.inputs.policy).Statement.find((st: any) => st.Principal.Service === "events.amazonaws.com");
+        expect(statement.Action).to.deep.equal(["kms:Decrypt", "kms:GenerateDataKey*"]);
+      }
+    });
+
     it("tags the file system, the Aurora cluster and the EBS StorageClass with what the plan selects", () => {
       const { key, value } = pair.primary.outputs.backupSelectionTag;
       const condition = pair.primary.cloud.one("aws:backup/selection:Selection").inputs.conditions[0].stringEquals[0];
