@@ -26,7 +26,15 @@ import { PeerSite } from "./peer";
 export interface SiteProgramOptions {
   /** Directory holding the Pulumi.<stack>.yaml files (the peer's is read for pair checks). */
   projectDir: string;
+  /**
+   * Reads a stack file's project config (namespace stripped), undefined when absent.
+   * @default readStackFileConfig(projectDir, stack); the simulation serves its in-memory stack files
+   */
+  readStackFile?: (stack: string) => Record<string, unknown> | undefined;
 }
+
+/** A site program: `runSite` or, in tests and the simulation, a variant of it. */
+export type SiteProgram = (opts: SiteProgramOptions) => Promise<SiteExports>;
 
 /** Stack outputs: every key of the contract, as Inputs (absent ones are left out). */
 export type SiteExports = { [K in keyof SiteOutputs]?: pulumi.Input<SiteOutputs[K]> };
@@ -34,7 +42,7 @@ export type SiteExports = { [K in keyof SiteOutputs]?: pulumi.Input<SiteOutputs[
 export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   const stack = pulumi.getStack();
   // Validate before anything is registered: a bad key fails here with its name and fix.
-  const { config, peerConfig } = loadSite(stack, runtimeProjectConfig(), opts.projectDir);
+  const { config, peerConfig } = loadSite(stack, runtimeProjectConfig(), opts.projectDir, opts.readStackFile);
   const peer = await PeerSite.read(stack, config.peerStack);
   const peerRegion = peerConfig.region;
 

@@ -2,8 +2,8 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { EFS_DESIGNED_RPO_SECONDS, replicationAlarmPolicy, SiteAlarms, type SiteAlarmsArgs } from "../../components/replication-alarms";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { resolve } from "../harness/evaluate";
-import type { MockCloud, RecordedResource } from "../harness/mock-cloud";
+import { resolve } from "../../automation/sim/program/evaluate";
+import type { MockCloud, RecordedResource } from "../../automation/sim/program/mock-cloud";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "aws:sns/topic:Topic";

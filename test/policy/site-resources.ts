@@ -8,7 +8,7 @@
  * Both carry each resource's `protect` option, which the mocks do not record: it is captured from
  * the registration requests the program sends to the mock monitor.
  */
-import { evaluateSite, type EvaluateOptions, type Evaluation } from "../harness/evaluate";
+import { evaluateSite, type EvaluateOptions, type Evaluation } from "../../automation/sim/program/evaluate";
 import type { ResourceLike } from "../../policy/lib/resources";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -6,8 +6,8 @@ import { expect } from "chai";
 import * as ipaddr from "ipaddr.js";
 import { parseSiteConfig } from "../../stacks/config";
 import { siteOutputsSchema } from "../../stacks/outputs";
-import { evaluateSite, siteRawConfig, type Evaluation } from "../harness/evaluate";
-import type { RecordedResource } from "../harness/mock-cloud";
+import { evaluateSite, siteRawConfig, type Evaluation } from "../../automation/sim/program/evaluate";
+import type { RecordedResource } from "../../automation/sim/program/mock-cloud";
 import { deployPair, projectWith, swappedRolesProject, type PairEvaluation } from "../harness/project";
 
 const byType = (ev: Evaluation, type: string) => ev.cloud.ofType(type);
