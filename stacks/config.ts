@@ -193,6 +193,13 @@ export const siteConfigSchema = z
     workload: workload.optional(),
     /** Tags applied to every taggable resource of the site. */
     tags: z.record(z.string(), z.string()).default({}),
+    /**
+     * Regions this site's `up` must not reach, e.g. the impaired Region during an unplanned
+     * failover: their providers are configured without any AWS call and what the site has there
+     * keeps its last inputs (nothing created, changed or deleted there). The driver sets it on the
+     * site taking over and clears it at failback. @default []
+     */
+    avoidRegions: z.array(z.string().regex(REGION_PATTERN, "use AWS Region codes such as us-east-1")).default([]),
   })
   .superRefine((cfg, ctx) => {
     // Sizing rules that depend on more than one field.
@@ -214,6 +221,9 @@ export const siteConfigSchema = z
           message: `an active site needs ${name} nodes; set desired >= 1`,
         });
       }
+    }
+    if (cfg.avoidRegions.includes(cfg.region)) {
+      ctx.addIssue({ code: "custom", path: ["avoidRegions"], message: `lists ${cfg.region}, this site's own Region; a site cannot avoid its own Region` });
     }
     if (cfg.dns?.healthCheck.protocol === "HTTPS" && !cfg.dns.certificateArn) {
       ctx.addIssue({ code: "custom", path: ["dns", "certificateArn"], message: "an HTTPS health check needs an ACM certificate on the ALB" });

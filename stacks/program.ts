@@ -59,7 +59,9 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       : undefined;
 
   // --- Regional infrastructure.
-  const site = new RegionalSite(stack, { stack, config, kmsKeyArn: key?.keyArn }, { providers });
+  // The peer's replication targets this Region's file system (the peer exports where it replicates).
+  const filesReplicatedInto = peer.outputs.efsReplication?.destinationRegion === config.region;
+  const site = new RegionalSite(stack, { stack, config, kmsKeyArn: key?.keyArn, filesReplicatedInto }, { providers });
 
   // --- EFS replication: the active site replicates into the standby's existing file system.
   const replication =
@@ -148,7 +150,20 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       : undefined;
 
   // --- Alarms: replication lag against the RPO target, and the PRIMARY's health check.
-  const usEast1 = config.region === "us-east-1" ? provider : new aws.Provider(`${stack}-us-east-1`, { region: "us-east-1", defaultTags });
+  // Route 53's health-check metrics live in us-east-1. When config avoids that Region (a failover
+  // away from it), its provider is configured without any AWS call (pulumi-aws otherwise validates
+  // credentials and looks the account up with STS in the provider's Region: skipCredentialsValidation
+  // and skipRequestingAccountId; neither applies to the SNS, KMS and CloudWatch resources made
+  // there, per the provider's docs) and what the site has there keeps its last inputs.
+  const avoidUsEast1 = config.avoidRegions.includes("us-east-1");
+  const usEast1 =
+    !dns || config.region === "us-east-1"
+      ? provider
+      : new aws.Provider(`${stack}-us-east-1`, {
+          region: "us-east-1",
+          defaultTags,
+          ...(avoidUsEast1 ? { skipCredentialsValidation: true, skipRequestingAccountId: true } : {}),
+        });
   const alarms = new SiteAlarms(
     `${stack}-alarms`,
     {
@@ -162,7 +177,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         replication?.efsReplication && site.files
           ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
           : undefined,
-      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1 } : undefined,
+      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, keepAsIs: avoidUsEast1 } : undefined,
       kmsKeyArn: key?.keyArn,
     },
     { providers },

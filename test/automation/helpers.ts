@@ -49,8 +49,8 @@ export interface TestSim {
   deps: DriverDeps;
 }
 
-export function simulate(opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort } & Variant = {}): TestSim {
-  const sim = createSimulation({ seed: opts.seed ?? 1, configs: variantConfigs(opts), faults: opts.faults });
+export async function simulate(opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort } & Variant = {}): Promise<TestSim> {
+  const sim = await createSimulation({ seed: opts.seed ?? 1, configs: variantConfigs(opts), faults: opts.faults });
   const store = new MemoryJournalStore();
   const journal = opts.journal ?? new MemoryJournal(store);
   const deps = driverDeps(simWiring(sim, { journal, stackNames: ["primary", "dr"], seed: opts.seed ?? 1 }));

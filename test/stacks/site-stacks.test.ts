@@ -183,6 +183,30 @@ describe("site stacks", function () {
     });
   });
 
+  describe("the standby's file system protection while the peer replicates into it", () => {
+    const FS = "aws:efs/fileSystem:FileSystem";
+
+    it("is DISABLED on a standby not yet replicated into, so the peer can create a replication into it", async () => {
+      // The README's deploy order: dr's first up sees primary's outputs before primary replicates.
+      const first = await evaluateSite({ stack: "primary" });
+      const dr = await evaluateSite({ stack: "dr", stackOutputs: { primary: first.outputs } });
+      const fs = dr.cloud.one(FS);
+      expect(fs.inputs.protection).to.deep.equal({ replicationOverwrite: "DISABLED" });
+      expect(fs.options.ignoreChanges).to.not.include("protection");
+    });
+
+    it("is left to AWS once the peer replicates into it: AWS reads REPLICATING back and refuses any change to it", () => {
+      expect(pair.primary.outputs.efsReplication).to.deep.include({ destinationRegion: "us-west-2", destinationFileSystemId: pair.dr.outputs.fileSystemId });
+      expect(pair.dr.cloud.one(FS).options.ignoreChanges).to.include("protection");
+    });
+
+    it("is ENABLED and managed on the active site", () => {
+      const fs = pair.primary.cloud.one(FS);
+      expect(fs.inputs.protection).to.deep.equal({ replicationOverwrite: "ENABLED" });
+      expect(fs.options.ignoreChanges).to.not.include("protection");
+    });
+  });
+
   describe("after a failover (roles swapped by config)", () => {
     let swapped: PairEvaluation;
     before(async () => {

@@ -186,11 +186,17 @@ interface MockMonitorLike {
 
 /**
  * Wraps the current mock monitor (call right after `setMocks`) so that `cloud` records the URN,
- * options and dependencies of each registration. The URN is the mock monitor's own, the one it
- * returns to the program: `urn:pulumi:<stack>::<project>::<parent type chain>$<type>::<name>`.
+ * options and dependencies of each registration. The URN is the one the monitor returns to the
+ * program, as the engine forms it: `urn:pulumi:<stack>::<project>::<parent's type chain>$<type>::<name>`
+ * (pulumi/pulumi sdk/go/common/resource/urn/urn.go `New` takes the parent's qualified type: its whole chain).
  */
 export function observeRegistrations(cloud: MockCloud): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+  // The engine qualifies a child's type with its parent's whole type chain; the mock monitor keeps
+  // only the parent's own type. Give the program (and the state) the engine's URNs.
+  const stack = pulumi.getStack();
+  const project = pulumi.getProject();
+  monitor.newUrn = (parent, type, name) => `urn:pulumi:${stack}::${project}::${parent ? `${parent.split("::")[2]}$` : ""}${type}::${name}`;
   const wrap = (method: "registerResource" | "readResource") => {
     const original = monitor[method].bind(monitor);
     monitor[method] = (req, callback) => {

@@ -10,6 +10,7 @@
  * simulations: it is frozen, and the stack state copies what it keeps.
  */
 import { performance } from "node:perf_hooks";
+import { parseSiteConfig } from "../../../stacks/config";
 import type { SiteProgram } from "../../../stacks/program";
 import { runSite } from "../../../stacks/program";
 import { EvaluationError, evaluateSite } from "./evaluate";
@@ -86,7 +87,17 @@ export function runProgram(input: ProgramInput): Promise<ProgramRun> {
   const program = input.program ?? runSite;
   let runs = cache.get(program);
   if (!runs) cache.set(program, (runs = new Map()));
-  const key = stableJson({ stack: input.stack, config: input.config, stackFiles: input.stackFiles, peerOutputs: input.peerOutputs });
+  // The program reads its config and the peer's stack file through the shared schema: configs that
+  // parse alike (a default written out, keys in another order) are the same input.
+  const parsed = (stack: string, raw: Record<string, unknown>) => {
+    try {
+      return parseSiteConfig(stack, raw);
+    } catch {
+      return raw; // the program fails on it the same way: keyed as written
+    }
+  };
+  const files = Object.fromEntries(Object.entries(input.stackFiles).map(([s, raw]) => [s, parsed(s, raw)]));
+  const key = stableJson({ stack: input.stack, config: parsed(input.stack, input.config), stackFiles: files, peerOutputs: input.peerOutputs });
   const hit = runs.get(key);
   if (hit) {
     stats.cacheHits++;

@@ -217,7 +217,8 @@ export class Efs extends Part {
   setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED"): void {
     const site = this.siteOf(stack);
     if (this.protectionOf(site) === "REPLICATING") {
-      throw new AwsError("ReplicationAlreadyExists", `File system ${site.names.fileSystemId} is the destination of a replication; delete the replication first.`, { status: 409 });
+      // The error AWS returns (terraform-provider-aws PR #37790, from a real apply).
+      throw new AwsError("ReplicationAlreadyExists", "ReplicationOverwriteProtection cannot be changed while the file system is a replication destination.", { status: 409 });
     }
     site.fs.protection = protection;
     this.recompute();

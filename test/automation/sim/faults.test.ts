@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import { GLOBAL_CLUSTER_ID, SimulatedCrash, createSimulation } from "../../../automation/sim";
-import { MIN, SEC, rejection, sim } from "./helpers";
+import { SimulatedCrash, createSimulation } from "../../../automation/sim";
+import { GLOBAL_CLUSTER_ID, MIN, SEC, rejection, sim } from "./helpers";
 
 describe("sim: faults", () => {
   it("throttles a call N times, then lets it succeed", async () => {
-    const s = sim();
+    const s = await sim();
     s.faults.throttle("scaleNodeGroup", 2);
-    const scale = () => s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", "dr-web", { minSize: 2, desiredSize: 3, maxSize: 6 });
+    const scale = () => s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", s.world.site("dr").nodeGroups.web.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
     const e1 = await rejection(scale(), "ThrottlingException");
     expect(e1.$retryable).to.deep.equal({ throttling: true });
     await rejection(scale(), "ThrottlingException");
@@ -17,7 +17,7 @@ describe("sim: faults", () => {
   });
 
   it("limits a fault to a Region, and times calls out on demand", async () => {
-    const s = sim();
+    const s = await sim();
     s.faults.throttle("*", 1, { region: "dr" }).timeout("describeDbCluster", 1);
     await s.cloud.describeCluster("us-east-1", "eks-dr-primary");
     await rejection(s.cloud.describeCluster("us-west-2", "eks-dr-dr"), "ThrottlingException");
@@ -28,7 +28,7 @@ describe("sim: faults", () => {
   });
 
   it("impairs a Region from time T and recovers it", async () => {
-    const s = sim();
+    const s = await sim();
     s.faults.impairRegion("primary", { afterMs: 5 * MIN, forMs: 10 * MIN });
     expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: SEC })).to.equal(true);
     await s.clock.sleep(5 * MIN);
@@ -40,7 +40,7 @@ describe("sim: faults", () => {
   });
 
   it("crashes after step N: the dead process's ports reject, a restart gets fresh ports on the same world", async () => {
-    const s = sim();
+    const s = await sim();
     s.faults.crashAfterStep(2);
     const oldCloud = s.cloud;
     const oldClock = s.clock;
@@ -61,7 +61,7 @@ describe("sim: faults", () => {
   });
 
   it("crashes by step id, and arms faults from a plan at creation", async () => {
-    const s = createSimulation({
+    const s = await createSimulation({
       seed: 5,
       faults: { throttle: [{ method: "describeGlobalCluster", times: 1 }], impairRegions: [{ region: "dr", afterMs: MIN }], crashAfterStep: ["swap-dns"] },
     });
@@ -74,7 +74,7 @@ describe("sim: faults", () => {
 
   it("replays the same drill for the same seed", async () => {
     const run = async (seed: number) => {
-      const s = createSimulation({ seed });
+      const s = await createSimulation({ seed });
       s.faults.impairRegion("primary", { afterMs: MIN });
       await s.clock.sleep(MIN);
       await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
