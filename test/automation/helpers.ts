@@ -9,7 +9,7 @@ import { readStackFileConfig } from "../../stacks/stack-files";
 import type { DriverDeps } from "../../automation/driver";
 import { MemoryJournal, MemoryJournalStore } from "../../automation/journal/memory-journal";
 import type { JournalPort } from "../../automation/ports";
-import { createSimulation, type FaultPlan, type Simulation } from "../../automation/sim";
+import { createSimulation, type FaultPlan, type Simulation, type SimulationOptions } from "../../automation/sim";
 import { driverDeps, simWiring } from "../../automation/wiring";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -49,8 +49,18 @@ export interface TestSim {
   deps: DriverDeps;
 }
 
-export async function simulate(opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort } & Variant = {}): Promise<TestSim> {
-  const sim = await createSimulation({ seed: opts.seed ?? 1, configs: variantConfigs(opts), faults: opts.faults });
+export async function simulate(
+  opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort } & Variant & Pick<SimulationOptions, "program" | "principal" | "deployedBy" | "stateBackendRegion"> = {},
+): Promise<TestSim> {
+  const sim = await createSimulation({
+    seed: opts.seed ?? 1,
+    configs: variantConfigs(opts),
+    faults: opts.faults,
+    program: opts.program,
+    principal: opts.principal,
+    deployedBy: opts.deployedBy,
+    stateBackendRegion: opts.stateBackendRegion,
+  });
   const store = new MemoryJournalStore();
   const journal = opts.journal ?? new MemoryJournal(store);
   const deps = driverDeps(simWiring(sim, { journal, stackNames: ["primary", "dr"], seed: opts.seed ?? 1 }));
