@@ -177,8 +177,12 @@ export interface CloudPort {
   setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void>;
   healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<"healthy" | "unhealthy">;
 
-  /** HTTP GET of a site's endpoint (its ALB + health path): does it serve? */
-  checkEndpoint(url: string, opts?: CallOptions): Promise<boolean>;
+  /**
+   * HTTP GET of a site's endpoint (its ALB + health path): does it serve? `hostname` (output
+   * `endpointHostname`) is the application hostname an HTTPS endpoint's certificate names: sent as
+   * TLS server name and Host, and the certificate verified for it.
+   */
+  checkEndpoint(url: string, opts?: CallOptions, hostname?: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CLUSTER_ACCESS_POLICIES, type ClusterAccessEntry } from "../stacks/config";
 import { managedPolicyArn } from "./pod-identity";
 
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -27,12 +28,13 @@ export interface ClusterArgs {
   /** Subnets for the control plane's network interfaces, in at least two AZs (`Network.privateSubnetIds`). */
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * IAM role or user ARNs granted cluster-admin through access entries (config `clusterAdminArns`).
-   * The identity that creates the cluster is already admin (EKS bootstraps its entry, and an ARN can
-   * have only one access entry), so do not list that one.
+   * Who else may use the Kubernetes API (config `clusterAccess`): per IAM principal, one access
+   * entry and the access policy it needs, for the cluster or some namespaces. The identity that
+   * creates the cluster is already admin (EKS bootstraps its entry, and a principal can have only
+   * one), so it must not be listed.
    * @default []
    */
-  clusterAdminArns?: string[];
+  access?: ClusterAccessEntry[];
   /** Serve the Kubernetes API on a public endpoint too (for a deployer outside the VPC). @default true */
   endpointPublicAccess?: boolean;
   /** CIDR blocks allowed to reach the public endpoint. @default ["0.0.0.0/0"] */
@@ -180,22 +182,27 @@ export class Cluster extends pulumi.ComponentResource {
       ),
     ];
 
-    for (const principalArn of new Set(args.clusterAdminArns ?? [])) {
-      const slug = principalSlug(principalArn);
+    // Access entries (EKS User Guide, "Create access entries"; terraform-provider-aws
+    // internal/service/eks/access_policy_association.go): a principal has one entry, and an
+    // association is keyed by cluster, principal and policy with every field forcing replacement.
+    // Both are therefore deleted before they are replaced: created first, the new one would collide
+    // with the old (ResourceInUseException), or be disassociated when the old one is deleted.
+    for (const access of args.access ?? []) {
+      const slug = principalSlug(access.principalArn);
       const entry = new aws.eks.AccessEntry(
-        `${name}-admin-${slug}`,
-        { clusterName: this.eksCluster.name, principalArn, type: "STANDARD" },
-        { parent: this },
+        `${name}-access-${slug}`,
+        { clusterName: this.eksCluster.name, principalArn: access.principalArn, type: "STANDARD" },
+        { parent: this, deleteBeforeReplace: true },
       );
       new aws.eks.AccessPolicyAssociation(
-        `${name}-admin-${slug}`,
+        `${name}-access-${slug}-${access.policy}`,
         {
           clusterName: this.eksCluster.name,
           principalArn: entry.principalArn,
-          policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
-          accessScope: { type: "cluster" },
+          policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/${CLUSTER_ACCESS_POLICIES[access.policy]}`,
+          accessScope: access.namespaces ? { type: "namespace", namespaces: access.namespaces } : { type: "cluster" },
         },
-        { parent: this },
+        { parent: this, deleteBeforeReplace: true },
       );
     }
 

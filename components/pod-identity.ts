@@ -10,8 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 export interface PodIdentityRoleArgs {
   clusterName: pulumi.Input<string>;
-  namespace: string;
-  serviceAccount: string;
+  namespace: pulumi.Input<string>;
+  serviceAccount: pulumi.Input<string>;
   /** ARNs of managed policies to attach (see `managedPolicyArn` for AWS managed ones). */
   managedPolicyArns?: pulumi.Input<string>[];
   /** An inline policy document (JSON) for permissions no managed policy covers. */

@@ -59,7 +59,7 @@ export class RegionalSite extends pulumi.ComponentResource {
         kubernetesVersion: config.kubernetesVersion,
         vpcId: this.network.vpcId,
         subnetIds: this.network.privateSubnetIds,
-        clusterAdminArns: config.clusterAdminArns,
+        access: config.clusterAccess,
       },
       { parent: this },
     );

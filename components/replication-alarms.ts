@@ -7,8 +7,13 @@
  *   transactions) or, on older versions, `AuroraGlobalDBReplicationLag` (AWS/RDS, milliseconds, "the
  *   amount of lag when replicating updates from the primary AWS Region"; Aurora User Guide,
  *   cluster-level metrics; `auroraLagMetric` in stacks/config.ts picks one): it is published
- *   for the secondary cluster, in the secondary's Region, under its `DBClusterIdentifier`. So the
- *   STANDBY site alarms on its own cluster; the active site has nothing to alarm on.
+ *   for the secondary cluster, in the secondary's Region. So the STANDBY site alarms on its own
+ *   cluster; the active site has nothing to alarm on. Which dimension set carries it is not settled
+ *   by the guide (its dimensions table lists `DBClusterIdentifier` and `SourceRegion` without saying
+ *   which metric has which; AWS's Aurora workshop and the Neptune guide show the global-database
+ *   lag under `DBClusterIdentifier, SourceRegion`), and CloudWatch matches dimensions exactly. The
+ *   alarm therefore reads both candidate series with metric math and alarms on `MAX([...])`, the
+ *   worse of whichever publishes (docs/decisions.md, "Aurora lag: which dimensions").
  * - `TimeSinceLastSync` (AWS/EFS, seconds) has two dimensions, `FileSystemId` = the replication's
  *   SOURCE and `DestinationFileSystemId` = its destination (EFS User Guide, CloudWatch metrics). An
  *   alarm must name both. The site that owns the replication configuration (the source, normally
@@ -113,6 +118,12 @@ export interface SiteAlarmsArgs {
   /** The Aurora lag metric to alarm on (`auroraLagMetric(engineVersion)`). @default "AuroraGlobalDBRPOLag" */
   auroraLagMetric?: AuroraLagMetric;
   /**
+   * Region of the global cluster's writer (the peer's while this site is standby): the value of the
+   * `SourceRegion` dimension the lag may be published with. Without it only the
+   * `DBClusterIdentifier`-only series is watched.
+   */
+  auroraSourceRegion?: string;
+  /**
    * Pass when this site owns the EFS replication configuration (it is the source): the alarm is on
    * the source's metric, in the source's Region.
    */
@@ -142,6 +153,33 @@ export interface SiteAlarmsArgs {
   kmsKeyArn?: pulumi.Input<string>;
   /** Encrypt the topics; a topic without `kmsKeyArn` gets a dedicated key CloudWatch may use. @default true */
   encryptTopics?: boolean;
+}
+
+/**
+ * Metric queries reading the Aurora lag under each dimension set it may be published with, and the
+ * expression the alarm watches: `MAX` of an array of series is one series holding, at each minute,
+ * the largest value any of them reports (CloudWatch User Guide, metric math functions), so the
+ * alarm sees the lag whichever set Aurora publishes and treats a silent series as missing data.
+ */
+export function auroraLagQueries(
+  metricName: AuroraLagMetric,
+  dbClusterIdentifier: pulumi.Input<string>,
+  sourceRegion: string | undefined,
+  periodSeconds: number,
+): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
+  const dimensionSets: Record<string, pulumi.Input<string>>[] = [
+    { DBClusterIdentifier: dbClusterIdentifier },
+    ...(sourceRegion === undefined ? [] : [{ DBClusterIdentifier: dbClusterIdentifier, SourceRegion: sourceRegion }]),
+  ];
+  const series = dimensionSets.map((dimensions, i) => ({
+    id: `lag${i}`,
+    metric: { namespace: "AWS/RDS", metricName, dimensions, stat: "Maximum", period: periodSeconds },
+    returnData: false,
+  }));
+  return [
+    ...series,
+    { id: "worst", expression: `MAX([${series.map((q) => q.id).join(", ")}])`, label: `${metricName} (ms), worst series`, returnData: true },
+  ];
 }
 
 export class SiteAlarms extends pulumi.ComponentResource {
@@ -193,11 +231,12 @@ export class SiteAlarms extends pulumi.ComponentResource {
           alarmDescription:
             `Aurora global database replication lag into this (secondary) cluster is above ${policy.thresholdSeconds} s, ` +
             `${RPO_ALARM_FRACTION * 100}% of the ${args.rpoTargetSeconds} s RPO target: a failover now could lose more writes than planned.`,
-          namespace: "AWS/RDS",
-          metricName: args.auroraLagMetric ?? "AuroraGlobalDBRPOLag",
-          dimensions: { DBClusterIdentifier: args.dbClusterIdentifier },
-          statistic: "Maximum",
-          period: policy.aurora.periodSeconds,
+          metricQueries: auroraLagQueries(
+            args.auroraLagMetric ?? "AuroraGlobalDBRPOLag",
+            args.dbClusterIdentifier,
+            args.auroraSourceRegion,
+            policy.aurora.periodSeconds,
+          ),
           evaluationPeriods: policy.aurora.evaluationPeriods,
           datapointsToAlarm: policy.aurora.evaluationPeriods,
           comparisonOperator: "GreaterThanThreshold",

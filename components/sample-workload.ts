@@ -10,13 +10,17 @@
  *
  * Traffic: the AWS Load Balancer Controller turns the Ingress into an ALB (ingress class `alb`).
  * The Ingress rule has no host, so the ALB answers on any Host header: Route 53 health checkers send
- * the ALB's own name as Host, and the driver probes the ALB name too (`endpointUrl`); a host rule for
- * the application hostname would answer them 404 and keep the site "unhealthy" forever.
+ * the ALB's own name as Host, and the driver probes the ALB too (`endpointUrl`); a host rule for
+ * the application hostname would answer them 404 and keep the site "unhealthy" forever. Over HTTPS
+ * the driver presents the application hostname (`endpointHostname`) as TLS server name and Host,
+ * since that is the name the ALB's certificate holds.
  */
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsConfig, Role, WorkloadConfig } from "../stacks/config";
 import { resolveImage } from "./image-registry";
+import { PodIdentityRole } from "./pod-identity";
 
 /** Node label (and taint key) that dedicates node groups to a tier: `eks-dr/tier=<tier>:NoSchedule`. */
 export const TIER_LABEL = "eks-dr/tier";
@@ -49,15 +53,70 @@ export interface SampleWorkloadArgs {
     readerEndpoint: pulumi.Input<string>;
     /** ARN of the credentials secret in THIS Region (the owner's secret or its replica here). */
     secretArn: pulumi.Input<string>;
+    /**
+     * The KMS key that secret is encrypted with in THIS Region: the multi-Region primary key on the
+     * owner, the replica key elsewhere (`EncryptionKey.keyArn`).
+     */
+    secretKmsKeyArn: pulumi.Input<string>;
   };
   /** The site's Region, given to the app so its AWS SDK finds the secret (pods cannot read IMDS). */
   region: string;
+  /** The site's EKS cluster: the app's service account gets its IAM role there through Pod Identity. */
+  clusterName: pulumi.Input<string>;
   /** `eks-dr:dns`: health path for the ALB target group, certificate for an HTTPS listener. */
   dns?: DnsConfig;
-  /** Service account of app pods (bound to an IAM role through Pod Identity by the caller). */
-  appServiceAccountName?: pulumi.Input<string>;
+  /** Name of the app pods' own ServiceAccount, bound to their IAM role through Pod Identity. @default "app" */
+  appServiceAccountName?: string;
   /** Port the containers listen on. @default 8080 */
   containerPort?: number;
+  /**
+   * Images not in the site's registry yet (`missingImages`). While any is missing, the Deployments
+   * are created without `up` waiting for their pods, and a warning says what to run next. @default []
+   */
+  missingImages?: pulumi.Input<string[]>;
+}
+
+/** The image reference's tag (`:1.0.0`) or digest (`@sha256:...`), as ECR lists image ids. */
+function tagOrDigest(ref: string): { imageTag?: string; imageDigest?: string } {
+  const at = ref.indexOf("@");
+  if (at >= 0) return { imageDigest: ref.slice(at + 1) };
+  const colon = ref.lastIndexOf(":");
+  return colon > ref.lastIndexOf("/") ? { imageTag: ref.slice(colon + 1) } : {};
+}
+
+/**
+ * The workload's images that are not in the site's own ECR repositories yet, as
+ * `<configured ref> (<repository URL>)`. ECR ListImages through `aws.ecr.getImages` (it fails when
+ * the repository does not exist, which on a first deploy is every time: the repositories are
+ * created by the same `up`; terraform-provider-aws internal/service/ecr/images_data_source.go), so
+ * a failed lookup counts as missing. Images with a registry host are not looked up. `opts` carries
+ * the site's provider, so the lookup is in the site's Region.
+ */
+export function missingImages(
+  workload: WorkloadConfig,
+  repositoryUrls: { web: pulumi.Input<string>; app: pulumi.Input<string> },
+  opts: pulumi.InvokeOptions,
+): pulumi.Output<string[]> {
+  const tiers: Tier[] = ["web", "app"];
+  return pulumi.output(repositoryUrls).apply(async (urls) => {
+    const missing = await Promise.all(
+      tiers.map(async (tier) => {
+        const ref = workload.images[tier];
+        const resolved = resolveImage(ref, urls);
+        const url = urls[tier];
+        // Pulled from elsewhere (a registry host in the reference): nothing to look up here.
+        if (!resolved.startsWith(`${url}:`) && !resolved.startsWith(`${url}@`)) return undefined;
+        const repositoryName = url.slice(url.indexOf("/") + 1);
+        const wanted = tagOrDigest(resolved.slice(url.length));
+        const present = await aws.ecr
+          .getImages({ repositoryName }, opts)
+          .then((r) => (r.imageIds ?? []).some((id) => (wanted.imageTag !== undefined && id.imageTag === wanted.imageTag) || (wanted.imageDigest !== undefined && id.imageDigest === wanted.imageDigest)))
+          .catch(() => false);
+        return present ? undefined : `${ref} is not in the site's registry yet (${url})`;
+      }),
+    );
+    return missing.filter((m): m is string => m !== undefined);
+  });
 }
 
 /** Replicas of a tier: 0 when quiesced, else the configured count for the site's role. */
@@ -91,15 +150,32 @@ export class SampleWorkload extends pulumi.ComponentResource {
   readonly albHostname: pulumi.Output<string>;
   /** What the driver probes to know the site serves: `<scheme>://<alb><health path>` (`endpointUrl` output). */
   readonly endpointUrl: pulumi.Output<string>;
+  /**
+   * For an HTTPS endpoint: the application hostname, the name on the ALB's certificate, which the
+   * probe sends as TLS server name and Host (`endpointHostname` output). Undefined over HTTP.
+   */
+  readonly endpointHostname?: string;
   readonly deploymentUrns: { web: pulumi.Output<string>; app: pulumi.Output<string> };
   /** Replicas each tier runs with this config. */
   readonly replicas: Record<Tier, number>;
   readonly deployments: Record<Tier, k8s.apps.v1.Deployment>;
+  /** The app pods' IAM role and its Pod Identity association. */
+  readonly appIdentity: PodIdentityRole;
   readonly ingress: k8s.networking.v1.Ingress;
 
   constructor(name: string, args: SampleWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eks-dr:index:SampleWorkload", name, {}, opts);
     const port = args.containerPort ?? 8080;
+    pulumi.output(args.missingImages ?? []).apply((missing) => {
+      if (missing.length === 0) return;
+      const stack = pulumi.getStack();
+      pulumi.log.warn(
+        `${missing.join("; ")}: the web and app Deployments are created without waiting for their pods, which retry the pull. ` +
+          `Next: push the images (README, "Deploy for real"; a standby gets them by ECR replication from the active site), ` +
+          `then \`pulumi up -s ${stack}\` again so the rollout is awaited.`,
+        this,
+      );
+    });
     const healthPath = args.dns?.healthCheck.path ?? DEFAULT_HEALTH_PATH;
     const mountPath = args.sharedFilesMountPath ?? "/data";
     const urls = pulumi.output(args.repositoryUrls);
@@ -119,13 +195,20 @@ export class SampleWorkload extends pulumi.ComponentResource {
 
     // The web tier answers the ALB's (and Route 53's) health path; the app tier its own /healthz.
     const readinessPath: Record<Tier, string> = { web: healthPath, app: DEFAULT_HEALTH_PATH };
-    const deployment = (tier: Tier, container: k8s.types.input.core.v1.Container, podSpec: Partial<k8s.types.input.core.v1.PodSpec>) =>
+    const deployment = (tier: Tier, container: k8s.types.input.core.v1.Container, podSpec: Partial<k8s.types.input.core.v1.PodSpec>, dependsOn: pulumi.Resource[] = []) =>
       new k8s.apps.v1.Deployment(
         `${name}-${tier}`,
         {
           // On a standby the pods wait Pending for nodes that only a failover brings (pilot light),
-          // so `up` must not wait for them to become ready (it would time out after 10 minutes).
-          metadata: metadata(tier, args.role === "standby" ? { "pulumi.com/skipAwait": "true" } : {}),
+          // and before the images are pushed they cannot pull them (ImagePullBackOff): in both cases
+          // `up` must not wait for them to become ready (it would time out after 10 minutes).
+          // Only the annotation depends on the registry lookup: name and namespace stay known in a preview.
+          metadata: {
+            ...metadata(tier),
+            annotations: pulumi
+              .output(args.missingImages ?? [])
+              .apply((missing) => (args.role === "standby" || missing.length > 0 ? { "pulumi.com/skipAwait": "true" } : undefined)),
+          },
           spec: {
             replicas: this.replicas[tier],
             selector: { matchLabels: labels(tier) },
@@ -158,7 +241,7 @@ export class SampleWorkload extends pulumi.ComponentResource {
             },
           },
         },
-        { parent: this },
+        { parent: this, dependsOn },
       );
 
     const service = (tier: Tier) =>
@@ -181,6 +264,41 @@ export class SampleWorkload extends pulumi.ComponentResource {
         { parent: this },
       );
 
+    // The app's own AWS identity. With IMDS limited to hop 2 for nodes, a pod without one falls back
+    // to the node role, which may not read the secret. Pod Identity hands the pods of this service
+    // account the role's credentials (the eks-pod-identity-agent add-on runs on every node, see
+    // Cluster); exactly GetSecretValue on this Region's copy of the secret, and Decrypt with the key
+    // it is encrypted with here, only when Secrets Manager asks (Secrets Manager User Guide,
+    // GetSecretValue "Required permissions"; "Secret encryption and decryption", kms:ViaService).
+    const appServiceAccountName = args.appServiceAccountName ?? "app";
+    const appServiceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-app`,
+      { metadata: { name: appServiceAccountName, namespace: args.namespace, labels: labels("app") } },
+      { parent: this },
+    );
+    this.appIdentity = new PodIdentityRole(
+      `${name}-app`,
+      {
+        clusterName: args.clusterName,
+        namespace: args.namespace,
+        serviceAccount: appServiceAccountName,
+        inlinePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "ReadTheDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: args.database.secretArn },
+            {
+              Sid: "DecryptItThroughSecretsManager",
+              Effect: "Allow",
+              Action: "kms:Decrypt",
+              Resource: args.database.secretKmsKeyArn,
+              Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+
     const appService = service("app");
     const app = deployment(
       "app",
@@ -199,8 +317,11 @@ export class SampleWorkload extends pulumi.ComponentResource {
       },
       {
         volumes: [{ name: "shared-files", persistentVolumeClaim: { claimName: args.pvcName } }],
-        ...(args.appServiceAccountName !== undefined ? { serviceAccountName: args.appServiceAccountName } : {}),
+        serviceAccountName: appServiceAccountName,
       },
+      // EKS injects the Pod Identity credentials when a pod is created, so the association (and the
+      // role's policy) must exist before the first app pod does.
+      [appServiceAccount, this.appIdentity],
     );
     disruptionBudget("app");
 
@@ -237,10 +358,11 @@ export class SampleWorkload extends pulumi.ComponentResource {
       return hostname;
     });
     // HTTPS only when HTTP redirects to it. The ALB's certificate names the application hostname,
-    // not the ALB, so an HTTPS probe of this URL must not verify the name (Route 53 does not).
+    // not the ALB, so the probe connects to the ALB and presents (and verifies) that hostname.
     const scheme = albAnnotations(args.dns)["alb.ingress.kubernetes.io/ssl-redirect"] ? "https" : "http";
     this.endpointUrl = pulumi.interpolate`${scheme}://${this.albHostname}${healthPath}`;
+    this.endpointHostname = scheme === "https" ? args.dns?.hostname : undefined;
     this.deploymentUrns = { web: web.urn, app: app.urn };
-    this.registerOutputs({ albHostname: this.albHostname, endpointUrl: this.endpointUrl, deploymentUrns: this.deploymentUrns });
+    this.registerOutputs({ albHostname: this.albHostname, endpointUrl: this.endpointUrl, endpointHostname: this.endpointHostname, deploymentUrns: this.deploymentUrns });
   }
 }

@@ -131,6 +131,67 @@ const database = z.strictObject({
 });
 export type DatabaseConfig = z.infer<typeof database>;
 
+/**
+ * EKS access policies a principal can be given, narrowest last (EKS User Guide, "Review access
+ * policy permissions"): `clusterAdmin` is `*` on everything; `admin` most namespaced resources
+ * including RBAC roles; `edit` workloads, services and secrets; `view` read-only, without Secrets.
+ */
+export const CLUSTER_ACCESS_POLICIES = {
+  clusterAdmin: "AmazonEKSClusterAdminPolicy",
+  admin: "AmazonEKSAdminPolicy",
+  edit: "AmazonEKSEditPolicy",
+  view: "AmazonEKSViewPolicy",
+} as const;
+export type ClusterAccessPolicy = keyof typeof CLUSTER_ACCESS_POLICIES;
+
+const clusterAccessEntry = z.strictObject({
+  /** IAM role or user ARN (`arn:<partition>:iam::<account>:role/<path/name>`), not an STS session. */
+  principalArn: z.string().min(1),
+  /** The narrowest access policy that does the job. */
+  policy: z.enum(Object.keys(CLUSTER_ACCESS_POLICIES) as [ClusterAccessPolicy, ...ClusterAccessPolicy[]]),
+  /** Limit the policy to these namespaces; the whole cluster when absent. */
+  namespaces: z
+    .array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "use a Kubernetes namespace name (lowercase letters, digits and -, at most 63)"))
+    .min(1)
+    .optional(),
+});
+export type ClusterAccessEntry = z.infer<typeof clusterAccessEntry>;
+
+/** The AWS partition of a Region: IAM ARNs in it start with `arn:<partition>:`. */
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  const iso = /^[a-z]{2}-(iso[a-z]?)-/.exec(region);
+  if (iso) return iso[1] === "iso" ? "aws-iso" : `aws-iso-${iso[1].slice(3)}`;
+  return "aws";
+}
+
+const IAM_PRINCIPAL_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)\/(.+)$/;
+const STS_SESSION_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
+
+/** What is wrong with an access entry's principal in a site of `region`, or undefined. */
+function principalProblem(arn: string, region: string): string | undefined {
+  const session = STS_SESSION_ARN.exec(arn);
+  if (session) {
+    const [, partition, account, role] = session;
+    return (
+      `"${arn}" is an STS session of role ${role}, not an IAM principal; an access entry names the role, so every session of it ` +
+      `gets in. Use the role's ARN instead: arn:${partition}:iam::${account}:role/${role} (with its path if it has one: ` +
+      `aws iam get-role --role-name ${role} --query Role.Arn)`
+    );
+  }
+  const m = IAM_PRINCIPAL_ARN.exec(arn);
+  if (!m) return `"${arn}" is not an IAM role or user ARN; use arn:aws:iam::<account>:role/<name> (or :user/<name>)`;
+  const [, partition, , kind, name] = m;
+  if (partition !== partitionOf(region)) {
+    return `"${arn}" is in partition ${partition}, but the site's Region ${region} is in partition ${partitionOf(region)}; use the principal's ARN in ${partitionOf(region)}`;
+  }
+  if (kind === "role" && name.startsWith("aws-service-role/")) {
+    return `"${arn}" is a service-linked role, which EKS access entries do not support; name the role that deploys or operates instead`;
+  }
+  return undefined;
+}
+
 const replicas = z.strictObject({ active: z.int().min(0), standby: z.int().min(0) });
 const workload = z.strictObject({
   /** Container images of the sample 3-tier application (pushed to the site's ECR repositories). */
@@ -159,8 +220,14 @@ export const siteConfigSchema = z
     natGateways: z.enum(["perAz", "single"]).optional(),
     /** EKS Kubernetes minor version, e.g. "1.33". */
     kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'use a minor version string such as "1.33"').default("1.33"),
-    /** IAM principal ARNs given cluster-admin access entries (API authentication mode). */
-    clusterAdminArns: z.array(z.string().startsWith("arn:")).default([]),
+    /**
+     * Who may use the Kubernetes API besides the cluster's creator (API authentication mode): one
+     * EKS access entry per IAM principal with the narrowest access policy that works, optionally
+     * limited to namespaces. The CI deploy role and every operator who runs the driver need
+     * `clusterAdmin`; the CI preview role `view`. Do not list the identity that creates the
+     * cluster: EKS already gave it an entry, and a principal can have only one.
+     */
+    clusterAccess: z.array(clusterAccessEntry).default([]),
     nodeGroups: z.strictObject({ system: nodeGroup, web: nodeGroup, app: nodeGroup }),
     efs: efs.prefault({}),
     /** Route 53 failover settings; optional until the application has a hostname. */
@@ -225,6 +292,24 @@ export const siteConfigSchema = z
     if (cfg.avoidRegions.includes(cfg.region)) {
       ctx.addIssue({ code: "custom", path: ["avoidRegions"], message: `lists ${cfg.region}, this site's own Region; a site cannot avoid its own Region` });
     }
+    // One access entry per principal (EKS User Guide, "Create access entries"), of this partition.
+    const firstIndex = new Map<string, number>();
+    cfg.clusterAccess.forEach((entry, i) => {
+      const path = ["clusterAccess", i, "principalArn"];
+      const problem = principalProblem(entry.principalArn, cfg.region);
+      if (problem) ctx.addIssue({ code: "custom", path, message: problem });
+      const first = firstIndex.get(entry.principalArn);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `"${entry.principalArn}" is already listed as entry ${first}; a principal has exactly one access entry, so merge them (one policy, or namespaces on one entry)`,
+        });
+      } else firstIndex.set(entry.principalArn, i);
+      if (entry.namespaces && new Set(entry.namespaces).size !== entry.namespaces.length) {
+        ctx.addIssue({ code: "custom", path: ["clusterAccess", i, "namespaces"], message: "lists a namespace twice" });
+      }
+    });
     if (cfg.dns?.healthCheck.protocol === "HTTPS" && !cfg.dns.certificateArn) {
       ctx.addIssue({ code: "custom", path: ["dns", "certificateArn"], message: "an HTTPS health check needs an ACM certificate on the ALB" });
     }
@@ -330,12 +415,38 @@ export function coerceRawConfig(raw: Record<string, string | undefined>): Record
   return out;
 }
 
+/** Keys an earlier version read, with what replaced them. */
+const RETIRED_KEYS: Record<string, (value: unknown) => string> = {
+  clusterAdminArns: (value) => {
+    const arns = Array.isArray(value) ? value.map(String) : typeof value === "string" ? [value] : [];
+    const example = arns.length > 0 ? arns.map((a) => `{ principalArn: ${a}, policy: clusterAdmin }`).join(", ") : "{ principalArn: <arn>, policy: clusterAdmin }";
+    return (
+      `was replaced by eks-dr:clusterAccess, where each principal gets the narrowest access policy that works ` +
+      `(clusterAdmin, admin, edit, view). Move it: eks-dr:clusterAccess: [${example}] and delete eks-dr:clusterAdminArns`
+    );
+  },
+};
+
 /** Unknown keys in the project namespace are almost always typos: report them. */
 function unknownKeyProblems(raw: Record<string, unknown>): ConfigProblem[] {
   const known = new Set<string>(SITE_CONFIG_KEYS);
   return Object.keys(raw)
     .filter((k) => !known.has(k))
-    .map((k) => ({ key: configKey(k), message: `is not a known key; known keys are ${SITE_CONFIG_KEYS.join(", ")}` }));
+    .map((k) => {
+      const retired = RETIRED_KEYS[k];
+      if (retired) {
+        let value = raw[k];
+        if (typeof value === "string") {
+          try {
+            value = JSON.parse(value);
+          } catch {
+            // a plain string: shown as is
+          }
+        }
+        return { key: configKey(k), message: retired(value) };
+      }
+      return { key: configKey(k), message: `is not a known key; known keys are ${SITE_CONFIG_KEYS.join(", ")}` };
+    });
 }
 
 /**

@@ -83,6 +83,8 @@ export const siteOutputsSchema = z.object({
   dnsRecordUrn: z.string().optional(),
   /** Only with the workload deployed: URL the driver probes to know the site serves (ALB + health path). */
   endpointUrl: z.string().optional(),
+  /** Only for an HTTPS endpoint: the application hostname the probe sends as TLS server name and Host (the ALB's certificate names it). */
+  endpointHostname: z.string().optional(),
   alarmTopicArn: z.string(),
   ecrRepositoryUrls: z.object({ web: z.string(), app: z.string() }),
 });

@@ -17,7 +17,7 @@ import { GlobalDatabase } from "../components/global-database";
 import { ImageRegistry } from "../components/image-registry";
 import { RegionalSite } from "../components/regional-site";
 import { SiteAlarms } from "../components/replication-alarms";
-import { SampleWorkload } from "../components/sample-workload";
+import { missingImages, SampleWorkload } from "../components/sample-workload";
 import { auroraLagMetric } from "./config";
 import { loadSite, runtimeProjectConfig } from "./config-source";
 import { OUTPUTS_CONTRACT_VERSION, type SiteOutputs } from "./outputs";
@@ -125,7 +125,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
 
   // --- The sample 3-tier application, once it has its files and database.
   const workload =
-    config.workload && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn
+    config.workload && key && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn
       ? new SampleWorkload(
           `${stack}-app`,
           {
@@ -135,8 +135,11 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
             workload: config.workload,
             repositoryUrls: registry.repositoryUrls,
             pvcName: site.files.pvcName,
-            database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn },
+            database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn, secretKmsKeyArn: key.keyArn },
             region: config.region,
+            clusterName: site.cluster.clusterName,
+            // A first `up` creates the repositories the images are pushed to afterwards.
+            missingImages: missingImages(config.workload, registry.repositoryUrls, { provider }),
             dns: config.dns,
           },
           { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.ingress] },
@@ -173,6 +176,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       alarmEmail: config.alarmEmail,
       dbClusterIdentifier: config.role === "standby" ? database?.clusterIdentifier : undefined,
       auroraLagMetric: auroraLagMetric(config.database.engineVersion),
+      // While standby, the writer is the peer: the lag may carry its Region as SourceRegion.
+      auroraSourceRegion: config.role === "standby" ? peerRegion : undefined,
       efsReplication:
         replication?.efsReplication && site.files
           ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
@@ -216,6 +221,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     dbSecretArn,
     albHostname: workload?.albHostname,
     endpointUrl: workload?.endpointUrl,
+    endpointHostname: workload?.endpointHostname,
     healthCheckId: dns?.healthCheckId,
     dnsRecordUrn: dns?.recordUrn,
     alarmTopicArn: alarms.topicArn,

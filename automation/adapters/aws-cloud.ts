@@ -68,8 +68,8 @@ export interface AwsCloudOptions {
   healthyCheckerFraction?: number;
   /** @default SystemClock */
   clock?: Clock;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
+  /** Extra CAs (PEM) the endpoint probe trusts besides Node's bundled roots (a private CA in front of the ALB). */
+  endpointCa?: string[];
   /** Progress notes (e.g. a DNS change still PENDING when the bound ran out). */
   log?: (message: string) => void;
 }
@@ -97,7 +97,7 @@ export class AwsCloud implements CloudPort {
       clock,
       log: opts.log ?? (() => undefined),
     });
-    this.endpoint = new EndpointProbe(opts.fetch ?? ((...args) => globalThis.fetch(...args)));
+    this.endpoint = new EndpointProbe({ ca: opts.endpointCa });
   }
 
   // EKS
@@ -175,7 +175,7 @@ export class AwsCloud implements CloudPort {
 
   // HTTP
 
-  checkEndpoint(url: string, opts?: CallOptions): Promise<boolean> {
-    return this.endpoint.checkEndpoint(url, opts);
+  checkEndpoint(url: string, opts?: CallOptions, hostname?: string): Promise<boolean> {
+    return this.endpoint.checkEndpoint(url, opts, hostname);
   }
 }

@@ -107,7 +107,7 @@ export class GuardedCloud implements CloudPort {
   healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<"healthy" | "unhealthy"> {
     return this.call(`GetHealthCheckStatus ${healthCheckId}`, opts, (o) => this.inner.healthCheckStatus(healthCheckId, o));
   }
-  checkEndpoint(url: string, opts?: CallOptions): Promise<boolean> {
-    return this.call(`GET ${url}`, opts, (o) => this.inner.checkEndpoint(url, o));
+  checkEndpoint(url: string, opts?: CallOptions, hostname?: string): Promise<boolean> {
+    return this.call(`GET ${url}`, opts, (o) => this.inner.checkEndpoint(url, o, hostname));
   }
 }

@@ -7,7 +7,13 @@ import { resolve, siteRawConfig } from "../../automation/sim/program/evaluate";
 import type { MockCloud, RecordedResource } from "../../automation/sim/program/mock-cloud";
 import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 
-const ADMINS = ["arn:aws:iam::123456789012:role/platform-admins", "arn:aws:iam::123456789012:role/ops/break-glass"];
+const ACCESS: SiteConfig["clusterAccess"] = [
+  { principalArn: "arn:aws:iam::123456789012:role/platform-admins", policy: "clusterAdmin" },
+  { principalArn: "arn:aws:iam::123456789012:role/ops/break-glass", policy: "clusterAdmin" },
+  { principalArn: "arn:aws:iam::123456789012:role/github-preview", policy: "view" },
+  { principalArn: "arn:aws:iam::123456789012:user/app-team", policy: "edit", namespaces: ["app", "jobs"] },
+];
+const ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/";
 const PRIVATE_SUBNETS = ["subnet-private-a", "subnet-private-b", "subnet-private-c"];
 
 function clusterArgs(cfg: SiteConfig, extra: Partial<ClusterArgs> = {}): ClusterArgs {
@@ -16,7 +22,7 @@ function clusterArgs(cfg: SiteConfig, extra: Partial<ClusterArgs> = {}): Cluster
     kubernetesVersion: cfg.kubernetesVersion,
     vpcId: "vpc-site",
     subnetIds: PRIVATE_SUBNETS,
-    clusterAdminArns: cfg.clusterAdminArns,
+    access: cfg.clusterAccess,
     ...extra,
   };
 }
@@ -50,7 +56,7 @@ describe("Cluster", () => {
   let cluster: Cluster;
 
   before(async () => {
-    cfg = parseSiteConfig("primary", siteRawConfig("primary", { clusterAdminArns: ADMINS }));
+    cfg = parseSiteConfig("primary", siteRawConfig("primary", { clusterAccess: ACCESS }));
     ({ cloud, value: cluster } = await evaluateCluster(clusterArgs(cfg), cfg.region));
   });
 
@@ -77,10 +83,8 @@ describe("Cluster", () => {
     const { cloud: gov } = await evaluateCluster(clusterArgs(cfg), "us-gov-west-1");
     expect(gov.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).to.equal("arn:aws-us-gov:iam::aws:policy/AmazonEKSClusterPolicy");
     const associations = gov.ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
-    expect(associations).to.have.length(ADMINS.length);
-    for (const a of associations) {
-      expect(a.inputs.policyArn).to.equal("arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
-    }
+    expect(associations).to.have.length(ACCESS.length);
+    for (const a of associations) expect(a.inputs.policyArn).to.match(/^arn:aws-us-gov:eks::aws:cluster-access-policy\/AmazonEKS(ClusterAdmin|View|Edit)Policy$/);
     const lookups = gov.calls.filter((c) => c.token === "aws:index/getPartition:getPartition");
     expect(lookups.map((c) => c.region)).to.deep.equal(["us-gov-west-1"]);
   });
@@ -91,16 +95,28 @@ describe("Cluster", () => {
     expect(group.inputs.retentionInDays).to.equal(30);
   });
 
-  it("gives each admin ARN an access entry bound to AmazonEKSClusterAdminPolicy for the whole cluster", () => {
+  it("gives each configured principal one access entry and one association with its policy and scope", () => {
     const entries = cloud.ofType("aws:eks/accessEntry:AccessEntry");
-    expect(entries.map((e) => e.inputs.principalArn)).to.have.members(ADMINS);
+    expect(entries.map((e) => e.inputs.principalArn)).to.have.members(ACCESS.map((a) => a.principalArn));
     for (const e of entries) expect(e.inputs).to.include({ clusterName: `eks-dr-${cfg.region}`, type: "STANDARD" });
     const associations = cloud.ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
-    expect(associations.map((a) => a.inputs.principalArn)).to.have.members(ADMINS);
-    for (const a of associations) {
-      expect(a.inputs.policyArn).to.equal("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
-      expect(a.inputs.accessScope).to.deep.equal({ type: "cluster" });
-    }
+    const byPrincipal = Object.fromEntries(associations.map((a) => [a.inputs.principalArn, a.inputs]));
+    expect(Object.keys(byPrincipal)).to.have.length(ACCESS.length);
+    expect(byPrincipal["arn:aws:iam::123456789012:role/platform-admins"]).to.deep.include({ policyArn: `${ACCESS_POLICY}AmazonEKSClusterAdminPolicy`, accessScope: { type: "cluster" } });
+    expect(byPrincipal["arn:aws:iam::123456789012:role/ops/break-glass"]).to.deep.include({ policyArn: `${ACCESS_POLICY}AmazonEKSClusterAdminPolicy`, accessScope: { type: "cluster" } });
+    expect(byPrincipal["arn:aws:iam::123456789012:role/github-preview"]).to.deep.include({ policyArn: `${ACCESS_POLICY}AmazonEKSViewPolicy`, accessScope: { type: "cluster" } });
+    expect(byPrincipal["arn:aws:iam::123456789012:user/app-team"]).to.deep.include({
+      policyArn: `${ACCESS_POLICY}AmazonEKSEditPolicy`,
+      accessScope: { type: "namespace", namespaces: ["app", "jobs"] },
+    });
+  });
+
+  it("deletes an access entry or association before replacing it: one entry per principal, one association per policy", async () => {
+    const { options, transformation } = recordResourceOptions();
+    await evaluateComponent((ctx) => new Cluster("site", clusterArgs(cfg), { providers: [ctx.aws], transformations: [transformation] }), { region: cfg.region });
+    const recorded = [...options.entries()].filter(([key]) => /accessEntry:AccessEntry|accessPolicyAssociation:AccessPolicyAssociation/.test(key));
+    expect(recorded).to.have.length(2 * ACCESS.length);
+    for (const [key, opts] of recorded) expect(opts.deleteBeforeReplace, key).to.equal(true);
   });
 
   it("creates a node security group that admits nodes and the cluster security group, and lets nodes reach the API", () => {
@@ -169,7 +185,7 @@ describe("Cluster", () => {
   it("follows the Region, name and version it is given: nothing is hard-coded", async () => {
     const dr = parseSiteConfig("dr", siteRawConfig("dr", { kubernetesVersion: "1.32" }));
     const { cloud: other, value } = await evaluateCluster(
-      { ...clusterArgs(dr), clusterName: "shop-dr", clusterAdminArns: [], logRetentionDays: 7, controlPlaneLogTypes: ["audit"] },
+      { ...clusterArgs(dr), clusterName: "shop-dr", access: [], logRetentionDays: 7, controlPlaneLogTypes: ["audit"] },
       dr.region,
     );
     const eks = other.one("aws:eks/cluster:Cluster");

@@ -30,8 +30,14 @@ async function build(region: string, args: BuildArgs) {
   );
 }
 
+/** The alarm watching `metricName`, directly or through one of its metric queries. */
 const alarmOn = (cloud: MockCloud, metricName: string): RecordedResource | undefined =>
-  cloud.ofType(ALARM).find((a) => a.inputs.metricName === metricName);
+  cloud.ofType(ALARM).find((a) => a.inputs.metricName === metricName || (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.metricName === metricName));
+/** The dimension sets an alarm reads `metricName` under. */
+const dimensionSets = (alarm: RecordedResource, metricName: string): Record<string, string>[] =>
+  alarm.inputs.metricName === metricName
+    ? [alarm.inputs.dimensions]
+    : alarm.inputs.metricQueries.filter((q: any) => q.metric?.metricName === metricName).map((q: any) => q.metric.dimensions);
 
 describe("replicationAlarmPolicy", () => {
   it("puts the thresholds at half the RPO target and moves them with it", () => {
@@ -55,11 +61,14 @@ describe("SiteAlarms", () => {
   for (const region of ["eu-west-3", "ap-northeast-1"]) {
     describe(`in ${region}`, () => {
       it("standby: alarms on Aurora lag of its own (secondary) cluster, in its Region, at half the RPO", async () => {
-        const { cloud } = await build(region, { role: "standby", rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr" });
+        const { cloud } = await build(region, { role: "standby", rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraSourceRegion: "us-east-1" });
         const lag = alarmOn(cloud, "AuroraGlobalDBRPOLag")!;
         expect(lag, "aurora alarm").to.not.equal(undefined);
-        expect(lag.inputs).to.include({ namespace: "AWS/RDS", statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 300_000 });
-        expect(lag.inputs.dimensions).to.deep.equal({ DBClusterIdentifier: "shop-dr" });
+        expect(lag.inputs).to.include({ comparisonOperator: "GreaterThanThreshold", threshold: 300_000 });
+        for (const q of lag.inputs.metricQueries.filter((q: any) => q.metric)) {
+          expect(q.metric).to.include({ namespace: "AWS/RDS", stat: "Maximum", period: 60 });
+          expect(q.returnData).to.equal(false);
+        }
         expect(lag.region).to.equal(region);
         // The standby is not the EFS source, and pilot light makes its health check unhealthy by design.
         expect(alarmOn(cloud, "TimeSinceLastSync")).to.equal(undefined);
@@ -69,7 +78,23 @@ describe("SiteAlarms", () => {
       it("standby before Aurora MySQL 3.04: alarms on AuroraGlobalDBReplicationLag instead", async () => {
         const { cloud } = await build(region, { role: "standby", rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraLagMetric: "AuroraGlobalDBReplicationLag" });
         expect(alarmOn(cloud, "AuroraGlobalDBRPOLag")).to.equal(undefined);
-        expect(alarmOn(cloud, "AuroraGlobalDBReplicationLag")!.inputs.dimensions).to.deep.equal({ DBClusterIdentifier: "shop-dr" });
+        expect(dimensionSets(alarmOn(cloud, "AuroraGlobalDBReplicationLag")!, "AuroraGlobalDBReplicationLag")).to.deep.include({ DBClusterIdentifier: "shop-dr" });
+      });
+
+      it("standby: the lag alarm watches every dimension set Aurora may publish the lag under, and alarms on the worse", async () => {
+        // Which set Aurora publishes the global-database lag with is not settled by its guide
+        // (DBClusterIdentifier alone, or with SourceRegion = the primary's Region): the alarm reads both.
+        const { cloud } = await build(region, { role: "standby", rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraSourceRegion: "us-east-1" });
+        const lag = alarmOn(cloud, "AuroraGlobalDBRPOLag")!;
+        expect(dimensionSets(lag, "AuroraGlobalDBRPOLag")).to.have.deep.members([
+          { DBClusterIdentifier: "shop-dr" },
+          { DBClusterIdentifier: "shop-dr", SourceRegion: "us-east-1" },
+        ]);
+        const watched = lag.inputs.metricQueries.filter((q: any) => q.returnData);
+        expect(watched, "exactly one query is the alarm's value").to.have.length(1);
+        const ids = lag.inputs.metricQueries.filter((q: any) => q.metric).map((q: any) => q.id);
+        expect(watched[0].expression).to.equal(`MAX([${ids.join(", ")}])`);
+        expect(lag.inputs).to.not.have.any.keys("metricName", "dimensions", "namespace", "statistic", "period");
       });
 
       it("active: alarms on EFS TimeSinceLastSync of the source and destination pair, and on its health check in us-east-1", async () => {

@@ -1,9 +1,12 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { PodIdentityRole } from "../../components/pod-identity";
 import { albAnnotations, SampleWorkload, type SampleWorkloadArgs, TIER_LABEL, tierReplicas } from "../../components/sample-workload";
 import { siteConfigSchema, type DnsConfig, type Role, type WorkloadConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { resolve } from "../../automation/sim/program/evaluate";
 import type { MockCloud, RecordedResource } from "../../automation/sim/program/mock-cloud";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
@@ -22,7 +25,9 @@ const repoUrls = (region: string) => ({
   app: `123456789012.dkr.ecr.${region}.amazonaws.com/eks-dr/app`,
 });
 
-async function build(opts: { role?: Role; quiesced?: boolean; region?: string; dns?: DnsConfig; workload?: WorkloadConfig } = {}) {
+async function build(
+  opts: { role?: Role; quiesced?: boolean; region?: string; dns?: DnsConfig; workload?: WorkloadConfig; transformations?: pulumi.ResourceTransformation[] } = {},
+) {
   const region = opts.region ?? "eu-west-3";
   return evaluateComponent(
     (ctx) => {
@@ -37,12 +42,13 @@ async function build(opts: { role?: Role; quiesced?: boolean; region?: string; d
           writerEndpoint: `shop.cluster-abc.${ctx.region}.rds.amazonaws.com`,
           readerEndpoint: `shop.cluster-ro-abc.${ctx.region}.rds.amazonaws.com`,
           secretArn: `arn:aws:secretsmanager:${ctx.region}:123456789012:secret:shop-db-AbCdEf`,
+          secretKmsKeyArn: `arn:aws:kms:${ctx.region}:123456789012:key/mrk-0123456789abcdef0123456789abcdef`,
         },
         region: ctx.region,
+        clusterName: "shop-cluster",
         dns: opts.dns,
-        appServiceAccountName: "app",
       };
-      return new SampleWorkload("shop", args, { providers: [ctx.aws, ctx.k8s] });
+      return new SampleWorkload("shop", args, { providers: [ctx.aws, ctx.k8s], transformations: opts.transformations });
     },
     { region },
   );
@@ -71,6 +77,18 @@ describe("SampleWorkload", () => {
     }
     expect(tierReplicas(WORKLOAD, "app", "active", true)).to.equal(0);
     expect(tierReplicas(WORKLOAD, "app", "active", false)).to.equal(4);
+  });
+
+  it("creates app pods only once their service account and its Pod Identity association exist (credentials are injected at pod creation)", async () => {
+    const { options, transformation } = recordResourceOptions();
+    const { cloud, value } = await build({ transformations: [transformation] });
+    const dependsOn = options.get(`${DEPLOYMENT}::shop-app`)!.dependsOn;
+    expect(dependsOn).to.include(value.appIdentity);
+    expect(dependsOn.some((d) => d instanceof PodIdentityRole)).to.equal(true);
+    expect(dependsOn.map((d) => (d as pulumi.Resource & { constructor: { name: string } }).constructor.name)).to.include("ServiceAccount");
+    expect(cloud.one("kubernetes:core/v1:ServiceAccount").inputs.metadata).to.deep.include({ name: "app", namespace: "shop" });
+    expect(podSpec(deploymentOf(cloud, "app")).serviceAccountName).to.equal("app");
+    expect(cloud.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs).to.include({ clusterName: "shop-cluster", namespace: "shop", serviceAccount: "app" });
   });
 
   it("mounts the shared-files claim in app pods only", async () => {
@@ -169,6 +187,16 @@ describe("SampleWorkload", () => {
     expect(await resolve(value.endpointUrl)).to.match(/^https:\/\//);
   });
 
+  it("names the application hostname for an HTTPS endpoint: the ALB's certificate names it, not the ALB", async () => {
+    const certificateArn = "arn:aws:acm:eu-west-3:123456789012:certificate/abc";
+    const https = await build({ dns: dnsConfig({ certificateArn, healthCheck: { protocol: "HTTPS" } }) });
+    const alb = https.cloud.one(INGRESS).state.status.loadBalancer.ingress[0].hostname;
+    expect(await resolve(https.value.endpointUrl)).to.equal(`https://${alb}/healthz`);
+    expect(await resolve(https.value.endpointHostname)).to.equal("shop.example.com");
+    const plain = await build({ dns: dnsConfig({ certificateArn }) });
+    expect(plain.value.endpointHostname, "HTTP needs no TLS name").to.equal(undefined);
+  });
+
   it("does not make `up` wait for standby pods, which stay Pending until a failover brings nodes", async () => {
     const standby = await build({ role: "standby" });
     for (const tier of ["web", "app"]) {
@@ -181,10 +209,22 @@ describe("SampleWorkload", () => {
   for (const region of ["eu-west-3", "us-east-2"]) {
     it(`creates every object in the given namespace through the cluster's provider, parented (${region})`, async () => {
       const { cloud, value } = await build({ region });
-      const children = componentChildren(cloud).filter((r) => r.type !== "eks-dr:index:SampleWorkload");
+      const all = componentChildren(cloud).filter((r) => r.type !== "eks-dr:index:SampleWorkload");
+      const children = all.filter((r) => r.type.startsWith("kubernetes:"));
       expect(children.map((r) => r.type).sort()).to.deep.equal(
-        [DEPLOYMENT, DEPLOYMENT, "kubernetes:core/v1:Service", "kubernetes:core/v1:Service", "kubernetes:policy/v1:PodDisruptionBudget", "kubernetes:policy/v1:PodDisruptionBudget", INGRESS].sort(),
+        [
+          DEPLOYMENT,
+          DEPLOYMENT,
+          "kubernetes:core/v1:Service",
+          "kubernetes:core/v1:Service",
+          "kubernetes:core/v1:ServiceAccount",
+          "kubernetes:policy/v1:PodDisruptionBudget",
+          "kubernetes:policy/v1:PodDisruptionBudget",
+          INGRESS,
+        ].sort(),
       );
+      // The app's IAM role, its policy and its association go through the site's AWS provider.
+      for (const r of all.filter((r) => r.type.startsWith("aws:"))) expect(r.region, r.name).to.equal(region);
       for (const r of children) {
         expect(r.urn, r.name).to.contain("eks-dr:index:SampleWorkload$");
         expect(r.provider, r.name).to.contain("pulumi:providers:kubernetes::test-k8s");

@@ -51,6 +51,60 @@ const cases: Case[] = [
   { title: "negative standby reader count", overrides: { database: { readers: { active: 1, standby: -1 } } }, key: "eks-dr:database.readers.standby", says: /cannot be negative; use 0 for a headless secondary/ },
   { title: "active site without readers", overrides: { database: { readers: { active: 0, standby: 1 } } }, key: "eks-dr:database.readers.active", says: /at least one reader/ },
   { title: "health check interval Route 53 does not offer", overrides: { dns: { hostedZoneId: "Z0EXAMPLE00000000000", hostname: "app.example.com", healthCheck: { requestIntervalSeconds: 15 } } }, key: "eks-dr:dns.healthCheck.requestIntervalSeconds", says: /every 10 or 30 seconds \(got 15\)/ },
+  // Cluster access: IAM principals of the site's partition, one entry each, a known access policy.
+  {
+    title: "the retired clusterAdminArns key",
+    overrides: { clusterAdminArns: ["arn:aws:iam::123456789012:role/ops"] },
+    key: "eks-dr:clusterAdminArns",
+    says: /replaced by eks-dr:clusterAccess.*principalArn: arn:aws:iam::123456789012:role\/ops, policy: clusterAdmin/,
+  },
+  {
+    title: "an STS assumed-role session ARN",
+    overrides: { clusterAccess: [{ principalArn: "arn:aws:sts::123456789012:assumed-role/github-deploy/run-42", policy: "clusterAdmin" }] },
+    key: "eks-dr:clusterAccess.0.principalArn",
+    says: /STS session.*role's ARN instead: arn:aws:iam::123456789012:role\/github-deploy/,
+  },
+  {
+    title: "an ARN that is not an IAM role or user",
+    overrides: { clusterAccess: [{ principalArn: "arn:aws:iam::123456789012:group/admins", policy: "view" }] },
+    key: "eks-dr:clusterAccess.0.principalArn",
+    says: /IAM role or user ARN/,
+  },
+  {
+    title: "a principal of another partition",
+    overrides: { clusterAccess: [{ principalArn: "arn:aws-us-gov:iam::123456789012:role/ops", policy: "view" }] },
+    key: "eks-dr:clusterAccess.0.principalArn",
+    says: /partition aws-us-gov.*us-east-1 is in partition aws/,
+  },
+  {
+    title: "a service-linked role",
+    overrides: { clusterAccess: [{ principalArn: "arn:aws:iam::123456789012:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS", policy: "view" }] },
+    key: "eks-dr:clusterAccess.0.principalArn",
+    says: /service-linked role/,
+  },
+  {
+    title: "the same principal twice",
+    overrides: {
+      clusterAccess: [
+        { principalArn: "arn:aws:iam::123456789012:role/ops", policy: "view" },
+        { principalArn: "arn:aws:iam::123456789012:role/ops", policy: "edit", namespaces: ["app"] },
+      ],
+    },
+    key: "eks-dr:clusterAccess.1.principalArn",
+    says: /already listed as entry 0.*one access entry/,
+  },
+  {
+    title: "an access policy that is not offered",
+    overrides: { clusterAccess: [{ principalArn: "arn:aws:iam::123456789012:role/ops", policy: "owner" }] },
+    key: "eks-dr:clusterAccess.0.policy",
+    says: /clusterAdmin.*admin.*edit.*view/,
+  },
+  {
+    title: "a namespace that is not a Kubernetes name",
+    overrides: { clusterAccess: [{ principalArn: "arn:aws:iam::123456789012:role/ops", policy: "edit", namespaces: ["App_Space"] }] },
+    key: "eks-dr:clusterAccess.0.namespaces.0",
+    says: /Kubernetes namespace name/,
+  },
 ];
 
 describe("config validation", () => {

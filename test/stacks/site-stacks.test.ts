@@ -175,7 +175,9 @@ describe("site stacks", function () {
 
     it("warns, instead of failing, while the peer has not exported what it needs", async () => {
       const first = await deployPair();
-      expect(first.primary.warnings).to.deep.equal([]);
+      // Nothing is missing from the peer once both are up (the images are pushed after the first
+      // `up`, so the mocks' empty registry still draws that warning; test/stacks/first-deploy.test.ts).
+      expect(first.primary.warnings.filter((w) => !/not in the site's registry yet/.test(w))).to.deep.equal([]);
       const lonelyDr = await evaluateSite({ stack: "dr" });
       expect(lonelyDr.warnings.join("\n")).to.match(/no output "kmsPrimaryKeyArn" yet.*Run `pulumi up -s primary`, then `pulumi up -s dr` again/s);
       expect(byType(lonelyDr, "aws:eks/cluster:Cluster"), "the regional site still deploys").to.have.length(1);

@@ -17,7 +17,7 @@ import { id, MARK, opts, waitFor } from "./shared";
  */
 async function serving(ctx: StepContext, pair: Pair, mode: "planned" | "unplanned", route53: { unreachable: boolean }): Promise<boolean> {
   const t = pair.target.outputs;
-  if (t.endpointUrl && !(await ctx.cloud.checkEndpoint(t.endpointUrl, opts(ctx)))) return false;
+  if (t.endpointUrl && !(await ctx.cloud.checkEndpoint(t.endpointUrl, opts(ctx), t.endpointHostname))) return false;
   if (route53.unreachable) return true;
   const read = (healthCheckId: string): Promise<string> =>
     ctx.cloud.healthCheckStatus(healthCheckId, opts(ctx, mode === "unplanned" ? ctx.timeouts.probeMs : ctx.timeouts.dnsChangeMs)).catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput, ListMetricsCommand, type Metric } from "@aws-sdk/client-cloudwatch";
 import {
   DeleteReplicationConfigurationCommand,
   DescribeFileSystemsCommand,
@@ -282,18 +282,36 @@ describe("AwsCloud", () => {
       expect(rdsClusterArnRegion("arn:aws:rds:us-east-1:123456789012:db:instance")).to.equal(undefined);
     });
 
+    /** What ListMetrics lists for the cluster: the lag metric under the given dimension sets, plus an unrelated metric. */
+    const listed = (metricName: string, ...dimensionSets: Record<string, string>[]): Metric[] => [
+      { Namespace: "AWS/RDS", MetricName: "CPUUtilization", Dimensions: [{ Name: "DBClusterIdentifier", Value: "eks-dr-dr" }] },
+      ...dimensionSets.map((dims) => ({
+        Namespace: "AWS/RDS",
+        MetricName: metricName,
+        Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
+      })),
+    ];
+    /** GetMetricData as CloudWatch answers it: data only for a series queried with exactly its published dimensions. */
+    const publishes = (metricName: string, dims: Record<string, string>, points: [number, number][]) =>
+      cw.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+        MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
+          const m = q.MetricStat!.Metric!;
+          const asked = Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+          const match = m.MetricName === metricName && JSON.stringify(Object.entries(asked).sort()) === JSON.stringify(Object.entries(dims).sort());
+          return { Id: q.Id, Timestamps: match ? points.map(([t]) => new Date(t)) : [], Values: match ? points.map(([, v]) => v) : [] };
+        }),
+      }));
+
     it("queries AuroraGlobalDBRPOLag (max per minute, last hour) in the secondary's Region and returns the newest datapoint with its period", async () => {
       const clock = new FakeClock();
-      cw.on(GetMetricDataCommand).resolves({
-        MetricDataResults: [
-          {
-            Id: "lag",
-            // deliberately not newest-first
-            Timestamps: [new Date(clock.t - 180_000), new Date(clock.t - 60_000), new Date(clock.t - 120_000)],
-            Values: [900, 42, 300],
-          },
-        ],
-      });
+      const dims = { DBClusterIdentifier: "eks-dr-dr" };
+      cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBRPOLag", dims) });
+      // deliberately not newest-first
+      publishes("AuroraGlobalDBRPOLag", dims, [
+        [clock.t - 180_000, 900],
+        [clock.t - 60_000, 42],
+        [clock.t - 120_000, 300],
+      ]);
       expect(await cloud({ clock }).auroraLag(DR, "eks-dr-dr")).to.deep.equal({
         metric: "AuroraGlobalDBRPOLag",
         maxMs: 42,
@@ -304,7 +322,7 @@ describe("AwsCloud", () => {
       const input = call.args[0].input;
       expect(input.MetricDataQueries).to.deep.equal([
         {
-          Id: "lag",
+          Id: "lag0",
           MetricStat: {
             Metric: { Namespace: "AWS/RDS", MetricName: "AuroraGlobalDBRPOLag", Dimensions: [{ Name: "DBClusterIdentifier", Value: "eks-dr-dr" }] },
             Period: 60,
@@ -318,18 +336,68 @@ describe("AwsCloud", () => {
       expect(input.StartTime?.getTime()).to.equal(clock.t - 3_600_000);
       expect(input.ScanBy).to.equal("TimestampDescending");
       expect(clientRegion.get(call.thisValue)).to.equal("cloudWatch:us-west-2");
+      const list = cw.commandCalls(ListMetricsCommand)[0];
+      expect(list.args[0].input).to.deep.include({ Namespace: "AWS/RDS", Dimensions: [{ Name: "DBClusterIdentifier", Value: "eks-dr-dr" }], RecentlyActive: "PT3H" });
+      expect(clientRegion.get(list.thisValue)).to.equal("cloudWatch:us-west-2");
+    });
+
+    it("reads the lag under the dimensions it is published with (DBClusterIdentifier + SourceRegion), not DBClusterIdentifier alone", async () => {
+      const clock = new FakeClock();
+      const dims = { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY };
+      cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBRPOLag", dims) });
+      publishes("AuroraGlobalDBRPOLag", dims, [[clock.t - 60_000, 75]]);
+      expect(await cloud({ clock }).auroraLag(DR, "eks-dr-dr")).to.deep.include({ metric: "AuroraGlobalDBRPOLag", maxMs: 75, periodStart: clock.t - 60_000 });
+    });
+
+    it("reads every series listed (before and after a failover's SourceRegion change) and keeps the newest minute", async () => {
+      const clock = new FakeClock();
+      const before = { DBClusterIdentifier: "eks-dr-dr", SourceRegion: "eu-west-1" };
+      const now = { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY };
+      cw.on(ListMetricsCommand)
+        .resolvesOnce({ Metrics: listed("AuroraGlobalDBRPOLag", before), NextToken: "page2" })
+        .resolves({ Metrics: listed("AuroraGlobalDBRPOLag", now) });
+      cw.on(GetMetricDataCommand).resolves({
+        MetricDataResults: [
+          { Id: "lag0", Timestamps: [new Date(clock.t - 2 * 3_600_000)], Values: [5] },
+          { Id: "lag1", Timestamps: [new Date(clock.t - 120_000), new Date(clock.t - 60_000)], Values: [10, 20] },
+        ],
+      });
+      expect(await cloud({ clock }).auroraLag(DR, "eks-dr-dr")).to.deep.include({ maxMs: 20, periodStart: clock.t - 60_000 });
+      expect(cw.commandCalls(ListMetricsCommand)[1].args[0].input.NextToken).to.equal("page2");
+      expect(cw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries).to.have.length(2);
     });
 
     it("reads AuroraGlobalDBReplicationLag instead when configured (Aurora MySQL before 3.04)", async () => {
       const clock = new FakeClock();
-      cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Timestamps: [new Date(clock.t - 60_000)], Values: [250] }] });
+      const dims = { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY };
+      cw.on(ListMetricsCommand).resolves({ Metrics: [...listed("AuroraGlobalDBReplicationLag", dims), ...listed("AuroraGlobalDBRPOLag", dims)] });
+      publishes("AuroraGlobalDBReplicationLag", dims, [[clock.t - 60_000, 250]]);
       const d = await cloud({ clock, lagMetricName: "AuroraGlobalDBReplicationLag" }).auroraLag(DR, "eks-dr-dr");
       expect(d).to.include({ metric: "AuroraGlobalDBReplicationLag", maxMs: 250 });
       expect(cw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat!.Metric!.MetricName).to.equal("AuroraGlobalDBReplicationLag");
     });
 
-    it("returns undefined when there is no recent datapoint", async () => {
-      cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Timestamps: [], Values: [] }] });
+    it("reads the other lag metric when only that one is published, and says which it read", async () => {
+      const clock = new FakeClock();
+      const dims = { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY };
+      cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBReplicationLag", dims) });
+      publishes("AuroraGlobalDBReplicationLag", dims, [[clock.t - 60_000, 130]]);
+      expect(await cloud({ clock }).auroraLag(DR, "eks-dr-dr")).to.include({ metric: "AuroraGlobalDBReplicationLag", maxMs: 130 });
+    });
+
+    it("fails naming the metric, the cluster and what ListMetrics found when the lag is not published at all", async () => {
+      cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBDataTransferBytes", { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY }) });
+      const err = await rejection(cloud().auroraLag(DR, "eks-dr-dr"));
+      expect(err.message).to.include("AuroraGlobalDBRPOLag").and.include('"eks-dr-dr"').and.include(DR);
+      expect(err.message).to.include("AuroraGlobalDBDataTransferBytes{DBClusterIdentifier, SourceRegion=us-east-1}").and.include("CPUUtilization{DBClusterIdentifier}");
+      expect(cw.commandCalls(GetMetricDataCommand)).to.have.length(0);
+      cw.on(ListMetricsCommand).resolves({ Metrics: [] });
+      expect((await rejection(cloud().auroraLag(DR, "eks-dr-dr"))).message).to.include("no AWS/RDS metric at all with that DBClusterIdentifier");
+    });
+
+    it("returns undefined when the series exists but has no recent datapoint", async () => {
+      cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBRPOLag", { DBClusterIdentifier: "eks-dr-dr" }) });
+      cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag0", Timestamps: [], Values: [] }] });
       expect(await cloud().auroraLag(DR, "eks-dr-dr")).to.equal(undefined);
     });
   });
@@ -573,42 +641,6 @@ describe("AwsCloud", () => {
       ctl.abort(new Error("stop"));
       await rejection(cloud().scaleNodeGroup(DR, "c", "web", { minSize: 0, desiredSize: 0, maxSize: 1 }, { signal: ctl.signal }));
       expect(eks.commandCalls(UpdateNodegroupConfigCommand)).to.have.length(0);
-    });
-  });
-
-  describe("checkEndpoint", () => {
-    const fakeFetch = (impl: (url: string, init?: RequestInit) => Promise<Response>) => impl as unknown as typeof fetch;
-
-    it("is true on 2xx and false on other statuses or network errors", async () => {
-      const seen: string[] = [];
-      const c = cloud({
-        fetch: fakeFetch(async (url) => {
-          seen.push(url);
-          if (url.endsWith("/ok")) return new Response("ok", { status: 200 });
-          if (url.endsWith("/down")) return new Response("bad gateway", { status: 502 });
-          throw new TypeError("fetch failed");
-        }),
-      });
-      expect(await c.checkEndpoint("http://alb/ok")).to.equal(true);
-      expect(await c.checkEndpoint("http://alb/down")).to.equal(false);
-      expect(await c.checkEndpoint("http://alb/refused")).to.equal(false);
-      expect(seen).to.deep.equal(["http://alb/ok", "http://alb/down", "http://alb/refused"]);
-    });
-
-    it("is false when the endpoint does not answer within the timeout, and rejects when the caller aborts", async () => {
-      const hanging = fakeFetch(
-        (_url, init) =>
-          new Promise((_, reject) => {
-            init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
-          }),
-      );
-      const start = Date.now();
-      expect(await cloud({ fetch: hanging }).checkEndpoint("http://alb/slow", { timeoutMs: 50 })).to.equal(false);
-      expect(Date.now() - start).to.be.below(1000);
-      const ctl = new AbortController();
-      setTimeout(() => ctl.abort(new Error("aborted by operator")), 20);
-      const err = await rejection(cloud({ fetch: hanging }).checkEndpoint("http://alb/slow", { timeoutMs: 5000, signal: ctl.signal }));
-      expect(err.message).to.equal("aborted by operator");
     });
   });
 });
