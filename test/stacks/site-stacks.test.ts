@@ -84,15 +84,34 @@ describe("site stacks", function () {
     });
 
     it("uses us-east-1 outside its own Region only for the health-check alarm and its topic", () => {
-      // Route 53 publishes health-check metrics only in us-east-1; the standby keeps the topic there
-      // so the alarm's subscription survives a failover, and the alarm itself exists while active.
+      // Route 53 publishes health-check metrics only in us-east-1; the standby keeps its alarm and
+      // topic there too (notifications off) so that a failover creates nothing in us-east-1.
       const standby = onUsEast1Provider(pair.dr).map((r) => r.type);
-      expect(standby).to.include("aws:sns/topic:Topic");
-      expect(standby.every((t) => /^aws:(sns|kms)\//.test(t)), standby.join(",")).to.equal(true);
+      expect(standby).to.include.members(["aws:sns/topic:Topic", "aws:cloudwatch/metricAlarm:MetricAlarm"]);
+      expect(standby.every((t) => /^aws:(sns|kms|cloudwatch)\//.test(t)), standby.join(",")).to.equal(true);
+      const standbyAlarm = onUsEast1Provider(pair.dr).find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")!;
+      expect(standbyAlarm.inputs).to.include({ namespace: "AWS/Route53", actionsEnabled: false });
       const alarms = byType(pair.primary, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Route53");
       expect(alarms).to.have.length(1);
       expect(alarms[0].region).to.equal("us-east-1");
+      expect(alarms[0].inputs).to.include({ actionsEnabled: true });
       expect(alarms[0].inputs.dimensions).to.deep.equal({ HealthCheckId: pair.primary.outputs.healthCheckId });
+      // No invoke goes through the us-east-1 provider of a site elsewhere.
+      expect(pair.dr.cloud.calls.filter((c) => c.region === "us-east-1")).to.deep.equal([]);
+    });
+
+    it("while told to avoid us-east-1, configures its provider there without any AWS call and keeps what it has there as is", async () => {
+      const avoiding = await evaluateSite({ stack: "dr", overrides: { avoidRegions: ["us-east-1"] }, stackOutputs: { primary: pair.primary.outputs } });
+      const east = avoiding.cloud.resources.filter((r) => r.type === "pulumi:providers:aws" && r.inputs.region === "us-east-1");
+      expect(east).to.have.length(1);
+      expect(east[0].inputs).to.include({ skipCredentialsValidation: "true", skipRequestingAccountId: "true" });
+      const there = onUsEast1Provider(avoiding);
+      expect(there.map((r) => `${r.type} ${r.name}`)).to.deep.equal(onUsEast1Provider(pair.dr).map((r) => `${r.type} ${r.name}`));
+      for (const r of there) expect(r.options.ignoreChanges, r.name).to.include.members(Object.keys(r.inputs).filter((k) => !k.startsWith("__")));
+      expect(avoiding.cloud.calls.filter((c) => c.region === "us-east-1")).to.deep.equal([]);
+      // Not avoided: the provider validates credentials as usual.
+      const usual = pair.dr.cloud.resources.find((r) => r.type === "pulumi:providers:aws" && r.inputs.region === "us-east-1")!;
+      expect(usual.inputs.skipCredentialsValidation).to.equal("false");
     });
 
     it("follows another Region and CIDR everywhere: nothing is hard-coded", async () => {
@@ -233,11 +252,14 @@ describe("site stacks", function () {
       expect(web(swapped.primary).inputs.scalingConfig.desiredSize).to.equal(0);
     });
 
-    it("moves the health-check alarm to dr's us-east-1 provider with the role", () => {
-      const alarm = byType(swapped.dr, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Route53");
-      expect(alarm).to.have.length(1);
-      expect(alarm[0].region).to.equal("us-east-1");
-      expect(alarm[0].inputs.dimensions).to.deep.equal({ HealthCheckId: swapped.dr.outputs.healthCheckId });
+    it("turns the notifications of dr's health-check alarm on with the role, and primary's off", () => {
+      const alarm = (ev: Evaluation) => byType(ev, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Route53");
+      expect(alarm(swapped.dr)).to.have.length(1);
+      expect(alarm(swapped.dr)[0].region).to.equal("us-east-1");
+      expect(alarm(swapped.dr)[0].inputs).to.include({ actionsEnabled: true });
+      expect(alarm(swapped.dr)[0].inputs.dimensions).to.deep.equal({ HealthCheckId: swapped.dr.outputs.healthCheckId });
+      expect(alarm(swapped.primary)[0].inputs).to.include({ actionsEnabled: false });
+      expect(alarm(swapped.dr)[0].urn).to.equal(alarm(pair.dr)[0].urn);
     });
 
     it("keeps global resources with their owner whatever the role", () => {

@@ -8,8 +8,8 @@
  * "Grant IAM users access to Kubernetes with EKS access entries"). Anyone else gets 401 (kubectl:
  * "You must be logged in to the server (Unauthorized)": AWS re:Post, "troubleshoot IAM issues in
  * Amazon EKS"); an entry without an access policy (nor Kubernetes groups) authenticates but is
- * not allowed anything (403). Read from what the program registered and the state holds, never
- * from config.
+ * not allowed anything (403), nor is a read-only or other-namespace policy. Read from what the
+ * program registered and the state holds, never from config.
  */
 import { kubeconfigTarget } from "../program/mock-cloud";
 import type { Step } from "./diff";
@@ -43,8 +43,30 @@ export function kubernetesRefusal(step: Step, state: StackState, principal: stri
   const hasGroups = state.some(
     (r) => r.type === "aws:eks/accessEntry:AccessEntry" && str(r.inputs.principalArn) === principal && Array.isArray(r.inputs.kubernetesGroups) && r.inputs.kubernetesGroups.length > 0,
   );
-  if (!forPrincipal("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") && !hasGroups) {
+  if (hasGroups) return undefined; // authorized through the cluster's own RBAC bindings: not modelled
+  const policies = state.filter(
+    (r) => r.type === "aws:eks/accessPolicyAssociation:AccessPolicyAssociation" && str(r.inputs.clusterName) === clusterName && str(r.inputs.principalArn) === principal,
+  );
+  if (policies.length === 0) {
     return `${what}: the Kubernetes API server of ${clusterName} answered 403 Forbidden: the access entry of ${principal} has no access policy associated.`;
   }
+  // AmazonEKSViewPolicy only reads; a namespace-scoped association covers its namespaces only
+  // (EKS User Guide, "Review access policy permissions" and "Associate access policies").
+  const namespace = resourceNamespace(step);
+  const allows = policies.some((p) => {
+    if (str(p.inputs.policyArn).endsWith("/AmazonEKSViewPolicy")) return false;
+    const scope = obj(p.inputs.accessScope);
+    if (str(scope.type) !== "namespace") return true;
+    return namespace !== undefined && Array.isArray(scope.namespaces) && scope.namespaces.includes(namespace);
+  });
+  if (!allows) {
+    return `${what}: the Kubernetes API server of ${clusterName} answered 403 Forbidden: the access policies of ${principal} do not allow changing it${namespace ? ` in namespace ${namespace}` : " (cluster-scoped)"}.`;
+  }
   return undefined;
+}
+
+/** The namespace a Kubernetes object lives in; undefined for cluster-scoped objects. */
+function resourceNamespace(step: Step): string | undefined {
+  const inputs = step.inputs ?? step.old?.inputs ?? {};
+  return str(obj(inputs.metadata).namespace) || str(inputs.namespace) || undefined;
 }
