@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "./ports";
 import { ConfigError, pairProblems, type SiteConfig } from "../stacks/config";
-import { RefusedError, errorMessage, isCrash } from "./errors";
+import { RefusedError, errorMessage, failureMessage, isCrash, rethrowAuth } from "./errors";
 import { execute, type ExecutionObserver } from "./engine/executor";
 import { previewPlan, readOnlyContext, type StepPreview } from "./engine/inspect";
 import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type RunStartEvent } from "./journal/events";
@@ -211,7 +211,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
       outcome: exec.outcome,
       endedAt: clock.now(),
       incidentAt: opts.incidentAt ?? (typeof marks.get("incident")?.data.at === "number" ? (marks.get("incident")!.data.at as number) : undefined),
-      ...(exec.failedStep ? { failedStep: exec.failedStep, error: errorMessage(exec.error) } : {}),
+      ...(exec.failedStep ? { failedStep: exec.failedStep, error: failureMessage(exec.error, `running step ${exec.failedStep}`) } : {}),
     });
     if (opts.incidentAt !== undefined && !marks.has("incident")) {
       await deps.journal.append({ kind: "mark", runId, at: clock.now(), name: "incident", data: { at: opts.incidentAt } });
@@ -238,7 +238,12 @@ function otherStack(deps: DriverDeps, stack: string): string {
 async function probe(deps: DriverDeps, region: string): Promise<boolean> {
   const ctx = readOnlyContext(deps);
   const t = (deps.timeouts ?? DEFAULT_TIMEOUTS).probeMs;
-  return ctx.cloud.probeRegion(region, { timeoutMs: t, signal: ctx.signal }).catch(() => false);
+  // No answer (a timeout, a network or server failure) is false; credentials that do not work or a
+  // denied permission are a setup problem with its own message, never a sign the Region is down.
+  return ctx.cloud.probeRegion(region, { timeoutMs: t, signal: ctx.signal }).catch((err: unknown) => {
+    rethrowAuth(err, `probing ${region}`);
+    return false;
+  });
 }
 
 export async function failover(deps: DriverDeps, input: { to?: string; mode?: "planned" | "unplanned" }, opts: RunOptions = {}): Promise<CommandResult> {

@@ -16,6 +16,7 @@ import type * as SimModule from "./sim";
 import type * as PulumiStacksModule from "./adapters/pulumi-stacks";
 import type * as AwsCloudModule from "./adapters/aws-cloud";
 import type * as SystemClockModule from "./adapters/system-clock";
+import type * as PackConfigModule from "../policy/lib/pack-config";
 import type { DriverDeps } from "./driver";
 
 export interface Wiring {
@@ -96,7 +97,8 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
   const file = path.resolve(opts.projectDir, DEFAULT_JOURNAL_PATH);
   return {
     cloud: new AwsCloud({ clock }),
-    stacks: new PulumiStacks({ projectDir: opts.projectDir }),
+    // The DR policy pack runs in every up, with the enforcement levels the stack files select.
+    stacks: new PulumiStacks({ projectDir: opts.projectDir, policyPack: lazy<typeof PackConfigModule>("../policy/lib/pack-config").driverPolicyPack(opts.projectDir) }),
     clock,
     ...journalFor(opts, () => new FileJournal(file), file),
     stackNames: discoverStacks(opts.projectDir),

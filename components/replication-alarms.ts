@@ -25,7 +25,7 @@
  *   roles and only its notifications follow the role, so that a role swap creates nothing there.
  *
  * us-east-1 may be the Region a failover runs away from: with `healthCheck.keepAsIs` (config
- * `avoidRegions` lists us-east-1) what this component has there keeps the inputs it was last
+ * `impairedRegions` lists us-east-1) what this component has there keeps the inputs it was last
  * deployed with (`ignoreChanges` on each of them), so an `up` changes nothing in us-east-1. No
  * function is ever invoked through the us-east-1 provider: the account and partition come from the
  * site's own provider.
@@ -141,7 +141,7 @@ export interface SiteAlarmsArgs {
     alarmWhileStandby?: boolean;
     /**
      * Change nothing in us-east-1: its resources keep the inputs they were last deployed with
-     * (config `avoidRegions` lists us-east-1, e.g. during a failover away from it). @default false
+     * (config `impairedRegions` lists us-east-1, e.g. during a failover away from it). @default false
      */
     keepAsIs?: boolean;
   };

@@ -116,10 +116,12 @@ export class SharedFileSystem extends pulumi.ComponentResource {
       },
     );
 
+    // Protected like the file system: deleting it turns automatic backups off, and replication
+    // copies a deletion or corruption to the peer, so a backup is the only way back.
     new aws.efs.BackupPolicy(
       name,
       { fileSystemId: fileSystem.id, backupPolicy: { status: args.automaticBackups === false ? "DISABLED" : "ENABLED" } },
-      { parent: this },
+      { parent: this, protect: true },
     );
 
     // NFS from the nodes' security group only: no CIDR rule, so nothing else in the VPC (or a peered

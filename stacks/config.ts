@@ -261,12 +261,12 @@ export const siteConfigSchema = z
     /** Tags applied to every taggable resource of the site. */
     tags: z.record(z.string(), z.string()).default({}),
     /**
-     * Regions this site's `up` must not reach, e.g. the impaired Region during an unplanned
-     * failover: their providers are configured without any AWS call and what the site has there
+     * Impaired Regions this site's `up` must not reach (the peer's Region during an unplanned
+     * failover): their providers are configured without any AWS call and what the site has there
      * keeps its last inputs (nothing created, changed or deleted there). The driver sets it on the
-     * site taking over and clears it at failback. @default []
+     * site taking over and clears it at failback; the policy pack reads it too. @default []
      */
-    avoidRegions: z.array(z.string().regex(REGION_PATTERN, "use AWS Region codes such as us-east-1")).default([]),
+    impairedRegions: z.array(z.string().regex(REGION_PATTERN, "use AWS Region codes such as us-east-1")).default([]),
   })
   .superRefine((cfg, ctx) => {
     // Sizing rules that depend on more than one field.
@@ -289,8 +289,8 @@ export const siteConfigSchema = z
         });
       }
     }
-    if (cfg.avoidRegions.includes(cfg.region)) {
-      ctx.addIssue({ code: "custom", path: ["avoidRegions"], message: `lists ${cfg.region}, this site's own Region; a site cannot avoid its own Region` });
+    if (cfg.impairedRegions.includes(cfg.region)) {
+      ctx.addIssue({ code: "custom", path: ["impairedRegions"], message: `lists ${cfg.region}, this site's own Region; a site cannot run without its own Region` });
     }
     // One access entry per principal (EKS User Guide, "Create access entries"), of this partition.
     const firstIndex = new Map<string, number>();

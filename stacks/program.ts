@@ -158,7 +158,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   // credentials and looks the account up with STS in the provider's Region: skipCredentialsValidation
   // and skipRequestingAccountId; neither applies to the SNS, KMS and CloudWatch resources made
   // there, per the provider's docs) and what the site has there keeps its last inputs.
-  const avoidUsEast1 = config.avoidRegions.includes("us-east-1");
+  const avoidUsEast1 = config.impairedRegions.includes("us-east-1");
   const usEast1 =
     !dns || config.region === "us-east-1"
       ? provider

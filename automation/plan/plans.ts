@@ -33,7 +33,8 @@
  *
  * Failback (old Region healthy again; then a planned failover back, steps prefixed "back:"):
  *   clean-stale-replication, reconcile-dns (active site PRIMARY, if an unplanned swap failed),
- *   up-old-site <- both, replicate-to-old-site <- up-old-site,
+ *   wait-aurora-rebuild (Aurora rebuilds the old primary after an unplanned failover),
+ *   up-old-site <- all three, replicate-to-old-site <- up-old-site,
  *   wait-resync <- replicate-to-old-site; back:scale-nodes-*, back:add-db-instance <- up-old-site;
  *   back:quiesce-source <- back:scale-nodes-*, back:add-db-instance, wait-resync; then as planned.
  */
@@ -42,7 +43,8 @@ import type { SiteConfig } from "../../stacks/config";
 import type { SiteOutputs } from "../../stacks/outputs";
 import {
   auroraDrainStep,
-  clearAvoidedRegionsStep,
+  auroraRebuiltStep,
+  clearImpairedRegionsStep,
   cleanStaleReplicationStep,
   convergeChanges,
   convergeConfigStep,
@@ -178,7 +180,7 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
   const nodes = NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active"));
   const nodeIds = nodes.map((s) => s.id);
   // Every up of the target runs the whole program: none may reach the source's Region (its
-  // providers configured without calls, nothing there changed; config avoidRegions).
+  // providers configured without calls, nothing there changed; config impairedRegions).
   const avoid = [source.region];
   const instance = dbInstanceStep(target, "", [], avoid);
   const efs = detachReplicationStep(pair, "", []);
@@ -217,7 +219,7 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
       stack: target.stack,
       changes: [
         { key: "database.readers.standby", value: 1 },
-        { key: "avoidRegions", value: avoid },
+        { key: "impairedRegions", value: avoid },
       ],
       when: "headless promotion (readers restored at converge)",
     });
@@ -234,7 +236,7 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
     notes: [
       `Writes not yet replicated to ${target.region} are lost (Aurora AllowDataLoss, EFS since its last sync).`,
       `${source.stack} is set to standby in config only; run \`npm run failback\` once ${source.region} is healthy.`,
-      `${target.stack}'s ups avoid ${source.region} (avoidRegions) until the failback.`,
+      `${target.stack}'s ups avoid ${source.region} (impairedRegions) until the failback.`,
       ...headlessNote(target),
       ...coldNote(target),
     ],
@@ -248,23 +250,25 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
 export function failbackPlan(active: Site, old: Site, globalClusterIdentifier: string): Plan {
   const clean = cleanStaleReplicationStep(old, "", []);
   // The unplanned failover made the active site's ups avoid the old Region; it answers again.
-  const reach = clearAvoidedRegionsStep(active, "", []);
+  const reach = clearImpairedRegionsStep(active, "", []);
   // An unplanned failover whose Route 53 swap failed left the old site's record PRIMARY: fix the
   // designations before the old site's up makes its record SECONDARY (else no PRIMARY answers).
   const dns = swapDnsStep({ source: old, target: active, globalClusterIdentifier }, "planned", "", [], "reconcile-dns");
+  // The old site's up changes its DB instances, which Aurora refuses until it has rebuilt the cluster.
+  const rebuilt = auroraRebuiltStep(old, globalClusterIdentifier, "", []);
   const upOld = upStep({
     id: "up-old-site",
     title: `Bring ${old.stack} back as standby (up; its file system can receive replication)`,
     site: old,
-    dependsOn: [clean.id, ...(dns ? [dns.id] : [])],
+    dependsOn: [clean.id, ...(dns ? [dns.id] : []), rebuilt.id],
     converged: (o) => o?.role === "standby",
   });
   const replicate = replicateToPeerStep(active, old, "replicate-to-old-site", [upOld.id, reach.id]);
   const resync = resyncStep(active, old, globalClusterIdentifier, "", [replicate.id]);
   const back: Pair = { source: active, target: old, globalClusterIdentifier };
-  const steps = present([clean, reach, dns, upOld, replicate, resync, ...plannedSteps(back, "back:", [resync.id], [upOld.id])]);
+  const steps = present([clean, reach, dns, rebuilt, upOld, replicate, resync, ...plannedSteps(back, "back:", [resync.id], [upOld.id])]);
   const changes: StackConfigChanges[] = [];
-  if (active.config.avoidRegions.length > 0) changes.push({ stack: active.stack, changes: [{ key: "avoidRegions", value: [] }], when: "first (every Region answers again)" });
+  if (active.config.impairedRegions.length > 0) changes.push({ stack: active.stack, changes: [{ key: "impairedRegions", value: [] }], when: "first (every Region answers again)" });
   if (!active.config.replicateToPeer) changes.push({ stack: active.stack, changes: [{ key: "replicateToPeer", value: true }], when: "before replicating back" });
   changes.push(...plannedConfigChanges(back));
   return {

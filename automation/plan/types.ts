@@ -27,10 +27,17 @@ export interface Timeouts {
   databaseMs: number;
   /** EFS replication deletion until the destination is writable; a sync newer than a time. */
   efsMs: number;
+  /**
+   * An unplanned EFS detach with ALL_CONFIGURATIONS (both Regions) before the driver falls back to
+   * LOCAL_CONFIGURATION_ONLY: the top of the deletion's observed range (1-10 min).
+   */
+  efsAllConfigurationsMs: number;
   /** The new active site to serve. */
   servingMs: number;
   /** Aurora replication lag to reach 0 before a switchover. */
   drainMs: number;
+  /** Aurora to rebuild the old primary as a secondary after an unplanned failover ("a few minutes to several hours"). */
+  auroraRebuildMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -42,8 +49,10 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   nodesMs: 20 * 60_000,
   databaseMs: 30 * 60_000,
   efsMs: 30 * 60_000,
+  efsAllConfigurationsMs: 10 * 60_000,
   servingMs: 20 * 60_000,
   drainMs: 20 * 60_000,
+  auroraRebuildMs: 6 * 3_600_000,
 };
 
 export interface StepContext {

@@ -21,7 +21,7 @@ import { DEFAULT_PRINCIPAL, SimStacks } from "./sim-stacks";
 import { deployPair } from "./stacks/deploy";
 import { worldSpec } from "./stacks/world-spec";
 import { VirtualClock } from "./virtual-clock";
-import { World, type WorldTuning } from "./world";
+import { type AwsService, World, type WorldTuning } from "./world";
 
 export * from "./errors";
 export * from "./faults";
@@ -41,6 +41,8 @@ export interface FaultPlan {
   timeouts?: { method: CloudMethod | "*"; times: number; region?: string }[];
   /** Region code or stack name; `afterMs` from the start, `forMs` until it recovers. */
   impairRegions?: { region: string; afterMs?: number; forMs?: number }[];
+  /** One service of a Region down while the rest of it answers. */
+  impairServices?: { region: string; service: AwsService; afterMs?: number; forMs?: number }[];
   crashAfterStep?: (number | string)[];
 }
 
@@ -149,6 +151,7 @@ export async function createSimulation(opts: SimulationOptions = {}): Promise<Si
   for (const f of plan.throttle ?? []) faults.throttle(f.method, f.times, { region: f.region });
   for (const f of plan.timeouts ?? []) faults.timeout(f.method, f.times, { region: f.region });
   for (const f of plan.impairRegions ?? []) faults.impairRegion(f.region, { afterMs: f.afterMs, forMs: f.forMs });
+  for (const f of plan.impairServices ?? []) faults.impairService(f.region, f.service, { afterMs: f.afterMs, forMs: f.forMs });
   for (const step of plan.crashAfterStep ?? []) faults.crashAfterStep(step);
 
   return {

@@ -38,7 +38,7 @@ export type { SimStacksState } from "./stacks/deploy";
 /** The principal the simulated driver runs as, unless told otherwise: an operator's role. */
 export const DEFAULT_PRINCIPAL = "arn:aws:iam::123456789012:role/eks-dr-operator";
 
-const CONFIG_KEYS: ConfigChange["key"][] = ["role", "replicateToPeer", "quiesced", "database.readers.standby", "database.readers.active", "avoidRegions"];
+const CONFIG_KEYS: ConfigChange["key"][] = ["role", "replicateToPeer", "quiesced", "database.readers.standby", "database.readers.active", "impairedRegions"];
 
 export interface SimStacksOptions {
   world: World;
@@ -393,7 +393,7 @@ function unreachableError(stack: string, down: Reach[], failAfterMs: number, cha
     stack,
     `error: up of stack "${stack}" needs ${regions.join(" and ")}, which did not answer within ${failAfterMs / 1000} s:\n` +
       down.map((r) => `  - ${r.what}: ${r.region === ROUTE53 ? "Route 53's control plane (us-east-1)" : r.region}`).join("\n") +
-      `\n(dial tcp: i/o timeout). Set eks-dr:avoidRegions to the impaired Region(s), or wait until they answer.`,
+      `\n(dial tcp: i/o timeout). Set eks-dr:impairedRegions to the impaired Region(s), or wait until they answer.`,
     changes,
     new AwsError("RequestError", "send request failed: dial tcp: i/o timeout", { status: 503 }),
   );

@@ -145,10 +145,11 @@ describe("driver under faults", () => {
       const start = t.deps.clock.now();
       const r = await report(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(r.outcome).to.equal("succeeded");
-      // Every call into the impaired Region ended at its bound; the only ones are bounded probes.
+      // Every call into the impaired Region ended at its bound; the only ones are bounded probes
+      // (the gate's, and the EFS detach's read of the source's EFS).
       const intoSource = t.sim.world.calls({ origin: "cloud" }).filter((c) => c.region === "us-east-1" && c.at >= start);
       expect(intoSource.every((c) => c.outcome === "TimeoutError")).to.equal(true);
-      expect(intoSource.map((c) => c.api)).to.have.members(["DescribeRegions", "DescribeRegions"]);
+      expect(intoSource.map((c) => c.api)).to.have.members(["ListClusters", "DescribeReplicationConfigurations"]);
       // The steps start after one probe bound (5 s), not after anything in the source Region.
       expect(Math.min(...r.steps.map((s) => s.startOffsetMs!))).to.be.at.most(6_500);
       // Route 53 (control plane in us-east-1) too: the swap gave up after its 30 s bound.

@@ -50,12 +50,15 @@ export interface TestSim {
 }
 
 export async function simulate(
-  opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort } & Variant & Pick<SimulationOptions, "program" | "principal" | "deployedBy" | "stateBackendRegion"> = {},
+  opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort } & Variant &
+    Pick<SimulationOptions, "program" | "principal" | "deployedBy" | "stateBackendRegion" | "tuning" | "latencyOverrides"> = {},
 ): Promise<TestSim> {
   const sim = await createSimulation({
     seed: opts.seed ?? 1,
     configs: variantConfigs(opts),
     faults: opts.faults,
+    tuning: opts.tuning,
+    latencyOverrides: opts.latencyOverrides,
     program: opts.program,
     principal: opts.principal,
     deployedBy: opts.deployedBy,

@@ -18,10 +18,10 @@ async function run(p: Promise<unknown>): Promise<RunReport> {
   return r.report;
 }
 
-/** The program as it was before `avoidRegions`: it ignores the key (its us-east-1 provider validates credentials there). */
-const ignoringAvoidRegions: SiteProgram = (opts) => {
+/** The program as it was before `impairedRegions`: it ignores the key (its us-east-1 provider validates credentials there). */
+const ignoringImpairedRegions: SiteProgram = (opts) => {
   const config = { ...pulumi.runtime.allConfig() };
-  delete config["eks-dr:avoidRegions"];
+  delete config["eks-dr:impairedRegions"];
   pulumi.runtime.setAllConfig(config, []);
   return runSite(opts);
 };
@@ -45,7 +45,7 @@ describe("unplanned failover away from us-east-1 (its control planes down)", () 
     expect(report.outcome, report.error).to.equal("succeeded");
     expect(report.steps.find((s) => s.id === "add-db-instance")!.outcome).to.equal("done"); // the targeted up ran
     // dr's ups avoid us-east-1: its provider there is configured without calls, its alarm kept as it was.
-    expect((await t.sim.stacks.readConfig("dr")).avoidRegions).to.deep.equal(["us-east-1"]);
+    expect((await t.sim.stacks.readConfig("dr")).impairedRegions).to.deep.equal(["us-east-1"]);
     const state = t.sim.stacks.stateOf("dr");
     const east = state.find((r) => r.type === "pulumi:providers:aws" && r.inputs.region === "us-east-1")!;
     expect(east.inputs).to.include({ skipCredentialsValidation: "true", skipRequestingAccountId: "true" });
@@ -58,12 +58,12 @@ describe("unplanned failover away from us-east-1 (its control planes down)", () 
     t.sim.faults.recoverRegion("primary");
     const back = await run(failback(t.deps));
     expect(back.outcome, back.error).to.equal("succeeded");
-    expect(back.steps.find((s) => s.id === "clear-avoided-regions")!.outcome).to.equal("done");
-    expect((await t.sim.stacks.readConfig("dr")).avoidRegions).to.deep.equal([]);
+    expect(back.steps.find((s) => s.id === "clear-impaired-regions")!.outcome).to.equal("done");
+    expect((await t.sim.stacks.readConfig("dr")).impairedRegions).to.deep.equal([]);
   });
 
   it("fails when dr's program still depends on us-east-1, naming the provider and the Region", async () => {
-    const t = await simulate({ seed: 17, headless: true, program: ignoringAvoidRegions });
+    const t = await simulate({ seed: 17, headless: true, program: ignoringImpairedRegions });
     t.sim.faults.impairRegion("primary");
     const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
     expect(report.outcome).to.equal("failed");

@@ -9,8 +9,14 @@ import { T, type ResourceLike } from "../../policy/lib/resources";
 
 const ACCOUNT = "123456789012";
 
+/** The site's explicit AWS provider (the program names it `<stack>-<region>`), as the engine reports it. */
+export function siteProvider(region: string): NonNullable<ResourceLike["provider"]> {
+  const name = `site-${region}`;
+  return { type: "pulumi:providers:aws", name, urn: `urn:pulumi:site::eks-dr::pulumi:providers:aws::${name}` };
+}
+
 function res(type: string, name: string, region: string, props: Record<string, unknown>, protect = false): ResourceLike {
-  return { type, name, urn: `urn:pulumi:site::eks-dr::${type}::${name}`, props, protect, region };
+  return { type, name, urn: `urn:pulumi:site::eks-dr::${type}::${name}`, props, protect, region, provider: siteProvider(region) };
 }
 
 interface SiteShape {
@@ -63,7 +69,14 @@ function site(s: SiteShape): ResourceLike[] {
       healthCheckId: `hc-${s.stack}`,
       failoverRoutingPolicies: [{ type: s.role === "active" ? "PRIMARY" : "SECONDARY" }],
     }),
-    res(T.ecrRepository, "web-repo", r, { name: "web" }),
+    res(
+      T.efsBackupPolicy,
+      "shared-files-backups",
+      r,
+      { fileSystemId: fsId, backupPolicy: { status: "ENABLED" } },
+      true,
+    ),
+    res(T.ecrRepository, "web-repo", r, { name: "web", encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: keyArn }] }, true),
     res(T.secret, "db-credentials", r, { kmsKeyId: keyArn }, true),
     // Encrypts alarm notifications in flight only: no stored data depends on it, so it may stay unprotected.
     res(T.kmsKey, "alarm-topic-key", r, { enableKeyRotation: true, arn: `arn:aws:kms:${r}:${ACCOUNT}:key/alarms-${s.stack}`, keyId: `alarms-${s.stack}` }),

@@ -101,7 +101,7 @@ describe("site stacks", function () {
     });
 
     it("while told to avoid us-east-1, configures its provider there without any AWS call and keeps what it has there as is", async () => {
-      const avoiding = await evaluateSite({ stack: "dr", overrides: { avoidRegions: ["us-east-1"] }, stackOutputs: { primary: pair.primary.outputs } });
+      const avoiding = await evaluateSite({ stack: "dr", overrides: { impairedRegions: ["us-east-1"] }, stackOutputs: { primary: pair.primary.outputs } });
       const east = avoiding.cloud.resources.filter((r) => r.type === "pulumi:providers:aws" && r.inputs.region === "us-east-1");
       expect(east).to.have.length(1);
       expect(east[0].inputs).to.include({ skipCredentialsValidation: "true", skipRequestingAccountId: "true" });

@@ -40,8 +40,8 @@ const configValue = (cfg: SiteConfig, key: ConfigChange["key"]): unknown => {
       return cfg.database.readers.standby;
     case "database.readers.active":
       return cfg.database.readers.active;
-    case "avoidRegions":
-      return cfg.avoidRegions;
+    case "impairedRegions":
+      return cfg.impairedRegions;
   }
 };
 
@@ -59,7 +59,7 @@ export function convergeChanges(pair: Pair, targetReplicates: boolean, targetAvo
         { key: "role", value: "active" },
         { key: "quiesced", value: false },
         { key: "replicateToPeer", value: targetReplicates },
-        ...(targetAvoids ? [{ key: "avoidRegions" as const, value: targetAvoids }] : []),
+        ...(targetAvoids ? [{ key: "impairedRegions" as const, value: targetAvoids }] : []),
       ],
     },
   ];
@@ -69,16 +69,16 @@ export function convergeChanges(pair: Pair, targetReplicates: boolean, targetAvo
  * Failback starts here: the Regions are healthy again, so the active site's `up`s may reach them
  * again (its alarm in us-east-1 gets the notifications of its role back on the next `up`).
  */
-export function clearAvoidedRegionsStep(site: Site, prefix: string, dependsOn: string[]): Step {
+export function clearImpairedRegionsStep(site: Site, prefix: string, dependsOn: string[]): Step {
   return {
-    id: id(prefix, "clear-avoided-regions"),
-    title: `Let ${site.stack}'s ups reach every Region again (avoidRegions=[])`,
+    id: id(prefix, "clear-impaired-regions"),
+    title: `Let ${site.stack}'s ups reach every Region again (impairedRegions=[])`,
     dependsOn,
-    effect: `config ${site.stack} avoidRegions=[]`,
-    check: async (ctx) => (await ctx.stacks.readConfig(site.stack)).avoidRegions.length === 0,
+    effect: `config ${site.stack} impairedRegions=[]`,
+    check: async (ctx) => (await ctx.stacks.readConfig(site.stack)).impairedRegions.length === 0,
     run: async (ctx) => {
-      const before = (await ctx.stacks.readConfig(site.stack)).avoidRegions;
-      await ctx.stacks.setConfig(site.stack, [{ key: "avoidRegions", value: [] }]);
+      const before = (await ctx.stacks.readConfig(site.stack)).impairedRegions;
+      await ctx.stacks.setConfig(site.stack, [{ key: "impairedRegions", value: [] }]);
       return { detail: `${site.stack} no longer avoids ${before.join(", ")}` };
     },
   };

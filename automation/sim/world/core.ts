@@ -30,6 +30,15 @@ export interface WorldTuning {
    * start already has unreplicated writes behind it. @default 3600000 (1 h)
    */
   historyMs: number;
+  /**
+   * What EFS does with DeleteReplicationConfiguration ALL_CONFIGURATIONS while the other Region's
+   * EFS does not answer. The EFS API reference says only that LOCAL_CONFIGURATION_ONLY is for when
+   * "Amazon EFS is unable to delete the replication configuration in both" Regions, not whether the
+   * request is refused or accepted and left unfinished: "stays-deleting" accepts it and leaves it
+   * DELETING until that Region answers again, "rejected" refuses it. The driver must survive both.
+   * @default stays-deleting
+   */
+  efsAllConfigurationsPeerDown: "stays-deleting" | "rejected";
 }
 
 export const DEFAULT_TUNING: WorldTuning = {
@@ -40,7 +49,12 @@ export const DEFAULT_TUNING: WorldTuning = {
   route53ControlRegion: "us-east-1",
   nodeProvisioning: "asg",
   historyMs: 3_600_000,
+  efsAllConfigurationsPeerDown: "stays-deleting",
 };
+
+/** The control planes a fault can impair one at a time in a Region (Route 53's is the ROUTE53 pseudo-Region). */
+export const AWS_SERVICES = ["eks", "rds", "efs", "cloudwatch"] as const;
+export type AwsService = (typeof AWS_SERVICES)[number];
 
 /** The names and ids of a site's resources, as its stack exports them. */
 export interface SiteNames {
@@ -114,6 +128,11 @@ export interface SiteRec {
     frozenAt?: number;
     /** Lost the writer role while its Region was unreachable; demoted when the Region is back. */
     pendingDemotion: boolean;
+    /**
+     * Being rebuilt as a secondary after an unplanned failover (a new storage volume): member
+     * SynchronizationStatus "pending-resync", no replication, no instance changes.
+     */
+    rebuilding: boolean;
   };
   fs: { protection: "ENABLED" | "DISABLED" };
   replicas?: { web: number; app: number };
@@ -139,7 +158,7 @@ export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
     region: spec.region,
     names: { ...spec.names },
     nodeGroups,
-    db: { role: spec.db.writer ? "writer" : "secondary", instanceCount: spec.db.instances, creating: 0, status: "available", pendingDemotion: false },
+    db: { role: spec.db.writer ? "writer" : "secondary", instanceCount: spec.db.instances, creating: 0, status: "available", pendingDemotion: false, rebuilding: false },
     fs: { protection: spec.fs.protection },
     replicas: spec.replicas && { ...spec.replicas },
     podsReady: false,
@@ -155,6 +174,8 @@ export class Core {
   readonly sites: SiteRec[] = [];
   /** Regions (or ROUTE53) whose control plane times out. */
   readonly impaired = new Set<string>();
+  /** One service of a Region down while the rest of it answers, as `region/service`. */
+  readonly impairedServices = new Set<string>();
 
   constructor(
     readonly clock: Clock,
@@ -174,7 +195,14 @@ export class Core {
   siteInRegion(region: string): SiteRec | undefined {
     return this.sites.find((s) => s.region === region);
   }
+
+  /** The service's control plane in `region` answers: neither the Region nor the service alone is impaired. */
+  answers(region: string, service: AwsService): boolean {
+    return !this.impaired.has(region) && !this.impairedServices.has(serviceKey(region, service));
+  }
 }
+
+export const serviceKey = (region: string, service: AwsService): string => `${region}/${service}`;
 
 /**
  * Base of every part: the shared core under short names, so a part's rules read as they did when
@@ -193,6 +221,10 @@ export abstract class Part {
 
   protected get impaired(): Set<string> {
     return this.core.impaired;
+  }
+
+  protected answers(region: string, service: AwsService): boolean {
+    return this.core.answers(region, service);
   }
 
   protected get latency(): LatencyModel {

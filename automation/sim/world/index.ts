@@ -42,7 +42,7 @@ import type { LatencyModel } from "../latency";
 import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
 import { CallLog, type CallRecord } from "./calls";
-import { bootstrapSite, Core, DEFAULT_TUNING, type WorldSpec, type WorldTuning } from "./core";
+import { type AwsService, bootstrapSite, Core, DEFAULT_TUNING, serviceKey, type WorldSpec, type WorldTuning } from "./core";
 import { Efs, type Side } from "./efs";
 import { Eks } from "./eks";
 import { describeSite, Inspect, type SiteSnapshot } from "./inspect";
@@ -53,7 +53,7 @@ import { type DataLossRecord, Writes } from "./writes";
 
 export { LAG_METRIC_PERIOD_MS } from "./aurora-lag";
 export type { CallRecord } from "./calls";
-export { DEFAULT_TUNING, type SiteNames, type WorldDns, type WorldSiteSpec, type WorldSpec, type WorldTuning } from "./core";
+export { AWS_SERVICES, type AwsService, DEFAULT_TUNING, type SiteNames, type WorldDns, type WorldSiteSpec, type WorldSpec, type WorldTuning } from "./core";
 export type { SiteSnapshot } from "./inspect";
 export { ROUTE53 } from "./route53";
 export type { DataLossRecord } from "./writes";
@@ -184,6 +184,34 @@ export class World {
       if (!this.core.impaired.delete(region)) return;
       this.aurora.regionRecovered(region);
       this.efs.resumeDeletions();
+    });
+    this.settle();
+  }
+
+  /** `service`'s control plane in `region` answers (neither the Region nor the service alone is impaired). */
+  serviceAnswers(region: string, service: AwsService): boolean {
+    this.settle();
+    return this.core.answers(region, service);
+  }
+
+  /**
+   * A partial outage: only `service` in `region` stops answering from `at`; the Region's other
+   * services go on. For EFS its replication stops too (the service runs it), and a deletion that
+   * needs that side waits, as for a whole Region.
+   */
+  impairService(region: string, service: AwsService, at = this.clock.now()): void {
+    this.settle();
+    this.time.schedule(Math.max(at, this.time.t), `${region} ${service} impaired`, () => {
+      this.core.impairedServices.add(serviceKey(region, service));
+    });
+    this.settle();
+  }
+
+  recoverService(region: string, service: AwsService, at = this.clock.now()): void {
+    this.settle();
+    this.time.schedule(Math.max(at, this.time.t), `${region} ${service} recovered`, () => {
+      if (!this.core.impairedServices.delete(serviceKey(region, service))) return;
+      if (service === "efs") this.efs.resumeDeletions();
     });
     this.settle();
   }

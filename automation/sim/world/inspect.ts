@@ -16,7 +16,7 @@ export interface SiteSnapshot {
   podsReady: boolean;
   replicas?: { web: number; app: number };
   nodeGroups: Record<NodeGroupName, NodeGroupState & { name: string }>;
-  db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; creatingInstances: number; status: string; pendingDemotion: boolean };
+  db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; creatingInstances: number; status: string; pendingDemotion: boolean; rebuilding: boolean };
   fs: { id: string; protection: FileSystemProtection; writable: boolean };
   healthCheck: { id: string; status: "healthy" | "unhealthy" };
   albHostname: string;
@@ -57,6 +57,7 @@ export class Inspect extends Part {
         creatingInstances: s.db.creating,
         status: s.db.status,
         pendingDemotion: s.db.pendingDemotion,
+        rebuilding: s.db.rebuilding,
       },
       fs: { id: s.names.fileSystemId, protection, writable: protection === "ENABLED" },
       healthCheck: { id: s.names.healthCheckId ?? "", status: s.hcHealthy ? "healthy" : "unhealthy" },
@@ -71,7 +72,7 @@ export function describeSite(snap: SiteSnapshot): string {
   const ng = NODE_GROUPS.map((n) => `${n} ${snap.nodeGroups[n].readyNodes}/${snap.nodeGroups[n].desiredSize}`).join(", ");
   return (
     `${snap.stack} (${snap.region}${snap.impaired ? ", IMPAIRED" : ""}): ${snap.serving ? "serving" : "not serving"}; ` +
-    `db ${snap.db.role} x${snap.db.instanceCount}; efs ${snap.fs.protection}; nodes ${ng}; hc ${snap.healthCheck.status}; ` +
+    `db ${snap.db.role}${snap.db.rebuilding ? " (rebuilding)" : ""} x${snap.db.instanceCount}; efs ${snap.fs.protection}; nodes ${ng}; hc ${snap.healthCheck.status}; ` +
     `writes ${snap.writes.db} rows, ${snap.writes.files} files`
   );
 }

@@ -39,6 +39,49 @@ describe("sim: faults", () => {
     expect(s.world.site("primary").serving).to.equal(true);
   });
 
+  it("missing credentials fail every AWS call before anything is sent, as the SDK's CredentialsProviderError", async () => {
+    const s = await sim();
+    s.faults.credentials("missing");
+    const t0 = s.clock.now();
+    const err = await rejection(s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC }), "CredentialsProviderError");
+    expect(err.message).to.equal("Could not load credentials from any providers");
+    expect(err.$metadata).to.equal(undefined);
+    expect(s.clock.now()).to.equal(t0);
+    // Even towards an impaired Region: the SDK never got as far as the network.
+    s.faults.impairRegion("primary");
+    await rejection(s.cloud.describeDbCluster("us-east-1", "eks-dr-primary", { timeoutMs: 5 * SEC }), "CredentialsProviderError");
+    // The data plane does not sign with AWS credentials.
+    expect(await s.cloud.checkEndpoint(s.world.site("primary").albHostname, { timeoutMs: SEC })).to.be.a("boolean");
+    s.faults.restoreCredentials();
+    expect(await s.cloud.probeRegion("us-west-2", { timeoutMs: 5 * SEC })).to.equal(true);
+  });
+
+  it("expired and invalid credentials get AWS's 403, with each protocol's code; an impaired Region still does not answer", async () => {
+    const s = await sim();
+    s.faults.credentials("expired", { afterMs: MIN });
+    expect(await s.cloud.probeRegion("us-west-2", { timeoutMs: 5 * SEC })).to.equal(true);
+    await s.clock.sleep(MIN);
+    const eks = await rejection(s.cloud.probeRegion("us-west-2", { timeoutMs: 5 * SEC }), "ExpiredTokenException");
+    expect(eks.$metadata.httpStatusCode).to.equal(403);
+    await rejection(s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID), "ExpiredToken");
+    await rejection(s.cloud.getFailoverRecords("Z0EXAMPLE00000000000", "app.example.com"), "ExpiredToken");
+    s.faults.credentials("invalid");
+    await rejection(s.cloud.describeReplication("us-west-2", s.world.site("dr").fs.id), "UnrecognizedClientException");
+    await rejection(s.cloud.auroraLag("us-west-2", "eks-dr-dr"), "InvalidClientTokenId");
+    s.faults.impairRegion("primary");
+    expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(false);
+  });
+
+  it("denies one call in one Region (403 AccessDenied), the rest answering", async () => {
+    const s = await sim();
+    s.faults.denyAccess("probeRegion", { region: "primary" }).denyAccess("describeGlobalCluster");
+    const err = await rejection(s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC }), "AccessDeniedException");
+    expect(err.message).to.contain("not authorized to perform");
+    expect(await s.cloud.probeRegion("us-west-2", { timeoutMs: 5 * SEC })).to.equal(true);
+    await rejection(s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID), "AccessDenied");
+    await s.cloud.describeDbCluster("us-east-1", "eks-dr-primary");
+  });
+
   it("crashes after step N: the dead process's ports reject, a restart gets fresh ports on the same world", async () => {
     const s = await sim();
     s.faults.crashAfterStep(2);

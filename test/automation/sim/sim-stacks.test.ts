@@ -226,7 +226,7 @@ describe("sim: SimStacks", () => {
     await s.cloud.deleteReplication("us-west-2", s.world.site("primary").fs.id, "LOCAL_CONFIGURATION_ONLY");
     await until(s.clock, () => s.world.writer() === "dr" && s.world.site("dr").fs.writable, 20 * MIN, 10 * SEC);
     await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
-    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }, { key: "avoidRegions", value: ["us-east-1"] }]);
+    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }, { key: "impairedRegions", value: ["us-east-1"] }]);
     const out = (await s.stacks.outputs("dr"))!;
     await s.stacks.up("dr", { exclude: [out.dnsRecordUrn!], refreshTargets: out.outOfBandUrns });
     expect(s.world.getFailoverRecords(ZONE, HOST).find((r) => r.setIdentifier === "dr")!.failover).to.equal("SECONDARY");

@@ -230,6 +230,43 @@ describe("sim: world", () => {
       expect(s.world.site("primary").serving).to.equal(false);
     });
 
+    it("after an unplanned failover, Aurora rebuilds the old primary once its Region answers; instance changes and promotions wait for it", async () => {
+      const s = await sim({ seed: 5, latencyOverrides: { "aurora-rebuild": { minSeconds: 3600, typicalSeconds: 3600, maxSeconds: 3600 } } });
+      const primary = s.world.site("primary");
+      s.faults.impairRegion("primary");
+      await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await until(s.clock, () => s.world.writer() === "dr", 10 * MIN, SEC);
+      // Still unreachable: not a member Aurora can rebuild yet.
+      expect(s.world.site("primary").db).to.include({ pendingDemotion: true, rebuilding: false });
+      s.faults.recoverRegion("primary");
+      const recoveredAt = s.clock.now();
+      const member = async () => (await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).members.find((m) => m.clusterArn === primary.db.arn)!;
+      expect(await member()).to.include({ isWriter: false, synchronizationStatus: "pending-resync" });
+      // What DescribeDBClusters says meanwhile is not documented: the world keeps "available".
+      expect((await s.cloud.describeDbCluster("us-east-1", primary.db.identifier)).status).to.equal("available");
+      const instances = s.world.site("primary").db.instanceCount;
+      let err = await rejection(() => s.world.setDbInstances("primary", instances - 1), "InvalidDBClusterStateFault");
+      expect(err.message).to.contain("can't be performed while the cluster is in this state").and.contain("pending-resync");
+      await rejection(() => s.world.setDbInstances("primary", instances + 1), "InvalidDBClusterStateFault");
+      err = await rejection(s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, primary.db.arn), "InvalidDBClusterStateFault");
+      // No lag datapoint while it is rebuilt.
+      await s.clock.sleep(30 * MIN);
+      expect(s.world.auroraLag("us-east-1", primary.db.identifier, 20 * MIN)).to.equal(undefined);
+      const doneAt = await until(s.clock, async () => (await member()).synchronizationStatus === "connected", 2 * 60 * MIN, MIN);
+      expect(doneAt - recoveredAt).to.be.within(60 * MIN, 61 * MIN);
+      s.world.setDbInstances("primary", instances - 1);
+      expect(s.world.site("primary").db.instanceCount).to.equal(instances - 1);
+    });
+
+    it("a switchover leaves nothing to rebuild", async () => {
+      const s = await sim();
+      await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await until(s.clock, () => s.world.writer() === "dr", 15 * MIN, SEC);
+      const gc = await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID);
+      expect(gc.members.map((m) => m.synchronizationStatus)).to.deep.equal(["connected", "connected"]);
+      s.world.setDbInstances("primary", 1);
+    });
+
     it("a planned switchover after quiescing loses nothing", async () => {
       const s = await sim();
       await s.clock.sleep(MIN);
@@ -330,6 +367,68 @@ describe("sim: world", () => {
       expect(view.outages).to.have.length(1);
       expect(view.outages[0].from).to.equal(t0);
       expect(view.outages[0].durationMs).to.be.greaterThan(servingAt - t0);
+    });
+  });
+
+  describe("partial outages: one service of a Region down, the rest answering", () => {
+    it("EFS down in us-east-1: its EFS calls time out while its EKS answers, and replication stops syncing", async () => {
+      const s = await sim();
+      const primaryFs = s.world.site("primary").fs.id;
+      const drFs = s.world.site("dr").fs.id;
+      s.faults.impairService("primary", "efs");
+      expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(true);
+      expect(await s.cloud.describeCluster("us-east-1", "eks-dr-primary")).to.deep.equal({ status: "ACTIVE" });
+      const err = await rejection(s.cloud.describeReplication("us-east-1", primaryFs, { timeoutMs: 5 * SEC }), "TimeoutError");
+      expect(err.message).to.contain("DescribeReplicationConfigurations in us-east-1");
+      const last = (await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt!;
+      await s.clock.sleep(30 * MIN);
+      expect((await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt).to.equal(last);
+      s.faults.recoverService("primary", "efs");
+      await until(s.clock, async () => (await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt! > last, 30 * MIN, 10 * SEC);
+    });
+
+    it("ALL_CONFIGURATIONS from the destination waits for the source's EFS: DELETING and read-only until it answers", async () => {
+      const s = await sim();
+      const primaryFs = s.world.site("primary").fs.id;
+      const drFs = s.world.site("dr").fs.id;
+      s.faults.impairService("primary", "efs");
+      await s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
+      await s.clock.sleep(30 * MIN);
+      expect((await s.cloud.describeReplication("us-west-2", drFs))!.status).to.equal("DELETING");
+      expect(await s.cloud.fileSystemProtection("us-west-2", drFs)).to.equal("REPLICATING");
+      await rejection(() => s.world.writeFiles("dr"), "EROFS");
+      s.faults.recoverService("primary", "efs");
+      await until(s.clock, () => s.world.replicationsNow().length === 0, 15 * MIN, 10 * SEC);
+      expect(s.world.site("dr").fs.writable).to.equal(true);
+    });
+
+    it("LOCAL_CONFIGURATION_ONLY supersedes a waiting ALL_CONFIGURATIONS deletion, even one sent a moment before", async () => {
+      for (const waitBeforeLocalMs of [SEC, 20 * MIN]) {
+        const s = await sim();
+        const primaryFs = s.world.site("primary").fs.id;
+        const drFs = s.world.site("dr").fs.id;
+        s.faults.impairService("primary", "efs");
+        await s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
+        await s.clock.sleep(waitBeforeLocalMs);
+        await s.cloud.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+        await until(s.clock, async () => (await s.cloud.describeReplication("us-west-2", drFs)) === undefined, 15 * MIN, 10 * SEC);
+        expect(s.world.site("dr").fs.writable, `LOCAL ${waitBeforeLocalMs} ms after ALL`).to.equal(true);
+        // The source side was never reached: it is still there, in ERROR, once its EFS answers.
+        s.faults.recoverService("primary", "efs");
+        expect(await s.cloud.describeReplication("us-east-1", primaryFs)).to.include({ sourceFileSystemId: primaryFs, status: "ERROR" });
+      }
+    });
+
+    it("where EFS refuses ALL_CONFIGURATIONS outright while the other Region's EFS is down, LOCAL_CONFIGURATION_ONLY still works", async () => {
+      const s = await sim({ tuning: { efsAllConfigurationsPeerDown: "rejected" } });
+      const primaryFs = s.world.site("primary").fs.id;
+      const drFs = s.world.site("dr").fs.id;
+      s.faults.impairService("primary", "efs");
+      const err = await rejection(s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS"), "InternalServerError");
+      expect(err.message).to.contain("LOCAL_CONFIGURATION_ONLY");
+      expect(await s.cloud.fileSystemProtection("us-west-2", drFs)).to.equal("REPLICATING");
+      await s.cloud.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+      await until(s.clock, () => s.world.site("dr").fs.writable, 15 * MIN, 10 * SEC);
     });
   });
 });
