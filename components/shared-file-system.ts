@@ -110,7 +110,9 @@ export class SharedFileSystem extends pulumi.ComponentResource {
         // the protection is left out of the diff then: the engine keeps the last input and the
         // provider ignores the path (pulumi-terraform-bridge ignore_changes_test.go). It is DISABLED
         // before the peer's replication is created (role standby) and AWS re-enables it when the
-        // replication is deleted; the next `up` as active sets ENABLED, which AWS then accepts.
+        // replication is deleted (EFS API reference, FileSystemProtectionDescription: "If the
+        // replication configuration is deleted, the file system's replication overwrite protection
+        // is re-enabled"); the next `up` as active sets ENABLED, which AWS then accepts.
         // Refresh stays off limits: the provider rejects REPLICATING on read (docs/decisions.md, 3).
         ...(args.replicatedInto === true ? { ignoreChanges: ["protection"] } : {}),
       },

@@ -32,7 +32,7 @@ export * from "./sim-cloud";
 export * from "./sim-stacks";
 export * from "./virtual-clock";
 export * from "./world";
-export { evaluationStats, forgetProgramRuns, type EvaluationStats } from "./program/run";
+export { evaluationStats, type EvaluationStats } from "./program/run";
 export type { ResourceState, StackState } from "./stacks/state";
 
 /** Faults to arm at creation (the drill CLI builds this from its flags). */

@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { kubeconfigTarget } from "./kubeconfig";
 
 export const ACCOUNT_ID = "123456789012";
 
@@ -61,11 +62,6 @@ interface PendingRegistration {
   parent?: string;
   options: RegisteredOptions;
   dependencies: string[];
-}
-
-/** The mocks receive secrets as `{ <sig>: <secret marker>, value }`. */
-function unwrapSecret(value: unknown): unknown {
-  return typeof value === "object" && value !== null && "value" in value ? (value as { value: unknown }).value : value;
 }
 
 const shortHash = (...parts: string[]): string => createHash("sha256").update(parts.join("/")).digest("hex").slice(0, 17);
@@ -157,14 +153,6 @@ export class MockCloud implements pulumi.runtime.Mocks {
     const prefix = ID_PREFIXES[type];
     return prefix ? `${prefix}-${h}` : `${name}-${h.slice(0, 8)}`;
   }
-}
-
-/** The cluster and Region a kubeconfig's `aws eks get-token` authenticates to. */
-export function kubeconfigTarget(kubeconfig: unknown): { clusterName?: string; region?: string } | undefined {
-  const text = String(unwrapSecret(kubeconfig) ?? "");
-  const region = /"--region",\s*"([a-z0-9-]+)"/.exec(text)?.[1];
-  const clusterName = /"--cluster-name",\s*"([^"]+)"/.exec(text)?.[1];
-  return region || clusterName ? { region, clusterName } : undefined;
 }
 
 interface RegisterRequest {

@@ -6,15 +6,15 @@
  *
  * Runs are cached by everything the program reads: the stack, its config, the peer's stack file,
  * the peer's outputs served to the StackReference, and the program itself. Drills, tests and the
- * bench repeat the same configurations, so most `up`s reuse a run. A run is shared between
- * simulations: it is frozen, and the stack state copies what it keeps.
+ * bench repeat the same configurations, so most `up`s reuse a run: in memory, and for the
+ * project's own program on disk too (run-cache.ts), so a new process need not load Pulumi at all.
+ * A run is shared between simulations: it is frozen, and the stack state copies what it keeps.
  */
 import { performance } from "node:perf_hooks";
 import { parseSiteConfig } from "../../../stacks/config";
 import type { SiteProgram } from "../../../stacks/program";
-import { runSite } from "../../../stacks/program";
-import { EvaluationError, evaluateSite } from "./evaluate";
 import type { RecordedResource, RegisteredOptions } from "./mock-cloud";
+import { readCachedRun, writeCachedRun } from "./run-cache";
 
 /** A resource (custom, component, provider or stack reference) as the program registered it. */
 export interface Registration {
@@ -58,33 +58,34 @@ export interface ProgramInput {
   stackFiles: Record<string, Record<string, unknown>>;
   /** Current outputs of other stacks, by short name, served to StackReferences. */
   peerOutputs: Record<string, Record<string, unknown>>;
-  /** @default runSite */
+  /** @default runSite (stacks/program.ts), the only program whose runs are also kept on disk */
   program?: SiteProgram;
 }
 
-/** Evaluation cost, for the bench: evaluations run, runs served from the cache, real time spent. */
+/**
+ * Evaluation cost, for the bench: evaluations run and the real time they took (Pulumi's modules
+ * loaded by the first one included), runs served from memory and from disk.
+ */
 export interface EvaluationStats {
   evaluations: number;
-  cacheHits: number;
   realMs: number;
+  memoryHits: number;
+  diskHits: number;
 }
 
-const stats: EvaluationStats = { evaluations: 0, cacheHits: 0, realMs: 0 };
+const stats: EvaluationStats = { evaluations: 0, realMs: 0, memoryHits: 0, diskHits: 0 };
 const MAX_CACHED = 256;
-const cache = new WeakMap<SiteProgram, Map<string, Promise<ProgramRun>>>();
+/** The project's program (runSite), loaded only when a run is not cached. */
+const PROJECT_PROGRAM = Symbol("runSite");
+const cache = new Map<SiteProgram | typeof PROJECT_PROGRAM, Map<string, Promise<ProgramRun>>>();
 
 export function evaluationStats(): EvaluationStats {
   return { ...stats };
 }
 
-/** Forgets every cached run of `program` (a test that changed a rule the program reads). */
-export function forgetProgramRuns(program: SiteProgram = runSite): void {
-  cache.delete(program);
-}
-
 /** The program's run for these inputs, evaluated once per distinct input. Rejects with the program's error. */
 export function runProgram(input: ProgramInput): Promise<ProgramRun> {
-  const program = input.program ?? runSite;
+  const program = input.program ?? PROJECT_PROGRAM;
   let runs = cache.get(program);
   if (!runs) cache.set(program, (runs = new Map()));
   // The program reads its config and the peer's stack file through the shared schema: configs that
@@ -100,10 +101,17 @@ export function runProgram(input: ProgramInput): Promise<ProgramRun> {
   const key = stableJson({ stack: input.stack, config: parsed(input.stack, input.config), stackFiles: files, peerOutputs: input.peerOutputs });
   const hit = runs.get(key);
   if (hit) {
-    stats.cacheHits++;
+    stats.memoryHits++;
     return hit;
   }
-  const run = evaluate(input, program);
+  const stored = program === PROJECT_PROGRAM ? (readCachedRun(key) as ProgramRun | undefined) : undefined;
+  if (stored) stats.diskHits++;
+  const run = stored
+    ? Promise.resolve(deepFreeze(stored))
+    : evaluate(input).then((r) => {
+        if (program === PROJECT_PROGRAM) writeCachedRun(key, r);
+        return deepFreeze(r);
+      });
   runs.set(key, run);
   // A failed evaluation is not kept: the same input fails the same way, but cheaply re-evaluated.
   run.catch(() => runs.delete(key));
@@ -111,24 +119,26 @@ export function runProgram(input: ProgramInput): Promise<ProgramRun> {
   return run;
 }
 
-async function evaluate(input: ProgramInput, program: SiteProgram): Promise<ProgramRun> {
+async function evaluate(input: ProgramInput): Promise<ProgramRun> {
   const started = performance.now();
   stats.evaluations++;
+  // Loaded on demand: a process whose runs are all cached never loads Pulumi's runtime.
+  const { EvaluationError, evaluateSite } = await import("./evaluate");
   try {
     const ev = await evaluateSite({
       stack: input.stack,
       config: input.config,
       stackFiles: input.stackFiles,
       stackOutputs: input.peerOutputs,
-      program,
+      program: input.program,
     });
-    return deepFreeze({
+    return {
       stack: input.stack,
       resources: ev.cloud.resources.map(registration),
       invokes: ev.cloud.calls.map((c) => ({ token: c.token, providerUrn: c.providerUrn, region: c.region })),
       outputs: plain(ev.outputs) as Record<string, unknown>,
       warnings: [...ev.warnings],
-    });
+    };
   } catch (err) {
     throw err instanceof EvaluationError ? err.cause : err;
   } finally {

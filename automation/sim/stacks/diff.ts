@@ -11,8 +11,10 @@
  *   Outputs the provider computes and the program does not set are not diffs.
  * - A change to a property the provider cannot update in place is a replacement (REPLACED_ON);
  *   replacing or deleting a protected resource fails, with the engine's messages.
- * - A resource in the state the program no longer registers is deleted. The engine runs deletions
- *   after every create and update, in reverse order of creation.
+ * - A resource in the state the program no longer registers is deleted. The engine generates the
+ *   deletions once the program has finished, after every create and update (deployment_executor.go
+ *   `performPostSteps` -> step_generator.go `GenerateDeletes`), dependents first: here in reverse
+ *   order of creation.
  * - `--target` limits the steps to the listed URNs, `--exclude` leaves URNs out; a targeted step
  *   that depends on an untargeted create fails the update before anything is done, and a target
  *   neither in the state nor registered fails it (deployment_executor.go `checkTargets`,

@@ -11,7 +11,7 @@
  * not allowed anything (403), nor is a read-only or other-namespace policy. Read from what the
  * program registered and the state holds, never from config.
  */
-import { kubeconfigTarget } from "../program/mock-cloud";
+import { kubeconfigTarget } from "../program/kubeconfig";
 import type { Step } from "./diff";
 import { describeUrn, type StackState } from "./state";
 

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { nodeGroupRules } from "../../../components/node-groups";
 import { failover, type RunResult } from "../../../automation/driver";
-import { forgetProgramRuns } from "../../../automation/sim";
+import { runSite } from "../../../stacks/program";
 import { simulate } from "../helpers";
 import { MIN, SEC, until } from "./helpers";
 
@@ -14,15 +14,16 @@ describe("sim: the simulation follows the program", () => {
   const original = nodeGroupRules.sizes;
   afterEach(() => {
     nodeGroupRules.sizes = original;
-    forgetProgramRuns();
   });
+  // The real program, given as the test's own function: the simulation keeps its runs apart from
+  // the project program's (cached in memory and on disk), which do not see a rule changed at run time.
+  const program: typeof runSite = (opts) => runSite(opts);
 
   it("a changed node-group size rule moves the standby's starting point and the failover's end with it", async () => {
     // The rule, changed in the component: a warm web tier on the standby, a larger one when active.
     nodeGroupRules.sizes = (config, group) =>
       group !== "web" ? original(config, group) : config.role === "active" ? { min: 4, desired: 5, max: 8 } : { min: 1, desired: 1, max: 8 };
-    forgetProgramRuns();
-    const t = await simulate({ seed: 3 });
+    const t = await simulate({ seed: 3, program });
     expect(t.sim.world.site("dr").nodeGroups.web).to.include({ minSize: 1, desiredSize: 1, maxSize: 8, readyNodes: 1 });
     expect(t.sim.world.site("primary").nodeGroups.web).to.include({ minSize: 4, desiredSize: 5, maxSize: 8, readyNodes: 5 });
 
