@@ -223,17 +223,23 @@ export class SimStacks implements StackPort {
 
   /** The program's run; its errors fail the up as the CLI reports them (a bad config as ConfigError). */
   private async runOrFail(stack: string, signal: AbortSignal, whenFailed: () => Promise<void> | undefined): Promise<ProgramRun> {
+    // A crash or cancellation while the program ran wins over its result.
+    const stillRunning = () => {
+      this.process.assertAlive();
+      if (signal.aborted) throw signal.reason;
+    };
+    let run: ProgramRun;
     try {
-      return await this.evaluate(stack);
+      run = await this.evaluate(stack);
     } catch (err) {
       await whenFailed();
+      stillRunning();
       this.logFor(stack)("pulumi:up", err instanceof Error ? err.name : "Error");
       if (err instanceof ConfigError) throw err;
       throw new StackUpError(stack, `error: running program of stack "${stack}" failed: ${err instanceof Error ? err.message : String(err)}`, {}, err);
-    } finally {
-      this.process.assertAlive();
-      if (signal.aborted) throw signal.reason;
     }
+    stillRunning();
+    return run;
   }
 
   private async runUp(stack: string, opts: UpOptions, signal: AbortSignal, say: (line: string) => void): Promise<UpResult> {

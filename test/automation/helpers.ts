@@ -22,6 +22,8 @@ export interface Variant {
   cold?: boolean;
   /** The standby's DB cluster has no instance (database.readers.standby: 0). */
   headless?: boolean;
+  /** `eks-dr:clusterAccess` of both stack files (access entries of the Kubernetes API). */
+  clusterAccess?: { principalArn: string; policy: string; namespaces?: string[] }[];
 }
 
 export function variantConfigs(v: Variant): Record<string, Record<string, unknown>> {
@@ -36,6 +38,7 @@ export function variantConfigs(v: Variant): Record<string, Record<string, unknow
       const db = raw.database as { readers: { active: number; standby: number } };
       db.readers.standby = 0;
     }
+    if (v.clusterAccess) raw.clusterAccess = structuredClone(v.clusterAccess);
     parseSiteConfig(stack, raw);
     out[stack] = raw;
   }

@@ -15,7 +15,7 @@ import { parse } from "yaml";
 import { PROJECT } from "../../../stacks/config";
 import { runSite, type SiteProgram } from "../../../stacks/program";
 import { readStackFileConfig } from "../../../stacks/stack-files";
-import { MockCloud, observeRegistrations, type StackOutputs } from "./mock-cloud";
+import { MockCloud, observeRegistrations, type Props, type StackOutputs } from "./mock-cloud";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -39,7 +39,7 @@ export interface EvaluateOptions {
 export interface Evaluation {
   cloud: MockCloud;
   /** Stack outputs with every Output resolved. */
-  outputs: Record<string, any>;
+  outputs: Props;
   warnings: string[];
 }
 
@@ -145,7 +145,7 @@ async function evaluateNow(opts: EvaluateOptions): Promise<Evaluation> {
   };
   try {
     const exported = await (opts.program ?? runSite)({ projectDir, readStackFile });
-    const outputs = (await resolve(pulumi.output(exported))) as Record<string, any>;
+    const outputs = (await resolve(pulumi.output(exported))) as Props;
     await settle();
     return { cloud, outputs, warnings };
   } catch (err) {

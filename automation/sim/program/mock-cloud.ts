@@ -12,6 +12,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { kubeconfigTarget } from "./kubeconfig";
 
+/** Resource properties as the SDKs send them: a different shape per type, read loosely by tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Props = Record<string, any>;
+
 export const ACCOUNT_ID = "123456789012";
 
 /** Resource options as the engine receives them (after inheritance from the parent). */
@@ -30,9 +34,9 @@ export interface RecordedResource {
   /** URN of the parent, if any. */
   parent?: string;
   id: string;
-  inputs: Record<string, any>;
+  inputs: Props;
   /** Inputs plus computed outputs, as returned to the program. */
-  state: Record<string, any>;
+  state: Props;
   /** Provider reference (`urn::id`) the resource was registered with, if any. */
   provider?: string;
   /** URN of that provider. */
@@ -47,7 +51,7 @@ export interface RecordedResource {
 
 export interface RecordedCall {
   token: string;
-  inputs: Record<string, any>;
+  inputs: Props;
   provider?: string;
   providerUrn?: string;
   region?: string;
@@ -82,7 +86,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     this.pending = reg;
   }
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Props } {
     const reg = this.pending;
     this.pending = undefined;
     const inputs = args.inputs ?? {};
@@ -105,7 +109,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     return { id, state };
   }
 
-  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+  call(args: pulumi.runtime.MockCallArgs): Props {
     const region = this.regionOf(args.provider);
     this.calls.push({ token: args.token, inputs: args.inputs, provider: args.provider, providerUrn: providerUrnOf(args.provider), region });
     return invokeResult(args.token, args.inputs, region ?? "us-east-1");
@@ -130,7 +134,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     return this.providerRegions.get(provider.slice(provider.lastIndexOf("::") + 2));
   }
 
-  private record(args: pulumi.runtime.MockResourceArgs, reg: PendingRegistration | undefined, id: string, state: Record<string, any>, region?: string): void {
+  private record(args: pulumi.runtime.MockResourceArgs, reg: PendingRegistration | undefined, id: string, state: Props, region?: string): void {
     this.resources.push({
       type: args.type,
       name: args.name,
@@ -229,7 +233,7 @@ function arn(service: string, region: string, resource: string): string {
 }
 
 /** Computed outputs per resource type: what AWS (or a component's provider) fills in. */
-function computedOutputs(type: string, name: string, id: string, region: string, inputs: Record<string, any>): Record<string, any> {
+function computedOutputs(type: string, name: string, id: string, region: string, inputs: Props): Props {
   switch (type) {
     case "aws:eks/cluster:Cluster": {
       const clusterName = inputs.name ?? name;
@@ -310,7 +314,7 @@ function computedOutputs(type: string, name: string, id: string, region: string,
 }
 
 /** Results of provider functions (invokes) the program calls. */
-function invokeResult(token: string, inputs: Record<string, any>, region: string): Record<string, any> {
+function invokeResult(token: string, inputs: Props, region: string): Props {
   switch (token) {
     case "aws:index/getAvailabilityZones:getAvailabilityZones": {
       const letters = ["a", "b", "c", "d"];

@@ -13,6 +13,7 @@
 import { performance } from "node:perf_hooks";
 import { parseSiteConfig } from "../../../stacks/config";
 import type { SiteProgram } from "../../../stacks/program";
+import type * as EvaluateModule from "./evaluate";
 import type { RecordedResource, RegisteredOptions } from "./mock-cloud";
 import { readCachedRun, writeCachedRun } from "./run-cache";
 
@@ -122,8 +123,10 @@ export function runProgram(input: ProgramInput): Promise<ProgramRun> {
 async function evaluate(input: ProgramInput): Promise<ProgramRun> {
   const started = performance.now();
   stats.evaluations++;
-  // Loaded on demand: a process whose runs are all cached never loads Pulumi's runtime.
-  const { EvaluationError, evaluateSite } = await import("./evaluate");
+  // Loaded on demand: a process whose runs are all cached never loads Pulumi's runtime. (require:
+  // the project runs as CommonJS, and a dynamic import() would go through the ESM loader.)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EvaluationError, evaluateSite } = require("./evaluate") as typeof EvaluateModule;
   try {
     const ev = await evaluateSite({
       stack: input.stack,

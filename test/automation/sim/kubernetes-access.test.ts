@@ -58,4 +58,12 @@ describe("sim: Kubernetes access of the principal running the up", () => {
     expect(r.report.error).to.match(/401 Unauthorized/);
     expect(t.sim.world.writer()).to.equal("primary");
   });
+
+  it("the same planned failover succeeds once the program gives the operator an access entry on both clusters", async () => {
+    const t = await simulate({ seed: 5, deployedBy: CI_DEPLOY, principal: OPERATOR, clusterAccess: [{ principalArn: OPERATOR, policy: "clusterAdmin" }] });
+    const r = (await failover(t.deps, { to: "dr", mode: "planned" })) as RunResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    expect(t.sim.world.writer()).to.equal("dr");
+    expect(t.sim.world.calls({ api: "kubernetes:api" }).map((c) => c.outcome)).to.not.include("Unauthorized");
+  });
 });
