@@ -82,7 +82,7 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
   if (opts.sim) {
     // Loaded lazily: the simulation is for tests, drills and --sim.
     const { createSimulation } = lazy<typeof SimModule>("./sim");
-    const sim = createSimulation({
+    const sim = await createSimulation({
       seed: opts.seed ?? 1,
       projectDir: opts.projectDir,
       ...(opts.latencyFile ? { latencyOverrides: opts.latencyFile } : {}),

@@ -31,6 +31,8 @@ export interface RegionalSiteArgs {
   kmsKeyArn?: pulumi.Input<string>;
   /** Namespace of the application (PVC, workload). @default "app" */
   appNamespace?: string;
+  /** The peer's EFS replication writes into this site's file system now (`SharedFileSystemArgs.replicatedInto`). @default false */
+  filesReplicatedInto?: boolean;
 }
 
 export class RegionalSite extends pulumi.ComponentResource {
@@ -109,6 +111,7 @@ export class RegionalSite extends pulumi.ComponentResource {
         `${name}-files`,
         {
           role: config.role,
+          replicatedInto: args.filesReplicatedInto,
           kmsKeyArn: args.kmsKeyArn,
           throughputMode: config.efs.throughputMode,
           provisionedThroughputMibps: config.efs.provisionedThroughputMibps,

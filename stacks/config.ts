@@ -339,6 +339,13 @@ export const siteConfigSchema = z
     drTier: z.enum(DR_TIERS).optional(),
     /** Tags applied to every taggable resource of the site. */
     tags: z.record(z.string(), z.string()).default({}),
+    /**
+     * Impaired Regions this site's `up` must not reach (the peer's Region during an unplanned
+     * failover): their providers are configured without any AWS call and what the site has there
+     * keeps its last inputs (nothing created, changed or deleted there). The driver sets it on the
+     * site taking over and clears it at failback; the policy pack reads it too. @default []
+     */
+    impairedRegions: z.array(z.string().regex(REGION_PATTERN, "use AWS Region codes such as us-east-1")).default([]),
   })
   .superRefine((cfg, ctx) => {
     // Sizing rules that depend on more than one field.
@@ -360,6 +367,9 @@ export const siteConfigSchema = z
           message: `an active site needs ${name} nodes; set desired >= 1`,
         });
       }
+    }
+    if (cfg.impairedRegions.includes(cfg.region)) {
+      ctx.addIssue({ code: "custom", path: ["impairedRegions"], message: `lists ${cfg.region}, this site's own Region; a site cannot run without its own Region` });
     }
     // One access entry per principal (EKS User Guide, "Create access entries"), of this partition.
     const firstIndex = new Map<string, number>();

@@ -30,7 +30,15 @@ import { backupOutputs, siteBackups } from "./site-backups";
 export interface SiteProgramOptions {
   /** Directory holding the Pulumi.<stack>.yaml files (the peer's is read for pair checks). */
   projectDir: string;
+  /**
+   * Reads a stack file's project config (namespace stripped), undefined when absent.
+   * @default readStackFileConfig(projectDir, stack); the simulation serves its in-memory stack files
+   */
+  readStackFile?: (stack: string) => Record<string, unknown> | undefined;
 }
+
+/** A site program: `runSite` or, in tests and the simulation, a variant of it. */
+export type SiteProgram = (opts: SiteProgramOptions) => Promise<SiteExports>;
 
 /** Stack outputs: every key of the contract, as Inputs (absent ones are left out). */
 export type SiteExports = { [K in keyof SiteOutputs]?: pulumi.Input<SiteOutputs[K]> };
@@ -38,7 +46,7 @@ export type SiteExports = { [K in keyof SiteOutputs]?: pulumi.Input<SiteOutputs[
 export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   const stack = pulumi.getStack();
   // Validate before anything is registered: a bad key fails here with its name and fix.
-  const { config, peerConfig } = loadSite(stack, runtimeProjectConfig(), opts.projectDir);
+  const { config, peerConfig } = loadSite(stack, runtimeProjectConfig(), opts.projectDir, opts.readStackFile);
   const peer = await PeerSite.read(stack, config.peerStack);
   const peerRegion = peerConfig.region;
 
@@ -58,7 +66,9 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   if (isBackupOnlySite(config)) return runBackupOnlySite({ stack, config, peer, peerRegion, key, provider });
 
   // --- Regional infrastructure.
-  const site = new RegionalSite(stack, { stack, config, kmsKeyArn: key?.keyArn }, { providers });
+  // The peer's replication targets this Region's file system (the peer exports where it replicates).
+  const filesReplicatedInto = peer.outputs.efsReplication?.destinationRegion === config.region;
+  const site = new RegionalSite(stack, { stack, config, kmsKeyArn: key?.keyArn, filesReplicatedInto }, { providers });
 
   // --- EFS replication: the active site replicates into the standby's existing file system (the
   // backup-restore tier has none: its standby gets AWS Backup's copies instead).
@@ -154,7 +164,20 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       : undefined;
 
   // --- Alarms: replication lag against the RPO target, and the PRIMARY's health check.
-  const usEast1 = config.region === "us-east-1" ? provider : new aws.Provider(`${stack}-us-east-1`, { region: "us-east-1", defaultTags });
+  // Route 53's health-check metrics live in us-east-1. When config avoids that Region (a failover
+  // away from it), its provider is configured without any AWS call (pulumi-aws otherwise validates
+  // credentials and looks the account up with STS in the provider's Region: skipCredentialsValidation
+  // and skipRequestingAccountId; neither applies to the SNS, KMS and CloudWatch resources made
+  // there, per the provider's docs) and what the site has there keeps its last inputs.
+  const avoidUsEast1 = config.impairedRegions.includes("us-east-1");
+  const usEast1 =
+    !dns || config.region === "us-east-1"
+      ? provider
+      : new aws.Provider(`${stack}-us-east-1`, {
+          region: "us-east-1",
+          defaultTags,
+          ...(avoidUsEast1 ? { skipCredentialsValidation: true, skipRequestingAccountId: true } : {}),
+        });
   const alarms = new SiteAlarms(
     `${stack}-alarms`,
     {
@@ -170,7 +193,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         replication?.efsReplication && site.files
           ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
           : undefined,
-      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1 } : undefined,
+      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, keepAsIs: avoidUsEast1 } : undefined,
       kmsKeyArn: key?.keyArn,
     },
     { providers },

@@ -1,14 +1,15 @@
 /**
- * The simulated Regions, ready for the driver: `createSimulation` builds the virtual clock, the
- * latency model, the world (seeded from the project's own Pulumi.<stack>.yaml files through the
- * shared schema), the ports and the fault injector.
+ * The simulated Regions, ready for the driver: `createSimulation` deploys the project's two stacks
+ * (their Pulumi.<stack>.yaml files, or given configs) by running the real program in the README's
+ * order, seeds the world from what the program registered, and builds the virtual clock, the
+ * latency model, the ports and the fault injector.
  *
- *   const sim = createSimulation({ seed: 42, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+ *   const sim = await createSimulation({ seed: 42, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
  *   await runFailover({ clock: sim.clock, cloud: sim.cloud, stacks: sim.stacks, ... });
  *   sim.world.dataLoss(); sim.world.userView();
  */
 import * as path from "node:path";
-import { parseSiteConfig } from "../../stacks/config";
+import type { SiteProgram } from "../../stacks/program";
 import { readStackFileConfig, stackFileName } from "../../stacks/stack-files";
 import type { Clock } from "../ports";
 import { Faults } from "./faults";
@@ -16,7 +17,9 @@ import { LATENCY_TABLE, LatencyModel, loadLatencyOverrides, applyLatencyOverride
 import { DriverProcess, ProcessClock } from "./process";
 import { createRng } from "./rng";
 import { SimCloud, type CloudMethod } from "./sim-cloud";
-import { SimStacks } from "./sim-stacks";
+import { DEFAULT_PRINCIPAL, SimStacks } from "./sim-stacks";
+import { deployPair } from "./stacks/deploy";
+import { worldSpec } from "./stacks/world-spec";
 import { VirtualClock } from "./virtual-clock";
 import { type AwsService, World, type WorldTuning } from "./world";
 
@@ -29,7 +32,8 @@ export * from "./sim-cloud";
 export * from "./sim-stacks";
 export * from "./virtual-clock";
 export * from "./world";
-export { siteNames, siteUrns, siteIntent, GLOBAL_CLUSTER_ID } from "./naming";
+export { evaluationStats, type EvaluationStats } from "./program/run";
+export type { ResourceState, StackState } from "./stacks/state";
 
 /** Faults to arm at creation (the drill CLI builds this from its flags). */
 export interface FaultPlan {
@@ -61,6 +65,14 @@ export interface SimulationOptions {
   defaultCallTimeoutMs?: number;
   /** An `up` reaching an unreachable Region fails after this long. @default 300000 */
   unreachableUpFailAfterMs?: number;
+  /** The IAM principal the driver's ups run as. @default DEFAULT_PRINCIPAL (an operator's role) */
+  principal?: string;
+  /** The IAM principal that deployed the pair (and so created its clusters). @default `principal` */
+  deployedBy?: string;
+  /** Region of the Pulumi state backend; undefined (the default) when it does not depend on a Region. */
+  stateBackendRegion?: string;
+  /** The program the stacks run, e.g. a test's variant. @default runSite (stacks/program.ts) */
+  program?: SiteProgram;
 }
 
 /** The ports one driver process uses. */
@@ -90,7 +102,7 @@ function latencyTable(overrides: SimulationOptions["latencyOverrides"]): Latency
   return applyLatencyOverrides(overrides, "latencyOverrides option");
 }
 
-export function createSimulation(opts: SimulationOptions = {}): Simulation {
+export async function createSimulation(opts: SimulationOptions = {}): Promise<Simulation> {
   const seed = String(opts.seed ?? 1);
   const rng = createRng(seed);
   const virtualClock = new VirtualClock({ startMs: opts.startMs });
@@ -103,22 +115,34 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
     if (!raw) throw new Error(`no config for stack "${stack}": ${stackFileName(stack)} is not in ${projectDir}`);
     configs[stack] = raw;
   }
+  const principal = opts.principal ?? DEFAULT_PRINCIPAL;
+  const shared = await deployPair(configs, { deployedBy: opts.deployedBy ?? principal, program: opts.program });
   const world = new World({
     clock: virtualClock,
     latency,
-    sites: stackNames.map((stack) => ({ stack, config: parseSiteConfig(stack, configs[stack]) })),
+    ...worldSpec(stackNames.map((stack) => ({ stack, state: shared.state[stack], outputs: shared.outputs[stack] }))),
     ...opts.tuning,
   });
 
   let current: DriverPorts;
   const faults = new Faults(world, virtualClock, () => current.process);
-  const makePorts = (shared?: SimStacks["shared"]): DriverPorts => {
+  const makePorts = (): DriverPorts => {
     const process = new DriverProcess();
     return {
       process,
       clock: new ProcessClock(virtualClock, process),
       cloud: new SimCloud({ world, clock: virtualClock, latency, faults, process, defaultTimeoutMs: opts.defaultCallTimeoutMs }),
-      stacks: new SimStacks({ world, clock: virtualClock, latency, configs, process, shared, unreachableFailAfterMs: opts.unreachableUpFailAfterMs }),
+      stacks: new SimStacks({
+        world,
+        clock: virtualClock,
+        latency,
+        process,
+        shared,
+        unreachableFailAfterMs: opts.unreachableUpFailAfterMs,
+        principal,
+        stateBackendRegion: opts.stateBackendRegion,
+        program: opts.program,
+      }),
     };
   };
   current = makePorts();
@@ -150,7 +174,7 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
     },
     restart() {
       current.process.kill();
-      current = makePorts(current.stacks.shared);
+      current = makePorts();
       return current;
     },
   };

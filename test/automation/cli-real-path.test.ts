@@ -148,7 +148,11 @@ describe("cli on the real path: the first failures a user meets", function () {
 
   describe("AWS credentials on the real AWS adapter", () => {
     // The stacks' config and outputs as deployed; the cloud is the real AwsCloud on mocked clients.
-    const deployedStacks = () => createSimulation({ seed: 1 }).stacks;
+    let deployed: StackPort;
+    beforeEach(async () => {
+      deployed = (await createSimulation({ seed: 1 })).stacks;
+    });
+    const deployedStacks = () => deployed;
 
     it("none at all: status prints one line saying so, not that a Region does not answer", async () => {
       eks.on(ListClustersCommand).rejects(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }));

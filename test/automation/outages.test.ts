@@ -42,7 +42,7 @@ const REBUILD_40_MIN = { "aurora-rebuild": { minSeconds: 2400, typicalSeconds: 2
 describe("driver in partial and messy outages", () => {
   describe("EFS down in the source Region while its EKS API answers (unplanned failover)", () => {
     it("detaches with LOCAL_CONFIGURATION_ONLY at once, and says which mode it used", async () => {
-      const t = simulate({ seed: 41 });
+      const t = await simulate({ seed: 41 });
       t.sim.faults.impairService("primary", "efs");
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(report.outcome, report.error).to.equal("succeeded");
@@ -59,7 +59,7 @@ describe("driver in partial and messy outages", () => {
 
     for (const behaviour of ["stays-deleting", "rejected"] as const) {
       it(`falls back to LOCAL_CONFIGURATION_ONLY within a bound when EFS goes down just after the driver looked (ALL_CONFIGURATIONS ${behaviour})`, async () => {
-        const t = simulate({ seed: 42, tuning: { efsAllConfigurationsPeerDown: behaviour } });
+        const t = await simulate({ seed: 42, tuning: { efsAllConfigurationsPeerDown: behaviour } });
         // The source's EFS answers the driver's check, then stops answering.
         t.sim.faults.afterCall("describeReplication", () => t.sim.faults.impairService("primary", "efs"), { region: "primary" });
         const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
@@ -75,7 +75,7 @@ describe("driver in partial and messy outages", () => {
     }
 
     it("a crash right after ALL_CONFIGURATIONS was sent, then resume: falls back within the same bound, each deletion sent once", async () => {
-      const t = simulate({ seed: 47 });
+      const t = await simulate({ seed: 47 });
       t.sim.faults.afterCall("describeReplication", () => t.sim.faults.impairService("primary", "efs", { afterMs: 30_000 }), { region: "primary" });
       t.sim.faults.afterCall("deleteReplication", () => t.sim.faults.crash("killed right after the deletion was sent"));
       const crash = await failover(t.deps, { to: "dr", mode: "unplanned" }).then(
@@ -93,7 +93,7 @@ describe("driver in partial and messy outages", () => {
     });
 
     it("uses ALL_CONFIGURATIONS, and nothing else, while the source's EFS answers", async () => {
-      const t = simulate({ seed: 43 });
+      const t = await simulate({ seed: 43 });
       t.sim.faults.impairService("primary", "eks");
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(report.outcome, report.error).to.equal("succeeded");
@@ -107,7 +107,7 @@ describe("driver in partial and messy outages", () => {
 
   describe("failback while Aurora still rebuilds the old primary", () => {
     it("waits until the old primary is an available, non-writer member before changing its instances, and shows the wait in the plan", async () => {
-      const t = simulate({ seed: 44, latencyOverrides: REBUILD_40_MIN });
+      const t = await simulate({ seed: 44, latencyOverrides: REBUILD_40_MIN });
       t.sim.faults.impairRegion("primary");
       const fo = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(fo.outcome, fo.error).to.equal("succeeded");
@@ -133,7 +133,7 @@ describe("driver in partial and messy outages", () => {
     it("also waits on the DB cluster's status, where the member does not report a SynchronizationStatus", async () => {
       // What DescribeDBClusters shows during the rebuild is not documented: a cloud whose members
       // carry no SynchronizationStatus and whose cluster is not "available" until it is rebuilt.
-      const t = simulate({ seed: 46, latencyOverrides: REBUILD_40_MIN });
+      const t = await simulate({ seed: 46, latencyOverrides: REBUILD_40_MIN });
       t.sim.faults.impairRegion("primary");
       await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       t.sim.faults.recoverRegion("primary");
@@ -162,7 +162,7 @@ describe("driver in partial and messy outages", () => {
     });
 
     it("skips the wait when there is nothing to rebuild (after a planned failover)", async () => {
-      const t = simulate({ seed: 45 });
+      const t = await simulate({ seed: 45 });
       await run(failover(t.deps, { to: "dr", mode: "planned" }));
       const report = await run(failback(t.deps));
       expect(report.outcome, report.error).to.equal("succeeded");
@@ -172,7 +172,7 @@ describe("driver in partial and messy outages", () => {
 
   describe("credentials that do not work are never reported as a Region outage", () => {
     it("planned failover with expired credentials: refused, naming the expiry and `aws sso login`, changing nothing", async () => {
-      const t = simulate({ seed: 51 });
+      const t = await simulate({ seed: 51 });
       t.sim.faults.credentials("expired");
       const err = await setupError(failover(t.deps, { to: "dr", mode: "planned" }));
       expect(err.kind).to.equal("aws-credentials-expired");
@@ -182,7 +182,7 @@ describe("driver in partial and messy outages", () => {
     });
 
     it("unplanned failover without any credentials: refused as such, not as the target Region not answering", async () => {
-      const t = simulate({ seed: 52 });
+      const t = await simulate({ seed: 52 });
       t.sim.faults.impairRegion("primary");
       t.sim.faults.credentials("missing");
       const err = await setupError(failover(t.deps, { to: "dr", mode: "unplanned" }));
@@ -193,7 +193,7 @@ describe("driver in partial and messy outages", () => {
     });
 
     it("invalid credentials: refused as rejected credentials", async () => {
-      const t = simulate({ seed: 53 });
+      const t = await simulate({ seed: 53 });
       t.sim.faults.credentials("invalid");
       const err = await setupError(failover(t.deps, { to: "dr", mode: "planned" }));
       expect(err.kind).to.equal("aws-credentials-invalid");
@@ -202,7 +202,7 @@ describe("driver in partial and messy outages", () => {
     });
 
     it("access denied to the probe of one Region: refused as a permission problem naming the Region", async () => {
-      const t = simulate({ seed: 54 });
+      const t = await simulate({ seed: 54 });
       t.sim.faults.denyAccess("probeRegion", { region: "primary" });
       const err = await setupError(failover(t.deps, { to: "dr", mode: "planned" }));
       expect(err.kind).to.equal("aws-access-denied");
@@ -212,7 +212,7 @@ describe("driver in partial and messy outages", () => {
     });
 
     it("status with expired credentials: one setup error, not a list of Regions that do not answer", async () => {
-      const t = simulate({ seed: 55 });
+      const t = await simulate({ seed: 55 });
       t.sim.faults.credentials("expired");
       const err = await setupError(status(t.deps));
       expect(err.kind).to.equal("aws-credentials-expired");
@@ -220,7 +220,7 @@ describe("driver in partial and messy outages", () => {
     });
 
     it("failback with invalid credentials: refused as such, not as the old Region still being down", async () => {
-      const t = simulate({ seed: 56 });
+      const t = await simulate({ seed: 56 });
       t.sim.faults.impairRegion("primary");
       await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       t.sim.faults.recoverRegion("primary");
@@ -231,7 +231,7 @@ describe("driver in partial and messy outages", () => {
     });
 
     it("credentials expiring during a run stop the waiting step at once, with the fix, instead of waiting out its bound", async () => {
-      const t = simulate({ seed: 57 });
+      const t = await simulate({ seed: 57 });
       t.sim.faults.impairRegion("primary");
       t.sim.faults.credentials("expired", { afterMs: 2 * MIN });
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { BACKUP_SELECTION_TAG, SiteBackup, type SiteBackupArgs } from "../../components/backup";
 import type { BackupConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { resolve } from "../harness/evaluate";
-import { recordResourceOptions } from "../harness/resource-options";
+import { resolve } from "../../automation/sim/program/evaluate";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 
 const VAULT = "aws:backup/vault:Vault";
 const LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { BlockStorage, EBS_CSI_CONTROLLER_SERVICE_ACCOUNT, type BlockStorageArgs } from "../../components/block-storage";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { recordResourceOptions } from "../harness/resource-options";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 
 const ADDON = "aws:eks/addon:Addon";
 const ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation";

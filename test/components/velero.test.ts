@@ -3,7 +3,7 @@ import { Velero, VELERO_AWS_PLUGIN_IMAGE, VELERO_CHART_VERSION, VELERO_SERVICE_A
 import { VeleroBucket, type VeleroBucketArgs } from "../../components/velero-bucket";
 import type { VeleroConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { recordResourceOptions } from "../harness/resource-options";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { ConfigError, drTierOf, isBackupOnlySite, pairProblems, parseSiteConfig, type SiteConfig } from "../../stacks/config";
-import { EvaluationError, evaluateSite, siteRawConfig } from "../harness/evaluate";
+import { EvaluationError, evaluateSite, siteRawConfig } from "../../automation/sim/program/evaluate";
 
 function problems(stack: string, overrides: Record<string, unknown>) {
   try {

@@ -11,7 +11,7 @@ import { parse, stringify } from "yaml";
 import { drFindings, relaxations } from "../../policy/lib/dr-state";
 import { packConfigFor, StackFileProblem, writePackConfig } from "../../policy/lib/pack-config";
 import { DR_POLICIES } from "../../policy/lib/policies";
-import { REPO_ROOT } from "../harness/evaluate";
+import { REPO_ROOT } from "../../automation/sim/program/evaluate";
 import { projectWith } from "../harness/project";
 
 /** The project after an unplanned failover primary -> dr, as the driver leaves the stack files. */

@@ -12,7 +12,7 @@ import { parse, stringify } from "yaml";
 import { PulumiStacks, type AutomationStack } from "../../automation/adapters/pulumi-stacks";
 import { wire } from "../../automation/wiring";
 import { driverPolicyPack } from "../../policy/lib/pack-config";
-import { REPO_ROOT } from "../harness/evaluate";
+import { REPO_ROOT } from "../../automation/sim/program/evaluate";
 import { projectWith } from "../harness/project";
 
 type UpArgs = Parameters<AutomationStack["up"]>[0];

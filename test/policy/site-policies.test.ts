@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { DR_POLICIES } from "../../policy/lib/policies";
 import { runPolicy, type PolicyResult } from "../../policy/lib/policy";
 import { T } from "../../policy/lib/resources";
-import { REPO_ROOT, siteRawConfig, type EvaluateOptions } from "../harness/evaluate";
+import { REPO_ROOT, siteRawConfig, type EvaluateOptions } from "../../automation/sim/program/evaluate";
 import { projectWith, swappedRolesProject } from "../harness/project";
 import { packConfigFor } from "../../policy/lib/pack-config";
 import { evaluateSiteResources, type EvaluatedSite } from "./site-resources";

@@ -11,7 +11,7 @@
  * for an aws/kubernetes resource that names none, the engine's default provider for the package
  * (pulumi/pulumi pkg/resource/deploy/providers/provider.go, `DefaultName`: "default[_<version>]").
  */
-import { evaluateSite, type EvaluateOptions, type Evaluation } from "../harness/evaluate";
+import { evaluateSite, type EvaluateOptions, type Evaluation } from "../../automation/sim/program/evaluate";
 import type { ProviderRef, ResourceLike } from "../../policy/lib/resources";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -9,8 +9,8 @@ import { REGIONAL_SITE_TYPE } from "../../components/backup-only-site";
 import { DR_POLICIES } from "../../policy/lib/policies";
 import { runPolicy } from "../../policy/lib/policy";
 import { backupOnlySiteOutputsSchema, parseSiteOutputs, siteOutputsSchema } from "../../stacks/outputs";
-import { evaluateSite, type Evaluation } from "../harness/evaluate";
-import type { RecordedResource } from "../harness/mock-cloud";
+import { evaluateSite, type Evaluation } from "../../automation/sim/program/evaluate";
+import type { RecordedResource } from "../../automation/sim/program/mock-cloud";
 import { projectWith } from "../harness/project";
 import { evaluateSiteResources, type EvaluatedSite } from "../policy/site-resources";
 

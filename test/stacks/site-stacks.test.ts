@@ -6,8 +6,8 @@ import { expect } from "chai";
 import * as ipaddr from "ipaddr.js";
 import { parseSiteConfig } from "../../stacks/config";
 import { siteOutputsSchema } from "../../stacks/outputs";
-import { evaluateSite, siteRawConfig, type Evaluation } from "../harness/evaluate";
-import type { RecordedResource } from "../harness/mock-cloud";
+import { evaluateSite, siteRawConfig, type Evaluation } from "../../automation/sim/program/evaluate";
+import type { RecordedResource } from "../../automation/sim/program/mock-cloud";
 import { deployPair, projectWith, swappedRolesProject, type PairEvaluation } from "../harness/project";
 
 const byType = (ev: Evaluation, type: string) => ev.cloud.ofType(type);
@@ -86,15 +86,34 @@ describe("site stacks", function () {
     });
 
     it("uses us-east-1 outside its own Region only for the health-check alarm and its topic", () => {
-      // Route 53 publishes health-check metrics only in us-east-1; the standby keeps the topic there
-      // so the alarm's subscription survives a failover, and the alarm itself exists while active.
+      // Route 53 publishes health-check metrics only in us-east-1; the standby keeps its alarm and
+      // topic there too (notifications off) so that a failover creates nothing in us-east-1.
       const standby = onUsEast1Provider(pair.dr).map((r) => r.type);
-      expect(standby).to.include("aws:sns/topic:Topic");
-      expect(standby.every((t) => /^aws:(sns|kms)\//.test(t)), standby.join(",")).to.equal(true);
+      expect(standby).to.include.members(["aws:sns/topic:Topic", "aws:cloudwatch/metricAlarm:MetricAlarm"]);
+      expect(standby.every((t) => /^aws:(sns|kms|cloudwatch)\//.test(t)), standby.join(",")).to.equal(true);
+      const standbyAlarm = onUsEast1Provider(pair.dr).find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")!;
+      expect(standbyAlarm.inputs).to.include({ namespace: "AWS/Route53", actionsEnabled: false });
       const alarms = byType(pair.primary, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Route53");
       expect(alarms).to.have.length(1);
       expect(alarms[0].region).to.equal("us-east-1");
+      expect(alarms[0].inputs).to.include({ actionsEnabled: true });
       expect(alarms[0].inputs.dimensions).to.deep.equal({ HealthCheckId: pair.primary.outputs.healthCheckId });
+      // No invoke goes through the us-east-1 provider of a site elsewhere.
+      expect(pair.dr.cloud.calls.filter((c) => c.region === "us-east-1")).to.deep.equal([]);
+    });
+
+    it("while told to avoid us-east-1, configures its provider there without any AWS call and keeps what it has there as is", async () => {
+      const avoiding = await evaluateSite({ stack: "dr", overrides: { impairedRegions: ["us-east-1"] }, stackOutputs: { primary: pair.primary.outputs } });
+      const east = avoiding.cloud.resources.filter((r) => r.type === "pulumi:providers:aws" && r.inputs.region === "us-east-1");
+      expect(east).to.have.length(1);
+      expect(east[0].inputs).to.include({ skipCredentialsValidation: "true", skipRequestingAccountId: "true" });
+      const there = onUsEast1Provider(avoiding);
+      expect(there.map((r) => `${r.type} ${r.name}`)).to.deep.equal(onUsEast1Provider(pair.dr).map((r) => `${r.type} ${r.name}`));
+      for (const r of there) expect(r.options.ignoreChanges, r.name).to.include.members(Object.keys(r.inputs).filter((k) => !k.startsWith("__")));
+      expect(avoiding.cloud.calls.filter((c) => c.region === "us-east-1")).to.deep.equal([]);
+      // Not avoided: the provider validates credentials as usual.
+      const usual = pair.dr.cloud.resources.find((r) => r.type === "pulumi:providers:aws" && r.inputs.region === "us-east-1")!;
+      expect(usual.inputs.skipCredentialsValidation).to.equal("false");
     });
 
     it("follows another Region and CIDR everywhere: nothing is hard-coded", async () => {
@@ -254,6 +273,30 @@ describe("site stacks", function () {
     });
   });
 
+  describe("the standby's file system protection while the peer replicates into it", () => {
+    const FS = "aws:efs/fileSystem:FileSystem";
+
+    it("is DISABLED on a standby not yet replicated into, so the peer can create a replication into it", async () => {
+      // The README's deploy order: dr's first up sees primary's outputs before primary replicates.
+      const first = await evaluateSite({ stack: "primary" });
+      const dr = await evaluateSite({ stack: "dr", stackOutputs: { primary: first.outputs } });
+      const fs = dr.cloud.one(FS);
+      expect(fs.inputs.protection).to.deep.equal({ replicationOverwrite: "DISABLED" });
+      expect(fs.options.ignoreChanges).to.not.include("protection");
+    });
+
+    it("is left to AWS once the peer replicates into it: AWS reads REPLICATING back and refuses any change to it", () => {
+      expect(pair.primary.outputs.efsReplication).to.deep.include({ destinationRegion: "us-west-2", destinationFileSystemId: pair.dr.outputs.fileSystemId });
+      expect(pair.dr.cloud.one(FS).options.ignoreChanges).to.include("protection");
+    });
+
+    it("is ENABLED and managed on the active site", () => {
+      const fs = pair.primary.cloud.one(FS);
+      expect(fs.inputs.protection).to.deep.equal({ replicationOverwrite: "ENABLED" });
+      expect(fs.options.ignoreChanges).to.not.include("protection");
+    });
+  });
+
   describe("after a failover (roles swapped by config)", () => {
     let swapped: PairEvaluation;
     before(async () => {
@@ -278,11 +321,14 @@ describe("site stacks", function () {
       expect(web(swapped.primary).inputs.scalingConfig.desiredSize).to.equal(0);
     });
 
-    it("moves the health-check alarm to dr's us-east-1 provider with the role", () => {
-      const alarm = byType(swapped.dr, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Route53");
-      expect(alarm).to.have.length(1);
-      expect(alarm[0].region).to.equal("us-east-1");
-      expect(alarm[0].inputs.dimensions).to.deep.equal({ HealthCheckId: swapped.dr.outputs.healthCheckId });
+    it("turns the notifications of dr's health-check alarm on with the role, and primary's off", () => {
+      const alarm = (ev: Evaluation) => byType(ev, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Route53");
+      expect(alarm(swapped.dr)).to.have.length(1);
+      expect(alarm(swapped.dr)[0].region).to.equal("us-east-1");
+      expect(alarm(swapped.dr)[0].inputs).to.include({ actionsEnabled: true });
+      expect(alarm(swapped.dr)[0].inputs.dimensions).to.deep.equal({ HealthCheckId: swapped.dr.outputs.healthCheckId });
+      expect(alarm(swapped.primary)[0].inputs).to.include({ actionsEnabled: false });
+      expect(alarm(swapped.dr)[0].urn).to.equal(alarm(pair.dr)[0].urn);
     });
 
     it("moves the backup plan and the bucket replication to dr, copying into primary's vault", () => {

@@ -15,7 +15,7 @@ import { main as backendMain, siteBackend } from "../../scripts/pulumi-backend";
 import { checkRoleDrift, main as roleDriftMain } from "../../scripts/check-role-drift";
 import { checkDispatch, environmentProblems, main as preflightMain } from "../../scripts/deploy-preflight";
 import { main as packConfigMain } from "../../scripts/policy-pack-config";
-import { REPO_ROOT } from "../harness/evaluate";
+import { REPO_ROOT } from "../../automation/sim/program/evaluate";
 import { projectWith } from "../harness/project";
 
 const tmp = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-ci-")), name);

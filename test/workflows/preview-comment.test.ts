@@ -16,7 +16,7 @@ import type { GhRequest } from "../../scripts/lib/gh";
 import { isStale, marker, markStale, MAX_COMMENT_CHARS, renderReport, type PreviewReport } from "../../scripts/lib/preview-report";
 import { BOT_LOGIN, main as commentMain, type IssueComment } from "../../scripts/pr-comment";
 import { main as previewMain, runPreview, type PreviewStack } from "../../scripts/preview";
-import { REPO_ROOT } from "../harness/evaluate";
+import { REPO_ROOT } from "../../automation/sim/program/evaluate";
 import { projectWith } from "../harness/project";
 
 const URN = (type: string, name: string) => `urn:pulumi:primary::eks-dr::${type}::${name}`;

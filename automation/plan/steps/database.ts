@@ -3,6 +3,7 @@
  * the target's cluster promoted (switchover or failover), and at failback the wait for Aurora to
  * rebuild the old primary.
  */
+import type { ConfigChange } from "../../ports";
 import { auroraEvidencedUpTo, describeAuroraLag } from "../../report/aurora-rpo";
 import { formatDuration } from "../../util/duration";
 import { writerArn, type Pair, type Site } from "../sites";
@@ -12,9 +13,10 @@ import { id, MARK, opts, waitFor } from "./shared";
 /**
  * A headless secondary gets its first instance by a targeted `up` (decision 7), so IaC creates it
  * with the name it will keep. The original `database.readers.standby` is marked first so that the
- * converge step restores it whatever happens in between.
+ * converge step restores it whatever happens in between. `impairedRegions` (an unplanned failover: the
+ * source's Region) is set in the same config change, since the targeted `up` runs the whole program.
  */
-export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []): Step {
+export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = [], impairedRegions?: string[]): Step {
   const describe = (ctx: StepContext) => ctx.cloud.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
   const hasInstance = async (ctx: StepContext) => {
     const c = await describe(ctx);
@@ -24,14 +26,19 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
     id: id(prefix, "add-db-instance"),
     title: `Give ${site.stack}'s DB cluster an instance if it is headless`,
     dependsOn,
-    effect: `if headless: config ${site.stack} database.readers.standby=1, then pulumi up ${site.stack} --target ${site.outputs.promotionInstanceUrn}`,
+    effect:
+      `if headless: config ${site.stack} database.readers.standby=1${impairedRegions ? `, impairedRegions=${JSON.stringify(impairedRegions)}` : ""}, ` +
+      `then pulumi up ${site.stack} --target ${site.outputs.promotionInstanceUrn}`,
     priority: 5,
     check: hasInstance,
     run: async (ctx) => {
       const cfg = await ctx.stacks.readConfig(site.stack);
       const markName = MARK.readersOriginal(site.stack);
       if (!ctx.marks.has(markName)) await ctx.mark(markName, { value: cfg.database.readers.standby });
-      if (cfg.database.readers.standby < 1) await ctx.stacks.setConfig(site.stack, [{ key: "database.readers.standby", value: 1 }]);
+      const changes: ConfigChange[] = [];
+      if (cfg.database.readers.standby < 1) changes.push({ key: "database.readers.standby", value: 1 });
+      if (impairedRegions && impairedRegions.some((r) => !cfg.impairedRegions.includes(r))) changes.push({ key: "impairedRegions", value: [...new Set([...cfg.impairedRegions, ...impairedRegions])] });
+      if (changes.length > 0) await ctx.stacks.setConfig(site.stack, changes);
       await ctx.stacks.up(site.stack, { target: [site.outputs.promotionInstanceUrn], signal: ctx.signal, onOutput: ctx.log });
       await waitFor(ctx, `an available instance in ${site.outputs.dbClusterIdentifier}`, () => hasInstance(ctx), ctx.timeouts.databaseMs);
       return { detail: "instance created by a targeted up" };

@@ -24,4 +24,4 @@ export { cleanStaleReplicationStep, deleteReplicationStep, detachReplicationStep
 export { DRAINED_LAG_MS, resyncStep } from "./resync";
 export { swapDnsStep } from "./dns";
 export { waitServingStep } from "./serving";
-export { convergeChanges, convergeConfigStep, quiesceStep, upStep, type UpStepArgs } from "./iac";
+export { clearImpairedRegionsStep, convergeChanges, convergeConfigStep, quiesceStep, upStep, type UpStepArgs } from "./iac";

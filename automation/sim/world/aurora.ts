@@ -19,7 +19,6 @@
  */
 import type { DbCluster, GlobalCluster } from "../../ports";
 import { AwsError } from "../errors";
-import { GLOBAL_CLUSTER_ID } from "../naming";
 import { type Core, Part, type SiteRec } from "./core";
 import type { Writes } from "./writes";
 
@@ -36,10 +35,11 @@ export class Aurora extends Part {
   constructor(
     core: Core,
     private readonly writes: Writes,
+    globalClusterIdentifier: string,
     writerStack: string,
   ) {
     super(core);
-    this.global = { identifier: GLOBAL_CLUSTER_ID, members: this.sites.map((s) => s.stack), writer: writerStack, status: "available", gen: 0 };
+    this.global = { identifier: globalClusterIdentifier, members: this.sites.map((s) => s.stack), writer: writerStack, status: "available", gen: 0 };
   }
 
   /** Stack whose cluster is the global cluster's writer. */

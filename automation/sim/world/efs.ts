@@ -13,8 +13,7 @@
  */
 import type { EfsReplication, EfsReplicationStatus, FileSystemProtection } from "../../ports";
 import { AwsError } from "../errors";
-import { siteIntent } from "../naming";
-import { type Core, Part, type SiteRec, type WorldSiteSpec } from "./core";
+import { type Core, Part, type SiteRec, type WorldSpec } from "./core";
 import type { Writes } from "./writes";
 
 export type Side = "source" | "dest";
@@ -52,16 +51,15 @@ export class Efs extends Part {
   constructor(
     core: Core,
     private readonly writes: Writes,
-    active: WorldSiteSpec,
-    standby: WorldSiteSpec,
+    running: WorldSpec["replication"],
   ) {
     super(core);
-    // Steady state: the active site replicates to the standby; the last completed sync cycle
+    // Steady state: the replication the stacks deployed runs; the last completed sync cycle
     // started one cycle ago, the current one started now.
-    if (siteIntent(active.config).ownsReplication) {
+    if (running) {
       this.replications.push({
-        source: active.stack,
-        dest: standby.stack,
+        source: running.source,
+        dest: running.dest,
         sides: new Set<Side>(["source", "dest"]),
         status: "ENABLED",
         lastReplicatedAt: this.t - this.latency.sample("efs-sync"),
@@ -257,7 +255,8 @@ export class Efs extends Part {
   setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED"): void {
     const site = this.siteOf(stack);
     if (this.protectionOf(site) === "REPLICATING") {
-      throw new AwsError("ReplicationAlreadyExists", `File system ${site.names.fileSystemId} is the destination of a replication; delete the replication first.`, { status: 409 });
+      // The error AWS returns (terraform-provider-aws PR #37790, from a real apply).
+      throw new AwsError("ReplicationAlreadyExists", "ReplicationOverwriteProtection cannot be changed while the file system is a replication destination.", { status: 409 });
     }
     site.fs.protection = protection;
     this.recompute();

@@ -14,7 +14,6 @@ export interface SiteSnapshot {
   impaired: boolean;
   serving: boolean;
   podsReady: boolean;
-  quiesced: boolean;
   replicas?: { web: number; app: number };
   nodeGroups: Record<NodeGroupName, NodeGroupState & { name: string }>;
   db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; creatingInstances: number; status: string; pendingDemotion: boolean; rebuilding: boolean };
@@ -43,7 +42,6 @@ export class Inspect extends Part {
       impaired: this.impaired.has(s.region),
       serving: s.serving,
       podsReady: s.podsReady,
-      quiesced: s.quiesced,
       replicas: s.replicas && { ...s.replicas },
       nodeGroups: Object.fromEntries(
         NODE_GROUPS.map((ng) => {
@@ -62,8 +60,8 @@ export class Inspect extends Part {
         rebuilding: s.db.rebuilding,
       },
       fs: { id: s.names.fileSystemId, protection, writable: protection === "ENABLED" },
-      healthCheck: { id: s.names.healthCheckId, status: s.hcHealthy ? "healthy" : "unhealthy" },
-      albHostname: s.names.albHostname,
+      healthCheck: { id: s.names.healthCheckId ?? "", status: s.hcHealthy ? "healthy" : "unhealthy" },
+      albHostname: s.names.albHostname ?? "",
       writes: { db: totals("db"), files: totals("files") },
     };
   }
