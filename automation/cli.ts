@@ -1,19 +1,22 @@
 /**
- * The eks-dr command line: deploy, status, failover, failback, drill.
+ * The eks-dr command line: validate, deploy, status, failover, failback, drill.
  *
+ *   npm run validate
  *   npm run status
  *   npm run failover -- --to dr --mode unplanned --max-data-loss 5m
  *   npm run failback
  *   npm run drill -- --seed 7 --mode unplanned
  *
  * Exit codes: 0 done (status: ready); 1 the run failed, or status is not ready; 2 a bad flag or
- * value, or the driver refused to start (nothing was changed).
+ * value, invalid stack files, a missing tool, login or credential, or the driver refused to start
+ * (nothing was changed). Such an error is one line naming the cause and the fix; with --json,
+ * stdout is a JSON document either way.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { RefusedError, StepFailedError, UsageError, errorMessage, isCrash } from "./errors";
+import { RefusedError, SetupError, StepFailedError, UsageError, errorMessage, isCrash } from "./errors";
 import { commandLine, deploy, failback, failover, formatPlanSummary, status, type CommandResult, type DriverDeps, type RunOptions } from "./driver";
 import { runDrill, formatDrill } from "./drill";
 import type { Plan } from "./plan/types";
@@ -21,6 +24,7 @@ import { formatReadiness } from "./readiness";
 import { LiveProgress, PlainProgress, type Output } from "./report/progress";
 import { formatReport } from "./report/report";
 import { formatDuration, parseDuration } from "./util/duration";
+import { formatValidation, validateProject } from "./validate";
 import { driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
 
 export interface CliEnv {
@@ -151,7 +155,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .exitOverride()
     .addHelpText(
       "after",
-      "\nExit codes: 0 done (status: ready), 1 run failed or not ready, 2 bad flag or refused (nothing changed).\n" +
+      "\nExit codes: 0 done (status: ready), 1 run failed or not ready, 2 bad flag, invalid stack files, a missing tool, login or\n" +
+        "credential, or refused (nothing changed; one line names the cause and the fix).\n" +
         "A crashed or failed run resumes when the same command runs again; another command is refused until it is finished.",
     );
 
@@ -262,12 +267,32 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     }
   };
 
+  /** Both stack files and the rules between them, offline; prints and exits 2 when they are not valid. */
+  const offlineValidation = (flags: { json?: boolean }, reportValid: boolean): boolean => {
+    const v = validateProject(env.projectDir);
+    if (flags.json && (reportValid || !v.ok)) env.stdout.write(JSON.stringify(v, null, 2) + "\n");
+    if (!v.ok || reportValid) print(v.ok ? human(flags) : env.stderr, formatValidation(v));
+    if (!v.ok) setExit(EXIT.refused);
+    return v.ok;
+  };
+
+  // validate -----------------------------------------------------------------------------------
+  program
+    .command("validate")
+    .description("check both stack files and the rules between them, offline (no cloud, no Pulumi CLI); exit 2 naming each bad key")
+    .option("--json", "print the result as JSON")
+    .action((flags: { json?: boolean }) => {
+      if (offlineValidation(flags, true)) setExit(EXIT.ok);
+    });
+
   // deploy -------------------------------------------------------------------------------------
   addRunFlags(
     program
       .command("deploy")
-      .description("pulumi up both sites: the owner of global resources first, then its peer, then the active site again if its EFS replication waited for the peer's file system"),
+      .description("validate both stack files, then pulumi up both sites: the owner of global resources first, then its peer, then the active site again if its EFS replication waited for the peer's file system"),
   ).action(async (flags: CommonFlags) => {
+    // Before anything needs a Pulumi CLI: a bad stack file is named with its key.
+    if (!offlineValidation(flags, false)) return;
     requireConfirmable(flags);
     const w = await wiringFor(flags, program);
     await orCrash(w, "deploy", {}, async () => finish(flags, await deploy(deps(w, flags), runOptions(flags, w))));
@@ -383,40 +408,60 @@ function planJson(plan: Plan) {
   };
 }
 
+/** What a failure is, for --json documents. */
+function errorKind(err: unknown): string {
+  if (err instanceof SetupError) return err.kind;
+  if (err instanceof CommanderError || err instanceof UsageError) return "usage";
+  if (err instanceof RefusedError) return "refused";
+  if (err instanceof Error && err.name === "LatencyOverrideError") return "usage";
+  if (err instanceof Error && err.name === "ConfigError") return "config";
+  if (err instanceof StepFailedError || isCrash(err)) return "failed";
+  return "error";
+}
+
 /** Runs the CLI; resolves to the exit code. */
 export async function runCli(argv: string[], env: CliEnv): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram(env, (c) => (code = c));
+  // --json promises a JSON document on stdout, failures included.
+  const json = argv.includes("--json");
+  const fail = (exitCode: number, err: unknown, lines: string[]): number => {
+    env.stderr.write(lines.map((l) => `${l}\n`).join(""));
+    if (json) {
+      const fix = err instanceof SetupError ? { problem: err.problem, fix: err.fix } : {};
+      env.stdout.write(JSON.stringify({ error: { kind: errorKind(err), message: errorMessage(err).replace(/^error: /, ""), ...fix, exitCode } }, null, 2) + "\n");
+    }
+    return exitCode;
+  };
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit 0; parse errors were already printed, naming the flag.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.refused;
+      if (err.exitCode === 0) return EXIT.ok;
+      return json ? fail(EXIT.refused, err, []) : EXIT.refused;
+    }
+    if (err instanceof SetupError) {
+      // One line: the cause and the command that fixes it.
+      return fail(EXIT.refused, err, [`error: ${err.message}`]);
     }
     if (err instanceof UsageError) {
-      env.stderr.write(`error: ${err.message}\n(add --help for usage; nothing was changed)\n`);
-      return EXIT.refused;
+      return fail(EXIT.refused, err, [`error: ${err.message}`, "(add --help for usage; nothing was changed)"]);
     }
     if (err instanceof RefusedError) {
-      env.stderr.write(`refused: ${err.message}\n`);
-      return EXIT.refused;
+      return fail(EXIT.refused, err, [`refused: ${err.message}`]);
     }
     if (err instanceof StepFailedError || isCrash(err)) {
-      env.stderr.write(`error: ${errorMessage(err)}\nRun the same command again to resume.\n`);
-      return EXIT.failed;
+      return fail(EXIT.failed, err, [`error: ${errorMessage(err)}`, "Run the same command again to resume."]);
     }
     if (err instanceof Error && err.name === "LatencyOverrideError") {
-      env.stderr.write(`error: option '--latency-file': ${err.message}\n`);
-      return EXIT.refused;
+      return fail(EXIT.refused, err, [`error: option '--latency-file': ${err.message}`]);
     }
     if (err instanceof Error && err.name === "ConfigError") {
-      env.stderr.write(`error: ${err.message}\n`);
-      return EXIT.refused;
+      return fail(EXIT.refused, err, [`error: ${err.message}`]);
     }
-    env.stderr.write(`error: ${errorMessage(err)}\n`);
-    return EXIT.failed;
+    return fail(EXIT.failed, err, [`error: ${errorMessage(err)}`]);
   }
 }
 
@@ -445,6 +490,9 @@ export function processEnv(): CliEnv {
 }
 
 if (require.main === module) {
+  // AWS SDK v3 warns on Node 20 that its releases after January 2027 need Node 22 (a multi-line
+  // notice on stderr at the first client); it would bury the one-line errors this CLI prints.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   runCli(process.argv.slice(2), processEnv()).then(
     (code) => {
       process.exitCode = code;

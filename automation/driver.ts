@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "./ports";
 import { ConfigError, pairProblems, type SiteConfig } from "../stacks/config";
-import { RefusedError, errorMessage, isCrash } from "./errors";
+import { RefusedError, failureMessage, isCrash, rethrowAuth } from "./errors";
 import { execute, type ExecutionObserver, type StepRecord } from "./engine/executor";
 import { previewPlan, readOnlyContext, type StepPreview } from "./engine/inspect";
 import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type Mark, type RunStartEvent } from "./journal/events";
@@ -265,7 +265,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
         const exec = await runSteps(plan.steps, resumable?.events ?? []);
         records = exec.steps;
         outcome = exec.outcome;
-        if (exec.failedStep) failure = { step: exec.failedStep, error: errorMessage(exec.error) };
+        if (exec.failedStep) failure = { step: exec.failedStep, error: failureMessage(exec.error, `running step ${exec.failedStep}`) };
       } else {
         failure = { step: String(rollingBack.data.failedStep), error: String(rollingBack.data.error) };
         outcome = "failed";
@@ -276,7 +276,10 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
         const back = await runSteps(plan.rollback, await deps.journal.lastRun());
         records = [...records, ...back.steps];
         outcome = back.outcome === "succeeded" ? "rolled-back" : "failed";
-        if (back.failedStep) failure = { step: failure?.step ?? back.failedStep, error: `${failure?.error ?? ""}; then the rollback failed at ${back.failedStep}: ${errorMessage(back.error)}` };
+        if (back.failedStep) {
+          const why = failureMessage(back.error, `running step ${back.failedStep}`);
+          failure = { step: failure?.step ?? back.failedStep, error: `${failure?.error ?? ""}; then the rollback failed at ${back.failedStep}: ${why}` };
+        }
       }
     } finally {
       observer?.stop?.();
@@ -323,7 +326,12 @@ function otherStack(deps: DriverDeps, stack: string): string {
 async function probe(deps: DriverDeps, region: string): Promise<boolean> {
   const ctx = readOnlyContext(deps);
   const t = (deps.timeouts ?? DEFAULT_TIMEOUTS).probeMs;
-  return ctx.cloud.probeRegion(region, { timeoutMs: t, signal: ctx.signal }).catch(() => false);
+  // No answer (a timeout, a network or server failure) is false; credentials that do not work or a
+  // denied permission are a setup problem with its own message, never a sign the Region is down.
+  return ctx.cloud.probeRegion(region, { timeoutMs: t, signal: ctx.signal }).catch((err: unknown) => {
+    rethrowAuth(err, `probing ${region}`);
+    return false;
+  });
 }
 
 /** Refuses when a control plane in `planes` does not answer (each read bounded by the probe timeout). */
@@ -331,6 +339,8 @@ async function requireControlPlanes(deps: DriverDeps, planes: ControlPlane[], re
   const ctx = readOnlyContext(deps);
   const t = (deps.timeouts ?? DEFAULT_TIMEOUTS).probeMs;
   const down = await unanswered(ctx.cloud, planes, { timeoutMs: t, signal: ctx.signal });
+  // Credentials that do not work are a setup problem with its own message, not a control plane down.
+  for (const d of down) rethrowAuth(d.error, `reading ${d.plane.name}`);
   if (down.length > 0) throw new RefusedError(refusal(describeUnanswered(down, t), onlyRegionDown(down, sourceRegion)));
 }
 

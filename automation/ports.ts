@@ -27,9 +27,9 @@ export interface Clock {
 
 /** A config change on one stack; `key` is a schema key without namespace, dotted for nested ones. */
 export interface ConfigChange {
-  key: "role" | "replicateToPeer" | "quiesced" | "database.readers.standby" | "database.readers.active";
-  /** JSON value as the schema expects it (string, boolean, number). */
-  value: string | boolean | number;
+  key: "role" | "replicateToPeer" | "quiesced" | "database.readers.standby" | "database.readers.active" | "impairedRegions";
+  /** JSON value as the schema expects it (string, boolean, number, list of strings). */
+  value: string | boolean | number | string[];
 }
 
 export interface UpOptions {
@@ -86,6 +86,8 @@ export interface GlobalClusterMember {
   clusterArn: string;
   region: string;
   isWriter: boolean;
+  /** RDS GlobalClusterMember.SynchronizationStatus: "pending-resync" while Aurora rebuilds it; absent when not reported. */
+  synchronizationStatus?: string;
 }
 
 export interface GlobalCluster {

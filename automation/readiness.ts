@@ -13,7 +13,7 @@ import type { AuroraLagDatapoint, Clock, CloudPort, StackPort } from "./ports";
 import { auroraLossBoundMs, describeAuroraLag } from "./report/aurora-rpo";
 import { pairProblems, type SiteConfig } from "../stacks/config";
 import type { SiteOutputs } from "../stacks/outputs";
-import { errorMessage } from "./errors";
+import { errorMessage, rethrowAuth, SetupError } from "./errors";
 import { readOnlyContext, previewPlan, type StepPreview } from "./engine/inspect";
 import { plannedFailoverPlan, unplannedFailoverPlan } from "./plan/plans";
 import { writerArn, type Pair, type Site } from "./plan/sites";
@@ -66,6 +66,19 @@ export interface ReadinessDeps {
 }
 
 /**
+ * A read's failure becomes a check's detail or an unknown value, except a setup problem (no CLI,
+ * no login, credentials that do not work, a permission): that is not a fact about the sites, so it
+ * stops the evaluation with its own one-line message.
+ */
+function unlessSetup<T>(what: string, fallback: (err: unknown) => T): (err: unknown) => T {
+  return (err) => {
+    if (err instanceof SetupError) throw err;
+    rethrowAuth(err, what);
+    return fallback(err);
+  };
+}
+
+/**
  * What an unplanned failover now would lose at most, from what the target's Region publishes (the
  * source may be down): Aurora, the time since the newest lag datapoint proves the secondary current;
  * EFS, the time since the last sync.
@@ -73,8 +86,8 @@ export interface ReadinessDeps {
 export async function estimateRpo(ctx: StepContext, target: Site): Promise<EstimatedRpo> {
   const o = { timeoutMs: ctx.timeouts.callMs, signal: ctx.signal };
   const [lag, repl] = await Promise.all([
-    ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, o).catch(() => undefined),
-    ctx.cloud.describeReplication(target.region, target.outputs.fileSystemId, o).catch(() => undefined),
+    ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, o).catch(unlessSetup(`reading the Aurora lag in ${target.region}`, () => undefined)),
+    ctx.cloud.describeReplication(target.region, target.outputs.fileSystemId, o).catch(unlessSetup(`reading EFS in ${target.region}`, () => undefined)),
   ]);
   const now = ctx.clock.now();
   const auroraLagMs = lag ? auroraLossBoundMs(lag, now) : null;
@@ -116,6 +129,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
       configs.set(stack, await deps.stacks.readConfig(stack));
       add(`config ${stack}`, true, "valid");
     } catch (err) {
+      if (err instanceof SetupError) throw err;
       add(`config ${stack}`, false, errorMessage(err));
     }
   }
@@ -140,6 +154,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
         add(`endpoint ${s.stack}`, !!(o.endpointUrl || o.healthCheckId), o.endpointUrl ? o.endpointUrl : o.healthCheckId ? `health check ${o.healthCheckId}` : "no endpointUrl or healthCheckId: the driver cannot tell when it serves", s === standbyCfg ? "error" : "warning");
       }
     } catch (err) {
+      if (err instanceof SetupError) throw err;
       add(`outputs ${s.stack}`, false, errorMessage(err));
     }
   }
@@ -154,16 +169,16 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   // Regions and clusters.
   await Promise.all(
     [active, standby].map(async (site) => {
-      const up = await ctx.cloud.probeRegion(site.region, { timeoutMs: timeouts.probeMs, signal: ctx.signal }).catch(() => false);
+      const up = await ctx.cloud.probeRegion(site.region, { timeoutMs: timeouts.probeMs, signal: ctx.signal }).catch(unlessSetup(`probing ${site.region}`, () => false));
       add(`region ${site.region}`, up, up ? "answers" : `does not answer within ${formatDuration(timeouts.probeMs)}`, "error", neededFor(site));
       if (!up) return;
-      const c = await ctx.cloud.describeCluster(site.region, site.outputs.clusterName, o(site)).catch((e: unknown) => ({ status: `unknown (${errorMessage(e)})` }));
+      const c = await ctx.cloud.describeCluster(site.region, site.outputs.clusterName, o(site)).catch(unlessSetup(`reading EKS in ${site.region}`, (e) => ({ status: `unknown (${errorMessage(e)})` })));
       add(`cluster ${site.outputs.clusterName}`, c.status === "ACTIVE", c.status, "error", neededFor(site));
     }),
   );
   const sizes = await Promise.all(
     (["system", "web", "app"] as const).map(async (g) => {
-      const st = await ctx.cloud.describeNodeGroup(standby.region, standby.outputs.clusterName, standby.outputs.nodeGroupNames[g], o(standby)).catch(() => undefined);
+      const st = await ctx.cloud.describeNodeGroup(standby.region, standby.outputs.clusterName, standby.outputs.nodeGroupNames[g], o(standby)).catch(unlessSetup(`reading EKS in ${standby.region}`, () => undefined));
       return st ? `${g} ${st.desiredSize}${st.readyNodes !== undefined ? ` (${st.readyNodes} Ready)` : ""}` : `${g} ?`;
     }),
   );
@@ -172,7 +187,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   // Aurora.
   let headless: boolean | undefined;
   if (gid) {
-    const gc = await ctx.cloud.describeGlobalCluster(standby.region, gid, o(standby)).catch((e: unknown) => e as Error);
+    const gc = await ctx.cloud.describeGlobalCluster(standby.region, gid, o(standby)).catch(unlessSetup(`reading RDS in ${standby.region}`, (e) => e as Error));
     if (gc instanceof Error) add("aurora global cluster", false, errorMessage(gc));
     else {
       const writer = writerArn(gc.members);
@@ -181,7 +196,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
       add("aurora secondary", member, member ? `${standby.stack} is a secondary` : `${standby.outputs.dbClusterArn} is not a secondary of ${gid}`);
       if (gc.failoverState) add("aurora switch in progress", false, `${gc.failoverState.status} ${gc.failoverState.fromClusterArn} -> ${gc.failoverState.toClusterArn}`);
     }
-    const db = await ctx.cloud.describeDbCluster(standby.region, standby.outputs.dbClusterIdentifier, o(standby)).catch((e: unknown) => e as Error);
+    const db = await ctx.cloud.describeDbCluster(standby.region, standby.outputs.dbClusterIdentifier, o(standby)).catch(unlessSetup(`reading RDS in ${standby.region}`, (e) => e as Error));
     if (db instanceof Error) add(`db cluster ${standby.stack}`, false, errorMessage(db));
     else {
       headless = db.instanceCount === 0;
@@ -190,7 +205,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   }
 
   // EFS replication, from the active site's side (planned) and the standby's (always).
-  const repl = await ctx.cloud.describeReplication(standby.region, standby.outputs.fileSystemId, o(standby)).catch(() => undefined);
+  const repl = await ctx.cloud.describeReplication(standby.region, standby.outputs.fileSystemId, o(standby)).catch(unlessSetup(`reading EFS in ${standby.region}`, () => undefined));
   const replOk = !!repl && repl.sourceFileSystemId === active.outputs.fileSystemId && repl.destinationFileSystemId === standby.outputs.fileSystemId && repl.status === "ENABLED";
   add("efs replication", replOk, repl ? `${repl.sourceFileSystemId} -> ${repl.destinationFileSystemId} ${repl.status}` : `${standby.stack}'s file system is not a replication destination`);
 
@@ -206,7 +221,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   // DNS.
   const dns = active.config.dns;
   if (dns) {
-    const records = await ctx.cloud.getFailoverRecords(dns.hostedZoneId, dns.hostname, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch((e: unknown) => e as Error);
+    const records = await ctx.cloud.getFailoverRecords(dns.hostedZoneId, dns.hostname, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(unlessSetup("reading Route 53", (e) => e as Error));
     if (records instanceof Error) add("dns records", false, errorMessage(records), "warning");
     else {
       const primary = records.find((r) => r.failover === "PRIMARY")?.setIdentifier;
@@ -214,7 +229,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
     }
     for (const site of [active, standby]) {
       if (!site.outputs.healthCheckId) continue;
-      const h = await ctx.cloud.healthCheckStatus(site.outputs.healthCheckId, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(() => "unknown");
+      const h = await ctx.cloud.healthCheckStatus(site.outputs.healthCheckId, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(unlessSetup("reading Route 53", () => "unknown"));
       add(`health check ${site.stack}`, site === active ? h === "healthy" : true, site === active ? h : `${h} (a standby need not serve)`, "warning", neededFor(site));
     }
   }

@@ -22,6 +22,7 @@ import type * as LocationModule from "./state/location";
 import type * as S3JournalModule from "./state/s3-journal";
 import type * as S3Module from "@aws-sdk/client-s3";
 import type { ReadinessCheck } from "./readiness";
+import type * as PackConfigModule from "../policy/lib/pack-config";
 import type { DriverDeps } from "./driver";
 
 export interface Wiring {
@@ -104,11 +105,11 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
         ...(onWorldCall ? { onWorldCall } : {}),
       });
     const stackNames = discoverStacks(opts.projectDir);
-    if (opts.journalPath === undefined) return simWiring(fresh(), { ...opts, stackNames, resumeFlags: resumeFlagsFor(opts) });
+    if (opts.journalPath === undefined) return simWiring(await fresh(), { ...opts, stackNames, resumeFlags: resumeFlagsFor(opts) });
     // With a journal file, the world lives beside it: a later command (a new process) continues it.
     const file = path.resolve(opts.journalPath);
     const files = new SimulationFiles(file);
-    const sim = files.exists() ? restoreSimulation(files, opts) : await newSavedSimulation(file, files, () => fresh(files.record));
+    const sim = files.exists() ? await restoreSimulation(files, opts) : await newSavedSimulation(file, files, () => fresh(files.record));
     const save = () => files.save({ options: sim.creation, clockNow: sim.virtualClock.now(), stacks: sim.stacks.shared });
     const journal = new ObservedJournal(new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), save);
     return simWiring(sim, { ...opts, journal, journalLabel: file, stackNames, resumeFlags: resumeFlagsFor(opts) });
@@ -119,12 +120,13 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
   const { SystemClock } = lazy<typeof SystemClockModule>("./adapters/system-clock");
   const clock = new SystemClock();
   const file = path.resolve(opts.projectDir, DEFAULT_JOURNAL_PATH);
-  const stacks = new PulumiStacks({ projectDir: opts.projectDir });
+  const stacks = new PulumiStacks({ projectDir: opts.projectDir, policyPack: lazy<typeof PackConfigModule>("../policy/lib/pack-config").driverPolicyPack(opts.projectDir) });
   const stackNames = discoverStacks(opts.projectDir);
   const shared = opts.state !== undefined ? s3State(opts.state, opts.pid) : undefined;
   const { journal, journalLabel } = shared ?? journalFor(opts, () => new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), file);
   return {
     cloud: new AwsCloud({ clock }),
+    // The DR policy pack runs in every up, with the enforcement levels the stack files select.
     stacks,
     clock,
     journal,
@@ -185,7 +187,7 @@ export function resumeFlagsFor(opts: Pick<WiringOptions, "journalPath" | "sim" |
 }
 
 /** Continues the simulation saved beside the journal; --seed and --latency-file must not contradict it. */
-function restoreSimulation(files: SimulationFiles, opts: WiringOptions): Simulation {
+function restoreSimulation(files: SimulationFiles, opts: WiringOptions): Promise<Simulation> {
   const { createSimulation, loadLatencyOverrides } = lazy<typeof SimModule>("./sim");
   const { saved, calls } = files.load<SimulationCreation, SimStacksState>();
   const o = saved.options;
@@ -206,14 +208,17 @@ function restoreSimulation(files: SimulationFiles, opts: WiringOptions): Simulat
     ...(o.defaultCallTimeoutMs !== undefined ? { defaultCallTimeoutMs: o.defaultCallTimeoutMs } : {}),
     ...(o.unreachableUpFailAfterMs !== undefined ? { unreachableUpFailAfterMs: o.unreachableUpFailAfterMs } : {}),
     ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(o.principal !== undefined ? { principal: o.principal } : {}),
+    ...(o.deployedBy !== undefined ? { deployedBy: o.deployedBy } : {}),
+    ...(o.stateBackendRegion !== undefined ? { stateBackendRegion: o.stateBackendRegion } : {}),
     // Ups in flight died with their process, as Simulation.restart has them.
-    restore: { worldCalls: calls, clockNow: saved.clockNow, stacks: { ...saved.stacks, running: new Set<string>() } },
+    restore: { worldCalls: calls, clockNow: saved.clockNow, stacks: { ...saved.stacks, running: [] } },
     onWorldCall: files.record,
   });
 }
 
 /** A new simulation for a journal with no saved world: refused if the journal has a run to resume. */
-async function newSavedSimulation(file: string, files: SimulationFiles, create: () => Simulation): Promise<Simulation> {
+async function newSavedSimulation(file: string, files: SimulationFiles, create: () => Promise<Simulation>): Promise<Simulation> {
   const last = await new FileJournal(file).lastRun();
   const start = last.find((e) => e.kind === "run-start");
   const end = last.find((e) => e.kind === "run-end");

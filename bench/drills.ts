@@ -65,7 +65,7 @@ const WORK_STEPS = /^(scale-nodes|add-db-instance|failover-db|detach-efs)/;
  * time until the data was promoted and the nodes were Ready (ms).
  */
 export async function modeledRto(seed: number, which: "concurrent" | "sequential", configs?: Record<string, Record<string, unknown>>): Promise<{ rtoMs: number; workMs: number }> {
-  const sim = createSimulation({ seed, ...(configs ? { configs } : {}) });
+  const sim = await createSimulation({ seed, ...(configs ? { configs } : {}) });
   const start = sim.clock.now();
   sim.faults.impairRegion("primary");
   const pair = await loadPair(sim.stacks, "dr");

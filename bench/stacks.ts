@@ -4,7 +4,7 @@
  * included) and warm (median of the next runs). Target: under 3 s per stack on 2 cores.
  */
 import { performance } from "node:perf_hooks";
-import { evaluateSite } from "../test/harness/evaluate";
+import { evaluateSite } from "../automation/sim/program/evaluate";
 import { deployPair } from "../test/harness/project";
 
 export interface StackFigures {

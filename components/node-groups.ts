@@ -8,13 +8,22 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NODE_GROUPS, nodeGroupSizes, type NodeGroupName, type SiteConfig } from "../stacks/config";
+import { NODE_GROUPS, nodeGroupSizes, type NodeGroupName, type NodeGroupSize, type SiteConfig } from "../stacks/config";
 import { managedPolicyArn } from "./pod-identity";
 
 /** Label (and taint key) that names a node's tier. */
 export const TIER_LABEL = "eks-dr/tier";
 /** Tiers whose nodes are tainted: only pods tolerating `eks-dr/tier=<tier>:NoSchedule` land there. */
 export const TAINTED_TIERS: readonly NodeGroupName[] = ["web", "app"];
+
+/**
+ * The sizes a group runs at in the site's current role: the role rule this component applies. A
+ * seam: the simulation's link test replaces it to show that the simulated Regions follow the
+ * program rather than a copy of its rules.
+ */
+export const nodeGroupRules = {
+  sizes: (config: SiteConfig, group: NodeGroupName): NodeGroupSize => nodeGroupSizes(config, group),
+};
 
 export interface NodeGroupsArgs {
   /** The site's config: `nodeGroups` (instance types, capacity type, disk, sizes per role) and `role`. */
@@ -97,7 +106,7 @@ export class NodeGroups extends pulumi.ComponentResource {
 
     const groups = NODE_GROUPS.map((group) => {
       const spec = args.config.nodeGroups[group];
-      const sizes = nodeGroupSizes(args.config, group);
+      const sizes = nodeGroupRules.sizes(args.config, group);
       const nameTag = pulumi.interpolate`${args.clusterName}-${group}`;
       const instanceTags = { ...(args.instanceTags ?? {}), Name: nameTag, [TIER_LABEL]: group };
 

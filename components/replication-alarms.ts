@@ -21,7 +21,14 @@
  * - Route 53 health-check metrics (`AWS/Route53` `HealthCheckStatus`, 1 healthy / 0 unhealthy, per
  *   `HealthCheckId`) exist only in us-east-1, and an alarm can only notify an SNS topic in its own
  *   Region. That alarm therefore takes a us-east-1 provider as an argument and gets its own topic
- *   there (the site topic is reused when the site itself is in us-east-1).
+ *   there (the site topic is reused when the site itself is in us-east-1). The alarm exists in both
+ *   roles and only its notifications follow the role, so that a role swap creates nothing there.
+ *
+ * us-east-1 may be the Region a failover runs away from: with `healthCheck.keepAsIs` (config
+ * `impairedRegions` lists us-east-1) what this component has there keeps the inputs it was last
+ * deployed with (`ignoreChanges` on each of them), so an `up` changes nothing in us-east-1. No
+ * function is ever invoked through the us-east-1 provider: the account and partition come from the
+ * site's own provider.
  *
  * Thresholds come from the RPO target (see `replicationAlarmPolicy`). Amazon EFS replication is
  * designed for an RPO of 15 minutes for most file systems (EFS User Guide, "Replicating EFS file
@@ -127,11 +134,16 @@ export interface SiteAlarmsArgs {
     /** An AWS provider for us-east-1, the only Region where Route 53 publishes health-check metrics. */
     usEast1Provider: aws.Provider;
     /**
-     * Also alarm while the site is standby. Off by default: in pilot light the standby has no web
+     * Also notify while the site is standby. Off by default: in pilot light the standby has no web
      * nodes, so its check is unhealthy by design; turn on for a warm standby expected to serve.
      * @default false
      */
     alarmWhileStandby?: boolean;
+    /**
+     * Change nothing in us-east-1: its resources keep the inputs they were last deployed with
+     * (config `impairedRegions` lists us-east-1, e.g. during a failover away from it). @default false
+     */
+    keepAsIs?: boolean;
   };
   /**
    * The site's KMS key (`EncryptionKey.keyArn`), whose policy already lets CloudWatch alarms use it:
@@ -196,7 +208,10 @@ export class SiteAlarms extends pulumi.ComponentResource {
       );
     }
 
-    const siteTopic = this.topic(name, args, undefined, args.kmsKeyArn);
+    // Through the site's provider (inherited from the component), never the us-east-1 one.
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    const siteTopic = this.topic(name, args, { account, partition }, undefined, args.kmsKeyArn);
     this.topicArn = siteTopic.arn;
 
     const notify = (topicArn: pulumi.Input<string>) => ({
@@ -259,29 +274,32 @@ export class SiteAlarms extends pulumi.ComponentResource {
 
     if (args.healthCheck !== undefined) {
       const hc = args.healthCheck;
-      // The topic exists whatever the role, so a failover does not delete the email subscription
-      // (a new one would have to be confirmed again); only the alarm follows the role.
-      const usEast1Topic = args.region === "us-east-1" ? siteTopic : this.topic(`${name}-route53`, args, hc.usEast1Provider);
+      // The topic and the alarm exist whatever the role, so a failover neither deletes the email
+      // subscription (a new one would have to be confirmed again) nor creates anything in us-east-1;
+      // only the alarm's notifications follow the role.
+      const usEast1Topic =
+        args.region === "us-east-1" ? siteTopic : this.topic(`${name}-route53`, args, { account, partition }, hc.usEast1Provider, undefined, hc.keepAsIs === true);
       this.healthCheckTopicArn = usEast1Topic.arn;
-      if (args.role === "active" || hc.alarmWhileStandby === true) {
-        this.alarms.healthCheck = new aws.cloudwatch.MetricAlarm(
-          `${name}-health-check`,
-          {
-            alarmDescription: `Route 53 considers this site's endpoint unhealthy (${args.role} site in ${args.region}); as PRIMARY, DNS fails over to the peer.`,
-            namespace: "AWS/Route53",
-            metricName: "HealthCheckStatus",
-            dimensions: { HealthCheckId: hc.healthCheckId },
-            statistic: "Minimum",
-            period: 60,
-            // The health check's own failure threshold already debounces; one period is enough.
-            evaluationPeriods: 1,
-            comparisonOperator: "LessThanThreshold",
-            threshold: 1,
-            ...notify(usEast1Topic.arn),
-          },
-          { parent: this, provider: hc.usEast1Provider },
-        );
-      }
+      const alarmArgs: aws.cloudwatch.MetricAlarmArgs = {
+        alarmDescription: `Route 53 considers the endpoint of the site in ${args.region} unhealthy; while that site is active (PRIMARY), DNS fails over to the peer.`,
+        namespace: "AWS/Route53",
+        metricName: "HealthCheckStatus",
+        dimensions: { HealthCheckId: hc.healthCheckId },
+        statistic: "Minimum",
+        period: 60,
+        // The health check's own failure threshold already debounces; one period is enough.
+        evaluationPeriods: 1,
+        comparisonOperator: "LessThanThreshold",
+        threshold: 1,
+        actionsEnabled: args.role === "active" || hc.alarmWhileStandby === true,
+        ...notify(usEast1Topic.arn),
+      };
+      const inUsEast1 = args.region !== "us-east-1";
+      this.alarms.healthCheck = new aws.cloudwatch.MetricAlarm(`${name}-health-check`, alarmArgs, {
+        parent: this,
+        provider: hc.usEast1Provider,
+        ...keptAsIs(inUsEast1 && hc.keepAsIs === true, alarmArgs),
+      });
     }
 
     this.registerOutputs({ topicArn: this.topicArn, healthCheckTopicArn: this.healthCheckTopicArn });
@@ -289,80 +307,105 @@ export class SiteAlarms extends pulumi.ComponentResource {
 
   /**
    * An alarm topic in the provider's Region, with its policy and email subscription, encrypted with
-   * `keyArn` or, without one, a dedicated key.
+   * `keyArn` or, without one, a dedicated key. `keepAsIs`: each keeps its last deployed inputs.
    */
-  private topic(name: string, args: SiteAlarmsArgs, provider?: aws.Provider, keyArn?: pulumi.Input<string>): aws.sns.Topic {
-    const opts: pulumi.CustomResourceOptions = provider === undefined ? { parent: this } : { parent: this, provider };
-    const invokeOpts: pulumi.InvokeOutputOptions = provider === undefined ? { parent: this } : { parent: this, provider };
+  private topic(
+    name: string,
+    args: SiteAlarmsArgs,
+    ids: { account: pulumi.Input<string>; partition: pulumi.Input<string> },
+    provider?: aws.Provider,
+    keyArn?: pulumi.Input<string>,
+    keepAsIs = false,
+  ): aws.sns.Topic {
+    const opts = (resourceArgs: object): pulumi.CustomResourceOptions => ({
+      parent: this,
+      ...(provider === undefined ? {} : { provider }),
+      ...keptAsIs(keepAsIs, resourceArgs),
+    });
     const encrypt = args.encryptTopics ?? true;
     let kmsMasterKeyId: pulumi.Input<string> | undefined = encrypt ? keyArn : undefined;
     if (encrypt && keyArn === undefined) {
-      const account = aws.getCallerIdentityOutput({}, invokeOpts).accountId;
-      const partition = aws.getPartitionOutput({}, invokeOpts).partition;
+      const { account, partition } = ids;
       // Not protected, unlike the site's data keys: it encrypts notifications in flight only, and a
       // lost key loses no stored data.
-      const key = new aws.kms.Key(
-        name,
-        {
-          description: "Encrypts eks-dr alarm notifications; CloudWatch alarms may use it to publish",
-          enableKeyRotation: true,
-          deletionWindowInDays: 7,
-          policy: pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "AccountAdministersTheKey",
-                Effect: "Allow",
-                Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${account}:root` },
-                Action: "kms:*",
-                Resource: "*",
-              },
-              cloudWatchAlarmsKeyStatement(account),
-            ],
-          }),
-        },
-        opts,
-      );
-      kmsMasterKeyId = key.arn;
-    }
-    const topic = new aws.sns.Topic(name, kmsMasterKeyId === undefined ? {} : { kmsMasterKeyId }, opts);
-    new aws.sns.TopicPolicy(
-      name,
-      {
-        arn: topic.arn,
-        policy: topic.arn.apply((arn) => {
-          const [, partition, , region, account] = arn.split(":");
-          return JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "AccountOwnsTheTopic",
-                Effect: "Allow",
-                Principal: { AWS: `arn:${partition}:iam::${account}:root` },
-                Action: ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
-                Resource: arn,
-              },
-              {
-                // Only this account's alarms in this Region may publish.
-                Sid: "CloudWatchAlarmsPublish",
-                Effect: "Allow",
-                Principal: { Service: "cloudwatch.amazonaws.com" },
-                Action: "SNS:Publish",
-                Resource: arn,
-                Condition: {
-                  StringEquals: { "aws:SourceAccount": account },
-                  ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
-                },
-              },
-            ],
-          });
+      const keyArgs: aws.kms.KeyArgs = {
+        description: "Encrypts eks-dr alarm notifications; CloudWatch alarms may use it to publish",
+        enableKeyRotation: true,
+        deletionWindowInDays: 7,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AccountAdministersTheKey",
+              Effect: "Allow",
+              Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${account}:root` },
+              Action: "kms:*",
+              Resource: "*",
+            },
+            cloudWatchAlarmsKeyStatement(account),
+          ],
         }),
-      },
-      opts,
-    );
+      };
+      kmsMasterKeyId = new aws.kms.Key(name, keyArgs, opts(keyArgs)).arn;
+    }
+    const topicArgs: aws.sns.TopicArgs = kmsMasterKeyId === undefined ? {} : { kmsMasterKeyId };
+    const topic = new aws.sns.Topic(name, topicArgs, opts(topicArgs));
+    const policyArgs: aws.sns.TopicPolicyArgs = {
+      arn: topic.arn,
+      policy: topic.arn.apply((arn) => {
+        const [, partition, , region, account] = arn.split(":");
+        return JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AccountOwnsTheTopic",
+              Effect: "Allow",
+              Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+              Action: ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+              Resource: arn,
+            },
+            {
+              // Only this account's alarms in this Region may publish.
+              Sid: "CloudWatchAlarmsPublish",
+              Effect: "Allow",
+              Principal: { Service: "cloudwatch.amazonaws.com" },
+              Action: "SNS:Publish",
+              Resource: arn,
+              Condition: {
+                StringEquals: { "aws:SourceAccount": account },
+                ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+              },
+            },
+            {
+              // Only this account's EventBridge rules in this Region (failed AWS Backup jobs).
+              Sid: "EventBridgeRulesPublish",
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: "SNS:Publish",
+              Resource: arn,
+              Condition: {
+                StringEquals: { "aws:SourceAccount": account },
+                ArnLike: { "aws:SourceArn": `arn:${partition}:events:${region}:${account}:rule/*` },
+              },
+            },
+          ],
+        });
+      }),
+    };
+    new aws.sns.TopicPolicy(name, policyArgs, opts(policyArgs));
     if (args.alarmEmail !== undefined) {
-      new aws.sns.TopicSubscription(name, { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail }, opts);
+      const subscriptionArgs: aws.sns.TopicSubscriptionArgs = { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail };
+      new aws.sns.TopicSubscription(name, subscriptionArgs, opts(subscriptionArgs));
     }
     return topic;
   }
+}
+
+/**
+ * Resource options that keep a resource as it was last deployed: every input it is given is in
+ * `ignoreChanges`, so the engine reuses the old values and the provider sees no diff (an existing
+ * resource is left alone; a missing one would still be created).
+ */
+function keptAsIs(keep: boolean, resourceArgs: object): Pick<pulumi.CustomResourceOptions, "ignoreChanges"> {
+  return keep ? { ignoreChanges: Object.keys(resourceArgs) } : {};
 }

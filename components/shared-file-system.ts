@@ -30,6 +30,12 @@ export interface SharedFileSystemArgs {
    * system must accept being overwritten (replication overwrite protection DISABLED).
    */
   role: Role;
+  /**
+   * The peer's replication writes into this file system now (its output `efsReplication` names this
+   * Region). AWS then reports the protection as REPLICATING and refuses to change it, so the
+   * program leaves it alone until the replication is gone. @default false
+   */
+  replicatedInto?: boolean;
   /** ARN of the site's customer-managed KMS key (built elsewhere); the file system is encrypted with exactly this key. */
   kmsKeyArn: pulumi.Input<string>;
   /** `elastic` (pay per use), `bursting` or `provisioned`. @default "elastic" */
@@ -54,6 +60,8 @@ export interface SharedFileSystemArgs {
   csiDriverAddonVersion?: pulumi.Input<string>;
   /** Daily AWS Backup of the file system (EFS automatic backups). @default true */
   automaticBackups?: boolean;
+  /** Tags on the file system, e.g. the one the site's backup plan selects on. @default none besides the provider's */
+  tags?: Record<string, string>;
 }
 
 export class SharedFileSystem extends pulumi.ComponentResource {
@@ -80,6 +88,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
       {
         encrypted: true,
         kmsKeyId: args.kmsKeyArn,
+        tags: args.tags,
         // Elastic throughput requires General Purpose; say it rather than rely on the default.
         performanceMode: "generalPurpose",
         throughputMode,
@@ -90,21 +99,34 @@ export class SharedFileSystem extends pulumi.ComponentResource {
           // active site keeps it ENABLED so nothing can replicate over the live data. After a failover
           // the role flips and the next `up` converges; deleting the replication has already made AWS
           // re-enable the protection, so that `up` finds nothing to change.
-          //
-          // No ignoreChanges: while replication runs AWS reports the destination's protection as
-          // REPLICATING, which the provider rejects on refresh (pulumi-aws#6041, open); ignoreChanges
-          // does not help there because the failure is in the read, not the diff. Instead the program
-          // sets the value from the role and never refreshes the file system (docs/decisions.md, 3).
           replicationOverwrite: args.role === "standby" ? "DISABLED" : "ENABLED",
         },
       },
-      { parent: this, protect: true },
+      {
+        parent: this,
+        protect: true,
+        // While the peer replicates into it, AWS reports the protection as REPLICATING; the provider
+        // reads that back into the state after any update of the file system (a tag, the throughput),
+        // and the next `up` would set DISABLED again, which AWS refuses while the file system is a
+        // destination ("ReplicationOverwriteProtection cannot be changed while the file system is a
+        // replication destination": terraform-provider-aws #36811, PR #37790, pulumi-aws#6041). So
+        // the protection is left out of the diff then: the engine keeps the last input and the
+        // provider ignores the path (pulumi-terraform-bridge ignore_changes_test.go). It is DISABLED
+        // before the peer's replication is created (role standby) and AWS re-enables it when the
+        // replication is deleted (EFS API reference, FileSystemProtectionDescription: "If the
+        // replication configuration is deleted, the file system's replication overwrite protection
+        // is re-enabled"); the next `up` as active sets ENABLED, which AWS then accepts.
+        // Refresh stays off limits: the provider rejects REPLICATING on read (docs/decisions.md, 3).
+        ...(args.replicatedInto === true ? { ignoreChanges: ["protection"] } : {}),
+      },
     );
 
+    // Protected like the file system: deleting it turns automatic backups off, and replication
+    // copies a deletion or corruption to the peer, so a backup is the only way back.
     new aws.efs.BackupPolicy(
       name,
       { fileSystemId: fileSystem.id, backupPolicy: { status: args.automaticBackups === false ? "DISABLED" : "ENABLED" } },
-      { parent: this },
+      { parent: this, protect: true },
     );
 
     // NFS from the nodes' security group only: no CIDR rule, so nothing else in the VPC (or a peered

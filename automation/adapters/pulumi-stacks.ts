@@ -9,16 +9,26 @@
  *   way, the keys already written are put back, so a stack file is never left half changed.
  * - `up` never refreshes the whole stack (decision 3, pulumi-aws#6041): it refreshes exactly the
  *   URNs it is given (`refresh --target ...`), then runs `up` without `--refresh`.
+ * - `up` runs the DR policy pack when one is given (`UpOptions.policyPacks`, i.e. `--policy-pack`):
+ *   the Automation API's `up` skips the preview, so resource policies are what stops a bad change
+ *   before it is applied; stack policies report after it.
+ *
+ * - The CLI is found like the Automation API finds it (`PulumiCommand.get`, `pulumi` on PATH or the
+ *   `pulumiRoot` installation), but must be at least MIN_PULUMI_CLI. Failures a user meets first (no
+ *   CLI, too old, not logged in, a stack not initialised, a peer stack missing, AWS credentials)
+ *   come out as one-line SetupErrors (pulumi-errors.ts).
  *
  * Value typing (pulumi/pulumi#18285): top-level values are always stored as strings; under
  * `--path`, `true`/`false` become booleans and integers become numbers. The shared schema reads
  * both forms, and `pulumi config set --path eks-dr:database.readers.standby 1` stores a number,
  * as the program's `requireObject` parse needs.
  */
-import { type ConfigMap, type ConfigValue, LocalWorkspace, type LocalWorkspaceOptions, type OutputMap } from "@pulumi/pulumi/automation";
+import { type ConfigMap, type ConfigValue, LocalWorkspace, type LocalWorkspaceOptions, type OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
+import { SemVer } from "semver";
 import { configKey, parseSiteConfig, PROJECT, type SiteConfig } from "../../stacks/config";
 import { parseSiteOutputs, type SiteOutputs } from "../../stacks/outputs";
 import type { ConfigChange, StackPort, UpOptions, UpResult } from "../ports";
+import { MIN_PULUMI_CLI, pulumiErrorSummary, pulumiSetupError } from "./pulumi-errors";
 
 /**
  * The part of an Automation API `Stack` this adapter uses. `LocalWorkspace.selectStack` returns a
@@ -41,6 +51,8 @@ export interface AutomationStack {
     onOutput?: (out: string) => void;
     signal?: AbortSignal;
     message?: string;
+    policyPacks?: string[];
+    policyPackConfigs?: string[];
   }): Promise<{ summary: { resourceChanges?: Partial<Record<string, number>> } }>;
   outputs(): Promise<OutputMap>;
 }
@@ -57,8 +69,19 @@ export interface PulumiStacksOptions {
   qualifiedStackName?: (stack: string) => string;
   /** Options for `LocalWorkspace` (env vars, PULUMI_HOME, a specific CLI). Ignored when `selectStack` is given. */
   workspaceOptions?: Omit<LocalWorkspaceOptions, "workDir" | "program">;
+  /**
+   * The directory of a Pulumi CLI installation to use (its `bin/pulumi`), as `PulumiCommand.get`
+   * takes it. @default the `pulumi` on PATH
+   */
+  pulumiRoot?: string;
   /** Opens a stack; tests inject a fake. @default LocalWorkspace.selectStack */
   selectStack?: SelectStack;
+  /**
+   * Policy pack run in every `up`; `configFile(stack)` writes the pack config the stack files
+   * select (policy/lib/pack-config.ts) and returns its path, or throws when a stack file is unfit.
+   * @default none
+   */
+  policyPack?: { path: string; configFile(stack: string): string };
 }
 
 export class PulumiStacks implements StackPort {
@@ -66,12 +89,33 @@ export class PulumiStacks implements StackPort {
   private readonly qualify: (stack: string) => string;
   private readonly select: SelectStack;
   private readonly stacks = new Map<string, Promise<AutomationStack>>();
+  private cli?: Promise<PulumiCommand>;
+  private readonly policyPack: PulumiStacksOptions["policyPack"];
 
   constructor(opts: PulumiStacksOptions) {
     this.projectDir = opts.projectDir;
+    this.policyPack = opts.policyPack;
     this.qualify = opts.qualifiedStackName ?? ((s) => s);
     this.select =
-      opts.selectStack ?? ((args) => LocalWorkspace.selectStack(args, { ...opts.workspaceOptions, workDir: args.workDir }));
+      opts.selectStack ??
+      (async (args) =>
+        LocalWorkspace.selectStack(args, {
+          ...opts.workspaceOptions,
+          workDir: args.workDir,
+          pulumiCommand: opts.workspaceOptions?.pulumiCommand ?? (await this.command(opts.pulumiRoot)),
+        }));
+  }
+
+  /**
+   * The CLI, checked once: `PulumiCommand.get({ version })` raises the Automation API's own minimum
+   * (3.2.0-alpha) to ours and refuses an older CLI with both versions named.
+   */
+  private command(root: string | undefined): Promise<PulumiCommand> {
+    if (!this.cli) {
+      this.cli = PulumiCommand.get({ version: new SemVer(MIN_PULUMI_CLI), ...(root ? { root } : {}) });
+      this.cli.catch(() => (this.cli = undefined));
+    }
+    return this.cli;
   }
 
   /** The stack of a site, selected once (a missing stack fails with the CLI's message). */
@@ -86,15 +130,24 @@ export class PulumiStacks implements StackPort {
     return s;
   }
 
+  /** Runs `fn`; a failure a user meets before anything works becomes its one-line SetupError. */
+  private async explained<T>(stack: string, doing: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw pulumiSetupError(err, { stack: this.qualify(stack), doing }) ?? err;
+    }
+  }
+
   async readConfig(stack: string): Promise<SiteConfig> {
-    const raw = await this.rawConfig(stack);
+    const raw = await this.explained(stack, `reading the config of stack "${stack}"`, () => this.rawConfig(stack));
     return parseSiteConfig(stack, raw);
   }
 
   async setConfig(stack: string, changes: ConfigChange[]): Promise<void> {
     if (changes.length === 0) return;
-    const s = await this.stack(stack);
-    const raw = projectConfig(await s.getAllConfig());
+    const s = await this.explained(stack, `opening stack "${stack}"`, () => this.stack(stack));
+    const raw = projectConfig(await this.explained(stack, `reading the config of stack "${stack}"`, () => s.getAllConfig()));
 
     // 1. Apply the changes in memory and validate the result with the shared schema: all or nothing.
     const next = structuredClone(raw);
@@ -133,7 +186,17 @@ export class PulumiStacks implements StackPort {
       // An empty --target list means no targeting at all to the CLI: it would update the whole stack.
       throw new Error(`up on stack "${stack}": an empty target list would update every resource; pass no target for a full up`);
     }
-    const s = await this.stack(stack);
+    // Generated from the stack files as they are now (the driver may just have changed them); a
+    // stack file the pack config refuses stops the up before anything is refreshed or changed.
+    let policy: { policyPacks?: string[]; policyPackConfigs?: string[] } = {};
+    if (this.policyPack) {
+      try {
+        policy = { policyPacks: [this.policyPack.path], policyPackConfigs: [this.policyPack.configFile(stack)] };
+      } catch (err) {
+        throw new Error(`up on stack "${stack}" refused: ${errorText(err)}`, { cause: err });
+      }
+    }
+    const s = await this.explained(stack, `opening stack "${stack}"`, () => this.stack(stack));
     const lines = lineSplitter(opts.onOutput);
     try {
       if (opts.refreshTargets && opts.refreshTargets.length > 0) {
@@ -141,7 +204,10 @@ export class PulumiStacks implements StackPort {
         try {
           await s.refresh({ target: [...opts.refreshTargets], onOutput: lines.push, signal: opts.signal, message: "eks-dr: refresh resources changed by the driver" });
         } catch (err) {
-          throw new Error(`pulumi refresh of ${opts.refreshTargets.length} resource(s) on stack "${stack}" failed: ${errorText(err)}`, { cause: err });
+          throw (
+            pulumiSetupError(err, { stack: this.qualify(stack), doing: `refreshing stack "${stack}"` }) ??
+            new Error(`pulumi refresh of ${opts.refreshTargets.length} resource(s) on stack "${stack}" failed: ${errorText(err)}`, { cause: err })
+          );
         } finally {
           lines.flush();
         }
@@ -154,9 +220,10 @@ export class PulumiStacks implements StackPort {
           onOutput: lines.push,
           signal: opts.signal,
           message: "eks-dr driver",
+          ...policy,
         });
       } catch (err) {
-        throw new Error(`pulumi up on stack "${stack}" failed: ${errorText(err)}`, { cause: err });
+        throw pulumiSetupError(err, { stack: this.qualify(stack), doing: `updating stack "${stack}"` }) ?? new Error(`pulumi up on stack "${stack}" failed: ${errorText(err)}`, { cause: err });
       }
       const changes: Record<string, number> = {};
       for (const [op, count] of Object.entries(result.summary?.resourceChanges ?? {})) {
@@ -169,8 +236,7 @@ export class PulumiStacks implements StackPort {
   }
 
   async outputs(stack: string): Promise<SiteOutputs | undefined> {
-    const s = await this.stack(stack);
-    const map = await s.outputs();
+    const map = await this.explained(stack, `reading the outputs of stack "${stack}"`, async () => (await this.stack(stack)).outputs());
     const keys = Object.keys(map);
     if (keys.length === 0) return undefined;
     return parseSiteOutputs(stack, Object.fromEntries(keys.map((k) => [k, map[k].value])));
@@ -244,7 +310,9 @@ function encodeValue(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** The CLI's own error lines for a CommandError (not its code/stdout/stderr dump), else the message. */
 function errorText(err: unknown): string {
+  if (typeof err === "object" && err !== null && "commandResult" in err) return pulumiErrorSummary(err);
   return err instanceof Error ? err.message : String(err);
 }
 

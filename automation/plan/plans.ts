@@ -36,7 +36,8 @@
  *
  * Failback (old Region healthy again; then a planned failover back, steps prefixed "back:"):
  *   clean-stale-replication, reconcile-dns (active site PRIMARY, if an unplanned swap failed),
- *   up-old-site <- both, replicate-to-old-site <- up-old-site,
+ *   wait-aurora-rebuild (Aurora rebuilds the old primary after an unplanned failover),
+ *   up-old-site <- all three, replicate-to-old-site <- up-old-site,
  *   wait-resync <- replicate-to-old-site; back:scale-nodes-*, back:add-db-instance <- up-old-site;
  *   back:quiesce-source <- back:scale-nodes-*, back:add-db-instance, wait-resync; then as planned.
  */
@@ -45,6 +46,8 @@ import type { SiteConfig } from "../../stacks/config";
 import type { SiteOutputs } from "../../stacks/outputs";
 import {
   auroraDrainStep,
+  auroraRebuiltStep,
+  clearImpairedRegionsStep,
   cleanStaleReplicationStep,
   convergeChanges,
   convergeConfigStep,
@@ -188,7 +191,10 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
   const { source, target } = pair;
   const nodes = NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active"));
   const nodeIds = nodes.map((s) => s.id);
-  const instance = dbInstanceStep(target);
+  // Every up of the target runs the whole program: none may reach the source's Region (its
+  // providers configured without calls, nothing there changed; config impairedRegions).
+  const avoid = [source.region];
+  const instance = dbInstanceStep(target, "", [], avoid);
   const efs = detachReplicationStep(pair, "", []);
   const promote = promoteDbStep(pair, "unplanned", "", [instance.id]);
   // The source serves nobody now: the DNS swap (bounded) goes first, off the critical path.
@@ -206,22 +212,29 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
   let steps: Step[];
   if (!cold) {
     const serving = waitServingStep(pair, "unplanned", "", [...dataDone, ...dnsIds, ...nodeIds]);
-    const config = convergeConfigStep(pair, false, "", [serving.id]);
+    const config = convergeConfigStep(pair, false, "", [serving.id], avoid);
     steps = present([...nodes, instance, efs, promote, dns, serving, config, upStep({ ...upTargetArgs, dependsOn: [config.id] })]);
   } else {
-    const config = convergeConfigStep(pair, false, "", dataDone);
+    const config = convergeConfigStep(pair, false, "", dataDone, avoid);
     // After the DNS step, so the up knows whether to leave the record out.
     const upTarget = upStep({ ...upTargetArgs, dependsOn: [config.id, ...dnsIds] });
     const serving = waitServingStep(pair, "unplanned", "", [config.id, ...dnsIds, ...nodeIds]);
     steps = present([...nodes, instance, efs, promote, dns, config, upTarget, serving]);
   }
-  const changes: StackConfigChanges[] = convergeChanges(pair, false).map(({ stack, changes }) => ({
+  const changes: StackConfigChanges[] = convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({
     stack,
     changes,
     when: cold ? "once the data is promoted (no up of the source)" : "after the target serves (no up of the source)",
   }));
   if (target.config.database.readers.standby === 0) {
-    changes.unshift({ stack: target.stack, changes: [{ key: "database.readers.standby", value: 1 }], when: "headless promotion (restored at converge)" });
+    changes.unshift({
+      stack: target.stack,
+      changes: [
+        { key: "database.readers.standby", value: 1 },
+        { key: "impairedRegions", value: avoid },
+      ],
+      when: "headless promotion (readers restored at converge)",
+    });
   }
   return {
     command: "failover",
@@ -235,6 +248,7 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
     notes: [
       `Writes not yet replicated to ${target.region} are lost (Aurora AllowDataLoss, EFS since its last sync).`,
       `${source.stack} is set to standby in config only; run \`npm run failback\` once ${source.region} is healthy.`,
+      `${target.stack}'s ups avoid ${source.region} (impairedRegions) until the failback.`,
       ...headlessNote(target),
       ...coldNote(target),
     ],
@@ -247,21 +261,26 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
  */
 export function failbackPlan(active: Site, old: Site, globalClusterIdentifier: string): Plan {
   const clean = cleanStaleReplicationStep(old, "", []);
+  // The unplanned failover made the active site's ups avoid the old Region; it answers again.
+  const reach = clearImpairedRegionsStep(active, "", []);
   // An unplanned failover whose Route 53 swap failed left the old site's record PRIMARY: fix the
   // designations before the old site's up makes its record SECONDARY (else no PRIMARY answers).
   const dns = swapDnsStep({ source: old, target: active, globalClusterIdentifier }, "planned", "", [], "reconcile-dns");
+  // The old site's up changes its DB instances, which Aurora refuses until it has rebuilt the cluster.
+  const rebuilt = auroraRebuiltStep(old, globalClusterIdentifier, "", []);
   const upOld = upStep({
     id: "up-old-site",
     title: `Bring ${old.stack} back as standby (up; its file system can receive replication)`,
     site: old,
-    dependsOn: [clean.id, ...(dns ? [dns.id] : [])],
+    dependsOn: [clean.id, ...(dns ? [dns.id] : []), rebuilt.id],
     converged: (o) => o?.role === "standby",
   });
-  const replicate = replicateToPeerStep(active, old, "replicate-to-old-site", [upOld.id]);
+  const replicate = replicateToPeerStep(active, old, "replicate-to-old-site", [upOld.id, reach.id]);
   const resync = resyncStep(active, old, globalClusterIdentifier, "", [replicate.id]);
   const back: Pair = { source: active, target: old, globalClusterIdentifier };
-  const steps = present([clean, dns, upOld, replicate, resync, ...plannedSteps(back, "back:", [resync.id], [upOld.id])]);
+  const steps = present([clean, reach, dns, rebuilt, upOld, replicate, resync, ...plannedSteps(back, "back:", [resync.id], [upOld.id])]);
   const changes: StackConfigChanges[] = [];
+  if (active.config.impairedRegions.length > 0) changes.push({ stack: active.stack, changes: [{ key: "impairedRegions", value: [] }], when: "first (every Region answers again)" });
   if (!active.config.replicateToPeer) changes.push({ stack: active.stack, changes: [{ key: "replicateToPeer", value: true }], when: "before replicating back" });
   changes.push(...plannedConfigChanges(back));
   return {
@@ -347,8 +366,10 @@ export function deployPlan(stacks: { stack: string; config: SiteConfig }[]): Pla
  */
 export function sequentialRunbookPlan(pair: Pair): Plan {
   const { target } = pair;
+  // The same program as the driver's: its ups reach the source's Region unless told to avoid it.
+  const avoid = [pair.source.region];
   const efs = detachReplicationStep(pair, "", []);
-  const instance = dbInstanceStep(target, "", [efs.id]);
+  const instance = dbInstanceStep(target, "", [efs.id], avoid);
   const promote = promoteDbStep(pair, "unplanned", "", [instance.id]);
   const groups = NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active"));
   const nodes: Step = {
@@ -365,7 +386,7 @@ export function sequentialRunbookPlan(pair: Pair): Plan {
   const steps: Step[] = [efs, instance, promote, nodes];
   let last = nodes.id;
   if (coldWorkload(target.config)) {
-    const config = convergeConfigStep(pair, false, "", [nodes.id]);
+    const config = convergeConfigStep(pair, false, "", [nodes.id], avoid);
     // Route 53's control plane is down with us-east-1: the record is left out, as the driver does.
     const up = upStep({
       id: "converge-up-target",

@@ -27,12 +27,19 @@ export interface Timeouts {
   databaseMs: number;
   /** EFS replication deletion until the destination is writable; a sync newer than a time. */
   efsMs: number;
+  /**
+   * An unplanned EFS detach with ALL_CONFIGURATIONS (both Regions) before the driver falls back to
+   * LOCAL_CONFIGURATION_ONLY: the top of the deletion's observed range (1-10 min).
+   */
+  efsAllConfigurationsMs: number;
   /** The new active site to serve. */
   servingMs: number;
   /** Aurora replication lag to reach 0 before a switchover. */
   drainMs: number;
   /** One `pulumi up` of a site (the provider's own waits included). */
   upMs: number;
+  /** Aurora to rebuild the old primary as a secondary after an unplanned failover ("a few minutes to several hours"). */
+  auroraRebuildMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -44,9 +51,11 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   nodesMs: 20 * 60_000,
   databaseMs: 30 * 60_000,
   efsMs: 30 * 60_000,
+  efsAllConfigurationsMs: 10 * 60_000,
   servingMs: 20 * 60_000,
   drainMs: 20 * 60_000,
   upMs: 60 * 60_000,
+  auroraRebuildMs: 6 * 3_600_000,
 };
 
 /** The step bounds a stack config may set (`eks-dr:driverTimeouts.<key>Minutes`), by Timeouts field. */
@@ -57,6 +66,7 @@ export const CONFIGURABLE_TIMEOUTS = {
   efsMs: "efsMinutes",
   servingMs: "servingMinutes",
   drainMs: "drainMinutes",
+  auroraRebuildMs: "auroraRebuildMinutes",
 } as const satisfies Partial<Record<keyof Timeouts, string>>;
 export type ConfigurableTimeout = keyof typeof CONFIGURABLE_TIMEOUTS;
 

@@ -25,7 +25,9 @@ export class PlainProgress implements ExecutionObserver {
 
   private offset(at: number): string {
     const s = Math.max(0, Math.round((at - this.startedAt) / 1000));
-    return `+${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+    const two = (n: number) => String(n).padStart(2, "0");
+    // Past an hour (a failback waiting for Aurora's rebuild): h:mm:ss.
+    return s >= 3600 ? `+${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `+${two(Math.floor(s / 60))}:${two(s % 60)}`;
   }
 
   stepEnded(r: StepRecord): void {

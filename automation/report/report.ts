@@ -201,7 +201,12 @@ export function buildReport(input: ReportInput): RunReport {
         lastReplicatedAt: last !== null ? isoTime(last) : null,
         lagMs,
         dataLossWindowMs: window,
-        ...(typeof efs.data.deletionMode === "string" ? { deletionMode: efs.data.deletionMode } : {}),
+        // An unplanned detach that fell back ended with LOCAL_CONFIGURATION_ONLY whatever it tried first.
+        ...(marks.has(MARK.efsLocalFallback)
+          ? { deletionMode: "LOCAL_CONFIGURATION_ONLY" }
+          : typeof efs.data.deletionMode === "string"
+            ? { deletionMode: efs.data.deletionMode }
+            : {}),
       };
     }
     const windows = [rpo.aurora?.dataLossWindowMs, rpo.efs?.dataLossWindowMs].filter((v) => v !== undefined);
@@ -215,18 +220,22 @@ export function buildReport(input: ReportInput): RunReport {
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
-const clockOffset = (ms: number | undefined) => {
-  if (ms === undefined) return "     ";
+/** mm:ss, or h:mm:ss for runs of an hour or more (a failback may wait hours for Aurora's rebuild). */
+const clockOffset = (ms: number | undefined, hours: boolean) => {
+  const two = (n: number) => String(n).padStart(2, "0");
+  if (ms === undefined) return hours ? "       " : "     ";
   const s = Math.round(ms / 1000);
-  return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+  return hours ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${two(Math.floor(s / 60))}:${two(s % 60)}`;
 };
+const inHours = (report: RunReport) => report.durationMs >= 3_600_000;
 
 /** The timeline: one line per step with its start and end offsets and duration. */
 export function formatTimeline(report: RunReport): string[] {
   const width = Math.max(...report.steps.map((s) => s.id.length), 4);
+  const hours = inHours(report);
   return report.steps.map(
     (s) =>
-      `  +${clockOffset(s.startOffsetMs)} .. +${clockOffset(s.endOffsetMs)}  ${pad(s.id, width)}  ${pad(s.outcome, 8)} ${pad(
+      `  +${clockOffset(s.startOffsetMs, hours)} .. +${clockOffset(s.endOffsetMs, hours)}  ${pad(s.id, width)}  ${pad(s.outcome, 8)} ${pad(
         s.elapsedMs !== undefined ? formatDuration(s.elapsedMs) : "",
         8,
       )}${s.detail ? ` ${s.detail}` : ""}${s.retries ? ` [${s.retries} throttling retr${s.retries === 1 ? "y" : "ies"}]` : ""}`,
@@ -251,7 +260,7 @@ export function formatReport(report: RunReport, opts: { timeline?: boolean } = {
   } else if (report.outcome === "failed") {
     lines.push(`  the run can be resumed: fix the cause and run \`${report.resumeCommand ?? "the same command"}\` (steps done are not repeated)`);
   }
-  if (opts.timeline) lines.push("  timeline (offsets from the start, mm:ss):", ...formatTimeline(report));
+  if (opts.timeline) lines.push(`  timeline (offsets from the start, ${inHours(report) ? "h:mm:ss" : "mm:ss"}):`, ...formatTimeline(report));
   if (report.rto) {
     lines.push(`  RTO: ${formatDuration(report.rto.ms)} (from ${report.rto.from === "incident" ? "the incident" : "the start"} ${report.rto.fromAt} until ${report.target ?? "the new site"} served, ${report.rto.servingAt})`);
   }

@@ -1,14 +1,15 @@
 /**
- * The simulated Regions, ready for the driver: `createSimulation` builds the virtual clock, the
- * latency model, the world (seeded from the project's own Pulumi.<stack>.yaml files through the
- * shared schema), the ports and the fault injector.
+ * The simulated Regions, ready for the driver: `createSimulation` deploys the project's two stacks
+ * (their Pulumi.<stack>.yaml files, or given configs) by running the real program in the README's
+ * order, seeds the world from what the program registered, and builds the virtual clock, the
+ * latency model, the ports and the fault injector.
  *
- *   const sim = createSimulation({ seed: 42, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+ *   const sim = await createSimulation({ seed: 42, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
  *   await runFailover({ clock: sim.clock, cloud: sim.cloud, stacks: sim.stacks, ... });
  *   sim.world.dataLoss(); sim.world.userView();
  */
 import * as path from "node:path";
-import { parseSiteConfig } from "../../stacks/config";
+import type { SiteProgram } from "../../stacks/program";
 import { readStackFileConfig, stackFileName } from "../../stacks/stack-files";
 import type { Clock } from "../ports";
 import { Faults } from "./faults";
@@ -17,9 +18,11 @@ import { DriverProcess, ProcessClock } from "./process";
 import { createRng } from "./rng";
 import { SimCloud, type CloudMethod } from "./sim-cloud";
 import { recordingWorld, replayWorld, type WorldCall } from "./persist";
-import { SimStacks, type SimStacksState } from "./sim-stacks";
+import { DEFAULT_PRINCIPAL, SimStacks, type SimStacksState } from "./sim-stacks";
+import { deployPair } from "./stacks/deploy";
+import { worldSpec } from "./stacks/world-spec";
 import { VirtualClock } from "./virtual-clock";
-import { World, type WorldTuning } from "./world";
+import { type AwsService, World, type WorldTuning } from "./world";
 
 export * from "./errors";
 export * from "./faults";
@@ -31,7 +34,8 @@ export * from "./sim-stacks";
 export * from "./virtual-clock";
 export * from "./world";
 export * from "./persist";
-export { siteNames, siteUrns, siteIntent, GLOBAL_CLUSTER_ID } from "./naming";
+export { evaluationStats, type EvaluationStats } from "./program/run";
+export type { ResourceState, StackState } from "./stacks/state";
 
 /** Faults to arm at creation (the drill CLI builds this from its flags). */
 export interface FaultPlan {
@@ -39,6 +43,8 @@ export interface FaultPlan {
   timeouts?: { method: CloudMethod | "*"; times: number; region?: string }[];
   /** Region code or stack name; `afterMs` from the start, `forMs` until it recovers. */
   impairRegions?: { region: string; afterMs?: number; forMs?: number }[];
+  /** One service of a Region down while the rest of it answers. */
+  impairServices?: { region: string; service: AwsService; afterMs?: number; forMs?: number }[];
   crashAfterStep?: (number | string)[];
 }
 
@@ -61,6 +67,14 @@ export interface SimulationOptions {
   defaultCallTimeoutMs?: number;
   /** An `up` reaching an unreachable Region fails after this long. @default 300000 */
   unreachableUpFailAfterMs?: number;
+  /** The IAM principal the driver's ups run as. @default DEFAULT_PRINCIPAL (an operator's role) */
+  principal?: string;
+  /** The IAM principal that deployed the pair (and so created its clusters). @default `principal` */
+  deployedBy?: string;
+  /** Region of the Pulumi state backend; undefined (the default) when it does not depend on a Region. */
+  stateBackendRegion?: string;
+  /** The program the stacks run, e.g. a test's variant. @default runSite (stacks/program.ts) */
+  program?: SiteProgram;
   /** A whole latency table, used as it is (a saved simulation's); overrides `latencyOverrides`. */
   latencyTable?: LatencyTable;
   /** Told of every call into the world from outside it (persist.ts records them to save the world). */
@@ -79,6 +93,9 @@ export interface SimulationCreation {
   tuning?: Partial<WorldTuning>;
   defaultCallTimeoutMs?: number;
   unreachableUpFailAfterMs?: number;
+  principal?: string;
+  deployedBy?: string;
+  stateBackendRegion?: string;
 }
 
 /** The ports one driver process uses. */
@@ -110,7 +127,7 @@ function latencyTable(overrides: SimulationOptions["latencyOverrides"]): Latency
   return applyLatencyOverrides(overrides, "latencyOverrides option");
 }
 
-export function createSimulation(opts: SimulationOptions = {}): Simulation {
+export async function createSimulation(opts: SimulationOptions = {}): Promise<Simulation> {
   const seed = String(opts.seed ?? 1);
   const rng = createRng(seed);
   const virtualClock = new VirtualClock({ startMs: opts.startMs });
@@ -125,10 +142,15 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
     if (!raw) throw new Error(`no config for stack "${stack}": ${stackFileName(stack)} is not in ${projectDir}`);
     configs[stack] = raw;
   }
+  const principal = opts.principal ?? DEFAULT_PRINCIPAL;
+  // The stacks as the real program deploys them from the configs; a saved simulation restores its
+  // own state over them, after the world (built from this first deployment) replays its calls.
+  const deployed = await deployPair(configs, { deployedBy: opts.deployedBy ?? principal, program: opts.program });
+  const shared = opts.restore?.stacks ?? deployed;
   const built = new World({
     clock: virtualClock,
     latency,
-    sites: stackNames.map((stack) => ({ stack, config: parseSiteConfig(stack, configs[stack]) })),
+    ...worldSpec(stackNames.map((stack) => ({ stack, state: deployed.state[stack], outputs: deployed.outputs[stack] }))),
     ...opts.tuning,
   });
   if (opts.restore) {
@@ -139,21 +161,32 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
 
   let current: DriverPorts;
   const faults = new Faults(world, virtualClock, () => current.process);
-  const makePorts = (shared?: SimStacks["shared"]): DriverPorts => {
+  const makePorts = (): DriverPorts => {
     const process = new DriverProcess();
     return {
       process,
       clock: new ProcessClock(virtualClock, process),
       cloud: new SimCloud({ world, clock: virtualClock, latency, faults, process, defaultTimeoutMs: opts.defaultCallTimeoutMs }),
-      stacks: new SimStacks({ world, clock: virtualClock, latency, configs, process, shared, unreachableFailAfterMs: opts.unreachableUpFailAfterMs }),
+      stacks: new SimStacks({
+        world,
+        clock: virtualClock,
+        latency,
+        process,
+        shared,
+        unreachableFailAfterMs: opts.unreachableUpFailAfterMs,
+        principal,
+        stateBackendRegion: opts.stateBackendRegion,
+        program: opts.program,
+      }),
     };
   };
-  current = makePorts(opts.restore?.stacks);
+  current = makePorts();
 
   const plan = opts.faults ?? {};
   for (const f of plan.throttle ?? []) faults.throttle(f.method, f.times, { region: f.region });
   for (const f of plan.timeouts ?? []) faults.timeout(f.method, f.times, { region: f.region });
   for (const f of plan.impairRegions ?? []) faults.impairRegion(f.region, { afterMs: f.afterMs, forMs: f.forMs });
+  for (const f of plan.impairServices ?? []) faults.impairService(f.region, f.service, { afterMs: f.afterMs, forMs: f.forMs });
   for (const step of plan.crashAfterStep ?? []) faults.crashAfterStep(step);
 
   return {
@@ -167,6 +200,9 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
       ...(opts.tuning ? { tuning: opts.tuning } : {}),
       ...(opts.defaultCallTimeoutMs !== undefined ? { defaultCallTimeoutMs: opts.defaultCallTimeoutMs } : {}),
       ...(opts.unreachableUpFailAfterMs !== undefined ? { unreachableUpFailAfterMs: opts.unreachableUpFailAfterMs } : {}),
+      ...(opts.principal !== undefined ? { principal: opts.principal } : {}),
+      ...(opts.deployedBy !== undefined ? { deployedBy: opts.deployedBy } : {}),
+      ...(opts.stateBackendRegion !== undefined ? { stateBackendRegion: opts.stateBackendRegion } : {}),
     },
     virtualClock,
     latency,
@@ -186,7 +222,7 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
     },
     restart() {
       current.process.kill();
-      current = makePorts(current.stacks.shared);
+      current = makePorts();
       return current;
     },
   };

@@ -14,6 +14,7 @@ export const LATENCY_STEPS = [
   "aurora-failover",
   "aurora-switchover",
   "aurora-headless-instance",
+  "aurora-rebuild",
   "efs-replication-delete",
   "nodegroup-ready",
   "karpenter-ready",
@@ -80,6 +81,14 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
     typicalSeconds: 600,
     maxSeconds: 900,
     source: "estimate (typical Aurora instance creation); no single public figure",
+  },
+  "aurora-rebuild": {
+    description: "Aurora rebuilds the old primary as a secondary after an unplanned failover (new storage volume), from when its Region answers again",
+    minSeconds: 300,
+    typicalSeconds: 1200,
+    maxSeconds: 14400,
+    source:
+      'Aurora User Guide, "Using switchover or failover in Amazon Aurora Global Database": rebuilding "can take a few minutes to several hours, depending on the size of the storage volume and the distance between the Regions"; typical: estimate for a small volume',
   },
   "efs-replication-delete": {
     description: "EFS replication deletion until the destination is writable",

@@ -24,7 +24,7 @@ import { AwsError, SimTimeoutError } from "./errors";
 import type { Faults } from "./faults";
 import type { LatencyModel } from "./latency";
 import { DriverProcess } from "./process";
-import { LAG_METRIC_PERIOD_MS, ROUTE53, type World } from "./world";
+import { type AwsService, LAG_METRIC_PERIOD_MS, ROUTE53, type World } from "./world";
 import type { Clock } from "../ports";
 
 export type CloudMethod = keyof CloudPort;
@@ -47,6 +47,8 @@ export interface SimCloudOptions {
 interface CallSpec {
   method: CloudMethod;
   api: string;
+  /** The control plane the call goes to ("route53" with the ROUTE53 pseudo-Region; "http" for the data plane). */
+  service: AwsService | "route53" | "http";
   region: string;
   args: Record<string, unknown>;
   sideEffect: boolean;
@@ -73,8 +75,10 @@ export class SimCloud implements CloudPort {
     this.lagMetricName = opts.lagMetricName ?? "AuroraGlobalDBRPOLag";
   }
 
-  private unreachable(region: string): boolean {
-    return region === ROUTE53 ? this.world.isRoute53Impaired() : this.world.isImpaired(region);
+  private unreachable(spec: CallSpec): boolean {
+    if (spec.region === ROUTE53) return this.world.isRoute53Impaired();
+    if (spec.service === "route53" || spec.service === "http") return this.world.isImpaired(spec.region);
+    return !this.world.serviceAnswers(spec.region, spec.service);
   }
 
   /**
@@ -94,12 +98,22 @@ export class SimCloud implements CloudPort {
       if (onTimeout) return onTimeout();
       throw new SimTimeoutError(spec.api, spec.region, timeoutMs);
     };
+    // Credentials are checked by the SDK before anything is sent: "missing" fails at once, Region or not.
+    const auth = spec.service === "http" ? undefined : this.faults?.authFault(spec.method, spec.api, spec.service, spec.region);
+    if (auth?.local) {
+      record(auth.error.name);
+      throw auth.error;
+    }
     const fault = this.faults?.takeCallFault(spec.method, spec.region);
-    if (fault === "timeout" || this.unreachable(spec.region)) return timeOut();
+    if (fault === "timeout" || this.unreachable(spec)) return timeOut();
     const roundTrip = this.latency.sample("api-call");
     if (roundTrip > timeoutMs) return timeOut();
     await this.clock.sleep(roundTrip, signal);
-    if (this.unreachable(spec.region)) return timeOut();
+    if (this.unreachable(spec)) return timeOut();
+    if (auth) {
+      record(auth.error.name);
+      throw auth.error;
+    }
     if (fault === "throttle") {
       record("ThrottlingException");
       throw new AwsError("ThrottlingException", `Rate exceeded (${spec.api})`, { throttling: true });
@@ -107,6 +121,7 @@ export class SimCloud implements CloudPort {
     try {
       const result = fn();
       record("ok");
+      this.faults?.callSucceeded(spec.method, spec.region);
       return result;
     } catch (err) {
       record(err instanceof Error ? err.name : "Error");
@@ -115,26 +130,26 @@ export class SimCloud implements CloudPort {
   }
 
   probeRegion(region: string, opts?: CallOptions): Promise<boolean> {
-    return this.call({ method: "probeRegion", api: "DescribeRegions", region, args: {}, sideEffect: false }, opts, () => true, () => false);
+    return this.call({ method: "probeRegion", service: "eks", api: "ListClusters", region, args: {}, sideEffect: false }, opts, () => true, () => false);
   }
 
   // EKS
 
   describeCluster(region: string, clusterName: string, opts?: CallOptions): Promise<{ status: string }> {
-    return this.call({ method: "describeCluster", api: "DescribeCluster", region, args: { clusterName }, sideEffect: false }, opts, () =>
+    return this.call({ method: "describeCluster", service: "eks", api: "DescribeCluster", region, args: { clusterName }, sideEffect: false }, opts, () =>
       this.world.describeCluster(region, clusterName),
     );
   }
 
   describeNodeGroup(region: string, clusterName: string, nodeGroupName: string, opts?: CallOptions): Promise<NodeGroupState> {
-    return this.call({ method: "describeNodeGroup", api: "DescribeNodegroup", region, args: { clusterName, nodeGroupName }, sideEffect: false }, opts, () =>
+    return this.call({ method: "describeNodeGroup", service: "eks", api: "DescribeNodegroup", region, args: { clusterName, nodeGroupName }, sideEffect: false }, opts, () =>
       this.world.describeNodeGroup(region, clusterName, nodeGroupName),
     );
   }
 
   async scaleNodeGroup(region: string, clusterName: string, nodeGroupName: string, scaling: NodeGroupScaling, opts?: CallOptions): Promise<void> {
     await this.call(
-      { method: "scaleNodeGroup", api: "UpdateNodegroupConfig", region, args: { clusterName, nodeGroupName, ...scaling }, sideEffect: true },
+      { method: "scaleNodeGroup", service: "eks", api: "UpdateNodegroupConfig", region, args: { clusterName, nodeGroupName, ...scaling }, sideEffect: true },
       opts,
       () => this.world.scaleNodeGroup(region, clusterName, nodeGroupName, scaling),
     );
@@ -143,20 +158,20 @@ export class SimCloud implements CloudPort {
   // Aurora
 
   describeGlobalCluster(region: string, globalClusterIdentifier: string, opts?: CallOptions): Promise<GlobalCluster> {
-    return this.call({ method: "describeGlobalCluster", api: "DescribeGlobalClusters", region, args: { globalClusterIdentifier }, sideEffect: false }, opts, () =>
+    return this.call({ method: "describeGlobalCluster", service: "rds", api: "DescribeGlobalClusters", region, args: { globalClusterIdentifier }, sideEffect: false }, opts, () =>
       this.world.describeGlobalCluster(region, globalClusterIdentifier),
     );
   }
 
   describeDbCluster(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<DbCluster> {
-    return this.call({ method: "describeDbCluster", api: "DescribeDBClusters", region, args: { clusterIdentifier }, sideEffect: false }, opts, () =>
+    return this.call({ method: "describeDbCluster", service: "rds", api: "DescribeDBClusters", region, args: { clusterIdentifier }, sideEffect: false }, opts, () =>
       this.world.describeDbCluster(region, clusterIdentifier),
     );
   }
 
   async switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void> {
     await this.call(
-      { method: "switchoverGlobalCluster", api: "SwitchoverGlobalCluster", region, args: { globalClusterIdentifier, targetClusterArn }, sideEffect: true },
+      { method: "switchoverGlobalCluster", service: "rds", api: "SwitchoverGlobalCluster", region, args: { globalClusterIdentifier, targetClusterArn }, sideEffect: true },
       opts,
       () => this.world.switchoverGlobalCluster(region, globalClusterIdentifier, targetClusterArn),
     );
@@ -164,7 +179,7 @@ export class SimCloud implements CloudPort {
 
   async failoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void> {
     await this.call(
-      { method: "failoverGlobalCluster", api: "FailoverGlobalCluster", region, args: { globalClusterIdentifier, targetClusterArn, allowDataLoss: true }, sideEffect: true },
+      { method: "failoverGlobalCluster", service: "rds", api: "FailoverGlobalCluster", region, args: { globalClusterIdentifier, targetClusterArn, allowDataLoss: true }, sideEffect: true },
       opts,
       () => this.world.failoverGlobalCluster(region, globalClusterIdentifier, targetClusterArn),
     );
@@ -173,7 +188,7 @@ export class SimCloud implements CloudPort {
   /** GetMetricData of the lag metric, as the real adapter queries it (newest one-minute Maximum within the lookback). */
   auroraLag(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<AuroraLagDatapoint | undefined> {
     return this.call(
-      { method: "auroraLag", api: `GetMetricData:${this.lagMetricName}`, region, args: { clusterIdentifier }, sideEffect: false },
+      { method: "auroraLag", service: "cloudwatch", api: `GetMetricData:${this.lagMetricName}`, region, args: { clusterIdentifier }, sideEffect: false },
       opts,
       () => {
         const d = this.world.auroraLag(region, clusterIdentifier, this.lagLookbackMs);
@@ -185,21 +200,21 @@ export class SimCloud implements CloudPort {
   // EFS
 
   describeReplication(region: string, fileSystemId: string, opts?: CallOptions): Promise<EfsReplication | undefined> {
-    return this.call({ method: "describeReplication", api: "DescribeReplicationConfigurations", region, args: { fileSystemId }, sideEffect: false }, opts, () =>
+    return this.call({ method: "describeReplication", service: "efs", api: "DescribeReplicationConfigurations", region, args: { fileSystemId }, sideEffect: false }, opts, () =>
       this.world.describeReplication(region, fileSystemId),
     );
   }
 
   async deleteReplication(region: string, sourceFileSystemId: string, mode: "ALL_CONFIGURATIONS" | "LOCAL_CONFIGURATION_ONLY", opts?: CallOptions): Promise<void> {
     await this.call(
-      { method: "deleteReplication", api: "DeleteReplicationConfiguration", region, args: { sourceFileSystemId, deletionMode: mode }, sideEffect: true },
+      { method: "deleteReplication", service: "efs", api: "DeleteReplicationConfiguration", region, args: { sourceFileSystemId, deletionMode: mode }, sideEffect: true },
       opts,
       () => this.world.deleteReplication(region, sourceFileSystemId, mode),
     );
   }
 
   fileSystemProtection(region: string, fileSystemId: string, opts?: CallOptions): Promise<FileSystemProtection> {
-    return this.call({ method: "fileSystemProtection", api: "DescribeFileSystems", region, args: { fileSystemId }, sideEffect: false }, opts, () =>
+    return this.call({ method: "fileSystemProtection", service: "efs", api: "DescribeFileSystems", region, args: { fileSystemId }, sideEffect: false }, opts, () =>
       this.world.fileSystemProtection(region, fileSystemId),
     );
   }
@@ -207,21 +222,21 @@ export class SimCloud implements CloudPort {
   // Route 53 (control plane in us-east-1)
 
   getFailoverRecords(hostedZoneId: string, hostname: string, opts?: CallOptions): Promise<FailoverRecord[]> {
-    return this.call({ method: "getFailoverRecords", api: "ListResourceRecordSets", region: ROUTE53, args: { hostedZoneId, hostname }, sideEffect: false }, opts, () =>
+    return this.call({ method: "getFailoverRecords", service: "route53", api: "ListResourceRecordSets", region: ROUTE53, args: { hostedZoneId, hostname }, sideEffect: false }, opts, () =>
       this.world.getFailoverRecords(hostedZoneId, hostname),
     );
   }
 
   async setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void> {
     await this.call(
-      { method: "setPrimaryRecord", api: "ChangeResourceRecordSets", region: ROUTE53, args: { hostedZoneId, hostname, primarySetIdentifier }, sideEffect: true },
+      { method: "setPrimaryRecord", service: "route53", api: "ChangeResourceRecordSets", region: ROUTE53, args: { hostedZoneId, hostname, primarySetIdentifier }, sideEffect: true },
       opts,
       () => this.world.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier),
     );
   }
 
   healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<"healthy" | "unhealthy"> {
-    return this.call({ method: "healthCheckStatus", api: "GetHealthCheckStatus", region: ROUTE53, args: { healthCheckId }, sideEffect: false }, opts, () =>
+    return this.call({ method: "healthCheckStatus", service: "route53", api: "GetHealthCheckStatus", region: ROUTE53, args: { healthCheckId }, sideEffect: false }, opts, () =>
       this.world.healthCheckStatus(healthCheckId),
     );
   }
@@ -230,7 +245,7 @@ export class SimCloud implements CloudPort {
   checkEndpoint(url: string, opts?: CallOptions): Promise<boolean> {
     const region = this.world.endpointRegion(url) ?? "internet";
     return this.call(
-      { method: "checkEndpoint", api: "HTTP GET", region, args: { url }, sideEffect: false },
+      { method: "checkEndpoint", service: "http", api: "HTTP GET", region, args: { url }, sideEffect: false },
       opts,
       () => this.world.endpointServes(url),
       () => false,

@@ -2,7 +2,7 @@
  * Bounded calls and polling on the driver's Clock (virtual in simulations, so never setTimeout).
  */
 import type { Clock } from "../ports";
-import { TimeoutError, WaitExpiredError } from "../errors";
+import { authProblem, TimeoutError, WaitExpiredError } from "../errors";
 import { formatDuration } from "./duration";
 
 /** An AbortSignal that fires when any of `signals` does (no listener left behind on them). */
@@ -62,8 +62,9 @@ export interface WaitOptions {
 }
 
 /**
- * Polls `probe` until it returns true. Probe errors other than an abort are retried until the
- * deadline (a transient read failure must not fail a step that is otherwise progressing).
+ * Polls `probe` until it returns true. Probe errors other than an abort or an authentication or
+ * permission problem are retried until the deadline (a transient read failure must not fail a step
+ * that is otherwise progressing).
  */
 export async function waitUntil(clock: Clock, what: string, probe: () => Promise<boolean>, opts: WaitOptions): Promise<void> {
   const deadline = clock.now() + opts.timeoutMs;
@@ -76,6 +77,8 @@ export async function waitUntil(clock: Clock, what: string, probe: () => Promise
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (err instanceof Error && err.name === "SimulatedCrash") throw err;
+      // Credentials that stopped working will not start again by waiting: fail now, with the fix.
+      if (authProblem(err)) throw err;
       lastError = err;
     }
     if (clock.now() >= deadline) {

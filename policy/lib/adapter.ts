@@ -35,7 +35,8 @@ export function toResourceLike(r: EngineResource | PolicyResource): ResourceLike
   const props = unwrapProps(r.props);
   const providerProps = r.provider ? unwrapProps(r.provider.props) : {};
   const region = [props.region, providerProps.region].find((v): v is string => typeof v === "string" && v !== "");
-  return { type: r.type, name: r.name, urn: r.urn, props, protect: r.opts?.protect === true, region };
+  const provider = r.provider ? { type: r.provider.type, name: r.provider.name, urn: r.provider.urn } : undefined;
+  return { type: r.type, name: r.name, urn: r.urn, props, protect: r.opts?.protect === true, region, ...(provider ? { provider } : {}) };
 }
 
 function configOf<C extends object>(policy: DrPolicy<C>, getConfig: () => object): C {

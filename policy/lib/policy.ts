@@ -13,6 +13,16 @@ export interface Violation {
 /** JSON-schema properties of a policy's config (`pulumi preview --policy-pack-config`). */
 export type ConfigSchema = Record<string, { type: "integer" | "number" | "string" | "boolean"; default: number | string | boolean; minimum?: number; description: string }>;
 
+/**
+ * A degraded DR state the stack files can record:
+ * - `replication-paused`: the active site has `replicateToPeer: false` (set by the driver's
+ *   unplanned failover while the old Region is impaired, cleared by failback). EFS replication is
+ *   off and the old primary's DB cluster may be out of the global cluster until Aurora rebuilds it.
+ * - `region-impaired`: a Region of the pair is listed as impaired (`impairedRegions`), so the pair's
+ *   cross-Region wiring cannot be completed or checked until it recovers.
+ */
+export type DrCondition = "replication-paused" | "region-impaired";
+
 export interface DrPolicy<C extends object = object> {
   /** Unique within the pack; what `--policy-pack-config` keys on. */
   name: string;
@@ -28,6 +38,12 @@ export interface DrPolicy<C extends object = object> {
   /** Resource types a `resource` policy reads (others are not applicable). */
   types?: readonly string[];
   configSchema?: ConfigSchema;
+  /**
+   * Degraded states of the pair, as the stack files record them, in which this mandatory policy
+   * is legitimately violated and is run as advisory instead (see `dr-state.ts`): reported, not
+   * blocking. Only policies that depend on replication between the two sites list any.
+   */
+  relaxedWhen?: readonly DrCondition[];
   /** Config values used when the pack config sets none. */
   defaults: C;
   validate(resources: readonly ResourceLike[], config: C): Violation[];

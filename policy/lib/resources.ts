@@ -10,6 +10,7 @@
 export const T = {
   efsFileSystem: "aws:efs/fileSystem:FileSystem",
   efsReplication: "aws:efs/replicationConfiguration:ReplicationConfiguration",
+  efsBackupPolicy: "aws:efs/backupPolicy:BackupPolicy",
   rdsCluster: "aws:rds/cluster:Cluster",
   rdsGlobalCluster: "aws:rds/globalCluster:GlobalCluster",
   eksNodeGroup: "aws:eks/nodeGroup:NodeGroup",
@@ -43,6 +44,15 @@ export interface ResourceLike {
   protect?: boolean;
   /** Region of the resource: its own `region` property (aws v7) or its provider's. */
   region?: string;
+  /** The provider resource the engine created it through (custom resources only). */
+  provider?: ProviderRef;
+}
+
+/** Identity of a provider resource: type `pulumi:providers:<package>`, its name and URN. */
+export interface ProviderRef {
+  type: string;
+  name: string;
+  urn: string;
 }
 
 /**

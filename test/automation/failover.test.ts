@@ -48,7 +48,7 @@ async function expectConsistentReport(t: TestSim, report: RunReport) {
 describe("driver on the simulated Regions", () => {
   describe("unplanned failover (source Region impaired)", () => {
     it("stops asking Route 53 for health-check status once its control plane timed out", async () => {
-      const t = simulate({ seed: 12 });
+      const t = await simulate({ seed: 12 });
       t.sim.faults.impairRegion("primary"); // us-east-1: Route 53's control plane goes with it
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(report.outcome).to.equal("succeeded");
@@ -63,7 +63,7 @@ describe("driver on the simulated Regions", () => {
     });
 
     it("promotes dr, detaches EFS locally, falls back to health-check failover, sets roles without an up of the source", async () => {
-      const t = simulate({ seed: 11 });
+      const t = await simulate({ seed: 11 });
       const incidentAt = t.deps.clock.now();
       t.sim.faults.impairRegion("primary");
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }, { incidentAt }));
@@ -91,7 +91,7 @@ describe("driver on the simulated Regions", () => {
 
     it("reports Aurora's RPO as an upper bound from the newest lag datapoint, never below what the simulation lost", async () => {
       // The incident half a minute into a minute: the newest datapoint is from before it.
-      const t = simulate({ seed: 14 });
+      const t = await simulate({ seed: 14 });
       await t.deps.clock.sleep(90_000);
       const incidentAt = t.deps.clock.now();
       t.sim.faults.impairRegion("primary");
@@ -108,7 +108,7 @@ describe("driver on the simulated Regions", () => {
 
     it("counts the old primary's writes until the new writer took over when its Region still answers", async () => {
       // Unplanned mode with the source healthy: it takes writes until Aurora demotes it, far more than the lag.
-      const t = simulate({ seed: 15 });
+      const t = await simulate({ seed: 15 });
       await t.deps.clock.sleep(30_000);
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       const lost = t.sim.world.dataLoss().find((d) => d.kind === "aurora")!;
@@ -118,7 +118,7 @@ describe("driver on the simulated Regions", () => {
     });
 
     it("serves before any up (standby pods wait for nodes) and converges afterwards", async () => {
-      const t = simulate({ seed: 12 });
+      const t = await simulate({ seed: 12 });
       t.sim.faults.impairRegion("primary");
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       await expectConsistentReport(t, report);
@@ -129,7 +129,7 @@ describe("driver on the simulated Regions", () => {
     });
 
     it("with a cold standby (no standby pods), converges the target as soon as the data is promoted", async () => {
-      const t = simulate({ seed: 14, cold: true });
+      const t = await simulate({ seed: 14, cold: true });
       t.sim.faults.impairRegion("primary");
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       await expectConsistentReport(t, report);
@@ -144,7 +144,7 @@ describe("driver on the simulated Regions", () => {
     });
 
     it("gives a headless secondary its instance by a targeted up, then restores database.readers.standby", async () => {
-      const t = simulate({ seed: 13, headless: true });
+      const t = await simulate({ seed: 13, headless: true });
       t.sim.faults.impairRegion("primary");
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       await expectConsistentReport(t, report);
@@ -160,7 +160,7 @@ describe("driver on the simulated Regions", () => {
   describe("planned failover (both Regions healthy)", () => {
     for (const cold of [false, true]) {
       it(`switches over with no data loss and reverses replication (${cold ? "cold" : "warm"} standby)`, async () => {
-        const t = simulate({ seed: 21, cold });
+        const t = await simulate({ seed: 21, cold });
         const report = await run(failover(t.deps, { to: "dr", mode: "planned" }));
         await expectConsistentReport(t, report);
         expect(report.rpo!.worstMs).to.equal(0);
@@ -185,7 +185,7 @@ describe("driver on the simulated Regions", () => {
 
   describe("failback", () => {
     it("after an unplanned failover: cleans the stale replication, replicates back, then fails over back without loss", async () => {
-      const t = simulate({ seed: 31, cold: true });
+      const t = await simulate({ seed: 31, cold: true });
       t.sim.faults.impairRegion("primary");
       await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       t.sim.faults.recoverRegion("primary");
@@ -212,7 +212,7 @@ describe("driver on the simulated Regions", () => {
     });
 
     it("after a planned failover: returns to the original layout", async () => {
-      const t = simulate({ seed: 32 });
+      const t = await simulate({ seed: 32 });
       const before = await finalState(t);
       await run(failover(t.deps, { to: "dr", mode: "planned" }));
       const report = await run(failback(t.deps));

@@ -60,7 +60,7 @@ describe("driver under faults", () => {
       it(`${sc.name}: same final state, each side effect done once`, async function () {
         this.timeout(60_000);
         const prepare = async () => {
-          const t = simulate({ seed: 41, ...sc.variant });
+          const t = await simulate({ seed: 41, ...sc.variant });
           if (sc.setup) await sc.setup(t);
           if (sc.unplanned) t.sim.faults.impairRegion("primary");
           return t;
@@ -101,7 +101,7 @@ describe("driver under faults", () => {
 
   describe("throttling", () => {
     it("is retried with exponential backoff and jitter on the clock", async () => {
-      const t = simulate({ seed: 51, faults: { throttle: [{ method: "scaleNodeGroup", times: 3 }] } });
+      const t = await simulate({ seed: 51, faults: { throttle: [{ method: "scaleNodeGroup", times: 3 }] } });
       t.sim.faults.impairRegion("primary");
       const r = await report(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(r.outcome).to.equal("succeeded");
@@ -119,7 +119,7 @@ describe("driver under faults", () => {
     });
 
     it("fails the step once the attempts are used up, and the run resumes later", async () => {
-      const t = simulate({ seed: 52, faults: { throttle: [{ method: "failoverGlobalCluster", times: 6 }] } });
+      const t = await simulate({ seed: 52, faults: { throttle: [{ method: "failoverGlobalCluster", times: 6 }] } });
       t.sim.faults.impairRegion("primary");
       const r = await report(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(r.outcome).to.equal("failed");
@@ -140,15 +140,16 @@ describe("driver under faults", () => {
 
   describe("an impaired Region", () => {
     it("never holds the unplanned run past its bounds", async () => {
-      const t = simulate({ seed: 61 });
+      const t = await simulate({ seed: 61 });
       t.sim.faults.impairRegion("primary");
       const start = t.deps.clock.now();
       const r = await report(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(r.outcome).to.equal("succeeded");
-      // Every call into the impaired Region ended at its bound; the only ones are bounded probes.
+      // Every call into the impaired Region ended at its bound; the only ones are bounded probes
+      // (the gate's, and the EFS detach's read of the source's EFS).
       const intoSource = t.sim.world.calls({ origin: "cloud" }).filter((c) => c.region === "us-east-1" && c.at >= start);
       expect(intoSource.every((c) => c.outcome === "TimeoutError")).to.equal(true);
-      expect(intoSource.map((c) => c.api)).to.have.members(["DescribeRegions", "DescribeRegions"]);
+      expect(intoSource.map((c) => c.api)).to.have.members(["ListClusters", "DescribeReplicationConfigurations"]);
       // The steps start after one probe bound (5 s), not after anything in the source Region.
       expect(Math.min(...r.steps.map((s) => s.startOffsetMs!))).to.be.at.most(6_500);
       // Route 53 (control plane in us-east-1) too: the swap gave up after its 30 s bound.
@@ -159,7 +160,7 @@ describe("driver under faults", () => {
     });
 
     it("a call timing out in the target Region is retried by the step's wait, not fatal", async () => {
-      const t = simulate({ seed: 62, faults: { timeouts: [{ method: "describeNodeGroup", times: 2, region: "us-west-2" }] } });
+      const t = await simulate({ seed: 62, faults: { timeouts: [{ method: "describeNodeGroup", times: 2, region: "us-west-2" }] } });
       t.sim.faults.impairRegion("primary");
       const r = await report(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(r.outcome, r.error).to.equal("succeeded");
@@ -167,7 +168,7 @@ describe("driver under faults", () => {
     });
 
     it("a planned failover is refused, changing nothing", async () => {
-      const t = simulate({ seed: 63 });
+      const t = await simulate({ seed: 63 });
       t.sim.faults.impairRegion("primary");
       const before = sideEffectCounts(t.sim);
       const err = await refusal(failover(t.deps, { to: "dr", mode: "planned" }));
@@ -180,7 +181,7 @@ describe("driver under faults", () => {
 
   describe("refusals", () => {
     it("unplanned: refuses an estimated RPO above --max-data-loss unless --force", async () => {
-      const t = simulate({ seed: 71 });
+      const t = await simulate({ seed: 71 });
       t.sim.faults.impairRegion("primary");
       const before = sideEffectCounts(t.sim);
       const err = await refusal(failover(t.deps, { to: "dr", mode: "unplanned" }, { maxDataLossMs: 1000 }));
@@ -191,14 +192,14 @@ describe("driver under faults", () => {
     });
 
     it("unplanned: runs when the estimated RPO is within --max-data-loss", async () => {
-      const t = simulate({ seed: 72 });
+      const t = await simulate({ seed: 72 });
       t.sim.faults.impairRegion("primary");
       const r = await report(failover(t.deps, { to: "dr", mode: "unplanned" }, { maxDataLossMs: 60 * 60_000 }));
       expect(r.outcome).to.equal("succeeded");
     });
 
     it("a concurrent run is refused, naming the holder and --take-over", async () => {
-      const t = simulate({ seed: 73 });
+      const t = await simulate({ seed: 73 });
       const first = failover(t.deps, { to: "dr", mode: "planned" });
       const err = await refusal(failover(t.deps, { to: "dr", mode: "planned" }));
       expect(err.message).to.match(/holds the lock/).and.match(/pid \d+/).and.match(/--take-over/);
@@ -206,7 +207,7 @@ describe("driver under faults", () => {
     });
 
     it("an unfinished run of another command is refused; the same command resumes it", async () => {
-      const t = simulate({ seed: 74 });
+      const t = await simulate({ seed: 74 });
       t.sim.faults.crashAfterStep("quiesce-source");
       await failover(t.deps, { to: "dr", mode: "planned" }).catch(() => undefined);
       t.sim.restart();
@@ -220,7 +221,7 @@ describe("driver under faults", () => {
     });
 
     it("--dry-run changes nothing and says which steps would run", async () => {
-      const t = simulate({ seed: 75 });
+      const t = await simulate({ seed: 75 });
       const before = sideEffectCounts(t.sim);
       const cfgBefore = await finalState(t);
       const r = await failover(t.deps, { to: "dr", mode: "planned" }, { dryRun: true });
@@ -236,12 +237,12 @@ describe("driver under faults", () => {
     });
 
     it("refuses a failover to the site that is already active", async () => {
-      const t = simulate({ seed: 76 });
+      const t = await simulate({ seed: 76 });
       expect((await refusal(failover(t.deps, { to: "primary", mode: "planned" }))).message).to.match(/already the active site/);
     });
 
     it("failback is refused while the old Region is still impaired", async () => {
-      const t = simulate({ seed: 77 });
+      const t = await simulate({ seed: 77 });
       t.sim.faults.impairRegion("primary");
       await failover(t.deps, { to: "dr", mode: "unplanned" });
       expect((await refusal(failback(t.deps))).message).to.match(/both Regions healthy/);

@@ -9,7 +9,7 @@ import { readStackFileConfig } from "../../stacks/stack-files";
 import type { DriverDeps } from "../../automation/driver";
 import { MemoryJournal, MemoryJournalStore } from "../../automation/journal/memory-journal";
 import type { JournalPort } from "../../automation/ports";
-import { createSimulation, type FaultPlan, type Simulation } from "../../automation/sim";
+import { createSimulation, type FaultPlan, type Simulation, type SimulationOptions } from "../../automation/sim";
 import { driverDeps, simWiring } from "../../automation/wiring";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -22,6 +22,8 @@ export interface Variant {
   cold?: boolean;
   /** The standby's DB cluster has no instance (database.readers.standby: 0). */
   headless?: boolean;
+  /** `eks-dr:clusterAccess` of both stack files (access entries of the Kubernetes API). */
+  clusterAccess?: { principalArn: string; policy: string; namespaces?: string[] }[];
 }
 
 export function variantConfigs(v: Variant): Record<string, Record<string, unknown>> {
@@ -36,6 +38,7 @@ export function variantConfigs(v: Variant): Record<string, Record<string, unknow
       const db = raw.database as { readers: { active: number; standby: number } };
       db.readers.standby = 0;
     }
+    if (v.clusterAccess) raw.clusterAccess = structuredClone(v.clusterAccess);
     parseSiteConfig(stack, raw);
     out[stack] = raw;
   }
@@ -49,8 +52,21 @@ export interface TestSim {
   deps: DriverDeps;
 }
 
-export function simulate(opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort } & Variant = {}): TestSim {
-  const sim = createSimulation({ seed: opts.seed ?? 1, configs: variantConfigs(opts), faults: opts.faults });
+export async function simulate(
+  opts: { seed?: number; faults?: FaultPlan; journal?: JournalPort } & Variant &
+    Pick<SimulationOptions, "program" | "principal" | "deployedBy" | "stateBackendRegion" | "tuning" | "latencyOverrides"> = {},
+): Promise<TestSim> {
+  const sim = await createSimulation({
+    seed: opts.seed ?? 1,
+    configs: variantConfigs(opts),
+    faults: opts.faults,
+    tuning: opts.tuning,
+    latencyOverrides: opts.latencyOverrides,
+    program: opts.program,
+    principal: opts.principal,
+    deployedBy: opts.deployedBy,
+    stateBackendRegion: opts.stateBackendRegion,
+  });
   const store = new MemoryJournalStore();
   const journal = opts.journal ?? new MemoryJournal(store, { pid: process.pid, host: "simulation", process: () => sim.process });
   const deps = driverDeps(simWiring(sim, { journal, stackNames: ["primary", "dr"], seed: opts.seed ?? 1 }));

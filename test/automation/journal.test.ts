@@ -103,7 +103,7 @@ describe("journal", () => {
   it("with the driver: a crash leaves the file lock and an unfinished run; the same command resumes it with --take-over", async () => {
     const file = path.join(dir, "journal.jsonl");
     // The first driver process records a pid that no longer runs once it has crashed.
-    const t = simulate({ seed: 81, journal: new FileJournal(file, { pid: 2 ** 22 + 81 }) });
+    const t = await simulate({ seed: 81, journal: new FileJournal(file, { pid: 2 ** 22 + 81 }) });
     t.sim.faults.crashAfterStep("switchover-db");
     const crash = await failover(t.deps, { to: "dr", mode: "planned" }).catch((e: Error) => e);
     expect((crash as Error).name).to.equal("SimulatedCrash");

@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { Cluster, NODE_ADDONS, type ClusterArgs } from "../../components/cluster";
 import { parseSiteConfig, type SiteConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { resolve, siteRawConfig } from "../harness/evaluate";
-import type { MockCloud, RecordedResource } from "../harness/mock-cloud";
-import { recordResourceOptions } from "../harness/resource-options";
+import { resolve, siteRawConfig } from "../../automation/sim/program/evaluate";
+import type { MockCloud, RecordedResource } from "../../automation/sim/program/mock-cloud";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 
 const ACCESS: SiteConfig["clusterAccess"] = [
   { principalArn: "arn:aws:iam::123456789012:role/platform-admins", policy: "clusterAdmin" },

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { DatabaseCredentials, PASSWORD_SPECIAL_CHARACTERS, secretArnInRegion } from "../../components/database-credentials";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { recordResourceOptions } from "../harness/resource-options";
-import { resolve } from "../harness/evaluate";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
+import { resolve } from "../../automation/sim/program/evaluate";
 
 /** Secret inputs reach the mocks wrapped with Pulumi's secret signature. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";

@@ -2,9 +2,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { EncryptionKey } from "../../components/encryption-key";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { ACCOUNT_ID } from "../harness/mock-cloud";
-import { recordResourceOptions } from "../harness/resource-options";
-import { resolve } from "../harness/evaluate";
+import { ACCOUNT_ID } from "../../automation/sim/program/mock-cloud";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
+import { resolve } from "../../automation/sim/program/evaluate";
 
 
 const PRIMARY_ARN = "arn:aws:kms:eu-west-3:123456789012:key/mrk-0123456789abcdef0123456789abcdef";

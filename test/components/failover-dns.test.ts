@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { FailoverDns, type FailoverDnsArgs } from "../../components/failover-dns";
 import { siteConfigSchema, type DnsConfig, type Role } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { resolve } from "../harness/evaluate";
+import { resolve } from "../../automation/sim/program/evaluate";
 
 /** A `dns` block as the schema parses it, defaults included. */
 function dnsConfig(raw: Record<string, unknown> = {}): DnsConfig {

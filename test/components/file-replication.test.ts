@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { FileReplication, type FileReplicationArgs } from "../../components/file-replication";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { recordResourceOptions } from "../harness/resource-options";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 
 const REPLICATION = "aws:efs/replicationConfiguration:ReplicationConfiguration";
 

@@ -3,8 +3,8 @@ import { expect } from "chai";
 import { GlobalDatabase, type GlobalDatabaseArgs } from "../../components/global-database";
 import type { DatabaseConfig, Role } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import type { MockCloud } from "../harness/mock-cloud";
-import { recordResourceOptions } from "../harness/resource-options";
+import type { MockCloud } from "../../automation/sim/program/mock-cloud";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 
 /**
  * Inputs of the provider resources that force replacement (`ForceNew` in the schema), from

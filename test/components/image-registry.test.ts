@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { ImageRegistry, resolveImage } from "../../components/image-registry";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { resolve } from "../harness/evaluate";
-import { ACCOUNT_ID } from "../harness/mock-cloud";
+import { resolve } from "../../automation/sim/program/evaluate";
+import { ACCOUNT_ID } from "../../automation/sim/program/mock-cloud";
 
 const SITES = [
   { region: "eu-west-3", peerRegion: "eu-central-1" },

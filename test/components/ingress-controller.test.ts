@@ -8,14 +8,14 @@ import {
 } from "../../components/ingress-controller";
 import { PodIdentityRole } from "../../components/pod-identity";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { recordResourceOptions } from "../harness/resource-options";
-import { resolve } from "../harness/evaluate";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
+import { resolve } from "../../automation/sim/program/evaluate";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const POLICY_FILE = path.resolve(__dirname, "../../components/policies/aws-load-balancer-controller-iam-policy.json");
 
 
-/** Evaluates the component, with the options each child was created with (test/harness/resource-options.ts). */
+/** Evaluates the component, with the options each child was created with (automation/sim/program/resource-options.ts). */
 async function evaluate(region: string, overrides: Partial<IngressControllerArgs> = {}) {
   const { options, transformation } = recordResourceOptions();
   const evaluation = await evaluateComponent(

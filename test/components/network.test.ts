@@ -3,8 +3,8 @@ import * as ipaddr from "ipaddr.js";
 import { MAX_AZS, Network, subnetLayout, type NetworkArgs } from "../../components/network";
 import { cidrsOverlap, natGatewayMode, parseSiteConfig, type SiteConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { resolve, siteRawConfig } from "../harness/evaluate";
-import { MockCloud, type RecordedResource } from "../harness/mock-cloud";
+import { resolve, siteRawConfig } from "../../automation/sim/program/evaluate";
+import { MockCloud, type RecordedResource } from "../../automation/sim/program/mock-cloud";
 
 const SUBNET = "aws:ec2/subnet:Subnet";
 const NAT = "aws:ec2/natGateway:NatGateway";

@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { amiTypeFor, NodeGroups, TIER_LABEL, type NodeGroupsArgs } from "../../components/node-groups";
 import { NODE_GROUPS, parseSiteConfig, type NodeGroupName, type SiteConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { resolve, siteRawConfig } from "../harness/evaluate";
-import type { MockCloud, RecordedResource } from "../harness/mock-cloud";
-import { recordResourceOptions } from "../harness/resource-options";
+import { resolve, siteRawConfig } from "../../automation/sim/program/evaluate";
+import type { MockCloud, RecordedResource } from "../../automation/sim/program/mock-cloud";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";

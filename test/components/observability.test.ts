@@ -2,9 +2,9 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_INSIGHTS_LOG_GROUPS, Observability, type ObservabilityArgs } from "../../components/observability";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { resolve } from "../harness/evaluate";
-import type { MockCloud } from "../harness/mock-cloud";
-import { recordResourceOptions, type ResourceOptionsRecorder } from "../harness/resource-options";
+import { resolve } from "../../automation/sim/program/evaluate";
+import type { MockCloud } from "../../automation/sim/program/mock-cloud";
+import { recordResourceOptions, type ResourceOptionsRecorder } from "../../automation/sim/program/resource-options";
 
 const ADDON = "aws:eks/addon:Addon";
 

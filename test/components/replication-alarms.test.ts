@@ -2,13 +2,13 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { EFS_DESIGNED_RPO_SECONDS, replicationAlarmPolicy, SiteAlarms, type SiteAlarmsArgs } from "../../components/replication-alarms";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { resolve } from "../harness/evaluate";
-import type { MockCloud, RecordedResource } from "../harness/mock-cloud";
+import { resolve } from "../../automation/sim/program/evaluate";
+import type { MockCloud, RecordedResource } from "../../automation/sim/program/mock-cloud";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "aws:sns/topic:Topic";
 
-type BuildArgs = Omit<SiteAlarmsArgs, "region" | "healthCheck"> & { healthCheck?: { alarmWhileStandby?: boolean } | false };
+type BuildArgs = Omit<SiteAlarmsArgs, "region" | "healthCheck"> & { healthCheck?: { alarmWhileStandby?: boolean; keepAsIs?: boolean } | false };
 
 /** Builds SiteAlarms in `region` with a us-east-1 provider for the Route 53 alarm, as the program would. */
 async function build(region: string, args: BuildArgs) {
@@ -70,9 +70,10 @@ describe("SiteAlarms", () => {
           expect(q.returnData).to.equal(false);
         }
         expect(lag.region).to.equal(region);
-        // The standby is not the EFS source, and pilot light makes its health check unhealthy by design.
+        // The standby is not the EFS source, and pilot light makes its health check unhealthy by
+        // design: its health-check alarm exists (a failover creates nothing in us-east-1) but is silent.
         expect(alarmOn(cloud, "TimeSinceLastSync")).to.equal(undefined);
-        expect(alarmOn(cloud, "HealthCheckStatus")).to.equal(undefined);
+        expect(alarmOn(cloud, "HealthCheckStatus")!.inputs.actionsEnabled).to.equal(false);
       });
 
       it("standby before Aurora MySQL 3.04: alarms on AuroraGlobalDBReplicationLag instead", async () => {
@@ -115,7 +116,7 @@ describe("SiteAlarms", () => {
 
         const health = alarmOn(cloud, "HealthCheckStatus")!;
         expect(health.region).to.equal("us-east-1");
-        expect(health.inputs).to.include({ namespace: "AWS/Route53", statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: 1 });
+        expect(health.inputs).to.include({ namespace: "AWS/Route53", statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: 1, actionsEnabled: true });
         expect(health.inputs.dimensions).to.deep.equal({ HealthCheckId: "hc-0123456789abcdef" });
         // An alarm can only notify a topic in its own Region.
         const usEast1Topic = await resolve(value.healthCheckTopicArn!);
@@ -163,9 +164,30 @@ describe("SiteAlarms", () => {
     for (const actions of [lag.alarmActions, lag.okActions, lag.insufficientDataActions]) expect(actions).to.deep.equal([topic]);
   });
 
-  it("alarms on a standby's health check only for a warm standby that is expected to serve", async () => {
+  it("notifies on a standby's health check only for a warm standby that is expected to serve", async () => {
     const { cloud } = await build("eu-west-3", { role: "standby", rpoTargetSeconds: 900, healthCheck: { alarmWhileStandby: true } });
     expect(alarmOn(cloud, "HealthCheckStatus")!.region).to.equal("us-east-1");
+    expect(alarmOn(cloud, "HealthCheckStatus")!.inputs.actionsEnabled).to.equal(true);
+  });
+
+  it("registers the same us-east-1 resources in both roles: a role swap creates nothing there", async () => {
+    const names = async (role: "active" | "standby") =>
+      (await build("eu-west-3", { role, rpoTargetSeconds: 900, alarmEmail: "ops@example.com" })).cloud.resources.filter((r) => r.region === "us-east-1").map((r) => `${r.type} ${r.name}`);
+    expect(await names("standby")).to.deep.equal(await names("active"));
+  });
+
+  it("invokes nothing through the us-east-1 provider: account and partition come from the site's", async () => {
+    const { cloud } = await build("eu-west-3", { role: "active", rpoTargetSeconds: 900 });
+    expect(cloud.calls.length).to.be.greaterThan(0);
+    for (const c of cloud.calls) expect(c.region, c.token).to.equal("eu-west-3");
+  });
+
+  it("keeps what it has in us-east-1 as last deployed when asked (keepAsIs): every input in ignoreChanges", async () => {
+    const kept = await build("eu-west-3", { role: "active", rpoTargetSeconds: 900, alarmEmail: "ops@example.com", healthCheck: { keepAsIs: true } });
+    const east = componentChildren(kept.cloud).filter((r) => r.region === "us-east-1");
+    expect(east.map((r) => r.type)).to.include.members(["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic", "aws:kms/key:Key", "aws:sns/topicSubscription:TopicSubscription"]);
+    for (const r of east) expect(r.options.ignoreChanges, r.name).to.include.members(Object.keys(r.inputs).filter((k) => !k.startsWith("__")));
+    for (const r of componentChildren(kept.cloud).filter((c) => c.region === "eu-west-3")) expect(r.options.ignoreChanges, r.name).to.deep.equal([]);
   });
 
   it("keeps the us-east-1 topic whatever the role, so a failover does not drop the email subscription", async () => {

@@ -4,9 +4,9 @@ import { PodIdentityRole } from "../../components/pod-identity";
 import { albAnnotations, SampleWorkload, type SampleWorkloadArgs, TIER_LABEL, tierReplicas } from "../../components/sample-workload";
 import { siteConfigSchema, type DnsConfig, type Role, type WorkloadConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import { resolve } from "../harness/evaluate";
-import type { MockCloud, RecordedResource } from "../harness/mock-cloud";
-import { recordResourceOptions } from "../harness/resource-options";
+import { resolve } from "../../automation/sim/program/evaluate";
+import type { MockCloud, RecordedResource } from "../../automation/sim/program/mock-cloud";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";

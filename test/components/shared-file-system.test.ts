@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { PodIdentityRole } from "../../components/pod-identity";
 import { EFS_CSI_CONTROLLER_SERVICE_ACCOUNT, SharedFileSystem, type SharedFileSystemArgs } from "../../components/shared-file-system";
 import { componentChildren, evaluateComponent } from "../harness/component";
-import type { MockCloud } from "../harness/mock-cloud";
-import { recordResourceOptions } from "../harness/resource-options";
-import { resolve } from "../harness/evaluate";
+import type { MockCloud } from "../../automation/sim/program/mock-cloud";
+import { recordResourceOptions } from "../../automation/sim/program/resource-options";
+import { resolve } from "../../automation/sim/program/evaluate";
 
 const FS = "aws:efs/fileSystem:FileSystem";
 const SG = "aws:ec2/securityGroup:SecurityGroup";

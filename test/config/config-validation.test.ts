@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { auroraLagMetric, ConfigError, pairProblems, parseSiteConfig } from "../../stacks/config";
-import { EvaluationError, evaluateSite, siteRawConfig } from "../harness/evaluate";
+import { EvaluationError, evaluateSite, siteRawConfig } from "../../automation/sim/program/evaluate";
 
 async function rejection(stack: string, overrides: Record<string, unknown>): Promise<EvaluationError> {
   try {

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SITE_CONFIG_KEYS } from "../../stacks/config";
-import { REPO_ROOT } from "../harness/evaluate";
+import { REPO_ROOT } from "../../automation/sim/program/evaluate";
 
 describe("README configuration table", () => {
   const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MockCloud, type StackOutputs } from "./mock-cloud";
+import { MockCloud, observeRegistrations, type StackOutputs } from "../../automation/sim/program/mock-cloud";
 
 export interface ComponentContext {
   /** The regional AWS provider; pass it as `providers: [ctx.aws, ctx.k8s]` (children inherit it). */
@@ -25,30 +25,31 @@ export async function evaluateComponent<T>(
   build: (ctx: ComponentContext) => T,
   opts: { region?: string; stack?: string; stackOutputs?: StackOutputs } = {},
 ): Promise<ComponentEvaluation<T>> {
-  const region = opts.region ?? "eu-west-3";
-  const cloud = new MockCloud(opts.stackOutputs ?? {});
-  await pulumi.runtime.setMocks(cloud, "eks-dr", opts.stack ?? "test", false, "organization");
-  pulumi.runtime.setAllConfig({}, []);
-  const warnings: string[] = [];
-  const log = pulumi.log as { warn: (msg: string) => Promise<void> };
-  const originalWarn = log.warn;
-  log.warn = async (msg: string) => {
-    warnings.push(msg);
-  };
-  try {
-    const ctx: ComponentContext = {
-      aws: new aws.Provider("test-aws", { region: region as aws.Region }),
-      k8s: new k8s.Provider("test-k8s", { kubeconfig: "{}" }),
-      region,
+  {
+    const region = opts.region ?? "eu-west-3";
+    const cloud = new MockCloud(opts.stackOutputs ?? {});
+    await pulumi.runtime.setMocks(cloud, "eks-dr", opts.stack ?? "test", false, "organization");
+    observeRegistrations(cloud);
+    pulumi.runtime.setAllConfig({}, []);
+    const warnings: string[] = [];
+    const log = pulumi.log as { warn: (msg: string) => Promise<void> };
+    const originalWarn = log.warn;
+    log.warn = async (msg: string) => {
+      warnings.push(msg);
     };
-    const value = build(ctx);
-    const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-    await runtime.waitForRPCs?.();
-    const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources?: () => Map<string, unknown> };
-    cloud.attachUrns(monitor.getRegisteredResources?.().keys() ?? []);
-    return { cloud, value, warnings };
-  } finally {
-    log.warn = originalWarn;
+    try {
+      const ctx: ComponentContext = {
+        aws: new aws.Provider("test-aws", { region: region as aws.Region }),
+        k8s: new k8s.Provider("test-k8s", { kubeconfig: "{}" }),
+        region,
+      };
+      const value = build(ctx);
+      const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+      await runtime.waitForRPCs?.();
+      return { cloud, value, warnings };
+    } finally {
+      log.warn = originalWarn;
+    }
   }
 }
 

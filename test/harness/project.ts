@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { evaluateSite, REPO_ROOT, stackFileConfig, type Evaluation } from "./evaluate";
+import { evaluateSite, REPO_ROOT, stackFileConfig, type Evaluation } from "../../automation/sim/program/evaluate";
 
 /** A copy of the repository's stack files with project keys overridden per stack. */
 export function projectWith(overrides: Record<string, Record<string, unknown>>): string {

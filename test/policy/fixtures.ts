@@ -9,8 +9,14 @@ import { T, type ResourceLike } from "../../policy/lib/resources";
 
 const ACCOUNT = "123456789012";
 
+/** The site's explicit AWS provider (the program names it `<stack>-<region>`), as the engine reports it. */
+export function siteProvider(region: string): NonNullable<ResourceLike["provider"]> {
+  const name = `site-${region}`;
+  return { type: "pulumi:providers:aws", name, urn: `urn:pulumi:site::eks-dr::pulumi:providers:aws::${name}` };
+}
+
 function res(type: string, name: string, region: string, props: Record<string, unknown>, protect = false): ResourceLike {
-  return { type, name, urn: `urn:pulumi:site::eks-dr::${type}::${name}`, props, protect, region };
+  return { type, name, urn: `urn:pulumi:site::eks-dr::${type}::${name}`, props, protect, region, provider: siteProvider(region) };
 }
 
 interface SiteShape {
@@ -63,12 +69,26 @@ function site(s: SiteShape): ResourceLike[] {
       healthCheckId: `hc-${s.stack}`,
       failoverRoutingPolicies: [{ type: s.role === "active" ? "PRIMARY" : "SECONDARY" }],
     }),
-    res(T.ecrRepository, "web-repo", r, { name: "web" }),
+    res(
+      T.efsBackupPolicy,
+      "shared-files-backups",
+      r,
+      { fileSystemId: fsId, backupPolicy: { status: "ENABLED" } },
+      true,
+    ),
+    res(T.ecrRepository, "web-repo", r, { name: "web", encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: keyArn }] }, true),
     res(T.secret, "db-credentials", r, { kmsKeyId: keyArn }, true),
     // Encrypts alarm notifications in flight only: no stored data depends on it, so it may stay unprotected.
     res(T.kmsKey, "alarm-topic-key", r, { enableKeyRotation: true, arn: `arn:aws:kms:${r}:${ACCOUNT}:key/alarms-${s.stack}`, keyId: `alarms-${s.stack}` }),
     res(T.ecrReplication, "registry-replication", r, { replicationConfiguration: { rules: [{ destinations: [{ region: s.peerRegion, registryId: ACCOUNT }] }] } }),
   ];
+  // AWS Backup: a vault on every site; the plan, its selection and the copy to the peer's vault while active.
+  resources.push(res(T.backupVault, "backup-vault", r, { name: `eks-dr-${s.stack}`, kmsKeyArn: keyArn, arn: `arn:aws:backup:${r}:${ACCOUNT}:backup-vault:eks-dr-${s.stack}` }, true));
+  if (s.role === "active") {
+    const copyActions = s.peerOutputs.backupVaultArn ? [{ destinationVaultArn: s.peerOutputs.backupVaultArn }] : [];
+    resources.push(res("aws:backup/plan:Plan", "backup-plan", r, { id: `plan-${s.stack}`, rules: [{ ruleName: "scheduled", targetVaultName: `eks-dr-${s.stack}`, copyActions }] }));
+    resources.push(res("aws:backup/selection:Selection", "backup-selection", r, { planId: `plan-${s.stack}`, conditions: [{ stringEquals: [{ key: "aws:ResourceTag/eks-dr:backup", value: "true" }] }] }));
+  }
   if (s.owner) {
     resources.push(res(T.rdsGlobalCluster, "global-db", r, { globalClusterIdentifier: "eks-dr-global", storageEncrypted: true, deletionProtection: true, engine: "aurora-mysql" }, true));
   }
@@ -110,7 +130,7 @@ export function activeSite(): ResourceLike[] {
     region: "us-east-1",
     peerRegion: "us-west-2",
     owner: true,
-    peerOutputs: { stack: "dr", region: "us-west-2", role: "standby", fileSystemId: "fs-dr" },
+    peerOutputs: { stack: "dr", region: "us-west-2", role: "standby", fileSystemId: "fs-dr", backupVaultArn: `arn:aws:backup:us-west-2:${ACCOUNT}:backup-vault:eks-dr-dr` },
   });
 }
 

@@ -16,7 +16,9 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { DR_POLICIES } from "../../policy/lib/policies";
 import { T, type ResourceLike } from "../../policy/lib/resources";
-import { mutate, standbySite, without } from "./fixtures";
+import { packConfigFor } from "../../policy/lib/pack-config";
+import { projectWith } from "../harness/project";
+import { activeSite, mutate, standbySite, without } from "./fixtures";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -31,22 +33,22 @@ function options(protect: boolean): analyzerpb.AnalyzerResourceOptions {
   return new analyzerpb.AnalyzerResourceOptions().setProtect(protect);
 }
 
-function provider(region: string): analyzerpb.AnalyzerProviderResource {
+function provider(region: string, name = region): analyzerpb.AnalyzerProviderResource {
   return new analyzerpb.AnalyzerProviderResource()
     .setType("pulumi:providers:aws")
-    .setName(region)
-    .setUrn(`urn:pulumi:site::eks-dr::pulumi:providers:aws::${region}`)
+    .setName(name)
+    .setUrn(`urn:pulumi:site::eks-dr::pulumi:providers:aws::${name}`)
     .setProperties(Struct.fromJavaScript({ region }));
 }
 
-function analyzeRequest(r: ResourceLike): analyzerpb.AnalyzeRequest {
+function analyzeRequest(r: ResourceLike, providerName?: string): analyzerpb.AnalyzeRequest {
   return new analyzerpb.AnalyzeRequest()
     .setType(r.type)
     .setName(r.name)
     .setUrn(r.urn)
     .setProperties(Struct.fromJavaScript(r.props as Record<string, never>))
     .setOptions(options(r.protect === true))
-    .setProvider(provider(r.region ?? "us-east-1"));
+    .setProvider(provider(r.region ?? "us-east-1", providerName));
 }
 
 function stackRequest(resources: ResourceLike[]): analyzerpb.AnalyzeStackRequest {
@@ -122,6 +124,15 @@ describe("policy pack served by the Node.js policy runtime", function () {
     expect(d.getMessage()).to.match(/not encrypted.*Fix:/);
   });
 
+  it("sees which provider a resource goes through, and blocks the engine's default one", async () => {
+    const fs = standbySite().find((r) => r.type === T.efsFileSystem) as ResourceLike;
+    const res = await analyze(analyzeRequest(fs, "default_7_48_0"));
+    const [d] = res.getDiagnosticsList();
+    expect(res.getDiagnosticsList().map((x) => x.getPolicyname())).to.deep.equal(["no-default-providers"]);
+    expect(d.getEnforcementlevel()).to.equal(analyzerpb.EnforcementLevel.MANDATORY);
+    expect(d.getMessage()).to.match(/default aws provider default_7_48_0.*AWS_REGION/);
+  });
+
   it("sees the protect option", async () => {
     const fs = standbySite().find((r) => r.type === T.efsFileSystem) as ResourceLike;
     const res = await analyze(analyzeRequest({ ...fs, protect: false }));
@@ -152,6 +163,22 @@ describe("policy pack served by the Node.js policy runtime", function () {
     const res = await analyzeStack(stackRequest(site));
     const reasons = Object.fromEntries(res.getNotApplicableList().map((n) => [n.getPolicyName(), n.getReason()]));
     expect(reasons["efs-replication-follows-role"]).to.match(/role is not visible/);
+  });
+
+  it("reports a relaxed policy as advisory when the stack files record replication off (the generated pack config)", async () => {
+    const site = without(activeSite(), T.efsReplication);
+    const levels = async () =>
+      Object.fromEntries((await analyzeStack(stackRequest(site))).getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel()]));
+    expect(await levels()).to.deep.equal({ "efs-replication-follows-role": analyzerpb.EnforcementLevel.MANDATORY });
+
+    // What the engine sends for `--policy-pack-config` with the file generated from the stack files.
+    const generated = packConfigFor(projectWith({ primary: { role: "standby" }, dr: { role: "active", replicateToPeer: false } }), "dr").config;
+    const request = new analyzerpb.ConfigureAnalyzerRequest();
+    for (const name of Object.keys(generated)) {
+      request.getPolicyconfigMap().set(name, new analyzerpb.PolicyConfig().setEnforcementlevel(analyzerpb.EnforcementLevel.ADVISORY).setProperties(Struct.fromJavaScript({})));
+    }
+    await call<analyzerpb.ConfigureAnalyzerRequest, Empty>(client.configure.bind(client), request);
+    expect(await levels()).to.deep.equal({ "efs-replication-follows-role": analyzerpb.EnforcementLevel.ADVISORY });
   });
 
   it("applies the pack config (--policy-pack-config) to a configurable policy", async () => {

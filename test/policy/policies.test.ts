@@ -142,13 +142,13 @@ describe("DR policies on synthetic sites", () => {
       title: "NFS open to 0.0.0.0/0 in a security group's inline rule",
       policy: "no-public-data-ports",
       site: () => mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["0.0.0.0/0"] }])),
-      says: /efs-sg .* opens NFS \(EFS\) port 2049 to 0\.0\.0\.0\/0.*Fix: admit the port only from the security group/,
+      says: /efs-sg .* opens NFS \(EFS\) port 2049 to public addresses 0\.0\.0\.0\/0.*Fix: admit the port only from the security group/,
     },
     {
       title: "MySQL open to ::/0 in a VPC ingress rule",
       policy: "no-public-data-ports",
       site: () => mutate(standbySite(), T.ingressRule, (r) => ((r.props.cidrIpv6 = "::/0"), delete r.props.referencedSecurityGroupId), "db-from-app"),
-      says: /opens MySQL \(Aurora\) port 3306 to ::\/0/,
+      says: /opens MySQL \(Aurora\) port 3306 to public addresses ::\/0/,
     },
     {
       title: "every protocol open to the world in a security group rule",
@@ -160,7 +160,142 @@ describe("DR policies on synthetic sites", () => {
       title: "a TCP port range covering 3306 open to the world",
       policy: "no-public-data-ports",
       site: () => mutate(activeSite(), T.ingressRule, (r) => ((r.props.fromPort = 1024), (r.props.toPort = 65535)), "alb-https"),
-      says: /3306 to 0\.0\.0\.0\/0/,
+      says: /3306 to public addresses 0\.0\.0\.0\/0/,
+    },
+    {
+      title: "NFS open to the whole internet written as two /1 blocks",
+      policy: "no-public-data-ports",
+      site: () => mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"] }])),
+      says: /opens NFS \(EFS\) port 2049 to public addresses 0\.0\.0\.0\/1 and 128\.0\.0\.0\/1/,
+    },
+    {
+      title: "MySQL open to a public /8",
+      policy: "no-public-data-ports",
+      site: () => mutate(standbySite(), T.ingressRule, (r) => ((r.props.cidrIpv4 = "52.0.0.0/8"), delete r.props.referencedSecurityGroupId), "db-from-app"),
+      says: /opens MySQL \(Aurora\) port 3306 to public addresses 52\.0\.0\.0\/8/,
+    },
+    {
+      title: "MySQL open to a managed prefix list in a VPC ingress rule",
+      policy: "no-public-data-ports",
+      site: () => mutate(standbySite(), T.ingressRule, (r) => ((r.props.prefixListId = "pl-0123456789abcdef0"), delete r.props.referencedSecurityGroupId), "db-from-app"),
+      says: /opens MySQL \(Aurora\) port 3306 to prefix list pl-0123456789abcdef0/,
+    },
+    {
+      title: "NFS open to a prefix list in a security group rule",
+      policy: "no-public-data-ports",
+      site: () =>
+        mutate(activeSite(), T.securityGroupRule, (r) => {
+          Object.assign(r.props, { fromPort: 2049, toPort: 2049, cidrBlocks: [], ipv6CidrBlocks: [], prefixListIds: ["pl-63a5400a"] });
+        }),
+      says: /alb-http .* opens NFS \(EFS\) port 2049 to prefix list pl-63a5400a/,
+    },
+    {
+      title: "NFS open to a prefix list in a security group's inline rule",
+      policy: "no-public-data-ports",
+      site: () => mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, prefixListIds: ["pl-02cd2c6b"] }])),
+      says: /prefix list pl-02cd2c6b/,
+    },
+    {
+      title: "NFS open to the global IPv6 unicast space (2000::/3)",
+      policy: "no-public-data-ports",
+      site: () => mutate(activeSite(), T.securityGroupRule, (r) => Object.assign(r.props, { fromPort: 2049, toPort: 2049, cidrBlocks: [], ipv6CidrBlocks: ["2000::/3"] })),
+      says: /public addresses 2000::\/3/,
+    },
+    {
+      title: "a resource created through the default AWS provider (the runner's Region)",
+      policy: "no-default-providers",
+      site: () => mutate(activeSite(), T.rdsCluster, (r) => (r.provider = { type: "pulumi:providers:aws", name: "default_7_48_0", urn: "urn:pulumi:site::eks-dr::pulumi:providers:aws::default_7_48_0" })),
+      says: /db .* default aws provider default_7_48_0.*Fix: pass the site's provider.*pulumi:disable-default-providers/,
+    },
+    {
+      title: "a Kubernetes object through the default Kubernetes provider (the runner's kubeconfig)",
+      policy: "no-default-providers",
+      site: () => [
+        ...standbySite(),
+        {
+          type: "kubernetes:apps/v1:Deployment",
+          name: "web",
+          urn: "urn:pulumi:site::eks-dr::kubernetes:apps/v1:Deployment::web",
+          props: {},
+          provider: { type: "pulumi:providers:kubernetes", name: "default", urn: "urn:pulumi:site::eks-dr::pulumi:providers:kubernetes::default" },
+        },
+      ],
+      says: /web .* default kubernetes provider/,
+    },
+    {
+      title: "the engine's default AWS provider itself",
+      policy: "no-default-providers",
+      site: () => [
+        ...activeSite(),
+        { type: "pulumi:providers:aws", name: "default_7_48_0", urn: "urn:pulumi:site::eks-dr::pulumi:providers:aws::default_7_48_0", props: {} },
+      ],
+      says: /default_7_48_0 .* is the engine's default aws provider/,
+    },
+    {
+      title: "an EFS file system on the AWS managed key, named by its alias",
+      policy: "efs-encrypted-with-cmk",
+      site: () => mutate(activeSite(), T.efsFileSystem, (r) => (r.props.kmsKeyId = "arn:aws:kms:us-east-1:123456789012:alias/aws/elasticfilesystem")),
+      says: /AWS managed key alias\/aws\/elasticfilesystem/,
+    },
+    {
+      title: "an Aurora cluster on the AWS managed key, named by its alias",
+      policy: "aurora-encrypted-with-cmk",
+      site: () => mutate(standbySite(), T.rdsCluster, (r) => (r.props.kmsKeyId = "alias/aws/rds")),
+      says: /AWS managed key alias\/aws\/rds/,
+    },
+    {
+      title: "an EFS file system encrypted with a key ARN the site does not manage (an AWS managed key's ARN looks like any other)",
+      policy: "data-keys-managed-by-the-site",
+      site: () => mutate(activeSite(), T.efsFileSystem, (r) => (r.props.kmsKeyId = "arn:aws:kms:us-east-1:123456789012:key/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7")),
+      says: /shared-files .*:key\/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7, which is not a KMS key this site manages.*Fix:/,
+    },
+    {
+      title: "the database credentials secret on the AWS managed key (no kmsKeyId)",
+      policy: "credentials-and-images-encrypted-with-cmk",
+      site: () => mutate(activeSite(), T.secret, (r) => delete r.props.kmsKeyId),
+      says: /db-credentials .* AWS managed key.*Fix: set `kmsKeyId`/,
+    },
+    {
+      title: "an ECR repository with AES-256 (no KMS key)",
+      policy: "credentials-and-images-encrypted-with-cmk",
+      site: () => mutate(standbySite(), T.ecrRepository, (r) => (r.props.encryptionConfigurations = [{ encryptionType: "AES256" }])),
+      says: /web-repo .* not encrypted with a KMS key/,
+    },
+    {
+      title: "an unprotected ECR repository",
+      policy: "stateful-resources-protected",
+      site: () => mutate(activeSite(), T.ecrRepository, (r) => (r.protect = false)),
+      says: /web-repo .* not protected.*only copy of an image/,
+    },
+    {
+      title: "an unprotected database credentials secret",
+      policy: "stateful-resources-protected",
+      site: () => mutate(activeSite(), T.secret, (r) => (r.protect = false)),
+      says: /db-credentials .* not protected.*master password/,
+    },
+    {
+      title: "an unprotected EFS backup policy",
+      policy: "stateful-resources-protected",
+      site: () => mutate(standbySite(), T.efsBackupPolicy, (r) => (r.protect = false)),
+      says: /shared-files-backups .* not protected.*automatic backups/,
+    },
+    {
+      title: "EFS automatic backups turned off",
+      policy: "efs-automatic-backups",
+      site: () => mutate(activeSite(), T.efsBackupPolicy, (r) => (r.props.backupPolicy = { status: "DISABLED" })),
+      says: /shared-files .* automatic backups DISABLED.*Fix:/,
+    },
+    {
+      title: "an EFS file system without a backup policy",
+      policy: "efs-automatic-backups",
+      site: () => without(standbySite(), T.efsBackupPolicy),
+      says: /shared-files .* no `aws.efs.BackupPolicy`/,
+    },
+    {
+      title: "a backup policy for another file system than the site's",
+      policy: "efs-automatic-backups",
+      site: () => mutate(activeSite(), T.efsBackupPolicy, (r) => (r.props.fileSystemId = "fs-other")),
+      says: /shared-files .* no `aws.efs.BackupPolicy`/,
     },
     {
       title: "a PRIMARY failover record without a health check",
@@ -279,6 +414,12 @@ describe("DR policies on synthetic sites", () => {
       site: () => mutate(standbySite(), T.ecrReplication, (r) => (r.props.replicationConfiguration = { rules: [{ destinations: [{ region: "us-west-2" }] }] })),
       says: /no registry replication/,
     },
+    {
+      title: "an active site without a backup plan",
+      policy: "active-site-backup-copied-to-peer",
+      site: () => without(activeSite(), "aws:backup/plan:Plan"),
+      says: /runs no AWS Backup plan/,
+    },
   ];
 
   for (const b of broken) {
@@ -300,6 +441,35 @@ describe("DR policies on synthetic sites", () => {
     expect(results.get("aurora-deletion-protection")!.violations.map((v) => v.urn)).to.deep.equal([
       "urn:pulumi:site::eks-dr::aws:rds/cluster:Cluster::db",
     ]);
+  });
+
+  describe("what stays allowed", () => {
+    it("data ports open to private address space, a VPC-sized IPv6 block or another security group pass", () => {
+      const site = mutate(activeSite(), T.securityGroup, (r) => {
+        r.props.ingress = [
+          { protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["10.0.0.0/16", "100.64.0.0/16", "192.168.4.0/24"] },
+          { protocol: "tcp", fromPort: 2049, toPort: 2049, ipv6CidrBlocks: ["2600:1f18:abc:de00::/56", "fd00::/8"] },
+          { protocol: "tcp", fromPort: 3306, toPort: 3306, securityGroups: ["sg-app"] },
+        ];
+      });
+      expect(failing(runAll(site))).to.deep.equal([]);
+    });
+
+    it("a private range written too wide still counts as public (10.0.0.0/7 covers 11.0.0.0/8)", () => {
+      const site = mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["10.0.0.0/7"] }]));
+      expect(failing(runAll(site))).to.deep.equal(["no-public-data-ports"]);
+    });
+
+    it("a provider the program names itself is not a default provider, even on a Kubernetes object", () => {
+      const site = mutate(standbySite(), T.rdsCluster, (r) => (r.provider = { type: "pulumi:providers:aws", name: "dr-us-west-2", urn: "urn:pulumi:dr::eks-dr::pulumi:providers:aws::dr-us-west-2" }));
+      expect(failing(runAll(site))).to.deep.equal([]);
+    });
+
+    it("a key ARN not known yet (preview) or the site's replica key counts as the site's key", () => {
+      const site = mutate(standbySite(), T.efsFileSystem, (r) => (r.props.kmsKeyId = UNKNOWN_STRING));
+      mutate(site, T.efsBackupPolicy, (r) => (r.props.fileSystemId = UNKNOWN_STRING));
+      expect(failing(runAll(site))).to.deep.equal([]);
+    });
   });
 
   describe("preview-time unknowns", () => {

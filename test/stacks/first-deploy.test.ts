@@ -5,8 +5,8 @@
  * says what to run next.
  */
 import { expect } from "chai";
-import { evaluateSite, type Evaluation } from "../harness/evaluate";
-import { MockCloud, type RecordedResource } from "../harness/mock-cloud";
+import { evaluateSite, type Evaluation } from "../../automation/sim/program/evaluate";
+import { MockCloud, type RecordedResource } from "../../automation/sim/program/mock-cloud";
 
 const GET_IMAGES = "aws:ecr/getImages:getImages";
 const deployments = (ev: Evaluation): RecordedResource[] => ev.cloud.ofType("kubernetes:apps/v1:Deployment");

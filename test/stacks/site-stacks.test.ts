@@ -6,8 +6,8 @@ import { expect } from "chai";
 import * as ipaddr from "ipaddr.js";
 import { parseSiteConfig } from "../../stacks/config";
 import { siteOutputsSchema } from "../../stacks/outputs";
-import { evaluateSite, siteRawConfig, type Evaluation } from "../harness/evaluate";
-import type { RecordedResource } from "../harness/mock-cloud";
+import { evaluateSite, siteRawConfig, type Evaluation } from "../../automation/sim/program/evaluate";
+import type { RecordedResource } from "../../automation/sim/program/mock-cloud";
 import { deployPair, projectWith, swappedRolesProject, type PairEvaluation } from "../harness/project";
 
 const byType = (ev: Evaluation, type: string) => ev.cloud.ofType(type);
@@ -38,7 +38,7 @@ describe("site stacks", function () {
       expect(c["aws:eks/nodeGroup:NodeGroup"]).to.equal(3);
       expect(c["aws:efs/fileSystem:FileSystem"]).to.equal(1);
       expect(c["aws:efs/mountTarget:MountTarget"]).to.equal(3);
-      expect(c["kubernetes:helm.sh/v3:Release"], "load balancer controller").to.equal(1);
+      expect(byType(pair.primary, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart)).to.have.members(["aws-load-balancer-controller", "velero"]);
       expect(byType(pair.primary, "aws:eks/addon:Addon").map((a) => a.inputs.addonName)).to.have.members([
         "vpc-cni",
         "kube-proxy",
@@ -46,6 +46,8 @@ describe("site stacks", function () {
         "coredns",
         "aws-efs-csi-driver",
         "amazon-cloudwatch-observability",
+        "aws-ebs-csi-driver",
+        "snapshot-controller",
       ]);
       for (const r of pair.primary.cloud.resources.filter(isAws)) expect(r.region, `${r.type} ${r.name}`).to.equal("us-east-1");
     });
@@ -84,15 +86,34 @@ describe("site stacks", function () {
     });
 
     it("uses us-east-1 outside its own Region only for the health-check alarm and its topic", () => {
-      // Route 53 publishes health-check metrics only in us-east-1; the standby keeps the topic there
-      // so the alarm's subscription survives a failover, and the alarm itself exists while active.
+      // Route 53 publishes health-check metrics only in us-east-1; the standby keeps its alarm and
+      // topic there too (notifications off) so that a failover creates nothing in us-east-1.
       const standby = onUsEast1Provider(pair.dr).map((r) => r.type);
-      expect(standby).to.include("aws:sns/topic:Topic");
-      expect(standby.every((t) => /^aws:(sns|kms)\//.test(t)), standby.join(",")).to.equal(true);
+      expect(standby).to.include.members(["aws:sns/topic:Topic", "aws:cloudwatch/metricAlarm:MetricAlarm"]);
+      expect(standby.every((t) => /^aws:(sns|kms|cloudwatch)\//.test(t)), standby.join(",")).to.equal(true);
+      const standbyAlarm = onUsEast1Provider(pair.dr).find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")!;
+      expect(standbyAlarm.inputs).to.include({ namespace: "AWS/Route53", actionsEnabled: false });
       const alarms = byType(pair.primary, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Route53");
       expect(alarms).to.have.length(1);
       expect(alarms[0].region).to.equal("us-east-1");
+      expect(alarms[0].inputs).to.include({ actionsEnabled: true });
       expect(alarms[0].inputs.dimensions).to.deep.equal({ HealthCheckId: pair.primary.outputs.healthCheckId });
+      // No invoke goes through the us-east-1 provider of a site elsewhere.
+      expect(pair.dr.cloud.calls.filter((c) => c.region === "us-east-1")).to.deep.equal([]);
+    });
+
+    it("while told to avoid us-east-1, configures its provider there without any AWS call and keeps what it has there as is", async () => {
+      const avoiding = await evaluateSite({ stack: "dr", overrides: { impairedRegions: ["us-east-1"] }, stackOutputs: { primary: pair.primary.outputs } });
+      const east = avoiding.cloud.resources.filter((r) => r.type === "pulumi:providers:aws" && r.inputs.region === "us-east-1");
+      expect(east).to.have.length(1);
+      expect(east[0].inputs).to.include({ skipCredentialsValidation: "true", skipRequestingAccountId: "true" });
+      const there = onUsEast1Provider(avoiding);
+      expect(there.map((r) => `${r.type} ${r.name}`)).to.deep.equal(onUsEast1Provider(pair.dr).map((r) => `${r.type} ${r.name}`));
+      for (const r of there) expect(r.options.ignoreChanges, r.name).to.include.members(Object.keys(r.inputs).filter((k) => !k.startsWith("__")));
+      expect(avoiding.cloud.calls.filter((c) => c.region === "us-east-1")).to.deep.equal([]);
+      // Not avoided: the provider validates credentials as usual.
+      const usual = pair.dr.cloud.resources.find((r) => r.type === "pulumi:providers:aws" && r.inputs.region === "us-east-1")!;
+      expect(usual.inputs.skipCredentialsValidation).to.equal("false");
     });
 
     it("follows another Region and CIDR everywhere: nothing is hard-coded", async () => {
@@ -173,6 +194,73 @@ describe("site stacks", function () {
       }
     });
 
+    it("keeps a backup vault per Region with the site's own key; the active site's plan copies into dr's vault", () => {
+      for (const [ev, region] of [
+        [pair.primary, "us-east-1"],
+        [pair.dr, "us-west-2"],
+      ] as const) {
+        const vault = ev.cloud.one("aws:backup/vault:Vault");
+        expect(vault.region).to.equal(region);
+        expect(vault.inputs.kmsKeyArn, "the MRK primary on the owner, its replica on dr").to.equal(ev.outputs.kmsKeyArn);
+        expect(ev.outputs.backupVaultArn).to.equal(vault.state.arn);
+      }
+      expect(byType(pair.dr, "aws:backup/plan:Plan"), "the plan runs where the live data is").to.have.length(0);
+      const [rule] = pair.primary.cloud.one("aws:backup/plan:Plan").inputs.rules;
+      expect(rule.targetVaultName).to.equal(pair.primary.outputs.backupVaultName);
+      expect(rule.copyActions.map((c: any) => c.destinationVaultArn)).to.deep.equal([pair.dr.outputs.backupVaultArn]);
+      expect(pair.primary.outputs.backupCopyVaultArn).to.equal(pair.dr.outputs.backupVaultArn);
+      expect(pair.primary.outputs.backupPlanId).to.equal(pair.primary.cloud.one("aws:backup/plan:Plan").id);
+      // The backup role may use dr's key, which re-encrypts the copies in us-west-2.
+      const policy = JSON.parse(pair.primary.cloud.ofType("aws:iam/rolePolicy:RolePolicy").find((r) => r.name === "primary-backup")!.inputs.policy);
+      expect(policy.Statement.find((st: any) => st.Sid === "GrantsForAwsResources").Resource).to.deep.equal([pair.primary.outputs.kmsKeyArn, pair.dr.outputs.kmsKeyArn]);
+    });
+
+    it("delivers failed backup and copy jobs to the site's encrypted topic: the topic admits EventBridge rules, the key lets EventBridge use it", () => {
+      for (const ev of [pair.primary, pair.dr]) {
+        const targets = byType(ev, "aws:cloudwatch/eventTarget:EventTarget");
+        expect(targets.map((t) => t.inputs.arn)).to.deep.equal([ev.outputs.alarmTopicArn, ev.outputs.alarmTopicArn]);
+        const topic = ev.cloud.ofType("aws:sns/topic:Topic").find((t) => t.state.arn === ev.outputs.alarmTopicArn)!;
+        expect(topic.inputs.kmsMasterKeyId).to.equal(ev.outputs.kmsKeyArn);
+        const topicPolicy = ev.cloud.ofType("aws:sns/topicPolicy:TopicPolicy").find((p) => p.inputs.arn === ev.outputs.alarmTopicArn)!;
+        const publish = JSON.parse(topicPolicy.inputs.policy).Statement.find((st: any) => st.Principal.Service === "events.amazonaws.com");
+        expect(publish.Condition.ArnLike["aws:SourceArn"]).to.equal(`arn:aws:events:${ev.outputs.region}:123456789012:rule/*`);
+        const keyType = ev === pair.primary ? "aws:kms/key:Key" : "aws:kms/replicaKey:ReplicaKey";
+        const key = ev.cloud.ofType(keyType).find((k) => k.state.arn === ev.outputs.kmsKeyArn)!;
+        const statement = JSON.parse(key.inputs.policy).Statement.find((st: any) => st.Principal.Service === "events.amazonaws.com");
+        expect(statement.Action).to.deep.equal(["kms:Decrypt", "kms:GenerateDataKey*"]);
+      }
+    });
+
+    it("tags the file system, the Aurora cluster and the EBS StorageClass with what the plan selects", () => {
+      const { key, value } = pair.primary.outputs.backupSelectionTag;
+      const condition = pair.primary.cloud.one("aws:backup/selection:Selection").inputs.conditions[0].stringEquals[0];
+      expect(condition).to.deep.equal({ key: `aws:ResourceTag/${key}`, value });
+      for (const ev of [pair.primary, pair.dr]) {
+        expect(ev.cloud.one("aws:efs/fileSystem:FileSystem").inputs.tags).to.deep.equal({ [key]: value });
+        expect(ev.cloud.one("aws:rds/cluster:Cluster").inputs.tags).to.deep.equal({ [key]: value });
+        const sc = byType(ev, "kubernetes:storage.k8s.io/v1:StorageClass").find((c) => c.inputs.provisioner === "ebs.csi.aws.com")!;
+        expect(sc.inputs.parameters.tagSpecification_1).to.equal(`${key}=${value}`);
+        expect(sc.inputs.parameters.kmsKeyId).to.equal(ev.outputs.kmsKeyArn);
+        expect(ev.outputs.ebsStorageClassName).to.equal(sc.inputs.metadata.name);
+        expect(ev.outputs.volumeSnapshotClassName).to.be.a("string");
+      }
+    });
+
+    it("replicates Velero's bucket from the active site into dr's, and backs up Kubernetes objects only there", () => {
+      const replication = pair.primary.cloud.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+      expect(replication.inputs.rules[0].destination).to.deep.equal({
+        bucket: pair.dr.outputs.veleroBucketArn,
+        encryptionConfiguration: { replicaKmsKeyId: pair.dr.outputs.kmsKeyArn },
+      });
+      expect(byType(pair.dr, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).to.have.length(0);
+      const values = (ev: Evaluation) => byType(ev, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "velero")!.inputs.values;
+      expect(values(pair.primary).configuration.backupStorageLocation[0]).to.include({ bucket: pair.primary.outputs.veleroBucketName, accessMode: "ReadWrite" });
+      expect(Object.keys(values(pair.primary).schedules)).to.deep.equal(["objects"]);
+      expect(values(pair.dr).configuration.backupStorageLocation[0]).to.include({ bucket: pair.dr.outputs.veleroBucketName, accessMode: "ReadOnly" });
+      expect(values(pair.dr).schedules).to.deep.equal({});
+      expect(pair.dr.outputs).to.include({ veleroNamespace: "velero", veleroStorageLocation: "default" });
+    });
+
     it("warns, instead of failing, while the peer has not exported what it needs", async () => {
       const first = await deployPair();
       // Nothing is missing from the peer once both are up (the images are pushed after the first
@@ -182,6 +270,30 @@ describe("site stacks", function () {
       expect(lonelyDr.warnings.join("\n")).to.match(/no output "kmsPrimaryKeyArn" yet.*Run `pulumi up -s primary`, then `pulumi up -s dr` again/s);
       expect(byType(lonelyDr, "aws:eks/cluster:Cluster"), "the regional site still deploys").to.have.length(1);
       expect(byType(lonelyDr, "aws:rds/cluster:Cluster")).to.have.length(0);
+    });
+  });
+
+  describe("the standby's file system protection while the peer replicates into it", () => {
+    const FS = "aws:efs/fileSystem:FileSystem";
+
+    it("is DISABLED on a standby not yet replicated into, so the peer can create a replication into it", async () => {
+      // The README's deploy order: dr's first up sees primary's outputs before primary replicates.
+      const first = await evaluateSite({ stack: "primary" });
+      const dr = await evaluateSite({ stack: "dr", stackOutputs: { primary: first.outputs } });
+      const fs = dr.cloud.one(FS);
+      expect(fs.inputs.protection).to.deep.equal({ replicationOverwrite: "DISABLED" });
+      expect(fs.options.ignoreChanges).to.not.include("protection");
+    });
+
+    it("is left to AWS once the peer replicates into it: AWS reads REPLICATING back and refuses any change to it", () => {
+      expect(pair.primary.outputs.efsReplication).to.deep.include({ destinationRegion: "us-west-2", destinationFileSystemId: pair.dr.outputs.fileSystemId });
+      expect(pair.dr.cloud.one(FS).options.ignoreChanges).to.include("protection");
+    });
+
+    it("is ENABLED and managed on the active site", () => {
+      const fs = pair.primary.cloud.one(FS);
+      expect(fs.inputs.protection).to.deep.equal({ replicationOverwrite: "ENABLED" });
+      expect(fs.options.ignoreChanges).to.not.include("protection");
     });
   });
 
@@ -209,11 +321,23 @@ describe("site stacks", function () {
       expect(web(swapped.primary).inputs.scalingConfig.desiredSize).to.equal(0);
     });
 
-    it("moves the health-check alarm to dr's us-east-1 provider with the role", () => {
-      const alarm = byType(swapped.dr, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Route53");
-      expect(alarm).to.have.length(1);
-      expect(alarm[0].region).to.equal("us-east-1");
-      expect(alarm[0].inputs.dimensions).to.deep.equal({ HealthCheckId: swapped.dr.outputs.healthCheckId });
+    it("turns the notifications of dr's health-check alarm on with the role, and primary's off", () => {
+      const alarm = (ev: Evaluation) => byType(ev, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Route53");
+      expect(alarm(swapped.dr)).to.have.length(1);
+      expect(alarm(swapped.dr)[0].region).to.equal("us-east-1");
+      expect(alarm(swapped.dr)[0].inputs).to.include({ actionsEnabled: true });
+      expect(alarm(swapped.dr)[0].inputs.dimensions).to.deep.equal({ HealthCheckId: swapped.dr.outputs.healthCheckId });
+      expect(alarm(swapped.primary)[0].inputs).to.include({ actionsEnabled: false });
+      expect(alarm(swapped.dr)[0].urn).to.equal(alarm(pair.dr)[0].urn);
+    });
+
+    it("moves the backup plan and the bucket replication to dr, copying into primary's vault", () => {
+      expect(byType(swapped.primary, "aws:backup/plan:Plan")).to.have.length(0);
+      const [rule] = swapped.dr.cloud.one("aws:backup/plan:Plan").inputs.rules;
+      expect(rule.copyActions.map((c: any) => c.destinationVaultArn)).to.deep.equal([swapped.primary.outputs.backupVaultArn]);
+      expect(swapped.primary.outputs.backupPlanId).to.equal(undefined);
+      expect(byType(swapped.primary, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).to.have.length(0);
+      expect(swapped.dr.cloud.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig").inputs.rules[0].destination.bucket).to.equal(swapped.primary.outputs.veleroBucketArn);
     });
 
     it("keeps global resources with their owner whatever the role", () => {
@@ -238,6 +362,10 @@ describe("site stacks", function () {
       "aws:ec2/vpc:Vpc": [],
       "aws:ec2/subnet:Subnet": [],
       "aws:efs/mountTarget:MountTarget": [],
+      // Backups: the vaults and Velero's buckets never follow the role, so no recovery point moves.
+      "aws:backup/vault:Vault": [],
+      "aws:s3/bucket:Bucket": [],
+      "aws:s3/bucketVersioning:BucketVersioning": [],
     };
     const without = (inputs: Record<string, unknown>, keys: string[]) => Object.fromEntries(Object.entries(inputs).filter(([k]) => !keys.includes(k)));
 

@@ -6,7 +6,9 @@
  *   `AllowDataLoss=true` is sent to the Region of the secondary being promoted (user guide:
  *   `--region region_of_selected_secondary`), since the primary's Region is the one that is down.
  *   Both name the target by ARN "so that Aurora can locate the cluster in its Region" (API ref).
- * - A member's Region is read from its `DBClusterArn` (arn:partition:rds:REGION:account:cluster:id).
+ * - A member's Region is read from its `DBClusterArn` (arn:partition:rds:REGION:account:cluster:id);
+ *   its `SynchronizationStatus` (GlobalClusterMember: connected | pending-resync) says whether Aurora
+ *   is still rebuilding it.
  *
  * The replication lag of a secondary is a CloudWatch metric: cloudwatch.ts.
  */
@@ -38,7 +40,13 @@ export class RdsApi implements RdsPort {
       status: gc.Status ?? "unknown",
       members: (gc.GlobalClusterMembers ?? []).map((m) => {
         const clusterArn = required(site, m.DBClusterArn, "GlobalClusterMembers[].DBClusterArn");
-        return { clusterArn, region: rdsClusterArnRegion(clusterArn) ?? "unknown", isWriter: m.IsWriter === true };
+        return {
+          clusterArn,
+          region: rdsClusterArnRegion(clusterArn) ?? "unknown",
+          isWriter: m.IsWriter === true,
+          // "pending-resync" while Aurora rebuilds the member (e.g. an old primary after a failover).
+          ...(m.SynchronizationStatus ? { synchronizationStatus: m.SynchronizationStatus } : {}),
+        };
       }),
       failoverState: failover?.Status
         ? {

@@ -1,8 +1,11 @@
 /**
  * Database steps: a headless secondary given an instance, the Aurora lag drained past the quiesce,
- * and the target's cluster promoted (switchover or failover).
+ * the target's cluster promoted (switchover or failover), and at failback the wait for Aurora to
+ * rebuild the old primary.
  */
+import type { ConfigChange } from "../../ports";
 import { auroraEvidencedUpTo, describeAuroraLag } from "../../report/aurora-rpo";
+import { formatDuration } from "../../util/duration";
 import { writerArn, type Pair, type Site } from "../sites";
 import type { Step, StepContext } from "../types";
 import { id, MARK, opts, waitFor } from "./shared";
@@ -10,9 +13,10 @@ import { id, MARK, opts, waitFor } from "./shared";
 /**
  * A headless secondary gets its first instance by a targeted `up` (decision 7), so IaC creates it
  * with the name it will keep. The original `database.readers.standby` is marked first so that the
- * converge step restores it whatever happens in between.
+ * converge step restores it whatever happens in between. `impairedRegions` (an unplanned failover: the
+ * source's Region) is set in the same config change, since the targeted `up` runs the whole program.
  */
-export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []): Step {
+export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = [], impairedRegions?: string[]): Step {
   const describe = (ctx: StepContext) => ctx.cloud.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
   const hasInstance = async (ctx: StepContext) => {
     const c = await describe(ctx);
@@ -22,7 +26,9 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
     id: id(prefix, "add-db-instance"),
     title: `Give ${site.stack}'s DB cluster an instance if it is headless`,
     dependsOn,
-    effect: `if headless: config ${site.stack} database.readers.standby=1, then pulumi up ${site.stack} --target ${site.outputs.promotionInstanceUrn}`,
+    effect:
+      `if headless: config ${site.stack} database.readers.standby=1${impairedRegions ? `, impairedRegions=${JSON.stringify(impairedRegions)}` : ""}, ` +
+      `then pulumi up ${site.stack} --target ${site.outputs.promotionInstanceUrn}`,
     priority: 5,
     bound: { what: `the first instance of ${site.stack}'s DB cluster (targeted pulumi up, then available)`, key: "upMs", ms: (t) => t.upMs + t.databaseMs },
     check: hasInstance,
@@ -30,7 +36,10 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
       const cfg = await ctx.stacks.readConfig(site.stack);
       const markName = MARK.readersOriginal(site.stack);
       if (!ctx.marks.has(markName)) await ctx.mark(markName, { value: cfg.database.readers.standby });
-      if (cfg.database.readers.standby < 1) await ctx.stacks.setConfig(site.stack, [{ key: "database.readers.standby", value: 1 }]);
+      const changes: ConfigChange[] = [];
+      if (cfg.database.readers.standby < 1) changes.push({ key: "database.readers.standby", value: 1 });
+      if (impairedRegions && impairedRegions.some((r) => !cfg.impairedRegions.includes(r))) changes.push({ key: "impairedRegions", value: [...new Set([...cfg.impairedRegions, ...impairedRegions])] });
+      if (changes.length > 0) await ctx.stacks.setConfig(site.stack, changes);
       await ctx.stacks.up(site.stack, { target: [site.outputs.promotionInstanceUrn], signal: ctx.signal, onOutput: ctx.log });
       await waitFor(ctx, `an available instance in ${site.outputs.dbClusterIdentifier}`, () => hasInstance(ctx), ctx.timeouts.databaseMs);
       return { detail: "instance created by a targeted up" };
@@ -110,6 +119,54 @@ export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix:
       const m = ctx.marks.get(MARK.auroraPromoted)?.data;
       const lagged = m && typeof m.lagMs === "number" && typeof m.lagPeriodStart === "number" && typeof m.lagMetric === "string";
       return { detail: lagged ? `newest lag datapoint before the promotion: ${describeAuroraLag({ metric: m.lagMetric as string, maxMs: m.lagMs as number, periodStart: m.lagPeriodStart as number })}` : "writer" };
+    },
+  };
+}
+
+/**
+ * Failback, before anything changes the old primary's DB cluster: after an unplanned failover
+ * Aurora adds it back as a secondary on a new storage volume, a rebuild that "can take a few
+ * minutes to several hours" (Aurora User Guide, "Using switchover or failover in Amazon Aurora
+ * Global Database"). Instance changes meanwhile are refused (InvalidDBClusterStateFault), so the
+ * wait ends only when it is a non-writer member whose SynchronizationStatus is not
+ * "pending-resync" and whose cluster is "available": both, because the status DescribeDBClusters
+ * shows during the rebuild is not documented. After a switchover it holds at once (skipped).
+ */
+export function auroraRebuiltStep(site: Site, globalClusterIdentifier: string, prefix: string, dependsOn: string[]): Step {
+  const arn = site.outputs.dbClusterArn;
+  const state = async (ctx: StepContext): Promise<string | undefined> => {
+    const gc = await ctx.cloud.describeGlobalCluster(site.region, globalClusterIdentifier, opts(ctx));
+    const member = gc.members.find((m) => m.clusterArn === arn);
+    if (!member) return `not a member of ${globalClusterIdentifier} yet`;
+    if (member.isWriter) return "still the writer (its Region has not been seen back yet)";
+    if (member.synchronizationStatus === "pending-resync") return "being rebuilt (pending-resync)";
+    const c = await ctx.cloud.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
+    return c.status === "available" ? undefined : `cluster ${c.status}`;
+  };
+  return {
+    id: id(prefix, "wait-aurora-rebuild"),
+    title: `Wait until Aurora has rebuilt ${site.stack}'s DB cluster as an available secondary (after an unplanned failover: minutes to hours)`,
+    dependsOn,
+    effect:
+      `read DescribeGlobalClusters ${globalClusterIdentifier} and DescribeDBClusters ${site.outputs.dbClusterIdentifier} in ${site.region} until it is a ` +
+      `non-writer member, not pending-resync, and available`,
+    bound: { what: `Aurora's rebuild of ${site.stack}'s DB cluster`, key: "auroraRebuildMs", ms: (t) => t.auroraRebuildMs + 2 * t.callMs },
+    check: async (ctx) => (await state(ctx)) === undefined,
+    run: async (ctx) => {
+      const started = ctx.clock.now();
+      let last: string | undefined;
+      await waitFor(
+        ctx,
+        `Aurora to rebuild ${site.stack}'s DB cluster as a secondary`,
+        async () => {
+          const now = await state(ctx);
+          if (now !== last && now) ctx.log(`${site.outputs.dbClusterIdentifier}: ${now}`);
+          last = now;
+          return now === undefined;
+        },
+        ctx.timeouts.auroraRebuildMs,
+      );
+      return { detail: `rebuilt after ${formatDuration(ctx.clock.now() - started)} of waiting` };
     },
   };
 }

@@ -3,6 +3,7 @@
  * (planned or unplanned), and at failback the stale half removed and replication to the old site
  * restored.
  */
+import { errorMessage, rethrowAuth } from "../../errors";
 import { formatDuration } from "../../util/duration";
 import type { Pair, Site } from "../sites";
 import type { Step, StepContext } from "../types";
@@ -59,39 +60,113 @@ export function deleteReplicationStep(pair: Pair, prefix: string, dependsOn: str
   };
 }
 
+/** Consecutive unanswered reads of the source's EFS after which an ALL_CONFIGURATIONS deletion is given up. */
+const UNANSWERED_READS = 3;
+
 /**
- * Unplanned: delete the replication from the destination's Region; LOCAL_CONFIGURATION_ONLY when
- * the source Region does not answer a bounded probe (its side is cleaned at failback).
+ * Unplanned: delete the replication from the destination's Region. EFS API reference,
+ * DeleteReplicationConfiguration, DeletionMode: ALL_CONFIGURATIONS (the default) deletes the
+ * configuration in both Regions; LOCAL_CONFIGURATION_ONLY only in the one the request is sent to,
+ * for when "Amazon EFS is unable to delete the replication configuration in both". So the mode
+ * follows the source Region's *EFS* (not its other services: EKS may answer while EFS does not):
+ * - it does not answer a bounded read: LOCAL_CONFIGURATION_ONLY at once (its side is cleaned at failback);
+ * - it answers: ALL_CONFIGURATIONS, which needs it until the end. The API reference does not say
+ *   whether EFS refuses that request or leaves it unfinished when the other side goes away, so
+ *   either way the driver falls back to LOCAL_CONFIGURATION_ONLY: when the request is refused,
+ *   when the source's EFS stops answering (UNANSWERED_READS in a row), or when the deletion has
+ *   not finished within `efsAllConfigurationsMs`.
+ * The mode used, and why, is marked (the report shows it) and returned in the step's detail.
  */
 export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: string[]): Step {
   const { source, target } = pair;
+  const sourceFs = source.outputs.fileSystemId;
+  /** EFS answers in the source Region (any answer, even "no replication"); credentials problems are not "no answer". */
+  const sourceEfsAnswers = async (ctx: StepContext): Promise<boolean> => {
+    try {
+      await ctx.cloud.describeReplication(source.region, sourceFs, opts(ctx, ctx.timeouts.probeMs));
+      return true;
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      rethrowAuth(err, `reading EFS in ${source.region}`);
+      return false;
+    }
+  };
+  /** Marked before and after the call, so that a resumed run sends it again only if it may not have been sent. */
+  const deleteLocally = async (ctx: StepContext, reason: string) => {
+    await ctx.mark(MARK.efsLocalFallback, { reason, sent: false });
+    await ctx.cloud.deleteReplication(target.region, sourceFs, "LOCAL_CONFIGURATION_ONLY", opts(ctx, ctx.timeouts.impairedCallMs));
+    await ctx.mark(MARK.efsLocalFallback, { reason, sent: true });
+  };
+  /** Waits for an ALL_CONFIGURATIONS deletion; the reason to give it up, or undefined once the target is writable. */
+  const awaitBothRegions = async (ctx: StepContext, issuedAt: number): Promise<string | undefined> => {
+    const bound = ctx.timeouts.efsAllConfigurationsMs;
+    let unanswered = 0;
+    for (;;) {
+      if (await targetWritable(ctx, target).catch(() => false)) return undefined;
+      if (ctx.clock.now() - issuedAt >= bound) return `ALL_CONFIGURATIONS had not finished after ${formatDuration(bound)}`;
+      unanswered = (await sourceEfsAnswers(ctx)) ? 0 : unanswered + 1;
+      if (unanswered >= UNANSWERED_READS) return `ALL_CONFIGURATIONS cannot finish: ${source.region}'s EFS stopped answering`;
+      await ctx.clock.sleep(Math.min(ctx.timeouts.pollMs, Math.max(1, issuedAt + bound - ctx.clock.now())), ctx.signal);
+    }
+  };
   return {
     id: id(prefix, "detach-efs"),
     title: `Detach ${target.stack}'s file system from replication (from ${target.region}); it becomes writable`,
     dependsOn,
     effect:
-      `EFS DeleteReplicationConfiguration ${source.outputs.fileSystemId} in ${target.region}: ` +
-      `LOCAL_CONFIGURATION_ONLY when ${source.region} does not answer, else ALL_CONFIGURATIONS`,
+      `EFS DeleteReplicationConfiguration ${sourceFs} in ${target.region}: ALL_CONFIGURATIONS when EFS in ${source.region} answers, ` +
+      `else LOCAL_CONFIGURATION_ONLY (also if ALL_CONFIGURATIONS is refused or cannot finish)`,
     priority: 1,
+    // Up to the ALL_CONFIGURATIONS bound, then a local deletion and its own wait.
+    bound: { what: `detaching ${target.stack}'s file system`, key: "efsMs", ms: (t) => t.efsAllConfigurationsMs + t.efsMs + 4 * t.callMs },
     check: (ctx) => targetWritable(ctx, target),
     run: async (ctx) => {
       const r = await ctx.cloud.describeReplication(target.region, target.outputs.fileSystemId, opts(ctx));
-      let mode: "ALL_CONFIGURATIONS" | "LOCAL_CONFIGURATION_ONLY" | undefined;
+      let fallback = ctx.marks.get(MARK.efsLocalFallback)?.data.reason as string | undefined;
       if (r && r.destinationFileSystemId === target.outputs.fileSystemId && r.status !== "DELETING") {
-        const reachable = await ctx.cloud
-          .probeRegion(source.region, opts(ctx, ctx.timeouts.probeMs))
-          .catch(() => false);
-        mode = reachable ? "ALL_CONFIGURATIONS" : "LOCAL_CONFIGURATION_ONLY";
+        const mode = (await sourceEfsAnswers(ctx)) ? "ALL_CONFIGURATIONS" : "LOCAL_CONFIGURATION_ONLY";
         const now = ctx.clock.now();
         await ctx.mark(MARK.efsPromoted, {
           lastReplicatedAt: r.lastReplicatedAt ?? null,
           lagMs: r.lastReplicatedAt ? now - r.lastReplicatedAt : null,
           deletionMode: mode,
         });
-        await ctx.cloud.deleteReplication(target.region, source.outputs.fileSystemId, mode, opts(ctx, ctx.timeouts.impairedCallMs));
-      } else ctx.log("replication already being deleted; waiting");
+        if (mode === "LOCAL_CONFIGURATION_ONLY") {
+          fallback = `${source.region}'s EFS did not answer`;
+          await deleteLocally(ctx, fallback);
+        } else {
+          try {
+            await ctx.cloud.deleteReplication(target.region, sourceFs, mode, opts(ctx, ctx.timeouts.impairedCallMs));
+          } catch (err) {
+            if (ctx.signal.aborted) throw err;
+            rethrowAuth(err, `deleting the EFS replication in ${target.region}`);
+            fallback = `ALL_CONFIGURATIONS was refused (${errorMessage(err)})`;
+            await deleteLocally(ctx, fallback);
+          }
+        }
+      } else {
+        ctx.log("replication already being deleted; waiting");
+        // Resumed after falling back: the local deletion may not have been sent before the crash.
+        if (fallback && ctx.marks.get(MARK.efsLocalFallback)?.data.sent === false && !(await targetWritable(ctx, target).catch(() => false))) {
+          await ctx.cloud.deleteReplication(target.region, sourceFs, "LOCAL_CONFIGURATION_ONLY", opts(ctx, ctx.timeouts.impairedCallMs)).catch((err: unknown) => {
+            rethrowAuth(err, `deleting the EFS replication in ${target.region}`);
+            ctx.log(`LOCAL_CONFIGURATION_ONLY again: ${errorMessage(err)}`);
+          });
+        }
+      }
+      // An ALL_CONFIGURATIONS deletion (this attempt's or a crashed one's) needs the source's EFS.
+      const promoted = ctx.marks.get(MARK.efsPromoted);
+      if (!fallback && promoted?.data.deletionMode === "ALL_CONFIGURATIONS") {
+        fallback = await awaitBothRegions(ctx, promoted.at);
+        if (fallback) {
+          ctx.log(`${fallback}; deleting ${target.stack}'s side only (LOCAL_CONFIGURATION_ONLY)`);
+          await deleteLocally(ctx, fallback);
+        }
+      }
       await waitFor(ctx, `${target.stack}'s file system writable`, () => targetWritable(ctx, target), ctx.timeouts.efsMs);
-      return { detail: mode ? `writable (${mode})` : "writable", data: { deletionMode: mode ?? null } };
+      const mode = fallback ? "LOCAL_CONFIGURATION_ONLY" : ((promoted?.data.deletionMode as string | undefined) ?? null);
+      const why = fallback ? (promoted?.data.deletionMode === "ALL_CONFIGURATIONS" ? ` after ${fallback}` : `: ${fallback}`) : "";
+      return { detail: mode ? `writable (${mode}${why})` : "writable", data: { deletionMode: mode, ...(fallback ? { fallback } : {}) } };
     },
   };
 }

@@ -41,14 +41,17 @@ const configValue = (cfg: SiteConfig, key: ConfigChange["key"]): unknown => {
       return cfg.database.readers.standby;
     case "database.readers.active":
       return cfg.database.readers.active;
+    case "impairedRegions":
+      return cfg.impairedRegions;
   }
 };
 
 /**
  * The role swap in config, per stack (the old active site first, so two actives never coexist).
  * `targetReplicates`: the new active site replicates to the old one from its converge `up`.
+ * `targetAvoids`: Regions the target's `up`s must not reach (an unplanned failover: the source's).
  */
-export function convergeChanges(pair: Pair, targetReplicates: boolean): { stack: string; changes: ConfigChange[] }[] {
+export function convergeChanges(pair: Pair, targetReplicates: boolean, targetAvoids?: string[]): { stack: string; changes: ConfigChange[] }[] {
   return [
     { stack: pair.source.stack, changes: [{ key: "role", value: "standby" }, { key: "quiesced", value: false }] },
     {
@@ -57,18 +60,38 @@ export function convergeChanges(pair: Pair, targetReplicates: boolean): { stack:
         { key: "role", value: "active" },
         { key: "quiesced", value: false },
         { key: "replicateToPeer", value: targetReplicates },
+        ...(targetAvoids ? [{ key: "impairedRegions" as const, value: targetAvoids }] : []),
       ],
     },
   ];
 }
 
 /**
+ * Failback starts here: the Regions are healthy again, so the active site's `up`s may reach them
+ * again (its alarm in us-east-1 gets the notifications of its role back on the next `up`).
+ */
+export function clearImpairedRegionsStep(site: Site, prefix: string, dependsOn: string[]): Step {
+  return {
+    id: id(prefix, "clear-impaired-regions"),
+    title: `Let ${site.stack}'s ups reach every Region again (impairedRegions=[])`,
+    dependsOn,
+    effect: `config ${site.stack} impairedRegions=[]`,
+    check: async (ctx) => (await ctx.stacks.readConfig(site.stack)).impairedRegions.length === 0,
+    run: async (ctx) => {
+      const before = (await ctx.stacks.readConfig(site.stack)).impairedRegions;
+      await ctx.stacks.setConfig(site.stack, [{ key: "impairedRegions", value: [] }]);
+      return { detail: `${site.stack} no longer avoids ${before.join(", ")}` };
+    },
+  };
+}
+
+/**
  * Roles swap in config once the target serves. The target's `database.readers.standby` goes
  * back to the value marked before the headless promotion (it only applies while standby).
  */
-export function convergeConfigStep(pair: Pair, targetReplicates: boolean, prefix: string, dependsOn: string[]): Step {
+export function convergeConfigStep(pair: Pair, targetReplicates: boolean, prefix: string, dependsOn: string[], targetAvoids?: string[]): Step {
   const wanted = (ctx: StepContext) =>
-    convergeChanges(pair, targetReplicates).map(({ stack, changes }) => {
+    convergeChanges(pair, targetReplicates, targetAvoids).map(({ stack, changes }) => {
       const original = ctx.marks.get(MARK.readersOriginal(stack))?.data.value;
       return typeof original === "number" ? { stack, changes: [...changes, { key: "database.readers.standby" as const, value: original }] } : { stack, changes };
     });
@@ -76,17 +99,17 @@ export function convergeConfigStep(pair: Pair, targetReplicates: boolean, prefix
     const out: { stack: string; changes: ConfigChange[] }[] = [];
     for (const { stack, changes } of wanted(ctx)) {
       const cfg = await ctx.stacks.readConfig(stack);
-      const diff = changes.filter((c) => configValue(cfg, c.key) !== c.value);
+      const diff = changes.filter((c) => JSON.stringify(configValue(cfg, c.key)) !== JSON.stringify(c.value));
       if (diff.length) out.push({ stack, changes: diff });
     }
     return out;
   };
-  const show = (changes: ConfigChange[]) => changes.map((c) => `${c.key}=${c.value}`).join(", ");
+  const show = (changes: ConfigChange[]) => changes.map((c) => `${c.key}=${Array.isArray(c.value) ? JSON.stringify(c.value) : c.value}`).join(", ");
   return {
     id: id(prefix, "converge-config"),
     title: `Swap roles in config: ${pair.target.stack} active, ${pair.source.stack} standby`,
     dependsOn,
-    effect: convergeChanges(pair, targetReplicates)
+    effect: convergeChanges(pair, targetReplicates, targetAvoids)
       .map(({ stack, changes }) => `config ${stack}: ${show(changes)}`)
       .join("; "),
     check: async (ctx) => (await pending(ctx)).length === 0,

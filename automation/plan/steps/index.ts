@@ -10,7 +10,7 @@
  * One module per concern:
  *   shared.ts    the marks, the call bound, the wait for a postcondition, step ids
  *   nodes.ts     EKS node group sizes
- *   database.ts  Aurora: an instance for a headless secondary, lag drained, promotion
+ *   database.ts  Aurora: an instance for a headless secondary, lag drained, promotion, the old primary rebuilt
  *   files.ts     EFS: replication stopped or detached, stale half cleaned, replication restored
  *   resync.ts    failback: the old site caught up on EFS and Aurora
  *   dns.ts       Route 53: the failover record swap
@@ -21,11 +21,11 @@
  */
 export { MARK, opts, waitFor } from "./shared";
 export { scaleNodesStep } from "./nodes";
-export { auroraDrainStep, dbInstanceStep, promoteDbStep } from "./database";
+export { auroraDrainStep, auroraRebuiltStep, dbInstanceStep, promoteDbStep } from "./database";
 export { cleanStaleReplicationStep, deleteReplicationStep, detachReplicationStep, efsSyncAfterStep, replicateToPeerStep } from "./files";
 export { DRAINED_LAG_MS, resyncStep } from "./resync";
 export { swapDnsStep } from "./dns";
 export { waitServingStep } from "./serving";
-export { convergeChanges, convergeConfigStep, quiesceStep, upStep, type UpStepArgs } from "./iac";
+export { clearImpairedRegionsStep, convergeChanges, convergeConfigStep, quiesceStep, upStep, type UpStepArgs } from "./iac";
 export { pointOfNoReturnStep } from "./point-of-no-return";
 export { rollbackSteps } from "./rollback";

@@ -13,6 +13,8 @@ export const MARK = {
   /** The target was seen as the writer: the old primary takes no more writes (Aurora demotes or fences it). */
   auroraWriter: "aurora-writer",
   efsPromoted: "efs-promoted",
+  /** An unplanned detach fell back to LOCAL_CONFIGURATION_ONLY; `reason` says why. */
+  efsLocalFallback: "efs-local-fallback",
   dnsSwapped: "dns-swapped",
   dnsSwapFailed: "dns-swap-failed",
   serving: "serving",

@@ -57,7 +57,8 @@ export class LagMetric extends Part {
       this.lagSampledUpTo = at;
       const writer = this.siteOf(this.aurora.writer());
       for (const site of this.sites) {
-        if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over") continue;
+        // A cluster being rebuilt replicates nothing yet: no datapoint either.
+        if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over" || site.db.rebuilding) continue;
         if (this.impaired.has(site.region) || this.impaired.has(writer.region)) continue;
         const upTo = site.db.frozenAt ?? at - this.aurora.lagMs();
         const ms = this.writes.countWrites(writer.stack, "db", upTo, at) > 0 ? Math.round(at - upTo) : 0;

@@ -4,10 +4,21 @@
  * grows with write traffic, and its position freezes while its link to the writer is down (or from
  * the moment a failover detaches it), so a promotion's data loss follows from the positions
  * (writes.ts counts it). Which site's cluster writes lives here; `SiteRec.db` holds each cluster.
+ *
+ * After an unplanned failover (AllowDataLoss) the old primary is rebuilt (Aurora User Guide, "Using
+ * switchover or failover in Amazon Aurora Global Database": once its Region is available again
+ * Aurora "automatically adds it back to the global cluster as a secondary Region", creating "a new
+ * storage volume"; the rebuild "can take a few minutes to several hours", after which the clusters
+ * "become available for read access"). Meanwhile its member reports SynchronizationStatus
+ * "pending-resync" (GlobalClusterMember: connected | pending-resync), it replicates nothing, and
+ * instance changes and promotions are refused with InvalidDBClusterStateFault, the error RDS
+ * documents for CreateDBInstance, ModifyDBInstance and DeleteDBInstance when "the requested
+ * operation can't be performed while the cluster is in this state". What DescribeDBClusters says
+ * of the cluster meanwhile is not documented; it keeps "available" here, so a driver that only
+ * looked at it would be caught.
  */
 import type { DbCluster, GlobalCluster } from "../../ports";
 import { AwsError } from "../errors";
-import { GLOBAL_CLUSTER_ID } from "../naming";
 import { type Core, Part, type SiteRec } from "./core";
 import type { Writes } from "./writes";
 
@@ -24,10 +35,11 @@ export class Aurora extends Part {
   constructor(
     core: Core,
     private readonly writes: Writes,
+    globalClusterIdentifier: string,
     writerStack: string,
   ) {
     super(core);
-    this.global = { identifier: GLOBAL_CLUSTER_ID, members: this.sites.map((s) => s.stack), writer: writerStack, status: "available", gen: 0 };
+    this.global = { identifier: globalClusterIdentifier, members: this.sites.map((s) => s.stack), writer: writerStack, status: "available", gen: 0 };
   }
 
   /** Stack whose cluster is the global cluster's writer. */
@@ -39,7 +51,7 @@ export class Aurora extends Part {
   trackLinks(): void {
     const writer = this.siteOf(this.global.writer);
     for (const site of this.sites) {
-      if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over") continue;
+      if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over" || site.db.rebuilding) continue;
       const linkUp = !this.impaired.has(site.region) && !this.impaired.has(writer.region);
       if (!linkUp && site.db.frozenAt === undefined) site.db.frozenAt = this.liveReplicatedPoint();
       if (linkUp && site.db.frozenAt !== undefined) site.db.frozenAt = undefined; // caught up (modelled as instant)
@@ -56,11 +68,30 @@ export class Aurora extends Part {
   regionRecovered(region: string): void {
     for (const site of this.sites) {
       if (site.region !== region || !site.db.pendingDemotion) continue;
-      // Aurora demotes the old primary when its Region is back; its unreplicated writes are gone.
+      // Aurora adds the old primary back as a secondary when its Region is back; its unreplicated writes are gone.
       site.db.pendingDemotion = false;
-      site.db.role = "secondary";
-      site.db.frozenAt = undefined;
+      this.rebuild(site);
     }
+  }
+
+  /** The old primary of an unplanned failover becomes a secondary on a new storage volume, after the rebuild latency. */
+  private rebuild(site: SiteRec): void {
+    site.db.role = "secondary";
+    site.db.frozenAt = undefined;
+    site.db.rebuilding = true;
+    this.schedule(this.t + this.latency.sample("aurora-rebuild"), `${site.stack}: DB cluster rebuilt as a secondary`, () => {
+      site.db.rebuilding = false;
+    });
+  }
+
+  /** Refuses instance changes and promotions while the cluster is being rebuilt. */
+  private requireNotRebuilding(site: SiteRec, what: string): void {
+    if (!site.db.rebuilding) return;
+    throw new AwsError(
+      "InvalidDBClusterStateFault",
+      `The requested operation can't be performed while the cluster is in this state: ${what} of DB cluster ${site.names.dbClusterIdentifier}, ` +
+        `which Aurora is rebuilding as a secondary of the global cluster (SynchronizationStatus pending-resync).`,
+    );
   }
 
   /** Cross-Region lag now: the base lag, plus `auroraLagMsPerWritePerSecond` per write/s while the writer serves. */
@@ -86,7 +117,12 @@ export class Aurora extends Part {
       status: this.global.status,
       members: this.sites
         .filter((s) => this.global.members.includes(s.stack))
-        .map((s) => ({ clusterArn: s.names.dbClusterArn, region: s.region, isWriter: s.stack === this.global.writer })),
+        .map((s) => ({
+          clusterArn: s.names.dbClusterArn,
+          region: s.region,
+          isWriter: s.stack === this.global.writer,
+          synchronizationStatus: s.db.rebuilding ? ("pending-resync" as const) : ("connected" as const),
+        })),
       failoverState: this.global.failoverState && { ...this.global.failoverState },
     };
   }
@@ -123,6 +159,7 @@ export class Aurora extends Part {
     if (this.global.failoverState) {
       throw new AwsError("InvalidGlobalClusterStateFault", `global cluster ${globalClusterIdentifier} already has a ${this.global.status} operation in progress`);
     }
+    this.requireNotRebuilding(target, "a promotion");
     if (target.db.instanceCount === 0) {
       throw new AwsError(
         "InvalidDBClusterStateFault",
@@ -199,6 +236,8 @@ export class Aurora extends Part {
       target.db.frozenAt = undefined;
       if (this.impaired.has(from.region)) {
         from.db.pendingDemotion = true;
+      } else if (allowDataLoss) {
+        this.rebuild(from);
       } else {
         from.db.role = "secondary";
         from.db.frozenAt = undefined;
@@ -209,6 +248,7 @@ export class Aurora extends Part {
   setDbInstances(stack: string, count: number): number {
     const site = this.siteOf(stack);
     if (!Number.isInteger(count) || count < 0) throw new AwsError("InvalidParameterValue", `instance count ${count} is not a whole number >= 0`);
+    if (count !== site.db.instanceCount + site.db.creating) this.requireNotRebuilding(site, "adding or deleting instances");
     if (count === 0 && site.db.role === "writer") {
       throw new AwsError("InvalidDBClusterStateFault", `cannot delete the last instance of ${site.names.dbClusterIdentifier}: it is the global cluster's writer`);
     }

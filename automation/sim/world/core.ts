@@ -4,10 +4,9 @@
  * `Part` over this one core, so the two Regions stay a single state model while the rules of each
  * service live in their own file.
  */
-import { type DnsConfig, NODE_GROUPS, type NodeGroupName, type SiteConfig } from "../../../stacks/config";
+import { NODE_GROUPS, type NodeGroupName } from "../../../stacks/config";
 import type { Clock, NodeGroupScaling } from "../../ports";
-import type { LatencyModel } from "../latency";
-import { siteIntent, siteNames } from "../naming";
+import type { HealthCheckTiming, LatencyModel } from "../latency";
 import type { Schedule } from "./schedule";
 
 export interface WorldTuning {
@@ -31,6 +30,15 @@ export interface WorldTuning {
    * start already has unreplicated writes behind it. @default 3600000 (1 h)
    */
   historyMs: number;
+  /**
+   * What EFS does with DeleteReplicationConfiguration ALL_CONFIGURATIONS while the other Region's
+   * EFS does not answer. The EFS API reference says only that LOCAL_CONFIGURATION_ONLY is for when
+   * "Amazon EFS is unable to delete the replication configuration in both" Regions, not whether the
+   * request is refused or accepted and left unfinished: "stays-deleting" accepts it and leaves it
+   * DELETING until that Region answers again, "rejected" refuses it. The driver must survive both.
+   * @default stays-deleting
+   */
+  efsAllConfigurationsPeerDown: "stays-deleting" | "rejected";
 }
 
 export const DEFAULT_TUNING: WorldTuning = {
@@ -41,12 +49,56 @@ export const DEFAULT_TUNING: WorldTuning = {
   route53ControlRegion: "us-east-1",
   nodeProvisioning: "asg",
   historyMs: 3_600_000,
+  efsAllConfigurationsPeerDown: "stays-deleting",
 };
 
+/** The control planes a fault can impair one at a time in a Region (Route 53's is the ROUTE53 pseudo-Region). */
+export const AWS_SERVICES = ["eks", "rds", "efs", "cloudwatch"] as const;
+export type AwsService = (typeof AWS_SERVICES)[number];
+
+/** The names and ids of a site's resources, as its stack exports them. */
+export interface SiteNames {
+  clusterName: string;
+  nodeGroupNames: Record<NodeGroupName, string>;
+  dbClusterIdentifier: string;
+  dbClusterArn: string;
+  fileSystemId: string;
+  albHostname?: string;
+  healthCheckId?: string;
+}
+
+/**
+ * A site as its stack's last `up` left it: names from its outputs, sizes, counts, protection and
+ * designation from the resources the program registered (stacks/world-spec.ts).
+ */
 export interface WorldSiteSpec {
   stack: string;
-  /** The config the site was last deployed with; the world starts in the state it describes. */
-  config: SiteConfig;
+  region: string;
+  names: SiteNames;
+  nodeGroups: Record<NodeGroupName, NodeGroupScaling>;
+  db: { writer: boolean; instances: number };
+  fs: { protection: "ENABLED" | "DISABLED" };
+  /** Workload replicas by tier; undefined without a workload. */
+  replicas?: { web: number; app: number };
+  /** The site's failover record, when it has one. */
+  record?: { failover: "PRIMARY" | "SECONDARY"; withHealthCheck: boolean };
+}
+
+/** Route 53 settings of the failover records. */
+export interface WorldDns {
+  hostedZoneId: string;
+  hostname: string;
+  ttlSeconds: number;
+  healthCheck: HealthCheckTiming;
+}
+
+/** Both sites and what they share: the world's starting point. */
+export interface WorldSpec {
+  sites: WorldSiteSpec[];
+  globalClusterIdentifier: string;
+  /** The EFS replication running at the start. */
+  replication?: { source: string; dest: string };
+  dns?: WorldDns;
 }
 
 export interface NodeGroupRec {
@@ -65,8 +117,7 @@ export interface NodeGroupRec {
 export interface SiteRec {
   stack: string;
   region: string;
-  names: ReturnType<typeof siteNames>;
-  dns?: DnsConfig;
+  names: SiteNames;
   nodeGroups: Record<NodeGroupName, NodeGroupRec>;
   db: {
     role: "writer" | "secondary";
@@ -77,10 +128,14 @@ export interface SiteRec {
     frozenAt?: number;
     /** Lost the writer role while its Region was unreachable; demoted when the Region is back. */
     pendingDemotion: boolean;
+    /**
+     * Being rebuilt as a secondary after an unplanned failover (a new storage volume): member
+     * SynchronizationStatus "pending-resync", no replication, no instance changes.
+     */
+    rebuilding: boolean;
   };
   fs: { protection: "ENABLED" | "DISABLED" };
   replicas?: { web: number; app: number };
-  quiesced: boolean;
   podsReady: boolean;
   podsGen: number;
   podsPendingAt?: number;
@@ -90,27 +145,22 @@ export interface SiteRec {
   hcGen: number;
 }
 
-/** A site as its last deployed config describes it; derived state (pods, serving) is set by the world. */
+/** A site as its spec describes it; derived state (pods, serving) is set by the world. */
 export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
-  const cfg = spec.config;
-  const intent = siteIntent(cfg);
-  const names = siteNames(spec.stack, cfg.region);
   const nodeGroups = Object.fromEntries(
     NODE_GROUPS.map((ng) => [
       ng,
-      { name: names.nodeGroupName(ng), scaling: { ...intent.nodeGroups[ng] }, readyNodes: intent.nodeGroups[ng].desiredSize, status: "ACTIVE", gen: 0 },
+      { name: spec.names.nodeGroupNames[ng], scaling: { ...spec.nodeGroups[ng] }, readyNodes: spec.nodeGroups[ng].desiredSize, status: "ACTIVE", gen: 0 },
     ]),
   ) as Record<NodeGroupName, NodeGroupRec>;
   return {
     stack: spec.stack,
-    region: cfg.region,
-    names,
-    dns: cfg.dns,
+    region: spec.region,
+    names: { ...spec.names },
     nodeGroups,
-    db: { role: cfg.role === "active" ? "writer" : "secondary", instanceCount: intent.dbInstances, creating: 0, status: "available", pendingDemotion: false },
-    fs: { protection: intent.fsProtection },
-    replicas: intent.replicas,
-    quiesced: cfg.quiesced,
+    db: { role: spec.db.writer ? "writer" : "secondary", instanceCount: spec.db.instances, creating: 0, status: "available", pendingDemotion: false, rebuilding: false },
+    fs: { protection: spec.fs.protection },
+    replicas: spec.replicas && { ...spec.replicas },
     podsReady: false,
     podsGen: 0,
     serving: false,
@@ -124,6 +174,8 @@ export class Core {
   readonly sites: SiteRec[] = [];
   /** Regions (or ROUTE53) whose control plane times out. */
   readonly impaired = new Set<string>();
+  /** One service of a Region down while the rest of it answers, as `region/service`. */
+  readonly impairedServices = new Set<string>();
 
   constructor(
     readonly clock: Clock,
@@ -143,7 +195,14 @@ export class Core {
   siteInRegion(region: string): SiteRec | undefined {
     return this.sites.find((s) => s.region === region);
   }
+
+  /** The service's control plane in `region` answers: neither the Region nor the service alone is impaired. */
+  answers(region: string, service: AwsService): boolean {
+    return !this.impaired.has(region) && !this.impairedServices.has(serviceKey(region, service));
+  }
 }
+
+export const serviceKey = (region: string, service: AwsService): string => `${region}/${service}`;
 
 /**
  * Base of every part: the shared core under short names, so a part's rules read as they did when
@@ -162,6 +221,10 @@ export abstract class Part {
 
   protected get impaired(): Set<string> {
     return this.core.impaired;
+  }
+
+  protected answers(region: string, service: AwsService): boolean {
+    return this.core.answers(region, service);
   }
 
   protected get latency(): LatencyModel {

@@ -1,14 +1,19 @@
 /**
  * EFS: the sites' file systems, their replication overwrite protection, and the replication between
- * them. Sync cycles run back to back while both sides exist and both Regions answer; a completed
- * cycle advances LastReplicatedTimestamp to when it started. Deleting a replication makes the
- * destination writable and counts the files it never received (writes.ts). A deletion that needs an
- * unreachable Region waits for it (`resumeDeletions` when it recovers).
+ * them. Sync cycles run back to back while both sides exist and EFS answers in both Regions; a
+ * completed cycle advances LastReplicatedTimestamp to when it started. Deleting a replication makes
+ * the destination writable and counts the files it never received (writes.ts).
+ *
+ * DeleteReplicationConfiguration (EFS API reference, DeletionMode): ALL_CONFIGURATIONS deletes the
+ * configuration in both Regions, so it needs EFS to answer in the other one; while it does not, the
+ * deletion waits for it (or is refused, see `WorldTuning.efsAllConfigurationsPeerDown`), and the
+ * destination stays read-only. LOCAL_CONFIGURATION_ONLY deletes only the side in the Region the
+ * request is sent to and needs nothing from the other; it also supersedes an ALL_CONFIGURATIONS
+ * deletion waiting for the other Region. The other side is then left as it was (status ERROR).
  */
 import type { EfsReplication, EfsReplicationStatus, FileSystemProtection } from "../../ports";
 import { AwsError } from "../errors";
-import { siteIntent } from "../naming";
-import { type Core, Part, type SiteRec, type WorldSiteSpec } from "./core";
+import { type Core, Part, type SiteRec, type WorldSpec } from "./core";
 import type { Writes } from "./writes";
 
 export type Side = "source" | "dest";
@@ -25,31 +30,42 @@ interface ReplicationRec {
   /** When the pending deletion completes; Infinity while it waits for an unreachable Region. */
   deletionDoneAt?: number;
   deleting: Set<Side>;
+  /** Deletions under way (one per Region the request was sent to). */
+  jobs: DeletionJob[];
   createdAt: number;
+}
+
+interface DeletionJob {
+  /** Sides this deletion removes. */
+  sides: Side[];
+  /** The side in the Region the request was sent to. */
+  local: Side;
+  /** Superseded by a local deletion: it never completes. */
+  cancelled: boolean;
 }
 
 export class Efs extends Part {
   private replications: ReplicationRec[] = [];
-  private readonly waitingDeletions: { rec: ReplicationRec; sides: Side[]; local: Side }[] = [];
+  private readonly waitingDeletions: { rec: ReplicationRec; job: DeletionJob }[] = [];
 
   constructor(
     core: Core,
     private readonly writes: Writes,
-    active: WorldSiteSpec,
-    standby: WorldSiteSpec,
+    running: WorldSpec["replication"],
   ) {
     super(core);
-    // Steady state: the active site replicates to the standby; the last completed sync cycle
+    // Steady state: the replication the stacks deployed runs; the last completed sync cycle
     // started one cycle ago, the current one started now.
-    if (siteIntent(active.config).ownsReplication) {
+    if (running) {
       this.replications.push({
-        source: active.stack,
-        dest: standby.stack,
+        source: running.source,
+        dest: running.dest,
         sides: new Set<Side>(["source", "dest"]),
         status: "ENABLED",
         lastReplicatedAt: this.t - this.latency.sample("efs-sync"),
         cycleGen: 0,
         deleting: new Set(),
+        jobs: [],
         createdAt: this.t - this.tuning.historyMs,
       });
     }
@@ -75,9 +91,9 @@ export class Efs extends Part {
     }
   }
 
-  /** A Region came back: deletions that waited for it proceed. */
+  /** A Region (or its EFS) came back: deletions that waited for it proceed. */
   resumeDeletions(): void {
-    for (const job of this.waitingDeletions.splice(0)) this.scheduleDeletion(job);
+    for (const { rec, job } of this.waitingDeletions.splice(0)) if (!job.cancelled) this.scheduleDeletion(rec, job);
   }
 
   /** REPLICATING while the file system is a replication destination (read-only), else its own setting. */
@@ -98,7 +114,7 @@ export class Efs extends Part {
   private syncPossible(rec: ReplicationRec): boolean {
     const src = this.siteOf(rec.source);
     const dst = this.siteOf(rec.dest);
-    return rec.sides.size === 2 && rec.deleting.size === 0 && !this.impaired.has(src.region) && !this.impaired.has(dst.region);
+    return rec.sides.size === 2 && rec.deleting.size === 0 && this.answers(src.region, "efs") && this.answers(dst.region, "efs");
   }
 
   private startCycle(rec: ReplicationRec): void {
@@ -155,7 +171,16 @@ export class Efs extends Part {
         `Destination file system ${dst.names.fileSystemId} has replication overwrite protection ${dst.fs.protection}; disable it (UpdateFileSystemProtection) before replicating into it.`,
       );
     }
-    const rec: ReplicationRec = { source: src.stack, dest: dst.stack, sides: new Set<Side>(["source", "dest"]), status: "ENABLING", cycleGen: 0, deleting: new Set(), createdAt: this.t };
+    const rec: ReplicationRec = {
+      source: src.stack,
+      dest: dst.stack,
+      sides: new Set<Side>(["source", "dest"]),
+      status: "ENABLING",
+      cycleGen: 0,
+      deleting: new Set(),
+      jobs: [],
+      createdAt: this.t,
+    };
     this.replications.push(rec);
     this.recompute();
     return rec.cycleEndsAt ?? this.t;
@@ -172,39 +197,49 @@ export class Efs extends Part {
       throw new AwsError("ReplicationNotFound", `No replication configuration found for source file system ${sourceFileSystemId} in ${region}.`, { status: 404 });
     }
     const local: Side = region === this.siteOf(rec.source).region ? "source" : "dest";
+    const other: Side = local === "source" ? "dest" : "source";
+    const regionOf = (side: Side) => this.siteOf(side === "source" ? rec.source : rec.dest).region;
     let sides: Side[];
     if (mode === "ALL_CONFIGURATIONS") {
-      sides = (["source", "dest"] as Side[]).filter((s) => rec.sides.has(s) && !rec.deleting.has(s));
-    } else {
-      const waitingJobs = this.waitingDeletions.filter((j) => j.rec === rec);
-      // A local deletion supersedes an ALL_CONFIGURATIONS one stuck on the unreachable Region; the
-      // other Region's side stays (ERROR) until it is deleted there.
-      for (const job of waitingJobs) {
-        this.waitingDeletions.splice(this.waitingDeletions.indexOf(job), 1);
-        for (const s of job.sides) if (s !== local) rec.deleting.delete(s);
-        rec.deleting.delete(local);
+      if (rec.sides.has(other) && !this.answers(regionOf(other), "efs") && this.tuning.efsAllConfigurationsPeerDown === "rejected") {
+        throw new AwsError(
+          "InternalServerError",
+          `Cannot delete the replication configuration of ${sourceFileSystemId} in ${regionOf(other)}: EFS there does not answer. Use DeletionMode LOCAL_CONFIGURATION_ONLY.`,
+          { status: 500 },
+        );
       }
+      sides = (["source", "dest"] as Side[]).filter((side) => rec.sides.has(side) && !rec.deleting.has(side));
+    } else {
+      // Supersedes a deletion that also reaches the other Region: only the local side goes; the
+      // other side stays (ERROR) until it is deleted there.
+      for (const job of rec.jobs.filter((j) => j.sides.includes(local) && j.sides.some((side) => side !== local))) {
+        job.cancelled = true;
+        for (const side of job.sides) rec.deleting.delete(side);
+      }
+      rec.jobs = rec.jobs.filter((j) => !j.cancelled);
       sides = rec.deleting.has(local) ? [] : [local];
     }
     if (sides.length === 0) return rec.deletionDoneAt ?? Infinity; // already being deleted: accepted, nothing new
-    for (const s of sides) rec.deleting.add(s);
+    for (const side of sides) rec.deleting.add(side);
+    const job: DeletionJob = { sides, local, cancelled: false };
+    rec.jobs.push(job);
     this.recompute();
-    return this.scheduleDeletion({ rec, sides, local });
+    return this.scheduleDeletion(rec, job);
   }
 
-  private scheduleDeletion(job: { rec: ReplicationRec; sides: Side[]; local: Side }): number {
-    const { rec, sides, local } = job;
+  private scheduleDeletion(rec: ReplicationRec, job: DeletionJob): number {
+    const regionOf = (side: Side) => this.siteOf(side === "source" ? rec.source : rec.dest).region;
     return (rec.deletionDoneAt = this.schedule(this.t + this.latency.sample("efs-replication-delete"), `${rec.source} -> ${rec.dest}: replication deleted`, () => {
-      const regionOf = (s: Side) => this.siteOf(s === "source" ? rec.source : rec.dest).region;
-      if (sides.some((s) => s !== local && rec.sides.has(s) && this.impaired.has(regionOf(s)))) {
-        this.waitingDeletions.push(job); // resumes when the other Region recovers
+      if (job.cancelled) return;
+      if (job.sides.some((side) => side !== job.local && rec.sides.has(side) && !this.answers(regionOf(side), "efs"))) {
+        this.waitingDeletions.push({ rec, job }); // resumes when the other Region's EFS answers again
         rec.deletionDoneAt = Infinity;
         return;
       }
-      for (const s of sides) {
-        if (!rec.sides.delete(s)) continue;
-        rec.deleting.delete(s);
-        if (s === "dest") {
+      for (const side of job.sides) {
+        if (!rec.sides.delete(side)) continue;
+        rec.deleting.delete(side);
+        if (side === "dest") {
           const src = this.siteOf(rec.source);
           const dst = this.siteOf(rec.dest);
           dst.fs.protection = "ENABLED"; // AWS re-enables overwrite protection; the file system is writable
@@ -212,6 +247,7 @@ export class Efs extends Part {
         }
       }
       rec.deletionDoneAt = undefined;
+      rec.jobs = rec.jobs.filter((j) => j !== job);
       if (rec.sides.size === 0) this.replications = this.replications.filter((r) => r !== rec);
     }));
   }
@@ -219,7 +255,8 @@ export class Efs extends Part {
   setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED"): void {
     const site = this.siteOf(stack);
     if (this.protectionOf(site) === "REPLICATING") {
-      throw new AwsError("ReplicationAlreadyExists", `File system ${site.names.fileSystemId} is the destination of a replication; delete the replication first.`, { status: 409 });
+      // The error AWS returns (terraform-provider-aws PR #37790, from a real apply).
+      throw new AwsError("ReplicationAlreadyExists", "ReplicationOverwriteProtection cannot be changed while the file system is a replication destination.", { status: 409 });
     }
     site.fs.protection = protection;
     this.recompute();

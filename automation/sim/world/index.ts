@@ -42,7 +42,7 @@ import type { LatencyModel } from "../latency";
 import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
 import { CallLog, type CallRecord } from "./calls";
-import { bootstrapSite, Core, DEFAULT_TUNING, type WorldSiteSpec, type WorldTuning } from "./core";
+import { type AwsService, bootstrapSite, Core, DEFAULT_TUNING, serviceKey, type WorldSpec, type WorldTuning } from "./core";
 import { Efs, type Side } from "./efs";
 import { Eks } from "./eks";
 import { describeSite, Inspect, type SiteSnapshot } from "./inspect";
@@ -53,15 +53,14 @@ import { type DataLossRecord, Writes } from "./writes";
 
 export { LAG_METRIC_PERIOD_MS } from "./aurora-lag";
 export type { CallRecord } from "./calls";
-export { DEFAULT_TUNING, type WorldSiteSpec, type WorldTuning } from "./core";
+export { AWS_SERVICES, type AwsService, DEFAULT_TUNING, type SiteNames, type WorldDns, type WorldSiteSpec, type WorldSpec, type WorldTuning } from "./core";
 export type { SiteSnapshot } from "./inspect";
 export { ROUTE53 } from "./route53";
 export type { DataLossRecord } from "./writes";
 
-export interface WorldOptions extends Partial<WorldTuning> {
+export interface WorldOptions extends Partial<WorldTuning>, WorldSpec {
   clock: Clock;
   latency: LatencyModel;
-  sites: WorldSiteSpec[];
 }
 
 export class World {
@@ -88,14 +87,14 @@ export class World {
     this.callLog = new CallLog(this.clock);
     this.writes = new Writes(this.core);
     this.eks = new Eks(this.core);
-    const active = opts.sites.filter((s) => s.config.role === "active");
-    if (active.length !== 1) throw new Error(`exactly one site must start active, got ${active.length}`);
+    const writers = opts.sites.filter((s) => s.db.writer);
+    if (writers.length !== 1) throw new Error(`exactly one site's DB cluster must start as the writer, got ${writers.length}`);
     for (const spec of opts.sites) this.core.sites.push(bootstrapSite(spec));
-    // Each part bootstraps its own state from the sites' configs; the derived state comes after.
-    this.aurora = new Aurora(this.core, this.writes, active[0].stack);
+    // Each part bootstraps its own state from the spec; the derived state comes after.
+    this.aurora = new Aurora(this.core, this.writes, opts.globalClusterIdentifier, writers[0].stack);
     this.lagMetric = new LagMetric(this.core, this.aurora, this.writes);
-    this.route53 = new Route53(this.core, opts.sites);
-    this.efs = new Efs(this.core, this.writes, active[0], opts.sites.find((s) => s !== active[0]) as WorldSiteSpec);
+    this.route53 = new Route53(this.core, opts.sites, opts.dns);
+    this.efs = new Efs(this.core, this.writes, opts.replication);
     this.workload = new Workload(this.core, this.efs, this.writes, this.route53);
     this.inspect = new Inspect(this.core, this.efs, this.writes);
     // The standby secondary starts in sync; the active site starts serving with ready pods.
@@ -185,6 +184,34 @@ export class World {
       if (!this.core.impaired.delete(region)) return;
       this.aurora.regionRecovered(region);
       this.efs.resumeDeletions();
+    });
+    this.settle();
+  }
+
+  /** `service`'s control plane in `region` answers (neither the Region nor the service alone is impaired). */
+  serviceAnswers(region: string, service: AwsService): boolean {
+    this.settle();
+    return this.core.answers(region, service);
+  }
+
+  /**
+   * A partial outage: only `service` in `region` stops answering from `at`; the Region's other
+   * services go on. For EFS its replication stops too (the service runs it), and a deletion that
+   * needs that side waits, as for a whole Region.
+   */
+  impairService(region: string, service: AwsService, at = this.clock.now()): void {
+    this.settle();
+    this.time.schedule(Math.max(at, this.time.t), `${region} ${service} impaired`, () => {
+      this.core.impairedServices.add(serviceKey(region, service));
+    });
+    this.settle();
+  }
+
+  recoverService(region: string, service: AwsService, at = this.clock.now()): void {
+    this.settle();
+    this.time.schedule(Math.max(at, this.time.t), `${region} ${service} recovered`, () => {
+      if (!this.core.impairedServices.delete(serviceKey(region, service))) return;
+      if (service === "efs") this.efs.resumeDeletions();
     });
     this.settle();
   }
@@ -312,10 +339,10 @@ export class World {
   // -------------------------------------------------------------------------------------------
   // Workload and data plane
 
-  /** Deployment replicas and the quiesce flag, as the site's `up` applies them. */
-  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, quiesced: boolean): void {
+  /** Deployment replicas by tier, as the site's `up` applies them (0 while quiesced). */
+  setWorkload(stack: string, replicas: { web: number; app: number } | undefined): void {
     this.settle();
-    this.workload.setWorkload(stack, replicas, quiesced);
+    this.workload.setWorkload(stack, replicas);
   }
 
   /** A direct write to the site's DB (besides its workload's traffic); refused on a secondary. */

@@ -14,10 +14,9 @@ export interface SiteSnapshot {
   impaired: boolean;
   serving: boolean;
   podsReady: boolean;
-  quiesced: boolean;
   replicas?: { web: number; app: number };
   nodeGroups: Record<NodeGroupName, NodeGroupState & { name: string }>;
-  db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; creatingInstances: number; status: string; pendingDemotion: boolean };
+  db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; creatingInstances: number; status: string; pendingDemotion: boolean; rebuilding: boolean };
   fs: { id: string; protection: FileSystemProtection; writable: boolean };
   healthCheck: { id: string; status: "healthy" | "unhealthy" };
   albHostname: string;
@@ -43,7 +42,6 @@ export class Inspect extends Part {
       impaired: this.impaired.has(s.region),
       serving: s.serving,
       podsReady: s.podsReady,
-      quiesced: s.quiesced,
       replicas: s.replicas && { ...s.replicas },
       nodeGroups: Object.fromEntries(
         NODE_GROUPS.map((ng) => {
@@ -59,10 +57,11 @@ export class Inspect extends Part {
         creatingInstances: s.db.creating,
         status: s.db.status,
         pendingDemotion: s.db.pendingDemotion,
+        rebuilding: s.db.rebuilding,
       },
       fs: { id: s.names.fileSystemId, protection, writable: protection === "ENABLED" },
-      healthCheck: { id: s.names.healthCheckId, status: s.hcHealthy ? "healthy" : "unhealthy" },
-      albHostname: s.names.albHostname,
+      healthCheck: { id: s.names.healthCheckId ?? "", status: s.hcHealthy ? "healthy" : "unhealthy" },
+      albHostname: s.names.albHostname ?? "",
       writes: { db: totals("db"), files: totals("files") },
     };
   }
@@ -73,7 +72,7 @@ export function describeSite(snap: SiteSnapshot): string {
   const ng = NODE_GROUPS.map((n) => `${n} ${snap.nodeGroups[n].readyNodes}/${snap.nodeGroups[n].desiredSize}`).join(", ");
   return (
     `${snap.stack} (${snap.region}${snap.impaired ? ", IMPAIRED" : ""}): ${snap.serving ? "serving" : "not serving"}; ` +
-    `db ${snap.db.role} x${snap.db.instanceCount}; efs ${snap.fs.protection}; nodes ${ng}; hc ${snap.healthCheck.status}; ` +
+    `db ${snap.db.role}${snap.db.rebuilding ? " (rebuilding)" : ""} x${snap.db.instanceCount}; efs ${snap.fs.protection}; nodes ${ng}; hc ${snap.healthCheck.status}; ` +
     `writes ${snap.writes.db} rows, ${snap.writes.files} files`
   );
 }

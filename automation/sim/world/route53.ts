@@ -7,8 +7,7 @@
 import type { FailoverRecord } from "../../ports";
 import { AwsError } from "../errors";
 import type { HealthCheckTiming } from "../latency";
-import { siteIntent } from "../naming";
-import { type Core, Part, type SiteRec, type WorldSiteSpec } from "./core";
+import { type Core, Part, type SiteRec, type WorldDns, type WorldSiteSpec } from "./core";
 
 /** Pseudo-Region naming Route 53's control plane alone (it lives in us-east-1). */
 export const ROUTE53 = "route53";
@@ -24,19 +23,18 @@ export class Route53 extends Part {
   private userUp = false;
   private readonly userLog: { at: number; up: boolean }[] = [];
 
-  constructor(core: Core, specs: WorldSiteSpec[]) {
+  constructor(core: Core, specs: WorldSiteSpec[], dns: WorldDns | undefined) {
     super(core);
-    const dns = specs.find((s) => s.config.dns)?.config.dns;
     if (dns) {
-      this.zone = { hostedZoneId: dns.hostedZoneId, hostname: dns.hostname, ttlSeconds: dns.ttlSeconds, healthCheck: dns.healthCheck };
+      this.zone = { ...dns };
       for (const spec of specs) {
         const site = this.siteOf(spec.stack);
-        if (!spec.config.dns) continue;
+        if (!spec.record || !site.names.albHostname) continue;
         this.records.set(spec.stack, {
           setIdentifier: spec.stack,
-          failover: siteIntent(spec.config).recordFailover,
+          failover: spec.record.failover,
           value: site.names.albHostname,
-          healthCheckId: site.names.healthCheckId,
+          ...(spec.record.withHealthCheck && site.names.healthCheckId ? { healthCheckId: site.names.healthCheckId } : {}),
         });
       }
     }
@@ -128,6 +126,7 @@ export class Route53 extends Part {
     if (!this.zone) throw new AwsError("NoSuchHostedZone", "the sites have no dns config", { status: 404 });
     const next = new Map(this.records);
     const healthCheckId = opts.withHealthCheck === false ? undefined : site.names.healthCheckId;
+    if (!site.names.albHostname) throw new AwsError("InvalidChangeBatch", `[${stack} has no load balancer to point its record at]`);
     next.set(stack, { setIdentifier: stack, failover, value: site.names.albHostname, ...(healthCheckId ? { healthCheckId } : {}) });
     this.validateRecords(next);
     this.records.set(stack, next.get(stack) as FailoverRecord);

@@ -1,8 +1,8 @@
 /**
- * The workload and its data plane: each site's Deployments (replicas, quiesce flag), its pods, and
- * whether it serves. Pods are scheduled once both tiers have replicas and nodes, and turn Ready
- * after the pods-ready latency. A site serves when its Region answers, its pods are Ready, it is not
- * quiesced, its DB cluster is the available writer and its file system is writable. Its workload
+ * The workload and its data plane: each site's Deployments (replicas by tier: 0 while quiesced), its
+ * pods, and whether it serves. Pods are scheduled once both tiers have replicas and nodes, and turn
+ * Ready after the pods-ready latency. A site serves when its Region answers, its pods are Ready, its
+ * DB cluster is the available writer and its file system is writable. Its workload
  * writes while it serves (writes.ts), and its health check follows its serving state (route53.ts).
  */
 import { DataPlaneError } from "../errors";
@@ -69,7 +69,6 @@ export class Workload extends Part {
     return (
       !this.impaired.has(site.region) &&
       site.podsReady &&
-      !site.quiesced &&
       site.db.role === "writer" &&
       !site.db.pendingDemotion &&
       site.db.status === "available" &&
@@ -78,10 +77,9 @@ export class Workload extends Part {
     );
   }
 
-  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, quiesced: boolean): void {
+  setWorkload(stack: string, replicas: { web: number; app: number } | undefined): void {
     const site = this.siteOf(stack);
     site.replicas = replicas && { ...replicas };
-    site.quiesced = quiesced;
     this.recompute();
   }
 

@@ -2,6 +2,7 @@
  * Policies on how the site is reached: security group exposure of the data ports, node group
  * placement across subnets, and Route 53 failover health checks.
  */
+import * as ipaddr from "ipaddr.js";
 import { definePolicy, type Violation } from "../policy";
 import { T, describe, isSet, isUnknown, knownArray, knownNumber, knownString, ofType, type ResourceLike } from "../resources";
 
@@ -11,8 +12,44 @@ export const DATA_PORTS = [
   { port: 3306, service: "MySQL (Aurora)" },
 ] as const;
 
-/** Any /0 block (0.0.0.0/0, ::/0, or the same written with host bits) is the whole internet. */
-const isWorld = (cidr: unknown): boolean => /\/0$/.test(knownString(cidr)?.trim() ?? "");
+/**
+ * Address space that is not reachable from the internet: RFC 1918, the RFC 6598 shared space AWS
+ * accepts as a VPC secondary CIDR, and IPv6 unique local addresses. A CIDR counts as private only
+ * when it lies entirely inside one of these (10.0.0.0/7 does not: it covers 11.0.0.0/8).
+ */
+const PRIVATE_RANGES: readonly [string, number][] = [
+  ["10.0.0.0", 8],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+  ["100.64.0.0", 10],
+  ["fc00::", 7],
+];
+
+/**
+ * The widest public IPv6 block a data port may face: an Amazon-provided VPC IPv6 block is a /56
+ * (EC2 API Reference, CreateVpc `AmazonProvidedIpv6CidrBlock`), so a rule for the VPC's own
+ * IPv6 addresses is a /56 or narrower; anything wider takes in other networks.
+ */
+const WIDEST_VPC_IPV6_PREFIX = 56;
+
+/** True when the CIDR reaches beyond private address space (0.0.0.0/0, 0.0.0.0/1, 52.0.0.0/8, 2000::/3...). */
+function isPublicCidr(value: unknown): boolean {
+  const text = knownString(value)?.trim();
+  if (!text) return false;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  let bits: number;
+  try {
+    [addr, bits] = ipaddr.parseCIDR(text);
+  } catch {
+    return false; // not a CIDR AWS would accept; the provider rejects it
+  }
+  const inPrivate = PRIVATE_RANGES.some(([net, len]) => {
+    const range = ipaddr.parse(net);
+    return range.kind() === addr.kind() && bits >= len && addr.match(range, len);
+  });
+  if (inPrivate) return false;
+  return addr.kind() === "ipv4" || bits < WIDEST_VPC_IPV6_PREFIX;
+}
 
 /** One ingress permission, whatever resource type carries it. */
 interface Ingress {
@@ -20,6 +57,11 @@ interface Ingress {
   fromPort: unknown;
   toPort: unknown;
   cidrs: unknown[];
+  /**
+   * Managed prefix lists: their entries are not visible to a policy, and AWS-managed ones list
+   * public address space (e.g. CloudFront's origin-facing addresses).
+   */
+  prefixLists: unknown[];
 }
 
 /** The ingress permissions a resource grants (security group inline rules, or a standalone rule). */
@@ -28,7 +70,13 @@ function ingressOf(r: ResourceLike): Ingress[] {
     case T.securityGroup:
       return (knownArray(r.props.ingress) ?? []).map((rule) => {
         const x = (rule ?? {}) as Record<string, unknown>;
-        return { protocol: x.protocol, fromPort: x.fromPort, toPort: x.toPort, cidrs: [...(knownArray(x.cidrBlocks) ?? []), ...(knownArray(x.ipv6CidrBlocks) ?? [])] };
+        return {
+          protocol: x.protocol,
+          fromPort: x.fromPort,
+          toPort: x.toPort,
+          cidrs: [...(knownArray(x.cidrBlocks) ?? []), ...(knownArray(x.ipv6CidrBlocks) ?? [])],
+          prefixLists: knownArray(x.prefixListIds) ?? [],
+        };
       });
     case T.securityGroupRule:
       if (knownString(r.props.type) !== "ingress") return [];
@@ -38,10 +86,19 @@ function ingressOf(r: ResourceLike): Ingress[] {
           fromPort: r.props.fromPort,
           toPort: r.props.toPort,
           cidrs: [...(knownArray(r.props.cidrBlocks) ?? []), ...(knownArray(r.props.ipv6CidrBlocks) ?? [])],
+          prefixLists: knownArray(r.props.prefixListIds) ?? [],
         },
       ];
     case T.ingressRule:
-      return [{ protocol: r.props.ipProtocol, fromPort: r.props.fromPort, toPort: r.props.toPort, cidrs: [r.props.cidrIpv4, r.props.cidrIpv6] }];
+      return [
+        {
+          protocol: r.props.ipProtocol,
+          fromPort: r.props.fromPort,
+          toPort: r.props.toPort,
+          cidrs: [r.props.cidrIpv4, r.props.cidrIpv6],
+          prefixLists: isSet(r.props.prefixListId) ? [r.props.prefixListId] : [],
+        },
+      ];
     default:
       return [];
   }
@@ -60,9 +117,17 @@ function admitsTcpPort(rule: Ingress, port: number): boolean {
   return from <= port && port <= to;
 }
 
+/** What the permission opens to beyond private space, for the message; empty when nothing. */
+function publicSources(rule: Ingress): string[] {
+  const cidrs = rule.cidrs.filter(isPublicCidr).map((c) => String(c).trim());
+  const lists = rule.prefixLists.filter(isSet).map((p) => (isUnknown(p) ? "a prefix list (id not known yet)" : `prefix list ${String(p)}`));
+  return [...(cidrs.length > 0 ? [`public addresses ${cidrs.join(" and ")}`] : []), ...lists];
+}
+
 export const noPublicDataPorts = definePolicy({
   name: "no-public-data-ports",
-  description: "No security group rule opens NFS (2049) or MySQL (3306) to 0.0.0.0/0 or ::/0.",
+  description:
+    "No security group rule opens NFS (2049) or MySQL (3306) to public address space (any CIDR outside RFC 1918/6598 and IPv6 ULA, IPv6 wider than a VPC's /56) or to a managed prefix list.",
   enforcementLevel: "mandatory",
   scope: "resource",
   types: [T.securityGroup, T.securityGroupRule, T.ingressRule],
@@ -71,16 +136,17 @@ export const noPublicDataPorts = definePolicy({
     const out: Violation[] = [];
     for (const r of resources) {
       for (const rule of ingressOf(r)) {
-        const world = rule.cidrs.filter(isWorld).map(String);
-        if (world.length === 0) continue;
+        const sources = publicSources(rule);
+        if (sources.length === 0) continue;
         for (const { port, service } of DATA_PORTS) {
           if (!admitsTcpPort(rule, port)) continue;
           out.push({
             urn: r.urn,
             message:
-              `${describe(r)} opens ${service} port ${port} to ${world.join(" and ")}. ` +
+              `${describe(r)} opens ${service} port ${port} to ${sources.join(" and ")}. ` +
               "Fix: admit the port only from the security group of the pods' nodes (`referencedSecurityGroupId`, " +
-              "`sourceSecurityGroupId` or `securityGroups`), never from a /0 CIDR; replicas reach the data over AWS-managed replication, not this port.",
+              "`sourceSecurityGroupId` or `securityGroups`), never from a public CIDR (two /1 blocks are the whole internet too) or a prefix list whose entries this policy cannot see; " +
+              "replicas reach the data over AWS-managed replication, not this port.",
           });
         }
       }

@@ -23,6 +23,7 @@ export const efsReplicationFollowsRole = definePolicy({
     "The active site replicates its EFS file system into the peer's file system (in another Region, read through the stack reference); a standby site replicates nothing.",
   enforcementLevel: "mandatory",
   scope: "stack",
+  relaxedWhen: ["replication-paused", "region-impaired"],
   defaults: {},
   validate(resources) {
     const { role, source } = requireRole(resources);
@@ -49,7 +50,8 @@ export const efsReplicationFollowsRole = definePolicy({
         message:
           `The active site (role from ${source}) has no EFS replication configuration, so its shared files are not copied to the peer ` +
           `(${peer ? `peer file system ${peerFs}` : "no peer stack reference"}). Fix: deploy the peer, keep \`eks-dr:replicateToPeer\` true ` +
-          "and run `pulumi up` on this site. During a regional outage with replication off on purpose, set this policy to advisory with `--policy-pack-config`.",
+          "and run `pulumi up` on this site. With replication off on purpose (`eks-dr:replicateToPeer: false` after an unplanned failover), " +
+            "the pack config generated from the stack files (`scripts/policy-pack-config.ts`, as CI and the driver run it) makes this policy advisory.",
       });
       return out;
     }
@@ -136,6 +138,10 @@ export const auroraGlobalMembership = definePolicy({
     "The site runs an Aurora cluster, and every Aurora cluster is a member of the pair's one global cluster (owned by one site, read by the other through the stack reference).",
   enforcementLevel: "mandatory",
   scope: "stack",
+  // After an unplanned failover (FailoverGlobalCluster with AllowDataLoss, for a Regional disaster:
+  // RDS API Reference) the old primary's cluster can be outside the global cluster until it is
+  // rebuilt or re-added, and nothing in an impaired Region can be checked: reported, not enforced.
+  relaxedWhen: ["replication-paused", "region-impaired"],
   defaults: {},
   validate(resources) {
     const out: Violation[] = [];
@@ -151,7 +157,11 @@ export const auroraGlobalMembership = definePolicy({
       ? (knownString(ownGlobal.props.globalClusterIdentifier) ?? knownString(ownGlobal.props.id))
       : knownString(peerOutputs(resources)?.globalClusterIdentifier);
     const clusters = ofType(resources, T.rdsCluster);
-    if (clusters.length === 0) {
+    // The standby of the backup-restore tier holds no database by design: Aurora's copies are in its
+    // backup vault (the stack's `drTier` output says so).
+    const backupOnlyStandby =
+      siteRole(resources)?.role === "standby" && ofType(resources, T.stack).some((st) => knownString(st.props.drTier) === "backup-restore");
+    if (clusters.length === 0 && !backupOnlyStandby) {
       out.push({
         message:
           "The site has no Aurora cluster, so it holds no copy of the database to fail over to. " +

@@ -234,6 +234,26 @@ describe("AwsCloud", () => {
       expect(gc.members).to.deep.equal([{ clusterArn: DR_ARN, region: DR, isWriter: true }]);
     });
 
+    it("reads each member's SynchronizationStatus (pending-resync while Aurora rebuilds an old primary)", async () => {
+      rds.on(DescribeGlobalClustersCommand).resolves({
+        GlobalClusters: [
+          {
+            GlobalClusterIdentifier: "g",
+            Status: "available",
+            GlobalClusterMembers: [
+              { DBClusterArn: DR_ARN, IsWriter: true, SynchronizationStatus: "connected" },
+              { DBClusterArn: PRIMARY_ARN, IsWriter: false, SynchronizationStatus: "pending-resync" },
+            ],
+          },
+        ],
+      });
+      const gc = await cloud().describeGlobalCluster(PRIMARY, "g");
+      expect(gc.members).to.deep.equal([
+        { clusterArn: DR_ARN, region: DR, isWriter: true, synchronizationStatus: "connected" },
+        { clusterArn: PRIMARY_ARN, region: PRIMARY, isWriter: false, synchronizationStatus: "pending-resync" },
+      ]);
+    });
+
     it("counts a DB cluster's instances from DBClusterMembers (0 = headless)", async () => {
       rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: "eks-dr-dr" }).resolves({
         DBClusters: [{ DBClusterIdentifier: "eks-dr-dr", DBClusterArn: DR_ARN, Status: "available", DBClusterMembers: [] }],

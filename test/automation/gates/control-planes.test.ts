@@ -28,7 +28,7 @@ describe("gates: control planes a planned run needs", () => {
   });
 
   it("the same refusal for each service the run needs, naming it", async () => {
-    const t = simulate({ seed: 51 });
+    const t = await simulate({ seed: 51 });
     // Only the switchover's RDS API in the source Region stops answering.
     t.sim.faults.timeout("describeGlobalCluster", 50, { region: "us-east-1" });
     const err = await refusal(failover(t.deps, { to: "dr", mode: "planned" }));
@@ -37,7 +37,7 @@ describe("gates: control planes a planned run needs", () => {
   });
 
   it("Route 53 going down during the run stops it before the point of no return, and it rolls back", async () => {
-    const t = simulate({ seed: 52 });
+    const t = await simulate({ seed: 52 });
     t.sim.faults.impairRoute53({ afterMs: 60_000 });
     const r = (await failover(t.deps, { to: "dr", mode: "planned" })) as RunResult;
     expect(r.report.outcome).to.equal("rolled-back");
@@ -49,7 +49,7 @@ describe("gates: control planes a planned run needs", () => {
   });
 
   it("a resume after the point of no return is refused while Route 53 is down, instead of failing at the swap again", async () => {
-    const t = simulate({ seed: 53 });
+    const t = await simulate({ seed: 53 });
     t.sim.faults.crashAfterStep("switchover-db");
     await failover(t.deps, { to: "dr", mode: "planned" }).catch((e: Error) => expect(e.name).to.equal("SimulatedCrash"));
     t.sim.restart();

@@ -37,7 +37,7 @@ describe("gates: failback only reverses a failover", () => {
   });
 
   it("a second failback after a completed one is refused: it would flip production again", async () => {
-    const t = simulate({ seed: 41 });
+    const t = await simulate({ seed: 41 });
     await ok(failover(t.deps, { to: "dr", mode: "planned" }));
     await ok(failback(t.deps));
     const before = sideEffectCounts(t.sim);
@@ -48,7 +48,7 @@ describe("gates: failback only reverses a failover", () => {
   });
 
   it("after an unplanned failover, the cloud is evidence even with a fresh journal (old site's outputs still active, stale replication)", async () => {
-    const t = simulate({ seed: 42 });
+    const t = await simulate({ seed: 42 });
     t.sim.faults.impairRegion("primary");
     await ok(failover(t.deps, { to: "dr", mode: "unplanned" }));
     t.sim.faults.recoverRegion("primary");
@@ -59,7 +59,7 @@ describe("gates: failback only reverses a failover", () => {
   });
 
   it("after a planned failover with no record of it (another journal), refuses and names the ways forward", async () => {
-    const t = simulate({ seed: 43 });
+    const t = await simulate({ seed: 43 });
     await ok(failover(t.deps, { to: "dr", mode: "planned" }));
     const elsewhere = driverDeps(simWiring(t.sim, { journal: new MemoryJournal(), stackNames: ["primary", "dr"] }));
     const err = await refusal(failback(elsewhere));
@@ -68,11 +68,12 @@ describe("gates: failback only reverses a failover", () => {
   });
 
   it("refuses when config and the Aurora writer disagree", async () => {
-    const t = simulate({ seed: 44 });
+    const t = await simulate({ seed: 44 });
     t.sim.faults.impairRegion("primary");
     await ok(failover(t.deps, { to: "dr", mode: "unplanned" }));
     t.sim.faults.recoverRegion("primary");
-    // Someone switched the database back by hand, outside the driver.
+    // Once Aurora has rebuilt the old primary, someone switches the database back by hand, outside the driver.
+    for (let i = 0; i < 100 && t.sim.world.globalCluster().members.some((m) => m.synchronizationStatus === "pending-resync"); i++) await t.deps.clock.sleep(10 * 60_000);
     await t.sim.cloud.switchoverGlobalCluster("us-west-2", "eks-dr-global", t.sim.world.site("primary").db.arn, { timeoutMs: 60_000 });
     await t.deps.clock.sleep(20 * 60_000);
     const err = await refusal(failback(t.deps));

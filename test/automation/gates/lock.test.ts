@@ -94,7 +94,7 @@ describe("gates: --take-over never steals a live run's lock", () => {
   });
 
   it("in the simulation: a concurrent run of the same (live) driver process is not taken over", async () => {
-    const t = simulate({ seed: 91 });
+    const t = await simulate({ seed: 91 });
     const first = failover(t.deps, { to: "dr", mode: "planned" });
     const second = await failover(t.deps, { to: "dr", mode: "planned" }, { takeOver: true }).then(
       () => undefined,

@@ -13,10 +13,10 @@ import { variantConfigs } from "../helpers";
 
 type Raw = Record<string, Record<string, unknown>>;
 
-function pairWith(mutate: (c: Raw) => void) {
-  const configs = variantConfigs({});
-  mutate(configs);
-  const sim = createSimulation({ seed: 4, configs });
+/** A deployed pair whose stack files were then edited (as an operator would, before a failover). */
+async function pairWith(mutate: (c: Raw) => void) {
+  const sim = await createSimulation({ seed: 4, configs: variantConfigs({}) });
+  mutate(sim.stacks.shared.raw);
   const deps = driverDeps(simWiring(sim, { journal: new MemoryJournal(), stackNames: ["primary", "dr"] }));
   return { sim, deps };
 }
@@ -39,7 +39,7 @@ describe("gates: offline config checks before any side effect", () => {
   for (const mode of ["unplanned", "planned"] as const) {
     for (const [name, mutate, pattern] of cases) {
       it(`${mode}: ${name} is refused naming the key, before anything changes`, async () => {
-        const { sim, deps } = pairWith(mutate);
+        const { sim, deps } = await pairWith(mutate);
         if (mode === "unplanned") sim.faults.impairRegion("primary");
         const err = await refusal(failover(deps, { to: "dr", mode }, {}));
         expect(err.message).to.match(pattern);
@@ -51,7 +51,7 @@ describe("gates: offline config checks before any side effect", () => {
   }
 
   it("failback checks the pair's rules too", async () => {
-    const { sim, deps } = pairWith((c) => (c.primary.vpcCidr = "10.1.0.0/16"));
+    const { sim, deps } = await pairWith((c) => (c.primary.vpcCidr = "10.1.0.0/16"));
     const err = await refusal(failback(deps, {}));
     expect(err.message).to.match(/eks-dr:vpcCidr/);
     expect(sim.world.sideEffects()).to.deep.equal([]);

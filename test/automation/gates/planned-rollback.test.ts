@@ -16,8 +16,8 @@ import { formatReport } from "../../../automation/report/report";
 import { finalState, variantConfigs } from "../helpers";
 import { cli, scratch } from "./harness";
 
-function slow(latencyOverrides: LatencyOverrides, seed = 61) {
-  const sim = createSimulation({ seed, configs: variantConfigs({}), latencyOverrides });
+async function slow(latencyOverrides: LatencyOverrides, seed = 61) {
+  const sim = await createSimulation({ seed, configs: variantConfigs({}), latencyOverrides });
   const journal = new MemoryJournal();
   const deps = driverDeps(simWiring(sim, { journal, stackNames: ["primary", "dr"] }));
   return { sim, journal, deps };
@@ -27,7 +27,7 @@ const fixed = (seconds: number) => ({ minSeconds: seconds, typicalSeconds: secon
 
 describe("gates: a planned failover never leaves no site serving", () => {
   it("the plan makes its point of no return explicit: the switch waits for every data store", async () => {
-    const { sim } = slow({});
+    const { sim } = await slow({});
     const plan = plannedFailoverPlan(await loadPair(sim.stacks, "dr"));
     const byId = new Map(plan.steps.map((s) => [s.id, s]));
     expect(plan.pointOfNoReturn).to.equal("point-of-no-return");
@@ -37,7 +37,7 @@ describe("gates: a planned failover never leaves no site serving", () => {
   });
 
   it("a slow EFS sync fails the run before the switch, and the source serves again by itself", async () => {
-    const t = slow({ "efs-sync": fixed(3000) });
+    const t = await slow({ "efs-sync": fixed(3000) });
     const r = (await failover(t.deps, { to: "dr", mode: "planned" })) as RunResult;
     expect(r.report.outcome).to.equal("rolled-back");
     expect(r.report.failedStep).to.equal("wait-efs-sync");
@@ -71,7 +71,7 @@ describe("gates: a planned failover never leaves no site serving", () => {
   });
 
   it("a slow Aurora switchover (past the point of no return) stops with both sites' state and the exact resume command", async () => {
-    const t = slow({ "aurora-switchover": fixed(3000) }, 62);
+    const t = await slow({ "aurora-switchover": fixed(3000) }, 62);
     t.deps.resumeFlags = ["--journal /tmp/j.jsonl"];
     const r = (await failover(t.deps, { to: "dr", mode: "planned" })) as RunResult;
     expect(r.report.outcome).to.equal("failed");
@@ -83,7 +83,8 @@ describe("gates: a planned failover never leaves no site serving", () => {
     const text = formatReport(r.report).join("\n");
     expect(text).to.match(/past its point of no return/).and.include("npm run failover -- --to dr --mode planned --journal /tmp/j.jsonl");
     // The source was not unquiesced under a switching database; resuming finishes forward.
-    expect(t.sim.world.site("primary").quiesced).to.equal(true);
+    expect((await t.sim.stacks.readConfig("primary")).quiesced).to.equal(true);
+    expect(t.sim.world.site("primary").serving).to.equal(false);
     const again = (await failover(t.deps, { to: "dr", mode: "planned" })) as RunResult;
     expect(again.report.outcome, again.report.error).to.equal("succeeded");
     expect(t.sim.world.writer()).to.equal("dr");
@@ -91,7 +92,7 @@ describe("gates: a planned failover never leaves no site serving", () => {
   });
 
   it("a crash during the rollback resumes the rollback, not the failover", async () => {
-    const t = slow({ "efs-sync": fixed(3000) }, 63);
+    const t = await slow({ "efs-sync": fixed(3000) }, 63);
     t.sim.faults.crashAfterStep("rollback:unquiesce-source");
     const crashed = await failover(t.deps, { to: "dr", mode: "planned" }).then(
       () => false,

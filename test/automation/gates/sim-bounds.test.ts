@@ -59,7 +59,7 @@ describe("gates: step bounds come from config", () => {
     const configs = variantConfigs({});
     configs.primary.driverTimeouts = { upMinutes: 2 };
     configs.dr.driverTimeouts = { upMinutes: 3 };
-    const sim = createSimulation({ seed: 3, configs, latencyOverrides: { "pulumi-up": { minSeconds: 600, typicalSeconds: 600, maxSeconds: 600 } } });
+    const sim = await createSimulation({ seed: 3, configs, latencyOverrides: { "pulumi-up": { minSeconds: 600, typicalSeconds: 600, maxSeconds: 600 } } });
     const deps = driverDeps(simWiring(sim, { journal: new MemoryJournal(), stackNames: ["primary", "dr"] }));
     const r = await deploy(deps, {});
     if (r.kind !== "run") throw new Error("dry run");

@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import { GLOBAL_CLUSTER_ID, SimulatedCrash, createSimulation } from "../../../automation/sim";
-import { MIN, SEC, rejection, sim } from "./helpers";
+import { SimulatedCrash, createSimulation } from "../../../automation/sim";
+import { GLOBAL_CLUSTER_ID, MIN, SEC, rejection, sim } from "./helpers";
 
 describe("sim: faults", () => {
   it("throttles a call N times, then lets it succeed", async () => {
-    const s = sim();
+    const s = await sim();
     s.faults.throttle("scaleNodeGroup", 2);
-    const scale = () => s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", "dr-web", { minSize: 2, desiredSize: 3, maxSize: 6 });
+    const scale = () => s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", s.world.site("dr").nodeGroups.web.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
     const e1 = await rejection(scale(), "ThrottlingException");
     expect(e1.$retryable).to.deep.equal({ throttling: true });
     await rejection(scale(), "ThrottlingException");
@@ -17,7 +17,7 @@ describe("sim: faults", () => {
   });
 
   it("limits a fault to a Region, and times calls out on demand", async () => {
-    const s = sim();
+    const s = await sim();
     s.faults.throttle("*", 1, { region: "dr" }).timeout("describeDbCluster", 1);
     await s.cloud.describeCluster("us-east-1", "eks-dr-primary");
     await rejection(s.cloud.describeCluster("us-west-2", "eks-dr-dr"), "ThrottlingException");
@@ -28,7 +28,7 @@ describe("sim: faults", () => {
   });
 
   it("impairs a Region from time T and recovers it", async () => {
-    const s = sim();
+    const s = await sim();
     s.faults.impairRegion("primary", { afterMs: 5 * MIN, forMs: 10 * MIN });
     expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: SEC })).to.equal(true);
     await s.clock.sleep(5 * MIN);
@@ -39,8 +39,51 @@ describe("sim: faults", () => {
     expect(s.world.site("primary").serving).to.equal(true);
   });
 
+  it("missing credentials fail every AWS call before anything is sent, as the SDK's CredentialsProviderError", async () => {
+    const s = await sim();
+    s.faults.credentials("missing");
+    const t0 = s.clock.now();
+    const err = await rejection(s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC }), "CredentialsProviderError");
+    expect(err.message).to.equal("Could not load credentials from any providers");
+    expect(err.$metadata).to.equal(undefined);
+    expect(s.clock.now()).to.equal(t0);
+    // Even towards an impaired Region: the SDK never got as far as the network.
+    s.faults.impairRegion("primary");
+    await rejection(s.cloud.describeDbCluster("us-east-1", "eks-dr-primary", { timeoutMs: 5 * SEC }), "CredentialsProviderError");
+    // The data plane does not sign with AWS credentials.
+    expect(await s.cloud.checkEndpoint(s.world.site("primary").albHostname, { timeoutMs: SEC })).to.be.a("boolean");
+    s.faults.restoreCredentials();
+    expect(await s.cloud.probeRegion("us-west-2", { timeoutMs: 5 * SEC })).to.equal(true);
+  });
+
+  it("expired and invalid credentials get AWS's 403, with each protocol's code; an impaired Region still does not answer", async () => {
+    const s = await sim();
+    s.faults.credentials("expired", { afterMs: MIN });
+    expect(await s.cloud.probeRegion("us-west-2", { timeoutMs: 5 * SEC })).to.equal(true);
+    await s.clock.sleep(MIN);
+    const eks = await rejection(s.cloud.probeRegion("us-west-2", { timeoutMs: 5 * SEC }), "ExpiredTokenException");
+    expect(eks.$metadata.httpStatusCode).to.equal(403);
+    await rejection(s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID), "ExpiredToken");
+    await rejection(s.cloud.getFailoverRecords("Z0EXAMPLE00000000000", "app.example.com"), "ExpiredToken");
+    s.faults.credentials("invalid");
+    await rejection(s.cloud.describeReplication("us-west-2", s.world.site("dr").fs.id), "UnrecognizedClientException");
+    await rejection(s.cloud.auroraLag("us-west-2", "eks-dr-dr"), "InvalidClientTokenId");
+    s.faults.impairRegion("primary");
+    expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(false);
+  });
+
+  it("denies one call in one Region (403 AccessDenied), the rest answering", async () => {
+    const s = await sim();
+    s.faults.denyAccess("probeRegion", { region: "primary" }).denyAccess("describeGlobalCluster");
+    const err = await rejection(s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC }), "AccessDeniedException");
+    expect(err.message).to.contain("not authorized to perform");
+    expect(await s.cloud.probeRegion("us-west-2", { timeoutMs: 5 * SEC })).to.equal(true);
+    await rejection(s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID), "AccessDenied");
+    await s.cloud.describeDbCluster("us-east-1", "eks-dr-primary");
+  });
+
   it("crashes after step N: the dead process's ports reject, a restart gets fresh ports on the same world", async () => {
-    const s = sim();
+    const s = await sim();
     s.faults.crashAfterStep(2);
     const oldCloud = s.cloud;
     const oldClock = s.clock;
@@ -61,7 +104,7 @@ describe("sim: faults", () => {
   });
 
   it("crashes by step id, and arms faults from a plan at creation", async () => {
-    const s = createSimulation({
+    const s = await createSimulation({
       seed: 5,
       faults: { throttle: [{ method: "describeGlobalCluster", times: 1 }], impairRegions: [{ region: "dr", afterMs: MIN }], crashAfterStep: ["swap-dns"] },
     });
@@ -74,7 +117,7 @@ describe("sim: faults", () => {
 
   it("replays the same drill for the same seed", async () => {
     const run = async (seed: number) => {
-      const s = createSimulation({ seed });
+      const s = await createSimulation({ seed });
       s.faults.impairRegion("primary", { afterMs: MIN });
       await s.clock.sleep(MIN);
       await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);

@@ -25,9 +25,12 @@ export function headless(): Record<string, Record<string, unknown>> {
   });
 }
 
-export function sim(opts: SimulationOptions = {}): Simulation {
+export function sim(opts: SimulationOptions = {}): Promise<Simulation> {
   return createSimulation({ seed: 7, ...opts });
 }
+
+/** The Aurora global cluster the program names for the pair (`<project>-global`, stacks/program.ts). */
+export const GLOBAL_CLUSTER_ID = "eks-dr-global";
 
 /** Resolves to the rejection of `p`; fails the test if it resolves. */
 export async function rejection(p: Promise<unknown> | (() => unknown), name?: string): Promise<Error & Record<string, any>> {

@@ -1,10 +1,9 @@
 import { expect } from "chai";
-import { GLOBAL_CLUSTER_ID } from "../../../automation/sim";
-import { MIN, SEC, rejection, sim } from "./helpers";
+import { GLOBAL_CLUSTER_ID, MIN, SEC, rejection, sim } from "./helpers";
 
 describe("sim: SimCloud", () => {
   it("calls into an impaired Region hang until their timeoutMs, then fail with TimeoutError", async () => {
-    const s = sim();
+    const s = await sim();
     s.faults.impairRegion("us-east-1");
     const t0 = s.clock.now();
     const err = await rejection(s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, { timeoutMs: 7 * SEC }), "TimeoutError");
@@ -17,15 +16,15 @@ describe("sim: SimCloud", () => {
   });
 
   it("never hangs forever: without timeoutMs the default bound applies", async () => {
-    const s = sim({ defaultCallTimeoutMs: 90 * SEC });
+    const s = await sim({ defaultCallTimeoutMs: 90 * SEC });
     s.faults.impairRegion("primary");
     const t0 = s.clock.now();
-    await rejection(s.cloud.describeNodeGroup("us-east-1", "eks-dr-primary", "primary-web"), "TimeoutError");
+    await rejection(s.cloud.describeNodeGroup("us-east-1", "eks-dr-primary", s.world.site("primary").nodeGroups.web.name), "TimeoutError");
     expect(s.clock.now() - t0).to.equal(90 * SEC);
   });
 
   it("probeRegion and checkEndpoint answer false at the timeout instead of throwing", async () => {
-    const s = sim();
+    const s = await sim();
     const url = (await s.stacks.outputs("primary"))!.endpointUrl!;
     expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(true);
     expect(await s.cloud.checkEndpoint(url, { timeoutMs: 5 * SEC })).to.equal(true);
@@ -37,7 +36,7 @@ describe("sim: SimCloud", () => {
   });
 
   it("Route 53's control plane is in us-east-1: impaired with it, or alone", async () => {
-    const s = sim();
+    const s = await sim();
     const hc = (await s.stacks.outputs("dr"))!.healthCheckId!;
     expect(await s.cloud.healthCheckStatus(hc, { timeoutMs: SEC * 5 })).to.equal("unhealthy");
     s.faults.impairRegion("us-east-1", { forMs: 10 * MIN });
@@ -50,7 +49,7 @@ describe("sim: SimCloud", () => {
   });
 
   it("an aborted call rejects with the signal's reason and does not take effect", async () => {
-    const s = sim();
+    const s = await sim();
     const ac = new AbortController();
     const call = s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn, { signal: ac.signal });
     ac.abort(new Error("cancelled by operator"));
@@ -60,7 +59,7 @@ describe("sim: SimCloud", () => {
   });
 
   it("records every call, and side effects that succeeded, by API name and port method", async () => {
-    const s = sim();
+    const s = await sim();
     await s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID);
     await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
     await rejection(s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn), "InvalidGlobalClusterStateFault");

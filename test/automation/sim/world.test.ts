@@ -1,14 +1,13 @@
 import { expect } from "chai";
-import { GLOBAL_CLUSTER_ID } from "../../../automation/sim";
-import { MIN, SEC, headless, rejection, sim, until } from "./helpers";
+import { GLOBAL_CLUSTER_ID, MIN, SEC, headless, rejection, sim, until } from "./helpers";
 
 const ZONE = "Z0EXAMPLE00000000000";
 const HOST = "app.example.com";
 
 describe("sim: world", () => {
   describe("starts from the project's stack files", () => {
-    it("primary active and serving, dr a pilot-light standby receiving replication", () => {
-      const { world } = sim();
+    it("primary active and serving, dr a pilot-light standby receiving replication", async () => {
+      const { world } = await sim();
       const p = world.site("primary");
       const d = world.site("dr");
       expect(p).to.deep.include({ region: "us-east-1", serving: true, podsReady: true });
@@ -28,7 +27,7 @@ describe("sim: world", () => {
     });
 
     it("takes writes on the active site, and replication follows them", async () => {
-      const s = sim();
+      const s = await sim();
       const before = s.world.site("primary").writes;
       expect(before.db).to.equal(20 * 3600); // an hour of history: an incident at the start already loses writes
       await s.clock.sleep(10 * MIN);
@@ -45,7 +44,7 @@ describe("sim: world", () => {
 
   describe("rejects what AWS rejects", () => {
     it("a switchover while a Region is impaired", async () => {
-      const s = sim();
+      const s = await sim();
       s.faults.impairRegion("primary");
       const err = await rejection(() => s.world.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn), "InvalidGlobalClusterStateFault");
       expect(err.message).to.match(/us-east-1/);
@@ -53,7 +52,7 @@ describe("sim: world", () => {
     });
 
     it("a switchover or failover sent to the wrong Region", async () => {
-      const s = sim();
+      const s = await sim();
       const dr = s.world.site("dr").db.arn;
       // Switchover goes to the current primary's Region; failover to the promoted secondary's.
       const a = await rejection(() => s.world.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, dr), "InvalidParameterValue");
@@ -64,14 +63,14 @@ describe("sim: world", () => {
     });
 
     it("a failover to a cluster that is not a secondary member", async () => {
-      const s = sim();
+      const s = await sim();
       await rejection(() => s.world.failoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("primary").db.arn), "InvalidGlobalClusterStateFault");
       await rejection(() => s.world.failoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, "arn:aws:rds:eu-west-1:123456789012:cluster:other"), "DBClusterNotFoundFault");
       await rejection(() => s.world.failoverGlobalCluster("us-east-1", "nope", s.world.site("dr").db.arn), "GlobalClusterNotFoundFault");
     });
 
     it("promoting a headless secondary, until it has an instance", async () => {
-      const s = sim({ configs: headless() });
+      const s = await sim({ configs: headless() });
       expect(s.world.site("dr").db.instanceCount).to.equal(0);
       const arn = s.world.site("dr").db.arn;
       const err = await rejection(() => s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, arn), "InvalidDBClusterStateFault");
@@ -85,7 +84,7 @@ describe("sim: world", () => {
     });
 
     it("two writers: a second promotion while one is under way; a writer never coexists with another", async () => {
-      const s = sim();
+      const s = await sim();
       const arn = s.world.site("dr").db.arn;
       s.faults.impairRegion("primary");
       s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, arn);
@@ -99,7 +98,7 @@ describe("sim: world", () => {
     });
 
     it("writes to a read-only replica file system, and to a secondary DB cluster", async () => {
-      const s = sim();
+      const s = await sim();
       expect((await rejection(() => s.world.writeFiles("dr"), "EROFS")).message).to.match(/REPLICATING/);
       await rejection(() => s.world.writeDb("dr"), "ER_OPTION_PREVENTS_STATEMENT");
       s.world.writeFiles("primary", 5);
@@ -107,14 +106,14 @@ describe("sim: world", () => {
     });
 
     it("deleting a replication that does not exist", async () => {
-      const s = sim();
+      const s = await sim();
       const drFs = s.world.site("dr").fs.id;
       await rejection(() => s.world.deleteReplication("us-west-2", drFs, "ALL_CONFIGURATIONS"), "ReplicationNotFound");
       await rejection(() => s.world.deleteReplication("eu-west-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS"), "ReplicationNotFound");
     });
 
     it("a replication into a file system whose overwrite protection is ENABLED, or already replicating", async () => {
-      const s = sim();
+      const s = await sim();
       const primaryFs = s.world.site("primary").fs.id;
       await rejection(() => s.world.createReplication("dr", "primary"), "ReplicationAlreadyExists");
       const done = s.world.deleteReplication("us-east-1", primaryFs, "ALL_CONFIGURATIONS");
@@ -128,12 +127,12 @@ describe("sim: world", () => {
     });
 
     it("changing the protection of a replication destination", async () => {
-      const s = sim();
+      const s = await sim();
       await rejection(() => s.world.setFileSystemProtection("dr", "ENABLED"), "ReplicationAlreadyExists");
     });
 
     it("a second PRIMARY failover record, and a non-alias PRIMARY without health check", async () => {
-      const s = sim();
+      const s = await sim();
       const err = await rejection(() => s.world.upsertRecord("dr", "PRIMARY"), "InvalidChangeBatch");
       expect(err.message).to.match(/primary and dr would both be PRIMARY/);
       await rejection(() => s.world.upsertRecord("primary", "PRIMARY", { withHealthCheck: false }), "InvalidChangeBatch");
@@ -144,18 +143,19 @@ describe("sim: world", () => {
     });
 
     it("bad node group sizes, and a second update while one is in progress", async () => {
-      const s = sim();
+      const s = await sim();
       const cluster = "eks-dr-dr";
-      await rejection(() => s.world.scaleNodeGroup("us-west-2", cluster, "dr-web", { minSize: 3, desiredSize: 2, maxSize: 6 }), "InvalidParameterException");
+      const web = s.world.site("dr").nodeGroups.web.name;
+      await rejection(() => s.world.scaleNodeGroup("us-west-2", cluster, web, { minSize: 3, desiredSize: 2, maxSize: 6 }), "InvalidParameterException");
       await rejection(() => s.world.scaleNodeGroup("us-west-2", cluster, "dr-nope", { minSize: 0, desiredSize: 2, maxSize: 6 }), "ResourceNotFoundException");
-      s.world.scaleNodeGroup("us-west-2", cluster, "dr-web", { minSize: 2, desiredSize: 3, maxSize: 6 });
-      await rejection(() => s.world.scaleNodeGroup("us-west-2", cluster, "dr-web", { minSize: 2, desiredSize: 3, maxSize: 6 }), "ResourceInUseException");
+      s.world.scaleNodeGroup("us-west-2", cluster, web, { minSize: 2, desiredSize: 3, maxSize: 6 });
+      await rejection(() => s.world.scaleNodeGroup("us-west-2", cluster, web, { minSize: 2, desiredSize: 3, maxSize: 6 }), "ResourceInUseException");
     });
   });
 
   describe("converges asynchronously, like AWS", () => {
     it("publishes the Aurora lag metric like CloudWatch: a datapoint a minute, for the secondary, in its Region, none while the link is down", async () => {
-      const s = sim();
+      const s = await sim();
       const dr = s.world.site("dr").db.identifier;
       await s.clock.sleep(90 * SEC);
       const before = (await s.cloud.auroraLag("us-west-2", dr))!;
@@ -179,7 +179,7 @@ describe("sim: world", () => {
     });
 
     it("failover returns at once; the target is writer after the sampled latency; writes not replicated are lost", async () => {
-      const s = sim({ seed: 11 });
+      const s = await sim({ seed: 11 });
       await s.clock.sleep(5 * MIN);
       s.faults.impairRegion("primary");
       const impairedAt = s.clock.now();
@@ -204,7 +204,7 @@ describe("sim: world", () => {
     });
 
     it("an incident at the very start already loses the replication windows (writes have a history)", async () => {
-      const s = sim();
+      const s = await sim();
       const t0 = s.clock.now();
       const lastSync = (await s.cloud.describeReplication("us-west-2", s.world.site("dr").fs.id))!.lastReplicatedAt!;
       expect(t0 - lastSync).to.be.within(15 * SEC, 15 * MIN);
@@ -220,7 +220,7 @@ describe("sim: world", () => {
     });
 
     it("an unplanned failover with the old primary still up loses what it writes until the switch", async () => {
-      const s = sim({ seed: 3 });
+      const s = await sim({ seed: 3 });
       await s.clock.sleep(MIN);
       await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       await until(s.clock, () => s.world.writer() === "dr", 10 * MIN, SEC);
@@ -230,10 +230,47 @@ describe("sim: world", () => {
       expect(s.world.site("primary").serving).to.equal(false);
     });
 
+    it("after an unplanned failover, Aurora rebuilds the old primary once its Region answers; instance changes and promotions wait for it", async () => {
+      const s = await sim({ seed: 5, latencyOverrides: { "aurora-rebuild": { minSeconds: 3600, typicalSeconds: 3600, maxSeconds: 3600 } } });
+      const primary = s.world.site("primary");
+      s.faults.impairRegion("primary");
+      await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await until(s.clock, () => s.world.writer() === "dr", 10 * MIN, SEC);
+      // Still unreachable: not a member Aurora can rebuild yet.
+      expect(s.world.site("primary").db).to.include({ pendingDemotion: true, rebuilding: false });
+      s.faults.recoverRegion("primary");
+      const recoveredAt = s.clock.now();
+      const member = async () => (await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).members.find((m) => m.clusterArn === primary.db.arn)!;
+      expect(await member()).to.include({ isWriter: false, synchronizationStatus: "pending-resync" });
+      // What DescribeDBClusters says meanwhile is not documented: the world keeps "available".
+      expect((await s.cloud.describeDbCluster("us-east-1", primary.db.identifier)).status).to.equal("available");
+      const instances = s.world.site("primary").db.instanceCount;
+      let err = await rejection(() => s.world.setDbInstances("primary", instances - 1), "InvalidDBClusterStateFault");
+      expect(err.message).to.contain("can't be performed while the cluster is in this state").and.contain("pending-resync");
+      await rejection(() => s.world.setDbInstances("primary", instances + 1), "InvalidDBClusterStateFault");
+      err = await rejection(s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, primary.db.arn), "InvalidDBClusterStateFault");
+      // No lag datapoint while it is rebuilt.
+      await s.clock.sleep(30 * MIN);
+      expect(s.world.auroraLag("us-east-1", primary.db.identifier, 20 * MIN)).to.equal(undefined);
+      const doneAt = await until(s.clock, async () => (await member()).synchronizationStatus === "connected", 2 * 60 * MIN, MIN);
+      expect(doneAt - recoveredAt).to.be.within(60 * MIN, 61 * MIN);
+      s.world.setDbInstances("primary", instances - 1);
+      expect(s.world.site("primary").db.instanceCount).to.equal(instances - 1);
+    });
+
+    it("a switchover leaves nothing to rebuild", async () => {
+      const s = await sim();
+      await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await until(s.clock, () => s.world.writer() === "dr", 15 * MIN, SEC);
+      const gc = await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID);
+      expect(gc.members.map((m) => m.synchronizationStatus)).to.deep.equal(["connected", "connected"]);
+      s.world.setDbInstances("primary", 1);
+    });
+
     it("a planned switchover after quiescing loses nothing", async () => {
-      const s = sim();
+      const s = await sim();
       await s.clock.sleep(MIN);
-      s.world.setWorkload("primary", { web: 0, app: 0 }, true);
+      s.world.setWorkload("primary", { web: 0, app: 0 });
       await until(s.clock, async () => (await s.cloud.auroraLag("us-west-2", s.world.site("dr").db.identifier))?.maxMs === 0, 2 * MIN, SEC);
       await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       expect((await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).status).to.equal("switching-over");
@@ -243,7 +280,7 @@ describe("sim: world", () => {
     });
 
     it("a switchover rolls back when a Region goes away before it completes", async () => {
-      const s = sim();
+      const s = await sim();
       await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       s.faults.impairRegion("dr", { afterMs: 20 * SEC });
       await until(s.clock, () => s.world.globalCluster().failoverState?.status === "cancelling", 15 * MIN, SEC);
@@ -252,7 +289,7 @@ describe("sim: world", () => {
     });
 
     it("replication deletion shows DELETING, then the destination is writable; its RPO is what the last sync missed", async () => {
-      const s = sim();
+      const s = await sim();
       await s.clock.sleep(20 * MIN);
       const primaryFs = s.world.site("primary").fs.id;
       const before = await s.cloud.describeReplication("us-west-2", s.world.site("dr").fs.id);
@@ -270,7 +307,7 @@ describe("sim: world", () => {
     });
 
     it("LOCAL_CONFIGURATION_ONLY from the destination while the source Region is down leaves a stale source side", async () => {
-      const s = sim();
+      const s = await sim();
       const primaryFs = s.world.site("primary").fs.id;
       const drFs = s.world.site("dr").fs.id;
       s.faults.impairRegion("primary");
@@ -290,12 +327,13 @@ describe("sim: world", () => {
     });
 
     it("scaled nodes turn Ready after the node group latency, pods after theirs; the site then serves", async () => {
-      const s = sim();
+      const s = await sim();
       const t0 = s.clock.now();
-      await s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", "dr-web", { minSize: 2, desiredSize: 3, maxSize: 6 });
-      await s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", "dr-app", { minSize: 2, desiredSize: 3, maxSize: 6 });
-      expect(await s.cloud.describeNodeGroup("us-west-2", "eks-dr-dr", "dr-web")).to.include({ status: "UPDATING", desiredSize: 3, readyNodes: 0 });
-      const ready = await until(s.clock, async () => (await s.cloud.describeNodeGroup("us-west-2", "eks-dr-dr", "dr-web")).readyNodes === 3, 10 * MIN, SEC);
+      const { web, app } = s.world.site("dr").nodeGroups;
+      await s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", web.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
+      await s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", app.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
+      expect(await s.cloud.describeNodeGroup("us-west-2", "eks-dr-dr", web.name)).to.include({ status: "UPDATING", desiredSize: 3, readyNodes: 0 });
+      const ready = await until(s.clock, async () => (await s.cloud.describeNodeGroup("us-west-2", "eks-dr-dr", web.name)).readyNodes === 3, 10 * MIN, SEC);
       expect(ready - t0).to.be.within(2 * MIN, 5 * MIN + 2 * SEC);
       // Pilot light: DR has 0 replicas while standby, no writer and a read-only file system: it does not serve yet.
       expect(s.world.site("dr").serving).to.equal(false);
@@ -303,7 +341,7 @@ describe("sim: world", () => {
     });
 
     it("health checks follow the site, Route 53 answers with the SECONDARY, clients follow within the TTL", async () => {
-      const s = sim();
+      const s = await sim();
       // Make dr able to serve: writer, writable files, nodes and pods.
       s.faults.impairRegion("primary");
       const t0 = s.clock.now();
@@ -314,9 +352,10 @@ describe("sim: world", () => {
       expect(s.world.userView().up).to.equal(false);
       s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       s.world.deleteReplication("us-west-2", s.world.site("primary").fs.id, "LOCAL_CONFIGURATION_ONLY");
-      s.world.scaleNodeGroup("us-west-2", "eks-dr-dr", "dr-web", { minSize: 2, desiredSize: 3, maxSize: 6 });
-      s.world.scaleNodeGroup("us-west-2", "eks-dr-dr", "dr-app", { minSize: 2, desiredSize: 3, maxSize: 6 });
-      s.world.setWorkload("dr", { web: 3, app: 3 }, false);
+      const dr = s.world.site("dr");
+      s.world.scaleNodeGroup("us-west-2", "eks-dr-dr", dr.nodeGroups.web.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
+      s.world.scaleNodeGroup("us-west-2", "eks-dr-dr", dr.nodeGroups.app.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
+      s.world.setWorkload("dr", { web: 3, app: 3 });
       const servingAt = await until(s.clock, () => s.world.site("dr").serving, 30 * MIN, SEC);
       await until(s.clock, () => s.world.dns().answer === "dr", 10 * MIN, SEC);
       const answerAt = s.world.dns().answerLog.at(-1)!.at;
@@ -328,6 +367,68 @@ describe("sim: world", () => {
       expect(view.outages).to.have.length(1);
       expect(view.outages[0].from).to.equal(t0);
       expect(view.outages[0].durationMs).to.be.greaterThan(servingAt - t0);
+    });
+  });
+
+  describe("partial outages: one service of a Region down, the rest answering", () => {
+    it("EFS down in us-east-1: its EFS calls time out while its EKS answers, and replication stops syncing", async () => {
+      const s = await sim();
+      const primaryFs = s.world.site("primary").fs.id;
+      const drFs = s.world.site("dr").fs.id;
+      s.faults.impairService("primary", "efs");
+      expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(true);
+      expect(await s.cloud.describeCluster("us-east-1", "eks-dr-primary")).to.deep.equal({ status: "ACTIVE" });
+      const err = await rejection(s.cloud.describeReplication("us-east-1", primaryFs, { timeoutMs: 5 * SEC }), "TimeoutError");
+      expect(err.message).to.contain("DescribeReplicationConfigurations in us-east-1");
+      const last = (await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt!;
+      await s.clock.sleep(30 * MIN);
+      expect((await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt).to.equal(last);
+      s.faults.recoverService("primary", "efs");
+      await until(s.clock, async () => (await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt! > last, 30 * MIN, 10 * SEC);
+    });
+
+    it("ALL_CONFIGURATIONS from the destination waits for the source's EFS: DELETING and read-only until it answers", async () => {
+      const s = await sim();
+      const primaryFs = s.world.site("primary").fs.id;
+      const drFs = s.world.site("dr").fs.id;
+      s.faults.impairService("primary", "efs");
+      await s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
+      await s.clock.sleep(30 * MIN);
+      expect((await s.cloud.describeReplication("us-west-2", drFs))!.status).to.equal("DELETING");
+      expect(await s.cloud.fileSystemProtection("us-west-2", drFs)).to.equal("REPLICATING");
+      await rejection(() => s.world.writeFiles("dr"), "EROFS");
+      s.faults.recoverService("primary", "efs");
+      await until(s.clock, () => s.world.replicationsNow().length === 0, 15 * MIN, 10 * SEC);
+      expect(s.world.site("dr").fs.writable).to.equal(true);
+    });
+
+    it("LOCAL_CONFIGURATION_ONLY supersedes a waiting ALL_CONFIGURATIONS deletion, even one sent a moment before", async () => {
+      for (const waitBeforeLocalMs of [SEC, 20 * MIN]) {
+        const s = await sim();
+        const primaryFs = s.world.site("primary").fs.id;
+        const drFs = s.world.site("dr").fs.id;
+        s.faults.impairService("primary", "efs");
+        await s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
+        await s.clock.sleep(waitBeforeLocalMs);
+        await s.cloud.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+        await until(s.clock, async () => (await s.cloud.describeReplication("us-west-2", drFs)) === undefined, 15 * MIN, 10 * SEC);
+        expect(s.world.site("dr").fs.writable, `LOCAL ${waitBeforeLocalMs} ms after ALL`).to.equal(true);
+        // The source side was never reached: it is still there, in ERROR, once its EFS answers.
+        s.faults.recoverService("primary", "efs");
+        expect(await s.cloud.describeReplication("us-east-1", primaryFs)).to.include({ sourceFileSystemId: primaryFs, status: "ERROR" });
+      }
+    });
+
+    it("where EFS refuses ALL_CONFIGURATIONS outright while the other Region's EFS is down, LOCAL_CONFIGURATION_ONLY still works", async () => {
+      const s = await sim({ tuning: { efsAllConfigurationsPeerDown: "rejected" } });
+      const primaryFs = s.world.site("primary").fs.id;
+      const drFs = s.world.site("dr").fs.id;
+      s.faults.impairService("primary", "efs");
+      const err = await rejection(s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS"), "InternalServerError");
+      expect(err.message).to.contain("LOCAL_CONFIGURATION_ONLY");
+      expect(await s.cloud.fileSystemProtection("us-west-2", drFs)).to.equal("REPLICATING");
+      await s.cloud.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+      await until(s.clock, () => s.world.site("dr").fs.writable, 15 * MIN, 10 * SEC);
     });
   });
 });

@@ -112,7 +112,7 @@ describe("state: lock and journal in S3 with conditional writes", () => {
   });
 
   it("the driver runs on it: a second operator on another machine is refused while a failover runs, and finds it journaled afterwards", async () => {
-    const t = simulate({ seed: 21, journal: journal("ops-laptop-a") });
+    const t = await simulate({ seed: 21, journal: journal("ops-laptop-a") });
     const other = driverDeps(simWiring(t.sim, { journal: journal("ops-laptop-b"), stackNames: ["primary", "dr"] }));
     const first = failover(t.deps, { to: "dr", mode: "planned" });
     const refused = await failover(other, { to: "dr", mode: "planned" }, { takeOver: true }).then(

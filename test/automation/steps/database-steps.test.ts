@@ -13,7 +13,7 @@ import { variantConfigs, type Variant } from "../helpers";
 import { runSteps } from "./run-steps";
 
 async function setup(v: Variant = {}, seed = 8): Promise<{ sim: Simulation; pair: Pair }> {
-  const sim = createSimulation({ seed, configs: variantConfigs(v) });
+  const sim = await createSimulation({ seed, configs: variantConfigs(v) });
   return { sim, pair: await loadPair(sim.stacks, "dr") };
 }
 

@@ -13,7 +13,7 @@ import { runSteps } from "./run-steps";
 async function setup(mutate?: (c: Record<string, Record<string, unknown>>) => void): Promise<{ sim: Simulation; pair: Pair }> {
   const configs = variantConfigs({});
   mutate?.(configs);
-  const sim = createSimulation({ seed: 7, configs });
+  const sim = await createSimulation({ seed: 7, configs });
   return { sim, pair: await loadPair(sim.stacks, "dr") };
 }
 

@@ -1,60 +1,100 @@
 /**
- * Pulumi mocks that behave like a small AWS account: every registration is recorded with the
- * Region of the provider it went through, and resources get the computed outputs AWS would
- * return (ids, ARNs, endpoints), derived from their name and Region so nothing is constant.
+ * Pulumi mocks that behave like a small AWS account: every registration is recorded with the URN
+ * the engine gives it, its resource options and dependencies, the provider it went through and
+ * that provider's Region, and resources get the computed outputs AWS would return (ids, ARNs,
+ * endpoints), derived from their name and Region so nothing is constant.
+ *
+ * The mocks are told neither URNs nor options, so `observeRegistrations` wraps the mock monitor:
+ * `MockMonitor.registerResource` calls `newResource` synchronously, before its first `await`, so
+ * what the wrapper notes just before the call belongs to that registration.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { kubeconfigTarget } from "./kubeconfig";
+
+/** Resource properties as the SDKs send them: a different shape per type, read loosely by tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Props = Record<string, any>;
 
 export const ACCOUNT_ID = "123456789012";
+
+/** Resource options as the engine receives them (after inheritance from the parent). */
+export interface RegisteredOptions {
+  protect: boolean;
+  ignoreChanges: string[];
+  deleteBeforeReplace: boolean;
+  retainOnDelete: boolean;
+}
 
 export interface RecordedResource {
   type: string;
   name: string;
-  /** Filled by `attachUrns` after evaluation; its type chain shows the parents. */
+  /** The URN the engine gives the resource (its type chain shows the parents). */
   urn: string;
+  /** URN of the parent, if any. */
+  parent?: string;
   id: string;
-  inputs: Record<string, any>;
+  inputs: Props;
   /** Inputs plus computed outputs, as returned to the program. */
-  state: Record<string, any>;
+  state: Props;
   /** Provider reference (`urn::id`) the resource was registered with, if any. */
   provider?: string;
-  /** Region of that provider (for aws resources), else undefined. */
+  /** URN of that provider. */
+  providerUrn?: string;
+  /** Region of that provider (aws: its `region`; kubernetes: its cluster's Region), else undefined. */
   region?: string;
   custom: boolean;
+  options: RegisteredOptions;
+  /** URNs the registration depends on (`dependsOn` and the resources its inputs come from). */
+  dependencies: string[];
 }
 
 export interface RecordedCall {
   token: string;
-  inputs: Record<string, any>;
+  inputs: Props;
   provider?: string;
+  providerUrn?: string;
   region?: string;
 }
 
 /** Outputs of peer stacks served to StackReferences, keyed by the referenced stack's short name. */
 export type StackOutputs = Record<string, Record<string, unknown>>;
 
-/** The mocks receive secrets as `{ <sig>: <secret marker>, value }`. */
-function unwrapSecret(value: unknown): unknown {
-  return typeof value === "object" && value !== null && "value" in value ? (value as { value: unknown }).value : value;
+/** What the monitor wrapper learned about the registration under way. */
+interface PendingRegistration {
+  urn: string;
+  parent?: string;
+  options: RegisteredOptions;
+  dependencies: string[];
 }
 
 const shortHash = (...parts: string[]): string => createHash("sha256").update(parts.join("/")).digest("hex").slice(0, 17);
+
+/** `urn::id` -> urn. */
+export const providerUrnOf = (ref: string | undefined): string | undefined => (ref ? ref.slice(0, ref.lastIndexOf("::")) : undefined);
 
 export class MockCloud implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly calls: RecordedCall[] = [];
   private readonly providerRegions = new Map<string, string>();
+  private pending?: PendingRegistration;
 
   constructor(private readonly stackOutputs: StackOutputs = {}) {}
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+  /** Called by the monitor wrapper just before the monitor calls `newResource`. */
+  beginRegistration(reg: PendingRegistration): void {
+    this.pending = reg;
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Props } {
+    const reg = this.pending;
+    this.pending = undefined;
     const inputs = args.inputs ?? {};
     if (args.type === "pulumi:pulumi:StackReference") {
       const shortName = String(inputs.name).split("/").pop() as string;
       const outputs = this.stackOutputs[shortName] ?? {};
       const state = { name: inputs.name, outputs, secretOutputNames: [] as string[] };
-      this.record(args, inputs.name, state);
+      this.record(args, reg, inputs.name, state);
       return { id: inputs.name, state };
     }
     const region = this.regionOf(args.provider) ?? (args.type === "pulumi:providers:aws" ? inputs.region : undefined);
@@ -62,17 +102,16 @@ export class MockCloud implements pulumi.runtime.Mocks {
     // Providers are referenced as `urn::id`; ids here are unique, so the id alone finds the Region.
     if (args.type === "pulumi:providers:aws" && inputs.region) this.providerRegions.set(id, inputs.region);
     // A Kubernetes provider's Region is its cluster's: the kubeconfig's `aws eks get-token --region`.
-    const kubeconfig = unwrapSecret(inputs.kubeconfig);
-    const kubeRegion = args.type === "pulumi:providers:kubernetes" ? /"--region",\s*"([a-z0-9-]+)"/.exec(String(kubeconfig ?? ""))?.[1] : undefined;
+    const kubeRegion = args.type === "pulumi:providers:kubernetes" ? kubeconfigTarget(inputs.kubeconfig)?.region : undefined;
     if (kubeRegion) this.providerRegions.set(id, kubeRegion);
     const state = { ...inputs, ...computedOutputs(args.type, args.name, id, region ?? "us-east-1", inputs) };
-    this.record(args, id, state, region);
+    this.record(args, reg, id, state, region ?? kubeRegion);
     return { id, state };
   }
 
-  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+  call(args: pulumi.runtime.MockCallArgs): Props {
     const region = this.regionOf(args.provider);
-    this.calls.push({ token: args.token, inputs: args.inputs, provider: args.provider, region });
+    this.calls.push({ token: args.token, inputs: args.inputs, provider: args.provider, providerUrn: providerUrnOf(args.provider), region });
     return invokeResult(args.token, args.inputs, region ?? "us-east-1");
   }
 
@@ -95,36 +134,21 @@ export class MockCloud implements pulumi.runtime.Mocks {
     return this.providerRegions.get(provider.slice(provider.lastIndexOf("::") + 2));
   }
 
-  /**
-   * Fills in URNs (which carry the parent chain) from the mock monitor's registry, since
-   * `newResource` is not told them. Call once every registration has been answered.
-   */
-  attachUrns(registeredUrns: Iterable<string>): void {
-    const byKey = new Map<string, string[]>();
-    for (const urn of registeredUrns) {
-      const name = urn.slice(urn.lastIndexOf("::") + 2);
-      const typeChain = urn.slice(0, urn.lastIndexOf("::")).split("::").pop() as string;
-      const type = typeChain.split("$").pop() as string;
-      const key = `${type}::${name}`;
-      byKey.set(key, [...(byKey.get(key) ?? []), urn]);
-    }
-    for (const r of this.resources) {
-      const urns = byKey.get(`${r.type}::${r.name}`) ?? [];
-      if (urns.length === 1) r.urn = urns[0];
-    }
-  }
-
-  private record(args: pulumi.runtime.MockResourceArgs, id: string, state: Record<string, any>, region?: string): void {
+  private record(args: pulumi.runtime.MockResourceArgs, reg: PendingRegistration | undefined, id: string, state: Props, region?: string): void {
     this.resources.push({
       type: args.type,
       name: args.name,
-      urn: "",
+      urn: reg?.urn ?? "",
+      parent: reg?.parent,
       id,
       inputs: args.inputs ?? {},
       state,
       provider: args.provider,
+      providerUrn: providerUrnOf(args.provider),
       region,
       custom: args.custom ?? true,
+      options: reg?.options ?? { protect: false, ignoreChanges: [], deleteBeforeReplace: false, retainOnDelete: false },
+      dependencies: reg?.dependencies ?? [],
     });
   }
 
@@ -133,6 +157,57 @@ export class MockCloud implements pulumi.runtime.Mocks {
     const prefix = ID_PREFIXES[type];
     return prefix ? `${prefix}-${h}` : `${name}-${h.slice(0, 8)}`;
   }
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  // Read requests (StackReference) carry no options: every getter below may be missing.
+  getProtect?(): boolean | undefined;
+  getIgnorechangesList?(): string[];
+  getDeletebeforereplace?(): boolean;
+  getRetainondelete?(): boolean | undefined;
+  getDependenciesList?(): string[];
+}
+interface MockMonitorLike {
+  newUrn(parent: string, type: string, name: string): string;
+  registerResource(req: RegisterRequest, callback: unknown): unknown;
+  readResource(req: RegisterRequest, callback: unknown): unknown;
+}
+
+/**
+ * Wraps the current mock monitor (call right after `setMocks`) so that `cloud` records the URN,
+ * options and dependencies of each registration. The URN is the one the monitor returns to the
+ * program, as the engine forms it: `urn:pulumi:<stack>::<project>::<parent's type chain>$<type>::<name>`
+ * (pulumi/pulumi sdk/go/common/resource/urn/urn.go `New` takes the parent's qualified type: its whole chain).
+ */
+export function observeRegistrations(cloud: MockCloud): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+  // The engine qualifies a child's type with its parent's whole type chain; the mock monitor keeps
+  // only the parent's own type. Give the program (and the state) the engine's URNs.
+  const stack = pulumi.getStack();
+  const project = pulumi.getProject();
+  monitor.newUrn = (parent, type, name) => `urn:pulumi:${stack}::${project}::${parent ? `${parent.split("::")[2]}$` : ""}${type}::${name}`;
+  const wrap = (method: "registerResource" | "readResource") => {
+    const original = monitor[method].bind(monitor);
+    monitor[method] = (req, callback) => {
+      cloud.beginRegistration({
+        urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+        parent: req.getParent() || undefined,
+        options: {
+          protect: req.getProtect?.() ?? false,
+          ignoreChanges: req.getIgnorechangesList?.() ?? [],
+          deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
+          retainOnDelete: req.getRetainondelete?.() ?? false,
+        },
+        dependencies: req.getDependenciesList?.() ?? [],
+      });
+      return original(req, callback);
+    };
+  };
+  wrap("registerResource");
+  wrap("readResource");
 }
 
 /** AWS-style id prefixes, so tests can tell ids apart from names. */
@@ -158,7 +233,7 @@ function arn(service: string, region: string, resource: string): string {
 }
 
 /** Computed outputs per resource type: what AWS (or a component's provider) fills in. */
-function computedOutputs(type: string, name: string, id: string, region: string, inputs: Record<string, any>): Record<string, any> {
+function computedOutputs(type: string, name: string, id: string, region: string, inputs: Props): Props {
   switch (type) {
     case "aws:eks/cluster:Cluster": {
       const clusterName = inputs.name ?? name;
@@ -223,6 +298,17 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       return { arn: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${String(inputs.url ?? name).replace(/^https:\/\//, "")}` };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
       return { arn: arn("cloudwatch", region, `alarm:${inputs.name ?? name}`) };
+    case "aws:backup/vault:Vault":
+      return { arn: arn("backup", region, `backup-vault:${inputs.name ?? name}`), recoveryPoints: 0 };
+    case "aws:backup/plan:Plan":
+      return { arn: arn("backup", region, `backup-plan:${id}`), version: shortHash(id, "version") };
+    case "aws:cloudwatch/eventRule:EventRule":
+      return { arn: arn("events", region, `rule/${inputs.name ?? name}`), name: inputs.name ?? name };
+    case "aws:s3/bucket:Bucket": {
+      // Bucket names are global; autonaming appends a random suffix.
+      const bucket = inputs.bucket ?? `${name}-${shortHash(name, region).slice(0, 7)}`;
+      return { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`, region };
+    }
     case "aws:route53/healthCheck:HealthCheck":
       return { arn: `arn:aws:route53:::healthcheck/${id}` };
     case "aws:route53/record:Record":
@@ -239,7 +325,7 @@ function computedOutputs(type: string, name: string, id: string, region: string,
 }
 
 /** Results of provider functions (invokes) the program calls. */
-function invokeResult(token: string, inputs: Record<string, any>, region: string): Record<string, any> {
+function invokeResult(token: string, inputs: Props, region: string): Props {
   switch (token) {
     case "aws:index/getAvailabilityZones:getAvailabilityZones": {
       const letters = ["a", "b", "c", "d"];

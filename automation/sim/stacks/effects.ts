@@ -1,0 +1,236 @@
+/**
+ * What a step of a simulated `up` does to the world, by resource type, and what the provider reads
+ * back afterwards. A type not listed here changes nothing the world models: its step only reaches
+ * its Region (stacks/regions.ts). Every value comes from the resource's registration; nothing here
+ * knows what a role means.
+ */
+import { AwsError } from "../errors";
+import type { World } from "../world";
+import type { Step } from "./diff";
+import type { ResourceState, StackState } from "./state";
+
+export interface EffectContext {
+  world: World;
+  stack: string;
+  /** The state as the steps before this one left it. */
+  state: StackState;
+  /** Records one API call of the provider in the world's call log. */
+  log: (api: string, outcome: string, args?: Record<string, unknown>) => void;
+}
+
+export interface Applied {
+  /** When the provider's wait for the change ends (virtual ms), if it waits. */
+  doneAt?: number;
+  /** Outputs the provider read back after the change, replacing the mocks' ones. */
+  readBack?: Record<string, unknown>;
+}
+
+interface Effect {
+  /** Applies one step. */
+  apply?(step: Step, ctx: EffectContext): Applied;
+  /** Applied once per `up`, after the steps, when steps of this type ran: for counts per stack. */
+  settle?(ctx: EffectContext): number | undefined;
+  /** `pulumi refresh` of the resource: its outputs read back from the world. */
+  read?(res: ResourceState, ctx: EffectContext): Record<string, unknown>;
+}
+
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** Calls `fn` as the provider's API call `api`, logged with its outcome. */
+function call<T>(ctx: EffectContext, api: string, args: Record<string, unknown>, fn: () => T): T {
+  try {
+    const r = fn();
+    ctx.log(api, "ok", args);
+    return r;
+  } catch (err) {
+    ctx.log(api, err instanceof Error ? err.name : "Error", args);
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// EKS node groups: UpdateNodegroupConfig; the provider waits until the group is ACTIVE again.
+
+function scalingOf(inputs: Record<string, unknown>) {
+  const s = obj(inputs.scalingConfig);
+  return { minSize: Number(s.minSize), desiredSize: Number(s.desiredSize), maxSize: Number(s.maxSize) };
+}
+
+const nodeGroup: Effect = {
+  apply(step, ctx) {
+    if (step.op === "delete" || !(step.op === "create" || step.changed.includes("scalingConfig"))) return {};
+    const inputs = step.inputs ?? {};
+    const name = str((step.old ?? step.desired)?.outputs.nodeGroupName);
+    const scaling = scalingOf(inputs);
+    const region = step.desired?.region ?? "";
+    const doneAt = call(ctx, "UpdateNodegroupConfig", { nodeGroupName: name, ...scaling }, () =>
+      ctx.world.scaleNodeGroup(region, str(inputs.clusterName), name, scaling),
+    );
+    return { doneAt };
+  },
+  read(res, ctx) {
+    const live = ctx.world.describeNodeGroup(res.region ?? "", str(res.inputs.clusterName), str(res.outputs.nodeGroupName));
+    return { ...res.outputs, scalingConfig: { minSize: live.minSize, desiredSize: live.desiredSize, maxSize: live.maxSize } };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// EFS file systems. The provider calls UpdateFileSystemProtection only when `protection` changed,
+// and reads the file system back after every create and update, so the state holds what AWS
+// reports: REPLICATING while the file system is a replication destination (terraform-provider-aws
+// internal/service/efs/file_system.go, resourceFileSystemUpdate ends with resourceFileSystemRead).
+
+function protectionOf(inputs: Record<string, unknown>): "ENABLED" | "DISABLED" | undefined {
+  const v = obj(inputs.protection).replicationOverwrite;
+  return v === "ENABLED" || v === "DISABLED" ? v : undefined;
+}
+
+const fileSystem: Effect = {
+  apply(step, ctx) {
+    if (step.op === "delete") return {};
+    const res = step.old ?? step.desired;
+    const region = step.desired?.region ?? "";
+    const id = str(res?.id);
+    const wanted = protectionOf(step.inputs ?? {});
+    if (wanted && (step.op !== "update" || step.changed.includes("protection"))) {
+      call(ctx, "UpdateFileSystemProtection", { fileSystemId: id, replicationOverwrite: wanted }, () => ctx.world.setFileSystemProtection(ctx.stack, wanted));
+    }
+    const others = step.changed.filter((k) => k !== "protection");
+    if (step.op === "update" && others.length > 0) ctx.log("UpdateFileSystem", "ok", { fileSystemId: id, changed: others });
+    return { readBack: { protection: { replicationOverwrite: ctx.world.fileSystemProtection(region, id) } } };
+  },
+  read(res, ctx) {
+    const live = ctx.world.fileSystemProtection(res.region ?? "", res.id);
+    if (live === "REPLICATING") {
+      // pulumi-aws#6041: the classic provider rejects the REPLICATING value it reads back.
+      throw new AwsError(
+        "RefreshError",
+        `aws:efs/fileSystem:FileSystem (${res.name}): refreshing: expected protection.0.replication_overwrite to be one of ["ENABLED" "DISABLED"], got REPLICATING ` +
+          "(pulumi-aws#6041: never refresh a replication destination)",
+      );
+    }
+    return { ...res.outputs, protection: { replicationOverwrite: live } };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// EFS replication. Create: CreateReplicationConfiguration, then the provider waits for ENABLED.
+// Delete: DeleteReplicationConfiguration in the destination's Region, then in the source's; a
+// configuration already gone is done (efs/replication_configuration.go, resourceReplicationConfigurationDelete).
+
+const destinationOf = (inputs: Record<string, unknown>) => ({ fileSystemId: str(obj(inputs.destination).fileSystemId), region: str(obj(inputs.destination).region) });
+
+function stackOfFileSystem(world: World, fileSystemId: string): string {
+  const stack = world.stacks().find((s) => world.site(s).fs.id === fileSystemId);
+  if (!stack) throw new AwsError("FileSystemNotFound", `File system '${fileSystemId}' does not exist.`, { status: 404 });
+  return stack;
+}
+
+function deleteReplication(ctx: EffectContext, res: ResourceState): number | undefined {
+  const source = str(res.inputs.sourceFileSystemId);
+  let doneAt: number | undefined;
+  for (const region of [destinationOf(res.inputs).region, res.region ?? ""]) {
+    try {
+      const at = call(ctx, "DeleteReplicationConfiguration", { sourceFileSystemId: source, region }, () => ctx.world.deleteReplication(region, source, "ALL_CONFIGURATIONS"));
+      if (Number.isFinite(at)) doneAt = Math.max(doneAt ?? at, at);
+    } catch (err) {
+      if (!(err instanceof AwsError && (err.name === "ReplicationNotFound" || err.name === "FileSystemNotFound"))) throw err;
+    }
+  }
+  return doneAt;
+}
+
+const replication: Effect = {
+  apply(step, ctx) {
+    if (step.op === "delete") return { doneAt: deleteReplication(ctx, step.old as ResourceState) };
+    if (step.op === "update") return {};
+    let doneAt: number | undefined;
+    if (step.op === "replace" && step.old) doneAt = deleteReplication(ctx, step.old);
+    const inputs = step.inputs ?? {};
+    const dest = destinationOf(inputs);
+    const created = call(ctx, "CreateReplicationConfiguration", { sourceFileSystemId: str(inputs.sourceFileSystemId), destinationFileSystemId: dest.fileSystemId }, () =>
+      ctx.world.createReplication(ctx.stack, stackOfFileSystem(ctx.world, dest.fileSystemId)),
+    );
+    return { doneAt: Math.max(doneAt ?? created, created) };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Aurora instances: the cluster runs as many instances as the state holds; creation is waited for.
+
+const clusterInstances: Effect = {
+  settle(ctx) {
+    const count = ctx.state.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance").length;
+    const db = ctx.world.site(ctx.stack).db;
+    const before = db.instanceCount + db.creatingInstances;
+    const doneAt = ctx.world.setDbInstances(ctx.stack, count);
+    if (count !== before) ctx.log(count > before ? "CreateDBInstance" : "DeleteDBInstance", "ok", { instances: Math.abs(count - before) });
+    return doneAt;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Route 53 failover record: an UPSERT of this site's record with its designation and health check.
+
+const failoverRecord: Effect = {
+  apply(step, ctx) {
+    if (step.op === "delete") return {};
+    const inputs = step.inputs ?? {};
+    const policies = Array.isArray(inputs.failoverRoutingPolicies) ? inputs.failoverRoutingPolicies : [];
+    const failover = str(obj(policies[0]).type);
+    if (failover !== "PRIMARY" && failover !== "SECONDARY") return {};
+    const args = { setIdentifier: str(inputs.setIdentifier), failover };
+    call(ctx, "ChangeResourceRecordSets", args, () => ctx.world.upsertRecord(ctx.stack, failover, { withHealthCheck: Boolean(inputs.healthCheckId) }));
+    return {};
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Workload: the replicas of the Deployments whose pods select a tier's node group, by the node
+// groups' labels (as the scheduler matches a nodeSelector).
+
+/** The tier (output `nodeGroupNames` key) of the node group a pod selector lands on. */
+function tierOf(selector: Record<string, unknown>, state: StackState, nodeGroupNames: Record<string, unknown>): string | undefined {
+  const group = state.find(
+    (r) => r.type === "aws:eks/nodeGroup:NodeGroup" && Object.entries(selector).every(([k, v]) => obj(r.inputs.labels)[k] === v),
+  );
+  const name = group && str(group.outputs.nodeGroupName);
+  return Object.entries(nodeGroupNames).find(([, n]) => n === name)?.[0];
+}
+
+/** Replicas per tier of the state's Deployments; undefined when the site runs no workload. */
+export function workloadReplicas(state: StackState, nodeGroupNames: Record<string, unknown>): { web: number; app: number } | undefined {
+  const replicas: Record<string, number> = {};
+  for (const d of state.filter((r) => r.type === "kubernetes:apps/v1:Deployment")) {
+    const spec = obj(d.inputs.spec);
+    const tier = tierOf(obj(obj(obj(spec.template).spec).nodeSelector), state, nodeGroupNames);
+    if (tier) replicas[tier] = (replicas[tier] ?? 0) + Number(spec.replicas ?? 1);
+  }
+  return "web" in replicas && "app" in replicas ? { web: replicas.web, app: replicas.app } : undefined;
+}
+
+function deployments(nodeGroupNames: () => Record<string, unknown>): Effect {
+  return {
+    settle(ctx) {
+      const replicas = workloadReplicas(ctx.state, nodeGroupNames());
+      ctx.world.setWorkload(ctx.stack, replicas);
+      ctx.log("kubernetes:PatchDeployment", "ok", { replicas });
+      return undefined;
+    },
+  };
+}
+
+/** The effect of each resource type the world models; `nodeGroupNames` is the stack's output. */
+export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Record<string, Effect> {
+  return {
+    "aws:eks/nodeGroup:NodeGroup": nodeGroup,
+    "aws:efs/fileSystem:FileSystem": fileSystem,
+    "aws:efs/replicationConfiguration:ReplicationConfiguration": replication,
+    "aws:rds/clusterInstance:ClusterInstance": clusterInstances,
+    "aws:route53/record:Record": failoverRecord,
+    "kubernetes:apps/v1:Deployment": deployments(nodeGroupNames),
+  };
+}
+
+export type { Effect };
