@@ -8,7 +8,8 @@
  *     (a failback to it means there is nothing left to reverse);
  *   - else the cloud and the stacks, which an unplanned failover leaves marked: the old site's
  *     outputs still say active (its role changed in config only), its file system still holds its
- *     half of the replication, or the active site does not replicate to it (replicateToPeer=false).
+ *     half of the replication, the active site's ups avoid its Region (impairedRegions), or the
+ *     active site does not replicate to it (replicateToPeer=false).
  *
  * Whatever the evidence, the Aurora writer must be the active site's cluster: otherwise config and
  * the cloud disagree and moving anything would act on a guess.
@@ -79,6 +80,7 @@ export async function failedOverEvidence(input: EvidenceInput): Promise<string[]
   if (old.outputs.role === "active") marks.push(`${old.stack}'s stack outputs still say active (an unplanned failover changes its role in config only)`);
   const stale = await cloud.describeReplication(old.region, old.outputs.fileSystemId, callOpts);
   if (stale && stale.sourceFileSystemId === old.outputs.fileSystemId) marks.push(`${old.stack}'s file system still holds its half of the replication to ${active.stack}`);
+  if (active.config.impairedRegions.includes(old.region)) marks.push(`${active.stack}'s ups still avoid ${old.region} (impairedRegions)`);
   if (!active.config.replicateToPeer) marks.push(`${active.stack} does not replicate to ${old.stack} (replicateToPeer=false, as an unplanned failover leaves it)`);
   if (marks.length > 0) return [`the pair shows an unplanned failover to ${active.stack}: ${marks.join("; ")}.`];
 

@@ -53,8 +53,19 @@ describe("gates: failback only reverses a failover", () => {
     await ok(failover(t.deps, { to: "dr", mode: "unplanned" }));
     t.sim.faults.recoverRegion("primary");
     const elsewhere = driverDeps(simWiring(t.sim, { journal: new MemoryJournal(), stackNames: ["primary", "dr"] }));
-    const report = await ok(failback(elsewhere));
+    let summary: string[] = [];
+    const report = await ok(
+      failback(elsewhere, {
+        confirm: async (lines) => {
+          summary = lines;
+          return true;
+        },
+      }),
+    );
     expect(report.target).to.equal("primary");
+    const evidence = summary.find((l) => /shows an unplanned failover/.test(l)) ?? "";
+    expect(evidence).to.match(/primary's stack outputs still say active/).and.match(/still holds its half of the replication/);
+    expect(evidence).to.match(/ups still avoid us-east-1 \(impairedRegions\)/).and.match(/replicateToPeer=false/);
     expect(t.sim.world.writer()).to.equal("primary");
   });
 

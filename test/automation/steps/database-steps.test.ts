@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { readOnlyContext } from "../../../automation/engine/inspect";
-import { auroraDrainStep, dbInstanceStep, MARK, promoteDbStep } from "../../../automation/plan/steps";
+import { auroraDrainStep, auroraRebuiltStep, dbInstanceStep, MARK, promoteDbStep } from "../../../automation/plan/steps";
 import { loadPair, type Pair } from "../../../automation/plan/sites";
 import { createSimulation, type Simulation } from "../../../automation/sim";
 import { variantConfigs, type Variant } from "../helpers";
@@ -129,5 +129,43 @@ describe("steps: database", () => {
       }
       expect(await step.check(ctx)).to.equal(true);
     });
+  });
+});
+
+describe("steps: wait-aurora-rebuild", () => {
+  it("after an unplanned failover, waits until Aurora has rebuilt the old primary as an available secondary, saying each state once", async () => {
+    const { sim, pair } = await setup({}, 16);
+    sim.faults.impairRegion("primary");
+    await runSteps(sim, [promoteDbStep(pair, "unplanned", "", [])]);
+    const step = () => auroraRebuiltStep(pair.source, pair.globalClusterIdentifier, "", []);
+    const ctx = () => readOnlyContext({ cloud: sim.cloud, stacks: sim.stacks, clock: sim.clock });
+    // Its Region down, it still counts itself the writer: not rebuilt.
+    const whileDown = await runSteps(sim, [{ ...step(), bound: { what: "x", key: "auroraRebuildMs", ms: () => 30 * 60_000 } }]);
+    expect(whileDown.outcome).to.equal("failed");
+    sim.faults.recoverRegion("primary");
+    expect(await step().check(ctx())).to.equal(false);
+    const logs: string[] = [];
+    const r = await runSteps(sim, [step()], { logs });
+    expect(r.steps[0].outcome).to.equal("done");
+    expect(r.steps[0].detail).to.match(/^rebuilt after \d+m \d+s of waiting$|^rebuilt after \d+h \d+m of waiting$/);
+    const waited = r.steps[0].endedAt! - r.steps[0].startedAt!;
+    expect(waited).to.be.at.least(5 * 60_000);
+    expect(logs).to.deep.equal(["eks-dr-primary: being rebuilt (pending-resync)"]);
+    expect(await step().check(ctx())).to.equal(true);
+    expect(sim.world.globalCluster().members.find((m) => m.clusterArn === pair.source.outputs.dbClusterArn)).to.include({ isWriter: false });
+  });
+
+  it("after a planned switchover it holds at once (skipped)", async () => {
+    const { sim, pair } = await setup({}, 17);
+    await runSteps(sim, [promoteDbStep(pair, "planned", "", [])]);
+    const r = await runSteps(sim, [auroraRebuiltStep(pair.source, pair.globalClusterIdentifier, "", [])]);
+    expect(r.steps[0].outcome).to.equal("skipped");
+  });
+
+  it("is not done while the site is still the writer", async () => {
+    const { sim, pair } = await setup({}, 18);
+    const ctx = readOnlyContext({ cloud: sim.cloud, stacks: sim.stacks, clock: sim.clock });
+    expect(await auroraRebuiltStep(pair.source, pair.globalClusterIdentifier, "", []).check(ctx)).to.equal(false);
+    expect(await auroraRebuiltStep(pair.target, pair.globalClusterIdentifier, "", []).check(ctx)).to.equal(true);
   });
 });

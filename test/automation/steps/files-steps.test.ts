@@ -142,3 +142,68 @@ describe("steps: files", () => {
     });
   });
 });
+
+describe("steps: detach-efs, both Regions' configurations", () => {
+  const slowDelete = { "efs-replication-delete": { minSeconds: 1500, typicalSeconds: 1500, maxSeconds: 1500 } };
+  const sourceEfsReads = (sim: Simulation, outcome: string) =>
+    sim.world.calls({ method: "describeReplication" }).filter((c) => c.region === "us-east-1" && c.outcome === outcome);
+
+  it("with the source's EFS answering: ALL_CONFIGURATIONS from the target's Region, no fallback", async () => {
+    const { sim, pair } = await setup(11);
+    const r = await runSteps(sim, [detachReplicationStep(pair, "", [])]);
+    expect(r.steps[0]).to.include({ outcome: "done", detail: "writable (ALL_CONFIGURATIONS)" });
+    expect(deletions(sim).map((c) => `${c.region} ${String(c.args.deletionMode ?? c.args.mode)}`)).to.deep.equal(["us-west-2 ALL_CONFIGURATIONS"]);
+    expect(r.events.some((e) => e.kind === "mark" && e.name === MARK.efsLocalFallback)).to.equal(false);
+  });
+
+  it("falls back to LOCAL_CONFIGURATION_ONLY exactly when ALL_CONFIGURATIONS has not finished within its bound", async () => {
+    const sim = await createSimulation({ seed: 12, configs: variantConfigs({}), latencyOverrides: slowDelete });
+    const pair = await loadPair(sim.stacks, "dr");
+    const r = await runSteps(sim, [detachReplicationStep(pair, "", [])]);
+    expect(r.steps[0].detail).to.equal("writable (LOCAL_CONFIGURATION_ONLY after ALL_CONFIGURATIONS had not finished after 10m 00s)");
+    const [all, local] = deletions(sim);
+    expect(String(local.args.deletionMode ?? local.args.mode)).to.equal("LOCAL_CONFIGURATION_ONLY");
+    expect(local.at - all.at).to.be.within(10 * 60_000, 10 * 60_000 + 2_000);
+    const fallbacks = r.events.filter((e) => e.kind === "mark" && e.name === MARK.efsLocalFallback).map((e) => (e as unknown as { data: { sent: boolean; reason: string } }).data);
+    expect(fallbacks.map((d) => d.sent)).to.deep.equal([false, true]);
+    expect(fallbacks[0].reason).to.equal("ALL_CONFIGURATIONS had not finished after 10m 00s");
+    const end = r.events.find((e) => e.kind === "step-end") as unknown as { data: Record<string, unknown> };
+    expect(end.data).to.deep.equal({ deletionMode: "LOCAL_CONFIGURATION_ONLY", fallback: "ALL_CONFIGURATIONS had not finished after 10m 00s" });
+  });
+
+  it("falls back after three reads in a row without an answer from the source's EFS, not before", async () => {
+    const sim = await createSimulation({ seed: 13, configs: variantConfigs({}), latencyOverrides: slowDelete });
+    const pair = await loadPair(sim.stacks, "dr");
+    sim.faults.impairService("primary", "efs", { afterMs: 60_000 });
+    const r = await runSteps(sim, [detachReplicationStep(pair, "", [])]);
+    expect(r.steps[0].detail).to.match(/after ALL_CONFIGURATIONS cannot finish: us-east-1's EFS stopped answering\)$/);
+    const local = deletions(sim)[1];
+    // Exactly three unanswered reads of the source's EFS before the local deletion.
+    expect(sourceEfsReads(sim, "TimeoutError").filter((c) => c.at <= local.at)).to.have.length(3);
+    expect(local.at - deletions(sim)[0].at).to.be.below(10 * 60_000);
+  });
+
+  it("resumed after a fallback whose local deletion may not have been sent, sends it", async () => {
+    const sim = await createSimulation({ seed: 14, configs: variantConfigs({}), latencyOverrides: slowDelete });
+    const pair = await loadPair(sim.stacks, "dr");
+    // The crashed attempt sent ALL_CONFIGURATIONS and marked the fallback, then died before the local call.
+    await sim.cloud.deleteReplication("us-west-2", pair.source.outputs.fileSystemId, "ALL_CONFIGURATIONS", { timeoutMs: 60_000 });
+    const r = await runSteps(sim, [detachReplicationStep(pair, "", [])], {
+      marks: { [MARK.efsPromoted]: { deletionMode: "ALL_CONFIGURATIONS", lastReplicatedAt: null, lagMs: null }, [MARK.efsLocalFallback]: { reason: "earlier", sent: false } },
+    });
+    expect(r.steps[0].outcome).to.equal("done");
+    expect(deletions(sim).map((c) => String(c.args.deletionMode ?? c.args.mode))).to.deep.equal(["ALL_CONFIGURATIONS", "LOCAL_CONFIGURATION_ONLY"]);
+    expect(r.steps[0].detail).to.equal("writable (LOCAL_CONFIGURATION_ONLY after earlier)");
+  });
+
+  it("resumed after a fallback that was sent, sends nothing more", async () => {
+    const sim = await createSimulation({ seed: 15, configs: variantConfigs({}), latencyOverrides: slowDelete });
+    const pair = await loadPair(sim.stacks, "dr");
+    await sim.cloud.deleteReplication("us-west-2", pair.source.outputs.fileSystemId, "LOCAL_CONFIGURATION_ONLY", { timeoutMs: 60_000 });
+    const r = await runSteps(sim, [detachReplicationStep(pair, "", [])], {
+      marks: { [MARK.efsPromoted]: { deletionMode: "ALL_CONFIGURATIONS" }, [MARK.efsLocalFallback]: { reason: "earlier", sent: true } },
+    });
+    expect(r.steps[0].outcome).to.equal("done");
+    expect(deletions(sim)).to.have.length(1);
+  });
+});

@@ -12,7 +12,11 @@ export interface StepRun extends ExecutionResult {
   events: JournalEvent[];
 }
 
-export async function runSteps(sim: Simulation, steps: Step[], opts: { marks?: Record<string, Record<string, unknown>>; journal?: MemoryJournal } = {}): Promise<StepRun> {
+export async function runSteps(
+  sim: Simulation,
+  steps: Step[],
+  opts: { marks?: Record<string, Record<string, unknown>>; journal?: MemoryJournal; logs?: string[] } = {},
+): Promise<StepRun> {
   const journal = opts.journal ?? new MemoryJournal();
   const runId = "steps";
   const at = sim.clock.now();
@@ -29,6 +33,7 @@ export async function runSteps(sim: Simulation, steps: Step[], opts: { marks?: R
     prior,
     random: () => 0.5,
     timeouts: DEFAULT_TIMEOUTS,
+    observer: { stepLog: (_step, line) => void opts.logs?.push(line) },
   });
   return { ...result, events: journal.events };
 }
