@@ -11,7 +11,7 @@
  */
 import type { AuroraLagDatapoint, Clock, CloudPort, StackPort } from "./ports";
 import { auroraLossBoundMs, describeAuroraLag } from "./report/aurora-rpo";
-import { pairProblems, type SiteConfig } from "../stacks/config";
+import { formatConfigProblem, pairProblems, type SiteConfig } from "../stacks/config";
 import type { SiteOutputs } from "../stacks/outputs";
 import { errorMessage, rethrowAuth, SetupError } from "./errors";
 import { readOnlyContext, previewPlan, type StepPreview } from "./engine/inspect";
@@ -136,7 +136,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   if (configs.size < 2) return result();
   const [a, b] = stackNames.map((s) => ({ stack: s, config: configs.get(s)! }));
   const problems = pairProblems(a, b);
-  add("pair config", problems.length === 0, problems.length ? problems.map((p) => `${p.key}: ${p.message}`).join("; ") : "one active, one standby, distinct Regions and CIDRs");
+  add("pair config", problems.length === 0, problems.length ? problems.map(formatConfigProblem).join("; ") : "one active, one standby, distinct Regions and CIDRs");
   if (problems.length) return result();
   const activeCfg = a.config.role === "active" ? a : b;
   const standbyCfg = activeCfg === a ? b : a;

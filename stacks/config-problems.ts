@@ -46,6 +46,6 @@ export class ConfigError extends Error {
 export function configErrorLines(problems: ConfigProblem[]): string[] {
   return [
     ...problems.map((p) => `error: ${formatConfigProblem(p)}`),
-    `${problems.length} problem(s): fix them in the files named (or \`pulumi config set --path <key> <value> -s <stack>\`), then run \`npm run validate\`. Nothing was changed.`,
+    `${problems.length} problem(s): fix them in the files named (or \`pulumi config set --path <key> <value> -s <stack>\`), then run \`npm run validate\` again. Nothing was changed.`,
   ];
 }

@@ -442,7 +442,8 @@ function problemsFromZod(file: string, error: z.ZodError): ConfigProblem[] {
         },
       ];
     }
-    const got = issue.input === undefined || typeof issue.input === "object" ? "" : ` (got ${JSON.stringify(issue.input)})`;
+    const shown = issue.input === undefined || typeof issue.input === "object" || issue.message.includes(JSON.stringify(issue.input));
+    const got = shown ? "" : ` (got ${JSON.stringify(issue.input)})`;
     return [{ file, key, message: `${issue.message.replace(/^Invalid input: /, "")}${got}` }];
   });
   return [...unknown, ...rest];
@@ -613,4 +614,29 @@ export function pairProblems(self: { stack: string; config: SiteConfig }, peer: 
     });
   }
   return problems.map((p) => ({ file, ...p }));
+}
+
+/**
+ * Both sites' config and the rules between them, all or nothing: one ConfigError listing every
+ * problem of either file and of the pair, each naming its file and key. For readers of both stack
+ * files at once (the simulated Regions, tools).
+ */
+export function parseSitePair(sites: [{ stack: string; raw: Record<string, unknown> }, { stack: string; raw: Record<string, unknown> }]): [
+  { stack: string; config: SiteConfig },
+  { stack: string; config: SiteConfig },
+] {
+  const problems: ConfigProblem[] = [];
+  const parsed = sites.map(({ stack, raw }) => {
+    try {
+      return { stack, config: parseSiteConfig(stack, raw) };
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  });
+  const [a, b] = parsed;
+  if (a && b) problems.push(...pairProblems(a, b));
+  if (problems.length > 0 || !a || !b) throw new ConfigError(sites.map((s) => s.stack).join(" and "), problems);
+  return [a, b];
 }

@@ -8,7 +8,7 @@
  *   sim.world.dataLoss(); sim.world.userView();
  */
 import * as path from "node:path";
-import { parseSiteConfig } from "../../stacks/config";
+import { parseSitePair } from "../../stacks/config";
 import { readStackFileConfig, stackFileName } from "../../stacks/stack-files";
 import type { Clock } from "../ports";
 import { Faults } from "./faults";
@@ -103,10 +103,15 @@ export function createSimulation(opts: SimulationOptions = {}): Simulation {
     if (!raw) throw new Error(`no config for stack "${stack}": ${stackFileName(stack)} is not in ${projectDir}`);
     configs[stack] = raw;
   }
+  // Both files and the rules between them, each problem with its file and key (as the program and validate report them).
+  const sites = parseSitePair([
+    { stack: stackNames[0], raw: configs[stackNames[0]] },
+    { stack: stackNames[1], raw: configs[stackNames[1]] },
+  ]);
   const world = new World({
     clock: virtualClock,
     latency,
-    sites: stackNames.map((stack) => ({ stack, config: parseSiteConfig(stack, configs[stack]) })),
+    sites,
     ...opts.tuning,
   });
 
