@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { ConfigError, parseSiteConfig, partitionOf, siteConfigWarnings, type ConfigProblem } from "../../stacks/config";
 import { parseDuration } from "../../stacks/duration";
-import { siteRawConfig } from "../harness/evaluate";
+import { evaluateSite, siteRawConfig } from "../harness/evaluate";
 
 function problems(stack: string, overrides: Record<string, unknown>): ConfigProblem[] {
   try {
@@ -48,6 +48,15 @@ describe("config mistakes", () => {
       const w = warnings.find((x) => x.key === "eks-dr:region");
       expect(w?.message).to.match(/us-east-7 is not in the AWS SDK's list of Regions.*spelling/);
       expect(siteConfigWarnings("primary", parseSiteConfig("primary", siteRawConfig("primary")))).to.deep.equal([]);
+    });
+
+    it("the program warns about an unlisted Region and uses it as given", async () => {
+      const ev = await evaluateSite({ stack: "primary", overrides: { region: "us-east-7" } });
+      expect(ev.warnings.join("\n")).to.match(/Pulumi\.primary\.yaml: eks-dr:region: us-east-7 is not in the AWS SDK's list of Regions/);
+      // pulumi-aws skips the provider's own Region check by default (skipRegionValidation ?? true in
+      // @pulumi/aws provider.js): this config check is the only one before the first API call.
+      const provider = ev.cloud.resources.find((r) => r.type === "pulumi:providers:aws" && r.inputs.region === "us-east-7");
+      expect(provider, "the site's provider in the Region as given").to.not.equal(undefined);
     });
 
     it("takes the partition from the SDK's data, including partitions a pattern would miss", () => {
