@@ -64,6 +64,8 @@ export interface KeyPolicyContext {
  * - CloudWatch alarms publishing to an SNS topic encrypted with this key need kms:Decrypt and
  *   kms:GenerateDataKey* for `cloudwatch.amazonaws.com` (SNS Developer Guide, "compatibility
  *   between event sources from AWS services and encrypted topics"), limited to this account.
+ * - EventBridge rules publishing to such a topic (failed AWS Backup jobs) need the same two actions
+ *   for `events.amazonaws.com` (same SNS page, event sources that need a key policy statement).
  */
 /** Lets CloudWatch alarms of this account publish to SNS topics encrypted with the key. */
 export function cloudWatchAlarmsKeyStatement<A>(accountId: A) {
@@ -71,6 +73,18 @@ export function cloudWatchAlarmsKeyStatement<A>(accountId: A) {
     Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
     Effect: "Allow",
     Principal: { Service: "cloudwatch.amazonaws.com" },
+    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+    Resource: "*",
+    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+  };
+}
+
+/** Lets EventBridge rules of this account publish to SNS topics encrypted with the key. */
+export function eventBridgeRulesKeyStatement<A>(accountId: A) {
+  return {
+    Sid: "EventBridgeRulesPublishToEncryptedTopics",
+    Effect: "Allow",
+    Principal: { Service: "events.amazonaws.com" },
     Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
     Resource: "*",
     Condition: { StringEquals: { "aws:SourceAccount": accountId } },
@@ -98,6 +112,7 @@ export function siteKeyPolicy(ctx: KeyPolicyContext): object {
         Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*` } },
       },
       cloudWatchAlarmsKeyStatement(accountId),
+      eventBridgeRulesKeyStatement(accountId),
     ],
   };
 }

@@ -50,6 +50,8 @@ export interface GlobalDatabaseArgs {
   logExports?: AuroraMysqlLogType[];
   /** Retention of the exported log groups, in days. @default 30 */
   logRetentionDays?: number;
+  /** Tags on the regional cluster, e.g. the one the site's backup plan selects on. @default none besides the provider's */
+  tags?: Record<string, string>;
 }
 
 export const AURORA_MYSQL_LOG_TYPES = ["audit", "error", "general", "slowquery"] as const;
@@ -71,6 +73,39 @@ export function parameterGroupFamily(engineVersion: string): string {
 /** Instances the site runs: a writer plus readers when active; readers only (0 = headless) when standby. */
 export function instanceCount(role: Role, database: DatabaseConfig): number {
   return role === "active" ? 1 + database.readers.active : database.readers.standby;
+}
+
+/** The component type of `GlobalDatabase` and `GlobalClusterOnly`: one URN for the global cluster whichever holds it. */
+const GLOBAL_DATABASE_TYPE = "eks-dr:index:GlobalDatabase";
+
+/** The pair's global cluster, created empty by the owner (protected: it is the pair's database). */
+function newGlobalCluster(parent: pulumi.Resource, name: string, globalClusterIdentifier: string, engineVersion: string): aws.rds.GlobalCluster {
+  return new aws.rds.GlobalCluster(
+    name,
+    { globalClusterIdentifier, engine: ENGINE, engineVersion, storageEncrypted: true, deletionProtection: true },
+    { parent, protect: true },
+  );
+}
+
+/**
+ * The owner's global cluster alone, for an owner that runs no regional cluster: a standby of the
+ * backup-restore tier (the global cluster exists once for the pair and stays with its owner whatever
+ * the role). It registers as the same component type and name as `GlobalDatabase`, so the protected
+ * global cluster keeps its URN when the site changes shape.
+ */
+export class GlobalClusterOnly extends pulumi.ComponentResource {
+  readonly globalCluster: aws.rds.GlobalCluster;
+  readonly globalClusterIdentifier: pulumi.Output<string>;
+
+  constructor(name: string, args: { globalClusterIdentifier: string; engineVersion: string }, opts?: pulumi.ComponentResourceOptions) {
+    super(GLOBAL_DATABASE_TYPE, name, {}, opts);
+    if (!IDENTIFIER.test(args.globalClusterIdentifier)) {
+      throw new Error(`GlobalClusterOnly ${name}: globalClusterIdentifier "${args.globalClusterIdentifier}" must be 2-60 lowercase letters, digits or single hyphens`);
+    }
+    this.globalCluster = newGlobalCluster(this, name, args.globalClusterIdentifier, args.engineVersion);
+    this.globalClusterIdentifier = this.globalCluster.globalClusterIdentifier;
+    this.registerOutputs({ globalClusterIdentifier: this.globalClusterIdentifier });
+  }
 }
 
 export class GlobalDatabase extends pulumi.ComponentResource {
@@ -97,7 +132,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
   readonly instances: aws.rds.ClusterInstance[];
 
   constructor(name: string, args: GlobalDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("eks-dr:index:GlobalDatabase", name, {}, opts);
+    super(GLOBAL_DATABASE_TYPE, name, {}, opts);
 
     if (!IDENTIFIER.test(args.clusterIdentifier)) {
       throw new Error(
@@ -205,17 +240,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
     if (joinsAs === "owner") {
       // Created empty, then the writer cluster joins it: `sourceDbClusterIdentifier` is not used,
       // so nothing on the global cluster reads differently after a switchover.
-      this.globalCluster = new aws.rds.GlobalCluster(
-        name,
-        {
-          globalClusterIdentifier: args.globalClusterIdentifier as string,
-          engine: ENGINE,
-          engineVersion: db.engineVersion,
-          storageEncrypted: true,
-          deletionProtection: true,
-        },
-        { parent: this, protect: true },
-      );
+      this.globalCluster = newGlobalCluster(this, name, args.globalClusterIdentifier as string, db.engineVersion);
       this.globalClusterIdentifier = this.globalCluster.globalClusterIdentifier;
     } else {
       this.globalCluster = undefined;
@@ -241,6 +266,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       // Keep automated backups after the cluster is deleted (they expire with their retention).
       deleteAutomatedBackups: false,
       enabledCloudwatchLogsExports: logExports,
+      tags: args.tags,
       // `availabilityZones` is left to AWS: it forces replacement and Aurora spreads storage over
       // three AZs regardless; instances are placed explicitly below.
     };

@@ -9,6 +9,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { natGatewayMode, type SiteConfig } from "../stacks/config";
+import { BACKUP_ONLY_SITE_TYPE, REGIONAL_SITE_TYPE } from "./backup-only-site";
+import { backupSelectionTags } from "./backup";
+import { BlockStorage } from "./block-storage";
 import { Cluster } from "./cluster";
 import { IngressController } from "./ingress-controller";
 import { Network } from "./network";
@@ -39,9 +42,13 @@ export class RegionalSite extends pulumi.ComponentResource {
   readonly appNamespace: pulumi.Output<string>;
   /** Undefined until the site has its encryption key. */
   readonly files?: SharedFileSystem;
+  /** EBS volumes (gp3, encrypted, backed up) and snapshots; undefined until the site has its encryption key. */
+  readonly blockStorage?: BlockStorage;
 
   constructor(name: string, args: RegionalSiteArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("eks-dr:index:RegionalSite", name, {}, opts);
+    // A backup-restore standby is a BackupOnlySite of the same name: the alias keeps the network's URN
+    // when the site changes tier (components/backup-only-site.ts).
+    super(REGIONAL_SITE_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: BACKUP_ONLY_SITE_TYPE }] });
     const { config } = args;
 
     this.network = new Network(
@@ -110,7 +117,13 @@ export class RegionalSite extends pulumi.ComponentResource {
           nodeSecurityGroupId: this.cluster.nodeSecurityGroupId,
           clusterName: this.cluster.clusterName,
           namespace: this.appNamespace,
+          tags: backupSelectionTags(),
         },
+        inCluster,
+      );
+      this.blockStorage = new BlockStorage(
+        `${name}-volumes`,
+        { clusterName: this.cluster.clusterName, kmsKeyArn: args.kmsKeyArn, volumeTags: backupSelectionTags(), nodes: this.nodeGroups },
         inCluster,
       );
     }

@@ -354,6 +354,18 @@ export class SiteAlarms extends pulumi.ComponentResource {
                   ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
                 },
               },
+              {
+                // Only this account's EventBridge rules in this Region (failed AWS Backup jobs).
+                Sid: "EventBridgeRulesPublish",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "SNS:Publish",
+                Resource: arn,
+                Condition: {
+                  StringEquals: { "aws:SourceAccount": account },
+                  ArnLike: { "aws:SourceArn": `arn:${partition}:events:${region}:${account}:rule/*` },
+                },
+              },
             ],
           });
         }),

@@ -54,6 +54,8 @@ export interface SharedFileSystemArgs {
   csiDriverAddonVersion?: pulumi.Input<string>;
   /** Daily AWS Backup of the file system (EFS automatic backups). @default true */
   automaticBackups?: boolean;
+  /** Tags on the file system, e.g. the one the site's backup plan selects on. @default none besides the provider's */
+  tags?: Record<string, string>;
 }
 
 export class SharedFileSystem extends pulumi.ComponentResource {
@@ -80,6 +82,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
       {
         encrypted: true,
         kmsKeyId: args.kmsKeyArn,
+        tags: args.tags,
         // Elastic throughput requires General Purpose; say it rather than rely on the default.
         performanceMode: "generalPurpose",
         throughputMode,

@@ -212,6 +212,73 @@ const workload = z.strictObject({
 export type WorkloadConfig = z.infer<typeof workload>;
 
 /**
+ * DR tiers (AWS whitepaper "Disaster Recovery of Workloads on AWS: Recovery in the Cloud"). The
+ * first two are sizes of a standby site that replicates continuously; `backup-restore` keeps no
+ * standby at all: the DR Region holds the backup vault, the Velero bucket, the network and the
+ * replicated images and secrets, and is rebuilt from backups when needed (RTO in hours).
+ */
+export const DR_TIERS = ["pilot-light", "warm-standby", "backup-restore"] as const;
+export type DrTier = (typeof DR_TIERS)[number];
+
+/** AWS Backup schedule expressions are six-field cron expressions, e.g. `cron(0 5 ? * * *)`. */
+const AWS_BACKUP_CRON = /^cron\((\S+\s+){5}\S+\)$/;
+/** Velero schedules: five-field cron or a descriptor such as `@every 6h` / `@daily`. */
+const VELERO_SCHEDULE = /^((\S+\s+){4}\S+|@(yearly|annually|monthly|weekly|daily|midnight|hourly)|@every\s+\d+[smh](\d+[smh])*)$/;
+/** AWS Backup keeps a recovery point in cold storage for at least 90 days (AWS Backup API Reference, Lifecycle). */
+export const COLD_STORAGE_MINIMUM_DAYS = 90;
+/** AWS Backup enforces a 72-hour cooling-off period before a vault lock is immutable: ChangeableForDays >= 3 (PutBackupVaultLockConfiguration). */
+export const VAULT_LOCK_MINIMUM_GRACE_DAYS = 3;
+
+const vaultLock = z
+  .strictObject({
+    /** Backup and copy jobs with a shorter retention fail (PutBackupVaultLockConfiguration). */
+    minRetentionDays: z.int().min(1, "AWS Backup's shortest minimum retention is 1 day"),
+    /** Optional upper bound: jobs with a longer retention fail. */
+    maxRetentionDays: z.int().min(1).optional(),
+    /**
+     * Grace time in days: until then the lock can be changed or removed; from then on it is
+     * permanent (compliance mode). @default 3, AWS Backup's minimum
+     */
+    changeableForDays: z
+      .int()
+      .min(VAULT_LOCK_MINIMUM_GRACE_DAYS, `AWS Backup enforces a 72-hour cooling-off period: changeableForDays must be ${VAULT_LOCK_MINIMUM_GRACE_DAYS} or more`)
+      .default(VAULT_LOCK_MINIMUM_GRACE_DAYS),
+  })
+  .refine((l) => l.maxRetentionDays === undefined || l.maxRetentionDays >= l.minRetentionDays, {
+    message: "maxRetentionDays must be at least minRetentionDays",
+    path: ["maxRetentionDays"],
+  });
+export type VaultLockConfig = z.infer<typeof vaultLock>;
+
+const backup = z.strictObject({
+  /** When the active site's plan runs, as an AWS Backup cron expression in UTC. @default "cron(0 5 ? * * *)" (daily, 05:00 UTC) */
+  schedule: z.string().regex(AWS_BACKUP_CRON, 'use an AWS Backup cron expression such as "cron(0 5 ? * * *)" (six fields, UTC)').default("cron(0 5 ? * * *)"),
+  /** Days a recovery point is kept, in the site's vault and in the peer's. @default 35 */
+  retentionDays: z.int().min(1, "keep recovery points at least 1 day").default(35),
+  /** Move recovery points to cold storage after this many days (EFS supports it; AWS Backup ignores it for the others). Optional. */
+  coldStorageAfterDays: z.int().min(1).optional(),
+  /**
+   * Vault lock in compliance mode on both sites' vaults (ransomware protection): recovery points
+   * cannot be deleted before their retention by anyone, and after `changeableForDays` the lock
+   * itself can never be changed or removed. Optional; off when absent.
+   */
+  vaultLock: vaultLock.optional(),
+});
+export type BackupConfig = z.infer<typeof backup>;
+
+const velero = z.strictObject({
+  /** Namespaces whose Kubernetes objects Velero backs up (objects this program creates are rebuilt by `pulumi up`). @default ["app"] */
+  namespaces: z
+    .array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "use a Kubernetes namespace name (lowercase letters, digits and -, at most 63)"))
+    .default(["app"]),
+  /** Velero schedule (five-field cron, UTC). @default "0 5 * * *", the same time as the AWS Backup plan, so both sets of recovery points are close in time */
+  schedule: z.string().regex(VELERO_SCHEDULE, 'use a five-field cron expression such as "0 5 * * *" or a descriptor such as "@every 6h"').default("0 5 * * *"),
+  /** Days Velero keeps a backup (its TTL). @default 30 */
+  retentionDays: z.int().min(1).max(3650).default(30),
+});
+export type VeleroConfig = z.infer<typeof velero>;
+
+/**
  * The schema of one site's config. Field docs are the reference for the README table.
  */
 export const siteConfigSchema = z
@@ -250,8 +317,9 @@ export const siteConfigSchema = z
      */
     ownsGlobalResources: z.boolean().default(false),
     /**
-     * The active site replicates EFS to the peer. The driver turns this off during an unplanned
-     * failover (the peer Region is impaired) and back on during failback. @default true
+     * The active site replicates EFS to the peer, copies its recovery points into the peer's vault
+     * and replicates Velero's bucket. The driver turns this off during an unplanned failover (the
+     * peer Region is impaired) and back on during failback. @default true
      */
     replicateToPeer: z.boolean().default(true),
     /**
@@ -268,6 +336,17 @@ export const siteConfigSchema = z
     /** Email subscribed to the site's alarm topic (optional). */
     alarmEmail: z.email().optional(),
     workload: workload.optional(),
+    /** AWS Backup: point-in-time copies of EFS, Aurora and EBS volumes, copied to the peer's vault. */
+    backup: backup.prefault({}),
+    /** Velero: backups of the Kubernetes objects this program does not create. */
+    velero: velero.prefault({}),
+    /**
+     * The pair's DR tier, the same in both stack files. `backup-restore` makes the standby a site with
+     * only its network, backup vault, Velero bucket and replicas of images and secrets. Without it the
+     * tier follows the standby sizes (web/app at 0: pilot light); `pilot-light` and `warm-standby`
+     * state it and are checked against those sizes.
+     */
+    drTier: z.enum(DR_TIERS).optional(),
     /** Tags applied to every taggable resource of the site. */
     tags: z.record(z.string(), z.string()).default({}),
   })
@@ -310,12 +389,77 @@ export const siteConfigSchema = z
         ctx.addIssue({ code: "custom", path: ["clusterAccess", i, "namespaces"], message: "lists a namespace twice" });
       }
     });
+    backupProblems(cfg).forEach((issue) => ctx.addIssue({ code: "custom", ...issue }));
     if (cfg.dns?.healthCheck.protocol === "HTTPS" && !cfg.dns.certificateArn) {
       ctx.addIssue({ code: "custom", path: ["dns", "certificateArn"], message: "an HTTPS health check needs an ACM certificate on the ALB" });
     }
   });
 
 export type SiteConfig = z.infer<typeof siteConfigSchema>;
+
+/** A config problem found by a rule that spans several fields (path relative to `eks-dr:`). */
+interface FieldIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Rules between the backup settings, and between the DR tier and the standby sizes. */
+function backupProblems(cfg: Pick<SiteConfig, "backup" | "drTier" | "nodeGroups">): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  const { retentionDays, coldStorageAfterDays, vaultLock } = cfg.backup;
+  if (coldStorageAfterDays !== undefined && retentionDays < coldStorageAfterDays + COLD_STORAGE_MINIMUM_DAYS) {
+    out.push({
+      path: ["backup", "retentionDays"],
+      message:
+        `is ${retentionDays} days, but recovery points moved to cold storage after ${coldStorageAfterDays} days stay there at least ` +
+        `${COLD_STORAGE_MINIMUM_DAYS} days: set retentionDays to ${coldStorageAfterDays + COLD_STORAGE_MINIMUM_DAYS} or more, or drop coldStorageAfterDays`,
+    });
+  }
+  if (vaultLock && retentionDays < vaultLock.minRetentionDays) {
+    out.push({
+      path: ["backup", "vaultLock", "minRetentionDays"],
+      message: `is ${vaultLock.minRetentionDays} days, above backup.retentionDays (${retentionDays}): the locked vaults would fail every backup and copy job. Lower it or raise retentionDays`,
+    });
+  }
+  if (vaultLock?.maxRetentionDays !== undefined && retentionDays > vaultLock.maxRetentionDays) {
+    out.push({
+      path: ["backup", "vaultLock", "maxRetentionDays"],
+      message: `is ${vaultLock.maxRetentionDays} days, below backup.retentionDays (${retentionDays}): the locked vaults would fail every backup and copy job. Raise it or lower retentionDays`,
+    });
+  }
+  const standbyNodes = (["web", "app"] as const).map((name) => [name, cfg.nodeGroups[name].standby.desired] as const);
+  if (cfg.drTier === "pilot-light") {
+    for (const [name, desired] of standbyNodes.filter(([, d]) => d > 0)) {
+      out.push({
+        path: ["nodeGroups", name, "standby", "desired"],
+        message: `is ${desired}, but eks-dr:drTier is pilot-light (no web/app nodes while standby): set it to 0, or set drTier to warm-standby`,
+      });
+    }
+  }
+  if (cfg.drTier === "warm-standby") {
+    for (const [name] of standbyNodes.filter(([, d]) => d === 0)) {
+      out.push({
+        path: ["nodeGroups", name, "standby", "desired"],
+        message: `is 0, but eks-dr:drTier is warm-standby (web/app pods already running while standby): set it to 1 or more, or set drTier to pilot-light`,
+      });
+    }
+  }
+  return out;
+}
+
+/** The pair's DR tier: the configured one, else what the standby sizes make it. */
+export function drTierOf(cfg: Pick<SiteConfig, "drTier" | "nodeGroups">): DrTier {
+  if (cfg.drTier) return cfg.drTier;
+  return cfg.nodeGroups.web.standby.desired === 0 && cfg.nodeGroups.app.standby.desired === 0 ? "pilot-light" : "warm-standby";
+}
+
+/**
+ * A standby site of the backup-restore tier: it keeps its network, backup vault, Velero bucket and
+ * the replicas of images and secrets, and no cluster, database, nodes or file system.
+ */
+export function isBackupOnlySite(cfg: Pick<SiteConfig, "drTier" | "role">): boolean {
+  return cfg.drTier === "backup-restore" && cfg.role === "standby";
+}
 /** Top-level keys of the schema, i.e. what may follow `eks-dr:`. */
 export const SITE_CONFIG_KEYS = Object.keys(siteConfigSchema.shape) as (keyof SiteConfig)[];
 
@@ -605,6 +749,15 @@ export function pairProblems(self: { stack: string; config: SiteConfig }, peer: 
     problems.push({
       key: configKey("dns"),
       message: `hostname/zone (${a.dns.hostname} in ${a.dns.hostedZoneId}) differ from stack "${peer.stack}" (${b.dns.hostname} in ${b.dns.hostedZoneId}); both failover records must share them`,
+    });
+  }
+  if (a.drTier !== b.drTier) {
+    const show = (t: DrTier | undefined) => t ?? "not set";
+    problems.push({
+      key: configKey("drTier"),
+      message:
+        `is ${show(a.drTier)} but ${show(b.drTier)} in stack "${peer.stack}"; the tier belongs to the pair (the roles move between the sites), ` +
+        `so set the same value in both stack files`,
     });
   }
   if (a.database.engineVersion !== b.database.engineVersion) {

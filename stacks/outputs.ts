@@ -6,7 +6,7 @@
  * adding it here first. Keys that only exist in some situations are optional, with the reason.
  */
 import { z } from "zod";
-import { NODE_GROUPS, ROLES } from "./config";
+import { DR_TIERS, NODE_GROUPS, ROLES } from "./config";
 
 /** Bumped when a key changes meaning, so a driver never misreads an older stack. */
 export const OUTPUTS_CONTRACT_VERSION = 1;
@@ -87,7 +87,68 @@ export const siteOutputsSchema = z.object({
   endpointHostname: z.string().optional(),
   alarmTopicArn: z.string(),
   ecrRepositoryUrls: z.object({ web: z.string(), app: z.string() }),
+
+  // DR tier and backups: optional, absent on stacks deployed before they existed. What a restore reads.
+  /** The pair's DR tier: config `drTier`, or what the standby sizes make it (pilot-light / warm-standby). */
+  drTier: z.enum(DR_TIERS).optional(),
+  /** This site's AWS Backup vault (encrypted with `kmsKeyArn`); absent until the site has its key. */
+  backupVaultName: z.string().optional(),
+  backupVaultArn: z.string().optional(),
+  /** Only on the active site: the plan writing recovery points into `backupVaultArn`. */
+  backupPlanId: z.string().optional(),
+  backupPlanArn: z.string().optional(),
+  /** Only on the active site, once the peer's vault is known: the vault every recovery point is copied to. */
+  backupCopyVaultArn: z.string().optional(),
+  /** The tag the plan selects EFS, Aurora and EBS volumes by (absent with the vault). */
+  backupSelectionTag: z.object({ key: z.string(), value: z.string() }).optional(),
+  /** Velero's bucket in this Region (on a standby: replicas of the active site's backups); absent until the site has its key. */
+  veleroBucketName: z.string().optional(),
+  veleroBucketArn: z.string().optional(),
+  /** Only on a site with a cluster: where Velero runs, and its BackupStorageLocation (Restore objects name it). */
+  veleroNamespace: z.string().optional(),
+  veleroStorageLocation: z.string().optional(),
+  /** Only on a site with a cluster: EBS StorageClass and VolumeSnapshotClass (restore: VolumeSnapshotContent -> VolumeSnapshot -> PVC). */
+  ebsStorageClassName: z.string().optional(),
+  volumeSnapshotClassName: z.string().optional(),
 });
+
+/**
+ * What a standby of the backup-restore tier exports: it runs no cluster, nodes, file system or
+ * database, so most of the contract is absent and `siteOutputsSchema` rejects it. A restore reads
+ * these keys to rebuild the site from the copied recovery points.
+ */
+export const backupOnlySiteOutputsSchema = siteOutputsSchema
+  .pick({
+    contractVersion: true,
+    stack: true,
+    region: true,
+    vpcId: true,
+    vpcCidr: true,
+    availabilityZones: true,
+    privateSubnetIds: true,
+    publicSubnetIds: true,
+    kmsKeyArn: true,
+    kmsPrimaryKeyArn: true,
+    globalClusterIdentifier: true,
+    dbSecretArn: true,
+    alarmTopicArn: true,
+    ecrRepositoryUrls: true,
+  })
+  .extend({
+    role: z.literal("standby"),
+    drTier: z.literal("backup-restore"),
+    backupVaultName: z.string(),
+    backupVaultArn: z.string(),
+    backupSelectionTag: z.object({ key: z.string(), value: z.string() }),
+    veleroBucketName: z.string(),
+    veleroBucketArn: z.string(),
+  });
+export type BackupOnlySiteOutputs = z.infer<typeof backupOnlySiteOutputsSchema>;
+
+/** True when outputs are those of a backup-restore standby (whether or not they are complete). */
+export function isBackupOnlySiteOutputs(outputs: Record<string, unknown>): boolean {
+  return outputs.drTier === "backup-restore" && outputs.role === "standby";
+}
 
 export type SiteOutputs = z.infer<typeof siteOutputsSchema>;
 export type SiteOutputKey = keyof SiteOutputs;
@@ -100,9 +161,26 @@ export const REQUIRED_OUTPUT_KEYS = SITE_OUTPUT_KEYS.filter((k) => !siteOutputsS
 export function parseSiteOutputs(stack: string, outputs: Record<string, unknown>): SiteOutputs {
   const result = siteOutputsSchema.safeParse(outputs);
   if (result.success) return result.data;
+  if (isBackupOnlySiteOutputs(outputs)) {
+    throw new Error(
+      `Stack "${stack}" is the standby of the backup-restore tier: it holds its network, backup vault and Velero bucket, and no cluster ` +
+        `or database to fail over to. Rebuild it from the copied recovery points instead (its outputs: backupOnlySiteOutputsSchema).`,
+    );
+  }
   const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
   throw new Error(
     `Stack "${stack}" does not export the eks-dr outputs contract v${OUTPUTS_CONTRACT_VERSION}:\n  - ${problems.join("\n  - ")}\n` +
+      `Run \`pulumi up -s ${stack}\` with this version of eks-dr first.`,
+  );
+}
+
+/** Parses the outputs of a backup-restore standby, with an error naming the missing or malformed keys. */
+export function parseBackupOnlySiteOutputs(stack: string, outputs: Record<string, unknown>): BackupOnlySiteOutputs {
+  const result = backupOnlySiteOutputsSchema.safeParse(outputs);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+  throw new Error(
+    `Stack "${stack}" does not export the outputs of a backup-restore standby (contract v${OUTPUTS_CONTRACT_VERSION}):\n  - ${problems.join("\n  - ")}\n` +
       `Run \`pulumi up -s ${stack}\` with this version of eks-dr first.`,
   );
 }

@@ -9,6 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { backupSelectionTags } from "../components/backup";
 import { DatabaseCredentials, secretArnInRegion } from "../components/database-credentials";
 import { EncryptionKey } from "../components/encryption-key";
 import { FailoverDns } from "../components/failover-dns";
@@ -19,10 +20,13 @@ import { RegionalSite } from "../components/regional-site";
 import { SiteAlarms } from "../components/replication-alarms";
 import { missingImages, SampleWorkload } from "../components/sample-workload";
 import { SITE_ALB_GROUP, SiteEndpoint } from "../components/site-endpoint";
-import { auroraLagMetric } from "./config";
+import { Velero } from "../components/velero";
+import { runBackupOnlySite } from "./backup-only-program";
+import { auroraLagMetric, drTierOf, isBackupOnlySite } from "./config";
 import { loadSite, runtimeProjectConfig } from "./config-source";
 import { OUTPUTS_CONTRACT_VERSION, type SiteOutputs } from "./outputs";
 import { PeerSite } from "./peer";
+import { backupOutputs, siteBackups } from "./site-backups";
 
 export interface SiteProgramOptions {
   /** Directory holding the Pulumi.<stack>.yaml files (the peer's is read for pair checks). */
@@ -51,24 +55,29 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       ? new EncryptionKey(`${stack}-key`, { ownsGlobalResources: config.ownsGlobalResources, primaryKeyArn, peerStack: config.peerStack }, { providers })
       : undefined;
 
+  // --- The standby of the backup-restore tier keeps its network, backups and replicas only.
+  if (isBackupOnlySite(config)) return runBackupOnlySite({ stack, config, peer, peerRegion, key, provider });
+
   // --- Regional infrastructure.
   const site = new RegionalSite(stack, { stack, config, kmsKeyArn: key?.keyArn }, { providers });
 
-  // --- EFS replication: the active site replicates into the standby's existing file system.
+  // --- EFS replication: the active site replicates into the standby's existing file system (the
+  // backup-restore tier has none: its standby gets AWS Backup's copies instead).
   const replication =
-    site.files &&
-    new FileReplication(
-      `${stack}-efs-replication`,
-      {
-        role: config.role,
-        replicateToPeer: config.replicateToPeer,
-        sourceFileSystemId: site.files.fileSystemId,
-        peerFileSystemId: peer.outputs.fileSystemId,
-        peerRegion,
-        peerStack: config.peerStack,
-      },
-      { providers },
-    );
+    site.files && config.drTier !== "backup-restore"
+      ? new FileReplication(
+          `${stack}-efs-replication`,
+          {
+            role: config.role,
+            replicateToPeer: config.replicateToPeer,
+            sourceFileSystemId: site.files.fileSystemId,
+            peerFileSystemId: peer.outputs.fileSystemId,
+            peerRegion,
+            peerStack: config.peerStack,
+          },
+          { providers },
+        )
+      : undefined;
 
   // --- Aurora global database: created by the owner, joined by the other site.
   const credentials =
@@ -105,6 +114,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         privateSubnetIds: site.network.privateSubnetIds,
         availabilityZones: site.network.availabilityZones,
         appSecurityGroupId: site.nodeGroups.tierSecurityGroupIds.app,
+        // What the active site's backup plan selects (components/backup.ts).
+        tags: backupSelectionTags(),
       },
       { providers },
     );
@@ -173,6 +184,27 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     { providers },
   );
 
+  // --- Backups beside replication: AWS Backup (vault here, plan while active, copies to the peer's
+  // vault) and Velero for the Kubernetes objects this program does not create.
+  const backups = key && siteBackups({ stack, config, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
+  const velero =
+    backups && key
+      ? new Velero(
+          `${stack}-velero`,
+          {
+            clusterName: site.cluster.clusterName,
+            role: config.role,
+            velero: config.velero,
+            bucketName: backups.bucket.bucketName,
+            bucketArn: backups.bucket.bucketArn,
+            kmsKeyArn: key.keyArn,
+            region: config.region,
+          },
+          // The chart waits for Velero's pod, which runs on the system nodes.
+          { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.nodeGroups] },
+        )
+      : undefined;
+
   return {
     contractVersion: OUTPUTS_CONTRACT_VERSION,
     stack,
@@ -211,5 +243,11 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     dnsRecordUrn: dns?.recordUrn,
     alarmTopicArn: alarms.topicArn,
     ecrRepositoryUrls: pulumi.output(registry.repositoryUrls),
+    drTier: drTierOf(config),
+    ...(backups ? backupOutputs(backups) : {}),
+    veleroNamespace: velero?.namespace,
+    veleroStorageLocation: velero?.storageLocation,
+    ebsStorageClassName: site.blockStorage?.storageClassName,
+    volumeSnapshotClassName: site.blockStorage?.snapshotClassName,
   };
 }

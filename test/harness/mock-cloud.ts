@@ -223,6 +223,17 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       return { arn: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${String(inputs.url ?? name).replace(/^https:\/\//, "")}` };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
       return { arn: arn("cloudwatch", region, `alarm:${inputs.name ?? name}`) };
+    case "aws:backup/vault:Vault":
+      return { arn: arn("backup", region, `backup-vault:${inputs.name ?? name}`), recoveryPoints: 0 };
+    case "aws:backup/plan:Plan":
+      return { arn: arn("backup", region, `backup-plan:${id}`), version: shortHash(id, "version") };
+    case "aws:cloudwatch/eventRule:EventRule":
+      return { arn: arn("events", region, `rule/${inputs.name ?? name}`), name: inputs.name ?? name };
+    case "aws:s3/bucket:Bucket": {
+      // Bucket names are global; autonaming appends a random suffix.
+      const bucket = inputs.bucket ?? `${name}-${shortHash(name, region).slice(0, 7)}`;
+      return { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`, region };
+    }
     case "aws:route53/healthCheck:HealthCheck":
       return { arn: `arn:aws:route53:::healthcheck/${id}` };
     case "aws:route53/record:Record":

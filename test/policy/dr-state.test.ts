@@ -30,7 +30,7 @@ describe("DR state -> enforcement levels", () => {
     const dir = afterUnplannedFailover();
     for (const stack of ["primary", "dr"]) {
       const result = packConfigFor(dir, stack);
-      expect(result.config).to.deep.equal({ "efs-replication-follows-role": "advisory", "aurora-global-membership": "advisory" });
+      expect(result.config).to.deep.equal({ "efs-replication-follows-role": "advisory", "aurora-global-membership": "advisory", "active-site-backup-copied-to-peer": "advisory" });
       expect(result.relaxed[0].because).to.deep.equal(["Pulumi.dr.yaml records replicateToPeer: false on the active site (unplanned failover; failback turns it back on)"]);
     }
   });
@@ -43,7 +43,7 @@ describe("DR state -> enforcement levels", () => {
   it("a Region of the pair listed as impaired relaxes the same policies; a Region outside the pair does not", () => {
     const impaired = projectWith({ dr: { impairedRegions: ["us-east-1"] } });
     const result = packConfigFor(impaired, "dr");
-    expect(Object.keys(result.config)).to.deep.equal(["efs-replication-follows-role", "aurora-global-membership"]);
+    expect(Object.keys(result.config)).to.deep.equal(["efs-replication-follows-role", "aurora-global-membership", "active-site-backup-copied-to-peer"]);
     expect(result.findings).to.deep.equal([{ condition: "region-impaired", reason: "Pulumi.dr.yaml lists us-east-1 (primary's Region) in impairedRegions" }]);
     expect(packConfigFor(projectWith({ dr: { impairedRegions: ["eu-west-1"] } }), "dr").config).to.deep.equal({});
   });
@@ -52,7 +52,7 @@ describe("DR state -> enforcement levels", () => {
     const findings = drFindings({ stack: "dr", config: { role: "active", replicateToPeer: "false", region: "us-west-2" } }, undefined);
     expect(findings.map((f) => f.condition)).to.deep.equal(["replication-paused"]);
     const relaxed = relaxations(DR_POLICIES, findings).map((r) => r.policy);
-    expect(relaxed).to.deep.equal(["efs-replication-follows-role", "aurora-global-membership"]);
+    expect(relaxed).to.deep.equal(["efs-replication-follows-role", "aurora-global-membership", "active-site-backup-copied-to-peer"]);
     for (const p of DR_POLICIES.filter((p) => !relaxed.includes(p.name))) expect(p.relaxedWhen ?? [], p.name).to.deep.equal([]);
   });
 
@@ -60,7 +60,7 @@ describe("DR state -> enforcement levels", () => {
     const dir = afterUnplannedFailover();
     const file = path.join(dir, "out", "dr.json");
     writePackConfig(dir, "dr", file);
-    expect(JSON.parse(fs.readFileSync(file, "utf8"))).to.deep.equal({ "efs-replication-follows-role": "advisory", "aurora-global-membership": "advisory" });
+    expect(JSON.parse(fs.readFileSync(file, "utf8"))).to.deep.equal({ "efs-replication-follows-role": "advisory", "aurora-global-membership": "advisory", "active-site-backup-copied-to-peer": "advisory" });
 
     const stackFile = path.join(dir, "Pulumi.primary.yaml");
     const doc = parse(fs.readFileSync(stackFile, "utf8")) as { config: Record<string, unknown> };

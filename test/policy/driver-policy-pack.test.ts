@@ -67,6 +67,7 @@ describe("the driver's up runs the DR policy pack", function () {
     expect(JSON.parse(fs.readFileSync(ups[1]?.policyPackConfigs?.[0] ?? "", "utf8"))).to.deep.equal({
       "efs-replication-follows-role": "advisory",
       "aurora-global-membership": "advisory",
+      "active-site-backup-copied-to-peer": "advisory",
     });
     expect(ups[1]?.exclude).to.deep.equal(["urn:pulumi:dr::eks-dr::aws:route53/record:Record::dr-dns"]);
   });

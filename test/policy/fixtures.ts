@@ -82,6 +82,13 @@ function site(s: SiteShape): ResourceLike[] {
     res(T.kmsKey, "alarm-topic-key", r, { enableKeyRotation: true, arn: `arn:aws:kms:${r}:${ACCOUNT}:key/alarms-${s.stack}`, keyId: `alarms-${s.stack}` }),
     res(T.ecrReplication, "registry-replication", r, { replicationConfiguration: { rules: [{ destinations: [{ region: s.peerRegion, registryId: ACCOUNT }] }] } }),
   ];
+  // AWS Backup: a vault on every site; the plan, its selection and the copy to the peer's vault while active.
+  resources.push(res(T.backupVault, "backup-vault", r, { name: `eks-dr-${s.stack}`, kmsKeyArn: keyArn, arn: `arn:aws:backup:${r}:${ACCOUNT}:backup-vault:eks-dr-${s.stack}` }, true));
+  if (s.role === "active") {
+    const copyActions = s.peerOutputs.backupVaultArn ? [{ destinationVaultArn: s.peerOutputs.backupVaultArn }] : [];
+    resources.push(res("aws:backup/plan:Plan", "backup-plan", r, { id: `plan-${s.stack}`, rules: [{ ruleName: "scheduled", targetVaultName: `eks-dr-${s.stack}`, copyActions }] }));
+    resources.push(res("aws:backup/selection:Selection", "backup-selection", r, { planId: `plan-${s.stack}`, conditions: [{ stringEquals: [{ key: "aws:ResourceTag/eks-dr:backup", value: "true" }] }] }));
+  }
   if (s.owner) {
     resources.push(res(T.rdsGlobalCluster, "global-db", r, { globalClusterIdentifier: "eks-dr-global", storageEncrypted: true, deletionProtection: true, engine: "aurora-mysql" }, true));
   }
@@ -123,7 +130,7 @@ export function activeSite(): ResourceLike[] {
     region: "us-east-1",
     peerRegion: "us-west-2",
     owner: true,
-    peerOutputs: { stack: "dr", region: "us-west-2", role: "standby", fileSystemId: "fs-dr" },
+    peerOutputs: { stack: "dr", region: "us-west-2", role: "standby", fileSystemId: "fs-dr", backupVaultArn: `arn:aws:backup:us-west-2:${ACCOUNT}:backup-vault:eks-dr-dr` },
   });
 }
 

@@ -414,6 +414,12 @@ describe("DR policies on synthetic sites", () => {
       site: () => mutate(standbySite(), T.ecrReplication, (r) => (r.props.replicationConfiguration = { rules: [{ destinations: [{ region: "us-west-2" }] }] })),
       says: /no registry replication/,
     },
+    {
+      title: "an active site without a backup plan",
+      policy: "active-site-backup-copied-to-peer",
+      site: () => without(activeSite(), "aws:backup/plan:Plan"),
+      says: /runs no AWS Backup plan/,
+    },
   ];
 
   for (const b of broken) {

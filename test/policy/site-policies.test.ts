@@ -106,6 +106,17 @@ describe("DR policies over the evaluated site stacks", function () {
     expect(failures(runAll(pair.drFirst))).to.deep.equal({});
   });
 
+  it("the real active site's backup plan copies to dr's vault; without that copy it fails active-site-backup-copied-to-peer", () => {
+    const plan = pair.primary.outputs.find((r) => r.type === "aws:backup/plan:Plan")!;
+    const drVault = pair.dr.evaluation.outputs.backupVaultArn as string;
+    expect(drVault).to.match(/^arn:aws:backup:us-west-2:/);
+    expect((plan.props.rules as any[])[0].copyActions.map((c: any) => c.destinationVaultArn)).to.deep.equal([drVault]);
+    const withoutCopy = pair.primary.outputs.map((r) => (r === plan ? { ...r, props: { ...r.props, rules: [{ ...(r.props.rules as any[])[0], copyActions: [] }] } } : r));
+    const failed = failures(new Map(DR_POLICIES.map((p) => [p.name, runPolicy(p, p.scope === "resource" ? pair.primary.inputs : withoutCopy)])));
+    expect(Object.keys(failed)).to.deep.equal(["active-site-backup-copied-to-peer"]);
+    expect(failed["active-site-backup-copied-to-peer"][0]).to.include(drVault);
+  });
+
   describe("config that breaks an invariant fails exactly its policy", () => {
     const evaluate = (opts: EvaluateOptions) => evaluateSiteResources(opts);
 
@@ -120,10 +131,12 @@ describe("DR policies over the evaluated site stacks", function () {
     it("replication to the peer turned off on the active site: efs-replication-follows-role, blocking until the stack files record it", async () => {
       const site = await evaluate({ stack: "primary", overrides: { replicateToPeer: false }, stackOutputs: { dr: pair.dr.evaluation.outputs } });
       const failed = failures(runAll(site));
-      expect(Object.keys(failed)).to.deep.equal(["efs-replication-follows-role"]);
+      // The backup plan stops copying into the peer's vault with it (the peer Region is impaired).
+      expect(Object.keys(failed)).to.deep.equal(["efs-replication-follows-role", "active-site-backup-copied-to-peer"]);
       expect(failed["efs-replication-follows-role"][0]).to.match(/has no EFS replication configuration.*replicateToPeer: false.*advisory/);
+      expect(failed["active-site-backup-copied-to-peer"][0]).to.match(/only while `eks-dr:replicateToPeer` is false/);
       // Mandatory with a hand-run pack (or stack files of a healthy pair)...
-      expect(blocking(site, {})).to.deep.equal(["efs-replication-follows-role"]);
+      expect(blocking(site, {})).to.deep.equal(["efs-replication-follows-role", "active-site-backup-copied-to-peer"]);
       // ...advisory with the config the stack files select once they record it.
       expect(blocking(site, packConfigFor(projectWith({ primary: { replicateToPeer: false } }), "primary").config)).to.deep.equal([]);
     });

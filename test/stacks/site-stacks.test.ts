@@ -38,7 +38,7 @@ describe("site stacks", function () {
       expect(c["aws:eks/nodeGroup:NodeGroup"]).to.equal(3);
       expect(c["aws:efs/fileSystem:FileSystem"]).to.equal(1);
       expect(c["aws:efs/mountTarget:MountTarget"]).to.equal(3);
-      expect(c["kubernetes:helm.sh/v3:Release"], "load balancer controller").to.equal(1);
+      expect(byType(pair.primary, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart)).to.have.members(["aws-load-balancer-controller", "velero"]);
       expect(byType(pair.primary, "aws:eks/addon:Addon").map((a) => a.inputs.addonName)).to.have.members([
         "vpc-cni",
         "kube-proxy",
@@ -46,6 +46,8 @@ describe("site stacks", function () {
         "coredns",
         "aws-efs-csi-driver",
         "amazon-cloudwatch-observability",
+        "aws-ebs-csi-driver",
+        "snapshot-controller",
       ]);
       for (const r of pair.primary.cloud.resources.filter(isAws)) expect(r.region, `${r.type} ${r.name}`).to.equal("us-east-1");
     });
@@ -173,6 +175,73 @@ describe("site stacks", function () {
       }
     });
 
+    it("keeps a backup vault per Region with the site's own key; the active site's plan copies into dr's vault", () => {
+      for (const [ev, region] of [
+        [pair.primary, "us-east-1"],
+        [pair.dr, "us-west-2"],
+      ] as const) {
+        const vault = ev.cloud.one("aws:backup/vault:Vault");
+        expect(vault.region).to.equal(region);
+        expect(vault.inputs.kmsKeyArn, "the MRK primary on the owner, its replica on dr").to.equal(ev.outputs.kmsKeyArn);
+        expect(ev.outputs.backupVaultArn).to.equal(vault.state.arn);
+      }
+      expect(byType(pair.dr, "aws:backup/plan:Plan"), "the plan runs where the live data is").to.have.length(0);
+      const [rule] = pair.primary.cloud.one("aws:backup/plan:Plan").inputs.rules;
+      expect(rule.targetVaultName).to.equal(pair.primary.outputs.backupVaultName);
+      expect(rule.copyActions.map((c: any) => c.destinationVaultArn)).to.deep.equal([pair.dr.outputs.backupVaultArn]);
+      expect(pair.primary.outputs.backupCopyVaultArn).to.equal(pair.dr.outputs.backupVaultArn);
+      expect(pair.primary.outputs.backupPlanId).to.equal(pair.primary.cloud.one("aws:backup/plan:Plan").id);
+      // The backup role may use dr's key, which re-encrypts the copies in us-west-2.
+      const policy = JSON.parse(pair.primary.cloud.ofType("aws:iam/rolePolicy:RolePolicy").find((r) => r.name === "primary-backup")!.inputs.policy);
+      expect(policy.Statement.find((st: any) => st.Sid === "GrantsForAwsResources").Resource).to.deep.equal([pair.primary.outputs.kmsKeyArn, pair.dr.outputs.kmsKeyArn]);
+    });
+
+    it("delivers failed backup and copy jobs to the site's encrypted topic: the topic admits EventBridge rules, the key lets EventBridge use it", () => {
+      for (const ev of [pair.primary, pair.dr]) {
+        const targets = byType(ev, "aws:cloudwatch/eventTarget:EventTarget");
+        expect(targets.map((t) => t.inputs.arn)).to.deep.equal([ev.outputs.alarmTopicArn, ev.outputs.alarmTopicArn]);
+        const topic = ev.cloud.ofType("aws:sns/topic:Topic").find((t) => t.state.arn === ev.outputs.alarmTopicArn)!;
+        expect(topic.inputs.kmsMasterKeyId).to.equal(ev.outputs.kmsKeyArn);
+        const topicPolicy = ev.cloud.ofType("aws:sns/topicPolicy:TopicPolicy").find((p) => p.inputs.arn === ev.outputs.alarmTopicArn)!;
+        const publish = JSON.parse(topicPolicy.inputs.policy).Statement.find((st: any) => st.Principal.Service === "events.amazonaws.com");
+        expect(publish.Condition.ArnLike["aws:SourceArn"]).to.equal(`arn:aws:events:${ev.outputs.region}:123456789012:rule/*`);
+        const keyType = ev === pair.primary ? "aws:kms/key:Key" : "aws:kms/replicaKey:ReplicaKey";
+        const key = ev.cloud.ofType(keyType).find((k) => k.state.arn === ev.outputs.kmsKeyArn)!;
+        const statement = JSON.parse(key.inputs.policy).Statement.find((st: any) => st.Principal.Service === "events.amazonaws.com");
+        expect(statement.Action).to.deep.equal(["kms:Decrypt", "kms:GenerateDataKey*"]);
+      }
+    });
+
+    it("tags the file system, the Aurora cluster and the EBS StorageClass with what the plan selects", () => {
+      const { key, value } = pair.primary.outputs.backupSelectionTag;
+      const condition = pair.primary.cloud.one("aws:backup/selection:Selection").inputs.conditions[0].stringEquals[0];
+      expect(condition).to.deep.equal({ key: `aws:ResourceTag/${key}`, value });
+      for (const ev of [pair.primary, pair.dr]) {
+        expect(ev.cloud.one("aws:efs/fileSystem:FileSystem").inputs.tags).to.deep.equal({ [key]: value });
+        expect(ev.cloud.one("aws:rds/cluster:Cluster").inputs.tags).to.deep.equal({ [key]: value });
+        const sc = byType(ev, "kubernetes:storage.k8s.io/v1:StorageClass").find((c) => c.inputs.provisioner === "ebs.csi.aws.com")!;
+        expect(sc.inputs.parameters.tagSpecification_1).to.equal(`${key}=${value}`);
+        expect(sc.inputs.parameters.kmsKeyId).to.equal(ev.outputs.kmsKeyArn);
+        expect(ev.outputs.ebsStorageClassName).to.equal(sc.inputs.metadata.name);
+        expect(ev.outputs.volumeSnapshotClassName).to.be.a("string");
+      }
+    });
+
+    it("replicates Velero's bucket from the active site into dr's, and backs up Kubernetes objects only there", () => {
+      const replication = pair.primary.cloud.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+      expect(replication.inputs.rules[0].destination).to.deep.equal({
+        bucket: pair.dr.outputs.veleroBucketArn,
+        encryptionConfiguration: { replicaKmsKeyId: pair.dr.outputs.kmsKeyArn },
+      });
+      expect(byType(pair.dr, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).to.have.length(0);
+      const values = (ev: Evaluation) => byType(ev, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "velero")!.inputs.values;
+      expect(values(pair.primary).configuration.backupStorageLocation[0]).to.include({ bucket: pair.primary.outputs.veleroBucketName, accessMode: "ReadWrite" });
+      expect(Object.keys(values(pair.primary).schedules)).to.deep.equal(["objects"]);
+      expect(values(pair.dr).configuration.backupStorageLocation[0]).to.include({ bucket: pair.dr.outputs.veleroBucketName, accessMode: "ReadOnly" });
+      expect(values(pair.dr).schedules).to.deep.equal({});
+      expect(pair.dr.outputs).to.include({ veleroNamespace: "velero", veleroStorageLocation: "default" });
+    });
+
     it("warns, instead of failing, while the peer has not exported what it needs", async () => {
       const first = await deployPair();
       // Nothing is missing from the peer once both are up (the images are pushed after the first
@@ -216,6 +285,15 @@ describe("site stacks", function () {
       expect(alarm[0].inputs.dimensions).to.deep.equal({ HealthCheckId: swapped.dr.outputs.healthCheckId });
     });
 
+    it("moves the backup plan and the bucket replication to dr, copying into primary's vault", () => {
+      expect(byType(swapped.primary, "aws:backup/plan:Plan")).to.have.length(0);
+      const [rule] = swapped.dr.cloud.one("aws:backup/plan:Plan").inputs.rules;
+      expect(rule.copyActions.map((c: any) => c.destinationVaultArn)).to.deep.equal([swapped.primary.outputs.backupVaultArn]);
+      expect(swapped.primary.outputs.backupPlanId).to.equal(undefined);
+      expect(byType(swapped.primary, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).to.have.length(0);
+      expect(swapped.dr.cloud.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig").inputs.rules[0].destination.bucket).to.equal(swapped.primary.outputs.veleroBucketArn);
+    });
+
     it("keeps global resources with their owner whatever the role", () => {
       expect(byType(swapped.primary, "aws:rds/globalCluster:GlobalCluster")).to.have.length(1);
       expect(byType(swapped.primary, "aws:kms/key:Key")).to.have.length(1);
@@ -238,6 +316,10 @@ describe("site stacks", function () {
       "aws:ec2/vpc:Vpc": [],
       "aws:ec2/subnet:Subnet": [],
       "aws:efs/mountTarget:MountTarget": [],
+      // Backups: the vaults and Velero's buckets never follow the role, so no recovery point moves.
+      "aws:backup/vault:Vault": [],
+      "aws:s3/bucket:Bucket": [],
+      "aws:s3/bucketVersioning:BucketVersioning": [],
     };
     const without = (inputs: Record<string, unknown>, keys: string[]) => Object.fromEntries(Object.entries(inputs).filter(([k]) => !keys.includes(k)));
 

@@ -166,7 +166,7 @@ describe("policy-pack-config: the pack config CI passes to preview and up", () =
     const dir = projectWith({ primary: { role: "standby" }, dr: { role: "active", replicateToPeer: false } });
     const summary = tmp("summary");
     await packConfigMain(["--stack", "dr", "--out", out, "--project-dir", dir], (l) => lines.push(l), summary, tmp("outputs"));
-    expect(JSON.parse(fs.readFileSync(out, "utf8"))).to.deep.equal({ "efs-replication-follows-role": "advisory", "aurora-global-membership": "advisory" });
+    expect(JSON.parse(fs.readFileSync(out, "utf8"))).to.deep.equal({ "efs-replication-follows-role": "advisory", "aurora-global-membership": "advisory", "active-site-backup-copied-to-peer": "advisory" });
     expect(fs.readFileSync(summary, "utf8")).to.match(/#### Policy enforcement for dr\n\n- dr: efs-replication-follows-role runs as advisory: Pulumi\.dr\.yaml records replicateToPeer: false/);
   });
 });

@@ -1,5 +1,6 @@
 /** Every policy of the eks-dr pack, in the order the pack reports them. */
 import type { DrPolicy } from "../policy";
+import { activeSiteBackupCopiedToPeer } from "./backups";
 import {
   auroraBackupRetention,
   auroraDeletionProtection,
@@ -16,6 +17,7 @@ import { failoverPrimaryHealthCheck, noPublicDataPorts, nodeGroupsMultiSubnet } 
 import { noDefaultProviders } from "./providers";
 import { auroraGlobalMembership, ecrReplication, efsOverwriteProtectionMatchesRole, efsReplicationFollowsRole, replicationLagAlarms } from "./replication";
 
+export * from "./backups";
 export * from "./data";
 export * from "./network";
 export * from "./providers";
@@ -43,4 +45,5 @@ export const DR_POLICIES: readonly DrPolicy<any>[] = [
   replicationLagAlarms,
   dataKeysMultiRegion,
   ecrReplication,
+  activeSiteBackupCopiedToPeer,
 ];

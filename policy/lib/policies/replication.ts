@@ -157,7 +157,11 @@ export const auroraGlobalMembership = definePolicy({
       ? (knownString(ownGlobal.props.globalClusterIdentifier) ?? knownString(ownGlobal.props.id))
       : knownString(peerOutputs(resources)?.globalClusterIdentifier);
     const clusters = ofType(resources, T.rdsCluster);
-    if (clusters.length === 0) {
+    // The standby of the backup-restore tier holds no database by design: Aurora's copies are in its
+    // backup vault (the stack's `drTier` output says so).
+    const backupOnlyStandby =
+      siteRole(resources)?.role === "standby" && ofType(resources, T.stack).some((st) => knownString(st.props.drTier) === "backup-restore");
+    if (clusters.length === 0 && !backupOnlyStandby) {
       out.push({
         message:
           "The site has no Aurora cluster, so it holds no copy of the database to fail over to. " +

@@ -1,0 +1,180 @@
+/**
+ * Velero backs up the Kubernetes objects this program does not create (what applications and
+ * operators apply themselves) into the site's S3 bucket; the objects this program creates are
+ * rebuilt by `pulumi up`. Installed from the vmware-tanzu Helm chart with the AWS plugin, its AWS
+ * permissions granted through Pod Identity.
+ *
+ * Only the active site runs the schedule and writes to its bucket, which S3 replicates into the
+ * peer's bucket. The standby's Velero reads its own bucket (the replicas) in ReadOnly mode, so it
+ * can restore there without ever writing into, or expiring, the copies.
+ *
+ * Secrets are left out of the backups (`excludedResources: [secrets]`, Velero's resource filtering):
+ * the application's credentials live in Secrets Manager, replicated to the peer Region, and a
+ * Secret written into a backup tarball would be readable by anyone who can read the bucket.
+ * Volumes are not snapshotted by Velero either: EFS and EBS data is AWS Backup's, copied across
+ * Regions, whereas Velero's EBS snapshots would stay in this Region.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Role, VeleroConfig } from "../stacks/config";
+import { PodIdentityRole } from "./pod-identity";
+
+export const VELERO_CHART_REPO = "https://vmware-tanzu.github.io/helm-charts";
+/**
+ * Chart 11.4.0 installs Velero v1.17.1; velero-plugin-for-aws v1.13.x is the plugin line for Velero
+ * v1.17.x (the plugin's compatibility table). The plugin's aws-sdk-go-v2 (2024-01) reads Pod Identity
+ * credentials (EKS User Guide, "Use pod identity with the AWS SDK": Go v2 release-2023-11-14 or later).
+ * Bump the chart and the plugin together.
+ */
+export const VELERO_CHART_VERSION = "11.4.0";
+export const VELERO_AWS_PLUGIN_IMAGE = "velero/velero-plugin-for-aws:v1.13.2";
+export const VELERO_NAMESPACE = "velero";
+/** The chart's server service account; the Pod Identity association names the same one. */
+export const VELERO_SERVICE_ACCOUNT = "velero-server";
+/** The chart's BackupStorageLocation. */
+export const VELERO_STORAGE_LOCATION = "default";
+/** Kubernetes kinds never written into a backup. */
+export const VELERO_EXCLUDED_RESOURCES = ["secrets"] as const;
+
+export interface VeleroArgs {
+  /** EKS cluster Velero runs in. */
+  clusterName: pulumi.Input<string>;
+  /** The site's role: the active site backs up; a standby only reads its bucket. */
+  role: Role;
+  /** Config `velero`: namespaces, schedule, retention. */
+  velero: VeleroConfig;
+  /** The site's bucket (`VeleroBucket`). */
+  bucketName: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  /** The site's key, which encrypts the bucket's objects (SSE-KMS). */
+  kmsKeyArn: pulumi.Input<string>;
+  /** The site's Region: the plugin's S3 client must use the bucket's Region. */
+  region: string;
+  /** Node labels the Velero pod requires. @default { "eks-dr/tier": "system" } */
+  nodeSelector?: Record<string, string>;
+  /** @default VELERO_CHART_VERSION */
+  chartVersion?: string;
+}
+
+/**
+ * What Velero's AWS plugin needs on the bucket: the S3 actions of the plugin's documented policy
+ * (velero-plugin-for-aws README, "Set permissions for Velero"; `s3:PutObjectTagging` only matters
+ * with the BSL's `tagging`, unused here), plus the KMS actions S3 calls on the caller's behalf for
+ * SSE-KMS objects: GenerateDataKey to write, Decrypt to read and for multipart uploads (Amazon S3
+ * User Guide, "Using server-side encryption with AWS KMS keys"). The plugin's EC2 snapshot actions
+ * are left out: Velero takes no volume snapshots here (see the file comment).
+ */
+export function veleroPolicy(bucketArn: string, kmsKeyArn: string, region: string): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "BackupObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        Resource: `${bucketArn}/*`,
+      },
+      { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketArn },
+      {
+        Sid: "BucketKeyThroughS3",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: kmsKeyArn,
+        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+      },
+    ],
+  };
+}
+
+/** A Velero TTL (a Go duration) for a number of days. */
+export function veleroTtl(days: number): string {
+  return `${days * 24}h0m0s`;
+}
+
+/** The chart values for a site in `role`. */
+export function veleroValues(args: Pick<VeleroArgs, "role" | "velero" | "region" | "nodeSelector"> & { bucketName: string; kmsKeyArn: string }): Record<string, unknown> {
+  const active = args.role === "active";
+  return {
+    initContainers: [
+      { name: "velero-plugin-for-aws", image: VELERO_AWS_PLUGIN_IMAGE, imagePullPolicy: "IfNotPresent", volumeMounts: [{ mountPath: "/target", name: "plugins" }] },
+    ],
+    // Pod Identity: no credentials Secret, the association gives the server pod its role.
+    credentials: { useSecret: false },
+    serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT } },
+    configuration: {
+      backupStorageLocation: [
+        {
+          name: VELERO_STORAGE_LOCATION,
+          provider: "aws",
+          bucket: args.bucketName,
+          default: true,
+          // The standby's bucket holds the active site's replicas: read them, never write or expire them.
+          accessMode: active ? "ReadWrite" : "ReadOnly",
+          config: { region: args.region, kmsKeyId: args.kmsKeyArn },
+        },
+      ],
+    },
+    // No VolumeSnapshotLocation and no node agent: volumes are AWS Backup's.
+    snapshotsEnabled: false,
+    deployNodeAgent: false,
+    nodeSelector: args.nodeSelector ?? { "eks-dr/tier": "system" },
+    schedules:
+      active && args.velero.namespaces.length > 0
+        ? {
+            objects: {
+              schedule: args.velero.schedule,
+              template: {
+                ttl: veleroTtl(args.velero.retentionDays),
+                storageLocation: VELERO_STORAGE_LOCATION,
+                includedNamespaces: args.velero.namespaces,
+                excludedResources: [...VELERO_EXCLUDED_RESOURCES],
+                snapshotVolumes: false,
+              },
+            },
+          }
+        : {},
+  };
+}
+
+export class Velero extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  readonly storageLocation: string;
+
+  constructor(name: string, args: VeleroArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("eks-dr:index:Velero", name, {}, opts);
+
+    const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: VELERO_NAMESPACE } }, { parent: this });
+    const role = new PodIdentityRole(
+      name,
+      {
+        clusterName: args.clusterName,
+        namespace: VELERO_NAMESPACE,
+        serviceAccount: VELERO_SERVICE_ACCOUNT,
+        inlinePolicy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucket, key]) => JSON.stringify(veleroPolicy(bucket, key, args.region))),
+      },
+      { parent: this },
+    );
+    new k8s.helm.v3.Release(
+      name,
+      {
+        // A fixed release name keeps the Deployment and service account names stable.
+        name: "velero",
+        chart: "velero",
+        version: args.chartVersion ?? VELERO_CHART_VERSION,
+        repositoryOpts: { repo: VELERO_CHART_REPO },
+        namespace: namespace.metadata.name,
+        values: pulumi
+          .all([args.bucketName, args.kmsKeyArn])
+          .apply(([bucketName, kmsKeyArn]) => veleroValues({ role: args.role, velero: args.velero, region: args.region, nodeSelector: args.nodeSelector, bucketName, kmsKeyArn })),
+      },
+      // Pod Identity credentials are injected when a pod starts: the association must exist first.
+      { parent: this, dependsOn: [role] },
+    );
+
+    this.namespace = namespace.metadata.name;
+    this.roleArn = role.roleArn;
+    this.storageLocation = VELERO_STORAGE_LOCATION;
+    this.registerOutputs({ namespace: this.namespace, roleArn: this.roleArn });
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The backups every site keeps beside replication, whatever its shape (full site or the network-only
+ * standby of the backup-restore tier): the AWS Backup vault (and, while active, the plan copying to
+ * the peer's vault) and Velero's bucket (replicated to the peer's while active).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { BACKUP_SELECTION_TAG, SiteBackup } from "../components/backup";
+import type { EncryptionKey } from "../components/encryption-key";
+import { VeleroBucket } from "../components/velero-bucket";
+import type { SiteConfig } from "./config";
+import type { SiteOutputs } from "./outputs";
+import type { PeerSite } from "./peer";
+
+export interface SiteBackupsArgs {
+  stack: string;
+  config: SiteConfig;
+  peer: PeerSite;
+  peerRegion: string;
+  key: EncryptionKey;
+  alarmTopicArn: pulumi.Input<string>;
+}
+
+export interface SiteBackups {
+  backup: SiteBackup;
+  bucket: VeleroBucket;
+}
+
+export function siteBackups(args: SiteBackupsArgs, opts: pulumi.ComponentResourceOptions): SiteBackups {
+  const { stack, config, peer } = args;
+  const backup = new SiteBackup(
+    `${stack}-backup`,
+    {
+      role: config.role,
+      backup: config.backup,
+      kmsKeyArn: args.key.keyArn,
+      // Raw peer outputs: SiteBackup warns once, with the command to run, when the vault is missing.
+      peerVaultArn: peer.outputs.backupVaultArn,
+      peerKmsKeyArn: peer.outputs.kmsKeyArn,
+      peerStack: config.peerStack,
+      copyToPeer: config.replicateToPeer,
+      alarmTopicArn: args.alarmTopicArn,
+    },
+    opts,
+  );
+  const bucket = new VeleroBucket(
+    `${stack}-velero`,
+    {
+      role: config.role,
+      replicateToPeer: config.replicateToPeer,
+      kmsKeyArn: args.key.keyArn,
+      retentionDays: config.velero.retentionDays,
+      peerBucketArn: peer.outputs.veleroBucketArn,
+      peerKmsKeyArn: peer.outputs.kmsKeyArn,
+      peerRegion: args.peerRegion,
+      peerStack: config.peerStack,
+    },
+    opts,
+  );
+  return { backup, bucket };
+}
+
+/** The outputs-contract keys of a site's backups. */
+export function backupOutputs(b: SiteBackups): { [K in keyof SiteOutputs]?: pulumi.Input<SiteOutputs[K]> } {
+  return {
+    backupVaultName: b.backup.vaultName,
+    backupVaultArn: b.backup.vaultArn,
+    backupPlanId: b.backup.planId,
+    backupPlanArn: b.backup.planArn,
+    backupCopyVaultArn: b.backup.copyDestinationVaultArn,
+    backupSelectionTag: { ...BACKUP_SELECTION_TAG },
+    veleroBucketName: b.bucket.bucketName,
+    veleroBucketArn: b.bucket.bucketArn,
+  };
+}
