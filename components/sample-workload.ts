@@ -21,6 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DnsConfig, Role, WorkloadConfig } from "../stacks/config";
 import { resolveImage } from "./image-registry";
 import { PodIdentityRole } from "./pod-identity";
+import { siteAlbAnnotations } from "./site-endpoint";
 
 /** Node label (and taint key) that dedicates node groups to a tier: `eks-dr/tier=<tier>:NoSchedule`. */
 export const TIER_LABEL = "eks-dr/tier";
@@ -65,6 +66,11 @@ export interface SampleWorkloadArgs {
   clusterName: pulumi.Input<string>;
   /** `eks-dr:dns`: health path for the ALB target group, certificate for an HTTPS listener. */
   dns?: DnsConfig;
+  /**
+   * IngressGroup of the site's ALB (`SiteEndpoint`): the web Ingress joins it with the default
+   * order 0, ahead of the site's own health rule. @default none: an ALB of its own
+   */
+  albGroupName?: string;
   /** Name of the app pods' own ServiceAccount, bound to their IAM role through Pod Identity. @default "app" */
   appServiceAccountName?: string;
   /** Port the containers listen on. @default 8080 */
@@ -124,25 +130,17 @@ export function tierReplicas(workload: WorkloadConfig, tier: Tier, role: Role, q
   return quiesced ? 0 : workload.replicas[tier][role];
 }
 
-/** Ingress annotations for the AWS Load Balancer Controller. */
-export function albAnnotations(dns: DnsConfig | undefined): Record<string, string> {
-  const annotations: Record<string, string> = {
-    "alb.ingress.kubernetes.io/scheme": "internet-facing",
+/**
+ * Ingress annotations for the AWS Load Balancer Controller: the site ALB's listener settings
+ * (site-endpoint.ts, the same on every Ingress of its group) and this tier's target group.
+ */
+export function albAnnotations(dns: DnsConfig | undefined, groupName?: string): Record<string, string> {
+  return {
+    ...siteAlbAnnotations(dns, groupName),
     // Pod IPs as targets: traffic skips the node port hop, and target health is the pod's own.
     "alb.ingress.kubernetes.io/target-type": "ip",
     "alb.ingress.kubernetes.io/healthcheck-path": dns?.healthCheck.path ?? DEFAULT_HEALTH_PATH,
   };
-  if (dns?.certificateArn === undefined) {
-    annotations["alb.ingress.kubernetes.io/listen-ports"] = JSON.stringify([{ HTTP: 80 }]);
-    return annotations;
-  }
-  // Listen on both: the controller's default with a certificate is HTTPS only.
-  annotations["alb.ingress.kubernetes.io/listen-ports"] = JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]);
-  annotations["alb.ingress.kubernetes.io/certificate-arn"] = dns.certificateArn;
-  // Redirect HTTP to HTTPS only when Route 53 checks over HTTPS: it counts any 2xx/3xx as healthy,
-  // so an HTTP check would pass on the ALB's own redirect without ever reaching a pod.
-  if (dns.healthCheck.protocol === "HTTPS") annotations["alb.ingress.kubernetes.io/ssl-redirect"] = "443";
-  return annotations;
 }
 
 export class SampleWorkload extends pulumi.ComponentResource {
@@ -340,7 +338,7 @@ export class SampleWorkload extends pulumi.ComponentResource {
     this.ingress = new k8s.networking.v1.Ingress(
       `${name}-web`,
       {
-        metadata: { ...metadata("web"), annotations: albAnnotations(args.dns) },
+        metadata: { ...metadata("web"), annotations: albAnnotations(args.dns, args.albGroupName) },
         spec: {
           ingressClassName: ALB_INGRESS_CLASS,
           rules: [{ http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { name: "http" } } } }] } }],

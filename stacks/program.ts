@@ -19,6 +19,7 @@ import { ImageRegistry } from "../components/image-registry";
 import { RegionalSite } from "../components/regional-site";
 import { SiteAlarms } from "../components/replication-alarms";
 import { missingImages, SampleWorkload } from "../components/sample-workload";
+import { SITE_ALB_GROUP, SiteEndpoint } from "../components/site-endpoint";
 import { Velero } from "../components/velero";
 import { runBackupOnlySite } from "./backup-only-program";
 import { auroraLagMetric, drTierOf, isBackupOnlySite } from "./config";
@@ -134,34 +135,41 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   // --- Images in both Regions (seed 001): each site replicates its registry to the peer.
   const registry = new ImageRegistry(`${stack}-images`, { peerRegion, kmsKeyArn: key?.keyArn }, { providers });
 
-  // --- The sample 3-tier application, once it has its files and database.
-  const workload =
-    config.workload && key && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn
-      ? new SampleWorkload(
-          `${stack}-app`,
-          {
-            namespace: site.appNamespace,
-            role: config.role,
-            quiesced: config.quiesced,
-            workload: config.workload,
-            repositoryUrls: registry.repositoryUrls,
-            pvcName: site.files.pvcName,
-            database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn, secretKmsKeyArn: key.keyArn },
-            region: config.region,
-            clusterName: site.cluster.clusterName,
-            // A first `up` creates the repositories the images are pushed to afterwards.
-            missingImages: missingImages(config.workload, registry.repositoryUrls, { provider }),
-            dns: config.dns,
-          },
-          { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.ingress] },
-        )
-      : undefined;
+  // --- The site's own endpoint: its ALB, with a health path the ALB answers itself, so failover DNS
+  // does not depend on an application (one joins the same ALB, ahead of that rule).
+  const endpoint = new SiteEndpoint(
+    `${stack}-endpoint`,
+    { namespace: site.appNamespace, dns: config.dns, groupName: SITE_ALB_GROUP },
+    { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.ingress] },
+  );
 
-  // --- DNS failover: this site's record, PRIMARY while active.
-  const dns =
-    config.dns && workload
-      ? new FailoverDns(`${stack}-dns`, { dns: config.dns, role: config.role, albHostname: workload.albHostname, setIdentifier: stack }, { providers })
-      : undefined;
+  // --- The sample 3-tier application, once it has its files and database.
+  if (config.workload && key && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn) {
+    new SampleWorkload(
+      `${stack}-app`,
+      {
+        namespace: site.appNamespace,
+        role: config.role,
+        quiesced: config.quiesced,
+        workload: config.workload,
+        repositoryUrls: registry.repositoryUrls,
+        pvcName: site.files.pvcName,
+        database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn, secretKmsKeyArn: key.keyArn },
+        region: config.region,
+        clusterName: site.cluster.clusterName,
+        // A first `up` creates the repositories the images are pushed to afterwards.
+        missingImages: missingImages(config.workload, registry.repositoryUrls, { provider }),
+        dns: config.dns,
+        albGroupName: SITE_ALB_GROUP,
+      },
+      { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.ingress] },
+    );
+  }
+
+  // --- DNS failover: this site's record, PRIMARY while active, on the site's own endpoint.
+  const dns = config.dns
+    ? new FailoverDns(`${stack}-dns`, { dns: config.dns, role: config.role, albHostname: endpoint.albHostname, setIdentifier: stack }, { providers })
+    : undefined;
 
   // --- Alarms: replication lag against the RPO target, and the PRIMARY's health check.
   // Route 53's health-check metrics live in us-east-1. When config avoids that Region (a failover
@@ -251,9 +259,9 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     dbReaderEndpoint: database?.readerEndpoint,
     promotionInstanceUrn: database?.promotionInstanceUrn,
     dbSecretArn,
-    albHostname: workload?.albHostname,
-    endpointUrl: workload?.endpointUrl,
-    endpointHostname: workload?.endpointHostname,
+    albHostname: endpoint.albHostname,
+    endpointUrl: endpoint.endpointUrl,
+    endpointHostname: endpoint.endpointHostname,
     healthCheckId: dns?.healthCheckId,
     dnsRecordUrn: dns?.recordUrn,
     alarmTopicArn: alarms.topicArn,
