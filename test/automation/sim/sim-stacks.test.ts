@@ -45,6 +45,11 @@ describe("sim: SimStacks", () => {
     expect(d.outOfBandUrns[0]).to.match(
       /^urn:pulumi:dr::eks-dr::eks-dr:index:RegionalSite\$eks-dr:index:NodeGroups\$eks:index:ManagedNodeGroup\$aws:eks\/nodeGroup:NodeGroup::dr-nodes-system$/,
     );
+    // The world's node groups start at the sizes the program asked its ManagedNodeGroups for.
+    for (const tier of ["system", "web", "app"] as const) {
+      const asked = state.find((r) => r.type === "eks:index:ManagedNodeGroup" && r.name === `dr-nodes-${tier}`)!.inputs.scalingConfig as Record<string, number>;
+      expect(s.world.site("dr").nodeGroups[tier], tier).to.include({ minSize: asked.minSize, desiredSize: asked.desiredSize, maxSize: asked.maxSize });
+    }
     expect(state.find((r) => r.urn === d.promotionInstanceUrn)?.type).to.equal("aws:rds/clusterInstance:ClusterInstance");
     expect(state.find((r) => r.urn === d.dnsRecordUrn)?.type).to.equal("aws:route53/record:Record");
     // The world is named after the program's outputs.
