@@ -28,7 +28,7 @@ export interface BackupOnlySiteContext {
   stack: string;
   config: SiteConfig;
   /** What the site's role means (`resolveSiteRole`). */
-  role: SiteRoleValues;
+  byRole: SiteRoleValues;
   /** The site's network, the same as a full site's. */
   network: NetworkArgs;
   peer: PeerSite;
@@ -40,7 +40,7 @@ export interface BackupOnlySiteContext {
 }
 
 export function runBackupOnlySite(ctx: BackupOnlySiteContext): SiteExports {
-  const { stack, config, role, peer, peerRegion, key, provider } = ctx;
+  const { stack, config, byRole, peer, peerRegion, key, provider } = ctx;
   const providers = [provider];
 
   const site = new BackupOnlySite(stack, { network: ctx.network }, { providers });
@@ -79,7 +79,7 @@ export function runBackupOnlySite(ctx: BackupOnlySiteContext): SiteExports {
     },
     { providers },
   );
-  const backups = key && siteBackups({ stack, config, role, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
+  const backups = key && siteBackups({ stack, config, byRole, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
 
   return {
     contractVersion: OUTPUTS_CONTRACT_VERSION,

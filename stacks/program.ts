@@ -57,12 +57,12 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   const provider = new aws.Provider(`${stack}-${config.region}`, { region: config.region as aws.Region, defaultTags });
   const providers = [provider];
   // What the role means for this site (stacks/roles.ts), resolved into the components' Args below.
-  const role = resolveSiteRole(config, stack);
+  const byRole = resolveSiteRole(config, stack);
   // The same network in both shapes of a site. awsx takes plain AZ names, looked up in the site's Region.
   const network: NetworkArgs = {
     cidrBlock: config.vpcCidr,
     availabilityZoneNames: await availabilityZonesFor(config.azCount, { provider }),
-    natGateways: role.natGateways,
+    natGateways: byRole.natGateways,
     s3GatewayEndpointRegion: config.region,
   };
 
@@ -75,7 +75,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       : undefined;
 
   // --- The standby of the backup-restore tier keeps its network, backups and replicas only.
-  if (isBackupOnlySite(config)) return runBackupOnlySite({ stack, config, role, network, peer, peerRegion, key, provider });
+  if (isBackupOnlySite(config)) return runBackupOnlySite({ stack, config, byRole, network, peer, peerRegion, key, provider });
 
   // --- Regional infrastructure.
   // The peer's replication targets this Region's file system (the peer exports where it replicates).
@@ -90,13 +90,13 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       nodeGroups: Object.fromEntries(
         NODE_GROUPS.map((g) => {
           const { instanceTypes, diskSizeGib, capacityType } = config.nodeGroups[g];
-          return [g, { instanceTypes, diskSizeGib, capacityType, sizes: role.nodeGroupSizes[g] }];
+          return [g, { instanceTypes, diskSizeGib, capacityType, sizes: byRole.nodeGroupSizes[g] }];
         }),
       ) as RegionalSiteArgs["nodeGroups"],
       instanceTags: config.tags,
       kmsKeyArn: key?.keyArn,
       files: {
-        replicationOverwrite: role.fileSystemProtection,
+        replicationOverwrite: byRole.fileSystemProtection,
         replicatedInto: filesReplicatedInto,
         throughputMode: config.efs.throughputMode,
         provisionedThroughputMibps: config.efs.provisionedThroughputMibps,
@@ -112,7 +112,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       ? new FileReplication(
           `${stack}-efs-replication`,
           {
-            off: role.peerReplicationOff,
+            off: byRole.peerReplicationOff,
             sourceFileSystemId: site.files.fileSystemId,
             peerFileSystemId: peer.outputs.fileSystemId,
             peerRegion,
@@ -147,7 +147,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       `${stack}-db`,
       {
         ownsGlobalResources: config.ownsGlobalResources,
-        instances: role.dbInstances,
+        instances: byRole.dbInstances,
         globalClusterIdentifier,
         clusterIdentifier: `eks-dr-${stack}`,
         database: config.database,
@@ -177,14 +177,14 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   );
 
   // --- The sample 3-tier application, once it has its files and database.
-  if (config.workload && role.workloadReplicas && key && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn) {
+  if (config.workload && byRole.workloadReplicas && key && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn) {
     new SampleWorkload(
       `${stack}-app`,
       {
         namespace: site.appNamespace,
         images: config.workload.images,
-        replicas: role.workloadReplicas,
-        awaitRollout: role.awaitsWorkloadRollout,
+        replicas: byRole.workloadReplicas,
+        awaitRollout: byRole.awaitsWorkloadRollout,
         repositoryUrls: registry.repositoryUrls,
         pvcName: site.files.pvcName,
         database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn, secretKmsKeyArn: key.keyArn },
@@ -201,7 +201,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
 
   // --- DNS failover: this site's record, PRIMARY while active, on the site's own endpoint.
   const dns = config.dns
-    ? new FailoverDns(`${stack}-dns`, { dns: config.dns, designation: role.failoverDesignation, albHostname: endpoint.albHostname, setIdentifier: stack }, { providers })
+    ? new FailoverDns(`${stack}-dns`, { dns: config.dns, designation: byRole.failoverDesignation, albHostname: endpoint.albHostname, setIdentifier: stack }, { providers })
     : undefined;
 
   // --- Alarms: replication lag against the RPO target, and the PRIMARY's health check.
@@ -225,15 +225,15 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       region: config.region,
       rpoTargetSeconds: config.rpoTargetSeconds,
       alarmEmail: config.alarmEmail,
-      dbClusterIdentifier: role.alarmsOnAuroraLag ? database?.clusterIdentifier : undefined,
+      dbClusterIdentifier: byRole.alarmsOnAuroraLag ? database?.clusterIdentifier : undefined,
       auroraLagMetric: auroraLagMetric(config.database.engineVersion),
       // The lag is watched on the secondary, whose writer is the peer: it may carry the peer's Region as SourceRegion.
-      auroraSourceRegion: role.alarmsOnAuroraLag ? peerRegion : undefined,
+      auroraSourceRegion: byRole.alarmsOnAuroraLag ? peerRegion : undefined,
       efsReplication:
         replication?.efsReplication && site.files
           ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
           : undefined,
-      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, notify: role.notifiesOnHealthCheck, keepAsIs: avoidUsEast1 } : undefined,
+      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, notify: byRole.notifiesOnHealthCheck, keepAsIs: avoidUsEast1 } : undefined,
       kmsKeyArn: key?.keyArn,
     },
     { providers },
@@ -241,14 +241,14 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
 
   // --- Backups beside replication: AWS Backup (vault here, plan while active, copies to the peer's
   // vault) and Velero for the Kubernetes objects this program does not create.
-  const backups = key && siteBackups({ stack, config, role, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
+  const backups = key && siteBackups({ stack, config, byRole, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
   const velero =
     backups && key
       ? new Velero(
           `${stack}-velero`,
           {
             clusterName: site.cluster.clusterName,
-            writesBackups: role.writesVeleroBackups,
+            writesBackups: byRole.writesVeleroBackups,
             velero: config.velero,
             bucketName: backups.bucket.bucketName,
             bucketArn: backups.bucket.bucketArn,

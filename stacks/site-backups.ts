@@ -16,7 +16,7 @@ export interface SiteBackupsArgs {
   stack: string;
   config: SiteConfig;
   /** What the site's role means (`resolveSiteRole`). */
-  role: Pick<SiteRoleValues, "runsBackupPlan" | "peerReplicationOff">;
+  byRole: Pick<SiteRoleValues, "runsBackupPlan" | "peerReplicationOff">;
   peer: PeerSite;
   peerRegion: string;
   key: EncryptionKey;
@@ -29,11 +29,11 @@ export interface SiteBackups {
 }
 
 export function siteBackups(args: SiteBackupsArgs, opts: pulumi.ComponentResourceOptions): SiteBackups {
-  const { stack, config, role, peer } = args;
+  const { stack, config, byRole, peer } = args;
   const backup = new SiteBackup(
     `${stack}-backup`,
     {
-      runPlan: role.runsBackupPlan,
+      runPlan: byRole.runsBackupPlan,
       backup: config.backup,
       kmsKeyArn: args.key.keyArn,
       // Raw peer outputs: SiteBackup warns once, with the command to run, when the vault is missing.
@@ -48,7 +48,7 @@ export function siteBackups(args: SiteBackupsArgs, opts: pulumi.ComponentResourc
   const bucket = new VeleroBucket(
     `${stack}-velero`,
     {
-      off: role.peerReplicationOff,
+      off: byRole.peerReplicationOff,
       kmsKeyArn: args.key.keyArn,
       retentionDays: config.velero.retentionDays,
       peerBucketArn: peer.outputs.veleroBucketArn,
