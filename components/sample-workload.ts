@@ -3,10 +3,11 @@
  * an internet-facing ALB, an app tier that keeps pictures on the site's EFS file system and data in
  * the site's Aurora cluster. The same objects run in both sites; only sizes follow the role.
  *
- * Sizing (decisions 4 and 5): replicas come from `workload.replicas.<tier>[role]`, so by default the
- * standby runs the same Deployments and its pods wait Pending until the failover scales its web/app
- * node groups up (seed 003), which needs no Kubernetes call on the critical path. `quiesced` sets
- * both tiers to 0 so the old active site stops taking writes during a planned failover.
+ * Sizing (decisions 4 and 5): replicas per tier are given (`replicas`, resolved from the site's role
+ * by stacks/roles.ts), so by default the standby runs the same Deployments and its pods wait Pending
+ * until the failover scales its web/app node groups up, which needs no Kubernetes call on the
+ * critical path; a quiesced site runs 0 so the old active site stops taking writes during a planned
+ * failover.
  *
  * Traffic: the AWS Load Balancer Controller turns the Ingress into an ALB (ingress class `alb`).
  * The Ingress rule has no host, so the ALB answers on any Host header: Route 53 health checkers send
@@ -18,7 +19,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DnsConfig, Role, WorkloadConfig } from "../stacks/config";
+import type { DnsConfig, WorkloadConfig } from "../stacks/config";
 import { resolveImage } from "./image-registry";
 import { PodIdentityRole } from "./pod-identity";
 import { siteAlbAnnotations } from "./site-endpoint";
@@ -36,11 +37,15 @@ export type Tier = "web" | "app";
 export interface SampleWorkloadArgs {
   /** Namespace for every object; the caller creates it (the PVC lives there too). */
   namespace: pulumi.Input<string>;
-  role: Role;
-  /** `eks-dr:quiesced`: both tiers run 0 replicas (decision 5). */
-  quiesced: boolean;
-  /** `eks-dr:workload`: images and replicas by role. */
-  workload: WorkloadConfig;
+  /** Container images per tier (`eks-dr:workload.images`). */
+  images: WorkloadConfig["images"];
+  /** Replicas per tier (0 stops the tier, e.g. while a planned failover quiesces the site). */
+  replicas: Record<Tier, number>;
+  /**
+   * Whether `up` waits for the pods to become ready. Off where pods wait Pending for nodes only a
+   * failover brings (a pilot-light standby); it is off anyway while an image is missing. @default true
+   */
+  awaitRollout?: boolean;
   /** This site's repository URLs (`ImageRegistry.repositoryUrls`); images without a registry host resolve to them. */
   repositoryUrls: { web: pulumi.Input<string>; app: pulumi.Input<string> };
   /** PersistentVolumeClaim bound to this site's EFS file system (`SharedFileSystem.pvcName`). */
@@ -99,7 +104,7 @@ function tagOrDigest(ref: string): { imageTag?: string; imageDigest?: string } {
  * the site's provider, so the lookup is in the site's Region.
  */
 export function missingImages(
-  workload: WorkloadConfig,
+  images: WorkloadConfig["images"],
   repositoryUrls: { web: pulumi.Input<string>; app: pulumi.Input<string> },
   opts: pulumi.InvokeOptions,
 ): pulumi.Output<string[]> {
@@ -107,7 +112,7 @@ export function missingImages(
   return pulumi.output(repositoryUrls).apply(async (urls) => {
     const missing = await Promise.all(
       tiers.map(async (tier) => {
-        const ref = workload.images[tier];
+        const ref = images[tier];
         const resolved = resolveImage(ref, urls);
         const url = urls[tier];
         // Pulled from elsewhere (a registry host in the reference): nothing to look up here.
@@ -123,11 +128,6 @@ export function missingImages(
     );
     return missing.filter((m): m is string => m !== undefined);
   });
-}
-
-/** Replicas of a tier: 0 when quiesced, else the configured count for the site's role. */
-export function tierReplicas(workload: WorkloadConfig, tier: Tier, role: Role, quiesced: boolean): number {
-  return quiesced ? 0 : workload.replicas[tier][role];
 }
 
 /**
@@ -177,11 +177,12 @@ export class SampleWorkload extends pulumi.ComponentResource {
     const healthPath = args.dns?.healthCheck.path ?? DEFAULT_HEALTH_PATH;
     const mountPath = args.sharedFilesMountPath ?? "/data";
     const urls = pulumi.output(args.repositoryUrls);
-    const image = (tier: Tier) => urls.apply((u) => resolveImage(args.workload.images[tier], u));
-    this.replicas = {
-      web: tierReplicas(args.workload, "web", args.role, args.quiesced),
-      app: tierReplicas(args.workload, "app", args.role, args.quiesced),
-    };
+    const image = (tier: Tier) => urls.apply((u) => resolveImage(args.images[tier], u));
+    for (const tier of ["web", "app"] as const) {
+      const n = args.replicas[tier];
+      if (!Number.isInteger(n) || n < 0) throw new Error(`SampleWorkload ${name}: replicas.${tier} must be a whole number >= 0, got ${n}`);
+    }
+    this.replicas = { ...args.replicas };
 
     const labels = (tier: Tier) => ({ "app.kubernetes.io/name": tier, "app.kubernetes.io/part-of": "eks-dr" });
     const metadata = (tier: Tier, extra: Record<string, string> = {}) => ({
@@ -197,15 +198,15 @@ export class SampleWorkload extends pulumi.ComponentResource {
       new k8s.apps.v1.Deployment(
         `${name}-${tier}`,
         {
-          // On a standby the pods wait Pending for nodes that only a failover brings (pilot light),
-          // and before the images are pushed they cannot pull them (ImagePullBackOff): in both cases
+          // Where the pods wait Pending for nodes that only a failover brings (pilot light: awaitRollout
+          // off), and before the images are pushed they cannot pull them (ImagePullBackOff): in both cases
           // `up` must not wait for them to become ready (it would time out after 10 minutes).
           // Only the annotation depends on the registry lookup: name and namespace stay known in a preview.
           metadata: {
             ...metadata(tier),
             annotations: pulumi
               .output(args.missingImages ?? [])
-              .apply((missing) => (args.role === "standby" || missing.length > 0 ? { "pulumi.com/skipAwait": "true" } : undefined)),
+              .apply((missing) => (args.awaitRollout === false || missing.length > 0 ? { "pulumi.com/skipAwait": "true" } : undefined)),
           },
           spec: {
             replicas: this.replicas[tier],

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { checkRegion, partitionOf } from "./aws-regions";
 import { ConfigError, pairFileNames, stackFileName, type ConfigProblem } from "./config-problems";
 import { seconds } from "./duration";
+import { nodeGroupSizeProblems } from "./roles";
 
 export { ConfigError, formatConfigProblem, stackFileName, type ConfigProblem } from "./config-problems";
 export { partitionOf } from "./aws-regions";
@@ -358,26 +359,8 @@ export const siteConfigSchema = z
     impairedRegions: z.array(regionCode).default([]),
   })
   .superRefine((cfg, ctx) => {
-    // Sizing rules that depend on more than one field.
-    const system = cfg.nodeGroups.system;
-    for (const role of ROLES) {
-      if (system[role].min < 2) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["nodeGroups", "system", role, "min"],
-          message: "the system node group keeps at least 2 nodes (controllers, CoreDNS, LB controller) in every role",
-        });
-      }
-    }
-    for (const name of ["web", "app"] as const) {
-      if (cfg.nodeGroups[name].active.desired < 1) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["nodeGroups", name, "active", "desired"],
-          message: `an active site needs ${name} nodes; set desired >= 1`,
-        });
-      }
-    }
+    // Sizing rules of the roles (stacks/roles.ts).
+    nodeGroupSizeProblems(cfg.nodeGroups).forEach((issue) => ctx.addIssue({ code: "custom", ...issue }));
     if (cfg.impairedRegions.includes(cfg.region)) {
       ctx.addIssue({ code: "custom", path: ["impairedRegions"], message: `lists ${cfg.region}, this site's own Region; a site cannot run without its own Region` });
     }
@@ -457,31 +440,8 @@ function backupProblems(cfg: Pick<SiteConfig, "backup" | "drTier" | "nodeGroups"
   return out;
 }
 
-/** The pair's DR tier: the configured one, else what the standby sizes make it. */
-export function drTierOf(cfg: Pick<SiteConfig, "drTier" | "nodeGroups">): DrTier {
-  if (cfg.drTier) return cfg.drTier;
-  return cfg.nodeGroups.web.standby.desired === 0 && cfg.nodeGroups.app.standby.desired === 0 ? "pilot-light" : "warm-standby";
-}
-
-/**
- * A standby site of the backup-restore tier: it keeps its network, backup vault, Velero bucket and
- * the replicas of images and secrets, and no cluster, database, nodes or file system.
- */
-export function isBackupOnlySite(cfg: Pick<SiteConfig, "drTier" | "role">): boolean {
-  return cfg.drTier === "backup-restore" && cfg.role === "standby";
-}
 /** Top-level keys of the schema, i.e. what may follow `eks-dr:`. */
 export const SITE_CONFIG_KEYS = Object.keys(siteConfigSchema.shape) as (keyof SiteConfig)[];
-
-/** What a site resolves to once role-dependent defaults are applied. */
-export function natGatewayMode(cfg: SiteConfig): "perAz" | "single" {
-  return cfg.natGateways ?? (cfg.role === "active" ? "perAz" : "single");
-}
-
-/** Node group sizes for the site's current role. */
-export function nodeGroupSizes(cfg: SiteConfig, name: NodeGroupName): NodeGroupSize {
-  return cfg.nodeGroups[name][cfg.role];
-}
 
 /** The CloudWatch metric that measures how far an Aurora global secondary is behind. */
 export type AuroraLagMetric = "AuroraGlobalDBRPOLag" | "AuroraGlobalDBReplicationLag";

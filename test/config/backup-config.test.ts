@@ -4,7 +4,8 @@
  * tier is the same in both stack files.
  */
 import { expect } from "chai";
-import { ConfigError, drTierOf, isBackupOnlySite, pairProblems, parseSiteConfig, type SiteConfig } from "../../stacks/config";
+import { ConfigError, pairProblems, parseSiteConfig, type SiteConfig } from "../../stacks/config";
+import { drTierOf, isBackupOnlySite } from "../../stacks/roles";
 import { EvaluationError, evaluateSite, siteRawConfig } from "../../automation/sim/program/evaluate";
 
 function problems(stack: string, overrides: Record<string, unknown>) {
