@@ -25,6 +25,7 @@ import { LiveProgress, PlainProgress, type Output } from "./report/progress";
 import { formatReport } from "./report/report";
 import { formatDuration, parseDuration } from "./util/duration";
 import { formatValidation, validateProject } from "./validate";
+import { ConfigError, configErrorLines } from "../stacks/config-problems";
 import { driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
 
 export interface CliEnv {
@@ -458,8 +459,9 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
     if (err instanceof Error && err.name === "LatencyOverrideError") {
       return fail(EXIT.refused, err, [`error: option '--latency-file': ${err.message}`]);
     }
-    if (err instanceof Error && err.name === "ConfigError") {
-      return fail(EXIT.refused, err, [`error: ${err.message}`]);
+    if (err instanceof ConfigError) {
+      // The same lines as `npm run validate`: file, key, what to do.
+      return fail(EXIT.refused, err, configErrorLines(err.problems));
     }
     return fail(EXIT.failed, err, [`error: ${errorMessage(err)}`]);
   }

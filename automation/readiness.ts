@@ -11,7 +11,7 @@
  */
 import type { AuroraLagDatapoint, Clock, CloudPort, StackPort } from "./ports";
 import { auroraLossBoundMs, describeAuroraLag } from "./report/aurora-rpo";
-import { pairProblems, type SiteConfig } from "../stacks/config";
+import { formatConfigProblem, pairProblems, stackFileName, type SiteConfig } from "../stacks/config";
 import type { SiteOutputs } from "../stacks/outputs";
 import { errorMessage, rethrowAuth, SetupError } from "./errors";
 import { readOnlyContext, previewPlan, type StepPreview } from "./engine/inspect";
@@ -136,7 +136,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   if (configs.size < 2) return result();
   const [a, b] = stackNames.map((s) => ({ stack: s, config: configs.get(s)! }));
   const problems = pairProblems(a, b);
-  add("pair config", problems.length === 0, problems.length ? problems.map((p) => `${p.key}: ${p.message}`).join("; ") : "one active, one standby, distinct Regions and CIDRs");
+  add("pair config", problems.length === 0, problems.length ? problems.map(formatConfigProblem).join("; ") : "one active, one standby, distinct Regions and CIDRs");
   if (problems.length) return result();
   const activeCfg = a.config.role === "active" ? a : b;
   const standbyCfg = activeCfg === a ? b : a;
@@ -218,9 +218,22 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
     `${formatEstimatedRpo(estimatedRpo)} (target ${formatDuration(rpoTargetMs)})`,
   );
 
-  // DNS.
+  // DNS. Without it a failover still moves the data and the serving site, but nothing moves the
+  // users: a warning, so that READY never hides it.
   const dns = active.config.dns;
-  if (dns) {
+  if (!dns) {
+    add(
+      "failover dns",
+      false,
+      `none: no eks-dr:dns in ${[active.stack, standby.stack].sort().map(stackFileName).join(" or ")}, so after a failover users keep resolving to the old site ` +
+        "until someone points the application's name at the new one; set eks-dr:dns.hostedZoneId and eks-dr:dns.hostname in both files and deploy",
+      "warning",
+    );
+  } else {
+    const missing = [active, standby].filter((site) => !site.outputs.healthCheckId || !site.outputs.dnsRecordUrn).map((site) => site.stack);
+    if (missing.length > 0) {
+      add("failover dns", false, `${missing.join(" and ")} has no failover record or health check yet although eks-dr:dns is set: run \`npm run deploy\``, "warning");
+    }
     const records = await ctx.cloud.getFailoverRecords(dns.hostedZoneId, dns.hostname, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(unlessSetup("reading Route 53", (e) => e as Error));
     if (records instanceof Error) add("dns records", false, errorMessage(records), "warning");
     else {
@@ -246,7 +259,11 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
 }
 
 export function formatReadiness(r: Readiness): string[] {
-  const lines = [`Readiness ${r.ready ? "READY" : r.readyUnplanned ? "READY for unplanned failover only" : "NOT READY"} (${r.evaluatedAt})${r.active ? `: ${r.active} active, ${r.standby} standby` : ""}`];
+  // Warnings do not make a pair unready, but the headline counts them so they are not missed.
+  const warnings = r.checks.filter((c) => !c.ok && c.severity === "warning").map((c) => c.name);
+  const withWarnings = warnings.length > 0 ? ` with ${warnings.length} warning${warnings.length === 1 ? "" : "s"} (${warnings.join(", ")})` : "";
+  const verdict = r.ready ? "READY" : r.readyUnplanned ? "READY for unplanned failover only" : "NOT READY";
+  const lines = [`Readiness ${verdict}${withWarnings} (${r.evaluatedAt})${r.active ? `: ${r.active} active, ${r.standby} standby` : ""}`];
   for (const c of r.checks) lines.push(`  ${c.ok ? "✔" : c.severity === "error" ? "✖" : "!"} ${c.name}: ${c.detail}`);
   const e = r.estimatedRpo;
   lines.push(`  estimated RPO now: ${e.worstMs === null ? "unknown" : formatDuration(e.worstMs)}`);

@@ -13,8 +13,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, YAMLParseError } from "yaml";
-import { ConfigError, PROJECT, pairProblems, parseSiteConfig, type SiteConfig } from "../stacks/config";
-import { projectValues, stackFileName } from "../stacks/stack-files";
+import { ConfigError, formatConfigProblem, PROJECT, pairProblems, parseSiteConfig, siteConfigWarnings, type SiteConfig } from "../stacks/config";
+import { configErrorLines } from "../stacks/config-problems";
+import { readStackFile, stackFileName } from "../stacks/stack-files";
 import { errorMessage } from "./errors";
 
 export interface ValidationProblem {
@@ -39,6 +40,8 @@ export interface ValidationResult {
   projectDir: string;
   sites: ValidatedSite[];
   problems: ValidationProblem[];
+  /** Valid but worth a look (e.g. a Region the AWS SDK does not list yet); they do not fail validation. */
+  warnings: ValidationProblem[];
 }
 
 /** Providers a stack must not create by default (README, "Configuration"). */
@@ -97,17 +100,26 @@ function stackNames(projectDir: string): string[] {
     .sort();
 }
 
-function checkStackFile(projectDir: string, stack: string, problems: ValidationProblem[]): { site: ValidatedSite; config?: SiteConfig } {
+/** A problem of the shared config modules, as a validation problem (they name their file). */
+const asValidationProblem = (file: string) => (p: { file?: string; key?: string; message: string }): ValidationProblem => ({
+  file: p.file ?? file,
+  ...(p.key ? { key: p.key } : {}),
+  message: p.message,
+});
+
+function checkStackFile(projectDir: string, stack: string, problems: ValidationProblem[], warnings: ValidationProblem[]): { site: ValidatedSite; config?: SiteConfig } {
   const file = stackFileName(stack);
   const site: ValidatedSite = { stack, file };
-  const doc = readYaml(path.join(projectDir, file), problems);
-  if (!doc) return { site };
-  const config = doc.config;
-  if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    problems.push({ file, key: "config", message: "has no `config:` map; the site's keys go under it (see Pulumi.primary.yaml)" });
+  const read = readStackFile(projectDir, stack);
+  if (!read) {
+    problems.push({ file, message: `cannot be read from ${projectDir}` });
     return { site };
   }
-  const disabled = (config as Record<string, unknown>)[DISABLE_KEY];
+  // What Pulumi itself would refuse (YAML syntax, keys without a namespace) comes first.
+  problems.push(...read.problems.map(asValidationProblem(file)));
+  if (read.problems.some((p) => p.key === undefined || p.key === "config")) return { site };
+  const config = read.config;
+  const disabled = config[DISABLE_KEY];
   const missing = REQUIRED_DISABLED_PROVIDERS.filter((p) => !(Array.isArray(disabled) && disabled.includes(p)));
   if (missing.length > 0) {
     problems.push({
@@ -117,18 +129,20 @@ function checkStackFile(projectDir: string, stack: string, problems: ValidationP
     });
   }
   try {
-    const parsed = parseSiteConfig(stack, projectValues(config as Record<string, unknown>));
+    const parsed = parseSiteConfig(stack, read.values);
     Object.assign(site, { region: parsed.region, role: parsed.role, ownsGlobalResources: parsed.ownsGlobalResources });
+    warnings.push(...siteConfigWarnings(stack, parsed).map(asValidationProblem(file)));
     return { site, config: parsed };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    for (const p of err.problems) problems.push({ file, key: p.key, message: p.message });
+    problems.push(...err.problems.map(asValidationProblem(file)));
     return { site };
   }
 }
 
 export function validateProject(projectDir: string): ValidationResult {
   const problems: ValidationProblem[] = [];
+  const warnings: ValidationProblem[] = [];
   checkProjectFile(projectDir, problems);
   const names = fs.existsSync(projectDir) ? stackNames(projectDir) : [];
   if (names.length !== 2) {
@@ -137,22 +151,19 @@ export function validateProject(projectDir: string): ValidationResult {
       message: `eks-dr drives exactly two sites and ${projectDir} has ${names.length} stack file(s); keep one Pulumi.<stack>.yaml per site (e.g. Pulumi.primary.yaml and Pulumi.dr.yaml)`,
     });
   }
-  const checked = names.map((stack) => checkStackFile(projectDir, stack, problems));
+  const checked = names.map((stack) => checkStackFile(projectDir, stack, problems, warnings));
   if (checked.length === 2 && checked[0].config && checked[1].config) {
     const [a, b] = checked.map((c) => ({ stack: c.site.stack, config: c.config! }));
-    const both = `${stackFileName(a.stack)} and ${stackFileName(b.stack)}`;
-    for (const p of pairProblems(a, b)) problems.push({ file: both, key: p.key, message: p.message });
+    problems.push(...pairProblems(a, b).map(asValidationProblem(stackFileName(a.stack))));
   }
-  return { ok: problems.length === 0, projectDir, sites: checked.map((c) => c.site), problems };
+  return { ok: problems.length === 0, projectDir, sites: checked.map((c) => c.site), problems, warnings };
 }
 
 export function formatValidation(r: ValidationResult): string[] {
+  const warnings = (r.warnings ?? []).map((w) => `warning: ${formatConfigProblem(w)}`);
   if (r.ok) {
     const sites = r.sites.map((s) => `${s.stack} (${s.region}, ${s.role}${s.ownsGlobalResources ? ", owner of global resources" : ""})`);
-    return [`valid: ${r.sites.map((s) => s.file).join(" and ")}: ${sites.join("; ")} (offline checks: project file, both stack files, the rules between them)`];
+    return [...warnings, `valid: ${r.sites.map((s) => s.file).join(" and ")}: ${sites.join("; ")} (offline checks: project file, both stack files, the rules between them)`];
   }
-  return [
-    ...r.problems.map((p) => `error: ${p.file}: ${p.key ? `${p.key}: ` : ""}${p.message}`),
-    `${r.problems.length} problem(s): fix them in the files named (or \`pulumi config set --path <key> <value> -s <stack>\`), then run \`npm run validate\` again. Nothing was deployed.`,
-  ];
+  return [...warnings, ...configErrorLines(r.problems)];
 }

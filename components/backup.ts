@@ -4,7 +4,7 @@
  * point from before the damage does not change.
  *
  * Every site has a vault encrypted with its own key (the multi-Region primary on the owner, its
- * replica elsewhere) and the service role. The active site also runs the plan: a schedule, a
+ * replica elsewhere) and the service role. The active site also runs the plan (`runPlan`): a schedule, a
  * retention, a copy of every recovery point into the peer's vault (its ARN read through the stack
  * reference), and a selection of the resources tagged `eks-dr:backup=true` (EFS, Aurora, EBS
  * volumes of the gp3 StorageClass). The plan follows the role; the vaults never do, so a role swap
@@ -17,7 +17,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { BackupConfig, Role } from "../stacks/config";
+import type { BackupConfig } from "../stacks/config";
 
 /**
  * The tag the plan selects on. Components put it on what holds data: the EFS file system, the
@@ -37,8 +37,11 @@ export const FAILED_BACKUP_JOB_STATES = ["FAILED", "ABORTED", "EXPIRED", "PARTIA
 export const FAILED_COPY_JOB_STATES = ["FAILED", "PARTIAL"] as const;
 
 export interface SiteBackupArgs {
-  /** The site's role: only the active site runs the plan (its resources are the live ones). */
-  role: Role;
+  /**
+   * Run the plan (schedule, selection, copies to the peer's vault) here: on the site whose
+   * resources are the live ones. The vault and the notifications exist either way.
+   */
+  runPlan: boolean;
   /** Config `backup`: schedule, retention, cold storage, vault lock. */
   backup: BackupConfig;
   /** The site's key (`EncryptionKey.keyArn`): encrypts the vault and the EBS/Aurora/EFS data the role reads. */
@@ -269,7 +272,7 @@ export class SiteBackup extends pulumi.ComponentResource {
       new aws.cloudwatch.EventTarget(`${name}-${suffix}`, { rule: eventRule.name, arn: args.alarmTopicArn }, { parent: this });
     }
 
-    if (args.role === "active") {
+    if (args.runPlan) {
       const lifecycle = recoveryPointLifecycle(args.backup);
       const copyToPeer = args.copyToPeer !== false;
       if (!copyToPeer) {

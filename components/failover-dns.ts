@@ -19,13 +19,13 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { DnsConfig, Role } from "../stacks/config";
+import type { DnsConfig } from "../stacks/config";
 
 export interface FailoverDnsArgs {
   /** The `dns` block of the site's config (zone, hostname, TTL, health check settings). */
   dns: DnsConfig;
-  /** The site's current role: active is PRIMARY, standby is SECONDARY. */
-  role: Role;
+  /** This record's designation in the failover group: PRIMARY while the site serves, SECONDARY otherwise. */
+  designation: "PRIMARY" | "SECONDARY";
   /** DNS name of this site's ALB (from the Ingress status). */
   albHostname: pulumi.Input<string>;
   /**
@@ -33,11 +33,6 @@ export interface FailoverDnsArgs {
    * role swap is an in-place update of the same record. @default the stack name
    */
   setIdentifier?: string;
-}
-
-/** PRIMARY for the active site, SECONDARY for the standby. */
-export function failoverDesignation(role: Role): "PRIMARY" | "SECONDARY" {
-  return role === "active" ? "PRIMARY" : "SECONDARY";
 }
 
 export class FailoverDns extends pulumi.ComponentResource {
@@ -79,7 +74,7 @@ export class FailoverDns extends pulumi.ComponentResource {
         ttl: dns.ttlSeconds,
         records: [args.albHostname],
         setIdentifier,
-        failoverRoutingPolicies: [{ type: failoverDesignation(args.role) }],
+        failoverRoutingPolicies: [{ type: args.designation }],
         healthCheckId: this.healthCheck.id,
         // The driver swaps both designations in one change batch before any `up` (decision 6). This
         // site's next `up` then sees state (old designation) differ from config (new one) and

@@ -25,13 +25,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Role } from "../stacks/config";
 
 export interface FileReplicationArgs {
-  /** Site role (config `role`): only the active site replicates. */
-  role: Role;
-  /** Config `replicateToPeer`: the driver turns it off during an unplanned failover. */
-  replicateToPeer: boolean;
+  /**
+   * Why this site does not replicate now, or undefined when it does: a standby is the destination of
+   * its peer's replication, and replication pauses while the peer Region is impaired. A reason with
+   * `warn` is logged as a warning. @default undefined (replicates)
+   */
+  off?: { reason: string; warn: boolean };
   /** This site's file system (the replication source). */
   sourceFileSystemId: pulumi.Input<string>;
   /**
@@ -66,14 +67,9 @@ export class FileReplication extends pulumi.ComponentResource {
 
     const self = pulumi.getStack();
     let skippedReason: string | undefined;
-    if (args.role !== "active") {
-      // Normal: the standby's file system is the destination of the peer's configuration.
-      skippedReason = "this site is standby; the active site replicates to it";
-    } else if (!args.replicateToPeer) {
-      skippedReason =
-        "eks-dr:replicateToPeer is false, so this site's files are not replicated to the peer Region " +
-        `(the driver turns it off while the peer Region is impaired). Set it to true once stack "${args.peerStack}" is reachable, then run \`pulumi up -s ${self}\`.`;
-      pulumi.log.warn(`EFS replication is off: ${skippedReason}`, this);
+    if (args.off) {
+      skippedReason = args.off.reason;
+      if (args.off.warn) pulumi.log.warn(`EFS replication is off: ${skippedReason}`, this);
     } else if (args.peerFileSystemId === undefined) {
       skippedReason =
         `the file system of stack "${args.peerStack}" is not known yet (no output fileSystemId). ` +

@@ -4,20 +4,23 @@
  * The site that owns global resources creates the `GlobalCluster` and the cluster that starts as
  * its writer, with the master credentials. The other site creates a secondary cluster that joins
  * the global cluster by identifier (read from the peer) and has no credentials of its own. Which
- * cluster writes is decided by AWS (switchover/failover), not by this program: the role only sets
+ * cluster writes is decided by AWS (switchover/failover), not by this program: the caller only sets
  * how many instances the site runs. So a `pulumi up` after a failover must neither revert nor
- * recreate anything, which is what the `ignoreChanges` below and the role-independent cluster
+ * recreate anything, which is what the `ignoreChanges` below and the count-independent cluster
  * inputs are for (test/components/global-database.test.ts evaluates both roles and compares).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { DatabaseConfig, Role } from "../stacks/config";
+import type { DatabaseConfig } from "../stacks/config";
 
 export interface GlobalDatabaseArgs {
   /** This site owns the global cluster and the master credentials (config `ownsGlobalResources`). */
   ownsGlobalResources: boolean;
-  /** Site role (config `role`): sets the instance count only. */
-  role: Role;
+  /**
+   * Instances of this site's regional cluster (0: a headless secondary). Instance i keeps its
+   * identifier and AZ whatever the count, so a change only adds or removes the highest ones.
+   */
+  instances: number;
   /**
    * Global cluster identifier. Owner: the one to create. Other site: the one to join (peer output
    * `globalClusterIdentifier`); undefined until the owner is deployed, in which case no cluster is
@@ -30,7 +33,7 @@ export interface GlobalDatabaseArgs {
    * (instances append `-<index>`).
    */
   clusterIdentifier: string;
-  /** Config `database`: engine version, instance class, names, readers per role, backup retention. */
+  /** Config `database`: engine version, instance class, names, backup retention (`readers` is not read: the count is `instances`). */
   database: DatabaseConfig;
   /** Owner only: the master password (from `DatabaseCredentials`). A secondary has no credentials. */
   masterPassword?: pulumi.Input<string>;
@@ -68,11 +71,6 @@ export function parameterGroupFamily(engineVersion: string): string {
   const m = /^(\d+\.\d+)\.mysql_aurora\.\d+\.\d+\.\d+$/.exec(engineVersion);
   if (!m) throw new Error(`eks-dr:database.engineVersion: "${engineVersion}" is not an Aurora MySQL version such as 8.0.mysql_aurora.3.08.2`);
   return `aurora-mysql${m[1]}`;
-}
-
-/** Instances the site runs: a writer plus readers when active; readers only (0 = headless) when standby. */
-export function instanceCount(role: Role, database: DatabaseConfig): number {
-  return role === "active" ? 1 + database.readers.active : database.readers.standby;
 }
 
 /** The component type of `GlobalDatabase` and `GlobalClusterOnly`: one URN for the global cluster whichever holds it. */
@@ -125,7 +123,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
   readonly promotionInstanceUrn: pulumi.Output<string> | undefined;
   /** Whether this site has its cluster (false on a non-owner whose peer is not deployed yet). */
   readonly hasCluster: boolean;
-  /** Number of instances registered for the current role. */
+  /** Number of instances registered (`instances`, or 0 while there is no cluster to join). */
   readonly instanceCount: number;
   readonly globalCluster: aws.rds.GlobalCluster | undefined;
   readonly cluster: aws.rds.Cluster | undefined;
@@ -178,7 +176,8 @@ export class GlobalDatabase extends pulumi.ComponentResource {
     this.securityGroupId = securityGroup.id;
 
     const joinsAs = args.ownsGlobalResources ? "owner" : args.globalClusterIdentifier === undefined ? "none" : "secondary";
-    this.instanceCount = joinsAs === "none" ? 0 : instanceCount(args.role, db);
+    if (!Number.isInteger(args.instances) || args.instances < 0) throw new Error(`GlobalDatabase ${name}: instances must be a whole number >= 0, got ${args.instances}`);
+    this.instanceCount = joinsAs === "none" ? 0 : args.instances;
     this.instances = [];
     this.hasCluster = joinsAs !== "none";
     if (joinsAs === "none") {

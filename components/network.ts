@@ -1,13 +1,33 @@
 /**
- * The site's VPC: a public and a private subnet per Availability Zone, an internet gateway, NAT
- * gateways (one per AZ or a single one), route tables and an S3 gateway endpoint.
+ * The site's VPC, built with `awsx.ec2.Vpc`: a public and a private subnet per Availability Zone on
+ * a fixed CIDR plan, an internet gateway, NAT gateways (one per AZ or a single one), a route table
+ * per subnet, and an S3 gateway endpoint.
  *
- * Subnets are carved from the VPC block by a fixed plan (`subnetLayout`): the same CIDR always
- * gives the same subnets, and raising `azCount` adds subnets without moving existing ones.
+ * Subnets are carved from the VPC block by a fixed plan (`subnetLayout`, passed to awsx as explicit
+ * `cidrBlocks`): the same CIDR always gives the same subnets, and raising the AZ count adds subnets
+ * without moving existing ones.
+ *
+ * What awsx does that this component relies on (pulumi-awsx awsx/ec2/vpc.ts, subnetNaming.ts):
+ * - A subnet is named `<vpc>-<type>-<AZ number>` whatever the subnet strategy or NAT strategy, and
+ *   each subnet gets its own route table and association of the same name, parented to it. So
+ *   switching the NAT strategy (`OnePerAz` while active, `Single` while standby) moves no subnet and
+ *   no route table, and the EFS mount targets in the private subnets stay where they are.
+ * - NAT gateway `<vpc>-1` (and its EIP) sits in the first AZ's public subnet under both strategies;
+ *   `OnePerAz` adds `<vpc>-2..n` in the other AZs. A strategy change creates or deletes those and
+ *   changes the private routes' `natGatewayId` in place.
+ * - With `vpcEndpointStrategy: "Auto"`, a gateway endpoint without `routeTableIds` goes on every
+ *   route table of the VPC.
+ * - A packaged (multi-language) component does not inherit its parent's providers: only those given
+ *   in its own `providers` reach the component provider (@pulumi/pulumi runtime/resource.js
+ *   `prepareResource` sends `opts.providers` for remote components), so the site's AWS provider is
+ *   passed explicitly, or awsx would create the VPC through a default provider.
  */
 import * as aws from "@pulumi/aws";
+// The ec2 module alone: the package index also loads awsx classic, a tenth of a second per process.
+import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
+import { awsProvidersOf } from "./packaged";
 
 /** The plan has room for this many AZs (three private quarters of the VPC block). */
 export const MAX_AZS = 3;
@@ -15,20 +35,22 @@ export const MAX_AZS = 3;
 export interface NetworkArgs {
   /** VPC IPv4 CIDR block, /16 to /20 (config `vpcCidr`), e.g. `10.0.0.0/16`. */
   cidrBlock: string;
-  /** Availability Zones to spread subnets and NAT gateways over, 1 to 3 (config `azCount`). */
-  azCount: number;
+  /**
+   * Availability Zones, in order: subnet i of each kind goes to AZ i (1 to `MAX_AZS` of them). Resolve
+   * them with `availabilityZonesFor` before building the network: awsx takes plain names.
+   */
+  availabilityZoneNames: string[];
   /**
    * `perAz`: a NAT gateway in each AZ, so egress survives the loss of one AZ. `single`: one NAT
    * gateway in the first AZ for every private subnet (cheaper; a standby site's default).
-   * Use `natGatewayMode(config)`.
    */
   natGateways: "perAz" | "single";
   /**
-   * Adds an S3 gateway endpoint to the private route tables. Gateway endpoints are free, and ECR
-   * image layers are served from S3, so node image pulls stop paying NAT data processing.
-   * @default true
+   * Region of the site, for the S3 gateway endpoint's service name (`com.amazonaws.<region>.s3`).
+   * Gateway endpoints are free, and ECR image layers are served from S3, so node image pulls stop
+   * paying NAT data processing. Undefined: no endpoint.
    */
-  s3GatewayEndpoint?: boolean;
+  s3GatewayEndpointRegion?: string;
 }
 
 /** CIDR blocks of one AZ's subnets. */
@@ -72,6 +94,20 @@ export function subnetLayout(cidrBlock: string, azCount: number): AzSubnets[] {
   }));
 }
 
+/**
+ * The first `count` Availability Zones of the provider's Region, by name. Local and Wavelength Zones
+ * are left out (EKS and NAT gateways need regular AZs); so is no AZ for its current state: an AZ
+ * reported impaired later must not shift the list and move a subnet under running nodes.
+ */
+export async function availabilityZonesFor(count: number, opts: pulumi.InvokeOptions): Promise<string[]> {
+  const zones = await aws.getAvailabilityZones({ filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, opts);
+  const names = [...zones.names].sort();
+  if (names.length < count) {
+    throw new Error(`eks-dr:azCount is ${count} but this Region has ${names.length} AZs (${names.join(", ")}); set eks-dr:azCount to ${names.length} or less`);
+  }
+  return names.slice(0, count);
+}
+
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   /** The VPC's CIDR block. */
@@ -82,126 +118,48 @@ export class Network extends pulumi.ComponentResource {
   readonly publicSubnetIds: pulumi.Output<string[]>;
   /** One per AZ, in AZ order; nodes, pods, the EKS control plane ENIs and internal load balancers. */
   readonly privateSubnetIds: pulumi.Output<string[]>;
-  /** One per private subnet, in AZ order. */
-  readonly privateRouteTableIds: pulumi.Output<string[]>;
-  /** One per AZ with `perAz`, one with `single`. */
-  readonly natGatewayIds: pulumi.Output<string[]>;
+  /** The awsx component (its subnets, route tables and NAT gateways). */
+  readonly vpc: awsxEc2.Vpc;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eks-dr:index:Network", name, {}, opts);
-    const layout = subnetLayout(args.cidrBlock, args.azCount);
+    const layout = subnetLayout(args.cidrBlock, args.availabilityZoneNames.length);
 
-    // Local Zones and Wavelength Zones are excluded: EKS and NAT gateways need regular AZs.
-    const zones = aws.getAvailabilityZonesOutput(
-      { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
-      { parent: this },
-    );
-    const azNames = zones.names.apply((names) => {
-      if (names.length < args.azCount) {
-        throw new Error(
-          `eks-dr:azCount is ${args.azCount} but this Region has ${names.length} available AZs (${names.join(", ")}); ` +
-            `set eks-dr:azCount to ${names.length} or less`,
-        );
-      }
-      return names.slice(0, args.azCount);
-    });
-
-    const vpc = new aws.ec2.Vpc(
+    this.vpc = new awsxEc2.Vpc(
       name,
-      { cidrBlock: args.cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name } },
-      { parent: this },
-    );
-    const igw = new aws.ec2.InternetGateway(name, { vpcId: vpc.id, tags: { Name: name } }, { parent: this });
-
-    // If AWS later reports an AZ as impaired, the lookup above shifts; a subnet must stay where
-    // it is rather than be replaced under running nodes, so its AZ is fixed at creation.
-    const subnetOpts: pulumi.CustomResourceOptions = { parent: this, ignoreChanges: ["availabilityZone"] };
-    const publicSubnets = layout.map(
-      (plan, i) =>
-        new aws.ec2.Subnet(
-          `${name}-public-${i}`,
-          {
-            vpcId: vpc.id,
-            cidrBlock: plan.publicCidr,
-            availabilityZone: azNames[i],
-            // The AWS Load Balancer Controller picks internet-facing subnets by this tag. The
-            // kubernetes.io/cluster/<name> tag is not needed since controller v2.1.2.
-            tags: { Name: `${name}-public-${i}`, "kubernetes.io/role/elb": "1" },
-          },
-          subnetOpts,
-        ),
-    );
-    const privateSubnets = layout.map(
-      (plan, i) =>
-        new aws.ec2.Subnet(
-          `${name}-private-${i}`,
-          {
-            vpcId: vpc.id,
-            cidrBlock: plan.privateCidr,
-            availabilityZone: azNames[i],
-            tags: { Name: `${name}-private-${i}`, "kubernetes.io/role/internal-elb": "1" },
-          },
-          subnetOpts,
-        ),
+      {
+        cidrBlock: args.cidrBlock,
+        availabilityZoneNames: args.availabilityZoneNames,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        // Explicit blocks select awsx's explicit allocator (the plan above); "Auto" also keeps the
+        // gaps the plan leaves ("Exact" refuses them).
+        subnetStrategy: "Auto",
+        subnetSpecs: [
+          // The AWS Load Balancer Controller picks subnets by these tags. The
+          // kubernetes.io/cluster/<name> tag is not needed since controller v2.1.2.
+          { type: "Public", cidrBlocks: layout.map((l) => l.publicCidr), tags: { "kubernetes.io/role/elb": "1" } },
+          { type: "Private", cidrBlocks: layout.map((l) => l.privateCidr), tags: { "kubernetes.io/role/internal-elb": "1" } },
+        ],
+        natGateways: { strategy: args.natGateways === "perAz" ? "OnePerAz" : "Single" },
+        vpcEndpointStrategy: "Auto",
+        vpcEndpointSpecs: args.s3GatewayEndpointRegion ? [{ serviceName: `com.amazonaws.${args.s3GatewayEndpointRegion}.s3`, vpcEndpointType: "Gateway" }] : [],
+        tags: { Name: name },
+      },
+      { parent: this, providers: awsProvidersOf(this, `Network ${name}`) },
     );
 
-    const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: { Name: `${name}-public` } }, { parent: this });
-    new aws.ec2.Route(`${name}-public-internet`, { routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, { parent: this });
-    publicSubnets.forEach(
-      (subnet, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: subnet.id, routeTableId: publicRoutes.id }, { parent: this }),
-    );
-
-    // NAT gateway 0 (in AZ 0) exists in both modes, so switching mode when the site's role
-    // changes adds or removes the others and repoints routes, without replacing it.
-    const natCount = args.natGateways === "perAz" ? args.azCount : 1;
-    const natGateways = publicSubnets.slice(0, natCount).map((subnet, i) => {
-      const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: { Name: `${name}-nat-${i}` } }, { parent: this });
-      return new aws.ec2.NatGateway(
-        `${name}-nat-${i}`,
-        { allocationId: eip.id, subnetId: subnet.id, tags: { Name: `${name}-nat-${i}` } },
-        { parent: this, dependsOn: [igw] },
-      );
-    });
-
-    // One route table per private subnet in both modes; only the NAT it points at changes.
-    const privateRouteTables = privateSubnets.map((subnet, i) => {
-      const table = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, tags: { Name: `${name}-private-${i}` } }, { parent: this });
-      const nat = natGateways[args.natGateways === "perAz" ? i : 0];
-      new aws.ec2.Route(`${name}-private-${i}-egress`, { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, { parent: this });
-      new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: table.id }, { parent: this });
-      return table;
-    });
-
-    if (args.s3GatewayEndpoint ?? true) {
-      const region = aws.getRegionOutput({}, { parent: this }).region;
-      new aws.ec2.VpcEndpoint(
-        `${name}-s3`,
-        {
-          vpcId: vpc.id,
-          serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
-          vpcEndpointType: "Gateway",
-          routeTableIds: privateRouteTables.map((t) => t.id),
-          tags: { Name: `${name}-s3` },
-        },
-        { parent: this },
-      );
-    }
-
-    this.vpcId = vpc.id;
-    this.cidrBlock = vpc.cidrBlock;
-    // Read back from the subnets, so the output names where the subnets really are.
-    this.availabilityZones = pulumi.all(privateSubnets.map((s) => s.availabilityZone));
-    this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
-    this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
-    this.privateRouteTableIds = pulumi.all(privateRouteTables.map((t) => t.id));
-    this.natGatewayIds = pulumi.all(natGateways.map((n) => n.id));
+    this.vpcId = this.vpc.vpcId;
+    this.cidrBlock = pulumi.output(args.cidrBlock);
+    this.availabilityZones = pulumi.output([...args.availabilityZoneNames]);
+    this.publicSubnetIds = this.vpc.publicSubnetIds;
+    this.privateSubnetIds = this.vpc.privateSubnetIds;
     this.registerOutputs({
       vpcId: this.vpcId,
       cidrBlock: this.cidrBlock,
       availabilityZones: this.availabilityZones,
       publicSubnetIds: this.publicSubnetIds,
       privateSubnetIds: this.privateSubnetIds,
-      natGatewayIds: this.natGatewayIds,
     });
   }
 }

@@ -1,14 +1,31 @@
 /**
- * The site's managed node groups: `system` (controllers, CoreDNS), `web` and `app` (the workload).
+ * The site's managed node groups, one `eks.ManagedNodeGroup` (pulumi-eks) per tier: `system`
+ * (controllers, CoreDNS), `web` and `app` (the workload), at the sizes they are given.
  *
- * Sizes come from the site's role (`nodeGroupSizes`): a standby site keeps `system` at its
- * minimum of 2 and runs web/app at the pilot-light or warm-standby sizes. During a failover the
- * driver scales the groups through the EKS API and refreshes `nodeGroupUrns` before its next
- * `up` (decisions 3-4), so scaling is deliberately not in `ignoreChanges`.
+ * During a failover the driver scales the groups through the EKS API (UpdateNodegroupConfig) and
+ * refreshes `nodeGroupUrns` before its next `up` (docs/decisions.md, 3-4). Those URNs are the
+ * `aws:eks/nodeGroup:NodeGroup` each ManagedNodeGroup registers under its own name as its child
+ * (pulumi-eks nodejs/eks/nodes/nodegroup.ts `createManagedNodeGroup`: `new aws.eks.NodeGroup(name,
+ * ..., { parent })`). `ignoreScalingChanges` stays off: it puts `scalingConfig.desiredSize` of that
+ * child in `ignoreChanges`, so an `up` would keep the desired size last applied and a role change
+ * would never scale the old active site down to its standby size (nor a standby up, where EKS then
+ * refuses a desired size below the new minimum). The driver's scaling is not reverted without it:
+ * the role in config changes before the converge `up`, which then asks for the sizes the driver set.
+ *
+ * Written by hand beside the library, each for a reason it cannot express:
+ * - A launch template per tier: the nodes' security groups (pulumi-eks's node group, plus the app
+ *   tier's own group that the database admits), an encrypted gp3 root volume, IMDSv2 with hop limit
+ *   2, and tags on what it launches. ManagedNodeGroup's own template sets only the disk size and
+ *   IMDS, and a managed node group takes no security group outside a launch template.
+ * - The app tier's security group (decision 8: MySQL only from app nodes).
+ * - The nodes' IAM role, with the SSM policy (shell access without SSH) and ECR pull-only; EKS gives a
+ *   managed node group's role its access entry itself.
  */
 import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
-import { NODE_GROUPS, nodeGroupSizes, type NodeGroupName, type NodeGroupSize, type SiteConfig } from "../stacks/config";
+import { NODE_GROUPS, type NodeGroupName } from "../stacks/config";
+import { awsProvidersOf } from "./packaged";
 import { managedPolicyArn } from "./pod-identity";
 
 /** Label (and taint key) that names a node's tier. */
@@ -16,29 +33,35 @@ export const TIER_LABEL = "eks-dr/tier";
 /** Tiers whose nodes are tainted: only pods tolerating `eks-dr/tier=<tier>:NoSchedule` land there. */
 export const TAINTED_TIERS: readonly NodeGroupName[] = ["web", "app"];
 
-/**
- * The sizes a group runs at in the site's current role: the role rule this component applies. A
- * seam: the simulation's link test replaces it to show that the simulated Regions follow the
- * program rather than a copy of its rules.
- */
-export const nodeGroupRules = {
-  sizes: (config: SiteConfig, group: NodeGroupName): NodeGroupSize => nodeGroupSizes(config, group),
-};
+/** One tier's nodes. */
+export interface NodeGroupSpec {
+  /** EC2 instance types, first one preferred; one architecture per group. */
+  instanceTypes: string[];
+  /** Root volume size, in GiB. */
+  diskSizeGib: number;
+  capacityType: "ON_DEMAND" | "SPOT";
+  /** Node counts; `min <= desired <= max`. */
+  sizes: { min: number; desired: number; max: number };
+}
 
 export interface NodeGroupsArgs {
-  /** The site's config: `nodeGroups` (instance types, capacity type, disk, sizes per role) and `role`. */
-  config: SiteConfig;
+  /** `Cluster.eks`, the pulumi-eks cluster the groups join. */
+  cluster: eks.Cluster;
   /** `Cluster.clusterName`. */
   clusterName: pulumi.Input<string>;
   /** Kubernetes version of the nodes; pass `Cluster.kubernetesVersion` so nodes follow control plane upgrades. */
   kubernetesVersion: pulumi.Input<string>;
+  /** Each tier's nodes. */
+  groups: Record<NodeGroupName, NodeGroupSpec>;
   /** `Network.vpcId`; the app-tier security group is created in it. */
   vpcId: pulumi.Input<string>;
   /** `Network.privateSubnetIds`: every group spans all AZs. */
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** `Cluster.clusterSecurityGroupId`. EKS does not add it when a launch template names security groups. */
-  clusterSecurityGroupId: pulumi.Input<string>;
-  /** `Cluster.nodeSecurityGroupId`, carried by every node. */
+  /**
+   * `Cluster.nodeSecurityGroupId`, carried by every node. It is the only one of the cluster's
+   * security groups on the nodes: the AWS Load Balancer Controller expects exactly one security group
+   * tagged `kubernetes.io/cluster/<name>` on a pod's ENI, and EKS tags its cluster security group too.
+   */
   nodeSecurityGroupId: pulumi.Input<string>;
   /** What the groups wait for: `Cluster.nodePrerequisites` (nodes without the VPC CNI never become Ready). @default [] */
   prerequisites?: pulumi.Resource[];
@@ -61,12 +84,15 @@ export function amiTypeFor(group: NodeGroupName, instanceTypes: string[]): typeo
   );
 }
 
+/** The type of the node group each `eks.ManagedNodeGroup` registers as its child, under the component's name. */
+export const MANAGED_NODE_GROUP_CHILD_TYPE = "aws:eks/nodeGroup:NodeGroup";
+
 export class NodeGroups extends pulumi.ComponentResource {
-  /** The node groups by tier. */
-  readonly nodeGroups: Record<NodeGroupName, aws.eks.NodeGroup>;
+  /** The pulumi-eks components by tier. */
+  readonly nodeGroups: Record<NodeGroupName, eks.ManagedNodeGroup>;
   /** EKS node group names by tier (what `UpdateNodegroupConfig` takes). */
   readonly nodeGroupNames: Record<NodeGroupName, pulumi.Output<string>>;
-  /** Pulumi URNs by tier: the driver refreshes exactly these after scaling them directly. */
+  /** URNs of the EKS node groups by tier: the driver refreshes exactly these after scaling them directly. */
   readonly nodeGroupUrns: Record<NodeGroupName, pulumi.Output<string>>;
   readonly nodeRoleArn: pulumi.Output<string>;
   readonly nodeRoleName: pulumi.Output<string>;
@@ -75,8 +101,14 @@ export class NodeGroups extends pulumi.ComponentResource {
 
   constructor(name: string, args: NodeGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eks-dr:index:NodeGroups", name, {}, opts);
-    // Bad instance types fail here, before anything is registered.
-    const amiTypes = Object.fromEntries(NODE_GROUPS.map((g) => [g, amiTypeFor(g, args.config.nodeGroups[g].instanceTypes)]));
+    // Bad instance types or sizes fail here, before anything is registered.
+    const amiTypes = Object.fromEntries(NODE_GROUPS.map((g) => [g, amiTypeFor(g, args.groups[g].instanceTypes)]));
+    for (const g of NODE_GROUPS) {
+      const s = args.groups[g].sizes;
+      if (!(Number.isInteger(s.min) && s.min >= 0 && s.min <= s.desired && s.desired <= s.max && s.max >= 1)) {
+        throw new Error(`NodeGroups ${name}: the ${g} sizes must be whole numbers with 0 <= min <= desired <= max and max >= 1 (min ${s.min}, desired ${s.desired}, max ${s.max})`);
+      }
+    }
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
     const role = new aws.iam.Role(
@@ -105,8 +137,7 @@ export class NodeGroups extends pulumi.ComponentResource {
     const tierSecurityGroups: Partial<Record<NodeGroupName, pulumi.Input<string>>> = { app: appSg.id };
 
     const groups = NODE_GROUPS.map((group) => {
-      const spec = args.config.nodeGroups[group];
-      const sizes = nodeGroupRules.sizes(args.config, group);
+      const spec = args.groups[group];
       const nameTag = pulumi.interpolate`${args.clusterName}-${group}`;
       const instanceTags = { ...(args.instanceTags ?? {}), Name: nameTag, [TIER_LABEL]: group };
 
@@ -115,7 +146,7 @@ export class NodeGroups extends pulumi.ComponentResource {
         {
           description: `EKS ${group} nodes`,
           updateDefaultVersion: true,
-          vpcSecurityGroupIds: [args.clusterSecurityGroupId, args.nodeSecurityGroupId, ...(tierSecurityGroups[group] ? [tierSecurityGroups[group]] : [])],
+          vpcSecurityGroupIds: [args.nodeSecurityGroupId, ...(tierSecurityGroups[group] ? [tierSecurityGroups[group]] : [])],
           // IMDSv2 only. Hop limit 2 (the EKS default) keeps IMDS reachable from pods that need
           // instance metadata (region, VPC); AWS credentials for pods come from Pod Identity.
           metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
@@ -128,31 +159,37 @@ export class NodeGroups extends pulumi.ComponentResource {
         { parent: this },
       );
 
-      return new aws.eks.NodeGroup(
+      return new eks.ManagedNodeGroup(
         `${name}-${group}`,
         {
+          cluster: args.cluster,
           clusterName: args.clusterName,
+          // With a launch template of its own, pulumi-eks leaves the version to the caller.
           version: args.kubernetesVersion,
           nodeRoleArn: role.arn,
           subnetIds: args.subnetIds,
           amiType: amiTypes[group],
           instanceTypes: spec.instanceTypes,
           capacityType: spec.capacityType,
-          scalingConfig: { minSize: sizes.min, desiredSize: sizes.desired, maxSize: sizes.max },
-          updateConfig: { maxUnavailable: 1 },
+          scalingConfig: { minSize: spec.sizes.min, desiredSize: spec.sizes.desired, maxSize: spec.sizes.max },
+          ignoreScalingChanges: false,
           launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
           labels: { [TIER_LABEL]: group },
           taints: TAINTED_TIERS.includes(group) ? [{ key: TIER_LABEL, value: group, effect: "NO_SCHEDULE" }] : undefined,
           tags: { Name: nameTag },
+          // No updateConfig input: EKS replaces one node at a time by default (EKS User Guide,
+          // "Managed node update behavior": "The default value is one node").
         },
         // The role's policies must be attached before nodes join, and stay until they have left.
-        { parent: this, dependsOn: [...attachments, ...(args.prerequisites ?? [])] },
+        { parent: this, providers: awsProvidersOf(this, `NodeGroups ${name}`), dependsOn: [...attachments, ...(args.prerequisites ?? [])] },
       );
     });
 
-    this.nodeGroups = Object.fromEntries(NODE_GROUPS.map((g, i) => [g, groups[i]])) as Record<NodeGroupName, aws.eks.NodeGroup>;
-    this.nodeGroupNames = Object.fromEntries(NODE_GROUPS.map((g, i) => [g, groups[i].nodeGroupName])) as Record<NodeGroupName, pulumi.Output<string>>;
-    this.nodeGroupUrns = Object.fromEntries(NODE_GROUPS.map((g, i) => [g, groups[i].urn])) as Record<NodeGroupName, pulumi.Output<string>>;
+    const byTier = <T>(f: (g: eks.ManagedNodeGroup, tier: NodeGroupName) => T) =>
+      Object.fromEntries(NODE_GROUPS.map((tier, i) => [tier, f(groups[i], tier)])) as Record<NodeGroupName, T>;
+    this.nodeGroups = byTier((g) => g);
+    this.nodeGroupNames = byTier((g) => g.nodeGroup.nodeGroupName);
+    this.nodeGroupUrns = byTier((g, tier) => pulumi.createUrn(`${name}-${tier}`, MANAGED_NODE_GROUP_CHILD_TYPE, g));
     this.nodeRoleArn = role.arn;
     this.nodeRoleName = role.name;
     this.tierSecurityGroupIds = { app: appSg.id };

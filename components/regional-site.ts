@@ -8,31 +8,47 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { natGatewayMode, type SiteConfig } from "../stacks/config";
+import type { ClusterAccessEntry, NodeGroupName, SiteConfig } from "../stacks/config";
 import { BACKUP_ONLY_SITE_TYPE, REGIONAL_SITE_TYPE } from "./backup-only-site";
 import { backupSelectionTags } from "./backup";
 import { BlockStorage } from "./block-storage";
 import { Cluster } from "./cluster";
 import { IngressController } from "./ingress-controller";
-import { Network } from "./network";
-import { NodeGroups } from "./node-groups";
+import { Network, type NetworkArgs } from "./network";
+import { NodeGroups, type NodeGroupSpec } from "./node-groups";
 import { Observability } from "./observability";
 import { SharedFileSystem } from "./shared-file-system";
 
 export interface RegionalSiteArgs {
-  /** The stack name; names the cluster, so both sites' clusters are told apart in one account. */
+  /** The stack name; names the cluster (`eks-dr-<stack>`), so both sites' clusters are told apart in one account. */
   stack: string;
-  config: SiteConfig;
+  /** The VPC: CIDR block, AZs, NAT layout, S3 endpoint. */
+  network: NetworkArgs;
+  /** Kubernetes minor version of the cluster and its nodes, e.g. "1.33". */
+  kubernetesVersion: string;
+  /** Who may use the Kubernetes API besides the cluster's creator (`ClusterArgs.access`). @default [] */
+  clusterAccess?: ClusterAccessEntry[];
+  /** Each tier's nodes, at the sizes they run now. */
+  nodeGroups: Record<NodeGroupName, NodeGroupSpec>;
+  /** Tags for what the node groups launch (instances, volumes, ENIs). @default {} */
+  instanceTags?: Record<string, string>;
   /**
-   * The site's customer-managed key for EFS (the multi-Region primary key or its replica).
+   * The site's customer-managed key for EFS and EBS (the multi-Region primary key or its replica).
    * Undefined while the replica cannot exist yet (the owner site is not deployed): the file
-   * system is then left out and the program warns.
+   * system and EBS storage are then left out and the program warns.
    */
   kmsKeyArn?: pulumi.Input<string>;
+  /** The shared file system (used once `kmsKeyArn` is there). */
+  files: {
+    /** `SharedFileSystemArgs.replicationOverwrite`: DISABLED where the peer replicates into it. */
+    replicationOverwrite: "ENABLED" | "DISABLED";
+    /** The peer's EFS replication writes into it now (`SharedFileSystemArgs.replicatedInto`). @default false */
+    replicatedInto?: boolean;
+    throughputMode?: SiteConfig["efs"]["throughputMode"];
+    provisionedThroughputMibps?: number;
+  };
   /** Namespace of the application (PVC, workload). @default "app" */
   appNamespace?: string;
-  /** The peer's EFS replication writes into this site's file system now (`SharedFileSystemArgs.replicatedInto`). @default false */
-  filesReplicatedInto?: boolean;
 }
 
 export class RegionalSite extends pulumi.ComponentResource {
@@ -51,22 +67,17 @@ export class RegionalSite extends pulumi.ComponentResource {
     // A backup-restore standby is a BackupOnlySite of the same name: the alias keeps the network's URN
     // when the site changes tier (components/backup-only-site.ts).
     super(REGIONAL_SITE_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: BACKUP_ONLY_SITE_TYPE }] });
-    const { config } = args;
 
-    this.network = new Network(
-      `${name}-network`,
-      { cidrBlock: config.vpcCidr, azCount: config.azCount, natGateways: natGatewayMode(config) },
-      { parent: this },
-    );
+    this.network = new Network(`${name}-network`, args.network, { parent: this });
 
     this.cluster = new Cluster(
       `${name}-cluster`,
       {
         clusterName: `eks-dr-${args.stack}`,
-        kubernetesVersion: config.kubernetesVersion,
+        kubernetesVersion: args.kubernetesVersion,
         vpcId: this.network.vpcId,
         subnetIds: this.network.privateSubnetIds,
-        access: config.clusterAccess,
+        access: args.clusterAccess ?? [],
       },
       { parent: this },
     );
@@ -74,15 +85,15 @@ export class RegionalSite extends pulumi.ComponentResource {
     this.nodeGroups = new NodeGroups(
       `${name}-nodes`,
       {
-        config,
+        cluster: this.cluster.eks,
         clusterName: this.cluster.clusterName,
         kubernetesVersion: this.cluster.kubernetesVersion,
+        groups: args.nodeGroups,
         vpcId: this.network.vpcId,
         subnetIds: this.network.privateSubnetIds,
-        clusterSecurityGroupId: this.cluster.clusterSecurityGroupId,
         nodeSecurityGroupId: this.cluster.nodeSecurityGroupId,
         prerequisites: this.cluster.nodePrerequisites,
-        instanceTags: config.tags,
+        instanceTags: args.instanceTags,
       },
       { parent: this },
     );
@@ -106,15 +117,16 @@ export class RegionalSite extends pulumi.ComponentResource {
     );
 
     if (args.kmsKeyArn !== undefined) {
-      const privateSubnetIds = Array.from({ length: config.azCount }, (_, i) => this.network.privateSubnetIds.apply((ids) => ids[i]));
+      const azCount = args.network.availabilityZoneNames.length;
+      const privateSubnetIds = Array.from({ length: azCount }, (_, i) => this.network.privateSubnetIds.apply((ids) => ids[i]));
       this.files = new SharedFileSystem(
         `${name}-files`,
         {
-          role: config.role,
-          replicatedInto: args.filesReplicatedInto,
+          replicationOverwrite: args.files.replicationOverwrite,
+          replicatedInto: args.files.replicatedInto,
           kmsKeyArn: args.kmsKeyArn,
-          throughputMode: config.efs.throughputMode,
-          provisionedThroughputMibps: config.efs.provisionedThroughputMibps,
+          throughputMode: args.files.throughputMode,
+          provisionedThroughputMibps: args.files.provisionedThroughputMibps,
           vpcId: this.network.vpcId,
           privateSubnetIds,
           nodeSecurityGroupId: this.cluster.nodeSecurityGroupId,

@@ -41,7 +41,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AuroraLagMetric, Role } from "../stacks/config";
+import type { AuroraLagMetric } from "../stacks/config";
 import { cloudWatchAlarmsKeyStatement } from "./encryption-key";
 
 /**
@@ -107,13 +107,14 @@ export function replicationAlarmPolicy(rpoTargetSeconds: number): ReplicationAla
 export interface SiteAlarmsArgs {
   /** This site's Region (decides whether the Route 53 alarm can share the site topic). */
   region: string;
-  /** The site's role: the Aurora lag alarm exists only on the standby (secondary) site. */
-  role: Role;
   /** Recovery point objective, in seconds (`eks-dr:rpoTargetSeconds`). */
   rpoTargetSeconds: number;
   /** Subscribed to every topic of the site (each subscription must be confirmed once). */
   alarmEmail?: string;
-  /** This site's regional Aurora cluster identifier. */
+  /**
+   * This site's regional Aurora cluster identifier, to alarm on the replication lag into it: pass it
+   * where the cluster is a secondary of the global database (the standby). @default no lag alarm
+   */
   dbClusterIdentifier?: pulumi.Input<string>;
   /** The Aurora lag metric to alarm on (`auroraLagMetric(engineVersion)`). @default "AuroraGlobalDBRPOLag" */
   auroraLagMetric?: AuroraLagMetric;
@@ -134,11 +135,11 @@ export interface SiteAlarmsArgs {
     /** An AWS provider for us-east-1, the only Region where Route 53 publishes health-check metrics. */
     usEast1Provider: aws.Provider;
     /**
-     * Also notify while the site is standby. Off by default: in pilot light the standby has no web
-     * nodes, so its check is unhealthy by design; turn on for a warm standby expected to serve.
-     * @default false
+     * Notify on the alarm. The alarm exists either way, so turning this on or off changes nothing
+     * else: on while the site is PRIMARY; off on a pilot-light standby, whose check is unhealthy by
+     * design (no web nodes).
      */
-    alarmWhileStandby?: boolean;
+    notify: boolean;
     /**
      * Change nothing in us-east-1: its resources keep the inputs they were last deployed with
      * (config `impairedRegions` lists us-east-1, e.g. during a failover away from it). @default false
@@ -224,7 +225,7 @@ export class SiteAlarms extends pulumi.ComponentResource {
       treatMissingData: "missing",
     });
 
-    if (args.role === "standby" && args.dbClusterIdentifier !== undefined) {
+    if (args.dbClusterIdentifier !== undefined) {
       this.alarms.auroraReplicationLag = new aws.cloudwatch.MetricAlarm(
         `${name}-aurora-replication-lag`,
         {
@@ -291,7 +292,7 @@ export class SiteAlarms extends pulumi.ComponentResource {
         evaluationPeriods: 1,
         comparisonOperator: "LessThanThreshold",
         threshold: 1,
-        actionsEnabled: args.role === "active" || hc.alarmWhileStandby === true,
+        actionsEnabled: hc.notify,
         ...notify(usEast1Topic.arn),
       };
       const inUsEast1 = args.region !== "us-east-1";

@@ -3,10 +3,11 @@
  * an internet-facing ALB, an app tier that keeps pictures on the site's EFS file system and data in
  * the site's Aurora cluster. The same objects run in both sites; only sizes follow the role.
  *
- * Sizing (decisions 4 and 5): replicas come from `workload.replicas.<tier>[role]`, so by default the
- * standby runs the same Deployments and its pods wait Pending until the failover scales its web/app
- * node groups up (seed 003), which needs no Kubernetes call on the critical path. `quiesced` sets
- * both tiers to 0 so the old active site stops taking writes during a planned failover.
+ * Sizing (decisions 4 and 5): replicas per tier are given (`replicas`, resolved from the site's role
+ * by stacks/roles.ts), so by default the standby runs the same Deployments and its pods wait Pending
+ * until the failover scales its web/app node groups up, which needs no Kubernetes call on the
+ * critical path; a quiesced site runs 0 so the old active site stops taking writes during a planned
+ * failover.
  *
  * Traffic: the AWS Load Balancer Controller turns the Ingress into an ALB (ingress class `alb`).
  * The Ingress rule has no host, so the ALB answers on any Host header: Route 53 health checkers send
@@ -18,9 +19,10 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DnsConfig, Role, WorkloadConfig } from "../stacks/config";
+import type { DnsConfig, WorkloadConfig } from "../stacks/config";
 import { resolveImage } from "./image-registry";
 import { PodIdentityRole } from "./pod-identity";
+import { siteAlbAnnotations } from "./site-endpoint";
 
 /** Node label (and taint key) that dedicates node groups to a tier: `eks-dr/tier=<tier>:NoSchedule`. */
 export const TIER_LABEL = "eks-dr/tier";
@@ -35,11 +37,15 @@ export type Tier = "web" | "app";
 export interface SampleWorkloadArgs {
   /** Namespace for every object; the caller creates it (the PVC lives there too). */
   namespace: pulumi.Input<string>;
-  role: Role;
-  /** `eks-dr:quiesced`: both tiers run 0 replicas (decision 5). */
-  quiesced: boolean;
-  /** `eks-dr:workload`: images and replicas by role. */
-  workload: WorkloadConfig;
+  /** Container images per tier (`eks-dr:workload.images`). */
+  images: WorkloadConfig["images"];
+  /** Replicas per tier (0 stops the tier, e.g. while a planned failover quiesces the site). */
+  replicas: Record<Tier, number>;
+  /**
+   * Whether `up` waits for the pods to become ready. Off where pods wait Pending for nodes only a
+   * failover brings (a pilot-light standby); it is off anyway while an image is missing. @default true
+   */
+  awaitRollout?: boolean;
   /** This site's repository URLs (`ImageRegistry.repositoryUrls`); images without a registry host resolve to them. */
   repositoryUrls: { web: pulumi.Input<string>; app: pulumi.Input<string> };
   /** PersistentVolumeClaim bound to this site's EFS file system (`SharedFileSystem.pvcName`). */
@@ -65,6 +71,11 @@ export interface SampleWorkloadArgs {
   clusterName: pulumi.Input<string>;
   /** `eks-dr:dns`: health path for the ALB target group, certificate for an HTTPS listener. */
   dns?: DnsConfig;
+  /**
+   * IngressGroup of the site's ALB (`SiteEndpoint`): the web Ingress joins it with the default
+   * order 0, ahead of the site's own health rule. @default none: an ALB of its own
+   */
+  albGroupName?: string;
   /** Name of the app pods' own ServiceAccount, bound to their IAM role through Pod Identity. @default "app" */
   appServiceAccountName?: string;
   /** Port the containers listen on. @default 8080 */
@@ -93,7 +104,7 @@ function tagOrDigest(ref: string): { imageTag?: string; imageDigest?: string } {
  * the site's provider, so the lookup is in the site's Region.
  */
 export function missingImages(
-  workload: WorkloadConfig,
+  images: WorkloadConfig["images"],
   repositoryUrls: { web: pulumi.Input<string>; app: pulumi.Input<string> },
   opts: pulumi.InvokeOptions,
 ): pulumi.Output<string[]> {
@@ -101,7 +112,7 @@ export function missingImages(
   return pulumi.output(repositoryUrls).apply(async (urls) => {
     const missing = await Promise.all(
       tiers.map(async (tier) => {
-        const ref = workload.images[tier];
+        const ref = images[tier];
         const resolved = resolveImage(ref, urls);
         const url = urls[tier];
         // Pulled from elsewhere (a registry host in the reference): nothing to look up here.
@@ -119,30 +130,17 @@ export function missingImages(
   });
 }
 
-/** Replicas of a tier: 0 when quiesced, else the configured count for the site's role. */
-export function tierReplicas(workload: WorkloadConfig, tier: Tier, role: Role, quiesced: boolean): number {
-  return quiesced ? 0 : workload.replicas[tier][role];
-}
-
-/** Ingress annotations for the AWS Load Balancer Controller. */
-export function albAnnotations(dns: DnsConfig | undefined): Record<string, string> {
-  const annotations: Record<string, string> = {
-    "alb.ingress.kubernetes.io/scheme": "internet-facing",
+/**
+ * Ingress annotations for the AWS Load Balancer Controller: the site ALB's listener settings
+ * (site-endpoint.ts, the same on every Ingress of its group) and this tier's target group.
+ */
+export function albAnnotations(dns: DnsConfig | undefined, groupName?: string): Record<string, string> {
+  return {
+    ...siteAlbAnnotations(dns, groupName),
     // Pod IPs as targets: traffic skips the node port hop, and target health is the pod's own.
     "alb.ingress.kubernetes.io/target-type": "ip",
     "alb.ingress.kubernetes.io/healthcheck-path": dns?.healthCheck.path ?? DEFAULT_HEALTH_PATH,
   };
-  if (dns?.certificateArn === undefined) {
-    annotations["alb.ingress.kubernetes.io/listen-ports"] = JSON.stringify([{ HTTP: 80 }]);
-    return annotations;
-  }
-  // Listen on both: the controller's default with a certificate is HTTPS only.
-  annotations["alb.ingress.kubernetes.io/listen-ports"] = JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]);
-  annotations["alb.ingress.kubernetes.io/certificate-arn"] = dns.certificateArn;
-  // Redirect HTTP to HTTPS only when Route 53 checks over HTTPS: it counts any 2xx/3xx as healthy,
-  // so an HTTP check would pass on the ALB's own redirect without ever reaching a pod.
-  if (dns.healthCheck.protocol === "HTTPS") annotations["alb.ingress.kubernetes.io/ssl-redirect"] = "443";
-  return annotations;
 }
 
 export class SampleWorkload extends pulumi.ComponentResource {
@@ -179,11 +177,12 @@ export class SampleWorkload extends pulumi.ComponentResource {
     const healthPath = args.dns?.healthCheck.path ?? DEFAULT_HEALTH_PATH;
     const mountPath = args.sharedFilesMountPath ?? "/data";
     const urls = pulumi.output(args.repositoryUrls);
-    const image = (tier: Tier) => urls.apply((u) => resolveImage(args.workload.images[tier], u));
-    this.replicas = {
-      web: tierReplicas(args.workload, "web", args.role, args.quiesced),
-      app: tierReplicas(args.workload, "app", args.role, args.quiesced),
-    };
+    const image = (tier: Tier) => urls.apply((u) => resolveImage(args.images[tier], u));
+    for (const tier of ["web", "app"] as const) {
+      const n = args.replicas[tier];
+      if (!Number.isInteger(n) || n < 0) throw new Error(`SampleWorkload ${name}: replicas.${tier} must be a whole number >= 0, got ${n}`);
+    }
+    this.replicas = { ...args.replicas };
 
     const labels = (tier: Tier) => ({ "app.kubernetes.io/name": tier, "app.kubernetes.io/part-of": "eks-dr" });
     const metadata = (tier: Tier, extra: Record<string, string> = {}) => ({
@@ -199,15 +198,15 @@ export class SampleWorkload extends pulumi.ComponentResource {
       new k8s.apps.v1.Deployment(
         `${name}-${tier}`,
         {
-          // On a standby the pods wait Pending for nodes that only a failover brings (pilot light),
-          // and before the images are pushed they cannot pull them (ImagePullBackOff): in both cases
+          // Where the pods wait Pending for nodes that only a failover brings (pilot light: awaitRollout
+          // off), and before the images are pushed they cannot pull them (ImagePullBackOff): in both cases
           // `up` must not wait for them to become ready (it would time out after 10 minutes).
           // Only the annotation depends on the registry lookup: name and namespace stay known in a preview.
           metadata: {
             ...metadata(tier),
             annotations: pulumi
               .output(args.missingImages ?? [])
-              .apply((missing) => (args.role === "standby" || missing.length > 0 ? { "pulumi.com/skipAwait": "true" } : undefined)),
+              .apply((missing) => (args.awaitRollout === false || missing.length > 0 ? { "pulumi.com/skipAwait": "true" } : undefined)),
           },
           spec: {
             replicas: this.replicas[tier],
@@ -340,7 +339,7 @@ export class SampleWorkload extends pulumi.ComponentResource {
     this.ingress = new k8s.networking.v1.Ingress(
       `${name}-web`,
       {
-        metadata: { ...metadata("web"), annotations: albAnnotations(args.dns) },
+        metadata: { ...metadata("web"), annotations: albAnnotations(args.dns, args.albGroupName) },
         spec: {
           ingressClassName: ALB_INGRESS_CLASS,
           rules: [{ http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { name: "http" } } } }] } }],

@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Role, SiteConfig } from "../stacks/config";
+import type { SiteConfig } from "../stacks/config";
 import { managedPolicyArn, PodIdentityRole } from "./pod-identity";
 
 /** The CSI driver name registered by the EFS CSI driver. */
@@ -26,10 +26,11 @@ const NOMINAL_CAPACITY = "1Ti";
 
 export interface SharedFileSystemArgs {
   /**
-   * The site's role. A standby site is the destination of the peer's EFS replication, so its file
-   * system must accept being overwritten (replication overwrite protection DISABLED).
+   * Replication overwrite protection: DISABLED on the destination of the peer's EFS replication
+   * (EFS only replicates into an existing file system whose protection is DISABLED; the file system
+   * is then read-only), ENABLED where nothing may replicate over the live data.
    */
-  role: Role;
+  replicationOverwrite: "ENABLED" | "DISABLED";
   /**
    * The peer's replication writes into this file system now (its output `efsReplication` names this
    * Region). AWS then reports the protection as REPLICATING and refuses to change it, so the
@@ -94,12 +95,9 @@ export class SharedFileSystem extends pulumi.ComponentResource {
         throughputMode,
         provisionedThroughputInMibps: throughputMode === "provisioned" ? args.provisionedThroughputMibps : undefined,
         protection: {
-          // A standby site is the replication destination: EFS only replicates into an existing file
-          // system whose overwrite protection is DISABLED (the file system is then read-only). The
-          // active site keeps it ENABLED so nothing can replicate over the live data. After a failover
-          // the role flips and the next `up` converges; deleting the replication has already made AWS
-          // re-enable the protection, so that `up` finds nothing to change.
-          replicationOverwrite: args.role === "standby" ? "DISABLED" : "ENABLED",
+          // After a failover the value flips and the next `up` converges; deleting the replication has
+          // already made AWS re-enable the protection, so that `up` finds nothing to change.
+          replicationOverwrite: args.replicationOverwrite,
         },
       },
       {
@@ -112,7 +110,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
         // replication destination": terraform-provider-aws #36811, PR #37790, pulumi-aws#6041). So
         // the protection is left out of the diff then: the engine keeps the last input and the
         // provider ignores the path (pulumi-terraform-bridge ignore_changes_test.go). It is DISABLED
-        // before the peer's replication is created (role standby) and AWS re-enables it when the
+        // before the peer's replication is created (a standby) and AWS re-enables it when the
         // replication is deleted (EFS API reference, FileSystemProtectionDescription: "If the
         // replication configuration is deleted, the file system's replication overwrite protection
         // is re-enabled"); the next `up` as active sets ENABLED, which AWS then accepts.

@@ -10,13 +10,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Role } from "../stacks/config";
 
 export interface VeleroBucketArgs {
-  /** The site's role: only the active site replicates its bucket. */
-  role: Role;
-  /** Config `replicateToPeer`: off while the peer Region is impaired, like EFS replication. */
-  replicateToPeer: boolean;
+  /**
+   * Why this bucket is not replicated to the peer's now, or undefined when it is: a standby's bucket
+   * receives the active site's replicas, and replication pauses while the peer Region is impaired,
+   * like EFS replication (whose component warns about it). @default undefined (replicates)
+   */
+  off?: { reason: string };
   /** The site's key: default encryption of the bucket (SSE-KMS). */
   kmsKeyArn: pulumi.Input<string>;
   /** Days Velero keeps a backup (config `velero.retentionDays`); objects older than that plus a margin expire. */
@@ -147,8 +148,7 @@ export class VeleroBucket extends pulumi.ComponentResource {
     );
 
     let skippedReason: string | undefined;
-    if (args.role !== "active") skippedReason = "this site is standby; the active site replicates into this bucket";
-    else if (!args.replicateToPeer) skippedReason = "eks-dr:replicateToPeer is false (the peer Region is impaired)";
+    if (args.off) skippedReason = args.off.reason;
     else if (args.peerBucketArn === undefined || args.peerKmsKeyArn === undefined) {
       skippedReason = `the Velero bucket of stack "${args.peerStack}" is not known yet (no output veleroBucketArn)`;
       pulumi.log.warn(

@@ -16,7 +16,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Role, VeleroConfig } from "../stacks/config";
+import type { VeleroConfig } from "../stacks/config";
 import { PodIdentityRole } from "./pod-identity";
 
 export const VELERO_CHART_REPO = "https://vmware-tanzu.github.io/helm-charts";
@@ -39,8 +39,11 @@ export const VELERO_EXCLUDED_RESOURCES = ["secrets"] as const;
 export interface VeleroArgs {
   /** EKS cluster Velero runs in. */
   clusterName: pulumi.Input<string>;
-  /** The site's role: the active site backs up; a standby only reads its bucket. */
-  role: Role;
+  /**
+   * Velero writes backups on schedule (and expires them) into its bucket; off, it only reads the
+   * bucket (`ReadOnly`): a standby's bucket holds the active site's replicas.
+   */
+  writesBackups: boolean;
   /** Config `velero`: namespaces, schedule, retention. */
   velero: VeleroConfig;
   /** The site's bucket (`VeleroBucket`). */
@@ -91,9 +94,9 @@ export function veleroTtl(days: number): string {
   return `${days * 24}h0m0s`;
 }
 
-/** The chart values for a site in `role`. */
-export function veleroValues(args: Pick<VeleroArgs, "role" | "velero" | "region" | "nodeSelector"> & { bucketName: string; kmsKeyArn: string }): Record<string, unknown> {
-  const active = args.role === "active";
+/** The chart values. */
+export function veleroValues(args: Pick<VeleroArgs, "writesBackups" | "velero" | "region" | "nodeSelector"> & { bucketName: string; kmsKeyArn: string }): Record<string, unknown> {
+  const writes = args.writesBackups;
   return {
     initContainers: [
       { name: "velero-plugin-for-aws", image: VELERO_AWS_PLUGIN_IMAGE, imagePullPolicy: "IfNotPresent", volumeMounts: [{ mountPath: "/target", name: "plugins" }] },
@@ -109,7 +112,7 @@ export function veleroValues(args: Pick<VeleroArgs, "role" | "velero" | "region"
           bucket: args.bucketName,
           default: true,
           // The standby's bucket holds the active site's replicas: read them, never write or expire them.
-          accessMode: active ? "ReadWrite" : "ReadOnly",
+          accessMode: writes ? "ReadWrite" : "ReadOnly",
           config: { region: args.region, kmsKeyId: args.kmsKeyArn },
         },
       ],
@@ -119,7 +122,7 @@ export function veleroValues(args: Pick<VeleroArgs, "role" | "velero" | "region"
     deployNodeAgent: false,
     nodeSelector: args.nodeSelector ?? { "eks-dr/tier": "system" },
     schedules:
-      active && args.velero.namespaces.length > 0
+      writes && args.velero.namespaces.length > 0
         ? {
             objects: {
               schedule: args.velero.schedule,
@@ -166,7 +169,7 @@ export class Velero extends pulumi.ComponentResource {
         namespace: namespace.metadata.name,
         values: pulumi
           .all([args.bucketName, args.kmsKeyArn])
-          .apply(([bucketName, kmsKeyArn]) => veleroValues({ role: args.role, velero: args.velero, region: args.region, nodeSelector: args.nodeSelector, bucketName, kmsKeyArn })),
+          .apply(([bucketName, kmsKeyArn]) => veleroValues({ writesBackups: args.writesBackups, velero: args.velero, region: args.region, nodeSelector: args.nodeSelector, bucketName, kmsKeyArn })),
       },
       // Pod Identity credentials are injected when a pod starts: the association must exist first.
       { parent: this, dependsOn: [role] },

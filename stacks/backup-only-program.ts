@@ -11,6 +11,7 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupOnlySite } from "../components/backup-only-site";
+import type { NetworkArgs } from "../components/network";
 import { DatabaseCredentials, secretArnInRegion } from "../components/database-credentials";
 import type { EncryptionKey } from "../components/encryption-key";
 import { GlobalClusterOnly } from "../components/global-database";
@@ -20,11 +21,16 @@ import { auroraLagMetric, type SiteConfig } from "./config";
 import { OUTPUTS_CONTRACT_VERSION } from "./outputs";
 import type { PeerSite } from "./peer";
 import type { SiteExports } from "./program";
+import type { SiteRoleValues } from "./roles";
 import { backupOutputs, siteBackups } from "./site-backups";
 
 export interface BackupOnlySiteContext {
   stack: string;
   config: SiteConfig;
+  /** What the site's role means (`resolveSiteRole`). */
+  byRole: SiteRoleValues;
+  /** The site's network, the same as a full site's. */
+  network: NetworkArgs;
   peer: PeerSite;
   peerRegion: string;
   /** Undefined while the owner has not exported its primary key (the program warns). */
@@ -34,10 +40,10 @@ export interface BackupOnlySiteContext {
 }
 
 export function runBackupOnlySite(ctx: BackupOnlySiteContext): SiteExports {
-  const { stack, config, peer, peerRegion, key, provider } = ctx;
+  const { stack, config, byRole, peer, peerRegion, key, provider } = ctx;
   const providers = [provider];
 
-  const site = new BackupOnlySite(stack, { config }, { providers });
+  const site = new BackupOnlySite(stack, { network: ctx.network }, { providers });
 
   // The same resources, names and inputs as in runSite, so they survive a change of tier.
   const credentials =
@@ -66,7 +72,6 @@ export function runBackupOnlySite(ctx: BackupOnlySiteContext): SiteExports {
     `${stack}-alarms`,
     {
       region: config.region,
-      role: config.role,
       rpoTargetSeconds: config.rpoTargetSeconds,
       alarmEmail: config.alarmEmail,
       auroraLagMetric: auroraLagMetric(config.database.engineVersion),
@@ -74,7 +79,7 @@ export function runBackupOnlySite(ctx: BackupOnlySiteContext): SiteExports {
     },
     { providers },
   );
-  const backups = key && siteBackups({ stack, config, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
+  const backups = key && siteBackups({ stack, config, byRole, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
 
   return {
     contractVersion: OUTPUTS_CONTRACT_VERSION,

@@ -2,7 +2,7 @@
  * Loads and checks a site's config inside a Pulumi program, before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, PROJECT, pairProblems, parseSiteConfig, type SiteConfig } from "./config";
+import { ConfigError, formatConfigProblem, PROJECT, pairProblems, parseSiteConfig, siteConfigWarnings, type SiteConfig } from "./config";
 import { readStackFileConfig, stackFileName } from "./stack-files";
 
 export interface LoadedSite {
@@ -24,7 +24,8 @@ export function runtimeProjectConfig(): Record<string, string> {
 
 /**
  * Validates this site's config, the peer's stack file, and the rules between the two sites (different Regions, non-overlapping CIDRs, one active, one owner of global resources).
- * Throws a ConfigError naming every bad key; nothing has been created at that point.
+ * Throws a ConfigError naming every bad file and key; nothing has been created at that point.
+ * What is valid but worth a look (a Region the AWS SDK does not list yet) is logged as a warning.
  */
 export function loadSite(
   stack: string,
@@ -39,26 +40,16 @@ export function loadSite(
     // replication and to check the pair before anything is created.
     throw new ConfigError(stack, [
       {
+        file: stackFileName(stack),
         key: `${PROJECT}:peerStack`,
         message: `is "${config.peerStack}" but ${stackFileName(config.peerStack)} is not in ${projectDir}; create it (pulumi stack init ${config.peerStack}) or fix the name`,
       },
     ]);
   }
-  let peerConfig: SiteConfig;
-  try {
-    peerConfig = parseSiteConfig(config.peerStack, peerRaw);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      throw new ConfigError(stack, [
-        {
-          key: `${PROJECT}:peerStack`,
-          message: `the peer's ${stackFileName(config.peerStack)} is invalid, fix it first:\n${err.problems.map((p) => `      ${p.key}: ${p.message}`).join("\n")}`,
-        },
-      ]);
-    }
-    throw err;
-  }
+  // The peer's own problems name its file: the same lines `npm run validate` prints for it.
+  const peerConfig = parseSiteConfig(config.peerStack, peerRaw);
   const problems = pairProblems({ stack, config }, { stack: config.peerStack, config: peerConfig });
   if (problems.length > 0) throw new ConfigError(stack, problems);
+  for (const warning of siteConfigWarnings(stack, config)) void pulumi.log.warn(formatConfigProblem(warning));
   return { stack, config, peerConfig };
 }

@@ -7,8 +7,16 @@
  * Parsing is pure (`parseSiteConfig`) so it can be tested and reused by the driver; reading from
  * Pulumi's runtime config lives in `loadSiteConfig` in `stacks/config-source.ts`.
  */
+import { closest, distance } from "fastest-levenshtein";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { checkRegion, partitionOf } from "./aws-regions";
+import { ConfigError, pairFileNames, stackFileName, type ConfigProblem } from "./config-problems";
+import { seconds } from "./duration";
+import { nodeGroupSizeProblems } from "./roles";
+
+export { ConfigError, formatConfigProblem, stackFileName, type ConfigProblem } from "./config-problems";
+export { partitionOf } from "./aws-regions";
 
 export const PROJECT = "eks-dr";
 
@@ -22,7 +30,17 @@ export type NodeGroupName = (typeof NODE_GROUPS)[number];
 /** Fully qualified config key for a schema key, e.g. `eks-dr:role`. */
 export const configKey = (key: string): string => `${PROJECT}:${key}`;
 
-const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
+/**
+ * An AWS Region code the SDK's partition data lists, or one shaped like a Region that it does not
+ * list yet (accepted; `siteConfigWarnings` asks to check it). A typo of a listed Region is refused
+ * with the Region meant.
+ */
+const regionCode = z.string().superRefine((value, ctx) => {
+  const verdict = checkRegion(value);
+  if (verdict.kind !== "invalid") return;
+  const hint = verdict.suggestion ? `; did you mean ${verdict.suggestion.region} (${verdict.suggestion.description})?` : "; use an AWS Region code such as us-east-1";
+  ctx.addIssue({ code: "custom", message: `"${value}" is not an AWS Region${hint}` });
+});
 
 /** A CIDR block of /16 to /20: large enough for public + private subnets in up to three AZs. */
 const vpcCidr = z.string().superRefine((value, ctx) => {
@@ -51,8 +69,9 @@ const nodeGroupSize = z
     desired: z.int().min(0),
     max: z.int().min(1),
   })
-  .refine((s) => s.min <= s.desired && s.desired <= s.max, {
-    message: "sizes must satisfy min <= desired <= max",
+  .superRefine((s, ctx) => {
+    if (s.min <= s.desired && s.desired <= s.max) return;
+    ctx.addIssue({ code: "custom", message: `sizes must satisfy min <= desired <= max (min ${s.min}, desired ${s.desired}, max ${s.max})` });
   });
 export type NodeGroupSize = z.infer<typeof nodeGroupSize>;
 
@@ -87,8 +106,8 @@ const healthCheck = z.strictObject({
   path: z.string().startsWith("/").default("/healthz"),
   /** `HTTP` or `HTTPS` (HTTPS needs dns.certificateArn). @default HTTP */
   protocol: z.enum(["HTTP", "HTTPS"]).default("HTTP"),
-  /** Route 53 allows 10 (fast, extra cost) or 30 seconds. @default 10 */
-  requestIntervalSeconds: z.literal([10, 30], { error: "Route 53 health checks run every 10 or 30 seconds" }).default(10),
+  /** Route 53 allows 10 (fast, extra cost) or 30 seconds (`10`, `"30s"`). @default 10 */
+  requestIntervalSeconds: seconds(z.literal([10, 30], { error: "Route 53 health checks run every 10 or 30 seconds" })).default(10),
   /** Consecutive failures before unhealthy, 1-10. @default 3 */
   failureThreshold: z.int().min(1).max(10).default(3),
 });
@@ -98,12 +117,13 @@ const dns = z.strictObject({
   hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, "a Route 53 hosted zone id looks like Z0123456789ABCDEFGHIJ"),
   /** Application hostname, e.g. app.example.com. */
   hostname: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/i, "use a fully qualified hostname such as app.example.com"),
-  /** TTL of the failover records; Route 53 accepts 0-2147483647 s; low values make failover visible sooner. @default 60 */
-  ttlSeconds: z
-    .int()
-    .min(0, "Route 53 TTLs range from 0 to 2147483647 seconds")
-    .max(2147483647, "Route 53 TTLs range from 0 to 2147483647 seconds")
-    .default(60),
+  /** TTL of the failover records (`60`, `"1m"`); Route 53 accepts 0-2147483647 s; low values make failover visible sooner. @default 60 */
+  ttlSeconds: seconds(
+    z
+      .int({ error: "use a whole number of seconds" })
+      .min(0, "Route 53 TTLs range from 0 to 2147483647 seconds")
+      .max(2147483647, "Route 53 TTLs range from 0 to 2147483647 seconds"),
+  ).default(60),
   /** ACM certificate for an HTTPS listener on the ALB (optional). */
   certificateArn: z.string().startsWith("arn:").optional(),
   healthCheck: healthCheck.prefault({}),
@@ -156,15 +176,6 @@ const clusterAccessEntry = z.strictObject({
     .optional(),
 });
 export type ClusterAccessEntry = z.infer<typeof clusterAccessEntry>;
-
-/** The AWS partition of a Region: IAM ARNs in it start with `arn:<partition>:`. */
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  const iso = /^[a-z]{2}-(iso[a-z]?)-/.exec(region);
-  if (iso) return iso[1] === "iso" ? "aws-iso" : `aws-iso-${iso[1].slice(3)}`;
-  return "aws";
-}
 
 const IAM_PRINCIPAL_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)\/(.+)$/;
 const STS_SESSION_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
@@ -273,8 +284,8 @@ export type VeleroConfig = z.infer<typeof velero>;
  */
 export const siteConfigSchema = z
   .object({
-    /** AWS Region of this site, e.g. us-east-1. */
-    region: z.string().regex(REGION_PATTERN, "use an AWS Region code such as us-east-1"),
+    /** AWS Region of this site, e.g. us-east-1 (checked against the AWS SDK's partition data). */
+    region: regionCode,
     /** `active` serves traffic and owns replication sources; `standby` receives them. */
     role: z.enum(ROLES),
     /** Stack name of the other site (e.g. `dr` for the primary stack). */
@@ -318,11 +329,11 @@ export const siteConfigSchema = z
      */
     quiesced: z.boolean().default(false),
     /**
-     * Recovery point objective in seconds; replication alarms fire at half of it. Amazon EFS
-     * replication is designed for a 15-minute RPO (Aurora's lag is usually under a second), so a
-     * lower target warns at deploy time. @default 900
+     * Recovery point objective in seconds (`900`, `"15m"`); replication alarms fire at half of it.
+     * Amazon EFS replication is designed for a 15-minute RPO (Aurora's lag is usually under a
+     * second), so a lower target warns at deploy time. @default 900
      */
-    rpoTargetSeconds: z.int().positive("the RPO target must be a positive number of seconds").default(900),
+    rpoTargetSeconds: seconds(z.int({ error: "use a whole number of seconds" }).positive("the RPO target must be a positive number of seconds")).default(900),
     /** Email subscribed to the site's alarm topic (optional). */
     alarmEmail: z.email().optional(),
     workload: workload.optional(),
@@ -361,29 +372,11 @@ export const siteConfigSchema = z
      * keeps its last inputs (nothing created, changed or deleted there). The driver sets it on the
      * site taking over and clears it at failback; the policy pack reads it too. @default []
      */
-    impairedRegions: z.array(z.string().regex(REGION_PATTERN, "use AWS Region codes such as us-east-1")).default([]),
+    impairedRegions: z.array(regionCode).default([]),
   })
   .superRefine((cfg, ctx) => {
-    // Sizing rules that depend on more than one field.
-    const system = cfg.nodeGroups.system;
-    for (const role of ROLES) {
-      if (system[role].min < 2) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["nodeGroups", "system", role, "min"],
-          message: "the system node group keeps at least 2 nodes (controllers, CoreDNS, LB controller) in every role",
-        });
-      }
-    }
-    for (const name of ["web", "app"] as const) {
-      if (cfg.nodeGroups[name].active.desired < 1) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["nodeGroups", name, "active", "desired"],
-          message: `an active site needs ${name} nodes; set desired >= 1`,
-        });
-      }
-    }
+    // Sizing rules of the roles (stacks/roles.ts).
+    nodeGroupSizeProblems(cfg.nodeGroups).forEach((issue) => ctx.addIssue({ code: "custom", ...issue }));
     if (cfg.impairedRegions.includes(cfg.region)) {
       ctx.addIssue({ code: "custom", path: ["impairedRegions"], message: `lists ${cfg.region}, this site's own Region; a site cannot run without its own Region` });
     }
@@ -463,31 +456,8 @@ function backupProblems(cfg: Pick<SiteConfig, "backup" | "drTier" | "nodeGroups"
   return out;
 }
 
-/** The pair's DR tier: the configured one, else what the standby sizes make it. */
-export function drTierOf(cfg: Pick<SiteConfig, "drTier" | "nodeGroups">): DrTier {
-  if (cfg.drTier) return cfg.drTier;
-  return cfg.nodeGroups.web.standby.desired === 0 && cfg.nodeGroups.app.standby.desired === 0 ? "pilot-light" : "warm-standby";
-}
-
-/**
- * A standby site of the backup-restore tier: it keeps its network, backup vault, Velero bucket and
- * the replicas of images and secrets, and no cluster, database, nodes or file system.
- */
-export function isBackupOnlySite(cfg: Pick<SiteConfig, "drTier" | "role">): boolean {
-  return cfg.drTier === "backup-restore" && cfg.role === "standby";
-}
 /** Top-level keys of the schema, i.e. what may follow `eks-dr:`. */
 export const SITE_CONFIG_KEYS = Object.keys(siteConfigSchema.shape) as (keyof SiteConfig)[];
-
-/** What a site resolves to once role-dependent defaults are applied. */
-export function natGatewayMode(cfg: SiteConfig): "perAz" | "single" {
-  return cfg.natGateways ?? (cfg.role === "active" ? "perAz" : "single");
-}
-
-/** Node group sizes for the site's current role. */
-export function nodeGroupSizes(cfg: SiteConfig, name: NodeGroupName): NodeGroupSize {
-  return cfg.nodeGroups[name][cfg.role];
-}
 
 /** The CloudWatch metric that measures how far an Aurora global secondary is behind. */
 export type AuroraLagMetric = "AuroraGlobalDBRPOLag" | "AuroraGlobalDBReplicationLag";
@@ -504,28 +474,6 @@ export function auroraLagMetric(engineVersion: string): AuroraLagMetric {
   return major > 3 || (major === 3 && minor >= 4) ? "AuroraGlobalDBRPOLag" : "AuroraGlobalDBReplicationLag";
 }
 
-/** One problem with a site's config: which key, what is wrong, and what to do. */
-export interface ConfigProblem {
-  /** Fully qualified key, with a path into objects: `eks-dr:nodeGroups.web.active.desired`. */
-  key: string;
-  message: string;
-}
-
-/** Raised before any resource is registered when a site's config is invalid. */
-export class ConfigError extends Error {
-  constructor(
-    readonly stack: string,
-    readonly problems: ConfigProblem[],
-  ) {
-    super(
-      `Invalid config for stack "${stack}":\n` +
-        problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n") +
-        `\nFix the value in Pulumi.${stack}.yaml or with \`pulumi config set --path <key> <value> -s ${stack}\`.`,
-    );
-    this.name = "ConfigError";
-  }
-}
-
 /** Example values shown when a required key is missing. */
 const EXAMPLES: Partial<Record<keyof SiteConfig, string>> = {
   region: "us-east-1",
@@ -535,20 +483,100 @@ const EXAMPLES: Partial<Record<keyof SiteConfig, string>> = {
   nodeGroups: "a map with system, web and app groups (see Pulumi.primary.yaml)",
 };
 
-function problemsFromZod(error: z.ZodError): ConfigProblem[] {
-  return error.issues.map((issue) => {
+/** A zod schema seen through its definition, to find which keys an object at a path allows. */
+interface SchemaNode {
+  _zod: {
+    def: {
+      type: string;
+      innerType?: SchemaNode;
+      in?: SchemaNode;
+      element?: SchemaNode;
+      valueType?: SchemaNode;
+      shape?: Record<string, SchemaNode>;
+      options?: SchemaNode[];
+    };
+  };
+}
+
+/** The schemas a value at `node` may have, wrappers (optional, default, pipe...) removed. */
+function unwrap(node: SchemaNode): SchemaNode[] {
+  const def = node._zod.def;
+  if (def.innerType) return unwrap(def.innerType);
+  if (def.type === "pipe" && def.in) return unwrap(def.in);
+  if (def.type === "union" && def.options) return def.options.flatMap(unwrap);
+  return [node];
+}
+
+/** The keys an object at `path` of the site schema allows (empty when it is not an object). */
+function knownKeysAt(path: PropertyKey[]): string[] {
+  let nodes = unwrap(siteConfigSchema as unknown as SchemaNode);
+  for (const segment of path) {
+    nodes = nodes.flatMap((n) => {
+      const def = n._zod.def;
+      const child = def.type === "object" ? def.shape?.[String(segment)] : def.type === "array" ? def.element : def.type === "record" ? def.valueType : undefined;
+      return child ? unwrap(child) : [];
+    });
+  }
+  return [...new Set(nodes.flatMap((n) => (n._zod.def.type === "object" ? Object.keys(n._zod.def.shape ?? {}) : [])))];
+}
+
+/** The known key a misspelled one most likely meant: a small edit away, or the same but for case. */
+function closestKey(key: string, known: string[]): string | undefined {
+  if (known.length === 0) return undefined;
+  const best = closest(key, known);
+  const allowed = Math.max(1, Math.floor(Math.max(key.length, best.length) / 3));
+  return best.toLowerCase() === key.toLowerCase() || distance(key, best) <= allowed ? best : undefined;
+}
+
+function unknownKeyMessage(key: string, known: string[]): string {
+  const suggestion = closestKey(key, known);
+  return suggestion ? `is not a known key; did you mean ${suggestion}?` : `is not a known key; known keys here: ${known.join(", ")}`;
+}
+
+/** How a value a string key received as a number was most likely typed (YAML drops a version's trailing zero). */
+function typedAs(path: string[], n: number): string {
+  return path.join(".") === "kubernetesVersion" && /^\d+\.\d$/.test(String(n)) ? n.toFixed(2) : String(n);
+}
+
+function problemsFromZod(file: string, error: z.ZodError): ConfigProblem[] {
+  // A misspelled key is reported once, as unknown, with the key it meant; the "missing" problem of
+  // that key would only send the reader looking for something that is there, misspelled.
+  const meant = new Set<string>();
+  const unknown: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    const known = knownKeysAt(issue.path);
+    for (const key of issue.keys) {
+      const path = [...issue.path.map(String), key];
+      unknown.push({ file, key: configKey(path.join(".")), message: unknownKeyMessage(key, known) });
+      const suggestion = closestKey(key, known);
+      if (suggestion) meant.add([...issue.path.map(String), suggestion].join("."));
+    }
+  }
+  const rest = error.issues.flatMap((issue): ConfigProblem[] => {
+    if (issue.code === "unrecognized_keys") return [];
     const path = issue.path.map(String);
     const key = configKey(path.join("."));
-    if (issue.code === "invalid_type" && issue.input === undefined) {
+    if (issue.input === undefined && ["invalid_type", "invalid_value", "invalid_union"].includes(issue.code)) {
+      if (meant.has(path.join("."))) return [];
       const example = path.length === 1 ? EXAMPLES[path[0] as keyof SiteConfig] : undefined;
-      return { key, message: `is required but not set${example ? `; e.g. ${example}` : ""}` };
+      return [{ file, key, message: `is required but not set${example ? `; e.g. ${example}` : ""}` }];
     }
-    if (issue.code === "unrecognized_keys") {
-      return { key, message: `has unknown field(s) ${issue.keys.join(", ")}; remove them or check the spelling` };
+    if (issue.code === "invalid_type" && issue.expected === "string" && typeof issue.input === "number") {
+      const typed = typedAs(path, issue.input);
+      return [
+        {
+          file,
+          key,
+          message: `is the number ${issue.input}, not text: YAML reads an unquoted ${typed} as a number (and Pulumi passes it on as one); quote it: ${key}: "${typed}"`,
+        },
+      ];
     }
-    const got = issue.input === undefined || typeof issue.input === "object" ? "" : ` (got ${JSON.stringify(issue.input)})`;
-    return { key, message: `${issue.message.replace(/^Invalid input: /, "")}${got}` };
+    const shown = issue.input === undefined || typeof issue.input === "object" || issue.message.includes(JSON.stringify(issue.input));
+    const got = shown ? "" : ` (got ${JSON.stringify(issue.input)})`;
+    return [{ file, key, message: `${issue.message.replace(/^Invalid input: /, "")}${got}` }];
   });
+  return [...unknown, ...rest];
 }
 
 /**
@@ -587,8 +615,8 @@ const RETIRED_KEYS: Record<string, (value: unknown) => string> = {
   },
 };
 
-/** Unknown keys in the project namespace are almost always typos: report them. */
-function unknownKeyProblems(raw: Record<string, unknown>): ConfigProblem[] {
+/** Unknown keys in the project namespace are almost always typos: report them with the key meant. */
+function unknownKeyProblems(file: string, raw: Record<string, unknown>): ConfigProblem[] {
   const known = new Set<string>(SITE_CONFIG_KEYS);
   return Object.keys(raw)
     .filter((k) => !known.has(k))
@@ -603,28 +631,49 @@ function unknownKeyProblems(raw: Record<string, unknown>): ConfigProblem[] {
             // a plain string: shown as is
           }
         }
-        return { key: configKey(k), message: retired(value) };
+        return { file, key: configKey(k), message: retired(value) };
       }
-      return { key: configKey(k), message: `is not a known key; known keys are ${SITE_CONFIG_KEYS.join(", ")}` };
+      return { file, key: configKey(k), message: unknownKeyMessage(k, SITE_CONFIG_KEYS) };
     });
 }
 
 /**
  * Validates one site's config. `raw` maps keys without the namespace to either JSON text
- * (as Pulumi stores it) or already-parsed values.
+ * (as Pulumi stores it) or already-parsed values. Problems name the stack's file,
+ * `Pulumi.<stack>.yaml`, where the values live whichever way they were read.
  */
 export function parseSiteConfig(stack: string, raw: Record<string, unknown>): SiteConfig {
+  const file = stackFileName(stack);
   const asText = Object.fromEntries(
     Object.entries(raw).map(([k, v]) => [k, typeof v === "string" || v === undefined ? v : JSON.stringify(v)]),
   ) as Record<string, string | undefined>;
-  const problems = unknownKeyProblems(raw);
+  const problems = unknownKeyProblems(file, raw);
   const result = siteConfigSchema.safeParse(coerceRawConfig(asText), { reportInput: true });
-  if (!result.success) problems.push(...problemsFromZod(result.error));
+  if (!result.success) problems.push(...problemsFromZod(file, result.error));
   if (result.success && result.data.peerStack === stack) {
-    problems.push({ key: configKey("peerStack"), message: `is "${stack}", the stack itself; set it to the other site's stack name` });
+    problems.push({ file, key: configKey("peerStack"), message: `is "${stack}", the stack itself; set it to the other site's stack name` });
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(stack, problems);
   return result.data;
+}
+
+/**
+ * What is valid but worth a second look, reported as warnings (the program logs them, validate
+ * prints them): a Region the installed AWS SDK does not list yet.
+ */
+export function siteConfigWarnings(stack: string, cfg: SiteConfig): ConfigProblem[] {
+  const warnings: ConfigProblem[] = [];
+  const region = checkRegion(cfg.region);
+  if (region.kind === "unlisted") {
+    warnings.push({
+      file: stackFileName(stack),
+      key: configKey("region"),
+      message:
+        `${cfg.region} is not in the AWS SDK's list of Regions (partition ${region.partition} by its name); check the spelling. ` +
+        "A Region newer than the installed SDK is used as given: update the AWS SDK packages (npm update @aws-sdk/util-endpoints) to have it checked",
+    });
+  }
+  return warnings;
 }
 
 /** True when two IPv4 CIDR blocks share any address. */
@@ -637,9 +686,10 @@ export function cidrsOverlap(a: string, b: string): boolean {
 
 /**
  * Rules between the two sites, checked whenever the peer's config is known (its stack file is in
- * the project directory). Each problem names this stack's key, since that is the one being deployed.
+ * the project directory). Each problem names both files and the key, as set in either of them.
  */
 export function pairProblems(self: { stack: string; config: SiteConfig }, peer: { stack: string; config: SiteConfig }): ConfigProblem[] {
+  const file = pairFileNames(self.stack, peer.stack);
   const problems: ConfigProblem[] = [];
   const a = self.config;
   const b = peer.config;
@@ -702,5 +752,30 @@ export function pairProblems(self: { stack: string; config: SiteConfig }, peer: 
       message: `${a.database.engineVersion} differs from stack "${peer.stack}" (${b.database.engineVersion}); a global database runs one version`,
     });
   }
-  return problems;
+  return problems.map((p) => ({ file, ...p }));
+}
+
+/**
+ * Both sites' config and the rules between them, all or nothing: one ConfigError listing every
+ * problem of either file and of the pair, each naming its file and key. For readers of both stack
+ * files at once (the simulated Regions, tools).
+ */
+export function parseSitePair(sites: [{ stack: string; raw: Record<string, unknown> }, { stack: string; raw: Record<string, unknown> }]): [
+  { stack: string; config: SiteConfig },
+  { stack: string; config: SiteConfig },
+] {
+  const problems: ConfigProblem[] = [];
+  const parsed = sites.map(({ stack, raw }) => {
+    try {
+      return { stack, config: parseSiteConfig(stack, raw) };
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  });
+  const [a, b] = parsed;
+  if (a && b) problems.push(...pairProblems(a, b));
+  if (problems.length > 0 || !a || !b) throw new ConfigError(sites.map((s) => s.stack).join(" and "), problems);
+  return [a, b];
 }

@@ -16,15 +16,18 @@ import { FailoverDns } from "../components/failover-dns";
 import { FileReplication } from "../components/file-replication";
 import { GlobalDatabase } from "../components/global-database";
 import { ImageRegistry } from "../components/image-registry";
-import { RegionalSite } from "../components/regional-site";
+import { availabilityZonesFor, type NetworkArgs } from "../components/network";
+import { RegionalSite, type RegionalSiteArgs } from "../components/regional-site";
 import { SiteAlarms } from "../components/replication-alarms";
 import { missingImages, SampleWorkload } from "../components/sample-workload";
+import { SITE_ALB_GROUP, SiteEndpoint } from "../components/site-endpoint";
 import { Velero } from "../components/velero";
 import { runBackupOnlySite } from "./backup-only-program";
-import { auroraLagMetric, drTierOf, isBackupOnlySite } from "./config";
+import { auroraLagMetric, NODE_GROUPS } from "./config";
 import { loadSite, runtimeProjectConfig } from "./config-source";
 import { OUTPUTS_CONTRACT_VERSION, type SiteOutputs } from "./outputs";
 import { PeerSite } from "./peer";
+import { drTierOf, isBackupOnlySite, resolveSiteRole } from "./roles";
 import { backupOutputs, siteBackups } from "./site-backups";
 
 export interface SiteProgramOptions {
@@ -53,6 +56,15 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   const defaultTags = { tags: { ...config.tags, "eks-dr:stack": stack } };
   const provider = new aws.Provider(`${stack}-${config.region}`, { region: config.region as aws.Region, defaultTags });
   const providers = [provider];
+  // What the role means for this site (stacks/roles.ts), resolved into the components' Args below.
+  const byRole = resolveSiteRole(config, stack);
+  // The same network in both shapes of a site. awsx takes plain AZ names, looked up in the site's Region.
+  const network: NetworkArgs = {
+    cidrBlock: config.vpcCidr,
+    availabilityZoneNames: await availabilityZonesFor(config.azCount, { provider }),
+    natGateways: byRole.natGateways,
+    s3GatewayEndpointRegion: config.region,
+  };
 
   // --- The key that encrypts EFS, Aurora, secrets and topics: the multi-Region primary on the
   // owner, its replica elsewhere (same key material, so data stays readable after a switch).
@@ -63,12 +75,35 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       : undefined;
 
   // --- The standby of the backup-restore tier keeps its network, backups and replicas only.
-  if (isBackupOnlySite(config)) return runBackupOnlySite({ stack, config, peer, peerRegion, key, provider });
+  if (isBackupOnlySite(config)) return runBackupOnlySite({ stack, config, byRole, network, peer, peerRegion, key, provider });
 
   // --- Regional infrastructure.
   // The peer's replication targets this Region's file system (the peer exports where it replicates).
   const filesReplicatedInto = peer.outputs.efsReplication?.destinationRegion === config.region;
-  const site = new RegionalSite(stack, { stack, config, kmsKeyArn: key?.keyArn, filesReplicatedInto }, { providers });
+  const site = new RegionalSite(
+    stack,
+    {
+      stack,
+      network,
+      kubernetesVersion: config.kubernetesVersion,
+      clusterAccess: config.clusterAccess,
+      nodeGroups: Object.fromEntries(
+        NODE_GROUPS.map((g) => {
+          const { instanceTypes, diskSizeGib, capacityType } = config.nodeGroups[g];
+          return [g, { instanceTypes, diskSizeGib, capacityType, sizes: byRole.nodeGroupSizes[g] }];
+        }),
+      ) as RegionalSiteArgs["nodeGroups"],
+      instanceTags: config.tags,
+      kmsKeyArn: key?.keyArn,
+      files: {
+        replicationOverwrite: byRole.fileSystemProtection,
+        replicatedInto: filesReplicatedInto,
+        throughputMode: config.efs.throughputMode,
+        provisionedThroughputMibps: config.efs.provisionedThroughputMibps,
+      },
+    },
+    { providers },
+  );
 
   // --- EFS replication: the active site replicates into the standby's existing file system (the
   // backup-restore tier has none: its standby gets AWS Backup's copies instead).
@@ -77,8 +112,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       ? new FileReplication(
           `${stack}-efs-replication`,
           {
-            role: config.role,
-            replicateToPeer: config.replicateToPeer,
+            off: byRole.peerReplicationOff,
             sourceFileSystemId: site.files.fileSystemId,
             peerFileSystemId: peer.outputs.fileSystemId,
             peerRegion,
@@ -113,7 +147,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       `${stack}-db`,
       {
         ownsGlobalResources: config.ownsGlobalResources,
-        role: config.role,
+        instances: byRole.dbInstances,
         globalClusterIdentifier,
         clusterIdentifier: `eks-dr-${stack}`,
         database: config.database,
@@ -134,34 +168,41 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   // --- Images in both Regions (seed 001): each site replicates its registry to the peer.
   const registry = new ImageRegistry(`${stack}-images`, { peerRegion, kmsKeyArn: key?.keyArn }, { providers });
 
-  // --- The sample 3-tier application, once it has its files and database.
-  const workload =
-    config.workload && key && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn
-      ? new SampleWorkload(
-          `${stack}-app`,
-          {
-            namespace: site.appNamespace,
-            role: config.role,
-            quiesced: config.quiesced,
-            workload: config.workload,
-            repositoryUrls: registry.repositoryUrls,
-            pvcName: site.files.pvcName,
-            database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn, secretKmsKeyArn: key.keyArn },
-            region: config.region,
-            clusterName: site.cluster.clusterName,
-            // A first `up` creates the repositories the images are pushed to afterwards.
-            missingImages: missingImages(config.workload, registry.repositoryUrls, { provider }),
-            dns: config.dns,
-          },
-          { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.ingress] },
-        )
-      : undefined;
+  // --- The site's own endpoint: its ALB, with a health path the ALB answers itself, so failover DNS
+  // does not depend on an application (one joins the same ALB, ahead of that rule).
+  const endpoint = new SiteEndpoint(
+    `${stack}-endpoint`,
+    { namespace: site.appNamespace, dns: config.dns, groupName: SITE_ALB_GROUP },
+    { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.ingress] },
+  );
 
-  // --- DNS failover: this site's record, PRIMARY while active.
-  const dns =
-    config.dns && workload
-      ? new FailoverDns(`${stack}-dns`, { dns: config.dns, role: config.role, albHostname: workload.albHostname, setIdentifier: stack }, { providers })
-      : undefined;
+  // --- The sample 3-tier application, once it has its files and database.
+  if (config.workload && byRole.workloadReplicas && key && site.files && database?.writerEndpoint && database.readerEndpoint && dbSecretArn) {
+    new SampleWorkload(
+      `${stack}-app`,
+      {
+        namespace: site.appNamespace,
+        images: config.workload.images,
+        replicas: byRole.workloadReplicas,
+        awaitRollout: byRole.awaitsWorkloadRollout,
+        repositoryUrls: registry.repositoryUrls,
+        pvcName: site.files.pvcName,
+        database: { writerEndpoint: database.writerEndpoint, readerEndpoint: database.readerEndpoint, secretArn: dbSecretArn, secretKmsKeyArn: key.keyArn },
+        region: config.region,
+        clusterName: site.cluster.clusterName,
+        // A first `up` creates the repositories the images are pushed to afterwards.
+        missingImages: missingImages(config.workload.images, registry.repositoryUrls, { provider }),
+        dns: config.dns,
+        albGroupName: SITE_ALB_GROUP,
+      },
+      { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.ingress] },
+    );
+  }
+
+  // --- DNS failover: this site's record, PRIMARY while active, on the site's own endpoint.
+  const dns = config.dns
+    ? new FailoverDns(`${stack}-dns`, { dns: config.dns, designation: byRole.failoverDesignation, albHostname: endpoint.albHostname, setIdentifier: stack }, { providers })
+    : undefined;
 
   // --- Alarms: replication lag against the RPO target, and the PRIMARY's health check.
   // Route 53's health-check metrics live in us-east-1. When config avoids that Region (a failover
@@ -182,18 +223,17 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     `${stack}-alarms`,
     {
       region: config.region,
-      role: config.role,
       rpoTargetSeconds: config.rpoTargetSeconds,
       alarmEmail: config.alarmEmail,
-      dbClusterIdentifier: config.role === "standby" ? database?.clusterIdentifier : undefined,
+      dbClusterIdentifier: byRole.alarmsOnAuroraLag ? database?.clusterIdentifier : undefined,
       auroraLagMetric: auroraLagMetric(config.database.engineVersion),
-      // While standby, the writer is the peer: the lag may carry its Region as SourceRegion.
-      auroraSourceRegion: config.role === "standby" ? peerRegion : undefined,
+      // The lag is watched on the secondary, whose writer is the peer: it may carry the peer's Region as SourceRegion.
+      auroraSourceRegion: byRole.alarmsOnAuroraLag ? peerRegion : undefined,
       efsReplication:
         replication?.efsReplication && site.files
           ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
           : undefined,
-      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, keepAsIs: avoidUsEast1 } : undefined,
+      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, notify: byRole.notifiesOnHealthCheck, keepAsIs: avoidUsEast1 } : undefined,
       kmsKeyArn: key?.keyArn,
     },
     { providers },
@@ -201,14 +241,14 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
 
   // --- Backups beside replication: AWS Backup (vault here, plan while active, copies to the peer's
   // vault) and Velero for the Kubernetes objects this program does not create.
-  const backups = key && siteBackups({ stack, config, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
+  const backups = key && siteBackups({ stack, config, byRole, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
   const velero =
     backups && key
       ? new Velero(
           `${stack}-velero`,
           {
             clusterName: site.cluster.clusterName,
-            role: config.role,
+            writesBackups: byRole.writesVeleroBackups,
             velero: config.velero,
             bucketName: backups.bucket.bucketName,
             bucketArn: backups.bucket.bucketArn,
@@ -251,9 +291,9 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     dbReaderEndpoint: database?.readerEndpoint,
     promotionInstanceUrn: database?.promotionInstanceUrn,
     dbSecretArn,
-    albHostname: workload?.albHostname,
-    endpointUrl: workload?.endpointUrl,
-    endpointHostname: workload?.endpointHostname,
+    albHostname: endpoint.albHostname,
+    endpointUrl: endpoint.endpointUrl,
+    endpointHostname: endpoint.endpointHostname,
     healthCheckId: dns?.healthCheckId,
     dnsRecordUrn: dns?.recordUrn,
     alarmTopicArn: alarms.topicArn,

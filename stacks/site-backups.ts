@@ -10,10 +10,13 @@ import { VeleroBucket } from "../components/velero-bucket";
 import type { SiteConfig } from "./config";
 import type { SiteOutputs } from "./outputs";
 import type { PeerSite } from "./peer";
+import type { SiteRoleValues } from "./roles";
 
 export interface SiteBackupsArgs {
   stack: string;
   config: SiteConfig;
+  /** What the site's role means (`resolveSiteRole`). */
+  byRole: Pick<SiteRoleValues, "runsBackupPlan" | "peerReplicationOff">;
   peer: PeerSite;
   peerRegion: string;
   key: EncryptionKey;
@@ -26,11 +29,11 @@ export interface SiteBackups {
 }
 
 export function siteBackups(args: SiteBackupsArgs, opts: pulumi.ComponentResourceOptions): SiteBackups {
-  const { stack, config, peer } = args;
+  const { stack, config, byRole, peer } = args;
   const backup = new SiteBackup(
     `${stack}-backup`,
     {
-      role: config.role,
+      runPlan: byRole.runsBackupPlan,
       backup: config.backup,
       kmsKeyArn: args.key.keyArn,
       // Raw peer outputs: SiteBackup warns once, with the command to run, when the vault is missing.
@@ -45,8 +48,7 @@ export function siteBackups(args: SiteBackupsArgs, opts: pulumi.ComponentResourc
   const bucket = new VeleroBucket(
     `${stack}-velero`,
     {
-      role: config.role,
-      replicateToPeer: config.replicateToPeer,
+      off: byRole.peerReplicationOff,
       kmsKeyArn: args.key.keyArn,
       retentionDays: config.velero.retentionDays,
       peerBucketArn: peer.outputs.veleroBucketArn,

@@ -17,7 +17,7 @@
 import type { JournalEvent } from "../ports";
 import { marksOf, runStart } from "../journal/events";
 import type { StepRecord } from "../engine/executor";
-import { MARK } from "../plan/steps";
+import { isDnsStepId, MARK } from "../plan/steps";
 import { auroraEvidencedUpTo, auroraLossBoundMs, describeAuroraLag } from "./aurora-rpo";
 import type { Plan } from "../plan/types";
 import { formatDuration, isoTime } from "../util/duration";
@@ -76,7 +76,11 @@ export interface RunReport {
     worstMs: number | null;
   };
   writeDowntime?: { quiescedAt: string; servingAt: string; ms: number };
-  dns?: { swapped: boolean; fallback?: string };
+  /**
+   * What happened to the failover record: swapped, or moved by health-check failover; `none` when
+   * the pair has no failover DNS (no `eks-dr:dns`), so nothing moved the users.
+   */
+  dns?: { swapped: boolean; fallback?: string } | { none: true; target?: string; albHostname?: string };
   steps: ReportStep[];
 }
 
@@ -213,7 +217,11 @@ export function buildReport(input: ReportInput): RunReport {
     rpo.worstMs = windows.some((v) => v === null) ? null : Math.max(0, ...(windows as number[]));
     report.rpo = rpo;
   }
-  if (marks.has(MARK.dnsSwapped) || marks.has(MARK.dnsSwapFailed)) {
+  if ((plan.command === "failover" || plan.command === "failback") && !plan.steps.some((s) => isDnsStepId(s.id))) {
+    // The DNS steps exist exactly when a site has `eks-dr:dns` (plan/steps/dns.ts).
+    const albHostname = typeof serving?.data.albHostname === "string" ? serving.data.albHostname : undefined;
+    report.dns = { none: true, ...(plan.target ? { target: plan.target } : {}), ...(albHostname ? { albHostname } : {}) };
+  } else if (marks.has(MARK.dnsSwapped) || marks.has(MARK.dnsSwapFailed)) {
     report.dns = marks.has(MARK.dnsSwapFailed) && !marks.has(MARK.dnsSwapped) ? { swapped: false, fallback: "health-check failover" } : { swapped: true };
   }
   return report;
@@ -276,6 +284,10 @@ export function formatReport(report: RunReport, opts: { timeline?: boolean } = {
     }
   }
   if (report.writeDowntime) lines.push(`  write downtime: ${formatDuration(report.writeDowntime.ms)} (quiesce ${report.writeDowntime.quiescedAt} until serving)`);
-  if (report.dns && !report.dns.swapped) lines.push(`  DNS: the Route 53 swap failed; traffic moved by ${report.dns.fallback}`);
+  const dns = report.dns;
+  if (dns && "none" in dns) {
+    const where = `${dns.target ?? "the new site"}${dns.albHostname ? `'s load balancer, ${dns.albHostname}` : ""}`;
+    lines.push(`  DNS: no failover record (no eks-dr:dns): users still resolve to what they resolved before; point the application's name at ${where}`);
+  } else if (dns && !dns.swapped) lines.push(`  DNS: the Route 53 swap failed; traffic moved by ${dns.fallback}`);
   return lines;
 }

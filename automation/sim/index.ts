@@ -9,6 +9,7 @@
  *   sim.world.dataLoss(); sim.world.userView();
  */
 import * as path from "node:path";
+import { parseSitePair } from "../../stacks/config";
 import type { SiteProgram } from "../../stacks/program";
 import { readStackFileConfig, stackFileName } from "../../stacks/stack-files";
 import type { Clock } from "../ports";
@@ -142,6 +143,12 @@ export async function createSimulation(opts: SimulationOptions = {}): Promise<Si
     if (!raw) throw new Error(`no config for stack "${stack}": ${stackFileName(stack)} is not in ${projectDir}`);
     configs[stack] = raw;
   }
+  // Both files and the rules between them first, each problem with its file and key (as the program
+  // and validate report them), before anything is deployed.
+  parseSitePair([
+    { stack: stackNames[0], raw: configs[stackNames[0]] },
+    { stack: stackNames[1], raw: configs[stackNames[1]] },
+  ]);
   const principal = opts.principal ?? DEFAULT_PRINCIPAL;
   // The stacks as the real program deploys them from the configs; a saved simulation restores its
   // own state over them, after the world (built from this first deployment) replays its calls.

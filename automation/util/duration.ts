@@ -1,28 +1,10 @@
 /**
- * Durations as people type them on a command line (`90s`, `5m`, `1h30m`, `500ms`) and as the
- * driver prints them (`3m 12s`).
+ * Durations as people type them on a command line (`90s`, `5m`, `1h30m`, `500ms`, or seconds) and
+ * as the driver prints them (`3m 12s`).
  */
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/**
- * Parses `500ms`, `45s`, `5m`, `1h30m` or a plain number of seconds into milliseconds.
- * Throws an Error whose message says what is accepted.
- */
-export function parseDuration(text: string): number {
-  const value = text.trim();
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const parts = value.match(/(\d+(?:\.\d+)?)(ms|s|m|h)/g);
-  if (!parts || parts.join("") !== value) {
-    throw new Error(`"${text}" is not a duration; use e.g. 30s, 5m, 1h30m, 500ms or a number of seconds`);
-  }
-  let total = 0;
-  for (const part of parts) {
-    const [, amount, unit] = part.match(/(\d+(?:\.\d+)?)(ms|s|m|h)/)!;
-    total += Number(amount) * UNIT_MS[unit];
-  }
-  return Math.round(total);
-}
+/** The one duration parser, shared with the config keys named `...Seconds` (stacks/duration.ts). */
+export { parseDuration } from "../../stacks/duration";
 
 /** `850ms`, `42s`, `3m 12s`, `1h 02m`; negative values get a minus sign. */
 export function formatDuration(ms: number): string {

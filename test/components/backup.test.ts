@@ -25,7 +25,7 @@ async function evaluate(region: string, overrides: Partial<SiteBackupArgs> = {})
       new SiteBackup(
         "site-backup",
         {
-          role: "active",
+          runPlan: true,
           backup: DAILY,
           kmsKeyArn: `arn:aws:kms:${ctx.region}:123456789012:key/mrk-site`,
           peerVaultArn: PEER_VAULT,
@@ -114,8 +114,8 @@ describe("SiteBackup", () => {
     for (const t of targets) expect(t.inputs.arn).to.equal("arn:aws:sns:eu-west-3:123456789012:site-alarms");
   });
 
-  it("on a standby keeps the vault, role and notifications but runs no plan", async () => {
-    const { cloud, value } = await evaluate("eu-west-3", { role: "standby" });
+  it("without the plan (a standby) keeps the vault, role and notifications but runs no plan", async () => {
+    const { cloud, value } = await evaluate("eu-west-3", { runPlan: false });
     expect(cloud.ofType(VAULT)).to.have.length(1);
     expect(cloud.ofType(PLAN)).to.have.length(0);
     expect(cloud.ofType(SELECTION)).to.have.length(0);

@@ -8,8 +8,6 @@ const REPLICATION = "aws:efs/replicationConfiguration:ReplicationConfiguration";
 async function evaluate(region: string, overrides: Partial<FileReplicationArgs>, protect?: boolean) {
   const { options, transformation } = recordResourceOptions();
   const args: FileReplicationArgs = {
-    role: "active",
-    replicateToPeer: true,
     sourceFileSystemId: "fs-0aaaaaaaaaaaaaaaa",
     peerFileSystemId: "fs-0bbbbbbbbbbbbbbbb",
     peerRegion: "eu-central-1",
@@ -28,7 +26,7 @@ describe("FileReplication", () => {
     ["eu-west-3", "eu-central-1"],
     ["us-east-1", "us-west-2"],
   ]) {
-    it(`on the active site replicates its file system to the peer's existing one (${region} -> ${peerRegion})`, async () => {
+    it(`replicates its file system to the peer's existing one (${region} -> ${peerRegion})`, async () => {
       const { cloud, value, options, warnings } = await evaluate(region, { peerRegion, peerFileSystemId: "fs-0123456789abcdef0" });
       const replication = cloud.one(REPLICATION);
       expect(replication.inputs.sourceFileSystemId).to.equal("fs-0aaaaaaaaaaaaaaaa");
@@ -61,16 +59,16 @@ describe("FileReplication", () => {
     expect(value.skippedReason).to.contain("fileSystemId");
   });
 
-  it("is not created when replicateToPeer is off, and warns that files are unprotected", async () => {
-    const { cloud, value, warnings } = await evaluate("eu-west-3", { replicateToPeer: false });
+  it("is not created while off with a warning reason, and warns with it", async () => {
+    const { cloud, value, warnings } = await evaluate("eu-west-3", { off: { reason: "eks-dr:replicateToPeer is false", warn: true } });
     expect(cloud.ofType(REPLICATION)).to.have.length(0);
     expect(value.efsReplication).to.equal(undefined);
     expect(warnings).to.have.length(1);
     expect(warnings[0]).to.match(/replicateToPeer is false/);
   });
 
-  it("is not created on the standby site, which is the destination; no warning", async () => {
-    const { cloud, value, warnings } = await evaluate("eu-central-1", { role: "standby", peerRegion: "eu-west-3" });
+  it("is not created while off for a quiet reason (a standby is the destination); no warning", async () => {
+    const { cloud, value, warnings } = await evaluate("eu-central-1", { off: { reason: "this site is standby", warn: false }, peerRegion: "eu-west-3" });
     expect(cloud.ofType(REPLICATION)).to.have.length(0);
     expect(value.efsReplication).to.equal(undefined);
     expect(value.skippedReason).to.match(/standby/);

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { GlobalDatabase, type GlobalDatabaseArgs } from "../../components/global-database";
 import type { DatabaseConfig, Role } from "../../stacks/config";
+import { dbInstanceCount } from "../../stacks/roles";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import type { MockCloud } from "../../automation/sim/program/mock-cloud";
 import { recordResourceOptions } from "../../automation/sim/program/resource-options";
@@ -63,7 +64,7 @@ async function evaluate(site: Site) {
   const { options, transformation } = recordResourceOptions();
   const args = (region: string): GlobalDatabaseArgs => ({
     ownsGlobalResources: site.owner,
-    role: site.role,
+    instances: dbInstanceCount(site.role, { readers: site.readers ?? DATABASE.readers }),
     globalClusterIdentifier: "globalClusterIdentifier" in site ? site.globalClusterIdentifier : "eks-dr-global",
     clusterIdentifier: site.owner ? "eks-dr-primary" : "eks-dr-dr",
     database: { ...DATABASE, readers: site.readers ?? DATABASE.readers },
@@ -230,7 +231,7 @@ describe("GlobalDatabase", () => {
           "db",
           {
             ownsGlobalResources: false,
-            role: "active",
+            instances: 2,
             globalClusterIdentifier: "eks-dr-global",
             clusterIdentifier: "eks-dr-dr",
             database: DATABASE,
@@ -313,10 +314,10 @@ describe("GlobalDatabase", () => {
     expect(cloud.ofType("aws:ec2/securityGroup:SecurityGroup")).to.have.length(1);
   });
 
-  it("rejects identifiers RDS would refuse and credentials on the wrong site", async () => {
+  it("rejects identifiers RDS would refuse, credentials on the wrong site and a negative instance count", async () => {
     const base: GlobalDatabaseArgs = {
       ownsGlobalResources: true,
-      role: "active",
+      instances: 2,
       globalClusterIdentifier: "eks-dr-global",
       clusterIdentifier: "eks-dr-primary",
       database: DATABASE,
@@ -333,6 +334,7 @@ describe("GlobalDatabase", () => {
       [{ masterPassword: undefined }, /needs globalClusterIdentifier and masterPassword/],
       [{ ownsGlobalResources: false }, /do not pass masterPassword/],
       [{ database: { ...DATABASE, engineVersion: "8.0.32" } }, /engineVersion/],
+      [{ instances: -1 }, /instances must be a whole number >= 0, got -1/],
     ];
     for (const [override, message] of cases) {
       let error: unknown;

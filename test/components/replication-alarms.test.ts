@@ -8,7 +8,7 @@ import type { MockCloud, RecordedResource } from "../../automation/sim/program/m
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "aws:sns/topic:Topic";
 
-type BuildArgs = Omit<SiteAlarmsArgs, "region" | "healthCheck"> & { healthCheck?: { alarmWhileStandby?: boolean; keepAsIs?: boolean } | false };
+type BuildArgs = Omit<SiteAlarmsArgs, "region" | "healthCheck"> & { healthCheck?: { notify?: boolean; keepAsIs?: boolean } | false };
 
 /** Builds SiteAlarms in `region` with a us-east-1 provider for the Route 53 alarm, as the program would. */
 async function build(region: string, args: BuildArgs) {
@@ -21,7 +21,7 @@ async function build(region: string, args: BuildArgs) {
         {
           ...rest,
           region: ctx.region,
-          healthCheck: healthCheck === false ? undefined : { healthCheckId: "hc-0123456789abcdef", usEast1Provider: usEast1, ...(healthCheck ?? {}) },
+          healthCheck: healthCheck === false ? undefined : { healthCheckId: "hc-0123456789abcdef", usEast1Provider: usEast1, notify: true, ...(healthCheck ?? {}) },
         },
         { providers: [ctx.aws] },
       );
@@ -60,8 +60,8 @@ describe("replicationAlarmPolicy", () => {
 describe("SiteAlarms", () => {
   for (const region of ["eu-west-3", "ap-northeast-1"]) {
     describe(`in ${region}`, () => {
-      it("standby: alarms on Aurora lag of its own (secondary) cluster, in its Region, at half the RPO", async () => {
-        const { cloud } = await build(region, { role: "standby", rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraSourceRegion: "us-east-1" });
+      it("with its (secondary) cluster: alarms on the Aurora lag, in its Region, at half the RPO", async () => {
+        const { cloud } = await build(region, { rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraSourceRegion: "us-east-1", healthCheck: { notify: false } });
         const lag = alarmOn(cloud, "AuroraGlobalDBRPOLag")!;
         expect(lag, "aurora alarm").to.not.equal(undefined);
         expect(lag.inputs).to.include({ comparisonOperator: "GreaterThanThreshold", threshold: 300_000 });
@@ -70,22 +70,22 @@ describe("SiteAlarms", () => {
           expect(q.returnData).to.equal(false);
         }
         expect(lag.region).to.equal(region);
-        // The standby is not the EFS source, and pilot light makes its health check unhealthy by
-        // design: its health-check alarm exists (a failover creates nothing in us-east-1) but is silent.
+        // Not the EFS source; told not to notify (a pilot-light standby, unhealthy by design), its
+        // health-check alarm exists (a failover creates nothing in us-east-1) but is silent.
         expect(alarmOn(cloud, "TimeSinceLastSync")).to.equal(undefined);
         expect(alarmOn(cloud, "HealthCheckStatus")!.inputs.actionsEnabled).to.equal(false);
       });
 
-      it("standby before Aurora MySQL 3.04: alarms on AuroraGlobalDBReplicationLag instead", async () => {
-        const { cloud } = await build(region, { role: "standby", rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraLagMetric: "AuroraGlobalDBReplicationLag" });
+      it("before Aurora MySQL 3.04: alarms on AuroraGlobalDBReplicationLag instead", async () => {
+        const { cloud } = await build(region, { rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraLagMetric: "AuroraGlobalDBReplicationLag" });
         expect(alarmOn(cloud, "AuroraGlobalDBRPOLag")).to.equal(undefined);
         expect(dimensionSets(alarmOn(cloud, "AuroraGlobalDBReplicationLag")!, "AuroraGlobalDBReplicationLag")).to.deep.include({ DBClusterIdentifier: "shop-dr" });
       });
 
-      it("standby: the lag alarm watches every dimension set Aurora may publish the lag under, and alarms on the worse", async () => {
+      it("the lag alarm watches every dimension set Aurora may publish the lag under, and alarms on the worse", async () => {
         // Which set Aurora publishes the global-database lag with is not settled by its guide
         // (DBClusterIdentifier alone, or with SourceRegion = the primary's Region): the alarm reads both.
-        const { cloud } = await build(region, { role: "standby", rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraSourceRegion: "us-east-1" });
+        const { cloud } = await build(region, { rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraSourceRegion: "us-east-1" });
         const lag = alarmOn(cloud, "AuroraGlobalDBRPOLag")!;
         expect(dimensionSets(lag, "AuroraGlobalDBRPOLag")).to.have.deep.members([
           { DBClusterIdentifier: "shop-dr" },
@@ -98,15 +98,13 @@ describe("SiteAlarms", () => {
         expect(lag.inputs).to.not.have.any.keys("metricName", "dimensions", "namespace", "statistic", "period");
       });
 
-      it("active: alarms on EFS TimeSinceLastSync of the source and destination pair, and on its health check in us-east-1", async () => {
+      it("as the EFS source: alarms on TimeSinceLastSync of the source and destination pair, and on its health check in us-east-1", async () => {
         const { cloud, value } = await build(region, {
-          role: "active",
           rpoTargetSeconds: 1800,
-          dbClusterIdentifier: "shop-primary",
           efsReplication: { sourceFileSystemId: "fs-source", destinationFileSystemId: "fs-dest" },
         });
-        expect(alarmOn(cloud, "AuroraGlobalDBRPOLag"), "no lag metric on the primary").to.equal(undefined);
-        expect(alarmOn(cloud, "AuroraGlobalDBReplicationLag"), "no lag metric on the primary").to.equal(undefined);
+        expect(alarmOn(cloud, "AuroraGlobalDBRPOLag"), "no cluster to watch").to.equal(undefined);
+        expect(alarmOn(cloud, "AuroraGlobalDBReplicationLag"), "no cluster to watch").to.equal(undefined);
 
         const efs = alarmOn(cloud, "TimeSinceLastSync")!;
         expect(efs.inputs).to.include({ namespace: "AWS/EFS", statistic: "Maximum", threshold: 900, period: 300, evaluationPeriods: 3 });
@@ -127,7 +125,6 @@ describe("SiteAlarms", () => {
 
       it("parents every child; only the Route 53 alarm and its topic leave the site's Region", async () => {
         const { cloud } = await build(region, {
-          role: "active",
           rpoTargetSeconds: 900,
           alarmEmail: "ops@example.com",
           efsReplication: { sourceFileSystemId: "fs-a", destinationFileSystemId: "fs-b" },
@@ -145,7 +142,6 @@ describe("SiteAlarms", () => {
   it("moves the alarm thresholds when the RPO target changes", async () => {
     const at = async (rpoTargetSeconds: number) => {
       const { cloud } = await build("eu-west-3", {
-        role: "standby",
         rpoTargetSeconds,
         dbClusterIdentifier: "c",
         efsReplication: { sourceFileSystemId: "fs-a", destinationFileSystemId: "fs-b" },
@@ -157,57 +153,61 @@ describe("SiteAlarms", () => {
   });
 
   it("notifies on ALARM, OK and INSUFFICIENT_DATA and does not treat missing data as a breach", async () => {
-    const { cloud, value } = await build("eu-west-3", { role: "standby", rpoTargetSeconds: 900, dbClusterIdentifier: "c" });
+    const { cloud, value } = await build("eu-west-3", { rpoTargetSeconds: 900, dbClusterIdentifier: "c" });
     const topic = await resolve(value.topicArn);
     const lag = alarmOn(cloud, "AuroraGlobalDBRPOLag")!.inputs;
     expect(lag.treatMissingData).to.equal("missing");
     for (const actions of [lag.alarmActions, lag.okActions, lag.insufficientDataActions]) expect(actions).to.deep.equal([topic]);
   });
 
-  it("notifies on a standby's health check only for a warm standby that is expected to serve", async () => {
-    const { cloud } = await build("eu-west-3", { role: "standby", rpoTargetSeconds: 900, healthCheck: { alarmWhileStandby: true } });
-    expect(alarmOn(cloud, "HealthCheckStatus")!.region).to.equal("us-east-1");
-    expect(alarmOn(cloud, "HealthCheckStatus")!.inputs.actionsEnabled).to.equal(true);
+  it("notifies on the health check exactly when told to", async () => {
+    for (const notify of [true, false]) {
+      const { cloud } = await build("eu-west-3", { rpoTargetSeconds: 900, healthCheck: { notify } });
+      expect(alarmOn(cloud, "HealthCheckStatus")!.region).to.equal("us-east-1");
+      expect(alarmOn(cloud, "HealthCheckStatus")!.inputs.actionsEnabled).to.equal(notify);
+    }
   });
 
-  it("registers the same us-east-1 resources in both roles: a role swap creates nothing there", async () => {
-    const names = async (role: "active" | "standby") =>
-      (await build("eu-west-3", { role, rpoTargetSeconds: 900, alarmEmail: "ops@example.com" })).cloud.resources.filter((r) => r.region === "us-east-1").map((r) => `${r.type} ${r.name}`);
-    expect(await names("standby")).to.deep.equal(await names("active"));
+  it("registers the same us-east-1 resources whether it notifies or not: a role swap creates nothing there", async () => {
+    const names = async (notify: boolean) =>
+      (await build("eu-west-3", { rpoTargetSeconds: 900, alarmEmail: "ops@example.com", healthCheck: { notify } })).cloud.resources
+        .filter((r) => r.region === "us-east-1")
+        .map((r) => `${r.type} ${r.name}`);
+    expect(await names(false)).to.deep.equal(await names(true));
   });
 
   it("invokes nothing through the us-east-1 provider: account and partition come from the site's", async () => {
-    const { cloud } = await build("eu-west-3", { role: "active", rpoTargetSeconds: 900 });
+    const { cloud } = await build("eu-west-3", { rpoTargetSeconds: 900 });
     expect(cloud.calls.length).to.be.greaterThan(0);
     for (const c of cloud.calls) expect(c.region, c.token).to.equal("eu-west-3");
   });
 
   it("keeps what it has in us-east-1 as last deployed when asked (keepAsIs): every input in ignoreChanges", async () => {
-    const kept = await build("eu-west-3", { role: "active", rpoTargetSeconds: 900, alarmEmail: "ops@example.com", healthCheck: { keepAsIs: true } });
+    const kept = await build("eu-west-3", { rpoTargetSeconds: 900, alarmEmail: "ops@example.com", healthCheck: { keepAsIs: true } });
     const east = componentChildren(kept.cloud).filter((r) => r.region === "us-east-1");
     expect(east.map((r) => r.type)).to.include.members(["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic", "aws:kms/key:Key", "aws:sns/topicSubscription:TopicSubscription"]);
     for (const r of east) expect(r.options.ignoreChanges, r.name).to.include.members(Object.keys(r.inputs).filter((k) => !k.startsWith("__")));
     for (const r of componentChildren(kept.cloud).filter((c) => c.region === "eu-west-3")) expect(r.options.ignoreChanges, r.name).to.deep.equal([]);
   });
 
-  it("keeps the us-east-1 topic whatever the role, so a failover does not drop the email subscription", async () => {
-    for (const role of ["active", "standby"] as const) {
-      const { cloud } = await build("eu-west-3", { role, rpoTargetSeconds: 900, alarmEmail: "ops@example.com" });
+  it("keeps the us-east-1 topic whether it notifies or not, so a failover does not drop the email subscription", async () => {
+    for (const notify of [true, false]) {
+      const { cloud } = await build("eu-west-3", { rpoTargetSeconds: 900, alarmEmail: "ops@example.com", healthCheck: { notify } });
       const subs = cloud.ofType("aws:sns/topicSubscription:TopicSubscription");
-      expect(subs.map((s) => s.region).sort(), role).to.deep.equal(["eu-west-3", "us-east-1"]);
+      expect(subs.map((s) => s.region).sort(), String(notify)).to.deep.equal(["eu-west-3", "us-east-1"]);
       for (const s of subs) expect(s.inputs).to.include({ protocol: "email", endpoint: "ops@example.com" });
     }
   });
 
   it("shares the site topic when the site itself is in us-east-1", async () => {
-    const { cloud, value } = await build("us-east-1", { role: "active", rpoTargetSeconds: 900 });
+    const { cloud, value } = await build("us-east-1", { rpoTargetSeconds: 900 });
     expect(cloud.ofType(TOPIC)).to.have.length(1);
     expect(await resolve(value.healthCheckTopicArn!)).to.equal(await resolve(value.topicArn));
     expect(cloud.ofType("aws:sns/topicSubscription:TopicSubscription")).to.have.length(0);
   });
 
   it("encrypts each topic with a key CloudWatch may use, and lets only this account's alarms publish", async () => {
-    const { cloud } = await build("eu-west-3", { role: "active", rpoTargetSeconds: 900 });
+    const { cloud } = await build("eu-west-3", { rpoTargetSeconds: 900 });
     const topics = cloud.ofType(TOPIC);
     expect(topics).to.have.length(2);
     for (const topic of topics) {
@@ -225,7 +225,7 @@ describe("SiteAlarms", () => {
 
   it("encrypts the site topic with the site key when given, and still keys the us-east-1 topic", async () => {
     const siteKey = "arn:aws:kms:eu-west-3:123456789012:key/mrk-0123456789abcdef0123456789abcdef";
-    const { cloud } = await build("eu-west-3", { role: "active", rpoTargetSeconds: 900, kmsKeyArn: siteKey });
+    const { cloud } = await build("eu-west-3", { rpoTargetSeconds: 900, kmsKeyArn: siteKey });
     const siteTopic = cloud.ofType(TOPIC).find((t) => t.region === "eu-west-3")!;
     expect(siteTopic.inputs.kmsMasterKeyId).to.equal(siteKey);
     const keys = cloud.ofType("aws:kms/key:Key");
@@ -234,20 +234,20 @@ describe("SiteAlarms", () => {
   });
 
   it("can leave the topics unencrypted", async () => {
-    const { cloud } = await build("eu-west-3", { role: "active", rpoTargetSeconds: 900, encryptTopics: false });
+    const { cloud } = await build("eu-west-3", { rpoTargetSeconds: 900, encryptTopics: false });
     expect(cloud.ofType("aws:kms/key:Key")).to.have.length(0);
     for (const topic of cloud.ofType(TOPIC)) expect(topic.inputs.kmsMasterKeyId).to.equal(undefined);
   });
 
   it("warns when the RPO target is below what EFS replication is designed for, and not otherwise", async () => {
-    const below = await build("eu-west-3", { role: "active", rpoTargetSeconds: 300, healthCheck: false });
+    const below = await build("eu-west-3", { rpoTargetSeconds: 300, healthCheck: false });
     expect(below.warnings.join("\n")).to.match(/rpoTargetSeconds is 300 s, below the 900 s \(15 min\) RPO/);
-    const at = await build("eu-west-3", { role: "active", rpoTargetSeconds: EFS_DESIGNED_RPO_SECONDS, healthCheck: false });
+    const at = await build("eu-west-3", { rpoTargetSeconds: EFS_DESIGNED_RPO_SECONDS, healthCheck: false });
     expect(at.warnings).to.deep.equal([]);
   });
 
   it("creates no us-east-1 resources without a health check", async () => {
-    const { cloud, value } = await build("eu-west-3", { role: "active", rpoTargetSeconds: 900, healthCheck: false });
+    const { cloud, value } = await build("eu-west-3", { rpoTargetSeconds: 900, healthCheck: false });
     expect(componentChildren(cloud).filter((r) => r.region === "us-east-1")).to.have.length(0);
     expect(value.healthCheckTopicArn).to.equal(undefined);
   });

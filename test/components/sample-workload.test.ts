@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { PodIdentityRole } from "../../components/pod-identity";
-import { albAnnotations, SampleWorkload, type SampleWorkloadArgs, TIER_LABEL, tierReplicas } from "../../components/sample-workload";
-import { siteConfigSchema, type DnsConfig, type Role, type WorkloadConfig } from "../../stacks/config";
+import { albAnnotations, SampleWorkload, type SampleWorkloadArgs, TIER_LABEL } from "../../components/sample-workload";
+import { siteConfigSchema, type DnsConfig, type WorkloadConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { resolve } from "../../automation/sim/program/evaluate";
 import type { MockCloud, RecordedResource } from "../../automation/sim/program/mock-cloud";
@@ -11,10 +11,7 @@ import { recordResourceOptions } from "../../automation/sim/program/resource-opt
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 
-const WORKLOAD: WorkloadConfig = {
-  images: { web: "web:1.4.2", app: "app:2.0.1" },
-  replicas: { web: { active: 3, standby: 1 }, app: { active: 4, standby: 0 } },
-};
+const IMAGES: WorkloadConfig["images"] = { web: "web:1.4.2", app: "app:2.0.1" };
 
 function dnsConfig(raw: Record<string, unknown> = {}): DnsConfig {
   return siteConfigSchema.shape.dns.unwrap().parse({ hostedZoneId: "Z0123456789ABCDEFGHIJ", hostname: "shop.example.com", ...raw });
@@ -26,16 +23,23 @@ const repoUrls = (region: string) => ({
 });
 
 async function build(
-  opts: { role?: Role; quiesced?: boolean; region?: string; dns?: DnsConfig; workload?: WorkloadConfig; transformations?: pulumi.ResourceTransformation[] } = {},
+  opts: {
+    replicas?: SampleWorkloadArgs["replicas"];
+    awaitRollout?: boolean;
+    region?: string;
+    dns?: DnsConfig;
+    images?: WorkloadConfig["images"];
+    transformations?: pulumi.ResourceTransformation[];
+  } = {},
 ) {
   const region = opts.region ?? "eu-west-3";
   return evaluateComponent(
     (ctx) => {
       const args: SampleWorkloadArgs = {
         namespace: "shop",
-        role: opts.role ?? "active",
-        quiesced: opts.quiesced ?? false,
-        workload: opts.workload ?? WORKLOAD,
+        images: opts.images ?? IMAGES,
+        replicas: opts.replicas ?? { web: 3, app: 4 },
+        awaitRollout: opts.awaitRollout,
         repositoryUrls: repoUrls(ctx.region),
         pvcName: "shared-files",
         database: {
@@ -59,24 +63,24 @@ const podSpec = (d: RecordedResource) => d.inputs.spec.template.spec;
 const env = (d: RecordedResource): Record<string, string> => Object.fromEntries(podSpec(d).containers[0].env.map((e: any) => [e.name, e.value]));
 
 describe("SampleWorkload", () => {
-  it("runs each tier at its configured replicas for the role", async () => {
-    const active = await build({ role: "active" });
+  it("runs each tier at the replicas it is given, 0 included (a quiesced site)", async () => {
+    const active = await build({ replicas: { web: 3, app: 4 } });
     expect(deploymentOf(active.cloud, "web").inputs.spec.replicas).to.equal(3);
     expect(deploymentOf(active.cloud, "app").inputs.spec.replicas).to.equal(4);
-    const standby = await build({ role: "standby" });
-    expect(deploymentOf(standby.cloud, "web").inputs.spec.replicas).to.equal(1);
-    expect(deploymentOf(standby.cloud, "app").inputs.spec.replicas).to.equal(0);
-    expect(standby.value.replicas).to.deep.equal({ web: 1, app: 0 });
+    const quiesced = await build({ replicas: { web: 1, app: 0 } });
+    expect(deploymentOf(quiesced.cloud, "web").inputs.spec.replicas).to.equal(1);
+    expect(deploymentOf(quiesced.cloud, "app").inputs.spec.replicas).to.equal(0);
+    expect(quiesced.value.replicas).to.deep.equal({ web: 1, app: 0 });
   });
 
-  it("runs 0 replicas of both tiers when quiesced, whatever the role", async () => {
-    for (const role of ["active", "standby"] as const) {
-      const { cloud } = await build({ role, quiesced: true });
-      expect(deploymentOf(cloud, "web").inputs.spec.replicas, role).to.equal(0);
-      expect(deploymentOf(cloud, "app").inputs.spec.replicas, role).to.equal(0);
+  it("rejects a replica count Kubernetes would refuse, naming the tier", async () => {
+    let error: unknown;
+    try {
+      await build({ replicas: { web: 2, app: -1 } });
+    } catch (e) {
+      error = e;
     }
-    expect(tierReplicas(WORKLOAD, "app", "active", true)).to.equal(0);
-    expect(tierReplicas(WORKLOAD, "app", "active", false)).to.equal(4);
+    expect((error as Error)?.message).to.match(/replicas\.app must be a whole number >= 0, got -1/);
   });
 
   it("creates app pods only once their service account and its Pod Identity association exist (credentials are injected at pod creation)", async () => {
@@ -143,8 +147,7 @@ describe("SampleWorkload", () => {
       expect(podSpec(deploymentOf(cloud, "web")).containers[0].image).to.equal(`${repoUrls(region).web}:1.4.2`);
       expect(podSpec(deploymentOf(cloud, "app")).containers[0].image).to.equal(`${repoUrls(region).app}:2.0.1`);
     }
-    const external = { ...WORKLOAD, images: { web: "public.ecr.aws/nginx/nginx:1.27", app: "app:2.0.1" } };
-    const { cloud } = await build({ workload: external });
+    const { cloud } = await build({ images: { web: "public.ecr.aws/nginx/nginx:1.27", app: "app:2.0.1" } });
     expect(podSpec(deploymentOf(cloud, "web")).containers[0].image).to.equal("public.ecr.aws/nginx/nginx:1.27");
   });
 
@@ -197,12 +200,12 @@ describe("SampleWorkload", () => {
     expect(plain.value.endpointHostname, "HTTP needs no TLS name").to.equal(undefined);
   });
 
-  it("does not make `up` wait for standby pods, which stay Pending until a failover brings nodes", async () => {
-    const standby = await build({ role: "standby" });
+  it("does not make `up` wait for the pods when told not to (a standby's stay Pending until a failover brings nodes)", async () => {
+    const standby = await build({ awaitRollout: false });
     for (const tier of ["web", "app"]) {
       expect(deploymentOf(standby.cloud, tier).inputs.metadata.annotations).to.deep.equal({ "pulumi.com/skipAwait": "true" });
     }
-    const active = await build({ role: "active" });
+    const active = await build({ awaitRollout: true });
     expect(deploymentOf(active.cloud, "web").inputs.metadata.annotations).to.equal(undefined);
   });
 

@@ -28,7 +28,7 @@ async function evaluate(region: string, overrides: Partial<SharedFileSystemArgs>
       new SharedFileSystem(
         "files",
         {
-          role: "active",
+          replicationOverwrite: "ENABLED",
           kmsKeyArn: `arn:aws:kms:${ctx.region}:123456789012:key/mrk-site-key`,
           vpcId: "vpc-0site",
           privateSubnetIds: SUBNETS,
@@ -84,10 +84,10 @@ describe("SharedFileSystem", () => {
     expect(String(error)).to.match(/provisionedThroughputMibps/);
   });
 
-  it("disables replication overwrite protection on a standby (replication destination) and enables it on the active site", async () => {
-    const standby = fileSystemOf((await evaluate("eu-west-3", { role: "standby" })).cloud);
+  it("sets the replication overwrite protection it is given (DISABLED on a replication destination)", async () => {
+    const standby = fileSystemOf((await evaluate("eu-west-3", { replicationOverwrite: "DISABLED" })).cloud);
     expect(standby.inputs.protection).to.deep.equal({ replicationOverwrite: "DISABLED" });
-    const active = fileSystemOf((await evaluate("eu-west-3", { role: "active" })).cloud);
+    const active = fileSystemOf((await evaluate("eu-west-3", { replicationOverwrite: "ENABLED" })).cloud);
     expect(active.inputs.protection).to.deep.equal({ replicationOverwrite: "ENABLED" });
   });
 

@@ -19,8 +19,6 @@ async function evaluateBucket(region: string, overrides: Partial<VeleroBucketArg
       new VeleroBucket(
         "velero-bucket",
         {
-          role: "active",
-          replicateToPeer: true,
           kmsKeyArn: `arn:aws:kms:${ctx.region}:123456789012:key/mrk-site`,
           retentionDays: 30,
           peerBucketArn: PEER_BUCKET,
@@ -36,14 +34,14 @@ async function evaluateBucket(region: string, overrides: Partial<VeleroBucketArg
   return { ...evaluation, options };
 }
 
-async function evaluateVelero(role: VeleroArgs["role"], velero: VeleroConfig = VELERO) {
+async function evaluateVelero(writesBackups: VeleroArgs["writesBackups"], velero: VeleroConfig = VELERO) {
   return evaluateComponent(
     (ctx) =>
       new Velero(
         "velero",
         {
           clusterName: "eks-dr-site",
-          role,
+          writesBackups,
           velero,
           bucketName: "primary-velero-1a2b3c4",
           bucketArn: "arn:aws:s3:::primary-velero-1a2b3c4",
@@ -109,9 +107,11 @@ describe("VeleroBucket", () => {
     expect(bySid.ReadSourceVersions.Resource).to.equal(`${source}/*`);
   });
 
-  it("replicates nothing from a standby, nor while replicateToPeer is off; warns while the peer's bucket is unknown", async () => {
-    expect((await evaluateBucket("eu-west-3", { role: "standby" })).cloud.ofType(REPLICATION)).to.have.length(0);
-    expect((await evaluateBucket("eu-west-3", { replicateToPeer: false })).cloud.ofType(REPLICATION)).to.have.length(0);
+  it("replicates nothing while off (a standby's bucket, an impaired peer Region); warns while the peer's bucket is unknown", async () => {
+    const off = await evaluateBucket("eu-west-3", { off: { reason: "this site is standby" } });
+    expect(off.cloud.ofType(REPLICATION)).to.have.length(0);
+    expect(off.value.skippedReason).to.equal("this site is standby");
+    expect(off.warnings).to.deep.equal([]);
     const first = await evaluateBucket("eu-west-3", { peerBucketArn: undefined });
     expect(first.cloud.ofType(REPLICATION)).to.have.length(0);
     expect(first.warnings.join("\n")).to.match(/not replicated to us-west-2 yet.*`pulumi up -s dr`, then `pulumi up -s primary`/s);
@@ -130,7 +130,7 @@ describe("VeleroBucket", () => {
 
 describe("Velero", () => {
   it("installs the pinned chart with the AWS plugin, Pod Identity instead of a credentials Secret", async () => {
-    const { cloud } = await evaluateVelero("active");
+    const { cloud } = await evaluateVelero(true);
     const release = cloud.one(RELEASE);
     expect(release.inputs).to.deep.include({ name: "velero", chart: "velero", version: VELERO_CHART_VERSION, namespace: "velero" });
     expect(release.inputs.repositoryOpts).to.deep.equal({ repo: "https://vmware-tanzu.github.io/helm-charts" });
@@ -144,7 +144,7 @@ describe("Velero", () => {
   });
 
   it("grants exactly the plugin's S3 actions on its bucket and the key through S3, no EC2", async () => {
-    const { cloud } = await evaluateVelero("active");
+    const { cloud } = await evaluateVelero(true);
     const statements = JSON.parse(cloud.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement;
     const actions = statements.flatMap((s: any) => s.Action).sort();
     expect(actions).to.deep.equal(
@@ -154,8 +154,8 @@ describe("Velero", () => {
     expect(resources).to.have.members(["arn:aws:s3:::primary-velero-1a2b3c4/*", "arn:aws:s3:::primary-velero-1a2b3c4", "arn:aws:kms:eu-west-3:123456789012:key/mrk-site"]);
   });
 
-  it("on the active site backs up the listed namespaces on schedule, without Secrets, into its bucket", async () => {
-    const values = (await evaluateVelero("active")).cloud.one(RELEASE).inputs.values;
+  it("writing backups, backs up the listed namespaces on schedule, without Secrets, into its bucket", async () => {
+    const values = (await evaluateVelero(true)).cloud.one(RELEASE).inputs.values;
     expect(values.configuration.backupStorageLocation).to.deep.equal([
       {
         name: "default",
@@ -174,14 +174,14 @@ describe("Velero", () => {
     });
   });
 
-  it("on a standby only reads its bucket (the replicas) and schedules nothing", async () => {
-    const values = (await evaluateVelero("standby")).cloud.one(RELEASE).inputs.values;
+  it("not writing backups (a standby), only reads its bucket (the replicas) and schedules nothing", async () => {
+    const values = (await evaluateVelero(false)).cloud.one(RELEASE).inputs.values;
     expect(values.configuration.backupStorageLocation[0].accessMode).to.equal("ReadOnly");
     expect(values.schedules).to.deep.equal({});
   });
 
   it("schedules nothing when no namespace is listed", async () => {
-    const values = (await evaluateVelero("active", { ...VELERO, namespaces: [] })).cloud.one(RELEASE).inputs.values;
+    const values = (await evaluateVelero(true, { ...VELERO, namespaces: [] })).cloud.one(RELEASE).inputs.values;
     expect(values.schedules).to.deep.equal({});
   });
 });

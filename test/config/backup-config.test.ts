@@ -4,7 +4,8 @@
  * tier is the same in both stack files.
  */
 import { expect } from "chai";
-import { ConfigError, drTierOf, isBackupOnlySite, pairProblems, parseSiteConfig, type SiteConfig } from "../../stacks/config";
+import { ConfigError, pairProblems, parseSiteConfig, type SiteConfig } from "../../stacks/config";
+import { drTierOf, isBackupOnlySite } from "../../stacks/roles";
 import { EvaluationError, evaluateSite, siteRawConfig } from "../../automation/sim/program/evaluate";
 
 function problems(stack: string, overrides: Record<string, unknown>) {
@@ -47,7 +48,7 @@ const cases: { title: string; overrides: Record<string, unknown>; key: string; s
     key: "eks-dr:backup.vaultLock.changeableForDays",
     says: /72-hour cooling-off period: changeableForDays must be 3 or more/,
   },
-  { title: "a typo in the backup settings", overrides: { backup: { retention: 35 } }, key: "eks-dr:backup", says: /unknown field\(s\) retention/ },
+  { title: "a typo in the backup settings", overrides: { backup: { retention: 35 } }, key: "eks-dr:backup.retention", says: /is not a known key; did you mean retentionDays\?/ },
   { title: "a Velero schedule that is not cron", overrides: { velero: { schedule: "daily" } }, key: "eks-dr:velero.schedule", says: /five-field cron/ },
   { title: "a Velero namespace that is not a Kubernetes name", overrides: { velero: { namespaces: ["App"] } }, key: "eks-dr:velero.namespaces.0", says: /Kubernetes namespace name/ },
   { title: "an unknown DR tier", overrides: { drTier: "cold" }, key: "eks-dr:drTier", says: /pilot-light.*warm-standby.*backup-restore/ },

@@ -42,7 +42,7 @@ const cases: Case[] = [
   { title: "both sites owning global resources", stack: "dr", overrides: { ownsGlobalResources: true }, key: "eks-dr:ownsGlobalResources", says: /exactly one site/ },
   { title: "system node group below 2 nodes", overrides: { nodeGroups: { ...primaryWeb, system: { ...primaryWeb.system, standby: { min: 1, desired: 1, max: 2 } } } }, key: "eks-dr:nodeGroups.system.standby.min", says: /at least 2 nodes/ },
   { title: "node group sizes out of order", overrides: { nodeGroups: { ...primaryWeb, web: { ...primaryWeb.web, active: { min: 4, desired: 3, max: 6 } } } }, key: "eks-dr:nodeGroups.web.active", says: /min <= desired <= max/ },
-  { title: "typo inside an object", overrides: { efs: { throughputMod: "elastic" } }, key: "eks-dr:efs", says: /unknown field\(s\) throughputMod/ },
+  { title: "typo inside an object", overrides: { efs: { throughputMod: "elastic" } }, key: "eks-dr:efs.throughputMod", says: /is not a known key; did you mean throughputMode\?/ },
   { title: "unknown top-level key", overrides: { regoin: "us-east-1" }, key: "eks-dr:regoin", says: /not a known key/ },
   { title: "RPO target of zero", overrides: { rpoTargetSeconds: 0 }, key: "eks-dr:rpoTargetSeconds", says: /positive number of seconds/ },
   { title: "negative RPO target", overrides: { rpoTargetSeconds: -60 }, key: "eks-dr:rpoTargetSeconds", says: /positive number of seconds/ },

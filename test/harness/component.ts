@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { inEvaluation } from "../../automation/sim/program/evaluate";
 import { MockCloud, observeRegistrations, type StackOutputs } from "../../automation/sim/program/mock-cloud";
 
 export interface ComponentContext {
@@ -21,11 +22,16 @@ export interface ComponentEvaluation<T> {
   warnings: string[];
 }
 
-export async function evaluateComponent<T>(
+/**
+ * Runs like the program's evaluations (automation/sim/program/evaluate.ts `inEvaluation`): one at a
+ * time, and without the SDK's debugging aids, whose stack traces were most of the time a component
+ * with packaged components took.
+ */
+export function evaluateComponent<T>(
   build: (ctx: ComponentContext) => T,
   opts: { region?: string; stack?: string; stackOutputs?: StackOutputs } = {},
 ): Promise<ComponentEvaluation<T>> {
-  {
+  return inEvaluation(async () => {
     const region = opts.region ?? "eu-west-3";
     const cloud = new MockCloud(opts.stackOutputs ?? {});
     await pulumi.runtime.setMocks(cloud, "eks-dr", opts.stack ?? "test", false, "organization");
@@ -50,7 +56,7 @@ export async function evaluateComponent<T>(
     } finally {
       log.warn = originalWarn;
     }
-  }
+  });
 }
 
 /** Resources that are not the test's own providers. */

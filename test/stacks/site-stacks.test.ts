@@ -361,13 +361,36 @@ describe("site stacks", function () {
       "aws:eks/cluster:Cluster": [],
       "aws:ec2/vpc:Vpc": [],
       "aws:ec2/subnet:Subnet": [],
+      "aws:ec2/routeTable:RouteTable": [],
+      "aws:ec2/routeTableAssociation:RouteTableAssociation": [],
       "aws:efs/mountTarget:MountTarget": [],
+      // The packaged components: only the NAT strategy and the node group sizes follow the role.
+      "awsx:ec2:Vpc": ["natGateways"],
+      "eks:index:Cluster": [],
+      "eks:index:ManagedNodeGroup": ["scalingConfig"],
+      "aws:eks/nodeGroup:NodeGroup": ["scalingConfig"], // UpdateNodegroupConfig, in place
       // Backups: the vaults and Velero's buckets never follow the role, so no recovery point moves.
       "aws:backup/vault:Vault": [],
       "aws:s3/bucket:Bucket": [],
       "aws:s3/bucketVersioning:BucketVersioning": [],
     };
     const without = (inputs: Record<string, unknown>, keys: string[]) => Object.fromEntries(Object.entries(inputs).filter(([k]) => !keys.includes(k)));
+
+    it("flips the NAT strategy with the role and keeps the first AZ's gateway: no subnet moves, no mount target with it", () => {
+      const strategy = (ev: Evaluation) => ev.cloud.one("awsx:ec2:Vpc").inputs.natGateways.strategy;
+      expect([strategy(pair.primary), strategy(pair.dr)]).to.deep.equal(["OnePerAz", "Single"]);
+      expect([strategy(swapped.primary), strategy(swapped.dr)]).to.deep.equal(["Single", "OnePerAz"]);
+      const nats = (ev: Evaluation) => byType(ev, "aws:ec2/natGateway:NatGateway").map((n) => n.urn);
+      expect(nats(swapped.dr)).to.have.length(3);
+      expect(nats(swapped.dr)).to.include.members(nats(pair.dr));
+      expect(nats(pair.primary)).to.include.members(nats(swapped.primary));
+      for (const stack of ["primary", "dr"] as const) {
+        const targets = (ev: Evaluation) => byType(ev, "aws:efs/mountTarget:MountTarget").map((m) => m.inputs.subnetId);
+        expect(targets(swapped[stack]), stack).to.deep.equal(targets(pair[stack]));
+        const privateSubnets = byType(pair[stack], "aws:ec2/subnet:Subnet").filter((s) => s.name.includes("-private-"));
+        expect(targets(pair[stack]), stack).to.deep.equal(privateSubnets.map((s) => s.id));
+      }
+    });
 
     for (const stack of ["primary", "dr"] as const) {
       it(`replaces no stateful resource of ${stack}`, () => {

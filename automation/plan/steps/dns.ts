@@ -7,6 +7,10 @@ import type { Pair } from "../sites";
 import type { Step, StepContext } from "../types";
 import { id, MARK, opts } from "./shared";
 
+/** The names of the steps that move the failover record (`swap-dns`, and `reconcile-dns` at failback), with any plan prefix. */
+const DNS_STEP_NAMES = ["swap-dns", "reconcile-dns"];
+export const isDnsStepId = (stepId: string): boolean => DNS_STEP_NAMES.some((name) => stepId === name || stepId.endsWith(`:${name}`));
+
 /**
  * Route 53: make the target's record PRIMARY and the other SECONDARY in one change batch
  * (decision 6). In an unplanned failover the call is bounded and its failure is not fatal:

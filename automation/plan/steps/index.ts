@@ -24,7 +24,7 @@ export { scaleNodesStep } from "./nodes";
 export { auroraDrainStep, auroraRebuiltStep, dbInstanceStep, promoteDbStep } from "./database";
 export { cleanStaleReplicationStep, deleteReplicationStep, detachReplicationStep, efsSyncAfterStep, replicateToPeerStep } from "./files";
 export { DRAINED_LAG_MS, resyncStep } from "./resync";
-export { swapDnsStep } from "./dns";
+export { isDnsStepId, swapDnsStep } from "./dns";
 export { waitServingStep } from "./serving";
 export { clearImpairedRegionsStep, convergeChanges, convergeConfigStep, quiesceStep, upStep, type UpStepArgs } from "./iac";
 export { pointOfNoReturnStep } from "./point-of-no-return";

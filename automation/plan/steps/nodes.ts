@@ -2,7 +2,8 @@
  * Node steps: a node group scaled to the sizes of a role through the EKS API.
  */
 import type { NodeGroupScaling, NodeGroupState } from "../../ports";
-import { nodeGroupSizes, type NodeGroupName, type Role, type SiteConfig } from "../../../stacks/config";
+import type { NodeGroupName, Role, SiteConfig } from "../../../stacks/config";
+import { nodeGroupSizes } from "../../../stacks/roles";
 import type { Site } from "../sites";
 import type { Step, StepContext } from "../types";
 import { id, opts, waitFor } from "./shared";

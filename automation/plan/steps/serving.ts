@@ -47,7 +47,7 @@ export function waitServingStep(pair: Pair, mode: "planned" | "unplanned", prefi
       if (probes.length === 0) throw new Error(`${pair.target.stack} exports neither endpointUrl nor healthCheckId; cannot tell when it serves`);
       const route53 = { unreachable: false };
       await waitFor(ctx, `${pair.target.stack} to serve`, () => serving(ctx, pair, mode, route53), ctx.timeouts.servingMs);
-      await ctx.mark(MARK.serving, { stack: pair.target.stack });
+      await ctx.mark(MARK.serving, { stack: pair.target.stack, ...(t.albHostname ? { albHostname: t.albHostname } : {}) });
       return { detail: `serving since ${isoTime(ctx.clock.now())}` };
     },
   };

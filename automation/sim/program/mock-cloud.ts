@@ -7,10 +7,15 @@
  * The mocks are told neither URNs nor options, so `observeRegistrations` wraps the mock monitor:
  * `MockMonitor.registerResource` calls `newResource` synchronously, before its first `await`, so
  * what the wrapper notes just before the call belongs to that registration.
+ *
+ * A packaged (multi-language) component is registered with the children its provider would
+ * register (packaged-components.ts), through the AWS provider it was given: one given none would
+ * use the default provider, which the stacks disable, so that fails here as `pulumi up` would.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { kubeconfigTarget } from "./kubeconfig";
+import { PACKAGED_COMPONENTS, type ChildSpec, type RegisteredChild } from "./packaged-components";
 
 /** Resource properties as the SDKs send them: a different shape per type, read loosely by tests. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -47,6 +52,8 @@ export interface RecordedResource {
   options: RegisteredOptions;
   /** URNs the registration depends on (`dependsOn` and the resources its inputs come from). */
   dependencies: string[];
+  /** A packaged component's `providers`: package -> provider reference (`urn::id`). */
+  providers?: Record<string, string>;
 }
 
 export interface RecordedCall {
@@ -66,7 +73,29 @@ interface PendingRegistration {
   parent?: string;
   options: RegisteredOptions;
   dependencies: string[];
+  /** A packaged component's `providers` (package -> `urn::id`). */
+  providers?: Record<string, string>;
+  /** A packaged component's inputs as sent, resource references as their URN. */
+  rawInputs?: Props;
 }
+
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+/** Serialized properties as plain data: secrets and output values unwrapped, resource references as their URN. */
+function plainInputs(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(plainInputs);
+  const obj = value as Props;
+  if (obj[SIG] === RESOURCE_SIG) return obj.urn;
+  if (obj[SIG] === SECRET_SIG || obj[SIG] === OUTPUT_SIG) return plainInputs(obj.value);
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, plainInputs(v)]));
+}
+
+/** The partition of a Region's ARNs. */
+const partitionOf = (region: string): string => (region.startsWith("us-gov-") ? "aws-us-gov" : region.startsWith("cn-") ? "aws-cn" : "aws");
 
 const shortHash = (...parts: string[]): string => createHash("sha256").update(parts.join("/")).digest("hex").slice(0, 17);
 
@@ -78,12 +107,21 @@ export class MockCloud implements pulumi.runtime.Mocks {
   readonly calls: RecordedCall[] = [];
   private readonly providerRegions = new Map<string, string>();
   private pending?: PendingRegistration;
+  /** The monitor's own registry, where resource references are looked up (set by `observeRegistrations`). */
+  private monitorResources?: Map<string, { urn: string; id: string | null; state: Props }>;
+  private newUrn?: (parent: string, type: string, name: string) => string;
 
   constructor(private readonly stackOutputs: StackOutputs = {}) {}
 
   /** Called by the monitor wrapper just before the monitor calls `newResource`. */
   beginRegistration(reg: PendingRegistration): void {
     this.pending = reg;
+  }
+
+  /** Called by `observeRegistrations`: how the monitor names resources and where it keeps them. */
+  attachMonitor(newUrn: (parent: string, type: string, name: string) => string, resources: Map<string, { urn: string; id: string | null; state: Props }>): void {
+    this.newUrn = newUrn;
+    this.monitorResources = resources;
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Props } {
@@ -97,6 +135,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
       this.record(args, reg, inputs.name, state);
       return { id: inputs.name, state };
     }
+    const model = PACKAGED_COMPONENTS[args.type];
+    if (model) return this.packagedComponent(args, reg, model);
     const region = this.regionOf(args.provider) ?? (args.type === "pulumi:providers:aws" ? inputs.region : undefined);
     const id = args.id && args.id !== "" ? args.id : this.idFor(args.type, args.name, region);
     // Providers are referenced as `urn::id`; ids here are unique, so the id alone finds the Region.
@@ -129,19 +169,67 @@ export class MockCloud implements pulumi.runtime.Mocks {
     return found[0];
   }
 
+  /**
+   * A packaged component: its registration, then the children its provider would register through
+   * the AWS provider it was given, each reachable by resource reference like any registration.
+   */
+  private packagedComponent(args: pulumi.runtime.MockResourceArgs, reg: PendingRegistration | undefined, model: (typeof PACKAGED_COMPONENTS)[string]): { id: undefined; state: Props } {
+    const inputs = (reg?.rawInputs ?? args.inputs ?? {}) as Props;
+    const awsRef = reg?.providers?.aws;
+    const region = this.regionOf(awsRef);
+    if (!reg || !awsRef || !region || !this.newUrn || !this.monitorResources) {
+      throw new Error(
+        `${args.type} ${args.name} was registered without an AWS provider in its \`providers\`: a packaged component does not inherit its parent's, ` +
+          "so its children would use the default aws provider, which pulumi:disable-default-providers refuses. Pass { providers: { aws: <the site's provider> } }",
+      );
+    }
+    const component = this.record(args, reg, args.name, {}, undefined, inputs);
+    component.providers = { ...reg.providers };
+    const newUrn = this.newUrn;
+    const registry = this.monitorResources;
+    const child = (spec: ChildSpec): RegisteredChild => {
+      const parent = spec.parent?.urn ?? reg.urn;
+      const urn = newUrn(parent, spec.type, spec.name);
+      const custom = spec.custom ?? true;
+      const id = custom ? this.idFor(spec.type, spec.name, region) : "";
+      const state = custom ? { ...spec.inputs, ...computedOutputs(spec.type, spec.name, id, region, spec.inputs) } : { ...spec.inputs };
+      this.resources.push({
+        type: spec.type,
+        name: spec.name,
+        urn,
+        parent,
+        id,
+        inputs: spec.inputs,
+        state,
+        ...(custom ? { provider: awsRef, providerUrn: providerUrnOf(awsRef), region } : {}),
+        custom,
+        // Children inherit protect from their parent (@pulumi/pulumi resource.ts).
+        options: { protect: reg.options.protect, ignoreChanges: spec.ignoreChanges ?? [], deleteBeforeReplace: false, retainOnDelete: false },
+        dependencies: (spec.dependsOn ?? []).map((d) => d.urn),
+      });
+      registry.set(urn, { urn, id: custom ? id : null, state });
+      return { urn, id, state, ref: { [SIG]: RESOURCE_SIG, urn, id, packageVersion: "" } };
+    };
+    const inputsOf = (urn: string) => this.resources.find((r) => r.urn === urn)?.inputs;
+    const outputs = model({ name: args.name, inputs, region, partition: partitionOf(region), child, inputsOf });
+    // A component's outputs are what its provider returns (Construct), not its inputs.
+    component.state = outputs;
+    return { id: undefined, state: outputs };
+  }
+
   private regionOf(provider: string | undefined): string | undefined {
     if (!provider) return undefined;
     return this.providerRegions.get(provider.slice(provider.lastIndexOf("::") + 2));
   }
 
-  private record(args: pulumi.runtime.MockResourceArgs, reg: PendingRegistration | undefined, id: string, state: Props, region?: string): void {
-    this.resources.push({
+  private record(args: pulumi.runtime.MockResourceArgs, reg: PendingRegistration | undefined, id: string, state: Props, region?: string, inputs?: Props): RecordedResource {
+    const entry: RecordedResource = {
       type: args.type,
       name: args.name,
       urn: reg?.urn ?? "",
       parent: reg?.parent,
       id,
-      inputs: args.inputs ?? {},
+      inputs: inputs ?? args.inputs ?? {},
       state,
       provider: args.provider,
       providerUrn: providerUrnOf(args.provider),
@@ -149,7 +237,9 @@ export class MockCloud implements pulumi.runtime.Mocks {
       custom: args.custom ?? true,
       options: reg?.options ?? { protect: false, ignoreChanges: [], deleteBeforeReplace: false, retainOnDelete: false },
       dependencies: reg?.dependencies ?? [],
-    });
+    };
+    this.resources.push(entry);
+    return entry;
   }
 
   private idFor(type: string, name: string, region: string | undefined): string {
@@ -163,6 +253,9 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
+  getRemote?(): boolean;
+  getObject?(): { toJavaScript(): Props } | undefined;
+  getProvidersMap?(): { forEach(f: (value: string, key: string) => void): void };
   // Read requests (StackReference) carry no options: every getter below may be missing.
   getProtect?(): boolean | undefined;
   getIgnorechangesList?(): string[];
@@ -171,6 +264,7 @@ interface RegisterRequest {
   getDependenciesList?(): string[];
 }
 interface MockMonitorLike {
+  resources: Map<string, { urn: string; id: string | null; state: Props }>;
   newUrn(parent: string, type: string, name: string): string;
   registerResource(req: RegisterRequest, callback: unknown): unknown;
   readResource(req: RegisterRequest, callback: unknown): unknown;
@@ -189,9 +283,13 @@ export function observeRegistrations(cloud: MockCloud): void {
   const stack = pulumi.getStack();
   const project = pulumi.getProject();
   monitor.newUrn = (parent, type, name) => `urn:pulumi:${stack}::${project}::${parent ? `${parent.split("::")[2]}$` : ""}${type}::${name}`;
+  cloud.attachMonitor(monitor.newUrn, monitor.resources);
   const wrap = (method: "registerResource" | "readResource") => {
     const original = monitor[method].bind(monitor);
     monitor[method] = (req, callback) => {
+      const remote = req.getRemote?.() === true;
+      const providers: Record<string, string> = {};
+      if (remote) req.getProvidersMap?.().forEach((ref, pkg) => (providers[pkg] = ref));
       cloud.beginRegistration({
         urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
         parent: req.getParent() || undefined,
@@ -202,6 +300,7 @@ export function observeRegistrations(cloud: MockCloud): void {
           retainOnDelete: req.getRetainondelete?.() ?? false,
         },
         dependencies: req.getDependenciesList?.() ?? [],
+        ...(remote ? { providers, rawInputs: plainInputs(req.getObject?.()?.toJavaScript() ?? {}) as Props } : {}),
       });
       return original(req, callback);
     };
@@ -229,7 +328,7 @@ const ID_PREFIXES: Record<string, string> = {
 };
 
 function arn(service: string, region: string, resource: string): string {
-  return `arn:aws:${service}:${region}:${ACCOUNT_ID}:${resource}`;
+  return `arn:${partitionOf(region)}:${service}:${region}:${ACCOUNT_ID}:${resource}`;
 }
 
 /** Computed outputs per resource type: what AWS (or a component's provider) fills in. */
@@ -249,6 +348,8 @@ function computedOutputs(type: string, name: string, id: string, region: string,
     }
     case "aws:eks/nodeGroup:NodeGroup":
       return { arn: arn("eks", region, `nodegroup/${inputs.clusterName}/${inputs.nodeGroupName ?? name}/x`), nodeGroupName: inputs.nodeGroupName ?? name, status: "ACTIVE" };
+    case "aws:ec2/eip:Eip":
+      return { allocationId: id, publicIp: `203.0.113.${parseInt(shortHash(id), 16) % 254 + 1}` };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { arn: arn("ec2", region, `launch-template/${id}`), latestVersion: 1, defaultVersion: 1 };
     case "aws:efs/fileSystem:FileSystem":

@@ -8,7 +8,9 @@
  *   pkg/resource/deploy/step_generator.go `processIgnoreChanges`, `diffResource` passing
  *   IgnoreChanges to the provider; pulumi-terraform-bridge pkg/tfbridge/ignore_changes_test.go
  *   `TestIgnoreChanges_UsesOlds`: an ignored path that differs from the state is no diff).
- *   Outputs the provider computes and the program does not set are not diffs.
+ *   Outputs the provider computes and the program does not set are not diffs. A component resource
+ *   has no provider to diff it: its new inputs are compared with its old inputs (step_generator.go,
+ *   "If there is no provider for this resource ... which should only happen for component resources").
  * - A change to a property the provider cannot update in place is a replacement (REPLACED_ON);
  *   replacing or deleting a protected resource fails, with the engine's messages.
  * - A resource in the state the program no longer registers is deleted. The engine generates the
@@ -93,7 +95,7 @@ export function planUp(desired: readonly Registration[], state: StackState, opts
       continue;
     }
     const inputs = withIgnoredFromOld(d.inputs, old.inputs, d.options.ignoreChanges);
-    const changed = changedKeys(inputs, old, d.options.ignoreChanges);
+    const changed = changedKeys(inputs, d.custom ? old : { ...old, outputs: {} }, d.options.ignoreChanges);
     if (changed.length === 0) {
       same.push({ desired: d, inputs });
       sameCount++;

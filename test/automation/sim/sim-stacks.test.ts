@@ -34,10 +34,22 @@ describe("sim: SimStacks", () => {
     expect(p.efsReplication).to.deep.equal({ destinationFileSystemId: d.fileSystemId, destinationRegion: "us-west-2" });
     expect(d.efsReplication).to.equal(undefined);
     expect(d.globalClusterIdentifier).to.equal(undefined);
-    // URNs are the engine's: the node groups the driver refreshes are in the state under them.
+    // URNs are the engine's: the node groups the driver refreshes are in the state under them, each
+    // the child pulumi-eks registers under its ManagedNodeGroup's name.
     const state = s.stacks.stateOf("dr");
-    for (const urn of d.outOfBandUrns) expect(state.find((r) => r.urn === urn)?.type, urn).to.equal("aws:eks/nodeGroup:NodeGroup");
-    expect(d.outOfBandUrns[0]).to.match(/^urn:pulumi:dr::eks-dr::eks-dr:index:RegionalSite\$eks-dr:index:NodeGroups\$aws:eks\/nodeGroup:NodeGroup::dr-nodes-system$/);
+    for (const urn of d.outOfBandUrns) {
+      const group = state.find((r) => r.urn === urn);
+      expect(group?.type, urn).to.equal("aws:eks/nodeGroup:NodeGroup");
+      expect(state.find((r) => r.urn === group?.parent)).to.deep.include({ type: "eks:index:ManagedNodeGroup", name: group?.name });
+    }
+    expect(d.outOfBandUrns[0]).to.match(
+      /^urn:pulumi:dr::eks-dr::eks-dr:index:RegionalSite\$eks-dr:index:NodeGroups\$eks:index:ManagedNodeGroup\$aws:eks\/nodeGroup:NodeGroup::dr-nodes-system$/,
+    );
+    // The world's node groups start at the sizes the program asked its ManagedNodeGroups for.
+    for (const tier of ["system", "web", "app"] as const) {
+      const asked = state.find((r) => r.type === "eks:index:ManagedNodeGroup" && r.name === `dr-nodes-${tier}`)!.inputs.scalingConfig as Record<string, number>;
+      expect(s.world.site("dr").nodeGroups[tier], tier).to.include({ minSize: asked.minSize, desiredSize: asked.desiredSize, maxSize: asked.maxSize });
+    }
     expect(state.find((r) => r.urn === d.promotionInstanceUrn)?.type).to.equal("aws:rds/clusterInstance:ClusterInstance");
     expect(state.find((r) => r.urn === d.dnsRecordUrn)?.type).to.equal("aws:route53/record:Record");
     // The world is named after the program's outputs.
@@ -169,11 +181,12 @@ describe("sim: SimStacks", () => {
     const s = await sim();
     await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
     await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
-    // As active, dr gets NAT gateways in every AZ: target a route to one without creating the gateway.
+    // As active, dr gets NAT gateways in every AZ (awsx OnePerAz): target the second AZ's private
+    // route, which then points at a gateway not created yet, without creating the gateway.
     const state = s.stacks.stateOf("dr");
-    const route = state.find((r) => r.type === "aws:ec2/route:Route" && r.name.endsWith("private-1-egress"))!;
+    const route = state.find((r) => r.type === "aws:ec2/route:Route" && r.name === "dr-network-private-2")!;
     const err = await rejection(s.stacks.up("dr", { target: [route.urn] }), "StackUpError");
-    expect(err.message).to.match(/depends on '.*aws:ec2\/natGateway:NatGateway::dr-network-nat-1' which was was not specified in --target list/);
+    expect(err.message).to.match(/depends on '.*aws:ec2\/natGateway:NatGateway::dr-network-2' which was was not specified in --target list/);
     expect(s.world.sideEffects().filter((c) => c.origin === "pulumi:dr" && c.api !== "pulumi:config-set")).to.have.length(0);
   });
 
