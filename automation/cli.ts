@@ -12,11 +12,12 @@
  * (nothing was changed). Such an error is one line naming the cause and the fix; with --json,
  * stdout is a JSON document either way.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { RefusedError, SetupError, StepFailedError, UsageError, errorMessage, isCrash } from "./errors";
-import { deploy, failback, failover, formatPlanSummary, status, type CommandResult, type DriverDeps, type RunOptions } from "./driver";
+import { commandLine, deploy, failback, failover, formatPlanSummary, status, type CommandResult, type DriverDeps, type RunOptions } from "./driver";
 import { runDrill, formatDrill } from "./drill";
 import type { Plan } from "./plan/types";
 import { formatReadiness } from "./readiness";
@@ -36,6 +37,10 @@ export interface CliEnv {
   projectDir: string;
   /** Builds the ports; tests pass one that returns a simulation they inspect. */
   wire: (opts: WiringOptions) => Promise<Wiring>;
+  /** Process id recorded in the run lock. @default process.pid */
+  pid?: number;
+  /** The shared state location when --state is not given (EKS_DR_STATE). */
+  defaultState?: string;
 }
 
 export const EXIT = { ok: 0, failed: 1, refused: 2 } as const;
@@ -53,12 +58,34 @@ function durationArg(value: string): number {
   }
 }
 
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO 8601 time with a zone, whose fields name a real instant (no 30 February, no hour 25) in a plausible year. */
 function isoTimeArg(value: string): number {
+  const m = ISO_TIME.exec(value);
   const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
-    throw new InvalidArgumentError(`"${value}" is not an ISO 8601 time; use e.g. 2025-01-01T09:30:00Z`);
+  if (!m || Number.isNaN(ms)) throw new InvalidArgumentError(`"${value}" is not an ISO 8601 time with a zone; use e.g. 2025-01-01T09:30:00Z`);
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number);
+  // Date.parse rolls impossible fields over (2024-02-30 is 1 March): rebuild the fields and compare.
+  const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day || probe.getUTCHours() !== hour || probe.getUTCMinutes() !== minute || hour > 23 || second > 59) {
+    throw new InvalidArgumentError(`"${value}" is not a real time (check the day of the month and the hour)`);
   }
+  if (year < 2000) throw new InvalidArgumentError(`"${value}": the year ${year} is not plausible for an incident; give the time the incident began`);
   return ms;
+}
+
+/** The incident must be recent: an RTO measured from months ago means the wrong date was typed. */
+const MAX_INCIDENT_AGE_MS = 30 * 24 * 3600_000;
+
+/** A journal file path: not empty, not a directory. */
+function journalArg(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("the path is empty; give a file, e.g. .eks-dr/journal.jsonl");
+  const resolved = path.resolve(value);
+  if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
+    throw new InvalidArgumentError(`${resolved} is a directory; give a file in it, e.g. ${path.join(resolved, "journal.jsonl")}`);
+  }
+  return value;
 }
 
 function seedArg(value: string): number {
@@ -84,6 +111,8 @@ interface CommonFlags {
   maxDataLoss?: number;
   force?: boolean;
   maxConcurrency?: number;
+  simCrashAfter?: string;
+  state?: string;
 }
 
 const simHelp = "use the simulated Regions (virtual clock, in-memory journal unless --journal)";
@@ -93,7 +122,8 @@ function addRunFlags(cmd: Command, opts: { dataLoss?: boolean; incident?: boolea
     .option("--dry-run", "print the plan, the config changes per stack and each step's verdict; change nothing")
     .option("-y, --yes", "do not ask for confirmation (without it: prompt on a terminal, refuse otherwise)")
     .option("--json", "print the final report as JSON on stdout (progress goes to stderr)")
-    .option("--journal <path>", "journal file (default .eks-dr/journal.jsonl in the project)")
+    .addOption(new Option("--journal <path>", "journal file (default .eks-dr/journal.jsonl in the project)").argParser(journalArg))
+    .option("--state <url>", "keep the run lock and journal in S3, shared by every operator: s3://<bucket>/<prefix>[?region=...] (default $EKS_DR_STATE)")
     .option("--take-over", "take over the run lock of a crashed run (the lock names its holder)")
     .addOption(new Option("--max-concurrency <n>", "steps run at once").argParser(countArg).default(8));
   if (opts.incident) cmd.addOption(new Option("--incident-at <time>", "RTO starts at this ISO time instead of the run's start").argParser(isoTimeArg));
@@ -102,10 +132,13 @@ function addRunFlags(cmd: Command, opts: { dataLoss?: boolean; incident?: boolea
       .addOption(new Option("--max-data-loss <duration>", "unplanned: refuse when the estimated RPO exceeds this (e.g. 5m)").argParser(durationArg))
       .option("--force", "unplanned: fail over even when the estimated RPO exceeds --max-data-loss");
   }
-  return addSimFlags(cmd);
+  return addSimFlags(cmd, { crash: true });
 }
 
-function addSimFlags(cmd: Command): Command {
+function addSimFlags(cmd: Command, opts: { crash?: boolean } = {}): Command {
+  if (opts.crash) {
+    cmd.option("--sim-crash-after <step>", "with --sim: the driver process dies right after this step ends, as if killed (rehearse a crash; resume with --take-over)");
+  }
   return cmd
     .option("--sim", simHelp)
     .addOption(new Option("--seed <n>", "simulation seed (with --sim and drill)").argParser(seedArg))
@@ -132,8 +165,20 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     if (!flags.sim && (flags.seed !== undefined || flags.latencyFile !== undefined)) {
       throw new UsageError(`${flags.seed !== undefined ? "--seed" : "--latency-file"} only applies to the simulated Regions: add --sim (or use \`npm run drill\`).`);
     }
+    if (!flags.sim && flags.simCrashAfter !== undefined) throw new UsageError("option '--sim-crash-after <step>' only applies to the simulated Regions: add --sim.");
+    const state = flags.state ?? (flags.sim || flags.journal !== undefined ? undefined : env.defaultState);
+    if (state !== undefined && flags.journal !== undefined) throw new UsageError("options '--state <url>' and '--journal <path>' both say where the journal is: give one.");
+    if (flags.state !== undefined && flags.sim) throw new UsageError("option '--state <url>' applies to the real Regions; the simulation keeps its journal and world in a file (--journal).");
     void cmd;
-    return env.wire({ projectDir: env.projectDir, journalPath: flags.journal, sim: flags.sim, seed: flags.seed, latencyFile: flags.latencyFile });
+    return env.wire({
+      projectDir: env.projectDir,
+      journalPath: flags.journal,
+      sim: flags.sim,
+      seed: flags.seed,
+      latencyFile: flags.latencyFile,
+      ...(state !== undefined ? { state } : {}),
+      ...(env.pid !== undefined ? { pid: env.pid } : {}),
+    });
   };
 
   const human = (flags: CommonFlags): Output => (flags.json ? env.stderr : env.stdout);
@@ -146,6 +191,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   };
 
   const runOptions = (flags: CommonFlags, w: Wiring): RunOptions => ({
+    ...(flags.simCrashAfter !== undefined && w.sim ? simCrash(flags.simCrashAfter, w) : {}),
     dryRun: flags.dryRun,
     takeOver: flags.takeOver,
     incidentAt: flags.incidentAt,
@@ -155,7 +201,11 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       ? undefined
       : async (summary) => {
           print(env.stdout, summary);
-          const answer = (await env.ask("Proceed? Type yes to continue: ")).trim().toLowerCase();
+          // Ctrl-C or Ctrl-D at the prompt is a "no".
+          const answer = await env.ask("Proceed? Type yes to continue: ").then(
+            (a) => a.trim().toLowerCase(),
+            () => "",
+          );
           return answer === "yes" || answer === "y";
         },
     observer: (plan: Plan, startedAt: number) => {
@@ -164,17 +214,44 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     },
   });
 
+  /** --sim-crash-after: arms the crash, once the plan shows the step exists. */
+  const simCrash = (step: string, w: Wiring): Pick<RunOptions, "checkPlan"> => ({
+    checkPlan: (plan) => {
+      if (!plan.steps.some((s) => s.id === step) && !plan.rollback?.some((s) => s.id === step)) {
+        throw new UsageError(`option '--sim-crash-after <step>': this plan has no step "${step}"; its steps are ${plan.steps.map((s) => s.id).join(", ")}`);
+      }
+      w.sim!.faults.crashAfterStep(step);
+    },
+  });
+
+  /** A simulated crash ends the command as a killed process would, with the command that resumes it. */
+  const orCrash = async (w: Wiring, command: string, args: Record<string, string>, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (err) {
+      if (!isCrash(err) || !w.sim) throw err;
+      env.stderr.write(
+        `simulation: ${errorMessage(err)}: the driver process died there, as if killed, leaving its journal and lock as they were.\n` +
+          `Rehearse the resume: \`${commandLine(driverDeps(w), command, args)} --take-over\`\n`,
+      );
+      setExit(EXIT.failed);
+    }
+  };
+
   const deps = (w: Wiring, flags: CommonFlags): DriverDeps => driverDeps(w, { maxConcurrency: flags.maxConcurrency });
 
   const finish = (flags: CommonFlags, result: CommandResult) => {
     if (result.kind === "dry-run") {
-      if (flags.json) env.stdout.write(JSON.stringify({ dryRun: true, plan: planJson(result.plan), steps: result.steps, resumes: result.resumes }, null, 2) + "\n");
+      if (flags.json) env.stdout.write(JSON.stringify({ dryRun: true, plan: planJson(result.plan), steps: result.steps, resumes: result.resumes, refusal: result.refusal }, null, 2) + "\n");
       else print(env.stdout, result.lines);
-      setExit(EXIT.ok);
+      setExit(result.refusal !== undefined ? EXIT.refused : EXIT.ok);
       return;
     }
     if (flags.json) env.stdout.write(JSON.stringify(result.report, null, 2) + "\n");
     else print(env.stdout, formatReport(result.report));
+    if (result.report.outcome === "failed" && flags.sim && flags.journal === undefined) {
+      human(flags).write("note: this simulation and its journal lived in this process only; to rehearse resuming a run in a new process, give --journal <file>.\n");
+    }
     setExit(result.report.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
   };
 
@@ -184,7 +261,10 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
 
   const validateIncident = (flags: CommonFlags, w: Wiring) => {
     if (flags.incidentAt !== undefined && flags.incidentAt > w.clock.now()) {
-      throw new UsageError(`option '--incident-at': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); give the time the incident began`);
+      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); give the time the incident began`);
+    }
+    if (flags.incidentAt !== undefined && w.clock.now() - flags.incidentAt > MAX_INCIDENT_AGE_MS) {
+      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is more than 30 days before now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); check the date`);
     }
   };
 
@@ -216,7 +296,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     if (!offlineValidation(flags, false)) return;
     requireConfirmable(flags);
     const w = await wiringFor(flags, program);
-    finish(flags, await deploy(deps(w, flags), runOptions(flags, w)));
+    await orCrash(w, "deploy", {}, async () => finish(flags, await deploy(deps(w, flags), runOptions(flags, w))));
   });
 
   // status -------------------------------------------------------------------------------------
@@ -226,7 +306,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       .description("readiness evaluation: outputs, clusters, Aurora secondary (headless?), replication, estimated RPO now, the steps a failover would run; exit 1 when not ready")
       .addOption(new Option("--mode <mode>", "which failover's steps to preview").choices(["planned", "unplanned"]).default("unplanned"))
       .option("--json", "print the evaluation as JSON")
-      .option("--journal <path>", "journal file to check for an unfinished run"),
+      .addOption(new Option("--journal <path>", "journal file to check for an unfinished run").argParser(journalArg))
+      .option("--state <url>", "the shared S3 lock and journal to check (default $EKS_DR_STATE)"),
   ).action(async (flags: CommonFlags & { mode: "planned" | "unplanned" }) => {
     const w = await wiringFor(flags, program);
     const r = await status(deps(w, flags), { mode: flags.mode });
@@ -251,12 +332,18 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     const w = await wiringFor(flags, program);
     validateStack(w, "--to <stack>", flags.to);
     validateIncident(flags, w);
-    if (w.sim && flags.mode === "unplanned" && !flags.dryRun) {
-      const source = w.stackNames.find((s) => s !== flags.to)!;
-      w.sim.faults.impairRegion(source);
-      human(flags).write(`simulation: ${source}'s Region is impaired from now on (an unplanned failover's premise)\n`);
+    const opts = runOptions(flags, w);
+    const sim = w.sim;
+    if (sim && flags.mode === "unplanned") {
+      // The premise of an unplanned run, applied only once the run passed its offline checks.
+      opts.beforeGates = () => {
+        const source = w.stackNames.find((s) => s !== flags.to)!;
+        if (sim.world.isImpaired(sim.world.regionOf(source))) return;
+        sim.faults.impairRegion(source);
+        human(flags).write(`simulation: ${source}'s Region is impaired from now on (an unplanned failover's premise)\n`);
+      };
     }
-    finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, runOptions(flags, w)));
+    await orCrash(w, "failover", { to: flags.to, mode: flags.mode }, async () => finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, opts)));
   });
 
   // failback -----------------------------------------------------------------------------------
@@ -268,7 +355,19 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   ).action(async (flags: CommonFlags) => {
     requireConfirmable(flags);
     const w = await wiringFor(flags, program);
-    finish(flags, await failback(deps(w, flags), runOptions(flags, w)));
+    const opts = runOptions(flags, w);
+    const sim = w.sim;
+    if (sim) {
+      // The premise of a failback: the old site's Region answers again (an unplanned failover left it impaired).
+      opts.beforeGates = async () => {
+        for (const stack of w.stackNames) {
+          if ((await w.stacks.readConfig(stack)).role !== "standby" || !sim.world.isImpaired(sim.world.regionOf(stack))) continue;
+          sim.faults.recoverRegion(stack);
+          human(flags).write(`simulation: ${stack}'s Region has recovered (a failback's premise)\n`);
+        }
+      };
+    }
+    await orCrash(w, "failback", {}, async () => finish(flags, await failback(deps(w, flags), opts)));
   });
 
   // drill --------------------------------------------------------------------------------------
@@ -376,14 +475,19 @@ export function processEnv(): CliEnv {
     stdinIsTTY: process.stdin.isTTY === true,
     ask: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
+      // Ctrl-C (SIGINT on the interface) and Ctrl-D (end of input) abort the question: a "no".
+      const cancel = new AbortController();
+      rl.on("SIGINT", () => cancel.abort());
+      rl.on("close", () => cancel.abort());
       try {
-        return await rl.question(question);
+        return await rl.question(question, { signal: cancel.signal });
       } finally {
         rl.close();
       }
     },
     projectDir: path.resolve(__dirname, ".."),
     wire,
+    ...(process.env.EKS_DR_STATE ? { defaultState: process.env.EKS_DR_STATE } : {}),
   };
 }
 

@@ -13,16 +13,21 @@ import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "./ports";
 import { ConfigError, pairProblems, type SiteConfig } from "../stacks/config";
-import { RefusedError, errorMessage, failureMessage, isCrash, rethrowAuth } from "./errors";
-import { execute, type ExecutionObserver } from "./engine/executor";
+import { RefusedError, failureMessage, isCrash, rethrowAuth } from "./errors";
+import { execute, type ExecutionObserver, type StepRecord } from "./engine/executor";
 import { previewPlan, readOnlyContext, type StepPreview } from "./engine/inspect";
-import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type RunStartEvent } from "./journal/events";
+import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type Mark, type RunStartEvent } from "./journal/events";
 import { LockHeldError } from "./journal/lock";
+import { checkPairConfig } from "./gates/config";
+import { failedOverEvidence } from "./gates/failback-evidence";
+import { describeUnanswered, neededBy, onlyRegionDown, plannedControlPlanes, unanswered, type ControlPlane } from "./gates/control-planes";
 import { deployPlan, failbackPlan, plannedFailoverPlan, unplannedFailoverPlan } from "./plan/plans";
 import { loadPair, loadSite, type Pair } from "./plan/sites";
-import { DEFAULT_TIMEOUTS, type Plan, type Timeouts } from "./plan/types";
-import { estimateRpo, evaluateReadiness, formatEstimatedRpo, type Readiness } from "./readiness";
+import { DEFAULT_TIMEOUTS, timeoutsWithConfig, type Plan, type Timeouts } from "./plan/types";
+import { estimateRpo, evaluateReadiness, formatEstimatedRpo, type Readiness, type ReadinessCheck } from "./readiness";
 import { buildReport, type RunReport } from "./report/report";
+import { describePairState } from "./report/pair-state";
+import { MARK } from "./plan/steps";
 import { formatDuration, isoTime } from "./util/duration";
 
 export interface DriverDeps {
@@ -42,6 +47,10 @@ export interface DriverDeps {
   onStepBoundary?: (stepIndex: number, stepId: string) => void | Promise<void>;
   pid?: number;
   host?: string;
+  /** Where the state a failover needs lives (Pulumi backend, lock and journal): status's warnings. */
+  locationChecks?: () => Promise<ReadinessCheck[]>;
+  /** Flags to repeat when resuming (e.g. `--journal <file>`, `--sim`), for the commands messages print. */
+  resumeFlags?: string[];
 }
 
 export interface RunOptions {
@@ -55,6 +64,14 @@ export interface RunOptions {
   force?: boolean;
   /** Asked with the plan summary before anything changes; resolving false cancels. */
   confirm?: (summary: string[]) => Promise<boolean>;
+  /**
+   * Called once a fresh run has passed the checks that need no cloud, before its gates read the
+   * cloud: the simulation applies the premise of an unplanned run (the source Region impaired) here,
+   * so a refused run has applied nothing.
+   */
+  beforeGates?: () => void | Promise<void>;
+  /** Checks the plan once built (e.g. that a step named by a flag is in it); throws to refuse. */
+  checkPlan?: (plan: Plan) => void;
   /** Progress display for the run. */
   observer?: (plan: Plan, startedAt: number) => ExecutionObserver & { start?(): void; stop?(): void };
 }
@@ -64,6 +81,8 @@ export interface DryRunResult {
   plan: Plan;
   steps: StepPreview[];
   resumes?: { runId: string; done: string[] };
+  /** Why the run would be refused (its exit code is the refusal's). */
+  refusal?: string;
   lines: string[];
 }
 
@@ -98,12 +117,19 @@ const argsText = (command: string, args: Record<string, unknown>) =>
 const sameArgs = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   Object.keys({ ...a, ...b }).every((k) => String(a[k]) === String(b[k]));
 
+/** The command that runs (or resumes) `command args`, with the flags the operator gave that matter for it. */
+export function commandLine(deps: Pick<DriverDeps, "resumeFlags">, command: string, args: Record<string, unknown>): string {
+  const flags = Object.entries(args).map(([k, v]) => `--${k} ${String(v)}`);
+  const all = [...flags, ...(deps.resumeFlags ?? [])];
+  return `npm run ${command}${all.length ? ` -- ${all.join(" ")}` : ""}`;
+}
+
 function refuseOther(deps: DriverDeps, r: Resumable, command: string, args: Record<string, unknown>): never {
   const ended = runEnd(r.events);
   throw new RefusedError(
     `The journal ${deps.journalLabel ?? ""} holds an ${ended ? "failed" : "unfinished"} run ${r.start.runId} (\`${argsText(r.start.command, r.start.args)}\`, ` +
       `started ${isoTime(r.start.at)}); \`${argsText(command, args)}\` would act on a half-changed pair.\n` +
-      `Finish it first by running \`npm run ${argsText(r.start.command, r.start.args).replace(" ", " -- ")}\` (it resumes where it stopped). ` +
+      `Finish it first by running \`${commandLine(deps, r.start.command, r.start.args)}\` (it resumes where it stopped). ` +
       `If you have resolved it by hand, move the journal file aside to start afresh.`,
   );
 }
@@ -118,8 +144,17 @@ interface PlanSpec {
   /** Values for args the user did not give, on a fresh run. */
   defaults?: () => Promise<Record<string, string | undefined>>;
   build: (args: Record<string, string>, resuming: boolean) => Promise<Plan>;
+  /**
+   * Checks that need no cloud (config of both sites, the config the plan leaves behind), on every
+   * run, resumes included, before anything else; throws RefusedError.
+   */
+  validate?: (plan: Plan, resuming: boolean) => Promise<void>;
   /** Safety gates of a fresh run; throws RefusedError. Returns notes for the confirmation. */
   gate?: (plan: Plan) => Promise<string[]>;
+  /** Gates of a resumed run (what must answer for the steps not done yet); throws RefusedError. */
+  resumeGate?: (plan: Plan, done: Set<string>, marks: ReadonlyMap<string, Mark>) => Promise<string[]>;
+  /** The switch's two sites, for the state a run stopped past its point of no return reports. */
+  pair?: (plan: Plan) => Promise<Pair>;
 }
 
 export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions): Promise<CommandResult> {
@@ -154,24 +189,40 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
       args = merged as Record<string, string>;
     }
     const plan = await spec.build(args, !!resumable);
+    opts.checkPlan?.(plan);
+    const timeouts = timeoutsWithConfig(deps.timeouts ?? DEFAULT_TIMEOUTS, await Promise.all(deps.stackNames.map((s) => deps.stacks.readConfig(s))));
     const done = resumable ? [...completedSteps(resumable.events).keys()].filter((id) => plan.steps.some((s) => s.id === id)) : [];
     const marks = resumable ? marksOf(resumable.events) : new Map();
 
+    const gates = async (): Promise<string[]> => {
+      await spec.validate?.(plan, !!resumable);
+      if (resumable) return spec.resumeGate ? await spec.resumeGate(plan, new Set(done), marks) : [];
+      if (!opts.dryRun) await opts.beforeGates?.();
+      return spec.gate ? await spec.gate(plan) : [];
+    };
+
     if (opts.dryRun) {
       const steps = await previewPlan(plan, deps, { done: new Set(done), marks, runStartedAt: resumable?.start.at });
-      const gateNotes = resumable || !spec.gate ? [] : await spec.gate(plan).catch((err: unknown) => [`WOULD REFUSE: ${errorMessage(err)}`]);
+      let refusal: string | undefined;
+      const gateNotes = await gates().catch((err: unknown) => {
+        if (!(err instanceof RefusedError)) throw err;
+        refusal = err.message;
+        return [];
+      });
       const result: DryRunResult = {
         kind: "dry-run",
         plan,
         steps,
         ...(resumable ? { resumes: { runId: resumable.start.runId, done } } : {}),
+        ...(refusal !== undefined ? { refusal } : {}),
         lines: [],
       };
       result.lines = formatDryRun(result, gateNotes);
       return result;
     }
 
-    const notes = resumable ? [`Resuming run ${resumable.start.runId} (started ${isoTime(resumable.start.at)}): ${done.length} step(s) already done.`] : spec.gate ? await spec.gate(plan) : [];
+    const gateNotes = await gates();
+    const notes = resumable ? [`Resuming run ${resumable.start.runId} (started ${isoTime(resumable.start.at)}): ${done.length} step(s) already done.`, ...gateNotes] : gateNotes;
     if (opts.confirm) {
       const summary = [...formatPlanSummary(plan), ...notes.map((n) => `note: ${n}`)];
       if (!(await opts.confirm(summary))) throw new RefusedError("Cancelled at the confirmation prompt; nothing was changed.");
@@ -183,23 +234,53 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
     const observer = opts.observer?.(plan, runStartedAt);
     observer?.start?.();
     keepLock = true; // a crash from here on leaves the lock, as a killed process would
-    let exec;
-    try {
-      exec = await execute({
-        plan,
+    const runSteps = async (steps: Plan["steps"], prior: JournalEvent[]) =>
+      execute({
+        plan: { ...plan, steps },
         cloud: deps.cloud,
         stacks: deps.stacks,
         clock,
         journal: deps.journal,
         runId,
         runStartedAt,
-        prior: resumable?.events ?? [],
+        prior,
         maxConcurrency: deps.maxConcurrency,
         random: deps.random,
-        timeouts: deps.timeouts,
+        timeouts,
         onStepBoundary: deps.onStepBoundary,
         observer,
       });
+    const mark = async (name: string, data: Record<string, unknown>) => {
+      marks.set(name, { at: clock.now(), data });
+      await deps.journal.append({ kind: "mark", runId, at: clock.now(), name, data });
+    };
+    let outcome: "succeeded" | "failed" | "rolled-back";
+    let records: StepRecord[] = [];
+    let failure: { step: string; error: string } | undefined;
+    try {
+      // A run that failed before its point of no return and began to roll back finishes the
+      // rollback when resumed: going forward again would start from a quiesce that was undone.
+      const rollingBack = marks.get(MARK.rollbackStarted);
+      if (!rollingBack) {
+        const exec = await runSteps(plan.steps, resumable?.events ?? []);
+        records = exec.steps;
+        outcome = exec.outcome;
+        if (exec.failedStep) failure = { step: exec.failedStep, error: failureMessage(exec.error, `running step ${exec.failedStep}`) };
+      } else {
+        failure = { step: String(rollingBack.data.failedStep), error: String(rollingBack.data.error) };
+        outcome = "failed";
+      }
+      const crossed = (await deps.journal.lastRun()).some((e) => e.kind === "mark" && e.name === MARK.pointOfNoReturn);
+      if (outcome === "failed" && plan.rollback && plan.pointOfNoReturn && !crossed) {
+        if (!rollingBack) await mark(MARK.rollbackStarted, { failedStep: failure?.step ?? null, error: failure?.error ?? null });
+        const back = await runSteps(plan.rollback, await deps.journal.lastRun());
+        records = [...records, ...back.steps];
+        outcome = back.outcome === "succeeded" ? "rolled-back" : "failed";
+        if (back.failedStep) {
+          const why = failureMessage(back.error, `running step ${back.failedStep}`);
+          failure = { step: failure?.step ?? back.failedStep, error: `${failure?.error ?? ""}; then the rollback failed at ${back.failedStep}: ${why}` };
+        }
+      }
     } finally {
       observer?.stop?.();
     }
@@ -207,16 +288,23 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
     const report = buildReport({
       plan,
       events,
-      records: exec.steps,
-      outcome: exec.outcome,
+      records,
+      outcome,
       endedAt: clock.now(),
       incidentAt: opts.incidentAt ?? (typeof marks.get("incident")?.data.at === "number" ? (marks.get("incident")!.data.at as number) : undefined),
-      ...(exec.failedStep ? { failedStep: exec.failedStep, error: failureMessage(exec.error, `running step ${exec.failedStep}`) } : {}),
+      ...(failure ? { failedStep: failure.step, error: failure.error } : {}),
     });
+    if (outcome === "failed") {
+      report.resumeCommand = commandLine(deps, plan.command, args);
+      if (report.pointOfNoReturn?.crossed && spec.pair) {
+        const pair = await spec.pair(plan);
+        report.sites = await describePairState({ cloud: readOnlyContext(deps).cloud, stacks: deps.stacks, timeoutMs: timeouts.probeMs }, pair);
+      }
+    }
     if (opts.incidentAt !== undefined && !marks.has("incident")) {
       await deps.journal.append({ kind: "mark", runId, at: clock.now(), name: "incident", data: { at: opts.incidentAt } });
     }
-    await deps.journal.append({ kind: "run-end", runId, at: clock.now(), outcome: exec.outcome, report: report as unknown as Record<string, unknown> });
+    await deps.journal.append({ kind: "run-end", runId, at: clock.now(), outcome, report: report as unknown as Record<string, unknown> });
     keepLock = false;
     return { kind: "run", report, lines: [] };
   } catch (err) {
@@ -224,7 +312,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
     else keepLock = false;
     throw err;
   } finally {
-    if (!opts.dryRun && !keepLock) await deps.journal.unlock(attemptId);
+    if (!opts.dryRun) await (keepLock ? deps.journal.abandon(attemptId) : deps.journal.unlock(attemptId));
   }
 }
 
@@ -246,6 +334,37 @@ async function probe(deps: DriverDeps, region: string): Promise<boolean> {
   });
 }
 
+/** Refuses when a control plane in `planes` does not answer (each read bounded by the probe timeout). */
+async function requireControlPlanes(deps: DriverDeps, planes: ControlPlane[], refusal: (down: string, onlySourceDown: boolean) => string, sourceRegion: string): Promise<void> {
+  const ctx = readOnlyContext(deps);
+  const t = (deps.timeouts ?? DEFAULT_TIMEOUTS).probeMs;
+  const down = await unanswered(ctx.cloud, planes, { timeoutMs: t, signal: ctx.signal });
+  // Credentials that do not work are a setup problem with its own message, not a control plane down.
+  for (const d of down) rethrowAuth(d.error, `reading ${d.plane.name}`);
+  if (down.length > 0) throw new RefusedError(refusal(describeUnanswered(down, t), onlyRegionDown(down, sourceRegion)));
+}
+
+/**
+ * A resumed planned switch checks the control planes its remaining steps call: a resume that would
+ * fail at the same step again (a control plane still down) is refused and changes nothing.
+ */
+async function resumeControlPlanes(deps: DriverDeps, pair: Pair, prefix: string, plan: Plan, done: Set<string>, marks: ReadonlyMap<string, Mark>): Promise<string[]> {
+  if (marks.has(MARK.rollbackStarted)) return [`the run failed before its point of no return; resuming finishes putting ${pair.source.stack} back into service.`];
+  const remaining = plan.steps.map((s) => s.id).filter((id) => !done.has(id));
+  const crossed = marks.get(MARK.pointOfNoReturn);
+  await requireControlPlanes(
+    deps,
+    neededBy(plannedControlPlanes(pair, prefix), remaining),
+    (down) =>
+      (crossed
+        ? `The run is past its point of no return (crossed ${isoTime(crossed.at)}) and its remaining steps need control planes that do not answer: ${down}. `
+        : `The run's remaining steps need control planes that do not answer: ${down}. `) +
+      `Nothing was changed by this attempt; run the same command again once they answer.`,
+    pair.source.region,
+  );
+  return [];
+}
+
 export async function failover(deps: DriverDeps, input: { to?: string; mode?: "planned" | "unplanned" }, opts: RunOptions = {}): Promise<CommandResult> {
   const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS;
   return runPlan(
@@ -257,10 +376,15 @@ export async function failover(deps: DriverDeps, input: { to?: string; mode?: "p
         const pair = await loadPair(deps.stacks, args.to);
         return args.mode === "planned" ? plannedFailoverPlan(pair) : unplannedFailoverPlan(pair);
       },
+      validate: async (plan, resuming) => {
+        await checkPairConfig(deps.stacks, [plan.source!, plan.target!], { duringRun: resuming });
+        if (!resuming) rolesGate(await loadPair(deps.stacks, plan.target!));
+      },
+      resumeGate: async (plan, done, marks) => (plan.mode === "planned" ? resumeControlPlanes(deps, await loadPair(deps.stacks, plan.target!), "", plan, done, marks) : []),
+      pair: (plan) => loadPair(deps.stacks, plan.target!),
       gate: async (plan) => {
         const pair = await loadPair(deps.stacks, plan.target!);
         const notes: string[] = [];
-        rolesGate(pair);
         if (plan.mode === "planned") {
           for (const site of [pair.source, pair.target]) {
             if (!(await probe(deps, site.region))) {
@@ -270,6 +394,14 @@ export async function failover(deps: DriverDeps, input: { to?: string; mode?: "p
               );
             }
           }
+          await requireControlPlanes(
+            deps,
+            plannedControlPlanes(pair),
+            (down, onlySourceDown) =>
+              `A planned failover calls every one of these control planes, and not all answer: ${down}. Nothing was changed.` +
+              (onlySourceDown ? ` If ${pair.source.region} is down, use --mode unplanned.` : " Try again once they answer."),
+            pair.source.region,
+          );
           const readiness = await evaluateReadiness(deps, [pair.source.stack, pair.target.stack], { mode: "planned" });
           const blocking = readiness.checks.filter((c) => !c.ok && c.severity === "error" && c.name !== "estimated RPO");
           if (blocking.length) {
@@ -314,6 +446,12 @@ function rolesGate(pair: Pair): void {
 }
 
 export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise<CommandResult> {
+  /** The planned switch at the end of a failback: from the active site back to the old one. */
+  const backPair = async (plan: Plan): Promise<Pair> => {
+    const old = await loadSite(deps.stacks, plan.target!);
+    const active = await loadSite(deps.stacks, plan.source!);
+    return { source: active, target: old, globalClusterIdentifier: (active.outputs.globalClusterIdentifier ?? old.outputs.globalClusterIdentifier)! };
+  };
   return runPlan(
     deps,
     {
@@ -335,18 +473,43 @@ export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise
         if (!gid) throw new RefusedError("No site exports globalClusterIdentifier; deploy the owner of global resources first.");
         return failbackPlan(active, old, gid);
       },
+      validate: async (plan, resuming) => {
+        await checkPairConfig(deps.stacks, [plan.source!, plan.target!], { duringRun: resuming });
+        if (resuming) return;
+        const [active, old] = await Promise.all([deps.stacks.readConfig(plan.source!), deps.stacks.readConfig(plan.target!)]);
+        if (active.role !== "active" || old.role !== "standby") {
+          throw new RefusedError(`Failback needs ${plan.source} active and ${plan.target} standby in config; they are ${active.role} and ${old.role}.`);
+        }
+      },
+      resumeGate: async (plan, done, marks) => resumeControlPlanes(deps, await backPair(plan), "back:", plan, done, marks),
+      pair: backPair,
       gate: async (plan) => {
         const old = await loadSite(deps.stacks, plan.target!);
         const active = await loadSite(deps.stacks, plan.source!);
-        if (active.config.role !== "active" || old.config.role !== "standby") {
-          throw new RefusedError(`Failback needs ${active.stack} active and ${old.stack} standby in config; they are ${active.config.role} and ${old.config.role}.`);
-        }
         for (const site of [old, active]) {
           if (!(await probe(deps, site.region))) {
             throw new RefusedError(`Failback needs both Regions healthy; ${site.region} (${site.stack}) does not answer. Try again once it has recovered.`);
           }
         }
-        return [`${old.stack} is brought back as standby, catches up, then takes over again by a planned failover.`];
+        const gid = active.outputs.globalClusterIdentifier ?? old.outputs.globalClusterIdentifier!;
+        const ctx = readOnlyContext(deps);
+        const evidence = await failedOverEvidence({
+          cloud: ctx.cloud,
+          callOpts: { timeoutMs: ctx.timeouts.callMs, signal: ctx.signal },
+          history: await deps.journal.history(),
+          journalLabel: deps.journalLabel ?? "",
+          active,
+          old,
+          globalClusterIdentifier: gid,
+          plannedCommand: commandLine(deps, "failover", { to: old.stack, mode: "planned" }),
+        });
+        await requireControlPlanes(
+          deps,
+          plannedControlPlanes({ source: active, target: old, globalClusterIdentifier: gid }, "back:"),
+          (down) => `Failback ends with a planned failover that calls these control planes, and not all answer: ${down}. Nothing was changed. Try again once they answer.`,
+          active.region,
+        );
+        return [...evidence, `${old.stack} is brought back as standby, catches up, then takes over again by a planned failover.`];
       },
     },
     opts,
@@ -378,6 +541,7 @@ export interface StatusResult {
 
 export async function status(deps: DriverDeps, input: { mode?: "planned" | "unplanned" } = {}): Promise<StatusResult> {
   const readiness = await evaluateReadiness(deps, deps.stackNames, input);
+  if (deps.locationChecks) readiness.checks.push(...(await deps.locationChecks()));
   const r = resumableRun(await deps.journal.lastRun());
   if (!r) return { readiness };
   readiness.checks.push({
@@ -398,6 +562,13 @@ export async function status(deps: DriverDeps, input: { mode?: "planned" | "unpl
 // ---------------------------------------------------------------------------------------------
 // Text
 
+function pointOfNoReturnLine(plan: Plan): string {
+  return (
+    `point of no return: ${plan.pointOfNoReturn} (a failure before it puts ${plan.source} back into service by itself; ` +
+    `after it the run only finishes forward)`
+  );
+}
+
 export function formatPlanSummary(plan: Plan): string[] {
   const lines = [plan.title];
   for (const n of plan.notes) lines.push(`  note: ${n}`);
@@ -405,6 +576,7 @@ export function formatPlanSummary(plan: Plan): string[] {
     lines.push("  config changes:");
     for (const c of plan.configChanges) lines.push(`    ${c.stack}: ${c.changes.map((x) => `${x.key}=${String(x.value)}`).join(", ")}  (${c.when})`);
   }
+  if (plan.pointOfNoReturn) lines.push(`  ${pointOfNoReturnLine(plan)}`);
   lines.push(`  steps (${plan.steps.length}):`);
   for (const s of plan.steps) lines.push(`    ${s.id}${s.dependsOn.length ? ` <- ${s.dependsOn.join(", ")}` : ""}: ${s.effect}`);
   return lines;
@@ -414,10 +586,12 @@ export function formatDryRun(r: DryRunResult, gateNotes: string[] = []): string[
   const lines = [`DRY RUN (nothing is changed): ${r.plan.title}`];
   if (r.resumes) lines.push(`  would resume run ${r.resumes.runId}; already done: ${r.resumes.done.join(", ") || "none"}`);
   for (const n of [...r.plan.notes, ...gateNotes]) lines.push(`  note: ${n}`);
+  if (r.refusal !== undefined) lines.push(`  WOULD REFUSE: ${r.refusal}`);
   if (r.plan.configChanges.length) {
     lines.push("  config changes per stack:");
     for (const c of r.plan.configChanges) lines.push(`    ${c.stack}: ${c.changes.map((x) => `${x.key}=${String(x.value)}`).join(", ")}  (${c.when})`);
   }
+  if (r.plan.pointOfNoReturn) lines.push(`  ${pointOfNoReturnLine(r.plan)}`);
   lines.push("  steps (verdict from each step's postcondition read now):");
   for (const s of r.steps) {
     lines.push(`    [${s.verdict}] ${s.id}${s.dependsOn.length ? ` <- ${s.dependsOn.join(", ")}` : ""}`);

@@ -18,6 +18,19 @@ export class TimeoutError extends Error {
   override name = "TimeoutError";
 }
 
+/**
+ * A wait gave up: what it waited for did not happen within its bound. Not a call without an
+ * answer, so not worth trying the step again (the executor retries only those).
+ */
+export class WaitExpiredError extends Error {
+  override name = "WaitExpiredError";
+}
+
+/** A whole step ran past its bound (StepBound); it was aborted. */
+export class StepBoundExceededError extends Error {
+  override name = "StepBoundExceededError";
+}
+
 /** A step failed; the run stopped and can be resumed by running the same command again. */
 export class StepFailedError extends Error {
   override name = "StepFailedError";

@@ -195,13 +195,20 @@ export type JournalEvent =
   | { kind: "step-start"; runId: string; at: number; step: string }
   | { kind: "step-end"; runId: string; at: number; step: string; outcome: "done" | "skipped" | "failed"; detail?: string; data?: Record<string, unknown> }
   | { kind: "mark"; runId: string; at: number; name: string; data?: Record<string, unknown> }
-  | { kind: "run-end"; runId: string; at: number; outcome: "succeeded" | "failed" | "aborted"; report?: Record<string, unknown> };
+  | { kind: "run-end"; runId: string; at: number; outcome: "succeeded" | "failed" | "aborted" | "rolled-back"; report?: Record<string, unknown> };
 
 export interface JournalPort {
   /** Events of the most recent run, oldest first; empty when there is none. */
   lastRun(): Promise<JournalEvent[]>;
+  /** Every event of every run, oldest first (validated like `lastRun`). */
+  history(): Promise<JournalEvent[]>;
   append(event: JournalEvent): Promise<void>;
-  /** Takes the run lock; throws LockHeldError if another run holds it and `takeOver` is false. */
+  /**
+   * Takes the run lock and keeps its lease renewed; throws LockHeldError if another run holds it
+   * and is alive, or holds it and `takeOver` is false.
+   */
   lock(runId: string, opts: { takeOver: boolean }): Promise<void>;
   unlock(runId: string): Promise<void>;
+  /** Stops renewing the lease and leaves the lock in place (a simulated crash: as a killed process would). */
+  abandon(runId: string): Promise<void>;
 }

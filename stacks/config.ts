@@ -348,6 +348,22 @@ export const siteConfigSchema = z
      * state it and are checked against those sizes.
      */
     drTier: z.enum(DR_TIERS).optional(),
+    /**
+     * Bounds on the failover driver's steps, whole minutes; the larger of the two sites' values
+     * applies. Unset keys keep the driver's defaults (up 60, nodes 20, database 30, efs 30,
+     * serving 20, drain 20, auroraRebuild 360).
+     */
+    driverTimeouts: z
+      .strictObject({
+        upMinutes: z.int().positive().optional(),
+        nodesMinutes: z.int().positive().optional(),
+        databaseMinutes: z.int().positive().optional(),
+        efsMinutes: z.int().positive().optional(),
+        servingMinutes: z.int().positive().optional(),
+        drainMinutes: z.int().positive().optional(),
+        auroraRebuildMinutes: z.int().positive().optional(),
+      })
+      .optional(),
     /** Tags applied to every taggable resource of the site. */
     tags: z.record(z.string(), z.string()).default({}),
     /**

@@ -12,12 +12,16 @@
  * - Crash (the simulation's `SimulatedCrash`, from a step or the step-boundary hook): stops at
  *   once and writes nothing more, as a killed process would.
  * - Throttling is retried per call with backoff and jitter (GuardedCloud).
+ * - Bounds: every step as a whole (its attempts included) runs within its `bound` (a default
+ *   for steps that declare none); past it the step is aborted and fails with StepBoundExceededError.
  */
 import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "../ports";
-import { errorMessage, isCrash, isTransient } from "../errors";
+import { StepBoundExceededError, errorMessage, isCrash, isTransient } from "../errors";
 import { completedSteps, marksOf, type Mark } from "../journal/events";
 import { validatePlan } from "../plan/dag";
-import { DEFAULT_TIMEOUTS, type Plan, type Step, type StepContext, type StepResult, type Timeouts } from "../plan/types";
+import { CONFIGURABLE_TIMEOUTS, DEFAULT_TIMEOUTS, defaultStepBound, type Plan, type Step, type StepContext, type StepResult, type Timeouts } from "../plan/types";
+import { formatDuration } from "../util/duration";
+import { anySignal } from "../util/time";
 import { GuardedCloud } from "./guarded-cloud";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 
@@ -144,18 +148,33 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
     rec.outcome = "not-run";
     await append({ kind: "step-start", runId, at: rec.startedAt, step: step.id });
     opts.observer?.stepStarted?.(step, rec.startedAt);
-    try {
-      let result: StepResult | void;
+    const bound = step.bound ?? defaultStepBound(step.id);
+    const boundMs = bound.ms(timeouts);
+    const boundTimer = new AbortController();
+    let exceeded: StepBoundExceededError | undefined;
+    // The step's bound, on the clock: aborts the step (its calls and waits) and fails it, even
+    // when the step's code ignores its signal.
+    const expiry = clock.sleep(boundMs, anySignal(boundTimer.signal, stepAbort.signal)).then(
+      () => {
+        exceeded = new StepBoundExceededError(
+          `${bound.what} did not finish within ${formatDuration(boundMs)}, the step's bound ` +
+            `(eks-dr:driverTimeouts.${CONFIGURABLE_TIMEOUTS[bound.key]} in the stack config; the larger of the two sites' values applies)`,
+        );
+        stepAbort.abort(exceeded);
+        throw exceeded;
+      },
+      () => new Promise<never>(() => undefined),
+    );
+    const attempts = async (): Promise<StepResult | void> => {
       for (let attempt = 1; ; attempt++) {
         try {
           if (await step.check(ctx)) {
             rec.outcome = "skipped";
-            result = { detail: "postcondition already holds" };
-          } else {
-            result = await step.run(ctx);
-            rec.outcome = "done";
+            return { detail: "postcondition already holds" };
           }
-          break;
+          const r = await step.run(ctx);
+          rec.outcome = "done";
+          return r;
         } catch (err) {
           // A call that timed out: the step is idempotent, so look again (bounded attempts).
           if (!isTransient(err) || attempt >= (opts.stepAttempts ?? 3) || stepAbort.signal.aborted) throw err;
@@ -163,6 +182,16 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
           opts.observer?.stepLog?.(step, `${errorMessage(err)}; trying the step again (attempt ${attempt + 1})`, clock.now());
           await clock.sleep(timeouts.pollMs, stepAbort.signal);
         }
+      }
+    };
+    try {
+      let result: StepResult | void;
+      try {
+        result = await Promise.race([attempts(), expiry]);
+      } catch (err) {
+        throw exceeded ?? err;
+      } finally {
+        boundTimer.abort();
       }
       if (runAbort.signal.aborted && crashed !== undefined) return;
       rec.endedAt = clock.now();
@@ -172,7 +201,7 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
         runId,
         at: rec.endedAt,
         step: step.id,
-        outcome: rec.outcome,
+        outcome: rec.outcome as "done" | "skipped",
         ...(rec.detail ? { detail: rec.detail } : {}),
         ...(result?.data ? { data: result.data } : {}),
       });
@@ -218,10 +247,6 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
   if (crashed !== undefined) throw crashed;
   const steps = plan.steps.map((s) => records.get(s.id)!);
   if (failure) return { outcome: "failed", steps, marks, failedStep: failure.step, error: failure.error };
-  const stuck = steps.filter((r) => r.outcome === "not-run");
-  if (stuck.length > 0) {
-    // Only possible with a dependency on a step that did not finish; validatePlan rules out cycles.
-    return { outcome: "failed", steps, marks, failedStep: stuck[0].id, error: new Error(`steps not reachable: ${stuck.map((s) => s.id).join(", ")}`) };
-  }
+  // Without a failure or a crash every step ran: validatePlan rules out unknown dependencies and cycles.
   return { outcome: "succeeded", steps, marks };
 }

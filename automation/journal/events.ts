@@ -3,6 +3,8 @@
  * marks (promotion times, lags) and its start. Shared by the executor (resume), the report and
  * both journal adapters.
  */
+import { z } from "zod";
+import { RefusedError } from "../errors";
 import type { JournalEvent } from "../ports";
 
 export type RunStartEvent = Extract<JournalEvent, { kind: "run-start" }>;
@@ -62,18 +64,57 @@ export function marksOf(events: JournalEvent[]): Map<string, Mark> {
 /** Serialises one event as a journal line. */
 export const toLine = (event: JournalEvent): string => JSON.stringify(event) + "\n";
 
-/** Parses journal text; a torn last line (a crash mid-write) is ignored, any other bad line is an error. */
+const runId = z.string().min(1);
+const at = z.number().finite();
+const data = z.record(z.string(), z.unknown());
+
+/** What a journal line must be: one of the five events, with the fields the driver reads. */
+const eventSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("run-start"), runId, at, command: z.string().min(1), args: data, pid: z.number(), host: z.string() }),
+  z.object({ kind: z.literal("step-start"), runId, at, step: z.string().min(1) }),
+  z.object({ kind: z.literal("step-end"), runId, at, step: z.string().min(1), outcome: z.enum(["done", "skipped", "failed"]), detail: z.string().optional(), data: data.optional() }),
+  z.object({ kind: z.literal("mark"), runId, at, name: z.string().min(1), data: data.optional() }),
+  z.object({ kind: z.literal("run-end"), runId, at, outcome: z.enum(["succeeded", "failed", "aborted", "rolled-back"]), report: data.optional() }),
+]);
+
+/** A journal line that is neither an event nor a torn last write: nothing can be trusted after it. */
+export class JournalDamagedError extends RefusedError {
+  override name = "JournalDamagedError";
+  constructor(where: string, line: number, what: string) {
+    super(
+      `The journal ${where} is damaged: line ${line} ${what}. Nothing was changed.\n` +
+        `Move it aside to start afresh (e.g. mv ${where} ${where}.damaged), after checking that no run is left half-done, ` +
+        `or pass --journal with another file.`,
+    );
+  }
+}
+
+/**
+ * Parses journal text, validating every event. A torn last line (a crash mid-write leaves a line
+ * without its newline) is ignored; any other line that is not an event is an error naming it.
+ */
 export function parseLines(text: string, where: string): JournalEvent[] {
   const lines = text.split("\n");
   const out: JournalEvent[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
+    // Only the very last line can be torn, and only if the file does not end with a newline.
+    const torn = i === lines.length - 1;
+    let value: unknown;
     try {
-      out.push(JSON.parse(line) as JournalEvent);
+      value = JSON.parse(line);
     } catch {
-      const isLast = lines.slice(i + 1).every((l) => l.trim() === "");
-      if (!isLast) throw new Error(`${where}: line ${i + 1} is not valid JSON; the journal is damaged. Move it away to start afresh.`);
+      if (torn) return;
+      throw new JournalDamagedError(where, i + 1, "is not valid JSON");
     }
+    const parsed = eventSchema.safeParse(value);
+    if (!parsed.success) {
+      if (torn) return;
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.length ? ` (${issue.path.join(".")}: ${issue.message})` : issue ? ` (${issue.message})` : "";
+      throw new JournalDamagedError(where, i + 1, `is not a journal event${field}`);
+    }
+    out.push(value as JournalEvent);
   });
   return out;
 }

@@ -10,12 +10,21 @@ import { LockHeldError, type LockHolder } from "./lock";
 export class MemoryJournalStore {
   events: JournalEvent[] = [];
   holder?: LockHolder;
+  /** Whether the (simulated) process that took the lock still runs; unknown without one. */
+  holderAlive?: () => boolean;
+}
+
+export interface MemoryJournalOwner {
+  pid: number;
+  host: string;
+  /** The simulated driver process using this journal now (its `alive` says whether it crashed). */
+  process?: () => { alive: boolean };
 }
 
 export class MemoryJournal implements JournalPort {
   constructor(
     readonly store: MemoryJournalStore = new MemoryJournalStore(),
-    private readonly who: { pid: number; host: string } = { pid: process.pid, host: "simulation" },
+    private readonly who: MemoryJournalOwner = { pid: process.pid, host: "simulation" },
   ) {}
 
   get events(): JournalEvent[] {
@@ -26,16 +35,33 @@ export class MemoryJournal implements JournalPort {
     return lastRunOf(this.store.events);
   }
 
+  async history(): Promise<JournalEvent[]> {
+    return structuredClone(this.store.events);
+  }
+
   async append(event: JournalEvent): Promise<void> {
     this.store.events.push(structuredClone(event));
   }
 
   async lock(runId: string, opts: { takeOver: boolean }): Promise<void> {
-    if (this.store.holder && !opts.takeOver) throw new LockHeldError(this.store.holder, "(in-memory journal)", false);
+    const holder = this.store.holder;
+    if (holder) {
+      // The same rule as on disk: a live holder is never taken over.
+      if (this.store.holderAlive?.()) throw new LockHeldError(holder, "(in-memory journal)", false, true, true);
+      if (!opts.takeOver) throw new LockHeldError(holder, "(in-memory journal)", this.store.holderAlive !== undefined);
+    }
+    const proc = this.who.process?.();
     this.store.holder = { runId, pid: this.who.pid, host: this.who.host, since: new Date().toISOString() };
+    this.store.holderAlive = proc ? () => proc.alive : undefined;
   }
 
   async unlock(runId: string): Promise<void> {
-    if (this.store.holder?.runId === runId) this.store.holder = undefined;
+    if (this.store.holder?.runId === runId) {
+      this.store.holder = undefined;
+      this.store.holderAlive = undefined;
+    }
   }
+
+  /** Nothing renews an in-memory lock: the holder's process liveness is read directly. */
+  async abandon(): Promise<void> {}
 }

@@ -5,8 +5,11 @@
  *   scale-nodes-{system,web,app}, add-db-instance          target capacity first (decisions 4, 7)
  *   quiesce-source            <- scale-nodes-*, add-db-instance   writes stop only once capacity is there (decision 5)
  *   wait-aurora-lag, wait-efs-sync <- quiesce-source
- *   switchover-db             <- wait-aurora-lag, add-db-instance
- *   delete-efs-replication    <- wait-efs-sync
+ *   point-of-no-return        <- wait-aurora-lag, wait-efs-sync   every data store caught up, every control
+ *                                                                 plane the switch calls answers; a failure
+ *                                                                 before it rolls back (steps/rollback.ts)
+ *   switchover-db             <- point-of-no-return, add-db-instance
+ *   delete-efs-replication    <- point-of-no-return
  *   swap-dns                  <- switchover-db, delete-efs-replication   one change batch (decision 6)
  *   warm target (standby pods Pending, decision 4's default):
  *     wait-serving            <- swap-dns, scale-nodes-*   end of RTO and of the write downtime
@@ -53,15 +56,18 @@ import {
   detachReplicationStep,
   efsSyncAfterStep,
   MARK,
+  pointOfNoReturnStep,
   promoteDbStep,
   quiesceStep,
   replicateToPeerStep,
   resyncStep,
+  rollbackSteps,
   scaleNodesStep,
   swapDnsStep,
   upStep,
   waitServingStep,
 } from "./steps";
+import { plannedControlPlanes } from "../gates/control-planes";
 import type { Pair, Site } from "./sites";
 import type { Plan, StackConfigChanges, Step } from "./types";
 
@@ -104,8 +110,12 @@ export function plannedSteps(pair: Pair, prefix = "", rootDeps: string[] = [], c
   const quiesce = quiesceStep(source, prefix, [...nodeIds, instance.id, ...rootDeps]);
   const drain = auroraDrainStep(pair, prefix, [quiesce.id]);
   const sync = efsSyncAfterStep(pair, prefix, [quiesce.id], { mark: MARK.quiesced, label: "the quiesce" });
-  const promote = promoteDbStep(pair, "planned", prefix, [drain.id, instance.id]);
-  const efs = deleteReplicationStep(pair, prefix, [sync.id]);
+  // Nothing is switched until every data store has caught up: a store that cannot catch up fails
+  // the run while the source can still go back into service.
+  const switchIds = ["switchover-db", "delete-efs-replication", "swap-dns"].map((n) => p(n));
+  const noReturn = pointOfNoReturnStep(prefix, [drain.id, sync.id], plannedControlPlanes(pair, prefix), switchIds);
+  const promote = promoteDbStep(pair, "planned", prefix, [noReturn.id, instance.id]);
+  const efs = deleteReplicationStep(pair, prefix, [noReturn.id]);
   const dataDone = [promote.id, efs.id];
   const dns = swapDnsStep(pair, "planned", prefix, dataDone);
   const dnsIds = dns ? [dns.id] : [];
@@ -127,7 +137,7 @@ export function plannedSteps(pair: Pair, prefix = "", rootDeps: string[] = [], c
       dependsOn: [upSource.id],
       converged: (o) => o?.role === "active" && o.efsReplication?.destinationFileSystemId === source.outputs.fileSystemId,
     });
-    return present([...nodes, instance, quiesce, drain, sync, promote, efs, dns, serving, config, upSource, upTarget]);
+    return present([...nodes, instance, quiesce, drain, sync, noReturn, promote, efs, dns, serving, config, upSource, upTarget]);
   }
   // Cold: the target runs pods only after its up as active, so that up is on the critical path.
   // It runs without replication (which would wait for a first sync) beside the source's up; the
@@ -143,7 +153,7 @@ export function plannedSteps(pair: Pair, prefix = "", rootDeps: string[] = [], c
   });
   const serving = waitServingStep(pair, "planned", prefix, [config.id, ...dnsIds, ...nodeIds]);
   const replicate = replicateToPeerStep(target, source, p("converge-replication"), [upSource.id, upTarget.id, serving.id]);
-  return present([...nodes, instance, quiesce, drain, sync, promote, efs, dns, config, upSource, upTarget, serving, replicate]);
+  return present([...nodes, instance, quiesce, drain, sync, noReturn, promote, efs, dns, config, upSource, upTarget, serving, replicate]);
 }
 
 function plannedConfigChanges(pair: Pair): StackConfigChanges[] {
@@ -167,6 +177,8 @@ export function plannedFailoverPlan(pair: Pair): Plan {
     mode: "planned",
     steps: plannedSteps(pair),
     configChanges: plannedConfigChanges(pair),
+    pointOfNoReturn: "point-of-no-return",
+    rollback: rollbackSteps(pair),
     notes: [
       `Writes stop on ${pair.source.stack} once ${pair.target.stack}'s capacity is ready; write downtime lasts until ${pair.target.stack} serves.`,
       ...headlessNote(pair.target),
@@ -280,6 +292,8 @@ export function failbackPlan(active: Site, old: Site, globalClusterIdentifier: s
     mode: "planned",
     steps,
     configChanges: changes,
+    pointOfNoReturn: "back:point-of-no-return",
+    rollback: rollbackSteps(back, "back:"),
     notes: [
       `${old.stack} first receives replication and catches up; then a planned failover back (no data loss).`,
       ...headlessNote(old),
@@ -300,6 +314,7 @@ export function deployPlan(stacks: { stack: string; config: SiteConfig }[]): Pla
     title,
     dependsOn,
     effect: `pulumi up ${stack}`,
+    bound: { what: `pulumi up ${stack}`, key: "upMs", ms: (t) => t.upMs },
     check: async () => false,
     run: async (ctx) => {
       const r = await ctx.stacks.up(stack, { signal: ctx.signal, onOutput: ctx.log });
@@ -321,6 +336,7 @@ export function deployPlan(stacks: { stack: string; config: SiteConfig }[]): Pla
     title: `Deploy ${active.stack} again if its EFS replication still waits for the peer's file system`,
     dependsOn: [second.id],
     effect: `pulumi up ${active.stack} (only when its outputs have no efsReplication yet)`,
+    bound: { what: `pulumi up ${active.stack}`, key: "upMs", ms: (t) => t.upMs },
     check: replicationReady,
     run: async (ctx) => {
       await ctx.stacks.up(active.stack, { signal: ctx.signal, onOutput: ctx.log });

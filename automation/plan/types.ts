@@ -36,6 +36,8 @@ export interface Timeouts {
   servingMs: number;
   /** Aurora replication lag to reach 0 before a switchover. */
   drainMs: number;
+  /** One `pulumi up` of a site (the provider's own waits included). */
+  upMs: number;
   /** Aurora to rebuild the old primary as a secondary after an unplanned failover ("a few minutes to several hours"). */
   auroraRebuildMs: number;
 }
@@ -52,8 +54,53 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   efsAllConfigurationsMs: 10 * 60_000,
   servingMs: 20 * 60_000,
   drainMs: 20 * 60_000,
+  upMs: 60 * 60_000,
   auroraRebuildMs: 6 * 3_600_000,
 };
+
+/** The step bounds a stack config may set (`eks-dr:driverTimeouts.<key>Minutes`), by Timeouts field. */
+export const CONFIGURABLE_TIMEOUTS = {
+  upMs: "upMinutes",
+  nodesMs: "nodesMinutes",
+  databaseMs: "databaseMinutes",
+  efsMs: "efsMinutes",
+  servingMs: "servingMinutes",
+  drainMs: "drainMinutes",
+  auroraRebuildMs: "auroraRebuildMinutes",
+} as const satisfies Partial<Record<keyof Timeouts, string>>;
+export type ConfigurableTimeout = keyof typeof CONFIGURABLE_TIMEOUTS;
+
+/** `base` with the bounds the sites' configs set (`driverTimeouts`, minutes); the larger value of the two wins. */
+export function timeoutsWithConfig(base: Timeouts, configs: { driverTimeouts?: Partial<Record<string, number | undefined>> }[]): Timeouts {
+  const out = { ...base };
+  for (const [field, key] of Object.entries(CONFIGURABLE_TIMEOUTS) as [ConfigurableTimeout, string][]) {
+    const minutes = configs.map((c) => c.driverTimeouts?.[key]).filter((v): v is number => typeof v === "number");
+    if (minutes.length) out[field] = Math.max(...minutes) * 60_000;
+  }
+  return out;
+}
+
+/** How long a whole step may take (all its attempts), and what to name when it runs out. */
+export interface StepBound {
+  /** What takes that long, e.g. "pulumi up dr". */
+  what: string;
+  /** The Timeouts field that sets it (named in the error with its config key). */
+  key: ConfigurableTimeout;
+  /** The bound: `timeouts[key]` plus the step's other work. */
+  ms: (t: Timeouts) => number;
+}
+
+/**
+ * The bound of a step that declares none: the longest wait any step makes, plus a few calls.
+ * Every step's own waits are bounded tighter; this is the backstop for the step as a whole.
+ */
+export function defaultStepBound(stepId: string): StepBound {
+  return {
+    what: `step "${stepId}"`,
+    key: "efsMs",
+    ms: (t) => Math.max(t.nodesMs, t.databaseMs, t.efsMs, t.servingMs, t.drainMs) + 4 * t.callMs,
+  };
+}
 
 export interface StepContext {
   /** Cloud calls from this step (retried on throttling, bounded, aborted with the run). */
@@ -90,6 +137,8 @@ export interface Step {
   effect: string;
   /** Higher starts first among ready steps (node scale-up is the slowest branch). @default 0 */
   priority?: number;
+  /** How long the whole step may take. @default defaultStepBound */
+  bound?: StepBound;
   /** True when the postcondition already holds: the step is skipped. Must only read. */
   check(ctx: StepContext): Promise<boolean>;
   /** Acts (unless the action is already under way), then waits for the postcondition. */
@@ -118,4 +167,11 @@ export interface Plan {
   configChanges: StackConfigChanges[];
   /** Facts the operator should know before confirming. */
   notes: string[];
+  /**
+   * The step after which nothing is undone (planned switches): a failure before it runs `rollback`
+   * (the source serves again); after it the run finishes forward or stops with the resume command.
+   */
+  pointOfNoReturn?: string;
+  /** Steps that put the source back into service when the run fails before `pointOfNoReturn`. */
+  rollback?: Step[];
 }

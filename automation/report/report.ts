@@ -43,7 +43,8 @@ export interface RunReport {
   mode?: "planned" | "unplanned";
   source?: string;
   target?: string;
-  outcome: "succeeded" | "failed";
+  /** rolled-back: a planned switch failed before its point of no return and the source serves again. */
+  outcome: "succeeded" | "failed" | "rolled-back";
   startedAt: string;
   endedAt: string;
   durationMs: number;
@@ -51,6 +52,12 @@ export interface RunReport {
   attempts: number;
   failedStep?: string;
   error?: string;
+  /** A planned switch's point of no return: whether the run crossed it, and when. */
+  pointOfNoReturn?: { step: string; crossed: boolean; at?: string };
+  /** For a failed run: the command that resumes it (with the flags it needs). */
+  resumeCommand?: string;
+  /** For a run stopped past its point of no return: both sites' state, read when it stopped. */
+  sites?: string[];
   rto?: { from: "start" | "incident"; fromAt: string; servingAt: string; ms: number };
   rpo?: {
     aurora?: {
@@ -81,7 +88,7 @@ export interface ReportInput {
   plan: Plan;
   events: JournalEvent[];
   records: StepRecord[];
-  outcome: "succeeded" | "failed";
+  outcome: "succeeded" | "failed" | "rolled-back";
   endedAt: number;
   incidentAt?: number;
   failedStep?: string;
@@ -137,6 +144,10 @@ export function buildReport(input: ReportInput): RunReport {
     ...(input.error ? { error: input.error } : {}),
     steps,
   };
+  if (plan.pointOfNoReturn) {
+    const crossed = marks.get(MARK.pointOfNoReturn);
+    report.pointOfNoReturn = { step: plan.pointOfNoReturn, crossed: crossed !== undefined, ...(crossed ? { at: isoTime(crossed.at) } : {}) };
+  }
 
   const serving = marks.get(MARK.serving);
   if (serving) {
@@ -242,10 +253,20 @@ export function formatTimeline(report: RunReport): string[] {
 /** The final report for people. */
 export function formatReport(report: RunReport, opts: { timeline?: boolean } = {}): string[] {
   const lines: string[] = [];
-  lines.push(`${report.title}: ${report.outcome.toUpperCase()} in ${formatDuration(report.durationMs)}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ""}`);
-  if (report.failedStep) {
-    lines.push(`  failed step: ${report.failedStep}: ${report.error ?? ""}`);
-    lines.push(`  the run can be resumed: fix the cause and run the same command again (steps done are not repeated)`);
+  lines.push(`${report.title}: ${report.outcome === "rolled-back" ? "ROLLED BACK" : report.outcome.toUpperCase()} in ${formatDuration(report.durationMs)}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ""}`);
+  if (report.failedStep) lines.push(`  failed step: ${report.failedStep}: ${report.error ?? ""}`);
+  if (report.outcome === "rolled-back") {
+    lines.push(
+      `  ${report.source ?? "the source"} serves again: the run failed before its point of no return, so nothing was switched; ` +
+        `it was unquiesced (its DNS record is as it was: the swap comes after that point), and ${report.target ?? "the target"}'s capacity set back to standby. ` +
+        `Fix the cause, then run the command again (a new run).`,
+    );
+  } else if (report.outcome === "failed" && report.pointOfNoReturn?.crossed) {
+    lines.push(`  the run is past its point of no return (crossed ${report.pointOfNoReturn.at}): it can only finish forward. Once the cause is fixed, finish it with:`);
+    lines.push(`    ${report.resumeCommand ?? "the same command"}`);
+    if (report.sites?.length) lines.push("  state now:", ...report.sites.map((l) => `    ${l}`));
+  } else if (report.outcome === "failed") {
+    lines.push(`  the run can be resumed: fix the cause and run \`${report.resumeCommand ?? "the same command"}\` (steps done are not repeated)`);
   }
   if (opts.timeline) lines.push(`  timeline (offsets from the start, ${inHours(report) ? "h:mm:ss" : "mm:ss"}):`, ...formatTimeline(report));
   if (report.rto) {

@@ -64,6 +64,14 @@ export class StackUpError extends Error {
   }
 }
 
+/**
+ * The model stopped making progress (transitions or wake-ups at one instant without end, or time
+ * past its horizon): a bug or a latency figure too small. Raised instead of spinning forever.
+ */
+export class SimulationStalledError extends Error {
+  override name = "SimulationStalledError";
+}
+
 /** True when `err` is an error with this name/code (AwsError, TimeoutError, ...). */
 export function isErrorNamed(err: unknown, name: string): boolean {
   return err instanceof Error && err.name === name;

@@ -18,7 +18,8 @@ import { LATENCY_TABLE, LatencyModel, loadLatencyOverrides, applyLatencyOverride
 import { DriverProcess, ProcessClock } from "./process";
 import { createRng } from "./rng";
 import { SimCloud, type CloudMethod } from "./sim-cloud";
-import { DEFAULT_PRINCIPAL, SimStacks } from "./sim-stacks";
+import { recordingWorld, replayWorld, type WorldCall } from "./persist";
+import { DEFAULT_PRINCIPAL, SimStacks, type SimStacksState } from "./sim-stacks";
 import { deployPair } from "./stacks/deploy";
 import { worldSpec } from "./stacks/world-spec";
 import { VirtualClock } from "./virtual-clock";
@@ -33,6 +34,7 @@ export * from "./sim-cloud";
 export * from "./sim-stacks";
 export * from "./virtual-clock";
 export * from "./world";
+export * from "./persist";
 export { evaluationStats, type EvaluationStats } from "./program/run";
 export type { ResourceState, StackState } from "./stacks/state";
 
@@ -74,6 +76,27 @@ export interface SimulationOptions {
   stateBackendRegion?: string;
   /** The program the stacks run, e.g. a test's variant. @default runSite (stacks/program.ts) */
   program?: SiteProgram;
+  /** A whole latency table, used as it is (a saved simulation's); overrides `latencyOverrides`. */
+  latencyTable?: LatencyTable;
+  /** Told of every call into the world from outside it (persist.ts records them to save the world). */
+  onWorldCall?: (call: WorldCall) => void;
+  /** A saved simulation to continue: the calls to replay into the new world, its time, the stacks' state. */
+  restore?: { worldCalls: WorldCall[]; clockNow: number; stacks: SimStacksState };
+}
+
+/** What a saved simulation is rebuilt from (everything plain data). */
+export interface SimulationCreation {
+  seed: string;
+  startMs: number;
+  configs: Record<string, Record<string, unknown>>;
+  stacks: string[];
+  latencyTable: LatencyTable;
+  tuning?: Partial<WorldTuning>;
+  defaultCallTimeoutMs?: number;
+  unreachableUpFailAfterMs?: number;
+  principal?: string;
+  deployedBy?: string;
+  stateBackendRegion?: string;
 }
 
 /** The ports one driver process uses. */
@@ -93,6 +116,8 @@ export interface Simulation extends DriverPorts {
   faults: Faults;
   /** After a SimulatedCrash: a new driver process with fresh ports on the same world, config and state. */
   restart(): DriverPorts;
+  /** The options it was created with, resolved (to save it and build it again). */
+  creation: SimulationCreation;
 }
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -107,7 +132,9 @@ export async function createSimulation(opts: SimulationOptions = {}): Promise<Si
   const seed = String(opts.seed ?? 1);
   const rng = createRng(seed);
   const virtualClock = new VirtualClock({ startMs: opts.startMs });
-  const latency = new LatencyModel(rng, latencyTable(opts.latencyOverrides));
+  const startMs = virtualClock.now();
+  const table = opts.latencyTable ?? latencyTable(opts.latencyOverrides);
+  const latency = new LatencyModel(rng, table);
   const stackNames = opts.stacks ?? ["primary", "dr"];
   const projectDir = opts.projectDir ?? REPO_ROOT;
   const configs: Record<string, Record<string, unknown>> = {};
@@ -123,13 +150,21 @@ export async function createSimulation(opts: SimulationOptions = {}): Promise<Si
     { stack: stackNames[1], raw: configs[stackNames[1]] },
   ]);
   const principal = opts.principal ?? DEFAULT_PRINCIPAL;
-  const shared = await deployPair(configs, { deployedBy: opts.deployedBy ?? principal, program: opts.program });
-  const world = new World({
+  // The stacks as the real program deploys them from the configs; a saved simulation restores its
+  // own state over them, after the world (built from this first deployment) replays its calls.
+  const deployed = await deployPair(configs, { deployedBy: opts.deployedBy ?? principal, program: opts.program });
+  const shared = opts.restore?.stacks ?? deployed;
+  const built = new World({
     clock: virtualClock,
     latency,
-    ...worldSpec(stackNames.map((stack) => ({ stack, state: shared.state[stack], outputs: shared.outputs[stack] }))),
+    ...worldSpec(stackNames.map((stack) => ({ stack, state: deployed.state[stack], outputs: deployed.outputs[stack] }))),
     ...opts.tuning,
   });
+  if (opts.restore) {
+    replayWorld(built, virtualClock, opts.restore.worldCalls);
+    virtualClock.advanceTo(opts.restore.clockNow);
+  }
+  const world = opts.onWorldCall ? recordingWorld(built, virtualClock, opts.onWorldCall) : built;
 
   let current: DriverPorts;
   const faults = new Faults(world, virtualClock, () => current.process);
@@ -163,6 +198,19 @@ export async function createSimulation(opts: SimulationOptions = {}): Promise<Si
 
   return {
     seed,
+    creation: {
+      seed,
+      startMs,
+      configs,
+      stacks: stackNames,
+      latencyTable: table,
+      ...(opts.tuning ? { tuning: opts.tuning } : {}),
+      ...(opts.defaultCallTimeoutMs !== undefined ? { defaultCallTimeoutMs: opts.defaultCallTimeoutMs } : {}),
+      ...(opts.unreachableUpFailAfterMs !== undefined ? { unreachableUpFailAfterMs: opts.unreachableUpFailAfterMs } : {}),
+      ...(opts.principal !== undefined ? { principal: opts.principal } : {}),
+      ...(opts.deployedBy !== undefined ? { deployedBy: opts.deployedBy } : {}),
+      ...(opts.stateBackendRegion !== undefined ? { stateBackendRegion: opts.stateBackendRegion } : {}),
+    },
     virtualClock,
     latency,
     world,

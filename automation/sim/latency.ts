@@ -159,6 +159,13 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
 });
 
 /**
+ * Smallest figure a step accepts, in seconds. An EFS sync cycle starts as soon as the previous one
+ * ends: a cycle of 0 s (or less than a millisecond, which rounds to 0) would repeat at one instant
+ * forever. Other steps happen once per action, so 0 is a valid figure for them (a DNS TTL of 0).
+ */
+export const MIN_SECONDS: Partial<Record<LatencyStep, number>> = { "efs-sync": 1 };
+
+/**
  * A triangular draw on [min, max] with mode `typical`, from one uniform number `u` in [0, 1).
  * Pure, so tests can check the inverse CDF directly.
  */
@@ -270,7 +277,10 @@ export function applyLatencyOverrides(doc: unknown, origin = "overrides", base: 
       ...Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)),
       source: parsed.data.source ?? `override from ${origin}`,
     };
-    if (merged.typicalSeconds < merged.minSeconds) {
+    const floor = MIN_SECONDS[id];
+    if (floor !== undefined && merged.minSeconds < floor) {
+      problems.push(`${step}.minSeconds: ${merged.minSeconds} must be at least ${floor}: a shorter cycle repeats without time moving`);
+    } else if (merged.typicalSeconds < merged.minSeconds) {
       problems.push(`${step}.typicalSeconds: ${merged.typicalSeconds} must be >= minSeconds (${merged.minSeconds})`);
     } else if (merged.typicalSeconds > merged.maxSeconds) {
       problems.push(`${step}.typicalSeconds: ${merged.typicalSeconds} must be <= maxSeconds (${merged.maxSeconds})`);

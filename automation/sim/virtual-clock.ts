@@ -18,6 +18,7 @@
  * so the clock never keeps a process alive on its own.
  */
 import type { Clock } from "../ports";
+import { SimulationStalledError } from "./errors";
 
 /** 2025-01-01T00:00:00Z: a fixed, readable start for drills and tests. */
 export const DEFAULT_START_MS = Date.UTC(2025, 0, 1);
@@ -34,6 +35,13 @@ export interface VirtualClockOptions {
    * completes (or a resource type misread as one) cannot stall the simulation. @default 2000
    */
   maxIoWaitMs?: number;
+  /**
+   * Wake-ups in a row without virtual time moving before the sleepers are failed with
+   * SimulationStalledError (a task that sleeps 0 ms forever would otherwise spin). @default 100000
+   */
+  maxWakeupsAtOneInstant?: number;
+  /** Virtual time the clock may run past its start; a sleep beyond it fails. @default 30 days */
+  maxVirtualMs?: number;
 }
 
 interface Timer {
@@ -64,12 +72,17 @@ export class VirtualClock implements Clock {
   private running = false;
   private tracked = 0;
   private jumps = 0;
+  private readonly horizon: number;
+  private readonly maxWakeupsAtOneInstant: number;
+  private wakeupsAtInstant = 0;
 
   constructor(opts: VirtualClockOptions = {}) {
     this.current = opts.startMs ?? DEFAULT_START_MS;
     this.idleTurns = Math.max(1, opts.idleTurns ?? 2);
     this.waitForRealIo = opts.waitForRealIo ?? true;
     this.maxIoWaitMs = opts.maxIoWaitMs ?? 2000;
+    this.horizon = this.current + (opts.maxVirtualMs ?? 30 * 24 * 3600_000);
+    this.maxWakeupsAtOneInstant = opts.maxWakeupsAtOneInstant ?? 100_000;
   }
 
   now(): number {
@@ -104,6 +117,16 @@ export class VirtualClock implements Clock {
     };
     work.then(done, done);
     return work;
+  }
+
+  /**
+   * Moves time forward to `ms` at once (restoring a saved simulation). Refused while a timer is
+   * due before it: those sleepers would wake late.
+   */
+  advanceTo(ms: number): void {
+    const next = this.timers[0]?.at;
+    if (next !== undefined && next < ms) throw new Error(`advanceTo(${ms}): a timer is due at ${next}, before it`);
+    this.current = Math.max(this.current, ms);
   }
 
   /** Timers waiting to fire. */
@@ -170,12 +193,25 @@ export class VirtualClock implements Clock {
 
   private fireEarliest(): void {
     const at = this.timers[0].at;
-    this.current = Math.max(this.current, at);
-    this.jumps++;
+    let stalled: SimulationStalledError | undefined;
+    if (at > this.horizon) {
+      stalled = new SimulationStalledError(
+        `a sleep until ${new Date(at).toISOString()} is past the simulation's horizon (${new Date(this.horizon).toISOString()}); a latency figure or a wait is far too long`,
+      );
+    } else {
+      this.wakeupsAtInstant = at > this.current ? 0 : this.wakeupsAtInstant + 1;
+      if (this.wakeupsAtInstant >= this.maxWakeupsAtOneInstant) {
+        stalled = new SimulationStalledError(`${this.wakeupsAtInstant} wake-ups at ${new Date(at).toISOString()} without virtual time moving: a task sleeps 0 ms in a loop`);
+        this.wakeupsAtInstant = 0;
+      }
+      this.current = Math.max(this.current, at);
+      this.jumps++;
+    }
     while (this.timers.length > 0 && this.timers[0].at === at) {
       const timer = this.timers.shift() as Timer;
       if (timer.signal && timer.onAbort) timer.signal.removeEventListener("abort", timer.onAbort);
-      timer.resolve();
+      if (stalled) timer.reject(stalled);
+      else timer.resolve();
     }
   }
 }

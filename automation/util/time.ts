@@ -2,7 +2,7 @@
  * Bounded calls and polling on the driver's Clock (virtual in simulations, so never setTimeout).
  */
 import type { Clock } from "../ports";
-import { authProblem, TimeoutError } from "../errors";
+import { authProblem, TimeoutError, WaitExpiredError } from "../errors";
 import { formatDuration } from "./duration";
 
 /** An AbortSignal that fires when any of `signals` does (no listener left behind on them). */
@@ -83,7 +83,7 @@ export async function waitUntil(clock: Clock, what: string, probe: () => Promise
     }
     if (clock.now() >= deadline) {
       const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
-      throw new TimeoutError(`gave up waiting for ${what} after ${formatDuration(opts.timeoutMs)}${why}`);
+      throw new WaitExpiredError(`gave up waiting for ${what} after ${formatDuration(opts.timeoutMs)}${why}`);
     }
     await clock.sleep(Math.min(opts.intervalMs, Math.max(1, deadline - clock.now())), opts.signal);
   }

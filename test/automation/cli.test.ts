@@ -48,7 +48,7 @@ describe("cli", () => {
       [["failover", "--to", "dr", "--mode", "unplanned", "--max-data-loss", "5x", "--yes", "--sim"], /option '--max-data-loss <duration>' argument '5x' is invalid. "5x" is not a duration/],
       [["failover", "--to", "dr", "--mode", "planned", "--max-data-loss", "5m", "--yes", "--sim"], /option '--max-data-loss' applies to --mode unplanned only/],
       [["failover", "--to", "dr", "--mode", "unplanned", "--incident-at", "yesterday", "--yes", "--sim"], /option '--incident-at <time>' argument 'yesterday' is invalid.*ISO 8601/s],
-      [["failover", "--to", "dr", "--mode", "unplanned", "--incident-at", "2099-01-01T00:00:00Z", "--yes", "--sim"], /option '--incident-at': 2099-01-01T00:00:00.000Z is after now/],
+      [["failover", "--to", "dr", "--mode", "unplanned", "--incident-at", "2099-01-01T00:00:00Z", "--yes", "--sim"], /option '--incident-at <time>': 2099-01-01T00:00:00.000Z is after now/],
       [["failover", "--to", "dr", "--mode", "planned", "--max-concurrency", "0", "--yes", "--sim"], /option '--max-concurrency <n>' argument '0' is invalid/],
       [["drill", "--seed", "abc"], /option '--seed <n>' argument 'abc' is invalid/],
       [["status", "--seed", "3"], /--seed only applies to the simulated Regions: add --sim/],
@@ -110,7 +110,7 @@ describe("cli", () => {
     const code = await runCli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--dry-run"], h.env);
     expect(code).to.equal(0);
     const out = text(h.out);
-    expect(out).to.match(/DRY RUN/).and.match(/config changes per stack/).and.match(/\[run\] switchover-db <- wait-aurora-lag, add-db-instance/);
+    expect(out).to.match(/DRY RUN/).and.match(/config changes per stack/).and.match(/\[run\] switchover-db <- point-of-no-return, add-db-instance/);
     const sim = h.wired[0].wiring.sim!;
     expect(sideEffectCounts(sim)).to.deep.equal({});
     expect(await h.wired[0].wiring.journal.lastRun()).to.deep.equal([]);

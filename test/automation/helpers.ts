@@ -68,7 +68,7 @@ export async function simulate(
     stateBackendRegion: opts.stateBackendRegion,
   });
   const store = new MemoryJournalStore();
-  const journal = opts.journal ?? new MemoryJournal(store);
+  const journal = opts.journal ?? new MemoryJournal(store, { pid: process.pid, host: "simulation", process: () => sim.process });
   const deps = driverDeps(simWiring(sim, { journal, stackNames: ["primary", "dr"], seed: opts.seed ?? 1 }));
   return { sim, journal, store, deps };
 }

@@ -9,6 +9,7 @@ import { DEFAULT_JOURNAL_PATH, FileJournal } from "../../automation/journal/file
 import { LockHeldError } from "../../automation/journal/lock";
 import { MemoryJournal, MemoryJournalStore } from "../../automation/journal/memory-journal";
 import type { JournalEvent } from "../../automation/ports";
+import { driverDeps, simWiring } from "../../automation/wiring";
 import { PROJECT_DIR, simulate } from "./helpers";
 
 const start = (runId: string, at: number, command = "failover"): JournalEvent => ({ kind: "run-start", runId, at, command, args: { to: "dr", mode: "planned" }, pid: 1, host: "h" });
@@ -57,17 +58,18 @@ describe("journal", () => {
     expect(err?.message).to.include(file).and.include("line 1");
   });
 
-  it("lock: a second run is refused naming the holder and --take-over; take-over replaces it", async () => {
+  it("lock: a second run is refused naming the holder; once the holder is gone, take-over replaces it", async () => {
     const file = path.join(dir, "j.jsonl");
-    const a = new FileJournal(file, { host: os.hostname() });
+    // The holder runs on this host under a pid no process can have: it crashed.
+    const a = new FileJournal(file, { host: os.hostname(), pid: 2 ** 22 + 99 });
     const b = new FileJournal(file, { host: os.hostname(), pid: process.pid });
     await a.lock("run-a", { takeOver: false });
     let err: unknown;
     await b.lock("run-b", { takeOver: false }).catch((e: unknown) => (err = e));
     expect(err).to.be.instanceOf(LockHeldError);
     const msg = (err as Error).message;
-    expect(msg).to.include("run-a").and.include(`pid ${process.pid}`).and.include(os.hostname()).and.include("--take-over");
-    expect((err as LockHeldError).looksStale).to.equal(false);
+    expect(msg).to.include("run-a").and.include(`pid ${2 ** 22 + 99}`).and.include(os.hostname()).and.include("--take-over");
+    expect((err as LockHeldError).looksStale).to.equal(true);
     await b.lock("run-b", { takeOver: true });
     expect(a.holder()?.runId).to.equal("run-b");
     await a.unlock("run-a"); // not the holder any more: no effect
@@ -100,15 +102,17 @@ describe("journal", () => {
 
   it("with the driver: a crash leaves the file lock and an unfinished run; the same command resumes it with --take-over", async () => {
     const file = path.join(dir, "journal.jsonl");
-    const t = await simulate({ seed: 81, journal: new FileJournal(file) });
+    // The first driver process records a pid that no longer runs once it has crashed.
+    const t = await simulate({ seed: 81, journal: new FileJournal(file, { pid: 2 ** 22 + 81 }) });
     t.sim.faults.crashAfterStep("switchover-db");
     const crash = await failover(t.deps, { to: "dr", mode: "planned" }).catch((e: Error) => e);
     expect((crash as Error).name).to.equal("SimulatedCrash");
     expect(fs.existsSync(`${file}.lock`)).to.equal(true);
     t.sim.restart();
-    const refused = await failover(t.deps, { to: "dr", mode: "planned" }).catch((e: Error) => e);
+    const next = driverDeps(simWiring(t.sim, { journal: new FileJournal(file), stackNames: ["primary", "dr"], seed: 81 }));
+    const refused = await failover(next, { to: "dr", mode: "planned" }).catch((e: Error) => e);
     expect((refused as Error).message).to.match(/holds the lock/);
-    const r = (await failover(t.deps, { to: "dr", mode: "planned" }, { takeOver: true })) as RunResult;
+    const r = (await failover(next, { to: "dr", mode: "planned" }, { takeOver: true })) as RunResult;
     expect(r.report.outcome).to.equal("succeeded");
     expect(fs.existsSync(`${file}.lock`)).to.equal(false);
     const events = fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as JournalEvent);

@@ -30,6 +30,7 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
       `if headless: config ${site.stack} database.readers.standby=1${impairedRegions ? `, impairedRegions=${JSON.stringify(impairedRegions)}` : ""}, ` +
       `then pulumi up ${site.stack} --target ${site.outputs.promotionInstanceUrn}`,
     priority: 5,
+    bound: { what: `the first instance of ${site.stack}'s DB cluster (targeted pulumi up, then available)`, key: "upMs", ms: (t) => t.upMs + t.databaseMs },
     check: hasInstance,
     run: async (ctx) => {
       const cfg = await ctx.stacks.readConfig(site.stack);
@@ -149,6 +150,7 @@ export function auroraRebuiltStep(site: Site, globalClusterIdentifier: string, p
     effect:
       `read DescribeGlobalClusters ${globalClusterIdentifier} and DescribeDBClusters ${site.outputs.dbClusterIdentifier} in ${site.region} until it is a ` +
       `non-writer member, not pending-resync, and available`,
+    bound: { what: `Aurora's rebuild of ${site.stack}'s DB cluster`, key: "auroraRebuildMs", ms: (t) => t.auroraRebuildMs + 2 * t.callMs },
     check: async (ctx) => (await state(ctx)) === undefined,
     run: async (ctx) => {
       const started = ctx.clock.now();

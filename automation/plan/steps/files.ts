@@ -117,6 +117,8 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
       `EFS DeleteReplicationConfiguration ${sourceFs} in ${target.region}: ALL_CONFIGURATIONS when EFS in ${source.region} answers, ` +
       `else LOCAL_CONFIGURATION_ONLY (also if ALL_CONFIGURATIONS is refused or cannot finish)`,
     priority: 1,
+    // Up to the ALL_CONFIGURATIONS bound, then a local deletion and its own wait.
+    bound: { what: `detaching ${target.stack}'s file system`, key: "efsMs", ms: (t) => t.efsAllConfigurationsMs + t.efsMs + 4 * t.callMs },
     check: (ctx) => targetWritable(ctx, target),
     run: async (ctx) => {
       const r = await ctx.cloud.describeReplication(target.region, target.outputs.fileSystemId, opts(ctx));
@@ -203,6 +205,7 @@ export function replicateToPeerStep(active: Site, peer: Site, id: string, depend
     title: `Replicate EFS ${active.stack} -> ${peer.stack} (replicateToPeer=true, up ${active.stack})`,
     dependsOn,
     effect: `config ${active.stack} replicateToPeer=true; pulumi up ${active.stack} (creates the ReplicationConfiguration to ${peer.outputs.fileSystemId})`,
+    bound: { what: `pulumi up ${active.stack} and its replication enabled`, key: "upMs", ms: (t) => t.upMs + t.efsMs },
     check: replicating,
     run: async (ctx) => {
       const cfg = await ctx.stacks.readConfig(active.stack);

@@ -17,6 +17,7 @@ export function quiesceStep(site: Site, prefix: string, dependsOn: string[]): St
     dependsOn,
     effect: `config ${site.stack} quiesced=true; pulumi up ${site.stack} (web/app Deployments to 0 replicas)`,
     priority: 3,
+    bound: { what: `pulumi up ${site.stack} (quiesce)`, key: "upMs", ms: (t) => t.upMs + t.callMs },
     check: async (ctx) => ctx.marks.has(MARK.quiesced),
     run: async (ctx) => {
       const cfg = await ctx.stacks.readConfig(site.stack);
@@ -139,6 +140,7 @@ export function upStep(a: UpStepArgs): Step {
     id: a.id,
     title: a.title,
     dependsOn: a.dependsOn,
+    bound: { what: `pulumi up ${a.site.stack}`, key: "upMs", ms: (t) => t.upMs },
     effect:
       `pulumi up ${a.site.stack} --refresh-targets ${a.site.outputs.outOfBandUrns.length} out-of-band URN(s)` +
       (a.excludeDnsOnSwapFailure && a.site.outputs.dnsRecordUrn ? ` (excluding ${a.site.outputs.dnsRecordUrn} if the DNS swap failed)` : ""),

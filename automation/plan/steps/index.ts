@@ -16,6 +16,8 @@
  *   dns.ts       Route 53: the failover record swap
  *   serving.ts   the wait until the target serves (end of the RTO)
  *   iac.ts       config and `pulumi up`: quiesce, role swap, converge
+ *   point-of-no-return.ts  the planned switch's point of no return
+ *   rollback.ts  the source back into service after a failure before that point
  */
 export { MARK, opts, waitFor } from "./shared";
 export { scaleNodesStep } from "./nodes";
@@ -25,3 +27,5 @@ export { DRAINED_LAG_MS, resyncStep } from "./resync";
 export { isDnsStepId, swapDnsStep } from "./dns";
 export { waitServingStep } from "./serving";
 export { clearImpairedRegionsStep, convergeChanges, convergeConfigStep, quiesceStep, upStep, type UpStepArgs } from "./iac";
+export { pointOfNoReturnStep } from "./point-of-no-return";
+export { rollbackSteps } from "./rollback";

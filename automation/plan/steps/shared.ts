@@ -18,6 +18,10 @@ export const MARK = {
   dnsSwapped: "dns-swapped",
   dnsSwapFailed: "dns-swap-failed",
   serving: "serving",
+  /** A planned run crossed its point of no return: from here it finishes forward, never rolls back. */
+  pointOfNoReturn: "point-of-no-return",
+  /** A planned run failed before its point of no return and started putting the source back. */
+  rollbackStarted: "rollback-started",
   readersOriginal: (stack: string) => `readers-standby-original:${stack}`,
 } as const;
 

@@ -12,6 +12,18 @@ interface PendingEvent {
   run: () => void;
 }
 
+import { SimulationStalledError } from "../errors";
+
+/** Bounds on one `settle`, so that a model bug or a too-small figure stops instead of spinning. */
+export interface ScheduleBounds {
+  /** Transitions applied at one instant before the model is declared stuck. @default 10000 */
+  maxTransitionsAtOneInstant: number;
+  /** Transitions applied by one settle, whatever their times. @default 1000000 */
+  maxTransitionsPerSettle: number;
+}
+
+export const DEFAULT_SCHEDULE_BOUNDS: ScheduleBounds = { maxTransitionsAtOneInstant: 10_000, maxTransitionsPerSettle: 1_000_000 };
+
 /** What `settle` asks of the world around each transition. */
 export interface SettleHooks {
   /** Records what the world looked like through `until` (before the next transition changes it). */
@@ -25,9 +37,11 @@ export class Schedule {
   private eventSeq = 0;
   private current: number;
   private settling = false;
+  private readonly bounds: ScheduleBounds;
 
-  constructor(start: number) {
+  constructor(start: number, bounds: Partial<ScheduleBounds> = {}) {
     this.current = start;
+    this.bounds = { ...DEFAULT_SCHEDULE_BOUNDS, ...bounds };
   }
 
   /** The world's time: the clock's at the last settle, or the time of the transition being applied. */
@@ -48,9 +62,21 @@ export class Schedule {
   settle(now: number, world: SettleHooks): void {
     if (this.settling) return;
     this.settling = true;
+    let applied = 0;
+    let atInstant = 0;
     try {
       while (this.events.length > 0 && this.events[0].at <= now) {
         const ev = this.events.shift() as PendingEvent;
+        atInstant = ev.at > this.current ? 1 : atInstant + 1;
+        if (atInstant > this.bounds.maxTransitionsAtOneInstant) {
+          throw new SimulationStalledError(
+            `the simulation applied ${atInstant - 1} transitions at ${new Date(ev.at).toISOString()} without time moving (last: "${ev.label}"); ` +
+              `a latency figure is probably too small to make progress`,
+          );
+        }
+        if (++applied > this.bounds.maxTransitionsPerSettle) {
+          throw new SimulationStalledError(`the simulation applied ${applied - 1} transitions in one step of time (last: "${ev.label}" at ${new Date(ev.at).toISOString()})`);
+        }
         // Datapoints of the minutes that began before this transition see the state before it.
         world.observe(ev.at - 1);
         this.current = Math.max(this.current, ev.at);
