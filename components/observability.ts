@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { managedPolicyArn, PodIdentityRole } from "./pod-identity";
+import { managedPolicyArn, PodIdentityRole } from "./pod-identity-role";
 
 export const OBSERVABILITY_ADDON = "amazon-cloudwatch-observability";
 /** The namespace and service account the add-on runs its agent and Fluent Bit as. */

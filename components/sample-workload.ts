@@ -21,7 +21,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsConfig, WorkloadConfig } from "../stacks/config";
 import { resolveImage } from "./image-registry";
-import { PodIdentityRole } from "./pod-identity";
+import { PodIdentityRole } from "./pod-identity-role";
 import { siteAlbAnnotations } from "./site-endpoint";
 
 /** Node label (and taint key) that dedicates node groups to a tier: `eks-dr/tier=<tier>:NoSchedule`. */
