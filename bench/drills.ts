@@ -1,6 +1,6 @@
 /**
  * Modeled RTO over many simulated drills: the driver's concurrent unplanned plan against the
- * seeds' manual runbook written as a sequential plan (plan/plans.ts `sequentialRunbookPlan`:
+ * manual DR runbook written as a sequential plan (plan/plans.ts `sequentialRunbookPlan`:
  * EFS, then Aurora, then the node groups, then serving) on the same ports, latency model and
  * seeds. Both start the instant the active site's Region is impaired and end when the new site
  * serves and its health check is healthy (the driver's `wait-serving`).
@@ -131,7 +131,7 @@ export function formatRtoBench(r: RtoBenchResult): string[] {
   return [
     `${r.label} (${r.seeds} seeds${r.failures.length ? `, ${r.failures.length} failed` : ""})`,
     `  driver, concurrent unplanned plan   p50 ${f(r.concurrent.p50).padStart(7)}   p95 ${f(r.concurrent.p95).padStart(7)}   mean ${f(r.concurrent.mean)}`,
-    `  seed 001 runbook, sequential plan   p50 ${f(r.sequential.p50).padStart(7)}   p95 ${f(r.sequential.p95).padStart(7)}   mean ${f(r.sequential.mean)}`,
+    `  manual runbook, sequential plan     p50 ${f(r.sequential.p50).padStart(7)}   p95 ${f(r.sequential.p95).padStart(7)}   mean ${f(r.sequential.mean)}`,
     `  ratio concurrent/sequential         p50 ${r.ratioP50.toFixed(2).padStart(7)}   p95 ${r.ratioP95.toFixed(2).padStart(7)}   target <= 0.50: ${r.targetMet ? "MET" : "NOT MET"}`,
     `  until data promoted + nodes Ready:  driver p50 ${f(r.work.concurrent.p50)}, runbook p50 ${f(r.work.sequential.p50)}; ratio p50 ${r.work.ratioP50.toFixed(2)}, p95 ${r.work.ratioP95.toFixed(2)}`,
     `  (the rest, pods Ready on the new nodes and the serving probe, is the same in both and bounds the ratio)`,

@@ -1,5 +1,5 @@
 /**
- * The sample 3-tier application (seed 001, "service peccy") in the site's cluster: a web tier behind
+ * The sample 3-tier application ("service peccy") in the site's cluster: a web tier behind
  * an internet-facing ALB, an app tier that keeps pictures on the site's EFS file system and data in
  * the site's Aurora cluster. The same objects run in both sites; only sizes follow the role.
  *

@@ -165,7 +165,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   // The application reads the credentials in its own Region: the owner's secret or its replica here.
   const dbSecretArn = credentials?.secretArn ?? (peer.outputs.dbSecretArn ? secretArnInRegion(peer.outputs.dbSecretArn, config.region) : undefined);
 
-  // --- Images in both Regions (seed 001): each site replicates its registry to the peer.
+  // --- Images in both Regions: each site replicates its registry to the peer.
   const registry = new ImageRegistry(`${stack}-images`, { peerRegion, kmsKeyArn: key?.keyArn }, { providers });
 
   // --- The site's own endpoint: its ALB, with a health path the ALB answers itself, so failover DNS

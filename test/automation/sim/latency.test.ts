@@ -14,7 +14,7 @@ import {
 import { createRng } from "../../../automation/sim/rng";
 
 describe("sim: latency model", () => {
-  it("keeps the LATENCY.md table as data, with a source on every row", () => {
+  it("keeps the sourced table as data, with a source on every row", () => {
     expect(LATENCY_TABLE["aurora-failover"]).to.include({ minSeconds: 30, typicalSeconds: 60, maxSeconds: 300 });
     expect(LATENCY_TABLE["nodegroup-ready"]).to.include({ minSeconds: 120, typicalSeconds: 180, maxSeconds: 300 });
     expect(LATENCY_TABLE["route53-unhealthy"]).to.include({ minSeconds: 10, typicalSeconds: 90, maxSeconds: 300 });
@@ -153,7 +153,7 @@ describe("sim: health-check timing from config", () => {
     const model = new LatencyModel(createRng("hc"));
     expect(model.range("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 10, failureThreshold: 3 } })).to.include({ minSeconds: 20, typicalSeconds: 30, maxSeconds: 40 });
     expect(model.range("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 30, failureThreshold: 3 } })).to.include({ typicalSeconds: 90 });
-    // Without config, the table's range (LATENCY.md) applies.
+    // Without config, the table's range applies.
     expect(model.range("route53-unhealthy")).to.include({ minSeconds: 10, typicalSeconds: 90, maxSeconds: 300 });
     for (let i = 0; i < 200; i++) {
       const ms = model.sample("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 10, failureThreshold: 3 } });
