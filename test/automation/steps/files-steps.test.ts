@@ -252,5 +252,23 @@ describe("steps: files, what the report and the bounds rely on", () => {
     expect(detachReplicationStep(pair, "", []).bound!.ms(t)).to.equal(1_620_000);
     expect(replicateToPeerStep(pair.source, pair.target, "replicate", []).bound!.ms(t)).to.equal(4_000_000);
   });
+
+  it("wait-efs-sync with its mark not journaled yet counts from the run's start", async () => {
+    const { sim, pair } = await setup();
+    const r = await runSteps(sim, [efsSyncAfterStep(pair, "", [], { mark: MARK.quiesced, label: "the quiesce" })]);
+    expect(r.steps[0].outcome, r.steps[0].detail).to.equal("done");
+    expect(sim.world.replicationsNow()[0].lastReplicatedAt!).to.be.greaterThan(r.steps[0].startedAt! - 1);
+  });
+
+  it("replicate-to-old-site is not done while the replication is being deleted, nor when it goes to another file system", async () => {
+    const { sim, pair } = await setup();
+    const ctx = readOnlyContext({ cloud: sim.cloud, stacks: sim.stacks, clock: sim.clock });
+    const elsewhere = { ...pair.target, outputs: { ...pair.target.outputs, fileSystemId: "fs-0123456789abcdef0" } };
+    expect(await replicateToPeerStep(pair.source, pair.target, "replicate", []).check(ctx)).to.equal(true);
+    expect(await replicateToPeerStep(pair.source, elsewhere, "replicate", []).check(ctx)).to.equal(false);
+    await sim.cloud.deleteReplication("us-east-1", pair.source.outputs.fileSystemId, "ALL_CONFIGURATIONS", { timeoutMs: 60_000 });
+    expect(sim.world.replicationsNow().map((x) => x.status)).to.deep.equal(["DELETING"]);
+    expect(await replicateToPeerStep(pair.source, pair.target, "replicate", []).check(ctx)).to.equal(false);
+  });
 });
 
