@@ -328,7 +328,7 @@ async function probe(deps: DriverDeps, region: string): Promise<boolean> {
   const t = (deps.timeouts ?? DEFAULT_TIMEOUTS).probeMs;
   // No answer (a timeout, a network or server failure) is false; credentials that do not work or a
   // denied permission are a setup problem with its own message, never a sign the Region is down.
-  return ctx.cloud.probeRegion(region, { timeoutMs: t, signal: ctx.signal }).catch((err: unknown) => {
+  return ctx.cloud.eks.probeRegion(region, { timeoutMs: t, signal: ctx.signal }).catch((err: unknown) => {
     rethrowAuth(err, `probing ${region}`);
     return false;
   });

@@ -11,7 +11,7 @@
  *   run ends failed; running the same command again resumes it.
  * - Crash (the simulation's `SimulatedCrash`, from a step or the step-boundary hook): stops at
  *   once and writes nothing more, as a killed process would.
- * - Throttling is retried per call with backoff and jitter (GuardedCloud).
+ * - Throttling is retried per call with backoff and jitter (cloud/guard.ts).
  * - Bounds: every step as a whole (its attempts included) runs within its `bound` (a default
  *   for steps that declare none); past it the step is aborted and fails with StepBoundExceededError.
  */
@@ -22,7 +22,7 @@ import { validatePlan } from "../plan/dag";
 import { CONFIGURABLE_TIMEOUTS, DEFAULT_TIMEOUTS, defaultStepBound, type Plan, type Step, type StepContext, type StepResult, type Timeouts } from "../plan/types";
 import { formatDuration } from "../util/duration";
 import { anySignal } from "../util/time";
-import { GuardedCloud } from "./guarded-cloud";
+import { guardCloud } from "../cloud/guard";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 
 export type StepOutcome = "done" | "skipped" | "failed" | "aborted" | "earlier" | "not-run";
@@ -120,7 +120,7 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
     const onRunAbort = () => stepAbort.abort(runAbort.signal.reason);
     runAbort.signal.addEventListener("abort", onRunAbort, { once: true });
     const ctx: StepContext = {
-      cloud: new GuardedCloud(opts.cloud, {
+      cloud: guardCloud(opts.cloud, {
         clock,
         policy: opts.retry ?? DEFAULT_RETRY,
         random,

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { TimeoutError } from "../../automation/errors";
-import { GuardedCloud } from "../../automation/engine/guarded-cloud";
+import { guardCloud } from "../../automation/cloud/guard";
 import { execute, type ExecuteOptions } from "../../automation/engine/executor";
 import { backoffDelay, DEFAULT_RETRY, retryThrottled } from "../../automation/engine/retry";
 import { MemoryJournal } from "../../automation/journal/memory-journal";
@@ -198,10 +198,10 @@ describe("retries and bounds", () => {
     const err = await withTimeout(clock, 5000, "probe of us-east-1", () => new Promise<never>(() => undefined)).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(TimeoutError);
     expect(clock.now()).to.equal(5000);
-    const hanging = { probeRegion: () => new Promise<boolean>(() => undefined) } as unknown as CloudPort;
-    const guarded = new GuardedCloud(hanging, { clock, policy: DEFAULT_RETRY, random: Math.random, defaultTimeoutMs: 2000, signal: new AbortController().signal });
+    const hanging = { eks: { probeRegion: () => new Promise<boolean>(() => undefined) } } as unknown as CloudPort;
+    const guarded = guardCloud(hanging, { clock, policy: DEFAULT_RETRY, random: Math.random, defaultTimeoutMs: 2000, signal: new AbortController().signal });
     const t0 = clock.now();
-    expect(await guarded.probeRegion("us-east-1", { timeoutMs: 3000 }).catch((e: unknown) => e)).to.be.instanceOf(TimeoutError);
+    expect(await guarded.eks.probeRegion("us-east-1", { timeoutMs: 3000 }).catch((e: unknown) => e)).to.be.instanceOf(TimeoutError);
     expect(clock.now() - t0).to.be.at.most(3000 + 1000);
   });
 });

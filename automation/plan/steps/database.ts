@@ -17,7 +17,7 @@ import { id, MARK, opts, waitFor } from "./shared";
  * source's Region) is set in the same config change, since the targeted `up` runs the whole program.
  */
 export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = [], impairedRegions?: string[]): Step {
-  const describe = (ctx: StepContext) => ctx.cloud.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
+  const describe = (ctx: StepContext) => ctx.cloud.rds.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
   const hasInstance = async (ctx: StepContext) => {
     const c = await describe(ctx);
     return c.instanceCount >= 1 && c.status === "available";
@@ -55,10 +55,10 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
  */
 export function auroraDrainStep(pair: Pair, prefix: string, dependsOn: string[]): Step {
   const { target } = pair;
-  const lag = (ctx: StepContext) => ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
+  const lag = (ctx: StepContext) => ctx.cloud.cloudWatch.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
   const since = (ctx: StepContext) => ctx.marks.get(MARK.quiesced)?.at ?? ctx.clock.now();
   const drained = async (ctx: StepContext) => {
-    const gc = await ctx.cloud.describeGlobalCluster(target.region, pair.globalClusterIdentifier, opts(ctx));
+    const gc = await ctx.cloud.rds.describeGlobalCluster(target.region, pair.globalClusterIdentifier, opts(ctx));
     if (writerArn(gc.members) === target.outputs.dbClusterArn) return true;
     const d = await lag(ctx);
     return d !== undefined && auroraEvidencedUpTo(d) >= since(ctx);
@@ -88,11 +88,11 @@ export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix:
   const callRegion = mode === "planned" ? pair.source.region : target.region;
   const gid = pair.globalClusterIdentifier;
   const arn = target.outputs.dbClusterArn;
-  const describe = (ctx: StepContext) => ctx.cloud.describeGlobalCluster(target.region, gid, opts(ctx));
+  const describe = (ctx: StepContext) => ctx.cloud.rds.describeGlobalCluster(target.region, gid, opts(ctx));
   const promoted = async (ctx: StepContext) => {
     const gc = await describe(ctx);
     if (writerArn(gc.members) !== arn || gc.failoverState) return false;
-    const c = await ctx.cloud.describeDbCluster(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
+    const c = await ctx.cloud.rds.describeDbCluster(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
     return c.status === "available";
   };
   const api = mode === "planned" ? "SwitchoverGlobalCluster" : "FailoverGlobalCluster (AllowDataLoss)";
@@ -109,10 +109,10 @@ export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix:
       if (underWay) ctx.log(`a ${gc.failoverState?.isDataLossAllowed ? "failover" : "switchover"} to ${target.stack} is already under way; waiting`);
       else if (writerArn(gc.members) !== arn) {
         // The RPO evidence: the newest lag datapoint before the promotion, with its period.
-        const d = await ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx)).catch(() => undefined);
+        const d = await ctx.cloud.cloudWatch.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx)).catch(() => undefined);
         await ctx.mark(MARK.auroraPromoted, { mode, lagMs: d?.maxMs ?? null, lagMetric: d?.metric ?? null, lagPeriodStart: d?.periodStart ?? null, cluster: arn });
-        if (mode === "planned") await ctx.cloud.switchoverGlobalCluster(callRegion, gid, arn, opts(ctx));
-        else await ctx.cloud.failoverGlobalCluster(callRegion, gid, arn, opts(ctx));
+        if (mode === "planned") await ctx.cloud.rds.switchoverGlobalCluster(callRegion, gid, arn, opts(ctx));
+        else await ctx.cloud.rds.failoverGlobalCluster(callRegion, gid, arn, opts(ctx));
       }
       await waitFor(ctx, `${target.stack} to be the writer of ${gid}`, () => promoted(ctx), ctx.timeouts.databaseMs);
       if (!ctx.marks.has(MARK.auroraWriter)) await ctx.mark(MARK.auroraWriter, { cluster: arn });
@@ -135,12 +135,12 @@ export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix:
 export function auroraRebuiltStep(site: Site, globalClusterIdentifier: string, prefix: string, dependsOn: string[]): Step {
   const arn = site.outputs.dbClusterArn;
   const state = async (ctx: StepContext): Promise<string | undefined> => {
-    const gc = await ctx.cloud.describeGlobalCluster(site.region, globalClusterIdentifier, opts(ctx));
+    const gc = await ctx.cloud.rds.describeGlobalCluster(site.region, globalClusterIdentifier, opts(ctx));
     const member = gc.members.find((m) => m.clusterArn === arn);
     if (!member) return `not a member of ${globalClusterIdentifier} yet`;
     if (member.isWriter) return "still the writer (its Region has not been seen back yet)";
     if (member.synchronizationStatus === "pending-resync") return "being rebuilt (pending-resync)";
-    const c = await ctx.cloud.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
+    const c = await ctx.cloud.rds.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
     return c.status === "available" ? undefined : `cluster ${c.status}`;
   };
   return {

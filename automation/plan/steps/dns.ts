@@ -22,7 +22,7 @@ export function swapDnsStep(pair: Pair, mode: "planned" | "unplanned", prefix: s
   if (!dns) return undefined;
   const { target } = pair;
   const isPrimary = async (ctx: StepContext) => {
-    const records = await ctx.cloud.getFailoverRecords(dns.hostedZoneId, dns.hostname, opts(ctx, ctx.timeouts.dnsChangeMs));
+    const records = await ctx.cloud.route53.getFailoverRecords(dns.hostedZoneId, dns.hostname, opts(ctx, ctx.timeouts.dnsChangeMs));
     return records.find((r) => r.failover === "PRIMARY")?.setIdentifier === target.stack;
   };
   return {
@@ -38,7 +38,7 @@ export function swapDnsStep(pair: Pair, mode: "planned" | "unplanned", prefix: s
     check: async (ctx) => (mode === "unplanned" ? ctx.marks.has(MARK.dnsSwapped) || ctx.marks.has(MARK.dnsSwapFailed) : isPrimary(ctx)),
     run: async (ctx) => {
       try {
-        await ctx.cloud.setPrimaryRecord(dns.hostedZoneId, dns.hostname, target.stack, opts(ctx, ctx.timeouts.dnsChangeMs));
+        await ctx.cloud.route53.setPrimaryRecord(dns.hostedZoneId, dns.hostname, target.stack, opts(ctx, ctx.timeouts.dnsChangeMs));
         await ctx.mark(MARK.dnsSwapped, { primary: target.stack });
         return { detail: `${target.stack} is PRIMARY` };
       } catch (err) {

@@ -14,7 +14,7 @@ const rid = (prefix: string, name: string) => `rollback:${prefix}${name}`;
 
 async function sourceServes(ctx: StepContext, pair: Pair): Promise<boolean> {
   const url = pair.source.outputs.endpointUrl;
-  return url ? ctx.cloud.checkEndpoint(url, opts(ctx)) : true;
+  return url ? ctx.cloud.serving.checkEndpoint(url, undefined, opts(ctx)) : true;
 }
 
 /** The source takes writes again: quiesced=false, up, and its endpoint serves. */

@@ -17,10 +17,10 @@ import { id, MARK, opts, waitFor } from "./shared";
  */
 async function serving(ctx: StepContext, pair: Pair, mode: "planned" | "unplanned", route53: { unreachable: boolean }): Promise<boolean> {
   const t = pair.target.outputs;
-  if (t.endpointUrl && !(await ctx.cloud.checkEndpoint(t.endpointUrl, opts(ctx), t.endpointHostname))) return false;
+  if (t.endpointUrl && !(await ctx.cloud.serving.checkEndpoint(t.endpointUrl, t.endpointHostname, opts(ctx)))) return false;
   if (route53.unreachable) return true;
   const read = (healthCheckId: string): Promise<string> =>
-    ctx.cloud.healthCheckStatus(healthCheckId, opts(ctx, mode === "unplanned" ? ctx.timeouts.probeMs : ctx.timeouts.dnsChangeMs)).catch((err: unknown) => {
+    ctx.cloud.route53.healthCheckStatus(healthCheckId, opts(ctx, mode === "unplanned" ? ctx.timeouts.probeMs : ctx.timeouts.dnsChangeMs)).catch((err: unknown) => {
       if (mode !== "unplanned" || !t.endpointUrl) return Promise.reject(err);
       if (isTimeout(err)) route53.unreachable = true;
       return "unknown";
