@@ -1,7 +1,7 @@
 /**
  * The cloud a step sees: every method of every service port, through one generic wrapper. Each
- * call is retried on throttling (backoff + jitter on the Clock: the only retry layer, see
- * docs/decisions.md), bounded by a timeout even if the adapter ignores it (an impaired Region may
+ * call is retried on throttling and transient failures (backoff + jitter on the Clock: the only
+ * retry layer, see docs/decisions.md), bounded by a timeout even if the adapter ignores it (an impaired Region may
  * never answer), and aborted with the step.
  *
  * The wrapper relies on one convention of the ports (cloud/port.ts): a method's last parameter is
@@ -12,7 +12,7 @@ import type { Clock } from "../ports";
 import type { CallOptions } from "./call-options";
 import type { CloudPort, CloudService } from "./port";
 import { anySignal, withTimeout } from "../util/time";
-import { retryThrottled, type RetryPolicy } from "../engine/retry";
+import { retryCall, type RetryPolicy } from "../engine/retry";
 
 /** How long after a call's own bound the backstop fires. */
 export const BACKSTOP_GRACE_MS = 1000;
@@ -24,7 +24,7 @@ export interface GuardOptions {
   /** Bound used when a call passes none. */
   defaultTimeoutMs: number;
   signal: AbortSignal;
-  onRetry?: (what: string, attempt: number, delayMs: number) => void;
+  onRetry?: (what: string, attempt: number, delayMs: number, error: unknown) => void;
 }
 
 type AnyMethod = (...args: unknown[]) => Promise<unknown>;
@@ -34,13 +34,13 @@ function guardedCall<T>(opts: GuardOptions, what: string, callOpts: CallOptions 
   const { clock, policy, random, signal } = opts;
   const timeoutMs = callOpts?.timeoutMs ?? opts.defaultTimeoutMs;
   const outer = anySignal(signal, callOpts?.signal);
-  return retryThrottled(
+  return retryCall(
     clock,
     policy,
     random,
     // The adapter gets the bound; ours is a backstop a little later, for an adapter that ignores it.
     () => withTimeout(clock, timeoutMs + BACKSTOP_GRACE_MS, what, (s) => fn({ timeoutMs, signal: s }), outer),
-    { signal: outer, onRetry: ({ attempt, delayMs }) => opts.onRetry?.(what, attempt, delayMs) },
+    { signal: outer, onRetry: ({ attempt, delayMs, error }) => opts.onRetry?.(what, attempt, delayMs, error) },
   );
 }
 

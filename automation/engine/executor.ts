@@ -16,7 +16,7 @@
  *   for steps that declare none); past it the step is aborted and fails with StepBoundExceededError.
  */
 import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "../ports";
-import { StepBoundExceededError, errorMessage, isCrash, isTransient } from "../errors";
+import { StepBoundExceededError, errorMessage, isCrash, isThrottling, isTransient } from "../errors";
 import { completedSteps, marksOf, type Mark } from "../journal/events";
 import { validatePlan } from "../plan/dag";
 import { CONFIGURABLE_TIMEOUTS, DEFAULT_TIMEOUTS, defaultStepBound, type Plan, type Step, type StepContext, type StepResult, type Timeouts } from "../plan/types";
@@ -126,9 +126,10 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
         random,
         defaultTimeoutMs: timeouts.callMs,
         signal: stepAbort.signal,
-        onRetry: (what, attempt, delayMs) => {
+        onRetry: (what, attempt, delayMs, error) => {
           rec.retries++;
-          opts.observer?.stepLog?.(step, `${what} throttled; retry ${attempt} in ${Math.round(delayMs)}ms`, clock.now());
+          const why = isThrottling(error) ? "throttled" : `failed (${errorMessage(error)})`;
+          opts.observer?.stepLog?.(step, `${what} ${why}; retry ${attempt} in ${Math.round(delayMs)}ms`, clock.now());
         },
       }),
       stacks: opts.stacks,
