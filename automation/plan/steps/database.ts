@@ -7,7 +7,7 @@ import type { ConfigChange } from "../../ports";
 import { auroraEvidencedUpTo, describeAuroraLag } from "../../report/aurora-rpo";
 import { formatDuration } from "../../util/duration";
 import { writerArn, type Pair, type Site } from "../sites";
-import type { Step, StepContext } from "../types";
+import type { Step, StepContext, SwitchMode } from "../types";
 import { id, MARK, opts, waitFor } from "./shared";
 
 /**
@@ -83,7 +83,7 @@ export function auroraDrainStep(pair: Pair, prefix: string, dependsOn: string[])
  * the Region of the secondary being promoted (Aurora User Guide, the CLI procedures' `--region`).
  * The lag at the moment of promotion is marked for the RPO.
  */
-export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix: string, dependsOn: string[]): Step {
+export function promoteDbStep(pair: Pair, mode: SwitchMode, prefix: string, dependsOn: string[]): Step {
   const { target } = pair;
   const callRegion = mode === "planned" ? pair.source.region : target.region;
   const gid = pair.globalClusterIdentifier;

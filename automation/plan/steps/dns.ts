@@ -4,7 +4,7 @@
 import { errorMessage } from "../../errors";
 import { formatDuration } from "../../util/duration";
 import type { Pair } from "../sites";
-import type { Step, StepContext } from "../types";
+import type { Step, StepContext, SwitchMode } from "../types";
 import { id, MARK, opts } from "./shared";
 
 /** The names of the steps that move the failover record (`swap-dns`, and `reconcile-dns` at failback), with any plan prefix. */
@@ -17,7 +17,7 @@ export const isDnsStepId = (stepId: string): boolean => DNS_STEP_NAMES.some((nam
  * health-check failover answers with the target once the source's check fails, and the converge
  * `up` leaves the target's record out.
  */
-export function swapDnsStep(pair: Pair, mode: "planned" | "unplanned", prefix: string, dependsOn: string[], name = "swap-dns"): Step | undefined {
+export function swapDnsStep(pair: Pair, mode: SwitchMode, prefix: string, dependsOn: string[], name = "swap-dns"): Step | undefined {
   const dns = pair.target.config.dns ?? pair.source.config.dns;
   if (!dns) return undefined;
   const { target } = pair;
