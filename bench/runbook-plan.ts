@@ -2,6 +2,7 @@
  * The bench's reference: a manual runbook written as a sequential plan on the driver's own steps,
  * ports and latency model, so the bench compares the driver's DAG against it.
  */
+import { PRIORITY } from "../automation/plan/priorities";
 import { NODE_GROUPS } from "../stacks/config";
 import { convergeConfigStep, dbInstanceStep, detachReplicationStep, promoteDbStep, scaleNodesStep, upStep, waitServingStep } from "../automation/plan/steps";
 import { coldWorkload } from "../automation/plan/plans";
@@ -61,7 +62,7 @@ export function sequentialRunbookPlan(pair: Pair): Plan {
     source: pair.source.stack,
     target: target.stack,
     mode: "unplanned",
-    steps: steps.map((s) => ({ ...s, priority: 0 })),
+    steps: steps.map((s) => ({ ...s, priority: PRIORITY.default })),
     configChanges: [],
     notes: ["Reference for the bench: the manual runbook's order, one step at a time."],
   };

@@ -3,6 +3,7 @@
  * the target's cluster promoted (switchover or failover), and at failback the wait for Aurora to
  * rebuild the old primary.
  */
+import { PRIORITY } from "../priorities";
 import type { ConfigChange } from "../../ports";
 import { auroraEvidencedUpTo, describeAuroraLag } from "../../report/aurora-rpo";
 import { formatDuration } from "../../util/duration";
@@ -29,7 +30,7 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
     effect:
       `if headless: config ${site.stack} database.readers.standby=1${impairedRegions ? `, impairedRegions=${JSON.stringify(impairedRegions)}` : ""}, ` +
       `then pulumi up ${site.stack} --target ${site.outputs.promotionInstanceUrn}`,
-    priority: 5,
+    priority: PRIORITY.addDbInstance,
     bound: { what: `the first instance of ${site.stack}'s DB cluster (targeted pulumi up, then available)`, key: "upMs", ms: (t) => t.upMs + t.databaseMs },
     check: hasInstance,
     run: async (ctx) => {
@@ -101,7 +102,7 @@ export function promoteDbStep(pair: Pair, mode: SwitchMode, prefix: string, depe
     title: `Make ${target.stack}'s Aurora cluster the writer (${mode === "planned" ? "switchover" : "failover, data loss allowed"})`,
     dependsOn,
     effect: `RDS ${api} ${gid} in ${callRegion} -> ${arn}`,
-    priority: 2,
+    priority: PRIORITY.promoteDb,
     check: promoted,
     run: async (ctx) => {
       const gc = await describe(ctx);

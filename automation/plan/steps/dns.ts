@@ -1,6 +1,7 @@
 /**
  * DNS step: the target's Route 53 failover record made PRIMARY in one change batch.
  */
+import { PRIORITY } from "../priorities";
 import { errorMessage } from "../../errors";
 import { formatDuration } from "../../util/duration";
 import type { Pair } from "../sites";
@@ -32,7 +33,7 @@ export function swapDnsStep(pair: Pair, mode: SwitchMode, prefix: string, depend
     effect:
       `Route 53 ChangeResourceRecordSets ${dns.hostedZoneId} ${dns.hostname}: ${target.stack} PRIMARY, ${pair.source.stack} SECONDARY` +
       (mode === "unplanned" ? ` (bounded ${formatDuration(30_000)}; on failure health-check failover)` : ""),
-    priority: 1,
+    priority: PRIORITY.dnsSwap,
     // Unplanned: Route 53's control plane may be down with the source Region; reading it would
     // cost the whole bound, so the postcondition is the journaled outcome of the swap.
     check: async (ctx) => (mode === "unplanned" ? ctx.marks.has(MARK.dnsSwapped) || ctx.marks.has(MARK.dnsSwapFailed) : isPrimary(ctx)),

@@ -3,6 +3,7 @@
  * (planned or unplanned), and at failback the stale half removed and replication to the old site
  * restored.
  */
+import { PRIORITY } from "../priorities";
 import { errorMessage, rethrowAuth } from "../../errors";
 import { formatDuration } from "../../util/duration";
 import type { Pair, Site } from "../sites";
@@ -45,7 +46,7 @@ export function deleteReplicationStep(pair: Pair, prefix: string, dependsOn: str
     title: `Stop EFS replication ${source.stack} -> ${target.stack}; ${target.stack}'s file system becomes writable`,
     dependsOn,
     effect: `EFS DeleteReplicationConfiguration ${source.outputs.fileSystemId} in ${source.region} (ALL_CONFIGURATIONS)`,
-    priority: 1,
+    priority: PRIORITY.efsReplication,
     check: (ctx) => targetWritable(ctx, target),
     run: async (ctx) => {
       const r = await ctx.cloud.efs.describeReplication(source.region, source.outputs.fileSystemId, opts(ctx));
@@ -116,7 +117,7 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
     effect:
       `EFS DeleteReplicationConfiguration ${sourceFs} in ${target.region}: ALL_CONFIGURATIONS when EFS in ${source.region} answers, ` +
       `else LOCAL_CONFIGURATION_ONLY (also if ALL_CONFIGURATIONS is refused or cannot finish)`,
-    priority: 1,
+    priority: PRIORITY.efsReplication,
     // Up to the ALL_CONFIGURATIONS bound, then a local deletion and its own wait.
     bound: { what: `detaching ${target.stack}'s file system`, key: "efsMs", ms: (t) => t.efsAllConfigurationsMs + t.efsMs + 4 * t.callMs },
     check: (ctx) => targetWritable(ctx, target),

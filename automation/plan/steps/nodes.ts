@@ -1,6 +1,7 @@
 /**
  * Node steps: a node group scaled to the sizes of a role through the EKS API.
  */
+import { PRIORITY } from "../priorities";
 import type { NodeGroupScaling, NodeGroupState } from "../../ports";
 import type { NodeGroupName, Role, SiteConfig } from "../../../stacks/config";
 import { nodeGroupSizes } from "../../../stacks/roles";
@@ -32,7 +33,7 @@ export function scaleNodesStep(site: Site, group: NodeGroupName, role: Role, pre
     title: `Scale ${group} nodes of ${site.stack} to ${want.minSize}/${want.desiredSize}/${want.maxSize} and wait until Ready`,
     dependsOn,
     effect: `EKS UpdateNodegroupConfig ${cluster}/${name} in ${site.region}: min/desired/max ${want.minSize}/${want.desiredSize}/${want.maxSize} (${role} sizes)`,
-    priority: 10,
+    priority: PRIORITY.scaleNodes,
     check: async (ctx) => nodesReady(await describe(ctx), want),
     run: async (ctx) => {
       const st = await describe(ctx);
