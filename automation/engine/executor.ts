@@ -11,7 +11,7 @@
  *   run ends failed; running the same command again resumes it.
  * - Crash (the simulation's `SimulatedCrash`, from a step or the step-boundary hook): stops at
  *   once and writes nothing more, as a killed process would.
- * - Throttling is retried per call with backoff and jitter (cloud/guard.ts).
+ * - Throttling and transient AWS errors are retried per call with backoff and jitter (cloud/guard.ts).
  * - Bounds: every step as a whole (its attempts included) runs within its `bound` (a default
  *   for steps that declare none); past it the step is aborted and fails with StepBoundExceededError.
  */
