@@ -1,5 +1,5 @@
 /**
- * Route 53 calls of the AWS adapter: the failover record pair and health-check status. Route 53's
+ * The real Route 53 port (AWS SDK v3): the failover record pair and health-check status. Route 53's
  * control plane is global and answers from us-east-1.
  *
  * A change batch is transactional ("either makes all or none of the changes"). A record whose
@@ -21,15 +21,15 @@ import {
   type ResourceRecordSet,
   type RRType,
 } from "@aws-sdk/client-route-53";
-import type { CallOptions, Clock, CloudPort, FailoverRecord } from "../../ports";
-import { boundedCall, type CallSite } from "../aws-call";
-import type { AwsContext } from "./context";
-
-export type Route53Port = Pick<CloudPort, "getFailoverRecords" | "setPrimaryRecord" | "healthCheckStatus">;
+import type { Clock } from "../../ports";
+import type { CallOptions } from "../call-options";
+import { boundedCall, type CallSite } from "../aws/call";
+import type { AwsContext } from "../aws/context";
+import type { FailoverDesignation, FailoverRecord, FailoverRecordType, HealthCheckVerdict, Route53Port } from "./port";
 
 export interface Route53Settings {
   /** Record type of the failover records. */
-  recordType: "CNAME" | "A" | "AAAA";
+  recordType: FailoverRecordType;
   /** After the swap, poll GetChange until INSYNC within what is left of the call's bound. */
   waitForDnsSync: boolean;
   /** Interval between GetChange polls, in ms. */
@@ -42,7 +42,7 @@ export interface Route53Settings {
 }
 
 export class Route53Api implements Route53Port {
-  private readonly recordType: "CNAME" | "A" | "AAAA";
+  private readonly recordType: FailoverRecordType;
   private readonly waitForDnsSync: boolean;
   private readonly dnsSyncPollMs: number;
   private readonly healthyCheckerFraction: number;
@@ -82,7 +82,7 @@ export class Route53Api implements Route53Port {
     if (others.length > 1) {
       throw new Error(`Route 53: ${resource} hold ${records.length} records; a failover pair holds one PRIMARY and one SECONDARY`);
     }
-    const wanted = new Map<ResourceRecordSet, "PRIMARY" | "SECONDARY">([[target, "PRIMARY"], ...others.map((o) => [o, "SECONDARY"] as const)]);
+    const wanted = new Map<ResourceRecordSet, FailoverDesignation>([[target, "PRIMARY"], ...others.map((o) => [o, "SECONDARY"] as const)]);
     const toChange = records.filter((r) => r.Failover !== wanted.get(r));
     if (toChange.length === 0) return; // already as asked
 
@@ -107,7 +107,7 @@ export class Route53Api implements Route53Port {
     }
   }
 
-  async healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<"healthy" | "unhealthy"> {
+  async healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<HealthCheckVerdict> {
     const site: CallSite = { service: "Route 53", api: "GetHealthCheckStatus", region: this.route53Region, resource: `health check ${healthCheckId}` };
     const out = await boundedCall(site, this.ctx.bound(opts), (abortSignal) =>
       this.ctx.clients.route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId }), { abortSignal }),
@@ -208,7 +208,7 @@ function normalizeName(name: string): string {
 function toFailoverRecord(r: ResourceRecordSet): FailoverRecord {
   return {
     setIdentifier: r.SetIdentifier ?? "",
-    failover: r.Failover as "PRIMARY" | "SECONDARY",
+    failover: r.Failover as FailoverDesignation,
     value: r.ResourceRecords?.[0]?.Value ?? r.AliasTarget?.DNSName ?? "",
     healthCheckId: r.HealthCheckId,
   };

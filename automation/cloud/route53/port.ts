@@ -1,0 +1,24 @@
+/** Route 53 (global control plane, answers from us-east-1): the failover record pair and health checks. */
+import type { CallOptions } from "../call-options";
+
+/** A failover record's designation. */
+export type FailoverDesignation = "PRIMARY" | "SECONDARY";
+/** What a Route 53 health check reports. */
+export type HealthCheckVerdict = "healthy" | "unhealthy";
+/** Record type of the failover records. */
+export type FailoverRecordType = "CNAME" | "A" | "AAAA";
+
+export interface FailoverRecord {
+  setIdentifier: string;
+  failover: FailoverDesignation;
+  /** CNAME target (the site's ALB hostname). */
+  value: string;
+  healthCheckId?: string;
+}
+
+export interface Route53Port {
+  getFailoverRecords(hostedZoneId: string, hostname: string, opts?: CallOptions): Promise<FailoverRecord[]>;
+  /** One atomic change batch making `primarySetIdentifier` PRIMARY and the other record SECONDARY. */
+  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void>;
+  healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<HealthCheckVerdict>;
+}
