@@ -223,7 +223,7 @@ describe("steps: database, what a resume and the report rely on", () => {
   ] as const) {
     it(`a resume whose promotion mark has ${what} reports no lag evidence`, async () => {
       const { sim, pair } = await setup();
-      await sim.cloud.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
+      await sim.cloud.rds.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
       const r = await runSteps(sim, [promoteDbStep(pair, "planned", "", [])], { marks: { [MARK.auroraPromoted]: { mode: "planned", ...data } } });
       expect(r.steps[0]).to.include({ outcome: "done", detail: "writer" });
     });
@@ -231,7 +231,7 @@ describe("steps: database, what a resume and the report rely on", () => {
 
   it("a switchover started outside the run (no promotion mark) is waited for, marked as the writer once, and claims no lag evidence", async () => {
     const { sim, pair } = await setup();
-    await sim.cloud.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
+    await sim.cloud.rds.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
     const r = await runSteps(sim, [promoteDbStep(pair, "planned", "", [])]);
     expect(r.steps[0]).to.include({ outcome: "done", detail: "writer" });
     expect(calls(sim, "SwitchoverGlobalCluster")).to.have.length(1);
@@ -241,7 +241,7 @@ describe("steps: database, what a resume and the report rely on", () => {
 
   it("a resume that already marked the writer does not mark it again", async () => {
     const { sim, pair } = await setup();
-    await sim.cloud.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
+    await sim.cloud.rds.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
     const r = await runSteps(sim, [promoteDbStep(pair, "planned", "", [])], { marks: { [MARK.auroraWriter]: { cluster: "earlier" } } });
     expect(r.steps[0].outcome).to.equal("done");
     expect(writerMarks(r)).to.deep.equal([{ cluster: "earlier" }]);

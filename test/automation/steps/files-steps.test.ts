@@ -266,7 +266,7 @@ describe("steps: files, what the report and the bounds rely on", () => {
     const elsewhere = { ...pair.target, outputs: { ...pair.target.outputs, fileSystemId: "fs-0123456789abcdef0" } };
     expect(await replicateToPeerStep(pair.source, pair.target, "replicate", []).check(ctx)).to.equal(true);
     expect(await replicateToPeerStep(pair.source, elsewhere, "replicate", []).check(ctx)).to.equal(false);
-    await sim.cloud.deleteReplication("us-east-1", pair.source.outputs.fileSystemId, "ALL_CONFIGURATIONS", { timeoutMs: 60_000 });
+    await sim.cloud.efs.deleteReplication("us-east-1", pair.source.outputs.fileSystemId, "ALL_CONFIGURATIONS", { timeoutMs: 60_000 });
     expect(sim.world.replicationsNow().map((x) => x.status)).to.deep.equal(["DELETING"]);
     expect(await replicateToPeerStep(pair.source, pair.target, "replicate", []).check(ctx)).to.equal(false);
   });
