@@ -29,6 +29,7 @@ import { ConfigError, configErrorLines } from "../stacks/config-problems";
 import { driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
 import { AwsBackup } from "./adapters/aws/backup";
 import { formatRestoreFigures, restore, type RestoreDeps } from "./restore";
+import { formatRestoreDrill, runRestoreDrill } from "./restore-drill";
 
 export interface CliEnv {
   stdout: Output;
@@ -436,9 +437,17 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .addOption(new Option("--mode <mode>", "failover mode: unplanned impairs the active site's Region first").choices(["planned", "unplanned"]).default("unplanned"))
     .option("--latency-file <path>", "JSON/YAML of measured step durations overriding LATENCY.md's")
     .option("--json", "print both reports and the simulation's own measurements as JSON")
-    .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean }) => {
+    .addOption(new Option("--tier <tier>", "backup-restore: the active site's Region is lost and `restore` rebuilds the peer from its backups (default: the stack files' failover and failback)").choices(["backup-restore"]))
+    .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean; tier?: "backup-restore" }) => {
       const w = await env.wire({ projectDir: env.projectDir, sim: true, seed: flags.seed, latencyFile: flags.latencyFile });
       const out = flags.json ? env.stderr : env.stdout;
+      if (flags.tier === "backup-restore") {
+        const d = await runRestoreDrill(w, { observer: (_plan, startedAt) => new PlainProgress(out, w.clock, startedAt), log: (line) => out.write(`${line}\n`) });
+        if (flags.json) env.stdout.write(JSON.stringify(d, null, 2) + "\n");
+        else print(env.stdout, formatRestoreDrill(d));
+        setExit(d.report.outcome === "succeeded" && d.simulation.agrees ? EXIT.ok : EXIT.failed);
+        return;
+      }
       const drill = await runDrill(w, {
         mode: flags.mode,
         observer: (_plan, startedAt) => new PlainProgress(out, w.clock, startedAt),
