@@ -25,8 +25,9 @@ const PROJECT_DIR = path.resolve(__dirname, "..");
 export function warmConfigs(): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const stack of ["primary", "dr"]) {
-    const raw = structuredClone(readStackFileConfig(PROJECT_DIR, stack)!) as Record<string, any>;
-    for (const tier of ["web", "app"]) raw.nodeGroups[tier].standby = { ...raw.nodeGroups[tier].active };
+    const raw = structuredClone(readStackFileConfig(PROJECT_DIR, stack)!);
+    const groups = raw.nodeGroups as Record<string, { active: object; standby: object }>;
+    for (const tier of ["web", "app"]) groups[tier].standby = { ...groups[tier].active };
     out[stack] = raw;
   }
   return out;
