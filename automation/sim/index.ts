@@ -161,6 +161,7 @@ export async function createSimulation(opts: SimulationOptions = {}): Promise<Si
   const built = new World({
     clock: virtualClock,
     latency,
+    backupLatency: new LatencyModel(createRng(`${seed}:backups`), table),
     ...worldSpec(stackNames.map((stack) => ({ stack, state: deployed.state[stack], outputs: deployed.outputs[stack] }))),
     ...opts.tuning,
   });

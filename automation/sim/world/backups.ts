@@ -23,6 +23,7 @@
  * role). Its backups of EFS and Aurora start at the same instant; the point's time is that instant.
  */
 import { AwsError } from "../errors";
+import type { LatencyModel } from "../latency";
 import { type Core, Part, type SiteRec } from "./core";
 
 export type BackupResourceType = "EFS" | "Aurora";
@@ -111,6 +112,8 @@ export class Backups extends Part {
     spec: Pick<BackupSpec, "vaults"> & Partial<BackupSpec>,
     private readonly writerStack: () => string,
     private readonly onRestored: (job: SimRestoreJob, point: SimRecoveryPoint, target: SiteRec) => void,
+    /** Its own draws, so that adding backups to the world changes no other figure of a seed. */
+    private readonly draws: LatencyModel = core.latency,
   ) {
     super(core);
     this.spec = { ...DEFAULT_BACKUP_SPEC, ...spec };
@@ -157,7 +160,7 @@ export class Backups extends Part {
         status: "COMPLETED",
       });
       if (!peer) continue;
-      const copyDone = at + this.latency.sample("backup-copy");
+      const copyDone = at + this.draws.sample("backup-copy");
       const job: SimCopyJob = { sourceArn: point.arn, destinationRegion: peer.region, resourceType, createdAt: at, state: "RUNNING" };
       this.copyJobs.push(job);
       const complete = () => {
@@ -213,8 +216,8 @@ export class Backups extends Part {
     const gib = point.sizeBytes / GIB;
     const duration =
       point.resourceType === "EFS"
-        ? this.latency.sample("efs-restore") + gib * this.latency.sample("efs-restore-per-gib")
-        : this.latency.sample("aurora-snapshot-restore") + gib * this.latency.sample("aurora-snapshot-restore-per-gib");
+        ? this.draws.sample("efs-restore") + gib * this.draws.sample("efs-restore-per-gib")
+        : this.draws.sample("aurora-snapshot-restore") + gib * this.draws.sample("aurora-snapshot-restore-per-gib");
     const job: SimRestoreJob = {
       id: `restore-${String(this.restoreJobs.length + 1).padStart(4, "0")}`,
       region,

@@ -63,6 +63,8 @@ export { BACKUP_RESOURCE_TYPES, GIB, RESTORE_METADATA_KEYS, type BackupResourceT
 export interface WorldOptions extends Partial<WorldTuning>, WorldSpec {
   clock: Clock;
   latency: LatencyModel;
+  /** Draws of the backup model (its own stream, so backups change no other figure of a seed). @default latency */
+  backupLatency?: LatencyModel;
 }
 
 export class World {
@@ -107,7 +109,7 @@ export class World {
           const from = this.core.siteOf(point.sourceStack);
           if (job.resourceType === "Aurora") this.aurora.restoredAsWriter(target, from, point.createdAt);
           else this.efs.restoredInto(target, from, point.createdAt);
-        })
+        }, opts.backupLatency)
       : undefined;
     // The standby secondary starts in sync; the active site starts serving with ready pods.
     this.workload.start();
