@@ -411,7 +411,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     }
     const backup = sim ? undefined : new AwsBackup();
     const restoreDeps = Object.defineProperty(deps(w, flags), "backup", { get: () => backup ?? sim!.backup, enumerable: true }) as RestoreDeps;
-    const args = { to: flags.to, point: flags.point, ...(flags.inPlace ? { "in-place": "" } : {}) };
+    const args = { to: flags.to, point: flags.point, "max-skew": `${Math.round(flags.maxSkew / 1000)}s`, ...(flags.inPlace ? { "in-place": "" } : {}) };
     await orCrash(w, "restore", args, async () => {
       const point = flags.point === "latest" ? ({ latest: true } as const) : { at: Date.parse(flags.point) };
       const result = await restore(restoreDeps, { to: flags.to, point, maxSkewMs: flags.maxSkew, inPlace: flags.inPlace, confirmed: flags.yes }, opts);

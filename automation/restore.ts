@@ -82,9 +82,9 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
     deps,
     {
       command: "restore",
-      args: { to: req.to, point: "latest" in req.point ? "latest" : isoTime(req.point.at), "max-skew": formatDuration(req.maxSkewMs), ...(req.inPlace ? { "in-place": "true" } : {}) },
+      args: { to: req.to, point: "latest" in req.point ? "latest" : isoTime(req.point.at), "max-skew": `${Math.round(req.maxSkewMs / 1000)}s`, ...(req.inPlace ? { "in-place": "" } : {}) },
       build: async (args) => {
-        if (args["in-place"]) {
+        if (args["in-place"] !== undefined) {
           const site = await loadSite(deps.stacks, args.to);
           return restoreInPlacePlan(deps.backup, site, restoreTarget(site), input);
         }

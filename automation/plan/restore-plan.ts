@@ -20,7 +20,7 @@ import type { Pair, Site } from "./sites";
 import { convergeChanges, convergeConfigStep, swapDnsStep, upStep, waitServingStep } from "./steps";
 import { restoredDbInstancesStep, restoreJobStep, selectPointsStep, type PointSpec, type RestoreTarget } from "./steps/restore";
 import type { Plan, Step } from "./types";
-import { formatDuration, isoTime } from "../util/duration";
+import { isoTime } from "../util/duration";
 
 export interface RestoreInput {
   point: PointSpec;
@@ -60,7 +60,7 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
   const serving = waitServingStep(pair, "unplanned", "", [up.id, ...(dns ? [dns.id] : [])]);
   return {
     command: "restore",
-    args: { to: pair.target.stack, point: pointText(input.point), "max-skew": formatDuration(input.maxSkewMs) },
+    args: { to: pair.target.stack, point: pointText(input.point), "max-skew": `${Math.round(input.maxSkewMs / 1000)}s` },
     title: `Restore ${pair.target.stack} (${pair.target.region}) from the recovery points in ${target.vaultName}`,
     source: pair.source.stack,
     target: pair.target.stack,
@@ -81,7 +81,7 @@ export function restoreInPlacePlan(ports: RestorePorts, site: Site, target: Rest
   const serving = waitServingStep(self, "unplanned", "", [instances.id, files.id]);
   return {
     command: "restore",
-    args: { to: site.stack, point: pointText(input.point), "max-skew": formatDuration(input.maxSkewMs), "in-place": "true" },
+    args: { to: site.stack, point: pointText(input.point), "max-skew": `${Math.round(input.maxSkewMs / 1000)}s`, "in-place": "" },
     title: `Point-in-time restore of ${site.stack} (${site.region}, active) from ${target.vaultName}`,
     source: site.stack,
     target: site.stack,
