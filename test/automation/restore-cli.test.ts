@@ -1,5 +1,8 @@
 /** `npm run restore` through the CLI on the simulated Regions: exit codes, refusals, JSON, dry run. */
 import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { runCli, type CliEnv } from "../../automation/cli";
 import { wire, type Wiring } from "../../automation/wiring";
 import { PROJECT_DIR } from "./helpers";
@@ -61,5 +64,30 @@ describe("cli restore", function () {
     expect(report.outcome).to.equal("succeeded");
     expect(report.restore.incidentAt).to.equal("2025-01-01T00:00:00.000Z");
     for (const t of ["EFS", "Aurora"]) expect(report.restore.points[t].rpoMs).to.equal(Date.parse("2025-01-01T00:00:00Z") - Date.parse(report.restore.points[t].createdAt));
+  });
+
+  it("a crash rehearsed with --journal prints the command that resumes it, flags included, and that command finishes the restore", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "restore-cli-"));
+    const journal = path.join(dir, "journal.jsonl");
+    // The crashed driver ran as another process, one that is gone now.
+    const first = harness();
+    first.env.pid = 2 ** 22 + 77;
+    const argv = ["restore", "--to", "dr", "--max-skew", "30m", "--yes", "--sim", "--journal", journal, "--sim-crash-after", "restore-files"];
+    expect(await runCli(argv, first.env)).to.equal(1);
+    const resume = /Rehearse the resume: `npm run (.*)`/.exec(first.err.join(""))![1];
+    expect(resume).to.include("--max-skew 1800s").and.include("--take-over");
+    const second = harness();
+    // The operator answers the prompt on a terminal; here --yes does.
+    const words = [...resume.replace(" -- ", " ").split(" "), "--yes"];
+    expect(await runCli(words, second.env), second.err.join("")).to.equal(0);
+    expect(second.out.join("")).to.match(/SUCCEEDED .*\(2 attempts\)/).and.match(/RPO Aurora: /);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses when the target Region does not answer (exit 2), before anything changes", async () => {
+    const h = harness((w) => w.sim!.faults.impairRegion("dr"));
+    expect(await runCli(["restore", "--to", "dr", "--yes", "--sim"], h.env)).to.equal(2);
+    expect(h.err.join("")).to.match(/us-west-2 \(dr\) does not answer/);
+    expect(h.wired[0].sim!.world.restoreJobs()).to.deep.equal([]);
   });
 });
