@@ -27,6 +27,9 @@ import { formatDuration, parseDuration } from "./util/duration";
 import { formatValidation, validateProject } from "./validate";
 import { ConfigError, configErrorLines } from "../stacks/config-problems";
 import { driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
+import { AwsBackup } from "./cloud/backup/real";
+import { formatRestoreFigures, restore, type RestoreDeps } from "./restore";
+import { formatRestoreDrill, runRestoreDrill } from "./restore-drill";
 
 export interface CliEnv {
   stdout: Output;
@@ -370,6 +373,62 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     await orCrash(w, "failback", {}, async () => finish(flags, await failback(deps(w, flags), opts)));
   });
 
+  // restore ------------------------------------------------------------------------------------
+  addRunFlags(
+    program
+      .command("restore")
+      .description(
+        "rebuild --to from the AWS Backup recovery points in its Region (newest consistent ones not newer than --point): restore Aurora and EFS, " +
+          "bring the site up as active, swap DNS, report RTO and RPO; --in-place: point-in-time restore of the active site (needs --yes)",
+      )
+      .requiredOption("--to <stack>", "the stack to restore (the peer of the lost site, or the active site with --in-place)")
+      .addOption(
+        new Option("--point <latest|time>", "the newest points (latest), or the newest not newer than this ISO time")
+          .argParser((v: string) => (v === "latest" ? v : new Date(isoTimeArg(v)).toISOString()))
+          .default("latest"),
+      )
+      .addOption(new Option("--max-skew <duration>", "the EFS and Aurora points must be this close in time, else refuse (e.g. 1h)").argParser(durationArg).default(3_600_000, "1h"))
+      .option("--in-place", "point-in-time restore into the active site (corruption); refused without --yes"),
+    { incident: true },
+  ).action(async (flags: CommonFlags & { to: string; point: string; maxSkew: number; inPlace?: boolean }) => {
+    if (flags.inPlace && !flags.yes && !flags.dryRun) {
+      throw new RefusedError(`--in-place switches ${flags.to} to data restored from its recovery points (nothing is overwritten, but what was written since is no longer served): confirm with --yes. Nothing was changed.`);
+    }
+    requireConfirmable(flags);
+    const w = await wiringFor(flags, program);
+    validateStack(w, "--to <stack>", flags.to);
+    validateIncident(flags, w);
+    if (flags.point !== "latest" && Date.parse(flags.point) > w.clock.now()) throw new UsageError(`option '--point <latest|time>': ${flags.point} is after now; give a past time or latest`);
+    const opts = runOptions(flags, w);
+    const sim = w.sim;
+    if (sim && !flags.inPlace) {
+      opts.beforeGates = () => {
+        const source = w.stackNames.find((s) => s !== flags.to)!;
+        if (sim.world.isImpaired(sim.world.regionOf(source))) return;
+        sim.faults.impairRegion(source);
+        human(flags).write(`simulation: ${source}'s Region is impaired from now on (a restore's premise: the site or its data is lost)\n`);
+      };
+    }
+    const backup = sim ? undefined : new AwsBackup();
+    const restoreDeps = Object.defineProperty(deps(w, flags), "backup", { get: () => backup ?? sim!.backup, enumerable: true }) as RestoreDeps;
+    const args = { to: flags.to, point: flags.point, "max-skew": `${Math.round(flags.maxSkew / 1000)}s`, ...(flags.inPlace ? { "in-place": "" } : {}) };
+    await orCrash(w, "restore", args, async () => {
+      const point = flags.point === "latest" ? ({ latest: true } as const) : { at: Date.parse(flags.point) };
+      const result = await restore(restoreDeps, { to: flags.to, point, maxSkewMs: flags.maxSkew, inPlace: flags.inPlace, confirmed: flags.yes }, opts);
+      if (result.kind === "run" && result.restore) {
+        if (flags.json) {
+          env.stdout.write(JSON.stringify({ ...result.report, restore: result.restore }, null, 2) + "\n");
+          setExit(result.report.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
+          return;
+        }
+        finish(flags, result);
+        print(env.stdout, formatRestoreFigures(result.restore));
+        return;
+      }
+      finish(flags, result);
+    });
+  });
+
   // drill --------------------------------------------------------------------------------------
   program
     .command("drill")
@@ -378,9 +437,17 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .addOption(new Option("--mode <mode>", "failover mode: unplanned impairs the active site's Region first").choices(["planned", "unplanned"]).default("unplanned"))
     .option("--latency-file <path>", "JSON/YAML of measured step durations overriding LATENCY.md's")
     .option("--json", "print both reports and the simulation's own measurements as JSON")
-    .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean }) => {
+    .addOption(new Option("--tier <tier>", "backup-restore: the active site's Region is lost and `restore` rebuilds the peer from its backups (default: the stack files' failover and failback)").choices(["backup-restore"]))
+    .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean; tier?: "backup-restore" }) => {
       const w = await env.wire({ projectDir: env.projectDir, sim: true, seed: flags.seed, latencyFile: flags.latencyFile });
       const out = flags.json ? env.stderr : env.stdout;
+      if (flags.tier === "backup-restore") {
+        const d = await runRestoreDrill(w, { observer: (_plan, startedAt) => new PlainProgress(out, w.clock, startedAt), log: (line) => out.write(`${line}\n`) });
+        if (flags.json) env.stdout.write(JSON.stringify(d, null, 2) + "\n");
+        else print(env.stdout, formatRestoreDrill(d));
+        setExit(d.report.outcome === "succeeded" && d.simulation.agrees ? EXIT.ok : EXIT.failed);
+        return;
+      }
       const drill = await runDrill(w, {
         mode: flags.mode,
         observer: (_plan, startedAt) => new PlainProgress(out, w.clock, startedAt),
