@@ -41,6 +41,8 @@ export interface CliEnv {
   pid?: number;
   /** The shared state location when --state is not given (EKS_DR_STATE). */
   defaultState?: string;
+  /** Environment variables the CLI reads (NO_COLOR, TERM, EKS_DR_STACKS). @default process.env */
+  vars?: Record<string, string | undefined>;
 }
 
 export const EXIT = { ok: 0, failed: 1, refused: 2 } as const;
@@ -161,7 +163,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
         "A crashed or failed run resumes when the same command runs again; another command is refused until it is finished.",
     );
 
-  const wiringFor = async (flags: CommonFlags, cmd: Command): Promise<Wiring> => {
+  /** Flags that contradict each other: checked before anything else, the terminal check included. */
+  const checkFlags = (flags: CommonFlags): void => {
     if (!flags.sim && (flags.seed !== undefined || flags.latencyFile !== undefined)) {
       throw new UsageError(`${flags.seed !== undefined ? "--seed" : "--latency-file"} only applies to the simulated Regions: add --sim (or use \`npm run drill\`).`);
     }
@@ -169,6 +172,11 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     const state = flags.state ?? (flags.sim || flags.journal !== undefined ? undefined : env.defaultState);
     if (state !== undefined && flags.journal !== undefined) throw new UsageError("options '--state <url>' and '--journal <path>' both say where the journal is: give one.");
     if (flags.state !== undefined && flags.sim) throw new UsageError("option '--state <url>' applies to the real Regions; the simulation keeps its journal and world in a file (--journal).");
+  };
+
+  const wiringFor = async (flags: CommonFlags, cmd: Command): Promise<Wiring> => {
+    checkFlags(flags);
+    const state = flags.state ?? (flags.sim || flags.journal !== undefined ? undefined : env.defaultState);
     void cmd;
     return env.wire({
       projectDir: env.projectDir,
@@ -186,7 +194,11 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
 
   /** Refuses up front when nobody can confirm: before any port is built or anything read. */
   const requireConfirmable = (flags: CommonFlags) => {
-    if (flags.dryRun || flags.yes || env.stdinIsTTY) return;
+    checkFlags(flags);
+    if (flags.dryRun || flags.yes) return;
+    // A script reading the JSON document cannot answer a question, and the question would not be JSON.
+    if (flags.json) throw new RefusedError("--json never prompts: pass --yes to run without confirmation, or --dry-run to only see the plan. Nothing was changed.");
+    if (env.stdinIsTTY) return;
     throw new RefusedError("stdin is not a terminal, so nobody can confirm: pass --yes to run without confirmation, or --dry-run to only see the plan. Nothing was changed.");
   };
 

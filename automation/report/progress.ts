@@ -10,6 +10,8 @@ import { formatDuration } from "../util/duration";
 export interface Output {
   write(text: string): void;
   isTTY?: boolean;
+  /** Width of the terminal, when it is one. */
+  columns?: number;
 }
 
 const ICON: Record<string, string> = { done: "✔", skipped: "↷", failed: "✖", aborted: "■", earlier: "✔", "not-run": "·", running: "▶" };
