@@ -27,6 +27,7 @@ import { formatDuration, parseDuration } from "./util/duration";
 import { formatValidation, validateProject } from "./validate";
 import { ConfigError, configErrorLines } from "../stacks/config-problems";
 import { driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
+import { EXIT, HELP_CONFIGURATION, addCommandHelp } from "./cli/help";
 
 export interface CliEnv {
   stdout: Output;
@@ -45,7 +46,7 @@ export interface CliEnv {
   vars?: Record<string, string | undefined>;
 }
 
-export const EXIT = { ok: 0, failed: 1, refused: 2 } as const;
+export { EXIT };
 
 // ---------------------------------------------------------------------------------------------
 // Option values
@@ -156,11 +157,13 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ writeOut: (s) => env.stdout.write(s), writeErr: (s) => env.stderr.write(s) })
     .exitOverride()
+    .version(packageVersion(), "-V, --version", "print the version of eks-dr")
+    .configureHelp(HELP_CONFIGURATION)
     .addHelpText(
       "after",
-      "\nExit codes: 0 done (status: ready), 1 run failed or not ready, 2 bad flag, invalid stack files, a missing tool, login or\n" +
-        "credential, or refused (nothing changed; one line names the cause and the fix).\n" +
-        "A crashed or failed run resumes when the same command runs again; another command is refused until it is finished.",
+      "\nExit codes: 0 done (status: ready), 1 run failed, stopped or not ready, 2 bad flag, invalid stack files, a missing tool,\n" +
+        "login or credential, or refused (nothing changed; one line names the cause and the fix). Each command's --help details them.\n" +
+        "A crashed, failed or stopped run resumes when the same command runs again; another command is refused until it is finished.",
     );
 
   /** Flags that contradict each other: checked before anything else, the terminal check included. */
@@ -403,7 +406,13 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       setExit(drill.failover.outcome === "succeeded" && drill.failback?.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
     });
 
+  for (const cmd of program.commands) addCommandHelp(cmd);
   return program;
+}
+
+/** The version in package.json (the CLI ships with the project, not as a package of its own). */
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
 }
 
 function planJson(plan: Plan) {
