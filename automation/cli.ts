@@ -28,6 +28,8 @@ import { formatValidation, validateProject } from "./validate";
 import { ConfigError, configErrorLines } from "../stacks/config-problems";
 import { driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
 import { EXIT, HELP_CONFIGURATION, addCommandHelp } from "./cli/help";
+import { accepted, promptText, targetLines } from "./cli/confirm";
+import { runTarget } from "./cli/run-target";
 
 export interface CliEnv {
   stdout: Output;
@@ -192,6 +194,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     });
   };
 
+  const vars = () => env.vars ?? process.env;
   const human = (flags: CommonFlags): Output => (flags.json ? env.stderr : env.stdout);
   const print = (out: Output, lines: string[]) => out.write(lines.map((l) => `${l}\n`).join(""));
 
@@ -214,14 +217,12 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     force: flags.force,
     confirm: flags.yes
       ? undefined
-      : async (summary) => {
-          print(env.stdout, summary);
+      : async (summary, plan) => {
+          const target = await runTarget(w, plan, { projectDir: env.projectDir, vars: vars(), stackName: (s) => s });
+          print(env.stdout, [...targetLines(target), "", ...summary]);
           // Ctrl-C or Ctrl-D at the prompt is a "no".
-          const answer = await env.ask("Proceed? Type yes to continue: ").then(
-            (a) => a.trim().toLowerCase(),
-            () => "",
-          );
-          return answer === "yes" || answer === "y";
+          const answer = await env.ask(promptText(plan)).catch(() => "");
+          return accepted(plan, answer);
         },
     observer: (plan: Plan, startedAt: number) => {
       const out = human(flags);

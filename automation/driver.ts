@@ -63,7 +63,7 @@ export interface RunOptions {
   maxDataLossMs?: number;
   force?: boolean;
   /** Asked with the plan summary before anything changes; resolving false cancels. */
-  confirm?: (summary: string[]) => Promise<boolean>;
+  confirm?: (summary: string[], plan: Plan) => Promise<boolean>;
   /**
    * Called once a fresh run has passed the checks that need no cloud, before its gates read the
    * cloud: the simulation applies the premise of an unplanned run (the source Region impaired) here,
@@ -225,7 +225,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
     const notes = resumable ? [`Resuming run ${resumable.start.runId} (started ${isoTime(resumable.start.at)}): ${done.length} step(s) already done.`, ...gateNotes] : gateNotes;
     if (opts.confirm) {
       const summary = [...formatPlanSummary(plan), ...notes.map((n) => `note: ${n}`)];
-      if (!(await opts.confirm(summary))) throw new RefusedError("Cancelled at the confirmation prompt; nothing was changed.");
+      if (!(await opts.confirm(summary, plan))) throw new RefusedError("Cancelled at the confirmation prompt; nothing was changed.");
     }
 
     const runId = resumable?.start.runId ?? `${spec.command}-${isoTime(clock.now()).replace(/[:.]/g, "")}-${attemptId.slice(0, 8)}`;
