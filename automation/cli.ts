@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { RefusedError, SetupError, StepFailedError, UsageError, errorMessage, isCrash } from "./errors";
+import { RefusedError, SetupError, StepFailedError, StoppedError, UsageError, errorMessage, isCrash } from "./errors";
 import { commandLine, deploy, failback, failover, formatPlanSummary, status, type CommandResult, type DriverDeps, type RunOptions } from "./driver";
 import { runDrill, formatDrill } from "./drill";
 import type { Plan } from "./plan/types";
@@ -44,6 +44,11 @@ export interface CliEnv {
   pid?: number;
   /** The shared state location when --state is not given (EKS_DR_STATE). */
   defaultState?: string;
+  /**
+   * Calls `handler` on Ctrl-C (SIGINT) until the returned function is called; only while a run
+   * executes. @default none (tests trigger it themselves)
+   */
+  onInterrupt?: (handler: () => void) => () => void;
   /** Environment variables the CLI reads (NO_COLOR, TERM, EKS_DR_STACKS). @default process.env */
   vars?: Record<string, string | undefined>;
 }
@@ -215,6 +220,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     incidentAt: flags.incidentAt,
     maxDataLossMs: flags.maxDataLoss,
     force: flags.force,
+    stop: stopRun.signal,
     confirm: flags.yes
       ? undefined
       : async (summary, plan) => {
@@ -241,7 +247,15 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   });
 
   /** A simulated crash ends the command as a killed process would, with the command that resumes it. */
+  /** Ctrl-C during a run: the run stops at the next step boundary (RunOptions.stop). */
+  const stopRun = new AbortController();
+  const onCtrlC = () => {
+    env.stderr.write("\nCtrl-C: stopping once the steps running now have finished (a step is never cut in the middle); the same command resumes the run. Ctrl-C again quits at once.\n");
+    stopRun.abort();
+  };
+
   const orCrash = async (w: Wiring, command: string, args: Record<string, string>, run: () => Promise<void>) => {
+    const release = env.onInterrupt?.(onCtrlC);
     try {
       await run();
     } catch (err) {
@@ -251,6 +265,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
           `Rehearse the resume: \`${commandLine(driverDeps(w), command, args)} --take-over\`\n`,
       );
       setExit(EXIT.failed);
+    } finally {
+      release?.();
     }
   };
 
@@ -438,6 +454,7 @@ function errorKind(err: unknown): string {
   if (err instanceof RefusedError) return "refused";
   if (err instanceof Error && err.name === "LatencyOverrideError") return "usage";
   if (err instanceof Error && err.name === "ConfigError") return "config";
+  if (err instanceof StoppedError) return "stopped";
   if (err instanceof StepFailedError || isCrash(err)) return "failed";
   return "error";
 }
@@ -451,7 +468,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
   const fail = (exitCode: number, err: unknown, lines: string[]): number => {
     env.stderr.write(lines.map((l) => `${l}\n`).join(""));
     if (json) {
-      const fix = err instanceof SetupError ? { problem: err.problem, fix: err.fix } : {};
+      const fix = err instanceof SetupError ? { problem: err.problem, fix: err.fix } : err instanceof StoppedError ? { resumeCommand: err.resumeCommand } : {};
       env.stdout.write(JSON.stringify({ error: { kind: errorKind(err), message: errorMessage(err).replace(/^error: /, ""), ...fix, exitCode } }, null, 2) + "\n");
     }
     return exitCode;
@@ -474,6 +491,9 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
     }
     if (err instanceof RefusedError) {
       return fail(EXIT.refused, err, [`refused: ${err.message}`]);
+    }
+    if (err instanceof StoppedError) {
+      return fail(EXIT.failed, err, [`stopped: ${err.message}`]);
     }
     if (err instanceof StepFailedError || isCrash(err)) {
       return fail(EXIT.failed, err, [`error: ${errorMessage(err)}`, "Run the same command again to resume."]);
@@ -508,6 +528,17 @@ export function processEnv(): CliEnv {
       }
     },
     projectDir: path.resolve(__dirname, ".."),
+    onInterrupt: (handler) => {
+      let presses = 0;
+      const listener = () => {
+        if (++presses === 1) return handler();
+        // A second Ctrl-C: quit as a killed process would; the journal and the lock stay as they are.
+        process.stderr.write("Ctrl-C again: quitting now. The same command resumes the run (add --take-over: this process held the lock).\n");
+        process.exit(EXIT.failed);
+      };
+      process.on("SIGINT", listener);
+      return () => void process.off("SIGINT", listener);
+    },
     wire,
     ...(process.env.EKS_DR_STATE ? { defaultState: process.env.EKS_DR_STATE } : {}),
   };

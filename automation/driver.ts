@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "./ports";
 import { ConfigError, pairProblems, type SiteConfig } from "../stacks/config";
-import { RefusedError, failureMessage, isCrash, rethrowAuth } from "./errors";
+import { RefusedError, StoppedError, failureMessage, isCrash, rethrowAuth } from "./errors";
 import { execute, type ExecutionObserver, type StepRecord } from "./engine/executor";
 import { previewPlan, readOnlyContext, type StepPreview } from "./engine/inspect";
 import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type Mark, type RunStartEvent } from "./journal/events";
@@ -74,6 +74,8 @@ export interface RunOptions {
   checkPlan?: (plan: Plan) => void;
   /** Progress display for the run. */
   observer?: (plan: Plan, startedAt: number) => ExecutionObserver & { start?(): void; stop?(): void };
+  /** Fires when the operator asks to stop (Ctrl-C): the run ends at the next step boundary, resumable. */
+  stop?: AbortSignal;
 }
 
 export interface DryRunResult {
@@ -249,6 +251,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
         timeouts,
         onStepBoundary: deps.onStepBoundary,
         observer,
+        ...(opts.stop ? { stop: opts.stop } : {}),
       });
     const mark = async (name: string, data: Record<string, unknown>) => {
       marks.set(name, { at: clock.now(), data });
@@ -264,6 +267,8 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
       if (!rollingBack) {
         const exec = await runSteps(plan.steps, resumable?.events ?? []);
         records = exec.steps;
+        // Stopped on request: no run end, so the journal holds an unfinished run that the same command resumes.
+        if (exec.outcome === "stopped") throw new StoppedError(commandLine(deps, plan.command, args));
         outcome = exec.outcome;
         if (exec.failedStep) failure = { step: exec.failedStep, error: failureMessage(exec.error, `running step ${exec.failedStep}`) };
       } else {
@@ -274,6 +279,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
       if (outcome === "failed" && plan.rollback && plan.pointOfNoReturn && !crossed) {
         if (!rollingBack) await mark(MARK.rollbackStarted, { failedStep: failure?.step ?? null, error: failure?.error ?? null });
         const back = await runSteps(plan.rollback, await deps.journal.lastRun());
+        if (back.outcome === "stopped") throw new StoppedError(commandLine(deps, plan.command, args));
         records = [...records, ...back.steps];
         outcome = back.outcome === "succeeded" ? "rolled-back" : "failed";
         if (back.failedStep) {
