@@ -20,7 +20,7 @@ const EXIT_MEANINGS: Record<string, Partial<Record<keyof typeof EXIT, string>>> 
   },
   deploy: {
     ok: "both sites are up to date",
-    failed: "an up failed; the same command resumes it",
+    failed: "an up failed, or Ctrl-C stopped the run at a step boundary: the same command resumes it",
     refused: "a bad flag, invalid stack files, a missing tool, login or credential, or refused; nothing was changed",
   },
   status: {
@@ -30,12 +30,12 @@ const EXIT_MEANINGS: Record<string, Partial<Record<keyof typeof EXIT, string>>> 
   },
   failover: {
     ok: "the target serves as the active site",
-    failed: "a step failed, the run rolled back; the message prints the command that resumes it",
+    failed: "a step failed, the run rolled back, or Ctrl-C stopped it at a step boundary: the message prints the command that resumes it",
     refused: "a bad flag, invalid stack files, a missing tool, login or credential, a safety gate, or a cancelled confirmation; nothing was changed",
   },
   failback: {
     ok: "the old site serves as the active site again",
-    failed: "a step failed, the run rolled back; the message prints the command that resumes it",
+    failed: "a step failed, the run rolled back, or Ctrl-C stopped it at a step boundary: the message prints the command that resumes it",
     refused: "a bad flag, invalid stack files, a missing tool, login or credential, a safety gate, or a cancelled confirmation; nothing was changed",
   },
   drill: {
