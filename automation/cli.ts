@@ -21,7 +21,9 @@ import { commandLine, deploy, failback, failover, formatPlanSummary, status, typ
 import { runDrill, formatDrill } from "./drill";
 import type { Plan } from "./plan/types";
 import { formatReadiness } from "./readiness";
-import { LiveProgress, PlainProgress, type Output } from "./report/progress";
+import { LiveProgress } from "./ui/live-progress";
+import { rendering, type Output } from "./ui/output";
+import { PlainProgress } from "./ui/plain-progress";
 import { formatReport } from "./report/report";
 import { formatDuration, parseDuration } from "./util/duration";
 import { formatValidation, validateProject } from "./validate";
@@ -232,7 +234,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
         },
     observer: (plan: Plan, startedAt: number) => {
       const out = human(flags);
-      return out.isTTY ? new LiveProgress(out, w.clock, plan.steps) : new PlainProgress(out, w.clock, startedAt);
+      const r = rendering(out, vars());
+      return r.live ? new LiveProgress(out, w.clock, plan.steps, { color: r.color }) : new PlainProgress(out, w.clock, startedAt);
     },
   });
 
@@ -413,9 +416,12 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean }) => {
       const w = await env.wire({ projectDir: env.projectDir, sim: true, seed: flags.seed, latencyFile: flags.latencyFile });
       const out = flags.json ? env.stderr : env.stdout;
+      const r = rendering(out, vars());
       const drill = await runDrill(w, {
         mode: flags.mode,
-        observer: (_plan, startedAt) => new PlainProgress(out, w.clock, startedAt),
+        // The drill prints each run's timeline at the end: progress is only the live list on a
+        // terminal, cleared before the timeline, never a second record of the same steps.
+        ...(r.live ? { observer: (plan: Plan) => new LiveProgress(out, w.clock, plan.steps, { color: r.color, clearAtEnd: true }) } : {}),
         log: (line) => out.write(`${line}\n`),
       });
       if (flags.json) env.stdout.write(JSON.stringify(drill, null, 2) + "\n");
@@ -509,11 +515,25 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
   }
 }
 
+/** A process stream as an Output; its size is read at each use (a terminal can be resized). */
+function terminalOutput(stream: NodeJS.WriteStream): Output {
+  return {
+    write: (s) => void stream.write(s),
+    isTTY: stream.isTTY === true,
+    get columns() {
+      return stream.columns;
+    },
+    get rows() {
+      return stream.rows;
+    },
+  };
+}
+
 /** The process's environment: real terminal, project directory beside this file. */
 export function processEnv(): CliEnv {
   return {
-    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY === true },
-    stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+    stdout: terminalOutput(process.stdout),
+    stderr: terminalOutput(process.stderr),
     stdinIsTTY: process.stdin.isTTY === true,
     ask: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
