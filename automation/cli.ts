@@ -28,10 +28,12 @@ import { formatReport } from "./report/report";
 import { formatDuration, parseDuration } from "./util/duration";
 import { formatValidation, validateProject } from "./validate";
 import { ConfigError, configErrorLines } from "../stacks/config-problems";
-import { driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
+import { discoverStacks, driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
 import { EXIT, HELP_CONFIGURATION, addCommandHelp } from "./cli/help";
 import { accepted, promptText, targetLines } from "./cli/confirm";
 import { runTarget } from "./cli/run-target";
+import { collectStack, stackFlags, stackMap, type StackMap } from "./cli/stack-map";
+import { PROJECT } from "../stacks/config";
 
 export interface CliEnv {
   stdout: Output;
@@ -90,6 +92,20 @@ function isoTimeArg(value: string): number {
 /** The incident must be recent: an RTO measured from months ago means the wrong date was typed. */
 const MAX_INCIDENT_AGE_MS = 30 * 24 * 3600_000;
 
+/** The project directory: it must hold Pulumi.yaml (and the sites' stack files). */
+function cwdArg(value: string): string {
+  const dir = path.resolve(value);
+  if (value.trim() === "" || !fs.existsSync(dir)) throw new InvalidArgumentError(`${dir} does not exist; give the project directory (the one holding Pulumi.yaml)`);
+  if (!fs.statSync(dir).isDirectory()) throw new InvalidArgumentError(`${dir} is not a directory; give the project directory (the one holding Pulumi.yaml)`);
+  if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) throw new InvalidArgumentError(`${dir} has no Pulumi.yaml; give the project directory (the one holding Pulumi.yaml and the Pulumi.<site>.yaml files)`);
+  return dir;
+}
+
+const cwdOption = () => new Option("--cwd <dir>", "the project directory, holding Pulumi.yaml and the Pulumi.<site>.yaml files (default: this checkout)").argParser(cwdArg);
+
+const stackOption = () =>
+  new Option("--stack <site=stack>", "the Pulumi stack of a site, e.g. primary=acme/eks-dr/primary (repeatable; default $EKS_DR_STACKS, else the site's name)").argParser(collectStack);
+
 /** A journal file path: not empty, not a directory. */
 function journalArg(value: string): string {
   if (value.trim() === "") throw new InvalidArgumentError("the path is empty; give a file, e.g. .eks-dr/journal.jsonl");
@@ -125,6 +141,10 @@ interface CommonFlags {
   maxConcurrency?: number;
   simCrashAfter?: string;
   state?: string;
+  /** --cwd: the project directory. */
+  cwd?: string;
+  /** --stack <site=stack>, repeatable. */
+  stack?: string[];
 }
 
 const simHelp = "use the simulated Regions (virtual clock, in-memory journal unless --journal)";
@@ -137,7 +157,9 @@ function addRunFlags(cmd: Command, opts: { dataLoss?: boolean; incident?: boolea
     .addOption(new Option("--journal <path>", "journal file (default .eks-dr/journal.jsonl in the project)").argParser(journalArg))
     .option("--state <url>", "keep the run lock and journal in S3, shared by every operator: s3://<bucket>/<prefix>[?region=...] (default $EKS_DR_STATE)")
     .option("--take-over", "take over the run lock of a crashed run (the lock names its holder)")
-    .addOption(new Option("--max-concurrency <n>", "steps run at once").argParser(countArg).default(8));
+    .addOption(new Option("--max-concurrency <n>", "steps run at once").argParser(countArg).default(8))
+    .addOption(stackOption())
+    .addOption(cwdOption());
   if (opts.incident) cmd.addOption(new Option("--incident-at <time>", "RTO starts at this ISO time instead of the run's start").argParser(isoTimeArg));
   if (opts.dataLoss) {
     cmd
@@ -184,14 +206,28 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     const state = flags.state ?? (flags.sim || flags.journal !== undefined ? undefined : env.defaultState);
     if (state !== undefined && flags.journal !== undefined) throw new UsageError("options '--state <url>' and '--journal <path>' both say where the journal is: give one.");
     if (flags.state !== undefined && flags.sim) throw new UsageError("option '--state <url>' applies to the real Regions; the simulation keeps its journal and world in a file (--journal).");
+    if (flags.stack?.length && flags.sim) throw new UsageError("option '--stack <site=stack>' selects stacks in a Pulumi backend; the simulated Regions have none: leave it out with --sim.");
+    stacksOf(flags);
   };
+
+  const projectDirOf = (flags: { cwd?: string }) => flags.cwd ?? env.projectDir;
+
+  /** Each site's Pulumi stack (--stack, EKS_DR_STACKS); the simulation has only its own. */
+  const stacksOf = (flags: CommonFlags): StackMap =>
+    flags.sim ? {} : stackMap({ flags: flags.stack, env: vars().EKS_DR_STACKS, sites: discoverStacks(projectDirOf(flags)), project: PROJECT });
+
+  /** Flags a resume must repeat besides those the wiring knows: the project directory and the stacks. */
+  const locationFlags = (flags: CommonFlags): string[] => [...(flags.cwd !== undefined ? [`--cwd ${flags.cwd}`] : []), ...stackFlags(stacksOf(flags))];
 
   const wiringFor = async (flags: CommonFlags, cmd: Command): Promise<Wiring> => {
     checkFlags(flags);
     const state = flags.state ?? (flags.sim || flags.journal !== undefined ? undefined : env.defaultState);
     void cmd;
+    const stacks = stacksOf(flags);
     return env.wire({
-      projectDir: env.projectDir,
+      projectDir: projectDirOf(flags),
+      ...(Object.keys(stacks).length ? { qualifiedStacks: stacks } : {}),
+      ...(locationFlags(flags).length ? { extraResumeFlags: locationFlags(flags) } : {}),
       journalPath: flags.journal,
       sim: flags.sim,
       seed: flags.seed,
@@ -226,7 +262,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     confirm: flags.yes
       ? undefined
       : async (summary, plan) => {
-          const target = await runTarget(w, plan, { projectDir: env.projectDir, vars: vars(), stackName: (s) => s });
+          const stacks = stacksOf(flags);
+          const target = await runTarget(w, plan, { projectDir: projectDirOf(flags), vars: vars(), stackName: (s) => stacks[s] ?? s });
           print(env.stdout, [...targetLines(target), "", ...summary]);
           // Ctrl-C or Ctrl-D at the prompt is a "no".
           const answer = await env.ask(promptText(plan)).catch(() => "");
@@ -304,8 +341,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   };
 
   /** Both stack files and the rules between them, offline; prints and exits 2 when they are not valid. */
-  const offlineValidation = (flags: { json?: boolean }, reportValid: boolean): boolean => {
-    const v = validateProject(env.projectDir);
+  const offlineValidation = (flags: { json?: boolean; cwd?: string }, reportValid: boolean): boolean => {
+    const v = validateProject(projectDirOf(flags));
     if (flags.json && (reportValid || !v.ok)) env.stdout.write(JSON.stringify(v, null, 2) + "\n");
     if (!v.ok || reportValid) print(v.ok ? human(flags) : env.stderr, formatValidation(v));
     if (!v.ok) setExit(EXIT.refused);
@@ -317,7 +354,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .command("validate")
     .description("check both stack files and the rules between them, offline (no cloud, no Pulumi CLI); exit 2 naming each bad key")
     .option("--json", "print the result as JSON")
-    .action((flags: { json?: boolean }) => {
+    .addOption(cwdOption())
+    .action((flags: { json?: boolean; cwd?: string }) => {
       if (offlineValidation(flags, true)) setExit(EXIT.ok);
     });
 
@@ -342,7 +380,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       .addOption(new Option("--mode <mode>", "which failover's steps to preview").choices(["planned", "unplanned"]).default("unplanned"))
       .option("--json", "print the evaluation as JSON")
       .addOption(new Option("--journal <path>", "journal file to check for an unfinished run").argParser(journalArg))
-      .option("--state <url>", "the shared S3 lock and journal to check (default $EKS_DR_STATE)"),
+      .option("--state <url>", "the shared S3 lock and journal to check (default $EKS_DR_STATE)")
+      .addOption(stackOption())
+      .addOption(cwdOption()),
   ).action(async (flags: CommonFlags & { mode: "planned" | "unplanned" }) => {
     const w = await wiringFor(flags, program);
     const r = await status(deps(w, flags), { mode: flags.mode });
@@ -413,8 +453,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .addOption(new Option("--mode <mode>", "failover mode: unplanned impairs the active site's Region first").choices(["planned", "unplanned"]).default("unplanned"))
     .option("--latency-file <path>", "JSON/YAML of measured step durations overriding LATENCY.md's")
     .option("--json", "print both reports and the simulation's own measurements as JSON")
-    .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean }) => {
-      const w = await env.wire({ projectDir: env.projectDir, sim: true, seed: flags.seed, latencyFile: flags.latencyFile });
+    .addOption(cwdOption())
+    .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean; cwd?: string }) => {
+      const w = await env.wire({ projectDir: projectDirOf(flags), sim: true, seed: flags.seed, latencyFile: flags.latencyFile });
       const out = flags.json ? env.stderr : env.stdout;
       const r = rendering(out, vars());
       const drill = await runDrill(w, {
