@@ -1,8 +1,8 @@
 /**
  * Progress for logs and pipes (not a terminal, or TERM=dumb): one line per state change (a step
- * starts, a step ends) and, for a step running longer than a minute, a heartbeat line each further
- * minute, so that a CI log shows the run is alive. Times are the driver's Clock (virtual in
- * drills) and offsets from the run's start.
+ * starts, a step ends) and, at each full minute of the run while a step has been running longer
+ * than a minute, one heartbeat line naming those steps, so that a CI log shows the run is alive.
+ * Times are the driver's Clock (virtual in drills) and offsets from the run's start.
  */
 import type { Clock } from "../ports";
 import type { ExecutionObserver, StepRecord } from "../engine/executor";
@@ -32,8 +32,10 @@ export function offsetText(at: number, startedAt: number): string {
 }
 
 export class PlainProgress implements ExecutionObserver {
-  /** Steps running now: when they started, and how many heartbeats they have had. */
-  private readonly running = new Map<string, { startedAt: number; beats: number }>();
+  /** Steps running now, and when they started. */
+  private readonly running = new Map<string, number>();
+  /** The last minute of the run a heartbeat was considered for. */
+  private minute = 0;
   private cancelTicker?: () => void;
 
   constructor(
@@ -60,20 +62,22 @@ export class PlainProgress implements ExecutionObserver {
     this.out.write(`[${offsetText(at, this.startedAt)}] ${text}\n`);
   }
 
-  /** One line per step that has run another full minute since its start. */
+  /**
+   * The heartbeats due up to `now`, each stamped with its own minute: events arrive in time order,
+   * so on the simulation's virtual clock (where a minute passes between two events without a real
+   * tick) the log reads as it would have in real time.
+   */
   heartbeat(now = this.clock.now()): void {
-    for (const [id, r] of this.running) {
-      const minutes = Math.floor((now - r.startedAt) / HEARTBEAT_MS);
-      if (minutes > r.beats) {
-        r.beats = minutes;
-        this.line(now, `… ${id}  running for ${formatDuration(now - r.startedAt)}`);
-      }
+    for (let at = this.startedAt + (this.minute + 1) * HEARTBEAT_MS; at <= now; at += HEARTBEAT_MS) {
+      this.minute++;
+      const long = [...this.running].filter(([, startedAt]) => at - startedAt >= HEARTBEAT_MS);
+      if (long.length) this.line(at, `… still running: ${long.map(([id, startedAt]) => `${id} (${formatDuration(at - startedAt)})`).join(", ")}`);
     }
   }
 
   stepStarted(step: Step, at: number): void {
     this.heartbeat(at);
-    this.running.set(step.id, { startedAt: at, beats: 0 });
+    this.running.set(step.id, at);
     this.line(at, `${ICON.running} ${step.id}  started: ${step.title}`);
   }
 

@@ -106,33 +106,39 @@ describe("cli: progress", () => {
       }
     });
 
-    it("a heartbeat line for a step running longer than a minute, then one per further minute, none once it ended", () => {
+    it("at each minute of the run, one heartbeat line naming the steps running longer than a minute", () => {
       const clock = new ManualClock(1_000);
       const lines: string[] = [];
       let tick: () => void = () => undefined;
       const p = new PlainProgress({ write: (s) => void lines.push(s) }, clock, 1_000, { ticker: (fn) => ((tick = fn), () => undefined) });
       p.start();
-      const s = step("converge-up-target", "up");
-      p.stepStarted(s, 1_000);
+      const up = step("converge-up-target", "up");
+      const dns = step("swap-dns", "dns");
+      p.stepStarted(up, 1_000);
       clock.t = 59_000;
       tick();
       expect(lines).to.have.length(1);
+      p.stepStarted(dns, 31_000);
       clock.t = 62_000;
       tick();
       tick();
       clock.t = 100_000;
       tick();
-      clock.t = 125_000;
-      tick();
-      p.stepEnded(ended(s, 1_000, 130_000));
+      // No tick for two minutes (a virtual clock between two events): the event brings them in order.
+      p.stepEnded(ended(up, 1_000, 190_000));
       clock.t = 400_000;
       tick();
       p.stop();
       expect(lines).to.deep.equal([
         "[+00:00] ▶ converge-up-target  started: up\n",
-        "[+01:01] … converge-up-target  running for 1m 01s\n",
-        "[+02:04] … converge-up-target  running for 2m 04s\n",
-        "[+02:09] ✔ converge-up-target  done in 2m 09s\n",
+        "[+00:30] ▶ swap-dns  started: dns\n",
+        "[+01:00] … still running: converge-up-target (1m 00s)\n",
+        "[+02:00] … still running: converge-up-target (2m 00s), swap-dns (1m 30s)\n",
+        "[+03:00] … still running: converge-up-target (3m 00s), swap-dns (2m 30s)\n",
+        "[+03:09] ✔ converge-up-target  done in 3m 09s\n",
+        "[+04:00] … still running: swap-dns (3m 30s)\n",
+        "[+05:00] … still running: swap-dns (4m 30s)\n",
+        "[+06:00] … still running: swap-dns (5m 30s)\n",
       ]);
     });
   });
