@@ -11,6 +11,7 @@ import type { StepRecord } from "../../../automation/engine/executor";
 import type { Step } from "../../../automation/plan/types";
 import type { Clock } from "../../../automation/ports";
 import { LiveProgress } from "../../../automation/ui/live-progress";
+import { rendering } from "../../../automation/ui/output";
 import { PlainProgress } from "../../../automation/ui/plain-progress";
 import { harness, text } from "./harness";
 
@@ -77,10 +78,17 @@ describe("cli: progress", () => {
       expect(text(h.out)).to.match(ANSI_ANY).and.not.match(ANSI_SGR);
     });
 
-    it("without NO_COLOR, notes are dimmed", async () => {
-      const h = harness({ terminalColumns: 200 });
-      expect(await runCli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes"], h.env)).to.equal(0);
-      expect(text(h.out)).to.match(ANSI_SGR);
+    it("colour only on a terminal whose NO_COLOR is unset or empty; in place only when TERM is not dumb", () => {
+      const tty = { write: () => undefined, isTTY: true };
+      expect(rendering(tty, {})).to.deep.equal({ live: true, color: true });
+      expect(rendering(tty, { NO_COLOR: "" })).to.deep.equal({ live: true, color: true });
+      expect(rendering(tty, { NO_COLOR: "0" })).to.deep.equal({ live: true, color: false });
+      expect(rendering(tty, { TERM: "dumb" })).to.deep.equal({ live: false, color: false });
+      expect(rendering({ write: () => undefined, isTTY: false }, {})).to.deep.equal({ live: false, color: false });
+      const steps = [step("detach-efs")];
+      const live = new LiveProgress({ write: () => undefined, isTTY: true, columns: 200 }, new ManualClock(), steps, { color: true });
+      live.stepLog(steps[0], "deleting the replication");
+      expect(live.frame()).to.match(ANSI_SGR);
     });
   });
 
