@@ -48,8 +48,8 @@ const EXIT_MEANINGS: Record<string, Partial<Record<keyof typeof EXIT, string>>> 
 /** Examples, as an operator types them. */
 const EXAMPLES: Record<string, string[]> = {
   validate: ["npm run validate", "npm run validate -- --json"],
-  deploy: ["npm run deploy -- --dry-run", "npm run deploy -- --yes"],
-  status: ["npm run status", "npm run status -- --mode planned --json", "npm run status -- --sim"],
+  deploy: ["npm run deploy -- --dry-run", "npm run deploy -- --stack primary=acme/eks-dr/primary --stack dr=acme/eks-dr/dr"],
+  status: ["npm run status", "npm run status -- --mode planned --json", "npm run status -- --cwd ../eks-dr-prod --state s3://my-dr-state/eks-dr"],
   failover: [
     "npm run failover -- --to dr --mode planned --dry-run",
     "npm run failover -- --to dr --mode unplanned --max-data-loss 5m --incident-at 2025-01-01T09:30:00Z",
@@ -59,8 +59,15 @@ const EXAMPLES: Record<string, string[]> = {
   drill: ["npm run drill", "npm run drill -- --seed 7 --mode planned", "npm run drill -- --latency-file measured.yaml --json"],
 };
 
+/** For a command without its own entry: the meanings every command shares. */
+const GENERIC_MEANINGS: Partial<Record<keyof typeof EXIT, string>> = {
+  ok: "done",
+  failed: "the run failed or was stopped: the same command resumes it",
+  refused: "a bad flag or value, invalid stack files, a missing tool, login or credential, or refused; nothing was changed",
+};
+
 export function exitCodesText(command: string): string {
-  const meanings = EXIT_MEANINGS[command] ?? {};
+  const meanings = EXIT_MEANINGS[command] ?? GENERIC_MEANINGS;
   const rows = (Object.keys(EXIT) as (keyof typeof EXIT)[]).filter((k) => meanings[k] !== undefined).map((k) => `  ${EXIT[k]}  ${meanings[k]}`);
   return `Exit codes:\n${rows.join("\n")}`;
 }
@@ -69,7 +76,8 @@ export function exitCodesText(command: string): string {
 export function addCommandHelp(cmd: Command): Command {
   const name = cmd.name();
   const examples = EXAMPLES[name] ?? [];
-  return cmd.addHelpText("after", `\nExamples:\n${examples.map((e) => `  ${e}`).join("\n")}\n\n${exitCodesText(name)}\n`);
+  const exampleText = examples.length ? `\nExamples:\n${examples.map((e) => `  ${e}`).join("\n")}\n` : "";
+  return cmd.addHelpText("after", `${exampleText}\n${exitCodesText(name)}\n`);
 }
 
 /** Help settings (inherited by every command): the option list marks the options that must be given. */
