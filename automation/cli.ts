@@ -7,10 +7,11 @@
  *   npm run failback
  *   npm run drill -- --seed 7 --mode unplanned
  *
- * Exit codes: 0 done (status: ready); 1 the run failed, or status is not ready; 2 a bad flag or
+ * Exit codes (automation/cli/help.ts, printed in every command's help): 0 done (status: ready);
+ * 1 the run failed, rolled back or was stopped by Ctrl-C, or status is not ready; 2 a bad flag or
  * value, invalid stack files, a missing tool, login or credential, or the driver refused to start
  * (nothing was changed). Such an error is one line naming the cause and the fix; with --json,
- * stdout is a JSON document either way.
+ * stdout is a JSON document either way and nothing else, and nothing prompts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
