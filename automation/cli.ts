@@ -541,7 +541,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
       return fail(EXIT.refused, err, [`refused: ${err.message}`]);
     }
     if (err instanceof StoppedError) {
-      return fail(EXIT.failed, err, [`stopped: ${err.message}`]);
+      return fail(EXIT.failed, err, [err.message]);
     }
     if (err instanceof StepFailedError || isCrash(err)) {
       return fail(EXIT.failed, err, [`error: ${errorMessage(err)}`, "Run the same command again to resume."]);

@@ -46,7 +46,7 @@ export class StepFailedError extends Error {
 export class StoppedError extends Error {
   override name = "StoppedError";
   constructor(readonly resumeCommand: string) {
-    super(`stopped at a step boundary, as asked (Ctrl-C); no step was cut in the middle and the journal keeps the run. Resume with: \`${resumeCommand}\``);
+    super(`Stopped at a step boundary, as asked (Ctrl-C); no step was cut in the middle and the journal keeps the run. Resume with: \`${resumeCommand}\``);
   }
 }
 

@@ -37,7 +37,7 @@ describe("cli: Ctrl-C stops at the next step boundary", () => {
     const err = text(h.err);
     const resume = /Resume with: `(npm run failover -- [^`]+)`/.exec(err)?.[1];
     expect(resume).to.equal(`npm run failover -- --to dr --mode planned --journal ${journal} --sim`);
-    expect(err).to.match(/Ctrl-C: stopping once the steps running now have finished/).and.match(/stopped at a step boundary/);
+    expect(err).to.match(/Ctrl-C: stopping once the steps running now have finished/).and.match(/Stopped at a step boundary/);
     expect(interrupt, "the handler is removed when the run ends").to.equal(undefined);
 
     const events = await new FileJournal(journal).lastRun();
