@@ -328,16 +328,17 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     setExit(result.report.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
   };
 
-  const validateStack = (w: Wiring, flag: string, stack: string) => {
-    if (!w.stackNames.includes(stack)) throw new UsageError(`option '${flag}': unknown stack "${stack}"; this project's stacks are ${w.stackNames.join(", ")}`);
+  const validateStack = (stackNames: readonly string[], flag: string, stack: string) => {
+    if (!stackNames.includes(stack)) throw new UsageError(`option '${flag}': unknown stack "${stack}"; this project's stacks are ${stackNames.join(", ")}`);
   };
 
-  const validateIncident = (flags: CommonFlags, w: Wiring) => {
-    if (flags.incidentAt !== undefined && flags.incidentAt > w.clock.now()) {
-      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); give the time the incident began`);
+  /** `now` is the driver's clock: the wall clock, or the simulation's (known once it is wired). */
+  const validateIncident = (flags: CommonFlags, now: number, simulated: boolean) => {
+    if (flags.incidentAt !== undefined && flags.incidentAt > now) {
+      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(now).toISOString()}${simulated ? ", simulated clock" : ""}); give the time the incident began`);
     }
-    if (flags.incidentAt !== undefined && w.clock.now() - flags.incidentAt > MAX_INCIDENT_AGE_MS) {
-      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is more than 30 days before now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); check the date`);
+    if (flags.incidentAt !== undefined && now - flags.incidentAt > MAX_INCIDENT_AGE_MS) {
+      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is more than 30 days before now (${new Date(now).toISOString()}${simulated ? ", simulated clock" : ""}); check the date`);
     }
   };
 
@@ -404,10 +405,13 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     if (flags.mode === "planned" && (flags.maxDataLoss !== undefined || flags.force)) {
       throw new UsageError(`option '${flags.force ? "--force" : "--max-data-loss"}' applies to --mode unplanned only (a planned failover loses no data)`);
     }
+    // Flag values checked before the terminal check, as far as they can be without the cloud.
+    validateStack(discoverStacks(projectDirOf(flags)), "--to <stack>", flags.to);
+    if (!flags.sim) validateIncident(flags, Date.now(), false);
     requireConfirmable(flags);
     const w = await wiringFor(flags, program);
-    validateStack(w, "--to <stack>", flags.to);
-    validateIncident(flags, w);
+    validateStack(w.stackNames, "--to <stack>", flags.to);
+    validateIncident(flags, w.clock.now(), !!w.sim);
     const opts = runOptions(flags, w);
     const sim = w.sim;
     if (sim && flags.mode === "unplanned") {

@@ -30,6 +30,8 @@ describe("cli: --json and confirmation", () => {
     [["failover", "--to", "dr", "--mode", "planned", "--seed", "3"], /--seed only applies to the simulated Regions/],
     [["failback", "--sim-crash-after", "up-old-site"], /'--sim-crash-after <step>' only applies to the simulated Regions/],
     [["deploy", "--journal", "/tmp/j.jsonl", "--state", "s3://bucket/prefix"], /'--state <url>' and '--journal <path>'/],
+    [["failover", "--to", "nope", "--mode", "planned"], /option '--to <stack>': unknown stack "nope"; this project's stacks are dr, primary/],
+    [["failover", "--to", "dr", "--mode", "unplanned", "--incident-at", "2099-01-01T00:00:00Z"], /option '--incident-at <time>': 2099-01-01T00:00:00.000Z is after now/],
   ];
   for (const [argv, pattern] of flagErrors) {
     it(`a flag error is reported before the terminal check: ${argv.join(" ")}`, async () => {
