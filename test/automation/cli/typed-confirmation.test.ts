@@ -10,6 +10,13 @@ import { mockClient } from "aws-sdk-client-mock";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { runCli } from "../../../automation/cli";
 import { callerIdentity, describeCaller } from "../../../automation/cli/identity";
+import { targetLines } from "../../../automation/cli/confirm";
+import { runTarget } from "../../../automation/cli/run-target";
+import { plannedFailoverPlan } from "../../../automation/plan/plans";
+import { loadPair } from "../../../automation/plan/sites";
+import { createSimulation } from "../../../automation/sim";
+import { simWiring } from "../../../automation/wiring";
+import { PROJECT_DIR } from "../helpers";
 import { harness, text } from "./harness";
 
 describe("cli: typed confirmation", () => {
@@ -45,6 +52,25 @@ describe("cli: typed confirmation", () => {
     expect(await runCli(["failback", "--sim", "--journal", journal], h.env)).to.equal(2);
     expect(h.asked).to.deep.equal(["Type the name of the site that becomes active (primary) to proceed: "]);
     expect(text(h.out)).to.match(/stacks: +dr \(us-west-2, active\), primary \(us-east-1, standby\)/).and.match(/Pulumi backend: +simulated, saved beside /);
+  });
+
+  it("on the real path the confirmation names the caller's account, the backend Pulumi would use and the qualified stacks", async () => {
+    const sim = await createSimulation({ seed: 1 });
+    const real = { ...simWiring(sim), sim: undefined };
+    const plan = plannedFailoverPlan(await loadPair(sim.stacks, "dr"));
+    const asked: string[] = [];
+    const target = await runTarget(real, plan, {
+      projectDir: PROJECT_DIR,
+      vars: { PULUMI_BACKEND_URL: "s3://acme-pulumi-state?region=eu-central-1" },
+      stackName: (s) => `acme/eks-dr/${s}`,
+      identity: async (region) => (asked.push(region), { account: "111122223333", arn: "arn:aws:sts::111122223333:assumed-role/ops/alice" }),
+    });
+    expect(asked, "STS is asked in the target's Region").to.deep.equal(["us-west-2"]);
+    expect(targetLines(target)).to.deep.equal([
+      "AWS account:    111122223333 (arn:aws:sts::111122223333:assumed-role/ops/alice)",
+      "Pulumi backend: s3://acme-pulumi-state?region=eu-central-1 (from PULUMI_BACKEND_URL)",
+      "stacks:         acme/eks-dr/primary (us-east-1, active), acme/eks-dr/dr (us-west-2, standby)",
+    ]);
   });
 
   describe("the account on the real path: STS GetCallerIdentity in the target's Region", () => {
