@@ -30,6 +30,14 @@ describe("cli: typed confirmation", () => {
     });
   }
 
+  it("deploy (no site becomes active) asks for yes in full: y cancels", async () => {
+    const h = harness({ tty: true, answer: "y" });
+    expect(await runCli(["deploy", "--sim"], h.env)).to.equal(2);
+    expect(h.asked).to.deep.equal(["Type yes to proceed: "]);
+    expect(text(h.out)).to.match(/stacks: +dr \(us-west-2, standby\), primary \(us-east-1, active\)/);
+    expect(h.wired[0].wiring.sim!.world.calls({ api: "pulumi:up" })).to.deep.equal([]);
+  });
+
   it("typing the target's name runs the failover", async () => {
     const h = harness({ tty: true, answer: " dr " });
     expect(await runCli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--seed", "5"], h.env)).to.equal(0);
