@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --seeds N] [--only rto|stacks]`: modeled RTO of the driver on the simulated
+ * `npm run bench [-- --seeds N] [--only rto|stacks|tiers]`: modeled RTO of the driver on the simulated
  * Regions, and per-stack program figures.
  *
  * Sections are independent functions returning lines, so more can be added (per-stack resource
@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { evaluationStats, type EvaluationStats } from "../automation/sim";
 import { benchRto, formatRtoBench } from "./drills";
 import { benchStacks, formatStackFigures } from "./stacks";
+import { benchTiers } from "./tiers";
 
 export interface BenchSection {
   title: string;
@@ -70,12 +71,20 @@ export const stacksSection: BenchSection = {
   },
 };
 
+export const tiersSection: BenchSection = {
+  title: "Modeled RTO per DR tier: pilot light, warm standby, backup and restore (at most 50 seeds: a restore drill costs more)",
+  async run({ seeds }) {
+    return benchTiers(Math.min(seeds, 50));
+  },
+};
+
 // Stacks first: its cold figure is the first evaluation in the process, before any section loads Pulumi.
-export const SECTIONS: BenchSection[] = [stacksSection, rtoSection];
+export const SECTIONS: BenchSection[] = [stacksSection, rtoSection, tiersSection];
 
 async function main() {
   const only = process.argv.indexOf("--only");
-  const chosen = only >= 0 ? SECTIONS.filter((s) => s === (process.argv[only + 1] === "stacks" ? stacksSection : rtoSection)) : SECTIONS;
+  const byName: Record<string, BenchSection> = { stacks: stacksSection, rto: rtoSection, tiers: tiersSection };
+  const chosen = only >= 0 ? SECTIONS.filter((s) => s === (byName[process.argv[only + 1]] ?? rtoSection)) : SECTIONS;
   const i = process.argv.indexOf("--seeds");
   const seeds = i >= 0 ? Number(process.argv[i + 1]) : 500;
   if (!Number.isInteger(seeds) || seeds < 1) {
