@@ -16,10 +16,13 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-/** Removes every directory `tempDir` made so far (and what is in it). */
-export function removeTempDirs(): void {
-  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
-  created.clear();
+/** Removes the directories `tempDir` made (all so far, or those given) and what is in them. */
+export function removeTempDirs(only?: string[]): void {
+  for (const dir of only ?? [...created]) {
+    if (!created.has(dir)) continue;
+    fs.rmSync(dir, { recursive: true, force: true });
+    created.delete(dir);
+  }
 }
 
 /** The directories `tempDir` made that are not removed yet. */
@@ -28,7 +31,7 @@ export function liveTempDirs(): string[] {
 }
 
 // A run that stops early (one file, a failed `before`) still cleans up.
-process.once("exit", removeTempDirs);
+process.once("exit", () => removeTempDirs());
 
 /** Mocha root hook plugin: in parallel mode `afterAll` runs after each file, serially after the run. */
-export const mochaHooks = { afterAll: removeTempDirs };
+export const mochaHooks = { afterAll: () => removeTempDirs() };

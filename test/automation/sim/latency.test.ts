@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
   LATENCY_STEPS,
@@ -12,6 +11,7 @@ import {
   triangular,
 } from "../../../automation/sim/latency";
 import { createRng } from "../../../automation/sim/rng";
+import { tempDir } from "../../harness/temp-dir";
 
 describe("sim: latency model", () => {
   it("keeps the sourced table as data, with a source on every row", () => {
@@ -85,7 +85,7 @@ describe("sim: latency model", () => {
   });
 
   describe("overrides file", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "latency-"));
+    const dir = tempDir("latency");
     const write = (name: string, text: string) => {
       const file = path.join(dir, name);
       fs.writeFileSync(file, text);
