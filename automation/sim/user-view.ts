@@ -11,12 +11,12 @@ import type { World } from "./world";
 
 type Outage = { from: number; to?: number; durationMs: number };
 
-/** The outage users saw during the run: the one under way when the new site served, else the first one the run overlaps. */
+/** The outage users saw during the run: the last one that began before the new site served (it may end before the driver sees it serve), else the first the run overlaps. */
 function runOutage(outages: Outage[], startedAt: number, endedAt: number, servingAt: number | undefined): Outage | undefined {
   const overlapping = outages.filter((o) => o.from <= endedAt && (o.to ?? Infinity) >= startedAt);
   if (servingAt !== undefined) {
-    const atServing = overlapping.filter((o) => o.from <= servingAt && (o.to ?? Infinity) >= servingAt);
-    if (atServing.length) return atServing[atServing.length - 1];
+    const before = overlapping.filter((o) => o.from <= servingAt);
+    if (before.length) return before[before.length - 1];
   }
   return overlapping[0];
 }
