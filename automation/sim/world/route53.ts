@@ -21,6 +21,8 @@ export class Route53 extends Part {
   private clientsGen = 0;
   private readonly clientsLog: { at: number; setIdentifier?: string }[] = [];
   private userUp = false;
+  /** Without failover DNS: the load balancer the application's name was pointed at (the site serving at the start). */
+  private unmanagedTarget?: string;
   private readonly userLog: { at: number; up: boolean }[] = [];
 
   constructor(core: Core, specs: WorldSiteSpec[], dns: WorldDns | undefined) {
@@ -43,6 +45,7 @@ export class Route53 extends Part {
   /** Steady state at the start: health checks agree with serving, and clients already resolve the answer. */
   start(): void {
     for (const site of this.sites) site.hcHealthy = site.serving;
+    this.unmanagedTarget = this.sites.find((s) => s.serving)?.names.albHostname;
     this.lastAnswer = this.computeAnswer();
     this.clientsTarget = this.lastAnswer;
     this.answerLog.push({ at: this.t, setIdentifier: this.lastAnswer });
@@ -155,7 +158,8 @@ export class Route53 extends Part {
   }
 
   private computeUserUp(): boolean {
-    if (!this.zone) return this.sites.some((s) => s.serving);
+    // Without failover records nothing moves the name: users keep reaching the site that served at the start.
+    if (!this.zone) return this.sites.find((s) => s.names.albHostname === this.unmanagedTarget)?.serving ?? false;
     const target = this.clientsTarget && this.records.get(this.clientsTarget);
     if (!target) return false;
     return this.sites.find((s) => s.names.albHostname === target.value)?.serving ?? false;
