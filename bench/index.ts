@@ -50,7 +50,7 @@ export const rtoSection: BenchSection = {
     const cold = await benchRto({ seeds, configs: coldConfigs(), label: "variant: no standby pods (workload.replicas.*.standby: 0; the target's up is on the critical path)" });
     lines.push(...formatRtoBench(cold));
     lines.push(
-      "  sequential runbook = seed 001's order as a plan on the same ports: detach EFS (LOCAL_CONFIGURATION_ONLY), then",
+      "  sequential runbook = a manual runbook's order as a plan on the same ports: detach EFS (LOCAL_CONFIGURATION_ONLY), then",
       "  FailoverGlobalCluster, then one step calling UpdateNodegroupConfig for every node group at once and waiting",
       "  until all are Ready, then (cold variant only) the role change and the target's up; no DNS step",
       "  (Route 53 failover routing). Both end when the target serves (its health check too, when Route 53's API",
