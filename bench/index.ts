@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --seeds N] [--only rto|stacks]`: modeled RTO of the driver on the simulated
+ * `npm run bench [-- --seeds N] [--only rto|stacks|planned]`: modeled RTO of the driver on the simulated
  * Regions, and per-stack program figures.
  *
  * Sections are independent functions returning lines, so more can be added (per-stack resource
@@ -9,6 +9,7 @@ import { readStackFileConfig } from "../stacks/stack-files";
 import * as path from "node:path";
 import { evaluationStats, type EvaluationStats } from "../automation/sim";
 import { benchRto, formatRtoBench } from "./drills";
+import { benchPlanned, formatPlannedBench } from "./planned";
 import { benchStacks, formatStackFigures } from "./stacks";
 
 export interface BenchSection {
@@ -70,12 +71,25 @@ export const stacksSection: BenchSection = {
   },
 };
 
+export const plannedSection: BenchSection = {
+  title: "Downtime of a planned switchover primary -> dr (simulated world's measurements)",
+  async run({ seeds }) {
+    return formatPlannedBench(await benchPlanned(seeds));
+  },
+};
+
 // Stacks first: its cold figure is the first evaluation in the process, before any section loads Pulumi.
-export const SECTIONS: BenchSection[] = [stacksSection, rtoSection];
+export const SECTIONS: BenchSection[] = [stacksSection, rtoSection, plannedSection];
+const BY_NAME: Record<string, BenchSection> = { stacks: stacksSection, rto: rtoSection, planned: plannedSection };
 
 async function main() {
   const only = process.argv.indexOf("--only");
-  const chosen = only >= 0 ? SECTIONS.filter((s) => s === (process.argv[only + 1] === "stacks" ? stacksSection : rtoSection)) : SECTIONS;
+  if (only >= 0 && !BY_NAME[process.argv[only + 1]]) {
+    console.error(`--only: "${process.argv[only + 1]}" is not a section; use one of ${Object.keys(BY_NAME).join(", ")}`);
+    process.exitCode = 2;
+    return;
+  }
+  const chosen = only >= 0 ? [BY_NAME[process.argv[only + 1]]] : SECTIONS;
   const i = process.argv.indexOf("--seeds");
   const seeds = i >= 0 ? Number(process.argv[i + 1]) : 500;
   if (!Number.isInteger(seeds) || seeds < 1) {
