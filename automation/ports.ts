@@ -175,8 +175,11 @@ export interface CloudPort {
 
   // Route 53 (global control plane; may be impaired with us-east-1)
   getFailoverRecords(hostedZoneId: string, hostname: string, opts?: CallOptions): Promise<FailoverRecord[]>;
-  /** One atomic change batch making `primarySetIdentifier` PRIMARY and the other record SECONDARY. */
-  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void>;
+  /**
+   * One atomic change batch making `primarySetIdentifier` PRIMARY and the other record SECONDARY.
+   * The new PRIMARY carries `primaryHealthCheckId` (else the check it has); the new SECONDARY none.
+   */
+  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions, primaryHealthCheckId?: string): Promise<void>;
   healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<"healthy" | "unhealthy">;
 
   /**

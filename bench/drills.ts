@@ -180,7 +180,7 @@ export function formatRtoBench(r: RtoBenchResult): string[] {
     `  sequential runbook plan             p50 ${f(r.sequential.p50).padStart(7)}   p95 ${f(r.sequential.p95).padStart(7)}   mean ${f(r.sequential.mean)}`,
     `  ratio concurrent/sequential         p50 ${x(r.ratioP50)}   p95 ${x(r.ratioP95)}`,
     `  driver over its floor, site-level   p50 ${x(r.floorRatio.site.p50)}   p95 ${x(r.floorRatio.site.p95)}   (floor: the slowest single branch into wait-serving, 1.00 = no ordering could do better)`,
-    `  driver over its floor, users        p50 ${x(r.floorRatio.users.p50)}   p95 ${x(r.floorRatio.users.p95)}   (adds health-check failover and the record's TTL)`,
+    `  driver over its floor, users        p50 ${x(r.floorRatio.users.p50)}   p95 ${x(r.floorRatio.users.p95)}   (clients served through DNS; above 1.00: pods turning Ready after their nodes, health checks, TTL)`,
     `  until data promoted + nodes Ready:  driver p50 ${f(r.work.concurrent.p50)}, runbook p50 ${f(r.work.sequential.p50)}; ratio p50 ${r.work.ratioP50.toFixed(2)}, p95 ${r.work.ratioP95.toFixed(2)}`,
     `  (the rest, pods Ready on the new nodes and the serving probe, is the same in both and bounds the ratio)`,
     ...r.failures.slice(0, 3).map((x) => `  failure: ${x}`),

@@ -165,8 +165,8 @@ export class AwsCloud implements CloudPort {
     return this.route53.getFailoverRecords(hostedZoneId, hostname, opts);
   }
 
-  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void> {
-    return this.route53.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier, opts);
+  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions, primaryHealthCheckId?: string): Promise<void> {
+    return this.route53.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier, opts, primaryHealthCheckId);
   }
 
   healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<"healthy" | "unhealthy"> {

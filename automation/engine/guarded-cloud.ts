@@ -101,8 +101,8 @@ export class GuardedCloud implements CloudPort {
   getFailoverRecords(hostedZoneId: string, hostname: string, opts?: CallOptions): Promise<FailoverRecord[]> {
     return this.call(`ListResourceRecordSets ${hostname}`, opts, (o) => this.inner.getFailoverRecords(hostedZoneId, hostname, o));
   }
-  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void> {
-    return this.call(`ChangeResourceRecordSets ${hostname}`, opts, (o) => this.inner.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier, o));
+  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions, primaryHealthCheckId?: string): Promise<void> {
+    return this.call(`ChangeResourceRecordSets ${hostname}`, opts, (o) => this.inner.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier, o, primaryHealthCheckId));
   }
   healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<"healthy" | "unhealthy"> {
     return this.call(`GetHealthCheckStatus ${healthCheckId}`, opts, (o) => this.inner.healthCheckStatus(healthCheckId, o));

@@ -227,11 +227,18 @@ export class SimCloud implements CloudPort {
     );
   }
 
-  async setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void> {
+  async setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions, primaryHealthCheckId?: string): Promise<void> {
     await this.call(
-      { method: "setPrimaryRecord", service: "route53", api: "ChangeResourceRecordSets", region: ROUTE53, args: { hostedZoneId, hostname, primarySetIdentifier }, sideEffect: true },
+      {
+        method: "setPrimaryRecord",
+        service: "route53",
+        api: "ChangeResourceRecordSets",
+        region: ROUTE53,
+        args: { hostedZoneId, hostname, primarySetIdentifier, ...(primaryHealthCheckId ? { primaryHealthCheckId } : {}) },
+        sideEffect: true,
+      },
       opts,
-      () => this.world.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier),
+      () => this.world.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier, primaryHealthCheckId),
     );
   }
 

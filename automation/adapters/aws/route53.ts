@@ -67,7 +67,7 @@ export class Route53Api implements Route53Port {
     return records.map(toFailoverRecord);
   }
 
-  async setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void> {
+  async setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions, primaryHealthCheckId?: string): Promise<void> {
     const deadline = this.deadline(opts);
     const records = await this.listFailoverRecordSets(hostedZoneId, hostname, deadline);
     const resource = `failover records ${hostname} ${this.recordType} in zone ${hostedZoneId}`;
@@ -82,13 +82,21 @@ export class Route53Api implements Route53Port {
     if (others.length > 1) {
       throw new Error(`Route 53: ${resource} hold ${records.length} records; a failover pair holds one PRIMARY and one SECONDARY`);
     }
-    const wanted = new Map<ResourceRecordSet, "PRIMARY" | "SECONDARY">([[target, "PRIMARY"], ...others.map((o) => [o, "SECONDARY"] as const)]);
-    const toChange = records.filter((r) => r.Failover !== wanted.get(r));
+    // The health check moves with PRIMARY: a SECONDARY without one is answered as soon as the
+    // PRIMARY is unhealthy (API reference, ResourceRecordSet `Failover`); a PRIMARY needs one to fail over.
+    const wanted = new Map<ResourceRecordSet, ResourceRecordSet>([
+      [target, { ...target, Failover: "PRIMARY", ...(primaryHealthCheckId ?? target.HealthCheckId ? { HealthCheckId: primaryHealthCheckId ?? target.HealthCheckId } : {}) }],
+      ...others.map((o): [ResourceRecordSet, ResourceRecordSet] => {
+        const { HealthCheckId: _dropped, ...rest } = o;
+        return [o, { ...rest, Failover: "SECONDARY" }];
+      }),
+    ]);
+    const toChange = records.filter((r) => r.Failover !== wanted.get(r)!.Failover || r.HealthCheckId !== wanted.get(r)!.HealthCheckId);
     if (toChange.length === 0) return; // already as asked
 
     const changes: Change[] = [
       ...toChange.map((r): Change => ({ Action: "DELETE", ResourceRecordSet: r })),
-      ...toChange.map((r): Change => ({ Action: "CREATE", ResourceRecordSet: { ...r, Failover: wanted.get(r) } })),
+      ...toChange.map((r): Change => ({ Action: "CREATE", ResourceRecordSet: wanted.get(r) })),
     ];
     const site: CallSite = { service: "Route 53", api: "ChangeResourceRecordSets", region: this.route53Region, resource, mutating: true };
     const out = await boundedCall(site, deadline.bound(), (abortSignal) =>

@@ -38,7 +38,7 @@ export function swapDnsStep(pair: Pair, mode: "planned" | "unplanned", prefix: s
     check: async (ctx) => (mode === "unplanned" ? ctx.marks.has(MARK.dnsSwapped) || ctx.marks.has(MARK.dnsSwapFailed) : isPrimary(ctx)),
     run: async (ctx) => {
       try {
-        await ctx.cloud.setPrimaryRecord(dns.hostedZoneId, dns.hostname, target.stack, opts(ctx, ctx.timeouts.dnsChangeMs));
+        await ctx.cloud.setPrimaryRecord(dns.hostedZoneId, dns.hostname, target.stack, opts(ctx, ctx.timeouts.dnsChangeMs), target.outputs.healthCheckId);
         await ctx.mark(MARK.dnsSwapped, { primary: target.stack });
         return { detail: `${target.stack} is PRIMARY` };
       } catch (err) {

@@ -54,7 +54,9 @@ export function waitServingStep(pair: Pair, mode: "planned" | "unplanned", prefi
         ttlSeconds: dns.ttlSeconds,
         requestIntervalSeconds: dns.healthCheck.requestIntervalSeconds,
         failureThreshold: dns.healthCheck.failureThreshold,
-        healthCheckSeenHealthy: !!t.healthCheckId && !route53.unreachable,
+        // Route 53 answers with the target: the swap made it PRIMARY, or (swap failed) the source's
+        // check was read unhealthy and the target's SECONDARY record carries none.
+        answerSeen: ctx.marks.has(MARK.dnsSwapped) || (ctx.marks.has(MARK.dnsSwapFailed) && !!pair.source.outputs.healthCheckId && !route53.unreachable),
       };
       await ctx.mark(MARK.serving, { stack: pair.target.stack, ...(t.albHostname ? { albHostname: t.albHostname } : {}), ...(users ? { dns: users } : {}) });
       return { detail: `serving since ${isoTime(ctx.clock.now())}` };

@@ -113,12 +113,22 @@ export class Route53 extends Part {
     }
   }
 
-  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string): void {
+  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, primaryHealthCheckId?: string): void {
     this.requireZone(hostedZoneId, hostname);
     if (!this.records.has(primarySetIdentifier)) {
       throw new AwsError("InvalidChangeBatch", `[No failover record with SetIdentifier ${primarySetIdentifier}; records are ${[...this.records.keys()].join(", ")}]`);
     }
-    const next = new Map([...this.records].map(([k, r]) => [k, { ...r, failover: k === primarySetIdentifier ? "PRIMARY" : "SECONDARY" } as FailoverRecord]));
+    if (primaryHealthCheckId !== undefined && !this.sites.some((s) => s.names.healthCheckId === primaryHealthCheckId)) {
+      throw new AwsError("InvalidChangeBatch", `[No health check with ID ${primaryHealthCheckId}]`);
+    }
+    // The batch as the driver writes it: the new PRIMARY carries the check given (else its own), the new SECONDARY none.
+    const next = new Map(
+      [...this.records].map(([k, r]) => {
+        const { healthCheckId, ...rest } = r;
+        const check = k === primarySetIdentifier ? (primaryHealthCheckId ?? healthCheckId) : undefined;
+        return [k, { ...rest, failover: k === primarySetIdentifier ? "PRIMARY" : "SECONDARY", ...(check ? { healthCheckId: check } : {}) } as FailoverRecord];
+      }),
+    );
     this.validateRecords(next);
     for (const [k, r] of next) this.records.set(k, r);
     this.recompute();

@@ -517,6 +517,10 @@ describe("AwsCloud", () => {
       ResourceRecords: [{ Value: "dr-alb.us-west-2.elb.amazonaws.com" }],
       HealthCheckId: "hc-dr",
     };
+    const withoutCheck = (r: ResourceRecordSet): ResourceRecordSet => {
+      const { HealthCheckId: _, ...rest } = r;
+      return rest;
+    };
     const neighbours: ResourceRecordSet[] = [
       { Name: "app.example.com.", Type: "TXT", TTL: 60, ResourceRecords: [{ Value: '"x"' }] },
       { Name: "b.example.com.", Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: "elsewhere" }] },
@@ -570,7 +574,8 @@ describe("AwsCloud", () => {
       expect(input.ChangeBatch?.Changes).to.deep.equal([
         { Action: "DELETE", ResourceRecordSet: primaryRecord },
         { Action: "DELETE", ResourceRecordSet: drRecord },
-        { Action: "CREATE", ResourceRecordSet: { ...primaryRecord, Failover: "SECONDARY" } },
+        // The new SECONDARY without a health check; the new PRIMARY keeps the one it had.
+        { Action: "CREATE", ResourceRecordSet: withoutCheck({ ...primaryRecord, Failover: "SECONDARY" }) },
         { Action: "CREATE", ResourceRecordSet: { ...drRecord, Failover: "PRIMARY" } },
       ]);
       expect(clientRegion.get(changeCalls[0].thisValue)).to.equal("route53:us-east-1");
@@ -578,8 +583,24 @@ describe("AwsCloud", () => {
       expect(r53.commandCalls(GetChangeCommand)[0].args[0].input).to.deep.equal({ Id: "/change/C1" });
     });
 
+    it("moves the health check with PRIMARY: the new PRIMARY gets the one given, the new SECONDARY none", async () => {
+      const unchecked: ResourceRecordSet = { ...drRecord };
+      delete unchecked.HealthCheckId;
+      r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, unchecked], IsTruncated: false, MaxItems: 100 });
+      r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: "/change/C3", Status: "INSYNC", SubmittedAt: new Date() } });
+      await cloud().setPrimaryRecord("Z0EXAMPLE", "app.example.com", "dr", { timeoutMs: 120_000 }, "hc-dr");
+      const secondary: ResourceRecordSet = { ...primaryRecord, Failover: "SECONDARY" };
+      delete secondary.HealthCheckId;
+      expect(r53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch?.Changes).to.deep.equal([
+        { Action: "DELETE", ResourceRecordSet: primaryRecord },
+        { Action: "DELETE", ResourceRecordSet: unchecked },
+        { Action: "CREATE", ResourceRecordSet: secondary },
+        { Action: "CREATE", ResourceRecordSet: { ...unchecked, Failover: "PRIMARY", HealthCheckId: "hc-dr" } },
+      ]);
+    });
+
     it("changes nothing when the records already read as asked", async () => {
-      r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, drRecord], IsTruncated: false, MaxItems: 100 });
+      r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, withoutCheck(drRecord)], IsTruncated: false, MaxItems: 100 });
       await cloud().setPrimaryRecord("Z0EXAMPLE", "app.example.com", "primary");
       expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
     });
