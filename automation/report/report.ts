@@ -79,6 +79,12 @@ export interface RunReport {
   };
   writeDowntime?: { quiescedAt: string; servingAt: string; ms: number };
   /**
+   * Planned moves: how long clients could not read. The quiesce scales web and app to 0, so reads
+   * stop with writes and come back when clients resolving the name reach the new site (the users'
+   * RTO); null when they had not at the end of the run.
+   */
+  readDowntime?: { how: "estimate" | "measured"; ms: number | null };
+  /**
    * What happened to the failover record: swapped, or moved by health-check failover; `none` when
    * the pair has no failover DNS (no `eks-dr:dns`), so nothing moved the users.
    */
@@ -169,6 +175,7 @@ export function buildReport(input: ReportInput): RunReport {
   }
   if (quiesced && serving && quiesceStart !== undefined) {
     report.writeDowntime = { quiescedAt: isoTime(quiesceStart), servingAt: isoTime(serving.at), ms: serving.at - quiesceStart };
+    if (report.users) report.readDowntime = { how: report.users.how, ms: report.users.ms };
   }
 
   const aurora = marks.get(MARK.auroraPromoted);
@@ -264,6 +271,11 @@ export function formatReport(report: RunReport, opts: { timeline?: boolean } = {
     if (e) lines.push(`  RPO EFS: ${fmt(e.dataLossWindowMs)} (${e.basis}${e.deletionMode ? `; ${e.deletionMode}` : ""})`);
   }
   if (report.writeDowntime) lines.push(`  write downtime: ${formatDuration(report.writeDowntime.ms)} (writes stopped ${report.writeDowntime.quiescedAt} until ${report.target ?? "the new site"} served)`);
+  const r = report.readDowntime;
+  if (r) {
+    const figure = r.ms === null ? "not over at the end of the run" : `${r.how === "estimate" ? "≤ " : ""}${formatDuration(r.ms)} ${r.how}`;
+    lines.push(`  read downtime: ${figure} (the quiesce stops web and app too; reads are back when clients reach ${report.target ?? "the new site"})`);
+  }
   const dns = report.dns;
   if (dns && "none" in dns) {
     const where = `${dns.target ?? "the new site"}${dns.albHostname ? `'s load balancer, ${dns.albHostname}` : ""}`;

@@ -54,6 +54,7 @@ export function withSimulatedUsers(report: RunReport, world: World): RunReport {
     out.users = { ...(hostname ? { hostname } : {}), how: "measured", lostAt: report.startedAt, lostBasis: "users never lost service", servedAt: report.startedAt, ms: 0, terms: [] };
   }
   if (o && report.rto && servingAt !== undefined) out.rto = { ...report.rto, from: "measured", fromAt: isoTime(o.from), ms: servingAt - o.from };
+  if (report.readDowntime && out.users) out.readDowntime = { how: "measured", ms: out.users.ms };
   if (report.writeDowntime && report.source) {
     const stop = stoppedServingAt(world, report.source, Date.parse(report.writeDowntime.servingAt), startedAt);
     if (stop !== undefined) {

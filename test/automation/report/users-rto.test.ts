@@ -70,8 +70,12 @@ describe("users' RTO", () => {
       expect(Date.parse(r.writeDowntime!.quiescedAt), `seed ${seed}`).to.be.at.most(stopped);
       expect(Date.parse(r.rto!.fromAt), `seed ${seed}`).to.be.at.most(stopped);
       expect(r.rto!.from).to.equal("quiesce");
-      // The simulation's report starts exactly there.
-      expect(Date.parse(withSimulatedUsers(r, t.sim.world).writeDowntime!.quiescedAt)).to.equal(stopped);
+      // The simulation's report starts exactly there; reads and writes are reported apart.
+      const m = withSimulatedUsers(r, t.sim.world);
+      expect(Date.parse(m.writeDowntime!.quiescedAt)).to.equal(stopped);
+      expect(m.readDowntime).to.deep.equal({ how: "measured", ms: m.users!.ms });
+      expect(r.readDowntime).to.deep.equal({ how: "estimate", ms: r.users!.ms });
+      expect(formatReport(m).join("\n")).to.match(/write downtime: /).and.match(/read downtime: \S+( \S+)? measured/);
     }
   });
 
