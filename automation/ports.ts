@@ -177,7 +177,7 @@ export interface CloudPort {
   getFailoverRecords(hostedZoneId: string, hostname: string, opts?: CallOptions): Promise<FailoverRecord[]>;
   /**
    * One atomic change batch making `primarySetIdentifier` PRIMARY and the other record SECONDARY.
-   * The new PRIMARY carries `primaryHealthCheckId` (else the check it has); the new SECONDARY none.
+   * The new PRIMARY carries `primaryHealthCheckId` (else the check it has); the new SECONDARY keeps its own.
    */
   setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions, primaryHealthCheckId?: string): Promise<void>;
   healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<"healthy" | "unhealthy">;

@@ -14,7 +14,9 @@
  *   `Failover`). The SECONDARY carries none: users move to the standby as soon as the PRIMARY
  *   fails, and reach it the moment it serves; the price is that a blip of the PRIMARY's check
  *   sends them to a standby that does not serve yet (docs/decisions.md, "DNS tail"). The check is
- *   still created for the standby: the driver reads it, and the swap attaches it to the new PRIMARY.
+ *   still created for the standby: the driver reads it, and the swap attaches it to the new PRIMARY
+ *   (the new SECONDARY keeps its check until its `up` as standby, so mid-swap Route 53 never
+ *   answers with the site just quiesced).
  * - HTTP/HTTPS checks pass on any status from 200 to 399, and Route 53 does not validate the TLS
  *   certificate (the ALB's certificate is for the application hostname, not the ALB's own name).
  * - Health checks and records are global; the Route 53 API is served from us-east-1 whatever

@@ -82,14 +82,14 @@ export class Route53Api implements Route53Port {
     if (others.length > 1) {
       throw new Error(`Route 53: ${resource} hold ${records.length} records; a failover pair holds one PRIMARY and one SECONDARY`);
     }
-    // The health check moves with PRIMARY: a SECONDARY without one is answered as soon as the
-    // PRIMARY is unhealthy (API reference, ResourceRecordSet `Failover`); a PRIMARY needs one to fail over.
+    // The new PRIMARY needs a health check to fail over (the standby's SECONDARY record carries
+    // none). The new SECONDARY keeps the one it had: while the new PRIMARY's check is not healthy
+    // yet, Route 53 must not answer with the old site (a SECONDARY without a check would be), but
+    // with the PRIMARY, as it does when both are unhealthy (API reference, ResourceRecordSet
+    // `Failover`). The old site's next `up` as standby drops it.
     const wanted = new Map<ResourceRecordSet, ResourceRecordSet>([
       [target, { ...target, Failover: "PRIMARY", ...(primaryHealthCheckId ?? target.HealthCheckId ? { HealthCheckId: primaryHealthCheckId ?? target.HealthCheckId } : {}) }],
-      ...others.map((o): [ResourceRecordSet, ResourceRecordSet] => {
-        const { HealthCheckId: _dropped, ...rest } = o;
-        return [o, { ...rest, Failover: "SECONDARY" }];
-      }),
+      ...others.map((o): [ResourceRecordSet, ResourceRecordSet] => [o, { ...o, Failover: "SECONDARY" }]),
     ]);
     const toChange = records.filter((r) => r.Failover !== wanted.get(r)!.Failover || r.HealthCheckId !== wanted.get(r)!.HealthCheckId);
     if (toChange.length === 0) return; // already as asked

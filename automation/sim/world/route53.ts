@@ -121,11 +121,11 @@ export class Route53 extends Part {
     if (primaryHealthCheckId !== undefined && !this.sites.some((s) => s.names.healthCheckId === primaryHealthCheckId)) {
       throw new AwsError("InvalidChangeBatch", `[No health check with ID ${primaryHealthCheckId}]`);
     }
-    // The batch as the driver writes it: the new PRIMARY carries the check given (else its own), the new SECONDARY none.
+    // The batch as the driver writes it: the new PRIMARY carries the check given (else its own), the new SECONDARY keeps its own.
     const next = new Map(
       [...this.records].map(([k, r]) => {
         const { healthCheckId, ...rest } = r;
-        const check = k === primarySetIdentifier ? (primaryHealthCheckId ?? healthCheckId) : undefined;
+        const check = k === primarySetIdentifier ? (primaryHealthCheckId ?? healthCheckId) : healthCheckId;
         return [k, { ...rest, failover: k === primarySetIdentifier ? "PRIMARY" : "SECONDARY", ...(check ? { healthCheckId: check } : {}) } as FailoverRecord];
       }),
     );

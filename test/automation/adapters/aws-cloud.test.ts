@@ -574,8 +574,7 @@ describe("AwsCloud", () => {
       expect(input.ChangeBatch?.Changes).to.deep.equal([
         { Action: "DELETE", ResourceRecordSet: primaryRecord },
         { Action: "DELETE", ResourceRecordSet: drRecord },
-        // The new SECONDARY without a health check; the new PRIMARY keeps the one it had.
-        { Action: "CREATE", ResourceRecordSet: withoutCheck({ ...primaryRecord, Failover: "SECONDARY" }) },
+        { Action: "CREATE", ResourceRecordSet: { ...primaryRecord, Failover: "SECONDARY" } },
         { Action: "CREATE", ResourceRecordSet: { ...drRecord, Failover: "PRIMARY" } },
       ]);
       expect(clientRegion.get(changeCalls[0].thisValue)).to.equal("route53:us-east-1");
@@ -583,14 +582,13 @@ describe("AwsCloud", () => {
       expect(r53.commandCalls(GetChangeCommand)[0].args[0].input).to.deep.equal({ Id: "/change/C1" });
     });
 
-    it("moves the health check with PRIMARY: the new PRIMARY gets the one given, the new SECONDARY none", async () => {
+    it("gives the new PRIMARY the health check given; the new SECONDARY keeps its own", async () => {
       const unchecked: ResourceRecordSet = { ...drRecord };
       delete unchecked.HealthCheckId;
       r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, unchecked], IsTruncated: false, MaxItems: 100 });
       r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: "/change/C3", Status: "INSYNC", SubmittedAt: new Date() } });
       await cloud().setPrimaryRecord("Z0EXAMPLE", "app.example.com", "dr", { timeoutMs: 120_000 }, "hc-dr");
       const secondary: ResourceRecordSet = { ...primaryRecord, Failover: "SECONDARY" };
-      delete secondary.HealthCheckId;
       expect(r53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch?.Changes).to.deep.equal([
         { Action: "DELETE", ResourceRecordSet: primaryRecord },
         { Action: "DELETE", ResourceRecordSet: unchecked },

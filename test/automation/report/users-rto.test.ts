@@ -90,5 +90,8 @@ describe("users' RTO", () => {
     expect(r.rto!.from).to.equal("quiesce");
     expect(Date.parse(r.rto!.fromAt)).to.be.at.least(Date.parse(r.startedAt) + rebuild.endOffsetMs!);
     expect(r.rto!.ms).to.be.below(r.durationMs - rebuild.elapsedMs!);
+    // One outage for users, the move's: the swap never sends them back to the site just quiesced.
+    const during = t.sim.world.userView().outages.filter((o) => (o.to ?? Infinity) >= Date.parse(r.startedAt));
+    expect(during).to.have.length(1);
   });
 });

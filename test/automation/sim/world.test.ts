@@ -142,9 +142,10 @@ describe("sim: world", () => {
       // One batch swapping both designations, the check moving with PRIMARY, is fine.
       const drCheck = s.world.site("dr").healthCheck.id;
       s.world.setPrimaryRecord(ZONE, HOST, "dr", drCheck);
+      // The old PRIMARY keeps its check until its `up` as standby: both unhealthy, Route 53 answers with the new PRIMARY.
       expect(s.world.getFailoverRecords(ZONE, HOST).map((r) => `${r.setIdentifier}:${r.failover}:${r.healthCheckId ?? "unchecked"}`).sort()).to.deep.equal([
         `dr:PRIMARY:${drCheck}`,
-        "primary:SECONDARY:unchecked",
+        `primary:SECONDARY:${s.world.site("primary").healthCheck.id}`,
       ]);
     });
 
