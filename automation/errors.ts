@@ -77,6 +77,25 @@ export function isThrottling(err: unknown): boolean {
   return [e.name, e.code, e.Code].some((v) => typeof v === "string" && THROTTLING_NAMES.has(v));
 }
 
+/** HTTP statuses and socket errors the AWS SDK's standard retry mode treats as transient (@smithy/core, service-error-classification constants). */
+const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
+const TRANSIENT_NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+
+/**
+ * Worth another attempt of the same call: throttling, or a transient failure as the SDK's standard
+ * mode classifies it (a 500/502/503/504 answer, a reset or refused connection). Never a timeout:
+ * the call's bound is spent (an impaired Region is not retried into).
+ */
+export function isRetryableCallError(err: unknown): boolean {
+  if (isThrottling(err)) return true;
+  if (typeof err !== "object" || err === null || isTimeout(err)) return false;
+  const e = err as { httpStatus?: unknown; $metadata?: { httpStatusCode?: unknown }; code?: unknown; cause?: unknown };
+  const status = e.httpStatus ?? e.$metadata?.httpStatusCode;
+  if (typeof status === "number" && TRANSIENT_STATUSES.has(status)) return true;
+  const cause = e.cause as { code?: unknown } | undefined;
+  return [e.code, cause?.code].some((c) => typeof c === "string" && TRANSIENT_NETWORK_CODES.has(c));
+}
+
 /** A call that got no answer in time (ours, the adapters' AwsCallTimeoutError, the SDK's or the simulation's TimeoutError). */
 export function isTimeout(err: unknown): boolean {
   return err instanceof TimeoutError || (err instanceof Error && /Timeout/.test(err.name));

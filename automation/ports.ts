@@ -6,8 +6,7 @@
  *   - simulated: an in-memory two-Region model with a virtual clock and fault injection.
  * Plans, the executor, the journal and the CLI only ever see these interfaces.
  *
- * Every cloud call names the Region it goes to, because during an unplanned failover the
- * source Region is impaired and calls into it must be bounded by `CallOptions.timeoutMs`.
+ * The cloud's ports, one per AWS service, are in cloud/ (cloud/port.ts composes them).
  */
 import type { SiteConfig } from "../stacks/config";
 import type { SiteOutputs } from "../stacks/outputs";
@@ -61,134 +60,9 @@ export interface StackPort {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cloud actions and reads that IaC cannot express
+// Cloud actions and reads that IaC cannot express: one port per service, in cloud/<service>/
 
-export interface CallOptions {
-  /** Bound on the call, including SDK retries. Calls into an impaired Region must always pass one. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export type EfsReplicationStatus = "ENABLED" | "ENABLING" | "DELETING" | "ERROR" | "PAUSED" | "PAUSING";
-export type FileSystemProtection = "ENABLED" | "DISABLED" | "REPLICATING";
-
-export interface EfsReplication {
-  sourceFileSystemId: string;
-  sourceRegion: string;
-  destinationFileSystemId: string;
-  destinationRegion: string;
-  status: EfsReplicationStatus;
-  /** Last time the destination was fully in sync (ms since epoch); undefined before the first sync. */
-  lastReplicatedAt?: number;
-}
-
-export interface GlobalClusterMember {
-  clusterArn: string;
-  region: string;
-  isWriter: boolean;
-  /** RDS GlobalClusterMember.SynchronizationStatus: "pending-resync" while Aurora rebuilds it; absent when not reported. */
-  synchronizationStatus?: string;
-}
-
-export interface GlobalCluster {
-  identifier: string;
-  status: string;
-  members: GlobalClusterMember[];
-  /** Present while a switchover or failover is under way. */
-  failoverState?: { status: "pending" | "failing-over" | "cancelling"; fromClusterArn: string; toClusterArn: string; isDataLossAllowed: boolean };
-}
-
-export interface DbCluster {
-  identifier: string;
-  arn: string;
-  status: string;
-  /** Instances in the cluster (0 = headless). */
-  instanceCount: number;
-}
-
-/**
- * The newest CloudWatch datapoint of a secondary cluster's cross-Region lag metric (AWS/RDS,
- * milliseconds, one-minute periods, statistic Maximum). It is evidence about the past, not a
- * reading of now: everything committed on the primary before `periodStart - maxMs` had reached the
- * secondary (see `auroraEvidencedUpTo`); nothing is known about later writes.
- */
-export interface AuroraLagDatapoint {
-  /** The metric read: AuroraGlobalDBRPOLag (the default) or AuroraGlobalDBReplicationLag. */
-  metric: string;
-  /** Worst value in the period, ms. */
-  maxMs: number;
-  /** Start of the period (the datapoint's timestamp), ms since the epoch. */
-  periodStart: number;
-  periodMs: number;
-}
-
-export interface NodeGroupScaling {
-  minSize: number;
-  desiredSize: number;
-  maxSize: number;
-}
-
-export interface NodeGroupState extends NodeGroupScaling {
-  status: string;
-  /** Nodes registered and Ready; undefined where the adapter cannot tell. */
-  readyNodes?: number;
-}
-
-export interface FailoverRecord {
-  setIdentifier: string;
-  failover: "PRIMARY" | "SECONDARY";
-  /** CNAME target (the site's ALB hostname). */
-  value: string;
-  healthCheckId?: string;
-}
-
-export interface CloudPort {
-  /** Cheap call that proves the Region's control plane answers within the timeout. */
-  probeRegion(region: string, opts?: CallOptions): Promise<boolean>;
-
-  // EKS
-  describeCluster(region: string, clusterName: string, opts?: CallOptions): Promise<{ status: string }>;
-  describeNodeGroup(region: string, clusterName: string, nodeGroupName: string, opts?: CallOptions): Promise<NodeGroupState>;
-  /** Starts a scaling update (UpdateNodegroupConfig); resolves when the update is accepted. */
-  scaleNodeGroup(region: string, clusterName: string, nodeGroupName: string, scaling: NodeGroupScaling, opts?: CallOptions): Promise<void>;
-
-  // Aurora global database
-  describeGlobalCluster(region: string, globalClusterIdentifier: string, opts?: CallOptions): Promise<GlobalCluster>;
-  describeDbCluster(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<DbCluster>;
-  /** Planned, no data loss; every Region must be healthy. */
-  switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void>;
-  /** Unplanned: AllowDataLoss=true; writes not yet replicated are lost. */
-  failoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void>;
-  /**
-   * The newest datapoint of the cluster's lag metric within the lookback (an hour by default), read
-   * in the cluster's own Region, the only one that publishes it (secondaries only). Undefined when
-   * there is none, e.g. the link to the primary's Region has been down longer than the lookback.
-   */
-  auroraLag(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<AuroraLagDatapoint | undefined>;
-
-  // EFS
-  /** The replication the file system takes part in (as source or destination), if any. */
-  describeReplication(region: string, fileSystemId: string, opts?: CallOptions): Promise<EfsReplication | undefined>;
-  /** DeleteReplicationConfiguration; LOCAL_CONFIGURATION_ONLY when the other Region is unreachable. */
-  deleteReplication(region: string, sourceFileSystemId: string, mode: "ALL_CONFIGURATIONS" | "LOCAL_CONFIGURATION_ONLY", opts?: CallOptions): Promise<void>;
-  fileSystemProtection(region: string, fileSystemId: string, opts?: CallOptions): Promise<FileSystemProtection>;
-
-  // Route 53 (global control plane; may be impaired with us-east-1)
-  getFailoverRecords(hostedZoneId: string, hostname: string, opts?: CallOptions): Promise<FailoverRecord[]>;
-  /**
-   * One atomic change batch making `primarySetIdentifier` PRIMARY and the other record SECONDARY.
-   * The new PRIMARY carries `primaryHealthCheckId` (else the check it has); the new SECONDARY keeps its own.
-   */
-  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions, primaryHealthCheckId?: string): Promise<void>;
-  healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<"healthy" | "unhealthy">;
-
-  /**
-   * HTTP GET of a site's endpoint (its ALB + health path): does it serve? `hostname` (output
-   * `endpointHostname`) is the application hostname an HTTPS endpoint's certificate names: sent as
-   * TLS server name and Host, and the certificate verified for it.
-   */
-  checkEndpoint(url: string, opts?: CallOptions, hostname?: string): Promise<boolean>;
-}
+export type * from "./cloud/port";
 
 // ---------------------------------------------------------------------------------------------
 // Journal

@@ -86,8 +86,8 @@ function unlessSetup<T>(what: string, fallback: (err: unknown) => T): (err: unkn
 export async function estimateRpo(ctx: StepContext, target: Site): Promise<EstimatedRpo> {
   const o = { timeoutMs: ctx.timeouts.callMs, signal: ctx.signal };
   const [lag, repl] = await Promise.all([
-    ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, o).catch(unlessSetup(`reading the Aurora lag in ${target.region}`, () => undefined)),
-    ctx.cloud.describeReplication(target.region, target.outputs.fileSystemId, o).catch(unlessSetup(`reading EFS in ${target.region}`, () => undefined)),
+    ctx.cloud.cloudWatch.auroraLag(target.region, target.outputs.dbClusterIdentifier, o).catch(unlessSetup(`reading the Aurora lag in ${target.region}`, () => undefined)),
+    ctx.cloud.efs.describeReplication(target.region, target.outputs.fileSystemId, o).catch(unlessSetup(`reading EFS in ${target.region}`, () => undefined)),
   ]);
   const now = ctx.clock.now();
   const auroraLagMs = lag ? auroraLossBoundMs(lag, now) : null;
@@ -169,16 +169,16 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   // Regions and clusters.
   await Promise.all(
     [active, standby].map(async (site) => {
-      const up = await ctx.cloud.probeRegion(site.region, { timeoutMs: timeouts.probeMs, signal: ctx.signal }).catch(unlessSetup(`probing ${site.region}`, () => false));
+      const up = await ctx.cloud.eks.probeRegion(site.region, { timeoutMs: timeouts.probeMs, signal: ctx.signal }).catch(unlessSetup(`probing ${site.region}`, () => false));
       add(`region ${site.region}`, up, up ? "answers" : `does not answer within ${formatDuration(timeouts.probeMs)}`, "error", neededFor(site));
       if (!up) return;
-      const c = await ctx.cloud.describeCluster(site.region, site.outputs.clusterName, o(site)).catch(unlessSetup(`reading EKS in ${site.region}`, (e) => ({ status: `unknown (${errorMessage(e)})` })));
+      const c = await ctx.cloud.eks.describeCluster(site.region, site.outputs.clusterName, o(site)).catch(unlessSetup(`reading EKS in ${site.region}`, (e) => ({ status: `unknown (${errorMessage(e)})` })));
       add(`cluster ${site.outputs.clusterName}`, c.status === "ACTIVE", c.status, "error", neededFor(site));
     }),
   );
   const sizes = await Promise.all(
     (["system", "web", "app"] as const).map(async (g) => {
-      const st = await ctx.cloud.describeNodeGroup(standby.region, standby.outputs.clusterName, standby.outputs.nodeGroupNames[g], o(standby)).catch(unlessSetup(`reading EKS in ${standby.region}`, () => undefined));
+      const st = await ctx.cloud.eks.describeNodeGroup(standby.region, standby.outputs.clusterName, standby.outputs.nodeGroupNames[g], o(standby)).catch(unlessSetup(`reading EKS in ${standby.region}`, () => undefined));
       return st ? `${g} ${st.desiredSize}${st.readyNodes !== undefined ? ` (${st.readyNodes} Ready)` : ""}` : `${g} ?`;
     }),
   );
@@ -187,7 +187,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   // Aurora.
   let headless: boolean | undefined;
   if (gid) {
-    const gc = await ctx.cloud.describeGlobalCluster(standby.region, gid, o(standby)).catch(unlessSetup(`reading RDS in ${standby.region}`, (e) => e as Error));
+    const gc = await ctx.cloud.rds.describeGlobalCluster(standby.region, gid, o(standby)).catch(unlessSetup(`reading RDS in ${standby.region}`, (e) => e as Error));
     if (gc instanceof Error) add("aurora global cluster", false, errorMessage(gc));
     else {
       const writer = writerArn(gc.members);
@@ -196,7 +196,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
       add("aurora secondary", member, member ? `${standby.stack} is a secondary` : `${standby.outputs.dbClusterArn} is not a secondary of ${gid}`);
       if (gc.failoverState) add("aurora switch in progress", false, `${gc.failoverState.status} ${gc.failoverState.fromClusterArn} -> ${gc.failoverState.toClusterArn}`);
     }
-    const db = await ctx.cloud.describeDbCluster(standby.region, standby.outputs.dbClusterIdentifier, o(standby)).catch(unlessSetup(`reading RDS in ${standby.region}`, (e) => e as Error));
+    const db = await ctx.cloud.rds.describeDbCluster(standby.region, standby.outputs.dbClusterIdentifier, o(standby)).catch(unlessSetup(`reading RDS in ${standby.region}`, (e) => e as Error));
     if (db instanceof Error) add(`db cluster ${standby.stack}`, false, errorMessage(db));
     else {
       headless = db.instanceCount === 0;
@@ -205,7 +205,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   }
 
   // EFS replication, from the active site's side (planned) and the standby's (always).
-  const repl = await ctx.cloud.describeReplication(standby.region, standby.outputs.fileSystemId, o(standby)).catch(unlessSetup(`reading EFS in ${standby.region}`, () => undefined));
+  const repl = await ctx.cloud.efs.describeReplication(standby.region, standby.outputs.fileSystemId, o(standby)).catch(unlessSetup(`reading EFS in ${standby.region}`, () => undefined));
   const replOk = !!repl && repl.sourceFileSystemId === active.outputs.fileSystemId && repl.destinationFileSystemId === standby.outputs.fileSystemId && repl.status === "ENABLED";
   add("efs replication", replOk, repl ? `${repl.sourceFileSystemId} -> ${repl.destinationFileSystemId} ${repl.status}` : `${standby.stack}'s file system is not a replication destination`);
 
@@ -234,7 +234,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
     if (missing.length > 0) {
       add("failover dns", false, `${missing.join(" and ")} has no failover record or health check yet although eks-dr:dns is set: run \`npm run deploy\``, "warning");
     }
-    const records = await ctx.cloud.getFailoverRecords(dns.hostedZoneId, dns.hostname, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(unlessSetup("reading Route 53", (e) => e as Error));
+    const records = await ctx.cloud.route53.getFailoverRecords(dns.hostedZoneId, dns.hostname, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(unlessSetup("reading Route 53", (e) => e as Error));
     if (records instanceof Error) add("dns records", false, errorMessage(records), "warning");
     else {
       const primary = records.find((r) => r.failover === "PRIMARY")?.setIdentifier;
@@ -242,7 +242,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
     }
     for (const site of [active, standby]) {
       if (!site.outputs.healthCheckId) continue;
-      const h = await ctx.cloud.healthCheckStatus(site.outputs.healthCheckId, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(unlessSetup("reading Route 53", () => "unknown"));
+      const h = await ctx.cloud.route53.healthCheckStatus(site.outputs.healthCheckId, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(unlessSetup("reading Route 53", () => "unknown"));
       add(`health check ${site.stack}`, site === active ? h === "healthy" : true, site === active ? h : `${h} (a standby need not serve)`, "warning", neededFor(site));
     }
   }

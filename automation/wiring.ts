@@ -16,7 +16,7 @@ import { MemoryJournal } from "./journal/memory-journal";
 import type { Simulation, FaultPlan, SimulationCreation, SimStacksState } from "./sim";
 import type * as SimModule from "./sim";
 import type * as PulumiStacksModule from "./adapters/pulumi-stacks";
-import type * as AwsCloudModule from "./adapters/aws-cloud";
+import type * as AwsCloudModule from "./cloud/aws-cloud";
 import type * as SystemClockModule from "./adapters/system-clock";
 import type * as LocationModule from "./state/location";
 import type * as S3JournalModule from "./state/s3-journal";
@@ -116,7 +116,7 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
   }
   if (opts.state === undefined) refuseSimulatedJournal(path.resolve(opts.journalPath ?? path.join(opts.projectDir, DEFAULT_JOURNAL_PATH)));
   const { PulumiStacks } = lazy<typeof PulumiStacksModule>("./adapters/pulumi-stacks");
-  const { AwsCloud } = lazy<typeof AwsCloudModule>("./adapters/aws-cloud");
+  const { AwsCloud } = lazy<typeof AwsCloudModule>("./cloud/aws-cloud");
   const { SystemClock } = lazy<typeof SystemClockModule>("./adapters/system-clock");
   const clock = new SystemClock();
   const file = path.resolve(opts.projectDir, DEFAULT_JOURNAL_PATH);

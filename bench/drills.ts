@@ -1,6 +1,6 @@
 /**
  * Modeled RTO over many simulated drills: the driver's concurrent unplanned plan against the
- * seeds' manual runbook written as a sequential plan (plan/plans.ts `sequentialRunbookPlan`:
+ * seeds' manual runbook written as a sequential plan (bench/runbook-plan.ts `sequentialRunbookPlan`:
  * EFS, then Aurora, then the node groups, then serving) on the same ports, latency model and
  * seeds. Both start the instant the active site's Region is impaired and end when the new site
  * serves and its health check is healthy (the driver's `wait-serving`), and, for users, when
@@ -13,7 +13,8 @@
  */
 import { execute } from "../automation/engine/executor";
 import { MemoryJournal } from "../automation/journal/memory-journal";
-import { sequentialRunbookPlan, unplannedFailoverPlan } from "../automation/plan/plans";
+import { unplannedFailoverPlan } from "../automation/plan/plans";
+import { sequentialRunbookPlan } from "./runbook-plan";
 import { loadPair } from "../automation/plan/sites";
 import type { Plan } from "../automation/plan/types";
 import { createSimulation } from "../automation/sim";

@@ -11,18 +11,18 @@
  *   run ends failed; running the same command again resumes it.
  * - Crash (the simulation's `SimulatedCrash`, from a step or the step-boundary hook): stops at
  *   once and writes nothing more, as a killed process would.
- * - Throttling is retried per call with backoff and jitter (GuardedCloud).
+ * - Throttling and transient AWS errors are retried per call with backoff and jitter (cloud/guard.ts).
  * - Bounds: every step as a whole (its attempts included) runs within its `bound` (a default
  *   for steps that declare none); past it the step is aborted and fails with StepBoundExceededError.
  */
 import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "../ports";
-import { StepBoundExceededError, errorMessage, isCrash, isTransient } from "../errors";
+import { StepBoundExceededError, errorMessage, isCrash, isThrottling, isTransient } from "../errors";
 import { completedSteps, marksOf, type Mark } from "../journal/events";
 import { validatePlan } from "../plan/dag";
 import { CONFIGURABLE_TIMEOUTS, DEFAULT_TIMEOUTS, defaultStepBound, type Plan, type Step, type StepContext, type StepResult, type Timeouts } from "../plan/types";
 import { formatDuration } from "../util/duration";
 import { anySignal } from "../util/time";
-import { GuardedCloud } from "./guarded-cloud";
+import { guardCloud } from "../cloud/guard";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 
 export type StepOutcome = "done" | "skipped" | "failed" | "aborted" | "earlier" | "not-run";
@@ -120,15 +120,16 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
     const onRunAbort = () => stepAbort.abort(runAbort.signal.reason);
     runAbort.signal.addEventListener("abort", onRunAbort, { once: true });
     const ctx: StepContext = {
-      cloud: new GuardedCloud(opts.cloud, {
+      cloud: guardCloud(opts.cloud, {
         clock,
         policy: opts.retry ?? DEFAULT_RETRY,
         random,
         defaultTimeoutMs: timeouts.callMs,
         signal: stepAbort.signal,
-        onRetry: (what, attempt, delayMs) => {
+        onRetry: (what, attempt, delayMs, error) => {
           rec.retries++;
-          opts.observer?.stepLog?.(step, `${what} throttled; retry ${attempt} in ${Math.round(delayMs)}ms`, clock.now());
+          const why = isThrottling(error) ? "throttled" : `failed (${errorMessage(error)})`;
+          opts.observer?.stepLog?.(step, `${what} ${why}; retry ${attempt} in ${Math.round(delayMs)}ms`, clock.now());
         },
       }),
       stacks: opts.stacks,

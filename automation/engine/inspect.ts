@@ -7,7 +7,7 @@ import { errorMessage } from "../errors";
 import type { Mark } from "../journal/events";
 import type { Plan, StepContext, Timeouts } from "../plan/types";
 import { DEFAULT_TIMEOUTS } from "../plan/types";
-import { GuardedCloud } from "./guarded-cloud";
+import { guardCloud } from "../cloud/guard";
 import { DEFAULT_RETRY } from "./retry";
 
 export interface InspectDeps {
@@ -31,7 +31,7 @@ export function readOnlyContext(deps: InspectDeps, marks: ReadonlyMap<string, Ma
     up: async () => refuse(),
   };
   return {
-    cloud: new GuardedCloud(deps.cloud, { clock: deps.clock, policy: DEFAULT_RETRY, random: Math.random, defaultTimeoutMs: timeouts.callMs, signal }),
+    cloud: guardCloud(deps.cloud, { clock: deps.clock, policy: DEFAULT_RETRY, random: Math.random, defaultTimeoutMs: timeouts.callMs, signal }),
     stacks,
     clock: deps.clock,
     signal,

@@ -1,8 +1,11 @@
 /**
- * Retrying AWS throttling with exponential backoff and jitter, on the driver's Clock.
+ * The driver's one retry layer for cloud calls: throttling and transient failures, with
+ * exponential backoff and jitter, on the driver's Clock (virtual in simulations, so a drill shows
+ * the delays). The SDK clients make one attempt each (cloud/aws/clients.ts): see
+ * docs/decisions.md, "One retry layer".
  */
 import type { Clock } from "../ports";
-import { isThrottling } from "../errors";
+import { isRetryableCallError } from "../errors";
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -29,8 +32,8 @@ export interface RetryHooks {
   signal?: AbortSignal;
 }
 
-/** Calls `fn`, retrying throttling errors only; other errors and the last throttle propagate. */
-export async function retryThrottled<T>(
+/** Calls `fn`, retrying throttling and transient errors (`isRetryableCallError`); others and the last one propagate. */
+export async function retryCall<T>(
   clock: Clock,
   policy: RetryPolicy,
   random: () => number,
@@ -41,7 +44,7 @@ export async function retryThrottled<T>(
     try {
       return await fn();
     } catch (err) {
-      if (!isThrottling(err) || attempt >= policy.maxAttempts || hooks.signal?.aborted) throw err;
+      if (!isRetryableCallError(err) || attempt >= policy.maxAttempts || hooks.signal?.aborted) throw err;
       const delayMs = backoffDelay(policy, attempt, random);
       hooks.onRetry?.({ attempt, delayMs, error: err });
       await clock.sleep(delayMs, hooks.signal);

@@ -32,38 +32,38 @@ export function plannedControlPlanes(pair: Pair, prefix = ""): ControlPlane[] {
       name: `EKS in ${target.region}`,
       region: target.region,
       neededBy: p(["scale-nodes-system", "scale-nodes-web", "scale-nodes-app"]),
-      read: (c, o) => c.describeNodeGroup(target.region, target.outputs.clusterName, target.outputs.nodeGroupNames.web, o),
+      read: (c, o) => c.eks.describeNodeGroup(target.region, target.outputs.clusterName, target.outputs.nodeGroupNames.web, o),
     },
     {
       name: `RDS in ${source.region}`,
       region: source.region,
       // SwitchoverGlobalCluster is sent to the current primary's Region.
       neededBy: p(["switchover-db"]),
-      read: (c, o) => c.describeGlobalCluster(source.region, gid, o),
+      read: (c, o) => c.rds.describeGlobalCluster(source.region, gid, o),
     },
     {
       name: `RDS in ${target.region}`,
       region: target.region,
       neededBy: p(["add-db-instance", "wait-aurora-lag", "switchover-db"]),
-      read: (c, o) => c.describeDbCluster(target.region, target.outputs.dbClusterIdentifier, o),
+      read: (c, o) => c.rds.describeDbCluster(target.region, target.outputs.dbClusterIdentifier, o),
     },
     {
       name: `CloudWatch in ${target.region}`,
       region: target.region,
       neededBy: p(["wait-aurora-lag"]),
-      read: (c, o) => c.auroraLag(target.region, target.outputs.dbClusterIdentifier, o),
+      read: (c, o) => c.cloudWatch.auroraLag(target.region, target.outputs.dbClusterIdentifier, o),
     },
     {
       name: `EFS in ${source.region}`,
       region: source.region,
       neededBy: p(["wait-efs-sync", "delete-efs-replication"]),
-      read: (c, o) => c.describeReplication(source.region, source.outputs.fileSystemId, o),
+      read: (c, o) => c.efs.describeReplication(source.region, source.outputs.fileSystemId, o),
     },
     {
       name: `EFS in ${target.region}`,
       region: target.region,
       neededBy: p(["delete-efs-replication"]),
-      read: (c, o) => c.describeReplication(target.region, target.outputs.fileSystemId, o),
+      read: (c, o) => c.efs.describeReplication(target.region, target.outputs.fileSystemId, o),
     },
     ...(dns
       ? [
@@ -71,7 +71,7 @@ export function plannedControlPlanes(pair: Pair, prefix = ""): ControlPlane[] {
             name: "Route 53 (global, in us-east-1)",
             region: "us-east-1",
             neededBy: p(["swap-dns"]),
-            read: (c: CloudPort, o: CallOptions) => c.getFailoverRecords(dns.hostedZoneId, dns.hostname, o),
+            read: (c: CloudPort, o: CallOptions) => c.route53.getFailoverRecords(dns.hostedZoneId, dns.hostname, o),
           },
         ]
       : []),

@@ -56,7 +56,7 @@ export interface EvidenceInput {
 /** Why the pair is in a failed-over state (notes for the confirmation); throws RefusedError when it is not. */
 export async function failedOverEvidence(input: EvidenceInput): Promise<string[]> {
   const { cloud, active, old, callOpts } = input;
-  const gc = await cloud.describeGlobalCluster(active.region, input.globalClusterIdentifier, callOpts);
+  const gc = await cloud.rds.describeGlobalCluster(active.region, input.globalClusterIdentifier, callOpts);
   const writer = writerArn(gc.members);
   if (writer !== active.outputs.dbClusterArn) {
     throw new RefusedError(
@@ -78,7 +78,7 @@ export async function failedOverEvidence(input: EvidenceInput): Promise<string[]
 
   const marks: string[] = [];
   if (old.outputs.role === "active") marks.push(`${old.stack}'s stack outputs still say active (an unplanned failover changes its role in config only)`);
-  const stale = await cloud.describeReplication(old.region, old.outputs.fileSystemId, callOpts);
+  const stale = await cloud.efs.describeReplication(old.region, old.outputs.fileSystemId, callOpts);
   if (stale && stale.sourceFileSystemId === old.outputs.fileSystemId) marks.push(`${old.stack}'s file system still holds its half of the replication to ${active.stack}`);
   if (active.config.impairedRegions.includes(old.region)) marks.push(`${active.stack}'s ups still avoid ${old.region} (impairedRegions)`);
   if (!active.config.replicateToPeer) marks.push(`${active.stack} does not replicate to ${old.stack} (replicateToPeer=false, as an unplanned failover leaves it)`);

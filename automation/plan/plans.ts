@@ -69,9 +69,8 @@ import {
 } from "./steps";
 import { plannedControlPlanes } from "../gates/control-planes";
 import type { Pair, Site } from "./sites";
+import { PlanBuilder } from "./builder";
 import type { Plan, StackConfigChanges, Step } from "./types";
-
-const present = (steps: (Step | undefined)[]): Step[] => steps.filter((s): s is Step => s !== undefined);
 
 /**
  * True when the site runs no web or app pods while standby (`workload.replicas.<tier>.standby: 0`):
@@ -97,63 +96,65 @@ function headlessNote(target: Site): string[] {
 }
 
 /**
- * The steps of a planned failover. `rootDeps` hold back the quiesce (failback waits for the old
- * site to catch up first); `capacityDeps` hold back the target's capacity steps.
+ * Adds the steps of a planned failover to `b` (ids with its prefix). `rootDeps` hold back the
+ * quiesce (failback waits for the old site to catch up first); `capacityDeps` hold back the
+ * target's capacity steps.
  */
-export function plannedSteps(pair: Pair, prefix = "", rootDeps: string[] = [], capacityDeps: string[] = []): Step[] {
+export function plannedSteps(b: PlanBuilder, pair: Pair, rootDeps: string[] = [], capacityDeps: string[] = []): void {
   const { source, target } = pair;
-  const p = (name: string) => `${prefix}${name}`;
-  const nodes = NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active", prefix, capacityDeps));
-  const nodeIds = nodes.map((s) => s.id);
-  const instance = dbInstanceStep(target, prefix, capacityDeps);
+  const prefix = b.prefix;
+  const nodes = b.add(NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active", prefix, capacityDeps)));
+  const instance = b.add(dbInstanceStep(target, prefix, capacityDeps));
   // Writes stop only once the target's capacity is there: that keeps the write downtime short.
-  const quiesce = quiesceStep(source, prefix, [...nodeIds, instance.id, ...rootDeps]);
-  const drain = auroraDrainStep(pair, prefix, [quiesce.id]);
-  const sync = efsSyncAfterStep(pair, prefix, [quiesce.id], { mark: MARK.quiesced, label: "the quiesce" });
+  const quiesce = b.add(quiesceStep(source, prefix, [...b.after(nodes, instance), ...rootDeps]));
+  const drain = b.add(auroraDrainStep(pair, prefix, b.after(quiesce)));
+  const sync = b.add(efsSyncAfterStep(pair, prefix, b.after(quiesce), { mark: MARK.quiesced, label: "the quiesce" }));
   // Nothing is switched until every data store has caught up: a store that cannot catch up fails
   // the run while the source can still go back into service.
-  const switchIds = ["switchover-db", "delete-efs-replication", "swap-dns"].map((n) => p(n));
-  const noReturn = pointOfNoReturnStep(prefix, [drain.id, sync.id], plannedControlPlanes(pair, prefix), switchIds);
-  const promote = promoteDbStep(pair, "planned", prefix, [noReturn.id, instance.id]);
-  const efs = deleteReplicationStep(pair, prefix, [noReturn.id]);
-  const dataDone = [promote.id, efs.id];
-  const dns = swapDnsStep(pair, "planned", prefix, dataDone);
-  const dnsIds = dns ? [dns.id] : [];
+  const switchIds = ["switchover-db", "delete-efs-replication", "swap-dns"].map((n) => b.id(n));
+  const noReturn = b.add(pointOfNoReturnStep(prefix, b.after(drain, sync), plannedControlPlanes(pair, prefix), switchIds));
+  const promote = b.add(promoteDbStep(pair, "planned", prefix, b.after(noReturn, instance)));
+  const efs = b.add(deleteReplicationStep(pair, prefix, b.after(noReturn)));
+  const dataDone = [promote, efs];
+  const dns = b.add(swapDnsStep(pair, "planned", prefix, b.after(dataDone)));
   const upSourceArgs = {
-    id: p("converge-up-source"),
+    id: b.id("converge-up-source"),
     title: `Converge ${source.stack} as standby (refresh out-of-band URNs, up; its file system can receive replication)`,
     site: source,
     converged: (o: SiteOutputs | undefined) => o?.role === "standby" && o.efsReplication === undefined,
   };
   if (!coldWorkload(target.config)) {
     // Warm: the target serves on its own; both ups come after, off the critical path.
-    const serving = waitServingStep(pair, "planned", prefix, [...(dns ? dnsIds : dataDone), ...nodeIds]);
-    const config = convergeConfigStep(pair, true, prefix, [serving.id]);
-    const upSource = upStep({ ...upSourceArgs, dependsOn: [config.id] });
-    const upTarget = upStep({
-      id: p("converge-up-target"),
-      title: `Converge ${target.stack} as active (refresh out-of-band URNs, up; creates replication to ${source.stack})`,
-      site: target,
-      dependsOn: [upSource.id],
-      converged: (o) => o?.role === "active" && o.efsReplication?.destinationFileSystemId === source.outputs.fileSystemId,
-    });
-    return present([...nodes, instance, quiesce, drain, sync, noReturn, promote, efs, dns, serving, config, upSource, upTarget]);
+    const serving = b.add(waitServingStep(pair, "planned", prefix, b.after(dns ?? dataDone, nodes)));
+    const config = b.add(convergeConfigStep(pair, true, prefix, b.after(serving)));
+    const upSource = b.add(upStep({ ...upSourceArgs, dependsOn: b.after(config) }));
+    b.add(
+      upStep({
+        id: b.id("converge-up-target"),
+        title: `Converge ${target.stack} as active (refresh out-of-band URNs, up; creates replication to ${source.stack})`,
+        site: target,
+        dependsOn: b.after(upSource),
+        converged: (o) => o?.role === "active" && o.efsReplication?.destinationFileSystemId === source.outputs.fileSystemId,
+      }),
+    );
+    return;
   }
   // Cold: the target runs pods only after its up as active, so that up is on the critical path.
   // It runs without replication (which would wait for a first sync) beside the source's up; the
   // reverse replication is switched on once the target serves and the source is a standby.
-  const config = convergeConfigStep(pair, false, prefix, dataDone);
-  const upSource = upStep({ ...upSourceArgs, dependsOn: [config.id] });
-  const upTarget = upStep({
-    id: p("converge-up-target"),
-    title: `Converge ${target.stack} as active (refresh out-of-band URNs, up; starts its pods)`,
-    site: target,
-    dependsOn: [config.id, ...dnsIds],
-    converged: (o) => o?.role === "active",
-  });
-  const serving = waitServingStep(pair, "planned", prefix, [config.id, ...dnsIds, ...nodeIds]);
-  const replicate = replicateToPeerStep(target, source, p("converge-replication"), [upSource.id, upTarget.id, serving.id]);
-  return present([...nodes, instance, quiesce, drain, sync, noReturn, promote, efs, dns, config, upSource, upTarget, serving, replicate]);
+  const config = b.add(convergeConfigStep(pair, false, prefix, b.after(dataDone)));
+  const upSource = b.add(upStep({ ...upSourceArgs, dependsOn: b.after(config) }));
+  const upTarget = b.add(
+    upStep({
+      id: b.id("converge-up-target"),
+      title: `Converge ${target.stack} as active (refresh out-of-band URNs, up; starts its pods)`,
+      site: target,
+      dependsOn: b.after(config, dns),
+      converged: (o) => o?.role === "active",
+    }),
+  );
+  const serving = b.add(waitServingStep(pair, "planned", prefix, b.after(config, dns, nodes)));
+  b.add(replicateToPeerStep(target, source, b.id("converge-replication"), b.after(upSource, upTarget, serving)));
 }
 
 function plannedConfigChanges(pair: Pair): StackConfigChanges[] {
@@ -167,6 +168,12 @@ function plannedConfigChanges(pair: Pair): StackConfigChanges[] {
   return out;
 }
 
+function plannedPlanSteps(pair: Pair): Step[] {
+  const b = PlanBuilder.create();
+  plannedSteps(b, pair);
+  return b.steps();
+}
+
 export function plannedFailoverPlan(pair: Pair): Plan {
   return {
     command: "failover",
@@ -175,7 +182,7 @@ export function plannedFailoverPlan(pair: Pair): Plan {
     source: pair.source.stack,
     target: pair.target.stack,
     mode: "planned",
-    steps: plannedSteps(pair),
+    steps: plannedPlanSteps(pair),
     configChanges: plannedConfigChanges(pair),
     pointOfNoReturn: "point-of-no-return",
     rollback: rollbackSteps(pair),
@@ -189,18 +196,17 @@ export function plannedFailoverPlan(pair: Pair): Plan {
 
 export function unplannedFailoverPlan(pair: Pair): Plan {
   const { source, target } = pair;
-  const nodes = NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active"));
-  const nodeIds = nodes.map((s) => s.id);
+  const b = PlanBuilder.create();
+  const nodes = b.add(NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active")));
   // Every up of the target runs the whole program: none may reach the source's Region (its
   // providers configured without calls, nothing there changed; config impairedRegions).
   const avoid = [source.region];
-  const instance = dbInstanceStep(target, "", [], avoid);
-  const efs = detachReplicationStep(pair, "", []);
-  const promote = promoteDbStep(pair, "unplanned", "", [instance.id]);
+  const instance = b.add(dbInstanceStep(target, "", [], avoid));
+  const efs = b.add(detachReplicationStep(pair, "", []));
+  const promote = b.add(promoteDbStep(pair, "unplanned", "", b.after(instance)));
   // The source serves nobody now: the DNS swap (bounded) goes first, off the critical path.
-  const dns = swapDnsStep(pair, "unplanned", "", []);
-  const dnsIds = dns ? [dns.id] : [];
-  const dataDone = [promote.id, efs.id];
+  const dns = b.add(swapDnsStep(pair, "unplanned", "", []));
+  const dataDone = [promote, efs];
   const cold = coldWorkload(target.config);
   const upTargetArgs = {
     id: "converge-up-target",
@@ -209,18 +215,17 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
     converged: (o: SiteOutputs | undefined) => o?.role === "active",
     excludeDnsOnSwapFailure: true,
   };
-  let steps: Step[];
   if (!cold) {
-    const serving = waitServingStep(pair, "unplanned", "", [...dataDone, ...dnsIds, ...nodeIds]);
-    const config = convergeConfigStep(pair, false, "", [serving.id], avoid);
-    steps = present([...nodes, instance, efs, promote, dns, serving, config, upStep({ ...upTargetArgs, dependsOn: [config.id] })]);
+    const serving = b.add(waitServingStep(pair, "unplanned", "", b.after(dataDone, dns, nodes)));
+    const config = b.add(convergeConfigStep(pair, false, "", b.after(serving), avoid));
+    b.add(upStep({ ...upTargetArgs, dependsOn: b.after(config) }));
   } else {
-    const config = convergeConfigStep(pair, false, "", dataDone, avoid);
+    const config = b.add(convergeConfigStep(pair, false, "", b.after(dataDone), avoid));
     // After the DNS step, so the up knows whether to leave the record out.
-    const upTarget = upStep({ ...upTargetArgs, dependsOn: [config.id, ...dnsIds] });
-    const serving = waitServingStep(pair, "unplanned", "", [config.id, ...dnsIds, ...nodeIds]);
-    steps = present([...nodes, instance, efs, promote, dns, config, upTarget, serving]);
+    b.add(upStep({ ...upTargetArgs, dependsOn: b.after(config, dns) }));
+    b.add(waitServingStep(pair, "unplanned", "", b.after(config, dns, nodes)));
   }
+  const steps = b.steps();
   const changes: StackConfigChanges[] = convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({
     stack,
     changes,
@@ -260,25 +265,29 @@ export function unplannedFailoverPlan(pair: Pair): Plan {
  * a standby that receives replication, let it catch up, then a planned failover back.
  */
 export function failbackPlan(active: Site, old: Site, globalClusterIdentifier: string): Plan {
-  const clean = cleanStaleReplicationStep(old, "", []);
+  const b = PlanBuilder.create();
+  const clean = b.add(cleanStaleReplicationStep(old, "", []));
   // The unplanned failover made the active site's ups avoid the old Region; it answers again.
-  const reach = clearImpairedRegionsStep(active, "", []);
+  const reach = b.add(clearImpairedRegionsStep(active, "", []));
   // An unplanned failover whose Route 53 swap failed left the old site's record PRIMARY: fix the
   // designations before the old site's up makes its record SECONDARY (else no PRIMARY answers).
-  const dns = swapDnsStep({ source: old, target: active, globalClusterIdentifier }, "planned", "", [], "reconcile-dns");
+  const dns = b.add(swapDnsStep({ source: old, target: active, globalClusterIdentifier }, "planned", "", [], "reconcile-dns"));
   // The old site's up changes its DB instances, which Aurora refuses until it has rebuilt the cluster.
-  const rebuilt = auroraRebuiltStep(old, globalClusterIdentifier, "", []);
-  const upOld = upStep({
-    id: "up-old-site",
-    title: `Bring ${old.stack} back as standby (up; its file system can receive replication)`,
-    site: old,
-    dependsOn: [clean.id, ...(dns ? [dns.id] : []), rebuilt.id],
-    converged: (o) => o?.role === "standby",
-  });
-  const replicate = replicateToPeerStep(active, old, "replicate-to-old-site", [upOld.id, reach.id]);
-  const resync = resyncStep(active, old, globalClusterIdentifier, "", [replicate.id]);
+  const rebuilt = b.add(auroraRebuiltStep(old, globalClusterIdentifier, "", []));
+  const upOld = b.add(
+    upStep({
+      id: "up-old-site",
+      title: `Bring ${old.stack} back as standby (up; its file system can receive replication)`,
+      site: old,
+      dependsOn: b.after(clean, dns, rebuilt),
+      converged: (o) => o?.role === "standby",
+    }),
+  );
+  const replicate = b.add(replicateToPeerStep(active, old, "replicate-to-old-site", b.after(upOld, reach)));
+  const resync = b.add(resyncStep(active, old, globalClusterIdentifier, "", b.after(replicate)));
   const back: Pair = { source: active, target: old, globalClusterIdentifier };
-  const steps = present([clean, reach, dns, rebuilt, upOld, replicate, resync, ...plannedSteps(back, "back:", [resync.id], [upOld.id])]);
+  plannedSteps(b.withPrefix("back:"), back, b.after(resync), b.after(upOld));
+  const steps = b.steps();
   const changes: StackConfigChanges[] = [];
   if (active.config.impairedRegions.length > 0) changes.push({ stack: active.stack, changes: [{ key: "impairedRegions", value: [] }], when: "first (every Region answers again)" });
   if (!active.config.replicateToPeer) changes.push({ stack: active.stack, changes: [{ key: "replicateToPeer", value: true }], when: "before replicating back" });
@@ -351,64 +360,5 @@ export function deployPlan(stacks: { stack: string; config: SiteConfig }[]): Pla
     steps: [first, second, again],
     configChanges: [],
     notes: [],
-  };
-}
-
-/**
- * FOR THE BENCH ONLY: the seeds' manual runbook (seed 001, "Perform DR") as a plan on the same
- * ports and latency model, one step after another: EFS replication removed (from the DR Region),
- * then the Aurora global failover (after a first instance if the secondary is headless), then the
- * node groups: one step that calls UpdateNodegroupConfig with the active sizes for every group at
- * once and waits until all are Ready (the runbook's "increase number of Web Server and App Server
- * EKS node group"; a person would not wait for one group before starting the next), then, for a
- * site without standby pods, the role change and its `up`, then serving. No DNS step: the runbook
- * relies on Route 53 failover routing. The end condition is the driver's (`wait-serving`).
- */
-export function sequentialRunbookPlan(pair: Pair): Plan {
-  const { target } = pair;
-  // The same program as the driver's: its ups reach the source's Region unless told to avoid it.
-  const avoid = [pair.source.region];
-  const efs = detachReplicationStep(pair, "", []);
-  const instance = dbInstanceStep(target, "", [efs.id], avoid);
-  const promote = promoteDbStep(pair, "unplanned", "", [instance.id]);
-  const groups = NODE_GROUPS.map((g) => scaleNodesStep(target, g, "active"));
-  const nodes: Step = {
-    id: "scale-nodes",
-    title: `Scale every node group of ${target.stack} to its active sizes and wait until all are Ready`,
-    dependsOn: [promote.id],
-    effect: groups.map((g) => g.effect).join("; "),
-    check: async (ctx) => (await Promise.all(groups.map((g) => g.check(ctx)))).every(Boolean),
-    run: async (ctx) => {
-      await Promise.all(groups.map(async (g) => ((await g.check(ctx)) ? undefined : g.run(ctx))));
-      return { detail: "all node groups Ready" };
-    },
-  };
-  const steps: Step[] = [efs, instance, promote, nodes];
-  let last = nodes.id;
-  if (coldWorkload(target.config)) {
-    const config = convergeConfigStep(pair, false, "", [nodes.id], avoid);
-    // Route 53's control plane is down with us-east-1: the record is left out, as the driver does.
-    const up = upStep({
-      id: "converge-up-target",
-      title: `Deploy ${target.stack} as active (pods)`,
-      site: target,
-      dependsOn: [config.id],
-      converged: (o) => o?.role === "active",
-      exclude: target.outputs.dnsRecordUrn ? [target.outputs.dnsRecordUrn] : [],
-    });
-    steps.push(config, up);
-    last = up.id;
-  }
-  steps.push(waitServingStep(pair, "unplanned", "", [last]));
-  return {
-    command: "runbook",
-    args: { to: target.stack },
-    title: `Sequential runbook (seed 001): EFS, then Aurora, then node groups -> ${target.stack}`,
-    source: pair.source.stack,
-    target: target.stack,
-    mode: "unplanned",
-    steps: steps.map((s) => ({ ...s, priority: 0 })),
-    configChanges: [],
-    notes: ["Reference for the bench: the manual runbook's order, one step at a time."],
   };
 }

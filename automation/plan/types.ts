@@ -153,6 +153,9 @@ export interface StackConfigChanges {
   when: string;
 }
 
+/** How a switch goes: planned (both Regions healthy, no data loss) or unplanned (the source Region impaired). */
+export type SwitchMode = "planned" | "unplanned";
+
 export interface Plan {
   /** `failover`, `failback`, `deploy`, or `runbook` (the bench's sequential reference). */
   command: string;
@@ -162,7 +165,7 @@ export interface Plan {
   /** Site giving up the active role, and site taking it (absent for deploy). */
   source?: string;
   target?: string;
-  mode?: "planned" | "unplanned";
+  mode?: SwitchMode;
   steps: Step[];
   configChanges: StackConfigChanges[];
   /** Facts the operator should know before confirming. */

@@ -21,14 +21,14 @@ export async function describePairState(deps: PairStateDeps, pair: Pair): Promis
   const o = { timeoutMs: deps.timeoutMs };
   const dns = pair.target.config.dns ?? pair.source.config.dns;
   const [gc, records] = await Promise.all([
-    deps.cloud.describeGlobalCluster(pair.target.region, pair.globalClusterIdentifier, o).catch((e: unknown) => e as Error),
-    dns ? deps.cloud.getFailoverRecords(dns.hostedZoneId, dns.hostname, o).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
+    deps.cloud.rds.describeGlobalCluster(pair.target.region, pair.globalClusterIdentifier, o).catch((e: unknown) => e as Error),
+    dns ? deps.cloud.route53.getFailoverRecords(dns.hostedZoneId, dns.hostname, o).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
   ]);
   const line = async (site: Site, peer: Site): Promise<string> => {
     const [cfg, serves, repl] = await Promise.all([
       deps.stacks.readConfig(site.stack).catch((e: unknown) => e as Error),
-      site.outputs.endpointUrl ? deps.cloud.checkEndpoint(site.outputs.endpointUrl, o).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
-      deps.cloud.describeReplication(site.region, site.outputs.fileSystemId, o).catch((e: unknown) => e as Error),
+      site.outputs.endpointUrl ? deps.cloud.serving.checkEndpoint(site.outputs.endpointUrl, undefined, o).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
+      deps.cloud.efs.describeReplication(site.region, site.outputs.fileSystemId, o).catch((e: unknown) => e as Error),
     ]);
     const parts: string[] = [];
     parts.push(cfg instanceof Error ? `config ${unknown(cfg)}` : `config role ${cfg.role}${cfg.quiesced ? ", quiesced" : ""}`);

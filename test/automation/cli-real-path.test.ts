@@ -14,7 +14,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AwsCloud, type AwsClientFactory } from "../../automation/adapters/aws-cloud";
+import { AwsCloud, type AwsClientFactory } from "../../automation/cloud/aws-cloud";
 import { PulumiStacks } from "../../automation/adapters/pulumi-stacks";
 import { SystemClock } from "../../automation/adapters/system-clock";
 import { runCli, type CliEnv } from "../../automation/cli";

@@ -130,9 +130,11 @@ describe("executor contract", () => {
     const clock = new VirtualClock({ startMs: 0 });
     let throttled = 0;
     const cloud = {
-      probeRegion: async () => {
-        if (throttled++ === 0) throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
-        return true;
+      eks: {
+        probeRegion: async () => {
+          if (throttled++ === 0) throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+          return true;
+        },
       },
     } as unknown as CloudPort;
     let timeouts = 0;
@@ -141,7 +143,7 @@ describe("executor contract", () => {
         [
           { id: "a", run: async (ctx) => {
               ctx.log("looking");
-              await ctx.cloud.probeRegion("us-east-1");
+              await ctx.cloud.eks.probeRegion("us-east-1");
               if (timeouts++ === 0) throw new TimeoutError("no answer");
               return { detail: "ok" };
             } },
@@ -151,7 +153,7 @@ describe("executor contract", () => {
     const lines: string[] = [];
     const r = await execute(opts(build(), clock, { cloud, random: () => 0, observer: { stepLog: (_s: Step, line: string) => void lines.push(line) } }));
     expect(r.outcome).to.equal("succeeded");
-    expect(lines).to.deep.equal(["looking", "probe of us-east-1 throttled; retry 1 in 500ms", "no answer; trying the step again (attempt 2)", "looking"]);
+    expect(lines).to.deep.equal(["looking", "eks.probeRegion us-east-1 throttled; retry 1 in 500ms", "no answer; trying the step again (attempt 2)", "looking"]);
     // The seeded jitter decided the delay: half the first backoff cap with random() = 0.
     expect(r.steps[0].retries).to.equal(2);
     throttled = 0;

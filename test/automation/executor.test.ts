@@ -4,9 +4,9 @@
  */
 import { expect } from "chai";
 import { TimeoutError } from "../../automation/errors";
-import { GuardedCloud } from "../../automation/engine/guarded-cloud";
+import { guardCloud } from "../../automation/cloud/guard";
 import { execute, type ExecuteOptions } from "../../automation/engine/executor";
-import { backoffDelay, DEFAULT_RETRY, retryThrottled } from "../../automation/engine/retry";
+import { backoffDelay, DEFAULT_RETRY, retryCall } from "../../automation/engine/retry";
 import { MemoryJournal } from "../../automation/journal/memory-journal";
 import { validatePlan } from "../../automation/plan/dag";
 import type { Plan, Step } from "../../automation/plan/types";
@@ -167,18 +167,18 @@ describe("retries and bounds", () => {
     }
   });
 
-  it("retries throttling only, up to maxAttempts, sleeping on the clock", async () => {
+  it("retries throttling (and transient answers), up to maxAttempts, sleeping on the clock", async () => {
     const clock = new VirtualClock({ startMs: 0 });
     const throttle = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
     let calls = 0;
-    const ok = await retryThrottled(clock, { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000 }, () => 0.5, async () => {
+    const ok = await retryCall(clock, { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000 }, () => 0.5, async () => {
       if (++calls < 3) throw throttle;
       return "ok";
     });
     expect(ok).to.equal("ok");
     expect(clock.now()).to.equal(750 + 1500);
     calls = 0;
-    const err = await retryThrottled(clock, { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 80 }, () => 0, async () => {
+    const err = await retryCall(clock, { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 80 }, () => 0, async () => {
       calls++;
       throw throttle;
     }).catch((e: unknown) => e);
@@ -186,7 +186,7 @@ describe("retries and bounds", () => {
     expect(calls).to.equal(4);
     calls = 0;
     const other = new Error("AccessDenied");
-    expect(await retryThrottled(clock, DEFAULT_RETRY, Math.random, async () => {
+    expect(await retryCall(clock, DEFAULT_RETRY, Math.random, async () => {
       calls++;
       throw other;
     }).catch((e: unknown) => e)).to.equal(other);
@@ -198,10 +198,10 @@ describe("retries and bounds", () => {
     const err = await withTimeout(clock, 5000, "probe of us-east-1", () => new Promise<never>(() => undefined)).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(TimeoutError);
     expect(clock.now()).to.equal(5000);
-    const hanging = { probeRegion: () => new Promise<boolean>(() => undefined) } as unknown as CloudPort;
-    const guarded = new GuardedCloud(hanging, { clock, policy: DEFAULT_RETRY, random: Math.random, defaultTimeoutMs: 2000, signal: new AbortController().signal });
+    const hanging = { eks: { probeRegion: () => new Promise<boolean>(() => undefined) } } as unknown as CloudPort;
+    const guarded = guardCloud(hanging, { clock, policy: DEFAULT_RETRY, random: Math.random, defaultTimeoutMs: 2000, signal: new AbortController().signal });
     const t0 = clock.now();
-    expect(await guarded.probeRegion("us-east-1", { timeoutMs: 3000 }).catch((e: unknown) => e)).to.be.instanceOf(TimeoutError);
+    expect(await guarded.eks.probeRegion("us-east-1", { timeoutMs: 3000 }).catch((e: unknown) => e)).to.be.instanceOf(TimeoutError);
     expect(clock.now() - t0).to.be.at.most(3000 + 1000);
   });
 });

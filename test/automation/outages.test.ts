@@ -8,7 +8,7 @@ import { runCli, type CliEnv } from "../../automation/cli";
 import { failback, failover, status, type RunResult } from "../../automation/driver";
 import { SetupError } from "../../automation/errors";
 import { DEFAULT_TIMEOUTS } from "../../automation/plan/types";
-import type { CloudPort } from "../../automation/ports";
+import type { CloudPort, RdsPort } from "../../automation/ports";
 import type { RunReport } from "../../automation/report/report";
 import { wire, type Wiring } from "../../automation/wiring";
 import { PROJECT_DIR, sideEffectCounts, simulate } from "./helpers";
@@ -138,24 +138,19 @@ describe("driver in partial and messy outages", () => {
       await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       t.sim.faults.recoverRegion("primary");
       const inner = t.deps.cloud;
-      const cloud = new Proxy(inner, {
-        get(target, prop, receiver) {
-          if (prop === "describeGlobalCluster") {
-            return async (...args: Parameters<CloudPort["describeGlobalCluster"]>) => {
-              const gc = await target.describeGlobalCluster(...args);
-              return { ...gc, members: gc.members.map(({ synchronizationStatus: _hidden, ...m }) => m) };
-            };
-          }
-          if (prop === "describeDbCluster") {
-            return async (...args: Parameters<CloudPort["describeDbCluster"]>) => {
-              const c = await target.describeDbCluster(...args);
-              return t.sim.world.site(args[0]).db.rebuilding ? { ...c, status: "resyncing" } : c;
-            };
-          }
-          const v = Reflect.get(target, prop, receiver) as unknown;
-          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      const rds: RdsPort = {
+        describeGlobalCluster: async (...args: Parameters<RdsPort["describeGlobalCluster"]>) => {
+          const gc = await inner.rds.describeGlobalCluster(...args);
+          return { ...gc, members: gc.members.map(({ synchronizationStatus: _hidden, ...m }) => m) };
         },
-      });
+        describeDbCluster: async (...args: Parameters<RdsPort["describeDbCluster"]>) => {
+          const c = await inner.rds.describeDbCluster(...args);
+          return t.sim.world.site(args[0]).db.rebuilding ? { ...c, status: "resyncing" } : c;
+        },
+        switchoverGlobalCluster: (...args) => inner.rds.switchoverGlobalCluster(...args),
+        failoverGlobalCluster: (...args) => inner.rds.failoverGlobalCluster(...args),
+      };
+      const cloud: CloudPort = { ...inner, rds };
       const report = await run(failback({ ...t.deps, cloud }));
       expect(report.outcome, report.error).to.equal("succeeded");
       expect(t.sim.world.calls({ origin: "pulumi:primary" }).filter((c) => c.outcome === "InvalidDBClusterStateFault")).to.deep.equal([]);

@@ -3,11 +3,12 @@
  * the target's cluster promoted (switchover or failover), and at failback the wait for Aurora to
  * rebuild the old primary.
  */
+import { PRIORITY } from "../priorities";
 import type { ConfigChange } from "../../ports";
 import { auroraEvidencedUpTo, describeAuroraLag } from "../../report/aurora-rpo";
 import { formatDuration } from "../../util/duration";
 import { writerArn, type Pair, type Site } from "../sites";
-import type { Step, StepContext } from "../types";
+import type { Step, StepContext, SwitchMode } from "../types";
 import { id, MARK, opts, waitFor } from "./shared";
 
 /**
@@ -17,7 +18,7 @@ import { id, MARK, opts, waitFor } from "./shared";
  * source's Region) is set in the same config change, since the targeted `up` runs the whole program.
  */
 export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = [], impairedRegions?: string[]): Step {
-  const describe = (ctx: StepContext) => ctx.cloud.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
+  const describe = (ctx: StepContext) => ctx.cloud.rds.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
   const hasInstance = async (ctx: StepContext) => {
     const c = await describe(ctx);
     return c.instanceCount >= 1 && c.status === "available";
@@ -29,7 +30,7 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
     effect:
       `if headless: config ${site.stack} database.readers.standby=1${impairedRegions ? `, impairedRegions=${JSON.stringify(impairedRegions)}` : ""}, ` +
       `then pulumi up ${site.stack} --target ${site.outputs.promotionInstanceUrn}`,
-    priority: 5,
+    priority: PRIORITY.addDbInstance,
     bound: { what: `the first instance of ${site.stack}'s DB cluster (targeted pulumi up, then available)`, key: "upMs", ms: (t) => t.upMs + t.databaseMs },
     check: hasInstance,
     run: async (ctx) => {
@@ -55,10 +56,10 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
  */
 export function auroraDrainStep(pair: Pair, prefix: string, dependsOn: string[]): Step {
   const { target } = pair;
-  const lag = (ctx: StepContext) => ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
+  const lag = (ctx: StepContext) => ctx.cloud.cloudWatch.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
   const since = (ctx: StepContext) => ctx.marks.get(MARK.quiesced)?.at ?? ctx.clock.now();
   const drained = async (ctx: StepContext) => {
-    const gc = await ctx.cloud.describeGlobalCluster(target.region, pair.globalClusterIdentifier, opts(ctx));
+    const gc = await ctx.cloud.rds.describeGlobalCluster(target.region, pair.globalClusterIdentifier, opts(ctx));
     if (writerArn(gc.members) === target.outputs.dbClusterArn) return true;
     const d = await lag(ctx);
     return d !== undefined && auroraEvidencedUpTo(d) >= since(ctx);
@@ -83,16 +84,16 @@ export function auroraDrainStep(pair: Pair, prefix: string, dependsOn: string[])
  * the Region of the secondary being promoted (Aurora User Guide, the CLI procedures' `--region`).
  * The lag at the moment of promotion is marked for the RPO.
  */
-export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix: string, dependsOn: string[]): Step {
+export function promoteDbStep(pair: Pair, mode: SwitchMode, prefix: string, dependsOn: string[]): Step {
   const { target } = pair;
   const callRegion = mode === "planned" ? pair.source.region : target.region;
   const gid = pair.globalClusterIdentifier;
   const arn = target.outputs.dbClusterArn;
-  const describe = (ctx: StepContext) => ctx.cloud.describeGlobalCluster(target.region, gid, opts(ctx));
+  const describe = (ctx: StepContext) => ctx.cloud.rds.describeGlobalCluster(target.region, gid, opts(ctx));
   const promoted = async (ctx: StepContext) => {
     const gc = await describe(ctx);
     if (writerArn(gc.members) !== arn || gc.failoverState) return false;
-    const c = await ctx.cloud.describeDbCluster(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
+    const c = await ctx.cloud.rds.describeDbCluster(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
     return c.status === "available";
   };
   const api = mode === "planned" ? "SwitchoverGlobalCluster" : "FailoverGlobalCluster (AllowDataLoss)";
@@ -101,7 +102,7 @@ export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix:
     title: `Make ${target.stack}'s Aurora cluster the writer (${mode === "planned" ? "switchover" : "failover, data loss allowed"})`,
     dependsOn,
     effect: `RDS ${api} ${gid} in ${callRegion} -> ${arn}`,
-    priority: 2,
+    priority: PRIORITY.promoteDb,
     check: promoted,
     run: async (ctx) => {
       const gc = await describe(ctx);
@@ -109,10 +110,10 @@ export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix:
       if (underWay) ctx.log(`a ${gc.failoverState?.isDataLossAllowed ? "failover" : "switchover"} to ${target.stack} is already under way; waiting`);
       else if (writerArn(gc.members) !== arn) {
         // The RPO evidence: the newest lag datapoint before the promotion, with its period.
-        const d = await ctx.cloud.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx)).catch(() => undefined);
+        const d = await ctx.cloud.cloudWatch.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx)).catch(() => undefined);
         await ctx.mark(MARK.auroraPromoted, { mode, lagMs: d?.maxMs ?? null, lagMetric: d?.metric ?? null, lagPeriodStart: d?.periodStart ?? null, cluster: arn });
-        if (mode === "planned") await ctx.cloud.switchoverGlobalCluster(callRegion, gid, arn, opts(ctx));
-        else await ctx.cloud.failoverGlobalCluster(callRegion, gid, arn, opts(ctx));
+        if (mode === "planned") await ctx.cloud.rds.switchoverGlobalCluster(callRegion, gid, arn, opts(ctx));
+        else await ctx.cloud.rds.failoverGlobalCluster(callRegion, gid, arn, opts(ctx));
       }
       await waitFor(ctx, `${target.stack} to be the writer of ${gid}`, () => promoted(ctx), ctx.timeouts.databaseMs);
       if (!ctx.marks.has(MARK.auroraWriter)) await ctx.mark(MARK.auroraWriter, { cluster: arn });
@@ -135,12 +136,12 @@ export function promoteDbStep(pair: Pair, mode: "planned" | "unplanned", prefix:
 export function auroraRebuiltStep(site: Site, globalClusterIdentifier: string, prefix: string, dependsOn: string[]): Step {
   const arn = site.outputs.dbClusterArn;
   const state = async (ctx: StepContext): Promise<string | undefined> => {
-    const gc = await ctx.cloud.describeGlobalCluster(site.region, globalClusterIdentifier, opts(ctx));
+    const gc = await ctx.cloud.rds.describeGlobalCluster(site.region, globalClusterIdentifier, opts(ctx));
     const member = gc.members.find((m) => m.clusterArn === arn);
     if (!member) return `not a member of ${globalClusterIdentifier} yet`;
     if (member.isWriter) return "still the writer (its Region has not been seen back yet)";
     if (member.synchronizationStatus === "pending-resync") return "being rebuilt (pending-resync)";
-    const c = await ctx.cloud.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
+    const c = await ctx.cloud.rds.describeDbCluster(site.region, site.outputs.dbClusterIdentifier, opts(ctx));
     return c.status === "available" ? undefined : `cluster ${c.status}`;
   };
   return {

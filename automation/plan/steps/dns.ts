@@ -1,10 +1,11 @@
 /**
  * DNS step: the target's Route 53 failover record made PRIMARY in one change batch.
  */
+import { PRIORITY } from "../priorities";
 import { errorMessage } from "../../errors";
 import { formatDuration } from "../../util/duration";
 import type { Pair } from "../sites";
-import type { Step, StepContext } from "../types";
+import type { Step, StepContext, SwitchMode } from "../types";
 import { id, MARK, opts } from "./shared";
 
 /** The names of the steps that move the failover record (`swap-dns`, and `reconcile-dns` at failback), with any plan prefix. */
@@ -17,12 +18,12 @@ export const isDnsStepId = (stepId: string): boolean => DNS_STEP_NAMES.some((nam
  * health-check failover answers with the target once the source's check fails, and the converge
  * `up` leaves the target's record out.
  */
-export function swapDnsStep(pair: Pair, mode: "planned" | "unplanned", prefix: string, dependsOn: string[], name = "swap-dns"): Step | undefined {
+export function swapDnsStep(pair: Pair, mode: SwitchMode, prefix: string, dependsOn: string[], name = "swap-dns"): Step | undefined {
   const dns = pair.target.config.dns ?? pair.source.config.dns;
   if (!dns) return undefined;
   const { target } = pair;
   const isPrimary = async (ctx: StepContext) => {
-    const records = await ctx.cloud.getFailoverRecords(dns.hostedZoneId, dns.hostname, opts(ctx, ctx.timeouts.dnsChangeMs));
+    const records = await ctx.cloud.route53.getFailoverRecords(dns.hostedZoneId, dns.hostname, opts(ctx, ctx.timeouts.dnsChangeMs));
     return records.find((r) => r.failover === "PRIMARY")?.setIdentifier === target.stack;
   };
   return {
@@ -32,13 +33,14 @@ export function swapDnsStep(pair: Pair, mode: "planned" | "unplanned", prefix: s
     effect:
       `Route 53 ChangeResourceRecordSets ${dns.hostedZoneId} ${dns.hostname}: ${target.stack} PRIMARY, ${pair.source.stack} SECONDARY` +
       (mode === "unplanned" ? ` (bounded ${formatDuration(30_000)}; on failure health-check failover)` : ""),
-    priority: 1,
+    priority: PRIORITY.dnsSwap,
     // Unplanned: Route 53's control plane may be down with the source Region; reading it would
     // cost the whole bound, so the postcondition is the journaled outcome of the swap.
     check: async (ctx) => (mode === "unplanned" ? ctx.marks.has(MARK.dnsSwapped) || ctx.marks.has(MARK.dnsSwapFailed) : isPrimary(ctx)),
     run: async (ctx) => {
       try {
-        await ctx.cloud.setPrimaryRecord(dns.hostedZoneId, dns.hostname, target.stack, opts(ctx, ctx.timeouts.dnsChangeMs), target.outputs.healthCheckId);
+        const primary = { setIdentifier: target.stack, ...(target.outputs.healthCheckId ? { healthCheckId: target.outputs.healthCheckId } : {}) };
+        await ctx.cloud.route53.setPrimaryRecord(dns.hostedZoneId, dns.hostname, primary, opts(ctx, ctx.timeouts.dnsChangeMs));
         await ctx.mark(MARK.dnsSwapped, { primary: target.stack });
         return { detail: `${target.stack} is PRIMARY` };
       } catch (err) {

@@ -3,6 +3,7 @@
  * (planned or unplanned), and at failback the stale half removed and replication to the old site
  * restored.
  */
+import { PRIORITY } from "../priorities";
 import { errorMessage, rethrowAuth } from "../../errors";
 import { formatDuration } from "../../util/duration";
 import type { Pair, Site } from "../sites";
@@ -11,9 +12,9 @@ import { id, MARK, opts, waitFor } from "./shared";
 
 /** The target's file system is no longer a replication destination and is writable. */
 async function targetWritable(ctx: StepContext, target: Site): Promise<boolean> {
-  const r = await ctx.cloud.describeReplication(target.region, target.outputs.fileSystemId, opts(ctx));
+  const r = await ctx.cloud.efs.describeReplication(target.region, target.outputs.fileSystemId, opts(ctx));
   if (r && r.destinationFileSystemId === target.outputs.fileSystemId) return false;
-  return (await ctx.cloud.fileSystemProtection(target.region, target.outputs.fileSystemId, opts(ctx))) !== "REPLICATING";
+  return (await ctx.cloud.efs.fileSystemProtection(target.region, target.outputs.fileSystemId, opts(ctx))) !== "REPLICATING";
 }
 
 /** Planned: wait for a sync that started after the quiesce, so no write is left behind. */
@@ -21,7 +22,7 @@ export function efsSyncAfterStep(pair: Pair, prefix: string, dependsOn: string[]
   const { source, target } = pair;
   const sinceAt = (ctx: StepContext) => (since.mark ? ctx.marks.get(since.mark)?.at : undefined) ?? ctx.runStartedAt;
   const synced = async (ctx: StepContext) => {
-    const r = await ctx.cloud.describeReplication(source.region, source.outputs.fileSystemId, opts(ctx));
+    const r = await ctx.cloud.efs.describeReplication(source.region, source.outputs.fileSystemId, opts(ctx));
     return !!r && r.destinationFileSystemId === target.outputs.fileSystemId && (r.lastReplicatedAt ?? 0) > sinceAt(ctx);
   };
   return {
@@ -45,14 +46,14 @@ export function deleteReplicationStep(pair: Pair, prefix: string, dependsOn: str
     title: `Stop EFS replication ${source.stack} -> ${target.stack}; ${target.stack}'s file system becomes writable`,
     dependsOn,
     effect: `EFS DeleteReplicationConfiguration ${source.outputs.fileSystemId} in ${source.region} (ALL_CONFIGURATIONS)`,
-    priority: 1,
+    priority: PRIORITY.efsReplication,
     check: (ctx) => targetWritable(ctx, target),
     run: async (ctx) => {
-      const r = await ctx.cloud.describeReplication(source.region, source.outputs.fileSystemId, opts(ctx));
+      const r = await ctx.cloud.efs.describeReplication(source.region, source.outputs.fileSystemId, opts(ctx));
       if (r && r.destinationFileSystemId === target.outputs.fileSystemId && r.status !== "DELETING") {
         const now = ctx.clock.now();
         await ctx.mark(MARK.efsPromoted, { lastReplicatedAt: r.lastReplicatedAt ?? null, lagMs: r.lastReplicatedAt ? now - r.lastReplicatedAt : null });
-        await ctx.cloud.deleteReplication(source.region, source.outputs.fileSystemId, "ALL_CONFIGURATIONS", opts(ctx));
+        await ctx.cloud.efs.deleteReplication(source.region, source.outputs.fileSystemId, "ALL_CONFIGURATIONS", opts(ctx));
       } else ctx.log("replication already being deleted; waiting");
       await waitFor(ctx, `${target.stack}'s file system writable`, () => targetWritable(ctx, target), ctx.timeouts.efsMs);
       return { detail: "writable" };
@@ -83,7 +84,7 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
   /** EFS answers in the source Region (any answer, even "no replication"); credentials problems are not "no answer". */
   const sourceEfsAnswers = async (ctx: StepContext): Promise<boolean> => {
     try {
-      await ctx.cloud.describeReplication(source.region, sourceFs, opts(ctx, ctx.timeouts.probeMs));
+      await ctx.cloud.efs.describeReplication(source.region, sourceFs, opts(ctx, ctx.timeouts.probeMs));
       return true;
     } catch (err) {
       if (ctx.signal.aborted) throw err;
@@ -94,7 +95,7 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
   /** Marked before and after the call, so that a resumed run sends it again only if it may not have been sent. */
   const deleteLocally = async (ctx: StepContext, reason: string) => {
     await ctx.mark(MARK.efsLocalFallback, { reason, sent: false });
-    await ctx.cloud.deleteReplication(target.region, sourceFs, "LOCAL_CONFIGURATION_ONLY", opts(ctx, ctx.timeouts.impairedCallMs));
+    await ctx.cloud.efs.deleteReplication(target.region, sourceFs, "LOCAL_CONFIGURATION_ONLY", opts(ctx, ctx.timeouts.impairedCallMs));
     await ctx.mark(MARK.efsLocalFallback, { reason, sent: true });
   };
   /** Waits for an ALL_CONFIGURATIONS deletion; the reason to give it up, or undefined once the target is writable. */
@@ -116,12 +117,12 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
     effect:
       `EFS DeleteReplicationConfiguration ${sourceFs} in ${target.region}: ALL_CONFIGURATIONS when EFS in ${source.region} answers, ` +
       `else LOCAL_CONFIGURATION_ONLY (also if ALL_CONFIGURATIONS is refused or cannot finish)`,
-    priority: 1,
+    priority: PRIORITY.efsReplication,
     // Up to the ALL_CONFIGURATIONS bound, then a local deletion and its own wait.
     bound: { what: `detaching ${target.stack}'s file system`, key: "efsMs", ms: (t) => t.efsAllConfigurationsMs + t.efsMs + 4 * t.callMs },
     check: (ctx) => targetWritable(ctx, target),
     run: async (ctx) => {
-      const r = await ctx.cloud.describeReplication(target.region, target.outputs.fileSystemId, opts(ctx));
+      const r = await ctx.cloud.efs.describeReplication(target.region, target.outputs.fileSystemId, opts(ctx));
       let fallback = ctx.marks.get(MARK.efsLocalFallback)?.data.reason as string | undefined;
       if (r && r.destinationFileSystemId === target.outputs.fileSystemId && r.status !== "DELETING") {
         const mode = (await sourceEfsAnswers(ctx)) ? "ALL_CONFIGURATIONS" : "LOCAL_CONFIGURATION_ONLY";
@@ -136,7 +137,7 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
           await deleteLocally(ctx, fallback);
         } else {
           try {
-            await ctx.cloud.deleteReplication(target.region, sourceFs, mode, opts(ctx, ctx.timeouts.impairedCallMs));
+            await ctx.cloud.efs.deleteReplication(target.region, sourceFs, mode, opts(ctx, ctx.timeouts.impairedCallMs));
           } catch (err) {
             if (ctx.signal.aborted) throw err;
             rethrowAuth(err, `deleting the EFS replication in ${target.region}`);
@@ -148,7 +149,7 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
         ctx.log("replication already being deleted; waiting");
         // Resumed after falling back: the local deletion may not have been sent before the crash.
         if (fallback && ctx.marks.get(MARK.efsLocalFallback)?.data.sent === false && !(await targetWritable(ctx, target).catch(() => false))) {
-          await ctx.cloud.deleteReplication(target.region, sourceFs, "LOCAL_CONFIGURATION_ONLY", opts(ctx, ctx.timeouts.impairedCallMs)).catch((err: unknown) => {
+          await ctx.cloud.efs.deleteReplication(target.region, sourceFs, "LOCAL_CONFIGURATION_ONLY", opts(ctx, ctx.timeouts.impairedCallMs)).catch((err: unknown) => {
             rethrowAuth(err, `deleting the EFS replication in ${target.region}`);
             ctx.log(`LOCAL_CONFIGURATION_ONLY again: ${errorMessage(err)}`);
           });
@@ -174,7 +175,7 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
 /** Failback: the old Region still believes it replicates to the peer (deleted locally at failover); remove that stale half. */
 export function cleanStaleReplicationStep(oldSite: Site, prefix: string, dependsOn: string[]): Step {
   const stale = async (ctx: StepContext) => {
-    const r = await ctx.cloud.describeReplication(oldSite.region, oldSite.outputs.fileSystemId, opts(ctx));
+    const r = await ctx.cloud.efs.describeReplication(oldSite.region, oldSite.outputs.fileSystemId, opts(ctx));
     return !!r && r.sourceFileSystemId === oldSite.outputs.fileSystemId;
   };
   return {
@@ -184,9 +185,9 @@ export function cleanStaleReplicationStep(oldSite: Site, prefix: string, depends
     effect: `EFS DeleteReplicationConfiguration ${oldSite.outputs.fileSystemId} in ${oldSite.region} (LOCAL_CONFIGURATION_ONLY), if present`,
     check: async (ctx) => !(await stale(ctx)),
     run: async (ctx) => {
-      const r = await ctx.cloud.describeReplication(oldSite.region, oldSite.outputs.fileSystemId, opts(ctx));
+      const r = await ctx.cloud.efs.describeReplication(oldSite.region, oldSite.outputs.fileSystemId, opts(ctx));
       if (r && r.status !== "DELETING") {
-        await ctx.cloud.deleteReplication(oldSite.region, oldSite.outputs.fileSystemId, "LOCAL_CONFIGURATION_ONLY", opts(ctx));
+        await ctx.cloud.efs.deleteReplication(oldSite.region, oldSite.outputs.fileSystemId, "LOCAL_CONFIGURATION_ONLY", opts(ctx));
       }
       await waitFor(ctx, `stale replication of ${oldSite.stack} removed`, async () => !(await stale(ctx)), ctx.timeouts.efsMs);
       return { detail: "removed" };
@@ -197,7 +198,7 @@ export function cleanStaleReplicationStep(oldSite: Site, prefix: string, depends
 /** Failback: the active site replicates to the old one again (replicateToPeer=true, up). */
 export function replicateToPeerStep(active: Site, peer: Site, id: string, dependsOn: string[]): Step {
   const replicating = async (ctx: StepContext) => {
-    const r = await ctx.cloud.describeReplication(active.region, active.outputs.fileSystemId, opts(ctx));
+    const r = await ctx.cloud.efs.describeReplication(active.region, active.outputs.fileSystemId, opts(ctx));
     return !!r && r.sourceFileSystemId === active.outputs.fileSystemId && r.destinationFileSystemId === peer.outputs.fileSystemId && r.status === "ENABLED";
   };
   return {

@@ -2,6 +2,7 @@
  * Config and IaC steps: the quiesce (config + up), the role swap in config, and the `pulumi up` of
  * one site that converges it on what the driver changed.
  */
+import { PRIORITY } from "../priorities";
 import type { ConfigChange } from "../../ports";
 import type { SiteConfig } from "../../../stacks/config";
 import type { SiteOutputs } from "../../../stacks/outputs";
@@ -16,7 +17,7 @@ export function quiesceStep(site: Site, prefix: string, dependsOn: string[]): St
     title: `Stop writes on ${site.stack} (quiesced=true, up)`,
     dependsOn,
     effect: `config ${site.stack} quiesced=true; pulumi up ${site.stack} (web/app Deployments to 0 replicas)`,
-    priority: 3,
+    priority: PRIORITY.quiesce,
     bound: { what: `pulumi up ${site.stack} (quiesce)`, key: "upMs", ms: (t) => t.upMs + t.callMs },
     check: async (ctx) => ctx.marks.has(MARK.quiesced),
     run: async (ctx) => {

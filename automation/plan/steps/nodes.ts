@@ -1,6 +1,7 @@
 /**
  * Node steps: a node group scaled to the sizes of a role through the EKS API.
  */
+import { PRIORITY } from "../priorities";
 import type { NodeGroupScaling, NodeGroupState } from "../../ports";
 import type { NodeGroupName, Role, SiteConfig } from "../../../stacks/config";
 import { nodeGroupSizes } from "../../../stacks/roles";
@@ -26,17 +27,17 @@ export function scaleNodesStep(site: Site, group: NodeGroupName, role: Role, pre
   const want = scalingFor(site.config, group, role);
   const cluster = site.outputs.clusterName;
   const name = site.outputs.nodeGroupNames[group];
-  const describe = (ctx: StepContext) => ctx.cloud.describeNodeGroup(site.region, cluster, name, opts(ctx));
+  const describe = (ctx: StepContext) => ctx.cloud.eks.describeNodeGroup(site.region, cluster, name, opts(ctx));
   return {
     id: id(prefix, `scale-nodes-${group}`),
     title: `Scale ${group} nodes of ${site.stack} to ${want.minSize}/${want.desiredSize}/${want.maxSize} and wait until Ready`,
     dependsOn,
     effect: `EKS UpdateNodegroupConfig ${cluster}/${name} in ${site.region}: min/desired/max ${want.minSize}/${want.desiredSize}/${want.maxSize} (${role} sizes)`,
-    priority: 10,
+    priority: PRIORITY.scaleNodes,
     check: async (ctx) => nodesReady(await describe(ctx), want),
     run: async (ctx) => {
       const st = await describe(ctx);
-      if (!sizesMatch(st, want)) await ctx.cloud.scaleNodeGroup(site.region, cluster, name, want, opts(ctx));
+      if (!sizesMatch(st, want)) await ctx.cloud.eks.scaleNodeGroup(site.region, cluster, name, want, opts(ctx));
       else ctx.log(`sizes already ${want.minSize}/${want.desiredSize}/${want.maxSize}; waiting for nodes`);
       let last: NodeGroupState | undefined;
       await waitFor(ctx, `${group} nodes of ${site.stack} Ready`, async () => nodesReady((last = await describe(ctx)), want), ctx.timeouts.nodesMs);

@@ -3,6 +3,7 @@
  * (its dependencies) and every control plane the switch calls still answers. Once it is marked the
  * run finishes forward; a failure before it puts the source back into service (rollback.ts).
  */
+import { PRIORITY } from "../priorities";
 import { describeUnanswered, neededBy, unanswered, type ControlPlane } from "../../gates/control-planes";
 import type { Step } from "../types";
 import { id, MARK, opts } from "./shared";
@@ -15,7 +16,7 @@ export function pointOfNoReturnStep(prefix: string, dependsOn: string[], planes:
     title: "Point of no return: every data store has caught up and every control plane the switch calls answers",
     dependsOn,
     effect: `read ${needed.map((p) => p.name).join(", ")}; then the switch starts and the run only finishes forward`,
-    priority: 2,
+    priority: PRIORITY.pointOfNoReturn,
     check: async (ctx) => ctx.marks.has(MARK.pointOfNoReturn),
     run: async (ctx) => {
       const down = await unanswered(ctx.cloud, needed, opts(ctx, ctx.timeouts.probeMs));

@@ -13,12 +13,12 @@ export const DRAINED_LAG_MS = 1000;
 /** Failback: a sync newer than the failback start and Aurora caught up on the old site. */
 export function resyncStep(active: Site, peer: Site, gid: string, prefix: string, dependsOn: string[]): Step {
   const caughtUp = async (ctx: StepContext) => {
-    const r = await ctx.cloud.describeReplication(active.region, active.outputs.fileSystemId, opts(ctx));
+    const r = await ctx.cloud.efs.describeReplication(active.region, active.outputs.fileSystemId, opts(ctx));
     if (!r || r.destinationFileSystemId !== peer.outputs.fileSystemId || (r.lastReplicatedAt ?? 0) <= ctx.runStartedAt) return false;
-    const gc = await ctx.cloud.describeGlobalCluster(peer.region, gid, opts(ctx));
+    const gc = await ctx.cloud.rds.describeGlobalCluster(peer.region, gid, opts(ctx));
     if (!gc.members.some((m) => m.clusterArn === peer.outputs.dbClusterArn && !m.isWriter)) return false;
     // A datapoint from this run's time: an older one says nothing about the secondary now.
-    const d = await ctx.cloud.auroraLag(peer.region, peer.outputs.dbClusterIdentifier, opts(ctx));
+    const d = await ctx.cloud.cloudWatch.auroraLag(peer.region, peer.outputs.dbClusterIdentifier, opts(ctx));
     return d !== undefined && d.periodStart >= ctx.runStartedAt && d.maxMs <= DRAINED_LAG_MS;
   };
   return {

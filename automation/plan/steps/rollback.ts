@@ -4,6 +4,7 @@
  * that point), so the source goes back into service: unquiesced by config and `up`, the target's
  * capacity back to its standby sizes and its headless setting restored in config.
  */
+import { PRIORITY } from "../priorities";
 import { NODE_GROUPS } from "../../../stacks/config";
 import type { Pair } from "../sites";
 import type { Step, StepContext } from "../types";
@@ -14,7 +15,7 @@ const rid = (prefix: string, name: string) => `rollback:${prefix}${name}`;
 
 async function sourceServes(ctx: StepContext, pair: Pair): Promise<boolean> {
   const url = pair.source.outputs.endpointUrl;
-  return url ? ctx.cloud.checkEndpoint(url, opts(ctx)) : true;
+  return url ? ctx.cloud.serving.checkEndpoint(url, undefined, opts(ctx)) : true;
 }
 
 /** The source takes writes again: quiesced=false, up, and its endpoint serves. */
@@ -26,7 +27,7 @@ export function unquiesceStep(pair: Pair, prefix: string): Step {
     title: `Put ${source.stack} back into service (quiesced=false, up, serving)`,
     dependsOn: [],
     effect: `config ${source.stack} quiesced=false; pulumi up ${source.stack}; wait until it serves`,
-    priority: 10,
+    priority: PRIORITY.unquiesce,
     bound: { what: `putting ${source.stack} back into service (pulumi up, then serving)`, key: "upMs", ms: (t) => t.upMs + t.servingMs },
     check: done,
     run: async (ctx) => {
@@ -62,6 +63,6 @@ export function restoreReadersStep(pair: Pair, prefix: string): Step {
 export function rollbackSteps(pair: Pair, prefix = ""): Step[] {
   const unquiesce = unquiesceStep(pair, prefix);
   // The target's capacity goes back once the source serves (off its path, not before).
-  const nodes = NODE_GROUPS.map((g) => ({ ...scaleNodesStep(pair.target, g, "standby"), id: rid(prefix, `scale-nodes-${g}`), dependsOn: [unquiesce.id], priority: 0 }));
+  const nodes = NODE_GROUPS.map((g) => ({ ...scaleNodesStep(pair.target, g, "standby"), id: rid(prefix, `scale-nodes-${g}`), dependsOn: [unquiesce.id], priority: PRIORITY.default }));
   return [unquiesce, ...nodes, restoreReadersStep(pair, prefix)];
 }

@@ -4,7 +4,7 @@
 import { isTimeout } from "../../errors";
 import { isoTime } from "../../util/duration";
 import type { Pair } from "../sites";
-import type { Step, StepContext } from "../types";
+import type { Step, StepContext, SwitchMode } from "../types";
 import { id, MARK, opts, waitFor } from "./shared";
 
 /**
@@ -15,12 +15,12 @@ import { id, MARK, opts, waitFor } from "./shared";
  * (`route53.unreachable`): repeating it would only burn the timeout on every poll, while Route 53's
  * data plane keeps evaluating the checks. The endpoint probe is then the evidence.
  */
-async function serving(ctx: StepContext, pair: Pair, mode: "planned" | "unplanned", route53: { unreachable: boolean }): Promise<boolean> {
+async function serving(ctx: StepContext, pair: Pair, mode: SwitchMode, route53: { unreachable: boolean }): Promise<boolean> {
   const t = pair.target.outputs;
-  if (t.endpointUrl && !(await ctx.cloud.checkEndpoint(t.endpointUrl, opts(ctx), t.endpointHostname))) return false;
+  if (t.endpointUrl && !(await ctx.cloud.serving.checkEndpoint(t.endpointUrl, t.endpointHostname, opts(ctx)))) return false;
   if (route53.unreachable) return true;
   const read = (healthCheckId: string): Promise<string> =>
-    ctx.cloud.healthCheckStatus(healthCheckId, opts(ctx, mode === "unplanned" ? ctx.timeouts.probeMs : ctx.timeouts.dnsChangeMs)).catch((err: unknown) => {
+    ctx.cloud.route53.healthCheckStatus(healthCheckId, opts(ctx, mode === "unplanned" ? ctx.timeouts.probeMs : ctx.timeouts.dnsChangeMs)).catch((err: unknown) => {
       if (mode !== "unplanned" || !t.endpointUrl) return Promise.reject(err);
       if (isTimeout(err)) route53.unreachable = true;
       return "unknown";
@@ -33,7 +33,7 @@ async function serving(ctx: StepContext, pair: Pair, mode: "planned" | "unplanne
 }
 
 /** Waits until the new active site serves and is healthy; its time is the end of the RTO. */
-export function waitServingStep(pair: Pair, mode: "planned" | "unplanned", prefix: string, dependsOn: string[]): Step {
+export function waitServingStep(pair: Pair, mode: SwitchMode, prefix: string, dependsOn: string[]): Step {
   const t = pair.target.outputs;
   const probes = [t.endpointUrl ? `GET ${t.endpointUrl}` : undefined, t.healthCheckId ? `health check ${t.healthCheckId}` : undefined].filter(Boolean);
   return {

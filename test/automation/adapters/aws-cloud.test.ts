@@ -32,8 +32,8 @@ import {
 } from "@aws-sdk/client-route-53";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { AwsCallError, AwsCallTimeoutError } from "../../../automation/adapters/aws-call";
-import { AwsCloud, type AwsClientFactory, type AwsCloudOptions, rdsClusterArnRegion } from "../../../automation/adapters/aws-cloud";
+import { AwsCallError, AwsCallTimeoutError } from "../../../automation/cloud/aws/call";
+import { AwsCloud, type AwsClientFactory, type AwsCloudOptions, rdsClusterArnRegion } from "../../../automation/cloud/aws-cloud";
 import { TimeoutError } from "../../../automation/errors";
 import type { Clock } from "../../../automation/ports";
 
@@ -108,9 +108,9 @@ describe("AwsCloud", () => {
       const c = cloud({}, created);
       expect(created).to.deep.equal([]);
       eks.on(DescribeClusterCommand).resolves({ cluster: { status: "ACTIVE" } });
-      await c.describeCluster(DR, "a");
-      await c.describeCluster(DR, "b");
-      await c.describeCluster(PRIMARY, "c");
+      await c.eks.describeCluster(DR, "a");
+      await c.eks.describeCluster(DR, "b");
+      await c.eks.describeCluster(PRIMARY, "c");
       expect(created).to.deep.equal(["eks:us-west-2", "eks:us-east-1"]);
     });
   });
@@ -118,7 +118,7 @@ describe("AwsCloud", () => {
   describe("probeRegion", () => {
     it("lists at most one EKS cluster in that Region", async () => {
       eks.on(ListClustersCommand).resolves({ clusters: ["x"] });
-      expect(await cloud().probeRegion(DR, { timeoutMs: 1000 })).to.equal(true);
+      expect(await cloud().eks.probeRegion(DR, { timeoutMs: 1000 })).to.equal(true);
       const call = eks.commandCalls(ListClustersCommand)[0];
       expect(call.args[0].input).to.deep.equal({ maxResults: 1 });
       expect(clientRegion.get(call.thisValue)).to.equal("eks:us-west-2");
@@ -127,7 +127,7 @@ describe("AwsCloud", () => {
     it("is false when the Region does not answer within the timeout", async () => {
       eks.on(ListClustersCommand).callsFake(never);
       const start = Date.now();
-      expect(await cloud().probeRegion(PRIMARY, { timeoutMs: 50 })).to.equal(false);
+      expect(await cloud().eks.probeRegion(PRIMARY, { timeoutMs: 50 })).to.equal(false);
       expect(Date.now() - start).to.be.below(1000);
     });
 
@@ -138,14 +138,14 @@ describe("AwsCloud", () => {
         .rejectsOnce(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))
         .rejectsOnce(serviceError("ThrottlingException", 429, "slow down", { $retryable: { throttling: true } }));
       const c = cloud();
-      expect(await c.probeRegion(PRIMARY)).to.equal(false);
-      expect(await c.probeRegion(PRIMARY)).to.equal(false);
-      expect(await c.probeRegion(PRIMARY)).to.equal(true);
+      expect(await c.eks.probeRegion(PRIMARY)).to.equal(false);
+      expect(await c.eks.probeRegion(PRIMARY)).to.equal(false);
+      expect(await c.eks.probeRegion(PRIMARY)).to.equal(true);
     });
 
     it("throws when AWS answers with a client error: our permissions, not the Region's health", async () => {
       eks.on(ListClustersCommand).rejects(serviceError("AccessDeniedException", 403, "not authorized to perform eks:ListClusters"));
-      const err = await rejection(cloud().probeRegion(PRIMARY));
+      const err = await rejection(cloud().eks.probeRegion(PRIMARY));
       expect(err).to.be.instanceOf(AwsCallError);
       expect(err.message).to.contain("EKS ListClusters in us-east-1 failed: AccessDeniedException");
     });
@@ -154,7 +154,7 @@ describe("AwsCloud", () => {
   describe("EKS", () => {
     it("describes a node group in its Region, readyNodes left unknown", async () => {
       eks.on(DescribeNodegroupCommand).resolves({ nodegroup: { status: "UPDATING", scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 } } });
-      const state = await cloud().describeNodeGroup(DR, "dr-cluster", "web");
+      const state = await cloud().eks.describeNodeGroup(DR, "dr-cluster", "web");
       expect(state).to.deep.equal({ status: "UPDATING", minSize: 2, desiredSize: 3, maxSize: 6, readyNodes: undefined });
       const call = eks.commandCalls(DescribeNodegroupCommand)[0];
       expect(call.args[0].input).to.deep.equal({ clusterName: "dr-cluster", nodegroupName: "web" });
@@ -163,7 +163,7 @@ describe("AwsCloud", () => {
 
     it("scales a node group with UpdateNodegroupConfig", async () => {
       eks.on(UpdateNodegroupConfigCommand).resolves({ update: { id: "u1", status: "InProgress" } });
-      await cloud().scaleNodeGroup(DR, "dr-cluster", "app", { minSize: 2, desiredSize: 3, maxSize: 6 });
+      await cloud().eks.scaleNodeGroup(DR, "dr-cluster", "app", { minSize: 2, desiredSize: 3, maxSize: 6 });
       const call = eks.commandCalls(UpdateNodegroupConfigCommand)[0];
       expect(call.args[0].input).to.deep.equal({
         clusterName: "dr-cluster",
@@ -177,7 +177,7 @@ describe("AwsCloud", () => {
       eks
         .on(UpdateNodegroupConfigCommand)
         .rejects(new ResourceInUseException({ message: "Nodegroup is currently being updated", $metadata: { httpStatusCode: 409 } }));
-      const err = await rejection(cloud().scaleNodeGroup(DR, "dr-cluster", "web", { minSize: 2, desiredSize: 3, maxSize: 6 }));
+      const err = await rejection(cloud().eks.scaleNodeGroup(DR, "dr-cluster", "web", { minSize: 2, desiredSize: 3, maxSize: 6 }));
       expect(err).to.be.instanceOf(AwsCallError);
       expect(err.message).to.equal(
         'EKS UpdateNodegroupConfig in us-west-2 for node group "web" of cluster "dr-cluster" failed: ResourceInUseException: Nodegroup is currently being updated',
@@ -188,9 +188,9 @@ describe("AwsCloud", () => {
 
     it("reads a cluster's status", async () => {
       eks.on(DescribeClusterCommand, { name: "dr-cluster" }).resolves({ cluster: { status: "ACTIVE" } });
-      expect(await cloud().describeCluster(DR, "dr-cluster")).to.deep.equal({ status: "ACTIVE" });
+      expect(await cloud().eks.describeCluster(DR, "dr-cluster")).to.deep.equal({ status: "ACTIVE" });
       eks.on(DescribeClusterCommand, { name: "gone" }).rejects(new ResourceNotFoundException({ message: "No cluster found", $metadata: { httpStatusCode: 404 } }));
-      const err = await rejection(cloud().describeCluster(DR, "gone"));
+      const err = await rejection(cloud().eks.describeCluster(DR, "gone"));
       expect(err.message).to.contain('EKS DescribeCluster in us-west-2 for cluster "gone" failed: ResourceNotFoundException');
     });
   });
@@ -210,7 +210,7 @@ describe("AwsCloud", () => {
           },
         ],
       });
-      const gc = await cloud().describeGlobalCluster(DR, "eks-dr-global");
+      const gc = await cloud().rds.describeGlobalCluster(DR, "eks-dr-global");
       expect(gc).to.deep.equal({
         identifier: "eks-dr-global",
         status: "failing-over",
@@ -229,7 +229,7 @@ describe("AwsCloud", () => {
       rds.on(DescribeGlobalClustersCommand).resolves({
         GlobalClusters: [{ GlobalClusterIdentifier: "g", Status: "available", GlobalClusterMembers: [{ DBClusterArn: DR_ARN, IsWriter: true }] }],
       });
-      const gc = await cloud().describeGlobalCluster(DR, "g");
+      const gc = await cloud().rds.describeGlobalCluster(DR, "g");
       expect(gc.failoverState).to.equal(undefined);
       expect(gc.members).to.deep.equal([{ clusterArn: DR_ARN, region: DR, isWriter: true }]);
     });
@@ -247,7 +247,7 @@ describe("AwsCloud", () => {
           },
         ],
       });
-      const gc = await cloud().describeGlobalCluster(PRIMARY, "g");
+      const gc = await cloud().rds.describeGlobalCluster(PRIMARY, "g");
       expect(gc.members).to.deep.equal([
         { clusterArn: DR_ARN, region: DR, isWriter: true, synchronizationStatus: "connected" },
         { clusterArn: PRIMARY_ARN, region: PRIMARY, isWriter: false, synchronizationStatus: "pending-resync" },
@@ -268,31 +268,31 @@ describe("AwsCloud", () => {
           },
         ],
       });
-      expect(await cloud().describeDbCluster(DR, "eks-dr-dr")).to.deep.equal({ identifier: "eks-dr-dr", arn: DR_ARN, status: "available", instanceCount: 0 });
-      expect((await cloud().describeDbCluster(PRIMARY, "eks-dr-primary")).instanceCount).to.equal(2);
+      expect(await cloud().rds.describeDbCluster(DR, "eks-dr-dr")).to.deep.equal({ identifier: "eks-dr-dr", arn: DR_ARN, status: "available", instanceCount: 0 });
+      expect((await cloud().rds.describeDbCluster(PRIMARY, "eks-dr-primary")).instanceCount).to.equal(2);
     });
 
     it("switches over from the primary's Region, naming the target by ARN", async () => {
       rds.on(SwitchoverGlobalClusterCommand).resolves({});
-      await cloud().switchoverGlobalCluster(PRIMARY, "eks-dr-global", DR_ARN);
+      await cloud().rds.switchoverGlobalCluster(PRIMARY, "eks-dr-global", DR_ARN);
       const call = rds.commandCalls(SwitchoverGlobalClusterCommand)[0];
       expect(call.args[0].input).to.deep.equal({ GlobalClusterIdentifier: "eks-dr-global", TargetDbClusterIdentifier: DR_ARN });
       expect(clientRegion.get(call.thisValue)).to.equal("rds:us-east-1");
     });
 
     it("refuses a switchover sent to the target's own Region or naming the target without an ARN", async () => {
-      expect((await rejection(cloud().switchoverGlobalCluster(DR, "g", DR_ARN))).message).to.contain("Region of the current primary");
-      expect((await rejection(cloud().switchoverGlobalCluster(PRIMARY, "g", "eks-dr-dr"))).message).to.contain("must be a DB cluster ARN");
+      expect((await rejection(cloud().rds.switchoverGlobalCluster(DR, "g", DR_ARN))).message).to.contain("Region of the current primary");
+      expect((await rejection(cloud().rds.switchoverGlobalCluster(PRIMARY, "g", "eks-dr-dr"))).message).to.contain("must be a DB cluster ARN");
       expect(rds.commandCalls(SwitchoverGlobalClusterCommand)).to.have.length(0);
     });
 
     it("fails over with AllowDataLoss from the promoted secondary's Region", async () => {
       rds.on(FailoverGlobalClusterCommand).resolves({});
-      await cloud().failoverGlobalCluster(DR, "eks-dr-global", DR_ARN);
+      await cloud().rds.failoverGlobalCluster(DR, "eks-dr-global", DR_ARN);
       const call = rds.commandCalls(FailoverGlobalClusterCommand)[0];
       expect(call.args[0].input).to.deep.equal({ GlobalClusterIdentifier: "eks-dr-global", TargetDbClusterIdentifier: DR_ARN, AllowDataLoss: true });
       expect(clientRegion.get(call.thisValue)).to.equal("rds:us-west-2");
-      const err = await rejection(cloud().failoverGlobalCluster(PRIMARY, "eks-dr-global", DR_ARN));
+      const err = await rejection(cloud().rds.failoverGlobalCluster(PRIMARY, "eks-dr-global", DR_ARN));
       expect(err.message).to.contain("send it to us-west-2");
       expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(1);
     });
@@ -332,7 +332,7 @@ describe("AwsCloud", () => {
         [clock.t - 60_000, 42],
         [clock.t - 120_000, 300],
       ]);
-      expect(await cloud({ clock }).auroraLag(DR, "eks-dr-dr")).to.deep.equal({
+      expect(await cloud({ clock }).cloudWatch.auroraLag(DR, "eks-dr-dr")).to.deep.equal({
         metric: "AuroraGlobalDBRPOLag",
         maxMs: 42,
         periodStart: clock.t - 60_000,
@@ -366,7 +366,7 @@ describe("AwsCloud", () => {
       const dims = { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY };
       cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBRPOLag", dims) });
       publishes("AuroraGlobalDBRPOLag", dims, [[clock.t - 60_000, 75]]);
-      expect(await cloud({ clock }).auroraLag(DR, "eks-dr-dr")).to.deep.include({ metric: "AuroraGlobalDBRPOLag", maxMs: 75, periodStart: clock.t - 60_000 });
+      expect(await cloud({ clock }).cloudWatch.auroraLag(DR, "eks-dr-dr")).to.deep.include({ metric: "AuroraGlobalDBRPOLag", maxMs: 75, periodStart: clock.t - 60_000 });
     });
 
     it("reads every series listed (before and after a failover's SourceRegion change) and keeps the newest minute", async () => {
@@ -382,7 +382,7 @@ describe("AwsCloud", () => {
           { Id: "lag1", Timestamps: [new Date(clock.t - 120_000), new Date(clock.t - 60_000)], Values: [10, 20] },
         ],
       });
-      expect(await cloud({ clock }).auroraLag(DR, "eks-dr-dr")).to.deep.include({ maxMs: 20, periodStart: clock.t - 60_000 });
+      expect(await cloud({ clock }).cloudWatch.auroraLag(DR, "eks-dr-dr")).to.deep.include({ maxMs: 20, periodStart: clock.t - 60_000 });
       expect(cw.commandCalls(ListMetricsCommand)[1].args[0].input.NextToken).to.equal("page2");
       expect(cw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries).to.have.length(2);
     });
@@ -392,7 +392,7 @@ describe("AwsCloud", () => {
       const dims = { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY };
       cw.on(ListMetricsCommand).resolves({ Metrics: [...listed("AuroraGlobalDBReplicationLag", dims), ...listed("AuroraGlobalDBRPOLag", dims)] });
       publishes("AuroraGlobalDBReplicationLag", dims, [[clock.t - 60_000, 250]]);
-      const d = await cloud({ clock, lagMetricName: "AuroraGlobalDBReplicationLag" }).auroraLag(DR, "eks-dr-dr");
+      const d = await cloud({ clock, lagMetricName: "AuroraGlobalDBReplicationLag" }).cloudWatch.auroraLag(DR, "eks-dr-dr");
       expect(d).to.include({ metric: "AuroraGlobalDBReplicationLag", maxMs: 250 });
       expect(cw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat!.Metric!.MetricName).to.equal("AuroraGlobalDBReplicationLag");
     });
@@ -402,23 +402,23 @@ describe("AwsCloud", () => {
       const dims = { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY };
       cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBReplicationLag", dims) });
       publishes("AuroraGlobalDBReplicationLag", dims, [[clock.t - 60_000, 130]]);
-      expect(await cloud({ clock }).auroraLag(DR, "eks-dr-dr")).to.include({ metric: "AuroraGlobalDBReplicationLag", maxMs: 130 });
+      expect(await cloud({ clock }).cloudWatch.auroraLag(DR, "eks-dr-dr")).to.include({ metric: "AuroraGlobalDBReplicationLag", maxMs: 130 });
     });
 
     it("fails naming the metric, the cluster and what ListMetrics found when the lag is not published at all", async () => {
       cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBDataTransferBytes", { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY }) });
-      const err = await rejection(cloud().auroraLag(DR, "eks-dr-dr"));
+      const err = await rejection(cloud().cloudWatch.auroraLag(DR, "eks-dr-dr"));
       expect(err.message).to.include("AuroraGlobalDBRPOLag").and.include('"eks-dr-dr"').and.include(DR);
       expect(err.message).to.include("AuroraGlobalDBDataTransferBytes{DBClusterIdentifier, SourceRegion=us-east-1}").and.include("CPUUtilization{DBClusterIdentifier}");
       expect(cw.commandCalls(GetMetricDataCommand)).to.have.length(0);
       cw.on(ListMetricsCommand).resolves({ Metrics: [] });
-      expect((await rejection(cloud().auroraLag(DR, "eks-dr-dr"))).message).to.include("no AWS/RDS metric at all with that DBClusterIdentifier");
+      expect((await rejection(cloud().cloudWatch.auroraLag(DR, "eks-dr-dr"))).message).to.include("no AWS/RDS metric at all with that DBClusterIdentifier");
     });
 
     it("returns undefined when the series exists but has no recent datapoint", async () => {
       cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBRPOLag", { DBClusterIdentifier: "eks-dr-dr" }) });
       cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag0", Timestamps: [], Values: [] }] });
-      expect(await cloud().auroraLag(DR, "eks-dr-dr")).to.equal(undefined);
+      expect(await cloud().cloudWatch.auroraLag(DR, "eks-dr-dr")).to.equal(undefined);
     });
   });
 
@@ -434,7 +434,7 @@ describe("AwsCloud", () => {
 
     it("describes the replication a destination file system takes part in, from its own Region", async () => {
       efs.on(DescribeReplicationConfigurationsCommand).resolves({ Replications: [replication] });
-      const r = await cloud().describeReplication(DR, "fs-0bbb");
+      const r = await cloud().efs.describeReplication(DR, "fs-0bbb");
       expect(r).to.deep.equal({
         sourceFileSystemId: "fs-0aaa",
         sourceRegion: PRIMARY,
@@ -455,15 +455,15 @@ describe("AwsCloud", () => {
       efs
         .on(DescribeReplicationConfigurationsCommand, { FileSystemId: "fs-0ccc" })
         .rejects(new ReplicationNotFound({ message: "No replications found", $metadata: { httpStatusCode: 404 } }));
-      const r = await cloud().describeReplication(PRIMARY, "fs-0aaa");
+      const r = await cloud().efs.describeReplication(PRIMARY, "fs-0aaa");
       expect(r?.status).to.equal("ENABLING");
       expect(r?.lastReplicatedAt).to.equal(undefined);
-      expect(await cloud().describeReplication(PRIMARY, "fs-0ccc")).to.equal(undefined);
+      expect(await cloud().efs.describeReplication(PRIMARY, "fs-0ccc")).to.equal(undefined);
     });
 
     it("deletes a replication by its source id with the given mode, in the given Region", async () => {
       efs.on(DeleteReplicationConfigurationCommand).resolves({});
-      await cloud().deleteReplication(DR, "fs-0aaa", "LOCAL_CONFIGURATION_ONLY");
+      await cloud().efs.deleteReplication(DR, "fs-0aaa", "LOCAL_CONFIGURATION_ONLY");
       const call = efs.commandCalls(DeleteReplicationConfigurationCommand)[0];
       expect(call.args[0].input).to.deep.equal({ SourceFileSystemId: "fs-0aaa", DeletionMode: "LOCAL_CONFIGURATION_ONLY" });
       expect(clientRegion.get(call.thisValue)).to.equal("efs:us-west-2");
@@ -471,7 +471,7 @@ describe("AwsCloud", () => {
 
     it("treats an already deleted replication as done", async () => {
       efs.on(DeleteReplicationConfigurationCommand).rejects(new ReplicationNotFound({ message: "gone", $metadata: { httpStatusCode: 404 } }));
-      await cloud().deleteReplication(PRIMARY, "fs-0aaa", "ALL_CONFIGURATIONS");
+      await cloud().efs.deleteReplication(PRIMARY, "fs-0aaa", "ALL_CONFIGURATIONS");
     });
 
     it("reads the replication overwrite protection from DescribeFileSystems", async () => {
@@ -491,7 +491,7 @@ describe("AwsCloud", () => {
           },
         ],
       });
-      expect(await cloud().fileSystemProtection(DR, "fs-0bbb")).to.equal("REPLICATING");
+      expect(await cloud().efs.fileSystemProtection(DR, "fs-0bbb")).to.equal("REPLICATING");
       const call = efs.commandCalls(DescribeFileSystemsCommand)[0];
       expect(call.args[0].input).to.deep.equal({ FileSystemId: "fs-0bbb" });
       expect(clientRegion.get(call.thisValue)).to.equal("efs:us-west-2");
@@ -517,10 +517,6 @@ describe("AwsCloud", () => {
       ResourceRecords: [{ Value: "dr-alb.us-west-2.elb.amazonaws.com" }],
       HealthCheckId: "hc-dr",
     };
-    const withoutCheck = (r: ResourceRecordSet): ResourceRecordSet => {
-      const { HealthCheckId: _, ...rest } = r;
-      return rest;
-    };
     const neighbours: ResourceRecordSet[] = [
       { Name: "app.example.com.", Type: "TXT", TTL: 60, ResourceRecords: [{ Value: '"x"' }] },
       { Name: "b.example.com.", Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: "elsewhere" }] },
@@ -528,7 +524,7 @@ describe("AwsCloud", () => {
 
     it("lists the failover records of the name and type only", async () => {
       r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, drRecord, ...neighbours], IsTruncated: true, MaxItems: 100 });
-      const records = await cloud().getFailoverRecords("Z0EXAMPLE", "App.Example.com");
+      const records = await cloud().route53.getFailoverRecords("Z0EXAMPLE", "App.Example.com");
       expect(records).to.deep.equal([
         { setIdentifier: "primary", failover: "PRIMARY", value: "primary-alb.us-east-1.elb.amazonaws.com", healthCheckId: "hc-primary" },
         { setIdentifier: "dr", failover: "SECONDARY", value: "dr-alb.us-west-2.elb.amazonaws.com", healthCheckId: "hc-dr" },
@@ -551,7 +547,7 @@ describe("AwsCloud", () => {
           MaxItems: 1,
         })
         .resolvesOnce({ ResourceRecordSets: [drRecord], IsTruncated: false, MaxItems: 1 });
-      const records = await cloud().getFailoverRecords("Z0EXAMPLE", "app.example.com");
+      const records = await cloud().route53.getFailoverRecords("Z0EXAMPLE", "app.example.com");
       expect(records.map((r) => r.setIdentifier)).to.deep.equal(["primary", "dr"]);
       expect(r53.commandCalls(ListResourceRecordSetsCommand)[1].args[0].input).to.include({ StartRecordIdentifier: "dr" });
     });
@@ -565,7 +561,7 @@ describe("AwsCloud", () => {
         .resolvesOnce({ ChangeInfo: { Id: "/change/C1", Status: "PENDING", SubmittedAt: new Date() } })
         .resolves({ ChangeInfo: { Id: "/change/C1", Status: "INSYNC", SubmittedAt: new Date() } });
 
-      await cloud({ clock }).setPrimaryRecord("Z0EXAMPLE", "app.example.com", "dr", { timeoutMs: 120_000 });
+      await cloud({ clock }).route53.setPrimaryRecord("Z0EXAMPLE", "app.example.com", "dr", { timeoutMs: 120_000 });
 
       const changeCalls = r53.commandCalls(ChangeResourceRecordSetsCommand);
       expect(changeCalls).to.have.length(1);
@@ -587,7 +583,7 @@ describe("AwsCloud", () => {
       delete unchecked.HealthCheckId;
       r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, unchecked], IsTruncated: false, MaxItems: 100 });
       r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: "/change/C3", Status: "INSYNC", SubmittedAt: new Date() } });
-      await cloud().setPrimaryRecord("Z0EXAMPLE", "app.example.com", "dr", { timeoutMs: 120_000 }, "hc-dr");
+      await cloud().route53.setPrimaryRecord("Z0EXAMPLE", "app.example.com", { setIdentifier: "dr", healthCheckId: "hc-dr" }, { timeoutMs: 120_000 });
       const secondary: ResourceRecordSet = { ...primaryRecord, Failover: "SECONDARY" };
       expect(r53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch?.Changes).to.deep.equal([
         { Action: "DELETE", ResourceRecordSet: primaryRecord },
@@ -598,14 +594,14 @@ describe("AwsCloud", () => {
     });
 
     it("changes nothing when the records already read as asked", async () => {
-      r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, withoutCheck(drRecord)], IsTruncated: false, MaxItems: 100 });
-      await cloud().setPrimaryRecord("Z0EXAMPLE", "app.example.com", "primary");
+      r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, drRecord], IsTruncated: false, MaxItems: 100 });
+      await cloud().route53.setPrimaryRecord("Z0EXAMPLE", "app.example.com", "primary");
       expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
     });
 
     it("refuses an unknown set identifier without changing anything", async () => {
       r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, drRecord], IsTruncated: false, MaxItems: 100 });
-      const err = await rejection(cloud().setPrimaryRecord("Z0EXAMPLE", "app.example.com", "drr"));
+      const err = await rejection(cloud().route53.setPrimaryRecord("Z0EXAMPLE", "app.example.com", "drr"));
       expect(err.message).to.contain('no failover record with set identifier "drr"');
       expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
     });
@@ -616,7 +612,7 @@ describe("AwsCloud", () => {
       r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, drRecord], IsTruncated: false, MaxItems: 100 });
       r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: "/change/C2", Status: "PENDING", SubmittedAt: new Date() } });
       r53.on(GetChangeCommand).resolves({ ChangeInfo: { Id: "/change/C2", Status: "PENDING", SubmittedAt: new Date() } });
-      await cloud({ clock, log: (m) => notes.push(m) }).setPrimaryRecord("Z0EXAMPLE", "app.example.com", "dr", { timeoutMs: 20_000 });
+      await cloud({ clock, log: (m) => notes.push(m) }).route53.setPrimaryRecord("Z0EXAMPLE", "app.example.com", "dr", { timeoutMs: 20_000 });
       expect(r53.commandCalls(GetChangeCommand).length).to.be.within(1, 4);
       expect(notes.join("\n")).to.contain("committed but still PENDING");
     });
@@ -624,7 +620,7 @@ describe("AwsCloud", () => {
     it("bounds the swap: a hung change batch times out as a mutating call whose outcome is unknown", async () => {
       r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, drRecord], IsTruncated: false, MaxItems: 100 });
       r53.on(ChangeResourceRecordSetsCommand).callsFake(never);
-      const err = await rejection(cloud().setPrimaryRecord("Z0EXAMPLE", "app.example.com", "dr", { timeoutMs: 60 }));
+      const err = await rejection(cloud().route53.setPrimaryRecord("Z0EXAMPLE", "app.example.com", "dr", { timeoutMs: 60 }));
       expect(err).to.be.instanceOf(AwsCallTimeoutError);
       expect(err.message).to.contain("Route 53 ChangeResourceRecordSets in us-east-1");
       expect(err.message).to.contain("may still have been applied");
@@ -640,9 +636,9 @@ describe("AwsCloud", () => {
       });
       r53.on(GetHealthCheckStatusCommand).resolvesOnce(obs(3, 16)).resolvesOnce(obs(2, 16)).resolvesOnce({ HealthCheckObservations: [] });
       const c = cloud();
-      expect(await c.healthCheckStatus("hc-primary")).to.equal("healthy"); // 18.75%
-      expect(await c.healthCheckStatus("hc-primary")).to.equal("unhealthy"); // 12.5%
-      expect(await c.healthCheckStatus("hc-primary")).to.equal("unhealthy"); // no reports
+      expect(await c.route53.healthCheckStatus("hc-primary")).to.equal("healthy"); // 18.75%
+      expect(await c.route53.healthCheckStatus("hc-primary")).to.equal("unhealthy"); // 12.5%
+      expect(await c.route53.healthCheckStatus("hc-primary")).to.equal("unhealthy"); // no reports
       expect(r53.commandCalls(GetHealthCheckStatusCommand)[0].args[0].input).to.deep.equal({ HealthCheckId: "hc-primary" });
     });
   });
@@ -651,7 +647,7 @@ describe("AwsCloud", () => {
     it("times out a hung call, aborting the SDK request, with an error naming the API, Region and resource", async () => {
       eks.on(DescribeNodegroupCommand).callsFake(never);
       const start = Date.now();
-      const err = await rejection(cloud().describeNodeGroup(PRIMARY, "p", "web", { timeoutMs: 50 }));
+      const err = await rejection(cloud().eks.describeNodeGroup(PRIMARY, "p", "web", { timeoutMs: 50 }));
       expect(Date.now() - start).to.be.below(1000);
       expect(err).to.be.instanceOf(AwsCallTimeoutError).and.instanceOf(TimeoutError);
       expect(err.message).to.match(/^EKS DescribeNodegroup in us-east-1 for node group "web" of cluster "p" did not complete within 50 ms/);
@@ -662,7 +658,7 @@ describe("AwsCloud", () => {
 
     it("applies the default bound when the caller gives none", async () => {
       eks.on(DescribeClusterCommand).callsFake(never);
-      const err = await rejection(cloud({ defaultTimeoutMs: 40 }).describeCluster(PRIMARY, "p"));
+      const err = await rejection(cloud({ defaultTimeoutMs: 40 }).eks.describeCluster(PRIMARY, "p"));
       expect(err).to.be.instanceOf(AwsCallTimeoutError);
     });
 
@@ -671,14 +667,14 @@ describe("AwsCloud", () => {
       const ctl = new AbortController();
       const reason = new Error("run aborted");
       setTimeout(() => ctl.abort(reason), 20);
-      const err = await rejection(cloud().describeDbCluster(DR, "x", { timeoutMs: 10_000, signal: ctl.signal }));
+      const err = await rejection(cloud().rds.describeDbCluster(DR, "x", { timeoutMs: 10_000, signal: ctl.signal }));
       expect(err).to.equal(reason);
     });
 
     it("does not send at all when the caller has already aborted", async () => {
       const ctl = new AbortController();
       ctl.abort(new Error("stop"));
-      await rejection(cloud().scaleNodeGroup(DR, "c", "web", { minSize: 0, desiredSize: 0, maxSize: 1 }, { signal: ctl.signal }));
+      await rejection(cloud().eks.scaleNodeGroup(DR, "c", "web", { minSize: 0, desiredSize: 0, maxSize: 1 }, { signal: ctl.signal }));
       expect(eks.commandCalls(UpdateNodegroupConfigCommand)).to.have.length(0);
     });
   });

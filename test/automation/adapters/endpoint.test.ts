@@ -9,8 +9,8 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { generate } from "selfsigned";
-import { EndpointProbe } from "../../../automation/adapters/aws/endpoint";
-import { AwsCloud } from "../../../automation/adapters/aws-cloud";
+import { EndpointProbe } from "../../../automation/cloud/serving/real";
+import { AwsCloud } from "../../../automation/cloud/aws-cloud";
 import { SystemClock } from "../../../automation/adapters/system-clock";
 import type { Site } from "../../../automation/plan/sites";
 import { waitServingStep } from "../../../automation/plan/steps/serving";
@@ -77,13 +77,13 @@ describe("EndpointProbe", function () {
 
     it("serves when probed at the ALB's address with the app hostname as SNI and Host, the certificate verified for that name", async () => {
       const probe = new EndpointProbe({ ca: [appCert.cert] });
-      expect(await probe.checkEndpoint(`https://localhost:${port}/healthz`, { timeoutMs: 5000 }, APP_HOSTNAME)).to.equal(true);
+      expect(await probe.checkEndpoint(`https://localhost:${port}/healthz`, APP_HOSTNAME, { timeoutMs: 5000 })).to.equal(true);
       expect(seen).to.deep.equal([{ servername: APP_HOSTNAME, host: APP_HOSTNAME, path: "/healthz" }]);
     });
 
     it("goes through AwsCloud with the trusted CAs it is given", async () => {
       const cloud = new AwsCloud({ endpointCa: [appCert.cert] });
-      expect(await cloud.checkEndpoint(`https://localhost:${port}/healthz`, { timeoutMs: 5000 }, APP_HOSTNAME)).to.equal(true);
+      expect(await cloud.serving.checkEndpoint(`https://localhost:${port}/healthz`, APP_HOSTNAME, { timeoutMs: 5000 })).to.equal(true);
       expect(seen.map((s) => s.servername)).to.deep.equal([APP_HOSTNAME]);
     });
 
@@ -111,12 +111,12 @@ describe("EndpointProbe", function () {
 
     it("does not serve when the name is checked against the ALB's own name (no app hostname): the certificate does not name it", async () => {
       const probe = new EndpointProbe({ ca: [appCert.cert] });
-      expect(await probe.checkEndpoint(`https://localhost:${port}/healthz`, { timeoutMs: 5000 })).to.equal(false);
+      expect(await probe.checkEndpoint(`https://localhost:${port}/healthz`, undefined, { timeoutMs: 5000 })).to.equal(false);
       expect(seen, "the TLS handshake fails before any request").to.deep.equal([]);
     });
 
     it("does not serve when the certificate is not trusted", async () => {
-      expect(await new EndpointProbe().checkEndpoint(`https://localhost:${port}/healthz`, { timeoutMs: 5000 }, APP_HOSTNAME)).to.equal(false);
+      expect(await new EndpointProbe().checkEndpoint(`https://localhost:${port}/healthz`, APP_HOSTNAME, { timeoutMs: 5000 })).to.equal(false);
       expect(seen).to.deep.equal([]);
     });
   });
@@ -127,7 +127,7 @@ describe("EndpointProbe", function () {
     const port = await listen(server);
     try {
       const probe = new EndpointProbe({ ca: [otherCert.cert] });
-      expect(await probe.checkEndpoint(`https://localhost:${port}/healthz`, { timeoutMs: 5000 }, APP_HOSTNAME)).to.equal(false);
+      expect(await probe.checkEndpoint(`https://localhost:${port}/healthz`, APP_HOSTNAME, { timeoutMs: 5000 })).to.equal(false);
       expect(seen).to.deep.equal([]);
     } finally {
       await close(server);
@@ -141,24 +141,24 @@ describe("EndpointProbe", function () {
     const [upPort, downPort] = [await listen(up), await listen(down)];
     try {
       const probe = new EndpointProbe();
-      expect(await probe.checkEndpoint(`http://localhost:${upPort}/healthz`, { timeoutMs: 5000 })).to.equal(true);
-      expect(await probe.checkEndpoint(`http://localhost:${downPort}/healthz`, { timeoutMs: 5000 })).to.equal(false);
+      expect(await probe.checkEndpoint(`http://localhost:${upPort}/healthz`, undefined, { timeoutMs: 5000 })).to.equal(true);
+      expect(await probe.checkEndpoint(`http://localhost:${downPort}/healthz`, undefined, { timeoutMs: 5000 })).to.equal(false);
       // Route 53's HTTP check sends the ALB's name as Host; so does the probe (the app hostname is for TLS).
       expect(seen.map((s) => s.host)).to.deep.equal([`localhost:${upPort}`, `localhost:${downPort}`]);
     } finally {
       await Promise.all([close(up), close(down)]);
     }
-    expect(await new EndpointProbe().checkEndpoint(`http://localhost:${upPort}/healthz`, { timeoutMs: 5000 })).to.equal(false);
+    expect(await new EndpointProbe().checkEndpoint(`http://localhost:${upPort}/healthz`, undefined, { timeoutMs: 5000 })).to.equal(false);
   });
 
   it("is false when the endpoint does not answer within the timeout, and rejects when the caller aborts", async () => {
     const hanging = http.createServer(() => undefined);
     const port = await listen(hanging);
     try {
-      expect(await new EndpointProbe().checkEndpoint(`http://localhost:${port}/slow`, { timeoutMs: 100 })).to.equal(false);
+      expect(await new EndpointProbe().checkEndpoint(`http://localhost:${port}/slow`, undefined, { timeoutMs: 100 })).to.equal(false);
       const ctl = new AbortController();
       setTimeout(() => ctl.abort(new Error("aborted by operator")), 50);
-      const err = await new EndpointProbe().checkEndpoint(`http://localhost:${port}/slow`, { timeoutMs: 5000, signal: ctl.signal }).then(
+      const err = await new EndpointProbe().checkEndpoint(`http://localhost:${port}/slow`, undefined, { timeoutMs: 5000, signal: ctl.signal }).then(
         () => undefined,
         (e: Error) => e,
       );

@@ -85,7 +85,7 @@ describe("gates: failback only reverses a failover", () => {
     t.sim.faults.recoverRegion("primary");
     // Once Aurora has rebuilt the old primary, someone switches the database back by hand, outside the driver.
     for (let i = 0; i < 100 && t.sim.world.globalCluster().members.some((m) => m.synchronizationStatus === "pending-resync"); i++) await t.deps.clock.sleep(10 * 60_000);
-    await t.sim.cloud.switchoverGlobalCluster("us-west-2", "eks-dr-global", t.sim.world.site("primary").db.arn, { timeoutMs: 60_000 });
+    await t.sim.cloud.rds.switchoverGlobalCluster("us-west-2", "eks-dr-global", t.sim.world.site("primary").db.arn, { timeoutMs: 60_000 });
     await t.deps.clock.sleep(20 * 60_000);
     const err = await refusal(failback(t.deps));
     expect(err.message).to.match(/Aurora writer/).and.match(/primary/);

@@ -6,12 +6,12 @@ describe("sim: SimCloud", () => {
     const s = await sim();
     s.faults.impairRegion("us-east-1");
     const t0 = s.clock.now();
-    const err = await rejection(s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, { timeoutMs: 7 * SEC }), "TimeoutError");
+    const err = await rejection(s.cloud.rds.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, { timeoutMs: 7 * SEC }), "TimeoutError");
     expect(s.clock.now() - t0).to.equal(7 * SEC);
     expect(err).to.include({ operation: "DescribeGlobalClusters", region: "us-east-1", timeoutMs: 7 * SEC });
     // The healthy Region answers at once.
     const t1 = s.clock.now();
-    await s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, { timeoutMs: 7 * SEC });
+    await s.cloud.rds.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, { timeoutMs: 7 * SEC });
     expect(s.clock.now() - t1).to.be.below(SEC + 1);
   });
 
@@ -19,39 +19,39 @@ describe("sim: SimCloud", () => {
     const s = await sim({ defaultCallTimeoutMs: 90 * SEC });
     s.faults.impairRegion("primary");
     const t0 = s.clock.now();
-    await rejection(s.cloud.describeNodeGroup("us-east-1", "eks-dr-primary", s.world.site("primary").nodeGroups.web.name), "TimeoutError");
+    await rejection(s.cloud.eks.describeNodeGroup("us-east-1", "eks-dr-primary", s.world.site("primary").nodeGroups.web.name), "TimeoutError");
     expect(s.clock.now() - t0).to.equal(90 * SEC);
   });
 
   it("probeRegion and checkEndpoint answer false at the timeout instead of throwing", async () => {
     const s = await sim();
     const url = (await s.stacks.outputs("primary"))!.endpointUrl!;
-    expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(true);
-    expect(await s.cloud.checkEndpoint(url, { timeoutMs: 5 * SEC })).to.equal(true);
+    expect(await s.cloud.eks.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(true);
+    expect(await s.cloud.serving.checkEndpoint(url, undefined, { timeoutMs: 5 * SEC })).to.equal(true);
     s.faults.impairRegion("primary");
     const t0 = s.clock.now();
-    expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(false);
-    expect(await s.cloud.checkEndpoint(url, { timeoutMs: 5 * SEC })).to.equal(false);
+    expect(await s.cloud.eks.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(false);
+    expect(await s.cloud.serving.checkEndpoint(url, undefined, { timeoutMs: 5 * SEC })).to.equal(false);
     expect(s.clock.now() - t0).to.equal(10 * SEC);
   });
 
   it("Route 53's control plane is in us-east-1: impaired with it, or alone", async () => {
     const s = await sim();
     const hc = (await s.stacks.outputs("dr"))!.healthCheckId!;
-    expect(await s.cloud.healthCheckStatus(hc, { timeoutMs: SEC * 5 })).to.equal("unhealthy");
+    expect(await s.cloud.route53.healthCheckStatus(hc, { timeoutMs: SEC * 5 })).to.equal("unhealthy");
     s.faults.impairRegion("us-east-1", { forMs: 10 * MIN });
-    await rejection(s.cloud.setPrimaryRecord("Z0EXAMPLE00000000000", "app.example.com", "dr", { timeoutMs: 30 * SEC }), "TimeoutError");
+    await rejection(s.cloud.route53.setPrimaryRecord("Z0EXAMPLE00000000000", "app.example.com", "dr", { timeoutMs: 30 * SEC }), "TimeoutError");
     await s.clock.sleep(10 * MIN);
-    await s.cloud.getFailoverRecords("Z0EXAMPLE00000000000", "app.example.com", { timeoutMs: 5 * SEC });
+    await s.cloud.route53.getFailoverRecords("Z0EXAMPLE00000000000", "app.example.com", { timeoutMs: 5 * SEC });
     s.faults.impairRoute53({ forMs: MIN });
-    await rejection(s.cloud.getFailoverRecords("Z0EXAMPLE00000000000", "app.example.com", { timeoutMs: 5 * SEC }), "TimeoutError");
-    await s.cloud.describeCluster("us-east-1", "eks-dr-primary"); // EKS in us-east-1 is fine
+    await rejection(s.cloud.route53.getFailoverRecords("Z0EXAMPLE00000000000", "app.example.com", { timeoutMs: 5 * SEC }), "TimeoutError");
+    await s.cloud.eks.describeCluster("us-east-1", "eks-dr-primary"); // EKS in us-east-1 is fine
   });
 
   it("an aborted call rejects with the signal's reason and does not take effect", async () => {
     const s = await sim();
     const ac = new AbortController();
-    const call = s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn, { signal: ac.signal });
+    const call = s.cloud.rds.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn, { signal: ac.signal });
     ac.abort(new Error("cancelled by operator"));
     expect((await rejection(call)).message).to.equal("cancelled by operator");
     expect(s.world.globalCluster().failoverState).to.equal(undefined);
@@ -60,9 +60,9 @@ describe("sim: SimCloud", () => {
 
   it("records every call, and side effects that succeeded, by API name and port method", async () => {
     const s = await sim();
-    await s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID);
-    await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
-    await rejection(s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn), "InvalidGlobalClusterStateFault");
+    await s.cloud.rds.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID);
+    await s.cloud.rds.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+    await rejection(s.cloud.rds.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn), "InvalidGlobalClusterStateFault");
     expect(s.world.calls({ api: "SwitchoverGlobalCluster" }).map((c) => c.outcome)).to.deep.equal(["ok", "InvalidGlobalClusterStateFault"]);
     expect(s.world.sideEffects("SwitchoverGlobalCluster")).to.have.length(1);
     expect(s.world.sideEffects("switchoverGlobalCluster")[0]).to.include({ origin: "cloud", region: "us-east-1" });

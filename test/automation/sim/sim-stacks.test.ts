@@ -16,10 +16,10 @@ function urnOf(s: Simulation, stack: string, type: string, suffix = ""): string 
 
 /** Gets the pair to the point where roles can be swapped in IaC: planned switchover done, replication gone. */
 async function plannedPromotion(s: Simulation) {
-  await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
-  await s.cloud.deleteReplication("us-east-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS");
+  await s.cloud.rds.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+  await s.cloud.efs.deleteReplication("us-east-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS");
   await until(s.clock, () => s.world.writer() === "dr" && s.world.replicationsNow().length === 0, 20 * MIN, 10 * SEC);
-  await s.cloud.setPrimaryRecord(ZONE, HOST, "dr", undefined, s.world.site("dr").healthCheck.id);
+  await s.cloud.route53.setPrimaryRecord(ZONE, HOST, { setIdentifier: "dr", healthCheckId: s.world.site("dr").healthCheck.id });
 }
 
 describe("sim: SimStacks", () => {
@@ -133,8 +133,8 @@ describe("sim: SimStacks", () => {
 
   it("rejects an up that would make a second PRIMARY record", async () => {
     const s = await sim();
-    await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
-    await s.cloud.deleteReplication("us-east-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS");
+    await s.cloud.rds.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+    await s.cloud.efs.deleteReplication("us-east-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS");
     await until(s.clock, () => s.world.writer() === "dr" && s.world.replicationsNow().length === 0, 20 * MIN, 10 * SEC);
     await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
     await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
@@ -203,7 +203,7 @@ describe("sim: SimStacks", () => {
     const s = await sim();
     const out = (await s.stacks.outputs("dr"))!;
     await plannedPromotion(s);
-    for (const ng of ["web", "app"]) await s.cloud.scaleNodeGroup("us-west-2", out.clusterName, out.nodeGroupNames[ng as "web"], { minSize: 2, desiredSize: 3, maxSize: 6 });
+    for (const ng of ["web", "app"]) await s.cloud.eks.scaleNodeGroup("us-west-2", out.clusterName, out.nodeGroupNames[ng as "web"], { minSize: 2, desiredSize: 3, maxSize: 6 });
     await until(s.clock, () => s.world.site("dr").nodeGroups.app.readyNodes === 3, 10 * MIN, 10 * SEC);
     await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
     await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
@@ -217,7 +217,7 @@ describe("sim: SimStacks", () => {
     const s = await sim();
     const out = (await s.stacks.outputs("dr"))!;
     const web = urnOf(s, "dr", "aws:eks/nodeGroup:NodeGroup", "-web");
-    await s.cloud.scaleNodeGroup("us-west-2", out.clusterName, out.nodeGroupNames.web, { minSize: 1, desiredSize: 1, maxSize: 6 });
+    await s.cloud.eks.scaleNodeGroup("us-west-2", out.clusterName, out.nodeGroupNames.web, { minSize: 1, desiredSize: 1, maxSize: 6 });
     await until(s.clock, () => s.world.site("dr").nodeGroups.web.readyNodes === 1, 10 * MIN, 10 * SEC);
     await s.stacks.up("dr"); // state says 0/0/6 = desired: no diff, the drift stays
     expect(s.world.site("dr").nodeGroups.web.desiredSize).to.equal(1);
@@ -235,8 +235,8 @@ describe("sim: SimStacks", () => {
   it("exclude leaves a resource out (the DNS record when Route 53's control plane is down)", async () => {
     const s = await sim();
     s.faults.impairRegion("primary");
-    await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
-    await s.cloud.deleteReplication("us-west-2", s.world.site("primary").fs.id, "LOCAL_CONFIGURATION_ONLY");
+    await s.cloud.rds.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+    await s.cloud.efs.deleteReplication("us-west-2", s.world.site("primary").fs.id, "LOCAL_CONFIGURATION_ONLY");
     await until(s.clock, () => s.world.writer() === "dr" && s.world.site("dr").fs.writable, 20 * MIN, 10 * SEC);
     await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
     await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }, { key: "impairedRegions", value: ["us-east-1"] }]);

@@ -34,10 +34,10 @@ describe("sim: world", () => {
       const p = s.world.site("primary");
       expect(p.writes.db - before.db).to.equal(20 * 600);
       expect(p.writes.files - before.files).to.equal(2 * 600);
-      const lag = await s.cloud.auroraLag("us-west-2", s.world.site("dr").db.identifier);
+      const lag = await s.cloud.cloudWatch.auroraLag("us-west-2", s.world.site("dr").db.identifier);
       expect(lag).to.include({ metric: "AuroraGlobalDBRPOLag", maxMs: 100 + 20 * 10, periodMs: MIN }); // base lag + lag per write/s at 20 writes/s
       expect(s.clock.now() - lag!.periodStart).to.be.within(0, MIN); // the minute under way
-      const r = await s.cloud.describeReplication("us-east-1", p.fs.id);
+      const r = await s.cloud.efs.describeReplication("us-east-1", p.fs.id);
       expect(r!.lastReplicatedAt).to.be.greaterThan(s.clock.now() - 15 * MIN);
     });
   });
@@ -173,18 +173,18 @@ describe("sim: world", () => {
       const s = await sim();
       const dr = s.world.site("dr").db.identifier;
       await s.clock.sleep(90 * SEC);
-      const before = (await s.cloud.auroraLag("us-west-2", dr))!;
+      const before = (await s.cloud.cloudWatch.auroraLag("us-west-2", dr))!;
       expect(before.periodStart % MIN).to.equal(0);
       expect(s.clock.now() - before.periodStart).to.be.below(MIN);
       expect(before.maxMs).to.equal(300);
       // Only secondaries publish it, each in its own Region.
-      expect(await s.cloud.auroraLag("us-east-1", s.world.site("primary").db.identifier)).to.equal(undefined);
-      await rejection(s.cloud.auroraLag("us-east-1", dr), "DBClusterNotFoundFault");
+      expect(await s.cloud.cloudWatch.auroraLag("us-east-1", s.world.site("primary").db.identifier)).to.equal(undefined);
+      await rejection(s.cloud.cloudWatch.auroraLag("us-east-1", dr), "DBClusterNotFoundFault");
       const incidentAt = s.clock.now();
       s.faults.impairRegion("primary");
       await s.clock.sleep(10 * MIN);
       // Nothing arrives from the primary's Region: no datapoint since, the newest one predates the incident.
-      const after = (await s.cloud.auroraLag("us-west-2", dr))!;
+      const after = (await s.cloud.cloudWatch.auroraLag("us-west-2", dr))!;
       expect(after).to.deep.equal(before);
       expect(after.periodStart).to.be.at.most(incidentAt);
       // And what it proves holds: the secondary had every write before periodStart - maxMs.
@@ -200,13 +200,13 @@ describe("sim: world", () => {
       const impairedAt = s.clock.now();
       const dr = s.world.site("dr");
       const t0 = s.clock.now();
-      await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, dr.db.arn, { timeoutMs: 10 * SEC });
+      await s.cloud.rds.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, dr.db.arn, { timeoutMs: 10 * SEC });
       const returnedAt = s.clock.now();
       expect(returnedAt - t0).to.be.below(2 * SEC);
-      const gc = await s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID);
+      const gc = await s.cloud.rds.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID);
       expect(gc.failoverState).to.include({ toClusterArn: dr.db.arn, isDataLossAllowed: true });
       expect(gc.members.find((m) => m.isWriter)!.region).to.equal("us-east-1");
-      const doneAt = await until(s.clock, async () => (await s.cloud.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID)).members.find((m) => m.isWriter)!.region === "us-west-2", 10 * MIN, SEC);
+      const doneAt = await until(s.clock, async () => (await s.cloud.rds.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID)).members.find((m) => m.isWriter)!.region === "us-west-2", 10 * MIN, SEC);
       const [loss] = s.world.dataLoss();
       expect(loss).to.include({ kind: "aurora", reason: "failover", fromStack: "primary", toStack: "dr" });
       expect(loss.at - returnedAt).to.be.within(30 * SEC, 5 * MIN); // aurora-failover range
@@ -221,7 +221,7 @@ describe("sim: world", () => {
     it("an incident at the very start already loses the replication windows (writes have a history)", async () => {
       const s = await sim();
       const t0 = s.clock.now();
-      const lastSync = (await s.cloud.describeReplication("us-west-2", s.world.site("dr").fs.id))!.lastReplicatedAt!;
+      const lastSync = (await s.cloud.efs.describeReplication("us-west-2", s.world.site("dr").fs.id))!.lastReplicatedAt!;
       expect(t0 - lastSync).to.be.within(15 * SEC, 15 * MIN);
       s.faults.impairRegion("primary");
       s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
@@ -237,7 +237,7 @@ describe("sim: world", () => {
     it("an unplanned failover with the old primary still up loses what it writes until the switch", async () => {
       const s = await sim({ seed: 3 });
       await s.clock.sleep(MIN);
-      await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await s.cloud.rds.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       await until(s.clock, () => s.world.writer() === "dr", 10 * MIN, SEC);
       const [loss] = s.world.dataLoss();
       expect(loss.lostWrites).to.be.greaterThan(20 * 25); // at least the 30 s minimum of the failover at 20 writes/s
@@ -249,21 +249,21 @@ describe("sim: world", () => {
       const s = await sim({ seed: 5, latencyOverrides: { "aurora-rebuild": { minSeconds: 3600, typicalSeconds: 3600, maxSeconds: 3600 } } });
       const primary = s.world.site("primary");
       s.faults.impairRegion("primary");
-      await s.cloud.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await s.cloud.rds.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       await until(s.clock, () => s.world.writer() === "dr", 10 * MIN, SEC);
       // Still unreachable: not a member Aurora can rebuild yet.
       expect(s.world.site("primary").db).to.include({ pendingDemotion: true, rebuilding: false });
       s.faults.recoverRegion("primary");
       const recoveredAt = s.clock.now();
-      const member = async () => (await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).members.find((m) => m.clusterArn === primary.db.arn)!;
+      const member = async () => (await s.cloud.rds.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).members.find((m) => m.clusterArn === primary.db.arn)!;
       expect(await member()).to.include({ isWriter: false, synchronizationStatus: "pending-resync" });
       // What DescribeDBClusters says meanwhile is not documented: the world keeps "available".
-      expect((await s.cloud.describeDbCluster("us-east-1", primary.db.identifier)).status).to.equal("available");
+      expect((await s.cloud.rds.describeDbCluster("us-east-1", primary.db.identifier)).status).to.equal("available");
       const instances = s.world.site("primary").db.instanceCount;
       let err = await rejection(() => s.world.setDbInstances("primary", instances - 1), "InvalidDBClusterStateFault");
       expect(err.message).to.contain("can't be performed while the cluster is in this state").and.contain("pending-resync");
       await rejection(() => s.world.setDbInstances("primary", instances + 1), "InvalidDBClusterStateFault");
-      err = await rejection(s.cloud.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, primary.db.arn), "InvalidDBClusterStateFault");
+      err = await rejection(s.cloud.rds.switchoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, primary.db.arn), "InvalidDBClusterStateFault");
       // No lag datapoint while it is rebuilt.
       await s.clock.sleep(30 * MIN);
       expect(s.world.auroraLag("us-east-1", primary.db.identifier, 20 * MIN)).to.equal(undefined);
@@ -275,9 +275,9 @@ describe("sim: world", () => {
 
     it("a switchover leaves nothing to rebuild", async () => {
       const s = await sim();
-      await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await s.cloud.rds.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       await until(s.clock, () => s.world.writer() === "dr", 15 * MIN, SEC);
-      const gc = await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID);
+      const gc = await s.cloud.rds.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID);
       expect(gc.members.map((m) => m.synchronizationStatus)).to.deep.equal(["connected", "connected"]);
       s.world.setDbInstances("primary", 1);
     });
@@ -286,9 +286,9 @@ describe("sim: world", () => {
       const s = await sim();
       await s.clock.sleep(MIN);
       s.world.setWorkload("primary", { web: 0, app: 0 });
-      await until(s.clock, async () => (await s.cloud.auroraLag("us-west-2", s.world.site("dr").db.identifier))?.maxMs === 0, 2 * MIN, SEC);
-      await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
-      expect((await s.cloud.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).status).to.equal("switching-over");
+      await until(s.clock, async () => (await s.cloud.cloudWatch.auroraLag("us-west-2", s.world.site("dr").db.identifier))?.maxMs === 0, 2 * MIN, SEC);
+      await s.cloud.rds.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      expect((await s.cloud.rds.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).status).to.equal("switching-over");
       await until(s.clock, () => s.world.writer() === "dr", 15 * MIN, SEC);
       expect(s.world.dataLoss()[0]).to.include({ kind: "aurora", reason: "switchover", lostWrites: 0 });
       expect(s.world.site("primary").db.role).to.equal("secondary");
@@ -296,7 +296,7 @@ describe("sim: world", () => {
 
     it("a switchover rolls back when a Region goes away before it completes", async () => {
       const s = await sim();
-      await s.cloud.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await s.cloud.rds.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       s.faults.impairRegion("dr", { afterMs: 20 * SEC });
       await until(s.clock, () => s.world.globalCluster().failoverState?.status === "cancelling", 15 * MIN, SEC);
       await until(s.clock, () => s.world.globalCluster().failoverState === undefined, MIN, SEC);
@@ -307,14 +307,14 @@ describe("sim: world", () => {
       const s = await sim();
       await s.clock.sleep(20 * MIN);
       const primaryFs = s.world.site("primary").fs.id;
-      const before = await s.cloud.describeReplication("us-west-2", s.world.site("dr").fs.id);
-      await s.cloud.deleteReplication("us-east-1", primaryFs, "ALL_CONFIGURATIONS");
+      const before = await s.cloud.efs.describeReplication("us-west-2", s.world.site("dr").fs.id);
+      await s.cloud.efs.deleteReplication("us-east-1", primaryFs, "ALL_CONFIGURATIONS");
       const t0 = s.clock.now();
-      expect((await s.cloud.describeReplication("us-east-1", primaryFs))!.status).to.equal("DELETING");
-      expect(await s.cloud.fileSystemProtection("us-west-2", s.world.site("dr").fs.id)).to.equal("REPLICATING");
-      const doneAt = await until(s.clock, async () => (await s.cloud.fileSystemProtection("us-west-2", s.world.site("dr").fs.id)) === "ENABLED", 15 * MIN, SEC);
+      expect((await s.cloud.efs.describeReplication("us-east-1", primaryFs))!.status).to.equal("DELETING");
+      expect(await s.cloud.efs.fileSystemProtection("us-west-2", s.world.site("dr").fs.id)).to.equal("REPLICATING");
+      const doneAt = await until(s.clock, async () => (await s.cloud.efs.fileSystemProtection("us-west-2", s.world.site("dr").fs.id)) === "ENABLED", 15 * MIN, SEC);
       expect(doneAt - t0).to.be.within(MIN, 10 * MIN + 2 * SEC);
-      expect(await s.cloud.describeReplication("us-west-2", s.world.site("dr").fs.id)).to.equal(undefined);
+      expect(await s.cloud.efs.describeReplication("us-west-2", s.world.site("dr").fs.id)).to.equal(undefined);
       const loss = s.world.dataLoss()[0];
       expect(loss).to.include({ kind: "efs", fromStack: "primary", toStack: "dr", replicatedUpTo: before!.lastReplicatedAt });
       expect(loss.lostWrites).to.equal(s.world.countWrites("primary", "files", before!.lastReplicatedAt!, loss.at));
@@ -326,18 +326,18 @@ describe("sim: world", () => {
       const primaryFs = s.world.site("primary").fs.id;
       const drFs = s.world.site("dr").fs.id;
       s.faults.impairRegion("primary");
-      await s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
+      await s.cloud.efs.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
       await s.clock.sleep(15 * MIN);
       // ALL_CONFIGURATIONS cannot reach the source: still deleting.
-      expect((await s.cloud.describeReplication("us-west-2", drFs))!.status).to.equal("DELETING");
-      await s.cloud.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
-      await until(s.clock, async () => (await s.cloud.describeReplication("us-west-2", drFs)) === undefined, 15 * MIN, SEC);
+      expect((await s.cloud.efs.describeReplication("us-west-2", drFs))!.status).to.equal("DELETING");
+      await s.cloud.efs.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+      await until(s.clock, async () => (await s.cloud.efs.describeReplication("us-west-2", drFs)) === undefined, 15 * MIN, SEC);
       expect(s.world.site("dr").fs.writable).to.equal(true);
       s.faults.recoverRegion("primary");
-      const stale = await s.cloud.describeReplication("us-east-1", primaryFs);
+      const stale = await s.cloud.efs.describeReplication("us-east-1", primaryFs);
       expect(stale).to.include({ sourceFileSystemId: primaryFs, status: "ERROR" });
-      await s.cloud.deleteReplication("us-east-1", primaryFs, "LOCAL_CONFIGURATION_ONLY");
-      await until(s.clock, async () => (await s.cloud.describeReplication("us-east-1", primaryFs)) === undefined, 15 * MIN, SEC);
+      await s.cloud.efs.deleteReplication("us-east-1", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+      await until(s.clock, async () => (await s.cloud.efs.describeReplication("us-east-1", primaryFs)) === undefined, 15 * MIN, SEC);
       expect(s.world.replicationsNow()).to.have.length(0);
     });
 
@@ -345,10 +345,10 @@ describe("sim: world", () => {
       const s = await sim();
       const t0 = s.clock.now();
       const { web, app } = s.world.site("dr").nodeGroups;
-      await s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", web.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
-      await s.cloud.scaleNodeGroup("us-west-2", "eks-dr-dr", app.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
-      expect(await s.cloud.describeNodeGroup("us-west-2", "eks-dr-dr", web.name)).to.include({ status: "UPDATING", desiredSize: 3, readyNodes: 0 });
-      const ready = await until(s.clock, async () => (await s.cloud.describeNodeGroup("us-west-2", "eks-dr-dr", web.name)).readyNodes === 3, 10 * MIN, SEC);
+      await s.cloud.eks.scaleNodeGroup("us-west-2", "eks-dr-dr", web.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
+      await s.cloud.eks.scaleNodeGroup("us-west-2", "eks-dr-dr", app.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
+      expect(await s.cloud.eks.describeNodeGroup("us-west-2", "eks-dr-dr", web.name)).to.include({ status: "UPDATING", desiredSize: 3, readyNodes: 0 });
+      const ready = await until(s.clock, async () => (await s.cloud.eks.describeNodeGroup("us-west-2", "eks-dr-dr", web.name)).readyNodes === 3, 10 * MIN, SEC);
       expect(ready - t0).to.be.within(2 * MIN, 5 * MIN + 2 * SEC);
       // Pilot light: DR has 0 replicas while standby, no writer and a read-only file system: it does not serve yet.
       expect(s.world.site("dr").serving).to.equal(false);
@@ -398,15 +398,15 @@ describe("sim: world", () => {
       const primaryFs = s.world.site("primary").fs.id;
       const drFs = s.world.site("dr").fs.id;
       s.faults.impairService("primary", "efs");
-      expect(await s.cloud.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(true);
-      expect(await s.cloud.describeCluster("us-east-1", "eks-dr-primary")).to.deep.equal({ status: "ACTIVE" });
-      const err = await rejection(s.cloud.describeReplication("us-east-1", primaryFs, { timeoutMs: 5 * SEC }), "TimeoutError");
+      expect(await s.cloud.eks.probeRegion("us-east-1", { timeoutMs: 5 * SEC })).to.equal(true);
+      expect(await s.cloud.eks.describeCluster("us-east-1", "eks-dr-primary")).to.deep.equal({ status: "ACTIVE" });
+      const err = await rejection(s.cloud.efs.describeReplication("us-east-1", primaryFs, { timeoutMs: 5 * SEC }), "TimeoutError");
       expect(err.message).to.contain("DescribeReplicationConfigurations in us-east-1");
-      const last = (await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt!;
+      const last = (await s.cloud.efs.describeReplication("us-west-2", drFs))!.lastReplicatedAt!;
       await s.clock.sleep(30 * MIN);
-      expect((await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt).to.equal(last);
+      expect((await s.cloud.efs.describeReplication("us-west-2", drFs))!.lastReplicatedAt).to.equal(last);
       s.faults.recoverService("primary", "efs");
-      await until(s.clock, async () => (await s.cloud.describeReplication("us-west-2", drFs))!.lastReplicatedAt! > last, 30 * MIN, 10 * SEC);
+      await until(s.clock, async () => (await s.cloud.efs.describeReplication("us-west-2", drFs))!.lastReplicatedAt! > last, 30 * MIN, 10 * SEC);
     });
 
     it("ALL_CONFIGURATIONS from the destination waits for the source's EFS: DELETING and read-only until it answers", async () => {
@@ -414,10 +414,10 @@ describe("sim: world", () => {
       const primaryFs = s.world.site("primary").fs.id;
       const drFs = s.world.site("dr").fs.id;
       s.faults.impairService("primary", "efs");
-      await s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
+      await s.cloud.efs.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
       await s.clock.sleep(30 * MIN);
-      expect((await s.cloud.describeReplication("us-west-2", drFs))!.status).to.equal("DELETING");
-      expect(await s.cloud.fileSystemProtection("us-west-2", drFs)).to.equal("REPLICATING");
+      expect((await s.cloud.efs.describeReplication("us-west-2", drFs))!.status).to.equal("DELETING");
+      expect(await s.cloud.efs.fileSystemProtection("us-west-2", drFs)).to.equal("REPLICATING");
       await rejection(() => s.world.writeFiles("dr"), "EROFS");
       s.faults.recoverService("primary", "efs");
       await until(s.clock, () => s.world.replicationsNow().length === 0, 15 * MIN, 10 * SEC);
@@ -430,14 +430,14 @@ describe("sim: world", () => {
         const primaryFs = s.world.site("primary").fs.id;
         const drFs = s.world.site("dr").fs.id;
         s.faults.impairService("primary", "efs");
-        await s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
+        await s.cloud.efs.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS");
         await s.clock.sleep(waitBeforeLocalMs);
-        await s.cloud.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
-        await until(s.clock, async () => (await s.cloud.describeReplication("us-west-2", drFs)) === undefined, 15 * MIN, 10 * SEC);
+        await s.cloud.efs.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+        await until(s.clock, async () => (await s.cloud.efs.describeReplication("us-west-2", drFs)) === undefined, 15 * MIN, 10 * SEC);
         expect(s.world.site("dr").fs.writable, `LOCAL ${waitBeforeLocalMs} ms after ALL`).to.equal(true);
         // The source side was never reached: it is still there, in ERROR, once its EFS answers.
         s.faults.recoverService("primary", "efs");
-        expect(await s.cloud.describeReplication("us-east-1", primaryFs)).to.include({ sourceFileSystemId: primaryFs, status: "ERROR" });
+        expect(await s.cloud.efs.describeReplication("us-east-1", primaryFs)).to.include({ sourceFileSystemId: primaryFs, status: "ERROR" });
       }
     });
 
@@ -446,10 +446,10 @@ describe("sim: world", () => {
       const primaryFs = s.world.site("primary").fs.id;
       const drFs = s.world.site("dr").fs.id;
       s.faults.impairService("primary", "efs");
-      const err = await rejection(s.cloud.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS"), "InternalServerError");
+      const err = await rejection(s.cloud.efs.deleteReplication("us-west-2", primaryFs, "ALL_CONFIGURATIONS"), "InternalServerError");
       expect(err.message).to.contain("LOCAL_CONFIGURATION_ONLY");
-      expect(await s.cloud.fileSystemProtection("us-west-2", drFs)).to.equal("REPLICATING");
-      await s.cloud.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
+      expect(await s.cloud.efs.fileSystemProtection("us-west-2", drFs)).to.equal("REPLICATING");
+      await s.cloud.efs.deleteReplication("us-west-2", primaryFs, "LOCAL_CONFIGURATION_ONLY");
       await until(s.clock, () => s.world.site("dr").fs.writable, 15 * MIN, 10 * SEC);
     });
   });

@@ -100,7 +100,7 @@ describe("steps: database", () => {
 
     it("a resume while the switchover is under way waits for it and does not send another", async () => {
       const { sim, pair } = await setup();
-      await sim.cloud.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
+      await sim.cloud.rds.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
       expect(sim.world.globalCluster().failoverState).to.not.equal(undefined);
       const r = await runSteps(sim, [promoteDbStep(pair, "planned", "", [])], { marks: { [MARK.auroraPromoted]: { mode: "planned", lagMs: 0, lagMetric: "AuroraGlobalDBRPOLag", lagPeriodStart: 0 } } });
       expect(r.steps[0].outcome).to.equal("done");
@@ -120,7 +120,7 @@ describe("steps: database", () => {
 
     it("is not skipped while the switchover to the target is still under way (the writer may already be it)", async () => {
       const { sim, pair } = await setup();
-      await sim.cloud.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
+      await sim.cloud.rds.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
       const step = promoteDbStep(pair, "planned", "", []);
       const ctx = readOnlyContext({ cloud: sim.cloud, stacks: sim.stacks, clock: sim.clock });
       for (let i = 0; i < 60 && sim.world.globalCluster().failoverState; i++) {

@@ -64,7 +64,7 @@ describe("steps: files", () => {
 
     it("a resume while the deletion is under way waits for it and deletes nothing more", async () => {
       const { sim, pair } = await setup();
-      await sim.cloud.deleteReplication("us-east-1", pair.source.outputs.fileSystemId, "ALL_CONFIGURATIONS", { timeoutMs: 60_000 });
+      await sim.cloud.efs.deleteReplication("us-east-1", pair.source.outputs.fileSystemId, "ALL_CONFIGURATIONS", { timeoutMs: 60_000 });
       const r = await runSteps(sim, [deleteReplicationStep(pair, "", [])]);
       expect(r.steps[0].outcome).to.equal("done");
       expect(deletions(sim)).to.have.length(1);
@@ -187,7 +187,7 @@ describe("steps: detach-efs, both Regions' configurations", () => {
     const sim = await createSimulation({ seed: 14, configs: variantConfigs({}), latencyOverrides: slowDelete });
     const pair = await loadPair(sim.stacks, "dr");
     // The crashed attempt sent ALL_CONFIGURATIONS and marked the fallback, then died before the local call.
-    await sim.cloud.deleteReplication("us-west-2", pair.source.outputs.fileSystemId, "ALL_CONFIGURATIONS", { timeoutMs: 60_000 });
+    await sim.cloud.efs.deleteReplication("us-west-2", pair.source.outputs.fileSystemId, "ALL_CONFIGURATIONS", { timeoutMs: 60_000 });
     const r = await runSteps(sim, [detachReplicationStep(pair, "", [])], {
       marks: { [MARK.efsPromoted]: { deletionMode: "ALL_CONFIGURATIONS", lastReplicatedAt: null, lagMs: null }, [MARK.efsLocalFallback]: { reason: "earlier", sent: false } },
     });
@@ -199,7 +199,7 @@ describe("steps: detach-efs, both Regions' configurations", () => {
   it("resumed after a fallback that was sent, sends nothing more", async () => {
     const sim = await createSimulation({ seed: 15, configs: variantConfigs({}), latencyOverrides: slowDelete });
     const pair = await loadPair(sim.stacks, "dr");
-    await sim.cloud.deleteReplication("us-west-2", pair.source.outputs.fileSystemId, "LOCAL_CONFIGURATION_ONLY", { timeoutMs: 60_000 });
+    await sim.cloud.efs.deleteReplication("us-west-2", pair.source.outputs.fileSystemId, "LOCAL_CONFIGURATION_ONLY", { timeoutMs: 60_000 });
     const r = await runSteps(sim, [detachReplicationStep(pair, "", [])], {
       marks: { [MARK.efsPromoted]: { deletionMode: "ALL_CONFIGURATIONS" }, [MARK.efsLocalFallback]: { reason: "earlier", sent: true } },
     });

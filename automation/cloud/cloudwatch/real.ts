@@ -1,5 +1,5 @@
 /**
- * CloudWatch calls of the AWS adapter: the replication lag of an Aurora secondary.
+ * The real CloudWatch port (AWS SDK v3): the replication lag of an Aurora secondary.
  *
  * `AuroraGlobalDBRPOLag` and `AuroraGlobalDBReplicationLag` (AWS/RDS, milliseconds) are "available
  * only in secondary AWS Regions" (Aurora User Guide, cluster-level metrics table): the secondary
@@ -27,9 +27,11 @@
  * says what it proves).
  */
 import { type Dimension, GetMetricDataCommand, ListMetricsCommand, type Metric } from "@aws-sdk/client-cloudwatch";
-import type { AuroraLagDatapoint, CallOptions, Clock, CloudPort } from "../../ports";
-import { boundedCall, type CallSite } from "../aws-call";
-import type { AwsContext, CallBounds } from "./context";
+import type { Clock } from "../../ports";
+import type { CallOptions } from "../call-options";
+import { boundedCall, type CallSite } from "../aws/call";
+import type { AwsContext, CallBounds } from "../aws/context";
+import type { AuroraLagDatapoint, CloudWatchPort } from "./port";
 
 /** Period of the lag query: RDS publishes its metrics to CloudWatch once a minute. */
 const LAG_PERIOD_MS = 60_000;
@@ -41,8 +43,6 @@ export const AURORA_LAG_METRICS = ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplic
  * from before a failover.
  */
 const RECENTLY_ACTIVE = "PT3H";
-
-export type CloudWatchPort = Pick<CloudPort, "auroraLag">;
 
 /** The lag metric is not published for the cluster: the message names it and what CloudWatch has. */
 export class LagMetricNotFoundError extends Error {

@@ -1,5 +1,5 @@
 /**
- * RDS calls of the AWS adapter: Aurora global clusters, their members, switchover and failover.
+ * The real RDS port (AWS SDK v3): Aurora global clusters, their members, switchover and failover.
  *
  * - `SwitchoverGlobalCluster` is sent to the Region of the current primary (user guide: "--region:
  *   the AWS Region where the primary DB cluster ... is running"); `FailoverGlobalCluster` with
@@ -10,7 +10,7 @@
  *   its `SynchronizationStatus` (GlobalClusterMember: connected | pending-resync) says whether Aurora
  *   is still rebuilding it.
  *
- * The replication lag of a secondary is a CloudWatch metric: cloudwatch.ts.
+ * The replication lag of a secondary is a CloudWatch metric: ../cloudwatch/real.ts.
  */
 import {
   DescribeDBClustersCommand,
@@ -18,11 +18,10 @@ import {
   FailoverGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
 } from "@aws-sdk/client-rds";
-import type { CallOptions, CloudPort, DbCluster, GlobalCluster } from "../../ports";
-import { AwsCallError, boundedCall, type CallSite } from "../aws-call";
-import { type AwsContext, required } from "./context";
-
-export type RdsPort = Pick<CloudPort, "describeGlobalCluster" | "describeDbCluster" | "switchoverGlobalCluster" | "failoverGlobalCluster">;
+import type { CallOptions } from "../call-options";
+import { AwsCallError, boundedCall, type CallSite } from "../aws/call";
+import { type AwsContext, required } from "../aws/context";
+import type { DbCluster, GlobalCluster, RdsPort } from "./port";
 
 export class RdsApi implements RdsPort {
   constructor(private readonly ctx: AwsContext) {}

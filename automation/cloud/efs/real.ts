@@ -1,5 +1,5 @@
 /**
- * EFS calls of the AWS adapter: replication configurations and replication overwrite protection.
+ * The real EFS port (AWS SDK v3): replication configurations and replication overwrite protection.
  *
  * - `DescribeReplicationConfigurations` takes any file system id (source or destination) but only
  *   answers for file systems in the Region it is sent to.
@@ -14,11 +14,10 @@ import {
   DescribeReplicationConfigurationsCommand,
   type ReplicationConfigurationDescription,
 } from "@aws-sdk/client-efs";
-import type { CallOptions, CloudPort, EfsReplication, EfsReplicationStatus, FileSystemProtection } from "../../ports";
-import { AwsCallError, awsErrorCode, boundedCall, type CallSite } from "../aws-call";
-import { type AwsContext, required } from "./context";
-
-export type EfsPort = Pick<CloudPort, "describeReplication" | "deleteReplication" | "fileSystemProtection">;
+import type { CallOptions } from "../call-options";
+import { AwsCallError, awsErrorCode, boundedCall, type CallSite } from "../aws/call";
+import { type AwsContext, required } from "../aws/context";
+import type { EfsPort, EfsReplication, EfsReplicationStatus, FileSystemProtection, ReplicationDeletionMode } from "./port";
 
 export class EfsApi implements EfsPort {
   constructor(private readonly ctx: AwsContext) {}
@@ -52,12 +51,7 @@ export class EfsApi implements EfsPort {
     };
   }
 
-  async deleteReplication(
-    region: string,
-    sourceFileSystemId: string,
-    mode: "ALL_CONFIGURATIONS" | "LOCAL_CONFIGURATION_ONLY",
-    opts?: CallOptions,
-  ): Promise<void> {
+  async deleteReplication(region: string, sourceFileSystemId: string, mode: ReplicationDeletionMode, opts?: CallOptions): Promise<void> {
     const site: CallSite = {
       service: "EFS",
       api: "DeleteReplicationConfiguration",

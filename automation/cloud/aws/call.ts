@@ -6,7 +6,7 @@
  * cancels it. AWS failures come back as errors that name the API, the Region and the resource,
  * so a failover report says what failed where without a stack trace.
  */
-import { TimeoutError } from "../errors";
+import { TimeoutError } from "../../errors";
 
 /** What a call is about, for error messages. */
 export interface CallSite {

@@ -20,13 +20,6 @@ export interface AwsClientFactory {
 
 export interface AwsClientOptions {
   /**
-   * Attempts per call including the first. Retries use the SDK's `standard` mode (exponential
-   * backoff with jitter, throttling-aware); `adaptive` is avoided because its client-side rate
-   * limiter can hold a request back for an unbounded time. Whatever the retries, the adapter's
-   * per-call deadline cuts the call off. @default 3
-   */
-  maxAttempts?: number;
-  /**
    * TCP connect timeout per attempt, in ms. Without it a black-holed Region would consume a whole
    * call budget in one connect; with it the remaining budget goes to retries. @default 3000
    */
@@ -37,11 +30,15 @@ export interface AwsClientOptions {
   credentials?: EKSClientConfig["credentials"];
 }
 
-/** The factory used outside tests: real clients with the retry and connection settings above. */
+/**
+ * The factory used outside tests: real clients with the connection settings above, making ONE
+ * attempt per call (`maxAttempts: 1`, "Number greater than 0", AWS SDKs and Tools Reference Guide,
+ * "Retry behavior"). The driver's guard (cloud/guard.ts) is the one retry layer, on the driver's
+ * Clock and inside the call's bound; SDK retries under it would multiply the attempts (3 x 6).
+ */
 export function defaultAwsClientFactory(opts: AwsClientOptions = {}): AwsClientFactory {
   const common = {
-    maxAttempts: opts.maxAttempts ?? 3,
-    retryMode: "standard",
+    maxAttempts: 1,
     requestHandler: { connectionTimeout: opts.connectionTimeoutMs ?? 3000 },
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   };

@@ -1,5 +1,5 @@
 /**
- * Route 53 calls of the AWS adapter: the failover record pair and health-check status. Route 53's
+ * The real Route 53 port (AWS SDK v3): the failover record pair and health-check status. Route 53's
  * control plane is global and answers from us-east-1.
  *
  * A change batch is transactional ("either makes all or none of the changes"). A record whose
@@ -21,15 +21,15 @@ import {
   type ResourceRecordSet,
   type RRType,
 } from "@aws-sdk/client-route-53";
-import type { CallOptions, Clock, CloudPort, FailoverRecord } from "../../ports";
-import { boundedCall, type CallSite } from "../aws-call";
-import type { AwsContext } from "./context";
-
-export type Route53Port = Pick<CloudPort, "getFailoverRecords" | "setPrimaryRecord" | "healthCheckStatus">;
+import type { Clock } from "../../ports";
+import type { CallOptions } from "../call-options";
+import { boundedCall, type CallSite } from "../aws/call";
+import type { AwsContext } from "../aws/context";
+import { primaryChoice, type FailoverDesignation, type FailoverRecord, type FailoverRecordType, type HealthCheckVerdict, type PrimaryRecordChoice, type Route53Port } from "./port";
 
 export interface Route53Settings {
   /** Record type of the failover records. */
-  recordType: "CNAME" | "A" | "AAAA";
+  recordType: FailoverRecordType;
   /** After the swap, poll GetChange until INSYNC within what is left of the call's bound. */
   waitForDnsSync: boolean;
   /** Interval between GetChange polls, in ms. */
@@ -42,7 +42,7 @@ export interface Route53Settings {
 }
 
 export class Route53Api implements Route53Port {
-  private readonly recordType: "CNAME" | "A" | "AAAA";
+  private readonly recordType: FailoverRecordType;
   private readonly waitForDnsSync: boolean;
   private readonly dnsSyncPollMs: number;
   private readonly healthyCheckerFraction: number;
@@ -67,7 +67,8 @@ export class Route53Api implements Route53Port {
     return records.map(toFailoverRecord);
   }
 
-  async setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions, primaryHealthCheckId?: string): Promise<void> {
+  async setPrimaryRecord(hostedZoneId: string, hostname: string, primary: PrimaryRecordChoice, opts?: CallOptions): Promise<void> {
+    const { setIdentifier: primarySetIdentifier, healthCheckId: primaryHealthCheckId } = primaryChoice(primary);
     const deadline = this.deadline(opts);
     const records = await this.listFailoverRecordSets(hostedZoneId, hostname, deadline);
     const resource = `failover records ${hostname} ${this.recordType} in zone ${hostedZoneId}`;
@@ -115,7 +116,7 @@ export class Route53Api implements Route53Port {
     }
   }
 
-  async healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<"healthy" | "unhealthy"> {
+  async healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<HealthCheckVerdict> {
     const site: CallSite = { service: "Route 53", api: "GetHealthCheckStatus", region: this.route53Region, resource: `health check ${healthCheckId}` };
     const out = await boundedCall(site, this.ctx.bound(opts), (abortSignal) =>
       this.ctx.clients.route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId }), { abortSignal }),
@@ -216,7 +217,7 @@ function normalizeName(name: string): string {
 function toFailoverRecord(r: ResourceRecordSet): FailoverRecord {
   return {
     setIdentifier: r.SetIdentifier ?? "",
-    failover: r.Failover as "PRIMARY" | "SECONDARY",
+    failover: r.Failover as FailoverDesignation,
     value: r.ResourceRecords?.[0]?.Value ?? r.AliasTarget?.DNSName ?? "",
     healthCheckId: r.HealthCheckId,
   };

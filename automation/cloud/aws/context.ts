@@ -2,8 +2,8 @@
  * What every service module of the AWS adapter shares: the client pool, the bound of a call made
  * without its own `timeoutMs`, and reading a field the response must have.
  */
-import type { CallOptions } from "../../ports";
-import { AwsCallError, type CallSite } from "../aws-call";
+import type { CallOptions } from "../call-options";
+import { AwsCallError, type CallSite } from "./call";
 import type { AwsClients } from "./clients";
 
 /** The deadline and cancellation `boundedCall` takes. */

@@ -1,5 +1,5 @@
 /**
- * The HTTP probe of the AWS adapter: does a site's endpoint (its ALB + health path) serve? One GET
+ * The real serving probe (HTTP): does a site's endpoint (its ALB + health path) serve? One GET
  * on a fresh connection, bounded by the call's `timeoutMs` (10 s without one) and the caller's
  * signal; 2xx is serving, anything else (status, refusal, timeout, TLS failure) is not.
  *
@@ -16,10 +16,9 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { rootCertificates } from "node:tls";
-import type { CallOptions, CloudPort } from "../../ports";
-import { callBounds } from "./context";
-
-export type EndpointPort = Pick<CloudPort, "checkEndpoint">;
+import type { CallOptions } from "../call-options";
+import { callBounds } from "../aws/context";
+import type { ServingPort } from "./port";
 
 export interface EndpointProbeOptions {
   /**
@@ -29,7 +28,7 @@ export interface EndpointProbeOptions {
   ca?: string[];
 }
 
-export class EndpointProbe implements EndpointPort {
+export class EndpointProbe implements ServingPort {
   private readonly ca?: string[];
 
   constructor(opts: EndpointProbeOptions = {}) {
@@ -37,7 +36,7 @@ export class EndpointProbe implements EndpointPort {
     this.ca = opts.ca && opts.ca.length > 0 ? [...rootCertificates, ...opts.ca] : undefined;
   }
 
-  async checkEndpoint(url: string, opts?: CallOptions, hostname?: string): Promise<boolean> {
+  async checkEndpoint(url: string, hostname: string | undefined, opts?: CallOptions): Promise<boolean> {
     const { timeoutMs, signal: callerSignal } = callBounds(opts, 10_000);
     if (callerSignal?.aborted) throw callerSignal.reason;
     const timeout = AbortSignal.timeout(timeoutMs);

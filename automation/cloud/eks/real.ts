@@ -1,15 +1,14 @@
 /**
- * EKS calls of the AWS adapter: the Region probe and the node groups.
+ * The real EKS port (AWS SDK v3): the Region probe and the node groups.
  *
  * - `ListClusters` (maxResults 1) is the cheapest authenticated read, used to probe a Region.
  * - `UpdateNodegroupConfig` returns as soon as the update is accepted; the sizes land minutes later.
  */
 import { DescribeClusterCommand, DescribeNodegroupCommand, ListClustersCommand, UpdateNodegroupConfigCommand } from "@aws-sdk/client-eks";
-import type { CallOptions, CloudPort, NodeGroupScaling, NodeGroupState } from "../../ports";
-import { AwsCallError, AwsCallTimeoutError, boundedCall, type CallSite } from "../aws-call";
-import { type AwsContext, required } from "./context";
-
-export type EksPort = Pick<CloudPort, "probeRegion" | "describeCluster" | "describeNodeGroup" | "scaleNodeGroup">;
+import type { CallOptions } from "../call-options";
+import { AwsCallError, AwsCallTimeoutError, boundedCall, type CallSite } from "../aws/call";
+import { type AwsContext, required } from "../aws/context";
+import type { EksPort, NodeGroupScaling, NodeGroupState } from "./port";
 
 export class EksApi implements EksPort {
   constructor(

@@ -1,0 +1,38 @@
+/** RDS: the Aurora global database, its members, switchover and failover. */
+import type { CallOptions } from "../call-options";
+
+/** GlobalCluster.FailoverState.Status while a switchover or failover is under way. */
+export type GlobalFailoverStatus = "pending" | "failing-over" | "cancelling";
+
+export interface GlobalClusterMember {
+  clusterArn: string;
+  region: string;
+  isWriter: boolean;
+  /** RDS GlobalClusterMember.SynchronizationStatus: "pending-resync" while Aurora rebuilds it; absent when not reported. */
+  synchronizationStatus?: string;
+}
+
+export interface GlobalCluster {
+  identifier: string;
+  status: string;
+  members: GlobalClusterMember[];
+  /** Present while a switchover or failover is under way. */
+  failoverState?: { status: GlobalFailoverStatus; fromClusterArn: string; toClusterArn: string; isDataLossAllowed: boolean };
+}
+
+export interface DbCluster {
+  identifier: string;
+  arn: string;
+  status: string;
+  /** Instances in the cluster (0 = headless). */
+  instanceCount: number;
+}
+
+export interface RdsPort {
+  describeGlobalCluster(region: string, globalClusterIdentifier: string, opts?: CallOptions): Promise<GlobalCluster>;
+  describeDbCluster(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<DbCluster>;
+  /** Planned, no data loss; every Region must be healthy. */
+  switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void>;
+  /** Unplanned: AllowDataLoss=true; writes not yet replicated are lost. */
+  failoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void>;
+}
