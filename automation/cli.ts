@@ -7,27 +7,38 @@
  *   npm run failback
  *   npm run drill -- --seed 7 --mode unplanned
  *
- * Exit codes: 0 done (status: ready); 1 the run failed, or status is not ready; 2 a bad flag or
+ * Exit codes (automation/cli/help.ts, printed in every command's help): 0 done (status: ready);
+ * 1 the run failed, rolled back or was stopped by Ctrl-C, or status is not ready; 2 a bad flag or
  * value, invalid stack files, a missing tool, login or credential, or the driver refused to start
  * (nothing was changed). Such an error is one line naming the cause and the fix; with --json,
- * stdout is a JSON document either way.
+ * stdout is a JSON document either way and nothing else, and nothing prompts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { RefusedError, SetupError, StepFailedError, UsageError, errorMessage, isCrash } from "./errors";
+import { RefusedError, SetupError, StepFailedError, StoppedError, UsageError, errorMessage, isCrash } from "./errors";
 import { commandLine, deploy, failback, failover, formatPlanSummary, status, type CommandResult, type DriverDeps, type RunOptions } from "./driver";
 import { runDrill, formatDrill } from "./drill";
 import type { Plan } from "./plan/types";
 import { formatReadiness } from "./readiness";
-import { LiveProgress, PlainProgress, type Output } from "./report/progress";
+import { LiveProgress } from "./ui/live-progress";
+import { rendering, type Output } from "./ui/output";
+import { PlainProgress } from "./ui/plain-progress";
 import { formatReport } from "./report/report";
 import { withSimulatedUsers } from "./sim/user-view";
 import { formatDuration, parseDuration } from "./util/duration";
 import { formatValidation, validateProject } from "./validate";
 import { ConfigError, configErrorLines } from "../stacks/config-problems";
-import { driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
+import { discoverStacks, driverDeps, wire, type Wiring, type WiringOptions } from "./wiring";
+import { AwsBackup } from "./cloud/backup/real";
+import { formatRestoreFigures, restore, type RestoreDeps } from "./restore";
+import { formatRestoreDrill, runRestoreDrill } from "./restore-drill";
+import { EXIT, HELP_CONFIGURATION, addCommandHelp } from "./cli/help";
+import { accepted, promptText, targetLines } from "./cli/confirm";
+import { runTarget } from "./cli/run-target";
+import { collectStack, stackFlags, stackMap, type StackMap } from "./cli/stack-map";
+import { PROJECT } from "../stacks/config";
 
 export interface CliEnv {
   stdout: Output;
@@ -42,9 +53,16 @@ export interface CliEnv {
   pid?: number;
   /** The shared state location when --state is not given (EKS_DR_STATE). */
   defaultState?: string;
+  /**
+   * Calls `handler` on Ctrl-C (SIGINT) until the returned function is called; only while a run
+   * executes. @default none (tests trigger it themselves)
+   */
+  onInterrupt?: (handler: () => void) => () => void;
+  /** Environment variables the CLI reads (NO_COLOR, TERM, EKS_DR_STACKS). @default process.env */
+  vars?: Record<string, string | undefined>;
 }
 
-export const EXIT = { ok: 0, failed: 1, refused: 2 } as const;
+export { EXIT };
 
 // ---------------------------------------------------------------------------------------------
 // Option values
@@ -78,6 +96,20 @@ function isoTimeArg(value: string): number {
 
 /** The incident must be recent: an RTO measured from months ago means the wrong date was typed. */
 const MAX_INCIDENT_AGE_MS = 30 * 24 * 3600_000;
+
+/** The project directory: it must hold Pulumi.yaml (and the sites' stack files). */
+function cwdArg(value: string): string {
+  const dir = path.resolve(value);
+  if (value.trim() === "" || !fs.existsSync(dir)) throw new InvalidArgumentError(`${dir} does not exist; give the project directory (the one holding Pulumi.yaml)`);
+  if (!fs.statSync(dir).isDirectory()) throw new InvalidArgumentError(`${dir} is not a directory; give the project directory (the one holding Pulumi.yaml)`);
+  if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) throw new InvalidArgumentError(`${dir} has no Pulumi.yaml; give the project directory (the one holding Pulumi.yaml and the Pulumi.<site>.yaml files)`);
+  return dir;
+}
+
+const cwdOption = () => new Option("--cwd <dir>", "the project directory, holding Pulumi.yaml and the Pulumi.<site>.yaml files (default: this checkout)").argParser(cwdArg);
+
+const stackOption = () =>
+  new Option("--stack <site=stack>", "the Pulumi stack of a site, e.g. primary=acme/eks-dr/primary (repeatable; default $EKS_DR_STACKS, else the site's name)").argParser(collectStack);
 
 /** A journal file path: not empty, not a directory. */
 function journalArg(value: string): string {
@@ -114,6 +146,10 @@ interface CommonFlags {
   maxConcurrency?: number;
   simCrashAfter?: string;
   state?: string;
+  /** --cwd: the project directory. */
+  cwd?: string;
+  /** --stack <site=stack>, repeatable. */
+  stack?: string[];
 }
 
 const simHelp = "use the simulated Regions (virtual clock, in-memory journal unless --journal)";
@@ -126,7 +162,9 @@ function addRunFlags(cmd: Command, opts: { dataLoss?: boolean; incident?: boolea
     .addOption(new Option("--journal <path>", "journal file (default .eks-dr/journal.jsonl in the project)").argParser(journalArg))
     .option("--state <url>", "keep the run lock and journal in S3, shared by every operator: s3://<bucket>/<prefix>[?region=...] (default $EKS_DR_STATE)")
     .option("--take-over", "take over the run lock of a crashed run (the lock names its holder)")
-    .addOption(new Option("--max-concurrency <n>", "steps run at once").argParser(countArg).default(8));
+    .addOption(new Option("--max-concurrency <n>", "steps run at once").argParser(countArg).default(8))
+    .addOption(stackOption())
+    .addOption(cwdOption());
   if (opts.incident) cmd.addOption(new Option("--incident-at <time>", "RTO starts at this ISO time instead of the run's start").argParser(isoTimeArg));
   if (opts.dataLoss) {
     cmd
@@ -155,14 +193,17 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ writeOut: (s) => env.stdout.write(s), writeErr: (s) => env.stderr.write(s) })
     .exitOverride()
+    .version(packageVersion(), "-V, --version", "print the version of eks-dr")
+    .configureHelp(HELP_CONFIGURATION)
     .addHelpText(
       "after",
-      "\nExit codes: 0 done (status: ready), 1 run failed or not ready, 2 bad flag, invalid stack files, a missing tool, login or\n" +
-        "credential, or refused (nothing changed; one line names the cause and the fix).\n" +
-        "A crashed or failed run resumes when the same command runs again; another command is refused until it is finished.",
+      "\nExit codes: 0 done (status: ready), 1 run failed, stopped or not ready, 2 bad flag, invalid stack files, a missing tool,\n" +
+        "login or credential, or refused (nothing changed; one line names the cause and the fix). Each command's --help details them.\n" +
+        "A crashed, failed or stopped run resumes when the same command runs again; another command is refused until it is finished.",
     );
 
-  const wiringFor = async (flags: CommonFlags, cmd: Command): Promise<Wiring> => {
+  /** Flags that contradict each other: checked before anything else, the terminal check included. */
+  const checkFlags = (flags: CommonFlags): void => {
     if (!flags.sim && (flags.seed !== undefined || flags.latencyFile !== undefined)) {
       throw new UsageError(`${flags.seed !== undefined ? "--seed" : "--latency-file"} only applies to the simulated Regions: add --sim (or use \`npm run drill\`).`);
     }
@@ -170,9 +211,28 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     const state = flags.state ?? (flags.sim || flags.journal !== undefined ? undefined : env.defaultState);
     if (state !== undefined && flags.journal !== undefined) throw new UsageError("options '--state <url>' and '--journal <path>' both say where the journal is: give one.");
     if (flags.state !== undefined && flags.sim) throw new UsageError("option '--state <url>' applies to the real Regions; the simulation keeps its journal and world in a file (--journal).");
+    if (flags.stack?.length && flags.sim) throw new UsageError("option '--stack <site=stack>' selects stacks in a Pulumi backend; the simulated Regions have none: leave it out with --sim.");
+    stacksOf(flags);
+  };
+
+  const projectDirOf = (flags: { cwd?: string }) => flags.cwd ?? env.projectDir;
+
+  /** Each site's Pulumi stack (--stack, EKS_DR_STACKS); the simulation has only its own. */
+  const stacksOf = (flags: CommonFlags): StackMap =>
+    flags.sim ? {} : stackMap({ flags: flags.stack, env: vars().EKS_DR_STACKS, sites: discoverStacks(projectDirOf(flags)), project: PROJECT });
+
+  /** Flags a resume must repeat besides those the wiring knows: the project directory and the stacks. */
+  const locationFlags = (flags: CommonFlags): string[] => [...(flags.cwd !== undefined ? [`--cwd ${flags.cwd}`] : []), ...stackFlags(stacksOf(flags))];
+
+  const wiringFor = async (flags: CommonFlags, cmd: Command): Promise<Wiring> => {
+    checkFlags(flags);
+    const state = flags.state ?? (flags.sim || flags.journal !== undefined ? undefined : env.defaultState);
     void cmd;
+    const stacks = stacksOf(flags);
     return env.wire({
-      projectDir: env.projectDir,
+      projectDir: projectDirOf(flags),
+      ...(Object.keys(stacks).length ? { qualifiedStacks: stacks } : {}),
+      ...(locationFlags(flags).length ? { extraResumeFlags: locationFlags(flags) } : {}),
       journalPath: flags.journal,
       sim: flags.sim,
       seed: flags.seed,
@@ -182,12 +242,17 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     });
   };
 
+  const vars = () => env.vars ?? process.env;
   const human = (flags: CommonFlags): Output => (flags.json ? env.stderr : env.stdout);
   const print = (out: Output, lines: string[]) => out.write(lines.map((l) => `${l}\n`).join(""));
 
   /** Refuses up front when nobody can confirm: before any port is built or anything read. */
   const requireConfirmable = (flags: CommonFlags) => {
-    if (flags.dryRun || flags.yes || env.stdinIsTTY) return;
+    checkFlags(flags);
+    if (flags.dryRun || flags.yes) return;
+    // A script reading the JSON document cannot answer a question, and the question would not be JSON.
+    if (flags.json) throw new RefusedError("--json never prompts: pass --yes to run without confirmation, or --dry-run to only see the plan. Nothing was changed.");
+    if (env.stdinIsTTY) return;
     throw new RefusedError("stdin is not a terminal, so nobody can confirm: pass --yes to run without confirmation, or --dry-run to only see the plan. Nothing was changed.");
   };
 
@@ -198,20 +263,21 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     incidentAt: flags.incidentAt,
     maxDataLossMs: flags.maxDataLoss,
     force: flags.force,
+    stop: stopRun.signal,
     confirm: flags.yes
       ? undefined
-      : async (summary) => {
-          print(env.stdout, summary);
+      : async (summary, plan) => {
+          const stacks = stacksOf(flags);
+          const target = await runTarget(w, plan, { projectDir: projectDirOf(flags), vars: vars(), stackName: (s) => stacks[s] ?? s });
+          print(env.stdout, [...targetLines(target), "", ...summary]);
           // Ctrl-C or Ctrl-D at the prompt is a "no".
-          const answer = await env.ask("Proceed? Type yes to continue: ").then(
-            (a) => a.trim().toLowerCase(),
-            () => "",
-          );
-          return answer === "yes" || answer === "y";
+          const answer = await env.ask(promptText(plan)).catch(() => "");
+          return accepted(plan, answer);
         },
     observer: (plan: Plan, startedAt: number) => {
       const out = human(flags);
-      return out.isTTY ? new LiveProgress(out, w.clock, plan.steps) : new PlainProgress(out, w.clock, startedAt);
+      const r = rendering(out, vars());
+      return r.live ? new LiveProgress(out, w.clock, plan.steps, { color: r.color }) : new PlainProgress(out, w.clock, startedAt);
     },
   });
 
@@ -226,7 +292,15 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   });
 
   /** A simulated crash ends the command as a killed process would, with the command that resumes it. */
+  /** Ctrl-C during a run: the run stops at the next step boundary (RunOptions.stop). */
+  const stopRun = new AbortController();
+  const onCtrlC = () => {
+    env.stderr.write("\nCtrl-C: stopping once the steps running now have finished (a step is never cut in the middle); the same command resumes the run. Ctrl-C again quits at once.\n");
+    stopRun.abort();
+  };
+
   const orCrash = async (w: Wiring, command: string, args: Record<string, string>, run: () => Promise<void>) => {
+    const release = env.onInterrupt?.(onCtrlC);
     try {
       await run();
     } catch (err) {
@@ -236,6 +310,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
           `Rehearse the resume: \`${commandLine(driverDeps(w), command, args)} --take-over\`\n`,
       );
       setExit(EXIT.failed);
+    } finally {
+      release?.();
     }
   };
 
@@ -258,22 +334,23 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     setExit(result.report.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
   };
 
-  const validateStack = (w: Wiring, flag: string, stack: string) => {
-    if (!w.stackNames.includes(stack)) throw new UsageError(`option '${flag}': unknown stack "${stack}"; this project's stacks are ${w.stackNames.join(", ")}`);
+  const validateStack = (stackNames: readonly string[], flag: string, stack: string) => {
+    if (!stackNames.includes(stack)) throw new UsageError(`option '${flag}': unknown stack "${stack}"; this project's stacks are ${stackNames.join(", ")}`);
   };
 
-  const validateIncident = (flags: CommonFlags, w: Wiring) => {
-    if (flags.incidentAt !== undefined && flags.incidentAt > w.clock.now()) {
-      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); give the time the incident began`);
+  /** `now` is the driver's clock: the wall clock, or the simulation's (known once it is wired). */
+  const validateIncident = (flags: CommonFlags, now: number, simulated: boolean) => {
+    if (flags.incidentAt !== undefined && flags.incidentAt > now) {
+      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(now).toISOString()}${simulated ? ", simulated clock" : ""}); give the time the incident began`);
     }
-    if (flags.incidentAt !== undefined && w.clock.now() - flags.incidentAt > MAX_INCIDENT_AGE_MS) {
-      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is more than 30 days before now (${new Date(w.clock.now()).toISOString()}${w.sim ? ", simulated clock" : ""}); check the date`);
+    if (flags.incidentAt !== undefined && now - flags.incidentAt > MAX_INCIDENT_AGE_MS) {
+      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is more than 30 days before now (${new Date(now).toISOString()}${simulated ? ", simulated clock" : ""}); check the date`);
     }
   };
 
   /** Both stack files and the rules between them, offline; prints and exits 2 when they are not valid. */
-  const offlineValidation = (flags: { json?: boolean }, reportValid: boolean): boolean => {
-    const v = validateProject(env.projectDir);
+  const offlineValidation = (flags: { json?: boolean; cwd?: string }, reportValid: boolean): boolean => {
+    const v = validateProject(projectDirOf(flags));
     if (flags.json && (reportValid || !v.ok)) env.stdout.write(JSON.stringify(v, null, 2) + "\n");
     if (!v.ok || reportValid) print(v.ok ? human(flags) : env.stderr, formatValidation(v));
     if (!v.ok) setExit(EXIT.refused);
@@ -285,7 +362,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .command("validate")
     .description("check both stack files and the rules between them, offline (no cloud, no Pulumi CLI); exit 2 naming each bad key")
     .option("--json", "print the result as JSON")
-    .action((flags: { json?: boolean }) => {
+    .addOption(cwdOption())
+    .action((flags: { json?: boolean; cwd?: string }) => {
       if (offlineValidation(flags, true)) setExit(EXIT.ok);
     });
 
@@ -310,7 +388,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       .addOption(new Option("--mode <mode>", "which failover's steps to preview").choices(["planned", "unplanned"]).default("unplanned"))
       .option("--json", "print the evaluation as JSON")
       .addOption(new Option("--journal <path>", "journal file to check for an unfinished run").argParser(journalArg))
-      .option("--state <url>", "the shared S3 lock and journal to check (default $EKS_DR_STATE)"),
+      .option("--state <url>", "the shared S3 lock and journal to check (default $EKS_DR_STATE)")
+      .addOption(stackOption())
+      .addOption(cwdOption()),
   ).action(async (flags: CommonFlags & { mode: "planned" | "unplanned" }) => {
     const w = await wiringFor(flags, program);
     const r = await status(deps(w, flags), { mode: flags.mode });
@@ -331,10 +411,13 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     if (flags.mode === "planned" && (flags.maxDataLoss !== undefined || flags.force)) {
       throw new UsageError(`option '${flags.force ? "--force" : "--max-data-loss"}' applies to --mode unplanned only (a planned failover loses no data)`);
     }
+    // Flag values checked before the terminal check, as far as they can be without the cloud.
+    validateStack(discoverStacks(projectDirOf(flags)), "--to <stack>", flags.to);
+    if (!flags.sim) validateIncident(flags, Date.now(), false);
     requireConfirmable(flags);
     const w = await wiringFor(flags, program);
-    validateStack(w, "--to <stack>", flags.to);
-    validateIncident(flags, w);
+    validateStack(w.stackNames, "--to <stack>", flags.to);
+    validateIncident(flags, w.clock.now(), !!w.sim);
     const opts = runOptions(flags, w);
     const sim = w.sim;
     if (sim && flags.mode === "unplanned") {
@@ -373,6 +456,65 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     await orCrash(w, "failback", {}, async () => finish(flags, await failback(deps(w, flags), opts), w));
   });
 
+  // restore ------------------------------------------------------------------------------------
+  addRunFlags(
+    program
+      .command("restore")
+      .description(
+        "rebuild --to from the AWS Backup recovery points in its Region (newest consistent ones not newer than --point): restore Aurora and EFS, " +
+          "bring the site up as active, swap DNS, report RTO and RPO; --in-place: point-in-time restore of the active site (needs --yes)",
+      )
+      .requiredOption("--to <stack>", "the stack to restore (the peer of the lost site, or the active site with --in-place)")
+      .addOption(
+        new Option("--point <latest|time>", "the newest points (latest), or the newest not newer than this ISO time")
+          .argParser((v: string) => (v === "latest" ? v : new Date(isoTimeArg(v)).toISOString()))
+          .default("latest"),
+      )
+      .addOption(new Option("--max-skew <duration>", "the EFS and Aurora points must be this close in time, else refuse (e.g. 1h)").argParser(durationArg).default(3_600_000, "1h"))
+      .option("--in-place", "point-in-time restore into the active site (corruption); refused without --yes"),
+    { incident: true },
+  ).action(async (flags: CommonFlags & { to: string; point: string; maxSkew: number; inPlace?: boolean }) => {
+    if (flags.inPlace && !flags.yes && !flags.dryRun) {
+      throw new RefusedError(`--in-place switches ${flags.to} to data restored from its recovery points (nothing is overwritten, but what was written since is no longer served): confirm with --yes. Nothing was changed.`);
+    }
+    // Flag values checked before the terminal check, as far as they can be without the cloud.
+    validateStack(discoverStacks(projectDirOf(flags)), "--to <stack>", flags.to);
+    if (!flags.sim) validateIncident(flags, Date.now(), false);
+    requireConfirmable(flags);
+    const w = await wiringFor(flags, program);
+    validateStack(w.stackNames, "--to <stack>", flags.to);
+    validateIncident(flags, w.clock.now(), !!w.sim);
+    if (flags.point !== "latest" && Date.parse(flags.point) > w.clock.now()) throw new UsageError(`option '--point <latest|time>': ${flags.point} is after now; give a past time or latest`);
+    const opts = runOptions(flags, w);
+    const sim = w.sim;
+    if (sim && !flags.inPlace) {
+      opts.beforeGates = () => {
+        const source = w.stackNames.find((s) => s !== flags.to)!;
+        if (sim.world.isImpaired(sim.world.regionOf(source))) return;
+        sim.faults.impairRegion(source);
+        human(flags).write(`simulation: ${source}'s Region is impaired from now on (a restore's premise: the site or its data is lost)\n`);
+      };
+    }
+    const backup = sim ? undefined : new AwsBackup();
+    const restoreDeps = Object.defineProperty(deps(w, flags), "backup", { get: () => backup ?? sim!.backup, enumerable: true }) as RestoreDeps;
+    const args = { to: flags.to, point: flags.point, "max-skew": `${Math.round(flags.maxSkew / 1000)}s`, ...(flags.inPlace ? { "in-place": "" } : {}) };
+    await orCrash(w, "restore", args, async () => {
+      const point = flags.point === "latest" ? ({ latest: true } as const) : { at: Date.parse(flags.point) };
+      const result = await restore(restoreDeps, { to: flags.to, point, maxSkewMs: flags.maxSkew, inPlace: flags.inPlace, confirmed: flags.yes }, opts);
+      if (result.kind === "run" && result.restore) {
+        if (flags.json) {
+          env.stdout.write(JSON.stringify({ ...result.report, restore: result.restore }, null, 2) + "\n");
+          setExit(result.report.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
+          return;
+        }
+        finish(flags, result);
+        print(env.stdout, formatRestoreFigures(result.restore));
+        return;
+      }
+      finish(flags, result);
+    });
+  });
+
   // drill --------------------------------------------------------------------------------------
   program
     .command("drill")
@@ -381,12 +523,28 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .addOption(new Option("--mode <mode>", "failover mode: unplanned impairs the active site's Region first").choices(["planned", "unplanned"]).default("unplanned"))
     .option("--latency-file <path>", "JSON/YAML of measured step durations overriding LATENCY.md's")
     .option("--json", "print both reports and the simulation's own measurements as JSON")
-    .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean }) => {
-      const w = await env.wire({ projectDir: env.projectDir, sim: true, seed: flags.seed, latencyFile: flags.latencyFile });
+    .addOption(new Option("--tier <tier>", "backup-restore: the active site's Region is lost and `restore` rebuilds the peer from its backups (default: the stack files' failover and failback)").choices(["backup-restore"]))
+    .addOption(cwdOption())
+    .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean; tier?: "backup-restore"; cwd?: string }) => {
+      const w = await env.wire({ projectDir: projectDirOf(flags), sim: true, seed: flags.seed, latencyFile: flags.latencyFile });
       const out = flags.json ? env.stderr : env.stdout;
+      const r = rendering(out, vars());
+      if (flags.tier === "backup-restore") {
+        // As the failover drill: live list on a terminal only, the timeline printed once at the end.
+        const d = await runRestoreDrill(w, {
+          ...(r.live ? { observer: (plan: Plan) => new LiveProgress(out, w.clock, plan.steps, { color: r.color, clearAtEnd: true }) } : {}),
+          log: (line) => out.write(`${line}\n`),
+        });
+        if (flags.json) env.stdout.write(JSON.stringify(d, null, 2) + "\n");
+        else print(env.stdout, formatRestoreDrill(d));
+        setExit(d.report.outcome === "succeeded" && d.simulation.agrees ? EXIT.ok : EXIT.failed);
+        return;
+      }
       const drill = await runDrill(w, {
         mode: flags.mode,
-        observer: (_plan, startedAt) => new PlainProgress(out, w.clock, startedAt),
+        // The drill prints each run's timeline at the end: progress is only the live list on a
+        // terminal, cleared before the timeline, never a second record of the same steps.
+        ...(r.live ? { observer: (plan: Plan) => new LiveProgress(out, w.clock, plan.steps, { color: r.color, clearAtEnd: true }) } : {}),
         log: (line) => out.write(`${line}\n`),
       });
       if (flags.json) env.stdout.write(JSON.stringify(drill, null, 2) + "\n");
@@ -394,7 +552,13 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       setExit(drill.failover.outcome === "succeeded" && drill.failback?.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
     });
 
+  for (const cmd of program.commands) addCommandHelp(cmd);
   return program;
+}
+
+/** The version in package.json (the CLI ships with the project, not as a package of its own). */
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
 }
 
 function planJson(plan: Plan) {
@@ -419,6 +583,7 @@ function errorKind(err: unknown): string {
   if (err instanceof RefusedError) return "refused";
   if (err instanceof Error && err.name === "LatencyOverrideError") return "usage";
   if (err instanceof Error && err.name === "ConfigError") return "config";
+  if (err instanceof StoppedError) return "stopped";
   if (err instanceof StepFailedError || isCrash(err)) return "failed";
   return "error";
 }
@@ -432,7 +597,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
   const fail = (exitCode: number, err: unknown, lines: string[]): number => {
     env.stderr.write(lines.map((l) => `${l}\n`).join(""));
     if (json) {
-      const fix = err instanceof SetupError ? { problem: err.problem, fix: err.fix } : {};
+      const fix = err instanceof SetupError ? { problem: err.problem, fix: err.fix } : err instanceof StoppedError ? { resumeCommand: err.resumeCommand } : {};
       env.stdout.write(JSON.stringify({ error: { kind: errorKind(err), message: errorMessage(err).replace(/^error: /, ""), ...fix, exitCode } }, null, 2) + "\n");
     }
     return exitCode;
@@ -456,6 +621,9 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
     if (err instanceof RefusedError) {
       return fail(EXIT.refused, err, [`refused: ${err.message}`]);
     }
+    if (err instanceof StoppedError) {
+      return fail(EXIT.failed, err, [err.message]);
+    }
     if (err instanceof StepFailedError || isCrash(err)) {
       return fail(EXIT.failed, err, [`error: ${errorMessage(err)}`, "Run the same command again to resume."]);
     }
@@ -470,11 +638,25 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
   }
 }
 
+/** A process stream as an Output; its size is read at each use (a terminal can be resized). */
+function terminalOutput(stream: NodeJS.WriteStream): Output {
+  return {
+    write: (s) => void stream.write(s),
+    isTTY: stream.isTTY === true,
+    get columns() {
+      return stream.columns;
+    },
+    get rows() {
+      return stream.rows;
+    },
+  };
+}
+
 /** The process's environment: real terminal, project directory beside this file. */
 export function processEnv(): CliEnv {
   return {
-    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY === true },
-    stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+    stdout: terminalOutput(process.stdout),
+    stderr: terminalOutput(process.stderr),
     stdinIsTTY: process.stdin.isTTY === true,
     ask: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -489,6 +671,17 @@ export function processEnv(): CliEnv {
       }
     },
     projectDir: path.resolve(__dirname, ".."),
+    onInterrupt: (handler) => {
+      let presses = 0;
+      const listener = () => {
+        if (++presses === 1) return handler();
+        // A second Ctrl-C: quit as a killed process would; the journal and the lock stay as they are.
+        process.stderr.write("Ctrl-C again: quitting now. The same command resumes the run (add --take-over: this process held the lock).\n");
+        process.exit(EXIT.failed);
+      };
+      process.on("SIGINT", listener);
+      return () => void process.off("SIGINT", listener);
+    },
     wire,
     ...(process.env.EKS_DR_STATE ? { defaultState: process.env.EKS_DR_STATE } : {}),
   };

@@ -42,6 +42,14 @@ export class StepFailedError extends Error {
   }
 }
 
+/** The operator stopped the run (Ctrl-C) at a step boundary; the journal lets `resumeCommand` resume it. */
+export class StoppedError extends Error {
+  override name = "StoppedError";
+  constructor(readonly resumeCommand: string) {
+    super(`Stopped at a step boundary, as asked (Ctrl-C); no step was cut in the middle and the journal keeps the run. Resume with: \`${resumeCommand}\``);
+  }
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

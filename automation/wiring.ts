@@ -56,6 +56,10 @@ export interface WiringOptions {
   pid?: number;
   /** --state: the lock and journal in a shared S3 location (s3://bucket/prefix) instead of a file. */
   state?: string;
+  /** --stack: the Pulumi stack each site selects, e.g. `{ primary: "acme/eks-dr/primary" }`; a site not named selects its own name. */
+  qualifiedStacks?: Record<string, string>;
+  /** Flags that resume commands must repeat besides the journal's (--cwd, --stack). */
+  extraResumeFlags?: string[];
 }
 
 /**
@@ -120,7 +124,8 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
   const { SystemClock } = lazy<typeof SystemClockModule>("./adapters/system-clock");
   const clock = new SystemClock();
   const file = path.resolve(opts.projectDir, DEFAULT_JOURNAL_PATH);
-  const stacks = new PulumiStacks({ projectDir: opts.projectDir, policyPack: lazy<typeof PackConfigModule>("../policy/lib/pack-config").driverPolicyPack(opts.projectDir) });
+  const qualified = opts.qualifiedStacks ?? {};
+  const stacks = new PulumiStacks({ projectDir: opts.projectDir, qualifiedStackName: (s) => qualified[s] ?? s, policyPack: lazy<typeof PackConfigModule>("../policy/lib/pack-config").driverPolicyPack(opts.projectDir) });
   const stackNames = discoverStacks(opts.projectDir);
   const shared = opts.state !== undefined ? s3State(opts.state, opts.pid) : undefined;
   const { journal, journalLabel } = shared ?? journalFor(opts, () => new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), file);
@@ -178,8 +183,9 @@ function s3State(url: string, pid: number | undefined): { journal: JournalPort; 
 }
 
 /** The flags that select this journal and these Regions, for the commands messages print. */
-export function resumeFlagsFor(opts: Pick<WiringOptions, "journalPath" | "sim" | "state">): string[] {
+export function resumeFlagsFor(opts: Pick<WiringOptions, "journalPath" | "sim" | "state" | "extraResumeFlags">): string[] {
   return [
+    ...(opts.extraResumeFlags ?? []),
     ...(opts.journalPath !== undefined ? [`--journal ${path.resolve(opts.journalPath)}`] : []),
     ...(opts.state !== undefined ? [`--state ${opts.state}`] : []),
     ...(opts.sim ? ["--sim"] : []),

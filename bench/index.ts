@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --seeds N] [--only rto|stacks|planned]`: modeled RTO of the driver on the simulated
+ * `npm run bench [-- --seeds N] [--only rto|stacks|planned|tiers]`: modeled RTO of the driver on the simulated
  * Regions, and per-stack program figures.
  *
  * Sections are independent functions returning lines, so more can be added (per-stack resource
@@ -11,6 +11,7 @@ import { evaluationStats, type EvaluationStats } from "../automation/sim";
 import { benchRto, formatRtoBench } from "./drills";
 import { benchPlanned, formatPlannedBench } from "./planned";
 import { benchStacks, formatStackFigures } from "./stacks";
+import { benchTiers } from "./tiers";
 
 export interface BenchSection {
   title: string;
@@ -78,9 +79,16 @@ export const plannedSection: BenchSection = {
   },
 };
 
+export const tiersSection: BenchSection = {
+  title: "Modeled RTO per DR tier: pilot light, warm standby, backup and restore (at most 50 seeds: a restore drill costs more)",
+  async run({ seeds }) {
+    return benchTiers(Math.min(seeds, 50));
+  },
+};
+
 // Stacks first: its cold figure is the first evaluation in the process, before any section loads Pulumi.
-export const SECTIONS: BenchSection[] = [stacksSection, rtoSection, plannedSection];
-const BY_NAME: Record<string, BenchSection> = { stacks: stacksSection, rto: rtoSection, planned: plannedSection };
+export const SECTIONS: BenchSection[] = [stacksSection, rtoSection, plannedSection, tiersSection];
+const BY_NAME: Record<string, BenchSection> = { stacks: stacksSection, rto: rtoSection, planned: plannedSection, tiers: tiersSection };
 
 async function main() {
   const only = process.argv.indexOf("--only");

@@ -94,6 +94,8 @@ export const siteOutputsSchema = z.object({
   /** This site's AWS Backup vault (encrypted with `kmsKeyArn`); absent until the site has its key. */
   backupVaultName: z.string().optional(),
   backupVaultArn: z.string().optional(),
+  /** The role AWS Backup runs this site's jobs with; a restore (StartRestoreJob IamRoleArn) uses it too. */
+  backupRoleArn: z.string().optional(),
   /** Only on the active site: the plan writing recovery points into `backupVaultArn`. */
   backupPlanId: z.string().optional(),
   backupPlanArn: z.string().optional(),

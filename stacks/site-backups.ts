@@ -66,6 +66,7 @@ export function backupOutputs(b: SiteBackups): { [K in keyof SiteOutputs]?: pulu
   return {
     backupVaultName: b.backup.vaultName,
     backupVaultArn: b.backup.vaultArn,
+    backupRoleArn: b.backup.roleArn,
     backupPlanId: b.backup.planId,
     backupPlanArn: b.backup.planArn,
     backupCopyVaultArn: b.backup.copyDestinationVaultArn,

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "../ports";
-import { RefusedError, failureMessage, isCrash } from "../errors";
+import { RefusedError, StoppedError, failureMessage, isCrash } from "../errors";
 import { execute, type ExecutionObserver, type StepRecord } from "../engine/executor";
 import { previewPlan, readOnlyContext, type StepPreview } from "../engine/inspect";
 import { completedSteps, isUnfinished, marksOf, runEnd, runStart, type Mark, type RunStartEvent } from "../journal/events";
@@ -55,7 +55,7 @@ export interface RunOptions {
   maxDataLossMs?: number;
   force?: boolean;
   /** Asked with the plan summary before anything changes; resolving false cancels. */
-  confirm?: (summary: string[]) => Promise<boolean>;
+  confirm?: (summary: string[], plan: Plan) => Promise<boolean>;
   /**
    * Called once a fresh run has passed the checks that need no cloud, before its gates read the
    * cloud: the simulation applies the premise of an unplanned run (the source Region impaired) here,
@@ -66,6 +66,8 @@ export interface RunOptions {
   checkPlan?: (plan: Plan) => void;
   /** Progress display for the run. */
   observer?: (plan: Plan, startedAt: number) => ExecutionObserver & { start?(): void; stop?(): void };
+  /** Fires when the operator asks to stop (Ctrl-C): the run ends at the next step boundary, resumable. */
+  stop?: AbortSignal;
 }
 
 export interface DryRunResult {
@@ -217,7 +219,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
     const notes = resumable ? [`Resuming run ${resumable.start.runId} (started ${isoTime(resumable.start.at)}): ${done.length} step(s) already done.`, ...gateNotes] : gateNotes;
     if (opts.confirm) {
       const summary = [...formatPlanSummary(plan), ...notes.map((n) => `note: ${n}`)];
-      if (!(await opts.confirm(summary))) throw new RefusedError("Cancelled at the confirmation prompt; nothing was changed.");
+      if (!(await opts.confirm(summary, plan))) throw new RefusedError("Cancelled at the confirmation prompt; nothing was changed.");
     }
 
     const runId = resumable?.start.runId ?? `${spec.command}-${isoTime(clock.now()).replace(/[:.]/g, "")}-${attemptId.slice(0, 8)}`;
@@ -240,6 +242,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
         random: deps.random,
         timeouts,
         onStepBoundary: deps.onStepBoundary,
+        ...(opts.stop ? { stop: opts.stop } : {}),
         observer,
       });
     const mark = async (name: string, data: Record<string, unknown>) => {
@@ -256,6 +259,8 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
       if (!rollingBack) {
         const exec = await runSteps(plan.steps, resumable?.events ?? []);
         records = exec.steps;
+        // Stopped on request: no run end, so the journal holds an unfinished run that the same command resumes.
+        if (exec.outcome === "stopped") throw new StoppedError(commandLine(deps, plan.command, args));
         outcome = exec.outcome;
         if (exec.failedStep) failure = { step: exec.failedStep, error: failureMessage(exec.error, `running step ${exec.failedStep}`) };
       } else {
@@ -266,6 +271,7 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
       if (outcome === "failed" && plan.rollback && plan.pointOfNoReturn && !crossed) {
         if (!rollingBack) await mark(MARK.rollbackStarted, { failedStep: failure?.step ?? null, error: failure?.error ?? null });
         const back = await runSteps(plan.rollback, await deps.journal.lastRun());
+        if (back.outcome === "stopped") throw new StoppedError(commandLine(deps, plan.command, args));
         records = [...records, ...back.steps];
         outcome = back.outcome === "succeeded" ? "rolled-back" : "failed";
         if (back.failedStep) {

@@ -68,10 +68,16 @@ export interface ExecuteOptions {
   /** Called after each step's end is journaled, with its 0-based position in this attempt; the simulation crashes the run from here. */
   onStepBoundary?: (stepIndex: number, stepId: string) => void | Promise<void>;
   observer?: ExecutionObserver;
+  /**
+   * The operator asked to stop (Ctrl-C): no step starts after it fires, the steps running finish
+   * (a step is never cut in the middle), and the run ends `stopped`, resumable.
+   */
+  stop?: AbortSignal;
 }
 
 export interface ExecutionResult {
-  outcome: "succeeded" | "failed";
+  /** `stopped`: `stop` fired before every step had run; the journal lets the same command resume. */
+  outcome: "succeeded" | "failed" | "stopped";
   steps: StepRecord[];
   marks: Map<string, Mark>;
   failedStep?: string;
@@ -231,7 +237,7 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
   };
 
   for (;;) {
-    if (crashed === undefined && failure === undefined) {
+    if (crashed === undefined && failure === undefined && !opts.stop?.aborted) {
       const ready = plan.steps
         .filter((s) => records.get(s.id)!.outcome === "not-run" && !running.has(s.id) && s.dependsOn.every(finished))
         .sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || order.get(a.id)! - order.get(b.id)!);
@@ -248,6 +254,7 @@ export async function execute(opts: ExecuteOptions): Promise<ExecutionResult> {
   if (crashed !== undefined) throw crashed;
   const steps = plan.steps.map((s) => records.get(s.id)!);
   if (failure) return { outcome: "failed", steps, marks, failedStep: failure.step, error: failure.error };
+  if (steps.some((r) => r.outcome === "not-run")) return { outcome: "stopped", steps, marks };
   // Without a failure or a crash every step ran: validatePlan rules out unknown dependencies and cycles.
   return { outcome: "succeeded", steps, marks };
 }

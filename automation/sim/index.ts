@@ -17,6 +17,7 @@ import { Faults } from "./faults";
 import { LATENCY_TABLE, LatencyModel, loadLatencyOverrides, applyLatencyOverrides, type LatencyOverrides, type LatencyTable } from "./latency";
 import { DriverProcess, ProcessClock } from "./process";
 import { createRng } from "./rng";
+import { SimBackup } from "../cloud/backup/sim";
 import { SimCloud, type CloudMethod } from "./sim-cloud";
 import { recordingWorld, replayWorld, type WorldCall } from "./persist";
 import { DEFAULT_PRINCIPAL, SimStacks, type SimStacksState } from "./sim-stacks";
@@ -31,6 +32,7 @@ export * from "./latency";
 export * from "./process";
 export * from "./rng";
 export * from "./sim-cloud";
+export * from "../cloud/backup/sim";
 export * from "./sim-stacks";
 export * from "./virtual-clock";
 export * from "./world";
@@ -105,6 +107,8 @@ export interface DriverPorts {
   cloud: SimCloud;
   stacks: SimStacks;
   process: DriverProcess;
+  /** AWS Backup (the restore command's port). */
+  backup: SimBackup;
 }
 
 export interface Simulation extends DriverPorts {
@@ -157,6 +161,7 @@ export async function createSimulation(opts: SimulationOptions = {}): Promise<Si
   const built = new World({
     clock: virtualClock,
     latency,
+    backupLatency: new LatencyModel(createRng(`${seed}:backups`), table),
     ...worldSpec(stackNames.map((stack) => ({ stack, state: deployed.state[stack], outputs: deployed.outputs[stack] }))),
     ...opts.tuning,
   });
@@ -174,6 +179,7 @@ export async function createSimulation(opts: SimulationOptions = {}): Promise<Si
       process,
       clock: new ProcessClock(virtualClock, process),
       cloud: new SimCloud({ world, clock: virtualClock, latency, faults, process, defaultTimeoutMs: opts.defaultCallTimeoutMs }),
+      backup: new SimBackup({ world, clock: virtualClock, latency, process, defaultTimeoutMs: opts.defaultCallTimeoutMs }),
       stacks: new SimStacks({
         world,
         clock: virtualClock,
@@ -226,6 +232,9 @@ export async function createSimulation(opts: SimulationOptions = {}): Promise<Si
     },
     get process() {
       return current.process;
+    },
+    get backup() {
+      return current.backup;
     },
     restart() {
       current.process.kill();

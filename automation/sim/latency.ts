@@ -25,6 +25,12 @@ export const LATENCY_STEPS = [
   // Not in LATENCY.md's table; needed by the model and sourced the same way.
   "efs-sync",
   "api-call",
+  // Backups: the copy to the peer's vault, and restores from recovery points (restore.ts, world/backups.ts).
+  "backup-copy",
+  "efs-restore",
+  "efs-restore-per-gib",
+  "aurora-snapshot-restore",
+  "aurora-snapshot-restore-per-gib",
 ] as const;
 export type LatencyStep = (typeof LATENCY_STEPS)[number];
 
@@ -155,6 +161,46 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
     typicalSeconds: 0.15,
     maxSeconds: 1,
     source: "estimate: regional API latency seen from a client in another Region",
+  },
+  "backup-copy": {
+    description: "AWS Backup cross-Region copy job: from the recovery point's completion until its copy is in the peer's vault",
+    minSeconds: 300,
+    typicalSeconds: 1800,
+    maxSeconds: 14400,
+    source:
+      'AWS Backup Developer Guide, "Creating backup copies across AWS Regions" (a copy job starts once the backup job completes and its duration grows with the data copied; no published figure): estimate, measure your copy jobs and override',
+  },
+  "efs-restore": {
+    description: "AWS Backup EFS full restore: job start and file system creation, before the data (plus efs-restore-per-gib x size)",
+    minSeconds: 60,
+    typicalSeconds: 180,
+    maxSeconds: 900,
+    source:
+      'AWS Backup Developer Guide, "Restore an Amazon EFS file system" (full restore into a new file system, or a recovery directory aws-backup-restore_<datetime> in an existing one; never destructive): estimate of the fixed part',
+  },
+  "efs-restore-per-gib": {
+    description: "AWS Backup EFS restore: seconds per GiB restored (large files fast, many small files slow)",
+    minSeconds: 5,
+    typicalSeconds: 10,
+    maxSeconds: 60,
+    source:
+      'Amazon EFS User Guide, "Backing up EFS file systems", section Backup performance (restore rates depend on file sizes: far lower for file systems of many small files): estimate, measure with a restore drill and override',
+  },
+  "aurora-snapshot-restore": {
+    description: "Aurora DB cluster restored from a snapshot (AWS Backup StartRestoreJob / RestoreDBClusterFromSnapshot) until the cluster is available, before its first instance",
+    minSeconds: 300,
+    typicalSeconds: 900,
+    maxSeconds: 3600,
+    source:
+      're:Post Knowledge Center "Why is my Aurora MySQL-Compatible DB cluster snapshot taking so long to restore?" (https://repost.aws/knowledge-center/aurora-mysql-snapshot-restore-options): storage provisioned in three AZs and downloaded from S3 before the cluster is available; "Aurora restores are non-linear": estimate of the fixed part',
+  },
+  "aurora-snapshot-restore-per-gib": {
+    description: "Aurora snapshot restore: seconds per GiB of cluster volume (small: restores are non-linear in size)",
+    minSeconds: 0.1,
+    typicalSeconds: 0.5,
+    maxSeconds: 3,
+    source:
+      're:Post Knowledge Center (https://repost.aws/knowledge-center/aurora-mysql-snapshot-restore-options): "the larger data set takes only a little longer than the smaller data set to restore"; long-running transactions at backup time lengthen crash recovery (https://repost.aws/knowledge-center/aurora-mysql-slow-snapshot-restore): estimate',
   },
 });
 

@@ -77,7 +77,7 @@ describe("cli", () => {
     expect(h.wired).to.have.length(0);
   });
 
-  it("on a terminal, asks; anything but yes cancels and changes nothing", async () => {
+  it("on a terminal, asks; anything but the target's name cancels and changes nothing", async () => {
     const h = harness({ tty: true, answer: "no" });
     const code = await runCli(["failover", "--to", "dr", "--mode", "planned", "--sim"], h.env);
     expect(code).to.equal(2);
@@ -87,8 +87,8 @@ describe("cli", () => {
     expect(h.wired[0].wiring.sim!.world.sideEffects()).to.deep.equal([]);
   });
 
-  it("on a terminal, yes runs the failover", async () => {
-    const h = harness({ tty: true, answer: "yes" });
+  it("on a terminal, typing the target's name runs the failover", async () => {
+    const h = harness({ tty: true, answer: "dr" });
     expect(await runCli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--seed", "5"], h.env)).to.equal(0);
     expect(text(h.out)).to.match(/SUCCEEDED/).and.match(/RTO for users: .* measured/).and.match(/RTO site-level: /).and.match(/write downtime: /);
     expect(h.wired[0].wiring.sim!.world.writer()).to.equal("dr");

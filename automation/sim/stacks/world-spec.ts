@@ -100,7 +100,9 @@ export function worldSpec(stacks: DeployedStack[]): WorldSpec {
     if (dest) replication = { source: d.stack, dest: dest.stack };
   }
   const dns = dnsOf(stacks);
+  const vaults = Object.fromEntries(stacks.filter((d) => str(d.outputs.backupVaultName)).map((d) => [d.stack, str(d.outputs.backupVaultName)]));
   return {
+    ...(Object.keys(vaults).length === stacks.length ? { backups: { vaults } } : {}),
     sites,
     globalClusterIdentifier: str(globalCluster.inputs.globalClusterIdentifier) || str(globalCluster.outputs.globalClusterIdentifier),
     ...(replication ? { replication } : {}),

@@ -245,6 +245,29 @@ export class Aurora extends Part {
     });
   }
 
+  /**
+   * A DB cluster restored from a recovery point of `from`'s data, taken at `pointAt`, becomes
+   * `target`'s writer: a new cluster outside the global cluster, with no instance yet (AWS Backup
+   * creates none). Every write `from` made after the point is lost to it.
+   */
+  restoredAsWriter(target: SiteRec, from: SiteRec, pointAt: number): void {
+    this.writes.recordLoss("aurora", "restore", from, target, pointAt);
+    const old = this.siteOf(this.global.writer);
+    if (old !== target) {
+      if (this.impaired.has(old.region)) old.db.pendingDemotion = true;
+      else this.rebuild(old);
+    }
+    this.global.writer = target.stack;
+    this.global.failoverState = undefined;
+    this.global.status = "available";
+    target.db.role = "writer";
+    target.db.status = "available";
+    target.db.frozenAt = undefined;
+    target.db.pendingDemotion = false;
+    target.db.instanceCount = 0;
+    target.db.creating = 0;
+  }
+
   setDbInstances(stack: string, count: number): number {
     const site = this.siteOf(stack);
     if (!Number.isInteger(count) || count < 0) throw new AwsError("InvalidParameterValue", `instance count ${count} is not a whole number >= 0`);

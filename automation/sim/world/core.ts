@@ -99,6 +99,8 @@ export interface WorldSpec {
   /** The EFS replication running at the start. */
   replication?: { source: string; dest: string };
   dns?: WorldDns;
+  /** AWS Backup: each site's vault (output `backupVaultName`); without it the world keeps no recovery points. */
+  backups?: { vaults: Record<string, string> };
 }
 
 export interface NodeGroupRec {

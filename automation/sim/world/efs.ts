@@ -252,6 +252,23 @@ export class Efs extends Part {
     }));
   }
 
+  /**
+   * `target` now uses a file system restored from a recovery point of `from`'s files taken at
+   * `pointAt`: writable, in no replication (a replication into the old one loses its destination
+   * side), and missing every file `from` wrote after the point.
+   */
+  restoredInto(target: SiteRec, from: SiteRec, pointAt: number): void {
+    for (const rec of this.replications) {
+      if (rec.dest === target.stack) {
+        rec.sides.delete("dest");
+        rec.deleting.delete("dest");
+      }
+    }
+    this.replications = this.replications.filter((r) => r.sides.size > 0);
+    target.fs.protection = "ENABLED";
+    this.writes.recordLoss("efs", "restore", from, target, pointAt);
+  }
+
   setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED"): void {
     const site = this.siteOf(stack);
     if (this.protectionOf(site) === "REPLICATING") {

@@ -41,6 +41,7 @@ import type {
 import type { LatencyModel } from "../latency";
 import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
+import { Backups, type BackupResourceType, type SimCopyJob, type SimRecoveryPoint, type SimRestoreJob } from "./backups";
 import { CallLog, type CallRecord } from "./calls";
 import { type AwsService, bootstrapSite, Core, DEFAULT_TUNING, serviceKey, type WorldSpec, type WorldTuning } from "./core";
 import { Efs, type Side } from "./efs";
@@ -57,10 +58,13 @@ export { AWS_SERVICES, type AwsService, DEFAULT_TUNING, type SiteNames, type Wor
 export type { SiteSnapshot } from "./inspect";
 export { ROUTE53 } from "./route53";
 export type { DataLossRecord } from "./writes";
+export { BACKUP_RESOURCE_TYPES, GIB, RESTORE_METADATA_KEYS, type BackupResourceType, type SimCopyJob, type SimRecoveryPoint, type SimRestoreJob } from "./backups";
 
 export interface WorldOptions extends Partial<WorldTuning>, WorldSpec {
   clock: Clock;
   latency: LatencyModel;
+  /** Draws of the backup model (its own stream, so backups change no other figure of a seed). @default latency */
+  backupLatency?: LatencyModel;
 }
 
 export class World {
@@ -77,6 +81,7 @@ export class World {
   private readonly efs: Efs;
   private readonly workload: Workload;
   private readonly inspect: Inspect;
+  private readonly backups: Backups | undefined;
 
   constructor(opts: WorldOptions) {
     if (opts.sites.length !== 2) throw new Error(`the world models two sites, got ${opts.sites.length}`);
@@ -97,6 +102,15 @@ export class World {
     this.efs = new Efs(this.core, this.writes, opts.replication);
     this.workload = new Workload(this.core, this.efs, this.writes, this.route53);
     this.inspect = new Inspect(this.core, this.efs, this.writes);
+    // Recovery points: the active site's plan and its copies to the peer's vault; a completed
+    // restore makes the restored cluster the target's writer, the restored file system its own.
+    this.backups = opts.backups
+      ? new Backups(this.core, opts.backups, () => this.aurora.writer(), (job, point, target) => {
+          const from = this.core.siteOf(point.sourceStack);
+          if (job.resourceType === "Aurora") this.aurora.restoredAsWriter(target, from, point.createdAt);
+          else this.efs.restoredInto(target, from, point.createdAt);
+        }, opts.backupLatency)
+      : undefined;
     // The standby secondary starts in sync; the active site starts serving with ready pods.
     this.workload.start();
     this.route53.start();
@@ -145,6 +159,67 @@ export class World {
   private assertInvariants(): void {
     this.aurora.assertInvariants();
     this.efs.assertInvariants();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // AWS Backup (backups.ts)
+
+  private backupPart(): Backups {
+    if (!this.backups) throw new Error("the simulated world keeps no recovery points: the stacks export no backupVaultName");
+    return this.backups;
+  }
+
+  listRecoveryPoints(region: string, vaultName: string): SimRecoveryPoint[] {
+    this.settle();
+    return this.backupPart().listRecoveryPoints(region, vaultName);
+  }
+
+  startRestoreJob(region: string, req: { recoveryPointArn: string; resourceType: BackupResourceType; metadata: Record<string, string>; iamRoleArn: string; idempotencyToken?: string }): SimRestoreJob {
+    this.settle();
+    return this.backupPart().startRestoreJob(region, req);
+  }
+
+  describeRestoreJob(region: string, jobId: string): SimRestoreJob {
+    this.settle();
+    return this.backupPart().describeRestoreJob(region, jobId);
+  }
+
+  deleteRecoveryPoint(region: string, vaultName: string, arn: string): void {
+    this.settle();
+    this.backupPart().deleteRecoveryPoint(region, vaultName, arn);
+  }
+
+  /** Fault: the next `times` copy jobs fail. */
+  failBackupCopies(times: number): void {
+    this.settle();
+    this.backupPart().failCopies(times);
+  }
+
+  /** Fault: the newest copied recovery point of `resourceType` is missing in `region`. */
+  dropNewestBackupCopy(region: string, resourceType: BackupResourceType): void {
+    this.settle();
+    this.backupPart().dropNewestCopy(region, resourceType);
+  }
+
+  /** Fault: `stack`'s vault is locked in compliance mode with this minimum retention. */
+  lockBackupVault(stack: string, minRetentionMs: number): void {
+    this.settle();
+    this.backupPart().lockVault(stack, minRetentionMs);
+  }
+
+  recoveryPoints(): SimRecoveryPoint[] {
+    this.settle();
+    return this.backupPart().recoveryPoints();
+  }
+
+  backupCopyJobs(): SimCopyJob[] {
+    this.settle();
+    return this.backupPart().copies();
+  }
+
+  restoreJobs(): SimRestoreJob[] {
+    this.settle();
+    return this.backupPart().restores();
   }
 
   // -------------------------------------------------------------------------------------------

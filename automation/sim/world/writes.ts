@@ -18,7 +18,7 @@ interface WriteSegment {
 
 export interface DataLossRecord {
   kind: "aurora" | "efs";
-  reason: "failover" | "switchover" | "replication-deleted";
+  reason: "failover" | "switchover" | "replication-deleted" | "restore";
   /** When the new copy became authoritative. */
   at: number;
   fromStack: string;

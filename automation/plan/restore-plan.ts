@@ -1,0 +1,95 @@
+/**
+ * The restore plans, as DAGs of idempotent steps (see plans.ts for the failover's):
+ *
+ * Restore into the peer Region (`restore --to dr`: the active site's Region or its data is lost):
+ *   select-recovery-points                  newest consistent points in the target's vault (journaled)
+ *   restore-db, restore-files <- select     one AWS Backup restore job each, at once
+ *   converge-config <- restore-db, restore-files   target active without replication, avoiding the
+ *                                           source's Region; source standby in config only
+ *   converge-up-target <- converge-config   the site as active (nodes, DB instances, workload)
+ *   swap-dns <- converge-up-target          target PRIMARY (bounded; health-check failover otherwise)
+ *   wait-serving <- converge-up-target, swap-dns   end of the RTO
+ *
+ * Point-in-time restore into the active site (`restore --in-place`, corruption): the same points from
+ * its own vault, restored into a new DB cluster and a new file system (AWS Backup never overwrites),
+ * then its up and the wait until it serves again. No role changes, no DNS change.
+ */
+import type { BackupPort, RestoredClusterPort } from "../cloud/backup/port";
+import type { SiteOutputs } from "../../stacks/outputs";
+import type { Pair, Site } from "./sites";
+import { convergeChanges, convergeConfigStep, swapDnsStep, upStep, waitServingStep } from "./steps";
+import { restoredDbInstancesStep, restoreJobStep, selectPointsStep, type PointSpec, type RestoreTarget } from "./steps/restore";
+import type { Plan, Step } from "./types";
+import { isoTime } from "../util/duration";
+
+export interface RestoreInput {
+  point: PointSpec;
+  maxSkewMs: number;
+}
+
+export type RestorePorts = BackupPort & RestoredClusterPort;
+
+const pointText = (p: PointSpec) => ("latest" in p ? "latest" : isoTime(p.at));
+
+/** Select, restore both stores at once, then the restored cluster's instances (the site's active count). */
+function dataSteps(ports: RestorePorts, target: RestoreTarget, input: RestoreInput): Step[] {
+  const select = selectPointsStep(ports, target, input.point, input.maxSkewMs);
+  const db = restoreJobStep(ports, target, "Aurora", [select.id]);
+  const files = restoreJobStep(ports, target, "EFS", [select.id]);
+  const cfg = target.site.config.database;
+  const instances = restoredDbInstancesStep(ports, target, cfg.readers.active + 1, cfg.instanceClass, [db.id]);
+  return [select, db, files, instances];
+}
+
+export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: RestoreTarget, input: RestoreInput): Plan {
+  const avoid = [pair.source.region];
+  const [select, db, files, instances] = dataSteps(ports, target, input);
+  const dataDone = [instances.id, files.id];
+  const config = convergeConfigStep(pair, false, "", dataDone, avoid);
+  // Once the data is there; bounded, and health-check failover moves traffic if Route 53's API is
+  // down with the source's Region (the up then leaves the record out, as an unplanned failover).
+  const dns = swapDnsStep(pair, "unplanned", "", dataDone);
+  const up = upStep({
+    id: "converge-up-target",
+    title: `Bring ${pair.target.stack} up as active on the restored data`,
+    site: pair.target,
+    dependsOn: [config.id, ...(dns ? [dns.id] : [])],
+    converged: (o: SiteOutputs | undefined) => o?.role === "active",
+    excludeDnsOnSwapFailure: true,
+  });
+  const serving = waitServingStep(pair, "unplanned", "", [up.id, ...(dns ? [dns.id] : [])]);
+  return {
+    command: "restore",
+    args: { to: pair.target.stack, point: pointText(input.point), "max-skew": `${Math.round(input.maxSkewMs / 1000)}s` },
+    title: `Restore ${pair.target.stack} (${pair.target.region}) from the recovery points in ${target.vaultName}`,
+    source: pair.source.stack,
+    target: pair.target.stack,
+    mode: "unplanned",
+    steps: [select, db, files, instances, config, ...(dns ? [dns] : []), up, serving],
+    configChanges: convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({ stack, changes, when: "once both stores are restored (no up of the source)" })),
+    notes: [
+      `Data written after the chosen recovery points is not restored: the RPO is the incident time minus the points' time.`,
+      `The restored DB cluster is a new cluster outside the global database; the restored file system is a new one. No recovery point is deleted.`,
+      `${pair.source.stack} is set to standby in config only; ${pair.target.stack}'s ups avoid ${pair.source.region} until the failback.`,
+    ],
+  };
+}
+
+export function restoreInPlacePlan(ports: RestorePorts, site: Site, target: RestoreTarget, input: RestoreInput): Plan {
+  const [select, db, files, instances] = dataSteps(ports, target, input);
+  const self: Pair = { source: site, target: site, globalClusterIdentifier: site.outputs.globalClusterIdentifier ?? "" };
+  const serving = waitServingStep(self, "unplanned", "", [instances.id, files.id]);
+  return {
+    command: "restore",
+    args: { to: site.stack, point: pointText(input.point), "max-skew": `${Math.round(input.maxSkewMs / 1000)}s`, "in-place": "" },
+    title: `Point-in-time restore of ${site.stack} (${site.region}, active) from ${target.vaultName}`,
+    source: site.stack,
+    target: site.stack,
+    mode: "unplanned",
+    steps: [select, db, files, instances, serving],
+    configChanges: [],
+    notes: [
+      `Everything ${site.stack} wrote after the chosen recovery points is no longer served: the site switches to a new DB cluster and a new file system restored from them. The current ones are left as they are; nothing is overwritten.`,
+    ],
+  };
+}

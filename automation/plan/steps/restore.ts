@@ -1,0 +1,154 @@
+/**
+ * Restore steps: the recovery points chosen (journaled, so a resumed run restores the same ones),
+ * then one AWS Backup restore job per data store into the target's Region, each started once.
+ *
+ * A restore job is started with an idempotency token derived from the run and the point, and its
+ * id is journaled as soon as AWS Backup returns it: a resume waits for that job, and a crash between
+ * the start and the mark sends the same token again, which starts nothing new ("Retrying a successful
+ * request with the same idempotency token results in a success message with no action taken",
+ * AWS Backup API reference, StartRestoreJob IdempotencyToken). Nothing here deletes a recovery point.
+ */
+import { createHash } from "node:crypto";
+import type { BackupPort, BackupResourceType, RecoveryPoint, RestoredClusterPort } from "../../cloud/backup/port";
+import { selectRecoveryPoints, type Selection } from "../../cloud/backup/select";
+import { RefusedError } from "../../errors";
+import { formatDuration, isoTime } from "../../util/duration";
+import type { Site } from "../sites";
+import type { Step, StepBound, StepContext } from "../types";
+import { opts, waitFor } from "./shared";
+
+export const RESTORE_MARK = {
+  points: "restore-points",
+  job: (type: BackupResourceType) => `restore-job:${type}`,
+  restored: (type: BackupResourceType) => `restored:${type}`,
+} as const;
+
+/** What the restore needs from the target site, read from its outputs. */
+export interface RestoreTarget {
+  site: Site;
+  vaultName: string;
+  roleArn: string;
+  kmsKeyArn: string;
+}
+
+/** `--point`: the newest points (at the run's start) or those not newer than a time. */
+export type PointSpec = { latest: true } | { at: number };
+
+export const cutoffOf = (point: PointSpec, runStartedAt: number): number => ("latest" in point ? runStartedAt : point.at);
+
+/** Reads the chosen points back from the journal (the select step's mark). */
+export function chosenPoints(ctx: Pick<StepContext, "marks">): Selection | undefined {
+  return ctx.marks.get(RESTORE_MARK.points)?.data.points as Selection | undefined;
+}
+
+/** Bound of a restore job: Aurora's "minutes to hours", as the rebuild of a storage volume. */
+const RESTORE_BOUND: StepBound = { what: "an AWS Backup restore job", key: "auroraRebuildMs", ms: (t) => t.auroraRebuildMs + 4 * t.callMs };
+
+export function selectPointsStep(backup: BackupPort, target: RestoreTarget, point: PointSpec, maxSkewMs: number, dependsOn: string[] = []): Step {
+  return {
+    id: "select-recovery-points",
+    title: `Choose consistent recovery points in ${target.vaultName} (${target.site.region})`,
+    dependsOn,
+    effect: `read ${target.vaultName} in ${target.site.region}: newest EFS and Aurora points ${"latest" in point ? "" : `not newer than ${isoTime(point.at)} `}within ${formatDuration(maxSkewMs)} of each other`,
+    check: async (ctx) => chosenPoints(ctx) !== undefined,
+    run: async (ctx) => {
+      const points = await backup.listRecoveryPoints(target.site.region, target.vaultName, opts(ctx));
+      const chosen = selectRecoveryPoints(points, { at: cutoffOf(point, ctx.runStartedAt), maxSkewMs, vault: `${target.vaultName} (${target.site.region})` });
+      if (!chosen.ok) throw new RefusedError(`Refusing to restore: ${chosen.problem}`);
+      await ctx.mark(RESTORE_MARK.points, { points: chosen.points });
+      return { detail: Object.values(chosen.points).map((p) => `${p.resourceType} ${isoTime(p.createdAt)}`).join(", ") };
+    },
+  };
+}
+
+/** The restore metadata AWS Backup needs, over the point's own (GetRecoveryPointRestoreMetadata). */
+export function restoreMetadata(type: BackupResourceType, base: Record<string, string>, target: RestoreTarget, point: RecoveryPoint, token: string): Record<string, string> {
+  if (type === "EFS") {
+    // Restore into a new file system (AWS Backup never overwrites an existing one: into one it
+    // writes a recovery directory), encrypted with the target site's key.
+    return {
+      ...base,
+      "file-system-id": base["file-system-id"] ?? point.resourceArn.split("/").at(-1)!,
+      newFileSystem: "true",
+      Encrypted: "true",
+      KmsKeyId: target.kmsKeyArn,
+      PerformanceMode: base.PerformanceMode ?? "generalPurpose",
+      CreationToken: token,
+    };
+  }
+  // Aurora: the RestoreDBClusterFromSnapshot options; a new cluster named for the point.
+  const stamp = isoTime(point.createdAt).replace(/[-:]/g, "").slice(0, 13).toLowerCase();
+  return { ...base, DBClusterIdentifier: `${target.site.stack}-restored-${stamp}`, Engine: base.Engine ?? "aurora-mysql", KmsKeyId: target.kmsKeyArn };
+}
+
+export function restoreJobStep(backup: BackupPort, target: RestoreTarget, type: BackupResourceType, dependsOn: string[]): Step {
+  const what = type === "EFS" ? "file system" : "DB cluster";
+  return {
+    id: type === "EFS" ? "restore-files" : "restore-db",
+    title: `Restore the ${what} from its recovery point in ${target.site.region}`,
+    dependsOn,
+    bound: RESTORE_BOUND,
+    effect: `AWS Backup StartRestoreJob (${type}) in ${target.site.region}, role ${target.roleArn}${type === "EFS" ? ", into a new file system" : ", a new DB cluster without instances (the up adds them)"}`,
+    check: async (ctx) => ctx.marks.has(RESTORE_MARK.restored(type)),
+    run: async (ctx) => {
+      const point = chosenPoints(ctx)?.[type];
+      if (!point) throw new Error(`no ${type} recovery point was chosen (select-recovery-points)`);
+      const region = target.site.region;
+      let jobId = ctx.marks.get(RESTORE_MARK.job(type))?.data.jobId as string | undefined;
+      if (!jobId) {
+        const token = `eks-dr-${createHash("sha256").update(`${ctx.runStartedAt}|${target.site.stack}|${point.arn}`).digest("hex").slice(0, 32)}`;
+        const base = await backup.restoreMetadata(region, target.vaultName, point.arn, opts(ctx));
+        jobId = await backup.startRestoreJob(
+          region,
+          { recoveryPointArn: point.arn, resourceType: type, iamRoleArn: target.roleArn, metadata: restoreMetadata(type, base, target, point, token), idempotencyToken: token },
+          opts(ctx),
+        );
+        await ctx.mark(RESTORE_MARK.job(type), { jobId, recoveryPointArn: point.arn });
+      }
+      let created: string | undefined;
+      await waitFor(
+        ctx,
+        `restore job ${jobId} (${type})`,
+        async () => {
+          const job = await backup.describeRestoreJob(region, jobId, opts(ctx));
+          if (job.status === "FAILED" || job.status === "ABORTED") throw new Error(`restore job ${jobId} (${type}) ${job.status}: ${job.statusMessage ?? "no message"}`);
+          created = job.createdResourceArn;
+          return job.status === "COMPLETED";
+        },
+        RESTORE_BOUND.ms(ctx.timeouts),
+      );
+      await ctx.mark(RESTORE_MARK.restored(type), { jobId, createdResourceArn: created ?? null, pointAt: point.createdAt });
+      return { detail: `${created ?? what} from the point of ${isoTime(point.createdAt)}` };
+    },
+  };
+}
+
+/** The restored cluster's identifier, from the restore job's created resource (`...:cluster:<id>`). */
+export function restoredClusterIdentifier(ctx: Pick<StepContext, "marks">): string | undefined {
+  const arn = ctx.marks.get(RESTORE_MARK.restored("Aurora"))?.data.createdResourceArn;
+  return typeof arn === "string" ? arn.split(":cluster:").at(-1) : undefined;
+}
+
+/** DB instances for the restored cluster (AWS Backup creates none), until `count` are available. */
+export function restoredDbInstancesStep(rds: RestoredClusterPort, target: RestoreTarget, count: number, instanceClass: string, dependsOn: string[]): Step {
+  const region = target.site.region;
+  const available = async (ctx: StepContext) => {
+    const cluster = restoredClusterIdentifier(ctx);
+    return cluster !== undefined && (await rds.availableDbInstances(region, cluster, opts(ctx))) >= count;
+  };
+  return {
+    id: "add-db-instances",
+    title: `Create ${count} DB instance(s) in the restored cluster`,
+    dependsOn,
+    bound: { what: "DB instances of the restored cluster", key: "databaseMs", ms: (t) => t.databaseMs + 4 * t.callMs },
+    effect: `RDS CreateDBInstance x${count} (${instanceClass}) in ${region}, in the cluster restore-db created`,
+    check: available,
+    run: async (ctx) => {
+      const cluster = restoredClusterIdentifier(ctx);
+      if (!cluster) throw new Error("restore-db recorded no restored DB cluster");
+      await rds.ensureDbInstances(region, cluster, count, instanceClass, opts(ctx));
+      await waitFor(ctx, `${count} instance(s) of ${cluster} available`, () => available(ctx), ctx.timeouts.databaseMs);
+      return { detail: `${count} instance(s) of ${cluster} available` };
+    },
+  };
+}

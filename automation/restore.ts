@@ -1,0 +1,143 @@
+/**
+ * `restore`: rebuild a site from the AWS Backup recovery points in its Region, as a plan of
+ * idempotent, journaled steps run by the driver's `runPlan` (the same lock, journal, resume,
+ * `--dry-run` and confirmation as a failover).
+ *
+ *   restore --to dr --point latest|<ISO time>   the peer Region takes over from backups (its
+ *                                               active site or its data is lost)
+ *   restore --to <active> --in-place --yes      point-in-time restore of the active site (corruption)
+ *
+ * Refused before anything changes (exit 2): recovery points missing or not consistent with each
+ * other (named, with the `--point` that would work), a target Region that does not answer, outputs
+ * a restore needs, and `--in-place` without `--yes`. The report adds, per data store, the point
+ * used and the RPO: the incident (or the run's start) minus the point's time.
+ */
+import type { BackupResourceType } from "./cloud/backup/port";
+import { BACKUP_RESOURCE_TYPES } from "./cloud/backup/port";
+import { selectRecoveryPoints } from "./cloud/backup/select";
+import { runPlan, type CommandResult, type DriverDeps, type RunOptions } from "./driver";
+import { RefusedError, rethrowAuth } from "./errors";
+import { checkPairConfig } from "./gates/config";
+import { readOnlyContext } from "./engine/inspect";
+import { marksOf } from "./journal/events";
+import { restoreInPlacePlan, restoreToPeerPlan, type RestoreInput, type RestorePorts } from "./plan/restore-plan";
+import { loadPair, loadSite, type Site } from "./plan/sites";
+import { cutoffOf, RESTORE_MARK, type PointSpec, type RestoreTarget } from "./plan/steps/restore";
+import { DEFAULT_TIMEOUTS } from "./plan/types";
+import { formatDuration, isoTime } from "./util/duration";
+
+export interface RestoreDeps extends DriverDeps {
+  /** AWS Backup, and RDS for the restored cluster's instances. */
+  backup: RestorePorts;
+}
+
+export interface RestoreRequest {
+  to?: string;
+  point: PointSpec;
+  maxSkewMs: number;
+  inPlace?: boolean;
+  /** `--yes` was given: required for `--in-place`, whatever the terminal. */
+  confirmed?: boolean;
+}
+
+/** Per data store: the point restored, and the data lost (incident minus the point's time). */
+export interface RestoreFigures {
+  incidentAt: string;
+  points: Partial<Record<BackupResourceType, { arn: string; createdAt: string; rpoMs: number; restoredResourceArn?: string }>>;
+  /** The larger of the stores' RPOs. */
+  rpoMs: number | null;
+}
+
+export type RestoreResult = CommandResult & { restore?: RestoreFigures };
+
+/** `--point latest` or an ISO time in the past (refused otherwise, naming the flag). */
+export function parsePoint(value: string, now: number): PointSpec {
+  if (value === "latest") return { latest: true };
+  const at = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at)) throw new RefusedError(`--point: "${value}" is neither "latest" nor an ISO time such as 2025-01-01T04:00:00Z`);
+  if (at > now) throw new RefusedError(`--point: ${value} is in the future; give a time at or before now, or "latest"`);
+  return { at };
+}
+
+function restoreTarget(site: Site): RestoreTarget {
+  const o = site.outputs;
+  const missing = (["backupVaultName", "backupRoleArn", "kmsKeyArn"] as const).filter((k) => !o[k]);
+  if (missing.length) {
+    throw new RefusedError(`Stack "${site.stack}" does not export ${missing.join(", ")}: a restore reads them. Run \`pulumi up -s ${site.stack}\` with this version of the program first.`);
+  }
+  return { site, vaultName: o.backupVaultName!, roleArn: o.backupRoleArn!, kmsKeyArn: o.kmsKeyArn! };
+}
+
+export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunOptions = {}): Promise<RestoreResult> {
+  if (!req.to) throw new RefusedError("--to: name the stack to restore (the peer of the lost site, or the active site with --in-place)");
+  if (req.inPlace && !req.confirmed) {
+    throw new RefusedError(
+      `--in-place replaces what ${req.to} holds now with the data of its recovery points (everything written since is no longer served). ` +
+        `Nothing is overwritten (AWS Backup restores into a new DB cluster and a new file system), but the site switches to them: confirm with --yes.`,
+    );
+  }
+  const input: RestoreInput = { point: req.point, maxSkewMs: req.maxSkewMs };
+  const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS;
+  const result = await runPlan(
+    deps,
+    {
+      command: "restore",
+      args: { to: req.to, point: "latest" in req.point ? "latest" : isoTime(req.point.at), "max-skew": `${Math.round(req.maxSkewMs / 1000)}s`, ...(req.inPlace ? { "in-place": "" } : {}) },
+      build: async (args) => {
+        if (args["in-place"] !== undefined) {
+          const site = await loadSite(deps.stacks, args.to);
+          return restoreInPlacePlan(deps.backup, site, restoreTarget(site), input);
+        }
+        const pair = await loadPair(deps.stacks, args.to);
+        return restoreToPeerPlan(deps.backup, pair, restoreTarget(pair.target), input);
+      },
+      validate: async (plan, resuming) => {
+        if (req.inPlace) {
+          if (!resuming && (await deps.stacks.readConfig(plan.target!)).role !== "active") {
+            throw new RefusedError(`--in-place restores the active site; ${plan.target} is not active (restore a standby with --to ${plan.target} instead).`);
+          }
+          return;
+        }
+        await checkPairConfig(deps.stacks, [plan.source!, plan.target!], { duringRun: resuming });
+        if (!resuming && (await deps.stacks.readConfig(plan.target!)).role === "active") {
+          throw new RefusedError(`${plan.target} is the active site; to restore its data in place use --in-place --yes.`);
+        }
+      },
+      gate: async (plan) => {
+        const target = restoreTarget(await loadSite(deps.stacks, plan.target!));
+        const ctx = readOnlyContext(deps);
+        const points = await deps.backup.listRecoveryPoints(target.site.region, target.vaultName, { timeoutMs: timeouts.probeMs * 4, signal: ctx.signal }).catch((err: unknown) => {
+          rethrowAuth(err, `listing the recovery points in ${target.vaultName}`);
+          throw new RefusedError(`${target.site.region} (${target.site.stack}) does not answer (${err instanceof Error ? err.message : String(err)}): nothing can be restored there now.`);
+        });
+        const chosen = selectRecoveryPoints(points, { at: cutoffOf(req.point, deps.clock.now()), maxSkewMs: req.maxSkewMs, vault: `${target.vaultName} (${target.site.region})` });
+        if (!chosen.ok) throw new RefusedError(`Refusing to restore: ${chosen.problem}`);
+        const incident = opts.incidentAt ?? deps.clock.now();
+        return BACKUP_RESOURCE_TYPES.map((t) => `${t}: recovery point of ${isoTime(chosen.points[t].createdAt)} (data loss about ${formatDuration(incident - chosen.points[t].createdAt)})`);
+      },
+    },
+    opts,
+  );
+  if (result.kind !== "run") return result;
+  const events = await deps.journal.lastRun();
+  const marks = marksOf(events);
+  const chosen = marks.get(RESTORE_MARK.points)?.data.points as Record<BackupResourceType, { arn: string; createdAt: number }> | undefined;
+  if (!chosen) return result;
+  const incidentAt = opts.incidentAt ?? (typeof marks.get("incident")?.data.at === "number" ? (marks.get("incident")!.data.at as number) : Date.parse(result.report.startedAt));
+  const points: RestoreFigures["points"] = {};
+  for (const t of BACKUP_RESOURCE_TYPES) {
+    const p = chosen[t];
+    const restored = marks.get(RESTORE_MARK.restored(t))?.data.createdResourceArn;
+    points[t] = { arn: p.arn, createdAt: isoTime(p.createdAt), rpoMs: incidentAt - p.createdAt, ...(typeof restored === "string" ? { restoredResourceArn: restored } : {}) };
+  }
+  const rpos = Object.values(points).map((p) => p.rpoMs);
+  return { ...result, restore: { incidentAt: isoTime(incidentAt), points, rpoMs: rpos.length ? Math.max(...rpos) : null } };
+}
+
+/** The restore's lines under the run report: each point used and its RPO. */
+export function formatRestoreFigures(f: RestoreFigures): string[] {
+  return BACKUP_RESOURCE_TYPES.filter((t) => f.points[t]).map((t) => {
+    const p = f.points[t]!;
+    return `  RPO ${t}: ${formatDuration(p.rpoMs)} (recovery point of ${p.createdAt}, incident ${f.incidentAt}${p.restoredResourceArn ? `; restored as ${p.restoredResourceArn}` : ""})`;
+  });
+}

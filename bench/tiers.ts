@@ -1,0 +1,66 @@
+/**
+ * Modeled RTO per DR tier, on the same seeds and latency model: pilot light (the stack files: no
+ * web/app nodes on the standby), warm standby (the standby's node groups at the active sizes) and
+ * backup and restore (`restore` from the copies in the standby's vault). Each run starts the instant
+ * the active site's Region is impaired and ends when the new site serves.
+ *
+ * The simulated backup-restore standby keeps the stack files' cluster and system nodes; a real
+ * backup-only standby also creates them in the restore's up (EKS control plane and node groups),
+ * so its figures here are a lower bound.
+ */
+import { readStackFileConfig } from "../stacks/stack-files";
+import * as path from "node:path";
+import { execute } from "../automation/engine/executor";
+import { MemoryJournal } from "../automation/journal/memory-journal";
+import { restoreToPeerPlan } from "../automation/plan/restore-plan";
+import { loadPair } from "../automation/plan/sites";
+import { createSimulation } from "../automation/sim";
+import { seededRandom } from "../automation/util/random";
+import { formatDuration } from "../automation/util/duration";
+import { modeledRto, percentile } from "./drills";
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** The stack files with the standby's web/app node groups at their active sizes: warm standby. */
+export function warmConfigs(): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const stack of ["primary", "dr"]) {
+    const raw = structuredClone(readStackFileConfig(PROJECT_DIR, stack)!);
+    const groups = raw.nodeGroups as Record<string, { active: object; standby: object }>;
+    for (const tier of ["web", "app"]) groups[tier].standby = { ...groups[tier].active };
+    out[stack] = raw;
+  }
+  return out;
+}
+
+/** One restore drill: the RTO (ms) from the incident until dr serves on the restored data. */
+export async function modeledRestoreRto(seed: number): Promise<number> {
+  const sim = await createSimulation({ seed });
+  const start = sim.clock.now();
+  sim.faults.impairRegion("primary");
+  const pair = await loadPair(sim.stacks, "dr");
+  const o = pair.target.outputs;
+  const plan = restoreToPeerPlan(sim.backup, pair, { site: pair.target, vaultName: o.backupVaultName!, roleArn: o.backupRoleArn!, kmsKeyArn: o.kmsKeyArn! }, { point: { latest: true }, maxSkewMs: 3_600_000 });
+  const result = await execute({ plan, cloud: sim.cloud, stacks: sim.stacks, clock: sim.clock, journal: new MemoryJournal(), runId: `restore-${seed}`, runStartedAt: start, maxConcurrency: 8, random: seededRandom(seed) });
+  if (result.outcome !== "succeeded") throw new Error(`restore seed ${seed}: step ${result.failedStep} failed: ${String(result.error)}`);
+  const serving = result.marks.get("serving");
+  if (!serving) throw new Error(`restore seed ${seed}: no serving mark`);
+  return serving.at - start;
+}
+
+export async function benchTiers(seeds: number): Promise<string[]> {
+  const tiers: [string, (seed: number) => Promise<number>][] = [
+    ["pilot light (stack files)", async (seed) => (await modeledRto(seed, "concurrent")).rtoMs],
+    ["warm standby (web/app nodes running)", async (seed) => (await modeledRto(seed, "concurrent", warmConfigs())).rtoMs],
+    ["backup and restore (restore --to dr)", modeledRestoreRto],
+  ];
+  const lines = [`RTO per DR tier, unplanned loss of us-east-1 (${seeds} seeds each)`];
+  for (const [label, run] of tiers) {
+    const values: number[] = [];
+    const failures: string[] = [];
+    for (let seed = 1; seed <= seeds; seed++) await run(seed).then((v) => values.push(v), (err: unknown) => failures.push(String(err)));
+    values.sort((a, b) => a - b);
+    lines.push(`  ${label.padEnd(40)} p50 ${formatDuration(percentile(values, 50)).padStart(7)}   p95 ${formatDuration(percentile(values, 95)).padStart(7)}${failures.length ? `   ${failures.length} failed: ${failures[0]}` : ""}`);
+  }
+  return lines;
+}

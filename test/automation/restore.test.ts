@@ -1,0 +1,134 @@
+import { expect } from "chai";
+import { driverDeps, simWiring } from "../../automation/wiring";
+import { restore, type RestoreDeps, type RestoreResult } from "../../automation/restore";
+import type { DryRunResult, RunResult } from "../../automation/driver";
+import { RefusedError } from "../../automation/errors";
+import { finalState, sideEffectCounts, simulate, type TestSim } from "./helpers";
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+/** The restore's deps on a simulation: the driver's, plus the simulated AWS Backup of the current process. */
+function restoreDeps(t: TestSim): RestoreDeps {
+  const base = driverDeps(simWiring(t.sim, { journal: t.journal, stackNames: ["primary", "dr"], seed: 1 }));
+  return Object.defineProperty(base, "backup", { get: () => t.sim.backup, enumerable: true }) as RestoreDeps;
+}
+
+const LATEST = { latest: true } as const;
+
+describe("restore --to dr from the recovery points (simulated Regions)", function () {
+  this.timeout(120_000);
+
+  it("restores Aurora and EFS from the newest copies, brings dr up as active, swaps DNS; its RPO agrees with the data the simulation lost", async () => {
+    const t = await simulate({ seed: 3, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const incidentAt = t.sim.clock.now();
+    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR }, { incidentAt })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    expect(r.report.steps.map((s) => s.id).sort()).to.deep.equal(
+      ["select-recovery-points", "restore-db", "restore-files", "add-db-instances", "converge-config", "converge-up-target", "swap-dns", "wait-serving"].sort(),
+    );
+    expect(r.report.steps.every((s) => s.outcome === "done")).to.equal(true);
+    const state = await finalState(t);
+    expect(state.writer).to.equal("dr");
+    expect(state.dr).to.include({ role: "active", db: "writer", serving: true });
+    expect(state.primary.role).to.equal("standby");
+    // The points are the newest copies in dr's vault at the incident.
+    const copies = t.sim.world.recoveryPoints().filter((p) => p.region === "us-west-2" && p.createdAt <= incidentAt);
+    for (const type of ["EFS", "Aurora"] as const) {
+      const newest = Math.max(...copies.filter((p) => p.resourceType === type).map((p) => p.createdAt));
+      expect(Date.parse(r.restore!.points[type]!.createdAt)).to.equal(newest);
+      // RPO = incident - point; the simulation's own count of lost writes spans the same window.
+      const loss = t.sim.world.dataLoss().find((l) => l.reason === "restore" && l.kind === (type === "EFS" ? "efs" : "aurora"))!;
+      expect(loss.replicatedUpTo).to.equal(newest);
+      expect(Math.abs(r.restore!.points[type]!.rpoMs - loss.lostWindowMs)).to.be.at.most(1000);
+    }
+    // RTO ends when the simulation saw dr serving.
+    const servedAt = t.sim.world.servingLog("dr").find((e) => e.serving && e.at >= incidentAt)!.at;
+    expect(Date.parse(r.report.rto!.servingAt) - servedAt).to.be.within(0, 15_000);
+    // Each restore job once; no recovery point deleted.
+    expect(t.sim.world.restoreJobs()).to.have.length(2);
+    expect(t.sim.world.calls({ api: "DeleteRecoveryPoint" })).to.have.length(0);
+  });
+
+  it("resumes after a crash after every step: the same end state, each restore job and side effect once", async () => {
+    const reference = await simulate({ seed: 5, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const ref = (await restore(restoreDeps(reference), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult;
+    expect(ref.report.outcome).to.equal("succeeded");
+    const expected = await finalState(reference);
+    const steps = ref.report.steps.map((s) => s.id);
+    for (const step of steps) {
+      const t = await simulate({ seed: 5, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+      t.sim.faults.crashAfterStep(step);
+      const crash = await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR }).catch((e: Error) => e);
+      expect((crash as Error).name, step).to.equal("SimulatedCrash");
+      t.sim.restart();
+      const pointsBefore = t.sim.world.recoveryPoints().length;
+      const resumed = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR }, { takeOver: true })) as RunResult;
+      expect(resumed.report.outcome, `${step}: ${resumed.report.error}`).to.equal("succeeded");
+      expect(await finalState(t), step).to.deep.equal(expected);
+      expect(t.sim.world.restoreJobs(), step).to.have.length(2);
+      expect(t.sim.world.recoveryPoints().length, step).to.be.at.least(pointsBefore);
+      const counts = sideEffectCounts(t.sim);
+      for (const [k, n] of Object.entries(counts)) if (!k.startsWith("pulumi")) expect(n, `${step}: ${k}`).to.equal(sideEffectCounts(reference.sim)[k]);
+    }
+  });
+
+  it("refuses inconsistent recovery points (exit 2), naming each store's newest and the --point that works; nothing changes", async () => {
+    const t = await simulate({ seed: 9 });
+    t.sim.world.dropNewestBackupCopy("us-west-2", "EFS");
+    const err = await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR }).catch((e: Error) => e);
+    expect(err).to.be.instanceOf(RefusedError);
+    expect((err as Error).message).to.match(/not consistent with each other: EFS .* Aurora .* apart, more than --max-skew 1h 00m/);
+    expect((err as Error).message).to.match(/rerun with --point \d{4}-\d{2}-\d{2}T05:00:00\.000Z/);
+    expect(t.sim.world.restoreJobs()).to.have.length(0);
+    expect((await t.sim.stacks.readConfig("dr")).role).to.equal("standby");
+    // With the point it names, both stores have a point: the dry run says what it would do.
+    const at = Date.parse(/--point (\S+),/.exec((err as Error).message)![1]);
+    const dry = (await restore(restoreDeps(t), { to: "dr", point: { at }, maxSkewMs: HOUR }, { dryRun: true })) as DryRunResult;
+    expect(dry.refusal).to.equal(undefined);
+    expect(dry.steps.map((s) => s.id)).to.include.members(["select-recovery-points", "restore-db", "restore-files", "converge-up-target", "wait-serving"]);
+  });
+
+  it("a failed copy job makes the newest set inconsistent; a dry run reports the refusal and changes nothing", async () => {
+    const t = await simulate({ seed: 11 });
+    t.sim.world.failBackupCopies(1); // the next copy (Aurora or EFS, whichever completes first) fails
+    await t.sim.clock.sleep(30 * HOUR);
+    const dry = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR }, { dryRun: true })) as DryRunResult;
+    expect(dry.refusal).to.match(/not consistent with each other/);
+    expect(t.sim.world.restoreJobs()).to.have.length(0);
+  });
+
+  it("never deletes a recovery point, even in a locked vault", async () => {
+    const t = await simulate({ seed: 13, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    t.sim.world.lockBackupVault("dr", 7 * 24 * HOUR);
+    const before = t.sim.world.recoveryPoints().filter((p) => p.region === "us-west-2").map((p) => p.arn);
+    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult;
+    expect(r.report.outcome).to.equal("succeeded");
+    const after = new Set(t.sim.world.recoveryPoints().map((p) => p.arn));
+    for (const arn of before) expect(after.has(arn), arn).to.equal(true);
+  });
+});
+
+describe("restore --in-place (point-in-time restore of the active site)", function () {
+  this.timeout(120_000);
+
+  it("refuses without --yes and changes nothing", async () => {
+    const t = await simulate({ seed: 17 });
+    const err = await restore(restoreDeps(t), { to: "primary", point: LATEST, maxSkewMs: HOUR, inPlace: true }).catch((e: Error) => e);
+    expect(err).to.be.instanceOf(RefusedError);
+    expect((err as Error).message).to.match(/confirm with --yes/);
+    expect(t.sim.world.restoreJobs()).to.have.length(0);
+  });
+
+  it("with --yes restores the active site's own points into new resources and it serves again; it refuses a standby", async () => {
+    const t = await simulate({ seed: 19 });
+    const refused = await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR, inPlace: true, confirmed: true }).catch((e: Error) => e);
+    expect((refused as Error).message).to.match(/dr is not active/);
+    const r = (await restore(restoreDeps(t), { to: "primary", point: LATEST, maxSkewMs: HOUR, inPlace: true, confirmed: true })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    const jobs = t.sim.world.restoreJobs();
+    expect(jobs.map((j) => j.region)).to.deep.equal(["us-east-1", "us-east-1"]);
+    expect(t.sim.world.site("primary").serving).to.equal(true);
+    expect((await t.sim.stacks.readConfig("primary")).role).to.equal("active");
+  });
+});
