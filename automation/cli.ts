@@ -26,6 +26,7 @@ import { LiveProgress } from "./ui/live-progress";
 import { rendering, type Output } from "./ui/output";
 import { PlainProgress } from "./ui/plain-progress";
 import { formatReport } from "./report/report";
+import { withSimulatedUsers } from "./sim/user-view";
 import { formatDuration, parseDuration } from "./util/duration";
 import { formatValidation, validateProject } from "./validate";
 import { ConfigError, configErrorLines } from "../stacks/config-problems";
@@ -316,7 +317,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
 
   const deps = (w: Wiring, flags: CommonFlags): DriverDeps => driverDeps(w, { maxConcurrency: flags.maxConcurrency });
 
-  const finish = (flags: CommonFlags, result: CommandResult) => {
+  const finish = (flags: CommonFlags, result: CommandResult, w?: Wiring) => {
+    // On the simulated Regions, users' RTO and write downtime as the world measured them.
+    if (result.kind === "run" && w?.sim) result = { ...result, report: withSimulatedUsers(result.report, w.sim.world) };
     if (result.kind === "dry-run") {
       if (flags.json) env.stdout.write(JSON.stringify({ dryRun: true, plan: planJson(result.plan), steps: result.steps, resumes: result.resumes, refusal: result.refusal }, null, 2) + "\n");
       else print(env.stdout, result.lines);
@@ -426,7 +429,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
         human(flags).write(`simulation: ${source}'s Region is impaired from now on (an unplanned failover's premise)\n`);
       };
     }
-    await orCrash(w, "failover", { to: flags.to, mode: flags.mode }, async () => finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, opts)));
+    await orCrash(w, "failover", { to: flags.to, mode: flags.mode }, async () => finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, opts), w));
   });
 
   // failback -----------------------------------------------------------------------------------
@@ -450,7 +453,7 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
         }
       };
     }
-    await orCrash(w, "failback", {}, async () => finish(flags, await failback(deps(w, flags), opts)));
+    await orCrash(w, "failback", {}, async () => finish(flags, await failback(deps(w, flags), opts), w));
   });
 
   // restore ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { failback, failover, type RunOptions } from "./driver";
 import type { ExecutionObserver } from "./engine/executor";
 import type { Plan } from "./plan/types";
 import { formatReport, type RunReport } from "./report/report";
+import { withSimulatedUsers } from "./sim/user-view";
 import { formatDuration } from "./util/duration";
 import { driverDeps, type Wiring } from "./wiring";
 
@@ -68,8 +69,8 @@ export async function runDrill(w: Wiring, opts: DrillOptions): Promise<DrillResu
     mode: opts.mode,
     from,
     to,
-    failover: fo.report,
-    ...(fb ? { failback: fb } : {}),
+    failover: withSimulatedUsers(fo.report, sim.world),
+    ...(fb ? { failback: withSimulatedUsers(fb, sim.world) } : {}),
     simulation: {
       dataLoss: sim.world.dataLoss().map((d) => ({ kind: d.kind, reason: d.reason, fromStack: d.fromStack, toStack: d.toStack, lostWrites: d.lostWrites, lostWindowMs: d.lostWindowMs })),
       userOutages: sim.world

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --seeds N] [--only rto|stacks|tiers]`: modeled RTO of the driver on the simulated
+ * `npm run bench [-- --seeds N] [--only rto|stacks|planned|tiers]`: modeled RTO of the driver on the simulated
  * Regions, and per-stack program figures.
  *
  * Sections are independent functions returning lines, so more can be added (per-stack resource
@@ -9,6 +9,7 @@ import { readStackFileConfig } from "../stacks/stack-files";
 import * as path from "node:path";
 import { evaluationStats, type EvaluationStats } from "../automation/sim";
 import { benchRto, formatRtoBench } from "./drills";
+import { benchPlanned, formatPlannedBench } from "./planned";
 import { benchStacks, formatStackFigures } from "./stacks";
 import { benchTiers } from "./tiers";
 
@@ -51,7 +52,7 @@ export const rtoSection: BenchSection = {
     const cold = await benchRto({ seeds, configs: coldConfigs(), label: "variant: no standby pods (workload.replicas.*.standby: 0; the target's up is on the critical path)" });
     lines.push(...formatRtoBench(cold));
     lines.push(
-      "  sequential runbook = the manual order as a plan on the same ports: detach EFS (LOCAL_CONFIGURATION_ONLY), then",
+      "  sequential runbook = a manual runbook's order as a plan on the same ports: detach EFS (LOCAL_CONFIGURATION_ONLY), then",
       "  FailoverGlobalCluster, then one step calling UpdateNodegroupConfig for every node group at once and waiting",
       "  until all are Ready, then (cold variant only) the role change and the target's up; no DNS step",
       "  (Route 53 failover routing). Both end when the target serves (its health check too, when Route 53's API",
@@ -71,6 +72,13 @@ export const stacksSection: BenchSection = {
   },
 };
 
+export const plannedSection: BenchSection = {
+  title: "Downtime of a planned switchover primary -> dr (simulated world's measurements)",
+  async run({ seeds }) {
+    return formatPlannedBench(await benchPlanned(seeds));
+  },
+};
+
 export const tiersSection: BenchSection = {
   title: "Modeled RTO per DR tier: pilot light, warm standby, backup and restore (at most 50 seeds: a restore drill costs more)",
   async run({ seeds }) {
@@ -79,12 +87,17 @@ export const tiersSection: BenchSection = {
 };
 
 // Stacks first: its cold figure is the first evaluation in the process, before any section loads Pulumi.
-export const SECTIONS: BenchSection[] = [stacksSection, rtoSection, tiersSection];
+export const SECTIONS: BenchSection[] = [stacksSection, rtoSection, plannedSection, tiersSection];
+const BY_NAME: Record<string, BenchSection> = { stacks: stacksSection, rto: rtoSection, planned: plannedSection, tiers: tiersSection };
 
 async function main() {
   const only = process.argv.indexOf("--only");
-  const byName: Record<string, BenchSection> = { stacks: stacksSection, rto: rtoSection, tiers: tiersSection };
-  const chosen = only >= 0 ? SECTIONS.filter((s) => s === (byName[process.argv[only + 1]] ?? rtoSection)) : SECTIONS;
+  if (only >= 0 && !BY_NAME[process.argv[only + 1]]) {
+    console.error(`--only: "${process.argv[only + 1]}" is not a section; use one of ${Object.keys(BY_NAME).join(", ")}`);
+    process.exitCode = 2;
+    return;
+  }
+  const chosen = only >= 0 ? [BY_NAME[process.argv[only + 1]]] : SECTIONS;
   const i = process.argv.indexOf("--seeds");
   const seeds = i >= 0 ? Number(process.argv[i + 1]) : 500;
   if (!Number.isInteger(seeds) || seeds < 1) {

@@ -5,13 +5,18 @@
  *
  * Route 53 facts this relies on (Route 53 API reference, ResourceRecordSet `Failover` and
  * `HealthCheckId`; Developer Guide, "How Route 53 determines whether a health check is healthy"):
- * - A failover group is the records with the same name and type; one is PRIMARY, one SECONDARY, and
- *   each should carry a health check. Without one, a record counts as always healthy, so a PRIMARY
- *   without a health check would never fail over.
- * - When the SECONDARY is unhealthy too, Route 53 answers with the PRIMARY. In pilot light the
- *   standby has no web nodes and its ALB answers 503, so its check is unhealthy until the failover
- *   scales it up; attaching it anyway is what keeps Route 53 from sending users to a site that
- *   cannot serve.
+ * - A failover group is the records with the same name and type; one is PRIMARY, one SECONDARY.
+ *   A record without a health check counts as always healthy, so a PRIMARY without one would never
+ *   fail over: the PRIMARY carries this site's check.
+ * - "If you omit the HealthCheckId element for the secondary resource record set, and if the
+ *   primary resource record set is unhealthy, Route 53 always responds to DNS queries with the
+ *   applicable value from the secondary resource record set" (API reference, ResourceRecordSet
+ *   `Failover`). The SECONDARY carries none: users move to the standby as soon as the PRIMARY
+ *   fails, and reach it the moment it serves; the price is that a blip of the PRIMARY's check
+ *   sends them to a standby that does not serve yet (docs/decisions.md, "DNS tail"). The check is
+ *   still created for the standby: the driver reads it, and the swap attaches it to the new PRIMARY
+ *   (the new SECONDARY keeps its check until its `up` as standby, so mid-swap Route 53 never
+ *   answers with the site just quiesced).
  * - HTTP/HTTPS checks pass on any status from 200 to 399, and Route 53 does not validate the TLS
  *   certificate (the ALB's certificate is for the application hostname, not the ALB's own name).
  * - Health checks and records are global; the Route 53 API is served from us-east-1 whatever
@@ -36,6 +41,7 @@ export interface FailoverDnsArgs {
 }
 
 export class FailoverDns extends pulumi.ComponentResource {
+  /** This site's health check (attached to the record only while it is PRIMARY). */
   readonly healthCheckId: pulumi.Output<string>;
   /** URN of the record, so the driver can leave it out of an `up` (`dnsRecordUrn` output). */
   readonly recordUrn: pulumi.Output<string>;
@@ -75,7 +81,10 @@ export class FailoverDns extends pulumi.ComponentResource {
         records: [args.albHostname],
         setIdentifier,
         failoverRoutingPolicies: [{ type: args.designation }],
-        healthCheckId: this.healthCheck.id,
+        // Only the PRIMARY is health-checked: a SECONDARY without one counts as healthy, so Route 53
+        // answers with it as soon as the PRIMARY's check fails, instead of waiting for the
+        // standby's own check to turn healthy after it serves (docs/decisions.md, "DNS tail").
+        ...(args.designation === "PRIMARY" ? { healthCheckId: this.healthCheck.id } : {}),
         // The driver swaps both designations in one change batch before any `up` (decision 6). This
         // site's next `up` then sees state (old designation) differ from config (new one) and
         // updates the record; the provider sends an UPSERT for every update, which restates what

@@ -17,8 +17,7 @@
  * lost; `P - M` is a lower bound on what the secondary had, so the lost window is at most
  * `end - (P - M)`, where `end` is when writes on the old primary stopped: when the target was seen
  * as the writer (Aurora's write fencing at the failover is best effort; the old primary is demoted
- * when the promotion completes), or the incident when the operator gives `--incident-at` (the
- * report's convention for EFS too: no writes counted after it).
+ * when the promotion completes). An `--incident-at` is not that evidence (rpo.ts).
  */
 import type { AuroraLagDatapoint } from "../ports";
 import { formatDuration, isoTime } from "../util/duration";

@@ -2,25 +2,34 @@
  * The run report, computed from the journal's events (so a resumed run reports its whole history)
  * and the step records of the last attempt.
  *
- * - RTO: from the run's start, or `--incident-at`, until the new active site served and was
+ * - RTO, site-level: from when users lost service (the incident with `--incident-at`; in a planned
+ *   run the start of the quiesce; else the run's start) until the new active site served and was
  *   healthy (the `serving` mark).
- * - RPO: what replication had not carried across when the target was promoted. Aurora: an upper
- *   bound from the newest lag datapoint read just before the failover call (a one-minute Maximum
- *   M from P proves the secondary had every write made before P - M; the window lost is at most
- *   from there to the end of writes: the incident with --incident-at, else the moment the target
- *   was seen as the writer; see
- *   aurora-rpo.ts for why the lag value itself is not the loss). EFS: the time since the last sync
- *   when its replication was deleted. A planned run loses nothing: writes stopped at the quiesce
- *   and the switch waited for both to catch up, so its data-loss window is 0 whatever the figures.
- * - Write downtime (planned): quiesce until serving.
+ * - RTO for users: the same start until clients resolving the application's name are served; on
+ *   the real path an estimate from the health check and the record's TTL (users.ts), measured on
+ *   the simulated Regions (sim/user-view.ts).
+ * - RPO: one definition for every command (rpo.ts): an upper bound from evidence, never below
+ *   what was lost.
+ * - Write downtime (planned): from the start of the quiesce until the new site served.
  */
 import type { JournalEvent } from "../ports";
 import { marksOf, runStart } from "../journal/events";
 import type { StepRecord } from "../engine/executor";
 import { isDnsStepId, MARK } from "../plan/steps";
-import { auroraEvidencedUpTo, auroraLossBoundMs, describeAuroraLag } from "./aurora-rpo";
+import { auroraRpo, efsRpo, worstWindow, type AuroraRpo, type EfsRpo, type RpoEvidence } from "./rpo";
+import { dnsTermsOf, estimateUsersRto, type UsersRto } from "./users";
 import type { Plan } from "../plan/types";
 import { formatDuration, isoTime } from "../util/duration";
+
+/**
+ * Where an RTO starts: the incident (--incident-at), the start of a planned run's quiesce, the
+ * run's start, or (simulation) when users measurably lost service.
+ */
+export type RtoFrom = "start" | "incident" | "quiesce" | "measured";
+
+const stepNamed = (...names: string[]) => (stepId: string) => names.some((n) => stepId === n || stepId.endsWith(`:${n}`));
+const isQuiesceStepId = stepNamed("quiesce-source");
+const isEfsDetachStepId = stepNamed("detach-efs", "delete-efs-replication");
 
 export interface ReportStep {
   id: string;
@@ -58,24 +67,23 @@ export interface RunReport {
   resumeCommand?: string;
   /** For a run stopped past its point of no return: both sites' state, read when it stopped. */
   sites?: string[];
-  rto?: { from: "start" | "incident"; fromAt: string; servingAt: string; ms: number };
+  /** Site-level: from when users lost service until the new site served and was healthy. */
+  rto?: { from: RtoFrom; fromAt: string; servingAt: string; ms: number };
+  /** As users experience it, through the application's name (absent without failover DNS). */
+  users?: UsersRto;
   rpo?: {
-    aurora?: {
-      promotedAt: string;
-      /** The newest lag datapoint read before the promotion: its metric, maximum and period start. */
-      lagMs: number | null;
-      lagMetric?: string;
-      lagPeriodStart?: string;
-      /** 0 for a planned run; else an upper bound, null without a datapoint. */
-      dataLossWindowMs: number | null;
-      /** How the window was derived, for people. */
-      basis: string;
-    };
-    efs?: { promotedAt: string; lastReplicatedAt: string | null; lagMs: number | null; dataLossWindowMs: number | null; deletionMode?: string };
+    aurora?: AuroraRpo;
+    efs?: EfsRpo;
     /** The larger data-loss window; null when a figure is unknown. */
     worstMs: number | null;
   };
   writeDowntime?: { quiescedAt: string; servingAt: string; ms: number };
+  /**
+   * Planned moves: how long clients could not read. The quiesce scales web and app to 0, so reads
+   * stop with writes and come back when clients resolving the name reach the new site (the users'
+   * RTO); null when they had not at the end of the run.
+   */
+  readDowntime?: { how: "estimate" | "measured"; ms: number | null };
   /**
    * What happened to the failover record: swapped, or moved by health-check failover; `none` when
    * the pair has no failover DNS (no `eks-dr:dns`), so nothing moved the users.
@@ -94,8 +102,6 @@ export interface ReportInput {
   failedStep?: string;
   error?: string;
 }
-
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 export function buildReport(input: ReportInput): RunReport {
   const { plan, events } = input;
@@ -149,73 +155,50 @@ export function buildReport(input: ReportInput): RunReport {
     report.pointOfNoReturn = { step: plan.pointOfNoReturn, crossed: crossed !== undefined, ...(crossed ? { at: isoTime(crossed.at) } : {}) };
   }
 
+  // When users lost service, as far as the driver's evidence goes: the incident the operator
+  // gives; in a planned run the start of the quiesce (service may stop as soon as its up begins,
+  // not when the driver sees it finish); else the run's start. The simulation replaces it with
+  // what it measured (automation/sim/user-view.ts).
   const serving = marks.get(MARK.serving);
-  if (serving) {
-    const from = input.incidentAt ?? startedAt;
-    report.rto = { from: input.incidentAt !== undefined ? "incident" : "start", fromAt: isoTime(from), servingAt: isoTime(serving.at), ms: serving.at - from };
-  }
   const quiesced = marks.get(MARK.quiesced);
-  if (quiesced && serving) report.writeDowntime = { quiescedAt: isoTime(quiesced.at), servingAt: isoTime(serving.at), ms: serving.at - quiesced.at };
+  const quiesceStart = [...starts].find(([id]) => isQuiesceStepId(id))?.[1];
+  const lost: { at: number; from: RtoFrom; basis: string } =
+    input.incidentAt !== undefined
+      ? { at: input.incidentAt, from: "incident", basis: "the incident (--incident-at)" }
+      : quiesced && quiesceStart !== undefined
+        ? { at: quiesceStart, from: "quiesce", basis: "the start of the quiesce" }
+        : { at: startedAt, from: "start", basis: "the run's start (give --incident-at for the incident's time)" };
+  if (serving) {
+    report.rto = { from: lost.from, fromAt: isoTime(lost.at), servingAt: isoTime(serving.at), ms: serving.at - lost.at };
+    const terms = dnsTermsOf(serving);
+    if (terms) report.users = estimateUsersRto(terms, serving.at, lost);
+  }
+  if (quiesced && serving && quiesceStart !== undefined) {
+    report.writeDowntime = { quiescedAt: isoTime(quiesceStart), servingAt: isoTime(serving.at), ms: serving.at - quiesceStart };
+    if (report.users) report.readDowntime = { how: report.users.how, ms: report.users.ms };
+  }
 
   const aurora = marks.get(MARK.auroraPromoted);
   const efs = marks.get(MARK.efsPromoted);
-  if (aurora || efs) {
-    const planned = plan.mode === "planned";
-    const rpo: NonNullable<RunReport["rpo"]> = { worstMs: null };
-    if (aurora) {
-      const lagMs = num(aurora.data.lagMs);
-      const periodStart = num(aurora.data.lagPeriodStart);
-      const metric = typeof aurora.data.lagMetric === "string" ? aurora.data.lagMetric : undefined;
-      const d = lagMs !== null && periodStart !== null ? { metric: metric ?? "Aurora lag", maxMs: lagMs, periodStart, periodMs: 60_000 } : undefined;
-      // Writes on the old primary are counted until the incident when it is given (as for EFS
-      // below), else until the target was seen as the writer: Aurora fences the old primary only
-      // best effort, and demotes it when the promotion completes (the run's end if not marked).
-      const writerAt = marks.get(MARK.auroraWriter)?.at ?? input.endedAt;
-      const writesEnd = input.incidentAt !== undefined ? Math.min(input.incidentAt, writerAt) : writerAt;
-      const window = planned ? 0 : d ? auroraLossBoundMs(d, writesEnd) : null;
-      const basis = planned
-        ? "switchover after the quiesce: nothing unreplicated"
-        : d
-          ? `upper bound: ${describeAuroraLag(d)}, the newest datapoint before the promotion, proves the secondary had every write before ` +
-            `${isoTime(auroraEvidencedUpTo(d))}; writes counted until ${input.incidentAt !== undefined ? "the incident" : `the new writer took over (${isoTime(writerAt)})`}`
-          : "unknown: no lag datapoint before the promotion";
-      rpo.aurora = {
-        promotedAt: isoTime(aurora.at),
-        lagMs,
-        ...(metric ? { lagMetric: metric } : {}),
-        ...(periodStart !== null ? { lagPeriodStart: isoTime(periodStart) } : {}),
-        dataLossWindowMs: window,
-        basis,
-      };
-    }
-    if (efs) {
-      const last = num(efs.data.lastReplicatedAt);
-      const lagMs = num(efs.data.lagMs);
-      // Planned: the sync waited for started after the quiesce, so every write made it across.
-      // Unplanned: writes made after the last sync are lost; with --incident-at, none after it.
-      const window = planned
-        ? quiesced && last !== null
-          ? Math.max(0, quiesced.at - last)
-          : 0
-        : input.incidentAt !== undefined && last !== null && lagMs !== null
-          ? Math.min(lagMs, Math.max(0, input.incidentAt - last))
-          : lagMs;
-      rpo.efs = {
-        promotedAt: isoTime(efs.at),
-        lastReplicatedAt: last !== null ? isoTime(last) : null,
-        lagMs,
-        dataLossWindowMs: window,
-        // An unplanned detach that fell back ended with LOCAL_CONFIGURATION_ONLY whatever it tried first.
-        ...(marks.has(MARK.efsLocalFallback)
-          ? { deletionMode: "LOCAL_CONFIGURATION_ONLY" }
-          : typeof efs.data.deletionMode === "string"
-            ? { deletionMode: efs.data.deletionMode }
-            : {}),
-      };
-    }
-    const windows = [rpo.aurora?.dataLossWindowMs, rpo.efs?.dataLossWindowMs].filter((v) => v !== undefined);
-    rpo.worstMs = windows.some((v) => v === null) ? null : Math.max(0, ...(windows as number[]));
-    report.rpo = rpo;
+  // An EFS detach step that found the target already writable: no replication carried anything into it.
+  const efsStep = steps.find((st) => isEfsDetachStepId(st.id));
+  const efsNotReplicated = !efs && plan.mode !== undefined && efsStep !== undefined && /^skipped/.test(efsStep.outcome);
+  if (aurora || efs || efsNotReplicated) {
+    const stepEnd = (test: (id: string) => boolean) => [...ends].find(([id, e]) => test(id) && e.outcome === "done")?.[1].at;
+    const evidence: RpoEvidence = {
+      mode: plan.mode,
+      endedAt: input.endedAt,
+      ...(aurora ? { aurora } : {}),
+      ...(efs ? { efs } : {}),
+      auroraWriterAt: marks.get(MARK.auroraWriter)?.at,
+      efsWritableAt: stepEnd(isEfsDetachStepId),
+      quiescedAt: quiesced?.at,
+      efsLocalFallback: marks.has(MARK.efsLocalFallback),
+      efsNotReplicated,
+    };
+    const a = auroraRpo(evidence);
+    const e = efsRpo(evidence);
+    report.rpo = { ...(a ? { aurora: a } : {}), ...(e ? { efs: e } : {}), worstMs: worstWindow(a?.dataLossWindowMs, e?.dataLossWindowMs) };
   }
   if ((plan.command === "failover" || plan.command === "failback") && !plan.steps.some((s) => isDnsStepId(s.id))) {
     // The DNS steps exist exactly when a site has `eks-dr:dns` (plan/steps/dns.ts).
@@ -269,21 +252,30 @@ export function formatReport(report: RunReport, opts: { timeline?: boolean } = {
     lines.push(`  the run can be resumed: fix the cause and run \`${report.resumeCommand ?? "the same command"}\` (steps done are not repeated)`);
   }
   if (opts.timeline) lines.push(`  timeline (offsets from the start, ${inHours(report) ? "h:mm:ss" : "mm:ss"}):`, ...formatTimeline(report));
+  const u = report.users;
+  if (u) {
+    const name = u.hostname ? `clients resolving ${u.hostname}` : "clients";
+    if (u.ms === null) lines.push(`  RTO for users: none: ${name} were still without service at the end of the run (since ${u.lostAt}, ${u.lostBasis})`);
+    else if (u.how === "measured") lines.push(`  RTO for users: ${formatDuration(u.ms)} measured (${u.lostBasis} ${u.lostAt} until ${name} were served, ${u.servedAt}${u.terms.length ? `; ${u.terms.join("; ")}` : ""})`);
+    else lines.push(`  RTO for users: ≤ ${formatDuration(u.ms)} estimated from ${u.lostBasis} ${u.lostAt}: ${u.terms.join(" + ")}`);
+  }
   if (report.rto) {
-    lines.push(`  RTO: ${formatDuration(report.rto.ms)} (from ${report.rto.from === "incident" ? "the incident" : "the start"} ${report.rto.fromAt} until ${report.target ?? "the new site"} served, ${report.rto.servingAt})`);
+    const from = report.rto.from === "incident" ? "the incident" : report.rto.from === "quiesce" ? "the start of the quiesce" : report.rto.from === "measured" ? "users losing service" : "the start";
+    lines.push(`  RTO ${u ? "site-level" : "(site-level)"}: ${formatDuration(report.rto.ms)} (from ${from} ${report.rto.fromAt} until ${report.target ?? "the new site"} served, ${report.rto.servingAt})`);
   }
   if (report.rpo) {
     const a = report.rpo.aurora;
     const e = report.rpo.efs;
-    const fmt = (v: number | null) => (v === null ? "unknown" : formatDuration(v));
-    if (a) lines.push(`  RPO Aurora: ${a.dataLossWindowMs !== null && a.dataLossWindowMs > 0 ? "≤ " : ""}${fmt(a.dataLossWindowMs)} (${a.basis}; promoted ${a.promotedAt})`);
-    if (e) {
-      lines.push(
-        `  RPO EFS: ${fmt(e.dataLossWindowMs)} (last sync ${e.lastReplicatedAt ?? "never"}, ${fmt(e.lagMs)} before the promotion${e.deletionMode ? `, ${e.deletionMode}` : ""})`,
-      );
-    }
+    const fmt = (v: number | null) => (v === null ? "unknown" : v > 0 ? `≤ ${formatDuration(v)}` : formatDuration(v));
+    if (a) lines.push(`  RPO Aurora: ${fmt(a.dataLossWindowMs)} (${a.basis}; promoted ${a.promotedAt})`);
+    if (e) lines.push(`  RPO EFS: ${fmt(e.dataLossWindowMs)} (${e.basis}${e.deletionMode ? `; ${e.deletionMode}` : ""})`);
   }
-  if (report.writeDowntime) lines.push(`  write downtime: ${formatDuration(report.writeDowntime.ms)} (quiesce ${report.writeDowntime.quiescedAt} until serving)`);
+  if (report.writeDowntime) lines.push(`  write downtime: ${formatDuration(report.writeDowntime.ms)} (writes stopped ${report.writeDowntime.quiescedAt} until ${report.target ?? "the new site"} served)`);
+  const r = report.readDowntime;
+  if (r) {
+    const figure = r.ms === null ? "not over at the end of the run" : `${r.how === "estimate" ? "≤ " : ""}${formatDuration(r.ms)} ${r.how}`;
+    lines.push(`  read downtime: ${figure} (the quiesce stops web and app too; reads are back when clients reach ${report.target ?? "the new site"})`);
+  }
   const dns = report.dns;
   if (dns && "none" in dns) {
     const where = `${dns.target ?? "the new site"}${dns.albHostname ? `'s load balancer, ${dns.albHostname}` : ""}`;

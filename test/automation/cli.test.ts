@@ -91,7 +91,7 @@ describe("cli", () => {
   it("on a terminal, typing the target's name runs the failover", async () => {
     const h = harness({ tty: true, answer: "dr" });
     expect(await runCli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--seed", "5"], h.env)).to.equal(0);
-    expect(text(h.out)).to.match(/SUCCEEDED/).and.match(/RTO: /).and.match(/write downtime: /);
+    expect(text(h.out)).to.match(/SUCCEEDED/).and.match(/RTO for users: .* measured/).and.match(/RTO site-level: /).and.match(/write downtime: /);
     expect(h.wired[0].wiring.sim!.world.writer()).to.equal("dr");
   });
 
@@ -136,7 +136,8 @@ describe("cli", () => {
     const d = JSON.parse(text(h.out));
     expect(d.failover.outcome).to.equal("succeeded");
     expect(d.failback.outcome).to.equal("succeeded");
-    expect(d.failover.rto.from).to.equal("incident");
+    expect(d.failover.rto.from).to.equal("measured");
+    expect(d.failover.users.how).to.equal("measured");
     expect(d.failover.rpo.worstMs).to.be.a("number");
     expect(d.failback.writeDowntime.ms).to.be.a("number");
     expect(d.simulation.dataLoss.length).to.be.at.least(2);

@@ -24,6 +24,8 @@ export interface Variant {
   headless?: boolean;
   /** `eks-dr:clusterAccess` of both stack files (access entries of the Kubernetes API). */
   clusterAccess?: { principalArn: string; policy: string; namespaces?: string[] }[];
+  /** `eks-dr:dns.ttlSeconds` of both stack files. */
+  dnsTtlSeconds?: number;
 }
 
 export function variantConfigs(v: Variant): Record<string, Record<string, unknown>> {
@@ -39,6 +41,7 @@ export function variantConfigs(v: Variant): Record<string, Record<string, unknow
       db.readers.standby = 0;
     }
     if (v.clusterAccess) raw.clusterAccess = structuredClone(v.clusterAccess);
+    if (v.dnsTtlSeconds !== undefined) (raw.dns as { ttlSeconds: number }).ttlSeconds = v.dnsTtlSeconds;
     parseSiteConfig(stack, raw);
     out[stack] = raw;
   }

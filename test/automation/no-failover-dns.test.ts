@@ -70,6 +70,16 @@ describe("a pair without failover DNS", () => {
     expect(failover).to.match(/^ {2}DNS: no failover record \(no eks-dr:dns\): users still resolve to what they resolved before; point the application's name at dr's load balancer, \S+\.us-west-2\.elb\.amazonaws\.com$/m);
   });
 
+  it("the simulation's users are not served by the new site: their name still points at the old one", async () => {
+    const r = await cli(dir, ["drill", "--json"]);
+    expect(r.code).to.equal(0);
+    const d = JSON.parse(r.out);
+    const firstOutage = d.simulation.userOutages[0];
+    // dr serving does not end it: only the old site serving again (at the failback) does.
+    expect(Date.parse(firstOutage.to)).to.be.greaterThan(Date.parse(d.failback.startedAt));
+    expect(d.failover.users).to.equal(undefined);
+  });
+
   it("with DNS configured, neither says anything about it", async () => {
     const r = await cli(PROJECT_DIR, ["status", "--sim"]);
     expect(r.out.split("\n")[0]).to.match(/^Readiness READY \(/);

@@ -77,6 +77,10 @@ describe("site endpoint: failover DNS without the sample workload", function () 
       expect(appAnnotations[key], key).to.equal(annotations(own)[key]);
     }
     expect(withWorkload.cloud.one(HEALTH_CHECK).inputs.fqdn).to.equal(withWorkload.outputs.albHostname);
+    // One group, one ALB: every Ingress of it reports the same load balancer hostname.
+    const hostname = (r: RecordedResource) => r.state.status?.loadBalancer?.ingress?.[0]?.hostname as string | undefined;
+    expect(hostname(app[0])).to.be.a("string");
+    expect(hostname(app[0])).to.equal(hostname(own));
   });
 
   it("a standby without the workload keeps its SECONDARY record", async () => {

@@ -16,9 +16,18 @@ export interface FailoverRecord {
   healthCheckId?: string;
 }
 
+/** The record to make PRIMARY: its set identifier, and the health check it must carry as PRIMARY. */
+export type PrimaryRecordChoice = string | { setIdentifier: string; healthCheckId?: string };
+
+export const primaryChoice = (p: PrimaryRecordChoice): { setIdentifier: string; healthCheckId?: string } => (typeof p === "string" ? { setIdentifier: p } : p);
+
 export interface Route53Port {
   getFailoverRecords(hostedZoneId: string, hostname: string, opts?: CallOptions): Promise<FailoverRecord[]>;
-  /** One atomic change batch making `primarySetIdentifier` PRIMARY and the other record SECONDARY. */
-  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void>;
+  /**
+   * One atomic change batch making `primary` PRIMARY and the other record SECONDARY. The new
+   * PRIMARY carries `primary.healthCheckId` when given (else the check it has); the new SECONDARY
+   * keeps its own.
+   */
+  setPrimaryRecord(hostedZoneId: string, hostname: string, primary: PrimaryRecordChoice, opts?: CallOptions): Promise<void>;
   healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<HealthCheckVerdict>;
 }

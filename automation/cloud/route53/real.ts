@@ -25,7 +25,7 @@ import type { Clock } from "../../ports";
 import type { CallOptions } from "../call-options";
 import { boundedCall, type CallSite } from "../aws/call";
 import type { AwsContext } from "../aws/context";
-import type { FailoverDesignation, FailoverRecord, FailoverRecordType, HealthCheckVerdict, Route53Port } from "./port";
+import { primaryChoice, type FailoverDesignation, type FailoverRecord, type FailoverRecordType, type HealthCheckVerdict, type PrimaryRecordChoice, type Route53Port } from "./port";
 
 export interface Route53Settings {
   /** Record type of the failover records. */
@@ -67,7 +67,8 @@ export class Route53Api implements Route53Port {
     return records.map(toFailoverRecord);
   }
 
-  async setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void> {
+  async setPrimaryRecord(hostedZoneId: string, hostname: string, primary: PrimaryRecordChoice, opts?: CallOptions): Promise<void> {
+    const { setIdentifier: primarySetIdentifier, healthCheckId: primaryHealthCheckId } = primaryChoice(primary);
     const deadline = this.deadline(opts);
     const records = await this.listFailoverRecordSets(hostedZoneId, hostname, deadline);
     const resource = `failover records ${hostname} ${this.recordType} in zone ${hostedZoneId}`;
@@ -82,13 +83,21 @@ export class Route53Api implements Route53Port {
     if (others.length > 1) {
       throw new Error(`Route 53: ${resource} hold ${records.length} records; a failover pair holds one PRIMARY and one SECONDARY`);
     }
-    const wanted = new Map<ResourceRecordSet, FailoverDesignation>([[target, "PRIMARY"], ...others.map((o) => [o, "SECONDARY"] as const)]);
-    const toChange = records.filter((r) => r.Failover !== wanted.get(r));
+    // The new PRIMARY needs a health check to fail over (the standby's SECONDARY record carries
+    // none). The new SECONDARY keeps the one it had: while the new PRIMARY's check is not healthy
+    // yet, Route 53 must not answer with the old site (a SECONDARY without a check would be), but
+    // with the PRIMARY, as it does when both are unhealthy (API reference, ResourceRecordSet
+    // `Failover`). The old site's next `up` as standby drops it.
+    const wanted = new Map<ResourceRecordSet, ResourceRecordSet>([
+      [target, { ...target, Failover: "PRIMARY", ...(primaryHealthCheckId ?? target.HealthCheckId ? { HealthCheckId: primaryHealthCheckId ?? target.HealthCheckId } : {}) }],
+      ...others.map((o): [ResourceRecordSet, ResourceRecordSet] => [o, { ...o, Failover: "SECONDARY" }]),
+    ]);
+    const toChange = records.filter((r) => r.Failover !== wanted.get(r)!.Failover || r.HealthCheckId !== wanted.get(r)!.HealthCheckId);
     if (toChange.length === 0) return; // already as asked
 
     const changes: Change[] = [
       ...toChange.map((r): Change => ({ Action: "DELETE", ResourceRecordSet: r })),
-      ...toChange.map((r): Change => ({ Action: "CREATE", ResourceRecordSet: { ...r, Failover: wanted.get(r) } })),
+      ...toChange.map((r): Change => ({ Action: "CREATE", ResourceRecordSet: wanted.get(r) })),
     ];
     const site: CallSite = { service: "Route 53", api: "ChangeResourceRecordSets", region: this.route53Region, resource, mutating: true };
     const out = await boundedCall(site, deadline.bound(), (abortSignal) =>

@@ -2,7 +2,7 @@
 import type { SimCall } from "../../sim/cloud-call";
 import { ROUTE53 } from "../../sim/world";
 import type { CallOptions } from "../call-options";
-import type { FailoverRecord, HealthCheckVerdict, Route53Port } from "./port";
+import { primaryChoice, type FailoverRecord, type HealthCheckVerdict, type PrimaryRecordChoice, type Route53Port } from "./port";
 
 export class SimRoute53 implements Route53Port {
   constructor(private readonly sim: SimCall) {}
@@ -13,11 +13,19 @@ export class SimRoute53 implements Route53Port {
     );
   }
 
-  async setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, opts?: CallOptions): Promise<void> {
+  async setPrimaryRecord(hostedZoneId: string, hostname: string, primary: PrimaryRecordChoice, opts?: CallOptions): Promise<void> {
+    const { setIdentifier: primarySetIdentifier, healthCheckId: primaryHealthCheckId } = primaryChoice(primary);
     await this.sim.call(
-      { method: "setPrimaryRecord", service: "route53", api: "ChangeResourceRecordSets", region: ROUTE53, args: { hostedZoneId, hostname, primarySetIdentifier }, sideEffect: true },
+      {
+        method: "setPrimaryRecord",
+        service: "route53",
+        api: "ChangeResourceRecordSets",
+        region: ROUTE53,
+        args: { hostedZoneId, hostname, primarySetIdentifier, ...(primaryHealthCheckId ? { primaryHealthCheckId } : {}) },
+        sideEffect: true,
+      },
       opts,
-      () => this.sim.world.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier),
+      () => this.sim.world.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier, primaryHealthCheckId),
     );
   }
 

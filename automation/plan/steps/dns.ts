@@ -39,7 +39,8 @@ export function swapDnsStep(pair: Pair, mode: SwitchMode, prefix: string, depend
     check: async (ctx) => (mode === "unplanned" ? ctx.marks.has(MARK.dnsSwapped) || ctx.marks.has(MARK.dnsSwapFailed) : isPrimary(ctx)),
     run: async (ctx) => {
       try {
-        await ctx.cloud.route53.setPrimaryRecord(dns.hostedZoneId, dns.hostname, target.stack, opts(ctx, ctx.timeouts.dnsChangeMs));
+        const primary = { setIdentifier: target.stack, ...(target.outputs.healthCheckId ? { healthCheckId: target.outputs.healthCheckId } : {}) };
+        await ctx.cloud.route53.setPrimaryRecord(dns.hostedZoneId, dns.hostname, primary, opts(ctx, ctx.timeouts.dnsChangeMs));
         await ctx.mark(MARK.dnsSwapped, { primary: target.stack });
         return { detail: `${target.stack} is PRIMARY` };
       } catch (err) {

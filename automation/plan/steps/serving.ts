@@ -47,7 +47,18 @@ export function waitServingStep(pair: Pair, mode: SwitchMode, prefix: string, de
       if (probes.length === 0) throw new Error(`${pair.target.stack} exports neither endpointUrl nor healthCheckId; cannot tell when it serves`);
       const route53 = { unreachable: false };
       await waitFor(ctx, `${pair.target.stack} to serve`, () => serving(ctx, pair, mode, route53), ctx.timeouts.servingMs);
-      await ctx.mark(MARK.serving, { stack: pair.target.stack, ...(t.albHostname ? { albHostname: t.albHostname } : {}) });
+      // What bounds when clients resolving the name reach it (the report's users' RTO estimate).
+      const dns = pair.target.config.dns ?? pair.source.config.dns;
+      const users = dns && {
+        hostname: dns.hostname,
+        ttlSeconds: dns.ttlSeconds,
+        requestIntervalSeconds: dns.healthCheck.requestIntervalSeconds,
+        failureThreshold: dns.healthCheck.failureThreshold,
+        // Route 53 answers with the target: the swap made it PRIMARY, or (swap failed) the source's
+        // check was read unhealthy and the target's SECONDARY record carries none.
+        answerSeen: ctx.marks.has(MARK.dnsSwapped) || (ctx.marks.has(MARK.dnsSwapFailed) && !!pair.source.outputs.healthCheckId && !route53.unreachable),
+      };
+      await ctx.mark(MARK.serving, { stack: pair.target.stack, ...(t.albHostname ? { albHostname: t.albHostname } : {}), ...(users ? { dns: users } : {}) });
       return { detail: `serving since ${isoTime(ctx.clock.now())}` };
     },
   };

@@ -414,8 +414,13 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       return { arn: `arn:aws:route53:::healthcheck/${id}` };
     case "aws:route53/record:Record":
       return { fqdn: inputs.name };
-    case "kubernetes:networking.k8s.io/v1:Ingress":
-      return { status: { loadBalancer: { ingress: [{ hostname: `k8s-${shortHash(name, region).slice(0, 8)}-1234567890.${region}.elb.amazonaws.com` }] } } };
+    case "kubernetes:networking.k8s.io/v1:Ingress": {
+      // Ingresses of one IngressGroup share one ALB, so one hostname (AWS Load Balancer Controller
+      // docs, Ingress annotations, "IngressGroup"); an Ingress without a group has its own.
+      const group = inputs.metadata?.annotations?.["alb.ingress.kubernetes.io/group.name"];
+      const key = typeof group === "string" ? `group:${group}` : `${inputs.metadata?.namespace ?? "default"}/${name}`;
+      return { status: { loadBalancer: { ingress: [{ hostname: `k8s-${shortHash(key, region).slice(0, 8)}-1234567890.${region}.elb.amazonaws.com` }] } } };
+    }
     default:
       if (type.startsWith("aws:") && !("arn" in inputs)) {
         const service = type.split(":")[1].split("/")[0];

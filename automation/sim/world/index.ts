@@ -441,10 +441,10 @@ export class World {
     return this.route53.getFailoverRecords(hostedZoneId, hostname);
   }
 
-  /** One atomic change batch: `primarySetIdentifier` PRIMARY, every other record SECONDARY. */
-  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string): void {
+  /** One atomic change batch: `primarySetIdentifier` PRIMARY (with `primaryHealthCheckId`, else its own check), every other record SECONDARY keeping its own. */
+  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, primaryHealthCheckId?: string): void {
     this.settle();
-    this.route53.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier);
+    this.route53.setPrimaryRecord(hostedZoneId, hostname, primarySetIdentifier, primaryHealthCheckId);
   }
 
   /**

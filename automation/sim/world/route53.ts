@@ -21,6 +21,8 @@ export class Route53 extends Part {
   private clientsGen = 0;
   private readonly clientsLog: { at: number; setIdentifier?: string }[] = [];
   private userUp = false;
+  /** Without failover DNS: the load balancer the application's name was pointed at (the site serving at the start). */
+  private unmanagedTarget?: string;
   private readonly userLog: { at: number; up: boolean }[] = [];
 
   constructor(core: Core, specs: WorldSiteSpec[], dns: WorldDns | undefined) {
@@ -43,6 +45,7 @@ export class Route53 extends Part {
   /** Steady state at the start: health checks agree with serving, and clients already resolve the answer. */
   start(): void {
     for (const site of this.sites) site.hcHealthy = site.serving;
+    this.unmanagedTarget = this.sites.find((s) => s.serving)?.names.albHostname;
     this.lastAnswer = this.computeAnswer();
     this.clientsTarget = this.lastAnswer;
     this.answerLog.push({ at: this.t, setIdentifier: this.lastAnswer });
@@ -110,12 +113,22 @@ export class Route53 extends Part {
     }
   }
 
-  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string): void {
+  setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, primaryHealthCheckId?: string): void {
     this.requireZone(hostedZoneId, hostname);
     if (!this.records.has(primarySetIdentifier)) {
       throw new AwsError("InvalidChangeBatch", `[No failover record with SetIdentifier ${primarySetIdentifier}; records are ${[...this.records.keys()].join(", ")}]`);
     }
-    const next = new Map([...this.records].map(([k, r]) => [k, { ...r, failover: k === primarySetIdentifier ? "PRIMARY" : "SECONDARY" } as FailoverRecord]));
+    if (primaryHealthCheckId !== undefined && !this.sites.some((s) => s.names.healthCheckId === primaryHealthCheckId)) {
+      throw new AwsError("InvalidChangeBatch", `[No health check with ID ${primaryHealthCheckId}]`);
+    }
+    // The batch as the driver writes it: the new PRIMARY carries the check given (else its own), the new SECONDARY keeps its own.
+    const next = new Map(
+      [...this.records].map(([k, r]) => {
+        const { healthCheckId, ...rest } = r;
+        const check = k === primarySetIdentifier ? (primaryHealthCheckId ?? healthCheckId) : healthCheckId;
+        return [k, { ...rest, failover: k === primarySetIdentifier ? "PRIMARY" : "SECONDARY", ...(check ? { healthCheckId: check } : {}) } as FailoverRecord];
+      }),
+    );
     this.validateRecords(next);
     for (const [k, r] of next) this.records.set(k, r);
     this.recompute();
@@ -155,7 +168,8 @@ export class Route53 extends Part {
   }
 
   private computeUserUp(): boolean {
-    if (!this.zone) return this.sites.some((s) => s.serving);
+    // Without failover records nothing moves the name: users keep reaching the site that served at the start.
+    if (!this.zone) return this.sites.find((s) => s.names.albHostname === this.unmanagedTarget)?.serving ?? false;
     const target = this.clientsTarget && this.records.get(this.clientsTarget);
     if (!target) return false;
     return this.sites.find((s) => s.names.albHostname === target.value)?.serving ?? false;

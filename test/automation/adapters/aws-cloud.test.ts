@@ -578,6 +578,21 @@ describe("AwsCloud", () => {
       expect(r53.commandCalls(GetChangeCommand)[0].args[0].input).to.deep.equal({ Id: "/change/C1" });
     });
 
+    it("gives the new PRIMARY the health check given; the new SECONDARY keeps its own", async () => {
+      const unchecked: ResourceRecordSet = { ...drRecord };
+      delete unchecked.HealthCheckId;
+      r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, unchecked], IsTruncated: false, MaxItems: 100 });
+      r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: "/change/C3", Status: "INSYNC", SubmittedAt: new Date() } });
+      await cloud().route53.setPrimaryRecord("Z0EXAMPLE", "app.example.com", { setIdentifier: "dr", healthCheckId: "hc-dr" }, { timeoutMs: 120_000 });
+      const secondary: ResourceRecordSet = { ...primaryRecord, Failover: "SECONDARY" };
+      expect(r53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch?.Changes).to.deep.equal([
+        { Action: "DELETE", ResourceRecordSet: primaryRecord },
+        { Action: "DELETE", ResourceRecordSet: unchecked },
+        { Action: "CREATE", ResourceRecordSet: secondary },
+        { Action: "CREATE", ResourceRecordSet: { ...unchecked, Failover: "PRIMARY", HealthCheckId: "hc-dr" } },
+      ]);
+    });
+
     it("changes nothing when the records already read as asked", async () => {
       r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [primaryRecord, drRecord], IsTruncated: false, MaxItems: 100 });
       await cloud().route53.setPrimaryRecord("Z0EXAMPLE", "app.example.com", "primary");

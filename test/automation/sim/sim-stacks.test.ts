@@ -19,7 +19,7 @@ async function plannedPromotion(s: Simulation) {
   await s.cloud.rds.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
   await s.cloud.efs.deleteReplication("us-east-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS");
   await until(s.clock, () => s.world.writer() === "dr" && s.world.replicationsNow().length === 0, 20 * MIN, 10 * SEC);
-  await s.cloud.route53.setPrimaryRecord(ZONE, HOST, "dr");
+  await s.cloud.route53.setPrimaryRecord(ZONE, HOST, { setIdentifier: "dr", healthCheckId: s.world.site("dr").healthCheck.id });
 }
 
 describe("sim: SimStacks", () => {

@@ -137,9 +137,24 @@ describe("sim: world", () => {
       expect(err.message).to.match(/primary and dr would both be PRIMARY/);
       await rejection(() => s.world.upsertRecord("primary", "PRIMARY", { withHealthCheck: false }), "InvalidChangeBatch");
       await rejection(() => s.world.setPrimaryRecord(ZONE, HOST, "elsewhere"), "InvalidChangeBatch");
-      // One batch swapping both designations is fine.
-      s.world.setPrimaryRecord(ZONE, HOST, "dr");
-      expect(s.world.getFailoverRecords(ZONE, HOST).map((r) => `${r.setIdentifier}:${r.failover}`).sort()).to.deep.equal(["dr:PRIMARY", "primary:SECONDARY"]);
+      // The SECONDARY carries no health check: a swap must give the new PRIMARY one.
+      await rejection(() => s.world.setPrimaryRecord(ZONE, HOST, "dr"), "InvalidChangeBatch");
+      // One batch swapping both designations, the check moving with PRIMARY, is fine.
+      const drCheck = s.world.site("dr").healthCheck.id;
+      s.world.setPrimaryRecord(ZONE, HOST, "dr", drCheck);
+      // The old PRIMARY keeps its check until its `up` as standby: both unhealthy, Route 53 answers with the new PRIMARY.
+      expect(s.world.getFailoverRecords(ZONE, HOST).map((r) => `${r.setIdentifier}:${r.failover}:${r.healthCheckId ?? "unchecked"}`).sort()).to.deep.equal([
+        `dr:PRIMARY:${drCheck}`,
+        `primary:SECONDARY:${s.world.site("primary").healthCheck.id}`,
+      ]);
+    });
+
+    it("answers with a SECONDARY without health check as soon as the PRIMARY's check fails, serving or not", async () => {
+      const s = await sim();
+      expect(s.world.getFailoverRecords(ZONE, HOST).find((r) => r.setIdentifier === "dr")!.healthCheckId).to.equal(undefined);
+      s.faults.impairRegion("primary");
+      await until(s.clock, () => s.world.dns().answer === "dr", 5 * MIN);
+      expect(s.world.site("dr").serving).to.equal(false);
     });
 
     it("bad node group sizes, and a second update while one is in progress", async () => {
@@ -342,31 +357,38 @@ describe("sim: world", () => {
 
     it("health checks follow the site, Route 53 answers with the SECONDARY, clients follow within the TTL", async () => {
       const s = await sim();
-      // Make dr able to serve: writer, writable files, nodes and pods.
       s.faults.impairRegion("primary");
       const t0 = s.clock.now();
       await until(s.clock, () => s.world.site("primary").healthCheck.status === "unhealthy", 10 * MIN, SEC);
       expect(s.clock.now() - t0).to.be.within(10 * SEC, 5 * MIN + SEC);
-      // Both unhealthy: Route 53 keeps answering with the PRIMARY.
-      expect(s.world.dns().answer).to.equal("primary");
+      // The SECONDARY carries no health check: Route 53 answers with it at once, serving or not.
+      expect(s.world.dns().answer).to.equal("dr");
+      const answerAt = s.world.dns().answerLog.at(-1)!.at;
+      await until(s.clock, () => s.world.dns().clients === "dr", 10 * MIN, SEC);
+      expect(s.world.dns().clientsLog.at(-1)!.at - answerAt).to.be.within(0, 60 * SEC);
       expect(s.world.userView().up).to.equal(false);
+      // Make dr able to serve: writer, writable files, nodes and pods. Users are served the moment it does.
       s.world.failoverGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
       s.world.deleteReplication("us-west-2", s.world.site("primary").fs.id, "LOCAL_CONFIGURATION_ONLY");
       const dr = s.world.site("dr");
       s.world.scaleNodeGroup("us-west-2", "eks-dr-dr", dr.nodeGroups.web.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
       s.world.scaleNodeGroup("us-west-2", "eks-dr-dr", dr.nodeGroups.app.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
       s.world.setWorkload("dr", { web: 3, app: 3 });
-      const servingAt = await until(s.clock, () => s.world.site("dr").serving, 30 * MIN, SEC);
-      await until(s.clock, () => s.world.dns().answer === "dr", 10 * MIN, SEC);
-      const answerAt = s.world.dns().answerLog.at(-1)!.at;
-      expect(answerAt - servingAt).to.be.within(10 * SEC - 1, 5 * MIN + SEC);
-      await until(s.clock, () => s.world.dns().clients === "dr", 10 * MIN, SEC);
-      expect(s.world.dns().clientsLog.at(-1)!.at - answerAt).to.be.within(0, 60 * SEC);
+      await until(s.clock, () => s.world.site("dr").serving, 30 * MIN, SEC);
       const view = s.world.userView();
       expect(view.up).to.equal(true);
       expect(view.outages).to.have.length(1);
       expect(view.outages[0].from).to.equal(t0);
-      expect(view.outages[0].durationMs).to.be.greaterThan(servingAt - t0);
+      expect(view.outages[0].to).to.equal(s.world.servingLog("dr").find((e) => e.serving)!.at);
+    });
+
+    it("with health checks on both records, Route 53 keeps answering with the PRIMARY while both are unhealthy", async () => {
+      const s = await sim();
+      s.world.upsertRecord("dr", "SECONDARY"); // an up that attaches dr's check
+      s.faults.impairRegion("primary");
+      await until(s.clock, () => s.world.site("primary").healthCheck.status === "unhealthy", 10 * MIN, SEC);
+      expect(s.world.dns().answer).to.equal("primary");
+      expect(s.world.userView().up).to.equal(false);
     });
   });
 

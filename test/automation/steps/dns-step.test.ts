@@ -87,7 +87,7 @@ describe("steps: swap-dns", () => {
 
   it("unplanned: without either mark it runs, even if dr happens to be PRIMARY already", async () => {
     const { sim, pair } = await setup();
-    sim.world.setPrimaryRecord("Z0EXAMPLE00000000000", "app.example.com", "dr");
+    sim.world.setPrimaryRecord("Z0EXAMPLE00000000000", "app.example.com", "dr", sim.world.site("dr").healthCheck.id);
     const r = await runSteps(sim, [swapDnsStep(pair, "unplanned", "", [])!]);
     expect(r.steps[0].outcome).to.equal("done");
   });
