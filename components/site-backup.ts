@@ -166,8 +166,67 @@ export function backupRolePolicy(ctx: BackupRolePolicyContext): object {
       },
       // The plan's selection is by tag.
       { Sid: "SelectByTag", Effect: "Allow", Action: ["tag:GetResources"], Resource: "*" },
+      ...restoreStatements(ctx),
     ],
   };
+}
+
+/**
+ * `npm run restore` names each restored cluster `<stack>-restored-<time>` (restoreMetadata in
+ * automation/plan/steps/restore.ts): the only clusters the role may delete.
+ */
+export const RESTORED_CLUSTER_PATTERN = "*-restored-*";
+
+/**
+ * Restores with the same role (`StartRestoreJob` gets `backupRoleArn`): the statements of the AWS
+ * managed policy `service-role/AWSBackupServiceRolePolicyForRestores` (AWS Managed Policy Reference,
+ * "AWSBackupServiceRolePolicyForRestores", v35: EFSPermissions, RDSPermissions, EBSPermissions,
+ * EC2CreateTagsPermissions, KMSPermissions) that concern EFS, Aurora clusters and EBS volumes, with
+ * KMS narrowed to this pair's keys and the services that store the data, and cluster deletion
+ * (AWS Backup's clean-up of a restore it started) narrowed to the clusters the driver restores.
+ * `iam:PassRole` belongs to the operator who starts the job, not to this role.
+ */
+function restoreStatements(ctx: BackupRolePolicyContext): object[] {
+  const p = ctx.partition;
+  return [
+    {
+      // Into a new file system: created, tagged, described, deleted if the job fails. Its id is
+      // only known once created, hence every file system.
+      Sid: "EfsRestore",
+      Effect: "Allow",
+      Action: [
+        "elasticfilesystem:Restore",
+        "elasticfilesystem:CreateFilesystem",
+        "elasticfilesystem:DescribeFilesystems",
+        "elasticfilesystem:DeleteFilesystem",
+        "elasticfilesystem:TagResource",
+      ],
+      Resource: `arn:${p}:elasticfilesystem:*:*:file-system/*`,
+    },
+    {
+      Sid: "AuroraRestore",
+      Effect: "Allow",
+      Action: ["rds:RestoreDBClusterFromSnapshot", "rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots", "rds:AddTagsToResource", "rds:ListTagsForResource"],
+      Resource: "*",
+    },
+    { Sid: "AuroraRestoredClusterCleanup", Effect: "Allow", Action: ["rds:DeleteDBCluster"], Resource: `arn:${p}:rds:*:*:cluster:${RESTORED_CLUSTER_PATTERN}` },
+    { Sid: "EbsRestore", Effect: "Allow", Action: ["ec2:CreateVolume", "ec2:DeleteVolume"], Resource: [`arn:${p}:ec2:*::snapshot/*`, `arn:${p}:ec2:*:*:volume/*`] },
+    {
+      Sid: "EbsRestoreTagOnCreate",
+      Effect: "Allow",
+      Action: ["ec2:CreateTags"],
+      Resource: `arn:${p}:ec2:*:*:volume/*`,
+      Condition: { StringLike: { "ec2:CreateAction": ["CreateVolume"] } },
+    },
+    {
+      // The restored file system, cluster and volume are encrypted with the site's key.
+      Sid: "RestoreDataKeys",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo", "kms:ReEncryptFrom"],
+      Resource: ctx.keyArns,
+      Condition: { StringLike: { "kms:ViaService": ["ec2.*.amazonaws.com", "elasticfilesystem.*.amazonaws.com", "rds.*.amazonaws.com"] } },
+    },
+  ];
 }
 
 /** The event patterns of the two rules, for one vault (its name and ARN). */

@@ -4,6 +4,8 @@ import type { BackupConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { resolve } from "../../automation/sim/program/evaluate";
 import { recordResourceOptions } from "../../automation/sim/program/resource-options";
+import { restoreMetadata, type RestoreTarget } from "../../automation/plan/steps/restore";
+import type { RecoveryPoint } from "../../automation/cloud/backup/port";
 
 const VAULT = "aws:backup/vault:Vault";
 const LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration";
@@ -16,6 +18,14 @@ const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 
 const PEER_VAULT = "arn:aws:backup:us-west-2:123456789012:backup-vault:eks-dr-dr";
 const PEER_KEY = "arn:aws:kms:us-west-2:123456789012:key/mrk-0123456789abcdef0123456789abcdef";
+const RESTORE_TARGET = { site: { stack: "primary", region: "eu-west-3" }, vaultName: "eks-dr-primary", roleArn: "role", kmsKeyArn: "key" } as unknown as RestoreTarget;
+const AURORA_POINT: RecoveryPoint = {
+  arn: "arn:aws:rds:eu-west-3:123456789012:cluster-snapshot:awsbackup:job-0123",
+  resourceType: "Aurora",
+  resourceArn: "arn:aws:rds:eu-west-3:123456789012:cluster:eks-dr-primary",
+  createdAt: Date.UTC(2026, 0, 2, 3, 4),
+  status: "COMPLETED",
+};
 const DAILY: BackupConfig = { schedule: "cron(0 5 ? * * *)", retentionDays: 35 };
 
 async function evaluate(region: string, overrides: Partial<SiteBackupArgs> = {}) {
@@ -92,6 +102,32 @@ describe("SiteBackup", () => {
     expect(actions).to.include.members(["elasticfilesystem:Backup", "rds:CreateDBClusterSnapshot", "rds:CopyDBClusterSnapshot", "ec2:CreateSnapshot", "ec2:CopySnapshot", "backup:CopyIntoBackupVault", "tag:GetResources"]);
     // The managed policy's other services are left out.
     expect(actions.some((a) => /^(dynamodb|fsx|storagegateway|ssm):/.test(a))).to.equal(false);
+  });
+
+  it("lets AWS Backup restore with the role: EFS into a new file system and an Aurora cluster from its snapshot, with the pair's keys only", async () => {
+    const { cloud } = await evaluate("eu-west-3");
+    const policy = JSON.parse(cloud.one(ROLE_POLICY).inputs.policy);
+    const keys = ["arn:aws:kms:eu-west-3:123456789012:key/mrk-site", PEER_KEY];
+    const allows = (action: string, resource: string) =>
+      policy.Statement.some((s: any) => s.Effect === "Allow" && [s.Action].flat().includes(action) && [s.Resource].flat().some((r: string) => new RegExp(`^${r.replace(/[.?+^$()|[\]{}\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(resource)));
+    const fileSystem = "arn:aws:elasticfilesystem:eu-west-3:123456789012:file-system/fs-0123456789abcdef0";
+    for (const action of ["elasticfilesystem:Restore", "elasticfilesystem:CreateFilesystem", "elasticfilesystem:DescribeFilesystems", "elasticfilesystem:TagResource"]) {
+      expect(allows(action, fileSystem), action).to.equal(true);
+    }
+    const restoredCluster = `arn:aws:rds:eu-west-3:123456789012:cluster:${restoreMetadata("Aurora", {}, RESTORE_TARGET, AURORA_POINT, "token").DBClusterIdentifier}`;
+    for (const action of ["rds:RestoreDBClusterFromSnapshot", "rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots", "rds:AddTagsToResource", "rds:ListTagsForResource", "rds:DeleteDBCluster"]) {
+      expect(allows(action, restoredCluster), action).to.equal(true);
+    }
+    // A failed restore may be cleaned up, but the role cannot delete the site's own cluster.
+    expect(allows("rds:DeleteDBCluster", "arn:aws:rds:eu-west-3:123456789012:cluster:eks-dr-primary")).to.equal(false);
+    // The restored data is encrypted with the site's key, through the storage services only.
+    const restoreKeys = policy.Statement.find((s: any) => [s.Action].flat().includes("kms:ReEncryptFrom"));
+    expect(restoreKeys?.Resource).to.deep.equal(keys);
+    expect([restoreKeys.Action].flat()).to.include.members(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo", "kms:ReEncryptFrom"]);
+    expect(restoreKeys.Condition).to.deep.equal({ StringLike: { "kms:ViaService": ["ec2.*.amazonaws.com", "elasticfilesystem.*.amazonaws.com", "rds.*.amazonaws.com"] } });
+    expect(allows("ec2:CreateVolume", "arn:aws:ec2:eu-west-3::snapshot/snap-0123456789abcdef0")).to.equal(true);
+    // The operator passes the role; the role itself never passes one.
+    expect(policy.Statement.flatMap((s: any) => [s.Action].flat())).to.not.include("iam:PassRole");
   });
 
   it("publishes failed backup and copy jobs of this vault to the site's topic through EventBridge", async () => {
