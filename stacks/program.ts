@@ -184,6 +184,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         namespace: site.appNamespace,
         images: config.workload.images,
         replicas: byRole.workloadReplicas,
+        readOnly: byRole.workloadReadOnly,
         awaitRollout: byRole.awaitsWorkloadRollout,
         repositoryUrls: registry.repositoryUrls,
         pvcName: site.files.pvcName,

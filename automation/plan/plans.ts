@@ -187,7 +187,7 @@ export function plannedFailoverPlan(pair: Pair): Plan {
     pointOfNoReturn: "point-of-no-return",
     rollback: rollbackSteps(pair),
     notes: [
-      `Writes stop on ${pair.source.stack} once ${pair.target.stack}'s capacity is ready; write downtime lasts until ${pair.target.stack} serves.`,
+      `Writes stop on ${pair.source.stack} once ${pair.target.stack}'s capacity is ready; write downtime lasts until ${pair.target.stack} serves. ${pair.source.stack} keeps serving reads (read-only) until clients reach ${pair.target.stack}.`,
       ...headlessNote(pair.target),
       ...coldNote(pair.target),
     ],
