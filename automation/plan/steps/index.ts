@@ -14,7 +14,7 @@
  *   files.ts     EFS: replication stopped or detached, stale half cleaned, replication restored
  *   resync.ts    failback: the old site caught up on EFS and Aurora
  *   dns.ts       Route 53: the failover record swap
- *   serving.ts   the wait until the target serves (end of the RTO)
+ *   serving.ts   the wait until the target serves (end of the RTO), then until clients moved to it
  *   iac.ts       config and `pulumi up`: quiesce, role swap, converge
  *   point-of-no-return.ts  the planned switch's point of no return
  *   rollback.ts  the source back into service after a failure before that point
@@ -25,7 +25,7 @@ export { auroraDrainStep, auroraRebuiltStep, dbInstanceStep, promoteDbStep } fro
 export { cleanStaleReplicationStep, deleteReplicationStep, detachReplicationStep, efsSyncAfterStep, replicateToPeerStep } from "./files";
 export { DRAINED_LAG_MS, resyncStep } from "./resync";
 export { isDnsStepId, swapDnsStep } from "./dns";
-export { waitServingStep } from "./serving";
+export { clientsMovedStep, waitServingStep } from "./serving";
 export { clearImpairedRegionsStep, convergeChanges, convergeConfigStep, quiesceStep, upStep, type UpStepArgs } from "./iac";
 export { pointOfNoReturnStep } from "./point-of-no-return";
 export { rollbackSteps } from "./rollback";

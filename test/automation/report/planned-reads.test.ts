@@ -26,6 +26,11 @@ describe("planned moves keep serving reads", () => {
       // The source took no writes from the quiesce on: it stopped serving writes while still serving reads.
       const quiesceEnd = Date.parse(m.writeDowntime!.quiescedAt);
       expect(t.sim.world.servingLog("primary").filter((e) => e.serving && e.at > quiesceEnd)).to.deep.equal([]);
+      // Once the target serves, the source keeps serving reads until clients resolving the name have
+      // had the record's TTL to move: no read outage starts after that.
+      const servedAt = Date.parse(m.rto!.servingAt);
+      const late = t.sim.world.userView("reads").outages.filter((o) => o.from >= servedAt);
+      expect(late, `seed ${seed}: read outages after the target served`).to.deep.equal([]);
       expect(formatReport(m).join("\n")).to.match(/read downtime: /);
     }
   });
