@@ -181,7 +181,7 @@ function addSimFlags(cmd: Command, opts: { crash?: boolean } = {}): Command {
   return cmd
     .option("--sim", simHelp)
     .addOption(new Option("--seed <n>", "simulation seed (with --sim and drill)").argParser(seedArg))
-    .option("--latency-file <path>", "JSON/YAML of measured step durations overriding LATENCY.md's (with --sim and drill)");
+    .option("--latency-file <path>", "JSON/YAML of measured step durations overriding the latency model's (docs/latency.md; with --sim and drill)");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -518,10 +518,10 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   // drill --------------------------------------------------------------------------------------
   program
     .command("drill")
-    .description("full failover + failback on the SIMULATED Regions (latency model of LATENCY.md), printing the timeline and RTO/RPO of each")
+    .description("full failover + failback on the SIMULATED Regions (latency model of docs/latency.md), printing the timeline and RTO/RPO of each")
     .addOption(new Option("--seed <n>", "seed of the simulation (same seed, same drill)").argParser(seedArg).default(1))
     .addOption(new Option("--mode <mode>", "failover mode: unplanned impairs the active site's Region first").choices(["planned", "unplanned"]).default("unplanned"))
-    .option("--latency-file <path>", "JSON/YAML of measured step durations overriding LATENCY.md's")
+    .option("--latency-file <path>", "JSON/YAML of measured step durations overriding the latency model's (docs/latency.md)")
     .option("--json", "print both reports and the simulation's own measurements as JSON")
     .addOption(new Option("--tier <tier>", "backup-restore: the active site's Region is lost and `restore` rebuilds the peer from its backups (default: the stack files' failover and failback)").choices(["backup-restore"]))
     .addOption(cwdOption())

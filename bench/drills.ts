@@ -1,6 +1,6 @@
 /**
  * Modeled RTO over many simulated drills: the driver's concurrent unplanned plan against the
- * seeds' manual runbook written as a sequential plan (bench/runbook-plan.ts `sequentialRunbookPlan`:
+ * manual DR runbook written as a sequential plan (bench/runbook-plan.ts `sequentialRunbookPlan`:
  * EFS, then Aurora, then the node groups, then serving) on the same ports, latency model and
  * seeds. Both start the instant the active site's Region is impaired and end when the new site
  * serves and its health check is healthy (the driver's `wait-serving`), and, for users, when

@@ -43,7 +43,7 @@ export function formatEvaluationCost(before: EvaluationStats, after: EvaluationS
 }
 
 export const rtoSection: BenchSection = {
-  title: "Modeled RTO of an unplanned failover primary -> dr (LATENCY.md ranges, triangular draws; us-east-1 impaired at t0)",
+  title: "Modeled RTO of an unplanned failover primary -> dr (docs/latency.md ranges, triangular draws; us-east-1 impaired at t0)",
   async run({ seeds }) {
     const lines: string[] = [];
     const before = evaluationStats();

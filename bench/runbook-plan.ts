@@ -10,7 +10,7 @@ import type { Pair } from "../automation/plan/sites";
 import type { Plan, Step } from "../automation/plan/types";
 
 /**
- * FOR THE BENCH ONLY: the seeds' manual runbook (seed 001, "Perform DR") as a plan on the same
+ * FOR THE BENCH ONLY: the manual DR runbook the driver replaces, as a plan on the same
  * ports and latency model, one step after another: EFS replication removed (from the DR Region),
  * then the Aurora global failover (after a first instance if the secondary is headless), then the
  * node groups: one step that calls UpdateNodegroupConfig with the active sizes for every group at
@@ -58,7 +58,7 @@ export function sequentialRunbookPlan(pair: Pair): Plan {
   return {
     command: "runbook",
     args: { to: target.stack },
-    title: `Sequential runbook (seed 001): EFS, then Aurora, then node groups -> ${target.stack}`,
+    title: `Sequential runbook (manual order): EFS, then Aurora, then node groups -> ${target.stack}`,
     source: pair.source.stack,
     target: target.stack,
     mode: "unplanned",

@@ -10,7 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { managedPolicyArn, PodIdentityRole } from "./pod-identity";
+import { managedPolicyArn, PodIdentityRole } from "./pod-identity-role";
 
 /** The CSI driver name registered by the EBS CSI driver. */
 export const EBS_CSI_DRIVER = "ebs.csi.aws.com";

@@ -3,7 +3,8 @@
  *
  * Each site owns its file system; the active site owns the `ReplicationConfiguration` pointing at
  * the standby's file system id (read from the peer), whose replication overwrite protection the
- * standby sets to DISABLED, as replicating into an existing file system requires (DESIGN.md). The
+ * standby sets to DISABLED, as replicating into an existing file system requires (Amazon EFS User
+ * Guide, "Configuring replication to an existing EFS file system"). The
  * configuration is created with this site's provider (the source Region); the destination is named
  * by file system id and Region only, so no provider for the peer Region is needed.
  *

@@ -1,7 +1,7 @@
 /**
  * The site's container images: ECR repositories for the sample application's `web` and `app`
- * images, and the registry's replication to the peer Region (seed 001: "push container image to two
- * ECR located in different regions for DR"), so a site can start its pods from its own Region
+ * images, and the registry's replication to the peer Region (the images are pushed once and exist in
+ * both Regions), so a site can start its pods from its own Region
  * while the other Region is down.
  *
  * Facts this component is built on (Amazon ECR User Guide, "Private image replication"):

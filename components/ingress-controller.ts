@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 // docs/install/iam_policy.json (commit 2b150b977b79dcad119243f2e8f3625ea5bb7e81): it covers every
 // action controller v2.11 calls. Replace the file with the new release's policy on every chart bump.
 import loadBalancerControllerPolicy from "./policies/aws-load-balancer-controller-iam-policy.json";
-import { PodIdentityRole } from "./pod-identity";
+import { PodIdentityRole } from "./pod-identity-role";
 
 /** IngressClass created by the chart (`createIngressClassResource`), handled by `ingress.k8s.aws/alb`. */
 export const ALB_INGRESS_CLASS = "alb";

@@ -26,7 +26,7 @@ import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { NODE_GROUPS, type NodeGroupName } from "../stacks/config";
 import { awsProvidersOf } from "./packaged";
-import { managedPolicyArn } from "./pod-identity";
+import { managedPolicyArn } from "./pod-identity-role";
 
 /** Label (and taint key) that names a node's tier. */
 export const TIER_LABEL = "eks-dr/tier";

@@ -1,5 +1,5 @@
 /**
- * Container logs and metrics to CloudWatch (seed 001's Fluent Bit + CloudWatch agent path),
+ * Container logs and metrics to CloudWatch (the Fluent Bit + CloudWatch agent path),
  * through the `amazon-cloudwatch-observability` EKS add-on: the CloudWatch agent sends Container
  * Insights metrics, Fluent Bit sends container logs. Both run as the `cloudwatch-agent` service
  * account, which gets its IAM role through Pod Identity (add-on 3.1.0 or later).
@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { managedPolicyArn, PodIdentityRole } from "./pod-identity";
+import { managedPolicyArn, PodIdentityRole } from "./pod-identity-role";
 
 export const OBSERVABILITY_ADDON = "amazon-cloudwatch-observability";
 /** The namespace and service account the add-on runs its agent and Fluent Bit as. */

@@ -10,7 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterAccessEntry, NodeGroupName, SiteConfig } from "../stacks/config";
 import { BACKUP_ONLY_SITE_TYPE, REGIONAL_SITE_TYPE } from "./backup-only-site";
-import { backupSelectionTags } from "./backup";
+import { backupSelectionTags } from "./site-backup";
 import { BlockStorage } from "./block-storage";
 import { Cluster } from "./cluster";
 import { IngressController } from "./ingress-controller";

@@ -1,5 +1,5 @@
 /**
- * The sample 3-tier application (seed 001, "service peccy") in the site's cluster: a web tier behind
+ * The sample 3-tier application ("service peccy") in the site's cluster: a web tier behind
  * an internet-facing ALB, an app tier that keeps pictures on the site's EFS file system and data in
  * the site's Aurora cluster. The same objects run in both sites; only sizes follow the role.
  *
@@ -26,7 +26,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsConfig, WorkloadConfig } from "../stacks/config";
 import { resolveImage } from "./image-registry";
-import { PodIdentityRole } from "./pod-identity";
+import { PodIdentityRole } from "./pod-identity-role";
 import { siteAlbAnnotations } from "./site-endpoint";
 
 /** Node label (and taint key) that dedicates node groups to a tier: `eks-dr/tier=<tier>:NoSchedule`. */

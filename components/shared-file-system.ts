@@ -10,7 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../stacks/config";
-import { managedPolicyArn, PodIdentityRole } from "./pod-identity";
+import { managedPolicyArn, PodIdentityRole } from "./pod-identity-role";
 
 /** The CSI driver name registered by the EFS CSI driver. */
 export const EFS_CSI_DRIVER = "efs.csi.aws.com";

@@ -17,7 +17,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { VeleroConfig } from "../stacks/config";
-import { PodIdentityRole } from "./pod-identity";
+import { PodIdentityRole } from "./pod-identity-role";
 
 export const VELERO_CHART_REPO = "https://vmware-tanzu.github.io/helm-charts";
 /**

@@ -16,7 +16,7 @@ import { DatabaseCredentials, secretArnInRegion } from "../components/database-c
 import type { EncryptionKey } from "../components/encryption-key";
 import { GlobalClusterOnly } from "../components/global-database";
 import { ImageRegistry } from "../components/image-registry";
-import { SiteAlarms } from "../components/replication-alarms";
+import { SiteAlarms } from "../components/site-alarms";
 import { auroraLagMetric, type SiteConfig } from "./config";
 import { OUTPUTS_CONTRACT_VERSION } from "./outputs";
 import type { PeerSite } from "./peer";

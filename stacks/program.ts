@@ -9,7 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { backupSelectionTags } from "../components/backup";
+import { backupSelectionTags } from "../components/site-backup";
 import { DatabaseCredentials, secretArnInRegion } from "../components/database-credentials";
 import { EncryptionKey } from "../components/encryption-key";
 import { FailoverDns } from "../components/failover-dns";
@@ -18,7 +18,7 @@ import { GlobalDatabase } from "../components/global-database";
 import { ImageRegistry } from "../components/image-registry";
 import { availabilityZonesFor, type NetworkArgs } from "../components/network";
 import { RegionalSite, type RegionalSiteArgs } from "../components/regional-site";
-import { SiteAlarms } from "../components/replication-alarms";
+import { SiteAlarms } from "../components/site-alarms";
 import { missingImages, SampleWorkload } from "../components/sample-workload";
 import { SITE_ALB_GROUP, SiteEndpoint } from "../components/site-endpoint";
 import { Velero } from "../components/velero";
@@ -157,7 +157,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         privateSubnetIds: site.network.privateSubnetIds,
         availabilityZones: site.network.availabilityZones,
         appSecurityGroupId: site.nodeGroups.tierSecurityGroupIds.app,
-        // What the active site's backup plan selects (components/backup.ts).
+        // What the active site's backup plan selects (components/site-backup.ts).
         tags: backupSelectionTags(),
       },
       { providers },
@@ -165,7 +165,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   // The application reads the credentials in its own Region: the owner's secret or its replica here.
   const dbSecretArn = credentials?.secretArn ?? (peer.outputs.dbSecretArn ? secretArnInRegion(peer.outputs.dbSecretArn, config.region) : undefined);
 
-  // --- Images in both Regions (seed 001): each site replicates its registry to the peer.
+  // --- Images in both Regions: each site replicates its registry to the peer.
   const registry = new ImageRegistry(`${stack}-images`, { peerRegion, kmsKeyArn: key?.keyArn }, { providers });
 
   // --- The site's own endpoint: its ALB, with a health path the ALB answers itself, so failover DNS

@@ -4,7 +4,7 @@
  * the peer's vault) and Velero's bucket (replicated to the peer's while active).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { BACKUP_SELECTION_TAG, SiteBackup } from "../components/backup";
+import { BACKUP_SELECTION_TAG, SiteBackup } from "../components/site-backup";
 import type { EncryptionKey } from "../components/encryption-key";
 import { VeleroBucket } from "../components/velero-bucket";
 import type { SiteConfig } from "./config";

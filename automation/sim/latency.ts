@@ -1,5 +1,5 @@
 /**
- * How long each simulated step takes: the table of `LATENCY.md` as data, triangular sampling with
+ * How long each simulated step takes: the sourced table (shown in docs/latency.md) as data, triangular sampling with
  * a seeded RNG, and overrides from a user's file of measured figures.
  *
  * All figures are seconds in the table and in override files; `sample` returns milliseconds.
@@ -22,7 +22,7 @@ export const LATENCY_STEPS = [
   "route53-unhealthy",
   "dns-ttl",
   "pulumi-up",
-  // Not in LATENCY.md's table; needed by the model and sourced the same way.
+  // Rows the model needs beyond the steps a failover runs, sourced the same way.
   "efs-sync",
   "api-call",
   // Backups: the copy to the peer's vault, and restores from recovery points (restore.ts, world/backups.ts).
@@ -64,7 +64,7 @@ export interface HealthCheckTiming {
 
 export type LatencyTable = Record<LatencyStep, LatencyRow>;
 
-/** The sourced ranges of LATENCY.md (shared design docs), plus two rows the model needs. */
+/** The sourced ranges, one row per step; docs/latency.md shows them (a test keeps the two in step). */
 export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
   "aurora-failover": {
     description: "Aurora unplanned failover, secondary becomes writer (FailoverGlobalCluster, AllowDataLoss)",

@@ -12,7 +12,6 @@ import { Route53Client } from "@aws-sdk/client-route-53";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { AwsCloud, type AwsClientFactory } from "../../automation/cloud/aws-cloud";
 import { PulumiStacks } from "../../automation/adapters/pulumi-stacks";
@@ -24,6 +23,7 @@ import { createSimulation } from "../../automation/sim";
 import type { Wiring } from "../../automation/wiring";
 import { fakePulumiCli, noPulumiCli } from "./adapters/fake-pulumi-cli";
 import { PROJECT_DIR } from "./helpers";
+import { tempDir } from "../harness/temp-dir";
 
 const eks = mockClient(EKSClient);
 const rds = mockClient(RDSClient);
@@ -181,7 +181,7 @@ describe("cli on the real path: the first failures a user meets", function () {
 
   describe("deploy validates both stack files before it needs a CLI", () => {
     it("a bad stack file: exit 2 naming the file and key; no CLI is ever looked for", async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-project-"));
+      const dir = tempDir("project");
       for (const f of ["Pulumi.yaml", "Pulumi.primary.yaml", "Pulumi.dr.yaml"]) fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
       const dr = path.join(dir, "Pulumi.dr.yaml");
       fs.writeFileSync(dr, fs.readFileSync(dr, "utf8").replace("eks-dr:vpcCidr: 10.1.0.0/16", "eks-dr:vpcCidr: 10.0.0.0/16"));

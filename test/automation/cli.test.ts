@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { runCli, type CliEnv } from "../../automation/cli";
 import { wire, type Wiring, type WiringOptions } from "../../automation/wiring";
 import { PROJECT_DIR, sideEffectCounts } from "./helpers";
+import { tempDir } from "../harness/temp-dir";
 
 interface Harness {
   env: CliEnv;
@@ -158,9 +159,8 @@ describe("cli", () => {
   it("drill takes measured step durations from --latency-file", async function () {
     this.timeout(20_000);
     const fs = await import("node:fs");
-    const os = await import("node:os");
     const path = await import("node:path");
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-lat-")), "latency.yaml");
+    const file = path.join(tempDir("lat"), "latency.yaml");
     fs.writeFileSync(file, "efs-replication-delete: { minSeconds: 600, typicalSeconds: 600, maxSeconds: 600, source: measured }\n");
     const h = harness();
     expect(await runCli(["drill", "--seed", "2", "--json", "--latency-file", file], h.env)).to.equal(0);

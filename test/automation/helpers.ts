@@ -4,6 +4,8 @@
  * a summary of the final state that two runs can be compared on.
  */
 import * as path from "node:path";
+import { expect as chaiExpect } from "chai";
+import { RefusedError } from "../../automation/errors";
 import { parseSiteConfig } from "../../stacks/config";
 import { readStackFileConfig } from "../../stacks/stack-files";
 import type { DriverDeps } from "../../automation/driver";
@@ -116,4 +118,15 @@ export function sideEffectCounts(sim: Simulation): Record<string, number> {
     out[key] = (out[key] ?? 0) + 1;
   }
   return out;
+}
+
+/** The refusal a run ends with (exit 2, nothing changed); fails the test if it did not refuse. */
+export async function refusal(p: Promise<unknown>): Promise<RefusedError> {
+  try {
+    await p;
+  } catch (err) {
+    chaiExpect(err).to.be.instanceOf(RefusedError);
+    return err as RefusedError;
+  }
+  throw new Error("expected a refusal");
 }

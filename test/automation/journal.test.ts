@@ -11,13 +11,14 @@ import { MemoryJournal, MemoryJournalStore } from "../../automation/journal/memo
 import type { JournalEvent } from "../../automation/ports";
 import { driverDeps, simWiring } from "../../automation/wiring";
 import { PROJECT_DIR, simulate } from "./helpers";
+import { tempDir } from "../harness/temp-dir";
 
 const start = (runId: string, at: number, command = "failover"): JournalEvent => ({ kind: "run-start", runId, at, command, args: { to: "dr", mode: "planned" }, pid: 1, host: "h" });
 
 describe("journal", () => {
   let dir: string;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-journal-"));
+    dir = tempDir("journal");
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -4,16 +4,16 @@
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { runCli, type CliEnv } from "../../automation/cli";
 import { wire } from "../../automation/wiring";
 import { PROJECT_DIR } from "./helpers";
+import { tempDir } from "../harness/temp-dir";
 
 /** The project's stack files without their `eks-dr:dns` blocks. */
 function projectWithoutDns(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-nodns-"));
+  const dir = tempDir("nodns");
   fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
   for (const stack of ["primary", "dr"]) {
     const doc = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };

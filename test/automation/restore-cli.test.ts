@@ -1,11 +1,11 @@
 /** `npm run restore` through the CLI on the simulated Regions: exit codes, refusals, JSON, dry run. */
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { runCli, type CliEnv } from "../../automation/cli";
 import { wire, type Wiring } from "../../automation/wiring";
 import { PROJECT_DIR } from "./helpers";
+import { tempDir } from "../harness/temp-dir";
 
 function harness(beforeRun?: (w: Wiring) => void) {
   const h = { out: [] as string[], err: [] as string[], wired: [] as Wiring[], env: undefined as unknown as CliEnv };
@@ -67,7 +67,7 @@ describe("cli restore", function () {
   });
 
   it("a crash rehearsed with --journal prints the command that resumes it, flags included, and that command finishes the restore", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "restore-cli-"));
+    const dir = tempDir("restore-cli");
     const journal = path.join(dir, "journal.jsonl");
     // The crashed driver ran as another process, one that is gone now.
     const first = harness();

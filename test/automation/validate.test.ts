@@ -4,16 +4,16 @@
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { runCli, type CliEnv } from "../../automation/cli";
 import { PROJECT_DIR } from "./helpers";
+import { tempDir } from "../harness/temp-dir";
 
 const FILES = ["Pulumi.yaml", "Pulumi.primary.yaml", "Pulumi.dr.yaml"];
 
 /** A copy of the project's Pulumi files, edited. */
 function project(edit: (dir: string) => void = () => undefined): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-validate-"));
+  const dir = tempDir("validate");
   for (const f of FILES) fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
   edit(dir);
   return dir;

@@ -6,7 +6,7 @@ import {
   LOAD_BALANCER_CONTROLLER_CHART_VERSION,
   type IngressControllerArgs,
 } from "../../components/ingress-controller";
-import { PodIdentityRole } from "../../components/pod-identity";
+import { PodIdentityRole } from "../../components/pod-identity-role";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 import { resolve } from "../../automation/sim/program/evaluate";

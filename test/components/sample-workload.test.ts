@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { PodIdentityRole } from "../../components/pod-identity";
+import { PodIdentityRole } from "../../components/pod-identity-role";
 import { albAnnotations, SampleWorkload, type SampleWorkloadArgs, TIER_LABEL } from "../../components/sample-workload";
 import { siteConfigSchema, type DnsConfig, type WorkloadConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";

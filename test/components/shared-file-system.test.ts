@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { PodIdentityRole } from "../../components/pod-identity";
+import { PodIdentityRole } from "../../components/pod-identity-role";
 import { EFS_CSI_CONTROLLER_SERVICE_ACCOUNT, SharedFileSystem, type SharedFileSystemArgs } from "../../components/shared-file-system";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import type { MockCloud } from "../../automation/sim/program/mock-cloud";

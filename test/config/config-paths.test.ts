@@ -6,19 +6,19 @@
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { runCli, type CliEnv } from "../../automation/cli";
 import { wire } from "../../automation/wiring";
 import { ConfigError } from "../../stacks/config";
 import { readStackFileConfig } from "../../stacks/stack-files";
 import { EvaluationError, evaluateSite, REPO_ROOT } from "../../automation/sim/program/evaluate";
+import { tempDir } from "../harness/temp-dir";
 
 const FILES = ["Pulumi.yaml", "Pulumi.primary.yaml", "Pulumi.dr.yaml"];
 
 /** A copy of the project's Pulumi files with one text replaced. */
 function projectWith(file: string, from: string | RegExp, to: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-paths-"));
+  const dir = tempDir("paths");
   for (const f of FILES) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
   const p = path.join(dir, file);
   const before = fs.readFileSync(p, "utf8");

@@ -3,14 +3,14 @@
  * wires two stacks through their (mocked) outputs, as `pulumi up` would in a real pair.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { evaluateSite, REPO_ROOT, stackFileConfig, type Evaluation } from "../../automation/sim/program/evaluate";
+import { tempDir } from "./temp-dir";
 
 /** A copy of the repository's stack files with project keys overridden per stack. */
 export function projectWith(overrides: Record<string, Record<string, unknown>>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-project-"));
+  const dir = tempDir("project");
   for (const stack of ["primary", "dr"]) {
     const config = stackFileConfig(stack, REPO_ROOT);
     for (const [k, v] of Object.entries(overrides[stack] ?? {})) {

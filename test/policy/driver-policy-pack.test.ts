@@ -6,7 +6,6 @@
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { PulumiStacks, type AutomationStack } from "../../automation/adapters/pulumi-stacks";
@@ -14,6 +13,7 @@ import { wire } from "../../automation/wiring";
 import { driverPolicyPack } from "../../policy/lib/pack-config";
 import { REPO_ROOT } from "../../automation/sim/program/evaluate";
 import { projectWith } from "../harness/project";
+import { tempDir } from "../harness/temp-dir";
 
 type UpArgs = Parameters<AutomationStack["up"]>[0];
 
@@ -51,7 +51,7 @@ describe("the driver's up runs the DR policy pack", function () {
     const stacks = new PulumiStacks({
       projectDir: dir,
       selectStack: async () => recordingStack(ups),
-      policyPack: driverPolicyPack(dir, fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-pack-"))),
+      policyPack: driverPolicyPack(dir, tempDir("pack")),
     });
 
     await stacks.up("dr");

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { secretArnInRegion } from "../../components/database-credentials";
-import { POD_IDENTITY_TRUST_POLICY } from "../../components/pod-identity";
+import { POD_IDENTITY_TRUST_POLICY } from "../../components/pod-identity-role";
 import type { ClusterAccessEntry } from "../../stacks/config";
 import type { Evaluation } from "../../automation/sim/program/evaluate";
 import { deployPair, projectWith, type PairEvaluation } from "../harness/project";

@@ -28,7 +28,7 @@ describe("site stacks", function () {
     pair = await deployPair();
   });
 
-  describe("regional sites (issue 2)", () => {
+  describe("regional sites", () => {
     it("primary builds a complete active site in us-east-1", () => {
       const c = typeCounts(pair.primary);
       expect(c["aws:ec2/vpc:Vpc"]).to.equal(1);
@@ -139,7 +139,7 @@ describe("site stacks", function () {
     });
   });
 
-  describe("cross-Region wiring (issue 3)", () => {
+  describe("cross-Region wiring", () => {
     it("creates the global cluster once, on the owner, and the secondary joins it", () => {
       expect(byType(pair.primary, "aws:rds/globalCluster:GlobalCluster")).to.have.length(1);
       expect(byType(pair.dr, "aws:rds/globalCluster:GlobalCluster")).to.have.length(0);

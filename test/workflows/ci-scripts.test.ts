@@ -6,7 +6,6 @@
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { Refusal } from "../../scripts/lib/actions";
@@ -17,8 +16,9 @@ import { checkDispatch, environmentProblems, main as preflightMain } from "../..
 import { main as packConfigMain } from "../../scripts/policy-pack-config";
 import { REPO_ROOT } from "../../automation/sim/program/evaluate";
 import { projectWith } from "../harness/project";
+import { tempDir } from "../harness/temp-dir";
 
-const tmp = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-ci-")), name);
+const tmp = (name: string) => path.join(tempDir("ci"), name);
 
 /** Runs an async main and returns its exit code or the Refusal it threw (what runMain maps to 2). */
 async function outcome(run: () => Promise<number>): Promise<number | Refusal> {

@@ -8,7 +8,6 @@
 import type { EngineEvent, PreviewOptions } from "@pulumi/pulumi/automation";
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { Refusal } from "../../scripts/lib/actions";
@@ -18,6 +17,7 @@ import { BOT_LOGIN, main as commentMain, type IssueComment } from "../../scripts
 import { main as previewMain, runPreview, type PreviewStack } from "../../scripts/preview";
 import { REPO_ROOT } from "../../automation/sim/program/evaluate";
 import { projectWith } from "../harness/project";
+import { tempDir } from "../harness/temp-dir";
 
 const URN = (type: string, name: string) => `urn:pulumi:primary::eks-dr::${type}::${name}`;
 const ctx = { sha: "0123456789abcdef", runUrl: "https://github.com/acme/eks-dr/actions/runs/42" };
@@ -94,7 +94,7 @@ describe("preview: a failed preview still reports", () => {
   });
 
   it("main writes the report and exits 1 on failure, 0 on success, passing the generated pack config", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-preview-"));
+    const dir = tempDir("preview");
     const config = path.join(dir, "config.json");
     fs.writeFileSync(config, "{}");
     const seen: PreviewOptions[] = [];
@@ -221,7 +221,7 @@ describe("pr-comment: one current comment per stack, earlier ones stale", () => 
   });
 
   it("publish: a failed preview replaces the stack's comment with its violations; creates it when absent; no report says 'did not run'", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-comment-"));
+    const dir = tempDir("comment");
     const file = path.join(dir, "report.json");
     const failed: PreviewReport = {
       stack: "primary",

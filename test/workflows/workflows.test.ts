@@ -7,10 +7,10 @@
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { formatFinding, lintWorkflow, main, workflowFiles } from "../../scripts/lint-workflows";
+import { tempDir } from "../harness/temp-dir";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const load = (name: string): any => parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8"));
@@ -44,7 +44,7 @@ describe("lint-workflows (actionlint)", function () {
     const needs = findings.find((f) => f.kind === "job-needs")!;
     expect(formatFinding(needs)).to.match(/^broken\.yml:6:3: job "build" needs job "does-not-exist" which does not exist.* \[job-needs\]$/);
 
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lint-workflows-"));
+    const dir = tempDir("lint-workflows");
     try {
       fs.writeFileSync(path.join(dir, "broken.yml"), BROKEN);
       const lines: string[] = [];

@@ -16,17 +16,7 @@
  * Layout: `World` (this file) is the public API. It settles, then hands the call to the part that
  * owns the concern; it also owns what spans parts: the order of the recompute steps, the invariants,
  * and Region impairment and recovery. The parts share one `Core` (core.ts: tuning, site records,
- * impaired Regions, lookups):
- *   schedule.ts    time and the queue of scheduled transitions
- *   eks.ts         clusters, node groups, scaling
- *   aurora.ts      global cluster, switchover/failover, DB instances, replication positions
- *   aurora-lag.ts  the AuroraGlobalDBRPOLag datapoints CloudWatch would hold
- *   efs.ts         overwrite protection, replication, sync cycles, deletions
- *   route53.ts     failover records, health checks, the answer, what clients and users see
- *   workload.ts    replicas, pods, serving, direct writes and endpoint probes
- *   writes.ts      write segments and data-loss accounting
- *   calls.ts       the call log
- *   inspect.ts     site snapshots and the drill's summary lines
+ * impaired Regions, lookups); the README's Layout lists them.
  */
 import type {
   Clock,

@@ -5,8 +5,8 @@
  * prints what the real CLI would on success or fails with the stderr and exit code given.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { tempDir } from "../../harness/temp-dir";
 
 export interface FakeCliBehaviour {
   /** What `pulumi version` prints, without the leading "v". @default 3.248.0 */
@@ -23,7 +23,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Creates a directory holding `bin/pulumi` behaving as told; returns the directory (the `root`). */
 export function fakePulumiCli(b: FakeCliBehaviour = {}): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-fake-pulumi-"));
+  const root = tempDir("fake-pulumi");
   fs.mkdirSync(path.join(root, "bin"));
   const configCases = Object.entries(b.config ?? {})
     .map(([stack, json]) => `      ${stack}) printf '%s\\n' ${quote(JSON.stringify(json))} ;;`)
@@ -56,5 +56,5 @@ esac
 
 /** A directory with no CLI in it: spawning `<root>/bin/pulumi` fails with ENOENT. */
 export function noPulumiCli(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-no-pulumi-"));
+  return tempDir("no-pulumi");
 }

@@ -2,18 +2,17 @@
  * Ctrl-C during a run: no step is cut in the middle and no new one starts; the journal stays
  * resumable (no run end, lock released) and the message gives the exact command that resumes.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { runCli } from "../../../automation/cli";
 import { FileJournal } from "../../../automation/journal/file-journal";
 import { harness, text } from "./harness";
+import { tempDir } from "../../harness/temp-dir";
 
 describe("cli: Ctrl-C stops at the next step boundary", () => {
   it("a planned failover interrupted after its first step stops there, and the printed command resumes it to the end", async function () {
     this.timeout(30_000);
-    const journal = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-sigint-")), "journal.jsonl");
+    const journal = path.join(tempDir("sigint"), "journal.jsonl");
     let interrupt: (() => void) | undefined;
     let interruptedAfter: string | undefined;
     const h = harness({

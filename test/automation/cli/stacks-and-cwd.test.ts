@@ -10,12 +10,13 @@ import { expect } from "chai";
 import { runCli } from "../../../automation/cli";
 import { PROJECT_DIR } from "../helpers";
 import { harness, text } from "./harness";
+import { tempDir } from "../../harness/temp-dir";
 
 const run = ["failover", "--to", "dr", "--mode", "planned"];
 
 /** A copy of the project's Pulumi files in a new directory. */
 function projectCopy(edit?: (file: string, text: string) => string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-cwd-"));
+  const dir = tempDir("cwd");
   for (const f of ["Pulumi.yaml", "Pulumi.primary.yaml", "Pulumi.dr.yaml"]) {
     const body = fs.readFileSync(path.join(PROJECT_DIR, f), "utf8");
     fs.writeFileSync(path.join(dir, f), edit ? edit(f, body) : body);
@@ -69,7 +70,7 @@ describe("cli: --stack and --cwd", () => {
     let log: string;
     const savedPath = process.env.PATH;
     before(() => {
-      bin = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-pulumi-log-"));
+      bin = tempDir("pulumi-log");
       log = path.join(bin, "calls.log");
       // A stand-in Pulumi CLI that records its arguments; its config is empty, so the run stops at
       // the config check (exit 2) after selecting the stacks.

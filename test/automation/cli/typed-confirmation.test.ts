@@ -2,8 +2,6 @@
  * The confirmation shows what the run acts on (AWS account, Pulumi backend, stacks) and proceeds
  * only when the operator types the name of the site that becomes active.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
@@ -18,6 +16,7 @@ import { createSimulation } from "../../../automation/sim";
 import { simWiring } from "../../../automation/wiring";
 import { PROJECT_DIR } from "../helpers";
 import { harness, text } from "./harness";
+import { tempDir } from "../../harness/temp-dir";
 
 describe("cli: typed confirmation", () => {
   for (const answer of ["y", "yes", "Dr"]) {
@@ -54,7 +53,7 @@ describe("cli: typed confirmation", () => {
   });
 
   it("failback asks for the old site's name (the one that becomes active again)", async () => {
-    const journal = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-confirm-")), "journal.jsonl");
+    const journal = path.join(tempDir("confirm"), "journal.jsonl");
     expect(await runCli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes", "--journal", journal], harness().env)).to.equal(0);
     const h = harness({ tty: true, answer: "dr" });
     expect(await runCli(["failback", "--sim", "--journal", journal], h.env)).to.equal(2);

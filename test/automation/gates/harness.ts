@@ -3,11 +3,11 @@
  * wiring (simulated Regions), and scratch files for journals and latency overrides.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { runCli, type CliEnv } from "../../../automation/cli";
 import { wire, type Wiring, type WiringOptions } from "../../../automation/wiring";
 import { PROJECT_DIR } from "../helpers";
+import { tempDir } from "../../harness/temp-dir";
 
 export interface CliRun {
   code: number;
@@ -56,7 +56,7 @@ export async function cli(argv: string[], opts: CliHarnessOptions = {}): Promise
 
 /** A fresh scratch directory, removed by `cleanup`. */
 export function scratch(): { dir: string; file: (name: string, text?: string) => string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-gates-"));
+  const dir = tempDir("gates");
   return {
     dir,
     file: (name, text) => {

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
   LATENCY_STEPS,
@@ -12,9 +11,10 @@ import {
   triangular,
 } from "../../../automation/sim/latency";
 import { createRng } from "../../../automation/sim/rng";
+import { tempDir } from "../../harness/temp-dir";
 
 describe("sim: latency model", () => {
-  it("keeps the LATENCY.md table as data, with a source on every row", () => {
+  it("keeps the sourced table as data, with a source on every row", () => {
     expect(LATENCY_TABLE["aurora-failover"]).to.include({ minSeconds: 30, typicalSeconds: 60, maxSeconds: 300 });
     expect(LATENCY_TABLE["nodegroup-ready"]).to.include({ minSeconds: 120, typicalSeconds: 180, maxSeconds: 300 });
     expect(LATENCY_TABLE["route53-unhealthy"]).to.include({ minSeconds: 10, typicalSeconds: 90, maxSeconds: 300 });
@@ -85,7 +85,7 @@ describe("sim: latency model", () => {
   });
 
   describe("overrides file", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "latency-"));
+    const dir = tempDir("latency");
     const write = (name: string, text: string) => {
       const file = path.join(dir, name);
       fs.writeFileSync(file, text);
@@ -153,7 +153,7 @@ describe("sim: health-check timing from config", () => {
     const model = new LatencyModel(createRng("hc"));
     expect(model.range("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 10, failureThreshold: 3 } })).to.include({ minSeconds: 20, typicalSeconds: 30, maxSeconds: 40 });
     expect(model.range("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 30, failureThreshold: 3 } })).to.include({ typicalSeconds: 90 });
-    // Without config, the table's range (LATENCY.md) applies.
+    // Without config, the table's range applies.
     expect(model.range("route53-unhealthy")).to.include({ minSeconds: 10, typicalSeconds: 90, maxSeconds: 300 });
     for (let i = 0; i < 200; i++) {
       const ms = model.sample("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 10, failureThreshold: 3 } });

@@ -5,7 +5,6 @@
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { status } from "../../../automation/driver";
@@ -14,10 +13,11 @@ import { checkLocation, pulumiBackendUrl } from "../../../automation/state/locat
 import { bucketRegionOf } from "../../../automation/state/s3-journal";
 import { simulate } from "../helpers";
 import { FakeBucket } from "./fake-bucket";
+import { tempDir } from "../../harness/temp-dir";
 
 describe("state: where the state lives, and status's warnings", () => {
   let dir: string;
-  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-dr-loc-"))));
+  beforeEach(() => (dir = tempDir("loc")));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("finds the backend as the Pulumi CLI does: PULUMI_BACKEND_URL, then Pulumi.yaml, then the current login", () => {

@@ -8,6 +8,8 @@ import { expect } from "chai";
 import { readOnlyContext } from "../../../automation/engine/inspect";
 import { auroraDrainStep, auroraRebuiltStep, dbInstanceStep, MARK, promoteDbStep } from "../../../automation/plan/steps";
 import { loadPair, type Pair } from "../../../automation/plan/sites";
+import { DEFAULT_TIMEOUTS } from "../../../automation/plan/types";
+import { formatDuration } from "../../../automation/util/duration";
 import { createSimulation, type Simulation } from "../../../automation/sim";
 import { variantConfigs, type Variant } from "../helpers";
 import { runSteps } from "./run-steps";
@@ -169,3 +171,103 @@ describe("steps: wait-aurora-rebuild", () => {
     expect(await auroraRebuiltStep(pair.target, pair.globalClusterIdentifier, "", []).check(ctx)).to.equal(true);
   });
 });
+
+describe("steps: database, what a resume and the report rely on", () => {
+  const promotedMark = (r: { events: { kind: string; name?: string; data?: unknown }[] }) =>
+    r.events.filter((e) => e.kind === "mark" && e.name === MARK.auroraPromoted).map((e) => e.data as Record<string, unknown>);
+  const writerMarks = (r: { events: { kind: string; name?: string; data?: unknown }[] }) =>
+    r.events.filter((e) => e.kind === "mark" && e.name === MARK.auroraWriter).map((e) => e.data);
+
+  it("an unplanned failover adds the source's Region to impairedRegions in the same config change as the instance, once", async () => {
+    const { sim, pair } = await setup({ headless: true });
+    const r = await runSteps(sim, [dbInstanceStep(pair.target, "", [], ["us-east-1"])]);
+    expect(r.steps[0].outcome).to.equal("done");
+    const sets = calls(sim, "pulumi:config-set").map((c) => c.args.changes);
+    expect(sets).to.deep.equal([
+      [
+        { key: "database.readers.standby", value: 1 },
+        { key: "impairedRegions", value: ["us-east-1"] },
+      ],
+    ]);
+    expect((await sim.stacks.readConfig("dr")).impairedRegions).to.deep.equal(["us-east-1"]);
+  });
+
+  it("a Region already in impairedRegions is not set again; only the missing reader is", async () => {
+    const { sim, pair } = await setup({ headless: true });
+    await sim.stacks.setConfig("dr", [{ key: "impairedRegions", value: ["us-east-1"] }]);
+    const before = calls(sim, "pulumi:config-set").length;
+    await runSteps(sim, [dbInstanceStep(pair.target, "", [], ["us-east-1"])]);
+    expect(calls(sim, "pulumi:config-set").slice(before).map((c) => c.args.changes)).to.deep.equal([[{ key: "database.readers.standby", value: 1 }]]);
+  });
+
+  it("the effect names the API and the Region each mode calls", async () => {
+    const { pair } = await setup();
+    const arn = pair.target.outputs.dbClusterArn;
+    expect(promoteDbStep(pair, "planned", "", []).effect).to.equal(`RDS SwitchoverGlobalCluster ${pair.globalClusterIdentifier} in us-east-1 -> ${arn}`);
+    expect(promoteDbStep(pair, "unplanned", "", []).effect).to.equal(`RDS FailoverGlobalCluster (AllowDataLoss) ${pair.globalClusterIdentifier} in us-west-2 -> ${arn}`);
+  });
+
+  it("without a lag datapoint the promotion still happens, the mark says the evidence is missing, and the detail claims none", async () => {
+    const { sim, pair } = await setup();
+    sim.faults.timeout("auroraLag", 1);
+    const r = await runSteps(sim, [promoteDbStep(pair, "planned", "", [])]);
+    expect(r.steps[0]).to.include({ outcome: "done", detail: "writer" });
+    expect(promotedMark(r)).to.deep.equal([{ mode: "planned", lagMs: null, lagMetric: null, lagPeriodStart: null, cluster: pair.target.outputs.dbClusterArn }]);
+    expect(writerMarks(r)).to.deep.equal([{ cluster: pair.target.outputs.dbClusterArn }]);
+  });
+
+  for (const [what, data] of [
+    ["no metric", { lagMs: 5, lagPeriodStart: 0 }],
+    ["no period", { lagMs: 5, lagMetric: "AuroraGlobalDBRPOLag" }],
+    ["no lag", { lagPeriodStart: 0, lagMetric: "AuroraGlobalDBRPOLag" }],
+  ] as const) {
+    it(`a resume whose promotion mark has ${what} reports no lag evidence`, async () => {
+      const { sim, pair } = await setup();
+      await sim.cloud.rds.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
+      const r = await runSteps(sim, [promoteDbStep(pair, "planned", "", [])], { marks: { [MARK.auroraPromoted]: { mode: "planned", ...data } } });
+      expect(r.steps[0]).to.include({ outcome: "done", detail: "writer" });
+    });
+  }
+
+  it("a switchover started outside the run (no promotion mark) is waited for, marked as the writer once, and claims no lag evidence", async () => {
+    const { sim, pair } = await setup();
+    await sim.cloud.rds.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
+    const r = await runSteps(sim, [promoteDbStep(pair, "planned", "", [])]);
+    expect(r.steps[0]).to.include({ outcome: "done", detail: "writer" });
+    expect(calls(sim, "SwitchoverGlobalCluster")).to.have.length(1);
+    expect(promotedMark(r)).to.deep.equal([]);
+    expect(writerMarks(r)).to.deep.equal([{ cluster: pair.target.outputs.dbClusterArn }]);
+  });
+
+  it("a resume that already marked the writer does not mark it again", async () => {
+    const { sim, pair } = await setup();
+    await sim.cloud.rds.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
+    const r = await runSteps(sim, [promoteDbStep(pair, "planned", "", [])], { marks: { [MARK.auroraWriter]: { cluster: "earlier" } } });
+    expect(r.steps[0].outcome).to.equal("done");
+    expect(writerMarks(r)).to.deep.equal([{ cluster: "earlier" }]);
+  });
+
+  it("bounds: the instance step covers a targeted up and the wait for the instance; the rebuild wait its bound and two calls", async () => {
+    const { pair } = await setup();
+    const t = { ...DEFAULT_TIMEOUTS, upMs: 1_000_000, databaseMs: 30_000, auroraRebuildMs: 500_000, callMs: 7_000 };
+    expect(dbInstanceStep(pair.target).bound!.ms(t)).to.equal(1_030_000);
+    expect(auroraRebuiltStep(pair.source, pair.globalClusterIdentifier, "", []).bound!.ms(t)).to.equal(514_000);
+  });
+
+  it("the rebuild wait of a cluster that is not (yet) a member of the global cluster says so instead of failing", async () => {
+    const { sim, pair } = await setup();
+    const stranger = { ...pair.source, outputs: { ...pair.source.outputs, dbClusterArn: `${pair.source.outputs.dbClusterArn}-other` } };
+    const ctx = readOnlyContext({ cloud: sim.cloud, stacks: sim.stacks, clock: sim.clock });
+    expect(await auroraRebuiltStep(stranger, pair.globalClusterIdentifier, "", []).check(ctx)).to.equal(false);
+  });
+
+  it("the rebuild wait reports how long it waited", async () => {
+    const { sim, pair } = await setup({}, 16);
+    sim.faults.impairRegion("primary");
+    await runSteps(sim, [promoteDbStep(pair, "unplanned", "", [])]);
+    sim.faults.recoverRegion("primary");
+    const r = await runSteps(sim, [auroraRebuiltStep(pair.source, pair.globalClusterIdentifier, "", [])]);
+    expect(r.steps[0].detail).to.equal(`rebuilt after ${formatDuration(r.steps[0].endedAt! - r.steps[0].startedAt!)} of waiting`);
+  });
+});
+

@@ -4,7 +4,7 @@
  * unplanned ones fall back to health-check failover and journal why.
  */
 import { expect } from "chai";
-import { swapDnsStep, MARK } from "../../../automation/plan/steps";
+import { isDnsStepId, swapDnsStep, MARK } from "../../../automation/plan/steps";
 import { loadPair, type Pair } from "../../../automation/plan/sites";
 import { createSimulation, type Simulation } from "../../../automation/sim";
 import { variantConfigs } from "../helpers";
@@ -107,5 +107,11 @@ describe("steps: swap-dns", () => {
     const { pair } = await setup();
     expect(swapDnsStep(pair, "unplanned", "", [])!.effect).to.match(/\(bounded 30s; on failure health-check failover\)$/);
     expect(swapDnsStep(pair, "planned", "", [])!.effect).to.not.match(/bounded|health-check/);
+  });
+
+  it("the report finds the DNS steps by id, with or without a plan prefix, and nothing else", () => {
+    // The report says "no failover record" exactly when no step of the plan passes this test.
+    for (const id of ["swap-dns", "reconcile-dns", "back:swap-dns", "back:reconcile-dns"]) expect(isDnsStepId(id), id).to.equal(true);
+    for (const id of ["wait-serving", "swap-dns-later", "back:swap", "xswap-dns", "swap-dns:back", "reconcile", ""]) expect(isDnsStepId(id), id).to.equal(false);
   });
 });

@@ -8,6 +8,8 @@ import { expect } from "chai";
 import { readOnlyContext } from "../../../automation/engine/inspect";
 import { cleanStaleReplicationStep, deleteReplicationStep, detachReplicationStep, efsSyncAfterStep, MARK, replicateToPeerStep } from "../../../automation/plan/steps";
 import { loadPair, type Pair } from "../../../automation/plan/sites";
+import { DEFAULT_TIMEOUTS } from "../../../automation/plan/types";
+import { formatDuration } from "../../../automation/util/duration";
 import { createSimulation, type Simulation } from "../../../automation/sim";
 import { variantConfigs } from "../helpers";
 import { runSteps } from "./run-steps";
@@ -207,3 +209,66 @@ describe("steps: detach-efs, both Regions' configurations", () => {
     expect(deletions(sim)).to.have.length(1);
   });
 });
+
+describe("steps: files, what the report and the bounds rely on", () => {
+  it("wait-efs-sync says how long after the quiesce the sync came", async () => {
+    const { sim, pair } = await setup();
+    await sim.clock.sleep(30_000);
+    const r = await runSteps(sim, [efsSyncAfterStep(pair, "", [], { mark: MARK.quiesced, label: "the quiesce" })], { marks: { [MARK.quiesced]: {} } });
+    const quiescedAt = (r.events.find((e) => e.kind === "mark") as unknown as { at: number }).at;
+    expect(r.steps[0].detail).to.equal(`synced ${formatDuration(r.steps[0].endedAt! - quiescedAt)} after the quiesce`);
+  });
+
+  it("detach-efs marks the last sync and its age at the promotion (the EFS RPO evidence)", async () => {
+    const { sim, pair } = await setup();
+    await sim.clock.sleep(30_000);
+    sim.faults.impairRegion("primary");
+    const r = await runSteps(sim, [detachReplicationStep(pair, "", [])]);
+    const mark = r.events.find((e) => e.kind === "mark" && e.name === MARK.efsPromoted) as unknown as { at: number; data: { lastReplicatedAt: number; lagMs: number } };
+    expect(mark.data.lastReplicatedAt).to.be.a("number").and.be.at.most(mark.at);
+    expect(mark.data.lagMs).to.equal(mark.at - mark.data.lastReplicatedAt);
+  });
+
+  it("replicate-to-old-site leaves replicateToPeer alone when it is already true, and still runs the up", async () => {
+    const { sim, pair } = await setup();
+    await runSteps(sim, [deleteReplicationStep(pair, "", [])]);
+    await sim.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
+    await sim.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
+    await sim.stacks.up("primary");
+    await sim.stacks.up("dr");
+    // An earlier attempt set the flag, then died before its up.
+    await sim.stacks.setConfig("dr", [{ key: "replicateToPeer", value: true }]);
+    const sets = sim.world.sideEffects("pulumi:config-set").length;
+    const back = await loadPair(sim.stacks, "primary");
+    const r = await runSteps(sim, [replicateToPeerStep(back.source, back.target, "replicate-to-old-site", [])]);
+    expect(r.steps[0]).to.include({ outcome: "done", detail: "replication enabled" });
+    expect(sim.world.sideEffects("pulumi:config-set")).to.have.length(sets);
+    expect(sim.world.replicationsNow().map((x) => `${x.sourceStack}->${x.destStack} ${x.status}`)).to.deep.equal(["dr->primary ENABLED"]);
+  });
+
+  it("bounds: detach-efs covers the ALL_CONFIGURATIONS wait, the local deletion's wait and four calls; replicate-to-old-site an up and the wait", async () => {
+    const { pair } = await setup();
+    const t = { ...DEFAULT_TIMEOUTS, efsAllConfigurationsMs: 600_000, efsMs: 1_000_000, callMs: 5_000, upMs: 3_000_000 };
+    expect(detachReplicationStep(pair, "", []).bound!.ms(t)).to.equal(1_620_000);
+    expect(replicateToPeerStep(pair.source, pair.target, "replicate", []).bound!.ms(t)).to.equal(4_000_000);
+  });
+
+  it("wait-efs-sync with its mark not journaled yet counts from the run's start", async () => {
+    const { sim, pair } = await setup();
+    const r = await runSteps(sim, [efsSyncAfterStep(pair, "", [], { mark: MARK.quiesced, label: "the quiesce" })]);
+    expect(r.steps[0].outcome, r.steps[0].detail).to.equal("done");
+    expect(sim.world.replicationsNow()[0].lastReplicatedAt!).to.be.greaterThan(r.steps[0].startedAt! - 1);
+  });
+
+  it("replicate-to-old-site is not done while the replication is being deleted, nor when it goes to another file system", async () => {
+    const { sim, pair } = await setup();
+    const ctx = readOnlyContext({ cloud: sim.cloud, stacks: sim.stacks, clock: sim.clock });
+    const elsewhere = { ...pair.target, outputs: { ...pair.target.outputs, fileSystemId: "fs-0123456789abcdef0" } };
+    expect(await replicateToPeerStep(pair.source, pair.target, "replicate", []).check(ctx)).to.equal(true);
+    expect(await replicateToPeerStep(pair.source, elsewhere, "replicate", []).check(ctx)).to.equal(false);
+    await sim.cloud.efs.deleteReplication("us-east-1", pair.source.outputs.fileSystemId, "ALL_CONFIGURATIONS", { timeoutMs: 60_000 });
+    expect(sim.world.replicationsNow().map((x) => x.status)).to.deep.equal(["DELETING"]);
+    expect(await replicateToPeerStep(pair.source, pair.target, "replicate", []).check(ctx)).to.equal(false);
+  });
+});
+

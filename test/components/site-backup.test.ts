@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { BACKUP_SELECTION_TAG, SiteBackup, type SiteBackupArgs } from "../../components/backup";
+import { BACKUP_SELECTION_TAG, SiteBackup, type SiteBackupArgs } from "../../components/site-backup";
 import type { BackupConfig } from "../../stacks/config";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { resolve } from "../../automation/sim/program/evaluate";

@@ -1,5 +1,5 @@
 /**
- * A site's alarms (seeds 000 and 004: CloudWatch watches the replication and the endpoints): an SNS
+ * A site's alarms (CloudWatch watches the replication and the endpoints): an SNS
  * topic per site (plus an email subscription), and alarms on the RPO evidence and on the site's
  * Route 53 health check. Each alarm is created by the site that can see its metric:
  *

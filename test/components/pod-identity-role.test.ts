@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { PodIdentityRole } from "../../components/pod-identity";
+import { PodIdentityRole } from "../../components/pod-identity-role";
 import { componentChildren, evaluateComponent } from "../harness/component";
 
 describe("PodIdentityRole", () => {

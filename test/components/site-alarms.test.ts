@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { EFS_DESIGNED_RPO_SECONDS, replicationAlarmPolicy, SiteAlarms, type SiteAlarmsArgs } from "../../components/replication-alarms";
+import { EFS_DESIGNED_RPO_SECONDS, replicationAlarmPolicy, SiteAlarms, type SiteAlarmsArgs } from "../../components/site-alarms";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { resolve } from "../../automation/sim/program/evaluate";
 import type { MockCloud, RecordedResource } from "../../automation/sim/program/mock-cloud";

@@ -1,0 +1,5 @@
+import { crashAfterEachStep } from "./scenarios";
+
+describe("failback: driver under faults", () => {
+  crashAfterEachStep(["failback"]);
+});
