@@ -266,6 +266,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     stack,
     region: config.region,
     role: config.role,
+    readOnly: byRole.workloadReadOnly,
     vpcId: site.network.vpcId,
     vpcCidr: site.network.cidrBlock,
     availabilityZones: site.network.availabilityZones,
