@@ -29,10 +29,17 @@ export interface DrillResult {
   simulation: {
     dataLoss: { kind: string; reason: string; fromStack: string; toStack: string; lostWrites: number; lostWindowMs: number }[];
     userOutages: { from: string; to?: string; durationMs: number }[];
+    /** When users resolving the name could not even read (a site in read-only mode serves reads). */
+    readOutages: { from: string; to?: string; durationMs: number }[];
     before: string[];
     after: string[];
   };
 }
+
+const outagesSince = (outages: { from: number; to?: number; durationMs: number }[], t0: number) =>
+  outages
+    .filter((o) => (o.to ?? Infinity) >= t0)
+    .map((o) => ({ from: new Date(o.from).toISOString(), ...(o.to !== undefined ? { to: new Date(o.to).toISOString() } : {}), durationMs: o.durationMs }));
 
 export async function runDrill(w: Wiring, opts: DrillOptions): Promise<DrillResult> {
   const sim = w.sim;
@@ -73,10 +80,8 @@ export async function runDrill(w: Wiring, opts: DrillOptions): Promise<DrillResu
     ...(fb ? { failback: withSimulatedUsers(fb, sim.world) } : {}),
     simulation: {
       dataLoss: sim.world.dataLoss().map((d) => ({ kind: d.kind, reason: d.reason, fromStack: d.fromStack, toStack: d.toStack, lostWrites: d.lostWrites, lostWindowMs: d.lostWindowMs })),
-      userOutages: sim.world
-        .userView()
-        .outages.filter((o) => (o.to ?? Infinity) >= t0)
-        .map((o) => ({ from: new Date(o.from).toISOString(), ...(o.to !== undefined ? { to: new Date(o.to).toISOString() } : {}), durationMs: o.durationMs })),
+      userOutages: outagesSince(sim.world.userView().outages, t0),
+      readOutages: outagesSince(sim.world.userView("reads").outages, t0),
       before,
       after: sim.world.describe(),
     },
@@ -92,6 +97,7 @@ export function formatDrill(d: DrillResult): string[] {
     lines.push(`  ${l.kind} ${l.reason} ${l.fromStack} -> ${l.toStack}: ${l.lostWrites} write(s) lost (window ${formatDuration(l.lostWindowMs)})`);
   }
   for (const o of d.simulation.userOutages) lines.push(`  users without service through DNS: ${o.from} .. ${o.to ?? "still"} (${formatDuration(o.durationMs)})`);
+  for (const o of d.simulation.readOutages) lines.push(`  users unable to read through DNS: ${o.from} .. ${o.to ?? "still"} (${formatDuration(o.durationMs)})`);
   lines.push("  final state:", ...d.simulation.after.map((l) => `    ${l}`));
   return lines;
 }

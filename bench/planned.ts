@@ -3,7 +3,8 @@
  * - write downtime: from when the source stopped taking writes (its workload stopped) until the
  *   target took them (the simulated world's serving logs);
  * - read downtime: how long clients resolving the application's name could not read (the world's
- *   user view, through DNS).
+ *   user view of reads, through DNS: the source serves them in read-only mode until clients reach
+ *   the target).
  */
 import { execute } from "../automation/engine/executor";
 import { MemoryJournal } from "../automation/journal/memory-journal";
@@ -47,7 +48,7 @@ export async function plannedDowntime(seed: number): Promise<{ writeMs: number; 
   const started = sim.world.servingLog("dr").find((e) => e.serving && e.at >= start)?.at;
   if (stopped === undefined || started === undefined) throw new Error(`planned seed ${seed}: no switch of serving in the world`);
   const readMs = sim.world
-    .userView()
+    .userView("reads")
     .outages.filter((o) => (o.to ?? Infinity) >= start)
     .reduce((sum, o) => sum + o.durationMs, 0);
   return { writeMs: Math.max(0, started - stopped), readMs };

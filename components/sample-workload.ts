@@ -6,8 +6,13 @@
  * Sizing (decisions 4 and 5): replicas per tier are given (`replicas`, resolved from the site's role
  * by stacks/roles.ts), so by default the standby runs the same Deployments and its pods wait Pending
  * until the failover scales its web/app node groups up, which needs no Kubernetes call on the
- * critical path; a quiesced site runs 0 so the old active site stops taking writes during a planned
- * failover.
+ * critical path.
+ *
+ * Read-only mode (`readOnly`, while a planned failover quiesces the site): both tiers keep their
+ * replicas and the app gets `READ_ONLY=true`, so the old active site keeps serving reads and stops
+ * taking writes. The variable is in the pod template, so switching it rolls the app's pods, and an
+ * `up` that awaits the rollout ends once no pod takes writes any more. The image honours it (README,
+ * "Configuration": the read-only contract).
  *
  * Traffic: the AWS Load Balancer Controller turns the Ingress into an ALB (ingress class `alb`).
  * The Ingress rule has no host, so the ALB answers on any Host header: Route 53 health checkers send
@@ -29,6 +34,8 @@ export const TIER_LABEL = "eks-dr/tier";
 /** The ingress class the AWS Load Balancer Controller's chart creates. */
 const ALB_INGRESS_CLASS = "alb";
 const DEFAULT_HEALTH_PATH = "/healthz";
+/** The app's environment variable that switches it to read-only mode (`"true"`); the simulated world reads it too. */
+export const READ_ONLY_ENV = "READ_ONLY";
 /** Aurora MySQL. */
 const MYSQL_PORT = 3306;
 
@@ -39,8 +46,13 @@ export interface SampleWorkloadArgs {
   namespace: pulumi.Input<string>;
   /** Container images per tier (`eks-dr:workload.images`). */
   images: WorkloadConfig["images"];
-  /** Replicas per tier (0 stops the tier, e.g. while a planned failover quiesces the site). */
+  /** Replicas per tier (0 stops the tier). */
   replicas: Record<Tier, number>;
+  /**
+   * The app refuses writes and keeps serving reads: `READ_ONLY=true` in its environment (a planned
+   * failover quiesces the old active site so). @default false
+   */
+  readOnly?: boolean;
   /**
    * Whether `up` waits for the pods to become ready. Off where pods wait Pending for nodes only a
    * failover brings (a pilot-light standby); it is off anyway while an image is missing. @default true
@@ -255,7 +267,7 @@ export class SampleWorkload extends pulumi.ComponentResource {
       );
 
     // maxUnavailable rather than minAvailable: it lets a node drain evict one pod at a time whatever
-    // the replica count, including 1 (warm standby) and 0 (quiesced), where minAvailable would block.
+    // the replica count, including 1 (warm standby) and 0, where minAvailable would block.
     const disruptionBudget = (tier: Tier) =>
       new k8s.policy.v1.PodDisruptionBudget(
         `${name}-${tier}`,
@@ -310,6 +322,8 @@ export class SampleWorkload extends pulumi.ComponentResource {
           { name: "DB_SECRET_ARN", value: args.database.secretArn },
           { name: "AWS_REGION", value: args.region },
           { name: "SHARED_FILES_DIR", value: mountPath },
+          // Only while read-only: a site that takes writes keeps the pod template it always had.
+          ...(args.readOnly ? [{ name: READ_ONLY_ENV, value: "true" }] : []),
         ],
         volumeMounts: [{ name: "shared-files", mountPath }],
         resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },

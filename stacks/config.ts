@@ -324,8 +324,9 @@ export const siteConfigSchema = z
      */
     replicateToPeer: z.boolean().default(true),
     /**
-     * Stops the site taking writes: web/app Deployments run 0 replicas. The driver sets it on the
-     * old active site during a planned failover, before waiting for replication to drain. @default false
+     * Stops the site taking writes while it keeps serving reads: the workload runs in read-only
+     * mode (the app gets `READ_ONLY=true`), replicas unchanged. The driver sets it on the old active
+     * site during a planned failover, before waiting for replication to drain. @default false
      */
     quiesced: z.boolean().default(false),
     /**

@@ -22,6 +22,8 @@ export const siteOutputsSchema = z.object({
   stack: z.string(),
   region: z.string(),
   role: z.enum(ROLES),
+  /** The site's last `up` put its workload in read-only mode (quiesced): it serves reads, takes no writes. */
+  readOnly: z.boolean().optional(),
 
   // Network
   vpcId: z.string(),

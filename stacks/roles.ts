@@ -74,10 +74,14 @@ export function failoverDesignation(role: Role): FailoverDesignation {
   return role === "active" ? "PRIMARY" : "SECONDARY";
 }
 
-/** Replicas of each workload tier: 0 while quiesced (a planned failover stops writes), else the role's count. */
-export function workloadReplicas(cfg: { role: Role; quiesced: boolean; workload: Pick<WorkloadConfig, "replicas"> }): Record<WorkloadTier, number> {
-  const count = (tier: WorkloadTier) => (cfg.quiesced ? 0 : cfg.workload.replicas[tier][cfg.role]);
-  return { web: count("web"), app: count("app") };
+/** Replicas of each workload tier: the role's count (a quiesced site keeps them and serves reads). */
+export function workloadReplicas(cfg: { role: Role; workload: Pick<WorkloadConfig, "replicas"> }): Record<WorkloadTier, number> {
+  return { web: cfg.workload.replicas.web[cfg.role], app: cfg.workload.replicas.app[cfg.role] };
+}
+
+/** The workload refuses writes and keeps serving reads while the site is quiesced (a planned move stops writes only). */
+export function workloadReadOnly(cfg: Pick<SiteConfig, "quiesced">): boolean {
+  return cfg.quiesced;
 }
 
 /** Whether an `up` waits for the workload to roll out: a standby's pods wait Pending for nodes only a failover brings. */
@@ -151,6 +155,7 @@ export const roleRules = {
   fileSystemProtection,
   failoverDesignation,
   workloadReplicas,
+  workloadReadOnly,
   awaitsWorkloadRollout,
   peerReplicationOff,
   runsBackupPlan,
@@ -168,6 +173,8 @@ export interface SiteRoleValues {
   failoverDesignation: FailoverDesignation;
   /** Undefined without a workload in config. */
   workloadReplicas?: Record<WorkloadTier, number>;
+  /** The workload refuses writes (quiesced). */
+  workloadReadOnly: boolean;
   awaitsWorkloadRollout: boolean;
   peerReplicationOff?: ReplicationOff;
   runsBackupPlan: boolean;
@@ -185,7 +192,8 @@ export function resolveSiteRole(cfg: SiteConfig, stack: string): SiteRoleValues 
     dbInstances: r.dbInstanceCount(cfg.role, cfg.database),
     fileSystemProtection: r.fileSystemProtection(cfg.role),
     failoverDesignation: r.failoverDesignation(cfg.role),
-    ...(cfg.workload ? { workloadReplicas: r.workloadReplicas({ role: cfg.role, quiesced: cfg.quiesced, workload: cfg.workload }) } : {}),
+    ...(cfg.workload ? { workloadReplicas: r.workloadReplicas({ role: cfg.role, workload: cfg.workload }) } : {}),
+    workloadReadOnly: r.workloadReadOnly(cfg),
     awaitsWorkloadRollout: r.awaitsWorkloadRollout(cfg.role),
     peerReplicationOff: r.peerReplicationOff(cfg, stack),
     runsBackupPlan: r.runsBackupPlan(cfg.role),

@@ -14,13 +14,15 @@
  *   warm target (standby pods Pending, decision 4's default):
  *     wait-serving            <- swap-dns, scale-nodes-*   end of RTO and of the write downtime
  *     converge-config         <- wait-serving              target active, source standby, quiesced=false
- *     converge-up-source      <- converge-config           first: its file system becomes a destination
+ *     wait-clients-moved      <- wait-serving              the record's TTL: the source serves reads until then
+ *     converge-up-source      <- converge-config, wait-clients-moved   first: its file system becomes a destination
  *     converge-up-target      <- converge-up-source        creates the reverse replication
  *   cold target (workload.replicas.*.standby: 0: no pods until its up as active):
  *     converge-config         <- switchover-db, delete-efs-replication   target replicateToPeer=false for now
- *     converge-up-source      <- converge-config
  *     converge-up-target      <- converge-config, swap-dns                starts its pods
  *     wait-serving            <- converge-config, swap-dns, scale-nodes-*
+ *     wait-clients-moved      <- wait-serving
+ *     converge-up-source      <- converge-config, wait-clients-moved
  *     converge-replication    <- converge-up-*, wait-serving              replicateToPeer=true, up target
  *
  * Unplanned failover (source Region impaired; nothing waits on it, calls into it are bounded):
@@ -48,6 +50,7 @@ import {
   auroraDrainStep,
   auroraRebuiltStep,
   clearImpairedRegionsStep,
+  clientsMovedStep,
   cleanStaleReplicationStep,
   convergeChanges,
   convergeConfigStep,
@@ -127,7 +130,9 @@ export function plannedSteps(b: PlanBuilder, pair: Pair, rootDeps: string[] = []
     // Warm: the target serves on its own; both ups come after, off the critical path.
     const serving = b.add(waitServingStep(pair, "planned", prefix, b.after(dns ?? dataDone, nodes)));
     const config = b.add(convergeConfigStep(pair, true, prefix, b.after(serving)));
-    const upSource = b.add(upStep({ ...upSourceArgs, dependsOn: b.after(config) }));
+    // The source serves reads until clients have moved; its up scales it down.
+    const moved = b.add(clientsMovedStep(pair, prefix, b.after(serving)));
+    const upSource = b.add(upStep({ ...upSourceArgs, dependsOn: b.after(config, moved) }));
     b.add(
       upStep({
         id: b.id("converge-up-target"),
@@ -143,7 +148,6 @@ export function plannedSteps(b: PlanBuilder, pair: Pair, rootDeps: string[] = []
   // It runs without replication (which would wait for a first sync) beside the source's up; the
   // reverse replication is switched on once the target serves and the source is a standby.
   const config = b.add(convergeConfigStep(pair, false, prefix, b.after(dataDone)));
-  const upSource = b.add(upStep({ ...upSourceArgs, dependsOn: b.after(config) }));
   const upTarget = b.add(
     upStep({
       id: b.id("converge-up-target"),
@@ -154,6 +158,9 @@ export function plannedSteps(b: PlanBuilder, pair: Pair, rootDeps: string[] = []
     }),
   );
   const serving = b.add(waitServingStep(pair, "planned", prefix, b.after(config, dns, nodes)));
+  // The source serves reads until clients have moved to the target; its up scales it down.
+  const moved = b.add(clientsMovedStep(pair, prefix, b.after(serving)));
+  const upSource = b.add(upStep({ ...upSourceArgs, dependsOn: b.after(config, moved) }));
   b.add(replicateToPeerStep(target, source, b.id("converge-replication"), b.after(upSource, upTarget, serving)));
 }
 
@@ -187,7 +194,7 @@ export function plannedFailoverPlan(pair: Pair): Plan {
     pointOfNoReturn: "point-of-no-return",
     rollback: rollbackSteps(pair),
     notes: [
-      `Writes stop on ${pair.source.stack} once ${pair.target.stack}'s capacity is ready; write downtime lasts until ${pair.target.stack} serves.`,
+      `Writes stop on ${pair.source.stack} once ${pair.target.stack}'s capacity is ready; write downtime lasts until ${pair.target.stack} serves. ${pair.source.stack} keeps serving reads (read-only) until clients reach ${pair.target.stack}.`,
       ...headlessNote(pair.target),
       ...coldNote(pair.target),
     ],

@@ -79,9 +79,10 @@ export interface RunReport {
   };
   writeDowntime?: { quiescedAt: string; servingAt: string; ms: number };
   /**
-   * Planned moves: how long clients could not read. The quiesce scales web and app to 0, so reads
-   * stop with writes and come back when clients resolving the name reach the new site (the users'
-   * RTO); null when they had not at the end of the run.
+   * Planned moves: how long clients could not read. The quiesce puts the source's app in read-only
+   * mode, so it serves reads until clients resolving the name reach the new site. On the real path
+   * the estimate is an upper bound, the users' RTO (as if reads had stopped with writes); the
+   * simulation measures it. Null when reads were not back at the end of the run.
    */
   readDowntime?: { how: "estimate" | "measured"; ms: number | null };
   /**
@@ -274,7 +275,7 @@ export function formatReport(report: RunReport, opts: { timeline?: boolean } = {
   const r = report.readDowntime;
   if (r) {
     const figure = r.ms === null ? "not over at the end of the run" : `${r.how === "estimate" ? "≤ " : ""}${formatDuration(r.ms)} ${r.how}`;
-    lines.push(`  read downtime: ${figure} (the quiesce stops web and app too; reads are back when clients reach ${report.target ?? "the new site"})`);
+    lines.push(`  read downtime: ${figure} (${report.source ?? "the old site"} serves reads in read-only mode until clients reach ${report.target ?? "the new site"})`);
   }
   const dns = report.dns;
   if (dns && "none" in dns) {

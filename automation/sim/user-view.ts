@@ -54,7 +54,12 @@ export function withSimulatedUsers(report: RunReport, world: World): RunReport {
     out.users = { ...(hostname ? { hostname } : {}), how: "measured", lostAt: report.startedAt, lostBasis: "users never lost service", servedAt: report.startedAt, ms: 0, terms: [] };
   }
   if (o && report.rto && servingAt !== undefined) out.rto = { ...report.rto, from: "measured", fromAt: isoTime(o.from), ms: servingAt - o.from };
-  if (report.readDowntime && out.users) out.readDowntime = { how: "measured", ms: out.users.ms };
+  if (report.readDowntime && dnsPath) {
+    // Reads as users saw them: the source serves them in read-only mode until clients reach the target.
+    const reads = world.userView("reads").outages.filter((r) => r.from <= endedAt && (r.to ?? Infinity) >= startedAt);
+    const open = reads.some((r) => r.to === undefined || r.to > endedAt);
+    out.readDowntime = { how: "measured", ms: open ? null : reads.reduce((sum, r) => sum + (r.to as number) - Math.max(r.from, startedAt), 0) };
+  }
   if (report.writeDowntime && report.source) {
     const stop = stoppedServingAt(world, report.source, Date.parse(report.writeDowntime.servingAt), startedAt);
     if (stop !== undefined) {

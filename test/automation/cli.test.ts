@@ -140,6 +140,10 @@ describe("cli", () => {
     expect(d.failover.users.how).to.equal("measured");
     expect(d.failover.rpo.worstMs).to.be.a("number");
     expect(d.failback.writeDowntime.ms).to.be.a("number");
+    // The failback is a planned move: users kept reading (but for the switchover's moment), not writing.
+    const sum = (os: { durationMs: number }[]) => os.reduce((a, o) => a + o.durationMs, 0);
+    expect(d.failback.readDowntime.ms).to.be.a("number").and.below(d.failback.writeDowntime.ms / 4);
+    expect(sum(d.simulation.readOutages)).to.be.below(sum(d.simulation.userOutages));
     expect(d.simulation.dataLoss.length).to.be.at.least(2);
   });
 

@@ -25,6 +25,7 @@ const repoUrls = (region: string) => ({
 async function build(
   opts: {
     replicas?: SampleWorkloadArgs["replicas"];
+    readOnly?: boolean;
     awaitRollout?: boolean;
     region?: string;
     dns?: DnsConfig;
@@ -39,6 +40,7 @@ async function build(
         namespace: "shop",
         images: opts.images ?? IMAGES,
         replicas: opts.replicas ?? { web: 3, app: 4 },
+        ...(opts.readOnly !== undefined ? { readOnly: opts.readOnly } : {}),
         awaitRollout: opts.awaitRollout,
         repositoryUrls: repoUrls(ctx.region),
         pvcName: "shared-files",
@@ -71,6 +73,19 @@ describe("SampleWorkload", () => {
     expect(deploymentOf(quiesced.cloud, "web").inputs.spec.replicas).to.equal(1);
     expect(deploymentOf(quiesced.cloud, "app").inputs.spec.replicas).to.equal(0);
     expect(quiesced.value.replicas).to.deep.equal({ web: 1, app: 0 });
+  });
+
+  it("read-only mode keeps every replica and tells the app to refuse writes (READ_ONLY=true); off, no such variable", async () => {
+    const ro = await build({ replicas: { web: 3, app: 4 }, readOnly: true });
+    expect(deploymentOf(ro.cloud, "web").inputs.spec.replicas).to.equal(3);
+    expect(deploymentOf(ro.cloud, "app").inputs.spec.replicas).to.equal(4);
+    expect(env(deploymentOf(ro.cloud, "app")).READ_ONLY).to.equal("true");
+    // The app's readiness stays its /healthz: read-only pods stay Ready and in the ALB's targets.
+    expect(podSpec(deploymentOf(ro.cloud, "app")).containers[0].readinessProbe.httpGet.path).to.equal("/healthz");
+    for (const readOnly of [false, undefined]) {
+      const rw = await build({ replicas: { web: 3, app: 4 }, ...(readOnly === undefined ? {} : { readOnly }) });
+      expect(env(deploymentOf(rw.cloud, "app"))).to.not.have.property("READ_ONLY");
+    }
   });
 
   it("rejects a replica count Kubernetes would refuse, naming the tier", async () => {

@@ -75,11 +75,14 @@ describe("roles", () => {
     expect(dr.peerReplicationOff?.warn).to.equal(false);
   });
 
-  it("quiesces the workload to 0 replicas whatever the role", () => {
+  it("quiesces the workload into read-only mode, replicas unchanged", () => {
     const workload = { images: { web: "w:1", app: "a:1" }, replicas: { web: { active: 3, standby: 1 }, app: { active: 4, standby: 0 } } };
     expect(resolveSiteRole(site("dr", { workload }), "dr").workloadReplicas).to.deep.equal({ web: 1, app: 0 });
     expect(resolveSiteRole(site("primary", { workload }), "primary").workloadReplicas).to.deep.equal({ web: 3, app: 4 });
-    expect(resolveSiteRole(site("primary", { workload, quiesced: true }), "primary").workloadReplicas).to.deep.equal({ web: 0, app: 0 });
+    const quiesced = resolveSiteRole(site("primary", { workload, quiesced: true }), "primary");
+    expect(quiesced.workloadReplicas).to.deep.equal({ web: 3, app: 4 });
+    expect(quiesced.workloadReadOnly).to.equal(true);
+    expect(resolveSiteRole(site("primary", { workload }), "primary").workloadReadOnly).to.equal(false);
     expect(resolveSiteRole(site("primary", { workload: undefined }), "primary").workloadReplicas).to.equal(undefined);
   });
 

@@ -16,7 +16,7 @@ export function quiesceStep(site: Site, prefix: string, dependsOn: string[]): St
     id: id(prefix, "quiesce-source"),
     title: `Stop writes on ${site.stack} (quiesced=true, up)`,
     dependsOn,
-    effect: `config ${site.stack} quiesced=true; pulumi up ${site.stack} (web/app Deployments to 0 replicas)`,
+    effect: `config ${site.stack} quiesced=true; pulumi up ${site.stack} (the app in read-only mode, READ_ONLY=true: reads still served)`,
     priority: PRIORITY.quiesce,
     bound: { what: `pulumi up ${site.stack} (quiesce)`, key: "upMs", ms: (t) => t.upMs + t.callMs },
     check: async (ctx) => ctx.marks.has(MARK.quiesced),

@@ -15,7 +15,7 @@ export { auroraDrainStep, auroraRebuiltStep, dbInstanceStep, promoteDbStep } fro
 export { cleanStaleReplicationStep, deleteReplicationStep, detachReplicationStep, efsSyncAfterStep, replicateToPeerStep } from "./files";
 export { DRAINED_LAG_MS, resyncStep } from "./resync";
 export { isDnsStepId, swapDnsStep } from "./dns";
-export { waitServingStep } from "./serving";
+export { clientsMovedStep, waitServingStep } from "./serving";
 export { clearImpairedRegionsStep, convergeChanges, convergeConfigStep, quiesceStep, upStep, type UpStepArgs } from "./iac";
 export { pointOfNoReturnStep } from "./point-of-no-return";
 export { rollbackSteps } from "./rollback";

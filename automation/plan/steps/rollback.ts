@@ -18,10 +18,14 @@ async function sourceServes(ctx: StepContext, pair: Pair): Promise<boolean> {
   return url ? ctx.cloud.serving.checkEndpoint(url, undefined, opts(ctx)) : true;
 }
 
-/** The source takes writes again: quiesced=false, up, and its endpoint serves. */
+/**
+ * The source takes writes again: quiesced=false, up, and its endpoint serves. A quiesced site's
+ * endpoint answers too (read-only mode), so its outputs must say its last `up` left read-only mode.
+ */
 export function unquiesceStep(pair: Pair, prefix: string): Step {
   const { source } = pair;
-  const done = async (ctx: StepContext) => !(await ctx.stacks.readConfig(source.stack)).quiesced && (await sourceServes(ctx, pair));
+  const done = async (ctx: StepContext) =>
+    !(await ctx.stacks.readConfig(source.stack)).quiesced && (await ctx.stacks.outputs(source.stack))?.readOnly !== true && (await sourceServes(ctx, pair));
   return {
     id: rid(prefix, "unquiesce-source"),
     title: `Put ${source.stack} back into service (quiesced=false, up, serving)`,

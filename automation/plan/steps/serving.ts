@@ -63,3 +63,34 @@ export function waitServingStep(pair: Pair, mode: SwitchMode, prefix: string, de
     },
   };
 }
+
+/**
+ * After a planned switch, the old site keeps serving reads in read-only mode until clients resolving
+ * the name have moved: Route 53 answers with the target once its check is healthy (the serving
+ * mark), and clients follow within the record's TTL. So the old site's converge `up` (which scales
+ * it down) waits one TTL after the serving mark. Off the critical path: the RTO ended at that mark.
+ */
+export function clientsMovedStep(pair: Pair, prefix: string, dependsOn: string[]): Step {
+  const ttlSeconds = (pair.target.config.dns ?? pair.source.config.dns)?.ttlSeconds ?? 0;
+  const movedAt = (ctx: StepContext) => {
+    const serving = ctx.marks.get(MARK.serving);
+    return serving === undefined ? undefined : serving.at + ttlSeconds * 1000;
+  };
+  return {
+    id: id(prefix, "wait-clients-moved"),
+    title: `Wait until clients reading from ${pair.source.stack} have moved to ${pair.target.stack} (the record's TTL after it serves)`,
+    dependsOn,
+    effect: ttlSeconds > 0 ? `sleep until ${ttlSeconds}s after ${pair.target.stack} served` : "nothing to wait for: no failover DNS",
+    check: async (ctx) => {
+      const at = movedAt(ctx);
+      return at !== undefined && ctx.clock.now() >= at;
+    },
+    run: async (ctx) => {
+      const at = movedAt(ctx);
+      if (at === undefined) throw new Error(`${pair.target.stack} has no serving mark; wait-serving must come first`);
+      const left = at - ctx.clock.now();
+      if (left > 0) await ctx.clock.sleep(left, ctx.signal);
+      return { detail: ttlSeconds > 0 ? `clients had the ${ttlSeconds}s TTL to move` : "no failover DNS" };
+    },
+  };
+}

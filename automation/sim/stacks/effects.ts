@@ -4,6 +4,7 @@
  * its Region (stacks/regions.ts). Every value comes from the resource's registration; nothing here
  * knows what a role means.
  */
+import { READ_ONLY_ENV } from "../../../components/sample-workload";
 import { AwsError } from "../errors";
 import type { World } from "../world";
 import type { Step } from "./diff";
@@ -199,23 +200,32 @@ function tierOf(selector: Record<string, unknown>, state: StackState, nodeGroupN
   return Object.entries(nodeGroupNames).find(([, n]) => n === name)?.[0];
 }
 
-/** Replicas per tier of the state's Deployments; undefined when the site runs no workload. */
-export function workloadReplicas(state: StackState, nodeGroupNames: Record<string, unknown>): { web: number; app: number } | undefined {
+/** Whether a pod template's containers run in read-only mode (`READ_ONLY=true`, the sample app's contract). */
+function readOnlyPods(podSpec: Record<string, unknown>): boolean {
+  const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
+  return containers.some((c) => (Array.isArray(obj(c).env) ? (obj(c).env as unknown[]) : []).some((e) => obj(e).name === READ_ONLY_ENV && obj(e).value === "true"));
+}
+
+/** The state's workload: replicas per tier of its Deployments, and whether its app tier is read-only; undefined when the site runs no workload. */
+export function workloadOf(state: StackState, nodeGroupNames: Record<string, unknown>): { replicas: { web: number; app: number }; readOnly: boolean } | undefined {
   const replicas: Record<string, number> = {};
+  let readOnly = false;
   for (const d of state.filter((r) => r.type === "kubernetes:apps/v1:Deployment")) {
     const spec = obj(d.inputs.spec);
-    const tier = tierOf(obj(obj(obj(spec.template).spec).nodeSelector), state, nodeGroupNames);
+    const podSpec = obj(obj(spec.template).spec);
+    const tier = tierOf(obj(podSpec.nodeSelector), state, nodeGroupNames);
     if (tier) replicas[tier] = (replicas[tier] ?? 0) + Number(spec.replicas ?? 1);
+    if (tier === "app" && readOnlyPods(podSpec)) readOnly = true;
   }
-  return "web" in replicas && "app" in replicas ? { web: replicas.web, app: replicas.app } : undefined;
+  return "web" in replicas && "app" in replicas ? { replicas: { web: replicas.web, app: replicas.app }, readOnly } : undefined;
 }
 
 function deployments(nodeGroupNames: () => Record<string, unknown>): Effect {
   return {
     settle(ctx) {
-      const replicas = workloadReplicas(ctx.state, nodeGroupNames());
-      ctx.world.setWorkload(ctx.stack, replicas);
-      ctx.log("kubernetes:PatchDeployment", "ok", { replicas });
+      const workload = workloadOf(ctx.state, nodeGroupNames());
+      ctx.world.setWorkload(ctx.stack, workload?.replicas, workload?.readOnly ?? false);
+      ctx.log("kubernetes:PatchDeployment", "ok", { replicas: workload?.replicas, readOnly: workload?.readOnly ?? false });
       return undefined;
     },
   };

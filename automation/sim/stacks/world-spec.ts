@@ -7,7 +7,7 @@
 import { NODE_GROUPS, type NodeGroupName } from "../../../stacks/config";
 import type { NodeGroupScaling } from "../../ports";
 import type { SiteNames, WorldDns, WorldSiteSpec, WorldSpec } from "../world";
-import { workloadReplicas } from "./effects";
+import { workloadOf } from "./effects";
 import type { StackState } from "./state";
 
 export interface DeployedStack {
@@ -58,7 +58,7 @@ function site(d: DeployedStack): WorldSiteSpec {
   const protection = obj(fileSystem?.outputs.protection).replicationOverwrite;
   const record = ofType(d.state, "aws:route53/record:Record")[0];
   const failover = str(obj((Array.isArray(record?.inputs.failoverRoutingPolicies) ? record.inputs.failoverRoutingPolicies : [])[0]).type);
-  const replicas = workloadReplicas(d.state, obj(d.outputs.nodeGroupNames));
+  const workload = workloadOf(d.state, obj(d.outputs.nodeGroupNames));
   return {
     stack: d.stack,
     region: need(d.stack, d.outputs, "region"),
@@ -68,7 +68,7 @@ function site(d: DeployedStack): WorldSiteSpec {
     // joins it as a secondary (CreateDBCluster takes no master user for a secondary).
     db: { writer: cluster !== undefined && cluster.inputs.masterUsername !== undefined, instances: ofType(d.state, "aws:rds/clusterInstance:ClusterInstance").length },
     fs: { protection: protection === "DISABLED" ? "DISABLED" : "ENABLED" },
-    ...(replicas ? { replicas } : {}),
+    ...(workload ? { replicas: workload.replicas, ...(workload.readOnly ? { readOnly: true } : {}) } : {}),
     ...(failover === "PRIMARY" || failover === "SECONDARY" ? { record: { failover, withHealthCheck: Boolean(record?.inputs.healthCheckId) } } : {}),
   };
 }

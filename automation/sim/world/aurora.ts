@@ -211,10 +211,19 @@ export class Aurora extends Part {
       target.db.frozenAt = detachedAt;
       target.db.status = "failing-over";
     }
-    this.schedule(this.t + Math.min(30_000, Math.round(duration / 10)), "global cluster: failing-over", () => {
+    const roleChangeMs = Math.min(30_000, Math.round(duration / 10));
+    this.schedule(this.t + roleChangeMs, "global cluster: failing-over", () => {
       if (gen === this.global.gen && this.global.failoverState?.status === "pending") this.global.failoverState.status = "failing-over";
     });
+    // A switchover's old primary is unavailable while it assumes its new role, at the end (how long
+    // is not documented; an estimate as long as the start of the switch above).
+    if (!allowDataLoss) {
+      this.schedule(this.t + duration - roleChangeMs, `${from.stack}: assuming its new role`, () => {
+        if (gen === this.global.gen) from.db.assumingRole = true;
+      });
+    }
     return this.schedule(this.t + duration, `${target.stack} becomes the writer`, () => {
+      from.db.assumingRole = false;
       if (gen !== this.global.gen) return;
       if (!allowDataLoss && this.sites.some((s) => this.impaired.has(s.region))) {
         // A Region went away mid-switchover: Aurora rolls back to the previous topology.

@@ -80,6 +80,8 @@ export interface WorldSiteSpec {
   fs: { protection: "ENABLED" | "DISABLED" };
   /** Workload replicas by tier; undefined without a workload. */
   replicas?: { web: number; app: number };
+  /** The workload refuses writes and serves reads (the app's read-only mode). @default false */
+  readOnly?: boolean;
   /** The site's failover record, when it has one. */
   record?: { failover: "PRIMARY" | "SECONDARY"; withHealthCheck: boolean };
 }
@@ -135,14 +137,25 @@ export interface SiteRec {
      * SynchronizationStatus "pending-resync", no replication, no instance changes.
      */
     rebuilding: boolean;
+    /**
+     * The last moments of a switchover, while the old primary is assuming its new role: "your
+     * database is unavailable for a short time while the primary and selected secondary clusters
+     * are assuming their new roles" (RDS API Reference, SwitchoverGlobalCluster). No reads then.
+     */
+    assumingRole: boolean;
   };
   fs: { protection: "ENABLED" | "DISABLED" };
   replicas?: { web: number; app: number };
+  /** The workload refuses writes: it serves reads only. */
+  readOnly: boolean;
   podsReady: boolean;
   podsGen: number;
   podsPendingAt?: number;
+  /** Serves reads and takes writes. */
   serving: boolean;
   servingLog: { at: number; serving: boolean }[];
+  /** Serves reads: serving, or its workload in read-only mode with ready pods and a readable database. */
+  servesReads: boolean;
   hcHealthy: boolean;
   hcGen: number;
 }
@@ -160,13 +173,15 @@ export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
     region: spec.region,
     names: { ...spec.names },
     nodeGroups,
-    db: { role: spec.db.writer ? "writer" : "secondary", instanceCount: spec.db.instances, creating: 0, status: "available", pendingDemotion: false, rebuilding: false },
+    db: { role: spec.db.writer ? "writer" : "secondary", instanceCount: spec.db.instances, creating: 0, status: "available", pendingDemotion: false, rebuilding: false, assumingRole: false },
     fs: { protection: spec.fs.protection },
     replicas: spec.replicas && { ...spec.replicas },
+    readOnly: spec.readOnly ?? false,
     podsReady: false,
     podsGen: 0,
     serving: false,
     servingLog: [],
+    servesReads: false,
     hcHealthy: false,
     hcGen: 0,
   };

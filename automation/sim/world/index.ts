@@ -404,10 +404,10 @@ export class World {
   // -------------------------------------------------------------------------------------------
   // Workload and data plane
 
-  /** Deployment replicas by tier, as the site's `up` applies them (0 while quiesced). */
-  setWorkload(stack: string, replicas: { web: number; app: number } | undefined): void {
+  /** Deployment replicas by tier and the app's read-only mode, as the site's `up` applies them. */
+  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, readOnly = false): void {
     this.settle();
-    this.workload.setWorkload(stack, replicas);
+    this.workload.setWorkload(stack, replicas, readOnly);
   }
 
   /** A direct write to the site's DB (besides its workload's traffic); refused on a secondary. */
@@ -517,10 +517,13 @@ export class World {
     return this.workload.servingLog(stack);
   }
 
-  /** Whether users reach a serving site through DNS now, and the intervals they did not. */
-  userView(): { up: boolean; outages: { from: number; to?: number; durationMs: number }[] } {
+  /**
+   * Whether users reach a serving site through DNS now, and the intervals they did not; with
+   * `reads`, whether they can read (a site in read-only mode serves reads and takes no writes).
+   */
+  userView(what: "all" | "reads" = "all"): { up: boolean; outages: { from: number; to?: number; durationMs: number }[] } {
     this.settle();
-    return this.route53.userView();
+    return this.route53.userView(what);
   }
 
   /** One record per promotion: what the new writer / writable file system did not receive. */

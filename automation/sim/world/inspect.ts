@@ -12,9 +12,13 @@ export interface SiteSnapshot {
   stack: string;
   region: string;
   impaired: boolean;
+  /** Serves reads and takes writes. */
   serving: boolean;
+  /** Serves reads (serving, or its workload in read-only mode). */
+  servesReads: boolean;
   podsReady: boolean;
   replicas?: { web: number; app: number };
+  readOnly: boolean;
   nodeGroups: Record<NodeGroupName, NodeGroupState & { name: string }>;
   db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; creatingInstances: number; status: string; pendingDemotion: boolean; rebuilding: boolean };
   fs: { id: string; protection: FileSystemProtection; writable: boolean };
@@ -41,8 +45,10 @@ export class Inspect extends Part {
       region: s.region,
       impaired: this.impaired.has(s.region),
       serving: s.serving,
+      servesReads: s.servesReads,
       podsReady: s.podsReady,
       replicas: s.replicas && { ...s.replicas },
+      readOnly: s.readOnly,
       nodeGroups: Object.fromEntries(
         NODE_GROUPS.map((ng) => {
           const n = s.nodeGroups[ng];
@@ -71,7 +77,7 @@ export class Inspect extends Part {
 export function describeSite(snap: SiteSnapshot): string {
   const ng = NODE_GROUPS.map((n) => `${n} ${snap.nodeGroups[n].readyNodes}/${snap.nodeGroups[n].desiredSize}`).join(", ");
   return (
-    `${snap.stack} (${snap.region}${snap.impaired ? ", IMPAIRED" : ""}): ${snap.serving ? "serving" : "not serving"}; ` +
+    `${snap.stack} (${snap.region}${snap.impaired ? ", IMPAIRED" : ""}): ${snap.serving ? "serving" : snap.servesReads ? "serving reads only" : "not serving"}; ` +
     `db ${snap.db.role}${snap.db.rebuilding ? " (rebuilding)" : ""} x${snap.db.instanceCount}; efs ${snap.fs.protection}; nodes ${ng}; hc ${snap.healthCheck.status}; ` +
     `writes ${snap.writes.db} rows, ${snap.writes.files} files`
   );

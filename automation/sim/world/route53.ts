@@ -24,6 +24,9 @@ export class Route53 extends Part {
   /** Without failover DNS: the load balancer the application's name was pointed at (the site serving at the start). */
   private unmanagedTarget?: string;
   private readonly userLog: { at: number; up: boolean }[] = [];
+  /** Whether users resolving the name can read (a site in read-only mode serves reads, no writes). */
+  private readsUp = false;
+  private readonly readsLog: { at: number; up: boolean }[] = [];
 
   constructor(core: Core, specs: WorldSiteSpec[], dns: WorldDns | undefined) {
     super(core);
@@ -44,7 +47,7 @@ export class Route53 extends Part {
 
   /** Steady state at the start: health checks agree with serving, and clients already resolve the answer. */
   start(): void {
-    for (const site of this.sites) site.hcHealthy = site.serving;
+    for (const site of this.sites) site.hcHealthy = site.servesReads;
     this.unmanagedTarget = this.sites.find((s) => s.serving)?.names.albHostname;
     this.lastAnswer = this.computeAnswer();
     this.clientsTarget = this.lastAnswer;
@@ -52,9 +55,11 @@ export class Route53 extends Part {
     this.clientsLog.push({ at: this.t, setIdentifier: this.clientsTarget });
     this.userUp = this.computeUserUp();
     this.userLog.push({ at: this.t, up: this.userUp });
+    this.readsUp = this.computeUserUp("reads");
+    this.readsLog.push({ at: this.t, up: this.readsUp });
   }
 
-  /** The site's serving state changed: its health check follows, after its detection time. */
+  /** Whether the site serves (reads, at least) changed: its health check follows, after its detection time. */
   followServing(site: SiteRec, serving: boolean): void {
     const gen = ++site.hcGen;
     if (site.hcHealthy !== serving) {
@@ -82,6 +87,11 @@ export class Route53 extends Part {
     if (up !== this.userUp) {
       this.userUp = up;
       this.userLog.push({ at: this.t, up });
+    }
+    const reads = this.computeUserUp("reads");
+    if (reads !== this.readsUp) {
+      this.readsUp = reads;
+      this.readsLog.push({ at: this.t, up: reads });
     }
   }
 
@@ -167,21 +177,24 @@ export class Route53 extends Part {
     return this.sites.find((s) => s.names.healthCheckId === healthCheckId)?.hcHealthy ?? false;
   }
 
-  private computeUserUp(): boolean {
+  /** Whether users are served (reads and writes; with `reads`, reads at least) by the site they resolve. */
+  private computeUserUp(what: "all" | "reads" = "all"): boolean {
+    const up = (s: SiteRec | undefined) => (what === "reads" ? s?.servesReads : s?.serving) ?? false;
     // Without failover records nothing moves the name: users keep reaching the site that served at the start.
-    if (!this.zone) return this.sites.find((s) => s.names.albHostname === this.unmanagedTarget)?.serving ?? false;
+    if (!this.zone) return up(this.sites.find((s) => s.names.albHostname === this.unmanagedTarget));
     const target = this.clientsTarget && this.records.get(this.clientsTarget);
     if (!target) return false;
-    return this.sites.find((s) => s.names.albHostname === target.value)?.serving ?? false;
+    return up(this.sites.find((s) => s.names.albHostname === target.value));
   }
 
   dns(): { answer?: string; clients?: string; answerLog: { at: number; setIdentifier?: string }[]; clientsLog: { at: number; setIdentifier?: string }[] } {
     return { answer: this.lastAnswer, clients: this.clientsTarget, answerLog: [...this.answerLog], clientsLog: [...this.clientsLog] };
   }
 
-  userView(): { up: boolean; outages: { from: number; to?: number; durationMs: number }[] } {
+  /** Users served (reads and writes) through the name; with `reads`, users able to read. */
+  userView(what: "all" | "reads" = "all"): { up: boolean; outages: { from: number; to?: number; durationMs: number }[] } {
     const outages: { from: number; to?: number; durationMs: number }[] = [];
-    for (const entry of this.userLog) {
+    for (const entry of what === "reads" ? this.readsLog : this.userLog) {
       if (!entry.up) outages.push({ from: entry.at, durationMs: this.t - entry.at });
       else if (outages.length > 0 && outages[outages.length - 1].to === undefined) {
         const o = outages[outages.length - 1];
@@ -189,6 +202,6 @@ export class Route53 extends Part {
         o.durationMs = entry.at - o.from;
       }
     }
-    return { up: this.userUp, outages };
+    return { up: what === "reads" ? this.readsUp : this.userUp, outages };
   }
 }

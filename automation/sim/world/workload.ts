@@ -1,9 +1,12 @@
 /**
- * The workload and its data plane: each site's Deployments (replicas by tier: 0 while quiesced), its
- * pods, and whether it serves. Pods are scheduled once both tiers have replicas and nodes, and turn
- * Ready after the pods-ready latency. A site serves when its Region answers, its pods are Ready, its
- * DB cluster is the available writer and its file system is writable. Its workload
- * writes while it serves (writes.ts), and its health check follows its serving state (route53.ts).
+ * The workload and its data plane: each site's Deployments (replicas by tier, and the app's
+ * read-only mode), its pods, and whether it serves. Pods are scheduled once both tiers have replicas
+ * and nodes, and turn Ready after the pods-ready latency. A site serves (reads and writes) when its
+ * Region answers, its pods are Ready, its workload is not read-only, its DB cluster is the available
+ * writer and its file system is writable. It serves reads when it serves, or when its workload is
+ * read-only with Ready pods and an available DB cluster with an instance (writer or secondary: the
+ * app reads through the reader endpoint). Its workload writes while it serves (writes.ts); its health
+ * check follows whether it serves reads, as the web tier answers the health path either way (route53.ts).
  */
 import { DataPlaneError } from "../errors";
 import { type Core, Part, type SiteRec } from "./core";
@@ -27,11 +30,12 @@ export class Workload extends Part {
       site.podsReady = this.podsCondition(site);
       site.serving = this.servingCondition(site);
       site.servingLog.push({ at: this.t, serving: site.serving });
+      site.servesReads = this.readsCondition(site);
       if (site.serving) this.writes.openSegment(site, this.t - this.tuning.historyMs);
     }
   }
 
-  /** Recompute step, per site: pods, then serving; the workload's writes and the health check follow serving. */
+  /** Recompute step, per site: pods, then serving; the workload's writes follow serving, the health check reads. */
   trackSites(): void {
     for (const site of this.sites) {
       // Pods: scheduled once both tiers have replicas and nodes; Ready after the pods-ready latency.
@@ -55,7 +59,11 @@ export class Workload extends Part {
         site.servingLog.push({ at: this.t, serving });
         if (serving) this.writes.openSegment(site);
         else this.writes.closeSegment(site);
-        this.route53.followServing(site, serving);
+      }
+      const reads = this.readsCondition(site);
+      if (reads !== site.servesReads) {
+        site.servesReads = reads;
+        this.route53.followServing(site, reads);
       }
     }
   }
@@ -69,6 +77,7 @@ export class Workload extends Part {
     return (
       !this.impaired.has(site.region) &&
       site.podsReady &&
+      !site.readOnly &&
       site.db.role === "writer" &&
       !site.db.pendingDemotion &&
       site.db.status === "available" &&
@@ -77,9 +86,15 @@ export class Workload extends Part {
     );
   }
 
-  setWorkload(stack: string, replicas: { web: number; app: number } | undefined): void {
+  private readsCondition(site: SiteRec): boolean {
+    if (site.serving) return true;
+    return site.readOnly && !this.impaired.has(site.region) && site.podsReady && site.db.status === "available" && !site.db.assumingRole && site.db.instanceCount > 0;
+  }
+
+  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, readOnly: boolean): void {
     const site = this.siteOf(stack);
     site.replicas = replicas && { ...replicas };
+    site.readOnly = readOnly;
     this.recompute();
   }
 
@@ -107,7 +122,8 @@ export class Workload extends Part {
     } catch {
       return false;
     }
-    return this.sites.find((s) => s.names.albHostname === host)?.serving ?? false;
+    // The probe GETs the health path, which the web tier answers in read-only mode too.
+    return this.sites.find((s) => s.names.albHostname === host)?.servesReads ?? false;
   }
 
   endpointRegion(url: string): string | undefined {

@@ -49,8 +49,8 @@ describe("gates: a planned failover never leaves no site serving", () => {
     expect(s.primary).to.include({ role: "active", quiesced: false, serving: true, record: "PRIMARY" });
     expect(s.dr).to.include({ role: "standby", serving: false, record: "SECONDARY" });
     expect(s.dr.nodes).to.deep.equal({ system: "2/2/4", web: "0/0/6", app: "0/0/6" });
-    // Users are back once the source's check is healthy again and clients' cached answer expired
-    // (the unchecked SECONDARY was answered while the source was quiesced): (3 + 1) x 10 s + 60 s TTL.
+    // Users are served in full again: the source's check stayed healthy while it served reads in
+    // read-only mode, so clients never left it (the wait covers a check's (3 + 1) x 10 s + 60 s TTL).
     await t.sim.clock.sleep(100_000);
     expect(t.sim.world.userView().up).to.equal(true);
     const text = formatReport(r.report).join("\n");

@@ -294,6 +294,30 @@ describe("sim: world", () => {
       expect(s.world.site("primary").db.role).to.equal("secondary");
     });
 
+    it("a site in read-only mode serves reads and takes no writes, but for the moment its DB assumes its new role", async () => {
+      const s = await sim();
+      await s.clock.sleep(MIN);
+      const primary = s.world.site("primary");
+      s.world.setWorkload("primary", primary.replicas, true);
+      const quiescedAt = s.clock.now();
+      const ro = s.world.site("primary");
+      expect(ro).to.include({ serving: false, servesReads: true, readOnly: true });
+      expect(await s.cloud.serving.checkEndpoint(`http://${ro.albHostname}/healthz`, undefined)).to.equal(true);
+      await s.clock.sleep(5 * MIN);
+      // No writes since the quiesce; the health check stayed healthy and users kept reading.
+      expect(s.world.countWrites("primary", "db", quiescedAt, s.clock.now())).to.equal(0);
+      expect(s.world.site("primary").healthCheck.status).to.equal("healthy");
+      expect(s.world.userView("reads").outages).to.deep.equal([]);
+      expect(s.world.userView().outages).to.have.length(1);
+      await s.cloud.rds.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
+      await until(s.clock, () => !s.world.site("primary").servesReads, 15 * MIN, SEC);
+      const blipAt = s.clock.now();
+      await until(s.clock, () => s.world.writer() === "dr", 15 * MIN, SEC);
+      // A secondary serves reads again once the switch is over.
+      expect(s.world.site("primary")).to.include({ servesReads: true, serving: false });
+      expect(s.clock.now() - blipAt).to.be.at.most(30 * SEC + SEC);
+    });
+
     it("a switchover rolls back when a Region goes away before it completes", async () => {
       const s = await sim();
       await s.cloud.rds.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn);
