@@ -87,7 +87,15 @@ function isoTimeArg(value: string): number {
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number);
   // Date.parse rolls impossible fields over (2024-02-30 is 1 March): rebuild the fields and compare.
   const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day || probe.getUTCHours() !== hour || probe.getUTCMinutes() !== minute || hour > 23 || second > 59) {
+  if (
+    probe.getUTCFullYear() !== year ||
+    probe.getUTCMonth() !== month - 1 ||
+    probe.getUTCDate() !== day ||
+    probe.getUTCHours() !== hour ||
+    probe.getUTCMinutes() !== minute ||
+    hour > 23 ||
+    second > 59
+  ) {
     throw new InvalidArgumentError(`"${value}" is not a real time (check the day of the month and the hour)`);
   }
   if (year < 2000) throw new InvalidArgumentError(`"${value}": the year ${year} is not plausible for an incident; give the time the incident began`);
@@ -100,16 +108,22 @@ const MAX_INCIDENT_AGE_MS = 30 * 24 * 3600_000;
 /** The project directory: it must hold Pulumi.yaml (and the sites' stack files). */
 function cwdArg(value: string): string {
   const dir = path.resolve(value);
-  if (value.trim() === "" || !fs.existsSync(dir)) throw new InvalidArgumentError(`${dir} does not exist; give the project directory (the one holding Pulumi.yaml)`);
+  if (value.trim() === "" || !fs.existsSync(dir))
+    throw new InvalidArgumentError(`${dir} does not exist; give the project directory (the one holding Pulumi.yaml)`);
   if (!fs.statSync(dir).isDirectory()) throw new InvalidArgumentError(`${dir} is not a directory; give the project directory (the one holding Pulumi.yaml)`);
-  if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) throw new InvalidArgumentError(`${dir} has no Pulumi.yaml; give the project directory (the one holding Pulumi.yaml and the Pulumi.<site>.yaml files)`);
+  if (!fs.existsSync(path.join(dir, "Pulumi.yaml")))
+    throw new InvalidArgumentError(`${dir} has no Pulumi.yaml; give the project directory (the one holding Pulumi.yaml and the Pulumi.<site>.yaml files)`);
   return dir;
 }
 
-const cwdOption = () => new Option("--cwd <dir>", "the project directory, holding Pulumi.yaml and the Pulumi.<site>.yaml files (default: this checkout)").argParser(cwdArg);
+const cwdOption = () =>
+  new Option("--cwd <dir>", "the project directory, holding Pulumi.yaml and the Pulumi.<site>.yaml files (default: this checkout)").argParser(cwdArg);
 
 const stackOption = () =>
-  new Option("--stack <site=stack>", "the Pulumi stack of a site, e.g. primary=acme/eks-dr/primary (repeatable; default $EKS_DR_STACKS, else the site's name)").argParser(collectStack);
+  new Option(
+    "--stack <site=stack>",
+    "the Pulumi stack of a site, e.g. primary=acme/eks-dr/primary (repeatable; default $EKS_DR_STACKS, else the site's name)",
+  ).argParser(collectStack);
 
 /** A journal file path: not empty, not a directory. */
 function journalArg(value: string): string {
@@ -176,7 +190,10 @@ function addRunFlags(cmd: Command, opts: { dataLoss?: boolean; incident?: boolea
 
 function addSimFlags(cmd: Command, opts: { crash?: boolean } = {}): Command {
   if (opts.crash) {
-    cmd.option("--sim-crash-after <step>", "with --sim: the driver process dies right after this step ends, as if killed (rehearse a crash; resume with --take-over)");
+    cmd.option(
+      "--sim-crash-after <step>",
+      "with --sim: the driver process dies right after this step ends, as if killed (rehearse a crash; resume with --take-over)",
+    );
   }
   return cmd
     .option("--sim", simHelp)
@@ -205,13 +222,19 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   /** Flags that contradict each other: checked before anything else, the terminal check included. */
   const checkFlags = (flags: CommonFlags): void => {
     if (!flags.sim && (flags.seed !== undefined || flags.latencyFile !== undefined)) {
-      throw new UsageError(`${flags.seed !== undefined ? "--seed" : "--latency-file"} only applies to the simulated Regions: add --sim (or use \`npm run drill\`).`);
+      throw new UsageError(
+        `${flags.seed !== undefined ? "--seed" : "--latency-file"} only applies to the simulated Regions: add --sim (or use \`npm run drill\`).`,
+      );
     }
-    if (!flags.sim && flags.simCrashAfter !== undefined) throw new UsageError("option '--sim-crash-after <step>' only applies to the simulated Regions: add --sim.");
+    if (!flags.sim && flags.simCrashAfter !== undefined)
+      throw new UsageError("option '--sim-crash-after <step>' only applies to the simulated Regions: add --sim.");
     const state = flags.state ?? (flags.sim || flags.journal !== undefined ? undefined : env.defaultState);
-    if (state !== undefined && flags.journal !== undefined) throw new UsageError("options '--state <url>' and '--journal <path>' both say where the journal is: give one.");
-    if (flags.state !== undefined && flags.sim) throw new UsageError("option '--state <url>' applies to the real Regions; the simulation keeps its journal and world in a file (--journal).");
-    if (flags.stack?.length && flags.sim) throw new UsageError("option '--stack <site=stack>' selects stacks in a Pulumi backend; the simulated Regions have none: leave it out with --sim.");
+    if (state !== undefined && flags.journal !== undefined)
+      throw new UsageError("options '--state <url>' and '--journal <path>' both say where the journal is: give one.");
+    if (flags.state !== undefined && flags.sim)
+      throw new UsageError("option '--state <url>' applies to the real Regions; the simulation keeps its journal and world in a file (--journal).");
+    if (flags.stack?.length && flags.sim)
+      throw new UsageError("option '--stack <site=stack>' selects stacks in a Pulumi backend; the simulated Regions have none: leave it out with --sim.");
     stacksOf(flags);
   };
 
@@ -251,9 +274,12 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     checkFlags(flags);
     if (flags.dryRun || flags.yes) return;
     // A script reading the JSON document cannot answer a question, and the question would not be JSON.
-    if (flags.json) throw new RefusedError("--json never prompts: pass --yes to run without confirmation, or --dry-run to only see the plan. Nothing was changed.");
+    if (flags.json)
+      throw new RefusedError("--json never prompts: pass --yes to run without confirmation, or --dry-run to only see the plan. Nothing was changed.");
     if (env.stdinIsTTY) return;
-    throw new RefusedError("stdin is not a terminal, so nobody can confirm: pass --yes to run without confirmation, or --dry-run to only see the plan. Nothing was changed.");
+    throw new RefusedError(
+      "stdin is not a terminal, so nobody can confirm: pass --yes to run without confirmation, or --dry-run to only see the plan. Nothing was changed.",
+    );
   };
 
   const runOptions = (flags: CommonFlags, w: Wiring): RunOptions => ({
@@ -295,7 +321,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   /** Ctrl-C during a run: the run stops at the next step boundary (RunOptions.stop). */
   const stopRun = new AbortController();
   const onCtrlC = () => {
-    env.stderr.write("\nCtrl-C: stopping once the steps running now have finished (a step is never cut in the middle); the same command resumes the run. Ctrl-C again quits at once.\n");
+    env.stderr.write(
+      "\nCtrl-C: stopping once the steps running now have finished (a step is never cut in the middle); the same command resumes the run. Ctrl-C again quits at once.\n",
+    );
     stopRun.abort();
   };
 
@@ -321,7 +349,10 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     // On the simulated Regions, users' RTO and write downtime as the world measured them.
     if (result.kind === "run" && w?.sim) result = { ...result, report: withSimulatedUsers(result.report, w.sim.world) };
     if (result.kind === "dry-run") {
-      if (flags.json) env.stdout.write(JSON.stringify({ dryRun: true, plan: planJson(result.plan), steps: result.steps, resumes: result.resumes, refusal: result.refusal }, null, 2) + "\n");
+      if (flags.json)
+        env.stdout.write(
+          JSON.stringify({ dryRun: true, plan: planJson(result.plan), steps: result.steps, resumes: result.resumes, refusal: result.refusal }, null, 2) + "\n",
+        );
       else print(env.stdout, result.lines);
       setExit(result.refusal !== undefined ? EXIT.refused : EXIT.ok);
       return;
@@ -329,7 +360,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     if (flags.json) env.stdout.write(JSON.stringify(result.report, null, 2) + "\n");
     else print(env.stdout, formatReport(result.report));
     if (result.report.outcome === "failed" && flags.sim && flags.journal === undefined) {
-      human(flags).write("note: this simulation and its journal lived in this process only; to rehearse resuming a run in a new process, give --journal <file>.\n");
+      human(flags).write(
+        "note: this simulation and its journal lived in this process only; to rehearse resuming a run in a new process, give --journal <file>.\n",
+      );
     }
     setExit(result.report.outcome === "succeeded" ? EXIT.ok : EXIT.failed);
   };
@@ -341,10 +374,14 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   /** `now` is the driver's clock: the wall clock, or the simulation's (known once it is wired). */
   const validateIncident = (flags: CommonFlags, now: number, simulated: boolean) => {
     if (flags.incidentAt !== undefined && flags.incidentAt > now) {
-      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(now).toISOString()}${simulated ? ", simulated clock" : ""}); give the time the incident began`);
+      throw new UsageError(
+        `option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is after now (${new Date(now).toISOString()}${simulated ? ", simulated clock" : ""}); give the time the incident began`,
+      );
     }
     if (flags.incidentAt !== undefined && now - flags.incidentAt > MAX_INCIDENT_AGE_MS) {
-      throw new UsageError(`option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is more than 30 days before now (${new Date(now).toISOString()}${simulated ? ", simulated clock" : ""}); check the date`);
+      throw new UsageError(
+        `option '--incident-at <time>': ${new Date(flags.incidentAt).toISOString()} is more than 30 days before now (${new Date(now).toISOString()}${simulated ? ", simulated clock" : ""}); check the date`,
+      );
     }
   };
 
@@ -371,7 +408,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   addRunFlags(
     program
       .command("deploy")
-      .description("validate both stack files, then pulumi up both sites: the owner of global resources first, then its peer, then the active site again if its EFS replication waited for the peer's file system"),
+      .description(
+        "validate both stack files, then pulumi up both sites: the owner of global resources first, then its peer, then the active site again if its EFS replication waited for the peer's file system",
+      ),
   ).action(async (flags: CommonFlags) => {
     // Before anything needs a Pulumi CLI: a bad stack file is named with its key.
     if (!offlineValidation(flags, false)) return;
@@ -384,7 +423,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   addSimFlags(
     program
       .command("status")
-      .description("readiness evaluation: outputs, clusters, Aurora secondary (headless?), replication, estimated RPO now, the steps a failover would run; exit 1 when not ready")
+      .description(
+        "readiness evaluation: outputs, clusters, Aurora secondary (headless?), replication, estimated RPO now, the steps a failover would run; exit 1 when not ready",
+      )
       .addOption(new Option("--mode <mode>", "which failover's steps to preview").choices(["planned", "unplanned"]).default("unplanned"))
       .option("--json", "print the evaluation as JSON")
       .addOption(new Option("--journal <path>", "journal file to check for an unfinished run").argParser(journalArg))
@@ -403,7 +444,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
   addRunFlags(
     program
       .command("failover")
-      .description("make --to the active site: planned (both Regions healthy, no data loss: quiesce, drain, switchover) or unplanned (source Region impaired: failover with data loss allowed, nothing waits on the source)")
+      .description(
+        "make --to the active site: planned (both Regions healthy, no data loss: quiesce, drain, switchover) or unplanned (source Region impaired: failover with data loss allowed, nothing waits on the source)",
+      )
       .requiredOption("--to <stack>", "the stack that becomes active (e.g. dr)")
       .addOption(new Option("--mode <mode>", "planned or unplanned").choices(["planned", "unplanned"]).makeOptionMandatory()),
     { dataLoss: true, incident: true },
@@ -429,14 +472,18 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
         human(flags).write(`simulation: ${source}'s Region is impaired from now on (an unplanned failover's premise)\n`);
       };
     }
-    await orCrash(w, "failover", { to: flags.to, mode: flags.mode }, async () => finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, opts), w));
+    await orCrash(w, "failover", { to: flags.to, mode: flags.mode }, async () =>
+      finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, opts), w),
+    );
   });
 
   // failback -----------------------------------------------------------------------------------
   addRunFlags(
     program
       .command("failback")
-      .description("return to the standby site (the old active, healthy again): clean its stale replication, up it as standby, replicate back, wait until it caught up, then a planned failover back"),
+      .description(
+        "return to the standby site (the old active, healthy again): clean its stale replication, up it as standby, replicate back, wait until it caught up, then a planned failover back",
+      ),
     { incident: false },
   ).action(async (flags: CommonFlags) => {
     requireConfirmable(flags);
@@ -470,12 +517,18 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
           .argParser((v: string) => (v === "latest" ? v : new Date(isoTimeArg(v)).toISOString()))
           .default("latest"),
       )
-      .addOption(new Option("--max-skew <duration>", "the EFS and Aurora points must be this close in time, else refuse (e.g. 1h)").argParser(durationArg).default(3_600_000, "1h"))
+      .addOption(
+        new Option("--max-skew <duration>", "the EFS and Aurora points must be this close in time, else refuse (e.g. 1h)")
+          .argParser(durationArg)
+          .default(3_600_000, "1h"),
+      )
       .option("--in-place", "point-in-time restore into the active site (corruption); refused without --yes"),
     { incident: true },
   ).action(async (flags: CommonFlags & { to: string; point: string; maxSkew: number; inPlace?: boolean }) => {
     if (flags.inPlace && !flags.yes && !flags.dryRun) {
-      throw new RefusedError(`--in-place switches ${flags.to} to data restored from its recovery points (nothing is overwritten, but what was written since is no longer served): confirm with --yes. Nothing was changed.`);
+      throw new RefusedError(
+        `--in-place switches ${flags.to} to data restored from its recovery points (nothing is overwritten, but what was written since is no longer served): confirm with --yes. Nothing was changed.`,
+      );
     }
     // Flag values checked before the terminal check, as far as they can be without the cloud.
     validateStack(discoverStacks(projectDirOf(flags)), "--to <stack>", flags.to);
@@ -484,7 +537,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     const w = await wiringFor(flags, program);
     validateStack(w.stackNames, "--to <stack>", flags.to);
     validateIncident(flags, w.clock.now(), !!w.sim);
-    if (flags.point !== "latest" && Date.parse(flags.point) > w.clock.now()) throw new UsageError(`option '--point <latest|time>': ${flags.point} is after now; give a past time or latest`);
+    if (flags.point !== "latest" && Date.parse(flags.point) > w.clock.now())
+      throw new UsageError(`option '--point <latest|time>': ${flags.point} is after now; give a past time or latest`);
     const opts = runOptions(flags, w);
     const sim = w.sim;
     if (sim && !flags.inPlace) {
@@ -520,10 +574,17 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     .command("drill")
     .description("full failover + failback on the SIMULATED Regions (latency model of docs/latency.md), printing the timeline and RTO/RPO of each")
     .addOption(new Option("--seed <n>", "seed of the simulation (same seed, same drill)").argParser(seedArg).default(1))
-    .addOption(new Option("--mode <mode>", "failover mode: unplanned impairs the active site's Region first").choices(["planned", "unplanned"]).default("unplanned"))
+    .addOption(
+      new Option("--mode <mode>", "failover mode: unplanned impairs the active site's Region first").choices(["planned", "unplanned"]).default("unplanned"),
+    )
     .option("--latency-file <path>", "JSON/YAML of measured step durations overriding the latency model's (docs/latency.md)")
     .option("--json", "print both reports and the simulation's own measurements as JSON")
-    .addOption(new Option("--tier <tier>", "backup-restore: the active site's Region is lost and `restore` rebuilds the peer from its backups (default: the stack files' failover and failback)").choices(["backup-restore"]))
+    .addOption(
+      new Option(
+        "--tier <tier>",
+        "backup-restore: the active site's Region is lost and `restore` rebuilds the peer from its backups (default: the stack files' failover and failback)",
+      ).choices(["backup-restore"]),
+    )
     .addOption(cwdOption())
     .action(async (flags: { seed: number; mode: "planned" | "unplanned"; latencyFile?: string; json?: boolean; tier?: "backup-restore"; cwd?: string }) => {
       const w = await env.wire({ projectDir: projectDirOf(flags), sim: true, seed: flags.seed, latencyFile: flags.latencyFile });
@@ -598,7 +659,9 @@ export async function runCli(argv: string[], env: CliEnv): Promise<number> {
     env.stderr.write(lines.map((l) => `${l}\n`).join(""));
     if (json) {
       const fix = err instanceof SetupError ? { problem: err.problem, fix: err.fix } : err instanceof StoppedError ? { resumeCommand: err.resumeCommand } : {};
-      env.stdout.write(JSON.stringify({ error: { kind: errorKind(err), message: errorMessage(err).replace(/^error: /, ""), ...fix, exitCode } }, null, 2) + "\n");
+      env.stdout.write(
+        JSON.stringify({ error: { kind: errorKind(err), message: errorMessage(err).replace(/^error: /, ""), ...fix, exitCode } }, null, 2) + "\n",
+      );
     }
     return exitCode;
   };

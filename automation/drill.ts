@@ -79,7 +79,9 @@ export async function runDrill(w: Wiring, opts: DrillOptions): Promise<DrillResu
     failover: withSimulatedUsers(fo.report, sim.world),
     ...(fb ? { failback: withSimulatedUsers(fb, sim.world) } : {}),
     simulation: {
-      dataLoss: sim.world.dataLoss().map((d) => ({ kind: d.kind, reason: d.reason, fromStack: d.fromStack, toStack: d.toStack, lostWrites: d.lostWrites, lostWindowMs: d.lostWindowMs })),
+      dataLoss: sim.world
+        .dataLoss()
+        .map((d) => ({ kind: d.kind, reason: d.reason, fromStack: d.fromStack, toStack: d.toStack, lostWrites: d.lostWrites, lostWindowMs: d.lostWindowMs })),
       userOutages: outagesSince(sim.world.userView().outages, t0),
       readOutages: outagesSince(sim.world.userView("reads").outages, t0),
       before,
@@ -96,7 +98,8 @@ export function formatDrill(d: DrillResult): string[] {
   for (const l of d.simulation.dataLoss) {
     lines.push(`  ${l.kind} ${l.reason} ${l.fromStack} -> ${l.toStack}: ${l.lostWrites} write(s) lost (window ${formatDuration(l.lostWindowMs)})`);
   }
-  for (const o of d.simulation.userOutages) lines.push(`  users without service through DNS: ${o.from} .. ${o.to ?? "still"} (${formatDuration(o.durationMs)})`);
+  for (const o of d.simulation.userOutages)
+    lines.push(`  users without service through DNS: ${o.from} .. ${o.to ?? "still"} (${formatDuration(o.durationMs)})`);
   for (const o of d.simulation.readOutages) lines.push(`  users unable to read through DNS: ${o.from} .. ${o.to ?? "still"} (${formatDuration(o.durationMs)})`);
   lines.push("  final state:", ...d.simulation.after.map((l) => `    ${l}`));
   return lines;

@@ -86,7 +86,9 @@ function unlessSetup<T>(what: string, fallback: (err: unknown) => T): (err: unkn
 export async function estimateRpo(ctx: StepContext, target: Site): Promise<EstimatedRpo> {
   const o = { timeoutMs: ctx.timeouts.callMs, signal: ctx.signal };
   const [lag, repl] = await Promise.all([
-    ctx.cloud.cloudWatch.auroraLag(target.region, target.outputs.dbClusterIdentifier, o).catch(unlessSetup(`reading the Aurora lag in ${target.region}`, () => undefined)),
+    ctx.cloud.cloudWatch
+      .auroraLag(target.region, target.outputs.dbClusterIdentifier, o)
+      .catch(unlessSetup(`reading the Aurora lag in ${target.region}`, () => undefined)),
     ctx.cloud.efs.describeReplication(target.region, target.outputs.fileSystemId, o).catch(unlessSetup(`reading EFS in ${target.region}`, () => undefined)),
   ]);
   const now = ctx.clock.now();
@@ -99,7 +101,9 @@ export async function estimateRpo(ctx: StepContext, target: Site): Promise<Estim
 /** "Aurora at most 1m 02s behind (AuroraGlobalDBRPOLag max 300ms in the minute from ...), EFS last sync 4m 10s ago" */
 export function formatEstimatedRpo(e: EstimatedRpo): string {
   const aurora =
-    e.auroraLagMs === null ? "Aurora lag unknown (no datapoint)" : `Aurora at most ${formatDuration(e.auroraLagMs)} behind${e.auroraLag ? ` (${describeAuroraLag(e.auroraLag)})` : ""}`;
+    e.auroraLagMs === null
+      ? "Aurora lag unknown (no datapoint)"
+      : `Aurora at most ${formatDuration(e.auroraLagMs)} behind${e.auroraLag ? ` (${describeAuroraLag(e.auroraLag)})` : ""}`;
   const efs = `EFS last sync ${e.efsSinceSyncMs === null ? "unknown" : `${formatDuration(e.efsSinceSyncMs)} ago`}`;
   return `${aurora}, ${efs}`;
 }
@@ -136,7 +140,11 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   if (configs.size < 2) return result();
   const [a, b] = stackNames.map((s) => ({ stack: s, config: configs.get(s)! }));
   const problems = pairProblems(a, b);
-  add("pair config", problems.length === 0, problems.length ? problems.map(formatConfigProblem).join("; ") : "one active, one standby, distinct Regions and CIDRs");
+  add(
+    "pair config",
+    problems.length === 0,
+    problems.length ? problems.map(formatConfigProblem).join("; ") : "one active, one standby, distinct Regions and CIDRs",
+  );
   if (problems.length) return result();
   const activeCfg = a.config.role === "active" ? a : b;
   const standbyCfg = activeCfg === a ? b : a;
@@ -150,8 +158,23 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
       else {
         outputs.set(s.stack, o);
         add(`outputs ${s.stack}`, true, `contract v${o.contractVersion}`);
-        add(`role ${s.stack}`, o.role === s.config.role, o.role === s.config.role ? `${o.role} in config and state` : `config says ${s.config.role} but the last up deployed ${o.role}: run up (or finish the failover) first`);
-        add(`endpoint ${s.stack}`, !!(o.endpointUrl || o.healthCheckId), o.endpointUrl ? o.endpointUrl : o.healthCheckId ? `health check ${o.healthCheckId}` : "no endpointUrl or healthCheckId: the driver cannot tell when it serves", s === standbyCfg ? "error" : "warning");
+        add(
+          `role ${s.stack}`,
+          o.role === s.config.role,
+          o.role === s.config.role
+            ? `${o.role} in config and state`
+            : `config says ${s.config.role} but the last up deployed ${o.role}: run up (or finish the failover) first`,
+        );
+        add(
+          `endpoint ${s.stack}`,
+          !!(o.endpointUrl || o.healthCheckId),
+          o.endpointUrl
+            ? o.endpointUrl
+            : o.healthCheckId
+              ? `health check ${o.healthCheckId}`
+              : "no endpointUrl or healthCheckId: the driver cannot tell when it serves",
+          s === standbyCfg ? "error" : "warning",
+        );
       }
     } catch (err) {
       if (err instanceof SetupError) throw err;
@@ -169,16 +192,22 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   // Regions and clusters.
   await Promise.all(
     [active, standby].map(async (site) => {
-      const up = await ctx.cloud.eks.probeRegion(site.region, { timeoutMs: timeouts.probeMs, signal: ctx.signal }).catch(unlessSetup(`probing ${site.region}`, () => false));
+      const up = await ctx.cloud.eks
+        .probeRegion(site.region, { timeoutMs: timeouts.probeMs, signal: ctx.signal })
+        .catch(unlessSetup(`probing ${site.region}`, () => false));
       add(`region ${site.region}`, up, up ? "answers" : `does not answer within ${formatDuration(timeouts.probeMs)}`, "error", neededFor(site));
       if (!up) return;
-      const c = await ctx.cloud.eks.describeCluster(site.region, site.outputs.clusterName, o(site)).catch(unlessSetup(`reading EKS in ${site.region}`, (e) => ({ status: `unknown (${errorMessage(e)})` })));
+      const c = await ctx.cloud.eks
+        .describeCluster(site.region, site.outputs.clusterName, o(site))
+        .catch(unlessSetup(`reading EKS in ${site.region}`, (e) => ({ status: `unknown (${errorMessage(e)})` })));
       add(`cluster ${site.outputs.clusterName}`, c.status === "ACTIVE", c.status, "error", neededFor(site));
     }),
   );
   const sizes = await Promise.all(
     (["system", "web", "app"] as const).map(async (g) => {
-      const st = await ctx.cloud.eks.describeNodeGroup(standby.region, standby.outputs.clusterName, standby.outputs.nodeGroupNames[g], o(standby)).catch(unlessSetup(`reading EKS in ${standby.region}`, () => undefined));
+      const st = await ctx.cloud.eks
+        .describeNodeGroup(standby.region, standby.outputs.clusterName, standby.outputs.nodeGroupNames[g], o(standby))
+        .catch(unlessSetup(`reading EKS in ${standby.region}`, () => undefined));
       return st ? `${g} ${st.desiredSize}${st.readyNodes !== undefined ? ` (${st.readyNodes} Ready)` : ""}` : `${g} ?`;
     }),
   );
@@ -187,27 +216,50 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   // Aurora.
   let headless: boolean | undefined;
   if (gid) {
-    const gc = await ctx.cloud.rds.describeGlobalCluster(standby.region, gid, o(standby)).catch(unlessSetup(`reading RDS in ${standby.region}`, (e) => e as Error));
+    const gc = await ctx.cloud.rds
+      .describeGlobalCluster(standby.region, gid, o(standby))
+      .catch(unlessSetup(`reading RDS in ${standby.region}`, (e) => e as Error));
     if (gc instanceof Error) add("aurora global cluster", false, errorMessage(gc));
     else {
       const writer = writerArn(gc.members);
-      add("aurora writer", writer === active.outputs.dbClusterArn, writer === active.outputs.dbClusterArn ? `${active.stack} writes` : `writer is ${writer ?? "none"}, expected ${active.outputs.dbClusterArn}`);
+      add(
+        "aurora writer",
+        writer === active.outputs.dbClusterArn,
+        writer === active.outputs.dbClusterArn ? `${active.stack} writes` : `writer is ${writer ?? "none"}, expected ${active.outputs.dbClusterArn}`,
+      );
       const member = gc.members.some((m) => m.clusterArn === standby.outputs.dbClusterArn && !m.isWriter);
       add("aurora secondary", member, member ? `${standby.stack} is a secondary` : `${standby.outputs.dbClusterArn} is not a secondary of ${gid}`);
-      if (gc.failoverState) add("aurora switch in progress", false, `${gc.failoverState.status} ${gc.failoverState.fromClusterArn} -> ${gc.failoverState.toClusterArn}`);
+      if (gc.failoverState)
+        add("aurora switch in progress", false, `${gc.failoverState.status} ${gc.failoverState.fromClusterArn} -> ${gc.failoverState.toClusterArn}`);
     }
-    const db = await ctx.cloud.rds.describeDbCluster(standby.region, standby.outputs.dbClusterIdentifier, o(standby)).catch(unlessSetup(`reading RDS in ${standby.region}`, (e) => e as Error));
+    const db = await ctx.cloud.rds
+      .describeDbCluster(standby.region, standby.outputs.dbClusterIdentifier, o(standby))
+      .catch(unlessSetup(`reading RDS in ${standby.region}`, (e) => e as Error));
     if (db instanceof Error) add(`db cluster ${standby.stack}`, false, errorMessage(db));
     else {
       headless = db.instanceCount === 0;
-      add(`db cluster ${standby.stack}`, db.status === "available", `${db.status}, ${db.instanceCount} instance(s)${headless ? " (headless: promotion adds 5-15 min)" : ""}`);
+      add(
+        `db cluster ${standby.stack}`,
+        db.status === "available",
+        `${db.status}, ${db.instanceCount} instance(s)${headless ? " (headless: promotion adds 5-15 min)" : ""}`,
+      );
     }
   }
 
   // EFS replication, from the active site's side (planned) and the standby's (always).
-  const repl = await ctx.cloud.efs.describeReplication(standby.region, standby.outputs.fileSystemId, o(standby)).catch(unlessSetup(`reading EFS in ${standby.region}`, () => undefined));
-  const replOk = !!repl && repl.sourceFileSystemId === active.outputs.fileSystemId && repl.destinationFileSystemId === standby.outputs.fileSystemId && repl.status === "ENABLED";
-  add("efs replication", replOk, repl ? `${repl.sourceFileSystemId} -> ${repl.destinationFileSystemId} ${repl.status}` : `${standby.stack}'s file system is not a replication destination`);
+  const repl = await ctx.cloud.efs
+    .describeReplication(standby.region, standby.outputs.fileSystemId, o(standby))
+    .catch(unlessSetup(`reading EFS in ${standby.region}`, () => undefined));
+  const replOk =
+    !!repl &&
+    repl.sourceFileSystemId === active.outputs.fileSystemId &&
+    repl.destinationFileSystemId === standby.outputs.fileSystemId &&
+    repl.status === "ENABLED";
+  add(
+    "efs replication",
+    replOk,
+    repl ? `${repl.sourceFileSystemId} -> ${repl.destinationFileSystemId} ${repl.status}` : `${standby.stack}'s file system is not a replication destination`,
+  );
 
   // RPO now.
   const estimatedRpo = await estimateRpo(ctx, standby);
@@ -232,9 +284,16 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
   } else {
     const missing = [active, standby].filter((site) => !site.outputs.healthCheckId || !site.outputs.dnsRecordUrn).map((site) => site.stack);
     if (missing.length > 0) {
-      add("failover dns", false, `${missing.join(" and ")} has no failover record or health check yet although eks-dr:dns is set: run \`npm run deploy\``, "warning");
+      add(
+        "failover dns",
+        false,
+        `${missing.join(" and ")} has no failover record or health check yet although eks-dr:dns is set: run \`npm run deploy\``,
+        "warning",
+      );
     }
-    const records = await ctx.cloud.route53.getFailoverRecords(dns.hostedZoneId, dns.hostname, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(unlessSetup("reading Route 53", (e) => e as Error));
+    const records = await ctx.cloud.route53
+      .getFailoverRecords(dns.hostedZoneId, dns.hostname, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal })
+      .catch(unlessSetup("reading Route 53", (e) => e as Error));
     if (records instanceof Error) add("dns records", false, errorMessage(records), "warning");
     else {
       const primary = records.find((r) => r.failover === "PRIMARY")?.setIdentifier;
@@ -242,8 +301,16 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
     }
     for (const site of [active, standby]) {
       if (!site.outputs.healthCheckId) continue;
-      const h = await ctx.cloud.route53.healthCheckStatus(site.outputs.healthCheckId, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal }).catch(unlessSetup("reading Route 53", () => "unknown"));
-      add(`health check ${site.stack}`, site === active ? h === "healthy" : true, site === active ? h : `${h} (a standby need not serve)`, "warning", neededFor(site));
+      const h = await ctx.cloud.route53
+        .healthCheckStatus(site.outputs.healthCheckId, { timeoutMs: timeouts.dnsChangeMs, signal: ctx.signal })
+        .catch(unlessSetup("reading Route 53", () => "unknown"));
+      add(
+        `health check ${site.stack}`,
+        site === active ? h === "healthy" : true,
+        site === active ? h : `${h} (a standby need not serve)`,
+        "warning",
+        neededFor(site),
+      );
     }
   }
 
@@ -255,7 +322,14 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
     const plan = mode === "planned" ? plannedFailoverPlan(pair) : unplannedFailoverPlan(pair);
     failover = { mode, steps: await previewPlan(plan, { ...deps, timeouts }) };
   }
-  return result({ active: active.stack, standby: standby.stack, ...(headless !== undefined ? { headlessStandby: headless } : {}), estimatedRpo, rpoTargetMs, ...(failover ? { failover } : {}) });
+  return result({
+    active: active.stack,
+    standby: standby.stack,
+    ...(headless !== undefined ? { headlessStandby: headless } : {}),
+    estimatedRpo,
+    rpoTargetMs,
+    ...(failover ? { failover } : {}),
+  });
 }
 
 export function formatReadiness(r: Readiness): string[] {
@@ -269,7 +343,10 @@ export function formatReadiness(r: Readiness): string[] {
   lines.push(`  estimated RPO now: ${e.worstMs === null ? "unknown" : formatDuration(e.worstMs)}`);
   if (r.failover) {
     lines.push(`  a ${r.failover.mode} failover to ${r.standby} would:`);
-    for (const s of r.failover.steps) lines.push(`    ${s.verdict === "run" ? "run " : s.verdict === "skip" ? "skip" : s.verdict.padEnd(4)} ${s.id}${s.dependsOn.length ? ` (after ${s.dependsOn.join(", ")})` : ""}: ${s.effect}`);
+    for (const s of r.failover.steps)
+      lines.push(
+        `    ${s.verdict === "run" ? "run " : s.verdict === "skip" ? "skip" : s.verdict.padEnd(4)} ${s.id}${s.dependsOn.length ? ` (after ${s.dependsOn.join(", ")})` : ""}: ${s.effect}`,
+      );
   }
   return lines;
 }

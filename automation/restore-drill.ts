@@ -37,7 +37,10 @@ export interface RestoreDrillResult {
   };
 }
 
-export async function runRestoreDrill(w: Wiring, opts: { observer?: (plan: Plan, startedAt: number) => ExecutionObserver; log?: (line: string) => void; maxSkewMs?: number } = {}): Promise<RestoreDrillResult> {
+export async function runRestoreDrill(
+  w: Wiring,
+  opts: { observer?: (plan: Plan, startedAt: number) => ExecutionObserver; log?: (line: string) => void; maxSkewMs?: number } = {},
+): Promise<RestoreDrillResult> {
   const sim = w.sim;
   if (!sim) throw new Error("a drill runs on the simulated Regions only");
   const log = opts.log ?? (() => undefined);
@@ -76,12 +79,19 @@ export async function runRestoreDrill(w: Wiring, opts: { observer?: (plan: Plan,
 }
 
 export function formatRestoreDrill(d: RestoreDrillResult): string[] {
-  const lines = [`DRILL seed ${d.seed}, backup-restore tier: ${d.from}'s Region lost, ${d.to} restored from the recovery points (simulated Regions, virtual time)`];
+  const lines = [
+    `DRILL seed ${d.seed}, backup-restore tier: ${d.from}'s Region lost, ${d.to} restored from the recovery points (simulated Regions, virtual time)`,
+  ];
   lines.push("", ...formatReport(d.report, { timeline: true }), ...(d.restore ? formatRestoreFigures(d.restore) : []));
   lines.push("", "simulation's own measurements:");
-  for (const l of d.simulation.dataLoss) lines.push(`  ${l.kind} restore ${d.from} -> ${d.to}: ${l.lostWrites} write(s) not in the recovery point (window ${formatDuration(l.lostWindowMs)})`);
-  lines.push(`  ${d.to} first served ${d.simulation.rtoMs === null ? "never" : `${formatDuration(d.simulation.rtoMs)} after the incident (${d.simulation.incidentAt})`}`);
-  lines.push(`  driver and simulation ${d.simulation.agrees ? "agree" : "DISAGREE"} on RTO (within ${formatDuration(AGREEMENT.rtoMs)}) and RPO (within ${formatDuration(AGREEMENT.rpoMs)})`);
+  for (const l of d.simulation.dataLoss)
+    lines.push(`  ${l.kind} restore ${d.from} -> ${d.to}: ${l.lostWrites} write(s) not in the recovery point (window ${formatDuration(l.lostWindowMs)})`);
+  lines.push(
+    `  ${d.to} first served ${d.simulation.rtoMs === null ? "never" : `${formatDuration(d.simulation.rtoMs)} after the incident (${d.simulation.incidentAt})`}`,
+  );
+  lines.push(
+    `  driver and simulation ${d.simulation.agrees ? "agree" : "DISAGREE"} on RTO (within ${formatDuration(AGREEMENT.rtoMs)}) and RPO (within ${formatDuration(AGREEMENT.rpoMs)})`,
+  );
   lines.push("  final state:", ...d.simulation.after.map((l) => `    ${l}`));
   return lines;
 }

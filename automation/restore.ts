@@ -54,7 +54,8 @@ export type RestoreResult = CommandResult & { restore?: RestoreFigures };
 export function parsePoint(value: string, now: number): PointSpec {
   if (value === "latest") return { latest: true };
   const at = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at)) throw new RefusedError(`--point: "${value}" is neither "latest" nor an ISO time such as 2025-01-01T04:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at))
+    throw new RefusedError(`--point: "${value}" is neither "latest" nor an ISO time such as 2025-01-01T04:00:00Z`);
   if (at > now) throw new RefusedError(`--point: ${value} is in the future; give a time at or before now, or "latest"`);
   return { at };
 }
@@ -63,7 +64,9 @@ function restoreTarget(site: Site): RestoreTarget {
   const o = site.outputs;
   const missing = (["backupVaultName", "backupRoleArn", "kmsKeyArn"] as const).filter((k) => !o[k]);
   if (missing.length) {
-    throw new RefusedError(`Stack "${site.stack}" does not export ${missing.join(", ")}: a restore reads them. Run \`pulumi up -s ${site.stack}\` with this version of the program first.`);
+    throw new RefusedError(
+      `Stack "${site.stack}" does not export ${missing.join(", ")}: a restore reads them. Run \`pulumi up -s ${site.stack}\` with this version of the program first.`,
+    );
   }
   return { site, vaultName: o.backupVaultName!, roleArn: o.backupRoleArn!, kmsKeyArn: o.kmsKeyArn! };
 }
@@ -82,7 +85,12 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
     deps,
     {
       command: "restore",
-      args: { to: req.to, point: "latest" in req.point ? "latest" : isoTime(req.point.at), "max-skew": `${Math.round(req.maxSkewMs / 1000)}s`, ...(req.inPlace ? { "in-place": "" } : {}) },
+      args: {
+        to: req.to,
+        point: "latest" in req.point ? "latest" : isoTime(req.point.at),
+        "max-skew": `${Math.round(req.maxSkewMs / 1000)}s`,
+        ...(req.inPlace ? { "in-place": "" } : {}),
+      },
       build: async (args) => {
         if (args["in-place"] !== undefined) {
           const site = await loadSite(deps.stacks, args.to);
@@ -106,14 +114,24 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
       gate: async (plan) => {
         const target = restoreTarget(await loadSite(deps.stacks, plan.target!));
         const ctx = readOnlyContext(deps);
-        const points = await deps.backup.listRecoveryPoints(target.site.region, target.vaultName, { timeoutMs: timeouts.probeMs * 4, signal: ctx.signal }).catch((err: unknown) => {
-          rethrowAuth(err, `listing the recovery points in ${target.vaultName}`);
-          throw new RefusedError(`${target.site.region} (${target.site.stack}) does not answer (${err instanceof Error ? err.message : String(err)}): nothing can be restored there now.`);
+        const points = await deps.backup
+          .listRecoveryPoints(target.site.region, target.vaultName, { timeoutMs: timeouts.probeMs * 4, signal: ctx.signal })
+          .catch((err: unknown) => {
+            rethrowAuth(err, `listing the recovery points in ${target.vaultName}`);
+            throw new RefusedError(
+              `${target.site.region} (${target.site.stack}) does not answer (${err instanceof Error ? err.message : String(err)}): nothing can be restored there now.`,
+            );
+          });
+        const chosen = selectRecoveryPoints(points, {
+          at: cutoffOf(req.point, deps.clock.now()),
+          maxSkewMs: req.maxSkewMs,
+          vault: `${target.vaultName} (${target.site.region})`,
         });
-        const chosen = selectRecoveryPoints(points, { at: cutoffOf(req.point, deps.clock.now()), maxSkewMs: req.maxSkewMs, vault: `${target.vaultName} (${target.site.region})` });
         if (!chosen.ok) throw new RefusedError(`Refusing to restore: ${chosen.problem}`);
         const incident = opts.incidentAt ?? deps.clock.now();
-        return BACKUP_RESOURCE_TYPES.map((t) => `${t}: recovery point of ${isoTime(chosen.points[t].createdAt)} (data loss about ${formatDuration(incident - chosen.points[t].createdAt)})`);
+        return BACKUP_RESOURCE_TYPES.map(
+          (t) => `${t}: recovery point of ${isoTime(chosen.points[t].createdAt)} (data loss about ${formatDuration(incident - chosen.points[t].createdAt)})`,
+        );
       },
     },
     opts,
@@ -123,12 +141,18 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
   const marks = marksOf(events);
   const chosen = marks.get(RESTORE_MARK.points)?.data.points as Record<BackupResourceType, { arn: string; createdAt: number }> | undefined;
   if (!chosen) return result;
-  const incidentAt = opts.incidentAt ?? (typeof marks.get("incident")?.data.at === "number" ? (marks.get("incident")!.data.at as number) : Date.parse(result.report.startedAt));
+  const incidentAt =
+    opts.incidentAt ?? (typeof marks.get("incident")?.data.at === "number" ? (marks.get("incident")!.data.at as number) : Date.parse(result.report.startedAt));
   const points: RestoreFigures["points"] = {};
   for (const t of BACKUP_RESOURCE_TYPES) {
     const p = chosen[t];
     const restored = marks.get(RESTORE_MARK.restored(t))?.data.createdResourceArn;
-    points[t] = { arn: p.arn, createdAt: isoTime(p.createdAt), rpoMs: incidentAt - p.createdAt, ...(typeof restored === "string" ? { restoredResourceArn: restored } : {}) };
+    points[t] = {
+      arn: p.arn,
+      createdAt: isoTime(p.createdAt),
+      rpoMs: incidentAt - p.createdAt,
+      ...(typeof restored === "string" ? { restoredResourceArn: restored } : {}),
+    };
   }
   const rpos = Object.values(points).map((p) => p.rpoMs);
   return { ...result, restore: { incidentAt: isoTime(incidentAt), points, rpoMs: rpos.length ? Math.max(...rpos) : null } };

@@ -88,7 +88,8 @@ function checkProjectFile(projectDir: string, problems: ValidationProblem[]): vo
     });
   }
   const runtime = typeof doc.runtime === "object" && doc.runtime !== null ? (doc.runtime as { name?: unknown }).name : doc.runtime;
-  if (runtime !== "nodejs") problems.push({ file: "Pulumi.yaml", key: "runtime", message: `is ${JSON.stringify(runtime)}; the program is TypeScript: set runtime: nodejs` });
+  if (runtime !== "nodejs")
+    problems.push({ file: "Pulumi.yaml", key: "runtime", message: `is ${JSON.stringify(runtime)}; the program is TypeScript: set runtime: nodejs` });
 }
 
 /** The project's stack names (`Pulumi.<stack>.yaml`, Pulumi.yaml itself excluded). */
@@ -101,13 +102,20 @@ function stackNames(projectDir: string): string[] {
 }
 
 /** A problem of the shared config modules, as a validation problem (they name their file). */
-const asValidationProblem = (file: string) => (p: { file?: string; key?: string; message: string }): ValidationProblem => ({
-  file: p.file ?? file,
-  ...(p.key ? { key: p.key } : {}),
-  message: p.message,
-});
+const asValidationProblem =
+  (file: string) =>
+  (p: { file?: string; key?: string; message: string }): ValidationProblem => ({
+    file: p.file ?? file,
+    ...(p.key ? { key: p.key } : {}),
+    message: p.message,
+  });
 
-function checkStackFile(projectDir: string, stack: string, problems: ValidationProblem[], warnings: ValidationProblem[]): { site: ValidatedSite; config?: SiteConfig } {
+function checkStackFile(
+  projectDir: string,
+  stack: string,
+  problems: ValidationProblem[],
+  warnings: ValidationProblem[],
+): { site: ValidatedSite; config?: SiteConfig } {
   const file = stackFileName(stack);
   const site: ValidatedSite = { stack, file };
   const read = readStackFile(projectDir, stack);
@@ -163,7 +171,10 @@ export function formatValidation(r: ValidationResult): string[] {
   const warnings = (r.warnings ?? []).map((w) => `warning: ${formatConfigProblem(w)}`);
   if (r.ok) {
     const sites = r.sites.map((s) => `${s.stack} (${s.region}, ${s.role}${s.ownsGlobalResources ? ", owner of global resources" : ""})`);
-    return [...warnings, `valid: ${r.sites.map((s) => s.file).join(" and ")}: ${sites.join("; ")} (offline checks: project file, both stack files, the rules between them)`];
+    return [
+      ...warnings,
+      `valid: ${r.sites.map((s) => s.file).join(" and ")}: ${sites.join("; ")} (offline checks: project file, both stack files, the rules between them)`,
+    ];
   }
   return [...warnings, ...configErrorLines(r.problems)];
 }

@@ -88,7 +88,11 @@ export function discoverStacks(projectDir: string): [string, string] {
   return names as [string, string];
 }
 
-function journalFor(opts: Pick<WiringOptions, "journalPath" | "pid">, fallback: () => JournalPort, fallbackLabel: string): { journal: JournalPort; journalLabel: string } {
+function journalFor(
+  opts: Pick<WiringOptions, "journalPath" | "pid">,
+  fallback: () => JournalPort,
+  fallbackLabel: string,
+): { journal: JournalPort; journalLabel: string } {
   if (opts.journalPath !== undefined) {
     const file = path.resolve(opts.journalPath);
     return { journal: new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), journalLabel: file };
@@ -125,7 +129,11 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
   const clock = new SystemClock();
   const file = path.resolve(opts.projectDir, DEFAULT_JOURNAL_PATH);
   const qualified = opts.qualifiedStacks ?? {};
-  const stacks = new PulumiStacks({ projectDir: opts.projectDir, qualifiedStackName: (s) => qualified[s] ?? s, policyPack: lazy<typeof PackConfigModule>("../policy/lib/pack-config").driverPolicyPack(opts.projectDir) });
+  const stacks = new PulumiStacks({
+    projectDir: opts.projectDir,
+    qualifiedStackName: (s) => qualified[s] ?? s,
+    policyPack: lazy<typeof PackConfigModule>("../policy/lib/pack-config").driverPolicyPack(opts.projectDir),
+  });
   const stackNames = discoverStacks(opts.projectDir);
   const shared = opts.state !== undefined ? s3State(opts.state, opts.pid) : undefined;
   const { journal, journalLabel } = shared ?? journalFor(opts, () => new FileJournal(file, opts.pid !== undefined ? { pid: opts.pid } : {}), file);
@@ -199,7 +207,9 @@ function restoreSimulation(files: SimulationFiles, opts: WiringOptions): Promise
   const o = saved.options;
   const other = `pass another --journal to start a new simulation, or leave the flag out to continue this one`;
   if (opts.seed !== undefined && String(opts.seed) !== o.seed) {
-    throw new UsageError(`option '--seed <n>': --seed ${opts.seed} differs from the simulation saved beside ${files.snapshotPath.replace(/\.sim\.json$/, "")} (seed ${o.seed}); ${other}`);
+    throw new UsageError(
+      `option '--seed <n>': --seed ${opts.seed} differs from the simulation saved beside ${files.snapshotPath.replace(/\.sim\.json$/, "")} (seed ${o.seed}); ${other}`,
+    );
   }
   if (opts.latencyFile !== undefined && JSON.stringify(loadLatencyOverrides(opts.latencyFile)) !== JSON.stringify(o.latencyTable)) {
     throw new UsageError(`option '--latency-file <path>': ${opts.latencyFile} gives other durations than the simulation saved beside the journal; ${other}`);
@@ -251,11 +261,23 @@ function refuseSimulatedJournal(file: string): void {
 /** Ports of a simulation (tests build the simulation themselves to inspect its world). */
 export function simWiring(
   sim: Simulation,
-  opts: { journalPath?: string; stackNames?: [string, string]; seed?: number; journal?: JournalPort; journalLabel?: string; resumeFlags?: string[]; pid?: number } = {},
+  opts: {
+    journalPath?: string;
+    stackNames?: [string, string];
+    seed?: number;
+    journal?: JournalPort;
+    journalLabel?: string;
+    resumeFlags?: string[];
+    pid?: number;
+  } = {},
 ): Wiring {
   const { journal, journalLabel } = opts.journal
     ? { journal: opts.journal, journalLabel: opts.journalLabel ?? "(given journal)" }
-    : journalFor({ journalPath: opts.journalPath, pid: opts.pid }, () => new MemoryJournal(undefined, { pid: process.pid, host: "simulation", process: () => sim.process }), "(in-memory journal of the simulation)");
+    : journalFor(
+        { journalPath: opts.journalPath, pid: opts.pid },
+        () => new MemoryJournal(undefined, { pid: process.pid, host: "simulation", process: () => sim.process }),
+        "(in-memory journal of the simulation)",
+      );
   return {
     // Getters: after Simulation.restart() the ports of the new driver process are used.
     get cloud() {

@@ -49,7 +49,11 @@ export const rtoSection: BenchSection = {
     const before = evaluationStats();
     const asConfigured = await benchRto({ seeds, label: "stack files as configured (standby pods Pending for nodes, decision 4)" });
     lines.push(...formatRtoBench(asConfigured));
-    const cold = await benchRto({ seeds, configs: coldConfigs(), label: "variant: no standby pods (workload.replicas.*.standby: 0; the target's up is on the critical path)" });
+    const cold = await benchRto({
+      seeds,
+      configs: coldConfigs(),
+      label: "variant: no standby pods (workload.replicas.*.standby: 0; the target's up is on the critical path)",
+    });
     lines.push(...formatRtoBench(cold));
     lines.push(
       "  sequential runbook = a manual runbook's order as a plan on the same ports: detach EFS (LOCAL_CONFIGURATION_ONLY), then",

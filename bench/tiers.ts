@@ -40,8 +40,23 @@ export async function modeledRestoreRto(seed: number): Promise<number> {
   sim.faults.impairRegion("primary");
   const pair = await loadPair(sim.stacks, "dr");
   const o = pair.target.outputs;
-  const plan = restoreToPeerPlan(sim.backup, pair, { site: pair.target, vaultName: o.backupVaultName!, roleArn: o.backupRoleArn!, kmsKeyArn: o.kmsKeyArn! }, { point: { latest: true }, maxSkewMs: 3_600_000 });
-  const result = await execute({ plan, cloud: sim.cloud, stacks: sim.stacks, clock: sim.clock, journal: new MemoryJournal(), runId: `restore-${seed}`, runStartedAt: start, maxConcurrency: 8, random: seededRandom(seed) });
+  const plan = restoreToPeerPlan(
+    sim.backup,
+    pair,
+    { site: pair.target, vaultName: o.backupVaultName!, roleArn: o.backupRoleArn!, kmsKeyArn: o.kmsKeyArn! },
+    { point: { latest: true }, maxSkewMs: 3_600_000 },
+  );
+  const result = await execute({
+    plan,
+    cloud: sim.cloud,
+    stacks: sim.stacks,
+    clock: sim.clock,
+    journal: new MemoryJournal(),
+    runId: `restore-${seed}`,
+    runStartedAt: start,
+    maxConcurrency: 8,
+    random: seededRandom(seed),
+  });
   if (result.outcome !== "succeeded") throw new Error(`restore seed ${seed}: step ${result.failedStep} failed: ${String(result.error)}`);
   const serving = result.marks.get("serving");
   if (!serving) throw new Error(`restore seed ${seed}: no serving mark`);
@@ -58,9 +73,15 @@ export async function benchTiers(seeds: number): Promise<string[]> {
   for (const [label, run] of tiers) {
     const values: number[] = [];
     const failures: string[] = [];
-    for (let seed = 1; seed <= seeds; seed++) await run(seed).then((v) => values.push(v), (err: unknown) => failures.push(String(err)));
+    for (let seed = 1; seed <= seeds; seed++)
+      await run(seed).then(
+        (v) => values.push(v),
+        (err: unknown) => failures.push(String(err)),
+      );
     values.sort((a, b) => a - b);
-    lines.push(`  ${label.padEnd(40)} p50 ${formatDuration(percentile(values, 50)).padStart(7)}   p95 ${formatDuration(percentile(values, 95)).padStart(7)}${failures.length ? `   ${failures.length} failed: ${failures[0]}` : ""}`);
+    lines.push(
+      `  ${label.padEnd(40)} p50 ${formatDuration(percentile(values, 50)).padStart(7)}   p95 ${formatDuration(percentile(values, 95)).padStart(7)}${failures.length ? `   ${failures.length} failed: ${failures[0]}` : ""}`,
+    );
   }
   return lines;
 }

@@ -54,7 +54,9 @@ export function gp3Parameters(kmsKeyArn: string, volumeTags: Record<string, stri
 export function ebsKmsPolicy(kmsKeyArn: string): object {
   return {
     Version: "2012-10-17",
-    Statement: [{ Sid: "EncryptedVolumes", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"], Resource: kmsKeyArn }],
+    Statement: [
+      { Sid: "EncryptedVolumes", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"], Resource: kmsKeyArn },
+    ],
   };
 }
 

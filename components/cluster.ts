@@ -58,7 +58,12 @@ export interface ClusterArgs {
 }
 
 /** A stable resource name for an IAM principal ARN (`arn:aws:iam::1234:role/ops/admin` -> `1234-role-ops-admin`). */
-const principalSlug = (arn: string): string => arn.split(":").slice(4).join("-").replace(/[^A-Za-z0-9-]/g, "-");
+const principalSlug = (arn: string): string =>
+  arn
+    .split(":")
+    .slice(4)
+    .join("-")
+    .replace(/[^A-Za-z0-9-]/g, "-");
 
 export class Cluster extends pulumi.ComponentResource {
   readonly clusterName: pulumi.Output<string>;

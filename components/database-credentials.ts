@@ -80,7 +80,9 @@ export class DatabaseCredentials extends pulumi.ComponentResource {
     }
     const length = args.passwordLength ?? 32;
     if (!Number.isInteger(length) || length < MYSQL_PASSWORD_LENGTH.min || length > MYSQL_PASSWORD_LENGTH.max) {
-      throw new Error(`DatabaseCredentials ${name}: passwordLength must be ${MYSQL_PASSWORD_LENGTH.min} to ${MYSQL_PASSWORD_LENGTH.max} (Aurora MySQL), got ${length}`);
+      throw new Error(
+        `DatabaseCredentials ${name}: passwordLength must be ${MYSQL_PASSWORD_LENGTH.min} to ${MYSQL_PASSWORD_LENGTH.max} (Aurora MySQL), got ${length}`,
+      );
     }
     const recoveryWindowInDays = args.recoveryWindowDays ?? 30;
     if (!Number.isInteger(recoveryWindowInDays) || recoveryWindowInDays < 7 || recoveryWindowInDays > 30) {

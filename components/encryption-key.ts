@@ -157,7 +157,9 @@ export class EncryptionKey extends pulumi.ComponentResource {
         );
       }
       if (!MRK_ARN.test(args.primaryKeyArn)) {
-        throw new Error(`EncryptionKey ${name}: primaryKeyArn "${args.primaryKeyArn}" is not a multi-Region key ARN (arn:aws:kms:<region>:<account>:key/mrk-...)`);
+        throw new Error(
+          `EncryptionKey ${name}: primaryKeyArn "${args.primaryKeyArn}" is not a multi-Region key ARN (arn:aws:kms:<region>:<account>:key/mrk-...)`,
+        );
       }
     }
 

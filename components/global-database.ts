@@ -98,7 +98,9 @@ export class GlobalClusterOnly extends pulumi.ComponentResource {
   constructor(name: string, args: { globalClusterIdentifier: string; engineVersion: string }, opts?: pulumi.ComponentResourceOptions) {
     super(GLOBAL_DATABASE_TYPE, name, {}, opts);
     if (!IDENTIFIER.test(args.globalClusterIdentifier)) {
-      throw new Error(`GlobalClusterOnly ${name}: globalClusterIdentifier "${args.globalClusterIdentifier}" must be 2-60 lowercase letters, digits or single hyphens`);
+      throw new Error(
+        `GlobalClusterOnly ${name}: globalClusterIdentifier "${args.globalClusterIdentifier}" must be 2-60 lowercase letters, digits or single hyphens`,
+      );
     }
     this.globalCluster = newGlobalCluster(this, name, args.globalClusterIdentifier, args.engineVersion);
     this.globalClusterIdentifier = this.globalCluster.globalClusterIdentifier;
@@ -176,7 +178,8 @@ export class GlobalDatabase extends pulumi.ComponentResource {
     this.securityGroupId = securityGroup.id;
 
     const joinsAs = args.ownsGlobalResources ? "owner" : args.globalClusterIdentifier === undefined ? "none" : "secondary";
-    if (!Number.isInteger(args.instances) || args.instances < 0) throw new Error(`GlobalDatabase ${name}: instances must be a whole number >= 0, got ${args.instances}`);
+    if (!Number.isInteger(args.instances) || args.instances < 0)
+      throw new Error(`GlobalDatabase ${name}: instances must be a whole number >= 0, got ${args.instances}`);
     this.instanceCount = joinsAs === "none" ? 0 : args.instances;
     this.instances = [];
     this.hasCluster = joinsAs !== "none";

@@ -70,9 +70,7 @@ export class ImageRegistry extends pulumi.ComponentResource {
           // starts a different build than the one that ran before it.
           imageTagMutability: "IMMUTABLE",
           imageScanningConfiguration: { scanOnPush: true },
-          encryptionConfigurations: [
-            args.kmsKeyArn === undefined ? { encryptionType: "KMS" } : { encryptionType: "KMS", kmsKey: args.kmsKeyArn },
-          ],
+          encryptionConfigurations: [args.kmsKeyArn === undefined ? { encryptionType: "KMS" } : { encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
         },
         { parent: this, protect: args.protect ?? true },
       );

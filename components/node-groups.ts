@@ -106,7 +106,9 @@ export class NodeGroups extends pulumi.ComponentResource {
     for (const g of NODE_GROUPS) {
       const s = args.groups[g].sizes;
       if (!(Number.isInteger(s.min) && s.min >= 0 && s.min <= s.desired && s.desired <= s.max && s.max >= 1)) {
-        throw new Error(`NodeGroups ${name}: the ${g} sizes must be whole numbers with 0 <= min <= desired <= max and max >= 1 (min ${s.min}, desired ${s.desired}, max ${s.max})`);
+        throw new Error(
+          `NodeGroups ${name}: the ${g} sizes must be whole numbers with 0 <= min <= desired <= max and max >= 1 (min ${s.min}, desired ${s.desired}, max ${s.max})`,
+        );
       }
     }
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
@@ -131,7 +133,11 @@ export class NodeGroups extends pulumi.ComponentResource {
 
     const appSg = new aws.ec2.SecurityGroup(
       `${name}-app-tier`,
-      { vpcId: args.vpcId, description: "App tier nodes; the database admits MySQL from this group only", tags: { Name: pulumi.interpolate`${args.clusterName}-app-tier` } },
+      {
+        vpcId: args.vpcId,
+        description: "App tier nodes; the database admits MySQL from this group only",
+        tags: { Name: pulumi.interpolate`${args.clusterName}-app-tier` },
+      },
       { parent: this },
     );
     const tierSecurityGroups: Partial<Record<NodeGroupName, pulumi.Input<string>>> = { app: appSg.id };

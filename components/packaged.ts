@@ -15,7 +15,9 @@ import type * as pulumi from "@pulumi/pulumi";
 export function awsProvidersOf(component: pulumi.ComponentResource, name: string): Record<string, pulumi.ProviderResource> {
   const aws = component.getProvider("aws:index:any");
   if (!aws) {
-    throw new Error(`${name}: no AWS provider to give its packaged components; pass the site's provider in \`providers\` (the default provider is disabled and in no chosen Region)`);
+    throw new Error(
+      `${name}: no AWS provider to give its packaged components; pass the site's provider in \`providers\` (the default provider is disabled and in no chosen Region)`,
+    );
   }
   return { aws };
 }

@@ -133,7 +133,13 @@ export function missingImages(
         const wanted = tagOrDigest(resolved.slice(url.length));
         const present = await aws.ecr
           .getImages({ repositoryName }, opts)
-          .then((r) => (r.imageIds ?? []).some((id) => (wanted.imageTag !== undefined && id.imageTag === wanted.imageTag) || (wanted.imageDigest !== undefined && id.imageDigest === wanted.imageDigest)))
+          .then((r) =>
+            (r.imageIds ?? []).some(
+              (id) =>
+                (wanted.imageTag !== undefined && id.imageTag === wanted.imageTag) ||
+                (wanted.imageDigest !== undefined && id.imageDigest === wanted.imageDigest),
+            ),
+          )
           .catch(() => false);
         return present ? undefined : `${ref} is not in the site's registry yet (${url})`;
       }),
@@ -206,7 +212,12 @@ export class SampleWorkload extends pulumi.ComponentResource {
 
     // The web tier answers the ALB's (and Route 53's) health path; the app tier its own /healthz.
     const readinessPath: Record<Tier, string> = { web: healthPath, app: DEFAULT_HEALTH_PATH };
-    const deployment = (tier: Tier, container: k8s.types.input.core.v1.Container, podSpec: Partial<k8s.types.input.core.v1.PodSpec>, dependsOn: pulumi.Resource[] = []) =>
+    const deployment = (
+      tier: Tier,
+      container: k8s.types.input.core.v1.Container,
+      podSpec: Partial<k8s.types.input.core.v1.PodSpec>,
+      dependsOn: pulumi.Resource[] = [],
+    ) =>
       new k8s.apps.v1.Deployment(
         `${name}-${tier}`,
         {
@@ -376,6 +387,11 @@ export class SampleWorkload extends pulumi.ComponentResource {
     this.endpointUrl = pulumi.interpolate`${scheme}://${this.albHostname}${healthPath}`;
     this.endpointHostname = scheme === "https" ? args.dns?.hostname : undefined;
     this.deploymentUrns = { web: web.urn, app: app.urn };
-    this.registerOutputs({ albHostname: this.albHostname, endpointUrl: this.endpointUrl, endpointHostname: this.endpointHostname, deploymentUrns: this.deploymentUrns });
+    this.registerOutputs({
+      albHostname: this.albHostname,
+      endpointUrl: this.endpointUrl,
+      endpointHostname: this.endpointHostname,
+      deploymentUrns: this.deploymentUrns,
+    });
   }
 }

@@ -149,8 +149,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
 
     // One mount target per AZ: a pod mounts through the mount target of its own AZ.
     const mountTargets = args.privateSubnetIds.map(
-      (subnetId, i) =>
-        new aws.efs.MountTarget(`${name}-${i}`, { fileSystemId: fileSystem.id, subnetId, securityGroups: [securityGroup.id] }, { parent: this }),
+      (subnetId, i) => new aws.efs.MountTarget(`${name}-${i}`, { fileSystemId: fileSystem.id, subnetId, securityGroups: [securityGroup.id] }, { parent: this }),
     );
 
     // The driver: the managed add-on, its controller's AWS permissions granted through Pod Identity.
@@ -242,9 +241,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
     this.storageClassName = storageClass.metadata.name;
     // A pod scheduled before its AZ's mount target or the driver exists fails to mount; carrying
     // them as dependencies of the name makes every workload that uses it wait for them.
-    this.pvcName = pulumi
-      .all([claim.metadata.name, csiDriver.id, ...mountTargets.map((m) => m.id)])
-      .apply(([claimName]) => claimName as string);
+    this.pvcName = pulumi.all([claim.metadata.name, csiDriver.id, ...mountTargets.map((m) => m.id)]).apply(([claimName]) => claimName as string);
 
     this.registerOutputs({
       fileSystemId: this.fileSystemId,

@@ -177,10 +177,7 @@ export function auroraLagQueries(
     metric: { namespace: "AWS/RDS", metricName, dimensions, stat: "Maximum", period: periodSeconds },
     returnData: false,
   }));
-  return [
-    ...series,
-    { id: "worst", expression: `MAX([${series.map((q) => q.id).join(", ")}])`, label: `${metricName} (ms), worst series`, returnData: true },
-  ];
+  return [...series, { id: "worst", expression: `MAX([${series.map((q) => q.id).join(", ")}])`, label: `${metricName} (ms), worst series`, returnData: true }];
 }
 
 export class SiteAlarms extends pulumi.ComponentResource {
@@ -279,7 +276,9 @@ export class SiteAlarms extends pulumi.ComponentResource {
       // subscription (a new one would have to be confirmed again) nor creates anything in us-east-1;
       // only the alarm's notifications follow the role.
       const usEast1Topic =
-        args.region === "us-east-1" ? siteTopic : this.topic(`${name}-route53`, args, { account, partition }, hc.usEast1Provider, undefined, hc.keepAsIs === true);
+        args.region === "us-east-1"
+          ? siteTopic
+          : this.topic(`${name}-route53`, args, { account, partition }, hc.usEast1Provider, undefined, hc.keepAsIs === true);
       this.healthCheckTopicArn = usEast1Topic.arn;
       const alarmArgs: aws.cloudwatch.MetricAlarmArgs = {
         alarmDescription: `Route 53 considers the endpoint of the site in ${args.region} unhealthy; while that site is active (PRIMARY), DNS fails over to the peer.`,

@@ -110,7 +110,12 @@ export function backupRolePolicy(ctx: BackupRolePolicyContext): object {
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "EfsBackup", Effect: "Allow", Action: ["elasticfilesystem:Backup", "elasticfilesystem:DescribeTags"], Resource: `arn:${p}:elasticfilesystem:*:*:file-system/*` },
+      {
+        Sid: "EfsBackup",
+        Effect: "Allow",
+        Action: ["elasticfilesystem:Backup", "elasticfilesystem:DescribeTags"],
+        Resource: `arn:${p}:elasticfilesystem:*:*:file-system/*`,
+      },
       {
         Sid: "AuroraSnapshots",
         Effect: "Allow",
@@ -206,11 +211,22 @@ function restoreStatements(ctx: BackupRolePolicyContext): object[] {
     {
       Sid: "AuroraRestore",
       Effect: "Allow",
-      Action: ["rds:RestoreDBClusterFromSnapshot", "rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots", "rds:AddTagsToResource", "rds:ListTagsForResource"],
+      Action: [
+        "rds:RestoreDBClusterFromSnapshot",
+        "rds:DescribeDBClusters",
+        "rds:DescribeDBClusterSnapshots",
+        "rds:AddTagsToResource",
+        "rds:ListTagsForResource",
+      ],
       Resource: "*",
     },
     { Sid: "AuroraRestoredClusterCleanup", Effect: "Allow", Action: ["rds:DeleteDBCluster"], Resource: `arn:${p}:rds:*:*:cluster:${RESTORED_CLUSTER_PATTERN}` },
-    { Sid: "EbsRestore", Effect: "Allow", Action: ["ec2:CreateVolume", "ec2:DeleteVolume"], Resource: [`arn:${p}:ec2:*::snapshot/*`, `arn:${p}:ec2:*:*:volume/*`] },
+    {
+      Sid: "EbsRestore",
+      Effect: "Allow",
+      Action: ["ec2:CreateVolume", "ec2:DeleteVolume"],
+      Resource: [`arn:${p}:ec2:*::snapshot/*`, `arn:${p}:ec2:*:*:volume/*`],
+    },
     {
       Sid: "EbsRestoreTagOnCreate",
       Effect: "Allow",
@@ -265,7 +281,9 @@ export class SiteBackup extends pulumi.ComponentResource {
       throw new Error(`SiteBackup ${name}: vault name "${vaultName}" must be 2-50 letters, digits, hyphens or underscores`);
     }
     if (args.peerVaultArn !== undefined && vaultArnRegion(args.peerVaultArn) === undefined) {
-      throw new Error(`SiteBackup ${name}: peer vault "${args.peerVaultArn}" is not a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>)`);
+      throw new Error(
+        `SiteBackup ${name}: peer vault "${args.peerVaultArn}" is not a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>)`,
+      );
     }
 
     // The vault outlives every plan: protected, never force-destroyed. AWS refuses to delete a vault

@@ -92,7 +92,9 @@ export class SiteEndpoint extends pulumi.ComponentResource {
         },
         spec: {
           ingressClassName: ALB_INGRESS_CLASS,
-          rules: [{ http: { paths: [{ path: healthPath, pathType: "Exact", backend: { service: { name: HEALTH_ACTION, port: { name: "use-annotation" } } } }] } }],
+          rules: [
+            { http: { paths: [{ path: healthPath, pathType: "Exact", backend: { service: { name: HEALTH_ACTION, port: { name: "use-annotation" } } } }] } },
+          ],
         },
       },
       { parent: this },

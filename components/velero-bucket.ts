@@ -70,7 +70,12 @@ export function replicationRolePolicy(ctx: ReplicationPolicyContext): object {
         Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
         Resource: `${ctx.sourceBucketArn}/*`,
       },
-      { Sid: "WriteReplicas", Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], Resource: `${ctx.destinationBucketArn}/*` },
+      {
+        Sid: "WriteReplicas",
+        Effect: "Allow",
+        Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+        Resource: `${ctx.destinationBucketArn}/*`,
+      },
       {
         Sid: "DecryptSource",
         Effect: "Allow",

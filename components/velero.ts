@@ -95,11 +95,18 @@ export function veleroTtl(days: number): string {
 }
 
 /** The chart values. */
-export function veleroValues(args: Pick<VeleroArgs, "writesBackups" | "velero" | "region" | "nodeSelector"> & { bucketName: string; kmsKeyArn: string }): Record<string, unknown> {
+export function veleroValues(
+  args: Pick<VeleroArgs, "writesBackups" | "velero" | "region" | "nodeSelector"> & { bucketName: string; kmsKeyArn: string },
+): Record<string, unknown> {
   const writes = args.writesBackups;
   return {
     initContainers: [
-      { name: "velero-plugin-for-aws", image: VELERO_AWS_PLUGIN_IMAGE, imagePullPolicy: "IfNotPresent", volumeMounts: [{ mountPath: "/target", name: "plugins" }] },
+      {
+        name: "velero-plugin-for-aws",
+        image: VELERO_AWS_PLUGIN_IMAGE,
+        imagePullPolicy: "IfNotPresent",
+        volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+      },
     ],
     // Pod Identity: no credentials Secret, the association gives the server pod its role.
     credentials: { useSecret: false },
@@ -167,9 +174,16 @@ export class Velero extends pulumi.ComponentResource {
         version: args.chartVersion ?? VELERO_CHART_VERSION,
         repositoryOpts: { repo: VELERO_CHART_REPO },
         namespace: namespace.metadata.name,
-        values: pulumi
-          .all([args.bucketName, args.kmsKeyArn])
-          .apply(([bucketName, kmsKeyArn]) => veleroValues({ writesBackups: args.writesBackups, velero: args.velero, region: args.region, nodeSelector: args.nodeSelector, bucketName, kmsKeyArn })),
+        values: pulumi.all([args.bucketName, args.kmsKeyArn]).apply(([bucketName, kmsKeyArn]) =>
+          veleroValues({
+            writesBackups: args.writesBackups,
+            velero: args.velero,
+            region: args.region,
+            nodeSelector: args.nodeSelector,
+            bucketName,
+            kmsKeyArn,
+          }),
+        ),
       },
       // Pod Identity credentials are injected when a pod starts: the association must exist first.
       { parent: this, dependsOn: [role] },

@@ -27,7 +27,10 @@ export function checkRoleDrift(stack: string, committedConfig: Record<string, un
   if (!isRole(committed)) throw new Refusal(`${file} has no valid eks-dr:role (got ${JSON.stringify(committed)}); set active or standby.`);
   const reported = outputs.role;
   if (reported === undefined) return `${stack}: the stack reports no role yet (first deploy); committed role ${committed}`;
-  if (!isRole(reported)) throw new Refusal(`stack ${stack} reports role ${JSON.stringify(reported)}, which is neither active nor standby; check the stack's outputs before deploying.`);
+  if (!isRole(reported))
+    throw new Refusal(
+      `stack ${stack} reports role ${JSON.stringify(reported)}, which is neither active nor standby; check the stack's outputs before deploying.`,
+    );
   if (reported === committed) return `${stack}: committed role ${committed} matches the role the stack reports`;
   throw new Refusal(
     `refusing to deploy ${stack}: ${file} in this commit says role ${committed}, but stack ${stack} reports role ${reported} from its last update. ` +
@@ -49,9 +52,12 @@ export async function main(argv: string[], out: (line: string) => void = console
   try {
     outputs = JSON.parse(fs.readFileSync(opts.outputs, "utf8"));
   } catch (err) {
-    throw new Refusal(`--outputs ${opts.outputs} is not readable JSON (${err instanceof Error ? err.message : String(err)}); pass \`pulumi stack output --json\` of the stack.`);
+    throw new Refusal(
+      `--outputs ${opts.outputs} is not readable JSON (${err instanceof Error ? err.message : String(err)}); pass \`pulumi stack output --json\` of the stack.`,
+    );
   }
-  if (outputs === null || typeof outputs !== "object" || Array.isArray(outputs)) throw new Refusal(`--outputs ${opts.outputs} is not a JSON object of stack outputs.`);
+  if (outputs === null || typeof outputs !== "object" || Array.isArray(outputs))
+    throw new Refusal(`--outputs ${opts.outputs} is not a JSON object of stack outputs.`);
   out(checkRoleDrift(opts.stack, readStackFileConfig(opts.projectDir, opts.stack), outputs as Record<string, unknown>));
   return EXIT.ok;
 }

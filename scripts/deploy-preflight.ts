@@ -58,7 +58,9 @@ export async function checkEnvironment(name: string, repo: string, gh: GhApi): P
     env = (await gh({ path: `repos/${repo}/environments/${encodeURIComponent(name)}` })) as Environment;
   } catch (err) {
     if (err instanceof GhError && err.status === 404) {
-      throw new Refusal(`environment ${name} does not exist in ${repo}. Fix: create it (Settings > Environments > New environment) with required reviewers and main as its only deployment branch.`);
+      throw new Refusal(
+        `environment ${name} does not exist in ${repo}. Fix: create it (Settings > Environments > New environment) with required reviewers and main as its only deployment branch.`,
+      );
     }
     throw err;
   }
@@ -75,7 +77,9 @@ export function checkDispatch(site: string, reason: string, ref: string, project
     throw new Refusal(`site "${site}" is not one of ${SITES.join(", ")}; choose the site to deploy.`);
   }
   if (reason.trim().length < 10) {
-    throw new Refusal("reason is missing or too short: say why this site is deployed alone (e.g. \"us-east-1 impaired, converge dr after failover\"); it is recorded with the update.");
+    throw new Refusal(
+      'reason is missing or too short: say why this site is deployed alone (e.g. "us-east-1 impaired, converge dr after failover"); it is recorded with the update.',
+    );
   }
   if (ref !== "refs/heads/main") {
     throw new Refusal(`a single-site deploy runs from main, not ${ref}: what is deployed must be what was reviewed. Fix: run the workflow on main.`);
@@ -83,7 +87,12 @@ export function checkDispatch(site: string, reason: string, ref: string, project
   return `deploying ${site} alone from main: ${reason.trim()}`;
 }
 
-export async function main(argv: string[], out: (line: string) => void = console.log, gh: GhApi = ghApi, summaryFile = process.env.GITHUB_STEP_SUMMARY): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (line: string) => void = console.log,
+  gh: GhApi = ghApi,
+  summaryFile = process.env.GITHUB_STEP_SUMMARY,
+): Promise<number> {
   const program = new Command("deploy-preflight").exitOverride();
   let result: Promise<string> | undefined;
   program

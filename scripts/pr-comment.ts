@@ -44,7 +44,8 @@ export function previewComments(comments: readonly IssueComment[], stack: string
   };
 }
 
-const listComments = async (gh: GhApi, repo: string, pr: number) => (await gh({ path: `repos/${repo}/issues/${pr}/comments`, paginate: true })) as IssueComment[];
+const listComments = async (gh: GhApi, repo: string, pr: number) =>
+  (await gh({ path: `repos/${repo}/issues/${pr}/comments`, paginate: true })) as IssueComment[];
 const editComment = (gh: GhApi, repo: string, id: number, body: string) => gh({ method: "PATCH", path: `repos/${repo}/issues/comments/${id}`, body: { body } });
 
 /** Marks every earlier preview comment of the stack stale; returns how many were edited. */
@@ -57,7 +58,12 @@ export async function markStaleComments(gh: GhApi, repo: string, pr: number, sta
   }
   for (const c of legacy.filter((c) => !isStale(c.body as string))) {
     // The action's comment has no marker; the banner goes on top, its text stays below.
-    await editComment(gh, repo, c.id, `> [!WARNING]\n> **Stale.** A newer commit (\`${ctx.sha.slice(0, 7)}\`) is being previewed ([run](${ctx.runUrl})); this result no longer applies. Do not merge on it.\n\n${c.body as string}`);
+    await editComment(
+      gh,
+      repo,
+      c.id,
+      `> [!WARNING]\n> **Stale.** A newer commit (\`${ctx.sha.slice(0, 7)}\`) is being previewed ([run](${ctx.runUrl})); this result no longer applies. Do not merge on it.\n\n${c.body as string}`,
+    );
     edited++;
   }
   return edited;
@@ -110,7 +116,10 @@ export async function main(argv: string[], gh: GhApi = ghApi, out: (line: string
       .requiredOption("--run-url <url>", "the workflow run")
       .exitOverride();
   common(program.command("stale")).action((o: CommonOptions) => {
-    run = async () => out(`${o.stack}: ${await markStaleComments(gh, o.repo, prNumber(o.pr), o.stack, { sha: o.sha, runUrl: o.runUrl })} earlier preview comment(s) marked stale`);
+    run = async () =>
+      out(
+        `${o.stack}: ${await markStaleComments(gh, o.repo, prNumber(o.pr), o.stack, { sha: o.sha, runUrl: o.runUrl })} earlier preview comment(s) marked stale`,
+      );
   });
   common(program.command("publish"))
     .requiredOption("--report <file>", "the report scripts/preview.ts wrote (absent when the preview did not run)")

@@ -52,7 +52,8 @@ export async function runPreview(args: PreviewArgs, select: SelectStack = realSe
   let output = "";
   const onEvent = (event: EngineEvent) => {
     const p = event.policyEvent;
-    if (p) violations.push({ policy: p.policyName, level: String(p.enforcementLevel), resource: resourceName(p.resourceUrn), message: plain(p.message).trim() });
+    if (p)
+      violations.push({ policy: p.policyName, level: String(p.enforcementLevel), resource: resourceName(p.resourceUrn), message: plain(p.message).trim() });
     const d = event.diagnosticEvent;
     if (d && d.severity === "error") errors.push(`${resourceName(d.urn) ? `${resourceName(d.urn)}: ` : ""}${plain(d.message).trim()}`);
   };

@@ -92,7 +92,11 @@ export function siteBackend(projectDir: string, stack: string, env: BackendEnv, 
   return { backend, stackName: stack, region };
 }
 
-export async function main(argv: string[], env: BackendEnv & { GITHUB_OUTPUT?: string } = process.env, out: (line: string) => void = console.log): Promise<number> {
+export async function main(
+  argv: string[],
+  env: BackendEnv & { GITHUB_OUTPUT?: string } = process.env,
+  out: (line: string) => void = console.log,
+): Promise<number> {
   const program = new Command("pulumi-backend")
     .requiredOption("--stack <site>", "the site's stack name (Pulumi.<site>.yaml)")
     .option("--token-secret <name>", "name of the secret holding the Pulumi access token, for messages", "PULUMI_ACCESS_TOKEN")

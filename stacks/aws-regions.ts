@@ -70,4 +70,3 @@ export function checkRegion(code: string): RegionVerdict {
 export function partitionOf(region: string): string {
   return (partition(region) as { name: string }).name;
 }
-

@@ -61,7 +61,11 @@ export function runBackupOnlySite(ctx: BackupOnlySiteContext): SiteExports {
         )
       : undefined;
   const globalCluster = config.ownsGlobalResources
-    ? new GlobalClusterOnly(`${stack}-db`, { globalClusterIdentifier: `${pulumi.getProject()}-global`, engineVersion: config.database.engineVersion }, { providers })
+    ? new GlobalClusterOnly(
+        `${stack}-db`,
+        { globalClusterIdentifier: `${pulumi.getProject()}-global`, engineVersion: config.database.engineVersion },
+        { providers },
+      )
     : undefined;
   const dbSecretArn = credentials?.secretArn ?? (peer.outputs.dbSecretArn ? secretArnInRegion(peer.outputs.dbSecretArn, config.region) : undefined);
 

@@ -38,7 +38,9 @@ export const configKey = (key: string): string => `${PROJECT}:${key}`;
 const regionCode = z.string().superRefine((value, ctx) => {
   const verdict = checkRegion(value);
   if (verdict.kind !== "invalid") return;
-  const hint = verdict.suggestion ? `; did you mean ${verdict.suggestion.region} (${verdict.suggestion.description})?` : "; use an AWS Region code such as us-east-1";
+  const hint = verdict.suggestion
+    ? `; did you mean ${verdict.suggestion.region} (${verdict.suggestion.description})?`
+    : "; use an AWS Region code such as us-east-1";
   ctx.addIssue({ code: "custom", message: `"${value}" is not an AWS Region${hint}` });
 });
 
@@ -136,9 +138,15 @@ const database = z.strictObject({
   /** Instance class for writer and readers (global database needs r-class or larger). */
   instanceClass: z.string().startsWith("db.").default("db.r6g.large"),
   /** Initial database name. */
-  databaseName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/).default("app"),
+  databaseName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/)
+    .default("app"),
   /** Master user name (the password is generated and kept in Secrets Manager, never in config). */
-  masterUsername: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/).default("dbadmin"),
+  masterUsername: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/)
+    .default("dbadmin"),
   /** Readers per role, besides the writer: standby 0 is headless (cheapest, minutes more RTO). */
   readers: z
     .object({
@@ -242,7 +250,10 @@ const vaultLock = z
      */
     changeableForDays: z
       .int()
-      .min(VAULT_LOCK_MINIMUM_GRACE_DAYS, `AWS Backup enforces a 72-hour cooling-off period: changeableForDays must be ${VAULT_LOCK_MINIMUM_GRACE_DAYS} or more`)
+      .min(
+        VAULT_LOCK_MINIMUM_GRACE_DAYS,
+        `AWS Backup enforces a 72-hour cooling-off period: changeableForDays must be ${VAULT_LOCK_MINIMUM_GRACE_DAYS} or more`,
+      )
       .default(VAULT_LOCK_MINIMUM_GRACE_DAYS),
   })
   .refine((l) => l.maxRetentionDays === undefined || l.maxRetentionDays >= l.minRetentionDays, {
@@ -297,7 +308,10 @@ export const siteConfigSchema = z
     /** NAT gateways: `perAz` (AZ-independent egress) or `single` (cheaper). @default perAz when active, single when standby */
     natGateways: z.enum(["perAz", "single"]).optional(),
     /** EKS Kubernetes minor version, e.g. "1.33". */
-    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'use a minor version string such as "1.33"').default("1.33"),
+    kubernetesVersion: z
+      .string()
+      .regex(/^1\.\d{2}$/, 'use a minor version string such as "1.33"')
+      .default("1.33"),
     /**
      * Who may use the Kubernetes API besides the cluster's creator (API authentication mode): one
      * EKS access entry per IAM principal with the narrowest access policy that works, optionally
@@ -379,7 +393,11 @@ export const siteConfigSchema = z
     // Sizing rules of the roles (stacks/roles.ts).
     nodeGroupSizeProblems(cfg.nodeGroups).forEach((issue) => ctx.addIssue({ code: "custom", ...issue }));
     if (cfg.impairedRegions.includes(cfg.region)) {
-      ctx.addIssue({ code: "custom", path: ["impairedRegions"], message: `lists ${cfg.region}, this site's own Region; a site cannot run without its own Region` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["impairedRegions"],
+        message: `lists ${cfg.region}, this site's own Region; a site cannot run without its own Region`,
+      });
     }
     // One access entry per principal (EKS User Guide, "Create access entries"), of this partition.
     const firstIndex = new Map<string, number>();
@@ -514,7 +532,8 @@ function knownKeysAt(path: PropertyKey[]): string[] {
   for (const segment of path) {
     nodes = nodes.flatMap((n) => {
       const def = n._zod.def;
-      const child = def.type === "object" ? def.shape?.[String(segment)] : def.type === "array" ? def.element : def.type === "record" ? def.valueType : undefined;
+      const child =
+        def.type === "object" ? def.shape?.[String(segment)] : def.type === "array" ? def.element : def.type === "record" ? def.valueType : undefined;
       return child ? unwrap(child) : [];
     });
   }
@@ -608,7 +627,8 @@ export function coerceRawConfig(raw: Record<string, string | undefined>): Record
 const RETIRED_KEYS: Record<string, (value: unknown) => string> = {
   clusterAdminArns: (value) => {
     const arns = Array.isArray(value) ? value.map(String) : typeof value === "string" ? [value] : [];
-    const example = arns.length > 0 ? arns.map((a) => `{ principalArn: ${a}, policy: clusterAdmin }`).join(", ") : "{ principalArn: <arn>, policy: clusterAdmin }";
+    const example =
+      arns.length > 0 ? arns.map((a) => `{ principalArn: ${a}, policy: clusterAdmin }`).join(", ") : "{ principalArn: <arn>, policy: clusterAdmin }";
     return (
       `was replaced by eks-dr:clusterAccess, where each principal gets the narrowest access policy that works ` +
       `(clusterAdmin, admin, edit, view). Move it: eks-dr:clusterAccess: [${example}] and delete eks-dr:clusterAdminArns`
@@ -645,9 +665,10 @@ function unknownKeyProblems(file: string, raw: Record<string, unknown>): ConfigP
  */
 export function parseSiteConfig(stack: string, raw: Record<string, unknown>): SiteConfig {
   const file = stackFileName(stack);
-  const asText = Object.fromEntries(
-    Object.entries(raw).map(([k, v]) => [k, typeof v === "string" || v === undefined ? v : JSON.stringify(v)]),
-  ) as Record<string, string | undefined>;
+  const asText = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === "string" || v === undefined ? v : JSON.stringify(v)])) as Record<
+    string,
+    string | undefined
+  >;
   const problems = unknownKeyProblems(file, raw);
   const result = siteConfigSchema.safeParse(coerceRawConfig(asText), { reportInput: true });
   if (!result.success) problems.push(...problemsFromZod(file, result.error));
@@ -761,10 +782,9 @@ export function pairProblems(self: { stack: string; config: SiteConfig }, peer: 
  * problem of either file and of the pair, each naming its file and key. For readers of both stack
  * files at once (the simulated Regions, tools).
  */
-export function parseSitePair(sites: [{ stack: string; raw: Record<string, unknown> }, { stack: string; raw: Record<string, unknown> }]): [
-  { stack: string; config: SiteConfig },
-  { stack: string; config: SiteConfig },
-] {
+export function parseSitePair(
+  sites: [{ stack: string; raw: Record<string, unknown> }, { stack: string; raw: Record<string, unknown> }],
+): [{ stack: string; config: SiteConfig }, { stack: string; config: SiteConfig }] {
   const problems: ConfigProblem[] = [];
   const parsed = sites.map(({ stack, raw }) => {
     try {

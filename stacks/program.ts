@@ -202,7 +202,11 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
 
   // --- DNS failover: this site's record, PRIMARY while active, on the site's own endpoint.
   const dns = config.dns
-    ? new FailoverDns(`${stack}-dns`, { dns: config.dns, designation: byRole.failoverDesignation, albHostname: endpoint.albHostname, setIdentifier: stack }, { providers })
+    ? new FailoverDns(
+        `${stack}-dns`,
+        { dns: config.dns, designation: byRole.failoverDesignation, albHostname: endpoint.albHostname, setIdentifier: stack },
+        { providers },
+      )
     : undefined;
 
   // --- Alarms: replication lag against the RPO target, and the PRIMARY's health check.
@@ -234,7 +238,9 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         replication?.efsReplication && site.files
           ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
           : undefined,
-      healthCheck: dns ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, notify: byRole.notifiesOnHealthCheck, keepAsIs: avoidUsEast1 } : undefined,
+      healthCheck: dns
+        ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, notify: byRole.notifiesOnHealthCheck, keepAsIs: avoidUsEast1 }
+        : undefined,
       kmsKeyArn: key?.keyArn,
     },
     { providers },

@@ -174,9 +174,7 @@ export class PulumiStacks implements StackPort {
         }
       }
       const state =
-        restoreErrors.length === 0
-          ? "the keys already written were restored"
-          : `could not restore ${restoreErrors.join("; ")}; check Pulumi.${stack}.yaml`;
+        restoreErrors.length === 0 ? "the keys already written were restored" : `could not restore ${restoreErrors.join("; ")}; check Pulumi.${stack}.yaml`;
       throw new Error(`Setting config on stack "${stack}" failed (${errorText(err)}); ${state}`, { cause: err });
     }
   }
@@ -202,7 +200,12 @@ export class PulumiStacks implements StackPort {
       if (opts.refreshTargets && opts.refreshTargets.length > 0) {
         // Never a full refresh (decision 3): without --target the CLI would refresh every resource.
         try {
-          await s.refresh({ target: [...opts.refreshTargets], onOutput: lines.push, signal: opts.signal, message: "eks-dr: refresh resources changed by the driver" });
+          await s.refresh({
+            target: [...opts.refreshTargets],
+            onOutput: lines.push,
+            signal: opts.signal,
+            message: "eks-dr: refresh resources changed by the driver",
+          });
         } catch (err) {
           throw (
             pulumiSetupError(err, { stack: this.qualify(stack), doing: `refreshing stack "${stack}"` }) ??
@@ -223,7 +226,10 @@ export class PulumiStacks implements StackPort {
           ...policy,
         });
       } catch (err) {
-        throw pulumiSetupError(err, { stack: this.qualify(stack), doing: `updating stack "${stack}"` }) ?? new Error(`pulumi up on stack "${stack}" failed: ${errorText(err)}`, { cause: err });
+        throw (
+          pulumiSetupError(err, { stack: this.qualify(stack), doing: `updating stack "${stack}"` }) ??
+          new Error(`pulumi up on stack "${stack}" failed: ${errorText(err)}`, { cause: err })
+        );
       }
       const changes: Record<string, number> = {};
       for (const [op, count] of Object.entries(result.summary?.resourceChanges ?? {})) {

@@ -28,7 +28,9 @@ export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise
         const configs = await Promise.all(deps.stackNames.map((s) => deps.stacks.readConfig(s)));
         const standby = deps.stackNames.filter((_, i) => configs[i].role === "standby");
         if (standby.length !== 1) {
-          throw new RefusedError(`Failback needs one active and one standby site in config; found roles ${configs.map((c, i) => `${deps.stackNames[i]}=${c.role}`).join(", ")}.`);
+          throw new RefusedError(
+            `Failback needs one active and one standby site in config; found roles ${configs.map((c, i) => `${deps.stackNames[i]}=${c.role}`).join(", ")}.`,
+          );
         }
         return { to: standby[0] };
       },

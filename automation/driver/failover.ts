@@ -20,7 +20,8 @@ export async function failover(deps: DriverDeps, input: { to?: string; mode?: Sw
         await checkPairConfig(deps.stacks, [plan.source!, plan.target!], { duringRun: resuming });
         if (!resuming) rolesGate(await loadPair(deps.stacks, plan.target!));
       },
-      resumeGate: async (plan, done, marks) => (plan.mode === "planned" ? resumeControlPlanes(deps, await loadPair(deps.stacks, plan.target!), "", plan, done, marks) : []),
+      resumeGate: async (plan, done, marks) =>
+        plan.mode === "planned" ? resumeControlPlanes(deps, await loadPair(deps.stacks, plan.target!), "", plan, done, marks) : [],
       pair: (plan) => loadPair(deps.stacks, plan.target!),
       gate: async (plan) => {
         const pair = await loadPair(deps.stacks, plan.target!);

@@ -26,7 +26,12 @@ export async function probe(deps: DriverDeps, region: string): Promise<boolean> 
 }
 
 /** Refuses when a control plane in `planes` does not answer (each read bounded by the probe timeout). */
-export async function requireControlPlanes(deps: DriverDeps, planes: ControlPlane[], refusal: (down: string, onlySourceDown: boolean) => string, sourceRegion: string): Promise<void> {
+export async function requireControlPlanes(
+  deps: DriverDeps,
+  planes: ControlPlane[],
+  refusal: (down: string, onlySourceDown: boolean) => string,
+  sourceRegion: string,
+): Promise<void> {
   const ctx = readOnlyContext(deps);
   const t = (deps.timeouts ?? DEFAULT_TIMEOUTS).probeMs;
   const down = await unanswered(ctx.cloud, planes, { timeoutMs: t, signal: ctx.signal });
@@ -39,8 +44,16 @@ export async function requireControlPlanes(deps: DriverDeps, planes: ControlPlan
  * A resumed planned switch checks the control planes its remaining steps call: a resume that would
  * fail at the same step again (a control plane still down) is refused and changes nothing.
  */
-export async function resumeControlPlanes(deps: DriverDeps, pair: Pair, prefix: string, plan: Plan, done: Set<string>, marks: ReadonlyMap<string, Mark>): Promise<string[]> {
-  if (marks.has(MARK.rollbackStarted)) return [`the run failed before its point of no return; resuming finishes putting ${pair.source.stack} back into service.`];
+export async function resumeControlPlanes(
+  deps: DriverDeps,
+  pair: Pair,
+  prefix: string,
+  plan: Plan,
+  done: Set<string>,
+  marks: ReadonlyMap<string, Mark>,
+): Promise<string[]> {
+  if (marks.has(MARK.rollbackStarted))
+    return [`the run failed before its point of no return; resuming finishes putting ${pair.source.stack} back into service.`];
   const remaining = plan.steps.map((s) => s.id).filter((id) => !done.has(id));
   const crossed = marks.get(MARK.pointOfNoReturn);
   await requireControlPlanes(
@@ -90,7 +103,9 @@ export async function plannedFailoverGate(deps: DriverDeps, pair: Pair): Promise
   const readiness = await evaluateReadiness(deps, [pair.source.stack, pair.target.stack], { mode: "planned" });
   const blocking = readiness.checks.filter((c) => !c.ok && c.severity === "error" && c.name !== "estimated RPO");
   if (blocking.length) {
-    throw new RefusedError(`Not ready for a planned failover:\n${blocking.map((c) => `  - ${c.name}: ${c.detail}`).join("\n")}\nRun \`npm run status\` for the full evaluation.`);
+    throw new RefusedError(
+      `Not ready for a planned failover:\n${blocking.map((c) => `  - ${c.name}: ${c.detail}`).join("\n")}\nRun \`npm run status\` for the full evaluation.`,
+    );
   }
   return [];
 }
@@ -151,7 +166,8 @@ export async function failbackGate(deps: DriverDeps, plan: Plan): Promise<string
   await requireControlPlanes(
     deps,
     plannedControlPlanes({ source: active, target: old, globalClusterIdentifier: gid }, "back:"),
-    (down) => `Failback ends with a planned failover that calls these control planes, and not all answer: ${down}. Nothing was changed. Try again once they answer.`,
+    (down) =>
+      `Failback ends with a planned failover that calls these control planes, and not all answer: ${down}. Nothing was changed. Try again once they answer.`,
     active.region,
   );
   return [...evidence, `${old.stack} is brought back as standby, catches up, then takes over again by a planned failover.`];

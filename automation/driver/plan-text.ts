@@ -2,7 +2,6 @@
 import type { Plan } from "../plan/types";
 import type { DryRunResult } from "./run";
 
-
 function pointOfNoReturnLine(plan: Plan): string {
   return (
     `point of no return: ${plan.pointOfNoReturn} (a failure before it puts ${plan.source} back into service by itself; ` +

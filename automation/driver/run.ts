@@ -105,11 +105,9 @@ export function resumableRun(events: JournalEvent[]): Resumable | undefined {
   return undefined;
 }
 
-export const argsText = (command: string, args: Record<string, unknown>) =>
-  [command, ...Object.entries(args).map(([k, v]) => `--${k} ${String(v)}`)].join(" ");
+export const argsText = (command: string, args: Record<string, unknown>) => [command, ...Object.entries(args).map(([k, v]) => `--${k} ${String(v)}`)].join(" ");
 
-const sameArgs = (a: Record<string, unknown>, b: Record<string, unknown>) =>
-  Object.keys({ ...a, ...b }).every((k) => String(a[k]) === String(b[k]));
+const sameArgs = (a: Record<string, unknown>, b: Record<string, unknown>) => Object.keys({ ...a, ...b }).every((k) => String(a[k]) === String(b[k]));
 
 /** The command that runs (or resumes) `command args`, with the flags the operator gave that matter for it. */
 export function commandLine(deps: Pick<DriverDeps, "resumeFlags">, command: string, args: Record<string, unknown>): string {
@@ -216,7 +214,9 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
     }
 
     const gateNotes = await gates();
-    const notes = resumable ? [`Resuming run ${resumable.start.runId} (started ${isoTime(resumable.start.at)}): ${done.length} step(s) already done.`, ...gateNotes] : gateNotes;
+    const notes = resumable
+      ? [`Resuming run ${resumable.start.runId} (started ${isoTime(resumable.start.at)}): ${done.length} step(s) already done.`, ...gateNotes]
+      : gateNotes;
     if (opts.confirm) {
       const summary = [...formatPlanSummary(plan), ...notes.map((n) => `note: ${n}`)];
       if (!(await opts.confirm(summary, plan))) throw new RefusedError("Cancelled at the confirmation prompt; nothing was changed.");
@@ -224,7 +224,15 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
 
     const runId = resumable?.start.runId ?? `${spec.command}-${isoTime(clock.now()).replace(/[:.]/g, "")}-${attemptId.slice(0, 8)}`;
     const runStartedAt = resumable?.start.at ?? invokedAt;
-    await deps.journal.append({ kind: "run-start", runId, at: resumable ? clock.now() : invokedAt, command: plan.command, args, pid: deps.pid ?? process.pid, host: deps.host ?? os.hostname() });
+    await deps.journal.append({
+      kind: "run-start",
+      runId,
+      at: resumable ? clock.now() : invokedAt,
+      command: plan.command,
+      args,
+      pid: deps.pid ?? process.pid,
+      host: deps.host ?? os.hostname(),
+    });
     const observer = opts.observer?.(plan, runStartedAt);
     observer?.start?.();
     keepLock = true; // a crash from here on leaves the lock, as a killed process would

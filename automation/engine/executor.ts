@@ -19,7 +19,16 @@ import type { Clock, CloudPort, JournalEvent, JournalPort, StackPort } from "../
 import { StepBoundExceededError, errorMessage, isCrash, isThrottling, isTransient } from "../errors";
 import { completedSteps, marksOf, type Mark } from "../journal/events";
 import { validatePlan } from "../plan/dag";
-import { CONFIGURABLE_TIMEOUTS, DEFAULT_TIMEOUTS, defaultStepBound, type Plan, type Step, type StepContext, type StepResult, type Timeouts } from "../plan/types";
+import {
+  CONFIGURABLE_TIMEOUTS,
+  DEFAULT_TIMEOUTS,
+  defaultStepBound,
+  type Plan,
+  type Step,
+  type StepContext,
+  type StepResult,
+  type Timeouts,
+} from "../plan/types";
 import { formatDuration } from "../util/duration";
 import { anySignal } from "../util/time";
 import { guardCloud } from "../cloud/guard";

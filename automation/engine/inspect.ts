@@ -54,7 +54,11 @@ export interface StepPreview {
 }
 
 /** Each step's verdict, all checks in parallel (they only read), each bounded. */
-export async function previewPlan(plan: Plan, deps: InspectDeps, opts: { done?: Set<string>; marks?: ReadonlyMap<string, Mark>; runStartedAt?: number } = {}): Promise<StepPreview[]> {
+export async function previewPlan(
+  plan: Plan,
+  deps: InspectDeps,
+  opts: { done?: Set<string>; marks?: ReadonlyMap<string, Mark>; runStartedAt?: number } = {},
+): Promise<StepPreview[]> {
   const ctx = readOnlyContext(deps, opts.marks, opts.runStartedAt);
   return Promise.all(
     plan.steps.map(async (s): Promise<StepPreview> => {

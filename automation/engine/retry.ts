@@ -33,13 +33,7 @@ export interface RetryHooks {
 }
 
 /** Calls `fn`, retrying throttling and transient errors (`isRetryableCallError`); others and the last one propagate. */
-export async function retryCall<T>(
-  clock: Clock,
-  policy: RetryPolicy,
-  random: () => number,
-  fn: () => Promise<T>,
-  hooks: RetryHooks = {},
-): Promise<T> {
+export async function retryCall<T>(clock: Clock, policy: RetryPolicy, random: () => number, fn: () => Promise<T>, hooks: RetryHooks = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

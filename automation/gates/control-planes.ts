@@ -104,7 +104,12 @@ export async function unanswered(cloud: CloudPort, planes: ControlPlane[], opts:
 
 /** "RDS in us-east-1 did not answer within 5s (...); Route 53 ... " */
 export function describeUnanswered(list: Unanswered[], timeoutMs: number): string {
-  return list.map(({ plane, error }) => `${plane.name} ${isTimeout(error) ? `did not answer within ${formatDuration(timeoutMs)}` : `refused the read (${errorMessage(error)})`}`).join("; ");
+  return list
+    .map(
+      ({ plane, error }) =>
+        `${plane.name} ${isTimeout(error) ? `did not answer within ${formatDuration(timeoutMs)}` : `refused the read (${errorMessage(error)})`}`,
+    )
+    .join("; ");
 }
 
 /**

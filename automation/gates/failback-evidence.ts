@@ -79,9 +79,11 @@ export async function failedOverEvidence(input: EvidenceInput): Promise<string[]
   const marks: string[] = [];
   if (old.outputs.role === "active") marks.push(`${old.stack}'s stack outputs still say active (an unplanned failover changes its role in config only)`);
   const stale = await cloud.efs.describeReplication(old.region, old.outputs.fileSystemId, callOpts);
-  if (stale && stale.sourceFileSystemId === old.outputs.fileSystemId) marks.push(`${old.stack}'s file system still holds its half of the replication to ${active.stack}`);
+  if (stale && stale.sourceFileSystemId === old.outputs.fileSystemId)
+    marks.push(`${old.stack}'s file system still holds its half of the replication to ${active.stack}`);
   if (active.config.impairedRegions.includes(old.region)) marks.push(`${active.stack}'s ups still avoid ${old.region} (impairedRegions)`);
-  if (!active.config.replicateToPeer) marks.push(`${active.stack} does not replicate to ${old.stack} (replicateToPeer=false, as an unplanned failover leaves it)`);
+  if (!active.config.replicateToPeer)
+    marks.push(`${active.stack} does not replicate to ${old.stack} (replicateToPeer=false, as an unplanned failover leaves it)`);
   if (marks.length > 0) return [`the pair shows an unplanned failover to ${active.stack}: ${marks.join("; ")}.`];
 
   throw new RefusedError(
@@ -92,4 +94,3 @@ export async function failedOverEvidence(input: EvidenceInput): Promise<string[]
       `To move production to ${old.stack} anyway, run \`${input.plannedCommand}\`.`,
   );
 }
-

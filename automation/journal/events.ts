@@ -72,7 +72,15 @@ const data = z.record(z.string(), z.unknown());
 const eventSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("run-start"), runId, at, command: z.string().min(1), args: data, pid: z.number(), host: z.string() }),
   z.object({ kind: z.literal("step-start"), runId, at, step: z.string().min(1) }),
-  z.object({ kind: z.literal("step-end"), runId, at, step: z.string().min(1), outcome: z.enum(["done", "skipped", "failed"]), detail: z.string().optional(), data: data.optional() }),
+  z.object({
+    kind: z.literal("step-end"),
+    runId,
+    at,
+    step: z.string().min(1),
+    outcome: z.enum(["done", "skipped", "failed"]),
+    detail: z.string().optional(),
+    data: data.optional(),
+  }),
   z.object({ kind: z.literal("mark"), runId, at, name: z.string().min(1), data: data.optional() }),
   z.object({ kind: z.literal("run-end"), runId, at, outcome: z.enum(["succeeded", "failed", "aborted", "rolled-back"]), report: data.optional() }),
 ]);

@@ -88,7 +88,9 @@ export function coldWorkload(cfg: SiteConfig): boolean {
 
 function coldNote(target: Site): string[] {
   return coldWorkload(target.config)
-    ? [`${target.stack} runs no web/app pods while standby (workload.replicas.*.standby: 0): it serves only after its converge up, which is on the critical path (0.5-5 min per up).`]
+    ? [
+        `${target.stack} runs no web/app pods while standby (workload.replicas.*.standby: 0): it serves only after its converge up, which is on the critical path (0.5-5 min per up).`,
+      ]
     : [];
 }
 
@@ -170,8 +172,10 @@ function plannedConfigChanges(pair: Pair): StackConfigChanges[] {
     out.push({ stack: pair.target.stack, changes: [{ key: "database.readers.standby", value: 1 }], when: "headless promotion (restored at converge)" });
   }
   const cold = coldWorkload(pair.target.config);
-  for (const { stack, changes } of convergeChanges(pair, !cold)) out.push({ stack, changes, when: cold ? "once the data is promoted" : "after the target serves" });
-  if (cold) out.push({ stack: pair.target.stack, changes: [{ key: "replicateToPeer", value: true }], when: "once the target serves and the source is standby" });
+  for (const { stack, changes } of convergeChanges(pair, !cold))
+    out.push({ stack, changes, when: cold ? "once the data is promoted" : "after the target serves" });
+  if (cold)
+    out.push({ stack: pair.target.stack, changes: [{ key: "replicateToPeer", value: true }], when: "once the target serves and the source is standby" });
   return out;
 }
 
@@ -296,8 +300,10 @@ export function failbackPlan(active: Site, old: Site, globalClusterIdentifier: s
   plannedSteps(b.withPrefix("back:"), back, b.after(resync), b.after(upOld));
   const steps = b.steps();
   const changes: StackConfigChanges[] = [];
-  if (active.config.impairedRegions.length > 0) changes.push({ stack: active.stack, changes: [{ key: "impairedRegions", value: [] }], when: "first (every Region answers again)" });
-  if (!active.config.replicateToPeer) changes.push({ stack: active.stack, changes: [{ key: "replicateToPeer", value: true }], when: "before replicating back" });
+  if (active.config.impairedRegions.length > 0)
+    changes.push({ stack: active.stack, changes: [{ key: "impairedRegions", value: [] }], when: "first (every Region answers again)" });
+  if (!active.config.replicateToPeer)
+    changes.push({ stack: active.stack, changes: [{ key: "replicateToPeer", value: true }], when: "before replicating back" });
   changes.push(...plannedConfigChanges(back));
   return {
     command: "failback",
@@ -310,10 +316,7 @@ export function failbackPlan(active: Site, old: Site, globalClusterIdentifier: s
     configChanges: changes,
     pointOfNoReturn: "back:point-of-no-return",
     rollback: rollbackSteps(back, "back:"),
-    notes: [
-      `${old.stack} first receives replication and catches up; then a planned failover back (no data loss).`,
-      ...headlessNote(old),
-    ],
+    notes: [`${old.stack} first receives replication and catches up; then a planned failover back (no data loss).`, ...headlessNote(old)],
   };
 }
 
@@ -356,7 +359,8 @@ export function deployPlan(stacks: { stack: string; config: SiteConfig }[]): Pla
     check: replicationReady,
     run: async (ctx) => {
       await ctx.stacks.up(active.stack, { signal: ctx.signal, onOutput: ctx.log });
-      if (!(await replicationReady(ctx))) throw new Error(`${active.stack} still exports no efsReplication after up; check that ${peer.stack} exports fileSystemId`);
+      if (!(await replicationReady(ctx)))
+        throw new Error(`${active.stack} still exports no efsReplication after up; check that ${peer.stack} exports fileSystemId`);
       return { detail: "replication configured" };
     },
   };

@@ -66,7 +66,11 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
     target: pair.target.stack,
     mode: "unplanned",
     steps: [select, db, files, instances, config, ...(dns ? [dns] : []), up, serving],
-    configChanges: convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({ stack, changes, when: "once both stores are restored (no up of the source)" })),
+    configChanges: convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({
+      stack,
+      changes,
+      when: "once both stores are restored (no up of the source)",
+    })),
     notes: [
       `Data written after the chosen recovery points is not restored: the RPO is the incident time minus the points' time.`,
       `The restored DB cluster is a new cluster outside the global database; the restored file system is a new one. No recovery point is deleted.`,

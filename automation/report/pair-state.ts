@@ -27,7 +27,9 @@ export async function describePairState(deps: PairStateDeps, pair: Pair): Promis
   const line = async (site: Site, peer: Site): Promise<string> => {
     const [cfg, serves, repl] = await Promise.all([
       deps.stacks.readConfig(site.stack).catch((e: unknown) => e as Error),
-      site.outputs.endpointUrl ? deps.cloud.serving.checkEndpoint(site.outputs.endpointUrl, undefined, o).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
+      site.outputs.endpointUrl
+        ? deps.cloud.serving.checkEndpoint(site.outputs.endpointUrl, undefined, o).catch((e: unknown) => e as Error)
+        : Promise.resolve(undefined),
       deps.cloud.efs.describeReplication(site.region, site.outputs.fileSystemId, o).catch((e: unknown) => e as Error),
     ]);
     const parts: string[] = [];
@@ -35,9 +37,12 @@ export async function describePairState(deps: PairStateDeps, pair: Pair): Promis
     parts.push(`serving ${serves instanceof Error ? unknown(serves) : serves === undefined ? "unknown (no endpoint)" : serves ? "yes" : "no"}`);
     if (gc instanceof Error) parts.push(`Aurora ${unknown(gc)}`);
     else {
-      const moving = gc.failoverState && (gc.failoverState.toClusterArn === site.outputs.dbClusterArn || gc.failoverState.fromClusterArn === site.outputs.dbClusterArn);
+      const moving =
+        gc.failoverState && (gc.failoverState.toClusterArn === site.outputs.dbClusterArn || gc.failoverState.fromClusterArn === site.outputs.dbClusterArn);
       const role = writerArn(gc.members) === site.outputs.dbClusterArn ? "writer" : "secondary";
-      parts.push(`Aurora ${role}${moving ? ` (a ${gc.failoverState!.isDataLossAllowed ? "failover" : "switchover"} to ${gc.failoverState!.toClusterArn === site.outputs.dbClusterArn ? site.stack : peer.stack} is under way)` : ""}`);
+      parts.push(
+        `Aurora ${role}${moving ? ` (a ${gc.failoverState!.isDataLossAllowed ? "failover" : "switchover"} to ${gc.failoverState!.toClusterArn === site.outputs.dbClusterArn ? site.stack : peer.stack} is under way)` : ""}`,
+      );
     }
     if (repl instanceof Error) parts.push(`EFS ${unknown(repl)}`);
     else if (!repl) parts.push("EFS writable, not replicating");

@@ -27,7 +27,10 @@ import { formatDuration, isoTime } from "../util/duration";
  */
 export type RtoFrom = "start" | "incident" | "quiesce" | "measured";
 
-const stepNamed = (...names: string[]) => (stepId: string) => names.some((n) => stepId === n || stepId.endsWith(`:${n}`));
+const stepNamed =
+  (...names: string[]) =>
+  (stepId: string) =>
+    names.some((n) => stepId === n || stepId.endsWith(`:${n}`));
 const isQuiesceStepId = stepNamed("quiesce-source");
 const isEfsDetachStepId = stepNamed("detach-efs", "delete-efs-replication");
 
@@ -129,7 +132,7 @@ export function buildReport(input: ReportInput): RunReport {
       outcome: r.outcome === "earlier" ? `${outcome} (earlier attempt)` : outcome,
       ...(s !== undefined ? { startOffsetMs: s - startedAt } : {}),
       ...(e !== undefined && s !== undefined && e.at >= s ? { endOffsetMs: e.at - startedAt, elapsedMs: e.at - s } : {}),
-      ...(r.detail ?? e?.detail ? { detail: r.detail ?? e?.detail } : {}),
+      ...((r.detail ?? e?.detail) ? { detail: r.detail ?? e?.detail } : {}),
       retries: r.retries,
     };
   });
@@ -237,7 +240,9 @@ export function formatTimeline(report: RunReport): string[] {
 /** The final report for people. */
 export function formatReport(report: RunReport, opts: { timeline?: boolean } = {}): string[] {
   const lines: string[] = [];
-  lines.push(`${report.title}: ${report.outcome === "rolled-back" ? "ROLLED BACK" : report.outcome.toUpperCase()} in ${formatDuration(report.durationMs)}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ""}`);
+  lines.push(
+    `${report.title}: ${report.outcome === "rolled-back" ? "ROLLED BACK" : report.outcome.toUpperCase()} in ${formatDuration(report.durationMs)}${report.attempts > 1 ? ` (${report.attempts} attempts)` : ""}`,
+  );
   if (report.failedStep) lines.push(`  failed step: ${report.failedStep}: ${report.error ?? ""}`);
   if (report.outcome === "rolled-back") {
     lines.push(
@@ -246,7 +251,9 @@ export function formatReport(report: RunReport, opts: { timeline?: boolean } = {
         `Fix the cause, then run the command again (a new run).`,
     );
   } else if (report.outcome === "failed" && report.pointOfNoReturn?.crossed) {
-    lines.push(`  the run is past its point of no return (crossed ${report.pointOfNoReturn.at}): it can only finish forward. Once the cause is fixed, finish it with:`);
+    lines.push(
+      `  the run is past its point of no return (crossed ${report.pointOfNoReturn.at}): it can only finish forward. Once the cause is fixed, finish it with:`,
+    );
     lines.push(`    ${report.resumeCommand ?? "the same command"}`);
     if (report.sites?.length) lines.push("  state now:", ...report.sites.map((l) => `    ${l}`));
   } else if (report.outcome === "failed") {
@@ -257,12 +264,24 @@ export function formatReport(report: RunReport, opts: { timeline?: boolean } = {
   if (u) {
     const name = u.hostname ? `clients resolving ${u.hostname}` : "clients";
     if (u.ms === null) lines.push(`  RTO for users: none: ${name} were still without service at the end of the run (since ${u.lostAt}, ${u.lostBasis})`);
-    else if (u.how === "measured") lines.push(`  RTO for users: ${formatDuration(u.ms)} measured (${u.lostBasis} ${u.lostAt} until ${name} were served, ${u.servedAt}${u.terms.length ? `; ${u.terms.join("; ")}` : ""})`);
+    else if (u.how === "measured")
+      lines.push(
+        `  RTO for users: ${formatDuration(u.ms)} measured (${u.lostBasis} ${u.lostAt} until ${name} were served, ${u.servedAt}${u.terms.length ? `; ${u.terms.join("; ")}` : ""})`,
+      );
     else lines.push(`  RTO for users: ≤ ${formatDuration(u.ms)} estimated from ${u.lostBasis} ${u.lostAt}: ${u.terms.join(" + ")}`);
   }
   if (report.rto) {
-    const from = report.rto.from === "incident" ? "the incident" : report.rto.from === "quiesce" ? "the start of the quiesce" : report.rto.from === "measured" ? "users losing service" : "the start";
-    lines.push(`  RTO ${u ? "site-level" : "(site-level)"}: ${formatDuration(report.rto.ms)} (from ${from} ${report.rto.fromAt} until ${report.target ?? "the new site"} served, ${report.rto.servingAt})`);
+    const from =
+      report.rto.from === "incident"
+        ? "the incident"
+        : report.rto.from === "quiesce"
+          ? "the start of the quiesce"
+          : report.rto.from === "measured"
+            ? "users losing service"
+            : "the start";
+    lines.push(
+      `  RTO ${u ? "site-level" : "(site-level)"}: ${formatDuration(report.rto.ms)} (from ${from} ${report.rto.fromAt} until ${report.target ?? "the new site"} served, ${report.rto.servingAt})`,
+    );
   }
   if (report.rpo) {
     const a = report.rpo.aurora;
@@ -271,11 +290,16 @@ export function formatReport(report: RunReport, opts: { timeline?: boolean } = {
     if (a) lines.push(`  RPO Aurora: ${fmt(a.dataLossWindowMs)} (${a.basis}; promoted ${a.promotedAt})`);
     if (e) lines.push(`  RPO EFS: ${fmt(e.dataLossWindowMs)} (${e.basis}${e.deletionMode ? `; ${e.deletionMode}` : ""})`);
   }
-  if (report.writeDowntime) lines.push(`  write downtime: ${formatDuration(report.writeDowntime.ms)} (writes stopped ${report.writeDowntime.quiescedAt} until ${report.target ?? "the new site"} served)`);
+  if (report.writeDowntime)
+    lines.push(
+      `  write downtime: ${formatDuration(report.writeDowntime.ms)} (writes stopped ${report.writeDowntime.quiescedAt} until ${report.target ?? "the new site"} served)`,
+    );
   const r = report.readDowntime;
   if (r) {
     const figure = r.ms === null ? "not over at the end of the run" : `${r.how === "estimate" ? "≤ " : ""}${formatDuration(r.ms)} ${r.how}`;
-    lines.push(`  read downtime: ${figure} (${report.source ?? "the old site"} serves reads in read-only mode until clients reach ${report.target ?? "the new site"})`);
+    lines.push(
+      `  read downtime: ${figure} (${report.source ?? "the old site"} serves reads in read-only mode until clients reach ${report.target ?? "the new site"})`,
+    );
   }
   const dns = report.dns;
   if (dns && "none" in dns) {

@@ -44,7 +44,13 @@ export interface UsersRto {
 export function dnsTermsOf(serving: Mark | undefined): UsersDnsTerms | undefined {
   const d = serving?.data.dns as Partial<UsersDnsTerms> | undefined;
   if (!d || typeof d.ttlSeconds !== "number" || typeof d.requestIntervalSeconds !== "number" || typeof d.failureThreshold !== "number") return undefined;
-  return { hostname: String(d.hostname ?? ""), ttlSeconds: d.ttlSeconds, requestIntervalSeconds: d.requestIntervalSeconds, failureThreshold: d.failureThreshold, answerSeen: d.answerSeen === true };
+  return {
+    hostname: String(d.hostname ?? ""),
+    ttlSeconds: d.ttlSeconds,
+    requestIntervalSeconds: d.requestIntervalSeconds,
+    failureThreshold: d.failureThreshold,
+    answerSeen: d.answerSeen === true,
+  };
 }
 
 /** Real path: the latest time clients resolving the name reach the site that served at `servingAt`. */

@@ -74,7 +74,16 @@ export class SimCall {
     if (signal.aborted) throw signal.reason;
     const timeoutMs = opts?.timeoutMs ?? this.defaultTimeoutMs;
     const started = this.clock.now();
-    const record = (outcome: string) => this.world.recordCall({ origin: "cloud", api: spec.api, method: spec.method, region: spec.region, args: spec.args, sideEffect: spec.sideEffect, outcome });
+    const record = (outcome: string) =>
+      this.world.recordCall({
+        origin: "cloud",
+        api: spec.api,
+        method: spec.method,
+        region: spec.region,
+        args: spec.args,
+        sideEffect: spec.sideEffect,
+        outcome,
+      });
     const timeOut = async (): Promise<T> => {
       await this.clock.sleep(Math.max(0, started + timeoutMs - this.clock.now()), signal);
       record("TimeoutError");

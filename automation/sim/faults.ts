@@ -48,7 +48,9 @@ function credentialsError(fault: CredentialsFault, service: string): Error {
     case "expired":
       return new AwsError(json ? "ExpiredTokenException" : "ExpiredToken", "The security token included in the request is expired", { status: 403 });
     case "invalid":
-      return new AwsError(json ? "UnrecognizedClientException" : "InvalidClientTokenId", "The security token included in the request is invalid.", { status: 403 });
+      return new AwsError(json ? "UnrecognizedClientException" : "InvalidClientTokenId", "The security token included in the request is invalid.", {
+        status: 403,
+      });
   }
 }
 

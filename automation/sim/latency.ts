@@ -187,7 +187,8 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
       'Amazon EFS User Guide, "Backing up EFS file systems", section Backup performance (restore rates depend on file sizes: far lower for file systems of many small files): estimate, measure with a restore drill and override',
   },
   "aurora-snapshot-restore": {
-    description: "Aurora DB cluster restored from a snapshot (AWS Backup StartRestoreJob / RestoreDBClusterFromSnapshot) until the cluster is available, before its first instance",
+    description:
+      "Aurora DB cluster restored from a snapshot (AWS Backup StartRestoreJob / RestoreDBClusterFromSnapshot) until the cluster is available, before its first instance",
     minSeconds: 300,
     typicalSeconds: 900,
     maxSeconds: 3600,
@@ -310,9 +311,7 @@ export function applyLatencyOverrides(doc: unknown, origin = "overrides", base: 
       for (const issue of parsed.error.issues) {
         const field = issue.path.map(String).join(".");
         const message =
-          issue.code === "unrecognized_keys"
-            ? `unknown field(s) ${issue.keys.join(", ")}; use minSeconds, typicalSeconds, maxSeconds, source`
-            : issue.message;
+          issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}; use minSeconds, typicalSeconds, maxSeconds, source` : issue.message;
         problems.push(`${step}${field ? `.${field}` : ""}: ${message}`);
       }
       continue;

@@ -45,7 +45,8 @@ export function replayWorld(world: World, clock: VirtualClock, calls: WorldCall[
   for (const call of calls) {
     clock.advanceTo(call.at);
     const fn = (world as unknown as Record<string, unknown>)[call.method];
-    if (typeof fn !== "function") throw new Error(`saved simulation: the world has no method ${call.method} any more; start a new simulation (another --journal)`);
+    if (typeof fn !== "function")
+      throw new Error(`saved simulation: the world has no method ${call.method} any more; start a new simulation (another --journal)`);
     try {
       (fn as (...a: unknown[]) => unknown).apply(world, (JSON.parse(JSON.stringify(call.args), reviver) as unknown[]) ?? []);
     } catch {
@@ -113,8 +114,14 @@ export class SimulationFiles {
   load<O, S>(): { saved: SavedSimulation<O, S>; calls: WorldCall[] } {
     const saved = fromJson<SavedSimulation<O, S>>(fs.readFileSync(this.snapshotPath, "utf8"));
     if (saved.version !== 1) throw new Error(`${this.snapshotPath}: unknown version ${String(saved.version)}`);
-    const lines = fs.existsSync(this.callsPath) ? fs.readFileSync(this.callsPath, "utf8").split("\n").filter((l) => l.trim() !== "") : [];
-    if (lines.length < saved.worldCalls) throw new Error(`${this.snapshotPath}: its call log ${this.callsPath} has ${lines.length} calls, ${saved.worldCalls} expected`);
+    const lines = fs.existsSync(this.callsPath)
+      ? fs
+          .readFileSync(this.callsPath, "utf8")
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+      : [];
+    if (lines.length < saved.worldCalls)
+      throw new Error(`${this.snapshotPath}: its call log ${this.callsPath} has ${lines.length} calls, ${saved.worldCalls} expected`);
     const kept = lines.slice(0, saved.worldCalls);
     if (kept.length !== lines.length) fs.writeFileSync(this.callsPath, kept.map((l) => `${l}\n`).join(""));
     this.written = kept.length;

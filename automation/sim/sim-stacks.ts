@@ -297,7 +297,11 @@ export class SimStacks implements StackPort {
     }
     this.shared.outputs[stack] = clone(run.outputs) as Record<string, unknown>;
     log("pulumi:up", "ok", { changes });
-    say(`Resources: ${Object.entries(changes).map(([k, v]) => `${v} ${k}`).join(", ")}`);
+    say(
+      `Resources: ${Object.entries(changes)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ")}`,
+    );
     return { changes };
   }
 
@@ -317,7 +321,9 @@ export class SimStacks implements StackPort {
       ctx.log("pulumi:up", "RefreshError");
       throw new StackUpError(stack, missing.map((urn) => `error: Resource to refresh '${urn}' could not be found in the stack.`).join("\n"), {});
     }
-    const reaches = urns.map((urn) => findResource(state, urn)).flatMap((r) => (r?.region ? [{ what: `refresh of ${describeUrn(r.urn)}`, region: r.region }] : []));
+    const reaches = urns
+      .map((urn) => findResource(state, urn))
+      .flatMap((r) => (r?.region ? [{ what: `refresh of ${describeUrn(r.urn)}`, region: r.region }] : []));
     await this.needRegions(stack, reaches, started, signal);
     for (const urn of urns) {
       const res = findResource(state, urn) as NonNullable<ReturnType<typeof findResource>>;
@@ -334,7 +340,14 @@ export class SimStacks implements StackPort {
   }
 
   /** Runs the plan's steps in order against the world; the state follows each applied step. */
-  private applySteps(plan: Plan, state: StackState, effects: ReturnType<typeof effectsFor>, ctx: EffectContext, say: (line: string) => void, changes: Record<string, number>) {
+  private applySteps(
+    plan: Plan,
+    state: StackState,
+    effects: ReturnType<typeof effectsFor>,
+    ctx: EffectContext,
+    say: (line: string) => void,
+    changes: Record<string, number>,
+  ) {
     const out = { doneAt: 0, applied: new Set<string>(), unreachable: [] as Reach[], errors: [] as string[], firstCause: undefined as unknown };
     const failed = new Set<string>();
     const mark = (op: Step["op"]) => (op === "delete" ? "-" : op === "create" ? "+" : op === "replace" ? "+-" : "~");

@@ -47,11 +47,21 @@ export function withSimulatedUsers(report: RunReport, world: World): RunReport {
       ms: servedAt === null ? null : servedAt - o.from,
       terms: [
         ...(servedAt === null ? [`without service for ${formatDuration(endedAt - o.from)} at the run's end`] : []),
-        ...(report.users !== undefined && report.users.ms !== null ? [`the driver's estimate: ≤ ${formatDuration(report.users.ms)} from ${report.users.lostBasis}`] : []),
+        ...(report.users !== undefined && report.users.ms !== null
+          ? [`the driver's estimate: ≤ ${formatDuration(report.users.ms)} from ${report.users.lostBasis}`]
+          : []),
       ],
     };
   } else if (dnsPath && report.rto) {
-    out.users = { ...(hostname ? { hostname } : {}), how: "measured", lostAt: report.startedAt, lostBasis: "users never lost service", servedAt: report.startedAt, ms: 0, terms: [] };
+    out.users = {
+      ...(hostname ? { hostname } : {}),
+      how: "measured",
+      lostAt: report.startedAt,
+      lostBasis: "users never lost service",
+      servedAt: report.startedAt,
+      ms: 0,
+      terms: [],
+    };
   }
   if (o && report.rto && servingAt !== undefined) out.rto = { ...report.rto, from: "measured", fromAt: isoTime(o.from), ms: servingAt - o.from };
   if (report.readDowntime && dnsPath) {

@@ -201,7 +201,9 @@ export class VirtualClock implements Clock {
     } else {
       this.wakeupsAtInstant = at > this.current ? 0 : this.wakeupsAtInstant + 1;
       if (this.wakeupsAtInstant >= this.maxWakeupsAtOneInstant) {
-        stalled = new SimulationStalledError(`${this.wakeupsAtInstant} wake-ups at ${new Date(at).toISOString()} without virtual time moving: a task sleeps 0 ms in a loop`);
+        stalled = new SimulationStalledError(
+          `${this.wakeupsAtInstant} wake-ups at ${new Date(at).toISOString()} without virtual time moving: a task sleeps 0 ms in a loop`,
+        );
         this.wakeupsAtInstant = 0;
       }
       this.current = Math.max(this.current, at);

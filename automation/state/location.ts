@@ -23,7 +23,11 @@ export interface BackendUrl {
 }
 
 /** The Pulumi backend URL as the CLI would pick it. */
-export function pulumiBackendUrl(env: Record<string, string | undefined>, projectDir: string, pulumiHome = env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi")): BackendUrl {
+export function pulumiBackendUrl(
+  env: Record<string, string | undefined>,
+  projectDir: string,
+  pulumiHome = env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"),
+): BackendUrl {
   if (env.PULUMI_BACKEND_URL) return { url: env.PULUMI_BACKEND_URL, source: "PULUMI_BACKEND_URL" };
   try {
     const project = parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { backend?: { url?: string } } | null;
@@ -87,7 +91,10 @@ export async function checkLocation(input: LocationInput): Promise<ReadinessChec
       }
     }
     if (input.siteRegions.includes(region)) {
-      return check(false, `${url}${from} is in ${region}, one of the two sites' Regions: an outage of ${region} takes it with the site you fail over from. ${input.fix}`);
+      return check(
+        false,
+        `${url}${from} is in ${region}, one of the two sites' Regions: an outage of ${region} takes it with the site you fail over from. ${input.fix}`,
+      );
     }
     return check(true, `${url}${from} is in ${region}, outside both sites' Regions`);
   }

@@ -64,7 +64,8 @@ function preconditionFailed(err: unknown): boolean {
   return ["PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey"].includes(e?.name ?? "") || [412, 409].includes(e?.$metadata?.httpStatusCode ?? 0);
 }
 
-const notFound = (err: unknown) => (err as { name?: string })?.name === "NoSuchKey" || (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404;
+const notFound = (err: unknown) =>
+  (err as { name?: string })?.name === "NoSuchKey" || (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404;
 
 export interface S3JournalOptions {
   client: S3Client;
@@ -168,7 +169,10 @@ export class S3Journal implements JournalPort {
   }
 
   private async appendNow(event: JournalEvent): Promise<void> {
-    if (this.lost) throw new Error(`this run lost the lock ${this.where("lock.json")} to ${this.lost}; it stops writing the journal. Check \`npm run status\` before anything else.`);
+    if (this.lost)
+      throw new Error(
+        `this run lost the lock ${this.where("lock.json")} to ${this.lost}; it stops writing the journal. Check \`npm run status\` before anything else.`,
+      );
     if (!this.journal) await this.read();
     const current = this.journal!;
     const text = current.text + toLine(event);
@@ -177,7 +181,9 @@ export class S3Journal implements JournalPort {
       this.journal = { text, etag };
     } catch (err) {
       if (!preconditionFailed(err)) throw err;
-      throw new Error(`the journal ${this.where("journal.jsonl")} changed under this run (another writer appended to it); nothing was overwritten. Stop and check \`npm run status\`.`);
+      throw new Error(
+        `the journal ${this.where("journal.jsonl")} changed under this run (another writer appended to it); nothing was overwritten. Stop and check \`npm run status\`.`,
+      );
     }
   }
 

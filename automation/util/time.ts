@@ -15,13 +15,7 @@ export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal 
  * Runs `fn` and gives up after `timeoutMs` on the clock, aborting the signal passed to `fn`.
  * The bound holds even when the callee ignores its signal (an impaired Region may never answer).
  */
-export async function withTimeout<T>(
-  clock: Clock,
-  timeoutMs: number,
-  what: string,
-  fn: (signal: AbortSignal) => Promise<T>,
-  signal?: AbortSignal,
-): Promise<T> {
+export async function withTimeout<T>(clock: Clock, timeoutMs: number, what: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
   if (signal?.aborted) throw signal.reason;
   const inner = new AbortController();
   let rejectAborted: (reason: unknown) => void = () => undefined;

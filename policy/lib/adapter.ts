@@ -57,7 +57,11 @@ export function toPackPolicy<C extends object>(policy: DrPolicy<C>): ResourceVal
       ...base,
       validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
         if (policy.types && !policy.types.includes(args.type)) return;
-        for (const v of policy.validate([toResourceLike(args)], configOf(policy, () => args.getConfig()))) report(v.message);
+        for (const v of policy.validate(
+          [toResourceLike(args)],
+          configOf(policy, () => args.getConfig()),
+        ))
+          report(v.message);
       },
     };
   }
@@ -66,7 +70,10 @@ export function toPackPolicy<C extends object>(policy: DrPolicy<C>): ResourceVal
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       let violations;
       try {
-        violations = policy.validate(args.resources.map(toResourceLike), configOf(policy, () => args.getConfig()));
+        violations = policy.validate(
+          args.resources.map(toResourceLike),
+          configOf(policy, () => args.getConfig()),
+        );
       } catch (e) {
         if (e instanceof NotApplicable) args.notApplicable(e.reason);
         throw e;

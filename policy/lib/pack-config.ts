@@ -41,7 +41,9 @@ interface StackFile extends StackFileRecord {
 function readStackFile(projectDir: string, stack: string): StackFile {
   const file = path.join(projectDir, stackFileName(stack));
   if (!fs.existsSync(file)) {
-    throw new StackFileProblem(`${stackFileName(stack)} is not in ${projectDir}: every site's stack file is committed with the project (pulumi stack init ${stack}).`);
+    throw new StackFileProblem(
+      `${stackFileName(stack)} is not in ${projectDir}: every site's stack file is committed with the project (pulumi stack init ${stack}).`,
+    );
   }
   const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const raw = doc.config ?? {};

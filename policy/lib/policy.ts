@@ -11,7 +11,10 @@ export interface Violation {
 }
 
 /** JSON-schema properties of a policy's config (`pulumi preview --policy-pack-config`). */
-export type ConfigSchema = Record<string, { type: "integer" | "number" | "string" | "boolean"; default: number | string | boolean; minimum?: number; description: string }>;
+export type ConfigSchema = Record<
+  string,
+  { type: "integer" | "number" | "string" | "boolean"; default: number | string | boolean; minimum?: number; description: string }
+>;
 
 /**
  * A degraded DR state the stack files can record:

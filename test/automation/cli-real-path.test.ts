@@ -84,9 +84,14 @@ const text = (parts: string[]) => parts.join("");
 
 /** Exactly one line on stderr, naming a cause and a fix, without the Automation API's dump. */
 function expectOneLine(h: Harness, pattern: RegExp): string {
-  const lines = text(h.err).split("\n").filter((l) => l.length > 0);
+  const lines = text(h.err)
+    .split("\n")
+    .filter((l) => l.length > 0);
   expect(lines, text(h.err)).to.have.length(1);
-  expect(lines[0]).to.match(/^error: /).and.match(/Fix: /).and.match(pattern);
+  expect(lines[0])
+    .to.match(/^error: /)
+    .and.match(/Fix: /)
+    .and.match(pattern);
   expect(lines[0]).to.not.match(/code: -?\d|stdout:|err\?:/);
   return lines[0];
 }
@@ -101,7 +106,13 @@ describe("cli on the real path: the first failures a user meets", function () {
   this.timeout(20_000);
 
   describe("without a Pulumi CLI", () => {
-    for (const argv of [["status"], ["failover", "--to", "dr", "--mode", "planned", "--yes"], ["failover", "--to", "dr", "--mode", "unplanned", "--yes"], ["failback", "--yes"], ["deploy", "--yes"]]) {
+    for (const argv of [
+      ["status"],
+      ["failover", "--to", "dr", "--mode", "planned", "--yes"],
+      ["failover", "--to", "dr", "--mode", "unplanned", "--yes"],
+      ["failback", "--yes"],
+      ["deploy", "--yes"],
+    ]) {
       it(`${argv.join(" ")}: one line naming the missing CLI and how to install it, exit 2`, async () => {
         const h = harness(noCli);
         expect(await runCli(argv, h.env)).to.equal(2);

@@ -34,7 +34,16 @@ function plan(steps: { id: string; deps?: string[]; holds?: boolean; priority?: 
 }
 
 function opts(p: Plan, clock: VirtualClock, extra: Partial<ExecuteOptions> = {}): ExecuteOptions & { journal: MemoryJournal } {
-  return { plan: p, cloud: {} as CloudPort, stacks: {} as StackPort, clock, journal: new MemoryJournal(), runId: "r", runStartedAt: 0, ...extra } as ExecuteOptions & { journal: MemoryJournal };
+  return {
+    plan: p,
+    cloud: {} as CloudPort,
+    stacks: {} as StackPort,
+    clock,
+    journal: new MemoryJournal(),
+    runId: "r",
+    runStartedAt: 0,
+    ...extra,
+  } as ExecuteOptions & { journal: MemoryJournal };
 }
 
 const crash = () => Object.assign(new Error("simulated crash"), { name: "SimulatedCrash" });
@@ -48,20 +57,32 @@ describe("executor contract", () => {
         [
           { id: "a", run: async (_c, k) => void (await k.sleep(100)) },
           // Ignores its signal: a slow call that returns after the process died.
-          { id: "b", run: async (ctx, k) => {
+          {
+            id: "b",
+            run: async (ctx, k) => {
               await k.sleep(5000);
               await ctx.mark("late", {});
               return { detail: "late" };
-            } },
+            },
+          },
         ],
         clock,
       ),
       clock,
-      { onStepBoundary: (i) => { if (i === 0) throw crash(); }, observer: { stepEnded: (r: StepRecord) => void ended.push(r.id) } },
+      {
+        onStepBoundary: (i) => {
+          if (i === 0) throw crash();
+        },
+        observer: { stepEnded: (r: StepRecord) => void ended.push(r.id) },
+      },
     );
     await execute(o).catch(() => undefined);
     await clock.sleep(10_000);
-    expect(o.journal.events.map((e) => `${e.kind}:${"step" in e ? e.step : "name" in e ? e.name : ""}`)).to.deep.equal(["step-start:a", "step-start:b", "step-end:a"]);
+    expect(o.journal.events.map((e) => `${e.kind}:${"step" in e ? e.step : "name" in e ? e.name : ""}`)).to.deep.equal([
+      "step-start:a",
+      "step-start:b",
+      "step-end:a",
+    ]);
     expect(ended).to.deep.equal(["a"]);
   });
 
@@ -69,11 +90,27 @@ describe("executor contract", () => {
     const clock = new VirtualClock({ startMs: 0 });
     const ended: string[] = [];
     const o = opts(
-      plan([{ id: "a", run: async (_c, k) => void (await k.sleep(100)) }, { id: "b", run: async (ctx, k) => void (await k.sleep(5000, ctx.signal)) }], clock),
+      plan(
+        [
+          { id: "a", run: async (_c, k) => void (await k.sleep(100)) },
+          { id: "b", run: async (ctx, k) => void (await k.sleep(5000, ctx.signal)) },
+        ],
+        clock,
+      ),
       clock,
-      { onStepBoundary: () => { throw crash(); }, observer: { stepEnded: (r: StepRecord) => void ended.push(`${r.id}:${r.outcome}`) } },
+      {
+        onStepBoundary: () => {
+          throw crash();
+        },
+        observer: { stepEnded: (r: StepRecord) => void ended.push(`${r.id}:${r.outcome}`) },
+      },
     );
-    expect(await execute(o).then(() => "resolved", (e: Error) => e.name)).to.equal("SimulatedCrash");
+    expect(
+      await execute(o).then(
+        () => "resolved",
+        (e: Error) => e.name,
+      ),
+    ).to.equal("SimulatedCrash");
     expect(ended).to.deep.equal(["a:done"]);
   });
 
@@ -83,14 +120,20 @@ describe("executor contract", () => {
     const o = opts(
       plan(
         [
-          { id: "a", run: async (_c, k) => {
+          {
+            id: "a",
+            run: async (_c, k) => {
               await k.sleep(100);
               throw new Error("boom");
-            } },
-          { id: "b", run: async (_c, k) => {
+            },
+          },
+          {
+            id: "b",
+            run: async (_c, k) => {
               await k.sleep(500); // ignores the abort: its action completed
               return { detail: "b did it" };
-            } },
+            },
+          },
           { id: "c", deps: ["b"] },
         ],
         clock,
@@ -107,7 +150,17 @@ describe("executor contract", () => {
 
   it("journals each step's detail and data; a run returning nothing ends done; a skip says why", async () => {
     const clock = new VirtualClock({ startMs: 0 });
-    const o = opts(plan([{ id: "a", run: async () => ({ detail: "3 nodes Ready", data: { readyNodes: 3 } }) }, { id: "b", run: async () => undefined }, { id: "c", holds: true }], clock), clock);
+    const o = opts(
+      plan(
+        [
+          { id: "a", run: async () => ({ detail: "3 nodes Ready", data: { readyNodes: 3 } }) },
+          { id: "b", run: async () => undefined },
+          { id: "c", holds: true },
+        ],
+        clock,
+      ),
+      clock,
+    );
     const r = await execute(o);
     expect(r.outcome).to.equal("succeeded");
     const end = (id: string) => o.journal.events.find((e) => e.kind === "step-end" && e.step === id);
@@ -121,7 +174,10 @@ describe("executor contract", () => {
   it("among ready steps of equal priority, starts them in plan order", async () => {
     const clock = new VirtualClock({ startMs: 0 });
     const started: string[] = [];
-    const o = opts(plan([{ id: "x" }, { id: "y" }, { id: "z" }, { id: "w", priority: 1 }], clock), clock, { maxConcurrency: 1, observer: { stepStarted: (s: Step) => void started.push(s.id) } });
+    const o = opts(plan([{ id: "x" }, { id: "y" }, { id: "z" }, { id: "w", priority: 1 }], clock), clock, {
+      maxConcurrency: 1,
+      observer: { stepStarted: (s: Step) => void started.push(s.id) },
+    });
     await execute(o);
     expect(started).to.deep.equal(["w", "x", "y", "z"]);
   });
@@ -141,19 +197,27 @@ describe("executor contract", () => {
     const build = () =>
       plan(
         [
-          { id: "a", run: async (ctx) => {
+          {
+            id: "a",
+            run: async (ctx) => {
               ctx.log("looking");
               await ctx.cloud.eks.probeRegion("us-east-1");
               if (timeouts++ === 0) throw new TimeoutError("no answer");
               return { detail: "ok" };
-            } },
+            },
+          },
         ],
         clock,
       );
     const lines: string[] = [];
     const r = await execute(opts(build(), clock, { cloud, random: () => 0, observer: { stepLog: (_s: Step, line: string) => void lines.push(line) } }));
     expect(r.outcome).to.equal("succeeded");
-    expect(lines).to.deep.equal(["looking", "eks.probeRegion us-east-1 throttled; retry 1 in 500ms", "no answer; trying the step again (attempt 2)", "looking"]);
+    expect(lines).to.deep.equal([
+      "looking",
+      "eks.probeRegion us-east-1 throttled; retry 1 in 500ms",
+      "no answer; trying the step again (attempt 2)",
+      "looking",
+    ]);
     // The seeded jitter decided the delay: half the first backoff cap with random() = 0.
     expect(r.steps[0].retries).to.equal(2);
     throttled = 0;

@@ -23,7 +23,14 @@ function fourSteps(clock: VirtualClock): Plan {
       return { detail: `${id} ok` };
     },
   });
-  return { command: "test", args: {}, title: "t", configChanges: [], notes: [], steps: [step("a", 100), step("b", 5000), step("c", 100, ["a"]), step("d", 100, ["b"])] };
+  return {
+    command: "test",
+    args: {},
+    title: "t",
+    configChanges: [],
+    notes: [],
+    steps: [step("a", 100), step("b", 5000), step("c", 100, ["a"]), step("d", 100, ["b"])],
+  };
 }
 
 describe("executor: stop at the next step boundary", () => {

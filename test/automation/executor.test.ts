@@ -22,7 +22,12 @@ interface Probe {
   runs: Record<string, number>;
 }
 
-function step(id: string, opts: { deps?: string[]; ms?: number; priority?: number; holds?: boolean; fail?: Error | (() => Error | undefined) }, clock: VirtualClock, probe: Probe): Step {
+function step(
+  id: string,
+  opts: { deps?: string[]; ms?: number; priority?: number; holds?: boolean; fail?: Error | (() => Error | undefined) },
+  clock: VirtualClock,
+  probe: Probe,
+): Step {
   return {
     id,
     title: id,
@@ -70,7 +75,12 @@ const kinds = (events: JournalEvent[]) => events.map((e) => `${e.kind}${"step" i
 describe("executor", () => {
   it("runs independent steps concurrently up to maxConcurrency, respecting dependencies", async () => {
     const { clock, probe, opts } = setup(
-      (c, p) => [step("a", { ms: 1000 }, c, p), step("b", { ms: 1000 }, c, p), step("c", { ms: 1000 }, c, p), step("d", { ms: 1000, deps: ["a", "b", "c"] }, c, p)],
+      (c, p) => [
+        step("a", { ms: 1000 }, c, p),
+        step("b", { ms: 1000 }, c, p),
+        step("c", { ms: 1000 }, c, p),
+        step("d", { ms: 1000, deps: ["a", "b", "c"] }, c, p),
+      ],
       { maxConcurrency: 2 },
     );
     const r = await execute(opts);
@@ -83,7 +93,9 @@ describe("executor", () => {
   });
 
   it("starts ready steps by priority (node scale-up first)", async () => {
-    const { probe, opts } = setup((c, p) => [step("dns", { priority: 1 }, c, p), step("db", { priority: 2 }, c, p), step("nodes", { priority: 10 }, c, p)], { maxConcurrency: 1 });
+    const { probe, opts } = setup((c, p) => [step("dns", { priority: 1 }, c, p), step("db", { priority: 2 }, c, p), step("nodes", { priority: 10 }, c, p)], {
+      maxConcurrency: 1,
+    });
     await execute(opts);
     expect(probe.order).to.deep.equal(["nodes", "db", "dns"]);
   });
@@ -98,7 +110,11 @@ describe("executor", () => {
   });
 
   it("aborts in-flight steps when one fails and does not start dependants", async () => {
-    const { clock, opts } = setup((c, p) => [step("a", { ms: 100, fail: new Error("boom") }, c, p), step("b", { ms: 10_000 }, c, p), step("c", { deps: ["b"] }, c, p)]);
+    const { clock, opts } = setup((c, p) => [
+      step("a", { ms: 100, fail: new Error("boom") }, c, p),
+      step("b", { ms: 10_000 }, c, p),
+      step("c", { deps: ["b"] }, c, p),
+    ]);
     const r = await execute(opts);
     expect(r.outcome).to.equal("failed");
     expect(r.failedStep).to.equal("a");
@@ -163,7 +179,9 @@ describe("retries and bounds", () => {
     for (let retry = 1; retry <= 8; retry++) {
       const cap = Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** (retry - 1));
       const d = backoffDelay(DEFAULT_RETRY, retry, r);
-      expect(d).to.be.at.least(cap / 2).and.at.most(cap);
+      expect(d)
+        .to.be.at.least(cap / 2)
+        .and.at.most(cap);
     }
   });
 
@@ -171,25 +189,37 @@ describe("retries and bounds", () => {
     const clock = new VirtualClock({ startMs: 0 });
     const throttle = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
     let calls = 0;
-    const ok = await retryCall(clock, { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000 }, () => 0.5, async () => {
-      if (++calls < 3) throw throttle;
-      return "ok";
-    });
+    const ok = await retryCall(
+      clock,
+      { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000 },
+      () => 0.5,
+      async () => {
+        if (++calls < 3) throw throttle;
+        return "ok";
+      },
+    );
     expect(ok).to.equal("ok");
     expect(clock.now()).to.equal(750 + 1500);
     calls = 0;
-    const err = await retryCall(clock, { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 80 }, () => 0, async () => {
-      calls++;
-      throw throttle;
-    }).catch((e: unknown) => e);
+    const err = await retryCall(
+      clock,
+      { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 80 },
+      () => 0,
+      async () => {
+        calls++;
+        throw throttle;
+      },
+    ).catch((e: unknown) => e);
     expect(err).to.equal(throttle);
     expect(calls).to.equal(4);
     calls = 0;
     const other = new Error("AccessDenied");
-    expect(await retryCall(clock, DEFAULT_RETRY, Math.random, async () => {
-      calls++;
-      throw other;
-    }).catch((e: unknown) => e)).to.equal(other);
+    expect(
+      await retryCall(clock, DEFAULT_RETRY, Math.random, async () => {
+        calls++;
+        throw other;
+      }).catch((e: unknown) => e),
+    ).to.equal(other);
     expect(calls).to.equal(1);
   });
 

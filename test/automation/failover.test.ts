@@ -105,7 +105,9 @@ describe("driver on the simulated Regions", () => {
       // declares is not evidence that the old primary stopped taking writes.
       const writer = (await t.journal.lastRun()).find((e) => e.kind === "mark" && e.name === "aurora-writer")!;
       expect(a.dataLossWindowMs!).to.equal(writer.at - (Date.parse(a.lagPeriodStart!) - 300));
-      expect(a.basis).to.match(/^upper bound: AuroraGlobalDBRPOLag max 300ms/).and.match(/writes counted until the target took over/);
+      expect(a.basis)
+        .to.match(/^upper bound: AuroraGlobalDBRPOLag max 300ms/)
+        .and.match(/writes counted until the target took over/);
     });
 
     it("counts the old primary's writes until the new writer took over when its Region still answers", async () => {
@@ -169,13 +171,29 @@ describe("driver on the simulated Regions", () => {
         expect(report.writeDowntime!.ms).to.be.greaterThan(0).and.at.most(report.rto!.ms);
         // The quiesce waited for the target's capacity.
         const quiesce = report.steps.find((s) => s.id === "quiesce-source")!;
-        for (const g of ["system", "web", "app"]) expect(quiesce.startOffsetMs!).to.be.at.least(report.steps.find((s) => s.id === `scale-nodes-${g}`)!.endOffsetMs!);
+        for (const g of ["system", "web", "app"])
+          expect(quiesce.startOffsetMs!).to.be.at.least(report.steps.find((s) => s.id === `scale-nodes-${g}`)!.endOffsetMs!);
 
         const s = await finalState(t);
         expect(s.writer).to.equal("dr");
         expect(s.replications).to.deep.equal(["dr->primary [source,dest]"]);
-        expect(s.dr).to.include({ role: "active", replicateToPeer: true, quiesced: false, outputsRole: "active", replicatesTo: (await t.sim.stacks.outputs("primary"))!.fileSystemId, record: "PRIMARY", serving: true });
-        expect(s.primary).to.include({ role: "standby", quiesced: false, outputsRole: "standby", record: "SECONDARY", fsProtection: "REPLICATING", serving: false });
+        expect(s.dr).to.include({
+          role: "active",
+          replicateToPeer: true,
+          quiesced: false,
+          outputsRole: "active",
+          replicatesTo: (await t.sim.stacks.outputs("primary"))!.fileSystemId,
+          record: "PRIMARY",
+          serving: true,
+        });
+        expect(s.primary).to.include({
+          role: "standby",
+          quiesced: false,
+          outputsRole: "standby",
+          record: "SECONDARY",
+          fsProtection: "REPLICATING",
+          serving: false,
+        });
         expect(s.primary.nodes).to.deep.equal({ system: "2/2/4", web: "0/0/6", app: "0/0/6" });
         expect(s.dr.nodes).to.deep.equal({ system: "2/2/4", web: "2/3/6", app: "2/3/6" });
         expect(t.sim.world.dataLoss().every((d) => d.lostWrites === 0)).to.equal(true);
@@ -207,9 +225,16 @@ describe("driver on the simulated Regions", () => {
       expect(s.dr).to.include({ role: "standby", outputsRole: "standby", record: "SECONDARY", serving: false });
       expect(s.dr.nodes).to.deep.equal({ system: "2/2/4", web: "0/0/6", app: "0/0/6" });
       // The way back loses nothing.
-      expect(t.sim.world.dataLoss().slice(lossesBefore).every((d) => d.lostWrites === 0)).to.equal(true);
+      expect(
+        t.sim.world
+          .dataLoss()
+          .slice(lossesBefore)
+          .every((d) => d.lostWrites === 0),
+      ).to.equal(true);
       // The stale source-side config was removed locally in the old Region.
-      const cleanup = t.sim.world.sideEffects("DeleteReplicationConfiguration").find((c) => c.region === "us-east-1" && c.args.deletionMode === "LOCAL_CONFIGURATION_ONLY");
+      const cleanup = t.sim.world
+        .sideEffects("DeleteReplicationConfiguration")
+        .find((c) => c.region === "us-east-1" && c.args.deletionMode === "LOCAL_CONFIGURATION_ONLY");
       expect(cleanup).to.be.an("object");
     });
 
@@ -223,7 +248,12 @@ describe("driver on the simulated Regions", () => {
       expect(after.writer).to.equal(before.writer);
       expect(after.replications).to.deep.equal(before.replications);
       for (const stack of ["primary", "dr"] as const) {
-        expect(after[stack]).to.include({ role: before[stack].role, outputsRole: before[stack].outputsRole, record: before[stack].record, replicatesTo: before[stack].replicatesTo });
+        expect(after[stack]).to.include({
+          role: before[stack].role,
+          outputsRole: before[stack].outputsRole,
+          record: before[stack].record,
+          replicatesTo: before[stack].replicatesTo,
+        });
         expect(after[stack].nodes).to.deep.equal(before[stack].nodes);
       }
     });

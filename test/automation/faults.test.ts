@@ -12,7 +12,6 @@ async function report(p: Promise<unknown>): Promise<RunReport> {
   return ((await p) as RunResult).report;
 }
 
-
 describe("driver under faults", () => {
   describe("throttling", () => {
     it("is retried with exponential backoff and jitter on the clock", async () => {
@@ -87,7 +86,9 @@ describe("driver under faults", () => {
       t.sim.faults.impairRegion("primary");
       const before = sideEffectCounts(t.sim);
       const err = await refusal(failover(t.deps, { to: "dr", mode: "planned" }));
-      expect(err.message).to.match(/both Regions healthy/).and.match(/--mode unplanned/);
+      expect(err.message)
+        .to.match(/both Regions healthy/)
+        .and.match(/--mode unplanned/);
       expect(sideEffectCounts(t.sim)).to.deep.equal(before);
       expect(await t.journal.lastRun()).to.deep.equal([]);
       expect(t.store.holder).to.equal(undefined);
@@ -100,7 +101,9 @@ describe("driver under faults", () => {
       t.sim.faults.impairRegion("primary");
       const before = sideEffectCounts(t.sim);
       const err = await refusal(failover(t.deps, { to: "dr", mode: "unplanned" }, { maxDataLossMs: 1000 }));
-      expect(err.message).to.match(/exceeds --max-data-loss 1s/).and.match(/--force/);
+      expect(err.message)
+        .to.match(/exceeds --max-data-loss 1s/)
+        .and.match(/--force/);
       expect(sideEffectCounts(t.sim)).to.deep.equal(before);
       const r = await report(failover(t.deps, { to: "dr", mode: "unplanned" }, { maxDataLossMs: 1000, force: true }));
       expect(r.outcome).to.equal("succeeded");
@@ -117,7 +120,10 @@ describe("driver under faults", () => {
       const t = await simulate({ seed: 73 });
       const first = failover(t.deps, { to: "dr", mode: "planned" });
       const err = await refusal(failover(t.deps, { to: "dr", mode: "planned" }));
-      expect(err.message).to.match(/holds the lock/).and.match(/pid \d+/).and.match(/--take-over/);
+      expect(err.message)
+        .to.match(/holds the lock/)
+        .and.match(/pid \d+/)
+        .and.match(/--take-over/);
       expect((await report(first)).outcome).to.equal("succeeded");
     });
 
@@ -127,7 +133,9 @@ describe("driver under faults", () => {
       await failover(t.deps, { to: "dr", mode: "planned" }).catch(() => undefined);
       t.sim.restart();
       const other = await refusal(failback(t.deps, { takeOver: true }));
-      expect(other.message).to.match(/unfinished run/).and.match(/failover --to dr --mode planned/);
+      expect(other.message)
+        .to.match(/unfinished run/)
+        .and.match(/failover --to dr --mode planned/);
       const otherArgs = await refusal(failover(t.deps, { to: "dr", mode: "unplanned" }, { takeOver: true }));
       expect(otherArgs.message).to.match(/unfinished run/);
       const r = await report(failover(t.deps, { to: "dr", mode: "planned" }, { takeOver: true }));
@@ -144,7 +152,9 @@ describe("driver under faults", () => {
       if (r.kind !== "dry-run") return;
       expect(r.steps.find((s) => s.id === "scale-nodes-web")!.verdict).to.equal("run");
       expect(r.steps.find((s) => s.id === "scale-nodes-system")!.verdict).to.equal("skip");
-      expect(r.lines.join("\n")).to.match(/config changes per stack/).and.match(/primary: quiesced=true/);
+      expect(r.lines.join("\n"))
+        .to.match(/config changes per stack/)
+        .and.match(/primary: quiesced=true/);
       expect(sideEffectCounts(t.sim)).to.deep.equal(before);
       expect(await finalState(t)).to.deep.equal(cfgBefore);
       expect(await t.journal.lastRun()).to.deep.equal([]);

@@ -13,7 +13,15 @@ import { driverDeps, simWiring } from "../../automation/wiring";
 import { PROJECT_DIR, simulate } from "./helpers";
 import { tempDir } from "../harness/temp-dir";
 
-const start = (runId: string, at: number, command = "failover"): JournalEvent => ({ kind: "run-start", runId, at, command, args: { to: "dr", mode: "planned" }, pid: 1, host: "h" });
+const start = (runId: string, at: number, command = "failover"): JournalEvent => ({
+  kind: "run-start",
+  runId,
+  at,
+  command,
+  args: { to: "dr", mode: "planned" },
+  pid: 1,
+  host: "h",
+});
 
 describe("journal", () => {
   let dir: string;
@@ -69,7 +77,11 @@ describe("journal", () => {
     await b.lock("run-b", { takeOver: false }).catch((e: unknown) => (err = e));
     expect(err).to.be.instanceOf(LockHeldError);
     const msg = (err as Error).message;
-    expect(msg).to.include("run-a").and.include(`pid ${2 ** 22 + 99}`).and.include(os.hostname()).and.include("--take-over");
+    expect(msg)
+      .to.include("run-a")
+      .and.include(`pid ${2 ** 22 + 99}`)
+      .and.include(os.hostname())
+      .and.include("--take-over");
     expect((err as LockHeldError).looksStale).to.equal(true);
     await b.lock("run-b", { takeOver: true });
     expect(a.holder()?.runId).to.equal("run-b");
@@ -85,7 +97,9 @@ describe("journal", () => {
     let err: LockHeldError | undefined;
     await new FileJournal(file).lock("new", { takeOver: false }).catch((e: LockHeldError) => (err = e));
     expect(err?.looksStale).to.equal(true);
-    expect(err?.message).to.match(/not running any more/).and.match(/--take-over/);
+    expect(err?.message)
+      .to.match(/not running any more/)
+      .and.match(/--take-over/);
   });
 
   it("memory journals on one store share events and lock", async () => {
@@ -116,7 +130,11 @@ describe("journal", () => {
     const r = (await failover(next, { to: "dr", mode: "planned" }, { takeOver: true })) as RunResult;
     expect(r.report.outcome).to.equal("succeeded");
     expect(fs.existsSync(`${file}.lock`)).to.equal(false);
-    const events = fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as JournalEvent);
+    const events = fs
+      .readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as JournalEvent);
     expect(events.filter((e) => e.kind === "run-start")).to.have.length(2);
     expect(new Set(events.map((e) => e.runId)).size).to.equal(1);
     expect(events.filter((e) => e.kind === "run-end")).to.have.length(1);

@@ -46,7 +46,9 @@ describe("a pair without failover DNS", () => {
     expect(r.code).to.equal(0);
     const lines = r.out.split("\n");
     expect(lines[0]).to.match(/^Readiness READY with 1 warning \(failover dns\)/);
-    expect(r.out).to.match(/^ {2}! failover dns: none: no eks-dr:dns in Pulumi\.dr\.yaml or Pulumi\.primary\.yaml.*users keep resolving to the old site.*set eks-dr:dns\.hostedZoneId and eks-dr:dns\.hostname in both files/m);
+    expect(r.out).to.match(
+      /^ {2}! failover dns: none: no eks-dr:dns in Pulumi\.dr\.yaml or Pulumi\.primary\.yaml.*users keep resolving to the old site.*set eks-dr:dns\.hostedZoneId and eks-dr:dns\.hostname in both files/m,
+    );
   });
 
   it("status --json: the warning is a check, the pair stays ready", async () => {
@@ -67,7 +69,9 @@ describe("a pair without failover DNS", () => {
     const r = await cli(dir, ["drill"]);
     expect(r.code).to.equal(0);
     const failover = r.out.slice(r.out.indexOf("Unplanned failover"), r.out.indexOf("Failback"));
-    expect(failover).to.match(/^ {2}DNS: no failover record \(no eks-dr:dns\): users still resolve to what they resolved before; point the application's name at dr's load balancer, \S+\.us-west-2\.elb\.amazonaws\.com$/m);
+    expect(failover).to.match(
+      /^ {2}DNS: no failover record \(no eks-dr:dns\): users still resolve to what they resolved before; point the application's name at dr's load balancer, \S+\.us-west-2\.elb\.amazonaws\.com$/m,
+    );
   });
 
   it("the simulation's users are not served by the new site: their name still points at the old one", async () => {

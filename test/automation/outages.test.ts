@@ -47,7 +47,9 @@ describe("driver in partial and messy outages", () => {
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(report.outcome, report.error).to.equal("succeeded");
       const detach = report.steps.find((s) => s.id === "detach-efs")!;
-      expect(detach.detail).to.match(/LOCAL_CONFIGURATION_ONLY/).and.match(/us-east-1's EFS did not answer/);
+      expect(detach.detail)
+        .to.match(/LOCAL_CONFIGURATION_ONLY/)
+        .and.match(/us-east-1's EFS did not answer/);
       expect(report.rpo!.efs!.deletionMode).to.equal("LOCAL_CONFIGURATION_ONLY");
       expect(t.sim.world.site("dr").fs.writable).to.equal(true);
       // No doomed ALL_CONFIGURATIONS first: one deletion, from dr's Region, local only.
@@ -171,7 +173,11 @@ describe("driver in partial and messy outages", () => {
       t.sim.faults.credentials("expired");
       const err = await setupError(failover(t.deps, { to: "dr", mode: "planned" }));
       expect(err.kind).to.equal("aws-credentials-expired");
-      expect(err.message).to.match(/expired/).and.match(/ExpiredTokenException/).and.match(/aws sso login/).and.match(/not a Region outage/);
+      expect(err.message)
+        .to.match(/expired/)
+        .and.match(/ExpiredTokenException/)
+        .and.match(/aws sso login/)
+        .and.match(/not a Region outage/);
       expectNotAnOutage(err);
       expect(sideEffectCounts(t.sim)).to.deep.equal({});
     });
@@ -182,7 +188,10 @@ describe("driver in partial and messy outages", () => {
       t.sim.faults.credentials("missing");
       const err = await setupError(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(err.kind).to.equal("aws-no-credentials");
-      expect(err.message).to.match(/no credentials found/).and.match(/CredentialsProviderError/).and.match(/AWS_PROFILE/);
+      expect(err.message)
+        .to.match(/no credentials found/)
+        .and.match(/CredentialsProviderError/)
+        .and.match(/AWS_PROFILE/);
       expectNotAnOutage(err);
       expect(sideEffectCounts(t.sim)).to.deep.equal({});
     });
@@ -192,7 +201,9 @@ describe("driver in partial and messy outages", () => {
       t.sim.faults.credentials("invalid");
       const err = await setupError(failover(t.deps, { to: "dr", mode: "planned" }));
       expect(err.kind).to.equal("aws-credentials-invalid");
-      expect(err.message).to.match(/UnrecognizedClientException/).and.match(/aws sts get-caller-identity/);
+      expect(err.message)
+        .to.match(/UnrecognizedClientException/)
+        .and.match(/aws sts get-caller-identity/);
       expectNotAnOutage(err);
     });
 
@@ -201,7 +212,10 @@ describe("driver in partial and messy outages", () => {
       t.sim.faults.denyAccess("probeRegion", { region: "primary" });
       const err = await setupError(failover(t.deps, { to: "dr", mode: "planned" }));
       expect(err.kind).to.equal("aws-access-denied");
-      expect(err.message).to.match(/us-east-1/).and.match(/AccessDeniedException/).and.match(/lack a permission/);
+      expect(err.message)
+        .to.match(/us-east-1/)
+        .and.match(/AccessDeniedException/)
+        .and.match(/lack a permission/);
       expectNotAnOutage(err);
       expect(sideEffectCounts(t.sim)).to.deep.equal({});
     });
@@ -231,7 +245,9 @@ describe("driver in partial and messy outages", () => {
       t.sim.faults.credentials("expired", { afterMs: 2 * MIN });
       const report = await run(failover(t.deps, { to: "dr", mode: "unplanned" }));
       expect(report.outcome).to.equal("failed");
-      expect(report.error).to.match(/expired/).and.match(/aws sso login/);
+      expect(report.error)
+        .to.match(/expired/)
+        .and.match(/aws sso login/);
       expect(report.durationMs).to.be.below(4 * MIN);
     });
   });
@@ -262,7 +278,9 @@ describe("driver in partial and messy outages", () => {
       expect(r.code).to.equal(2);
       const lines = r.err.trim().split("\n");
       expect(lines).to.have.length(1);
-      expect(lines[0]).to.match(/^error: Cannot authenticate to AWS while probing us-(east-1|west-2): the credentials have expired/).and.match(/Fix: refresh them with `aws sso login/);
+      expect(lines[0])
+        .to.match(/^error: Cannot authenticate to AWS while probing us-(east-1|west-2): the credentials have expired/)
+        .and.match(/Fix: refresh them with `aws sso login/);
       expect(lines[0]).to.not.match(/unplanned|did not answer/);
       expect(sideEffectCounts(r.sim)).to.deep.equal({});
     });

@@ -46,7 +46,9 @@ describe("cli restore", function () {
   it("inconsistent recovery points: exit 2 naming them, no restore job, no config change", async () => {
     const h = harness((w) => w.sim!.world.dropNewestBackupCopy("us-west-2", "Aurora"));
     expect(await runCli(["restore", "--to", "dr", "--yes", "--sim"], h.env)).to.equal(2);
-    expect(h.err.join("")).to.match(/not consistent with each other/).and.match(/--point \d{4}-/);
+    expect(h.err.join(""))
+      .to.match(/not consistent with each other/)
+      .and.match(/--point \d{4}-/);
     const w = h.wired[0];
     expect(w.sim!.world.restoreJobs()).to.deep.equal([]);
     expect((await w.stacks.readConfig("dr")).role).to.equal("standby");
@@ -55,7 +57,10 @@ describe("cli restore", function () {
   it("--dry-run prints the plan and changes nothing; --json gives the report with each store's point and RPO", async () => {
     const dry = harness();
     expect(await runCli(["restore", "--to", "dr", "--dry-run", "--sim"], dry.env)).to.equal(0);
-    expect(dry.out.join("")).to.match(/DRY RUN/).and.match(/restore-db/).and.match(/add-db-instances/);
+    expect(dry.out.join(""))
+      .to.match(/DRY RUN/)
+      .and.match(/restore-db/)
+      .and.match(/add-db-instances/);
     expect(dry.wired[0].sim!.world.restoreJobs()).to.deep.equal([]);
 
     const h = harness();
@@ -63,7 +68,8 @@ describe("cli restore", function () {
     const report = JSON.parse(h.out.join(""));
     expect(report.outcome).to.equal("succeeded");
     expect(report.restore.incidentAt).to.equal("2025-01-01T00:00:00.000Z");
-    for (const t of ["EFS", "Aurora"]) expect(report.restore.points[t].rpoMs).to.equal(Date.parse("2025-01-01T00:00:00Z") - Date.parse(report.restore.points[t].createdAt));
+    for (const t of ["EFS", "Aurora"])
+      expect(report.restore.points[t].rpoMs).to.equal(Date.parse("2025-01-01T00:00:00Z") - Date.parse(report.restore.points[t].createdAt));
   });
 
   it("a crash rehearsed with --journal prints the command that resumes it, flags included, and that command finishes the restore", async () => {
@@ -80,7 +86,9 @@ describe("cli restore", function () {
     // The operator answers the prompt on a terminal; here --yes does.
     const words = [...resume.replace(" -- ", " ").split(" "), "--yes"];
     expect(await runCli(words, second.env), second.err.join("")).to.equal(0);
-    expect(second.out.join("")).to.match(/SUCCEEDED .*\(2 attempts\)/).and.match(/RPO Aurora: /);
+    expect(second.out.join(""))
+      .to.match(/SUCCEEDED .*\(2 attempts\)/)
+      .and.match(/RPO Aurora: /);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

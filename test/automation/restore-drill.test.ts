@@ -33,6 +33,10 @@ describe("drill --tier backup-restore", function () {
     };
     expect(await runCli(["drill", "--tier", "backup-restore", "--seed", "2"], env)).to.equal(0);
     const text = out.join("");
-    expect(text).to.match(/backup-restore tier/).and.match(/RPO EFS: /).and.match(/RPO Aurora: /).and.match(/driver and simulation agree/);
+    expect(text)
+      .to.match(/backup-restore tier/)
+      .and.match(/RPO EFS: /)
+      .and.match(/RPO Aurora: /)
+      .and.match(/driver and simulation agree/);
   });
 });

@@ -101,7 +101,10 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
   it("never deletes a recovery point, even in a locked vault", async () => {
     const t = await simulate({ seed: 13, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
     t.sim.world.lockBackupVault("dr", 7 * 24 * HOUR);
-    const before = t.sim.world.recoveryPoints().filter((p) => p.region === "us-west-2").map((p) => p.arn);
+    const before = t.sim.world
+      .recoveryPoints()
+      .filter((p) => p.region === "us-west-2")
+      .map((p) => p.arn);
     const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult;
     expect(r.report.outcome).to.equal("succeeded");
     const after = new Set(t.sim.world.recoveryPoints().map((p) => p.arn));

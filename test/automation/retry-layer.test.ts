@@ -20,7 +20,8 @@ describe("one retry layer", () => {
 
   it("retries throttling and the transient answers the SDK's standard mode would (500/502/503/504, connection resets), not timeouts", () => {
     const site = { service: "EKS", api: "DescribeNodegroup", region: "us-west-2" };
-    const answer = (status: number, name: string) => new AwsCallError(site, Object.assign(new Error("x"), { name, $fault: "server", $metadata: { httpStatusCode: status } }));
+    const answer = (status: number, name: string) =>
+      new AwsCallError(site, Object.assign(new Error("x"), { name, $fault: "server", $metadata: { httpStatusCode: status } }));
     expect(isRetryableCallError(new AwsError("ThrottlingException", "Rate exceeded", { throttling: true }))).to.equal(true);
     expect(isRetryableCallError(answer(503, "ServiceUnavailableException"))).to.equal(true);
     expect(isRetryableCallError(answer(500, "ServerException"))).to.equal(true);
@@ -33,10 +34,15 @@ describe("one retry layer", () => {
   it("gives a transient server error the guard's attempts, no more", async () => {
     const clock = new VirtualClock({ startMs: 0 });
     let calls = 0;
-    const err = await retryCall(clock, DEFAULT_RETRY, () => 0, async () => {
-      calls++;
-      throw new AwsError("InternalFailure", "boom", { status: 500 });
-    }).catch((e: unknown) => e);
+    const err = await retryCall(
+      clock,
+      DEFAULT_RETRY,
+      () => 0,
+      async () => {
+        calls++;
+        throw new AwsError("InternalFailure", "boom", { status: 500 });
+      },
+    ).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(AwsError);
     expect(calls).to.equal(DEFAULT_RETRY.maxAttempts);
   });

@@ -51,7 +51,9 @@ describe("validate (offline)", () => {
   it("the committed stack files are valid: exit 0, one line naming both sites", async () => {
     const r = await validate(PROJECT_DIR);
     expect(r.code).to.equal(0);
-    expect(r.out).to.match(/^valid: Pulumi\.dr\.yaml and Pulumi\.primary\.yaml: dr \(us-west-2, standby\); primary \(us-east-1, active, owner of global resources\)/);
+    expect(r.out).to.match(
+      /^valid: Pulumi\.dr\.yaml and Pulumi\.primary\.yaml: dr \(us-west-2, standby\); primary \(us-east-1, active, owner of global resources\)/,
+    );
     expect(r.err).to.equal("");
   });
 
@@ -71,17 +73,37 @@ describe("validate (offline)", () => {
     ],
     ["two active sites", (d) => replaceIn(d, "Pulumi.dr.yaml", "eks-dr:role: standby", "eks-dr:role: active"), /eks-dr:role: both sites are active/],
     ["a missing required key", (d) => replaceIn(d, "Pulumi.dr.yaml", /^ {2}eks-dr:region: .*\n/m, ""), /error: Pulumi\.dr\.yaml: eks-dr:region: /],
-    ["a value outside its range", (d) => replaceIn(d, "Pulumi.primary.yaml", "eks-dr:azCount: 3", "eks-dr:azCount: 7"), /error: Pulumi\.primary\.yaml: eks-dr:azCount: /],
-    ["a typo in a key", (d) => replaceIn(d, "Pulumi.primary.yaml", "eks-dr:rpoTargetSeconds:", "eks-dr:rpoTargetSecond:"), /eks-dr:rpoTargetSecond: is not a known key/],
+    [
+      "a value outside its range",
+      (d) => replaceIn(d, "Pulumi.primary.yaml", "eks-dr:azCount: 3", "eks-dr:azCount: 7"),
+      /error: Pulumi\.primary\.yaml: eks-dr:azCount: /,
+    ],
+    [
+      "a typo in a key",
+      (d) => replaceIn(d, "Pulumi.primary.yaml", "eks-dr:rpoTargetSeconds:", "eks-dr:rpoTargetSecond:"),
+      /eks-dr:rpoTargetSecond: is not a known key/,
+    ],
     ["a peer that does not name this site", (d) => replaceIn(d, "Pulumi.dr.yaml", "eks-dr:peerStack: primary", "eks-dr:peerStack: dr2"), /eks-dr:peerStack/],
     [
       "default providers left enabled",
       (d) => replaceIn(d, "Pulumi.dr.yaml", /^ {4}- kubernetes\n/m, ""),
       /error: Pulumi\.dr\.yaml: pulumi:disable-default-providers: does not list kubernetes/,
     ],
-    ["a YAML syntax error", (d) => replaceIn(d, "Pulumi.primary.yaml", "eks-dr:azCount: 3", "eks-dr:azCount: [3"), /error: Pulumi\.primary\.yaml: is not valid YAML at line \d+/],
-    ["a project renamed away from its config namespace", (d) => replaceIn(d, "Pulumi.yaml", "name: eks-dr", "name: other"), /error: Pulumi\.yaml: name: is "other"/],
-    ["a third stack file", (d) => fs.copyFileSync(path.join(d, "Pulumi.dr.yaml"), path.join(d, "Pulumi.dr2.yaml")), /exactly two sites and .* has 3 stack file\(s\)/],
+    [
+      "a YAML syntax error",
+      (d) => replaceIn(d, "Pulumi.primary.yaml", "eks-dr:azCount: 3", "eks-dr:azCount: [3"),
+      /error: Pulumi\.primary\.yaml: is not valid YAML at line \d+/,
+    ],
+    [
+      "a project renamed away from its config namespace",
+      (d) => replaceIn(d, "Pulumi.yaml", "name: eks-dr", "name: other"),
+      /error: Pulumi\.yaml: name: is "other"/,
+    ],
+    [
+      "a third stack file",
+      (d) => fs.copyFileSync(path.join(d, "Pulumi.dr.yaml"), path.join(d, "Pulumi.dr2.yaml")),
+      /exactly two sites and .* has 3 stack file\(s\)/,
+    ],
   ];
   for (const [name, edit, pattern] of broken) {
     it(`${name}: exit 2 naming the file and key, with the fix`, async () => {
@@ -94,7 +116,10 @@ describe("validate (offline)", () => {
   }
 
   it("--json with problems: exit 2, each problem with its file and key", async () => {
-    const r = await validate(project((d) => replaceIn(d, "Pulumi.dr.yaml", "eks-dr:role: standby", "eks-dr:role: active")), true);
+    const r = await validate(
+      project((d) => replaceIn(d, "Pulumi.dr.yaml", "eks-dr:role: standby", "eks-dr:role: active")),
+      true,
+    );
     expect(r.code).to.equal(2);
     const doc = JSON.parse(r.out);
     expect(doc.ok).to.equal(false);

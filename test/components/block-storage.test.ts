@@ -39,10 +39,17 @@ describe("BlockStorage", () => {
     expect(addon.inputs).to.include({ clusterName: "eks-dr-site", resolveConflictsOnCreate: "OVERWRITE" });
     const association = cloud.one(ASSOCIATION);
     expect(association.inputs).to.include({ namespace: "kube-system", serviceAccount: EBS_CSI_CONTROLLER_SERVICE_ACCOUNT });
-    expect(cloud.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).to.equal("arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicyV2");
+    expect(cloud.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).to.equal(
+      "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicyV2",
+    );
     const kms = JSON.parse(cloud.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement;
     expect(kms).to.deep.equal([
-      { Sid: "EncryptedVolumes", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"], Resource: "arn:aws:kms:eu-west-3:123456789012:key/mrk-site" },
+      {
+        Sid: "EncryptedVolumes",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"],
+        Resource: "arn:aws:kms:eu-west-3:123456789012:key/mrk-site",
+      },
     ]);
     // The association before the driver's pods, the nodes before its controller Deployment.
     const deps = options.get(`${ADDON}::volumes-ebs-csi`)!.dependsOn;
@@ -70,7 +77,12 @@ describe("BlockStorage", () => {
     const controller = cloud.ofType(ADDON).find((a) => a.inputs.addonName === "snapshot-controller");
     expect(controller, "snapshot-controller add-on").to.not.equal(undefined);
     const vsc = cloud.one(VSC);
-    expect(vsc.inputs).to.deep.include({ apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshotClass", driver: "ebs.csi.aws.com", deletionPolicy: "Retain" });
+    expect(vsc.inputs).to.deep.include({
+      apiVersion: "snapshot.storage.k8s.io/v1",
+      kind: "VolumeSnapshotClass",
+      driver: "ebs.csi.aws.com",
+      deletionPolicy: "Retain",
+    });
     const deps = options.get(`${VSC}::volumes`)!.dependsOn as pulumi.CustomResource[];
     const depNames = await Promise.all(deps.map((d) => new Promise((ok) => d.urn.apply(ok))));
     expect(depNames.some((u) => String(u).endsWith("::volumes-snapshot-controller"))).to.equal(true);

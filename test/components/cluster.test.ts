@@ -86,7 +86,8 @@ describe("Cluster", () => {
     expect(eks.inputs).to.include({ skipDefaultNodeGroup: true, createInstanceRole: false, createOidcProvider: false });
     expect(eks.inputs.corednsAddonOptions).to.include({ enabled: false });
     // Its own security groups (node, cluster) and the vpc-cni and kube-proxy add-ons stay on.
-    for (const off of ["skipDefaultSecurityGroups", "useDefaultVpcCni", "kubeProxyAddonOptions", "accessEntries"]) expect(eks.inputs[off], off).to.equal(undefined);
+    for (const off of ["skipDefaultSecurityGroups", "useDefaultVpcCni", "kubeProxyAddonOptions", "accessEntries"])
+      expect(eks.inputs[off], off).to.equal(undefined);
   });
 
   it("gives eks.Cluster the site's AWS provider, which a packaged component does not inherit, and creates it after its log group", () => {
@@ -111,9 +112,18 @@ describe("Cluster", () => {
     const associations = cloud.ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
     const byPrincipal = Object.fromEntries(associations.map((a) => [a.inputs.principalArn, a.inputs]));
     expect(Object.keys(byPrincipal)).to.have.length(ACCESS.length);
-    expect(byPrincipal["arn:aws:iam::123456789012:role/platform-admins"]).to.deep.include({ policyArn: `${ACCESS_POLICY}AmazonEKSClusterAdminPolicy`, accessScope: { type: "cluster" } });
-    expect(byPrincipal["arn:aws:iam::123456789012:role/ops/break-glass"]).to.deep.include({ policyArn: `${ACCESS_POLICY}AmazonEKSClusterAdminPolicy`, accessScope: { type: "cluster" } });
-    expect(byPrincipal["arn:aws:iam::123456789012:role/github-preview"]).to.deep.include({ policyArn: `${ACCESS_POLICY}AmazonEKSViewPolicy`, accessScope: { type: "cluster" } });
+    expect(byPrincipal["arn:aws:iam::123456789012:role/platform-admins"]).to.deep.include({
+      policyArn: `${ACCESS_POLICY}AmazonEKSClusterAdminPolicy`,
+      accessScope: { type: "cluster" },
+    });
+    expect(byPrincipal["arn:aws:iam::123456789012:role/ops/break-glass"]).to.deep.include({
+      policyArn: `${ACCESS_POLICY}AmazonEKSClusterAdminPolicy`,
+      accessScope: { type: "cluster" },
+    });
+    expect(byPrincipal["arn:aws:iam::123456789012:role/github-preview"]).to.deep.include({
+      policyArn: `${ACCESS_POLICY}AmazonEKSViewPolicy`,
+      accessScope: { type: "cluster" },
+    });
     expect(byPrincipal["arn:aws:iam::123456789012:user/app-team"]).to.deep.include({
       policyArn: `${ACCESS_POLICY}AmazonEKSEditPolicy`,
       accessScope: { type: "namespace", namespaces: ["app", "jobs"] },
@@ -130,7 +140,8 @@ describe("Cluster", () => {
     const { cloud: gov } = await evaluateCluster(clusterArgs(cfg), "us-gov-west-1");
     const associations = gov.ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
     expect(associations).to.have.length(ACCESS.length);
-    for (const a of associations) expect(a.inputs.policyArn).to.match(/^arn:aws-us-gov:eks::aws:cluster-access-policy\/AmazonEKS(ClusterAdmin|View|Edit)Policy$/);
+    for (const a of associations)
+      expect(a.inputs.policyArn).to.match(/^arn:aws-us-gov:eks::aws:cluster-access-policy\/AmazonEKS(ClusterAdmin|View|Edit)Policy$/);
     const lookups = gov.calls.filter((c) => c.token === "aws:index/getPartition:getPartition");
     expect(lookups.map((c) => c.region)).to.deep.equal(["us-gov-west-1"]);
     expect(gov.one(EKS).providers?.aws).to.match(/test-aws/);
@@ -194,7 +205,15 @@ describe("Cluster", () => {
   it("follows the Region, name and version it is given: nothing is hard-coded", async () => {
     const dr = parseSiteConfig("dr", siteRawConfig("dr", { kubernetesVersion: "1.32" }));
     const { cloud: other, value } = await evaluateCluster(
-      { ...clusterArgs(dr), clusterName: "shop-dr", access: [], logRetentionDays: 7, controlPlaneLogTypes: ["audit"], endpointPublicAccess: false, publicAccessCidrs: ["10.0.0.0/8"] },
+      {
+        ...clusterArgs(dr),
+        clusterName: "shop-dr",
+        access: [],
+        logRetentionDays: 7,
+        controlPlaneLogTypes: ["audit"],
+        endpointPublicAccess: false,
+        publicAccessCidrs: ["10.0.0.0/8"],
+      },
       dr.region,
     );
     const lib = other.one(EKS);
@@ -205,7 +224,11 @@ describe("Cluster", () => {
     expect(other.ofType("aws:eks/accessEntry:AccessEntry")).to.have.length(0);
     const exec = JSON.parse(await resolve(value.kubeconfig)).users[0].user.exec;
     expect(exec.args).to.include.ordered.members(["--region", "us-west-2", "eks", "get-token", "--cluster-name", "shop-dr"]);
-    const everything = JSON.stringify(componentChildren(other).filter((r) => r.type.startsWith("aws:") || r.type.startsWith("eks:")).map((r) => r.inputs));
+    const everything = JSON.stringify(
+      componentChildren(other)
+        .filter((r) => r.type.startsWith("aws:") || r.type.startsWith("eks:"))
+        .map((r) => r.inputs),
+    );
     for (const foreign of ["us-east-1", "eu-west-3", "1.33", `eks-dr-`]) expect(everything).to.not.contain(foreign);
   });
 

@@ -61,8 +61,13 @@ describe("DatabaseCredentials", () => {
   }
 
   it("adds no replica until the peer's key is known", async () => {
-    const { cloud, value } = await evaluateComponent((ctx) =>
-      new DatabaseCredentials("db", { username: "dbadmin", databaseName: "app", kmsKeyArn: keyIn("eu-west-3"), peerRegion: "eu-central-1" }, { providers: [ctx.aws] }),
+    const { cloud, value } = await evaluateComponent(
+      (ctx) =>
+        new DatabaseCredentials(
+          "db",
+          { username: "dbadmin", databaseName: "app", kmsKeyArn: keyIn("eu-west-3"), peerRegion: "eu-central-1" },
+          { providers: [ctx.aws] },
+        ),
     );
     expect(cloud.one("aws:secretsmanager/secret:Secret").inputs.replicas).to.deep.equal([]);
     expect(value.replicaRegion).to.equal(undefined);
@@ -77,12 +82,13 @@ describe("DatabaseCredentials", () => {
   it("rejects a password length Aurora MySQL would refuse", async () => {
     let error: unknown;
     try {
-      await evaluateComponent((ctx) =>
-        new DatabaseCredentials(
-          "db",
-          { username: "dbadmin", databaseName: "app", kmsKeyArn: keyIn("eu-west-3"), peerRegion: "eu-central-1", passwordLength: 42 },
-          { providers: [ctx.aws] },
-        ),
+      await evaluateComponent(
+        (ctx) =>
+          new DatabaseCredentials(
+            "db",
+            { username: "dbadmin", databaseName: "app", kmsKeyArn: keyIn("eu-west-3"), peerRegion: "eu-central-1", passwordLength: 42 },
+            { providers: [ctx.aws] },
+          ),
       );
     } catch (e) {
       error = e;

@@ -6,7 +6,6 @@ import { ACCOUNT_ID } from "../../automation/sim/program/mock-cloud";
 import { recordResourceOptions } from "../../automation/sim/program/resource-options";
 import { resolve } from "../../automation/sim/program/evaluate";
 
-
 const PRIMARY_ARN = "arn:aws:kms:eu-west-3:123456789012:key/mrk-0123456789abcdef0123456789abcdef";
 
 describe("EncryptionKey", () => {
@@ -55,7 +54,8 @@ describe("EncryptionKey", () => {
   it("on the other site replicates the owner's primary key into its own Region, with its own policy", async () => {
     const { options, transformation } = recordResourceOptions();
     const { cloud, value } = await evaluateComponent(
-      (ctx) => new EncryptionKey("data", { ownsGlobalResources: false, primaryKeyArn: PRIMARY_ARN }, { providers: [ctx.aws], transformations: [transformation] }),
+      (ctx) =>
+        new EncryptionKey("data", { ownsGlobalResources: false, primaryKeyArn: PRIMARY_ARN }, { providers: [ctx.aws], transformations: [transformation] }),
       { region: "eu-central-1" },
     );
     expect(cloud.ofType("aws:kms/key:Key"), "no second primary key").to.have.length(0);

@@ -35,7 +35,15 @@ const CLUSTER_REPLACE_ON = [
   "storageType",
 ];
 const GLOBAL_CLUSTER_REPLACE_ON = ["databaseName", "engine", "globalClusterIdentifier", "sourceDbClusterIdentifier", "storageEncrypted"];
-const INSTANCE_REPLACE_ON = ["availabilityZone", "clusterIdentifier", "customIamInstanceProfile", "dbSubnetGroupName", "engine", "identifier", "identifierPrefix"];
+const INSTANCE_REPLACE_ON = [
+  "availabilityZone",
+  "clusterIdentifier",
+  "customIamInstanceProfile",
+  "dbSubnetGroupName",
+  "engine",
+  "identifier",
+  "identifierPrefix",
+];
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const unwrap = (v: any): any => (v && typeof v === "object" && SECRET_SIG in v ? v.value : v);
@@ -257,7 +265,13 @@ describe("GlobalDatabase", () => {
     const rules = cloud.resources.filter((r) => /securityGroup(Ingress|Egress)?Rule/.test(r.type));
     expect(rules, "exactly one rule in the database's security group").to.have.length(1);
     expect(rules[0].type).to.equal("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
-    expect(rules[0].inputs).to.include({ securityGroupId: sg.id, referencedSecurityGroupId: "sg-app-eu-west-3", ipProtocol: "tcp", fromPort: 3306, toPort: 3306 });
+    expect(rules[0].inputs).to.include({
+      securityGroupId: sg.id,
+      referencedSecurityGroupId: "sg-app-eu-west-3",
+      ipProtocol: "tcp",
+      fromPort: 3306,
+      toPort: 3306,
+    });
     for (const wide of ["cidrIpv4", "cidrIpv6", "prefixListId"]) expect(rules[0].inputs[wide], wide).to.equal(undefined);
     expect(cloud.one("aws:rds/cluster:Cluster").inputs.vpcSecurityGroupIds).to.deep.equal([sg.id]);
     expect(await resolve(value.securityGroupId)).to.equal(sg.id);

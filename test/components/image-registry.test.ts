@@ -13,10 +13,9 @@ describe("ImageRegistry", () => {
   for (const site of SITES) {
     describe(`in ${site.region}`, () => {
       it("creates immutable, scanned, KMS-encrypted web and app repositories in the site's Region", async () => {
-        const { cloud, value } = await evaluateComponent(
-          (ctx) => new ImageRegistry("images", { peerRegion: site.peerRegion }, { providers: [ctx.aws] }),
-          { region: site.region },
-        );
+        const { cloud, value } = await evaluateComponent((ctx) => new ImageRegistry("images", { peerRegion: site.peerRegion }, { providers: [ctx.aws] }), {
+          region: site.region,
+        });
         const repos = cloud.ofType("aws:ecr/repository:Repository");
         expect(repos.map((r) => r.inputs.name).sort()).to.deep.equal(["eks-dr/app", "eks-dr/web"]);
         for (const repo of repos) {
@@ -30,10 +29,9 @@ describe("ImageRegistry", () => {
       });
 
       it("replicates exactly these repositories to the peer Region of the same account", async () => {
-        const { cloud } = await evaluateComponent(
-          (ctx) => new ImageRegistry("images", { peerRegion: site.peerRegion }, { providers: [ctx.aws] }),
-          { region: site.region },
-        );
+        const { cloud } = await evaluateComponent((ctx) => new ImageRegistry("images", { peerRegion: site.peerRegion }, { providers: [ctx.aws] }), {
+          region: site.region,
+        });
         const replication = cloud.one("aws:ecr/replicationConfiguration:ReplicationConfiguration");
         const rules = replication.inputs.replicationConfiguration.rules;
         expect(rules).to.have.length(1);
@@ -46,10 +44,9 @@ describe("ImageRegistry", () => {
       });
 
       it("parents every child and keeps it in the site's Region", async () => {
-        const { cloud } = await evaluateComponent(
-          (ctx) => new ImageRegistry("images", { peerRegion: site.peerRegion }, { providers: [ctx.aws] }),
-          { region: site.region },
-        );
+        const { cloud } = await evaluateComponent((ctx) => new ImageRegistry("images", { peerRegion: site.peerRegion }, { providers: [ctx.aws] }), {
+          region: site.region,
+        });
         const children = componentChildren(cloud).filter((r) => r.type !== "eks-dr:index:ImageRegistry");
         expect(children).to.have.length(3);
         for (const r of children) {
@@ -65,10 +62,16 @@ describe("ImageRegistry", () => {
 
   it("uses a given KMS key and name prefix, and leaves replication alone when told to", async () => {
     const keyArn = "arn:aws:kms:eu-west-3:123456789012:key/mrk-abc";
-    const { cloud, value } = await evaluateComponent((ctx) =>
-      new ImageRegistry("images", { peerRegion: "eu-central-1", kmsKeyArn: keyArn, namePrefix: "shop/", manageReplication: false }, { providers: [ctx.aws] }),
+    const { cloud, value } = await evaluateComponent(
+      (ctx) =>
+        new ImageRegistry("images", { peerRegion: "eu-central-1", kmsKeyArn: keyArn, namePrefix: "shop/", manageReplication: false }, { providers: [ctx.aws] }),
     );
-    expect(cloud.ofType("aws:ecr/repository:Repository").map((r) => r.inputs.name).sort()).to.deep.equal(["shop/app", "shop/web"]);
+    expect(
+      cloud
+        .ofType("aws:ecr/repository:Repository")
+        .map((r) => r.inputs.name)
+        .sort(),
+    ).to.deep.equal(["shop/app", "shop/web"]);
     expect(cloud.one("aws:ecr/repository:Repository", "images-web").inputs.encryptionConfigurations).to.deep.equal([{ encryptionType: "KMS", kmsKey: keyArn }]);
     expect(cloud.ofType("aws:ecr/replicationConfiguration:ReplicationConfiguration")).to.have.length(0);
     expect(value.replication).to.equal(undefined);

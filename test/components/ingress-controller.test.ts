@@ -1,11 +1,7 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  IngressController,
-  LOAD_BALANCER_CONTROLLER_CHART_VERSION,
-  type IngressControllerArgs,
-} from "../../components/ingress-controller";
+import { IngressController, LOAD_BALANCER_CONTROLLER_CHART_VERSION, type IngressControllerArgs } from "../../components/ingress-controller";
 import { PodIdentityRole } from "../../components/pod-identity-role";
 import { componentChildren, evaluateComponent } from "../harness/component";
 import { recordResourceOptions } from "../../automation/sim/program/resource-options";
@@ -13,7 +9,6 @@ import { resolve } from "../../automation/sim/program/evaluate";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const POLICY_FILE = path.resolve(__dirname, "../../components/policies/aws-load-balancer-controller-iam-policy.json");
-
 
 /** Evaluates the component, with the options each child was created with (automation/sim/program/resource-options.ts). */
 async function evaluate(region: string, overrides: Partial<IngressControllerArgs> = {}) {
@@ -88,7 +83,9 @@ describe("IngressController", () => {
     const release = cloud.one(RELEASE).inputs;
     expect(release).to.include({ chart: "aws-load-balancer-controller", name: "aws-load-balancer-controller" });
     expect(release.repositoryOpts).to.deep.equal({ repo: "https://aws.github.io/eks-charts" });
-    expect(release.version).to.equal(LOAD_BALANCER_CONTROLLER_CHART_VERSION).and.match(/^\d+\.\d+\.\d+$/);
+    expect(release.version)
+      .to.equal(LOAD_BALANCER_CONTROLLER_CHART_VERSION)
+      .and.match(/^\d+\.\d+\.\d+$/);
     expect(release.values).to.include({ replicaCount: 2, ingressClass: "alb", createIngressClassResource: true });
     expect(release.values.nodeSelector).to.deep.equal({ "eks-dr/tier": "system" });
     expect(await resolve(value.ingressClassName)).to.equal("alb");

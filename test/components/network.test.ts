@@ -21,7 +21,12 @@ const siteConfig = (stack: string, overrides: Record<string, unknown> = {}): Sit
 const zones = (region: string, count: number) => Array.from({ length: count }, (_, i) => `${region}${"abc"[i]}`);
 
 function networkArgs(cfg: SiteConfig): NetworkArgs {
-  return { cidrBlock: cfg.vpcCidr, availabilityZoneNames: zones(cfg.region, cfg.azCount), natGateways: natGatewayMode(cfg), s3GatewayEndpointRegion: cfg.region };
+  return {
+    cidrBlock: cfg.vpcCidr,
+    availabilityZoneNames: zones(cfg.region, cfg.azCount),
+    natGateways: natGatewayMode(cfg),
+    s3GatewayEndpointRegion: cfg.region,
+  };
 }
 
 async function evaluateNetwork(args: NetworkArgs, region: string) {
@@ -87,7 +92,10 @@ describe("Network", () => {
 
       it("fails naming eks-dr:azCount and what to set it to, before anything is built", async () => {
         const { value } = await evaluateComponent((ctx) => availabilityZonesFor(3, { provider: ctx.aws }), { region: "ca-west-1" });
-        const error = await value.then(() => undefined, (e: unknown) => e);
+        const error = await value.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect((error as Error)?.message).to.equal("eks-dr:azCount is 3 but this Region has 2 AZs (ca-west-1a, ca-west-1b); set eks-dr:azCount to 2 or less");
       });
     });
@@ -123,7 +131,8 @@ describe("Network", () => {
       expect(specOf(vpc, "Private").cidrBlocks).to.deep.equal(layout.map((l) => l.privateCidr));
       const all = [...specOf(vpc, "Public").cidrBlocks, ...specOf(vpc, "Private").cidrBlocks] as string[];
       for (const cidr of all) expect(inside(cidr, cfg.vpcCidr), `${cidr} inside ${cfg.vpcCidr}`).to.equal(true);
-      for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) expect(cidrsOverlap(all[i], all[j]), `${all[i]} vs ${all[j]}`).to.equal(false);
+      for (let i = 0; i < all.length; i++)
+        for (let j = i + 1; j < all.length; j++) expect(cidrsOverlap(all[i], all[j]), `${all[i]} vs ${all[j]}`).to.equal(false);
     });
 
     it("tags subnets for the AWS Load Balancer Controller", () => {
@@ -180,10 +189,19 @@ describe("Network", () => {
     });
 
     it("moves no subnet, route table or association, so no EFS mount target goes with them", () => {
-      for (const type of [SUBNET, "aws:ec2/routeTable:RouteTable", "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/vpc:Vpc", "aws:ec2/vpcEndpoint:VpcEndpoint"]) {
+      for (const type of [
+        SUBNET,
+        "aws:ec2/routeTable:RouteTable",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "aws:ec2/vpc:Vpc",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+      ]) {
         const before = perAz.ofType(type);
         const after = single.ofType(type);
-        expect(after.map((r) => r.urn), type).to.deep.equal(before.map((r) => r.urn));
+        expect(
+          after.map((r) => r.urn),
+          type,
+        ).to.deep.equal(before.map((r) => r.urn));
         after.forEach((r, i) => expect(r.inputs, r.name).to.deep.equal(before[i].inputs));
       }
     });
@@ -202,7 +220,12 @@ describe("Network", () => {
   });
 
   it("follows the given Region, AZs and block: nothing is hard-coded", async () => {
-    const args: NetworkArgs = { cidrBlock: "172.20.32.0/19", availabilityZoneNames: ["ap-southeast-2b", "ap-southeast-2c"], natGateways: "perAz", s3GatewayEndpointRegion: "ap-southeast-2" };
+    const args: NetworkArgs = {
+      cidrBlock: "172.20.32.0/19",
+      availabilityZoneNames: ["ap-southeast-2b", "ap-southeast-2c"],
+      natGateways: "perAz",
+      s3GatewayEndpointRegion: "ap-southeast-2",
+    };
     const { cloud } = await evaluateNetwork(args, "ap-southeast-2");
     const vpc = cloud.one(VPC);
     expect(vpc.inputs.availabilityZoneNames).to.deep.equal(["ap-southeast-2b", "ap-southeast-2c"]);
@@ -214,7 +237,10 @@ describe("Network", () => {
   });
 
   it("can leave out the S3 endpoint", async () => {
-    const { cloud } = await evaluateNetwork({ cidrBlock: "10.9.0.0/16", availabilityZoneNames: zones("eu-central-1", 2), natGateways: "single" }, "eu-central-1");
+    const { cloud } = await evaluateNetwork(
+      { cidrBlock: "10.9.0.0/16", availabilityZoneNames: zones("eu-central-1", 2), natGateways: "single" },
+      "eu-central-1",
+    );
     expect(cloud.one(VPC).inputs.vpcEndpointSpecs).to.deep.equal([]);
     expect(cloud.ofType("aws:ec2/vpcEndpoint:VpcEndpoint")).to.have.length(0);
   });
@@ -222,7 +248,9 @@ describe("Network", () => {
   it("refuses to build without the site's AWS provider instead of letting awsx use the default one", async () => {
     let error: unknown;
     try {
-      await evaluateComponent(() => new Network("site", { cidrBlock: "10.9.0.0/16", availabilityZoneNames: zones("eu-central-1", 2), natGateways: "single" }), { region: "eu-central-1" });
+      await evaluateComponent(() => new Network("site", { cidrBlock: "10.9.0.0/16", availabilityZoneNames: zones("eu-central-1", 2), natGateways: "single" }), {
+        region: "eu-central-1",
+      });
     } catch (e) {
       error = e;
     }

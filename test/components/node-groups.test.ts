@@ -36,7 +36,11 @@ const primaryAs = (role: "active" | "standby", overrides: Record<string, unknown
 
 /** A pulumi-eks cluster for the groups to join, on the test's provider. */
 const libraryCluster = (ctx: ComponentContext) =>
-  new eks.Cluster("lib", { name: "site-cluster", vpcId: "vpc-site", subnetIds: ["subnet-a", "subnet-b"], skipDefaultNodeGroup: true }, { providers: [ctx.aws] });
+  new eks.Cluster(
+    "lib",
+    { name: "site-cluster", vpcId: "vpc-site", subnetIds: ["subnet-a", "subnet-b"], skipDefaultNodeGroup: true },
+    { providers: [ctx.aws] },
+  );
 
 function args(ctx: ComponentContext, groups: Record<NodeGroupName, NodeGroupSpec>, extra: Partial<NodeGroupsArgs> = {}): NodeGroupsArgs {
   return {
@@ -51,7 +55,11 @@ function args(ctx: ComponentContext, groups: Record<NodeGroupName, NodeGroupSpec
   };
 }
 
-async function evaluateNodeGroups(groups: Record<NodeGroupName, NodeGroupSpec>, region: string, extra: (ctx: ComponentContext) => Partial<NodeGroupsArgs> = () => ({})) {
+async function evaluateNodeGroups(
+  groups: Record<NodeGroupName, NodeGroupSpec>,
+  region: string,
+  extra: (ctx: ComponentContext) => Partial<NodeGroupsArgs> = () => ({}),
+) {
   const { options, transformation } = recordResourceOptions();
   const evaluation = await evaluateComponent(
     (ctx) => new NodeGroups("site", args(ctx, groups, extra(ctx)), { providers: [ctx.aws], transformations: [transformation] }),
@@ -129,7 +137,8 @@ describe("NodeGroups", () => {
         expect(root.deviceName).to.equal("/dev/xvda");
         expect(root.ebs).to.include({ volumeType: "gp3", encrypted: "true", volumeSize: cfg.nodeGroups[tier].diskSizeGib });
         // pulumi-eks builds a template of its own (and EKS refuses a disk size beside ours) for these:
-        for (const key of ["diskSize", "enableIMDSv2", "kubeletExtraArgs", "bootstrapExtraArgs", "userData", "amiId"]) expect(mng.inputs[key], `${tier} ${key}`).to.equal(undefined);
+        for (const key of ["diskSize", "enableIMDSv2", "kubeletExtraArgs", "bootstrapExtraArgs", "userData", "amiId"])
+          expect(mng.inputs[key], `${tier} ${key}`).to.equal(undefined);
       }
     });
 
@@ -163,7 +172,9 @@ describe("NodeGroups", () => {
           return a.inputs.policyArn;
         });
       expect(policies).to.have.members(
-        ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"].map((p) => `arn:aws:iam::aws:policy/${p}`),
+        ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"].map(
+          (p) => `arn:aws:iam::aws:policy/${p}`,
+        ),
       );
       for (const mng of cloud.ofType(MNG)) expect(mng.inputs.nodeRoleArn).to.equal(role.state.arn);
       expect(await resolve(nodes.nodeRoleArn)).to.equal(role.state.arn);
@@ -177,14 +188,17 @@ describe("NodeGroups", () => {
         expect(mng.dependencies, mng.name).to.include.members(attachments.map((a) => a.urn));
         expect(options.get(`${MNG}::${mng.name}`)?.dependsOn).to.have.length(attachments.length);
       }
-      for (const r of componentChildren(cloud).filter((c) => c.urn.includes("eks-dr:index:NodeGroups$") && c.custom)) expect(r.region, r.name).to.equal(cfg.region);
+      for (const r of componentChildren(cloud).filter((c) => c.urn.includes("eks-dr:index:NodeGroups$") && c.custom))
+        expect(r.region, r.name).to.equal(cfg.region);
     });
 
     it("names the node policies in the partition of the site's provider (GovCloud)", async () => {
       const { cloud: gov } = await evaluateNodeGroups(groupsOf(cfg), "us-gov-west-1");
       const mine = gov.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.urn.includes("eks-dr:index:NodeGroups$"));
       expect(mine.map((a) => a.inputs.policyArn)).to.have.members(
-        ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"].map((p) => `arn:aws-us-gov:iam::aws:policy/${p}`),
+        ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"].map(
+          (p) => `arn:aws-us-gov:iam::aws:policy/${p}`,
+        ),
       );
       const lookups = gov.calls.filter((c) => c.token === "aws:index/getPartition:getPartition");
       expect(lookups.map((c) => c.region)).to.deep.equal(["us-gov-west-1"]);

@@ -15,11 +15,7 @@ async function evaluateObservability(args: Omit<ObservabilityArgs, "nodes">, reg
   const evaluation = await evaluateComponent(
     (ctx) => {
       nodes = new pulumi.ComponentResource("test:index:Nodes", "nodes", {}, { providers: [ctx.aws] });
-      return new Observability(
-        "site",
-        { ...args, nodes },
-        { providers: [ctx.aws], transformations: [recorder.transformation] },
-      );
+      return new Observability("site", { ...args, nodes }, { providers: [ctx.aws], transformations: [recorder.transformation] });
     },
     { region },
   );
@@ -72,7 +68,9 @@ describe("Observability", () => {
     expect(addon).to.have.length(1);
     const deps = addon[0].dependsOn;
     expect(deps).to.include(nodes);
-    expect(deps.filter((d) => d instanceof pulumi.CustomResource && (d as any).__pulumiType === "aws:eks/podIdentityAssociation:PodIdentityAssociation")).to.have.length(1);
+    expect(
+      deps.filter((d) => d instanceof pulumi.CustomResource && (d as any).__pulumiType === "aws:eks/podIdentityAssociation:PodIdentityAssociation"),
+    ).to.have.length(1);
     expect(deps.filter((d) => d instanceof pulumi.CustomResource && (d as any).__pulumiType === "aws:cloudwatch/logGroup:LogGroup")).to.have.length(
       CONTAINER_INSIGHTS_LOG_GROUPS.length,
     );

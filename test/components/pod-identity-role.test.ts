@@ -4,12 +4,18 @@ import { componentChildren, evaluateComponent } from "../harness/component";
 
 describe("PodIdentityRole", () => {
   it("trusts the Pod Identity service and binds exactly one service account", async () => {
-    const { cloud } = await evaluateComponent((ctx) =>
-      new PodIdentityRole(
-        "efs-csi",
-        { clusterName: "c1", namespace: "kube-system", serviceAccount: "efs-csi-controller-sa", managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"] },
-        { providers: [ctx.aws] },
-      ),
+    const { cloud } = await evaluateComponent(
+      (ctx) =>
+        new PodIdentityRole(
+          "efs-csi",
+          {
+            clusterName: "c1",
+            namespace: "kube-system",
+            serviceAccount: "efs-csi-controller-sa",
+            managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"],
+          },
+          { providers: [ctx.aws] },
+        ),
     );
     const role = cloud.one("aws:iam/role:Role");
     const trust = JSON.parse(role.inputs.assumeRolePolicy);

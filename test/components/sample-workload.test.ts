@@ -107,7 +107,11 @@ describe("SampleWorkload", () => {
     expect(dependsOn.map((d) => (d as pulumi.Resource & { constructor: { name: string } }).constructor.name)).to.include("ServiceAccount");
     expect(cloud.one("kubernetes:core/v1:ServiceAccount").inputs.metadata).to.deep.include({ name: "app", namespace: "shop" });
     expect(podSpec(deploymentOf(cloud, "app")).serviceAccountName).to.equal("app");
-    expect(cloud.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs).to.include({ clusterName: "shop-cluster", namespace: "shop", serviceAccount: "app" });
+    expect(cloud.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs).to.include({
+      clusterName: "shop-cluster",
+      namespace: "shop",
+      serviceAccount: "app",
+    });
   });
 
   it("mounts the shared-files claim in app pods only", async () => {

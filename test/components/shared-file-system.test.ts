@@ -16,7 +16,6 @@ const SC = "kubernetes:storage.k8s.io/v1:StorageClass";
 
 const SUBNETS = ["subnet-aaa", "subnet-bbb", "subnet-ccc"];
 
-
 /**
  * Builds the component on the test's providers; the KMS key ARN names the Region, as the real one
  * does. Also returns the options each child was created with (the mocks do not see protect or dependsOn).
@@ -96,7 +95,9 @@ describe("SharedFileSystem", () => {
     const fs = fileSystemOf(cloud);
     const sg = cloud.one(SG);
     const targets = cloud.ofType(MOUNT_TARGET);
-    expect(targets.map((t) => t.inputs.subnetId)).to.have.members(SUBNETS).and.have.length(SUBNETS.length);
+    expect(targets.map((t) => t.inputs.subnetId))
+      .to.have.members(SUBNETS)
+      .and.have.length(SUBNETS.length);
     for (const t of targets) {
       expect(t.inputs.fileSystemId, t.name).to.equal(fs.id);
       expect(t.inputs.securityGroups, t.name).to.deep.equal([sg.id]);

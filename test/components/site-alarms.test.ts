@@ -21,7 +21,8 @@ async function build(region: string, args: BuildArgs) {
         {
           ...rest,
           region: ctx.region,
-          healthCheck: healthCheck === false ? undefined : { healthCheckId: "hc-0123456789abcdef", usEast1Provider: usEast1, notify: true, ...(healthCheck ?? {}) },
+          healthCheck:
+            healthCheck === false ? undefined : { healthCheckId: "hc-0123456789abcdef", usEast1Provider: usEast1, notify: true, ...(healthCheck ?? {}) },
         },
         { providers: [ctx.aws] },
       );
@@ -61,7 +62,12 @@ describe("SiteAlarms", () => {
   for (const region of ["eu-west-3", "ap-northeast-1"]) {
     describe(`in ${region}`, () => {
       it("with its (secondary) cluster: alarms on the Aurora lag, in its Region, at half the RPO", async () => {
-        const { cloud } = await build(region, { rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraSourceRegion: "us-east-1", healthCheck: { notify: false } });
+        const { cloud } = await build(region, {
+          rpoTargetSeconds: 600,
+          dbClusterIdentifier: "shop-dr",
+          auroraSourceRegion: "us-east-1",
+          healthCheck: { notify: false },
+        });
         const lag = alarmOn(cloud, "AuroraGlobalDBRPOLag")!;
         expect(lag, "aurora alarm").to.not.equal(undefined);
         expect(lag.inputs).to.include({ comparisonOperator: "GreaterThanThreshold", threshold: 300_000 });
@@ -79,7 +85,9 @@ describe("SiteAlarms", () => {
       it("before Aurora MySQL 3.04: alarms on AuroraGlobalDBReplicationLag instead", async () => {
         const { cloud } = await build(region, { rpoTargetSeconds: 600, dbClusterIdentifier: "shop-dr", auroraLagMetric: "AuroraGlobalDBReplicationLag" });
         expect(alarmOn(cloud, "AuroraGlobalDBRPOLag")).to.equal(undefined);
-        expect(dimensionSets(alarmOn(cloud, "AuroraGlobalDBReplicationLag")!, "AuroraGlobalDBReplicationLag")).to.deep.include({ DBClusterIdentifier: "shop-dr" });
+        expect(dimensionSets(alarmOn(cloud, "AuroraGlobalDBReplicationLag")!, "AuroraGlobalDBReplicationLag")).to.deep.include({
+          DBClusterIdentifier: "shop-dr",
+        });
       });
 
       it("the lag alarm watches every dimension set Aurora may publish the lag under, and alarms on the worse", async () => {
@@ -114,13 +122,24 @@ describe("SiteAlarms", () => {
 
         const health = alarmOn(cloud, "HealthCheckStatus")!;
         expect(health.region).to.equal("us-east-1");
-        expect(health.inputs).to.include({ namespace: "AWS/Route53", statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: 1, actionsEnabled: true });
+        expect(health.inputs).to.include({
+          namespace: "AWS/Route53",
+          statistic: "Minimum",
+          comparisonOperator: "LessThanThreshold",
+          threshold: 1,
+          actionsEnabled: true,
+        });
         expect(health.inputs.dimensions).to.deep.equal({ HealthCheckId: "hc-0123456789abcdef" });
         // An alarm can only notify a topic in its own Region.
         const usEast1Topic = await resolve(value.healthCheckTopicArn!);
         expect(usEast1Topic).to.match(/^arn:aws:sns:us-east-1:/);
         expect(health.inputs.alarmActions).to.deep.equal([usEast1Topic]);
-        expect(cloud.ofType(TOPIC).map((t) => t.region).sort()).to.deep.equal([region, "us-east-1"].sort());
+        expect(
+          cloud
+            .ofType(TOPIC)
+            .map((t) => t.region)
+            .sort(),
+        ).to.deep.equal([region, "us-east-1"].sort());
       });
 
       it("parents every child; only the Route 53 alarm and its topic leave the site's Region", async () => {
@@ -185,7 +204,12 @@ describe("SiteAlarms", () => {
   it("keeps what it has in us-east-1 as last deployed when asked (keepAsIs): every input in ignoreChanges", async () => {
     const kept = await build("eu-west-3", { rpoTargetSeconds: 900, alarmEmail: "ops@example.com", healthCheck: { keepAsIs: true } });
     const east = componentChildren(kept.cloud).filter((r) => r.region === "us-east-1");
-    expect(east.map((r) => r.type)).to.include.members(["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic", "aws:kms/key:Key", "aws:sns/topicSubscription:TopicSubscription"]);
+    expect(east.map((r) => r.type)).to.include.members([
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "aws:sns/topic:Topic",
+      "aws:kms/key:Key",
+      "aws:sns/topicSubscription:TopicSubscription",
+    ]);
     for (const r of east) expect(r.options.ignoreChanges, r.name).to.include.members(Object.keys(r.inputs).filter((k) => !k.startsWith("__")));
     for (const r of componentChildren(kept.cloud).filter((c) => c.region === "eu-west-3")) expect(r.options.ignoreChanges, r.name).to.deep.equal([]);
   });

@@ -18,7 +18,12 @@ const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 
 const PEER_VAULT = "arn:aws:backup:us-west-2:123456789012:backup-vault:eks-dr-dr";
 const PEER_KEY = "arn:aws:kms:us-west-2:123456789012:key/mrk-0123456789abcdef0123456789abcdef";
-const RESTORE_TARGET = { site: { stack: "primary", region: "eu-west-3" }, vaultName: "eks-dr-primary", roleArn: "role", kmsKeyArn: "key" } as unknown as RestoreTarget;
+const RESTORE_TARGET = {
+  site: { stack: "primary", region: "eu-west-3" },
+  vaultName: "eks-dr-primary",
+  roleArn: "role",
+  kmsKeyArn: "key",
+} as unknown as RestoreTarget;
 const AURORA_POINT: RecoveryPoint = {
   arn: "arn:aws:rds:eu-west-3:123456789012:cluster-snapshot:awsbackup:job-0123",
   resourceType: "Aurora",
@@ -78,11 +83,7 @@ describe("SiteBackup", () => {
     const selection = cloud.one(SELECTION);
     expect(selection.inputs.planId).to.equal(cloud.one(PLAN).id);
     expect(selection.inputs.iamRoleArn).to.equal(cloud.one(ROLE).state.arn);
-    expect(selection.inputs.resources).to.deep.equal([
-      "arn:aws:elasticfilesystem:*:*:file-system/*",
-      "arn:aws:rds:*:*:cluster:*",
-      "arn:aws:ec2:*:*:volume/*",
-    ]);
+    expect(selection.inputs.resources).to.deep.equal(["arn:aws:elasticfilesystem:*:*:file-system/*", "arn:aws:rds:*:*:cluster:*", "arn:aws:ec2:*:*:volume/*"]);
     expect(selection.inputs.conditions).to.deep.equal([{ stringEquals: [{ key: `aws:ResourceTag/${BACKUP_SELECTION_TAG.key}`, value: "true" }] }]);
   });
 
@@ -97,9 +98,20 @@ describe("SiteBackup", () => {
     expect(bySid.GrantsForAwsResources.Condition).to.deep.equal({ Bool: { "kms:GrantIsForAWSResource": "true" } });
     expect(bySid.CopyIntoVaults.Resource).to.deep.equal(["arn:aws:backup:eu-west-3:123456789012:backup-vault:eks-dr-primary", PEER_VAULT]);
     const actions: string[] = policy.Statement.flatMap((s: any) => [s.Action].flat());
-    expect(actions.every((a) => /^(elasticfilesystem|rds|ec2|backup|kms|tag):/.test(a)), actions.join(",")).to.equal(true);
+    expect(
+      actions.every((a) => /^(elasticfilesystem|rds|ec2|backup|kms|tag):/.test(a)),
+      actions.join(","),
+    ).to.equal(true);
     expect(actions.filter((a) => a.endsWith("*") || a === "*")).to.deep.equal([]);
-    expect(actions).to.include.members(["elasticfilesystem:Backup", "rds:CreateDBClusterSnapshot", "rds:CopyDBClusterSnapshot", "ec2:CreateSnapshot", "ec2:CopySnapshot", "backup:CopyIntoBackupVault", "tag:GetResources"]);
+    expect(actions).to.include.members([
+      "elasticfilesystem:Backup",
+      "rds:CreateDBClusterSnapshot",
+      "rds:CopyDBClusterSnapshot",
+      "ec2:CreateSnapshot",
+      "ec2:CopySnapshot",
+      "backup:CopyIntoBackupVault",
+      "tag:GetResources",
+    ]);
     // The managed policy's other services are left out.
     expect(actions.some((a) => /^(dynamodb|fsx|storagegateway|ssm):/.test(a))).to.equal(false);
   });
@@ -109,13 +121,30 @@ describe("SiteBackup", () => {
     const policy = JSON.parse(cloud.one(ROLE_POLICY).inputs.policy);
     const keys = ["arn:aws:kms:eu-west-3:123456789012:key/mrk-site", PEER_KEY];
     const allows = (action: string, resource: string) =>
-      policy.Statement.some((s: any) => s.Effect === "Allow" && [s.Action].flat().includes(action) && [s.Resource].flat().some((r: string) => new RegExp(`^${r.replace(/[.?+^$()|[\]{}\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(resource)));
+      policy.Statement.some(
+        (s: any) =>
+          s.Effect === "Allow" &&
+          [s.Action].flat().includes(action) &&
+          [s.Resource].flat().some((r: string) => new RegExp(`^${r.replace(/[.?+^$()|[\]{}\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(resource)),
+      );
     const fileSystem = "arn:aws:elasticfilesystem:eu-west-3:123456789012:file-system/fs-0123456789abcdef0";
-    for (const action of ["elasticfilesystem:Restore", "elasticfilesystem:CreateFilesystem", "elasticfilesystem:DescribeFilesystems", "elasticfilesystem:TagResource"]) {
+    for (const action of [
+      "elasticfilesystem:Restore",
+      "elasticfilesystem:CreateFilesystem",
+      "elasticfilesystem:DescribeFilesystems",
+      "elasticfilesystem:TagResource",
+    ]) {
       expect(allows(action, fileSystem), action).to.equal(true);
     }
     const restoredCluster = `arn:aws:rds:eu-west-3:123456789012:cluster:${restoreMetadata("Aurora", {}, RESTORE_TARGET, AURORA_POINT, "token").DBClusterIdentifier}`;
-    for (const action of ["rds:RestoreDBClusterFromSnapshot", "rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots", "rds:AddTagsToResource", "rds:ListTagsForResource", "rds:DeleteDBCluster"]) {
+    for (const action of [
+      "rds:RestoreDBClusterFromSnapshot",
+      "rds:DescribeDBClusters",
+      "rds:DescribeDBClusterSnapshots",
+      "rds:AddTagsToResource",
+      "rds:ListTagsForResource",
+      "rds:DeleteDBCluster",
+    ]) {
       expect(allows(action, restoredCluster), action).to.equal(true);
     }
     // A failed restore may be cleaned up, but the role cannot delete the site's own cluster.
@@ -124,7 +153,9 @@ describe("SiteBackup", () => {
     const restoreKeys = policy.Statement.find((s: any) => [s.Action].flat().includes("kms:ReEncryptFrom"));
     expect(restoreKeys?.Resource).to.deep.equal(keys);
     expect([restoreKeys.Action].flat()).to.include.members(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo", "kms:ReEncryptFrom"]);
-    expect(restoreKeys.Condition).to.deep.equal({ StringLike: { "kms:ViaService": ["ec2.*.amazonaws.com", "elasticfilesystem.*.amazonaws.com", "rds.*.amazonaws.com"] } });
+    expect(restoreKeys.Condition).to.deep.equal({
+      StringLike: { "kms:ViaService": ["ec2.*.amazonaws.com", "elasticfilesystem.*.amazonaws.com", "rds.*.amazonaws.com"] },
+    });
     expect(allows("ec2:CreateVolume", "arn:aws:ec2:eu-west-3::snapshot/snap-0123456789abcdef0")).to.equal(true);
     // The operator passes the role; the role itself never passes one.
     expect(policy.Statement.flatMap((s: any) => [s.Action].flat())).to.not.include("iam:PassRole");
@@ -183,7 +214,9 @@ describe("SiteBackup", () => {
 
   it("locks the vault in compliance mode only when asked, protected", async () => {
     expect((await evaluate("eu-west-3")).cloud.ofType(LOCK)).to.have.length(0);
-    const { cloud, options } = await evaluate("eu-west-3", { backup: { ...DAILY, vaultLock: { minRetentionDays: 7, maxRetentionDays: 365, changeableForDays: 3 } } });
+    const { cloud, options } = await evaluate("eu-west-3", {
+      backup: { ...DAILY, vaultLock: { minRetentionDays: 7, maxRetentionDays: 365, changeableForDays: 3 } },
+    });
     expect(cloud.one(LOCK).inputs).to.deep.equal({ backupVaultName: "eks-dr-primary", minRetentionDays: 7, maxRetentionDays: 365, changeableForDays: 3 });
     expect(options.get(`${LOCK}::site-backup`)?.protect).to.equal(true);
   });

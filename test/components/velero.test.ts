@@ -63,7 +63,10 @@ describe("VeleroBucket", () => {
     expect(options.get("aws:s3/bucketVersioning:BucketVersioning::velero-bucket")?.protect).to.equal(true);
     expect(cloud.one("aws:s3/bucketVersioning:BucketVersioning").inputs).to.deep.equal({ bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
     expect(cloud.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules).to.deep.equal([
-      { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-3:123456789012:key/mrk-site" }, bucketKeyEnabled: true },
+      {
+        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-3:123456789012:key/mrk-site" },
+        bucketKeyEnabled: true,
+      },
     ]);
     expect(cloud.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).to.deep.equal({
       bucket: bucket.id,
@@ -100,9 +103,15 @@ describe("VeleroBucket", () => {
     const source = cloud.one(BUCKET).state.arn;
     const bySid = Object.fromEntries(JSON.parse(cloud.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement.map((s: any) => [s.Sid, s]));
     expect(bySid.DecryptSource.Resource).to.equal("arn:aws:kms:eu-west-3:123456789012:key/mrk-site");
-    expect(bySid.DecryptSource.Condition.StringLike).to.deep.equal({ "kms:ViaService": "s3.eu-west-3.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": [source, `${source}/*`] });
+    expect(bySid.DecryptSource.Condition.StringLike).to.deep.equal({
+      "kms:ViaService": "s3.eu-west-3.amazonaws.com",
+      "kms:EncryptionContext:aws:s3:arn": [source, `${source}/*`],
+    });
     expect(bySid.EncryptReplicas.Resource).to.equal(PEER_KEY);
-    expect(bySid.EncryptReplicas.Condition.StringLike).to.deep.equal({ "kms:ViaService": "s3.us-west-2.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": [PEER_BUCKET, `${PEER_BUCKET}/*`] });
+    expect(bySid.EncryptReplicas.Condition.StringLike).to.deep.equal({
+      "kms:ViaService": "s3.us-west-2.amazonaws.com",
+      "kms:EncryptionContext:aws:s3:arn": [PEER_BUCKET, `${PEER_BUCKET}/*`],
+    });
     expect(bySid.WriteReplicas.Resource).to.equal(`${PEER_BUCKET}/*`);
     expect(bySid.ReadSourceVersions.Resource).to.equal(`${source}/*`);
   });
@@ -138,7 +147,10 @@ describe("Velero", () => {
     expect(values.initContainers.map((c: any) => c.image)).to.deep.equal([VELERO_AWS_PLUGIN_IMAGE]);
     expect(values.credentials).to.deep.equal({ useSecret: false });
     expect(values.serviceAccount.server.name).to.equal(VELERO_SERVICE_ACCOUNT);
-    expect(cloud.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs).to.include({ namespace: "velero", serviceAccount: VELERO_SERVICE_ACCOUNT });
+    expect(cloud.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs).to.include({
+      namespace: "velero",
+      serviceAccount: VELERO_SERVICE_ACCOUNT,
+    });
     expect(values.snapshotsEnabled).to.equal(false);
     expect(values.deployNodeAgent).to.equal(false);
   });
@@ -148,10 +160,23 @@ describe("Velero", () => {
     const statements = JSON.parse(cloud.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement;
     const actions = statements.flatMap((s: any) => s.Action).sort();
     expect(actions).to.deep.equal(
-      ["kms:Decrypt", "kms:GenerateDataKey", "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:ListMultipartUploadParts", "s3:PutObject"].sort(),
+      [
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "s3:AbortMultipartUpload",
+        "s3:DeleteObject",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:ListMultipartUploadParts",
+        "s3:PutObject",
+      ].sort(),
     );
     const resources = statements.flatMap((s: any) => [s.Resource].flat());
-    expect(resources).to.have.members(["arn:aws:s3:::primary-velero-1a2b3c4/*", "arn:aws:s3:::primary-velero-1a2b3c4", "arn:aws:kms:eu-west-3:123456789012:key/mrk-site"]);
+    expect(resources).to.have.members([
+      "arn:aws:s3:::primary-velero-1a2b3c4/*",
+      "arn:aws:s3:::primary-velero-1a2b3c4",
+      "arn:aws:kms:eu-west-3:123456789012:key/mrk-site",
+    ]);
   });
 
   it("writing backups, backs up the listed namespaces on schedule, without Secrets, into its bucket", async () => {
@@ -169,7 +194,13 @@ describe("Velero", () => {
     expect(values.schedules).to.deep.equal({
       objects: {
         schedule: "0 5 * * *",
-        template: { ttl: "720h0m0s", storageLocation: "default", includedNamespaces: ["app", "payments"], excludedResources: ["secrets"], snapshotVolumes: false },
+        template: {
+          ttl: "720h0m0s",
+          storageLocation: "default",
+          includedNamespaces: ["app", "payments"],
+          excludedResources: ["secrets"],
+          snapshotVolumes: false,
+        },
       },
     });
   });

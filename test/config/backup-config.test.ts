@@ -22,7 +22,12 @@ const nodeGroups = siteRawConfig("dr").nodeGroups as any;
 const withStandbyWeb = (desired: number) => ({ ...nodeGroups, web: { ...nodeGroups.web, standby: { min: 0, desired, max: 6 } } });
 
 const cases: { title: string; overrides: Record<string, unknown>; key: string; says: RegExp }[] = [
-  { title: "a schedule that is not an AWS Backup cron expression", overrides: { backup: { schedule: "0 5 * * *" } }, key: "eks-dr:backup.schedule", says: /cron\(0 5 \? \* \* \*\).*six fields/ },
+  {
+    title: "a schedule that is not an AWS Backup cron expression",
+    overrides: { backup: { schedule: "0 5 * * *" } },
+    key: "eks-dr:backup.schedule",
+    says: /cron\(0 5 \? \* \* \*\).*six fields/,
+  },
   { title: "a retention of 0 days", overrides: { backup: { retentionDays: 0 } }, key: "eks-dr:backup.retentionDays", says: /at least 1 day/ },
   {
     title: "cold storage without the 90 days AWS Backup keeps cold recovery points",
@@ -48,9 +53,19 @@ const cases: { title: string; overrides: Record<string, unknown>; key: string; s
     key: "eks-dr:backup.vaultLock.changeableForDays",
     says: /72-hour cooling-off period: changeableForDays must be 3 or more/,
   },
-  { title: "a typo in the backup settings", overrides: { backup: { retention: 35 } }, key: "eks-dr:backup.retention", says: /is not a known key; did you mean retentionDays\?/ },
+  {
+    title: "a typo in the backup settings",
+    overrides: { backup: { retention: 35 } },
+    key: "eks-dr:backup.retention",
+    says: /is not a known key; did you mean retentionDays\?/,
+  },
   { title: "a Velero schedule that is not cron", overrides: { velero: { schedule: "daily" } }, key: "eks-dr:velero.schedule", says: /five-field cron/ },
-  { title: "a Velero namespace that is not a Kubernetes name", overrides: { velero: { namespaces: ["App"] } }, key: "eks-dr:velero.namespaces.0", says: /Kubernetes namespace name/ },
+  {
+    title: "a Velero namespace that is not a Kubernetes name",
+    overrides: { velero: { namespaces: ["App"] } },
+    key: "eks-dr:velero.namespaces.0",
+    says: /Kubernetes namespace name/,
+  },
   { title: "an unknown DR tier", overrides: { drTier: "cold" }, key: "eks-dr:drTier", says: /pilot-light.*warm-standby.*backup-restore/ },
   {
     title: "pilot light with web nodes on the standby",

@@ -105,7 +105,7 @@ describe("config mistakes", () => {
   });
 
   describe("durations: seconds or a duration string, in config as on the command line", () => {
-    it("reads 300 and \"5m\" alike in every *Seconds key", () => {
+    it('reads 300 and "5m" alike in every *Seconds key', () => {
       const dns = { hostedZoneId: "Z0EXAMPLE00000000000", hostname: "app.example.com" };
       const cfg = parseSiteConfig(
         "primary",

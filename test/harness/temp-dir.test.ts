@@ -25,4 +25,3 @@ describe("test temp folders", () => {
     expect(direct, "use tempDir from test/harness/temp-dir.ts").to.deep.equal([]);
   });
 });
-

@@ -16,7 +16,11 @@ describe("policy adapter", () => {
 
   it("takes the Region from the resource's own region property, else from its provider, and the protect option", () => {
     const base = { type: "aws:efs/fileSystem:FileSystem", name: "fs", urn: "urn:x", opts: { protect: true } };
-    const withProvider = { ...base, props: unknownCheckingProxy({}), provider: { type: "pulumi:providers:aws", name: "p", urn: "urn:p", props: unknownCheckingProxy({ region: "us-west-2" }) } };
+    const withProvider = {
+      ...base,
+      props: unknownCheckingProxy({}),
+      provider: { type: "pulumi:providers:aws", name: "p", urn: "urn:p", props: unknownCheckingProxy({ region: "us-west-2" }) },
+    };
     expect(toResourceLike(withProvider)).to.deep.include({ region: "us-west-2", protect: true });
     expect(toResourceLike({ ...withProvider, props: { region: "eu-west-1" } }).region).to.equal("eu-west-1");
     expect(toResourceLike({ ...base, props: {}, opts: {} })).to.deep.include({ region: undefined, protect: false });

@@ -12,14 +12,17 @@ import { activeSite, mutate, standbySite, without } from "./fixtures";
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const DR_VAULT = "arn:aws:backup:us-west-2:123456789012:backup-vault:eks-dr-dr";
 const run = (resources: ResourceLike[]) => runPolicy(activeSiteBackupCopiedToPeer, resources);
-const copyTo = (arns: string[]) => (plan: ResourceLike) => (plan.props.rules = [{ ruleName: "scheduled", copyActions: arns.map((destinationVaultArn) => ({ destinationVaultArn })) }]);
-const peerOutputs = (resources: ResourceLike[], outputs: Record<string, unknown>) =>
-  mutate(resources, T.stackReference, (r) => (r.props.outputs = outputs));
+const copyTo = (arns: string[]) => (plan: ResourceLike) =>
+  (plan.props.rules = [{ ruleName: "scheduled", copyActions: arns.map((destinationVaultArn) => ({ destinationVaultArn })) }]);
+const peerOutputs = (resources: ResourceLike[], outputs: Record<string, unknown>) => mutate(resources, T.stackReference, (r) => (r.props.outputs = outputs));
 
 describe("active-site-backup-copied-to-peer", () => {
   it("passes an active site whose plan copies into the peer's vault, and a standby without a plan", () => {
     expect(run(activeSite()).violations).to.deep.equal([]);
-    expect(standbySite().some((r) => r.type === BACKUP_TYPES.plan), "the standby fixture runs no plan").to.equal(false);
+    expect(
+      standbySite().some((r) => r.type === BACKUP_TYPES.plan),
+      "the standby fixture runs no plan",
+    ).to.equal(false);
     expect(run(standbySite())).to.deep.equal({ violations: [] });
   });
 

@@ -30,8 +30,14 @@ describe("DR state -> enforcement levels", () => {
     const dir = afterUnplannedFailover();
     for (const stack of ["primary", "dr"]) {
       const result = packConfigFor(dir, stack);
-      expect(result.config).to.deep.equal({ "efs-replication-follows-role": "advisory", "aurora-global-membership": "advisory", "active-site-backup-copied-to-peer": "advisory" });
-      expect(result.relaxed[0].because).to.deep.equal(["Pulumi.dr.yaml records replicateToPeer: false on the active site (unplanned failover; failback turns it back on)"]);
+      expect(result.config).to.deep.equal({
+        "efs-replication-follows-role": "advisory",
+        "aurora-global-membership": "advisory",
+        "active-site-backup-copied-to-peer": "advisory",
+      });
+      expect(result.relaxed[0].because).to.deep.equal([
+        "Pulumi.dr.yaml records replicateToPeer: false on the active site (unplanned failover; failback turns it back on)",
+      ]);
     }
   });
 
@@ -60,13 +66,20 @@ describe("DR state -> enforcement levels", () => {
     const dir = afterUnplannedFailover();
     const file = path.join(dir, "out", "dr.json");
     writePackConfig(dir, "dr", file);
-    expect(JSON.parse(fs.readFileSync(file, "utf8"))).to.deep.equal({ "efs-replication-follows-role": "advisory", "aurora-global-membership": "advisory", "active-site-backup-copied-to-peer": "advisory" });
+    expect(JSON.parse(fs.readFileSync(file, "utf8"))).to.deep.equal({
+      "efs-replication-follows-role": "advisory",
+      "aurora-global-membership": "advisory",
+      "active-site-backup-copied-to-peer": "advisory",
+    });
 
     const stackFile = path.join(dir, "Pulumi.primary.yaml");
     const doc = parse(fs.readFileSync(stackFile, "utf8")) as { config: Record<string, unknown> };
     doc.config["pulumi:disable-default-providers"] = ["kubernetes"];
     fs.writeFileSync(stackFile, stringify(doc));
-    expect(() => packConfigFor(dir, "primary")).to.throw(StackFileProblem, /Pulumi\.primary\.yaml: pulumi:disable-default-providers does not list aws.*Fix: restore `pulumi:disable-default-providers: \[aws, kubernetes\]`/);
+    expect(() => packConfigFor(dir, "primary")).to.throw(
+      StackFileProblem,
+      /Pulumi\.primary\.yaml: pulumi:disable-default-providers does not list aws.*Fix: restore `pulumi:disable-default-providers: \[aws, kubernetes\]`/,
+    );
     delete doc.config["pulumi:disable-default-providers"];
     fs.writeFileSync(stackFile, stringify(doc));
     expect(() => packConfigFor(dir, "primary")).to.throw(StackFileProblem, /does not list aws, kubernetes/);

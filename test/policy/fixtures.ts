@@ -38,7 +38,13 @@ function site(s: SiteShape): ResourceLike[] {
     res(T.stackReference, `peer-${s.peerOutputs.stack as string}`, r, { name: `organization/eks-dr/${s.peerOutputs.stack as string}`, outputs: s.peerOutputs }),
     s.owner
       ? res(T.kmsKey, "data-key", r, { multiRegion: true, enableKeyRotation: true, arn: keyArn, keyId: `mrk-${s.stack}` }, true)
-      : res(T.kmsReplicaKey, "data-key", r, { primaryKeyArn: `arn:aws:kms:${s.peerRegion}:${ACCOUNT}:key/mrk-primary`, arn: keyArn, keyId: `mrk-${s.stack}` }, true),
+      : res(
+          T.kmsReplicaKey,
+          "data-key",
+          r,
+          { primaryKeyArn: `arn:aws:kms:${s.peerRegion}:${ACCOUNT}:key/mrk-primary`, arn: keyArn, keyId: `mrk-${s.stack}` },
+          true,
+        ),
     res(
       T.efsFileSystem,
       "shared-files",
@@ -52,45 +58,82 @@ function site(s: SiteShape): ResourceLike[] {
     }),
     res(T.ingressRule, "db-from-app", r, { ipProtocol: "tcp", fromPort: 3306, toPort: 3306, referencedSecurityGroupId: "sg-app" }),
     res(T.ingressRule, "alb-https", r, { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
-    res(T.securityGroupRule, "alb-http", r, { type: "ingress", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }),
-    res(T.rdsCluster, "db", r, {
-      clusterIdentifier: `eks-dr-${s.stack}`,
-      engine: "aurora-mysql",
-      globalClusterIdentifier: "eks-dr-global",
-      storageEncrypted: true,
-      kmsKeyId: keyArn,
-      deletionProtection: true,
-      backupRetentionPeriod: 7,
-    }, true),
-    ...["system", "web", "app"].map((ng) => res(T.eksNodeGroup, `${ng}-nodes`, r, { subnetIds: subnets, scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 6 } })),
+    res(T.securityGroupRule, "alb-http", r, {
+      type: "ingress",
+      protocol: "tcp",
+      fromPort: 80,
+      toPort: 80,
+      cidrBlocks: ["0.0.0.0/0"],
+      ipv6CidrBlocks: ["::/0"],
+    }),
+    res(
+      T.rdsCluster,
+      "db",
+      r,
+      {
+        clusterIdentifier: `eks-dr-${s.stack}`,
+        engine: "aurora-mysql",
+        globalClusterIdentifier: "eks-dr-global",
+        storageEncrypted: true,
+        kmsKeyId: keyArn,
+        deletionProtection: true,
+        backupRetentionPeriod: 7,
+      },
+      true,
+    ),
+    ...["system", "web", "app"].map((ng) =>
+      res(T.eksNodeGroup, `${ng}-nodes`, r, { subnetIds: subnets, scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 6 } }),
+    ),
     res(T.route53Record, "failover-record", r, {
       type: "CNAME",
       setIdentifier: s.stack,
       healthCheckId: `hc-${s.stack}`,
       failoverRoutingPolicies: [{ type: s.role === "active" ? "PRIMARY" : "SECONDARY" }],
     }),
-    res(
-      T.efsBackupPolicy,
-      "shared-files-backups",
-      r,
-      { fileSystemId: fsId, backupPolicy: { status: "ENABLED" } },
-      true,
-    ),
+    res(T.efsBackupPolicy, "shared-files-backups", r, { fileSystemId: fsId, backupPolicy: { status: "ENABLED" } }, true),
     res(T.ecrRepository, "web-repo", r, { name: "web", encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: keyArn }] }, true),
     res(T.secret, "db-credentials", r, { kmsKeyId: keyArn }, true),
     // Encrypts alarm notifications in flight only: no stored data depends on it, so it may stay unprotected.
     res(T.kmsKey, "alarm-topic-key", r, { enableKeyRotation: true, arn: `arn:aws:kms:${r}:${ACCOUNT}:key/alarms-${s.stack}`, keyId: `alarms-${s.stack}` }),
-    res(T.ecrReplication, "registry-replication", r, { replicationConfiguration: { rules: [{ destinations: [{ region: s.peerRegion, registryId: ACCOUNT }] }] } }),
+    res(T.ecrReplication, "registry-replication", r, {
+      replicationConfiguration: { rules: [{ destinations: [{ region: s.peerRegion, registryId: ACCOUNT }] }] },
+    }),
   ];
   // AWS Backup: a vault on every site; the plan, its selection and the copy to the peer's vault while active.
-  resources.push(res(T.backupVault, "backup-vault", r, { name: `eks-dr-${s.stack}`, kmsKeyArn: keyArn, arn: `arn:aws:backup:${r}:${ACCOUNT}:backup-vault:eks-dr-${s.stack}` }, true));
+  resources.push(
+    res(
+      T.backupVault,
+      "backup-vault",
+      r,
+      { name: `eks-dr-${s.stack}`, kmsKeyArn: keyArn, arn: `arn:aws:backup:${r}:${ACCOUNT}:backup-vault:eks-dr-${s.stack}` },
+      true,
+    ),
+  );
   if (s.role === "active") {
     const copyActions = s.peerOutputs.backupVaultArn ? [{ destinationVaultArn: s.peerOutputs.backupVaultArn }] : [];
-    resources.push(res("aws:backup/plan:Plan", "backup-plan", r, { id: `plan-${s.stack}`, rules: [{ ruleName: "scheduled", targetVaultName: `eks-dr-${s.stack}`, copyActions }] }));
-    resources.push(res("aws:backup/selection:Selection", "backup-selection", r, { planId: `plan-${s.stack}`, conditions: [{ stringEquals: [{ key: "aws:ResourceTag/eks-dr:backup", value: "true" }] }] }));
+    resources.push(
+      res("aws:backup/plan:Plan", "backup-plan", r, {
+        id: `plan-${s.stack}`,
+        rules: [{ ruleName: "scheduled", targetVaultName: `eks-dr-${s.stack}`, copyActions }],
+      }),
+    );
+    resources.push(
+      res("aws:backup/selection:Selection", "backup-selection", r, {
+        planId: `plan-${s.stack}`,
+        conditions: [{ stringEquals: [{ key: "aws:ResourceTag/eks-dr:backup", value: "true" }] }],
+      }),
+    );
   }
   if (s.owner) {
-    resources.push(res(T.rdsGlobalCluster, "global-db", r, { globalClusterIdentifier: "eks-dr-global", storageEncrypted: true, deletionProtection: true, engine: "aurora-mysql" }, true));
+    resources.push(
+      res(
+        T.rdsGlobalCluster,
+        "global-db",
+        r,
+        { globalClusterIdentifier: "eks-dr-global", storageEncrypted: true, deletionProtection: true, engine: "aurora-mysql" },
+        true,
+      ),
+    );
   }
   const topic = `arn:aws:sns:${r}:${ACCOUNT}:eks-dr-alarms`;
   if (s.role === "standby") {
@@ -130,7 +173,13 @@ export function activeSite(): ResourceLike[] {
     region: "us-east-1",
     peerRegion: "us-west-2",
     owner: true,
-    peerOutputs: { stack: "dr", region: "us-west-2", role: "standby", fileSystemId: "fs-dr", backupVaultArn: `arn:aws:backup:us-west-2:${ACCOUNT}:backup-vault:eks-dr-dr` },
+    peerOutputs: {
+      stack: "dr",
+      region: "us-west-2",
+      role: "standby",
+      fileSystemId: "fs-dr",
+      backupVaultArn: `arn:aws:backup:us-west-2:${ACCOUNT}:backup-vault:eks-dr-dr`,
+    },
   });
 }
 

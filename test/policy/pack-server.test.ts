@@ -175,7 +175,9 @@ describe("policy pack served by the Node.js policy runtime", function () {
     const generated = packConfigFor(projectWith({ primary: { role: "standby" }, dr: { role: "active", replicateToPeer: false } }), "dr").config;
     const request = new analyzerpb.ConfigureAnalyzerRequest();
     for (const name of Object.keys(generated)) {
-      request.getPolicyconfigMap().set(name, new analyzerpb.PolicyConfig().setEnforcementlevel(analyzerpb.EnforcementLevel.ADVISORY).setProperties(Struct.fromJavaScript({})));
+      request
+        .getPolicyconfigMap()
+        .set(name, new analyzerpb.PolicyConfig().setEnforcementlevel(analyzerpb.EnforcementLevel.ADVISORY).setProperties(Struct.fromJavaScript({})));
     }
     await call<analyzerpb.ConfigureAnalyzerRequest, Empty>(client.configure.bind(client), request);
     expect(await levels()).to.deep.equal({ "efs-replication-follows-role": analyzerpb.EnforcementLevel.ADVISORY });

@@ -121,9 +121,7 @@ describe("DR policies on synthetic sites", () => {
     {
       title: "an unprotected single-Region key that encrypts the database credentials",
       policy: "data-keys-protected",
-      site: () => [
-        ...mutate(standbySite(), T.secret, (r) => (r.props.kmsKeyId = "arn:aws:kms:us-west-2:123456789012:key/alarms-dr")),
-      ],
+      site: () => [...mutate(standbySite(), T.secret, (r) => (r.props.kmsKeyId = "arn:aws:kms:us-west-2:123456789012:key/alarms-dr"))],
       says: /alarm-topic-key .* not protected/,
     },
     {
@@ -141,7 +139,8 @@ describe("DR policies on synthetic sites", () => {
     {
       title: "NFS open to 0.0.0.0/0 in a security group's inline rule",
       policy: "no-public-data-ports",
-      site: () => mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["0.0.0.0/0"] }])),
+      site: () =>
+        mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["0.0.0.0/0"] }])),
       says: /efs-sg .* opens NFS \(EFS\) port 2049 to public addresses 0\.0\.0\.0\/0.*Fix: admit the port only from the security group/,
     },
     {
@@ -165,7 +164,12 @@ describe("DR policies on synthetic sites", () => {
     {
       title: "NFS open to the whole internet written as two /1 blocks",
       policy: "no-public-data-ports",
-      site: () => mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"] }])),
+      site: () =>
+        mutate(
+          activeSite(),
+          T.securityGroup,
+          (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"] }]),
+        ),
       says: /opens NFS \(EFS\) port 2049 to public addresses 0\.0\.0\.0\/1 and 128\.0\.0\.0\/1/,
     },
     {
@@ -177,7 +181,8 @@ describe("DR policies on synthetic sites", () => {
     {
       title: "MySQL open to a managed prefix list in a VPC ingress rule",
       policy: "no-public-data-ports",
-      site: () => mutate(standbySite(), T.ingressRule, (r) => ((r.props.prefixListId = "pl-0123456789abcdef0"), delete r.props.referencedSecurityGroupId), "db-from-app"),
+      site: () =>
+        mutate(standbySite(), T.ingressRule, (r) => ((r.props.prefixListId = "pl-0123456789abcdef0"), delete r.props.referencedSecurityGroupId), "db-from-app"),
       says: /opens MySQL \(Aurora\) port 3306 to prefix list pl-0123456789abcdef0/,
     },
     {
@@ -192,19 +197,28 @@ describe("DR policies on synthetic sites", () => {
     {
       title: "NFS open to a prefix list in a security group's inline rule",
       policy: "no-public-data-ports",
-      site: () => mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, prefixListIds: ["pl-02cd2c6b"] }])),
+      site: () =>
+        mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, prefixListIds: ["pl-02cd2c6b"] }])),
       says: /prefix list pl-02cd2c6b/,
     },
     {
       title: "NFS open to the global IPv6 unicast space (2000::/3)",
       policy: "no-public-data-ports",
-      site: () => mutate(activeSite(), T.securityGroupRule, (r) => Object.assign(r.props, { fromPort: 2049, toPort: 2049, cidrBlocks: [], ipv6CidrBlocks: ["2000::/3"] })),
+      site: () =>
+        mutate(activeSite(), T.securityGroupRule, (r) =>
+          Object.assign(r.props, { fromPort: 2049, toPort: 2049, cidrBlocks: [], ipv6CidrBlocks: ["2000::/3"] }),
+        ),
       says: /public addresses 2000::\/3/,
     },
     {
       title: "a resource created through the default AWS provider (the runner's Region)",
       policy: "no-default-providers",
-      site: () => mutate(activeSite(), T.rdsCluster, (r) => (r.provider = { type: "pulumi:providers:aws", name: "default_7_48_0", urn: "urn:pulumi:site::eks-dr::pulumi:providers:aws::default_7_48_0" })),
+      site: () =>
+        mutate(
+          activeSite(),
+          T.rdsCluster,
+          (r) => (r.provider = { type: "pulumi:providers:aws", name: "default_7_48_0", urn: "urn:pulumi:site::eks-dr::pulumi:providers:aws::default_7_48_0" }),
+        ),
       says: /db .* default aws provider default_7_48_0.*Fix: pass the site's provider.*pulumi:disable-default-providers/,
     },
     {
@@ -246,7 +260,8 @@ describe("DR policies on synthetic sites", () => {
     {
       title: "an EFS file system encrypted with a key ARN the site does not manage (an AWS managed key's ARN looks like any other)",
       policy: "data-keys-managed-by-the-site",
-      site: () => mutate(activeSite(), T.efsFileSystem, (r) => (r.props.kmsKeyId = "arn:aws:kms:us-east-1:123456789012:key/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7")),
+      site: () =>
+        mutate(activeSite(), T.efsFileSystem, (r) => (r.props.kmsKeyId = "arn:aws:kms:us-east-1:123456789012:key/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7")),
       says: /shared-files .*:key\/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7, which is not a KMS key this site manages.*Fix:/,
     },
     {
@@ -332,7 +347,10 @@ describe("DR policies on synthetic sites", () => {
       policy: "efs-replication-follows-role",
       site: () => [
         ...standbySite(),
-        { ...activeSite().find((r) => r.type === T.efsReplication)!, urn: "urn:pulumi:dr::eks-dr::aws:efs/replicationConfiguration:ReplicationConfiguration::stray" },
+        {
+          ...activeSite().find((r) => r.type === T.efsReplication)!,
+          urn: "urn:pulumi:dr::eks-dr::aws:efs/replicationConfiguration:ReplicationConfiguration::stray",
+        },
       ],
       says: /replicates from a standby site.*overwrite the active site's live file system/,
     },
@@ -426,7 +444,10 @@ describe("DR policies on synthetic sites", () => {
     it(`${b.title}: fails ${b.policy} and only it`, () => {
       const results = runAll(b.site(), b.config);
       expect(failing(results)).to.deep.equal([b.policy]);
-      const messages = results.get(b.policy)!.violations.map((v) => v.message).join("\n");
+      const messages = results
+        .get(b.policy)!
+        .violations.map((v) => v.message)
+        .join("\n");
       expect(messages).to.match(b.says);
     });
   }
@@ -438,9 +459,7 @@ describe("DR policies on synthetic sites", () => {
 
   it("names the offending resource by URN", () => {
     const results = runAll(mutate(activeSite(), T.rdsCluster, (r) => (r.props.deletionProtection = false)));
-    expect(results.get("aurora-deletion-protection")!.violations.map((v) => v.urn)).to.deep.equal([
-      "urn:pulumi:site::eks-dr::aws:rds/cluster:Cluster::db",
-    ]);
+    expect(results.get("aurora-deletion-protection")!.violations.map((v) => v.urn)).to.deep.equal(["urn:pulumi:site::eks-dr::aws:rds/cluster:Cluster::db"]);
   });
 
   describe("what stays allowed", () => {
@@ -456,12 +475,20 @@ describe("DR policies on synthetic sites", () => {
     });
 
     it("a private range written too wide still counts as public (10.0.0.0/7 covers 11.0.0.0/8)", () => {
-      const site = mutate(activeSite(), T.securityGroup, (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["10.0.0.0/7"] }]));
+      const site = mutate(
+        activeSite(),
+        T.securityGroup,
+        (r) => (r.props.ingress = [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: ["10.0.0.0/7"] }]),
+      );
       expect(failing(runAll(site))).to.deep.equal(["no-public-data-ports"]);
     });
 
     it("a provider the program names itself is not a default provider, even on a Kubernetes object", () => {
-      const site = mutate(standbySite(), T.rdsCluster, (r) => (r.provider = { type: "pulumi:providers:aws", name: "dr-us-west-2", urn: "urn:pulumi:dr::eks-dr::pulumi:providers:aws::dr-us-west-2" }));
+      const site = mutate(
+        standbySite(),
+        T.rdsCluster,
+        (r) => (r.provider = { type: "pulumi:providers:aws", name: "dr-us-west-2", urn: "urn:pulumi:dr::eks-dr::pulumi:providers:aws::dr-us-west-2" }),
+      );
       expect(failing(runAll(site))).to.deep.equal([]);
     });
 
@@ -491,7 +518,12 @@ describe("DR policies on synthetic sites", () => {
   describe("role and peer", () => {
     it("reads the role from the failover record when the stack exports none", () => {
       const site = without(standbySite(), T.stack);
-      expect(runPolicy(DR_POLICIES.find((p) => p.name === "efs-overwrite-protection-matches-role")!, site).notApplicable).to.equal(undefined);
+      expect(
+        runPolicy(
+          DR_POLICIES.find((p) => p.name === "efs-overwrite-protection-matches-role")!,
+          site,
+        ).notApplicable,
+      ).to.equal(undefined);
       expect(failing(runAll(mutate(site, T.efsFileSystem, (r) => (r.props.protection = { replicationOverwrite: "ENABLED" }))))).to.deep.equal([
         "efs-overwrite-protection-matches-role",
       ]);

@@ -38,7 +38,9 @@ function runAll(site: EvaluatedSite, config: Record<string, object> = {}): Map<s
 
 /** Policies with violations that block at the level the pack config gives them. */
 function blocking(site: EvaluatedSite, config: Record<string, string>): string[] {
-  return [...runAll(site)].filter(([name, r]) => r.violations.length > 0 && (config[name] ?? DR_POLICIES.find((p) => p.name === name)?.enforcementLevel) === "mandatory").map(([name]) => name);
+  return [...runAll(site)]
+    .filter(([name, r]) => r.violations.length > 0 && (config[name] ?? DR_POLICIES.find((p) => p.name === name)?.enforcementLevel) === "mandatory")
+    .map(([name]) => name);
 }
 
 function failures(results: Map<string, PolicyResult>): Record<string, string[]> {
@@ -67,7 +69,10 @@ describe("DR policies over the evaluated site stacks", function () {
       for (const [name, r] of results) expect(r.notApplicable, name).to.equal(undefined);
       // Not vacuous: each resource policy finds resources of its types in the site (a policy without types reads every resource).
       for (const p of DR_POLICIES.filter((p) => p.scope === "resource")) {
-        expect(site.inputs.some((r) => p.types === undefined || p.types.includes(r.type)), `${p.name} has nothing to check`).to.equal(true);
+        expect(
+          site.inputs.some((r) => p.types === undefined || p.types.includes(r.type)),
+          `${p.name} has nothing to check`,
+        ).to.equal(true);
       }
       // Every custom resource names the provider it goes through, and none is a default provider.
       const custom = site.inputs.filter((r) => r.provider !== undefined);
@@ -111,7 +116,9 @@ describe("DR policies over the evaluated site stacks", function () {
     const drVault = pair.dr.evaluation.outputs.backupVaultArn as string;
     expect(drVault).to.match(/^arn:aws:backup:us-west-2:/);
     expect((plan.props.rules as any[])[0].copyActions.map((c: any) => c.destinationVaultArn)).to.deep.equal([drVault]);
-    const withoutCopy = pair.primary.outputs.map((r) => (r === plan ? { ...r, props: { ...r.props, rules: [{ ...(r.props.rules as any[])[0], copyActions: [] }] } } : r));
+    const withoutCopy = pair.primary.outputs.map((r) =>
+      r === plan ? { ...r, props: { ...r.props, rules: [{ ...(r.props.rules as any[])[0], copyActions: [] }] } } : r,
+    );
     const failed = failures(new Map(DR_POLICIES.map((p) => [p.name, runPolicy(p, p.scope === "resource" ? pair.primary.inputs : withoutCopy)])));
     expect(Object.keys(failed)).to.deep.equal(["active-site-backup-copied-to-peer"]);
     expect(failed["active-site-backup-copied-to-peer"][0]).to.include(drVault);

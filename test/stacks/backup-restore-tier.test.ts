@@ -35,7 +35,10 @@ async function evaluateWithAliases(opts: Parameters<typeof evaluateSite>[0]) {
   const aliases = new Map<string, string[]>();
   const original = MockMonitor.prototype.registerResource;
   MockMonitor.prototype.registerResource = function (this: unknown, req: RegisterRequest, cb: unknown) {
-    aliases.set(`${req.getType()}::${req.getName()}`, req.getAliasesList().map((a) => a.toObject().spec?.type ?? a.toObject().urn ?? ""));
+    aliases.set(
+      `${req.getType()}::${req.getName()}`,
+      req.getAliasesList().map((a) => a.toObject().spec?.type ?? a.toObject().urn ?? ""),
+    );
     return original.call(this, req, cb);
   };
   try {
@@ -138,12 +141,22 @@ describe("backup-restore tier", function () {
   });
 
   it("after a restore into dr, primary (the owner) keeps its key, secret, global cluster, vault and bucket under the same URNs", () => {
-    const kept = ["aws:kms/key:Key", "aws:secretsmanager/secret:Secret", "aws:rds/globalCluster:GlobalCluster", "aws:backup/vault:Vault", "aws:s3/bucket:Bucket", "aws:s3/bucketVersioning:BucketVersioning"];
+    const kept = [
+      "aws:kms/key:Key",
+      "aws:secretsmanager/secret:Secret",
+      "aws:rds/globalCluster:GlobalCluster",
+      "aws:backup/vault:Vault",
+      "aws:s3/bucket:Bucket",
+      "aws:s3/bucketVersioning:BucketVersioning",
+    ];
     for (const type of kept) {
       const before = byType(primary, type).filter((r) => r.type !== "aws:kms/key:Key" || r.inputs.multiRegion === true);
       const after = byType(swappedPrimary, type).filter((r) => r.type !== "aws:kms/key:Key" || r.inputs.multiRegion === true);
       expect(before.length, type).to.be.greaterThan(0);
-      expect(after.map((r) => r.urn), type).to.deep.equal(before.map((r) => r.urn));
+      expect(
+        after.map((r) => r.urn),
+        type,
+      ).to.deep.equal(before.map((r) => r.urn));
       after.forEach((a, i) => expect(a.inputs, `${type} ${a.name}`).to.deep.equal(before[i].inputs));
     }
     expect(byType(swappedPrimary, "aws:rds/cluster:Cluster")).to.have.length(0);

@@ -17,7 +17,9 @@ async function withPushedImages(tags: string[], evaluate: () => Promise<Evaluati
   const original = MockCloud.prototype.call;
   MockCloud.prototype.call = function (this: MockCloud, args) {
     const result = original.call(this, args);
-    return args.token === GET_IMAGES ? { ...result, repositoryName: args.inputs.repositoryName, imageIds: tags.map((imageTag) => ({ imageTag, imageDigest: `sha256:${imageTag}` })) } : result;
+    return args.token === GET_IMAGES
+      ? { ...result, repositoryName: args.inputs.repositoryName, imageIds: tags.map((imageTag) => ({ imageTag, imageDigest: `sha256:${imageTag}` })) }
+      : result;
   };
   try {
     return await evaluate();

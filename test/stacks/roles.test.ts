@@ -100,7 +100,11 @@ describe("roles", () => {
   it("states the sizes every role needs, which the config checks report with the key", () => {
     const groups = site("primary").nodeGroups;
     expect(nodeGroupSizeProblems(groups)).to.deep.equal([]);
-    const broken = { ...groups, system: { ...groups.system, standby: { min: 1, desired: 1, max: 2 } }, app: { ...groups.app, active: { min: 0, desired: 0, max: 3 } } };
+    const broken = {
+      ...groups,
+      system: { ...groups.system, standby: { min: 1, desired: 1, max: 2 } },
+      app: { ...groups.app, active: { min: 0, desired: 0, max: 3 } },
+    };
     expect(nodeGroupSizeProblems(broken).map((p) => p.path.join("."))).to.deep.equal(["nodeGroups.system.standby.min", "nodeGroups.app.active.desired"]);
     let error: unknown;
     try {
@@ -109,6 +113,9 @@ describe("roles", () => {
       error = e;
     }
     expect(error).to.be.instanceOf(ConfigError);
-    expect((error as ConfigError).problems.map((p) => p.key)).to.include.members(["eks-dr:nodeGroups.system.standby.min", "eks-dr:nodeGroups.app.active.desired"]);
+    expect((error as ConfigError).problems.map((p) => p.key)).to.include.members([
+      "eks-dr:nodeGroups.system.standby.min",
+      "eks-dr:nodeGroups.app.active.desired",
+    ]);
   });
 });

@@ -38,12 +38,30 @@ describe("site access", function () {
           expect(e.inputs).to.include({ clusterName, type: "STANDARD" });
           expect(e.region).to.equal(region);
         }
-        const associations = Object.fromEntries(ev.cloud.ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) => [a.inputs.principalArn, a.inputs]));
+        const associations = Object.fromEntries(
+          ev.cloud.ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) => [a.inputs.principalArn, a.inputs]),
+        );
         expect(Object.keys(associations)).to.have.length(ACCESS.length);
-        expect(associations[ACCESS[0].principalArn]).to.deep.include({ clusterName, policyArn: POLICY("AmazonEKSClusterAdminPolicy"), accessScope: { type: "cluster" } });
-        expect(associations[ACCESS[1].principalArn]).to.deep.include({ clusterName, policyArn: POLICY("AmazonEKSViewPolicy"), accessScope: { type: "cluster" } });
-        expect(associations[ACCESS[2].principalArn]).to.deep.include({ clusterName, policyArn: POLICY("AmazonEKSClusterAdminPolicy"), accessScope: { type: "cluster" } });
-        expect(associations[ACCESS[3].principalArn]).to.deep.include({ clusterName, policyArn: POLICY("AmazonEKSEditPolicy"), accessScope: { type: "namespace", namespaces: ["app"] } });
+        expect(associations[ACCESS[0].principalArn]).to.deep.include({
+          clusterName,
+          policyArn: POLICY("AmazonEKSClusterAdminPolicy"),
+          accessScope: { type: "cluster" },
+        });
+        expect(associations[ACCESS[1].principalArn]).to.deep.include({
+          clusterName,
+          policyArn: POLICY("AmazonEKSViewPolicy"),
+          accessScope: { type: "cluster" },
+        });
+        expect(associations[ACCESS[2].principalArn]).to.deep.include({
+          clusterName,
+          policyArn: POLICY("AmazonEKSClusterAdminPolicy"),
+          accessScope: { type: "cluster" },
+        });
+        expect(associations[ACCESS[3].principalArn]).to.deep.include({
+          clusterName,
+          policyArn: POLICY("AmazonEKSEditPolicy"),
+          accessScope: { type: "namespace", namespaces: ["app"] },
+        });
       });
     }
   });
@@ -85,7 +103,12 @@ describe("site access", function () {
       const { policies, attachments } = appRole(ev);
       expect(attachments, "no managed policy: exactly what the app needs").to.have.length(0);
       expect(policies).to.have.length(1);
-      const statements = JSON.parse(policies[0].inputs.policy).Statement as { Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[];
+      const statements = JSON.parse(policies[0].inputs.policy).Statement as {
+        Effect: string;
+        Action: string | string[];
+        Resource: string | string[];
+        Condition?: unknown;
+      }[];
       for (const st of statements) expect(st.Effect).to.equal("Allow");
       return statements;
     };

@@ -51,7 +51,9 @@ describe("site endpoint: failover DNS without the sample workload", function () 
   it("the site's own Ingress answers the health path from the ALB itself (a fixed 200), last in its group", () => {
     const ingress = siteIngress(withoutWorkload);
     const a = annotations(ingress);
-    expect(a[GROUP]).to.be.a("string").and.match(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+    expect(a[GROUP])
+      .to.be.a("string")
+      .and.match(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
     expect(a[ORDER]).to.equal("1000");
     expect(a["alb.ingress.kubernetes.io/scheme"]).to.equal("internet-facing");
     const [path] = rules(ingress);

@@ -60,7 +60,10 @@ describe("site stacks", function () {
       expect(size("app").desiredSize).to.equal(0);
       expect(byType(pair.dr, "aws:ec2/natGateway:NatGateway")).to.have.length(1);
       const elsewhere = pair.dr.cloud.resources.filter((r) => isAws(r) && r.region !== "us-west-2");
-      expect(elsewhere.every((r) => r.region === "us-east-1"), elsewhere.map((r) => `${r.type}@${r.region}`).join(",")).to.equal(true);
+      expect(
+        elsewhere.every((r) => r.region === "us-east-1"),
+        elsewhere.map((r) => `${r.type}@${r.region}`).join(","),
+      ).to.equal(true);
     });
 
     it("exports the full outputs contract once both sites are wired", () => {
@@ -90,7 +93,10 @@ describe("site stacks", function () {
       // topic there too (notifications off) so that a failover creates nothing in us-east-1.
       const standby = onUsEast1Provider(pair.dr).map((r) => r.type);
       expect(standby).to.include.members(["aws:sns/topic:Topic", "aws:cloudwatch/metricAlarm:MetricAlarm"]);
-      expect(standby.every((t) => /^aws:(sns|kms|cloudwatch)\//.test(t)), standby.join(",")).to.equal(true);
+      expect(
+        standby.every((t) => /^aws:(sns|kms|cloudwatch)\//.test(t)),
+        standby.join(","),
+      ).to.equal(true);
       const standbyAlarm = onUsEast1Provider(pair.dr).find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")!;
       expect(standbyAlarm.inputs).to.include({ namespace: "AWS/Route53", actionsEnabled: false });
       const alarms = byType(pair.primary, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Route53");
@@ -212,7 +218,10 @@ describe("site stacks", function () {
       expect(pair.primary.outputs.backupPlanId).to.equal(pair.primary.cloud.one("aws:backup/plan:Plan").id);
       // The backup role may use dr's key, which re-encrypts the copies in us-west-2.
       const policy = JSON.parse(pair.primary.cloud.ofType("aws:iam/rolePolicy:RolePolicy").find((r) => r.name === "primary-backup")!.inputs.policy);
-      expect(policy.Statement.find((st: any) => st.Sid === "GrantsForAwsResources").Resource).to.deep.equal([pair.primary.outputs.kmsKeyArn, pair.dr.outputs.kmsKeyArn]);
+      expect(policy.Statement.find((st: any) => st.Sid === "GrantsForAwsResources").Resource).to.deep.equal([
+        pair.primary.outputs.kmsKeyArn,
+        pair.dr.outputs.kmsKeyArn,
+      ]);
     });
 
     it("delivers failed backup and copy jobs to the site's encrypted topic: the topic admits EventBridge rules, the key lets EventBridge use it", () => {
@@ -254,7 +263,10 @@ describe("site stacks", function () {
       });
       expect(byType(pair.dr, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).to.have.length(0);
       const values = (ev: Evaluation) => byType(ev, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "velero")!.inputs.values;
-      expect(values(pair.primary).configuration.backupStorageLocation[0]).to.include({ bucket: pair.primary.outputs.veleroBucketName, accessMode: "ReadWrite" });
+      expect(values(pair.primary).configuration.backupStorageLocation[0]).to.include({
+        bucket: pair.primary.outputs.veleroBucketName,
+        accessMode: "ReadWrite",
+      });
       expect(Object.keys(values(pair.primary).schedules)).to.deep.equal(["objects"]);
       expect(values(pair.dr).configuration.backupStorageLocation[0]).to.include({ bucket: pair.dr.outputs.veleroBucketName, accessMode: "ReadOnly" });
       expect(values(pair.dr).schedules).to.deep.equal({});
@@ -337,7 +349,9 @@ describe("site stacks", function () {
       expect(rule.copyActions.map((c: any) => c.destinationVaultArn)).to.deep.equal([swapped.primary.outputs.backupVaultArn]);
       expect(swapped.primary.outputs.backupPlanId).to.equal(undefined);
       expect(byType(swapped.primary, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).to.have.length(0);
-      expect(swapped.dr.cloud.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig").inputs.rules[0].destination.bucket).to.equal(swapped.primary.outputs.veleroBucketArn);
+      expect(swapped.dr.cloud.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig").inputs.rules[0].destination.bucket).to.equal(
+        swapped.primary.outputs.veleroBucketArn,
+      );
     });
 
     it("keeps global resources with their owner whatever the role", () => {
@@ -397,7 +411,10 @@ describe("site stacks", function () {
         for (const [type, roleDependent] of Object.entries(STATEFUL)) {
           const before = byType(pair[stack], type);
           const after = byType(swapped[stack], type);
-          expect(after.map((r) => r.urn), `${stack} ${type}`).to.deep.equal(before.map((r) => r.urn));
+          expect(
+            after.map((r) => r.urn),
+            `${stack} ${type}`,
+          ).to.deep.equal(before.map((r) => r.urn));
           before.forEach((b, i) => expect(without(after[i].inputs, roleDependent), `${stack} ${b.name}`).to.deep.equal(without(b.inputs, roleDependent)));
         }
         // Instances are sized by role: the ones both roles have keep their identity and inputs.

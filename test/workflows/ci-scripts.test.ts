@@ -43,7 +43,11 @@ function parseOutputs(file: string): Record<string, string> {
 describe("pulumi-backend: Pulumi Cloud or a DIY backend from PULUMI_BACKEND_URL", () => {
   it("Pulumi Cloud: <org>/<project>/<stack>, the site's own Region for STS", async () => {
     const file = tmp("outputs");
-    const code = await backendMain(["--stack", "dr", "--project-dir", REPO_ROOT], { PULUMI_ORG: "acme", PULUMI_ACCESS_TOKEN: "pul-x", GITHUB_OUTPUT: file }, () => undefined);
+    const code = await backendMain(
+      ["--stack", "dr", "--project-dir", REPO_ROOT],
+      { PULUMI_ORG: "acme", PULUMI_ACCESS_TOKEN: "pul-x", GITHUB_OUTPUT: file },
+      () => undefined,
+    );
     expect(code).to.equal(0);
     expect(parseOutputs(file)).to.deep.equal({ backend: "cloud", "stack-name": "acme/eks-dr/dr", region: "us-west-2" });
   });
@@ -51,8 +55,11 @@ describe("pulumi-backend: Pulumi Cloud or a DIY backend from PULUMI_BACKEND_URL"
   it("a DIY backend (s3://): the bare stack name, which the fixed `organization` and legacy DIY layouts both resolve", () => {
     const env = { PULUMI_BACKEND_URL: "s3://state-bucket?region=eu-central-1", PULUMI_ORG: "acme", PULUMI_CONFIG_PASSPHRASE: "x" };
     expect(siteBackend(REPO_ROOT, "primary", env)).to.deep.equal({ backend: "diy", stackName: "primary", region: "us-east-1" });
-    for (const url of ["gs://b", "azblob://c", "file:///srv/state", "postgres://db/state"]) expect(siteBackend(REPO_ROOT, "dr", { ...env, PULUMI_BACKEND_URL: url }).backend).to.equal("diy");
-    expect(siteBackend(REPO_ROOT, "dr", { PULUMI_BACKEND_URL: "https://api.pulumi.example.com", PULUMI_ORG: "acme", PULUMI_ACCESS_TOKEN: "t" }).backend).to.equal("cloud");
+    for (const url of ["gs://b", "azblob://c", "file:///srv/state", "postgres://db/state"])
+      expect(siteBackend(REPO_ROOT, "dr", { ...env, PULUMI_BACKEND_URL: url }).backend).to.equal("diy");
+    expect(
+      siteBackend(REPO_ROOT, "dr", { PULUMI_BACKEND_URL: "https://api.pulumi.example.com", PULUMI_ORG: "acme", PULUMI_ACCESS_TOKEN: "t" }).backend,
+    ).to.equal("cloud");
   });
 
   it("refuses, naming the setting: no org for Pulumi Cloud, no token, no passphrase for a DIY passphrase stack, an unknown scheme", () => {
@@ -99,7 +106,9 @@ describe("check-role-drift: a deploy never undoes a failover", () => {
       /Pulumi\.dr\.yaml in this commit says role active, but stack dr reports role standby/,
     );
     fs.writeFileSync(outputs, "not json");
-    expect(String(await outcome(() => roleDriftMain(["--stack", "dr", "--outputs", outputs, "--project-dir", REPO_ROOT], () => undefined)))).to.match(/not readable JSON/);
+    expect(String(await outcome(() => roleDriftMain(["--stack", "dr", "--outputs", outputs, "--project-dir", REPO_ROOT], () => undefined)))).to.match(
+      /not readable JSON/,
+    );
   });
 });
 
@@ -109,7 +118,11 @@ describe("the scripts as processes: exit 2 with one line naming the problem", fu
   it("check-role-drift refuses a drifted site with exit code 2 and the fix on stderr; bad flags exit 2 too", () => {
     const outputs = tmp("outputs.json");
     fs.writeFileSync(outputs, JSON.stringify({ role: "active" }));
-    const run = (...a: string[]) => spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(REPO_ROOT, "scripts", "check-role-drift.ts"), ...a], { cwd: REPO_ROOT, encoding: "utf8" });
+    const run = (...a: string[]) =>
+      spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(REPO_ROOT, "scripts", "check-role-drift.ts"), ...a], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      });
     const drift = run("--stack", "dr", "--outputs", outputs);
     expect(drift.status).to.equal(2);
     expect(drift.stderr).to.match(/^error: refusing to deploy dr: Pulumi\.dr\.yaml in this commit says role standby, but stack dr reports role active/);
@@ -126,24 +139,32 @@ describe("deploy-preflight: production really gates, a single-site deploy says w
     expect(environmentProblems("production", { protection_rules: [{ type: "wait_timer" }], deployment_branch_policy: branches })[0]).to.match(
       /no required reviewers.*Fix: Settings > Environments > production > Required reviewers/,
     );
-    expect(environmentProblems("production", { protection_rules: [{ type: "required_reviewers", reviewers: [] }], deployment_branch_policy: branches })).to.have.length(1);
-    expect(environmentProblems("production", { protection_rules: [reviewers], deployment_branch_policy: null })[0]).to.match(/any branch.*Selected branches, main only/);
+    expect(
+      environmentProblems("production", { protection_rules: [{ type: "required_reviewers", reviewers: [] }], deployment_branch_policy: branches }),
+    ).to.have.length(1);
+    expect(environmentProblems("production", { protection_rules: [reviewers], deployment_branch_policy: null })[0]).to.match(
+      /any branch.*Selected branches, main only/,
+    );
   });
 
   it("reads the environment with GET /repos/{owner}/{repo}/environments/{name}; a missing environment is refused", async () => {
     const requests: GhRequest[] = [];
     const gh = async (r: GhRequest) => (requests.push(r), { protection_rules: [reviewers], deployment_branch_policy: branches });
-    expect(await outcome(() => preflightMain(["environment", "--name", "production", "--repo", "acme/eks-dr"], () => undefined, gh, tmp("summary")))).to.equal(0);
+    expect(await outcome(() => preflightMain(["environment", "--name", "production", "--repo", "acme/eks-dr"], () => undefined, gh, tmp("summary")))).to.equal(
+      0,
+    );
     expect(requests).to.deep.equal([{ path: "repos/acme/eks-dr/environments/production" }]);
 
     const missing = async () => {
       throw new GhError("gh api GET ...: HTTP 404: Not Found", 404);
     };
-    expect(String(await outcome(() => preflightMain(["environment", "--name", "production", "--repo", "acme/eks-dr"], () => undefined, missing, tmp("summary"))))).to.match(
-      /environment production does not exist in acme\/eks-dr/,
-    );
+    expect(
+      String(await outcome(() => preflightMain(["environment", "--name", "production", "--repo", "acme/eks-dr"], () => undefined, missing, tmp("summary")))),
+    ).to.match(/environment production does not exist in acme\/eks-dr/);
     const open = async () => ({ protection_rules: [], deployment_branch_policy: null });
-    expect(String(await outcome(() => preflightMain(["environment", "--name", "production", "--repo", "acme/eks-dr"], () => undefined, open, tmp("summary"))))).to.match(/no required reviewers[\s\S]*any branch/);
+    expect(
+      String(await outcome(() => preflightMain(["environment", "--name", "production", "--repo", "acme/eks-dr"], () => undefined, open, tmp("summary")))),
+    ).to.match(/no required reviewers[\s\S]*any branch/);
   });
 
   it("a dispatch names a known site and a reason, and runs from main", () => {
@@ -166,7 +187,13 @@ describe("policy-pack-config: the pack config CI passes to preview and up", () =
     const dir = projectWith({ primary: { role: "standby" }, dr: { role: "active", replicateToPeer: false } });
     const summary = tmp("summary");
     await packConfigMain(["--stack", "dr", "--out", out, "--project-dir", dir], (l) => lines.push(l), summary, tmp("outputs"));
-    expect(JSON.parse(fs.readFileSync(out, "utf8"))).to.deep.equal({ "efs-replication-follows-role": "advisory", "aurora-global-membership": "advisory", "active-site-backup-copied-to-peer": "advisory" });
-    expect(fs.readFileSync(summary, "utf8")).to.match(/#### Policy enforcement for dr\n\n- dr: efs-replication-follows-role runs as advisory: Pulumi\.dr\.yaml records replicateToPeer: false/);
+    expect(JSON.parse(fs.readFileSync(out, "utf8"))).to.deep.equal({
+      "efs-replication-follows-role": "advisory",
+      "aurora-global-membership": "advisory",
+      "active-site-backup-copied-to-peer": "advisory",
+    });
+    expect(fs.readFileSync(summary, "utf8")).to.match(
+      /#### Policy enforcement for dr\n\n- dr: efs-replication-follows-role runs as advisory: Pulumi\.dr\.yaml records replicateToPeer: false/,
+    );
   });
 });

@@ -57,18 +57,28 @@ const args = { stack: "primary", stackName: "acme/eks-dr/primary", projectDir: R
 describe("preview: a failed preview still reports", () => {
   it("a mandatory violation: failed, the violation named with its resource and fix, colors stripped", async () => {
     const seen: PreviewOptions[] = [];
-    const report = await runPreview(
-      args,
-      async () =>
-        fakeStack(
-          [policyEvent("no-public-data-ports", "mandatory", "efs-sg", "efs-sg opens NFS (EFS) port 2049 to public addresses 0.0.0.0/1. Fix: admit the port only from the nodes' security group")],
-          { fail: "code: 255\n stderr: error: preview failed" },
-          seen,
-        ),
+    const report = await runPreview(args, async () =>
+      fakeStack(
+        [
+          policyEvent(
+            "no-public-data-ports",
+            "mandatory",
+            "efs-sg",
+            "efs-sg opens NFS (EFS) port 2049 to public addresses 0.0.0.0/1. Fix: admit the port only from the nodes' security group",
+          ),
+        ],
+        { fail: "code: 255\n stderr: error: preview failed" },
+        seen,
+      ),
     );
     expect(report.status).to.equal("failed");
     expect(report.violations).to.deep.equal([
-      { policy: "no-public-data-ports", level: "mandatory", resource: "efs-sg", message: "efs-sg opens NFS (EFS) port 2049 to public addresses 0.0.0.0/1. Fix: admit the port only from the nodes' security group" },
+      {
+        policy: "no-public-data-ports",
+        level: "mandatory",
+        resource: "efs-sg",
+        message: "efs-sg opens NFS (EFS) port 2049 to public addresses 0.0.0.0/1. Fix: admit the port only from the nodes' security group",
+      },
     ]);
     // The violation says why; the CLI's generic failure line is not repeated.
     expect(report.errors).to.deep.equal([]);
@@ -80,12 +90,19 @@ describe("preview: a failed preview still reports", () => {
     const diag: EngineEvent = {
       sequence: 2,
       timestamp: 0,
-      diagnosticEvent: { urn: URN("aws:eks/cluster:Cluster", "primary-eks"), message: "operation error EKS: DescribeCluster, AccessDeniedException", color: "raw", severity: "error" },
+      diagnosticEvent: {
+        urn: URN("aws:eks/cluster:Cluster", "primary-eks"),
+        message: "operation error EKS: DescribeCluster, AccessDeniedException",
+        color: "raw",
+        severity: "error",
+      },
     };
     expect((await runPreview(args, async () => fakeStack([diag], { fail: "preview failed" }))).errors).to.deep.equal([
       "primary-eks: operation error EKS: DescribeCluster, AccessDeniedException",
     ]);
-    expect((await runPreview(args, async () => fakeStack([], { fail: "line 1\nerror: could not find plugin aws" }))).errors).to.deep.equal(["line 1\nerror: could not find plugin aws"]);
+    expect((await runPreview(args, async () => fakeStack([], { fail: "line 1\nerror: could not find plugin aws" }))).errors).to.deep.equal([
+      "line 1\nerror: could not find plugin aws",
+    ]);
     // The stack could not even be selected (no backend login, no stack): still a report.
     const unselectable = await runPreview(args, async () => {
       throw new Error("error: no stack named 'acme/eks-dr/primary' found");
@@ -98,7 +115,18 @@ describe("preview: a failed preview still reports", () => {
     const config = path.join(dir, "config.json");
     fs.writeFileSync(config, "{}");
     const seen: PreviewOptions[] = [];
-    const argv = ["--stack", "primary", "--stack-name", "acme/eks-dr/primary", "--report", path.join(dir, "r.json"), "--policy-pack-config", config, "--project-dir", REPO_ROOT];
+    const argv = [
+      "--stack",
+      "primary",
+      "--stack-name",
+      "acme/eks-dr/primary",
+      "--report",
+      path.join(dir, "r.json"),
+      "--policy-pack-config",
+      config,
+      "--project-dir",
+      REPO_ROOT,
+    ];
     const failing = async () => fakeStack([policyEvent("no-public-data-ports", "mandatory", "efs-sg", "bad")], { fail: "preview failed" }, seen);
     const summary = path.join(dir, "summary.md");
     expect(await previewMain(argv, failing, () => undefined, summary)).to.equal(1);
@@ -206,7 +234,11 @@ describe("pr-comment: one current comment per stack, earlier ones stale", () => 
 
   it("stale: marks this stack's earlier comments (ours and the action's green one), never dr's or a person's", async () => {
     const { gh, writes, comments } = fakeGh([
-      { id: 1, body: renderReport({ stack: "primary", stackName: "p", status: "succeeded", violations: [], errors: [], changes: {}, relaxed: [], output: "" }, ctx), user: bot },
+      {
+        id: 1,
+        body: renderReport({ stack: "primary", stackName: "p", status: "succeeded", violations: [], errors: [], changes: {}, relaxed: [], output: "" }, ctx),
+        user: bot,
+      },
       { id: 2, body: `${marker("dr")}\n### ✅ dr`, user: bot },
       { id: 3, body: "#### :tropical_drink: `preview` on eks-dr/acme/primary\n\n<details>...</details>", user: bot },
       { id: 4, body: `${marker("primary")}\nquoted by a person`, user: { login: "alice" } },
@@ -236,7 +268,9 @@ describe("pr-comment: one current comment per stack, earlier ones stale", () => 
     fs.writeFileSync(file, JSON.stringify(failed));
     const { gh, comments } = fakeGh([{ id: 1, body: markStale(`${marker("primary")}\n### ✅ passed`, "primary", ctx), user: bot }]);
     await commentMain(["publish", ...common, "--report", file], gh, () => undefined);
-    expect(comments[0].body).to.match(/❌ `pulumi preview` of \*\*primary\*\* failed: 1 mandatory/).and.include("no-default-providers");
+    expect(comments[0].body)
+      .to.match(/❌ `pulumi preview` of \*\*primary\*\* failed: 1 mandatory/)
+      .and.include("no-default-providers");
     expect(isStale(comments[0].body as string)).to.equal(false);
 
     const empty = fakeGh([]);

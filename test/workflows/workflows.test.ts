@@ -83,11 +83,15 @@ const steps = (job: any): any[] => job.steps ?? [];
 /** A job's steps with the site-setup composite action expanded in place. */
 const expanded = (job: any): any[] => steps(job).flatMap((s) => (s.uses === SITE_SETUP ? siteSetup().runs.steps : [s]));
 const pulumiStep = (job: any, command?: string) =>
-  steps(job).find((s) => String(s.uses).startsWith("pulumi/actions@") && s.with?.command !== undefined && (command === undefined || s.with.command === command));
+  steps(job).find(
+    (s) => String(s.uses).startsWith("pulumi/actions@") && s.with?.command !== undefined && (command === undefined || s.with.command === command),
+  );
 const runs = (job: any): string[] => steps(job).map((s) => String(s.run ?? ""));
 /** Steps that talk to the Pulumi backend: pulumi/actions commands, the preview script, `pulumi stack output`. */
 const backendSteps = (job: any): any[] =>
-  steps(job).filter((s) => (String(s.uses).startsWith("pulumi/actions@") && s.with?.command) || /scripts\/preview\.ts|pulumi stack output/.test(String(s.run ?? "")));
+  steps(job).filter(
+    (s) => (String(s.uses).startsWith("pulumi/actions@") && s.with?.command) || /scripts\/preview\.ts|pulumi stack output/.test(String(s.run ?? "")),
+  );
 const jobsOf = (name: string): [string, any][] => Object.entries<any>(load(name).jobs);
 const usesSiteSetup = (job: any) => steps(job).some((s) => s.uses === SITE_SETUP);
 const textOf = (name: string) => fs.readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8");
@@ -101,13 +105,20 @@ describe("CI/CD workflows", () => {
         const ref = line.replace(/^\s*(- )?uses: /, "");
         if (ref.startsWith("./")) continue;
         expect(ref, `${path.basename(file)}: ${line.trim()}`).to.match(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
-        if (ref.startsWith("aws-actions/configure-aws-credentials@")) expect(ref).to.equal("aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3");
+        if (ref.startsWith("aws-actions/configure-aws-credentials@"))
+          expect(ref).to.equal("aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3");
       }
     }
   });
 
   it(`runs every job on Node ${NODE_LTS}, the Active LTS line`, () => {
-    const versions = WORKFLOWS.flatMap((n) => jobsOf(n).flatMap(([, job]) => steps(job).filter((s) => String(s.uses).startsWith("actions/setup-node@")).map((s) => s.with["node-version"])));
+    const versions = WORKFLOWS.flatMap((n) =>
+      jobsOf(n).flatMap(([, job]) =>
+        steps(job)
+          .filter((s) => String(s.uses).startsWith("actions/setup-node@"))
+          .map((s) => s.with["node-version"]),
+      ),
+    );
     expect(versions.length).to.be.greaterThan(4);
     expect(new Set(versions)).to.deep.equal(new Set([NODE_LTS]));
   });
@@ -119,7 +130,9 @@ describe("CI/CD workflows", () => {
       for (const [jobName, job] of Object.entries<any>(wf.jobs)) {
         const perms = job.permissions ?? wf.permissions;
         expect(perms, `${name}/${jobName}`).to.be.an("object");
-        const writes = Object.entries(perms).filter(([, v]) => v === "write").map(([k]) => k);
+        const writes = Object.entries(perms)
+          .filter(([, v]) => v === "write")
+          .map(([k]) => k);
         const expected = jobName === "preview" ? ["id-token", "pull-requests"] : usesSiteSetup(job) ? ["id-token"] : [];
         expect(writes.sort(), `${name}/${jobName}`).to.deep.equal(expected);
       }
@@ -127,9 +140,17 @@ describe("CI/CD workflows", () => {
     expect(load("deploy.yml").jobs.preflight.permissions).to.deep.equal({ contents: "read", actions: "read" });
   });
 
-  it("runs the checks (lint, workflow lint, type-check, offline validation of the stack files, tests) from a clean npm ci", () => {
+  it("runs the checks (lint, formatting, workflow lint, type-check, offline validation of the stack files, tests) from a clean npm ci", () => {
     const checkRuns = runs(load("checks.yml").jobs.checks).filter(Boolean);
-    expect(checkRuns).to.deep.equal(["npm ci --no-audit --no-fund", "npm run lint", "npx --no-install tsx scripts/lint-workflows.ts", "npm run typecheck", "npm run validate", "npm test"]);
+    expect(checkRuns).to.deep.equal([
+      "npm ci --no-audit --no-fund",
+      "npm run lint",
+      "npm run format:check",
+      "npx --no-install tsx scripts/lint-workflows.ts",
+      "npm run typecheck",
+      "npm run validate",
+      "npm test",
+    ]);
   });
 
   it("site setup: every input a job passes is declared, every required one is passed; credentials use the site's own Region", () => {
@@ -139,8 +160,14 @@ describe("CI/CD workflows", () => {
     for (const name of WORKFLOWS) {
       for (const [jobName, job] of jobsOf(name)) {
         for (const s of steps(job).filter((x) => x.uses === SITE_SETUP)) {
-          expect(Object.keys(s.with).filter((k) => !declared.includes(k)), `${name}/${jobName}`).to.deep.equal([]);
-          expect(required.filter((k) => !(k in s.with)), `${name}/${jobName}`).to.deep.equal([]);
+          expect(
+            Object.keys(s.with).filter((k) => !declared.includes(k)),
+            `${name}/${jobName}`,
+          ).to.deep.equal([]);
+          expect(
+            required.filter((k) => !(k in s.with)),
+            `${name}/${jobName}`,
+          ).to.deep.equal([]);
           // The job installs dependencies before the composite runs the scripts.
           expect(runs(job).slice(0, steps(job).indexOf(s))).to.include("npm ci --no-audit --no-fund");
         }
@@ -325,9 +352,15 @@ describe("deploys: the pair in order on push, one site alone on dispatch", () =>
       expect(steps(job).indexOf(drift), id).to.be.lessThan(steps(job).indexOf(up));
       const [output, check] = String(drift.run).trim().split("\n");
       expect(output).to.equal('pulumi stack output --json --stack "$STACK_NAME" > "$RUNNER_TEMP/outputs.json"');
-      expect(check).to.equal(`npx --no-install tsx scripts/check-role-drift.ts --stack ${stack === "${{ inputs.site }}" ? '"$SITE"' : stack} --outputs "$RUNNER_TEMP/outputs.json"`);
+      expect(check).to.equal(
+        `npx --no-install tsx scripts/check-role-drift.ts --stack ${stack === "${{ inputs.site }}" ? '"$SITE"' : stack} --outputs "$RUNNER_TEMP/outputs.json"`,
+      );
       expect(drift.env.STACK_NAME).to.equal("${{ steps.setup.outputs.stack-name }}");
-      expect(up.with).to.include({ policyPacks: "policy", policyPackConfigs: "${{ steps.setup.outputs.policy-pack-config }}", "stack-name": "${{ steps.setup.outputs.stack-name }}" });
+      expect(up.with).to.include({
+        policyPacks: "policy",
+        policyPackConfigs: "${{ steps.setup.outputs.policy-pack-config }}",
+        "stack-name": "${{ steps.setup.outputs.stack-name }}",
+      });
     }
     expect(site.env.SITE).to.equal("${{ inputs.site }}");
   });

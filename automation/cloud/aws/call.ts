@@ -25,8 +25,7 @@ export interface CallSite {
   mutating?: boolean;
 }
 
-const describe = (site: CallSite): string =>
-  `${site.service} ${site.api} in ${site.region}${site.resource ? ` for ${site.resource}` : ""}`;
+const describe = (site: CallSite): string => `${site.service} ${site.api} in ${site.region}${site.resource ? ` for ${site.resource}` : ""}`;
 
 /** An AWS call failed with a service or network error. */
 export class AwsCallError extends Error {
@@ -125,11 +124,7 @@ export function awsErrorCode(err: unknown): string | undefined {
  * - caller abort: rejects with the caller signal's reason (as `Clock.sleep` does);
  * - AWS error: rejects with `AwsCallError`.
  */
-export async function boundedCall<T>(
-  site: CallSite,
-  bound: { timeoutMs: number; signal?: AbortSignal },
-  fn: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
+export async function boundedCall<T>(site: CallSite, bound: { timeoutMs: number; signal?: AbortSignal }, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const { timeoutMs, signal: callerSignal } = bound;
   if (callerSignal?.aborted) throw callerSignal.reason;
 

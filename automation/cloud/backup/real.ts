@@ -108,7 +108,9 @@ export class AwsBackup implements BackupPort, RestoredClusterPort {
 
   async describeRestoreJob(region: string, jobId: string, opts?: CallOptions): Promise<RestoreJob> {
     const site: CallSite = { service: "AWS Backup", api: "DescribeRestoreJob", region, resource: `restore job ${jobId}` };
-    const out = await boundedCall(site, this.bound(opts), (abortSignal) => this.backup(region).send(new DescribeRestoreJobCommand({ RestoreJobId: jobId }), { abortSignal }));
+    const out = await boundedCall(site, this.bound(opts), (abortSignal) =>
+      this.backup(region).send(new DescribeRestoreJobCommand({ RestoreJobId: jobId }), { abortSignal }),
+    );
     return {
       id: jobId,
       status: required(site, out.Status, "Status"),
@@ -134,7 +136,12 @@ export class AwsBackup implements BackupPort, RestoredClusterPort {
       try {
         await boundedCall(site, this.bound(opts), (abortSignal) =>
           this.rds(region).send(
-            new CreateDBInstanceCommand({ DBInstanceIdentifier: id, DBClusterIdentifier: clusterIdentifier, DBInstanceClass: instanceClass, Engine: "aurora-mysql" }),
+            new CreateDBInstanceCommand({
+              DBInstanceIdentifier: id,
+              DBClusterIdentifier: clusterIdentifier,
+              DBInstanceClass: instanceClass,
+              Engine: "aurora-mysql",
+            }),
             { abortSignal },
           ),
         );

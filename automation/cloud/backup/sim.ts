@@ -26,7 +26,14 @@ export class SimBackup implements BackupPort, RestoredClusterPort {
     this.process = o.process ?? new DriverProcess();
   }
 
-  private async call<T>(api: string, region: string, args: Record<string, unknown>, sideEffect: boolean, opts: CallOptions | undefined, fn: () => T): Promise<T> {
+  private async call<T>(
+    api: string,
+    region: string,
+    args: Record<string, unknown>,
+    sideEffect: boolean,
+    opts: CallOptions | undefined,
+    fn: () => T,
+  ): Promise<T> {
     this.process.assertAlive();
     const signal = this.process.bind(opts?.signal);
     if (signal.aborted) throw signal.reason;

@@ -7,22 +7,33 @@ export class SimEfs implements EfsPort {
   constructor(private readonly sim: SimCall) {}
 
   describeReplication(region: string, fileSystemId: string, opts?: CallOptions): Promise<EfsReplication | undefined> {
-    return this.sim.call({ method: "describeReplication", service: "efs", api: "DescribeReplicationConfigurations", region, args: { fileSystemId }, sideEffect: false }, opts, () =>
-      this.sim.world.describeReplication(region, fileSystemId),
+    return this.sim.call(
+      { method: "describeReplication", service: "efs", api: "DescribeReplicationConfigurations", region, args: { fileSystemId }, sideEffect: false },
+      opts,
+      () => this.sim.world.describeReplication(region, fileSystemId),
     );
   }
 
   async deleteReplication(region: string, sourceFileSystemId: string, mode: ReplicationDeletionMode, opts?: CallOptions): Promise<void> {
     await this.sim.call(
-      { method: "deleteReplication", service: "efs", api: "DeleteReplicationConfiguration", region, args: { sourceFileSystemId, deletionMode: mode }, sideEffect: true },
+      {
+        method: "deleteReplication",
+        service: "efs",
+        api: "DeleteReplicationConfiguration",
+        region,
+        args: { sourceFileSystemId, deletionMode: mode },
+        sideEffect: true,
+      },
       opts,
       () => this.sim.world.deleteReplication(region, sourceFileSystemId, mode),
     );
   }
 
   fileSystemProtection(region: string, fileSystemId: string, opts?: CallOptions): Promise<FileSystemProtection> {
-    return this.sim.call({ method: "fileSystemProtection", service: "efs", api: "DescribeFileSystems", region, args: { fileSystemId }, sideEffect: false }, opts, () =>
-      this.sim.world.fileSystemProtection(region, fileSystemId),
+    return this.sim.call(
+      { method: "fileSystemProtection", service: "efs", api: "DescribeFileSystems", region, args: { fileSystemId }, sideEffect: false },
+      opts,
+      () => this.sim.world.fileSystemProtection(region, fileSystemId),
     );
   }
 }

@@ -7,7 +7,12 @@ export class SimEks implements EksPort {
   constructor(private readonly sim: SimCall) {}
 
   probeRegion(region: string, opts?: CallOptions): Promise<boolean> {
-    return this.sim.call({ method: "probeRegion", service: "eks", api: "ListClusters", region, args: {}, sideEffect: false }, opts, () => true, () => false);
+    return this.sim.call(
+      { method: "probeRegion", service: "eks", api: "ListClusters", region, args: {}, sideEffect: false },
+      opts,
+      () => true,
+      () => false,
+    );
   }
 
   describeCluster(region: string, clusterName: string, opts?: CallOptions): Promise<{ status: string }> {
@@ -17,8 +22,10 @@ export class SimEks implements EksPort {
   }
 
   describeNodeGroup(region: string, clusterName: string, nodeGroupName: string, opts?: CallOptions): Promise<NodeGroupState> {
-    return this.sim.call({ method: "describeNodeGroup", service: "eks", api: "DescribeNodegroup", region, args: { clusterName, nodeGroupName }, sideEffect: false }, opts, () =>
-      this.sim.world.describeNodeGroup(region, clusterName, nodeGroupName),
+    return this.sim.call(
+      { method: "describeNodeGroup", service: "eks", api: "DescribeNodegroup", region, args: { clusterName, nodeGroupName }, sideEffect: false },
+      opts,
+      () => this.sim.world.describeNodeGroup(region, clusterName, nodeGroupName),
     );
   }
 

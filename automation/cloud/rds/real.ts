@@ -12,12 +12,7 @@
  *
  * The replication lag of a secondary is a CloudWatch metric: ../cloudwatch/real.ts.
  */
-import {
-  DescribeDBClustersCommand,
-  DescribeGlobalClustersCommand,
-  FailoverGlobalClusterCommand,
-  SwitchoverGlobalClusterCommand,
-} from "@aws-sdk/client-rds";
+import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from "@aws-sdk/client-rds";
 import type { CallOptions } from "../call-options";
 import { AwsCallError, boundedCall, type CallSite } from "../aws/call";
 import { type AwsContext, required } from "../aws/context";
@@ -89,10 +84,11 @@ export class RdsApi implements RdsPort {
       );
     }
     await boundedCall(site, this.ctx.bound(opts), (abortSignal) =>
-      this.ctx.clients.client("rds", region).send(
-        new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: globalClusterIdentifier, TargetDbClusterIdentifier: targetClusterArn }),
-        { abortSignal },
-      ),
+      this.ctx.clients
+        .client("rds", region)
+        .send(new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: globalClusterIdentifier, TargetDbClusterIdentifier: targetClusterArn }), {
+          abortSignal,
+        }),
     );
   }
 

@@ -7,20 +7,31 @@ export class SimRds implements RdsPort {
   constructor(private readonly sim: SimCall) {}
 
   describeGlobalCluster(region: string, globalClusterIdentifier: string, opts?: CallOptions): Promise<GlobalCluster> {
-    return this.sim.call({ method: "describeGlobalCluster", service: "rds", api: "DescribeGlobalClusters", region, args: { globalClusterIdentifier }, sideEffect: false }, opts, () =>
-      this.sim.world.describeGlobalCluster(region, globalClusterIdentifier),
+    return this.sim.call(
+      { method: "describeGlobalCluster", service: "rds", api: "DescribeGlobalClusters", region, args: { globalClusterIdentifier }, sideEffect: false },
+      opts,
+      () => this.sim.world.describeGlobalCluster(region, globalClusterIdentifier),
     );
   }
 
   describeDbCluster(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<DbCluster> {
-    return this.sim.call({ method: "describeDbCluster", service: "rds", api: "DescribeDBClusters", region, args: { clusterIdentifier }, sideEffect: false }, opts, () =>
-      this.sim.world.describeDbCluster(region, clusterIdentifier),
+    return this.sim.call(
+      { method: "describeDbCluster", service: "rds", api: "DescribeDBClusters", region, args: { clusterIdentifier }, sideEffect: false },
+      opts,
+      () => this.sim.world.describeDbCluster(region, clusterIdentifier),
     );
   }
 
   async switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void> {
     await this.sim.call(
-      { method: "switchoverGlobalCluster", service: "rds", api: "SwitchoverGlobalCluster", region, args: { globalClusterIdentifier, targetClusterArn }, sideEffect: true },
+      {
+        method: "switchoverGlobalCluster",
+        service: "rds",
+        api: "SwitchoverGlobalCluster",
+        region,
+        args: { globalClusterIdentifier, targetClusterArn },
+        sideEffect: true,
+      },
       opts,
       () => this.sim.world.switchoverGlobalCluster(region, globalClusterIdentifier, targetClusterArn),
     );
@@ -28,7 +39,14 @@ export class SimRds implements RdsPort {
 
   async failoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void> {
     await this.sim.call(
-      { method: "failoverGlobalCluster", service: "rds", api: "FailoverGlobalCluster", region, args: { globalClusterIdentifier, targetClusterArn, allowDataLoss: true }, sideEffect: true },
+      {
+        method: "failoverGlobalCluster",
+        service: "rds",
+        api: "FailoverGlobalCluster",
+        region,
+        args: { globalClusterIdentifier, targetClusterArn, allowDataLoss: true },
+        sideEffect: true,
+      },
       opts,
       () => this.sim.world.failoverGlobalCluster(region, globalClusterIdentifier, targetClusterArn),
     );

@@ -25,7 +25,15 @@ import type { Clock } from "../../ports";
 import type { CallOptions } from "../call-options";
 import { boundedCall, type CallSite } from "../aws/call";
 import type { AwsContext } from "../aws/context";
-import { primaryChoice, type FailoverDesignation, type FailoverRecord, type FailoverRecordType, type HealthCheckVerdict, type PrimaryRecordChoice, type Route53Port } from "./port";
+import {
+  primaryChoice,
+  type FailoverDesignation,
+  type FailoverRecord,
+  type FailoverRecordType,
+  type HealthCheckVerdict,
+  type PrimaryRecordChoice,
+  type Route53Port,
+} from "./port";
 
 export interface Route53Settings {
   /** Record type of the failover records. */
@@ -89,7 +97,14 @@ export class Route53Api implements Route53Port {
     // with the PRIMARY, as it does when both are unhealthy (API reference, ResourceRecordSet
     // `Failover`). The old site's next `up` as standby drops it.
     const wanted = new Map<ResourceRecordSet, ResourceRecordSet>([
-      [target, { ...target, Failover: "PRIMARY", ...(primaryHealthCheckId ?? target.HealthCheckId ? { HealthCheckId: primaryHealthCheckId ?? target.HealthCheckId } : {}) }],
+      [
+        target,
+        {
+          ...target,
+          Failover: "PRIMARY",
+          ...((primaryHealthCheckId ?? target.HealthCheckId) ? { HealthCheckId: primaryHealthCheckId ?? target.HealthCheckId } : {}),
+        },
+      ],
       ...others.map((o): [ResourceRecordSet, ResourceRecordSet] => [o, { ...o, Failover: "SECONDARY" }]),
     ]);
     const toChange = records.filter((r) => r.Failover !== wanted.get(r)!.Failover || r.HealthCheckId !== wanted.get(r)!.HealthCheckId);
@@ -192,7 +207,9 @@ export class Route53Api implements Route53Port {
       }
       try {
         await this.clock.sleep(this.dnsSyncPollMs, signal);
-        const out = await boundedCall(site, deadline.bound(), (abortSignal) => this.ctx.clients.route53().send(new GetChangeCommand({ Id: changeId }), { abortSignal }));
+        const out = await boundedCall(site, deadline.bound(), (abortSignal) =>
+          this.ctx.clients.route53().send(new GetChangeCommand({ Id: changeId }), { abortSignal }),
+        );
         if (out.ChangeInfo?.Status === "INSYNC") return;
       } catch (err) {
         // The swap itself succeeded; a failed or cut-short status poll does not undo it.

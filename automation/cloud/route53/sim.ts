@@ -8,8 +8,10 @@ export class SimRoute53 implements Route53Port {
   constructor(private readonly sim: SimCall) {}
 
   getFailoverRecords(hostedZoneId: string, hostname: string, opts?: CallOptions): Promise<FailoverRecord[]> {
-    return this.sim.call({ method: "getFailoverRecords", service: "route53", api: "ListResourceRecordSets", region: ROUTE53, args: { hostedZoneId, hostname }, sideEffect: false }, opts, () =>
-      this.sim.world.getFailoverRecords(hostedZoneId, hostname),
+    return this.sim.call(
+      { method: "getFailoverRecords", service: "route53", api: "ListResourceRecordSets", region: ROUTE53, args: { hostedZoneId, hostname }, sideEffect: false },
+      opts,
+      () => this.sim.world.getFailoverRecords(hostedZoneId, hostname),
     );
   }
 
@@ -30,8 +32,10 @@ export class SimRoute53 implements Route53Port {
   }
 
   healthCheckStatus(healthCheckId: string, opts?: CallOptions): Promise<HealthCheckVerdict> {
-    return this.sim.call({ method: "healthCheckStatus", service: "route53", api: "GetHealthCheckStatus", region: ROUTE53, args: { healthCheckId }, sideEffect: false }, opts, () =>
-      this.sim.world.healthCheckStatus(healthCheckId),
+    return this.sim.call(
+      { method: "healthCheckStatus", service: "route53", api: "GetHealthCheckStatus", region: ROUTE53, args: { healthCheckId }, sideEffect: false },
+      opts,
+      () => this.sim.world.healthCheckStatus(healthCheckId),
     );
   }
 }

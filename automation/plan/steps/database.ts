@@ -39,7 +39,8 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
       if (!ctx.marks.has(markName)) await ctx.mark(markName, { value: cfg.database.readers.standby });
       const changes: ConfigChange[] = [];
       if (cfg.database.readers.standby < 1) changes.push({ key: "database.readers.standby", value: 1 });
-      if (impairedRegions && impairedRegions.some((r) => !cfg.impairedRegions.includes(r))) changes.push({ key: "impairedRegions", value: [...new Set([...cfg.impairedRegions, ...impairedRegions])] });
+      if (impairedRegions && impairedRegions.some((r) => !cfg.impairedRegions.includes(r)))
+        changes.push({ key: "impairedRegions", value: [...new Set([...cfg.impairedRegions, ...impairedRegions])] });
       if (changes.length > 0) await ctx.stacks.setConfig(site.stack, changes);
       await ctx.stacks.up(site.stack, { target: [site.outputs.promotionInstanceUrn], signal: ctx.signal, onOutput: ctx.log });
       await waitFor(ctx, `an available instance in ${site.outputs.dbClusterIdentifier}`, () => hasInstance(ctx), ctx.timeouts.databaseMs);
@@ -111,7 +112,13 @@ export function promoteDbStep(pair: Pair, mode: SwitchMode, prefix: string, depe
       else if (writerArn(gc.members) !== arn) {
         // The RPO evidence: the newest lag datapoint before the promotion, with its period.
         const d = await ctx.cloud.cloudWatch.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx)).catch(() => undefined);
-        await ctx.mark(MARK.auroraPromoted, { mode, lagMs: d?.maxMs ?? null, lagMetric: d?.metric ?? null, lagPeriodStart: d?.periodStart ?? null, cluster: arn });
+        await ctx.mark(MARK.auroraPromoted, {
+          mode,
+          lagMs: d?.maxMs ?? null,
+          lagMetric: d?.metric ?? null,
+          lagPeriodStart: d?.periodStart ?? null,
+          cluster: arn,
+        });
         if (mode === "planned") await ctx.cloud.rds.switchoverGlobalCluster(callRegion, gid, arn, opts(ctx));
         else await ctx.cloud.rds.failoverGlobalCluster(callRegion, gid, arn, opts(ctx));
       }
@@ -119,7 +126,11 @@ export function promoteDbStep(pair: Pair, mode: SwitchMode, prefix: string, depe
       if (!ctx.marks.has(MARK.auroraWriter)) await ctx.mark(MARK.auroraWriter, { cluster: arn });
       const m = ctx.marks.get(MARK.auroraPromoted)?.data;
       const lagged = m && typeof m.lagMs === "number" && typeof m.lagPeriodStart === "number" && typeof m.lagMetric === "string";
-      return { detail: lagged ? `newest lag datapoint before the promotion: ${describeAuroraLag({ metric: m.lagMetric as string, maxMs: m.lagMs as number, periodStart: m.lagPeriodStart as number })}` : "writer" };
+      return {
+        detail: lagged
+          ? `newest lag datapoint before the promotion: ${describeAuroraLag({ metric: m.lagMetric as string, maxMs: m.lagMs as number, periodStart: m.lagPeriodStart as number })}`
+          : "writer",
+      };
     },
   };
 }

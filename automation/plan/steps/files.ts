@@ -149,10 +149,12 @@ export function detachReplicationStep(pair: Pair, prefix: string, dependsOn: str
         ctx.log("replication already being deleted; waiting");
         // Resumed after falling back: the local deletion may not have been sent before the crash.
         if (fallback && ctx.marks.get(MARK.efsLocalFallback)?.data.sent === false && !(await targetWritable(ctx, target).catch(() => false))) {
-          await ctx.cloud.efs.deleteReplication(target.region, sourceFs, "LOCAL_CONFIGURATION_ONLY", opts(ctx, ctx.timeouts.impairedCallMs)).catch((err: unknown) => {
-            rethrowAuth(err, `deleting the EFS replication in ${target.region}`);
-            ctx.log(`LOCAL_CONFIGURATION_ONLY again: ${errorMessage(err)}`);
-          });
+          await ctx.cloud.efs
+            .deleteReplication(target.region, sourceFs, "LOCAL_CONFIGURATION_ONLY", opts(ctx, ctx.timeouts.impairedCallMs))
+            .catch((err: unknown) => {
+              rethrowAuth(err, `deleting the EFS replication in ${target.region}`);
+              ctx.log(`LOCAL_CONFIGURATION_ONLY again: ${errorMessage(err)}`);
+            });
         }
       }
       // An ALL_CONFIGURATIONS deletion (this attempt's or a crashed one's) needs the source's EFS.

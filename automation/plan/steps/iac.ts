@@ -54,7 +54,13 @@ const configValue = (cfg: SiteConfig, key: ConfigChange["key"]): unknown => {
  */
 export function convergeChanges(pair: Pair, targetReplicates: boolean, targetAvoids?: string[]): { stack: string; changes: ConfigChange[] }[] {
   return [
-    { stack: pair.source.stack, changes: [{ key: "role", value: "standby" }, { key: "quiesced", value: false }] },
+    {
+      stack: pair.source.stack,
+      changes: [
+        { key: "role", value: "standby" },
+        { key: "quiesced", value: false },
+      ],
+    },
     {
       stack: pair.target.stack,
       changes: [
@@ -94,7 +100,9 @@ export function convergeConfigStep(pair: Pair, targetReplicates: boolean, prefix
   const wanted = (ctx: StepContext) =>
     convergeChanges(pair, targetReplicates, targetAvoids).map(({ stack, changes }) => {
       const original = ctx.marks.get(MARK.readersOriginal(stack))?.data.value;
-      return typeof original === "number" ? { stack, changes: [...changes, { key: "database.readers.standby" as const, value: original }] } : { stack, changes };
+      return typeof original === "number"
+        ? { stack, changes: [...changes, { key: "database.readers.standby" as const, value: original }] }
+        : { stack, changes };
     });
   const pending = async (ctx: StepContext) => {
     const out: { stack: string; changes: ConfigChange[] }[] = [];

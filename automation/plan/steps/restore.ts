@@ -56,13 +56,23 @@ export function selectPointsStep(backup: BackupPort, target: RestoreTarget, poin
       const chosen = selectRecoveryPoints(points, { at: cutoffOf(point, ctx.runStartedAt), maxSkewMs, vault: `${target.vaultName} (${target.site.region})` });
       if (!chosen.ok) throw new RefusedError(`Refusing to restore: ${chosen.problem}`);
       await ctx.mark(RESTORE_MARK.points, { points: chosen.points });
-      return { detail: Object.values(chosen.points).map((p) => `${p.resourceType} ${isoTime(p.createdAt)}`).join(", ") };
+      return {
+        detail: Object.values(chosen.points)
+          .map((p) => `${p.resourceType} ${isoTime(p.createdAt)}`)
+          .join(", "),
+      };
     },
   };
 }
 
 /** The restore metadata AWS Backup needs, over the point's own (GetRecoveryPointRestoreMetadata). */
-export function restoreMetadata(type: BackupResourceType, base: Record<string, string>, target: RestoreTarget, point: RecoveryPoint, token: string): Record<string, string> {
+export function restoreMetadata(
+  type: BackupResourceType,
+  base: Record<string, string>,
+  target: RestoreTarget,
+  point: RecoveryPoint,
+  token: string,
+): Record<string, string> {
   if (type === "EFS") {
     // Restore into a new file system (AWS Backup never overwrites an existing one: into one it
     // writes a recovery directory), encrypted with the target site's key.
@@ -100,7 +110,13 @@ export function restoreJobStep(backup: BackupPort, target: RestoreTarget, type: 
         const base = await backup.restoreMetadata(region, target.vaultName, point.arn, opts(ctx));
         jobId = await backup.startRestoreJob(
           region,
-          { recoveryPointArn: point.arn, resourceType: type, iamRoleArn: target.roleArn, metadata: restoreMetadata(type, base, target, point, token), idempotencyToken: token },
+          {
+            recoveryPointArn: point.arn,
+            resourceType: type,
+            iamRoleArn: target.roleArn,
+            metadata: restoreMetadata(type, base, target, point, token),
+            idempotencyToken: token,
+          },
           opts(ctx),
         );
         await ctx.mark(RESTORE_MARK.job(type), { jobId, recoveryPointArn: point.arn });
@@ -111,7 +127,8 @@ export function restoreJobStep(backup: BackupPort, target: RestoreTarget, type: 
         `restore job ${jobId} (${type})`,
         async () => {
           const job = await backup.describeRestoreJob(region, jobId, opts(ctx));
-          if (job.status === "FAILED" || job.status === "ABORTED") throw new Error(`restore job ${jobId} (${type}) ${job.status}: ${job.statusMessage ?? "no message"}`);
+          if (job.status === "FAILED" || job.status === "ABORTED")
+            throw new Error(`restore job ${jobId} (${type}) ${job.status}: ${job.statusMessage ?? "no message"}`);
           created = job.createdResourceArn;
           return job.status === "COMPLETED";
         },

@@ -67,6 +67,11 @@ export function restoreReadersStep(pair: Pair, prefix: string): Step {
 export function rollbackSteps(pair: Pair, prefix = ""): Step[] {
   const unquiesce = unquiesceStep(pair, prefix);
   // The target's capacity goes back once the source serves (off its path, not before).
-  const nodes = NODE_GROUPS.map((g) => ({ ...scaleNodesStep(pair.target, g, "standby"), id: rid(prefix, `scale-nodes-${g}`), dependsOn: [unquiesce.id], priority: PRIORITY.default }));
+  const nodes = NODE_GROUPS.map((g) => ({
+    ...scaleNodesStep(pair.target, g, "standby"),
+    id: rid(prefix, `scale-nodes-${g}`),
+    dependsOn: [unquiesce.id],
+    priority: PRIORITY.default,
+  }));
   return [unquiesce, ...nodes, restoreReadersStep(pair, prefix)];
 }

@@ -20,11 +20,13 @@ async function serving(ctx: StepContext, pair: Pair, mode: SwitchMode, route53: 
   if (t.endpointUrl && !(await ctx.cloud.serving.checkEndpoint(t.endpointUrl, t.endpointHostname, opts(ctx)))) return false;
   if (route53.unreachable) return true;
   const read = (healthCheckId: string): Promise<string> =>
-    ctx.cloud.route53.healthCheckStatus(healthCheckId, opts(ctx, mode === "unplanned" ? ctx.timeouts.probeMs : ctx.timeouts.dnsChangeMs)).catch((err: unknown) => {
-      if (mode !== "unplanned" || !t.endpointUrl) return Promise.reject(err);
-      if (isTimeout(err)) route53.unreachable = true;
-      return "unknown";
-    });
+    ctx.cloud.route53
+      .healthCheckStatus(healthCheckId, opts(ctx, mode === "unplanned" ? ctx.timeouts.probeMs : ctx.timeouts.dnsChangeMs))
+      .catch((err: unknown) => {
+        if (mode !== "unplanned" || !t.endpointUrl) return Promise.reject(err);
+        if (isTimeout(err)) route53.unreachable = true;
+        return "unknown";
+      });
   if (t.healthCheckId && (await read(t.healthCheckId)) === "unhealthy") return false;
   const s = pair.source.outputs;
   // Without the swap, Route 53 answers with the target only once the source's check fails.

@@ -119,7 +119,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
   }
 
   /** Called by `observeRegistrations`: how the monitor names resources and where it keeps them. */
-  attachMonitor(newUrn: (parent: string, type: string, name: string) => string, resources: Map<string, { urn: string; id: string | null; state: Props }>): void {
+  attachMonitor(
+    newUrn: (parent: string, type: string, name: string) => string,
+    resources: Map<string, { urn: string; id: string | null; state: Props }>,
+  ): void {
     this.newUrn = newUrn;
     this.monitorResources = resources;
   }
@@ -173,7 +176,11 @@ export class MockCloud implements pulumi.runtime.Mocks {
    * A packaged component: its registration, then the children its provider would register through
    * the AWS provider it was given, each reachable by resource reference like any registration.
    */
-  private packagedComponent(args: pulumi.runtime.MockResourceArgs, reg: PendingRegistration | undefined, model: (typeof PACKAGED_COMPONENTS)[string]): { id: undefined; state: Props } {
+  private packagedComponent(
+    args: pulumi.runtime.MockResourceArgs,
+    reg: PendingRegistration | undefined,
+    model: (typeof PACKAGED_COMPONENTS)[string],
+  ): { id: undefined; state: Props } {
     const inputs = (reg?.rawInputs ?? args.inputs ?? {}) as Props;
     const awsRef = reg?.providers?.aws;
     const region = this.regionOf(awsRef);
@@ -222,7 +229,14 @@ export class MockCloud implements pulumi.runtime.Mocks {
     return this.providerRegions.get(provider.slice(provider.lastIndexOf("::") + 2));
   }
 
-  private record(args: pulumi.runtime.MockResourceArgs, reg: PendingRegistration | undefined, id: string, state: Props, region?: string, inputs?: Props): RecordedResource {
+  private record(
+    args: pulumi.runtime.MockResourceArgs,
+    reg: PendingRegistration | undefined,
+    id: string,
+    state: Props,
+    region?: string,
+    inputs?: Props,
+  ): RecordedResource {
     const entry: RecordedResource = {
       type: args.type,
       name: args.name,
@@ -347,9 +361,13 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       };
     }
     case "aws:eks/nodeGroup:NodeGroup":
-      return { arn: arn("eks", region, `nodegroup/${inputs.clusterName}/${inputs.nodeGroupName ?? name}/x`), nodeGroupName: inputs.nodeGroupName ?? name, status: "ACTIVE" };
+      return {
+        arn: arn("eks", region, `nodegroup/${inputs.clusterName}/${inputs.nodeGroupName ?? name}/x`),
+        nodeGroupName: inputs.nodeGroupName ?? name,
+        status: "ACTIVE",
+      };
     case "aws:ec2/eip:Eip":
-      return { allocationId: id, publicIp: `203.0.113.${parseInt(shortHash(id), 16) % 254 + 1}` };
+      return { allocationId: id, publicIp: `203.0.113.${(parseInt(shortHash(id), 16) % 254) + 1}` };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { arn: arn("ec2", region, `launch-template/${id}`), latestVersion: 1, defaultVersion: 1 };
     case "aws:efs/fileSystem:FileSystem":
@@ -363,7 +381,10 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       return { keyId, arn: arn("kms", region, `key/${keyId}`) };
     }
     case "aws:rds/globalCluster:GlobalCluster":
-      return { arn: `arn:aws:rds::${ACCOUNT_ID}:global-cluster:${inputs.globalClusterIdentifier ?? name}`, globalClusterResourceId: `cluster-${shortHash(name)}` };
+      return {
+        arn: `arn:aws:rds::${ACCOUNT_ID}:global-cluster:${inputs.globalClusterIdentifier ?? name}`,
+        globalClusterResourceId: `cluster-${shortHash(name)}`,
+      };
     case "aws:rds/cluster:Cluster": {
       const ident = inputs.clusterIdentifier ?? name;
       const h = shortHash(ident, region).slice(0, 12);
@@ -378,7 +399,10 @@ function computedOutputs(type: string, name: string, id: string, region: string,
     case "aws:rds/clusterInstance:ClusterInstance":
       return { identifier: inputs.identifier ?? name, arn: arn("rds", region, `db:${inputs.identifier ?? name}`) };
     case "aws:ecr/repository:Repository":
-      return { arn: arn("ecr", region, `repository/${inputs.name ?? name}`), repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${inputs.name ?? name}` };
+      return {
+        arn: arn("ecr", region, `repository/${inputs.name ?? name}`),
+        repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${inputs.name ?? name}`,
+      };
     case "aws:sns/topic:Topic":
       return { arn: arn("sns", region, inputs.name ?? name) };
     case "aws:secretsmanager/secret:Secret":
@@ -388,7 +412,10 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       const special = inputs.overrideSpecial ?? "!@#$%&*()-_=+[]{}<>:?";
       const pools = ["abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789", inputs.special === false ? "" : special].filter((p) => p);
       const bytes = createHash("sha256").update(`password/${name}`).digest();
-      const result = Array.from({ length: inputs.length ?? 16 }, (_, i) => pools[i % pools.length][bytes[i % bytes.length] % pools[i % pools.length].length]).join("");
+      const result = Array.from(
+        { length: inputs.length ?? 16 },
+        (_, i) => pools[i % pools.length][bytes[i % bytes.length] % pools[i % pools.length].length],
+      ).join("");
       return { result, bcryptHash: `$2a$10$${shortHash(result)}` };
     }
     case "aws:iam/role:Role":

@@ -77,7 +77,9 @@ function awsxVpc(ctx: ComponentModelContext): Props {
   const azs = inputs.availabilityZoneNames as string[] | undefined;
   if (!Array.isArray(azs) || azs.length === 0) throw notModelled("an awsx.ec2.Vpc without availabilityZoneNames (awsx looks the AZs up itself)");
   if (inputs.numberOfAvailabilityZones !== undefined) throw notModelled("awsx.ec2.Vpc numberOfAvailabilityZones");
-  const specs = ((inputs.subnetSpecs ?? []) as Props[]).slice().sort((a, b) => SUBNET_ORDER[String(a.type).toLowerCase()] - SUBNET_ORDER[String(b.type).toLowerCase()]);
+  const specs = ((inputs.subnetSpecs ?? []) as Props[])
+    .slice()
+    .sort((a, b) => SUBNET_ORDER[String(a.type).toLowerCase()] - SUBNET_ORDER[String(b.type).toLowerCase()]);
   if (specs.length === 0 || specs.some((s) => !Array.isArray(s.cidrBlocks) || s.cidrBlocks.length !== azs.length)) {
     throw notModelled("an awsx.ec2.Vpc without explicit cidrBlocks for every subnet spec and AZ (awsx's CIDR allocators)");
   }
@@ -88,7 +90,12 @@ function awsxVpc(ctx: ComponentModelContext): Props {
   const vpc = ctx.child({
     type: "aws:ec2/vpc:Vpc",
     name,
-    inputs: definedOnly({ cidrBlock: inputs.cidrBlock, enableDnsHostnames: inputs.enableDnsHostnames, enableDnsSupport: inputs.enableDnsSupport, tags: sharedTags }),
+    inputs: definedOnly({
+      cidrBlock: inputs.cidrBlock,
+      enableDnsHostnames: inputs.enableDnsHostnames,
+      enableDnsSupport: inputs.enableDnsSupport,
+      tags: sharedTags,
+    }),
   });
   const igw = ctx.child({ type: "aws:ec2/internetGateway:InternetGateway", name, parent: vpc, dependsOn: [vpc], inputs: { vpcId: vpc.id, tags: sharedTags } });
 
@@ -133,13 +140,25 @@ function awsxVpc(ctx: ComponentModelContext): Props {
       });
       routeTables.push(table);
       associations.push(
-        ctx.child({ type: "aws:ec2/routeTableAssociation:RouteTableAssociation", name: resourceName, parent: table, dependsOn: [table, subnet], inputs: { routeTableId: table.id, subnetId: subnet.id } }),
+        ctx.child({
+          type: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+          name: resourceName,
+          parent: table,
+          dependsOn: [table, subnet],
+          inputs: { routeTableId: table.id, subnetId: subnet.id },
+        }),
       );
       // shouldCreateNatGateway: OnePerAz one per AZ, Single only the first AZ's.
       const wantsNat = strategy === "OnePerAz" ? natGateways.length < i + 1 : strategy === "Single" ? natGateways.length < 1 : false;
       if (kind === "public" && wantsNat) {
         const natName = `${name}-${i + 1}`;
-        const eip = ctx.child({ type: "aws:ec2/eip:Eip", name: natName, parent: subnet, dependsOn: [subnet], inputs: { tags: { ...(inputs.tags ?? {}), Name: natName } } });
+        const eip = ctx.child({
+          type: "aws:ec2/eip:Eip",
+          name: natName,
+          parent: subnet,
+          dependsOn: [subnet],
+          inputs: { tags: { ...(inputs.tags ?? {}), Name: natName } },
+        });
         eips.push(eip);
         natGateways.push(
           ctx.child({
@@ -152,10 +171,26 @@ function awsxVpc(ctx: ComponentModelContext): Props {
         );
       }
       if (kind === "public") {
-        routes.push(ctx.child({ type: "aws:ec2/route:Route", name: resourceName, parent: table, dependsOn: [table, igw], inputs: { routeTableId: table.id, gatewayId: igw.id, destinationCidrBlock: "0.0.0.0/0" } }));
+        routes.push(
+          ctx.child({
+            type: "aws:ec2/route:Route",
+            name: resourceName,
+            parent: table,
+            dependsOn: [table, igw],
+            inputs: { routeTableId: table.id, gatewayId: igw.id, destinationCidrBlock: "0.0.0.0/0" },
+          }),
+        );
       } else if (strategy !== "None") {
         const nat = strategy === "Single" ? natGateways[0] : natGateways[i];
-        routes.push(ctx.child({ type: "aws:ec2/route:Route", name: resourceName, parent: table, dependsOn: [table, nat], inputs: { routeTableId: table.id, natGatewayId: nat.id, destinationCidrBlock: "0.0.0.0/0" } }));
+        routes.push(
+          ctx.child({
+            type: "aws:ec2/route:Route",
+            name: resourceName,
+            parent: table,
+            dependsOn: [table, nat],
+            inputs: { routeTableId: table.id, natGatewayId: nat.id, destinationCidrBlock: "0.0.0.0/0" },
+          }),
+        );
       }
     }
   });
@@ -171,7 +206,13 @@ function awsxVpc(ctx: ComponentModelContext): Props {
       name: String(spec.serviceName),
       parent: vpc,
       dependsOn: [vpc, ...(routeTableIds === undefined ? [] : routeTables)],
-      inputs: definedOnly({ serviceName: spec.serviceName, vpcEndpointType: spec.vpcEndpointType, routeTableIds, vpcId: vpc.id, tags: { ...sharedTags, ...(spec.tags ?? {}) } }),
+      inputs: definedOnly({
+        serviceName: spec.serviceName,
+        vpcEndpointType: spec.vpcEndpointType,
+        routeTableIds,
+        vpcId: vpc.id,
+        tags: { ...sharedTags, ...(spec.tags ?? {}) },
+      }),
     });
   });
 
@@ -230,7 +271,18 @@ function eksKubeconfig(clusterName: string, endpoint: string, caData: string, re
 function eksCluster(ctx: ComponentModelContext): Props {
   const { name, inputs, partition } = ctx;
   if (inputs.skipDefaultNodeGroup !== true) throw notModelled("eks.Cluster's default node group");
-  for (const option of ["accessEntries", "fargate", "autoMode", "serviceRole", "instanceRole", "instanceRoles", "roleMappings", "userMappings", "clusterSecurityGroup", "creationRoleProvider"]) {
+  for (const option of [
+    "accessEntries",
+    "fargate",
+    "autoMode",
+    "serviceRole",
+    "instanceRole",
+    "instanceRoles",
+    "roleMappings",
+    "userMappings",
+    "clusterSecurityGroup",
+    "creationRoleProvider",
+  ]) {
     if (inputs[option] !== undefined) throw notModelled(`eks.Cluster ${option}`);
   }
   if (inputs.createOidcProvider === true) throw notModelled("eks.Cluster createOidcProvider");
@@ -245,7 +297,10 @@ function eksCluster(ctx: ComponentModelContext): Props {
     parent: serviceRole,
     inputs: {
       description: "Allows EKS to manage clusters on your behalf.",
-      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Action: ["sts:AssumeRole", "sts:TagSession"], Effect: "Allow", Principal: { Service: ["eks.amazonaws.com"] } }] }),
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Action: ["sts:AssumeRole", "sts:TagSession"], Effect: "Allow", Principal: { Service: ["eks.amazonaws.com"] } }],
+      }),
       tags,
     },
   });
@@ -260,13 +315,25 @@ function eksCluster(ctx: ComponentModelContext): Props {
   const clusterSg = ctx.child({
     type: "aws:ec2/securityGroup:SecurityGroup",
     name: `${name}-eksClusterSecurityGroup`,
-    inputs: { vpcId: inputs.vpcId, revokeRulesOnDelete: true, tags: { Name: `${name}-eksClusterSecurityGroup`, ...(inputs.clusterSecurityGroupTags ?? {}), ...tags } },
+    inputs: {
+      vpcId: inputs.vpcId,
+      revokeRulesOnDelete: true,
+      tags: { Name: `${name}-eksClusterSecurityGroup`, ...(inputs.clusterSecurityGroupTags ?? {}), ...tags },
+    },
   });
   ctx.child({
     type: "aws:ec2/securityGroupRule:SecurityGroupRule",
     name: `${name}-eksClusterInternetEgressRule`,
     dependsOn: [clusterSg],
-    inputs: { description: "Allow internet access.", type: "egress", fromPort: 0, toPort: 0, protocol: "-1", cidrBlocks: ["0.0.0.0/0"], securityGroupId: clusterSg.id },
+    inputs: {
+      description: "Allow internet access.",
+      type: "egress",
+      fromPort: 0,
+      toPort: 0,
+      protocol: "-1",
+      cidrBlocks: ["0.0.0.0/0"],
+      securityGroupId: clusterSg.id,
+    },
   });
 
   const subnetIds = inputs.subnetIds ?? [...(inputs.publicSubnetIds ?? []), ...(inputs.privateSubnetIds ?? [])];
@@ -311,7 +378,15 @@ function eksCluster(ctx: ComponentModelContext): Props {
       name: `${name}-vpc-cni`,
       parent: cni,
       dependsOn: [cluster],
-      inputs: { clusterName, addonName: "vpc-cni", resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", preserve: true, configurationValues: "{}", tags },
+      inputs: {
+        clusterName,
+        addonName: "vpc-cni",
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+        preserve: true,
+        configurationValues: "{}",
+        tags,
+      },
     });
   }
   if (inputs.corednsAddonOptions?.enabled === true) throw notModelled("eks.Cluster's CoreDNS add-on");
@@ -322,11 +397,23 @@ function eksCluster(ctx: ComponentModelContext): Props {
     const nodeSg = ctx.child({
       type: "aws:ec2/securityGroup:SecurityGroup",
       name: `${name}-nodeSecurityGroup`,
-      inputs: { vpcId: inputs.vpcId, revokeRulesOnDelete: true, tags: { Name: `${name}-nodeSecurityGroup`, [`kubernetes.io/cluster/${clusterName}`]: "owned", ...(inputs.nodeSecurityGroupTags ?? {}), ...tags } },
+      inputs: {
+        vpcId: inputs.vpcId,
+        revokeRulesOnDelete: true,
+        tags: { Name: `${name}-nodeSecurityGroup`, [`kubernetes.io/cluster/${clusterName}`]: "owned", ...(inputs.nodeSecurityGroupTags ?? {}), ...tags },
+      },
     });
     const rule = (suffix: string, rest: Props) =>
       ctx.child({ type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: `${name}-${suffix}`, dependsOn: [nodeSg, clusterSg], inputs: rest });
-    rule("eksNodeIngressRule", { description: "Allow nodes to communicate with each other", type: "ingress", fromPort: 0, toPort: 0, protocol: "-1", securityGroupId: nodeSg.id, self: true });
+    rule("eksNodeIngressRule", {
+      description: "Allow nodes to communicate with each other",
+      type: "ingress",
+      fromPort: 0,
+      toPort: 0,
+      protocol: "-1",
+      securityGroupId: nodeSg.id,
+      self: true,
+    });
     rule("eksNodeClusterIngressRule", {
       description: "Allow worker Kubelets and pods to receive communication from the cluster control plane",
       type: "ingress",
@@ -345,7 +432,15 @@ function eksCluster(ctx: ComponentModelContext): Props {
       securityGroupId: nodeSg.id,
       sourceSecurityGroupId: clusterSg.id,
     });
-    rule("eksNodeInternetEgressRule", { description: "Allow internet access.", type: "egress", fromPort: 0, toPort: 0, protocol: "-1", cidrBlocks: ["0.0.0.0/0"], securityGroupId: nodeSg.id });
+    rule("eksNodeInternetEgressRule", {
+      description: "Allow internet access.",
+      type: "egress",
+      fromPort: 0,
+      toPort: 0,
+      protocol: "-1",
+      cidrBlocks: ["0.0.0.0/0"],
+      securityGroupId: nodeSg.id,
+    });
     rule("eksClusterIngressRule", {
       description: "Allow pods to communicate with the cluster API Server",
       type: "ingress",
@@ -399,7 +494,18 @@ const NODE_GROUP_INPUTS = [
   "version",
 ];
 /** Options that make pulumi-eks build a launch template or user data of its own. */
-const CUSTOM_LAUNCH_TEMPLATE_INPUTS = ["kubeletExtraArgs", "bootstrapExtraArgs", "bottlerocketSettings", "nodeadmExtraOptions", "enableIMDSv2", "userData", "amiId", "enableEfaSupport", "gpu", "operatingSystem"];
+const CUSTOM_LAUNCH_TEMPLATE_INPUTS = [
+  "kubeletExtraArgs",
+  "bootstrapExtraArgs",
+  "bottlerocketSettings",
+  "nodeadmExtraOptions",
+  "enableIMDSv2",
+  "userData",
+  "amiId",
+  "enableEfaSupport",
+  "gpu",
+  "operatingSystem",
+];
 
 function managedNodeGroup(ctx: ComponentModelContext): Props {
   const { name, inputs } = ctx;

@@ -31,7 +31,12 @@ let fingerprint: string | undefined;
 function codeFingerprint(): string {
   if (fingerprint === undefined) {
     const hash = createHash("sha256");
-    for (const file of SOURCES.flatMap(filesUnder)) hash.update(file).update("\0").update(fs.readFileSync(path.join(REPO_ROOT, file))).update("\0");
+    for (const file of SOURCES.flatMap(filesUnder))
+      hash
+        .update(file)
+        .update("\0")
+        .update(fs.readFileSync(path.join(REPO_ROOT, file)))
+        .update("\0");
     fingerprint = hash.digest("hex").slice(0, 16);
   }
   return fingerprint;

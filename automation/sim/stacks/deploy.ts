@@ -26,7 +26,10 @@ export function stateFromRun(run: ProgramRun, createdBy: string): StackState {
   return run.resources.map((r) => stateOf(r, r.inputs, r.outputs, createdBy));
 }
 
-export async function deployPair(configs: Record<string, Record<string, unknown>>, opts: { deployedBy: string; program?: SiteProgram }): Promise<SimStacksState> {
+export async function deployPair(
+  configs: Record<string, Record<string, unknown>>,
+  opts: { deployedBy: string; program?: SiteProgram },
+): Promise<SimStacksState> {
   const stacks = Object.keys(configs);
   if (stacks.length !== 2) throw new Error(`the simulation deploys two stacks, got ${stacks.length} (${stacks.join(", ")})`);
   const owner = stacks.find((s) => parseSiteConfig(s, configs[s]).ownsGlobalResources) ?? stacks[0];

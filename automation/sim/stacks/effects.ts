@@ -120,7 +120,10 @@ const fileSystem: Effect = {
 // Delete: DeleteReplicationConfiguration in the destination's Region, then in the source's; a
 // configuration already gone is done (efs/replication_configuration.go, resourceReplicationConfigurationDelete).
 
-const destinationOf = (inputs: Record<string, unknown>) => ({ fileSystemId: str(obj(inputs.destination).fileSystemId), region: str(obj(inputs.destination).region) });
+const destinationOf = (inputs: Record<string, unknown>) => ({
+  fileSystemId: str(obj(inputs.destination).fileSystemId),
+  region: str(obj(inputs.destination).region),
+});
 
 function stackOfFileSystem(world: World, fileSystemId: string): string {
   const stack = world.stacks().find((s) => world.site(s).fs.id === fileSystemId);
@@ -133,7 +136,9 @@ function deleteReplication(ctx: EffectContext, res: ResourceState): number | und
   let doneAt: number | undefined;
   for (const region of [destinationOf(res.inputs).region, res.region ?? ""]) {
     try {
-      const at = call(ctx, "DeleteReplicationConfiguration", { sourceFileSystemId: source, region }, () => ctx.world.deleteReplication(region, source, "ALL_CONFIGURATIONS"));
+      const at = call(ctx, "DeleteReplicationConfiguration", { sourceFileSystemId: source, region }, () =>
+        ctx.world.deleteReplication(region, source, "ALL_CONFIGURATIONS"),
+      );
       if (Number.isFinite(at)) doneAt = Math.max(doneAt ?? at, at);
     } catch (err) {
       if (!(err instanceof AwsError && (err.name === "ReplicationNotFound" || err.name === "FileSystemNotFound"))) throw err;
@@ -150,8 +155,11 @@ const replication: Effect = {
     if (step.op === "replace" && step.old) doneAt = deleteReplication(ctx, step.old);
     const inputs = step.inputs ?? {};
     const dest = destinationOf(inputs);
-    const created = call(ctx, "CreateReplicationConfiguration", { sourceFileSystemId: str(inputs.sourceFileSystemId), destinationFileSystemId: dest.fileSystemId }, () =>
-      ctx.world.createReplication(ctx.stack, stackOfFileSystem(ctx.world, dest.fileSystemId)),
+    const created = call(
+      ctx,
+      "CreateReplicationConfiguration",
+      { sourceFileSystemId: str(inputs.sourceFileSystemId), destinationFileSystemId: dest.fileSystemId },
+      () => ctx.world.createReplication(ctx.stack, stackOfFileSystem(ctx.world, dest.fileSystemId)),
     );
     return { doneAt: Math.max(doneAt ?? created, created) };
   },
@@ -193,9 +201,7 @@ const failoverRecord: Effect = {
 
 /** The tier (output `nodeGroupNames` key) of the node group a pod selector lands on. */
 function tierOf(selector: Record<string, unknown>, state: StackState, nodeGroupNames: Record<string, unknown>): string | undefined {
-  const group = state.find(
-    (r) => r.type === "aws:eks/nodeGroup:NodeGroup" && Object.entries(selector).every(([k, v]) => obj(r.inputs.labels)[k] === v),
-  );
+  const group = state.find((r) => r.type === "aws:eks/nodeGroup:NodeGroup" && Object.entries(selector).every(([k, v]) => obj(r.inputs.labels)[k] === v));
   const name = group && str(group.outputs.nodeGroupName);
   return Object.entries(nodeGroupNames).find(([, n]) => n === name)?.[0];
 }
@@ -203,11 +209,16 @@ function tierOf(selector: Record<string, unknown>, state: StackState, nodeGroupN
 /** Whether a pod template's containers run in read-only mode (`READ_ONLY=true`, the sample app's contract). */
 function readOnlyPods(podSpec: Record<string, unknown>): boolean {
   const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
-  return containers.some((c) => (Array.isArray(obj(c).env) ? (obj(c).env as unknown[]) : []).some((e) => obj(e).name === READ_ONLY_ENV && obj(e).value === "true"));
+  return containers.some((c) =>
+    (Array.isArray(obj(c).env) ? (obj(c).env as unknown[]) : []).some((e) => obj(e).name === READ_ONLY_ENV && obj(e).value === "true"),
+  );
 }
 
 /** The state's workload: replicas per tier of its Deployments, and whether its app tier is read-only; undefined when the site runs no workload. */
-export function workloadOf(state: StackState, nodeGroupNames: Record<string, unknown>): { replicas: { web: number; app: number }; readOnly: boolean } | undefined {
+export function workloadOf(
+  state: StackState,
+  nodeGroupNames: Record<string, unknown>,
+): { replicas: { web: number; app: number }; readOnly: boolean } | undefined {
   const replicas: Record<string, number> = {};
   let readOnly = false;
   for (const d of state.filter((r) => r.type === "kubernetes:apps/v1:Deployment")) {

@@ -41,11 +41,18 @@ export function kubernetesRefusal(step: Step, state: StackState, principal: stri
     );
   }
   const hasGroups = state.some(
-    (r) => r.type === "aws:eks/accessEntry:AccessEntry" && str(r.inputs.principalArn) === principal && Array.isArray(r.inputs.kubernetesGroups) && r.inputs.kubernetesGroups.length > 0,
+    (r) =>
+      r.type === "aws:eks/accessEntry:AccessEntry" &&
+      str(r.inputs.principalArn) === principal &&
+      Array.isArray(r.inputs.kubernetesGroups) &&
+      r.inputs.kubernetesGroups.length > 0,
   );
   if (hasGroups) return undefined; // authorized through the cluster's own RBAC bindings: not modelled
   const policies = state.filter(
-    (r) => r.type === "aws:eks/accessPolicyAssociation:AccessPolicyAssociation" && str(r.inputs.clusterName) === clusterName && str(r.inputs.principalArn) === principal,
+    (r) =>
+      r.type === "aws:eks/accessPolicyAssociation:AccessPolicyAssociation" &&
+      str(r.inputs.clusterName) === clusterName &&
+      str(r.inputs.principalArn) === principal,
   );
   if (policies.length === 0) {
     return `${what}: the Kubernetes API server of ${clusterName} answered 403 Forbidden: the access entry of ${principal} has no access policy associated.`;

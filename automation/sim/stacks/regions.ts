@@ -47,7 +47,10 @@ export function providerReaches(run: ProgramRun): Reach[] {
     .filter((r) => !(isTrue(r.inputs.skipCredentialsValidation) && isTrue(r.inputs.skipRequestingAccountId)))
     .map((r) => {
       const region = str(r.inputs.stsRegion) || str(r.inputs.region);
-      return { what: `provider ${r.name} (pulumi:providers:aws): configure validates credentials with STS in ${region} (skipCredentialsValidation and skipRequestingAccountId are not both set)`, region };
+      return {
+        what: `provider ${r.name} (pulumi:providers:aws): configure validates credentials with STS in ${region} (skipCredentialsValidation and skipRequestingAccountId are not both set)`,
+        region,
+      };
     });
 }
 

@@ -66,7 +66,10 @@ function site(d: DeployedStack): WorldSiteSpec {
     nodeGroups: nodeGroups(d, n),
     // The cluster created with the master credentials is the global cluster's primary; the other
     // joins it as a secondary (CreateDBCluster takes no master user for a secondary).
-    db: { writer: cluster !== undefined && cluster.inputs.masterUsername !== undefined, instances: ofType(d.state, "aws:rds/clusterInstance:ClusterInstance").length },
+    db: {
+      writer: cluster !== undefined && cluster.inputs.masterUsername !== undefined,
+      instances: ofType(d.state, "aws:rds/clusterInstance:ClusterInstance").length,
+    },
     fs: { protection: protection === "DISABLED" ? "DISABLED" : "ENABLED" },
     ...(workload ? { replicas: workload.replicas, ...(workload.readOnly ? { readOnly: true } : {}) } : {}),
     ...(failover === "PRIMARY" || failover === "SECONDARY" ? { record: { failover, withHealthCheck: Boolean(record?.inputs.healthCheckId) } } : {}),

@@ -33,7 +33,8 @@ export class LagMetric extends Part {
 
   auroraLag(region: string, clusterIdentifier: string, lookbackMs: number): { periodStart: number; maxMs: number } | undefined {
     const site = this.siteInRegion(region);
-    if (!site || site.names.dbClusterIdentifier !== clusterIdentifier) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${clusterIdentifier} not found.`, { status: 404 });
+    if (!site || site.names.dbClusterIdentifier !== clusterIdentifier)
+      throw new AwsError("DBClusterNotFoundFault", `DBCluster ${clusterIdentifier} not found.`, { status: 404 });
     const from = Math.floor((this.t - lookbackMs) / LAG_METRIC_PERIOD_MS) * LAG_METRIC_PERIOD_MS;
     const series = this.lagSeries.get(site.stack) ?? [];
     const last = series[series.length - 1];

@@ -153,11 +153,15 @@ export class Aurora extends Part {
     if (!this.global.members.includes(target.stack) || target.stack === this.global.writer) {
       throw new AwsError(
         "InvalidGlobalClusterStateFault",
-        `${targetClusterArn} is not a secondary member of global cluster ${globalClusterIdentifier}` + (target.stack === this.global.writer ? " (it is the primary)" : ""),
+        `${targetClusterArn} is not a secondary member of global cluster ${globalClusterIdentifier}` +
+          (target.stack === this.global.writer ? " (it is the primary)" : ""),
       );
     }
     if (this.global.failoverState) {
-      throw new AwsError("InvalidGlobalClusterStateFault", `global cluster ${globalClusterIdentifier} already has a ${this.global.status} operation in progress`);
+      throw new AwsError(
+        "InvalidGlobalClusterStateFault",
+        `global cluster ${globalClusterIdentifier} already has a ${this.global.status} operation in progress`,
+      );
     }
     this.requireNotRebuilding(target, "a promotion");
     if (target.db.instanceCount === 0) {
@@ -182,7 +186,10 @@ export class Aurora extends Part {
     // Like AWS (the Aurora User Guide's procedure): a switchover is sent to the current primary's Region.
     const writerRegion = this.siteOf(this.global.writer).region;
     if (region !== writerRegion) {
-      throw new AwsError("InvalidParameterValue", `SwitchoverGlobalCluster for ${globalClusterIdentifier} must be sent to ${writerRegion}, the Region of the current primary, not ${region}`);
+      throw new AwsError(
+        "InvalidParameterValue",
+        `SwitchoverGlobalCluster for ${globalClusterIdentifier} must be sent to ${writerRegion}, the Region of the current primary, not ${region}`,
+      );
     }
     return this.startPromotion(target, false);
   }
@@ -194,7 +201,10 @@ export class Aurora extends Part {
     }
     // A failover is sent to the Region of the secondary being promoted (the primary's may be down).
     if (region !== target.region) {
-      throw new AwsError("InvalidParameterValue", `FailoverGlobalCluster to ${targetClusterArn} must be sent to ${target.region}, the target's Region, not ${region}`);
+      throw new AwsError(
+        "InvalidParameterValue",
+        `FailoverGlobalCluster to ${targetClusterArn} must be sent to ${target.region}, the target's Region, not ${region}`,
+      );
     }
     return this.startPromotion(target, true);
   }
@@ -204,7 +214,12 @@ export class Aurora extends Part {
     const duration = this.latency.sample(allowDataLoss ? "aurora-failover" : "aurora-switchover");
     const gen = ++this.global.gen;
     this.global.status = allowDataLoss ? "failing-over" : "switching-over";
-    this.global.failoverState = { status: "pending", fromClusterArn: from.names.dbClusterArn, toClusterArn: target.names.dbClusterArn, isDataLossAllowed: allowDataLoss };
+    this.global.failoverState = {
+      status: "pending",
+      fromClusterArn: from.names.dbClusterArn,
+      toClusterArn: target.names.dbClusterArn,
+      isDataLossAllowed: allowDataLoss,
+    };
     let detachedAt: number | undefined;
     if (allowDataLoss) {
       detachedAt = this.replicatedUpTo(target);
@@ -282,7 +297,10 @@ export class Aurora extends Part {
     if (!Number.isInteger(count) || count < 0) throw new AwsError("InvalidParameterValue", `instance count ${count} is not a whole number >= 0`);
     if (count !== site.db.instanceCount + site.db.creating) this.requireNotRebuilding(site, "adding or deleting instances");
     if (count === 0 && site.db.role === "writer") {
-      throw new AwsError("InvalidDBClusterStateFault", `cannot delete the last instance of ${site.names.dbClusterIdentifier}: it is the global cluster's writer`);
+      throw new AwsError(
+        "InvalidDBClusterStateFault",
+        `cannot delete the last instance of ${site.names.dbClusterIdentifier}: it is the global cluster's writer`,
+      );
     }
     const total = site.db.instanceCount + site.db.creating;
     if (count < total) {

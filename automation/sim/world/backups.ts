@@ -152,7 +152,10 @@ export class Backups extends Part {
         region: source.region,
         vaultName: this.vaultOf(source),
         resourceType,
-        resourceArn: resourceType === "EFS" ? `arn:aws:elasticfilesystem:${source.region}:123456789012:file-system/${source.names.fileSystemId}` : source.names.dbClusterArn,
+        resourceArn:
+          resourceType === "EFS"
+            ? `arn:aws:elasticfilesystem:${source.region}:123456789012:file-system/${source.names.fileSystemId}`
+            : source.names.dbClusterArn,
         sourceStack: source.stack,
         createdAt: at,
         completedAt: at,
@@ -179,7 +182,10 @@ export class Backups extends Part {
   }
 
   private addPoint(p: Omit<SimRecoveryPoint, "arn">): SimRecoveryPoint {
-    const point = { ...p, arn: `arn:aws:backup:${p.region}:123456789012:recovery-point:${p.resourceType.toLowerCase()}-${String(++this.seq).padStart(6, "0")}` };
+    const point = {
+      ...p,
+      arn: `arn:aws:backup:${p.region}:123456789012:recovery-point:${p.resourceType.toLowerCase()}-${String(++this.seq).padStart(6, "0")}`,
+    };
     this.points.push(point);
     return point;
   }
@@ -192,11 +198,15 @@ export class Backups extends Part {
   listRecoveryPoints(region: string, vaultName: string): SimRecoveryPoint[] {
     this.requireRegion(region, "ListRecoveryPointsByBackupVault");
     const site = this.siteInRegion(region);
-    if (!site || this.vaultOf(site) !== vaultName) throw new AwsError("ResourceNotFoundException", `Backup vault ${vaultName} does not exist in ${region}`, { status: 400 });
+    if (!site || this.vaultOf(site) !== vaultName)
+      throw new AwsError("ResourceNotFoundException", `Backup vault ${vaultName} does not exist in ${region}`, { status: 400 });
     return this.points.filter((p) => p.region === region && p.vaultName === vaultName && p.createdAt >= this.t - this.spec.retentionMs).map((p) => ({ ...p }));
   }
 
-  startRestoreJob(region: string, req: { recoveryPointArn: string; resourceType: BackupResourceType; metadata: Record<string, string>; iamRoleArn: string; idempotencyToken?: string }): SimRestoreJob {
+  startRestoreJob(
+    region: string,
+    req: { recoveryPointArn: string; resourceType: BackupResourceType; metadata: Record<string, string>; iamRoleArn: string; idempotencyToken?: string },
+  ): SimRestoreJob {
     this.requireRegion(region, "StartRestoreJob");
     if (req.idempotencyToken) {
       const same = this.restoreJobs.find((j) => j.idempotencyToken === req.idempotencyToken && j.region === region);
@@ -206,10 +216,14 @@ export class Backups extends Part {
     if (!point || point.region !== region) {
       throw new AwsError("ResourceNotFoundException", `Recovery point ${req.recoveryPointArn} is not in a vault in ${region}`, { status: 400 });
     }
-    if (point.resourceType !== req.resourceType) throw new AwsError("InvalidParameterValueException", `ResourceType ${req.resourceType} does not match the recovery point (${point.resourceType})`, { status: 400 });
+    if (point.resourceType !== req.resourceType)
+      throw new AwsError("InvalidParameterValueException", `ResourceType ${req.resourceType} does not match the recovery point (${point.resourceType})`, {
+        status: 400,
+      });
     if (!req.iamRoleArn.startsWith("arn:")) throw new AwsError("InvalidParameterValueException", "IamRoleArn must be an IAM role ARN", { status: 400 });
     const missing = RESTORE_METADATA_KEYS[point.resourceType].filter((k) => req.metadata[k] === undefined);
-    if (missing.length) throw new AwsError("InvalidParameterValueException", `Restore metadata is missing ${missing.join(", ")} for ${point.resourceType}`, { status: 400 });
+    if (missing.length)
+      throw new AwsError("InvalidParameterValueException", `Restore metadata is missing ${missing.join(", ")} for ${point.resourceType}`, { status: 400 });
     if (point.resourceType === "EFS" && req.metadata.KmsKeyId && req.metadata.Encrypted !== "true") {
       throw new AwsError("InvalidParameterValueException", "Encrypted must be true when KmsKeyId is specified", { status: 400 });
     }
@@ -257,7 +271,11 @@ export class Backups extends Part {
     if (i < 0) throw new AwsError("ResourceNotFoundException", `Recovery point ${arn} not found in ${vaultName}`, { status: 400 });
     const minRetention = this.locks.get(`${region}/${vaultName}`);
     if (minRetention !== undefined && this.t < this.points[i].createdAt + minRetention) {
-      throw new AwsError("InvalidRequestException", `Backup vault ${vaultName} is locked in compliance mode: ${arn} cannot be deleted before its minimum retention`, { status: 400 });
+      throw new AwsError(
+        "InvalidRequestException",
+        `Backup vault ${vaultName} is locked in compliance mode: ${arn} cannot be deleted before its minimum retention`,
+        { status: 400 },
+      );
     }
     if (this.restoreJobs.some((j) => j.recoveryPointArn === arn && j.status === "RUNNING")) {
       throw new AwsError("InvalidRequestException", `Recovery point ${arn} is being restored; it cannot be deleted`, { status: 400 });

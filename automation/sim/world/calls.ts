@@ -30,7 +30,9 @@ export class CallLog {
   }
 
   calls(filter: { api?: string; method?: string; origin?: string } = {}): CallRecord[] {
-    return this.log.filter((c) => (!filter.api || c.api === filter.api) && (!filter.method || c.method === filter.method) && (!filter.origin || c.origin === filter.origin));
+    return this.log.filter(
+      (c) => (!filter.api || c.api === filter.api) && (!filter.method || c.method === filter.method) && (!filter.origin || c.origin === filter.origin),
+    );
   }
 
   sideEffects(name?: string): CallRecord[] {

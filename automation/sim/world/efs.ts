@@ -103,7 +103,8 @@ export class Efs extends Part {
 
   private siteByFs(region: string, fileSystemId: string): SiteRec {
     const site = this.siteInRegion(region);
-    if (!site || site.names.fileSystemId !== fileSystemId) throw new AwsError("FileSystemNotFound", `File system '${fileSystemId}' does not exist in ${region}.`, { status: 404 });
+    if (!site || site.names.fileSystemId !== fileSystemId)
+      throw new AwsError("FileSystemNotFound", `File system '${fileSystemId}' does not exist in ${region}.`, { status: 404 });
     return site;
   }
 
@@ -160,9 +161,13 @@ export class Efs extends Part {
     for (const s of [src, dst]) {
       const existing = this.replications.find((r) => (r.source === s.stack && r.sides.has("source")) || (r.dest === s.stack && r.sides.has("dest")));
       if (existing) {
-        throw new AwsError("ReplicationAlreadyExists", `File system ${s.names.fileSystemId} is already part of a replication configuration (${existing.source} -> ${existing.dest}).`, {
-          status: 409,
-        });
+        throw new AwsError(
+          "ReplicationAlreadyExists",
+          `File system ${s.names.fileSystemId} is already part of a replication configuration (${existing.source} -> ${existing.dest}).`,
+          {
+            status: 409,
+          },
+        );
       }
     }
     if (dst.fs.protection !== "DISABLED") {
@@ -194,7 +199,9 @@ export class Efs extends Part {
       return (region === src.region && r.sides.has("source")) || (region === dst.region && r.sides.has("dest"));
     });
     if (!rec) {
-      throw new AwsError("ReplicationNotFound", `No replication configuration found for source file system ${sourceFileSystemId} in ${region}.`, { status: 404 });
+      throw new AwsError("ReplicationNotFound", `No replication configuration found for source file system ${sourceFileSystemId} in ${region}.`, {
+        status: 404,
+      });
     }
     const local: Side = region === this.siteOf(rec.source).region ? "source" : "dest";
     const other: Side = local === "source" ? "dest" : "source";
@@ -229,27 +236,31 @@ export class Efs extends Part {
 
   private scheduleDeletion(rec: ReplicationRec, job: DeletionJob): number {
     const regionOf = (side: Side) => this.siteOf(side === "source" ? rec.source : rec.dest).region;
-    return (rec.deletionDoneAt = this.schedule(this.t + this.latency.sample("efs-replication-delete"), `${rec.source} -> ${rec.dest}: replication deleted`, () => {
-      if (job.cancelled) return;
-      if (job.sides.some((side) => side !== job.local && rec.sides.has(side) && !this.answers(regionOf(side), "efs"))) {
-        this.waitingDeletions.push({ rec, job }); // resumes when the other Region's EFS answers again
-        rec.deletionDoneAt = Infinity;
-        return;
-      }
-      for (const side of job.sides) {
-        if (!rec.sides.delete(side)) continue;
-        rec.deleting.delete(side);
-        if (side === "dest") {
-          const src = this.siteOf(rec.source);
-          const dst = this.siteOf(rec.dest);
-          dst.fs.protection = "ENABLED"; // AWS re-enables overwrite protection; the file system is writable
-          this.writes.recordLoss("efs", "replication-deleted", src, dst, rec.lastReplicatedAt ?? rec.createdAt);
+    return (rec.deletionDoneAt = this.schedule(
+      this.t + this.latency.sample("efs-replication-delete"),
+      `${rec.source} -> ${rec.dest}: replication deleted`,
+      () => {
+        if (job.cancelled) return;
+        if (job.sides.some((side) => side !== job.local && rec.sides.has(side) && !this.answers(regionOf(side), "efs"))) {
+          this.waitingDeletions.push({ rec, job }); // resumes when the other Region's EFS answers again
+          rec.deletionDoneAt = Infinity;
+          return;
         }
-      }
-      rec.deletionDoneAt = undefined;
-      rec.jobs = rec.jobs.filter((j) => j !== job);
-      if (rec.sides.size === 0) this.replications = this.replications.filter((r) => r !== rec);
-    }));
+        for (const side of job.sides) {
+          if (!rec.sides.delete(side)) continue;
+          rec.deleting.delete(side);
+          if (side === "dest") {
+            const src = this.siteOf(rec.source);
+            const dst = this.siteOf(rec.dest);
+            dst.fs.protection = "ENABLED"; // AWS re-enables overwrite protection; the file system is writable
+            this.writes.recordLoss("efs", "replication-deleted", src, dst, rec.lastReplicatedAt ?? rec.createdAt);
+          }
+        }
+        rec.deletionDoneAt = undefined;
+        rec.jobs = rec.jobs.filter((j) => j !== job);
+        if (rec.sides.size === 0) this.replications = this.replications.filter((r) => r !== rec);
+      },
+    ));
   }
 
   /**
@@ -273,7 +284,9 @@ export class Efs extends Part {
     const site = this.siteOf(stack);
     if (this.protectionOf(site) === "REPLICATING") {
       // The error AWS returns (terraform-provider-aws PR #37790, from a real apply).
-      throw new AwsError("ReplicationAlreadyExists", "ReplicationOverwriteProtection cannot be changed while the file system is a replication destination.", { status: 409 });
+      throw new AwsError("ReplicationAlreadyExists", "ReplicationOverwriteProtection cannot be changed while the file system is a replication destination.", {
+        status: 409,
+      });
     }
     site.fs.protection = protection;
     this.recompute();

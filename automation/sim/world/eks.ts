@@ -10,13 +10,15 @@ import { type NodeGroupRec, Part } from "./core";
 export class Eks extends Part {
   describeCluster(region: string, clusterName: string): { status: string } {
     const site = this.siteInRegion(region);
-    if (!site || site.names.clusterName !== clusterName) throw new AwsError("ResourceNotFoundException", `No cluster found for name: ${clusterName}.`, { status: 404 });
+    if (!site || site.names.clusterName !== clusterName)
+      throw new AwsError("ResourceNotFoundException", `No cluster found for name: ${clusterName}.`, { status: 404 });
     return { status: "ACTIVE" };
   }
 
   private nodeGroupRec(region: string, clusterName: string, nodeGroupName: string): NodeGroupRec {
     const site = this.siteInRegion(region);
-    if (!site || site.names.clusterName !== clusterName) throw new AwsError("ResourceNotFoundException", `No cluster found for name: ${clusterName}.`, { status: 404 });
+    if (!site || site.names.clusterName !== clusterName)
+      throw new AwsError("ResourceNotFoundException", `No cluster found for name: ${clusterName}.`, { status: 404 });
     const ng = Object.values(site.nodeGroups).find((n) => n.name === nodeGroupName);
     if (!ng) throw new AwsError("ResourceNotFoundException", `No node group found for name: ${nodeGroupName}.`, { status: 404 });
     return ng;
@@ -31,7 +33,10 @@ export class Eks extends Part {
     const ng = this.nodeGroupRec(region, clusterName, nodeGroupName);
     const { minSize, desiredSize, maxSize } = scaling;
     if (![minSize, desiredSize, maxSize].every((n) => Number.isInteger(n) && n >= 0) || maxSize < 1 || minSize > desiredSize || desiredSize > maxSize) {
-      throw new AwsError("InvalidParameterException", `invalid scaling config min=${minSize} desired=${desiredSize} max=${maxSize}: need 0 <= min <= desired <= max, max >= 1`);
+      throw new AwsError(
+        "InvalidParameterException",
+        `invalid scaling config min=${minSize} desired=${desiredSize} max=${maxSize}: need 0 <= min <= desired <= max, max >= 1`,
+      );
     }
     if (ng.status === "UPDATING") {
       throw new AwsError("ResourceInUseException", `Nodegroup ${nodeGroupName} is currently being updated; wait for its update to complete`, { status: 409 });

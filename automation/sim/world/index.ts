@@ -18,16 +18,7 @@
  * and Region impairment and recovery. The parts share one `Core` (core.ts: tuning, site records,
  * impaired Regions, lookups); the README's Layout lists them.
  */
-import type {
-  Clock,
-  DbCluster,
-  EfsReplication,
-  FailoverRecord,
-  FileSystemProtection,
-  GlobalCluster,
-  NodeGroupScaling,
-  NodeGroupState,
-} from "../../ports";
+import type { Clock, DbCluster, EfsReplication, FailoverRecord, FileSystemProtection, GlobalCluster, NodeGroupScaling, NodeGroupState } from "../../ports";
 import type { LatencyModel } from "../latency";
 import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
@@ -48,7 +39,15 @@ export { AWS_SERVICES, type AwsService, DEFAULT_TUNING, type SiteNames, type Wor
 export type { SiteSnapshot } from "./inspect";
 export { ROUTE53 } from "./route53";
 export type { DataLossRecord } from "./writes";
-export { BACKUP_RESOURCE_TYPES, GIB, RESTORE_METADATA_KEYS, type BackupResourceType, type SimCopyJob, type SimRecoveryPoint, type SimRestoreJob } from "./backups";
+export {
+  BACKUP_RESOURCE_TYPES,
+  GIB,
+  RESTORE_METADATA_KEYS,
+  type BackupResourceType,
+  type SimCopyJob,
+  type SimRecoveryPoint,
+  type SimRestoreJob,
+} from "./backups";
 
 export interface WorldOptions extends Partial<WorldTuning>, WorldSpec {
   clock: Clock;
@@ -95,11 +94,17 @@ export class World {
     // Recovery points: the active site's plan and its copies to the peer's vault; a completed
     // restore makes the restored cluster the target's writer, the restored file system its own.
     this.backups = opts.backups
-      ? new Backups(this.core, opts.backups, () => this.aurora.writer(), (job, point, target) => {
-          const from = this.core.siteOf(point.sourceStack);
-          if (job.resourceType === "Aurora") this.aurora.restoredAsWriter(target, from, point.createdAt);
-          else this.efs.restoredInto(target, from, point.createdAt);
-        }, opts.backupLatency)
+      ? new Backups(
+          this.core,
+          opts.backups,
+          () => this.aurora.writer(),
+          (job, point, target) => {
+            const from = this.core.siteOf(point.sourceStack);
+            if (job.resourceType === "Aurora") this.aurora.restoredAsWriter(target, from, point.createdAt);
+            else this.efs.restoredInto(target, from, point.createdAt);
+          },
+          opts.backupLatency,
+        )
       : undefined;
     // The standby secondary starts in sync; the active site starts serving with ready pods.
     this.workload.start();
@@ -164,7 +169,10 @@ export class World {
     return this.backupPart().listRecoveryPoints(region, vaultName);
   }
 
-  startRestoreJob(region: string, req: { recoveryPointArn: string; resourceType: BackupResourceType; metadata: Record<string, string>; iamRoleArn: string; idempotencyToken?: string }): SimRestoreJob {
+  startRestoreJob(
+    region: string,
+    req: { recoveryPointArn: string; resourceType: BackupResourceType; metadata: Record<string, string>; iamRoleArn: string; idempotencyToken?: string },
+  ): SimRestoreJob {
     this.settle();
     return this.backupPart().startRestoreJob(region, req);
   }

@@ -20,7 +20,16 @@ export interface SiteSnapshot {
   replicas?: { web: number; app: number };
   readOnly: boolean;
   nodeGroups: Record<NodeGroupName, NodeGroupState & { name: string }>;
-  db: { identifier: string; arn: string; role: "writer" | "secondary"; instanceCount: number; creatingInstances: number; status: string; pendingDemotion: boolean; rebuilding: boolean };
+  db: {
+    identifier: string;
+    arn: string;
+    role: "writer" | "secondary";
+    instanceCount: number;
+    creatingInstances: number;
+    status: string;
+    pendingDemotion: boolean;
+    rebuilding: boolean;
+  };
   fs: { id: string; protection: FileSystemProtection; writable: boolean };
   healthCheck: { id: string; status: "healthy" | "unhealthy" };
   albHostname: string;

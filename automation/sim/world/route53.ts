@@ -63,9 +63,13 @@ export class Route53 extends Part {
   followServing(site: SiteRec, serving: boolean): void {
     const gen = ++site.hcGen;
     if (site.hcHealthy !== serving) {
-      this.schedule(this.t + this.latency.sample("route53-unhealthy", { healthCheck: this.zone?.healthCheck }), `${site.stack}: health check ${serving ? "healthy" : "unhealthy"}`, () => {
-        if (gen === site.hcGen) site.hcHealthy = serving;
-      });
+      this.schedule(
+        this.t + this.latency.sample("route53-unhealthy", { healthCheck: this.zone?.healthCheck }),
+        `${site.stack}: health check ${serving ? "healthy" : "unhealthy"}`,
+        () => {
+          if (gen === site.hcGen) site.hcHealthy = serving;
+        },
+      );
     }
   }
 
@@ -101,7 +105,8 @@ export class Route53 extends Part {
   }
 
   private requireZone(hostedZoneId: string, hostname: string): void {
-    if (!this.zone || this.zone.hostedZoneId !== hostedZoneId) throw new AwsError("NoSuchHostedZone", `No hosted zone found with ID: ${hostedZoneId}`, { status: 404 });
+    if (!this.zone || this.zone.hostedZoneId !== hostedZoneId)
+      throw new AwsError("NoSuchHostedZone", `No hosted zone found with ID: ${hostedZoneId}`, { status: 404 });
     if (this.zone.hostname !== hostname.replace(/\.$/, "")) throw new AwsError("InvalidInput", `${hostname} has no failover records in ${hostedZoneId}`);
   }
 
@@ -126,7 +131,10 @@ export class Route53 extends Part {
   setPrimaryRecord(hostedZoneId: string, hostname: string, primarySetIdentifier: string, primaryHealthCheckId?: string): void {
     this.requireZone(hostedZoneId, hostname);
     if (!this.records.has(primarySetIdentifier)) {
-      throw new AwsError("InvalidChangeBatch", `[No failover record with SetIdentifier ${primarySetIdentifier}; records are ${[...this.records.keys()].join(", ")}]`);
+      throw new AwsError(
+        "InvalidChangeBatch",
+        `[No failover record with SetIdentifier ${primarySetIdentifier}; records are ${[...this.records.keys()].join(", ")}]`,
+      );
     }
     if (primaryHealthCheckId !== undefined && !this.sites.some((s) => s.names.healthCheckId === primaryHealthCheckId)) {
       throw new AwsError("InvalidChangeBatch", `[No health check with ID ${primaryHealthCheckId}]`);

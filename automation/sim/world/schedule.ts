@@ -75,7 +75,9 @@ export class Schedule {
           );
         }
         if (++applied > this.bounds.maxTransitionsPerSettle) {
-          throw new SimulationStalledError(`the simulation applied ${applied - 1} transitions in one step of time (last: "${ev.label}" at ${new Date(ev.at).toISOString()})`);
+          throw new SimulationStalledError(
+            `the simulation applied ${applied - 1} transitions in one step of time (last: "${ev.label}" at ${new Date(ev.at).toISOString()})`,
+          );
         }
         // Datapoints of the minutes that began before this transition see the state before it.
         world.observe(ev.at - 1);

@@ -88,7 +88,9 @@ export class Workload extends Part {
 
   private readsCondition(site: SiteRec): boolean {
     if (site.serving) return true;
-    return site.readOnly && !this.impaired.has(site.region) && site.podsReady && site.db.status === "available" && !site.db.assumingRole && site.db.instanceCount > 0;
+    return (
+      site.readOnly && !this.impaired.has(site.region) && site.podsReady && site.db.status === "available" && !site.db.assumingRole && site.db.instanceCount > 0
+    );
   }
 
   setWorkload(stack: string, replicas: { web: number; app: number } | undefined, readOnly: boolean): void {
@@ -101,7 +103,10 @@ export class Workload extends Part {
   writeDb(stack: string, rows: number): void {
     const site = this.siteOf(stack);
     if (site.db.role !== "writer" || site.db.pendingDemotion || site.db.status !== "available") {
-      throw new DataPlaneError("ER_OPTION_PREVENTS_STATEMENT", `${site.names.dbClusterIdentifier} is a read-only secondary cluster; writes go to the global cluster's writer`);
+      throw new DataPlaneError(
+        "ER_OPTION_PREVENTS_STATEMENT",
+        `${site.names.dbClusterIdentifier} is a read-only secondary cluster; writes go to the global cluster's writer`,
+      );
     }
     this.writes.addPointWrite(stack, rows, 0);
   }

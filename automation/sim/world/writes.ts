@@ -86,7 +86,16 @@ export class Writes extends Part {
     const w = kind === "aurora" ? "db" : "files";
     const lostWrites = this.countWrites(from.stack, w, replicatedUpTo, this.t);
     const last = this.lastWriteAt(from.stack, w, replicatedUpTo, this.t);
-    this.losses.push({ kind, reason, at: this.t, fromStack: from.stack, toStack: to.stack, replicatedUpTo, lostWrites, lostWindowMs: last === undefined ? 0 : last - replicatedUpTo });
+    this.losses.push({
+      kind,
+      reason,
+      at: this.t,
+      fromStack: from.stack,
+      toStack: to.stack,
+      replicatedUpTo,
+      lostWrites,
+      lostWindowMs: last === undefined ? 0 : last - replicatedUpTo,
+    });
   }
 
   dataLoss(): DataLossRecord[] {

@@ -21,7 +21,9 @@ function vaultRegion(arn: string): string | undefined {
 /** The copy destinations of every rule of a plan (unknown values kept as they are). */
 function copyDestinations(plan: ResourceLike): unknown[] {
   const rules = knownArray(plan.props.rules) ?? [];
-  return rules.flatMap((rule) => (knownArray((rule as Record<string, unknown> | undefined)?.copyActions) ?? []).map((c) => (c as Record<string, unknown> | undefined)?.destinationVaultArn));
+  return rules.flatMap((rule) =>
+    (knownArray((rule as Record<string, unknown> | undefined)?.copyActions) ?? []).map((c) => (c as Record<string, unknown> | undefined)?.destinationVaultArn),
+  );
 }
 
 export const activeSiteBackupCopiedToPeer = definePolicy({
@@ -35,7 +37,10 @@ export const activeSiteBackupCopiedToPeer = definePolicy({
   defaults: {},
   validate(resources) {
     const role = siteRole(resources);
-    if (!role) throw new NotApplicable("the site's role is not visible: the stack exports no `role` output and has no Route 53 failover record or EFS overwrite protection");
+    if (!role)
+      throw new NotApplicable(
+        "the site's role is not visible: the stack exports no `role` output and has no Route 53 failover record or EFS overwrite protection",
+      );
     if (role.role !== "active") return [];
 
     const region = siteRegion(resources);
@@ -80,7 +85,9 @@ export const activeSiteBackupCopiedToPeer = definePolicy({
     // The first deploy of the pair: the peer has no vault yet, the program warns and copies once it does.
     if (!peerVault && peerOutputs(resources) !== undefined) return out;
     for (const plan of selected) {
-      const dests = copyDestinations(plan).map((d) => knownString(d)).filter((d): d is string => d !== undefined);
+      const dests = copyDestinations(plan)
+        .map((d) => knownString(d))
+        .filter((d): d is string => d !== undefined);
       out.push({
         urn: plan.urn,
         message:

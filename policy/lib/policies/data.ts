@@ -200,7 +200,9 @@ export const dataKeysProtected = definePolicy({
       if (key) dataKeys.add(key);
     }
     // A key that only encrypts data in flight (e.g. alarm notifications) may stay unprotected.
-    return [...dataKeys].filter((k) => k.protect !== true).map((k) => notProtected(k, "make every copy of the data it encrypts unreadable once its deletion window ends"));
+    return [...dataKeys]
+      .filter((k) => k.protect !== true)
+      .map((k) => notProtected(k, "make every copy of the data it encrypts unreadable once its deletion window ends"));
   },
 });
 

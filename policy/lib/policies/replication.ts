@@ -51,13 +51,17 @@ export const efsReplicationFollowsRole = definePolicy({
           `The active site (role from ${source}) has no EFS replication configuration, so its shared files are not copied to the peer ` +
           `(${peer ? `peer file system ${peerFs}` : "no peer stack reference"}). Fix: deploy the peer, keep \`eks-dr:replicateToPeer\` true ` +
           "and run `pulumi up` on this site. With replication off on purpose (`eks-dr:replicateToPeer: false` after an unplanned failover), " +
-            "the pack config generated from the stack files (`scripts/policy-pack-config.ts`, as CI and the driver run it) makes this policy advisory.",
+          "the pack config generated from the stack files (`scripts/policy-pack-config.ts`, as CI and the driver run it) makes this policy advisory.",
       });
       return out;
     }
 
     const region = siteRegion(resources);
-    const localFsIds = new Set(ofType(resources, T.efsFileSystem).map((fs) => knownString(fs.props.id)).filter((id): id is string => id !== undefined));
+    const localFsIds = new Set(
+      ofType(resources, T.efsFileSystem)
+        .map((fs) => knownString(fs.props.id))
+        .filter((id): id is string => id !== undefined),
+    );
     for (const r of replications) {
       const destRegion = knownString(prop(r, "destination.region"));
       const destFs = prop(r, "destination.fileSystemId");
@@ -116,7 +120,7 @@ export const efsOverwriteProtectionMatchesRole = definePolicy({
           urn: fs.urn,
           message:
             `${describe(fs)} is on a standby site (role from ${source}) with replication overwrite protection ENABLED: the active site's ` +
-            "replication into it fails. Fix: set `protection.replicationOverwrite: \"DISABLED\"` on the standby (the program derives it from `eks-dr:role`).",
+            'replication into it fails. Fix: set `protection.replicationOverwrite: "DISABLED"` on the standby (the program derives it from `eks-dr:role`).',
         });
       }
       if (role === "active" && protection === "DISABLED") {
@@ -221,7 +225,9 @@ export const ecrReplication = definePolicy({
 
 /** The metric an alarm watches: its own, or the first metric of its metric-math queries. */
 function alarmMetric(alarm: ResourceLike): { namespace?: string; metricName?: string; dimensions: Record<string, unknown> } {
-  const queries = (knownArray(alarm.props.metricQueries) ?? []).map((q) => (q as Record<string, unknown> | undefined)?.metric as Record<string, unknown> | undefined);
+  const queries = (knownArray(alarm.props.metricQueries) ?? []).map(
+    (q) => (q as Record<string, unknown> | undefined)?.metric as Record<string, unknown> | undefined,
+  );
   const source = knownString(alarm.props.metricName) ? alarm.props : (queries.find((m) => knownString(m?.metricName)) ?? {});
   const dimensions = source.dimensions !== null && typeof source.dimensions === "object" ? (source.dimensions as Record<string, unknown>) : {};
   return { namespace: knownString(source.namespace), metricName: knownString(source.metricName), dimensions };
@@ -243,7 +249,9 @@ export const replicationLagAlarms = definePolicy({
       const metricName = names.join(" or ");
       const candidates = alarms.filter(({ metric }) => metric.namespace === namespace && names.includes(metric.metricName ?? ""));
       // With the identifier known, the alarm must watch this resource; otherwise any such alarm will do.
-      const matching = candidates.filter(({ metric }) => !value || !knownString(metric.dimensions[dimension]) || knownString(metric.dimensions[dimension]) === value);
+      const matching = candidates.filter(
+        ({ metric }) => !value || !knownString(metric.dimensions[dimension]) || knownString(metric.dimensions[dimension]) === value,
+      );
       if (matching.length === 0) {
         out.push({
           urn: subject.urn,
@@ -254,13 +262,23 @@ export const replicationLagAlarms = definePolicy({
       for (const { alarm } of matching) {
         const actions = alarm.props.alarmActions;
         if (!isUnknown(actions) && (knownArray(actions) ?? []).length === 0) {
-          out.push({ urn: alarm.urn, message: `${describe(alarm)} watches ${metricName} but notifies no one. Fix: set \`alarmActions\` to the site's alarm topic.` });
+          out.push({
+            urn: alarm.urn,
+            message: `${describe(alarm)} watches ${metricName} but notifies no one. Fix: set \`alarmActions\` to the site's alarm topic.`,
+          });
         }
       }
     };
     if (role === "active") {
       for (const r of ofType(resources, T.efsReplication)) {
-        check(r, "AWS/EFS", "TimeSinceLastSync", "FileSystemId", knownString(r.props.sourceFileSystemId), "alarm on TimeSinceLastSync with FileSystemId (source) and DestinationFileSystemId, at a fraction of `eks-dr:rpoTargetSeconds`.");
+        check(
+          r,
+          "AWS/EFS",
+          "TimeSinceLastSync",
+          "FileSystemId",
+          knownString(r.props.sourceFileSystemId),
+          "alarm on TimeSinceLastSync with FileSystemId (source) and DestinationFileSystemId, at a fraction of `eks-dr:rpoTargetSeconds`.",
+        );
       }
     } else {
       for (const c of ofType(resources, T.rdsCluster)) {

@@ -189,7 +189,9 @@ describe("AwsCloud", () => {
     it("reads a cluster's status", async () => {
       eks.on(DescribeClusterCommand, { name: "dr-cluster" }).resolves({ cluster: { status: "ACTIVE" } });
       expect(await cloud().eks.describeCluster(DR, "dr-cluster")).to.deep.equal({ status: "ACTIVE" });
-      eks.on(DescribeClusterCommand, { name: "gone" }).rejects(new ResourceNotFoundException({ message: "No cluster found", $metadata: { httpStatusCode: 404 } }));
+      eks
+        .on(DescribeClusterCommand, { name: "gone" })
+        .rejects(new ResourceNotFoundException({ message: "No cluster found", $metadata: { httpStatusCode: 404 } }));
       const err = await rejection(cloud().eks.describeCluster(DR, "gone"));
       expect(err.message).to.contain('EKS DescribeCluster in us-west-2 for cluster "gone" failed: ResourceNotFoundException');
     });
@@ -268,7 +270,12 @@ describe("AwsCloud", () => {
           },
         ],
       });
-      expect(await cloud().rds.describeDbCluster(DR, "eks-dr-dr")).to.deep.equal({ identifier: "eks-dr-dr", arn: DR_ARN, status: "available", instanceCount: 0 });
+      expect(await cloud().rds.describeDbCluster(DR, "eks-dr-dr")).to.deep.equal({
+        identifier: "eks-dr-dr",
+        arn: DR_ARN,
+        status: "available",
+        instanceCount: 0,
+      });
       expect((await cloud().rds.describeDbCluster(PRIMARY, "eks-dr-primary")).instanceCount).to.equal(2);
     });
 
@@ -357,7 +364,11 @@ describe("AwsCloud", () => {
       expect(input.ScanBy).to.equal("TimestampDescending");
       expect(clientRegion.get(call.thisValue)).to.equal("cloudWatch:us-west-2");
       const list = cw.commandCalls(ListMetricsCommand)[0];
-      expect(list.args[0].input).to.deep.include({ Namespace: "AWS/RDS", Dimensions: [{ Name: "DBClusterIdentifier", Value: "eks-dr-dr" }], RecentlyActive: "PT3H" });
+      expect(list.args[0].input).to.deep.include({
+        Namespace: "AWS/RDS",
+        Dimensions: [{ Name: "DBClusterIdentifier", Value: "eks-dr-dr" }],
+        RecentlyActive: "PT3H",
+      });
       expect(clientRegion.get(list.thisValue)).to.equal("cloudWatch:us-west-2");
     });
 
@@ -366,7 +377,11 @@ describe("AwsCloud", () => {
       const dims = { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY };
       cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBRPOLag", dims) });
       publishes("AuroraGlobalDBRPOLag", dims, [[clock.t - 60_000, 75]]);
-      expect(await cloud({ clock }).cloudWatch.auroraLag(DR, "eks-dr-dr")).to.deep.include({ metric: "AuroraGlobalDBRPOLag", maxMs: 75, periodStart: clock.t - 60_000 });
+      expect(await cloud({ clock }).cloudWatch.auroraLag(DR, "eks-dr-dr")).to.deep.include({
+        metric: "AuroraGlobalDBRPOLag",
+        maxMs: 75,
+        periodStart: clock.t - 60_000,
+      });
     });
 
     it("reads every series listed (before and after a failover's SourceRegion change) and keeps the newest minute", async () => {
@@ -394,7 +409,9 @@ describe("AwsCloud", () => {
       publishes("AuroraGlobalDBReplicationLag", dims, [[clock.t - 60_000, 250]]);
       const d = await cloud({ clock, lagMetricName: "AuroraGlobalDBReplicationLag" }).cloudWatch.auroraLag(DR, "eks-dr-dr");
       expect(d).to.include({ metric: "AuroraGlobalDBReplicationLag", maxMs: 250 });
-      expect(cw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat!.Metric!.MetricName).to.equal("AuroraGlobalDBReplicationLag");
+      expect(cw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat!.Metric!.MetricName).to.equal(
+        "AuroraGlobalDBReplicationLag",
+      );
     });
 
     it("reads the other lag metric when only that one is published, and says which it read", async () => {
@@ -409,7 +426,9 @@ describe("AwsCloud", () => {
       cw.on(ListMetricsCommand).resolves({ Metrics: listed("AuroraGlobalDBDataTransferBytes", { DBClusterIdentifier: "eks-dr-dr", SourceRegion: PRIMARY }) });
       const err = await rejection(cloud().cloudWatch.auroraLag(DR, "eks-dr-dr"));
       expect(err.message).to.include("AuroraGlobalDBRPOLag").and.include('"eks-dr-dr"').and.include(DR);
-      expect(err.message).to.include("AuroraGlobalDBDataTransferBytes{DBClusterIdentifier, SourceRegion=us-east-1}").and.include("CPUUtilization{DBClusterIdentifier}");
+      expect(err.message)
+        .to.include("AuroraGlobalDBDataTransferBytes{DBClusterIdentifier, SourceRegion=us-east-1}")
+        .and.include("CPUUtilization{DBClusterIdentifier}");
       expect(cw.commandCalls(GetMetricDataCommand)).to.have.length(0);
       cw.on(ListMetricsCommand).resolves({ Metrics: [] });
       expect((await rejection(cloud().cloudWatch.auroraLag(DR, "eks-dr-dr"))).message).to.include("no AWS/RDS metric at all with that DBClusterIdentifier");

@@ -88,7 +88,12 @@ describe("EndpointProbe", function () {
     });
 
     it("is what the wait-serving step uses: it passes the site's exported endpointHostname with its endpointUrl", async () => {
-      const site = (stack: string, outputs: Partial<SiteOutputs>): Site => ({ stack, region: "us-west-2", config: {} as Site["config"], outputs: outputs as SiteOutputs });
+      const site = (stack: string, outputs: Partial<SiteOutputs>): Site => ({
+        stack,
+        region: "us-west-2",
+        config: {} as Site["config"],
+        outputs: outputs as SiteOutputs,
+      });
       const marks = new Map<string, Mark>();
       const clock = new SystemClock();
       const ctx: StepContext = {

@@ -45,7 +45,9 @@ describe("PulumiStacks: failures met before anything works", function () {
     const stacks = new PulumiStacks({ projectDir: PROJECT_DIR, pulumiRoot: noPulumiCli() });
     const err = await setupError(stacks.readConfig("dr"));
     expect(err.kind).to.equal("pulumi-cli-missing");
-    expect(err.message).to.match(/Pulumi CLI is not installed or not on PATH/).and.match(/get\.pulumi\.com/);
+    expect(err.message)
+      .to.match(/Pulumi CLI is not installed or not on PATH/)
+      .and.match(/get\.pulumi\.com/);
     expectOneClearLine(err);
   });
 
@@ -53,7 +55,9 @@ describe("PulumiStacks: failures met before anything works", function () {
     const stacks = new PulumiStacks({ projectDir: PROJECT_DIR, pulumiRoot: fakePulumiCli({ version: "3.150.0" }) });
     const err = await setupError(stacks.readConfig("dr"));
     expect(err.kind).to.equal("pulumi-cli-too-old");
-    expect(err.message).to.match(/Pulumi CLI 3\.150\.0 is older than 3\.158\.0/).and.match(/up --exclude/);
+    expect(err.message)
+      .to.match(/Pulumi CLI 3\.150\.0 is older than 3\.158\.0/)
+      .and.match(/up --exclude/);
     expectOneClearLine(err);
   });
 
@@ -74,7 +78,9 @@ describe("PulumiStacks: failures met before anything works", function () {
     const root = fakePulumiCli({ stackSelectError: "error: no stack named 'dr' found" });
     const err = await setupError(new PulumiStacks({ projectDir: PROJECT_DIR, pulumiRoot: root }).readConfig("dr"));
     expect(err.kind).to.equal("stack-not-initialised");
-    expect(err.message).to.match(/pulumi stack init dr/).and.match(/Pulumi\.dr\.yaml/);
+    expect(err.message)
+      .to.match(/pulumi stack init dr/)
+      .and.match(/Pulumi\.dr\.yaml/);
     expectOneClearLine(err);
   });
 
@@ -95,19 +101,26 @@ describe("PulumiStacks: failures met before anything works", function () {
     it("a peer stack missing from the backend: names it and `pulumi stack init`", async () => {
       const err = await setupError(stacksFailingUp('error: Preview failed: unknown stack "my-org/eks-dr/dr"').up("primary"));
       expect(err.kind).to.equal("peer-stack-missing");
-      expect(err.message).to.match(/peer "my-org\/eks-dr\/dr"/).and.match(/pulumi stack init dr/).and.match(/npm run deploy/);
+      expect(err.message)
+        .to.match(/peer "my-org\/eks-dr\/dr"/)
+        .and.match(/pulumi stack init dr/)
+        .and.match(/npm run deploy/);
       expectOneClearLine(err);
     });
 
     it("pulumi-aws without AWS credentials: the credentials fix, not a raw dump", async () => {
-      const err = await setupError(stacksFailingUp("error: pulumi:providers:aws resource 'aws-us-east-1' has a problem: No valid credential sources found.").up("primary"));
+      const err = await setupError(
+        stacksFailingUp("error: pulumi:providers:aws resource 'aws-us-east-1' has a problem: No valid credential sources found.").up("primary"),
+      );
       expect(err.kind).to.equal("aws-no-credentials");
       expect(err.message).to.match(/aws sso login/);
       expectOneClearLine(err);
     });
 
     it("any other failure keeps naming the stack, with the CLI's error lines only", async () => {
-      const err = await stacksFailingUp("Updating (primary)\nerror: update failed: rds: InvalidParameterValue").up("primary").catch((e: Error) => e);
+      const err = await stacksFailingUp("Updating (primary)\nerror: update failed: rds: InvalidParameterValue")
+        .up("primary")
+        .catch((e: Error) => e);
       expect(err).to.not.be.instanceOf(SetupError);
       expect((err as Error).message).to.equal('pulumi up on stack "primary" failed: error: update failed: rds: InvalidParameterValue');
     });

@@ -12,9 +12,7 @@ const PROJECT_DIR = path.resolve(__dirname, "../../..");
 /** The stack's config as `pulumi config --json` gives it: objects as JSON text. */
 function configFromStackFile(stack: string): ConfigMap {
   const doc = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-  return Object.fromEntries(
-    Object.entries(doc.config).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v), secret: false }]),
-  );
+  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v), secret: false }]));
 }
 
 /** Stores a value as `pulumi config set` does: top level as a string, under --path bools and ints typed. */
@@ -122,7 +120,8 @@ const validOutputs = {
   ecrRepositoryUrls: { web: "web", app: "app" },
 };
 
-const asOutputMap = (o: Record<string, unknown>): OutputMap => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { value: v, secret: k === "kubeconfig" }]));
+const asOutputMap = (o: Record<string, unknown>): OutputMap =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { value: v, secret: k === "kubeconfig" }]));
 
 describe("PulumiStacks", () => {
   describe("stacks", () => {
@@ -168,11 +167,7 @@ describe("PulumiStacks", () => {
         { key: "quiesced", value: false },
         { key: "database.readers.standby", value: 0 },
       ]);
-      expect(fake.log).to.deep.equal([
-        "set eks-dr:role=active",
-        "set eks-dr:quiesced=false",
-        "set eks-dr:database.readers.standby=0 --path",
-      ]);
+      expect(fake.log).to.deep.equal(["set eks-dr:role=active", "set eks-dr:quiesced=false", "set eks-dr:database.readers.standby=0 --path"]);
       const cfg = await stacks.readConfig("dr");
       expect(cfg.role).to.equal("active");
       expect(cfg.quiesced).to.equal(false);

@@ -24,7 +24,10 @@ describe("cli: help and version", () => {
       const h = harness();
       expect(await runCli([cmd, "--help"], h.env)).to.equal(0);
       const help = text(h.out);
-      expect(help).to.match(/Exit codes:/).and.match(/^\s+0 /m).and.match(/^\s+2 /m);
+      expect(help)
+        .to.match(/Exit codes:/)
+        .and.match(/^\s+0 /m)
+        .and.match(/^\s+2 /m);
       if (cmd !== "validate") expect(help).to.match(/^\s+1 /m);
       expect(help).to.match(/Examples:\n\s+npm run /);
     });

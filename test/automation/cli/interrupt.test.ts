@@ -36,15 +36,23 @@ describe("cli: Ctrl-C stops at the next step boundary", () => {
     const err = text(h.err);
     const resume = /Resume with: `(npm run failover -- [^`]+)`/.exec(err)?.[1];
     expect(resume).to.equal(`npm run failover -- --to dr --mode planned --journal ${journal} --sim`);
-    expect(err).to.match(/Ctrl-C: stopping once the steps running now have finished/).and.match(/Stopped at a step boundary/);
+    expect(err)
+      .to.match(/Ctrl-C: stopping once the steps running now have finished/)
+      .and.match(/Stopped at a step boundary/);
     expect(interrupt, "the handler is removed when the run ends").to.equal(undefined);
 
     const events = await new FileJournal(journal).lastRun();
-    expect(events.some((e) => e.kind === "run-end"), "no run end: the run is resumable").to.equal(false);
+    expect(
+      events.some((e) => e.kind === "run-end"),
+      "no run end: the run is resumable",
+    ).to.equal(false);
     const started = events.filter((e) => e.kind === "step-start").map((e) => (e as { step: string }).step);
     const ended = events.filter((e) => e.kind === "step-end").map((e) => (e as { step: string }).step);
     expect(started.sort(), "every step that started also ended: none was cut").to.deep.equal([...ended].sort());
-    expect(events.some((e) => e.kind === "mark" && (e as { name: string }).name.includes("rollback")), "a stop is not a failure: no rollback").to.equal(false);
+    expect(
+      events.some((e) => e.kind === "mark" && (e as { name: string }).name.includes("rollback")),
+      "a stop is not a failure: no rollback",
+    ).to.equal(false);
     expect(ended).to.include(interruptedAfter);
 
     // The printed command, in a new process, without --take-over: the lock was released.

@@ -14,7 +14,9 @@ describe("cli: --json and confirmation", () => {
     expect(h.asked).to.deep.equal([]);
     const doc = JSON.parse(text(h.out));
     expect(doc.error.kind).to.equal("refused");
-    expect(doc.error.message).to.match(/--json never prompts/).and.match(/--yes/);
+    expect(doc.error.message)
+      .to.match(/--json never prompts/)
+      .and.match(/--yes/);
     expect(h.wired).to.have.length(0);
   });
 
@@ -31,13 +33,18 @@ describe("cli: --json and confirmation", () => {
     [["failback", "--sim-crash-after", "up-old-site"], /'--sim-crash-after <step>' only applies to the simulated Regions/],
     [["deploy", "--journal", "/tmp/j.jsonl", "--state", "s3://bucket/prefix"], /'--state <url>' and '--journal <path>'/],
     [["failover", "--to", "nope", "--mode", "planned"], /option '--to <stack>': unknown stack "nope"; this project's stacks are dr, primary/],
-    [["failover", "--to", "dr", "--mode", "unplanned", "--incident-at", "2099-01-01T00:00:00Z"], /option '--incident-at <time>': 2099-01-01T00:00:00.000Z is after now/],
+    [
+      ["failover", "--to", "dr", "--mode", "unplanned", "--incident-at", "2099-01-01T00:00:00Z"],
+      /option '--incident-at <time>': 2099-01-01T00:00:00.000Z is after now/,
+    ],
   ];
   for (const [argv, pattern] of flagErrors) {
     it(`a flag error is reported before the terminal check: ${argv.join(" ")}`, async () => {
       const h = harness({ tty: false });
       expect(await runCli(argv, h.env)).to.equal(2);
-      expect(text(h.err)).to.match(pattern).and.not.match(/stdin is not a terminal/);
+      expect(text(h.err))
+        .to.match(pattern)
+        .and.not.match(/stdin is not a terminal/);
     });
   }
 });

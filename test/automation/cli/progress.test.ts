@@ -31,7 +31,16 @@ class ManualClock implements Clock {
 
 const step = (id: string, title = `the ${id} step, whose title is long enough to be cut on a narrow terminal`): Step =>
   ({ id, title, dependsOn: [], effect: "", check: async () => false, run: async () => undefined }) as unknown as Step;
-const ended = (s: Step, startedAt: number, endedAt: number, detail?: string): StepRecord => ({ id: s.id, title: s.title, dependsOn: [], outcome: "done", startedAt, endedAt, retries: 0, ...(detail ? { detail } : {}) });
+const ended = (s: Step, startedAt: number, endedAt: number, detail?: string): StepRecord => ({
+  id: s.id,
+  title: s.title,
+  dependsOn: [],
+  outcome: "done",
+  startedAt,
+  endedAt,
+  retries: 0,
+  ...(detail ? { detail } : {}),
+});
 
 /** What a terminal of `cols` columns shows after `data`: its non-empty lines. */
 async function screen(data: string, cols: number): Promise<string[]> {
@@ -98,19 +107,26 @@ describe("cli: progress", () => {
       expect(await runCli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes"], h.env)).to.equal(0);
       const out = text(h.out);
       expect(out).not.to.match(ANSI_ANY);
-      expect(out).to.match(/^\[\+\d\d:\d\d\] ▶ scale-nodes-web {2}started: /m).and.match(/^\[\+\d\d:\d\d\] ✔ scale-nodes-web {2}done in /m);
+      expect(out)
+        .to.match(/^\[\+\d\d:\d\d\] ▶ scale-nodes-web {2}started: /m)
+        .and.match(/^\[\+\d\d:\d\d\] ✔ scale-nodes-web {2}done in /m);
     });
 
     it("one line when a step starts and one when it ends, in the order they happened", async () => {
       const h = harness();
       expect(await runCli(["failover", "--to", "dr", "--mode", "unplanned", "--sim", "--yes"], h.env)).to.equal(0);
-      const lines = text(h.out).split("\n").filter((l) => /^\[\+/.test(l) && / (▶|✔|↷|✖|■) /.test(l));
+      const lines = text(h.out)
+        .split("\n")
+        .filter((l) => /^\[\+/.test(l) && / (▶|✔|↷|✖|■) /.test(l));
       for (const id of ["scale-nodes-web", "failover-db", "converge-up-target"]) {
         const started = lines.findIndex((l) => l.includes(`▶ ${id}  started`));
         const done = lines.findIndex((l) => l.includes(`✔ ${id}  done`));
         expect(started, id).to.be.at.least(0);
         expect(done, id).to.be.greaterThan(started);
-        expect(lines.filter((l) => l.includes(` ${id}  `)), id).to.have.length(2);
+        expect(
+          lines.filter((l) => l.includes(` ${id}  `)),
+          id,
+        ).to.have.length(2);
       }
     });
 

@@ -29,21 +29,33 @@ describe("cli: --stack and --cwd", () => {
     [[...run, "--stack", "primary"], {}, /option '--stack <site=stack>': "primary" is not <site>=<stack>; e\.g\. --stack primary=acme\/eks-dr\/primary/],
     [[...run, "--stack", "prod=acme/prod"], {}, /option '--stack <site=stack>': "prod" is not a site of this project; its sites are dr, primary/],
     [[...run, "--stack", "primary=acme/eks-dr/dr"], {}, /option '--stack <site=stack>': the stack for site "primary" must end in \/primary/],
-    [[...run, "--stack", "primary=acme/other/primary"], {}, /option '--stack <site=stack>': "acme\/other\/primary" names project "other", and this project is "eks-dr"/],
+    [
+      [...run, "--stack", "primary=acme/other/primary"],
+      {},
+      /option '--stack <site=stack>': "acme\/other\/primary" names project "other", and this project is "eks-dr"/,
+    ],
     [[...run, "--stack", "primary=ac me/primary"], {}, /option '--stack <site=stack>': "ac me\/primary" is not a Pulumi stack name/],
     [[...run, "--stack", "primary=a/b/c/primary"], {}, /is not a Pulumi stack name/],
     [[...run, "--stack", "primary=acme/primary", "--stack", "primary=other/primary"], {}, /site "primary" is given twice/],
-    [[...run, "--stack", "primary=acme/primary", "--sim"], {}, /option '--stack <site=stack>' selects stacks in a Pulumi backend; the simulated Regions have none/],
+    [
+      [...run, "--stack", "primary=acme/primary", "--sim"],
+      {},
+      /option '--stack <site=stack>' selects stacks in a Pulumi backend; the simulated Regions have none/,
+    ],
     [run, { EKS_DR_STACKS: "primary=acme/eks-dr/primary,dr=acme/eks-dr/primary" }, /EKS_DR_STACKS: the stack for site "dr" must end in \/dr/],
     [[...run, "--cwd", "/nonexistent/eks-dr"], {}, /option '--cwd <dir>' argument '\/nonexistent\/eks-dr' is invalid\. \/nonexistent\/eks-dr does not exist/],
     [[...run, "--cwd", path.join(PROJECT_DIR, "package.json")], {}, /option '--cwd <dir>' argument .* is not a directory/],
     [[...run, "--cwd", os.tmpdir()], {}, /option '--cwd <dir>' argument .* has no Pulumi\.yaml/],
   ];
   for (const [argv, vars, pattern] of bad) {
-    it(`${Object.entries(vars).map(([k, v]) => `${k}=${v} `).join("")}${argv.slice(4).join(" ")}: exit 2, the flag named, before the terminal check`, async () => {
+    it(`${Object.entries(vars)
+      .map(([k, v]) => `${k}=${v} `)
+      .join("")}${argv.slice(4).join(" ")}: exit 2, the flag named, before the terminal check`, async () => {
       const h = harness({ tty: false, vars });
       expect(await runCli(argv, h.env)).to.equal(2);
-      expect(text(h.err)).to.match(pattern).and.not.match(/stdin is not a terminal/);
+      expect(text(h.err))
+        .to.match(pattern)
+        .and.not.match(/stdin is not a terminal/);
       expect(h.wired).to.have.length(0);
     });
   }
@@ -90,8 +102,12 @@ describe("cli: --stack and --cwd", () => {
       const code = await runCli(["status", "--stack", "primary=acme/eks-dr/primary", "--journal", path.join(bin, "j.jsonl")], h.env);
       expect(code).to.equal(2);
       const calls = fs.readFileSync(log, "utf8");
-      expect(calls).to.match(/--stack acme\/eks-dr\/primary/).and.match(/--stack acme\/eks-dr\/dr/);
-      expect(calls).not.to.match(/--stack other\//).and.not.match(/--stack (primary|dr)\b/);
+      expect(calls)
+        .to.match(/--stack acme\/eks-dr\/primary/)
+        .and.match(/--stack acme\/eks-dr\/dr/);
+      expect(calls)
+        .not.to.match(/--stack other\//)
+        .and.not.match(/--stack (primary|dr)\b/);
     });
   });
 });

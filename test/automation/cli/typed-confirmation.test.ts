@@ -58,7 +58,9 @@ describe("cli: typed confirmation", () => {
     const h = harness({ tty: true, answer: "dr" });
     expect(await runCli(["failback", "--sim", "--journal", journal], h.env)).to.equal(2);
     expect(h.asked).to.deep.equal(["Type the name of the site that becomes active (primary) to proceed: "]);
-    expect(text(h.out)).to.match(/stacks: +dr \(us-west-2, active\), primary \(us-east-1, standby\)/).and.match(/Pulumi backend: +simulated, saved beside /);
+    expect(text(h.out))
+      .to.match(/stacks: +dr \(us-west-2, active\), primary \(us-east-1, standby\)/)
+      .and.match(/Pulumi backend: +simulated, saved beside /);
   });
 
   it("on the real path the confirmation names the caller's account, the backend Pulumi would use and the qualified stacks", async () => {
@@ -87,7 +89,10 @@ describe("cli: typed confirmation", () => {
 
     it("reads the account and ARN", async () => {
       sts.on(GetCallerIdentityCommand).resolves({ Account: "111122223333", Arn: "arn:aws:sts::111122223333:assumed-role/ops/alice", UserId: "x" });
-      expect(await callerIdentity("us-west-2", { timeoutMs: 1000 })).to.deep.equal({ account: "111122223333", arn: "arn:aws:sts::111122223333:assumed-role/ops/alice" });
+      expect(await callerIdentity("us-west-2", { timeoutMs: 1000 })).to.deep.equal({
+        account: "111122223333",
+        arn: "arn:aws:sts::111122223333:assumed-role/ops/alice",
+      });
       expect(await sts.call(0).thisValue.config.region()).to.equal("us-west-2");
     });
 

@@ -28,7 +28,12 @@ export interface Scenario {
 
 export const scenarios: Scenario[] = [
   { name: "unplanned failover", variant: {}, unplanned: true, go: (d, o) => failover(d, { to: "dr", mode: "unplanned" }, o) },
-  { name: "unplanned failover, cold headless standby", variant: { headless: true, cold: true }, unplanned: true, go: (d, o) => failover(d, { to: "dr", mode: "unplanned" }, o) },
+  {
+    name: "unplanned failover, cold headless standby",
+    variant: { headless: true, cold: true },
+    unplanned: true,
+    go: (d, o) => failover(d, { to: "dr", mode: "unplanned" }, o),
+  },
   { name: "planned failover", variant: {}, go: (d, o) => failover(d, { to: "dr", mode: "planned" }, o) },
   { name: "planned failover, cold standby", variant: { cold: true }, go: (d, o) => failover(d, { to: "dr", mode: "planned" }, o) },
   {

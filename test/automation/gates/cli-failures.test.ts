@@ -32,7 +32,9 @@ describe("gates: clear failures at the command line", () => {
         const r = await cli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes", "--journal", journal]);
         expect(r.code).to.equal(2);
         expect(r.err).to.match(pattern).and.include(journal);
-        expect(r.err).to.match(/move it aside/i).and.match(/--journal/);
+        expect(r.err)
+          .to.match(/move it aside/i)
+          .and.match(/--journal/);
         expect(r.err).to.not.match(/Cannot read properties/);
         for (const w of r.wired) expect(w.sim!.world.sideEffects()).to.deep.equal([]);
         // Nothing was appended to the damaged file.
@@ -52,14 +54,18 @@ describe("gates: clear failures at the command line", () => {
     it("a directory is refused naming the flag", async () => {
       const r = await cli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes", "--journal", s.dir]);
       expect(r.code).to.equal(2);
-      expect(r.err).to.match(/option '--journal <path>'/).and.match(/is a directory/);
+      expect(r.err)
+        .to.match(/option '--journal <path>'/)
+        .and.match(/is a directory/);
       expect(r.wired).to.have.length(0);
     });
 
     it("an empty path is refused naming the flag", async () => {
       const r = await cli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes", "--journal", ""]);
       expect(r.code).to.equal(2);
-      expect(r.err).to.match(/option '--journal <path>'/).and.match(/empty/);
+      expect(r.err)
+        .to.match(/option '--journal <path>'/)
+        .and.match(/empty/);
     });
   });
 

@@ -23,7 +23,9 @@ describe("gates: control planes a planned run needs", () => {
   it("with Route 53's control plane down, the CLI refuses before any side effect (exit 2)", async () => {
     const r = await cli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes"], { beforeRun: (w) => w.sim!.faults.impairRoute53() });
     expect(r.code).to.equal(2);
-    expect(r.err).to.match(/Route 53/).and.match(/control plane/);
+    expect(r.err)
+      .to.match(/Route 53/)
+      .and.match(/control plane/);
     expect(r.wired[0].sim!.world.sideEffects()).to.deep.equal([]);
   });
 
@@ -56,7 +58,9 @@ describe("gates: control planes a planned run needs", () => {
     t.sim.faults.impairRoute53();
     const before = sideEffectCounts(t.sim);
     const err = await refusal(failover(t.deps, { to: "dr", mode: "planned" }, { takeOver: true }));
-    expect(err.message).to.match(/Route 53/).and.match(/point of no return/);
+    expect(err.message)
+      .to.match(/Route 53/)
+      .and.match(/point of no return/);
     expect(sideEffectCounts(t.sim)).to.deep.equal(before);
     // Once it answers again, the same command finishes the run.
     t.sim.faults.recoverRegion("route53");

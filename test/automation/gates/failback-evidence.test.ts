@@ -31,7 +31,9 @@ describe("gates: failback only reverses a failover", () => {
   it("on the committed stack files (primary active, never failed over) the CLI refuses with exit 2 and moves nothing", async () => {
     const r = await cli(["failback", "--sim", "--yes"]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.match(/nothing to fail back/i).and.match(/primary/);
+    expect(r.err)
+      .to.match(/nothing to fail back/i)
+      .and.match(/primary/);
     expect(r.wired[0].sim!.world.sideEffects()).to.deep.equal([]);
     expect(r.wired[0].sim!.world.writer()).to.equal("primary");
   });
@@ -42,7 +44,9 @@ describe("gates: failback only reverses a failover", () => {
     await ok(failback(t.deps));
     const before = sideEffectCounts(t.sim);
     const err = await refusal(failback(t.deps));
-    expect(err.message).to.match(/nothing to fail back/i).and.match(/failback/);
+    expect(err.message)
+      .to.match(/nothing to fail back/i)
+      .and.match(/failback/);
     expect(sideEffectCounts(t.sim)).to.deep.equal(before);
     expect(t.sim.world.writer()).to.equal("primary");
   });
@@ -64,8 +68,12 @@ describe("gates: failback only reverses a failover", () => {
     );
     expect(report.target).to.equal("primary");
     const evidence = summary.find((l) => /shows an unplanned failover/.test(l)) ?? "";
-    expect(evidence).to.match(/primary's stack outputs still say active/).and.match(/still holds its half of the replication/);
-    expect(evidence).to.match(/ups still avoid us-east-1 \(impairedRegions\)/).and.match(/replicateToPeer=false/);
+    expect(evidence)
+      .to.match(/primary's stack outputs still say active/)
+      .and.match(/still holds its half of the replication/);
+    expect(evidence)
+      .to.match(/ups still avoid us-east-1 \(impairedRegions\)/)
+      .and.match(/replicateToPeer=false/);
     expect(t.sim.world.writer()).to.equal("primary");
   });
 
@@ -74,7 +82,9 @@ describe("gates: failback only reverses a failover", () => {
     await ok(failover(t.deps, { to: "dr", mode: "planned" }));
     const elsewhere = driverDeps(simWiring(t.sim, { journal: new MemoryJournal(), stackNames: ["primary", "dr"] }));
     const err = await refusal(failback(elsewhere));
-    expect(err.message).to.match(/--journal/).and.match(/failover -- --to primary --mode planned/);
+    expect(err.message)
+      .to.match(/--journal/)
+      .and.match(/failover -- --to primary --mode planned/);
     expect(t.sim.world.writer()).to.equal("dr");
   });
 
@@ -84,10 +94,13 @@ describe("gates: failback only reverses a failover", () => {
     await ok(failover(t.deps, { to: "dr", mode: "unplanned" }));
     t.sim.faults.recoverRegion("primary");
     // Once Aurora has rebuilt the old primary, someone switches the database back by hand, outside the driver.
-    for (let i = 0; i < 100 && t.sim.world.globalCluster().members.some((m) => m.synchronizationStatus === "pending-resync"); i++) await t.deps.clock.sleep(10 * 60_000);
+    for (let i = 0; i < 100 && t.sim.world.globalCluster().members.some((m) => m.synchronizationStatus === "pending-resync"); i++)
+      await t.deps.clock.sleep(10 * 60_000);
     await t.sim.cloud.rds.switchoverGlobalCluster("us-west-2", "eks-dr-global", t.sim.world.site("primary").db.arn, { timeoutMs: 60_000 });
     await t.deps.clock.sleep(20 * 60_000);
     const err = await refusal(failback(t.deps));
-    expect(err.message).to.match(/Aurora writer/).and.match(/primary/);
+    expect(err.message)
+      .to.match(/Aurora writer/)
+      .and.match(/primary/);
   });
 });

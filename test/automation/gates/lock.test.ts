@@ -34,7 +34,10 @@ describe("gates: --take-over never steals a live run's lock", () => {
     lockOf(journal, { runId: "failover-live", pid: process.pid, host: os.hostname(), since: "2025-01-01T00:00:00.000Z" });
     const r = await cli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes", "--journal", journal, "--take-over"]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.match(/failover-live/).and.include(`pid ${process.pid}`).and.include(os.hostname());
+    expect(r.err)
+      .to.match(/failover-live/)
+      .and.include(`pid ${process.pid}`)
+      .and.include(os.hostname());
     expect(r.err).to.match(/still running/);
     expect(r.wired[0].sim!.world.sideEffects()).to.deep.equal([]);
     expect(JSON.parse(fs.readFileSync(`${journal}.lock`, "utf8")).runId).to.equal("failover-live");
@@ -45,7 +48,9 @@ describe("gates: --take-over never steals a live run's lock", () => {
     lockOf(journal, { runId: "crashed", pid: DEAD_PID, host: os.hostname(), since: "2025-01-01T00:00:00.000Z" });
     const j = new FileJournal(journal, { pid: process.pid });
     const refused = await lockError(j.lock("new", { takeOver: false }));
-    expect(refused.message).to.match(/not running any more/).and.match(/--take-over/);
+    expect(refused.message)
+      .to.match(/not running any more/)
+      .and.match(/--take-over/);
     await j.lock("new", { takeOver: true });
     expect(j.holder()?.runId).to.equal("new");
     await j.unlock("new");
@@ -59,7 +64,11 @@ describe("gates: --take-over never steals a live run's lock", () => {
     const local = new FileJournal(journal, { host: "ops-laptop-1", pid: process.pid, now: () => now });
     now += 30_000;
     const err = await lockError(local.lock("mine", { takeOver: true }));
-    expect(err.message).to.match(/remote-run/).and.match(/ops-laptop-2/).and.match(/lease/).and.include("2025-01-01T00:01:00.000Z");
+    expect(err.message)
+      .to.match(/remote-run/)
+      .and.match(/ops-laptop-2/)
+      .and.match(/lease/)
+      .and.include("2025-01-01T00:01:00.000Z");
     now += 31_000;
     await local.lock("mine", { takeOver: true });
     expect(local.holder()).to.include({ runId: "mine", host: "ops-laptop-1" });
@@ -110,7 +119,13 @@ describe("gates: --take-over never steals a live run's lock", () => {
     const now = Date.parse("2025-01-01T00:00:00Z");
     const j = new FileJournal(journal, { host: "h1", pid: 77, now: () => now, leaseMs: 90_000, renewal: () => () => undefined });
     await j.lock("r", { takeOver: false });
-    expect(JSON.parse(fs.readFileSync(`${journal}.lock`, "utf8"))).to.deep.equal({ runId: "r", pid: 77, host: "h1", since: "2025-01-01T00:00:00.000Z", expiresAt: "2025-01-01T00:01:30.000Z" });
+    expect(JSON.parse(fs.readFileSync(`${journal}.lock`, "utf8"))).to.deep.equal({
+      runId: "r",
+      pid: 77,
+      host: "h1",
+      since: "2025-01-01T00:00:00.000Z",
+      expiresAt: "2025-01-01T00:01:30.000Z",
+    });
     await j.unlock("r");
   });
 });

@@ -54,7 +54,9 @@ describe("gates: a planned failover never leaves no site serving", () => {
     await t.sim.clock.sleep(100_000);
     expect(t.sim.world.userView().up).to.equal(true);
     const text = formatReport(r.report).join("\n");
-    expect(text).to.match(/ROLLED BACK/).and.match(/primary serves again/);
+    expect(text)
+      .to.match(/ROLLED BACK/)
+      .and.match(/primary serves again/);
     // The run is over: a new command starts afresh rather than resuming past the old quiesce.
     const end = (await t.journal.lastRun()).find((e) => e.kind === "run-end");
     expect(end).to.include({ outcome: "rolled-back" });
@@ -66,7 +68,9 @@ describe("gates: a planned failover never leaves no site serving", () => {
       const lat = s.file("slow-efs.yaml", "efs-sync: { minSeconds: 3000, typicalSeconds: 3000, maxSeconds: 3000 }\n");
       const r = await cli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes", "--latency-file", lat]);
       expect(r.code).to.equal(1);
-      expect(r.out).to.match(/ROLLED BACK/).and.match(/primary serves again/);
+      expect(r.out)
+        .to.match(/ROLLED BACK/)
+        .and.match(/primary serves again/);
       expect(r.wired[0].sim!.world.site("primary").serving).to.equal(true);
     } finally {
       s.cleanup();
@@ -82,9 +86,16 @@ describe("gates: a planned failover never leaves no site serving", () => {
     expect(r.report.pointOfNoReturn).to.include({ crossed: true });
     expect(r.report.resumeCommand).to.equal("npm run failover -- --to dr --mode planned --journal /tmp/j.jsonl");
     const state = r.report.sites!.join("\n");
-    expect(state).to.match(/primary \(us-east-1\): .*quiesced/).and.match(/dr \(us-west-2\): /).and.match(/Aurora/).and.match(/EFS/).and.match(/DNS/);
+    expect(state)
+      .to.match(/primary \(us-east-1\): .*quiesced/)
+      .and.match(/dr \(us-west-2\): /)
+      .and.match(/Aurora/)
+      .and.match(/EFS/)
+      .and.match(/DNS/);
     const text = formatReport(r.report).join("\n");
-    expect(text).to.match(/past its point of no return/).and.include("npm run failover -- --to dr --mode planned --journal /tmp/j.jsonl");
+    expect(text)
+      .to.match(/past its point of no return/)
+      .and.include("npm run failover -- --to dr --mode planned --journal /tmp/j.jsonl");
     // The source was not unquiesced under a switching database; resuming finishes forward.
     expect((await t.sim.stacks.readConfig("primary")).quiesced).to.equal(true);
     expect(t.sim.world.site("primary").serving).to.equal(false);

@@ -21,7 +21,9 @@ describe("gates: bounded simulation and steps", () => {
         const file = s.file(`efs-${seconds}.yaml`, `efs-sync: { minSeconds: ${seconds}, typicalSeconds: ${seconds}, maxSeconds: ${seconds} }\n`);
         const r = await cli([...argv, "--latency-file", file]);
         expect(r.code).to.equal(2);
-        expect(r.err).to.match(/--latency-file/).and.match(/efs-sync\.minSeconds/);
+        expect(r.err)
+          .to.match(/--latency-file/)
+          .and.match(/efs-sync\.minSeconds/);
       });
     }
   }
@@ -38,7 +40,9 @@ describe("gates: every step has a bound", () => {
     const report = JSON.parse(r.out);
     expect(report.outcome).to.equal("failed");
     expect(report.failedStep).to.equal("up-primary");
-    expect(report.error).to.match(/pulumi up primary did not finish within 1h/).and.match(/driverTimeouts\.upMinutes/);
+    expect(report.error)
+      .to.match(/pulumi up primary did not finish within 1h/)
+      .and.match(/driverTimeouts\.upMinutes/);
     expect(report.durationMs).to.be.at.most(61 * 60_000 + 5_000);
   });
 

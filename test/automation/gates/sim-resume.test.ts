@@ -17,7 +17,10 @@ describe("gates: crash and resume through the CLI with --sim", () => {
     // Process 1 dies right after the switchover (its pid is gone afterwards).
     const first = await cli(["failover", "--to", "dr", "--mode", "planned", ...base, "--sim-crash-after", "switchover-db", "--json"], { pid: DEAD_PID });
     expect(first.code).to.equal(1);
-    expect(first.err).to.match(/crash/i).and.match(/--take-over/).and.include(`--journal ${journal}`);
+    expect(first.err)
+      .to.match(/crash/i)
+      .and.match(/--take-over/)
+      .and.include(`--journal ${journal}`);
     expect(first.wired[0].sim!.world.writer()).to.equal("dr");
 
     // Process 2: the same command resumes it on the saved world.
@@ -54,10 +57,15 @@ describe("gates: crash and resume through the CLI with --sim", () => {
   });
 
   it("refuses to resume a run whose simulated world was not saved (a journal from elsewhere)", async () => {
-    const journal = s.file("orphan.jsonl", JSON.stringify({ kind: "run-start", runId: "r1", at: 1, command: "failover", args: { to: "dr", mode: "planned" }, pid: 1, host: "h" }) + "\n");
+    const journal = s.file(
+      "orphan.jsonl",
+      JSON.stringify({ kind: "run-start", runId: "r1", at: 1, command: "failover", args: { to: "dr", mode: "planned" }, pid: 1, host: "h" }) + "\n",
+    );
     const r = await cli(["failover", "--to", "dr", "--mode", "planned", "--sim", "--yes", "--journal", journal]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.match(/no simulated world/).and.include(journal);
+    expect(r.err)
+      .to.match(/no simulated world/)
+      .and.include(journal);
     expect(r.wired).to.have.length(0);
   });
 
@@ -67,7 +75,9 @@ describe("gates: crash and resume through the CLI with --sim", () => {
     expect((await cli(["deploy", "--sim", "--yes", "--journal", journal, "--seed", "3"])).code).to.equal(0);
     const r = await cli(["status", "--sim", "--journal", journal, "--seed", "4"]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.match(/--seed 4/).and.match(/seed 3/);
+    expect(r.err)
+      .to.match(/--seed 4/)
+      .and.match(/seed 3/);
     expect((await cli(["status", "--sim", "--journal", journal])).code).to.equal(0);
   });
 
@@ -75,12 +85,16 @@ describe("gates: crash and resume through the CLI with --sim", () => {
     const journal = s.file("seeded/journal.jsonl");
     const r = await cli(["failover", "--to", "dr", "--mode", "planned", "--yes", "--journal", journal]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.match(/simulated/).and.match(/--journal/);
+    expect(r.err)
+      .to.match(/simulated/)
+      .and.match(/--journal/);
   });
 
   it("--sim-crash-after applies to the simulated Regions only", async () => {
     const r = await cli(["failover", "--to", "dr", "--mode", "planned", "--yes", "--sim-crash-after", "quiesce-source"]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.match(/--sim-crash-after/).and.match(/--sim/);
+    expect(r.err)
+      .to.match(/--sim-crash-after/)
+      .and.match(/--sim/);
   });
 });

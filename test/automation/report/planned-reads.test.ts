@@ -22,7 +22,9 @@ describe("planned moves keep serving reads", () => {
       const read = m.readDowntime!.ms;
       expect(m.readDowntime!.how).to.equal("measured");
       expect(write, `seed ${seed}: write downtime`).to.be.greaterThan(60_000);
-      expect(read, `seed ${seed}: read downtime ${read} vs write downtime ${write}`).to.be.a("number").and.at.most(write / 4);
+      expect(read, `seed ${seed}: read downtime ${read} vs write downtime ${write}`)
+        .to.be.a("number")
+        .and.at.most(write / 4);
       // The source took no writes from the quiesce on: it stopped serving writes while still serving reads.
       const quiesceEnd = Date.parse(m.writeDowntime!.quiescedAt);
       expect(t.sim.world.servingLog("primary").filter((e) => e.serving && e.at > quiesceEnd)).to.deep.equal([]);

@@ -62,7 +62,8 @@ describe("reported RPO against the data the simulation lost", () => {
             expect(reported!.dataLossWindowMs, `seed ${seed}: ${l.kind} reported below the ${l.lostWindowMs} ms lost`).to.be.at.least(l.lostWindowMs);
           }
         }
-        if (losses.length) expect(r.rpo!.worstMs === null || r.rpo!.worstMs >= Math.max(...losses.map((l) => l.lostWindowMs)), `seed ${seed}: worst`).to.equal(true);
+        if (losses.length)
+          expect(r.rpo!.worstMs === null || r.rpo!.worstMs >= Math.max(...losses.map((l) => l.lostWindowMs)), `seed ${seed}: worst`).to.equal(true);
       }
     });
   }

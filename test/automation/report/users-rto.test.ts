@@ -23,7 +23,10 @@ async function unplanned(t: TestSim): Promise<RunReport> {
 
 /** The outage users saw during the run: the last one that began before the new site served. */
 function outageAt(t: TestSim, servingAt: number) {
-  return t.sim.world.userView().outages.filter((o) => o.from <= servingAt).pop()!;
+  return t.sim.world
+    .userView()
+    .outages.filter((o) => o.from <= servingAt)
+    .pop()!;
 }
 
 describe("users' RTO", () => {
@@ -48,7 +51,9 @@ describe("users' RTO", () => {
         expect(m.users).to.include({ how: "measured", lostAt: new Date(o.from).toISOString(), servedAt: new Date(o.to!).toISOString(), ms: o.to! - o.from });
         expect(m.rto!.ms).to.equal(servingAt - o.from);
         const text = formatReport(m).join("\n");
-        expect(text).to.match(/RTO for users: \S+( \S+)? measured/).and.match(/RTO site-level: /);
+        expect(text)
+          .to.match(/RTO for users: \S+( \S+)? measured/)
+          .and.match(/RTO site-level: /);
       }
     });
   }
@@ -77,7 +82,9 @@ describe("users' RTO", () => {
       expect(m.readDowntime!.how).to.equal("measured");
       expect(m.readDowntime!.ms, `seed ${seed}`).to.be.a("number").and.below(m.users!.ms!);
       expect(r.readDowntime).to.deep.equal({ how: "estimate", ms: r.users!.ms });
-      expect(formatReport(m).join("\n")).to.match(/write downtime: /).and.match(/read downtime: \S+( \S+)? measured/);
+      expect(formatReport(m).join("\n"))
+        .to.match(/write downtime: /)
+        .and.match(/read downtime: \S+( \S+)? measured/);
     }
   });
 

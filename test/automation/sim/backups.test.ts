@@ -40,7 +40,8 @@ describe("simulated AWS Backup: recovery points, copies, restores", function () 
     const now = s.clock.now();
     const nextRun = Math.ceil((now - 5 * HOUR) / DAY) * DAY + 5 * HOUR;
     await s.clock.sleep(nextRun - now + 1);
-    const newest = (region: string) => Math.max(...s.world.listRecoveryPoints(region, region === "us-east-1" ? vaults.primary : vaults.dr).map((p) => p.createdAt));
+    const newest = (region: string) =>
+      Math.max(...s.world.listRecoveryPoints(region, region === "us-east-1" ? vaults.primary : vaults.dr).map((p) => p.createdAt));
     expect(newest("us-east-1")).to.equal(nextRun);
     expect(newest("us-west-2")).to.be.below(nextRun);
     await s.clock.sleep(4 * HOUR);
@@ -76,18 +77,32 @@ describe("simulated AWS Backup: recovery points, copies, restores", function () 
   });
 
   it("a restore needs the point in that Region's vault and the service's metadata keys; it takes longer for more data; a running restore's point cannot be deleted", async () => {
-    const efs = s.world.listRecoveryPoints("us-west-2", vaults.dr).filter((p) => p.resourceType === "EFS").at(-1)!;
+    const efs = s.world
+      .listRecoveryPoints("us-west-2", vaults.dr)
+      .filter((p) => p.resourceType === "EFS")
+      .at(-1)!;
     const role = "arn:aws:iam::123456789012:role/backup";
     const original = s.world.recoveryPoints().find((p) => p.arn === efs.copiedFrom)!;
     const wrongRegion = await rejection(() =>
       s.world.startRestoreJob("us-west-2", { recoveryPointArn: original.arn, resourceType: "EFS", metadata: {}, iamRoleArn: role }),
     );
     expect(wrongRegion.message).to.match(/not in a vault in us-west-2/);
-    const noKeys = await rejection(() => s.world.startRestoreJob("us-west-2", { recoveryPointArn: efs.arn, resourceType: "EFS", metadata: { newFileSystem: "true" }, iamRoleArn: role }));
+    const noKeys = await rejection(() =>
+      s.world.startRestoreJob("us-west-2", { recoveryPointArn: efs.arn, resourceType: "EFS", metadata: { newFileSystem: "true" }, iamRoleArn: role }),
+    );
     expect(noKeys.message).to.match(/missing file-system-id, Encrypted, KmsKeyId, PerformanceMode, CreationToken/);
-    const metadata = { "file-system-id": "fs-1", newFileSystem: "true", Encrypted: "true", KmsKeyId: "arn:aws:kms:us-west-2:1:key/k", PerformanceMode: "generalPurpose", CreationToken: "t" };
+    const metadata = {
+      "file-system-id": "fs-1",
+      newFileSystem: "true",
+      Encrypted: "true",
+      KmsKeyId: "arn:aws:kms:us-west-2:1:key/k",
+      PerformanceMode: "generalPurpose",
+      CreationToken: "t",
+    };
     const job = s.world.startRestoreJob("us-west-2", { recoveryPointArn: efs.arn, resourceType: "EFS", metadata, iamRoleArn: role, idempotencyToken: "tok" });
-    expect(s.world.startRestoreJob("us-west-2", { recoveryPointArn: efs.arn, resourceType: "EFS", metadata, iamRoleArn: role, idempotencyToken: "tok" }).id).to.equal(job.id);
+    expect(
+      s.world.startRestoreJob("us-west-2", { recoveryPointArn: efs.arn, resourceType: "EFS", metadata, iamRoleArn: role, idempotencyToken: "tok" }).id,
+    ).to.equal(job.id);
     expect(s.world.restoreJobs()).to.have.length(1);
     const busy = await rejection(() => s.world.deleteRecoveryPoint("us-west-2", vaults.dr, efs.arn));
     expect(busy.message).to.match(/being restored/);

@@ -47,11 +47,19 @@ describe("sim: the engine's plan for an up", () => {
     const fs = reg(FS, "files", { encrypted: true, protection: { replicationOverwrite: "DISABLED" }, tags: { a: "1" } });
     // Read back after an update while replicated into: AWS reports REPLICATING.
     const state: StackState = [applied(fs, { protection: { replicationOverwrite: "REPLICATING" } })];
-    expect(planUp([fs], state).steps.map((s) => s.op), "without ignoreChanges the engine plans DISABLED again").to.deep.equal(["update"]);
+    expect(
+      planUp([fs], state).steps.map((s) => s.op),
+      "without ignoreChanges the engine plans DISABLED again",
+    ).to.deep.equal(["update"]);
 
-    const ignoring = reg(FS, "files", { encrypted: true, protection: { replicationOverwrite: "ENABLED" }, tags: { a: "2" } }, {
-      options: { protect: true, ignoreChanges: ["protection"], deleteBeforeReplace: false, retainOnDelete: false },
-    });
+    const ignoring = reg(
+      FS,
+      "files",
+      { encrypted: true, protection: { replicationOverwrite: "ENABLED" }, tags: { a: "2" } },
+      {
+        options: { protect: true, ignoreChanges: ["protection"], deleteBeforeReplace: false, retainOnDelete: false },
+      },
+    );
     const plan = planUp([ignoring], state);
     expect(plan.steps.map((s) => [s.op, s.changed])).to.deep.equal([["update", ["tags"]]]);
     expect(plan.steps[0].inputs!.protection).to.deep.equal({ replicationOverwrite: "DISABLED" });
@@ -83,7 +91,12 @@ describe("sim: the engine's plan for an up", () => {
     const a = reg(SG, "a", { name: "a" });
     const b = reg(SG, "b", { name: "b" });
     const kept = reg(SG, "kept", { name: "kept" });
-    const guarded = reg(FS, "guarded", { encrypted: true }, { options: { protect: true, ignoreChanges: [], deleteBeforeReplace: false, retainOnDelete: false } });
+    const guarded = reg(
+      FS,
+      "guarded",
+      { encrypted: true },
+      { options: { protect: true, ignoreChanges: [], deleteBeforeReplace: false, retainOnDelete: false } },
+    );
     const state: StackState = [applied(a), applied(guarded), applied(b), applied(kept)];
     const plan = planUp([reg(SG, "kept", { name: "kept2" }), reg(SG, "new", { name: "new" })], state);
     expect(plan.steps.map((s) => `${s.op} ${s.urn.split("::").pop()}`)).to.deep.equal(["update kept", "create new", "delete b", "delete guarded", "delete a"]);

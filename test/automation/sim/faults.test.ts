@@ -6,7 +6,8 @@ describe("sim: faults", () => {
   it("throttles a call N times, then lets it succeed", async () => {
     const s = await sim();
     s.faults.throttle("scaleNodeGroup", 2);
-    const scale = () => s.cloud.eks.scaleNodeGroup("us-west-2", "eks-dr-dr", s.world.site("dr").nodeGroups.web.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
+    const scale = () =>
+      s.cloud.eks.scaleNodeGroup("us-west-2", "eks-dr-dr", s.world.site("dr").nodeGroups.web.name, { minSize: 2, desiredSize: 3, maxSize: 6 });
     const e1 = await rejection(scale(), "ThrottlingException");
     expect(e1.$retryable).to.deep.equal({ throttling: true });
     await rejection(scale(), "ThrottlingException");

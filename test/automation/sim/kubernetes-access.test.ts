@@ -24,7 +24,9 @@ describe("sim: Kubernetes access of the principal running the up", () => {
     const s = await sim({ deployedBy: CI_DEPLOY, principal: OPERATOR });
     await s.stacks.setConfig("primary", [{ key: "quiesced", value: true }]);
     const err = await rejection(s.stacks.up("primary"), "StackUpError");
-    expect(err.message).to.match(/kubernetes:apps\/v1:Deployment primary-app-app \(update\): the Kubernetes API server of eks-dr-primary answered 401 Unauthorized: arn:aws:iam::123456789012:role\/eks-dr-operator has no EKS access entry/);
+    expect(err.message).to.match(
+      /kubernetes:apps\/v1:Deployment primary-app-app \(update\): the Kubernetes API server of eks-dr-primary answered 401 Unauthorized: arn:aws:iam::123456789012:role\/eks-dr-operator has no EKS access entry/,
+    );
     expect(s.world.site("primary")).to.deep.include({ replicas: { web: 3, app: 3 }, readOnly: false, serving: true }); // still taking writes
     expect(s.world.calls({ api: "kubernetes:api", origin: "pulumi:primary" }).map((c) => c.outcome)).to.include("Unauthorized");
   });
@@ -47,7 +49,9 @@ describe("sim: Kubernetes access of the principal running the up", () => {
     const s = await sim({ configs: withAccess(OPERATOR, "view"), deployedBy: CI_DEPLOY, principal: OPERATOR });
     await s.stacks.setConfig("primary", [{ key: "quiesced", value: true }]);
     const err = await rejection(s.stacks.up("primary"), "StackUpError");
-    expect(err.message).to.match(/answered 403 Forbidden: the access policies of arn:aws:iam::123456789012:role\/eks-dr-operator do not allow changing it in namespace app/);
+    expect(err.message).to.match(
+      /answered 403 Forbidden: the access policies of arn:aws:iam::123456789012:role\/eks-dr-operator do not allow changing it in namespace app/,
+    );
   });
 
   it("makes a planned failover run by an operator without access fail at the quiesce, before anything is switched", async () => {

@@ -151,7 +151,11 @@ describe("sim: latency model", () => {
 describe("sim: health-check timing from config", () => {
   it("derives the route53-unhealthy range from the interval and failure threshold", () => {
     const model = new LatencyModel(createRng("hc"));
-    expect(model.range("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 10, failureThreshold: 3 } })).to.include({ minSeconds: 20, typicalSeconds: 30, maxSeconds: 40 });
+    expect(model.range("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 10, failureThreshold: 3 } })).to.include({
+      minSeconds: 20,
+      typicalSeconds: 30,
+      maxSeconds: 40,
+    });
     expect(model.range("route53-unhealthy", { healthCheck: { requestIntervalSeconds: 30, failureThreshold: 3 } })).to.include({ typicalSeconds: 90 });
     // Without config, the table's range applies.
     expect(model.range("route53-unhealthy")).to.include({ minSeconds: 10, typicalSeconds: 90, maxSeconds: 300 });

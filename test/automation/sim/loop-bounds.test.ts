@@ -35,7 +35,10 @@ describe("sim: loop bounds", () => {
       schedule.schedule(schedule.t, "sync cycle", again);
     };
     schedule.schedule(0, "sync cycle", again);
-    expect(() => schedule.settle(0, { observe: () => undefined, recompute: () => undefined })).to.throw(SimulationStalledError, /without time moving \(last: "sync cycle"\)/);
+    expect(() => schedule.settle(0, { observe: () => undefined, recompute: () => undefined })).to.throw(
+      SimulationStalledError,
+      /without time moving \(last: "sync cycle"\)/,
+    );
     expect(runs).to.be.below(1_000_000);
   });
 

@@ -38,9 +38,17 @@ async function registrationFailures(work: () => Promise<unknown>): Promise<strin
 describe("sim: packaged components under the Pulumi mocks", () => {
   it("refuse to register without an AWS provider: the children would use the disabled default provider", async () => {
     const failures = await registrationFailures(() =>
-      evaluateComponent(() => new awsxEc2.Vpc("bare", { cidrBlock: "10.0.0.0/16", availabilityZoneNames: ["eu-west-1a"], subnetSpecs: [{ type: "Private", cidrBlocks: ["10.0.0.0/18"] }] }), {
-        region: "eu-west-1",
-      }),
+      evaluateComponent(
+        () =>
+          new awsxEc2.Vpc("bare", {
+            cidrBlock: "10.0.0.0/16",
+            availabilityZoneNames: ["eu-west-1a"],
+            subnetSpecs: [{ type: "Private", cidrBlocks: ["10.0.0.0/18"] }],
+          }),
+        {
+          region: "eu-west-1",
+        },
+      ),
     );
     expect(failures.join("\n")).to.match(/awsx:ec2:Vpc bare was registered without an AWS provider in its `providers`/);
   });
@@ -48,7 +56,11 @@ describe("sim: packaged components under the Pulumi mocks", () => {
   it("eks.ManagedNodeGroup registers its EKS node group under its own name, with pulumi-eks's defaults, on the cluster it joins", async () => {
     const { cloud, value } = await evaluateComponent(
       (ctx) => {
-        const cluster = new eks.Cluster("c", { name: "shop", version: "1.32", subnetIds: ["subnet-1", "subnet-2"], vpcId: "vpc-1", skipDefaultNodeGroup: true }, { providers: [ctx.aws] });
+        const cluster = new eks.Cluster(
+          "c",
+          { name: "shop", version: "1.32", subnetIds: ["subnet-1", "subnet-2"], vpcId: "vpc-1", skipDefaultNodeGroup: true },
+          { providers: [ctx.aws] },
+        );
         return new eks.ManagedNodeGroup("ng", { cluster, nodeRoleArn: "arn:aws:iam::123456789012:role/nodes" }, { providers: [ctx.aws] });
       },
       { region: "eu-west-1" },
@@ -72,7 +84,11 @@ describe("sim: packaged components under the Pulumi mocks", () => {
     const { cloud } = await evaluateComponent(
       (ctx) => {
         const cluster = new eks.Cluster("c", { name: "shop", subnetIds: ["subnet-1"], skipDefaultNodeGroup: true }, { providers: [ctx.aws] });
-        return new eks.ManagedNodeGroup("ng", { cluster, nodeRoleArn: "arn:role", ignoreScalingChanges: true, scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 4 } }, { providers: [ctx.aws] });
+        return new eks.ManagedNodeGroup(
+          "ng",
+          { cluster, nodeRoleArn: "arn:role", ignoreScalingChanges: true, scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 4 } },
+          { providers: [ctx.aws] },
+        );
       },
       { region: "eu-west-1" },
     );
@@ -105,7 +121,9 @@ describe("sim: packaged components under the Pulumi mocks", () => {
   });
 
   it("refuse an option they do not model instead of guessing what the provider does", async () => {
-    const failures = await registrationFailures(() => evaluateComponent((ctx) => new eks.Cluster("c", { name: "shop" }, { providers: [ctx.aws] }), { region: "eu-west-1" }));
+    const failures = await registrationFailures(() =>
+      evaluateComponent((ctx) => new eks.Cluster("c", { name: "shop" }, { providers: [ctx.aws] }), { region: "eu-west-1" }),
+    );
     expect(failures.join("\n")).to.match(/the Pulumi mocks do not model eks\.Cluster's default node group/);
   });
 

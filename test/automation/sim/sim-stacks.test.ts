@@ -67,7 +67,10 @@ describe("sim: SimStacks", () => {
     for (const stack of ["dr", "primary"]) {
       const r = await s.stacks.up(stack);
       expect(Object.keys(r.changes), stack).to.deep.equal(["same"]);
-      expect(s.world.sideEffects().filter((c) => c.origin === `pulumi:${stack}`), stack).to.have.length(0);
+      expect(
+        s.world.sideEffects().filter((c) => c.origin === `pulumi:${stack}`),
+        stack,
+      ).to.have.length(0);
     }
   });
 
@@ -137,7 +140,10 @@ describe("sim: SimStacks", () => {
     await s.cloud.efs.deleteReplication("us-east-1", s.world.site("primary").fs.id, "ALL_CONFIGURATIONS");
     await until(s.clock, () => s.world.writer() === "dr" && s.world.replicationsNow().length === 0, 20 * MIN, 10 * SEC);
     await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
-    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
+    await s.stacks.setConfig("dr", [
+      { key: "role", value: "active" },
+      { key: "replicateToPeer", value: false },
+    ]);
     // No DNS swap and the old active's up not run: dr's record would be a second PRIMARY.
     const err = await rejection(s.stacks.up("dr"), "StackUpError");
     expect(err.message).to.match(/aws:route53\/record:Record dr-dns: InvalidChangeBatch/);
@@ -157,7 +163,12 @@ describe("sim: SimStacks", () => {
     expect(r.changes).to.include({ create: 1 });
     expect(s.clock.now() - t0).to.be.within(5 * MIN, 15 * MIN + 5 * MIN); // instance creation, waited for
     expect(s.world.site("dr").db.instanceCount).to.equal(1);
-    expect(s.world.sideEffects().filter((c) => c.origin === "pulumi:dr").map((c) => c.api)).to.deep.equal(["pulumi:config-set", "CreateDBInstance"]);
+    expect(
+      s.world
+        .sideEffects()
+        .filter((c) => c.origin === "pulumi:dr")
+        .map((c) => c.api),
+    ).to.deep.equal(["pulumi:config-set", "CreateDBInstance"]);
   });
 
   it("refuses an empty target list, as the real adapter does (the CLI would update every resource)", async () => {
@@ -179,7 +190,10 @@ describe("sim: SimStacks", () => {
 
   it("fails a targeted up whose target depends on an untargeted create, before changing anything", async () => {
     const s = await sim();
-    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
+    await s.stacks.setConfig("dr", [
+      { key: "role", value: "active" },
+      { key: "replicateToPeer", value: false },
+    ]);
     await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
     // As active, dr gets NAT gateways in every AZ (awsx OnePerAz): target the second AZ's private
     // route, which then points at a gateway not created yet, without creating the gateway.
@@ -203,10 +217,14 @@ describe("sim: SimStacks", () => {
     const s = await sim();
     const out = (await s.stacks.outputs("dr"))!;
     await plannedPromotion(s);
-    for (const ng of ["web", "app"]) await s.cloud.eks.scaleNodeGroup("us-west-2", out.clusterName, out.nodeGroupNames[ng as "web"], { minSize: 2, desiredSize: 3, maxSize: 6 });
+    for (const ng of ["web", "app"])
+      await s.cloud.eks.scaleNodeGroup("us-west-2", out.clusterName, out.nodeGroupNames[ng as "web"], { minSize: 2, desiredSize: 3, maxSize: 6 });
     await until(s.clock, () => s.world.site("dr").nodeGroups.app.readyNodes === 3, 10 * MIN, 10 * SEC);
     await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
-    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
+    await s.stacks.setConfig("dr", [
+      { key: "role", value: "active" },
+      { key: "replicateToPeer", value: false },
+    ]);
     await s.stacks.up("primary");
     await s.stacks.up("dr", { refreshTargets: out.outOfBandUrns });
     expect(s.world.sideEffects("UpdateNodegroupConfig").filter((c) => c.origin === "pulumi:dr")).to.have.length(0);
@@ -239,7 +257,11 @@ describe("sim: SimStacks", () => {
     await s.cloud.efs.deleteReplication("us-west-2", s.world.site("primary").fs.id, "LOCAL_CONFIGURATION_ONLY");
     await until(s.clock, () => s.world.writer() === "dr" && s.world.site("dr").fs.writable, 20 * MIN, 10 * SEC);
     await s.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
-    await s.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }, { key: "impairedRegions", value: ["us-east-1"] }]);
+    await s.stacks.setConfig("dr", [
+      { key: "role", value: "active" },
+      { key: "replicateToPeer", value: false },
+      { key: "impairedRegions", value: ["us-east-1"] },
+    ]);
     const out = (await s.stacks.outputs("dr"))!;
     await s.stacks.up("dr", { exclude: [out.dnsRecordUrn!], refreshTargets: out.outOfBandUrns });
     expect(s.world.getFailoverRecords(ZONE, HOST).find((r) => r.setIdentifier === "dr")!.failover).to.equal("SECONDARY");

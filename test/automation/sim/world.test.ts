@@ -46,7 +46,10 @@ describe("sim: world", () => {
     it("a switchover while a Region is impaired", async () => {
       const s = await sim();
       s.faults.impairRegion("primary");
-      const err = await rejection(() => s.world.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn), "InvalidGlobalClusterStateFault");
+      const err = await rejection(
+        () => s.world.switchoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("dr").db.arn),
+        "InvalidGlobalClusterStateFault",
+      );
       expect(err.message).to.match(/us-east-1/);
       expect(s.world.globalCluster().failoverState).to.equal(undefined);
     });
@@ -65,7 +68,10 @@ describe("sim: world", () => {
     it("a failover to a cluster that is not a secondary member", async () => {
       const s = await sim();
       await rejection(() => s.world.failoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, s.world.site("primary").db.arn), "InvalidGlobalClusterStateFault");
-      await rejection(() => s.world.failoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, "arn:aws:rds:eu-west-1:123456789012:cluster:other"), "DBClusterNotFoundFault");
+      await rejection(
+        () => s.world.failoverGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID, "arn:aws:rds:eu-west-1:123456789012:cluster:other"),
+        "DBClusterNotFoundFault",
+      );
       await rejection(() => s.world.failoverGlobalCluster("us-east-1", "nope", s.world.site("dr").db.arn), "GlobalClusterNotFoundFault");
     });
 
@@ -143,10 +149,12 @@ describe("sim: world", () => {
       const drCheck = s.world.site("dr").healthCheck.id;
       s.world.setPrimaryRecord(ZONE, HOST, "dr", drCheck);
       // The old PRIMARY keeps its check until its `up` as standby: both unhealthy, Route 53 answers with the new PRIMARY.
-      expect(s.world.getFailoverRecords(ZONE, HOST).map((r) => `${r.setIdentifier}:${r.failover}:${r.healthCheckId ?? "unchecked"}`).sort()).to.deep.equal([
-        `dr:PRIMARY:${drCheck}`,
-        `primary:SECONDARY:${s.world.site("primary").healthCheck.id}`,
-      ]);
+      expect(
+        s.world
+          .getFailoverRecords(ZONE, HOST)
+          .map((r) => `${r.setIdentifier}:${r.failover}:${r.healthCheckId ?? "unchecked"}`)
+          .sort(),
+      ).to.deep.equal([`dr:PRIMARY:${drCheck}`, `primary:SECONDARY:${s.world.site("primary").healthCheck.id}`]);
     });
 
     it("answers with a SECONDARY without health check as soon as the PRIMARY's check fails, serving or not", async () => {
@@ -206,7 +214,12 @@ describe("sim: world", () => {
       const gc = await s.cloud.rds.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID);
       expect(gc.failoverState).to.include({ toClusterArn: dr.db.arn, isDataLossAllowed: true });
       expect(gc.members.find((m) => m.isWriter)!.region).to.equal("us-east-1");
-      const doneAt = await until(s.clock, async () => (await s.cloud.rds.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID)).members.find((m) => m.isWriter)!.region === "us-west-2", 10 * MIN, SEC);
+      const doneAt = await until(
+        s.clock,
+        async () => (await s.cloud.rds.describeGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID)).members.find((m) => m.isWriter)!.region === "us-west-2",
+        10 * MIN,
+        SEC,
+      );
       const [loss] = s.world.dataLoss();
       expect(loss).to.include({ kind: "aurora", reason: "failover", fromStack: "primary", toStack: "dr" });
       expect(loss.at - returnedAt).to.be.within(30 * SEC, 5 * MIN); // aurora-failover range
@@ -255,7 +268,8 @@ describe("sim: world", () => {
       expect(s.world.site("primary").db).to.include({ pendingDemotion: true, rebuilding: false });
       s.faults.recoverRegion("primary");
       const recoveredAt = s.clock.now();
-      const member = async () => (await s.cloud.rds.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).members.find((m) => m.clusterArn === primary.db.arn)!;
+      const member = async () =>
+        (await s.cloud.rds.describeGlobalCluster("us-east-1", GLOBAL_CLUSTER_ID)).members.find((m) => m.clusterArn === primary.db.arn)!;
       expect(await member()).to.include({ isWriter: false, synchronizationStatus: "pending-resync" });
       // What DescribeDBClusters says meanwhile is not documented: the world keeps "available".
       expect((await s.cloud.rds.describeDbCluster("us-east-1", primary.db.identifier)).status).to.equal("available");
@@ -336,7 +350,12 @@ describe("sim: world", () => {
       const t0 = s.clock.now();
       expect((await s.cloud.efs.describeReplication("us-east-1", primaryFs))!.status).to.equal("DELETING");
       expect(await s.cloud.efs.fileSystemProtection("us-west-2", s.world.site("dr").fs.id)).to.equal("REPLICATING");
-      const doneAt = await until(s.clock, async () => (await s.cloud.efs.fileSystemProtection("us-west-2", s.world.site("dr").fs.id)) === "ENABLED", 15 * MIN, SEC);
+      const doneAt = await until(
+        s.clock,
+        async () => (await s.cloud.efs.fileSystemProtection("us-west-2", s.world.site("dr").fs.id)) === "ENABLED",
+        15 * MIN,
+        SEC,
+      );
       expect(doneAt - t0).to.be.within(MIN, 10 * MIN + 2 * SEC);
       expect(await s.cloud.efs.describeReplication("us-west-2", s.world.site("dr").fs.id)).to.equal(undefined);
       const loss = s.world.dataLoss()[0];

@@ -61,7 +61,13 @@ describe("state: where the state lives, and status's warnings", () => {
   it("status lists the warnings without making the pair not ready", async () => {
     const t = await simulate({ seed: 5 });
     t.deps.locationChecks = async () => [
-      await checkLocation({ what: "Pulumi state backend", url: "file://~", siteRegions: ["us-east-1", "us-west-2"], bucketRegion: async () => "", fix: "Use Pulumi Cloud or a bucket in a third Region." }),
+      await checkLocation({
+        what: "Pulumi state backend",
+        url: "file://~",
+        siteRegions: ["us-east-1", "us-west-2"],
+        bucketRegion: async () => "",
+        fix: "Use Pulumi Cloud or a bucket in a third Region.",
+      }),
     ];
     const r = await status(t.deps);
     expect(r.readiness.ready).to.equal(true);

@@ -16,7 +16,15 @@ import { PROJECT_DIR, simulate } from "../helpers";
 import { cli } from "../gates/harness";
 import { FakeBucket } from "./fake-bucket";
 
-const start = (runId: string, at: number): JournalEvent => ({ kind: "run-start", runId, at, command: "failover", args: { to: "dr", mode: "planned" }, pid: 1, host: "h" });
+const start = (runId: string, at: number): JournalEvent => ({
+  kind: "run-start",
+  runId,
+  at,
+  command: "failover",
+  args: { to: "dr", mode: "planned" },
+  pid: 1,
+  host: "h",
+});
 
 describe("state: lock and journal in S3 with conditional writes", () => {
   let bucket: FakeBucket;
@@ -47,9 +55,15 @@ describe("state: lock and journal in S3 with conditional writes", () => {
       (e: unknown) => e,
     );
     expect(err).to.be.instanceOf(LockHeldError);
-    expect((err as Error).message).to.match(/run-a/).and.match(/ops-laptop-a/).and.match(/lease until 2025-01-01T00:01:00.000Z/);
+    expect((err as Error).message)
+      .to.match(/run-a/)
+      .and.match(/ops-laptop-a/)
+      .and.match(/lease until 2025-01-01T00:01:00.000Z/);
     // The create carried If-None-Match "*": S3 itself picked the winner.
-    expect(bucket.writes.filter((w) => w.key === "eks-dr/prod/lock.json").map((w) => `${w.ifNoneMatch ?? w.ifMatch}:${w.outcome}`)).to.deep.equal(['*:ok', '*:412']);
+    expect(bucket.writes.filter((w) => w.key === "eks-dr/prod/lock.json").map((w) => `${w.ifNoneMatch ?? w.ifMatch}:${w.outcome}`)).to.deep.equal([
+      "*:ok",
+      "*:412",
+    ]);
   });
 
   it("a lease renewed by the living run keeps others out; once it lapses, --take-over succeeds", async () => {
@@ -103,12 +117,16 @@ describe("state: lock and journal in S3 with conditional writes", () => {
       (e: unknown) => e,
     );
     expect((err as Error).message).to.match(/changed under this run/);
-    const damaged = await journal("ops-laptop-b").lastRun().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const damaged = await journal("ops-laptop-b")
+      .lastRun()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(damaged).to.be.instanceOf(JournalDamagedError);
-    expect((damaged as Error).message).to.include("s3://ops-state/eks-dr/prod/journal.jsonl").and.match(/line 3/);
+    expect((damaged as Error).message)
+      .to.include("s3://ops-state/eks-dr/prod/journal.jsonl")
+      .and.match(/line 3/);
   });
 
   it("the driver runs on it: a second operator on another machine is refused while a failover runs, and finds it journaled afterwards", async () => {
@@ -119,7 +137,9 @@ describe("state: lock and journal in S3 with conditional writes", () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect((refused as Error).message).to.match(/ops-laptop-a/).and.match(/lease until/);
+    expect((refused as Error).message)
+      .to.match(/ops-laptop-a/)
+      .and.match(/lease until/);
     const r = (await first) as RunResult;
     expect(r.report.outcome, r.report.error).to.equal("succeeded");
     const seen = await journal("ops-laptop-b").lastRun();

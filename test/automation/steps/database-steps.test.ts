@@ -104,7 +104,9 @@ describe("steps: database", () => {
       const { sim, pair } = await setup();
       await sim.cloud.rds.switchoverGlobalCluster("us-east-1", pair.globalClusterIdentifier, pair.target.outputs.dbClusterArn, { timeoutMs: 60_000 });
       expect(sim.world.globalCluster().failoverState).to.not.equal(undefined);
-      const r = await runSteps(sim, [promoteDbStep(pair, "planned", "", [])], { marks: { [MARK.auroraPromoted]: { mode: "planned", lagMs: 0, lagMetric: "AuroraGlobalDBRPOLag", lagPeriodStart: 0 } } });
+      const r = await runSteps(sim, [promoteDbStep(pair, "planned", "", [])], {
+        marks: { [MARK.auroraPromoted]: { mode: "planned", lagMs: 0, lagMetric: "AuroraGlobalDBRPOLag", lagPeriodStart: 0 } },
+      });
       expect(r.steps[0].outcome).to.equal("done");
       expect(calls(sim, "SwitchoverGlobalCluster")).to.have.length(1);
       // Only the first attempt's mark (seeded here): the resume did not record a second promotion.
@@ -197,14 +199,20 @@ describe("steps: database, what a resume and the report rely on", () => {
     await sim.stacks.setConfig("dr", [{ key: "impairedRegions", value: ["us-east-1"] }]);
     const before = calls(sim, "pulumi:config-set").length;
     await runSteps(sim, [dbInstanceStep(pair.target, "", [], ["us-east-1"])]);
-    expect(calls(sim, "pulumi:config-set").slice(before).map((c) => c.args.changes)).to.deep.equal([[{ key: "database.readers.standby", value: 1 }]]);
+    expect(
+      calls(sim, "pulumi:config-set")
+        .slice(before)
+        .map((c) => c.args.changes),
+    ).to.deep.equal([[{ key: "database.readers.standby", value: 1 }]]);
   });
 
   it("the effect names the API and the Region each mode calls", async () => {
     const { pair } = await setup();
     const arn = pair.target.outputs.dbClusterArn;
     expect(promoteDbStep(pair, "planned", "", []).effect).to.equal(`RDS SwitchoverGlobalCluster ${pair.globalClusterIdentifier} in us-east-1 -> ${arn}`);
-    expect(promoteDbStep(pair, "unplanned", "", []).effect).to.equal(`RDS FailoverGlobalCluster (AllowDataLoss) ${pair.globalClusterIdentifier} in us-west-2 -> ${arn}`);
+    expect(promoteDbStep(pair, "unplanned", "", []).effect).to.equal(
+      `RDS FailoverGlobalCluster (AllowDataLoss) ${pair.globalClusterIdentifier} in us-west-2 -> ${arn}`,
+    );
   });
 
   it("without a lag datapoint the promotion still happens, the mark says the evidence is missing, and the detail claims none", async () => {
@@ -270,4 +278,3 @@ describe("steps: database, what a resume and the report rely on", () => {
     expect(r.steps[0].detail).to.equal(`rebuilt after ${formatDuration(r.steps[0].endedAt! - r.steps[0].startedAt!)} of waiting`);
   });
 });
-

@@ -18,7 +18,8 @@ async function setup(mutate?: (c: Record<string, Record<string, unknown>>) => vo
 }
 
 const swaps = (sim: Simulation) => sim.world.sideEffects("setPrimaryRecord").length;
-const primary = (sim: Simulation) => sim.world.getFailoverRecords("Z0EXAMPLE00000000000", "app.example.com").find((r) => r.failover === "PRIMARY")?.setIdentifier;
+const primary = (sim: Simulation) =>
+  sim.world.getFailoverRecords("Z0EXAMPLE00000000000", "app.example.com").find((r) => r.failover === "PRIMARY")?.setIdentifier;
 
 describe("steps: swap-dns", () => {
   it("planned: swaps once; run again, its postcondition (dr is PRIMARY) holds and it is skipped, not repeated", async () => {
@@ -112,6 +113,7 @@ describe("steps: swap-dns", () => {
   it("the report finds the DNS steps by id, with or without a plan prefix, and nothing else", () => {
     // The report says "no failover record" exactly when no step of the plan passes this test.
     for (const id of ["swap-dns", "reconcile-dns", "back:swap-dns", "back:reconcile-dns"]) expect(isDnsStepId(id), id).to.equal(true);
-    for (const id of ["wait-serving", "swap-dns-later", "back:swap", "xswap-dns", "swap-dns:back", "reconcile", ""]) expect(isDnsStepId(id), id).to.equal(false);
+    for (const id of ["wait-serving", "swap-dns-later", "back:swap", "xswap-dns", "swap-dns:back", "reconcile", ""])
+      expect(isDnsStepId(id), id).to.equal(false);
   });
 });

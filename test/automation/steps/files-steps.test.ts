@@ -6,7 +6,14 @@
  */
 import { expect } from "chai";
 import { readOnlyContext } from "../../../automation/engine/inspect";
-import { cleanStaleReplicationStep, deleteReplicationStep, detachReplicationStep, efsSyncAfterStep, MARK, replicateToPeerStep } from "../../../automation/plan/steps";
+import {
+  cleanStaleReplicationStep,
+  deleteReplicationStep,
+  detachReplicationStep,
+  efsSyncAfterStep,
+  MARK,
+  replicateToPeerStep,
+} from "../../../automation/plan/steps";
 import { loadPair, type Pair } from "../../../automation/plan/sites";
 import { DEFAULT_TIMEOUTS } from "../../../automation/plan/types";
 import { formatDuration } from "../../../automation/util/duration";
@@ -59,7 +66,10 @@ describe("steps: files", () => {
       expect(r.steps[0]).to.include({ outcome: "done", detail: "writable" });
       expect(deletions(sim).map((c) => `${c.region} ${String(c.args.deletionMode ?? c.args.mode)}`)).to.deep.equal(["us-east-1 ALL_CONFIGURATIONS"]);
       expect(sim.world.site("dr").fs.writable).to.equal(true);
-      const mark = r.events.find((e) => e.kind === "mark" && e.name === MARK.efsPromoted) as unknown as { at: number; data: { lastReplicatedAt: number; lagMs: number } };
+      const mark = r.events.find((e) => e.kind === "mark" && e.name === MARK.efsPromoted) as unknown as {
+        at: number;
+        data: { lastReplicatedAt: number; lagMs: number };
+      };
       expect(mark.data.lastReplicatedAt).to.be.a("number");
       expect(mark.data.lagMs).to.equal(mark.at - mark.data.lastReplicatedAt);
     });
@@ -114,7 +124,11 @@ describe("steps: files", () => {
       const clean = () => cleanStaleReplicationStep(pair.source, "", []);
       const r = await runSteps(sim, [clean()]);
       expect(r.steps[0]).to.include({ outcome: "done", detail: "removed" });
-      expect(deletions(sim).slice(1).map((c) => `${c.region} ${String(c.args.deletionMode ?? c.args.mode)}`)).to.deep.equal(["us-east-1 LOCAL_CONFIGURATION_ONLY"]);
+      expect(
+        deletions(sim)
+          .slice(1)
+          .map((c) => `${c.region} ${String(c.args.deletionMode ?? c.args.mode)}`),
+      ).to.deep.equal(["us-east-1 LOCAL_CONFIGURATION_ONLY"]);
       expect(sim.world.replicationsNow()).to.deep.equal([]);
       expect((await runSteps(sim, [clean()])).steps[0].outcome).to.equal("skipped");
     });
@@ -131,7 +145,10 @@ describe("steps: files", () => {
       await runSteps(sim, [deleteReplicationStep(pair, "", [])]);
       // dr active without replication, primary a destination-ready standby.
       await sim.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
-      await sim.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
+      await sim.stacks.setConfig("dr", [
+        { key: "role", value: "active" },
+        { key: "replicateToPeer", value: false },
+      ]);
       await sim.stacks.up("primary");
       await sim.stacks.up("dr");
       const back = await loadPair(sim.stacks, "primary");
@@ -166,7 +183,9 @@ describe("steps: detach-efs, both Regions' configurations", () => {
     const [all, local] = deletions(sim);
     expect(String(local.args.deletionMode ?? local.args.mode)).to.equal("LOCAL_CONFIGURATION_ONLY");
     expect(local.at - all.at).to.be.within(10 * 60_000, 10 * 60_000 + 2_000);
-    const fallbacks = r.events.filter((e) => e.kind === "mark" && e.name === MARK.efsLocalFallback).map((e) => (e as unknown as { data: { sent: boolean; reason: string } }).data);
+    const fallbacks = r.events
+      .filter((e) => e.kind === "mark" && e.name === MARK.efsLocalFallback)
+      .map((e) => (e as unknown as { data: { sent: boolean; reason: string } }).data);
     expect(fallbacks.map((d) => d.sent)).to.deep.equal([false, true]);
     expect(fallbacks[0].reason).to.equal("ALL_CONFIGURATIONS had not finished after 10m 00s");
     const end = r.events.find((e) => e.kind === "step-end") as unknown as { data: Record<string, unknown> };
@@ -191,7 +210,10 @@ describe("steps: detach-efs, both Regions' configurations", () => {
     // The crashed attempt sent ALL_CONFIGURATIONS and marked the fallback, then died before the local call.
     await sim.cloud.efs.deleteReplication("us-west-2", pair.source.outputs.fileSystemId, "ALL_CONFIGURATIONS", { timeoutMs: 60_000 });
     const r = await runSteps(sim, [detachReplicationStep(pair, "", [])], {
-      marks: { [MARK.efsPromoted]: { deletionMode: "ALL_CONFIGURATIONS", lastReplicatedAt: null, lagMs: null }, [MARK.efsLocalFallback]: { reason: "earlier", sent: false } },
+      marks: {
+        [MARK.efsPromoted]: { deletionMode: "ALL_CONFIGURATIONS", lastReplicatedAt: null, lagMs: null },
+        [MARK.efsLocalFallback]: { reason: "earlier", sent: false },
+      },
     });
     expect(r.steps[0].outcome).to.equal("done");
     expect(deletions(sim).map((c) => String(c.args.deletionMode ?? c.args.mode))).to.deep.equal(["ALL_CONFIGURATIONS", "LOCAL_CONFIGURATION_ONLY"]);
@@ -224,7 +246,10 @@ describe("steps: files, what the report and the bounds rely on", () => {
     await sim.clock.sleep(30_000);
     sim.faults.impairRegion("primary");
     const r = await runSteps(sim, [detachReplicationStep(pair, "", [])]);
-    const mark = r.events.find((e) => e.kind === "mark" && e.name === MARK.efsPromoted) as unknown as { at: number; data: { lastReplicatedAt: number; lagMs: number } };
+    const mark = r.events.find((e) => e.kind === "mark" && e.name === MARK.efsPromoted) as unknown as {
+      at: number;
+      data: { lastReplicatedAt: number; lagMs: number };
+    };
     expect(mark.data.lastReplicatedAt).to.be.a("number").and.be.at.most(mark.at);
     expect(mark.data.lagMs).to.equal(mark.at - mark.data.lastReplicatedAt);
   });
@@ -233,7 +258,10 @@ describe("steps: files, what the report and the bounds rely on", () => {
     const { sim, pair } = await setup();
     await runSteps(sim, [deleteReplicationStep(pair, "", [])]);
     await sim.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
-    await sim.stacks.setConfig("dr", [{ key: "role", value: "active" }, { key: "replicateToPeer", value: false }]);
+    await sim.stacks.setConfig("dr", [
+      { key: "role", value: "active" },
+      { key: "replicateToPeer", value: false },
+    ]);
     await sim.stacks.up("primary");
     await sim.stacks.up("dr");
     // An earlier attempt set the flag, then died before its up.
@@ -271,4 +299,3 @@ describe("steps: files, what the report and the bounds rely on", () => {
     expect(await replicateToPeerStep(pair.source, pair.target, "replicate", []).check(ctx)).to.equal(false);
   });
 });
-
