@@ -385,6 +385,36 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     }
   };
 
+  /**
+   * The wiring of a command that acts on `--to`: its value and `--incident-at` checked before the
+   * terminal check as far as they can be without the cloud, then again against the wired project
+   * and the driver's clock.
+   */
+  const wiringForTarget = async (flags: CommonFlags & { to: string }): Promise<Wiring> => {
+    validateStack(discoverStacks(projectDirOf(flags)), "--to <stack>", flags.to);
+    if (!flags.sim) validateIncident(flags, Date.now(), false);
+    requireConfirmable(flags);
+    const w = await wiringFor(flags, program);
+    validateStack(w.stackNames, "--to <stack>", flags.to);
+    validateIncident(flags, w.clock.now(), !!w.sim);
+    return w;
+  };
+
+  /**
+   * With --sim, the premise of a run that assumes the other site's Region is lost: that Region is
+   * impaired, applied only once the run passed its offline checks (a refused run impairs nothing).
+   */
+  const impairSourceInSimulation = (w: Wiring, flags: CommonFlags & { to: string }, premise: string): (() => void) | undefined => {
+    const sim = w.sim;
+    if (!sim) return undefined;
+    return () => {
+      const source = w.stackNames.find((s) => s !== flags.to)!;
+      if (sim.world.isImpaired(sim.world.regionOf(source))) return;
+      sim.faults.impairRegion(source);
+      human(flags).write(`simulation: ${source}'s Region is impaired from now on (${premise})\n`);
+    };
+  };
+
   /** Both stack files and the rules between them, offline; prints and exits 2 when they are not valid. */
   const offlineValidation = (flags: { json?: boolean; cwd?: string }, reportValid: boolean): boolean => {
     const v = validateProject(projectDirOf(flags));
@@ -454,24 +484,9 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     if (flags.mode === "planned" && (flags.maxDataLoss !== undefined || flags.force)) {
       throw new UsageError(`option '${flags.force ? "--force" : "--max-data-loss"}' applies to --mode unplanned only (a planned failover loses no data)`);
     }
-    // Flag values checked before the terminal check, as far as they can be without the cloud.
-    validateStack(discoverStacks(projectDirOf(flags)), "--to <stack>", flags.to);
-    if (!flags.sim) validateIncident(flags, Date.now(), false);
-    requireConfirmable(flags);
-    const w = await wiringFor(flags, program);
-    validateStack(w.stackNames, "--to <stack>", flags.to);
-    validateIncident(flags, w.clock.now(), !!w.sim);
+    const w = await wiringForTarget(flags);
     const opts = runOptions(flags, w);
-    const sim = w.sim;
-    if (sim && flags.mode === "unplanned") {
-      // The premise of an unplanned run, applied only once the run passed its offline checks.
-      opts.beforeGates = () => {
-        const source = w.stackNames.find((s) => s !== flags.to)!;
-        if (sim.world.isImpaired(sim.world.regionOf(source))) return;
-        sim.faults.impairRegion(source);
-        human(flags).write(`simulation: ${source}'s Region is impaired from now on (an unplanned failover's premise)\n`);
-      };
-    }
+    if (flags.mode === "unplanned") opts.beforeGates = impairSourceInSimulation(w, flags, "an unplanned failover's premise");
     await orCrash(w, "failover", { to: flags.to, mode: flags.mode }, async () =>
       finish(flags, await failover(deps(w, flags), { to: flags.to, mode: flags.mode }, opts), w),
     );
@@ -530,25 +545,12 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
         `--in-place switches ${flags.to} to data restored from its recovery points (nothing is overwritten, but what was written since is no longer served): confirm with --yes. Nothing was changed.`,
       );
     }
-    // Flag values checked before the terminal check, as far as they can be without the cloud.
-    validateStack(discoverStacks(projectDirOf(flags)), "--to <stack>", flags.to);
-    if (!flags.sim) validateIncident(flags, Date.now(), false);
-    requireConfirmable(flags);
-    const w = await wiringFor(flags, program);
-    validateStack(w.stackNames, "--to <stack>", flags.to);
-    validateIncident(flags, w.clock.now(), !!w.sim);
+    const w = await wiringForTarget(flags);
     if (flags.point !== "latest" && Date.parse(flags.point) > w.clock.now())
       throw new UsageError(`option '--point <latest|time>': ${flags.point} is after now; give a past time or latest`);
     const opts = runOptions(flags, w);
     const sim = w.sim;
-    if (sim && !flags.inPlace) {
-      opts.beforeGates = () => {
-        const source = w.stackNames.find((s) => s !== flags.to)!;
-        if (sim.world.isImpaired(sim.world.regionOf(source))) return;
-        sim.faults.impairRegion(source);
-        human(flags).write(`simulation: ${source}'s Region is impaired from now on (a restore's premise: the site or its data is lost)\n`);
-      };
-    }
+    if (!flags.inPlace) opts.beforeGates = impairSourceInSimulation(w, flags, "a restore's premise: the site or its data is lost");
     const backup = sim ? undefined : new AwsBackup();
     const restoreDeps = Object.defineProperty(deps(w, flags), "backup", { get: () => backup ?? sim!.backup, enumerable: true }) as RestoreDeps;
     const args = { to: flags.to, point: flags.point, "max-skew": `${Math.round(flags.maxSkew / 1000)}s`, ...(flags.inPlace ? { "in-place": "" } : {}) };

@@ -12,7 +12,7 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupOnlySite } from "../components/backup-only-site";
 import type { NetworkArgs } from "../components/network";
-import { DatabaseCredentials, secretArnInRegion } from "../components/database-credentials";
+import { secretArnInRegion } from "../components/database-credentials";
 import type { EncryptionKey } from "../components/encryption-key";
 import { GlobalClusterOnly } from "../components/global-database";
 import { ImageRegistry } from "../components/image-registry";
@@ -22,6 +22,7 @@ import { OUTPUTS_CONTRACT_VERSION } from "./outputs";
 import type { PeerSite } from "./peer";
 import type { SiteExports } from "./program";
 import type { SiteRoleValues } from "./roles";
+import { pairDatabaseCredentials } from "./database-credentials";
 import { backupOutputs, siteBackups } from "./site-backups";
 
 export interface BackupOnlySiteContext {
@@ -46,20 +47,7 @@ export function runBackupOnlySite(ctx: BackupOnlySiteContext): SiteExports {
   const site = new BackupOnlySite(stack, { network: ctx.network }, { providers });
 
   // The same resources, names and inputs as in runSite, so they survive a change of tier.
-  const credentials =
-    key && config.ownsGlobalResources
-      ? new DatabaseCredentials(
-          `${stack}-db-credentials`,
-          {
-            username: config.database.masterUsername,
-            databaseName: config.database.databaseName,
-            kmsKeyArn: key.keyArn,
-            peerRegion,
-            peerKmsKeyArn: peer.get("kmsKeyArn", "the replica of the database secret in the peer Region"),
-          },
-          { providers },
-        )
-      : undefined;
+  const credentials = pairDatabaseCredentials(stack, config, key, peer, peerRegion, providers);
   const globalCluster = config.ownsGlobalResources
     ? new GlobalClusterOnly(
         `${stack}-db`,

@@ -10,7 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { backupSelectionTags } from "../components/site-backup";
-import { DatabaseCredentials, secretArnInRegion } from "../components/database-credentials";
+import { secretArnInRegion } from "../components/database-credentials";
 import { EncryptionKey } from "../components/encryption-key";
 import { FailoverDns } from "../components/failover-dns";
 import { FileReplication } from "../components/file-replication";
@@ -28,6 +28,7 @@ import { loadSite, runtimeProjectConfig } from "./config-source";
 import { OUTPUTS_CONTRACT_VERSION, type SiteOutputs } from "./outputs";
 import { PeerSite } from "./peer";
 import { drTierOf, isBackupOnlySite, resolveSiteRole } from "./roles";
+import { pairDatabaseCredentials } from "./database-credentials";
 import { backupOutputs, siteBackups } from "./site-backups";
 
 export interface SiteProgramOptions {
@@ -123,20 +124,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       : undefined;
 
   // --- Aurora global database: created by the owner, joined by the other site.
-  const credentials =
-    key && config.ownsGlobalResources
-      ? new DatabaseCredentials(
-          `${stack}-db-credentials`,
-          {
-            username: config.database.masterUsername,
-            databaseName: config.database.databaseName,
-            kmsKeyArn: key.keyArn,
-            peerRegion,
-            peerKmsKeyArn: peer.get("kmsKeyArn", "the replica of the database secret in the peer Region"),
-          },
-          { providers },
-        )
-      : undefined;
+  const credentials = pairDatabaseCredentials(stack, config, key, peer, peerRegion, providers);
   // The owner names the global cluster once for the pair; the other site reads it from the owner.
   const globalClusterIdentifier = config.ownsGlobalResources
     ? `${pulumi.getProject()}-global`

@@ -3,41 +3,10 @@
  * status exit codes; --dry-run; the drill. Always on the simulated Regions.
  */
 import { expect } from "chai";
-import { runCli, type CliEnv } from "../../automation/cli";
-import { wire, type Wiring, type WiringOptions } from "../../automation/wiring";
-import { PROJECT_DIR, sideEffectCounts } from "./helpers";
+import { runCli } from "../../automation/cli";
+import { harness, text } from "./cli/harness";
+import { sideEffectCounts } from "./helpers";
 import { tempDir } from "../harness/temp-dir";
-
-interface Harness {
-  env: CliEnv;
-  out: string[];
-  err: string[];
-  wired: { opts: WiringOptions; wiring: Wiring }[];
-  asked: string[];
-}
-
-function harness(opts: { tty?: boolean; answer?: string; beforeRun?: (w: Wiring) => void } = {}): Harness {
-  const h: Harness = { out: [], err: [], wired: [], asked: [], env: undefined as unknown as CliEnv };
-  h.env = {
-    stdout: { write: (s) => void h.out.push(s), isTTY: false },
-    stderr: { write: (s) => void h.err.push(s), isTTY: false },
-    stdinIsTTY: !!opts.tty,
-    ask: async (q) => {
-      h.asked.push(q);
-      return opts.answer ?? "";
-    },
-    projectDir: PROJECT_DIR,
-    wire: async (o) => {
-      const wiring = await wire(o);
-      opts.beforeRun?.(wiring);
-      h.wired.push({ opts: o, wiring });
-      return wiring;
-    },
-  };
-  return h;
-}
-
-const text = (parts: string[]) => parts.join("");
 
 describe("cli", () => {
   describe("bad flags and values name the flag and change nothing", () => {

@@ -170,25 +170,17 @@ function awsxVpc(ctx: ComponentModelContext): Props {
           }),
         );
       }
-      if (kind === "public") {
+      // The default route: public subnets through the internet gateway, private ones through their NAT gateway.
+      const nat = kind === "public" || strategy === "None" ? undefined : strategy === "Single" ? natGateways[0] : natGateways[i];
+      const via = kind === "public" ? { target: igw, inputs: { gatewayId: igw.id } } : nat ? { target: nat, inputs: { natGatewayId: nat.id } } : undefined;
+      if (via) {
         routes.push(
           ctx.child({
             type: "aws:ec2/route:Route",
             name: resourceName,
             parent: table,
-            dependsOn: [table, igw],
-            inputs: { routeTableId: table.id, gatewayId: igw.id, destinationCidrBlock: "0.0.0.0/0" },
-          }),
-        );
-      } else if (strategy !== "None") {
-        const nat = strategy === "Single" ? natGateways[0] : natGateways[i];
-        routes.push(
-          ctx.child({
-            type: "aws:ec2/route:Route",
-            name: resourceName,
-            parent: table,
-            dependsOn: [table, nat],
-            inputs: { routeTableId: table.id, natGatewayId: nat.id, destinationCidrBlock: "0.0.0.0/0" },
+            dependsOn: [table, via.target],
+            inputs: { routeTableId: table.id, ...via.inputs, destinationCidrBlock: "0.0.0.0/0" },
           }),
         );
       }

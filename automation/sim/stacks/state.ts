@@ -3,22 +3,10 @@
  * (what the program sent, after `ignoreChanges`), the outputs the provider read back after its
  * last create/update/refresh, the options it was registered with and who created it.
  */
-import type { RegisteredOptions } from "../program/mock-cloud";
 import type { Registration } from "../program/run";
 
-export interface ResourceState {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  custom: boolean;
-  id: string;
-  providerUrn?: string;
-  region?: string;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  options: RegisteredOptions;
-  dependencies: string[];
+/** A resource as registered (its inputs after `ignoreChanges`, its outputs as read back), and who created it. */
+export interface ResourceState extends Registration {
   /** The principal that ran the `up` that created it (the creator of an EKS cluster is its bootstrap admin). */
   createdBy?: string;
 }

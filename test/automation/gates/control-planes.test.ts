@@ -6,18 +6,8 @@
  */
 import { expect } from "chai";
 import { failover, type RunResult } from "../../../automation/driver";
-import { RefusedError } from "../../../automation/errors";
-import { sideEffectCounts, simulate } from "../helpers";
+import { refusal, sideEffectCounts, simulate } from "../helpers";
 import { cli } from "./harness";
-
-async function refusal(p: Promise<unknown>): Promise<RefusedError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, "expected a refusal").to.be.instanceOf(RefusedError);
-  return err as RefusedError;
-}
 
 describe("gates: control planes a planned run needs", () => {
   it("with Route 53's control plane down, the CLI refuses before any side effect (exit 2)", async () => {

@@ -6,20 +6,10 @@
  */
 import { expect } from "chai";
 import { failback, failover, type RunResult } from "../../../automation/driver";
-import { RefusedError } from "../../../automation/errors";
 import { MemoryJournal } from "../../../automation/journal/memory-journal";
 import { driverDeps, simWiring } from "../../../automation/wiring";
-import { sideEffectCounts, simulate } from "../helpers";
+import { refusal, sideEffectCounts, simulate } from "../helpers";
 import { cli } from "./harness";
-
-async function refusal(p: Promise<unknown>): Promise<RefusedError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, "expected a refusal").to.be.instanceOf(RefusedError);
-  return err as RefusedError;
-}
 
 const ok = async (p: Promise<unknown>) => {
   const r = (await p) as RunResult;

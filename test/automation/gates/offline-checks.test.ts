@@ -5,11 +5,10 @@
  */
 import { expect } from "chai";
 import { failback, failover } from "../../../automation/driver";
-import { RefusedError } from "../../../automation/errors";
 import { MemoryJournal } from "../../../automation/journal/memory-journal";
 import { createSimulation } from "../../../automation/sim";
 import { driverDeps, simWiring } from "../../../automation/wiring";
-import { variantConfigs } from "../helpers";
+import { refusal, variantConfigs } from "../helpers";
 
 type Raw = Record<string, Record<string, unknown>>;
 
@@ -19,15 +18,6 @@ async function pairWith(mutate: (c: Raw) => void) {
   mutate(sim.stacks.shared.raw);
   const deps = driverDeps(simWiring(sim, { journal: new MemoryJournal(), stackNames: ["primary", "dr"] }));
   return { sim, deps };
-}
-
-async function refusal(p: Promise<unknown>): Promise<RefusedError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, "expected a refusal").to.be.instanceOf(RefusedError);
-  return err as RefusedError;
 }
 
 describe("gates: offline config checks before any side effect", () => {

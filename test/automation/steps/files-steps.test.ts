@@ -28,6 +28,18 @@ async function setup(seed = 9): Promise<{ sim: Simulation; pair: Pair }> {
 
 const deletions = (sim: Simulation) => sim.world.sideEffects("DeleteReplicationConfiguration");
 
+/** After a detach: dr active without replication, primary a destination-ready standby. */
+async function drActiveWithoutReplication(sim: Simulation, pair: Pair): Promise<void> {
+  await runSteps(sim, [deleteReplicationStep(pair, "", [])]);
+  await sim.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
+  await sim.stacks.setConfig("dr", [
+    { key: "role", value: "active" },
+    { key: "replicateToPeer", value: false },
+  ]);
+  await sim.stacks.up("primary");
+  await sim.stacks.up("dr");
+}
+
 describe("steps: files", () => {
   describe("wait-efs-sync", () => {
     it("ends at the first sync newer than the quiesce mark, not at one that started before it", async () => {
@@ -142,15 +154,7 @@ describe("steps: files", () => {
 
     it("replicates the active site to the peer again (replicateToPeer=true, up) and waits until ENABLED", async () => {
       const { sim, pair } = await setup();
-      await runSteps(sim, [deleteReplicationStep(pair, "", [])]);
-      // dr active without replication, primary a destination-ready standby.
-      await sim.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
-      await sim.stacks.setConfig("dr", [
-        { key: "role", value: "active" },
-        { key: "replicateToPeer", value: false },
-      ]);
-      await sim.stacks.up("primary");
-      await sim.stacks.up("dr");
+      await drActiveWithoutReplication(sim, pair);
       const back = await loadPair(sim.stacks, "primary");
       const r = await runSteps(sim, [replicateToPeerStep(back.source, back.target, "replicate-to-old-site", [])]);
       expect(r.steps[0]).to.include({ outcome: "done", detail: "replication enabled" });
@@ -256,14 +260,7 @@ describe("steps: files, what the report and the bounds rely on", () => {
 
   it("replicate-to-old-site leaves replicateToPeer alone when it is already true, and still runs the up", async () => {
     const { sim, pair } = await setup();
-    await runSteps(sim, [deleteReplicationStep(pair, "", [])]);
-    await sim.stacks.setConfig("primary", [{ key: "role", value: "standby" }]);
-    await sim.stacks.setConfig("dr", [
-      { key: "role", value: "active" },
-      { key: "replicateToPeer", value: false },
-    ]);
-    await sim.stacks.up("primary");
-    await sim.stacks.up("dr");
+    await drActiveWithoutReplication(sim, pair);
     // An earlier attempt set the flag, then died before its up.
     await sim.stacks.setConfig("dr", [{ key: "replicateToPeer", value: true }]);
     const sets = sim.world.sideEffects("pulumi:config-set").length;
