@@ -30,7 +30,7 @@ export function selectVeleroBackup(backups: VeleroBackup[], opts: { notAfter: nu
     problem:
       `no Completed Velero backup in ${opts.where} finished at or before the recovery points (${isoTime(opts.notAfter)})` +
       (newer.length
-        ? `: ${newer.map((b) => `${b.name} (${isoTime(b.completedAt)})`).join(", ")} finished later, so their objects may be newer than the data`
+        ? `: ${newer.length} finished later (the oldest: ${newer.at(-1)!.name} at ${isoTime(newer.at(-1)!.completedAt)}), so their objects may be newer than the data`
         : "") +
       (notCompleted.length ? `${newer.length ? "; " : ": "}not complete: ${notCompleted.join(", ")}` : ""),
   };

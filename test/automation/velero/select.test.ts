@@ -43,6 +43,9 @@ describe("the Velero backup a restore applies", () => {
     const newer = selectVeleroBackup([b("late", "Completed", T + MIN), b("partial", "PartiallyFailed", T - MIN)], { notAfter: T, where });
     expect(newer.ok).to.equal(false);
     const problem = (newer as { problem: string }).problem;
-    expect(problem).to.include("2025-01-10T05:00:00.000Z").and.include("late (2025-01-10T05:01:00.000Z) finished later").and.include("partial PartiallyFailed");
+    expect(problem)
+      .to.include("2025-01-10T05:00:00.000Z")
+      .and.include("1 finished later (the oldest: late at 2025-01-10T05:01:00.000Z)")
+      .and.include("partial PartiallyFailed");
   });
 });
