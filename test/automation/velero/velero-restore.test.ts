@@ -135,6 +135,15 @@ describe("restore: the Kubernetes objects from Velero (simulated Regions)", func
     expect(t.sim.world.veleroRestores()).to.have.length(1);
   });
 
+  it("lists the bucket through the driver's guard: throttled listings are retried, the step succeeds", async () => {
+    const t = await simulate({ seed: 11, faults: { throttle: [{ method: "listVeleroBackups", times: 2 }] } });
+    await nextNight(t);
+    const r = await run(t);
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    expect(r.report.steps.find((s) => s.id === "select-velero-backup")!.retries).to.be.at.least(2);
+    expect(t.sim.world.calls({ api: "ListObjectsV2" }).map((c) => c.outcome)).to.include("ThrottlingException");
+  });
+
   it("--in-place restores data only: no Velero step, and --require-velero is refused with it", async () => {
     const t = await simulate({ seed: 8 });
     const dry = (await restore(
