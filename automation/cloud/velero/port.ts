@@ -23,8 +23,6 @@ export interface VeleroBackup {
   startedAt?: number;
   /** status.completionTimestamp, ms: the objects it holds are not newer than this. */
   completedAt?: number;
-  /** When its velero-backup.json landed in this bucket (LastModified; for a replica: when S3 replicated it), ms. */
-  storedAt: number;
 }
 
 export interface VeleroPort {

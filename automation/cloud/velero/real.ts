@@ -6,8 +6,10 @@
  * - `ListObjectsV2` with `Prefix: "backups/"` and `Delimiter: "/"` returns one CommonPrefix per
  *   backup (`backups/<name>/`), paginated by ContinuationToken (Amazon S3 API reference,
  *   ListObjectsV2: "CommonPrefixes ... Delimiter").
- * - `GetObject backups/<name>/velero-backup.json` is the Backup object as JSON; its `LastModified`
- *   is when the object was written in this bucket (for a replica: when S3 replicated it).
+ * - `GetObject backups/<name>/velero-backup.json` is the Backup object as JSON. Its `LastModified`
+ *   says nothing of when a replica arrived: S3 keeps the source object's creation time on the
+ *   replica (Amazon S3 Developer Guide, "Cross-Region Replication and Other Bucket Configurations"),
+ *   so it is not read; a backup listed here is in the bucket now, which is what the restore needs.
  *
  * A backup without its velero-backup.json (still being written, or its replica not there yet:
  * NoSuchKey) is not listed: Velero itself cannot sync it either. Needs `s3:ListBucket` on the bucket
@@ -52,11 +54,9 @@ export class VeleroApi implements VeleroPort {
         const key = veleroBackupKey(name);
         const read: CallSite = { service: "S3", api: "GetObject", region, resource: `s3://${bucket}/${key}` };
         let body: string;
-        let storedAt: number;
         try {
           const obj = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
           body = (await obj.Body?.transformToString()) ?? "";
-          storedAt = obj.LastModified?.getTime() ?? 0;
         } catch (err) {
           if ((err as { name?: string }).name === "NoSuchKey") continue;
           throw new AwsCallError(read, err);
@@ -74,7 +74,6 @@ export class VeleroApi implements VeleroPort {
           phase: parsed.status?.phase ?? "New",
           ...(startedAt !== undefined ? { startedAt } : {}),
           ...(completedAt !== undefined ? { completedAt } : {}),
-          storedAt,
         });
       }
       return out;

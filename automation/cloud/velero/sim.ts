@@ -8,9 +8,7 @@ export class SimVelero implements VeleroPort {
 
   listVeleroBackups(region: string, bucket: string, opts?: CallOptions): Promise<VeleroBackup[]> {
     return this.sim.call({ method: "listVeleroBackups", service: "s3", api: "ListObjectsV2", region, args: { bucket }, sideEffect: false }, opts, () =>
-      this.sim.world
-        .listVeleroBackups(region, bucket)
-        .map((b) => ({ name: b.name, phase: b.phase, startedAt: b.startedAt, completedAt: b.completedAt, storedAt: b.storedAt })),
+      this.sim.world.listVeleroBackups(region, bucket).map((b) => ({ name: b.name, phase: b.phase, startedAt: b.startedAt, completedAt: b.completedAt })),
     );
   }
 }

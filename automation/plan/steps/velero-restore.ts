@@ -21,7 +21,7 @@ import { chosenPoints, type RestoreTarget } from "./restore";
 import { MARK, opts } from "./shared";
 
 export const VELERO_MARK = {
-  /** `{ backupName, completedAt, storedAt }`, or `{ none: problem }`. */
+  /** `{ backupName, completedAt }`, or `{ none: problem }`. */
   choice: "velero-backup",
   /** When `restore-objects` first started: Velero's sync is counted from it. */
   waitFrom: "velero-sync-wait-from",
@@ -29,7 +29,7 @@ export const VELERO_MARK = {
 } as const;
 
 /**
- * How long after a backup lands in the bucket, or after Velero (re)starts, its Backup object is
+ * How long after a backup is in the bucket, and Velero runs, its Backup object is
  * sure to exist: one backup sync period (1 minute by default: velero pkg/cmd/server/config/config.go
  * `defaultBackupSyncPeriod`) and one validation of the storage location (a Restore needs it
  * Available: restore_controller.go `validateAndComplete`; `--default-backup-storage-location-validation-frequency`
@@ -37,7 +37,7 @@ export const VELERO_MARK = {
  */
 export const VELERO_SYNC_WAIT_MS = 2 * 60_000;
 
-export type VeleroChoiceMark = { backupName: string; completedAt: number; storedAt: number } | { none: string };
+export type VeleroChoiceMark = { backupName: string; completedAt: number } | { none: string };
 
 export function veleroChoice(ctx: Pick<StepContext, "marks">): VeleroChoiceMark | undefined {
   return ctx.marks.get(VELERO_MARK.choice)?.data as VeleroChoiceMark | undefined;
@@ -86,7 +86,7 @@ export function veleroRestoreSteps(a: VeleroStepsArgs): Step[] {
         return { detail: `none: ${chosen.problem}; the restore goes on without the objects` };
       }
       const b = chosen.backup;
-      await ctx.mark(VELERO_MARK.choice, { backupName: b.name, completedAt: b.completedAt, storedAt: b.storedAt });
+      await ctx.mark(VELERO_MARK.choice, { backupName: b.name, completedAt: b.completedAt });
       return { detail: `${b.name} (completed ${isoTime(b.completedAt)}, ${formatDuration(notAfter - b.completedAt)} before the data's point)` };
     },
   };
@@ -101,11 +101,13 @@ export function veleroRestoreSteps(a: VeleroStepsArgs): Step[] {
       const choice = veleroChoice(ctx);
       if (!choice) throw new Error("no Velero backup was chosen (select-velero-backup)");
       if ("none" in choice) return { detail: `no objects restored: ${choice.none}` };
-      // Velero knows the backup only after a sync that ran once it landed in the bucket and Velero
-      // was up (the target's up may have just installed or restarted it): wait for both.
+      // Velero knows the backup only after a sync that ran once it was in the bucket (it was when
+      // select-velero-backup listed it, before this step) and Velero was up (the target's up, just
+      // before this step, may have installed or restarted it): so a sync wait from this step's first
+      // start (journaled, a resume does not wait again). A replica's LastModified cannot say when it
+      // arrived (S3 keeps the source's creation time).
       if (!ctx.marks.has(VELERO_MARK.waitFrom)) await ctx.mark(VELERO_MARK.waitFrom, { at: ctx.clock.now() });
-      const from = ctx.marks.get(VELERO_MARK.waitFrom)!.data.at as number;
-      const syncedBy = Math.max(choice.storedAt, from) + VELERO_SYNC_WAIT_MS;
+      const syncedBy = (ctx.marks.get(VELERO_MARK.waitFrom)!.data.at as number) + VELERO_SYNC_WAIT_MS;
       if (ctx.clock.now() < syncedBy) {
         ctx.log(`waiting ${formatDuration(syncedBy - ctx.clock.now())} for Velero's backup sync`);
         await ctx.clock.sleep(syncedBy - ctx.clock.now(), ctx.signal);

@@ -35,8 +35,8 @@ export interface SimVeleroBackup {
 export interface SimVeleroObject extends SimVeleroBackup {
   stack: string;
   bucket: string;
-  /** When its velero-backup.json landed in this bucket. */
-  storedAt: number;
+  /** When its velero-backup.json landed in this bucket (for a replica: when S3 copied it; its LastModified stays the source's). */
+  landedAt: number;
 }
 
 export interface SimVeleroRestore {
@@ -131,12 +131,12 @@ export class VeleroBackups extends Part {
     const replicaAt = backup.completedAt + Math.round(this.draws.sample("s3-replication")) + (history ? 0 : this.replicationDelayMs);
     const store = () => {
       if (this.impaired.has(source.region)) return; // never written: the Region went down during the backup
-      this.objects.push({ ...backup, stack: source.stack, bucket: this.bucketOf(source), storedAt: backup.completedAt });
+      this.objects.push({ ...backup, stack: source.stack, bucket: this.bucketOf(source), landedAt: backup.completedAt });
       if (!peer) return;
       const replicate = () => {
         // S3 replication stops with either Region; objects not copied by then stay behind.
         if (this.impaired.has(source.region) || this.impaired.has(peer.region)) return;
-        this.objects.push({ ...backup, stack: peer.stack, bucket: this.bucketOf(peer), storedAt: replicaAt });
+        this.objects.push({ ...backup, stack: peer.stack, bucket: this.bucketOf(peer), landedAt: replicaAt });
       };
       if (history && replicaAt <= this.t) replicate();
       else this.schedule(replicaAt, `Velero backup ${backup.name} replicated to ${peer.region}`, replicate);
@@ -146,7 +146,7 @@ export class VeleroBackups extends Part {
   }
 
   private live(o: SimVeleroObject): boolean {
-    return o.storedAt <= this.t && o.startedAt >= this.t - this.spec.retentionMs;
+    return o.landedAt <= this.t && o.startedAt >= this.t - this.spec.retentionMs;
   }
 
   /** S3 ListObjectsV2 + GetObject of each velero-backup.json in `bucket`. */
@@ -161,7 +161,7 @@ export class VeleroBackups extends Part {
   syncedAt(stack: string, backupName: string): number | undefined {
     const o = this.objects.find((x) => x.stack === stack && x.name === backupName && this.live(x));
     if (!o) return undefined;
-    const at = Math.ceil(o.storedAt / this.spec.syncPeriodMs) * this.spec.syncPeriodMs;
+    const at = Math.ceil(o.landedAt / this.spec.syncPeriodMs) * this.spec.syncPeriodMs;
     return at <= this.t ? at : undefined;
   }
 

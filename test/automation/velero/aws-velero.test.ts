@@ -28,7 +28,7 @@ describe("Velero port (S3, aws-sdk-client-mock): the backups in a site's bucket"
     regions.length = 0;
   });
 
-  it("lists every page of backups/<name>/ in the bucket's own Region and reads each velero-backup.json (phase, times, when it landed)", async () => {
+  it("lists every page of backups/<name>/ in the bucket's own Region and reads each velero-backup.json (phase and times)", async () => {
     s3.on(ListObjectsV2Command, { Bucket: "dr-velero", Prefix: "backups/", Delimiter: "/" })
       .resolvesOnce({ CommonPrefixes: [{ Prefix: "backups/velero-objects-20250101045000/" }], IsTruncated: true, NextContinuationToken: "t2" })
       .resolvesOnce({ CommonPrefixes: [{ Prefix: "backups/velero-objects-20250102045000/" }, { Prefix: "backups/half-written/" }], IsTruncated: false });
@@ -52,14 +52,12 @@ describe("Velero port (S3, aws-sdk-client-mock): the backups in a site's bucket"
         phase: "Completed",
         startedAt: Date.parse("2025-01-01T04:50:00Z"),
         completedAt: Date.parse("2025-01-01T04:50:40Z"),
-        storedAt: Date.parse("2025-01-01T04:52:00Z"),
       },
       {
         name: "velero-objects-20250102045000",
         phase: "PartiallyFailed",
         startedAt: Date.parse("2025-01-02T04:50:00Z"),
         completedAt: Date.parse("2025-01-02T04:51:00Z"),
-        storedAt: Date.parse("2025-01-02T04:53:00Z"),
       },
     ]);
     expect(s3.commandCalls(ListObjectsV2Command)[1].args[0].input.ContinuationToken).to.equal("t2");

@@ -10,7 +10,6 @@ const b = (name: string, phase: string, completedAt?: number): VeleroBackup => (
   phase,
   startedAt: (completedAt ?? T) - MIN,
   ...(completedAt !== undefined ? { completedAt } : {}),
-  storedAt: (completedAt ?? T) + MIN,
 });
 
 describe("the Velero backup a restore applies", () => {

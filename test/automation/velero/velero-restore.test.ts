@@ -173,7 +173,7 @@ describe("simulated Velero: sync before restore", function () {
       replica = world.veleroBackups().find((b) => b.stack === "dr" && b.name === "velero-objects-20250101045000");
     }
     expect(replica, "the replica landed").to.not.equal(undefined);
-    const synced = Math.ceil(replica!.storedAt / world.veleroSyncPeriodMs) * world.veleroSyncPeriodMs;
+    const synced = Math.ceil(replica!.landedAt / world.veleroSyncPeriodMs) * world.veleroSyncPeriodMs;
     expect(t.sim.clock.now(), "before the next sync (this seed)").to.be.below(synced);
     expect(world.veleroSyncedAt("dr", replica!.name)).to.equal(undefined);
     const early = world.createVeleroRestore("dr", "early", replica!.name);
