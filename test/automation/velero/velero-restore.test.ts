@@ -3,6 +3,9 @@ import { driverDeps, simWiring } from "../../../automation/wiring";
 import { formatRestoreFigures, restore, type RestoreDeps, type RestoreResult } from "../../../automation/restore";
 import type { DryRunResult, RunResult } from "../../../automation/driver";
 import { RefusedError } from "../../../automation/errors";
+import { loadSite } from "../../../automation/plan/sites";
+import { VELERO_MARK, veleroRestoreSteps } from "../../../automation/plan/steps/velero-restore";
+import { runSteps } from "../steps/run-steps";
 import { simulate, type TestSim } from "../helpers";
 
 const MIN = 60_000;
@@ -192,5 +195,34 @@ describe("simulated Velero: sync before restore", function () {
     await t.sim.stacks.setConfig("dr", [{ key: "veleroRestore.backupName", value: "velero-objects-29990101000000" }]);
     const err = await t.sim.stacks.up("dr").catch((e: unknown) => e);
     expect((err as Error).message).to.match(/Restore velero\/restore-velero-objects-29990101000000 is FailedValidation .*can't find backup/);
+  });
+});
+
+describe("restore-objects waits for Velero's sync", function () {
+  this.timeout(60_000);
+
+  it("a backup that has just reached dr's bucket is restored only after a sync: the Restore completes, no FailedValidation", async () => {
+    // A quick up (a few seconds), so that only the step's own wait stands between the replica's arrival and the Restore.
+    const t = await simulate({ seed: 9, latencyOverrides: { "pulumi-up": { minSeconds: 2, typicalSeconds: 3, maxSeconds: 4, source: "test" } } });
+    const { world } = t.sim;
+    let replica;
+    while (!replica) {
+      await t.sim.clock.sleep(5_000);
+      replica = world.veleroBackups().find((b) => b.stack === "dr" && b.name === "velero-objects-20250101045000");
+    }
+    // Velero has not synced it yet: creating the Restore now would fail validation for good.
+    expect(world.veleroSyncedAt("dr", replica.name)).to.equal(undefined);
+    const site = await loadSite(t.sim.stacks, "dr");
+    const target = { site, vaultName: site.outputs.backupVaultName!, roleArn: site.outputs.backupRoleArn!, kmsKeyArn: site.outputs.kmsKeyArn! };
+    const step = veleroRestoreSteps({ target, afterSelect: "select-recovery-points", afterUp: "converge-up-target", required: false }).find(
+      (s) => s.id === "restore-objects",
+    )!;
+    const r = await runSteps(t.sim, [{ ...step, dependsOn: [] }], {
+      marks: { [VELERO_MARK.choice]: { backupName: replica.name, completedAt: replica.completedAt } },
+    });
+    expect(r.outcome, r.error ? String(r.error) : "").to.equal("succeeded");
+    const made = world.veleroRestores();
+    expect(made.map((x) => [x.backupName, x.phase])).to.deep.equal([[replica.name, "Completed"]]);
+    expect(made[0].startedAt).to.be.at.least(world.veleroSyncedAt("dr", replica.name)!);
   });
 });
