@@ -141,8 +141,9 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
         const lines = BACKUP_RESOURCE_TYPES.map(
           (t) => `${t}: recovery point of ${isoTime(chosen.points[t].createdAt)} (data loss about ${formatDuration(incident - chosen.points[t].createdAt)})`,
         );
-        if (req.requireVelero) {
-          // Before anything changes: with --require-velero a restore without the objects is refused here.
+        if (!req.inPlace) {
+          // Which objects come with the data, before confirming; with --require-velero, refused here
+          // (nothing has changed) when no backup qualifies. The run chooses again and journals it.
           const bucket = target.site.outputs.veleroBucketName;
           const where = `${bucket ?? "(no Velero bucket)"} (${target.site.region})`;
           const notAfter = Math.min(...BACKUP_RESOURCE_TYPES.map((t) => chosen.points[t].createdAt));
@@ -153,11 +154,16 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
                 where,
               ).catch((err: unknown) => {
                 rethrowAuth(err, `listing the Velero backups in ${where}`);
-                throw new RefusedError(`--require-velero: the Velero bucket ${where} does not answer (${err instanceof Error ? err.message : String(err)}).`);
+                return { ok: false as const, problem: `the Velero bucket ${where} does not answer (${err instanceof Error ? err.message : String(err)})` };
               })
             : { ok: false as const, problem: `stack "${target.site.stack}" exports no veleroBucketName` };
-          if (!v.ok) throw new RefusedError(`--require-velero: ${v.problem}. Leave the flag out to restore the data without these objects.`);
-          lines.push(`Kubernetes objects: Velero backup ${v.backup.name} (completed ${isoTime(v.backup.completedAt)})`);
+          if (!v.ok && req.requireVelero)
+            throw new RefusedError(`--require-velero: ${v.problem}. Leave the flag out to restore the data without these objects.`);
+          lines.push(
+            v.ok
+              ? `Kubernetes objects: Velero backup ${v.backup.name} (completed ${isoTime(v.backup.completedAt)})`
+              : `Kubernetes objects: none will be restored (${v.problem}); the data will be`,
+          );
         }
         return lines;
       },

@@ -76,11 +76,18 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
     target: pair.target.stack,
     mode: "unplanned",
     steps: [select, db, files, instances, config, ...(dns ? [dns] : []), up, serving, ...objects],
-    configChanges: convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({
-      stack,
-      changes,
-      when: "once both stores are restored (no up of the source)",
-    })),
+    configChanges: [
+      ...convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({
+        stack,
+        changes,
+        when: "once both stores are restored (no up of the source)",
+      })),
+      {
+        stack: pair.target.stack,
+        changes: [{ key: "veleroRestore.backupName", value: "<the Velero backup chosen>" }],
+        when: "after its up as active, once Velero synced that backup (none chosen: no change)",
+      },
+    ],
     notes: [
       `Data written after the chosen recovery points is not restored: the RPO is the incident time minus the points' time.`,
       `The restored DB cluster is a new cluster outside the global database; the restored file system is a new one. No recovery point is deleted.`,

@@ -111,7 +111,9 @@ describe("cli restore", function () {
     expect(await runCli(["restore", "--to", "dr", "--dry-run", "--sim"], dry.env)).to.equal(0);
     expect(dry.out.join(""))
       .to.match(/select-velero-backup/)
-      .and.match(/restore-objects <- .*converge-up-target/);
+      .and.match(/restore-objects <- .*converge-up-target/)
+      .and.match(/note: Kubernetes objects: Velero backup velero-objects-20241231045000 \(completed 2024-12-31T04:5/)
+      .and.match(/dr: veleroRestore.backupName=<the Velero backup chosen>/);
 
     const help = harness();
     await runCli(["restore", "--help"], help.env);

@@ -138,13 +138,18 @@ describe("restore: the Kubernetes objects from Velero (simulated Regions)", func
     expect(t.sim.world.veleroRestores()).to.have.length(1);
   });
 
-  it("lists the bucket through the driver's guard: throttled listings are retried, the step succeeds", async () => {
-    const t = await simulate({ seed: 11, faults: { throttle: [{ method: "listVeleroBackups", times: 2 }] } });
+  it("lists the bucket through the driver's guard: the step's throttled listings are retried, the step succeeds", async () => {
+    const t = await simulate({ seed: 11 });
     await nextNight(t);
-    const r = await run(t);
+    // Throttled from the step's start (the gate's listing before it answered).
+    const observer = () => ({
+      stepStarted: (step: { id: string }) => void (step.id === "select-velero-backup" && t.sim.faults.throttle("listVeleroBackups", 2)),
+    });
+    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR }, { observer })) as RunResult & RestoreResult;
     expect(r.report.outcome, r.report.error).to.equal("succeeded");
-    expect(r.report.steps.find((s) => s.id === "select-velero-backup")!.retries).to.be.at.least(2);
-    expect(t.sim.world.calls({ api: "ListObjectsV2" }).map((c) => c.outcome)).to.include("ThrottlingException");
+    expect(r.report.steps.find((s) => s.id === "select-velero-backup")!.retries).to.equal(2);
+    expect(r.restore!.velero).to.deep.include({ backupName: "velero-objects-20250101045000" });
+    expect(t.sim.world.calls({ api: "ListObjectsV2" }).map((c) => c.outcome)).to.deep.equal(["ok", "ThrottlingException", "ThrottlingException", "ok"]);
   });
 
   it("--in-place restores data only: no Velero step, and --require-velero is refused with it", async () => {
