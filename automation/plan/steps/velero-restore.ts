@@ -29,11 +29,12 @@ export const VELERO_MARK = {
 } as const;
 
 /**
- * How long after a backup is in the bucket, and Velero runs, its Backup object is
- * sure to exist: one backup sync period (1 minute by default: velero pkg/cmd/server/config/config.go
- * `defaultBackupSyncPeriod`) and one validation of the storage location (a Restore needs it
- * Available: restore_controller.go `validateAndComplete`; `--default-backup-storage-location-validation-frequency`
- * defaults to 1 minute). A Restore created earlier fails validation for good.
+ * How long after a backup is in the bucket, and Velero runs, its Backup object is sure to exist and
+ * its storage location Available (a Restore needs both: restore_controller.go `validateAndComplete`):
+ * one backup sync period and one store validation, 1 minute each by default (velero
+ * pkg/cmd/server/config/config.go `defaultBackupSyncPeriod`, `defaultStoreValidationFrequency`; the
+ * chart leaves `configuration.backupSyncPeriod` and `storeValidationFrequency` unset). A Restore
+ * created earlier fails validation for good.
  */
 export const VELERO_SYNC_WAIT_MS = 2 * 60_000;
 
