@@ -57,8 +57,8 @@ export interface Readiness {
   estimatedRpo: EstimatedRpo;
   rpoTargetMs?: number;
   failover?: { mode: "planned" | "unplanned"; steps: StepPreview[] };
-  /** Sites whose app runs read-only (outputs `readOnly`), with what clears it; present once the outputs were read. */
-  readOnly?: ReadOnlySite[];
+  /** Sites whose app runs read-only (outputs `readOnly`), with what clears it. */
+  readOnly: ReadOnlySite[];
 }
 
 export interface ReadinessDeps {
@@ -123,7 +123,7 @@ export async function evaluateReadiness(
   const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS;
   const ctx = readOnlyContext({ ...deps, timeouts });
   const checks: ReadinessCheck[] = [];
-  let readOnly: ReadOnlySite[] | undefined;
+  const readOnly: ReadOnlySite[] = [];
   const add = (name: string, ok: boolean, detail: string, severity: "error" | "warning" = "error", neededFor: "both" | "planned" = "both") =>
     checks.push({ name, ok, detail, severity, neededFor });
   const result = (extra: Partial<Readiness> = {}): Readiness => {
@@ -134,7 +134,7 @@ export async function evaluateReadiness(
       evaluatedAt: new Date(deps.clock.now()).toISOString(),
       checks,
       estimatedRpo: { auroraLagMs: null, efsSinceSyncMs: null, worstMs: null },
-      ...(readOnly ? { readOnly } : {}),
+      readOnly,
       ...extra,
     };
   };
@@ -164,7 +164,6 @@ export async function evaluateReadiness(
 
   // Outputs.
   const outputs = new Map<string, SiteOutputs>();
-  readOnly = [];
   for (const s of [activeCfg, standbyCfg]) {
     try {
       const o = await deps.stacks.outputs(s.stack);
