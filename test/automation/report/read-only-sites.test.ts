@@ -10,6 +10,7 @@ import { failover, status, type RunResult } from "../../../automation/driver";
 import { formatReadiness } from "../../../automation/readiness";
 import { formatReport } from "../../../automation/report/report";
 import { simulate } from "../helpers";
+import { cli, DEAD_PID, scratch } from "../gates/harness";
 
 async function quiesce(t: Awaited<ReturnType<typeof simulate>>, stack: string) {
   await t.sim.stacks.setConfig(stack, [{ key: "quiesced", value: true }]);
@@ -79,6 +80,29 @@ describe("sites left read-only", () => {
     expect(check).to.include({ ok: false, severity: "error" });
     expect(check!.detail).to.include("npm run failover -- --to dr --mode planned --journal /tmp/j.jsonl");
     expect(r.readiness.readOnly![0].clear).to.include("npm run failover -- --to dr --mode planned --journal /tmp/j.jsonl");
+  });
+
+  it("through the CLI: status after a run crashed once it quiesced exits 1, and --json carries the site and the resume command", async function () {
+    this.timeout(60_000);
+    const s = scratch();
+    try {
+      const journal = s.file("journal.jsonl");
+      const base = ["--sim", "--journal", journal];
+      const crash = await cli(["failover", "--to", "dr", "--mode", "planned", "--yes", ...base, "--sim-crash-after", "quiesce-source"], { pid: DEAD_PID });
+      expect(crash.code).to.equal(1);
+      const text = await cli(["status", ...base]);
+      expect(text.code).to.equal(1);
+      expect(text.out)
+        .to.match(/Readiness NOT READY/)
+        .and.match(/✖ read-only primary: .*refuses every write/);
+      const json = await cli(["status", ...base, "--json"]);
+      expect(json.code).to.equal(1);
+      const [ro] = JSON.parse(json.out).readiness.readOnly;
+      expect(ro).to.include({ stack: "primary", role: "active", configKey: "eks-dr:quiesced" });
+      expect(ro.clear).to.include(`npm run failover -- --to dr --mode planned --journal ${journal} --sim`).and.include("--take-over");
+    } finally {
+      s.cleanup();
+    }
   });
 
   it("a run that stops past its point of no return reports the source it left read-only and the command that clears it", async () => {
