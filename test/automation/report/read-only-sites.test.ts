@@ -54,6 +54,19 @@ describe("sites left read-only", () => {
     expect(cleared.readiness.checks.some((c) => c.name.startsWith("read-only"))).to.equal(false);
   });
 
+  it("status: the key set on the active site but not applied yet is a warning: its next up would stop writes", async () => {
+    const t = await simulate({ seed: 74 });
+    await t.sim.stacks.setConfig("primary", [{ key: "quiesced", value: true }]);
+    const r = await status(t.deps);
+    expect(r.readiness.ready).to.equal(true);
+    expect(r.readiness.readOnly).to.deep.equal([]);
+    expect(r.readiness.checks.find((c) => c.name === "quiesced primary"))
+      .to.include({ ok: false, severity: "warning" })
+      .and.have.property("detail")
+      .that.includes("eks-dr:quiesced")
+      .and.includes("Pulumi.primary.yaml");
+  });
+
   it("status: a standby left read-only is a warning; the pair stays ready", async () => {
     const t = await simulate({ seed: 72 });
     await quiesce(t, "dr");
