@@ -2,8 +2,9 @@
  * Sites whose app runs read-only. A planned failover quiesces its source (config `eks-dr:quiesced:
  * true`, then `up`: the app gets READ_ONLY=true, outputs `readOnly`), and clears it at its converge
  * or its rollback. A run abandoned in between, or the key left set, leaves a site that refuses every
- * write: an active site so is an outage of writes; a standby so would, after a failover to it, serve
- * reads (its health path answers, ending the RTO) while refusing writes until its converge `up`.
+ * write: an active site so is an outage of writes. A standby so is a lesser risk: a failover to it
+ * clears the key at its converge, but a warm standby's pods already run read-only and answer the
+ * health path, so the failover's RTO would end while it still refuses writes.
  * `status` and a failed run's report name them with the command that clears them.
  */
 import type { StackPort } from "../ports";
@@ -74,5 +75,6 @@ export function readOnlySite(
 export function describeReadOnly(site: ReadOnlySite): string {
   return site.role === "active"
     ? `${site.stack} is the active site and its app runs read-only (READ_ONLY=true, from ${site.configKey}): it refuses every write; clear it: ${site.clear}`
-    : `${site.stack}'s app runs read-only (READ_ONLY=true, from ${site.configKey}): a failover to it would call it serving while it refuses writes, until its converge up; clear it: ${site.clear}`;
+    : `${site.stack}'s app runs read-only (READ_ONLY=true, from ${site.configKey}): a failover to it clears the key only at its converge, and a warm standby's health path ` +
+        `already answers, so the failover would count it serving while it still refuses writes; clear it: ${site.clear}`;
 }
