@@ -126,7 +126,9 @@ export class Workload extends Part {
    * Does a GET of `url` get a 2xx? Over HTTPS the ALB's certificate names the application hostname,
    * never the ALB's own DNS name, so the TLS handshake verifies only when the probe presents that
    * name (`serverName`, sent as SNI and verified against the certificate); without it the name
-   * checked is the URL's host, and verification fails whatever the site's state.
+   * checked is the URL's host, and verification fails whatever the site's state. (The certificate
+   * names the custom domain, "the domain name on the certificate must match the custom domain name
+   * record": Elastic Load Balancing User Guide, "SSL certificates for your Application Load Balancer".)
    */
   endpointServes(url: string, serverName?: string): boolean {
     let parsed: URL;
