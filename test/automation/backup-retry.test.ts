@@ -13,7 +13,10 @@ import { DEFAULT_RETRY } from "../../automation/engine/retry";
 import { restore, type RestoreDeps } from "../../automation/restore";
 import { simulate, type TestSim } from "./helpers";
 
-/** AWS's answer to a rate-exceeded call, as the SDK raises an error its model does not name. */
+/**
+ * AWS's answer to a throttled call (ThrottlingException, HTTP 400: AWS Backup Developer Guide,
+ * "Common Errors"), as the SDK raises an error its model does not name.
+ */
 const throttled = () =>
   new BackupServiceException({ name: "ThrottlingException", $fault: "client", $metadata: { httpStatusCode: 400 }, message: "Rate exceeded" });
 
