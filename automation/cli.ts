@@ -524,7 +524,8 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
       .command("restore")
       .description(
         "rebuild --to from the AWS Backup recovery points in its Region (newest consistent ones not newer than --point): restore Aurora and EFS, " +
-          "bring the site up as active, swap DNS, report RTO and RPO; --in-place: point-in-time restore of the active site (needs --yes)",
+          "bring the site up as active, swap DNS, restore the Kubernetes objects of the newest Velero backup not newer than those points, " +
+          "report RTO and RPO; --in-place: point-in-time restore of the active site's data (needs --yes; no Velero restore)",
       )
       .requiredOption("--to <stack>", "the stack to restore (the peer of the lost site, or the active site with --in-place)")
       .addOption(
@@ -537,9 +538,13 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
           .argParser(durationArg)
           .default(3_600_000, "1h"),
       )
-      .option("--in-place", "point-in-time restore into the active site (corruption); refused without --yes"),
+      .option("--in-place", "point-in-time restore into the active site (corruption); refused without --yes")
+      .option(
+        "--require-velero",
+        "refuse (exit 2) unless a Completed Velero backup not newer than the recovery points is in the target's bucket; without it the restore goes on without the Kubernetes objects and says so",
+      ),
     { incident: true },
-  ).action(async (flags: CommonFlags & { to: string; point: string; maxSkew: number; inPlace?: boolean }) => {
+  ).action(async (flags: CommonFlags & { to: string; point: string; maxSkew: number; inPlace?: boolean; requireVelero?: boolean }) => {
     if (flags.inPlace && !flags.yes && !flags.dryRun) {
       throw new RefusedError(
         `--in-place switches ${flags.to} to data restored from its recovery points (nothing is overwritten, but what was written since is no longer served): confirm with --yes. Nothing was changed.`,
@@ -553,10 +558,20 @@ export function buildProgram(env: CliEnv, setExit: (code: number) => void): Comm
     if (!flags.inPlace) opts.beforeGates = impairSourceInSimulation(w, flags, "a restore's premise: the site or its data is lost");
     const backup = sim ? undefined : new AwsBackup();
     const restoreDeps = Object.defineProperty(deps(w, flags), "backup", { get: () => backup ?? sim!.backup, enumerable: true }) as RestoreDeps;
-    const args = { to: flags.to, point: flags.point, "max-skew": `${Math.round(flags.maxSkew / 1000)}s`, ...(flags.inPlace ? { "in-place": "" } : {}) };
+    const args = {
+      to: flags.to,
+      point: flags.point,
+      "max-skew": `${Math.round(flags.maxSkew / 1000)}s`,
+      ...(flags.inPlace ? { "in-place": "" } : {}),
+      ...(flags.requireVelero ? { "require-velero": "" } : {}),
+    };
     await orCrash(w, "restore", args, async () => {
       const point = flags.point === "latest" ? ({ latest: true } as const) : { at: Date.parse(flags.point) };
-      const result = await restore(restoreDeps, { to: flags.to, point, maxSkewMs: flags.maxSkew, inPlace: flags.inPlace, confirmed: flags.yes }, opts);
+      const result = await restore(
+        restoreDeps,
+        { to: flags.to, point, maxSkewMs: flags.maxSkew, inPlace: flags.inPlace, confirmed: flags.yes, requireVelero: flags.requireVelero },
+        opts,
+      );
       if (result.kind === "run" && result.restore) {
         if (flags.json) {
           env.stdout.write(JSON.stringify({ ...result.report, restore: result.restore }, null, 2) + "\n");

@@ -31,7 +31,9 @@ export interface RestoreDrillResult {
     dataLoss: { kind: string; lostWrites: number; lostWindowMs: number }[];
     /** From the incident until the restored site first served. */
     rtoMs: number | null;
-    /** Driver and simulation agree within AGREEMENT. */
+    /** The Velero Restore the simulated cluster ran: its backup, phase and duration (none when no backup was restored). */
+    veleroRestore?: { backupName: string; phase: string; durationMs?: number };
+    /** Driver and simulation agree within AGREEMENT (and on the Velero backup restored). */
     agrees: boolean;
     after: string[];
   };
@@ -61,6 +63,18 @@ export async function runRestoreDrill(
     return p !== undefined && Math.abs(p.rpoMs - l.lostWindowMs) <= AGREEMENT.rpoMs;
   });
   const rtoAgrees = rtoMs !== null && r.report.rto !== undefined && Math.abs(r.report.rto.ms - rtoMs) <= AGREEMENT.rtoMs;
+  // Velero: the backup the driver reports restored is the one the simulated cluster restored.
+  const made = sim.world.veleroRestores().find((x) => x.stack === to);
+  const veleroRestore = made && {
+    backupName: made.backupName,
+    phase: made.phase,
+    ...(made.completedAt ? { durationMs: made.completedAt - made.startedAt } : {}),
+  };
+  const reported = r.restore?.velero;
+  const veleroAgrees =
+    reported === undefined || "none" in reported
+      ? veleroRestore === undefined
+      : veleroRestore?.backupName === reported.backupName && veleroRestore.phase === "Completed";
   return {
     seed: sim.seed,
     tier: "backup-restore",
@@ -72,7 +86,8 @@ export async function runRestoreDrill(
       incidentAt: isoTime(incidentAt),
       dataLoss: losses.map((l) => ({ kind: l.kind, lostWrites: l.lostWrites, lostWindowMs: l.lostWindowMs })),
       rtoMs,
-      agrees: r.report.outcome === "succeeded" && losses.length === 2 && rpoAgrees && rtoAgrees,
+      ...(veleroRestore ? { veleroRestore } : {}),
+      agrees: r.report.outcome === "succeeded" && losses.length === 2 && rpoAgrees && rtoAgrees && veleroAgrees,
       after: sim.world.describe(),
     },
   };
@@ -89,8 +104,14 @@ export function formatRestoreDrill(d: RestoreDrillResult): string[] {
   lines.push(
     `  ${d.to} first served ${d.simulation.rtoMs === null ? "never" : `${formatDuration(d.simulation.rtoMs)} after the incident (${d.simulation.incidentAt})`}`,
   );
+  const v = d.simulation.veleroRestore;
   lines.push(
-    `  driver and simulation ${d.simulation.agrees ? "agree" : "DISAGREE"} on RTO (within ${formatDuration(AGREEMENT.rtoMs)}) and RPO (within ${formatDuration(AGREEMENT.rpoMs)})`,
+    v
+      ? `  Velero in ${d.to} restored ${v.backupName}: ${v.phase}${v.durationMs !== undefined ? ` in ${formatDuration(v.durationMs)}` : ""}`
+      : `  Velero in ${d.to} restored no backup`,
+  );
+  lines.push(
+    `  driver and simulation ${d.simulation.agrees ? "agree" : "DISAGREE"} on RTO (within ${formatDuration(AGREEMENT.rtoMs)}), RPO (within ${formatDuration(AGREEMENT.rpoMs)}) and the Velero backup restored`,
   );
   lines.push("  final state:", ...d.simulation.after.map((l) => `    ${l}`));
   return lines;

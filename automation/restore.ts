@@ -1,7 +1,7 @@
 /**
  * `restore`: rebuild a site from the AWS Backup recovery points in its Region, as a plan of
  * idempotent, journaled steps run by the driver's `runPlan` (the same lock, journal, resume,
- * `--dry-run` and confirmation as a failover).
+ * `--dry-run` and confirmation as a failover), and the Kubernetes objects from Velero.
  *
  *   restore --to dr --point latest|<ISO time>   the peer Region takes over from backups (its
  *                                               active site or its data is lost)
@@ -24,6 +24,7 @@ import { restoreInPlacePlan, restoreToPeerPlan, type RestoreInput, type RestoreP
 import { loadPair, loadSite, type Site } from "./plan/sites";
 import { cutoffOf, RESTORE_MARK, type PointSpec, type RestoreTarget } from "./plan/steps/restore";
 import { DEFAULT_TIMEOUTS, type Timeouts } from "./plan/types";
+import { chooseVeleroBackup, VELERO_MARK, type VeleroChoiceMark } from "./plan/steps/velero-restore";
 import { guardPort } from "./cloud/guard";
 import { DEFAULT_RETRY } from "./engine/retry";
 import { formatDuration, isoTime } from "./util/duration";
@@ -40,6 +41,8 @@ export interface RestoreRequest {
   inPlace?: boolean;
   /** `--yes` was given: required for `--in-place`, whatever the terminal. */
   confirmed?: boolean;
+  /** `--require-velero`: refuse (and fail) rather than restore without the Kubernetes objects. */
+  requireVelero?: boolean;
 }
 
 /** Per data store: the point restored, and the data lost (incident minus the point's time). */
@@ -48,6 +51,8 @@ export interface RestoreFigures {
   points: Partial<Record<BackupResourceType, { arn: string; createdAt: string; rpoMs: number; restoredResourceArn?: string }>>;
   /** The larger of the stores' RPOs. */
   rpoMs: number | null;
+  /** The Kubernetes objects: the Velero backup restored (and how long its restore took), or why none was. */
+  velero?: { backupName: string; completedAt: string; restoreMs?: number } | { none: string };
 }
 
 export type RestoreResult = CommandResult & { restore?: RestoreFigures };
@@ -97,7 +102,10 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
         `Nothing is overwritten (AWS Backup restores into a new DB cluster and a new file system), but the site switches to them: confirm with --yes.`,
     );
   }
-  const input: RestoreInput = { point: req.point, maxSkewMs: req.maxSkewMs };
+  if (req.inPlace && req.requireVelero) {
+    throw new RefusedError(`--require-velero applies to a restore into the peer; --in-place restores the data only (the cluster's objects are current).`);
+  }
+  const input: RestoreInput = { point: req.point, maxSkewMs: req.maxSkewMs, ...(req.requireVelero ? { requireVelero: true } : {}) };
   const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS;
   const backup = guardedBackup(deps, timeouts);
   const result = await runPlan(
@@ -109,6 +117,7 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
         point: "latest" in req.point ? "latest" : isoTime(req.point.at),
         "max-skew": `${Math.round(req.maxSkewMs / 1000)}s`,
         ...(req.inPlace ? { "in-place": "" } : {}),
+        ...(req.requireVelero ? { "require-velero": "" } : {}),
       },
       build: async (args) => {
         if (args["in-place"] !== undefined) {
@@ -148,9 +157,34 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
         });
         if (!chosen.ok) throw new RefusedError(`Refusing to restore: ${chosen.problem}`);
         const incident = opts.incidentAt ?? deps.clock.now();
-        return BACKUP_RESOURCE_TYPES.map(
+        const lines = BACKUP_RESOURCE_TYPES.map(
           (t) => `${t}: recovery point of ${isoTime(chosen.points[t].createdAt)} (data loss about ${formatDuration(incident - chosen.points[t].createdAt)})`,
         );
+        if (!req.inPlace) {
+          // Which objects come with the data, before confirming; with --require-velero, refused here
+          // (nothing has changed) when no backup qualifies. The run chooses again and journals it.
+          const bucket = target.site.outputs.veleroBucketName;
+          const where = `${bucket ?? "(no Velero bucket)"} (${target.site.region})`;
+          const notAfter = Math.min(...BACKUP_RESOURCE_TYPES.map((t) => chosen.points[t].createdAt));
+          const v = bucket
+            ? await chooseVeleroBackup(
+                () => ctx.cloud.velero.listVeleroBackups(target.site.region, bucket, { timeoutMs: timeouts.probeMs * 4, signal: ctx.signal }),
+                notAfter,
+                where,
+              ).catch((err: unknown) => {
+                rethrowAuth(err, `listing the Velero backups in ${where}`);
+                return { ok: false as const, problem: `the Velero bucket ${where} does not answer (${err instanceof Error ? err.message : String(err)})` };
+              })
+            : { ok: false as const, problem: `stack "${target.site.stack}" exports no veleroBucketName` };
+          if (!v.ok && req.requireVelero)
+            throw new RefusedError(`--require-velero: ${v.problem}. Leave the flag out to restore the data without these objects.`);
+          lines.push(
+            v.ok
+              ? `Kubernetes objects: Velero backup ${v.backup.name} (completed ${isoTime(v.backup.completedAt)})`
+              : `Kubernetes objects: none will be restored (${v.problem}); the data will be`,
+          );
+        }
+        return lines;
       },
     },
     opts,
@@ -174,13 +208,35 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
     };
   }
   const rpos = Object.values(points).map((p) => p.rpoMs);
-  return { ...result, restore: { incidentAt: isoTime(incidentAt), points, rpoMs: rpos.length ? Math.max(...rpos) : null } };
+  const choice = marks.get(VELERO_MARK.choice)?.data as VeleroChoiceMark | undefined;
+  const restoredObjects = marks.get(VELERO_MARK.restored)?.data;
+  const velero: RestoreFigures["velero"] = !choice
+    ? undefined
+    : "none" in choice
+      ? { none: choice.none }
+      : {
+          backupName: choice.backupName,
+          completedAt: isoTime(choice.completedAt),
+          ...(typeof restoredObjects?.restoreMs === "number" ? { restoreMs: restoredObjects.restoreMs } : {}),
+        };
+  return {
+    ...result,
+    restore: { incidentAt: isoTime(incidentAt), points, rpoMs: rpos.length ? Math.max(...rpos) : null, ...(velero ? { velero } : {}) },
+  };
 }
 
 /** The restore's lines under the run report: each point used and its RPO. */
 export function formatRestoreFigures(f: RestoreFigures): string[] {
-  return BACKUP_RESOURCE_TYPES.filter((t) => f.points[t]).map((t) => {
+  const lines = BACKUP_RESOURCE_TYPES.filter((t) => f.points[t]).map((t) => {
     const p = f.points[t]!;
     return `  RPO ${t}: ${formatDuration(p.rpoMs)} (recovery point of ${p.createdAt}, incident ${f.incidentAt}${p.restoredResourceArn ? `; restored as ${p.restoredResourceArn}` : ""})`;
   });
+  const v = f.velero;
+  if (v && "none" in v)
+    lines.push(`  WARNING Kubernetes objects not restored: ${v.none} (the data is; apply the objects yourself, or rerun with --require-velero)`);
+  else if (v)
+    lines.push(
+      `  Kubernetes objects: Velero backup ${v.backupName} (completed ${v.completedAt})${v.restoreMs !== undefined ? `, restored in ${formatDuration(v.restoreMs)}` : ", not restored yet"}`,
+    );
+  return lines;
 }

@@ -57,6 +57,13 @@ export interface VeleroArgs {
   nodeSelector?: Record<string, string>;
   /** @default VELERO_CHART_VERSION */
   chartVersion?: string;
+  /**
+   * Restore the Kubernetes objects of this backup (config `veleroRestore.backupName`): a Velero
+   * Restore the up waits for. @default undefined (nothing restored)
+   */
+  restoreBackupName?: string;
+  /** How long the up waits for the Restore to complete, seconds. @default 1800 */
+  restoreTimeoutSeconds?: number;
 }
 
 /**
@@ -87,6 +94,20 @@ export function veleroPolicy(bucketArn: string, kmsKeyArn: string, region: strin
       },
     ],
   };
+}
+
+/** The Restore of a backup: one per backup, so a restore of another backup replaces it. */
+export const veleroRestoreName = (backupName: string) => `restore-${backupName}`;
+
+/**
+ * The Restore's spec (velero.io/v1 RestoreSpec: velero pkg/apis/velero/v1/restore_types.go): every namespace
+ * the backup holds (the ones the schedule lists), Secrets excluded as in the backups, and
+ * `existingResourcePolicy: none` (PolicyTypeNone, the default when unset) made explicit: an object that already exists in
+ * the cluster (one this program created, or one the app recreated) is left as it is and the
+ * restore logs a warning, it is never overwritten.
+ */
+export function veleroRestoreSpec(backupName: string): Record<string, unknown> {
+  return { backupName, excludedResources: [...VELERO_EXCLUDED_RESOURCES], existingResourcePolicy: "none" };
 }
 
 /** A Velero TTL (a Go duration) for a number of days. */
@@ -165,7 +186,7 @@ export class Velero extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new k8s.helm.v3.Release(
+    const release = new k8s.helm.v3.Release(
       name,
       {
         // A fixed release name keeps the Deployment and service account names stable.
@@ -188,6 +209,34 @@ export class Velero extends pulumi.ComponentResource {
       // Pod Identity credentials are injected when a pod starts: the association must exist first.
       { parent: this, dependsOn: [role] },
     );
+
+    if (args.restoreBackupName !== undefined) {
+      // The up waits until Velero reports the restore Completed: `pulumi.com/waitFor` (pulumi-kubernetes
+      // 4.18.0 and later, experimental; CHANGELOG 4.18.0: `jsonpath={.status.phase}=Running` form)
+      // replaces the provider's await for this resource, bounded by `pulumi.com/timeoutSeconds`. A
+      // restore that ends PartiallyFailed, Failed or FailedValidation never matches, so the up fails
+      // at the timeout rather than passing. Velero must have synced the backup into a Backup object
+      // before the Restore is created (a Restore of an unknown backup fails validation for good):
+      // the driver's restore step waits for that before setting the config.
+      new k8s.apiextensions.CustomResource(
+        `${name}-restore`,
+        {
+          apiVersion: "velero.io/v1",
+          kind: "Restore",
+          metadata: {
+            name: veleroRestoreName(args.restoreBackupName),
+            namespace: VELERO_NAMESPACE,
+            annotations: {
+              "pulumi.com/waitFor": "jsonpath={.status.phase}=Completed",
+              "pulumi.com/timeoutSeconds": String(args.restoreTimeoutSeconds ?? 1800),
+            },
+          },
+          spec: veleroRestoreSpec(args.restoreBackupName),
+        },
+        // Velero's CRDs and server come with the chart.
+        { parent: this, dependsOn: [release] },
+      );
+    }
 
     this.namespace = namespace.metadata.name;
     this.roleArn = role.roleArn;

@@ -283,12 +283,30 @@ const velero = z.strictObject({
   namespaces: z
     .array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "use a Kubernetes namespace name (lowercase letters, digits and -, at most 63)"))
     .default(["app"]),
-  /** Velero schedule (five-field cron, UTC). @default "0 5 * * *", the same time as the AWS Backup plan, so both sets of recovery points are close in time */
-  schedule: z.string().regex(VELERO_SCHEDULE, 'use a five-field cron expression such as "0 5 * * *" or a descriptor such as "@every 6h"').default("0 5 * * *"),
+  /**
+   * Velero schedule (five-field cron, UTC). @default "50 4 * * *", ten minutes before the AWS Backup
+   * plan: a restore applies only objects not newer than the data's recovery points, so the same
+   * night's objects qualify
+   */
+  schedule: z
+    .string()
+    .regex(VELERO_SCHEDULE, 'use a five-field cron expression such as "50 4 * * *" or a descriptor such as "@every 6h"')
+    .default("50 4 * * *"),
   /** Days Velero keeps a backup (its TTL). @default 30 */
   retentionDays: z.int().min(1).max(3650).default(30),
 });
 export type VeleroConfig = z.infer<typeof velero>;
+
+/** A Velero backup's name: a Kubernetes object name (DNS subdomain), short enough for the Restore's `restore-<name>`. */
+export const VELERO_BACKUP_NAME = /^[a-z0-9]([-a-z0-9.]{0,243}[a-z0-9])?$/;
+
+const veleroRestore = z.strictObject({
+  /** The Velero backup (in this site's bucket, synced by its Velero) whose objects are restored. */
+  backupName: z
+    .string()
+    .regex(VELERO_BACKUP_NAME, "use the name of a Velero backup (lowercase letters, digits, - and ., at most 245), as `velero backup get` lists it"),
+});
+export type VeleroRestoreConfig = z.infer<typeof veleroRestore>;
 
 /**
  * The schema of one site's config. Field docs are the reference for the README table.
@@ -356,6 +374,12 @@ export const siteConfigSchema = z
     backup: backup.prefault({}),
     /** Velero: backups of the Kubernetes objects this program does not create. */
     velero: velero.prefault({}),
+    /**
+     * Restore the Kubernetes objects of this Velero backup into the site's cluster: the program
+     * creates a Velero Restore of it and its up waits until the Restore completed. Set by
+     * `restore` (the backup it chose); optional, nothing is restored when absent.
+     */
+    veleroRestore: veleroRestore.optional(),
     /**
      * The pair's DR tier, the same in both stack files. `backup-restore` makes the standby a site with
      * only its network, backup vault, Velero bucket and replicas of images and secrets. Without it the

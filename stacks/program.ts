@@ -249,6 +249,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
             bucketArn: backups.bucket.bucketArn,
             kmsKeyArn: key.keyArn,
             region: config.region,
+            restoreBackupName: config.veleroRestore?.backupName,
           },
           // The chart waits for Velero's pod, which runs on the system nodes.
           { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.nodeGroups] },

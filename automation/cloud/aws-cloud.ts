@@ -16,6 +16,7 @@ import { Route53Api } from "./route53/real";
 import type { CloudPort } from "./port";
 import { RdsApi } from "./rds/real";
 import { EndpointProbe } from "./serving/real";
+import { VeleroApi } from "./velero/real";
 import { SystemClock } from "../adapters/system-clock";
 
 export { type AwsClientFactory, type AwsClientOptions, defaultAwsClientFactory } from "./aws/clients";
@@ -61,6 +62,7 @@ export class AwsCloud implements CloudPort {
   readonly efs: EfsApi;
   readonly route53: Route53Api;
   readonly serving: EndpointProbe;
+  readonly velero: VeleroApi;
 
   constructor(opts: AwsCloudOptions = {}) {
     const ctx = new AwsContext(new AwsClients(opts.clients ?? defaultAwsClientFactory()), opts.defaultTimeoutMs ?? 30_000);
@@ -78,5 +80,6 @@ export class AwsCloud implements CloudPort {
       log: opts.log ?? (() => undefined),
     });
     this.serving = new EndpointProbe({ ca: opts.endpointCa });
+    this.velero = new VeleroApi(ctx);
   }
 }

@@ -11,6 +11,7 @@ import type { EksPort } from "./eks/port";
 import type { RdsPort } from "./rds/port";
 import type { Route53Port } from "./route53/port";
 import type { ServingPort } from "./serving/port";
+import type { VeleroPort } from "./velero/port";
 
 export type { CallOptions } from "./call-options";
 export type { AuroraLagDatapoint, CloudWatchPort } from "./cloudwatch/port";
@@ -19,6 +20,7 @@ export type { EksPort, NodeGroupScaling, NodeGroupState } from "./eks/port";
 export type { DbCluster, GlobalCluster, GlobalClusterMember, GlobalFailoverStatus, RdsPort } from "./rds/port";
 export type { FailoverDesignation, FailoverRecord, FailoverRecordType, HealthCheckVerdict, Route53Port } from "./route53/port";
 export type { ServingPort } from "./serving/port";
+export type { VeleroBackup, VeleroPort } from "./velero/port";
 
 export interface CloudPort {
   eks: EksPort;
@@ -27,6 +29,7 @@ export interface CloudPort {
   efs: EfsPort;
   route53: Route53Port;
   serving: ServingPort;
+  velero: VeleroPort;
 }
 
 /** A service of the cloud, e.g. "eks". */

@@ -9,6 +9,7 @@
  *   converge-up-target <- converge-config   the site as active (nodes, DB instances, workload)
  *   swap-dns <- converge-up-target          target PRIMARY (bounded; health-check failover otherwise)
  *   wait-serving <- converge-up-target, swap-dns   end of the RTO
+ *   select-velero-backup, restore-objects   the Kubernetes objects from Velero (steps/velero-restore.ts)
  *
  * Point-in-time restore into the active site (`restore --in-place`, corruption): the same points from
  * its own vault, restored into a new DB cluster and a new file system (AWS Backup never overwrites),
@@ -18,6 +19,7 @@ import type { BackupPort, RestoredClusterPort } from "../cloud/backup/port";
 import type { SiteOutputs } from "../../stacks/outputs";
 import type { Pair, Site } from "./sites";
 import { convergeChanges, convergeConfigStep, swapDnsStep, upStep, waitServingStep } from "./steps";
+import { veleroRestoreSteps } from "./steps/velero-restore";
 import { restoredDbInstancesStep, restoreJobStep, selectPointsStep, type PointSpec, type RestoreTarget } from "./steps/restore";
 import type { Plan, Step } from "./types";
 import { isoTime } from "../util/duration";
@@ -25,6 +27,8 @@ import { isoTime } from "../util/duration";
 export interface RestoreInput {
   point: PointSpec;
   maxSkewMs: number;
+  /** `--require-velero`: fail rather than go on without the Kubernetes objects. */
+  requireVelero?: boolean;
 }
 
 export type RestorePorts = BackupPort & RestoredClusterPort;
@@ -58,23 +62,37 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
     excludeDnsOnSwapFailure: true,
   });
   const serving = waitServingStep(pair, "unplanned", "", [up.id, ...(dns ? [dns.id] : [])]);
+  const objects = veleroRestoreSteps({ target, afterSelect: select.id, afterUp: up.id, required: input.requireVelero ?? false });
   return {
     command: "restore",
-    args: { to: pair.target.stack, point: pointText(input.point), "max-skew": `${Math.round(input.maxSkewMs / 1000)}s` },
+    args: {
+      to: pair.target.stack,
+      point: pointText(input.point),
+      "max-skew": `${Math.round(input.maxSkewMs / 1000)}s`,
+      ...(input.requireVelero ? { "require-velero": "" } : {}),
+    },
     title: `Restore ${pair.target.stack} (${pair.target.region}) from the recovery points in ${target.vaultName}`,
     source: pair.source.stack,
     target: pair.target.stack,
     mode: "unplanned",
-    steps: [select, db, files, instances, config, ...(dns ? [dns] : []), up, serving],
-    configChanges: convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({
-      stack,
-      changes,
-      when: "once both stores are restored (no up of the source)",
-    })),
+    steps: [select, db, files, instances, config, ...(dns ? [dns] : []), up, serving, ...objects],
+    configChanges: [
+      ...convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({
+        stack,
+        changes,
+        when: "once both stores are restored (no up of the source)",
+      })),
+      {
+        stack: pair.target.stack,
+        changes: [{ key: "veleroRestore.backupName", value: "<the Velero backup chosen>" }],
+        when: "after its up as active, once Velero synced that backup (none chosen: no change)",
+      },
+    ],
     notes: [
       `Data written after the chosen recovery points is not restored: the RPO is the incident time minus the points' time.`,
       `The restored DB cluster is a new cluster outside the global database; the restored file system is a new one. No recovery point is deleted.`,
       `${pair.source.stack} is set to standby in config only; ${pair.target.stack}'s ups avoid ${pair.source.region} until the failback.`,
+      `Kubernetes objects: the newest Completed Velero backup in ${pair.target.stack}'s bucket not newer than the recovery points, restored beside the wait until it serves (existing objects are kept, Secrets are not in it)${input.requireVelero ? "; without one the run fails (--require-velero)" : "; without one the restore goes on and says so"}.`,
     ],
   };
 }

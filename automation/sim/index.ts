@@ -162,6 +162,7 @@ export async function createSimulation(opts: SimulationOptions = {}): Promise<Si
     clock: virtualClock,
     latency,
     backupLatency: new LatencyModel(createRng(`${seed}:backups`), table),
+    veleroLatency: new LatencyModel(createRng(`${seed}:velero`), table),
     ...worldSpec(stackNames.map((stack) => ({ stack, state: deployed.state[stack], outputs: deployed.outputs[stack] }))),
     ...opts.tuning,
   });

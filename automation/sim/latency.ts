@@ -31,6 +31,10 @@ export const LATENCY_STEPS = [
   "efs-restore-per-gib",
   "aurora-snapshot-restore",
   "aurora-snapshot-restore-per-gib",
+  // Velero: a scheduled backup, its S3 replica in the peer's bucket, a restore of its objects (world/velero.ts).
+  "velero-backup",
+  "s3-replication",
+  "velero-restore",
 ] as const;
 export type LatencyStep = (typeof LATENCY_STEPS)[number];
 
@@ -202,6 +206,30 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
     maxSeconds: 3,
     source:
       're:Post Knowledge Center (https://repost.aws/knowledge-center/aurora-mysql-snapshot-restore-options): "the larger data set takes only a little longer than the smaller data set to restore"; long-running transactions at backup time lengthen crash recovery (https://repost.aws/knowledge-center/aurora-mysql-slow-snapshot-restore): estimate',
+  },
+  "velero-backup": {
+    description: "A scheduled Velero backup of the listed namespaces' objects (no volumes), from its start until velero-backup.json is written to the bucket",
+    minSeconds: 10,
+    typicalSeconds: 30,
+    maxSeconds: 300,
+    source:
+      'Velero docs, "How Velero works" (a backup queries the API server for the objects, tars them and uploads them to object storage; volumes are not snapshotted here): no published figure, estimate for a few hundred objects; measure with `velero backup describe` and override',
+  },
+  "s3-replication": {
+    description: "S3 replication of a Velero backup's objects from the active site's bucket into the peer's (without S3 Replication Time Control)",
+    minSeconds: 5,
+    typicalSeconds: 60,
+    maxSeconds: 3600,
+    source:
+      'Amazon S3 User Guide, "Meeting compliance requirements with S3 Replication Time Control": with S3 RTC most objects replicate in seconds and 99.99% within 15 minutes; without it (this bucket) replication is asynchronous with no time guarantee: estimate, watch ReplicationLatency and override',
+  },
+  "velero-restore": {
+    description: "A Velero Restore of a synced backup's objects into the cluster, from its creation until phase Completed",
+    minSeconds: 20,
+    typicalSeconds: 60,
+    maxSeconds: 600,
+    source:
+      'Velero docs, "Restore Reference" (objects are created in priority order: CRDs and namespaces first, then the rest; existing ones are skipped): no published figure, estimate for a few hundred objects; measure with `velero restore describe` and override',
   },
 });
 

@@ -9,6 +9,7 @@ import { SimEks } from "../cloud/eks/sim";
 import { SimRds } from "../cloud/rds/sim";
 import { SimRoute53 } from "../cloud/route53/sim";
 import { SimServing } from "../cloud/serving/sim";
+import { SimVelero } from "../cloud/velero/sim";
 import { SimCall, type SimCloudOptions } from "./cloud-call";
 
 export type { CloudMethod } from "../ports";
@@ -21,6 +22,7 @@ export class SimCloud implements CloudPort {
   readonly efs: SimEfs;
   readonly route53: SimRoute53;
   readonly serving: SimServing;
+  readonly velero: SimVelero;
 
   constructor(opts: SimCloudOptions) {
     const sim = new SimCall(opts);
@@ -30,5 +32,6 @@ export class SimCloud implements CloudPort {
     this.efs = new SimEfs(sim);
     this.route53 = new SimRoute53(sim);
     this.serving = new SimServing(sim);
+    this.velero = new SimVelero(sim);
   }
 }

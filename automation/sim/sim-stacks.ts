@@ -38,7 +38,15 @@ export type { SimStacksState } from "./stacks/deploy";
 /** The principal the simulated driver runs as, unless told otherwise: an operator's role. */
 export const DEFAULT_PRINCIPAL = "arn:aws:iam::123456789012:role/eks-dr-operator";
 
-const CONFIG_KEYS: ConfigChange["key"][] = ["role", "replicateToPeer", "quiesced", "database.readers.standby", "database.readers.active", "impairedRegions"];
+const CONFIG_KEYS: ConfigChange["key"][] = [
+  "role",
+  "replicateToPeer",
+  "quiesced",
+  "database.readers.standby",
+  "database.readers.active",
+  "impairedRegions",
+  "veleroRestore.backupName",
+];
 
 export interface SimStacksOptions {
   world: World;

@@ -13,6 +13,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import { AwsCloud, type AwsClientFactory } from "../../automation/cloud/aws-cloud";
 import { PulumiStacks } from "../../automation/adapters/pulumi-stacks";
 import { SystemClock } from "../../automation/adapters/system-clock";
@@ -38,6 +39,7 @@ const clients: AwsClientFactory = {
   efs: (region) => new EFSClient({ region, credentials, maxAttempts: 1 }),
   cloudWatch: (region) => new CloudWatchClient({ region, credentials, maxAttempts: 1 }),
   route53: () => new Route53Client({ region: "us-east-1", credentials, maxAttempts: 1 }),
+  s3: (region) => new S3Client({ region, credentials, maxAttempts: 1 }),
 };
 
 function serviceError(name: string, status: number, message: string) {

@@ -98,4 +98,25 @@ describe("cli restore", function () {
     expect(h.err.join("")).to.match(/us-west-2 \(dr\) does not answer/);
     expect(h.wired[0].sim!.world.restoreJobs()).to.deep.equal([]);
   });
+
+  it("--require-velero without a Velero backup as old as the recovery points: exit 2 naming it, nothing restored; --help lists the flag", async () => {
+    const h = harness();
+    // Velero keeps 30 days, AWS Backup 35: the points of 2024-11-30 have no Velero backup as old.
+    expect(await runCli(["restore", "--to", "dr", "--point", "2024-11-30T06:00:00Z", "--require-velero", "--yes", "--sim"], h.env)).to.equal(2);
+    expect(h.err.join("")).to.match(/--require-velero: no Completed Velero backup in dr-velero-\S+ \(us-west-2\) finished at or before the recovery points/);
+    expect(h.wired[0].sim!.world.restoreJobs()).to.deep.equal([]);
+    expect(h.wired[0].sim!.world.veleroRestores()).to.deep.equal([]);
+
+    const dry = harness();
+    expect(await runCli(["restore", "--to", "dr", "--dry-run", "--sim"], dry.env)).to.equal(0);
+    expect(dry.out.join(""))
+      .to.match(/select-velero-backup/)
+      .and.match(/restore-objects <- .*converge-up-target/)
+      .and.match(/note: Kubernetes objects: Velero backup velero-objects-20241231045000 \(completed 2024-12-31T04:5/)
+      .and.match(/dr: veleroRestore.backupName=<the Velero backup chosen>/);
+
+    const help = harness();
+    await runCli(["restore", "--help"], help.env);
+    expect(help.out.join("")).to.match(/--require-velero\s+refuse \(exit 2\) unless a Completed Velero backup/);
+  });
 });

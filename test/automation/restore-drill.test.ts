@@ -18,6 +18,10 @@ describe("drill --tier backup-restore", function () {
       expect(l.lostWrites).to.be.greaterThan(0);
     }
     expect(Math.abs(d.report.rto!.ms - d.simulation.rtoMs!)).to.be.at.most(AGREEMENT.rtoMs);
+    // The Kubernetes objects: the backup the driver chose is the one the simulated cluster restored.
+    const velero = d.restore!.velero as { backupName: string; restoreMs: number };
+    expect(d.simulation.veleroRestore).to.deep.include({ backupName: velero.backupName, phase: "Completed" });
+    expect(d.simulation.veleroRestore!.durationMs).to.be.greaterThan(0).and.at.most(velero.restoreMs);
     expect(d.simulation.agrees).to.equal(true);
   });
 
@@ -37,6 +41,8 @@ describe("drill --tier backup-restore", function () {
       .to.match(/backup-restore tier/)
       .and.match(/RPO EFS: /)
       .and.match(/RPO Aurora: /)
+      .and.match(/Kubernetes objects: Velero backup velero-objects-\d{14} \(completed .*\), restored in /)
+      .and.match(/Velero in dr restored velero-objects-\d{14}: Completed in /)
       .and.match(/driver and simulation agree/);
   });
 });

@@ -25,7 +25,18 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR }, { incidentAt })) as RunResult & RestoreResult;
     expect(r.report.outcome, r.report.error).to.equal("succeeded");
     expect(r.report.steps.map((s) => s.id).sort()).to.deep.equal(
-      ["select-recovery-points", "restore-db", "restore-files", "add-db-instances", "converge-config", "converge-up-target", "swap-dns", "wait-serving"].sort(),
+      [
+        "select-recovery-points",
+        "restore-db",
+        "restore-files",
+        "add-db-instances",
+        "converge-config",
+        "converge-up-target",
+        "swap-dns",
+        "wait-serving",
+        "select-velero-backup",
+        "restore-objects",
+      ].sort(),
     );
     expect(r.report.steps.every((s) => s.outcome === "done")).to.equal(true);
     const state = await finalState(t);

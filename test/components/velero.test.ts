@@ -34,7 +34,7 @@ async function evaluateBucket(region: string, overrides: Partial<VeleroBucketArg
   return { ...evaluation, options };
 }
 
-async function evaluateVelero(writesBackups: VeleroArgs["writesBackups"], velero: VeleroConfig = VELERO) {
+async function evaluateVelero(writesBackups: VeleroArgs["writesBackups"], velero: VeleroConfig = VELERO, more: Partial<VeleroArgs> = {}) {
   return evaluateComponent(
     (ctx) =>
       new Velero(
@@ -47,6 +47,7 @@ async function evaluateVelero(writesBackups: VeleroArgs["writesBackups"], velero
           bucketArn: "arn:aws:s3:::primary-velero-1a2b3c4",
           kmsKeyArn: `arn:aws:kms:${ctx.region}:123456789012:key/mrk-site`,
           region: ctx.region,
+          ...more,
         },
         { providers: [ctx.aws, ctx.k8s] },
       ),
@@ -214,5 +215,26 @@ describe("Velero", () => {
   it("schedules nothing when no namespace is listed", async () => {
     const values = (await evaluateVelero(true, { ...VELERO, namespaces: [] })).cloud.one(RELEASE).inputs.values;
     expect(values.schedules).to.deep.equal({});
+  });
+
+  const RESTORE = "kubernetes:velero.io/v1:Restore";
+
+  it("restores nothing unless a backup is named", async () => {
+    const { cloud } = await evaluateVelero(false);
+    expect(cloud.resources.filter((r) => r.type === RESTORE)).to.have.length(0);
+  });
+
+  it("restores the named backup's objects: a Restore in its namespace, Secrets excluded, existing objects kept, the up waiting for phase Completed", async () => {
+    const { cloud } = await evaluateVelero(false, VELERO, { restoreBackupName: "velero-objects-20250101045000" });
+    const restore = cloud.one(RESTORE);
+    expect(restore.inputs.metadata).to.deep.include({ name: "restore-velero-objects-20250101045000", namespace: "velero" });
+    expect(restore.inputs.metadata.annotations).to.deep.equal({
+      "pulumi.com/waitFor": "jsonpath={.status.phase}=Completed",
+      "pulumi.com/timeoutSeconds": "1800",
+    });
+    expect(restore.inputs.spec).to.deep.equal({ backupName: "velero-objects-20250101045000", excludedResources: ["secrets"], existingResourcePolicy: "none" });
+    // Velero (and its CRDs) first: the Restore depends on the chart's release.
+    const release = cloud.one(RELEASE);
+    expect(restore.dependencies).to.include(release.urn);
   });
 });

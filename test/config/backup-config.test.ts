@@ -98,10 +98,10 @@ describe("backup and DR tier config", () => {
     expect((err as EvaluationError).cloud.resources).to.have.length(0);
   });
 
-  it("backs up daily at 05:00 UTC for 35 days, and Velero the app namespace at the same time for 30 days, by default", () => {
+  it("backs up daily at 05:00 UTC for 35 days, and Velero the app namespace ten minutes before (its objects not newer than the data) for 30 days, by default", () => {
     const cfg = parseSiteConfig("primary", siteRawConfig("primary"));
     expect(cfg.backup).to.deep.equal({ schedule: "cron(0 5 ? * * *)", retentionDays: 35 });
-    expect(cfg.velero).to.deep.equal({ namespaces: ["app"], schedule: "0 5 * * *", retentionDays: 30 });
+    expect(cfg.velero).to.deep.equal({ namespaces: ["app"], schedule: "50 4 * * *", retentionDays: 30 });
     const locked = parseSiteConfig("primary", siteRawConfig("primary", { backup: { vaultLock: { minRetentionDays: 7 } } }));
     expect(locked.backup.vaultLock).to.deep.equal({ minRetentionDays: 7, changeableForDays: 3 });
   });

@@ -7,6 +7,7 @@ import { EFSClient } from "@aws-sdk/client-efs";
 import { EKSClient, type EKSClientConfig } from "@aws-sdk/client-eks";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
+import { S3Client } from "@aws-sdk/client-s3";
 
 /** Creates the SDK clients; tests inject one that hands out clients they mock. */
 export interface AwsClientFactory {
@@ -14,6 +15,8 @@ export interface AwsClientFactory {
   rds(region: string): RDSClient;
   efs(region: string): EFSClient;
   cloudWatch(region: string): CloudWatchClient;
+  /** The Velero buckets (restore reads a site's bucket in its own Region). */
+  s3(region: string): S3Client;
   /** Route 53's control plane is global and signs in us-east-1. */
   route53(): Route53Client;
 }
@@ -43,6 +46,7 @@ export function defaultAwsClientFactory(opts: AwsClientOptions = {}): AwsClientF
     rds: (region) => new RDSClient({ ...common, region }),
     efs: (region) => new EFSClient({ ...common, region }),
     cloudWatch: (region) => new CloudWatchClient({ ...common, region }),
+    s3: (region) => new S3Client({ ...common, region }),
     route53: () => new Route53Client({ ...common, region: opts.route53Region ?? "us-east-1" }),
   };
 }
@@ -60,7 +64,7 @@ export function oneAttemptClientConfig(opts: AwsClientOptions = {}) {
 }
 
 /** The services whose clients are per Region. */
-export type RegionalService = "eks" | "rds" | "efs" | "cloudWatch";
+export type RegionalService = "eks" | "rds" | "efs" | "cloudWatch" | "s3";
 export type RegionalClient<S extends RegionalService> = ReturnType<AwsClientFactory[S]>;
 
 /** One client per service and Region, created on first use; one Route 53 client. */

@@ -242,6 +242,28 @@ function deployments(nodeGroupNames: () => Record<string, unknown>): Effect {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Velero Restore (components/velero.ts): created in the site's cluster; the provider waits for
+// `pulumi.com/waitFor: jsonpath={.status.phase}=Completed`. A Restore of a backup Velero has not
+// synced fails validation for good: the phase never becomes Completed, and the up fails (for real
+// at `pulumi.com/timeoutSeconds`; here at once, which changes the timing only).
+
+const veleroRestore: Effect = {
+  apply(step, ctx) {
+    if (step.op !== "create" && step.op !== "replace") return {};
+    const inputs = step.inputs ?? {};
+    const name = str(obj(inputs.metadata).name);
+    const backupName = str(obj(inputs.spec).backupName);
+    const restore = call(ctx, "kubernetes:CreateRestore", { name, backupName }, () => ctx.world.createVeleroRestore(ctx.stack, name, backupName));
+    if (restore.phase === "FailedValidation") {
+      throw new Error(
+        `Restore velero/${name} is FailedValidation (${(restore.validationErrors ?? []).join("; ")}): its .status.phase never becomes Completed (pulumi.com/waitFor); timed out`,
+      );
+    }
+    return { doneAt: restore.completedAt, readBack: { status: { phase: "Completed" } } };
+  },
+};
+
 /** The effect of each resource type the world models; `nodeGroupNames` is the stack's output. */
 export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Record<string, Effect> {
   return {
@@ -251,6 +273,7 @@ export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Recor
     "aws:rds/clusterInstance:ClusterInstance": clusterInstances,
     "aws:route53/record:Record": failoverRecord,
     "kubernetes:apps/v1:Deployment": deployments(nodeGroupNames),
+    "kubernetes:velero.io/v1:Restore": veleroRestore,
   };
 }
 

@@ -104,8 +104,10 @@ export function worldSpec(stacks: DeployedStack[]): WorldSpec {
   }
   const dns = dnsOf(stacks);
   const vaults = Object.fromEntries(stacks.filter((d) => str(d.outputs.backupVaultName)).map((d) => [d.stack, str(d.outputs.backupVaultName)]));
+  const buckets = Object.fromEntries(stacks.filter((d) => str(d.outputs.veleroBucketName)).map((d) => [d.stack, str(d.outputs.veleroBucketName)]));
   return {
     ...(Object.keys(vaults).length === stacks.length ? { backups: { vaults } } : {}),
+    ...(Object.keys(buckets).length === stacks.length ? { velero: { buckets } } : {}),
     sites,
     globalClusterIdentifier: str(globalCluster.inputs.globalClusterIdentifier) || str(globalCluster.outputs.globalClusterIdentifier),
     ...(replication ? { replication } : {}),

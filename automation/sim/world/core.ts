@@ -103,6 +103,8 @@ export interface WorldSpec {
   dns?: WorldDns;
   /** AWS Backup: each site's vault (output `backupVaultName`); without it the world keeps no recovery points. */
   backups?: { vaults: Record<string, string> };
+  /** Velero: each site's bucket (output `veleroBucketName`); without it the world keeps no Velero backups. */
+  velero?: { buckets: Record<string, string> };
 }
 
 export interface NodeGroupRec {

@@ -32,6 +32,7 @@ import { Route53 } from "./route53";
 import { Schedule } from "./schedule";
 import { Workload } from "./workload";
 import { type DataLossRecord, Writes } from "./writes";
+import { type SimVeleroObject, type SimVeleroRestore, VeleroBackups } from "./velero";
 
 export { LAG_METRIC_PERIOD_MS } from "./aurora-lag";
 export type { CallRecord } from "./calls";
@@ -39,6 +40,7 @@ export { AWS_SERVICES, type AwsService, DEFAULT_TUNING, type SiteNames, type Wor
 export type { SiteSnapshot } from "./inspect";
 export { ROUTE53 } from "./route53";
 export type { DataLossRecord } from "./writes";
+export { scheduledBackupName, type SimVeleroObject, type SimVeleroRestore } from "./velero";
 export {
   BACKUP_RESOURCE_TYPES,
   GIB,
@@ -54,6 +56,8 @@ export interface WorldOptions extends Partial<WorldTuning>, WorldSpec {
   latency: LatencyModel;
   /** Draws of the backup model (its own stream, so backups change no other figure of a seed). @default latency */
   backupLatency?: LatencyModel;
+  /** Draws of the Velero model (its own stream too). @default latency */
+  veleroLatency?: LatencyModel;
 }
 
 export class World {
@@ -71,6 +75,7 @@ export class World {
   private readonly workload: Workload;
   private readonly inspect: Inspect;
   private readonly backups: Backups | undefined;
+  private readonly velero: VeleroBackups | undefined;
 
   constructor(opts: WorldOptions) {
     if (opts.sites.length !== 2) throw new Error(`the world models two sites, got ${opts.sites.length}`);
@@ -106,6 +111,8 @@ export class World {
           opts.backupLatency,
         )
       : undefined;
+    // Velero: the active site's schedule, S3 replication to the peer's bucket, each site's sync.
+    this.velero = opts.velero ? new VeleroBackups(this.core, opts.velero, () => this.aurora.writer(), opts.veleroLatency ?? opts.latency) : undefined;
     // The standby secondary starts in sync; the active site starts serving with ready pods.
     this.workload.start();
     this.route53.start();
@@ -218,6 +225,58 @@ export class World {
   restoreJobs(): SimRestoreJob[] {
     this.settle();
     return this.backupPart().restores();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Velero (velero.ts)
+
+  private veleroPart(): VeleroBackups {
+    if (!this.velero) throw new Error("the simulated world keeps no Velero backups: the stacks export no veleroBucketName");
+    return this.velero;
+  }
+
+  /** S3: the backups in a Velero bucket (each velero-backup.json written by now). */
+  listVeleroBackups(region: string, bucket: string): SimVeleroObject[] {
+    this.settle();
+    return this.veleroPart().listBackups(region, bucket);
+  }
+
+  /** When `stack`'s Velero synced `backupName` into a Backup object; undefined while it has not. */
+  veleroSyncedAt(stack: string, backupName: string): number | undefined {
+    this.settle();
+    return this.veleroPart().syncedAt(stack, backupName);
+  }
+
+  /** A velero.io/v1 Restore created in `stack`'s cluster (by its up). */
+  createVeleroRestore(stack: string, name: string, backupName: string): SimVeleroRestore {
+    this.settle();
+    return this.veleroPart().createRestore(stack, name, backupName);
+  }
+
+  /** Fault: the next `times` scheduled Velero backups end PartiallyFailed. */
+  failVeleroBackupsPartially(times: number): void {
+    this.settle();
+    this.veleroPart().failNextBackupsPartially(times);
+  }
+
+  /** Fault: S3 replication of the next Velero backups lags `delayMs` behind. */
+  delayVeleroReplication(delayMs: number): void {
+    this.settle();
+    this.veleroPart().delayReplication(delayMs);
+  }
+
+  veleroBackups(): SimVeleroObject[] {
+    this.settle();
+    return this.veleroPart().backups();
+  }
+
+  veleroRestores(): SimVeleroRestore[] {
+    this.settle();
+    return this.veleroPart().restoresMade();
+  }
+
+  get veleroSyncPeriodMs(): number {
+    return this.veleroPart().syncPeriodMs;
   }
 
   // -------------------------------------------------------------------------------------------

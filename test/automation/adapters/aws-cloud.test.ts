@@ -33,6 +33,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { AwsCallError, AwsCallTimeoutError } from "../../../automation/cloud/aws/call";
+import { S3Client } from "@aws-sdk/client-s3";
 import { AwsCloud, type AwsClientFactory, type AwsCloudOptions, rdsClusterArnRegion } from "../../../automation/cloud/aws-cloud";
 import { TimeoutError } from "../../../automation/errors";
 import type { Clock } from "../../../automation/ports";
@@ -63,6 +64,7 @@ function factory(created: string[] = []): AwsClientFactory {
     efs: (r) => make("efs", r, new EFSClient({ region: r })),
     cloudWatch: (r) => make("cloudWatch", r, new CloudWatchClient({ region: r })),
     route53: () => make("route53", "us-east-1", new Route53Client({ region: "us-east-1" })),
+    s3: (r) => make("s3", r, new S3Client({ region: r })),
   };
 }
 
