@@ -11,7 +11,7 @@ import { evaluationStats, type EvaluationStats, type ServingSettings } from "../
 import { benchRto, formatRtoBench } from "./drills";
 import { benchPlanned, formatPlannedBench } from "./planned";
 import { benchStacks, formatStackFigures } from "./stacks";
-import { benchTiers } from "./tiers";
+import { benchTiers, warmConfigs } from "./tiers";
 
 export interface BenchSection {
   title: string;
@@ -73,6 +73,13 @@ export const rtoSection: BenchSection = {
       label: "counterfactual: a pod start of 0 s (as if the images were on the new nodes and the app answered at once)",
     });
     lines.push(...formatRtoBench(noPodStart));
+    const warm = await benchRto({
+      seeds,
+      runbook: false,
+      configs: warmConfigs(),
+      label: "variant: warm standby (web/app nodes at their active sizes while standby: the pods are Ready before the incident)",
+    });
+    lines.push(...formatRtoBench(warm));
     const cold = await benchRto({
       seeds,
       configs: coldConfigs(),
