@@ -31,6 +31,8 @@ export interface RunVariant {
   latencyOverrides?: LatencyOverrides;
 }
 
+const VARIANT_FIELDS = ["configs", "targetServingSettings", "latencyOverrides"] as const satisfies readonly (keyof RunVariant)[];
+
 export interface RtoBenchOptions extends RunVariant {
   seeds: number;
   label: string;
@@ -159,6 +161,9 @@ export async function modeledRto(
   which: "concurrent" | "sequential",
   variant: RunVariant = {},
 ): Promise<{ rtoMs: number; workMs: number; usersMs: number; floorMs: number; tail?: TailBreakdown }> {
+  // Stack configs type-check as a variant (its fields are optional) and would be ignored: refuse them.
+  const unknown = Object.keys(variant).filter((k) => !(VARIANT_FIELDS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new Error(`not a run variant field: ${unknown.join(", ")}; use ${VARIANT_FIELDS.join(", ")}`);
   const sim = await createSimulation({
     seed,
     ...(variant.configs ? { configs: variant.configs } : {}),
@@ -211,7 +216,11 @@ export async function benchRto(opts: RtoBenchOptions): Promise<RtoBenchResult> {
   const tails: (TailBreakdown | undefined)[] = [];
   const failures: string[] = [];
   const runbook = opts.runbook ?? true;
-  const variant: RunVariant = { configs: opts.configs, targetServingSettings: opts.targetServingSettings, latencyOverrides: opts.latencyOverrides };
+  const variant: RunVariant = {
+    ...(opts.configs ? { configs: opts.configs } : {}),
+    ...(opts.targetServingSettings ? { targetServingSettings: opts.targetServingSettings } : {}),
+    ...(opts.latencyOverrides ? { latencyOverrides: opts.latencyOverrides } : {}),
+  };
   for (let seed = 1; seed <= opts.seeds; seed++) {
     try {
       const c = await modeledRto(seed, "concurrent", variant);

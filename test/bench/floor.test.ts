@@ -3,7 +3,7 @@
  * durations (what no ordering of the same steps could beat).
  */
 import { expect } from "chai";
-import { slowestBranch, slowestBranchMs, tailBreakdown } from "../../bench/drills";
+import { modeledRto, slowestBranch, slowestBranchMs, tailBreakdown } from "../../bench/drills";
 
 const step = (id: string, startedAt: number, endedAt: number, dependsOn: string[] = []) => ({ id, dependsOn, startedAt, endedAt });
 
@@ -70,5 +70,13 @@ describe("bench tail breakdown", () => {
       afterMs: 0,
       bound: "workload",
     });
+  });
+});
+
+describe("bench run variants", () => {
+  it("refuses stack configs passed where a variant is expected (they would be ignored: the tiers' warm standby once ran as pilot light)", async () => {
+    let err: unknown;
+    await modeledRto(1, "concurrent", { primary: {}, dr: {} } as never).catch((e: unknown) => (err = e));
+    expect(String(err)).to.match(/not a run variant field: primary, dr; use configs, targetServingSettings, latencyOverrides/);
   });
 });
