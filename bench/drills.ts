@@ -287,6 +287,12 @@ const signed = (ms: number) => `${ms >= 0 ? "+" : "-"}${Math.abs(ms / 1000).toFi
 /** The tail line: where the time between the floor's end and users being served went, on the p95 runs. */
 export function formatTail(t: RtoBenchResult["tailAtP95"]): string[] {
   const m = t.mean;
+  if (t.bound.workload === 0) {
+    return [
+      `  users' tail past the floor, the ${t.runs} runs at or above p95: the pods answered before the floor's end; then ${signed(m.nodesMs + m.podStartMs + m.probeMs + m.registrationMs + m.checkMs + m.afterMs)}`,
+      `    (data stores, DNS); bound by the data in ${t.bound.data}, by DNS in ${t.bound.dns}`,
+    ];
+  }
   return [
     `  users' tail past the floor, mean of the ${t.runs} runs at or above p95: nodes Ready ${signed(m.nodesMs)} (vs the floor's end, its step's poll),`,
     `    pod start ${signed(m.podStartMs)}, readiness probe ${signed(m.probeMs)}, ALB target registration ${signed(m.registrationMs)}, its first check ${signed(m.checkMs)},`,
