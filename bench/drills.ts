@@ -17,16 +17,45 @@ import { unplannedFailoverPlan } from "../automation/plan/plans";
 import { sequentialRunbookPlan } from "./runbook-plan";
 import { loadPair } from "../automation/plan/sites";
 import type { Plan } from "../automation/plan/types";
-import { createSimulation } from "../automation/sim";
+import { createSimulation, type LatencyOverrides, type ServingChain, type ServingSettings } from "../automation/sim";
 import { seededRandom } from "../automation/util/random";
 import { formatDuration } from "../automation/util/duration";
 
-export interface RtoBenchOptions {
-  seeds: number;
+/** What a run is made of besides the plan: the stack configs, and counterfactuals of the bench's variants. */
+export interface RunVariant {
   /** Raw stack configs (namespace stripped) instead of the project's files, e.g. a warm variant. */
   configs?: Record<string, Record<string, unknown>>;
+  /** The target's probes and target health check replaced at the start (a "before" variant: settings the program no longer has). */
+  targetServingSettings?: ServingSettings;
+  /** Latency rows replaced, e.g. a pod start of 0 (what the rest of the tail would be). */
+  latencyOverrides?: LatencyOverrides;
+}
+
+const VARIANT_FIELDS = ["configs", "targetServingSettings", "latencyOverrides"] as const satisfies readonly (keyof RunVariant)[];
+
+export interface RtoBenchOptions extends RunVariant {
+  seeds: number;
   label: string;
+  /** Also run the sequential runbook on each seed. @default true */
+  runbook?: boolean;
   onProgress?: (done: number) => void;
+}
+
+/**
+ * Where users' time beyond the floor went, on one run (ms, from the end of the floor's last step):
+ * the binding tier's nodes Ready (negative: the floor's step saw them only at its next poll), its
+ * pods' start, readiness probe, and for the web tier the ALB target's registration and first check;
+ * then whatever came after the workload answered (the data stores, or DNS).
+ */
+export interface TailBreakdown {
+  nodesMs: number;
+  podStartMs: number;
+  probeMs: number;
+  registrationMs: number;
+  checkMs: number;
+  afterMs: number;
+  /** What the site waited for last: its pods' path (`workload`), its database or files (`data`), or clients resolving it (`dns`). */
+  bound: "workload" | "data" | "dns";
 }
 
 export interface Percentiles {
@@ -45,6 +74,10 @@ export interface RtoBenchResult {
   ratioP95: number;
   /** The driver's concurrent plan over its own floor (slowest single branch): site-level and users'. */
   floorRatio: { site: Percentiles; users: Percentiles };
+  /** The mean tail breakdown of the runs at or above users' p95 over the floor, and how many they are. */
+  tailAtP95: { runs: number; mean: Omit<TailBreakdown, "bound">; bound: Record<TailBreakdown["bound"], number> };
+  /** Whether the runbook was run (its figures are NaN otherwise). */
+  runbook: boolean;
   /** Users' RTO (clients resolving the name served), concurrent plan. */
   users: Percentiles;
   /**
@@ -69,8 +102,15 @@ function summary(values: number[]): Percentiles {
 
 const WORK_STEPS = /^(scale-nodes|add-db-instance|failover-db|detach-efs)/;
 
+type MeasuredStep = { id: string; dependsOn: string[]; startedAt?: number; endedAt?: number };
+
 /** The slowest single branch into `servingStep`: the longest chain of its dependencies, each at its measured duration. */
-export function slowestBranchMs(steps: { id: string; dependsOn: string[]; startedAt?: number; endedAt?: number }[], servingStep: string): number {
+export function slowestBranchMs(steps: MeasuredStep[], servingStep: string): number {
+  return slowestBranch(steps, servingStep).ms;
+}
+
+/** The slowest single branch into `servingStep` (ms) and when its last step ended (the floor's end on this run's clock). */
+export function slowestBranch(steps: MeasuredStep[], servingStep: string): { ms: number; endedAt?: number } {
   const byId = new Map(steps.map((s) => [s.id, s]));
   const memo = new Map<string, number>();
   const chain = (id: string): number => {
@@ -84,7 +124,32 @@ export function slowestBranchMs(steps: { id: string; dependsOn: string[]; starte
   };
   const serving = byId.get(servingStep);
   if (!serving) throw new Error(`no step ${servingStep}`);
-  return Math.max(0, ...serving.dependsOn.map(chain));
+  let best: { ms: number; endedAt?: number } = { ms: 0 };
+  for (const dep of serving.dependsOn) {
+    const ms = chain(dep);
+    if (ms > best.ms) best = { ms, endedAt: byId.get(dep)?.endedAt };
+  }
+  return best;
+}
+
+/**
+ * The tail of one run: from the floor's end until users were served, link by link along what the
+ * target waited for last (the simulated world's own times).
+ */
+export function tailBreakdown(chain: ServingChain, at: { floorEndAt: number; servingAt: number; usersAt: number; clientsAt: number }): TailBreakdown {
+  const webLast = (chain.target.healthyAt ?? -Infinity) >= (chain.app.readyAt ?? -Infinity);
+  const tier = webLast ? chain.web : chain.app;
+  const answeredAt = webLast ? (chain.target.healthyAt ?? NaN) : (tier.readyAt ?? NaN);
+  const bound = at.servingAt > answeredAt ? "data" : at.clientsAt > at.servingAt ? "dns" : "workload";
+  return {
+    nodesMs: (tier.scheduledAt ?? NaN) - at.floorEndAt,
+    podStartMs: (tier.upAt ?? NaN) - (tier.scheduledAt ?? NaN),
+    probeMs: (tier.readyAt ?? NaN) - (tier.upAt ?? NaN),
+    registrationMs: webLast ? (chain.target.registeredAt ?? NaN) - (tier.readyAt ?? NaN) : 0,
+    checkMs: webLast ? answeredAt - (chain.target.registeredAt ?? NaN) : 0,
+    afterMs: at.usersAt - answeredAt,
+    bound,
+  };
 }
 
 /**
@@ -94,10 +159,18 @@ export function slowestBranchMs(steps: { id: string; dependsOn: string[]; starte
 export async function modeledRto(
   seed: number,
   which: "concurrent" | "sequential",
-  configs?: Record<string, Record<string, unknown>>,
-): Promise<{ rtoMs: number; workMs: number; usersMs: number; floorMs: number }> {
-  const sim = await createSimulation({ seed, ...(configs ? { configs } : {}) });
+  variant: RunVariant = {},
+): Promise<{ rtoMs: number; workMs: number; usersMs: number; floorMs: number; tail?: TailBreakdown }> {
+  // Stack configs type-check as a variant (its fields are optional) and would be ignored: refuse them.
+  const unknown = Object.keys(variant).filter((k) => !(VARIANT_FIELDS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new Error(`not a run variant field: ${unknown.join(", ")}; use ${VARIANT_FIELDS.join(", ")}`);
+  const sim = await createSimulation({
+    seed,
+    ...(variant.configs ? { configs: variant.configs } : {}),
+    ...(variant.latencyOverrides ? { latencyOverrides: variant.latencyOverrides } : {}),
+  });
   const start = sim.clock.now();
+  if (variant.targetServingSettings) sim.world.setServingSettings("dr", variant.targetServingSettings);
   sim.faults.impairRegion("primary");
   const pair = await loadPair(sim.stacks, "dr");
   const plan: Plan = which === "concurrent" ? unplannedFailoverPlan(pair) : sequentialRunbookPlan(pair);
@@ -122,8 +195,14 @@ export async function modeledRto(
   if (which === "concurrent" && outage && outage.to === undefined) throw new Error(`${which} seed ${seed}: users not served by the end of the run`);
   const usersMs = !outage ? 0 : outage.to !== undefined ? outage.to - start : NaN;
   const servingStep = result.steps.find((s) => /(^|:)wait-serving$/.test(s.id));
-  const floorMs = servingStep ? slowestBranchMs(result.steps, servingStep.id) : NaN;
-  return { rtoMs: serving.at - start, workMs: workEnd - start, usersMs, floorMs };
+  const floor = servingStep ? slowestBranch(result.steps, servingStep.id) : { ms: NaN };
+  const servingAt = sim.world.servingLog("dr").find((e) => e.serving && e.at >= start)?.at;
+  const clientsAt = sim.world.dns().clientsLog.find((e) => e.setIdentifier === "dr" && e.at >= start)?.at ?? start;
+  const tail =
+    which === "concurrent" && floor.endedAt !== undefined && servingAt !== undefined && outage?.to !== undefined
+      ? tailBreakdown(sim.world.servingChain("dr"), { floorEndAt: floor.endedAt, servingAt, usersAt: outage.to, clientsAt })
+      : undefined;
+  return { rtoMs: serving.at - start, workMs: workEnd - start, usersMs, floorMs: floor.ms, ...(tail ? { tail } : {}) };
 }
 
 export async function benchRto(opts: RtoBenchOptions): Promise<RtoBenchResult> {
@@ -134,11 +213,18 @@ export async function benchRto(opts: RtoBenchOptions): Promise<RtoBenchResult> {
   const users: number[] = [];
   const siteOverFloor: number[] = [];
   const usersOverFloor: number[] = [];
+  const tails: (TailBreakdown | undefined)[] = [];
   const failures: string[] = [];
+  const runbook = opts.runbook ?? true;
+  const variant: RunVariant = {
+    ...(opts.configs ? { configs: opts.configs } : {}),
+    ...(opts.targetServingSettings ? { targetServingSettings: opts.targetServingSettings } : {}),
+    ...(opts.latencyOverrides ? { latencyOverrides: opts.latencyOverrides } : {}),
+  };
   for (let seed = 1; seed <= opts.seeds; seed++) {
     try {
-      const c = await modeledRto(seed, "concurrent", opts.configs);
-      const s = await modeledRto(seed, "sequential", opts.configs);
+      const c = await modeledRto(seed, "concurrent", variant);
+      const s = runbook ? await modeledRto(seed, "sequential", variant) : { rtoMs: NaN, workMs: NaN };
       concurrent.push(c.rtoMs);
       sequential.push(s.rtoMs);
       workC.push(c.workMs);
@@ -146,6 +232,7 @@ export async function benchRto(opts: RtoBenchOptions): Promise<RtoBenchResult> {
       users.push(c.usersMs);
       siteOverFloor.push(c.rtoMs / c.floorMs);
       usersOverFloor.push(c.usersMs / c.floorMs);
+      tails.push(c.tail);
     } catch (err) {
       failures.push(err instanceof Error ? err.message : String(err));
     }
@@ -157,6 +244,7 @@ export async function benchRto(opts: RtoBenchOptions): Promise<RtoBenchResult> {
   const ratioP95 = c.p95 / s.p95;
   const wc = summary(workC);
   const ws = summary(workS);
+  const usersRatio = summary(usersOverFloor);
   return {
     label: opts.label,
     seeds: opts.seeds,
@@ -164,11 +252,52 @@ export async function benchRto(opts: RtoBenchOptions): Promise<RtoBenchResult> {
     sequential: s,
     ratioP50,
     ratioP95,
-    floorRatio: { site: summary(siteOverFloor), users: summary(usersOverFloor) },
+    floorRatio: { site: summary(siteOverFloor), users: usersRatio },
+    tailAtP95: tailAt(tails, usersOverFloor, usersRatio.p95),
+    runbook,
     users: summary(users),
     work: { concurrent: wc, sequential: ws, ratioP50: wc.p50 / ws.p50, ratioP95: wc.p95 / ws.p95 },
     failures,
   };
+}
+
+/** The mean breakdown of the runs whose users' ratio is at or above `threshold`, and what bound them. */
+function tailAt(tails: (TailBreakdown | undefined)[], ratios: number[], threshold: number): RtoBenchResult["tailAtP95"] {
+  const picked = tails.filter((t, i): t is TailBreakdown => t !== undefined && ratios[i] >= threshold);
+  const mean = (k: keyof Omit<TailBreakdown, "bound">) => picked.reduce((sum, t) => sum + t[k], 0) / Math.max(1, picked.length);
+  const bound = { workload: 0, data: 0, dns: 0 };
+  for (const t of picked) bound[t.bound]++;
+  return {
+    runs: picked.length,
+    mean: {
+      nodesMs: mean("nodesMs"),
+      podStartMs: mean("podStartMs"),
+      probeMs: mean("probeMs"),
+      registrationMs: mean("registrationMs"),
+      checkMs: mean("checkMs"),
+      afterMs: mean("afterMs"),
+    },
+    bound,
+  };
+}
+
+/** Seconds with a sign and one decimal: "+41.2s", "-4.8s". */
+const signed = (ms: number) => `${ms >= 0 ? "+" : "-"}${Math.abs(ms / 1000).toFixed(1)}s`;
+
+/** The tail line: where the time between the floor's end and users being served went, on the p95 runs. */
+export function formatTail(t: RtoBenchResult["tailAtP95"]): string[] {
+  const m = t.mean;
+  if (t.bound.workload === 0) {
+    return [
+      `  users' tail past the floor, the ${t.runs} runs at or above p95: the pods answered before the floor's end; then ${signed(m.nodesMs + m.podStartMs + m.probeMs + m.registrationMs + m.checkMs + m.afterMs)}`,
+      `    (data stores, DNS); bound by the data in ${t.bound.data}, by DNS in ${t.bound.dns}`,
+    ];
+  }
+  return [
+    `  users' tail past the floor, mean of the ${t.runs} runs at or above p95: nodes Ready ${signed(m.nodesMs)} (vs the floor's end, its step's poll),`,
+    `    pod start ${signed(m.podStartMs)}, readiness probe ${signed(m.probeMs)}, ALB target registration ${signed(m.registrationMs)}, its first check ${signed(m.checkMs)},`,
+    `    then ${signed(m.afterMs)} (data stores, DNS); bound by the pods in ${t.bound.workload}, by the data in ${t.bound.data}, by DNS in ${t.bound.dns}`,
+  ];
 }
 
 export function formatRtoBench(r: RtoBenchResult): string[] {
@@ -178,12 +307,21 @@ export function formatRtoBench(r: RtoBenchResult): string[] {
     `${r.label} (${r.seeds} seeds${r.failures.length ? `, ${r.failures.length} failed` : ""})`,
     `  driver, concurrent unplanned plan   p50 ${f(r.concurrent.p50).padStart(7)}   p95 ${f(r.concurrent.p95).padStart(7)}   mean ${f(r.concurrent.mean)}   (site-level: the new site serves)`,
     `    users' RTO (through DNS)          p50 ${f(r.users.p50).padStart(7)}   p95 ${f(r.users.p95).padStart(7)}   mean ${f(r.users.mean)}   (clients resolving the name served)`,
-    `  sequential runbook plan             p50 ${f(r.sequential.p50).padStart(7)}   p95 ${f(r.sequential.p95).padStart(7)}   mean ${f(r.sequential.mean)}`,
-    `  ratio concurrent/sequential         p50 ${x(r.ratioP50)}   p95 ${x(r.ratioP95)}`,
+    ...(r.runbook
+      ? [
+          `  sequential runbook plan             p50 ${f(r.sequential.p50).padStart(7)}   p95 ${f(r.sequential.p95).padStart(7)}   mean ${f(r.sequential.mean)}`,
+          `  ratio concurrent/sequential         p50 ${x(r.ratioP50)}   p95 ${x(r.ratioP95)}`,
+        ]
+      : []),
     `  driver over its floor, site-level   p50 ${x(r.floorRatio.site.p50)}   p95 ${x(r.floorRatio.site.p95)}   (floor: the slowest single branch into wait-serving, 1.00 = no ordering could do better)`,
-    `  driver over its floor, users        p50 ${x(r.floorRatio.users.p50)}   p95 ${x(r.floorRatio.users.p95)}   (clients served through DNS; above 1.00: pods turning Ready after their nodes, health checks, TTL)`,
-    `  until data promoted + nodes Ready:  driver p50 ${f(r.work.concurrent.p50)}, runbook p50 ${f(r.work.sequential.p50)}; ratio p50 ${r.work.ratioP50.toFixed(2)}, p95 ${r.work.ratioP95.toFixed(2)}`,
-    `  (the rest, pods Ready on the new nodes and the serving probe, is the same in both and bounds the ratio)`,
+    `  driver over its floor, users        p50 ${x(r.floorRatio.users.p50)}   p95 ${x(r.floorRatio.users.p95)}   (clients served through DNS; above 1.00: the path from nodes Ready to a healthy ALB target)`,
+    ...formatTail(r.tailAtP95),
+    ...(r.runbook
+      ? [
+          `  until data promoted + nodes Ready:  driver p50 ${f(r.work.concurrent.p50)}, runbook p50 ${f(r.work.sequential.p50)}; ratio p50 ${r.work.ratioP50.toFixed(2)}, p95 ${r.work.ratioP95.toFixed(2)}`,
+          `  (the rest, pods Ready on the new nodes and the serving probe, is the same in both and bounds the ratio)`,
+        ]
+      : []),
     ...r.failures.slice(0, 3).map((x) => `  failure: ${x}`),
   ];
 }

@@ -7,11 +7,11 @@
  */
 import { readStackFileConfig } from "../stacks/stack-files";
 import * as path from "node:path";
-import { evaluationStats, type EvaluationStats } from "../automation/sim";
+import { evaluationStats, type EvaluationStats, type ServingSettings } from "../automation/sim";
 import { benchRto, formatRtoBench } from "./drills";
 import { benchPlanned, formatPlannedBench } from "./planned";
 import { benchStacks, formatStackFigures } from "./stacks";
-import { benchTiers } from "./tiers";
+import { benchTiers, warmConfigs } from "./tiers";
 
 export interface BenchSection {
   title: string;
@@ -32,6 +32,16 @@ function coldConfigs(): Record<string, Record<string, unknown>> {
   return out;
 }
 
+/**
+ * The serving settings the program had before it probed readiness every second and set the target
+ * health check's interval (the Deployments' `periodSeconds: 5`, no interval annotation: the
+ * controller's 15 s): the bench's "before" figures, applied to the target at the start of each run.
+ */
+const SERVING_SETTINGS_BEFORE: ServingSettings = {
+  probes: { web: { periodSeconds: 5, successThreshold: 1, initialDelaySeconds: 0 }, app: { periodSeconds: 5, successThreshold: 1, initialDelaySeconds: 0 } },
+  targetHealthCheck: { intervalSeconds: 15 },
+};
+
 /** What running the program for the simulated stacks cost between two readings of the counters. */
 export function formatEvaluationCost(before: EvaluationStats, after: EvaluationStats): string {
   const evaluated = after.evaluations - before.evaluations;
@@ -49,6 +59,27 @@ export const rtoSection: BenchSection = {
     const before = evaluationStats();
     const asConfigured = await benchRto({ seeds, label: "stack files as configured (standby pods Pending for nodes, decision 4)" });
     lines.push(...formatRtoBench(asConfigured));
+    const formerSettings = await benchRto({
+      seeds,
+      runbook: false,
+      targetServingSettings: SERVING_SETTINGS_BEFORE,
+      label: "before: the program's former readiness probe (every 5 s) and the controller's default target health check (every 15 s)",
+    });
+    lines.push(...formatRtoBench(formerSettings));
+    const noPodStart = await benchRto({
+      seeds,
+      runbook: false,
+      latencyOverrides: { "pod-start": { minSeconds: 0, typicalSeconds: 0, maxSeconds: 0, source: "bench: what the tail is without the pod start" } },
+      label: "counterfactual: a pod start of 0 s (as if the images were on the new nodes and the app answered at once)",
+    });
+    lines.push(...formatRtoBench(noPodStart));
+    const warm = await benchRto({
+      seeds,
+      runbook: false,
+      configs: warmConfigs(),
+      label: "variant: warm standby (web/app nodes at their active sizes while standby: the pods are Ready before the incident)",
+    });
+    lines.push(...formatRtoBench(warm));
     const cold = await benchRto({
       seeds,
       configs: coldConfigs(),

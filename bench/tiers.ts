@@ -66,7 +66,7 @@ export async function modeledRestoreRto(seed: number): Promise<number> {
 export async function benchTiers(seeds: number): Promise<string[]> {
   const tiers: [string, (seed: number) => Promise<number>][] = [
     ["pilot light (stack files)", async (seed) => (await modeledRto(seed, "concurrent")).rtoMs],
-    ["warm standby (web/app nodes running)", async (seed) => (await modeledRto(seed, "concurrent", warmConfigs())).rtoMs],
+    ["warm standby (web/app nodes running)", async (seed) => (await modeledRto(seed, "concurrent", { configs: warmConfigs() })).rtoMs],
     ["backup and restore (restore --to dr)", modeledRestoreRto],
   ];
   const lines = [`RTO per DR tier, unplanned loss of us-east-1 (${seeds} seeds each)`];

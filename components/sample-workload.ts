@@ -36,6 +36,9 @@ const ALB_INGRESS_CLASS = "alb";
 const DEFAULT_HEALTH_PATH = "/healthz";
 /** The app's environment variable that switches it to read-only mode (`"true"`); the simulated world reads it too. */
 export const READ_ONLY_ENV = "READ_ONLY";
+/** ALB target group health check of the web tier's pods: every 5 s (the ALB's minimum), 4 s timeout (below the interval). */
+const TARGET_HEALTH_CHECK_INTERVAL_SECONDS = 5;
+const TARGET_HEALTH_CHECK_TIMEOUT_SECONDS = 4;
 /** Aurora MySQL. */
 const MYSQL_PORT = 3306;
 
@@ -158,6 +161,14 @@ export function albAnnotations(dns: DnsConfig | undefined, groupName?: string): 
     // Pod IPs as targets: traffic skips the node port hop, and target health is the pod's own.
     "alb.ingress.kubernetes.io/target-type": "ip",
     "alb.ingress.kubernetes.io/healthcheck-path": dns?.healthCheck.path ?? DEFAULT_HEALTH_PATH,
+    // After a failover the site serves once its first pod target passes one health check ("After
+    // your target is registered, it must pass one health check to be considered healthy": ELB
+    // guide, "Health checks for Application Load Balancer target groups"), so the wait is up to one
+    // interval: the ALB's shortest, 5 s, instead of the controller's default 15 s (controller v2.11
+    // docs/guide/ingress/annotations.md). The timeout must stay below the interval (ELB answers
+    // "ValidationError: Health check interval must be greater than the timeout") and at least 2 s.
+    "alb.ingress.kubernetes.io/healthcheck-interval-seconds": String(TARGET_HEALTH_CHECK_INTERVAL_SECONDS),
+    "alb.ingress.kubernetes.io/healthcheck-timeout-seconds": String(TARGET_HEALTH_CHECK_TIMEOUT_SECONDS),
   };
 }
 
@@ -253,8 +264,11 @@ export class SampleWorkload extends pulumi.ComponentResource {
                     image: image(tier),
                     ports: [{ name: "http", containerPort: port }],
                     // Readiness only: a liveness restart cannot fix a dependency (database, EFS) that
-                    // is down, it only adds restarts to the outage.
-                    readinessProbe: { httpGet: { path: readinessPath[tier], port: "http" }, periodSeconds: 5, failureThreshold: 3 },
+                    // is down, it only adds restarts to the outage. Probed every second: a pod is Ready
+                    // at its first passing probe, and only then does the load balancer controller
+                    // register it as a target, so the probe's period is on a failover's critical path
+                    // (the kubelet's HTTP GET each second is cheap); 10 failures (10 s) take it out.
+                    readinessProbe: { httpGet: { path: readinessPath[tier], port: "http" }, periodSeconds: 1, failureThreshold: 10 },
                     securityContext: { allowPrivilegeEscalation: false },
                   },
                 ],

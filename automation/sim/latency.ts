@@ -18,7 +18,11 @@ export const LATENCY_STEPS = [
   "efs-replication-delete",
   "nodegroup-ready",
   "karpenter-ready",
-  "pods-ready",
+  // From a node Ready to the site serving on it: the pod, its readiness probe, its ALB target.
+  "pod-start",
+  "readiness-probe",
+  "alb-target-registration",
+  "alb-target-health-check",
   "route53-unhealthy",
   "dns-ttl",
   "pulumi-up",
@@ -58,12 +62,46 @@ export interface LatencyRow extends LatencyRange {
    * The figures here cover every config (10 or 30 s, threshold 1-10; default 30 s x 3 = 90 s).
    */
   fromHealthCheck?: true;
+  /**
+   * The range follows the pod's readiness probe (read from the program's Deployment): the pod is
+   * Ready at the first of `successThreshold` consecutive passing probes, one every `periodSeconds`
+   * after `initialDelaySeconds`, the first at any moment of a period once the app answers:
+   * [delay + (threshold - 1) x period, + period / 2, + period]. The figures here are Kubernetes'
+   * defaults (period 10 s, threshold 1, no delay).
+   */
+  fromProbe?: true;
+  /**
+   * The range follows the ALB target group's health check (read from the program's Ingress): a
+   * newly registered target is healthy after one passing check, sent at some moment of an interval:
+   * [0, interval / 2, interval]. The figures here are the load balancer controller's default (15 s).
+   */
+  fromTargetHealthCheck?: true;
 }
 
 /** Health-check settings that set the `route53-unhealthy` range (from `dns.healthCheck`). */
 export interface HealthCheckTiming {
   requestIntervalSeconds: number;
   failureThreshold: number;
+}
+
+/** A container's readiness probe (Kubernetes Probe fields), which sets the `readiness-probe` range. */
+export interface ProbeTiming {
+  periodSeconds: number;
+  successThreshold: number;
+  initialDelaySeconds: number;
+}
+
+/** An ALB target group's health check, which sets the `alb-target-health-check` range. */
+export interface TargetHealthCheckTiming {
+  intervalSeconds: number;
+}
+
+/** What a config-derived row is derived from; each row reads only its own field. */
+export interface RangeInputs {
+  ttlSeconds?: number;
+  healthCheck?: HealthCheckTiming;
+  probe?: ProbeTiming;
+  targetHealthCheck?: TargetHealthCheckTiming;
 }
 
 export type LatencyTable = Record<LatencyStep, LatencyRow>;
@@ -121,12 +159,39 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
     maxSeconds: 90,
     source: "Karpenter guides: nodes online in about 45-60 s, 45-90 s added by new-node provisioning",
   },
-  "pods-ready": {
-    description: "Pod scheduled, image pulled, readiness probe passing",
+  "pod-start": {
+    description:
+      "A Pending pod scheduled on a node that just turned Ready until its app answers the readiness path: image pulled from the site's ECR, container started (app pods also mount EFS)",
     minSeconds: 10,
     typicalSeconds: 30,
     maxSeconds: 60,
-    source: "estimate; depends on image size",
+    source: "estimate: the image pull dominates and grows with the image's size (a new node has no image cached); measure your pods' start and override",
+  },
+  "readiness-probe": {
+    description: "From the app answering until the kubelet's readiness probe marks the pod Ready",
+    minSeconds: 0,
+    typicalSeconds: 5,
+    maxSeconds: 10,
+    fromProbe: true,
+    source:
+      "Kubernetes API reference, Probe: periodSeconds (default 10, minimum 1), successThreshold (default 1), initialDelaySeconds (default 0); the Deployment's own values",
+  },
+  "alb-target-registration": {
+    description: "The AWS Load Balancer Controller registers a Ready pod's IP in the ALB target group (RegisterTargets) until the ALB checks it",
+    minSeconds: 2,
+    typicalSeconds: 5,
+    maxSeconds: 20,
+    source:
+      "estimate: the controller registers pods whose endpoint is ready, on the EndpointSlice change (controller v2.11 pkg/backend/endpoint_resolver.go); ELB publishes no ALB registration time",
+  },
+  "alb-target-health-check": {
+    description: "A newly registered ALB target passing its one health check (healthy, so the ALB routes to it)",
+    minSeconds: 0,
+    typicalSeconds: 7.5,
+    maxSeconds: 15,
+    fromTargetHealthCheck: true,
+    source:
+      'ELB guide, "Health checks for Application Load Balancer target groups": "After your target is registered, it must pass one health check to be considered healthy", one every HealthCheckIntervalSeconds (5-300 s; the controller\'s default 15 s); the Ingress\'s own interval',
   },
   "route53-unhealthy": {
     description: "Route 53 health check declares the endpoint unhealthy (also used for healthy again)",
@@ -260,8 +325,12 @@ export class LatencyModel {
     readonly table: Readonly<LatencyTable> = LATENCY_TABLE,
   ) {}
 
-  /** The range used for `step`; for `dns-ttl` pass the record's TTL, for `route53-unhealthy` the health check's timing. */
-  range(step: LatencyStep, opts: { ttlSeconds?: number; healthCheck?: HealthCheckTiming } = {}): LatencyRange {
+  /**
+   * The range used for `step`; for `dns-ttl` pass the record's TTL, for `route53-unhealthy` the
+   * health check's timing, for `readiness-probe` the pod's probe, for `alb-target-health-check` the
+   * target group's health check. Without them, the row's own figures.
+   */
+  range(step: LatencyStep, opts: RangeInputs = {}): LatencyRange {
     const row = this.table[step];
     if (row.fromTtl && opts.ttlSeconds !== undefined) {
       return { minSeconds: 0, typicalSeconds: opts.ttlSeconds, maxSeconds: opts.ttlSeconds, source: row.source };
@@ -270,11 +339,20 @@ export class LatencyModel {
       const { requestIntervalSeconds: interval, failureThreshold: threshold } = opts.healthCheck;
       return { minSeconds: (threshold - 1) * interval, typicalSeconds: threshold * interval, maxSeconds: (threshold + 1) * interval, source: row.source };
     }
+    if (row.fromProbe && opts.probe !== undefined) {
+      const { periodSeconds: period, successThreshold, initialDelaySeconds } = opts.probe;
+      const min = initialDelaySeconds + (successThreshold - 1) * period;
+      return { minSeconds: min, typicalSeconds: min + period / 2, maxSeconds: min + period, source: row.source };
+    }
+    if (row.fromTargetHealthCheck && opts.targetHealthCheck !== undefined) {
+      const interval = opts.targetHealthCheck.intervalSeconds;
+      return { minSeconds: 0, typicalSeconds: interval / 2, maxSeconds: interval, source: row.source };
+    }
     return row;
   }
 
   /** A duration in whole milliseconds. */
-  sample(step: LatencyStep, opts: { ttlSeconds?: number; healthCheck?: HealthCheckTiming } = {}): number {
+  sample(step: LatencyStep, opts: RangeInputs = {}): number {
     const { minSeconds, typicalSeconds, maxSeconds } = this.range(step, opts);
     const u = this.stream(step).next();
     return Math.round(triangular(u, minSeconds, typicalSeconds, maxSeconds) * 1000);
@@ -308,6 +386,12 @@ export type LatencyOverrides = Partial<Record<LatencyStep, LatencyOverride>>;
 
 const overridesSchema = z.record(z.string(), z.unknown());
 
+/** Steps of earlier versions of the table, with what replaced them. */
+const RENAMED_STEPS: Record<string, string> = {
+  "pods-ready":
+    "is now split: pod-start (scheduled, image pulled, app answering), readiness-probe (from the Deployment's probe), alb-target-registration and alb-target-health-check (from the Ingress); put your measured pod start under pod-start",
+};
+
 export class LatencyOverrideError extends Error {
   constructor(
     readonly origin: string,
@@ -330,6 +414,10 @@ export function applyLatencyOverrides(doc: unknown, origin = "overrides", base: 
   const problems: string[] = [];
   const table = { ...base } as LatencyTable;
   for (const [step, value] of Object.entries(top.data)) {
+    if (step in RENAMED_STEPS) {
+      problems.push(`${step}: ${RENAMED_STEPS[step]}`);
+      continue;
+    }
     if (!(LATENCY_STEPS as readonly string[]).includes(step)) {
       problems.push(`${step}: is not a known step; known steps are ${LATENCY_STEPS.join(", ")}`);
       continue;
@@ -361,6 +449,8 @@ export function applyLatencyOverrides(doc: unknown, origin = "overrides", base: 
     // A measured figure replaces the config-derived range.
     if (id === "dns-ttl") delete merged.fromTtl;
     if (id === "route53-unhealthy") delete merged.fromHealthCheck;
+    if (id === "readiness-probe") delete merged.fromProbe;
+    if (id === "alb-target-health-check") delete merged.fromTargetHealthCheck;
     table[id] = merged;
   }
   if (problems.length > 0) throw new LatencyOverrideError(origin, problems);

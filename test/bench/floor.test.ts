@@ -3,7 +3,7 @@
  * durations (what no ordering of the same steps could beat).
  */
 import { expect } from "chai";
-import { slowestBranchMs } from "../../bench/drills";
+import { modeledRto, slowestBranch, slowestBranchMs, tailBreakdown } from "../../bench/drills";
 
 const step = (id: string, startedAt: number, endedAt: number, dependsOn: string[] = []) => ({ id, dependsOn, startedAt, endedAt });
 
@@ -25,5 +25,58 @@ describe("bench floor", () => {
   it("counts a skipped step without times as nothing", () => {
     const steps = [{ id: "a", dependsOn: [] }, step("b", 0, 5_000, ["a"]), step("wait-serving", 5_000, 6_000, ["b"])];
     expect(slowestBranchMs(steps, "wait-serving")).to.equal(5_000);
+  });
+
+  it("says when the slowest branch's last step ended: the floor's end on the run's clock", () => {
+    const steps = [
+      step("scale-nodes-web", 0, 200_000),
+      step("detach-efs", 5_000, 190_000),
+      step("wait-serving", 200_000, 260_000, ["scale-nodes-web", "detach-efs"]),
+    ];
+    expect(slowestBranch(steps, "wait-serving")).to.deep.equal({ ms: 200_000, endedAt: 200_000 });
+  });
+});
+
+describe("bench tail breakdown", () => {
+  const chain = {
+    web: { gen: 1, scheduledAt: 190_000, upAt: 230_000, readyAt: 230_500 },
+    app: { gen: 1, scheduledAt: 185_000, upAt: 215_000, readyAt: 215_800 },
+    target: { gen: 1, registeringAt: 230_500, registeredAt: 238_000, healthyAt: 241_000 },
+  };
+
+  it("follows the tier the site waited for last, and its links add up to the time from the floor's end to users served", () => {
+    const t = tailBreakdown(chain, { floorEndAt: 196_000, servingAt: 241_000, usersAt: 241_000, clientsAt: 90_000 });
+    expect(t).to.deep.equal({ nodesMs: -6_000, podStartMs: 40_000, probeMs: 500, registrationMs: 7_500, checkMs: 3_000, afterMs: 0, bound: "workload" });
+    expect(t.nodesMs + t.podStartMs + t.probeMs + t.registrationMs + t.checkMs + t.afterMs).to.equal(241_000 - 196_000);
+  });
+
+  it("names the data stores when the site served only after its pods answered, and DNS when clients came last", () => {
+    expect(tailBreakdown(chain, { floorEndAt: 196_000, servingAt: 250_000, usersAt: 250_000, clientsAt: 90_000 })).to.include({
+      bound: "data",
+      afterMs: 9_000,
+    });
+    expect(tailBreakdown(chain, { floorEndAt: 196_000, servingAt: 241_000, usersAt: 260_000, clientsAt: 260_000 })).to.include({
+      bound: "dns",
+      afterMs: 19_000,
+    });
+    // App pods last (web target healthy before them): no target links.
+    const appLast = { ...chain, app: { gen: 1, scheduledAt: 200_000, upAt: 245_000, readyAt: 245_400 } };
+    expect(tailBreakdown(appLast, { floorEndAt: 196_000, servingAt: 245_400, usersAt: 245_400, clientsAt: 90_000 })).to.deep.equal({
+      nodesMs: 4_000,
+      podStartMs: 45_000,
+      probeMs: 400,
+      registrationMs: 0,
+      checkMs: 0,
+      afterMs: 0,
+      bound: "workload",
+    });
+  });
+});
+
+describe("bench run variants", () => {
+  it("refuses stack configs passed where a variant is expected (they would be ignored: the tiers' warm standby once ran as pilot light)", async () => {
+    let err: unknown;
+    await modeledRto(1, "concurrent", { primary: {}, dr: {} } as never).catch((e: unknown) => (err = e));
+    expect(String(err)).to.match(/not a run variant field: primary, dr; use configs, targetServingSettings, latencyOverrides/);
   });
 });

@@ -178,6 +178,8 @@ describe("SampleWorkload", () => {
       "alb.ingress.kubernetes.io/scheme": "internet-facing",
       "alb.ingress.kubernetes.io/target-type": "ip",
       "alb.ingress.kubernetes.io/healthcheck-path": "/status",
+      "alb.ingress.kubernetes.io/healthcheck-interval-seconds": "5",
+      "alb.ingress.kubernetes.io/healthcheck-timeout-seconds": "4",
       "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80}]',
     });
     // No host rule: Route 53 health checkers and the driver address the ALB by its own name.
@@ -189,6 +191,21 @@ describe("SampleWorkload", () => {
     const alb = ingress.state.status.loadBalancer.ingress[0].hostname;
     expect(await resolve(value.albHostname)).to.equal(alb);
     expect(await resolve(value.endpointUrl)).to.equal(`http://${alb}/status`);
+  });
+
+  it("checks a new pod target every 5 s, the ALB's shortest interval (a registered target is healthy after one passing check), with a timeout under it", async () => {
+    const { cloud } = await build();
+    const a = cloud.one(INGRESS).inputs.metadata.annotations;
+    expect(a["alb.ingress.kubernetes.io/healthcheck-interval-seconds"]).to.equal("5");
+    // ELB refuses a timeout not smaller than the interval (ValidationError), and one under 2 s.
+    expect(Number(a["alb.ingress.kubernetes.io/healthcheck-timeout-seconds"])).to.be.within(2, 4);
+  });
+
+  it("probes readiness every second, so a started pod turns Ready (and is registered) within a second, tolerating 10 s of failures", async () => {
+    const { cloud } = await build();
+    for (const tier of ["web", "app"]) {
+      expect(podSpec(deploymentOf(cloud, tier)).containers[0].readinessProbe, tier).to.deep.include({ periodSeconds: 1, failureThreshold: 10 });
+    }
   });
 
   it("defaults the health path to /healthz without DNS", async () => {

@@ -8,6 +8,7 @@ import { READ_ONLY_ENV } from "../../../components/sample-workload";
 import { AwsError } from "../errors";
 import type { World } from "../world";
 import type { Step } from "./diff";
+import { servingSettingsOf } from "./serving-settings";
 import type { ResourceState, StackState } from "./state";
 
 export interface EffectContext {
@@ -200,7 +201,7 @@ const failoverRecord: Effect = {
 // groups' labels (as the scheduler matches a nodeSelector).
 
 /** The tier (output `nodeGroupNames` key) of the node group a pod selector lands on. */
-function tierOf(selector: Record<string, unknown>, state: StackState, nodeGroupNames: Record<string, unknown>): string | undefined {
+export function tierOf(selector: Record<string, unknown>, state: StackState, nodeGroupNames: Record<string, unknown>): string | undefined {
   const group = state.find((r) => r.type === "aws:eks/nodeGroup:NodeGroup" && Object.entries(selector).every(([k, v]) => obj(r.inputs.labels)[k] === v));
   const name = group && str(group.outputs.nodeGroupName);
   return Object.entries(nodeGroupNames).find(([, n]) => n === name)?.[0];
@@ -231,10 +232,21 @@ export function workloadOf(
   return "web" in replicas && "app" in replicas ? { replicas: { web: replicas.web, app: replicas.app }, readOnly } : undefined;
 }
 
+/** The probes of the Deployments and the target health check of the Services and Ingresses routing to them. */
+function servingSettings(nodeGroupNames: () => Record<string, unknown>): Effect {
+  return {
+    settle(ctx) {
+      ctx.world.setServingSettings(ctx.stack, servingSettingsOf(ctx.state, nodeGroupNames()));
+      return undefined;
+    },
+  };
+}
+
 function deployments(nodeGroupNames: () => Record<string, unknown>): Effect {
   return {
     settle(ctx) {
       const workload = workloadOf(ctx.state, nodeGroupNames());
+      servingSettings(nodeGroupNames).settle?.(ctx);
       ctx.world.setWorkload(ctx.stack, workload?.replicas, workload?.readOnly ?? false);
       ctx.log("kubernetes:PatchDeployment", "ok", { replicas: workload?.replicas, readOnly: workload?.readOnly ?? false });
       return undefined;
@@ -274,6 +286,8 @@ export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Recor
     "aws:route53/record:Record": failoverRecord,
     "kubernetes:apps/v1:Deployment": deployments(nodeGroupNames),
     "kubernetes:velero.io/v1:Restore": veleroRestore,
+    "kubernetes:core/v1:Service": servingSettings(nodeGroupNames),
+    "kubernetes:networking.k8s.io/v1:Ingress": servingSettings(nodeGroupNames),
   };
 }
 

@@ -2,12 +2,14 @@
  * The simulated world's starting point, read from the two stacks after their first deploy: names
  * and ids from each stack's outputs; node group sizes, DB instances, EFS protection and
  * replication, the failover records and the workload's replicas from the resources the program
- * registered. Nothing here decides what a role means: it reads what the program made of it.
+ * registered, and the workload's readiness probes and target health check (serving-settings.ts).
+ * Nothing here decides what a role means: it reads what the program made of it.
  */
 import { NODE_GROUPS, type NodeGroupName } from "../../../stacks/config";
 import type { NodeGroupScaling } from "../../ports";
 import type { SiteNames, WorldDns, WorldSiteSpec, WorldSpec } from "../world";
 import { workloadOf } from "./effects";
+import { servingSettingsOf } from "./serving-settings";
 import type { StackState } from "./state";
 
 export interface DeployedStack {
@@ -59,6 +61,7 @@ function site(d: DeployedStack): WorldSiteSpec {
   const record = ofType(d.state, "aws:route53/record:Record")[0];
   const failover = str(obj((Array.isArray(record?.inputs.failoverRoutingPolicies) ? record.inputs.failoverRoutingPolicies : [])[0]).type);
   const workload = workloadOf(d.state, obj(d.outputs.nodeGroupNames));
+  const serving = servingSettingsOf(d.state, obj(d.outputs.nodeGroupNames));
   return {
     stack: d.stack,
     region: need(d.stack, d.outputs, "region"),
@@ -72,6 +75,7 @@ function site(d: DeployedStack): WorldSiteSpec {
     },
     fs: { protection: protection === "DISABLED" ? "DISABLED" : "ENABLED" },
     ...(workload ? { replicas: workload.replicas, ...(workload.readOnly ? { readOnly: true } : {}) } : {}),
+    ...(serving ? { serving } : {}),
     ...(failover === "PRIMARY" || failover === "SECONDARY" ? { record: { failover, withHealthCheck: Boolean(record?.inputs.healthCheckId) } } : {}),
   };
 }

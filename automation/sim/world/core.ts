@@ -6,7 +6,7 @@
  */
 import { NODE_GROUPS, type NodeGroupName } from "../../../stacks/config";
 import type { Clock, NodeGroupScaling } from "../../ports";
-import type { HealthCheckTiming, LatencyModel } from "../latency";
+import type { HealthCheckTiming, LatencyModel, ProbeTiming, TargetHealthCheckTiming } from "../latency";
 import type { Schedule } from "./schedule";
 
 export interface WorldTuning {
@@ -84,6 +84,17 @@ export interface WorldSiteSpec {
   readOnly?: boolean;
   /** The site's failover record, when it has one. */
   record?: { failover: "PRIMARY" | "SECONDARY"; withHealthCheck: boolean };
+  /** The workload's readiness probes and ALB target health check. @default the latency table's own figures */
+  serving?: ServingSettings;
+}
+
+/**
+ * What the program set on the path from a node Ready to the site serving, read from its resources
+ * (stacks/serving-settings.ts): each tier's readiness probe, the web tier's ALB target health check.
+ */
+export interface ServingSettings {
+  probes: { web: ProbeTiming; app: ProbeTiming };
+  targetHealthCheck: TargetHealthCheckTiming;
 }
 
 /** Route 53 settings of the failover records. */
@@ -150,9 +161,13 @@ export interface SiteRec {
   replicas?: { web: number; app: number };
   /** The workload refuses writes: it serves reads only. */
   readOnly: boolean;
+  servingSettings?: ServingSettings;
+  /** Both tiers have a Ready pod. */
   podsReady: boolean;
-  podsGen: number;
-  podsPendingAt?: number;
+  /** The ALB has a healthy web target (so its health path and the application answer). */
+  targetHealthy: boolean;
+  /** When each link from nodes Ready to a healthy target happened, for the current pods (workload.ts). */
+  chain: ServingChain;
   /** Serves reads and takes writes. */
   serving: boolean;
   servingLog: { at: number; serving: boolean }[];
@@ -160,6 +175,28 @@ export interface SiteRec {
   servesReads: boolean;
   hcHealthy: boolean;
   hcGen: number;
+}
+
+/** One tier's pods since its nodes and replicas were there: scheduled, app answering, Ready (virtual ms). */
+export interface TierChain {
+  gen: number;
+  scheduledAt?: number;
+  upAt?: number;
+  readyAt?: number;
+}
+
+/** The web tier's ALB target: registration asked for, registered, healthy (virtual ms). */
+export interface TargetChain {
+  gen: number;
+  registeringAt?: number;
+  registeredAt?: number;
+  healthyAt?: number;
+}
+
+export interface ServingChain {
+  web: TierChain;
+  app: TierChain;
+  target: TargetChain;
 }
 
 /** A site as its spec describes it; derived state (pods, serving) is set by the world. */
@@ -187,8 +224,10 @@ export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
     fs: { protection: spec.fs.protection },
     replicas: spec.replicas && { ...spec.replicas },
     readOnly: spec.readOnly ?? false,
+    ...(spec.serving ? { servingSettings: spec.serving } : {}),
     podsReady: false,
-    podsGen: 0,
+    targetHealthy: false,
+    chain: { web: { gen: 0 }, app: { gen: 0 }, target: { gen: 0 } },
     serving: false,
     servingLog: [],
     servesReads: false,

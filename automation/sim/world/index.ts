@@ -24,7 +24,17 @@ import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
 import { Backups, type BackupResourceType, type SimCopyJob, type SimRecoveryPoint, type SimRestoreJob } from "./backups";
 import { CallLog, type CallRecord } from "./calls";
-import { type AwsService, bootstrapSite, Core, DEFAULT_TUNING, serviceKey, type WorldSpec, type WorldTuning } from "./core";
+import {
+  type AwsService,
+  bootstrapSite,
+  Core,
+  DEFAULT_TUNING,
+  type ServingChain,
+  type ServingSettings,
+  serviceKey,
+  type WorldSpec,
+  type WorldTuning,
+} from "./core";
 import { Efs, type Side } from "./efs";
 import { Eks } from "./eks";
 import { describeSite, Inspect, type SiteSnapshot } from "./inspect";
@@ -36,7 +46,18 @@ import { type SimVeleroObject, type SimVeleroRestore, VeleroBackups } from "./ve
 
 export { LAG_METRIC_PERIOD_MS } from "./aurora-lag";
 export type { CallRecord } from "./calls";
-export { AWS_SERVICES, type AwsService, DEFAULT_TUNING, type SiteNames, type WorldDns, type WorldSiteSpec, type WorldSpec, type WorldTuning } from "./core";
+export {
+  AWS_SERVICES,
+  type AwsService,
+  DEFAULT_TUNING,
+  type ServingChain,
+  type ServingSettings,
+  type SiteNames,
+  type WorldDns,
+  type WorldSiteSpec,
+  type WorldSpec,
+  type WorldTuning,
+} from "./core";
 export type { SiteSnapshot } from "./inspect";
 export { ROUTE53 } from "./route53";
 export type { DataLossRecord } from "./writes";
@@ -477,6 +498,12 @@ export class World {
     this.workload.setWorkload(stack, replicas, readOnly);
   }
 
+  /** The readiness probes and ALB target health check an `up` left on the site's workload (pods started after this use them). */
+  setServingSettings(stack: string, settings: ServingSettings | undefined): void {
+    this.settle();
+    this.workload.setServingSettings(stack, settings);
+  }
+
   /** A direct write to the site's DB (besides its workload's traffic); refused on a secondary. */
   writeDb(stack: string, rows = 1): void {
     this.settle();
@@ -583,6 +610,12 @@ export class World {
   servingLog(stack: string): { at: number; serving: boolean }[] {
     this.settle();
     return this.workload.servingLog(stack);
+  }
+
+  /** The site's current path from nodes Ready to a healthy ALB target, link by link (virtual ms). */
+  servingChain(stack: string): ServingChain {
+    this.settle();
+    return this.workload.servingChain(stack);
   }
 
   /**

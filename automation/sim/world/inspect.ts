@@ -16,7 +16,10 @@ export interface SiteSnapshot {
   serving: boolean;
   /** Serves reads (serving, or its workload in read-only mode). */
   servesReads: boolean;
+  /** Both tiers have a Ready pod. */
   podsReady: boolean;
+  /** The ALB has a healthy web target. */
+  targetHealthy: boolean;
   replicas?: { web: number; app: number };
   readOnly: boolean;
   nodeGroups: Record<NodeGroupName, NodeGroupState & { name: string }>;
@@ -56,6 +59,7 @@ export class Inspect extends Part {
       serving: s.serving,
       servesReads: s.servesReads,
       podsReady: s.podsReady,
+      targetHealthy: s.targetHealthy,
       replicas: s.replicas && { ...s.replicas },
       readOnly: s.readOnly,
       nodeGroups: Object.fromEntries(

@@ -1,18 +1,32 @@
 /**
  * The workload and its data plane: each site's Deployments (replicas by tier, and the app's
- * read-only mode), its pods, and whether it serves. Pods are scheduled once both tiers have replicas
- * and nodes, and turn Ready after the pods-ready latency. A site serves (reads and writes) when its
- * Region answers, its pods are Ready, its workload is not read-only, its DB cluster is the available
- * writer and its file system is writable. It serves reads when it serves, or when its workload is
- * read-only with Ready pods and an available DB cluster with an instance (writer or secondary: the
- * app reads through the reader endpoint). Its workload writes while it serves (writes.ts); its health
- * check follows whether it serves reads, as the web tier answers the health path either way (route53.ts).
+ * read-only mode), its pods, its ALB target, and whether it serves.
+ *
+ * From nodes to serving, per tier, as on a real cluster: once a tier has replicas and a Ready node,
+ * its Pending pods are scheduled and start (image pulled, app answering: `pod-start`), then the
+ * kubelet's readiness probe marks them Ready (`readiness-probe`, from the Deployment's probe). The
+ * load balancer controller registers the web tier's Ready pods in the ALB target group
+ * (`alb-target-registration`), and a newly registered target is healthy after one passing check
+ * (`alb-target-health-check`, from the Ingress's interval). Losing the nodes or the replicas resets
+ * the chain. The probe and the interval are the program's (`servingSettings`, read from its
+ * resources), never restated here.
+ *
+ * A site serves (reads and writes) when its Region answers, its ALB has a healthy web target, its
+ * app pods are Ready, its workload is not read-only, its DB cluster is the available writer and its
+ * file system is writable. It serves reads when it serves, or when its workload is read-only with a
+ * healthy target, Ready app pods and an available DB cluster with an instance (writer or secondary:
+ * the app reads through the reader endpoint). Its workload writes while it serves (writes.ts); its
+ * health check follows whether it serves reads, as the web tier answers the health path either way
+ * (route53.ts).
  */
 import { DataPlaneError } from "../errors";
-import { type Core, Part, type SiteRec } from "./core";
+import { type Core, Part, type ServingChain, type ServingSettings, type SiteRec } from "./core";
 import type { Efs } from "./efs";
 import type { Route53 } from "./route53";
 import type { Writes } from "./writes";
+
+const TIERS = ["web", "app"] as const;
+type Tier = (typeof TIERS)[number];
 
 export class Workload extends Part {
   constructor(
@@ -29,7 +43,13 @@ export class Workload extends Part {
   /** Steady state at the start: the active site has been serving (and writing) for `historyMs`. */
   start(): void {
     for (const site of this.sites) {
+      // A site whose pods can run has been running them: its chain is complete at the start.
+      for (const tier of TIERS) {
+        if (this.tierCanRun(site, tier)) Object.assign(site.chain[tier], { scheduledAt: this.t, upAt: this.t, readyAt: this.t });
+      }
       site.podsReady = this.podsCondition(site);
+      if (site.podsReady) Object.assign(site.chain.target, { registeringAt: this.t, registeredAt: this.t, healthyAt: this.t });
+      site.targetHealthy = site.podsReady;
       site.serving = this.servingCondition(site);
       site.servingLog.push({ at: this.t, serving: site.serving });
       site.servesReads = this.readsCondition(site);
@@ -37,24 +57,12 @@ export class Workload extends Part {
     }
   }
 
-  /** Recompute step, per site: pods, then serving; the workload's writes follow serving, the health check reads. */
+  /** Recompute step, per site: pods, the ALB target, then serving; the workload's writes follow serving, the health check reads. */
   trackSites(): void {
     for (const site of this.sites) {
-      // Pods: scheduled once both tiers have replicas and nodes; Ready after the pods-ready latency.
-      if (this.podsCondition(site)) {
-        if (!site.podsReady && site.podsPendingAt === undefined) {
-          const gen = ++site.podsGen;
-          site.podsPendingAt = this.schedule(this.t + this.latency.sample("pods-ready"), `${site.stack}: pods ready`, () => {
-            if (gen !== site.podsGen) return;
-            site.podsReady = true;
-            site.podsPendingAt = undefined;
-          });
-        }
-      } else if (site.podsReady || site.podsPendingAt !== undefined) {
-        site.podsReady = false;
-        site.podsPendingAt = undefined;
-        site.podsGen++;
-      }
+      for (const tier of TIERS) this.trackTier(site, tier);
+      site.podsReady = this.podsCondition(site);
+      this.trackTarget(site);
       const serving = this.servingCondition(site);
       if (serving !== site.serving) {
         site.serving = serving;
@@ -70,15 +78,62 @@ export class Workload extends Part {
     }
   }
 
+  /** A tier's pods: scheduled once it has replicas and a Ready node, started, then Ready at a passing probe. */
+  private trackTier(site: SiteRec, tier: Tier): void {
+    const chain = site.chain[tier];
+    if (!this.tierCanRun(site, tier)) {
+      if (chain.scheduledAt !== undefined) site.chain[tier] = { gen: chain.gen + 1 };
+      return;
+    }
+    if (chain.scheduledAt !== undefined) return;
+    const gen = ++chain.gen;
+    chain.scheduledAt = this.t;
+    chain.upAt = this.t + this.latency.sample("pod-start");
+    const readyAt = chain.upAt + this.latency.sample("readiness-probe", { probe: site.servingSettings?.probes[tier] });
+    this.schedule(readyAt, `${site.stack}: ${tier} pods Ready`, () => {
+      if (site.chain[tier].gen === gen) site.chain[tier].readyAt = readyAt;
+    });
+  }
+
+  /** The web tier's ALB target: registered once web pods are Ready, healthy after one passing check; gone with them. */
+  private trackTarget(site: SiteRec): void {
+    const target = site.chain.target;
+    if (site.chain.web.readyAt === undefined) {
+      if (target.registeringAt !== undefined) site.chain.target = { gen: target.gen + 1 };
+      site.targetHealthy = false;
+      return;
+    }
+    site.targetHealthy = target.healthyAt !== undefined;
+    if (target.registeringAt !== undefined) return;
+    const gen = ++target.gen;
+    target.registeringAt = this.t;
+    const registeredAt = this.t + this.latency.sample("alb-target-registration");
+    const healthyAt = registeredAt + this.latency.sample("alb-target-health-check", { targetHealthCheck: site.servingSettings?.targetHealthCheck });
+    this.schedule(registeredAt, `${site.stack}: web target registered`, () => {
+      if (site.chain.target.gen === gen) site.chain.target.registeredAt = registeredAt;
+    });
+    this.schedule(healthyAt, `${site.stack}: web target healthy`, () => {
+      if (site.chain.target.gen === gen) site.chain.target.healthyAt = healthyAt;
+    });
+  }
+
+  private tierCanRun(site: SiteRec, tier: Tier): boolean {
+    return (site.replicas?.[tier] ?? 0) > 0 && site.nodeGroups[tier].readyNodes > 0;
+  }
+
   private podsCondition(site: SiteRec): boolean {
-    const r = site.replicas;
-    return !!r && r.web > 0 && r.app > 0 && site.nodeGroups.web.readyNodes > 0 && site.nodeGroups.app.readyNodes > 0;
+    return site.chain.web.readyAt !== undefined && site.chain.app.readyAt !== undefined;
+  }
+
+  /** The site's application answers through its ALB: a healthy web target, and Ready app pods behind it. */
+  private appAnswers(site: SiteRec): boolean {
+    return site.targetHealthy && site.chain.app.readyAt !== undefined;
   }
 
   private servingCondition(site: SiteRec): boolean {
     return (
       !this.impaired.has(site.region) &&
-      site.podsReady &&
+      this.appAnswers(site) &&
       !site.readOnly &&
       site.db.role === "writer" &&
       !site.db.pendingDemotion &&
@@ -91,7 +146,12 @@ export class Workload extends Part {
   private readsCondition(site: SiteRec): boolean {
     if (site.serving) return true;
     return (
-      site.readOnly && !this.impaired.has(site.region) && site.podsReady && site.db.status === "available" && !site.db.assumingRole && site.db.instanceCount > 0
+      site.readOnly &&
+      !this.impaired.has(site.region) &&
+      this.appAnswers(site) &&
+      site.db.status === "available" &&
+      !site.db.assumingRole &&
+      site.db.instanceCount > 0
     );
   }
 
@@ -100,6 +160,17 @@ export class Workload extends Part {
     site.replicas = replicas && { ...replicas };
     site.readOnly = readOnly;
     this.recompute();
+  }
+
+  setServingSettings(stack: string, settings: ServingSettings | undefined): void {
+    const site = this.siteOf(stack);
+    if (settings) site.servingSettings = settings;
+    else delete site.servingSettings;
+  }
+
+  /** When each link of the site's current path from nodes to a healthy target happened (virtual ms). */
+  servingChain(stack: string): ServingChain {
+    return structuredClone(this.siteOf(stack).chain);
   }
 
   writeDb(stack: string, rows: number): void {

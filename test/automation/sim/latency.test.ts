@@ -70,8 +70,8 @@ describe("sim: latency model", () => {
     const c = new LatencyModel(createRng(43));
     const seqA = Array.from({ length: 5 }, () => a.sample("aurora-failover"));
     // Extra draws of another step do not shift this step's sequence.
-    b.sample("pods-ready");
-    b.sample("pods-ready");
+    b.sample("pod-start");
+    b.sample("pod-start");
     const seqB = Array.from({ length: 5 }, () => b.sample("aurora-failover"));
     const seqC = Array.from({ length: 5 }, () => c.sample("aurora-failover"));
     expect(seqA).to.deep.equal(seqB);
@@ -82,6 +82,21 @@ describe("sim: latency model", () => {
     const model = new LatencyModel(createRng("ttl"));
     for (let i = 0; i < 500; i++) expect(model.sample("dns-ttl", { ttlSeconds: 20 })).to.be.within(0, 20_000);
     expect(model.range("dns-ttl", { ttlSeconds: 20 })).to.include({ minSeconds: 0, typicalSeconds: 20, maxSeconds: 20 });
+  });
+
+  it("draws a pod's readiness from its probe: the first of successThreshold passing probes, one a period, after the initial delay", () => {
+    const model = new LatencyModel(createRng("probe"));
+    const probe = { periodSeconds: 2, successThreshold: 3, initialDelaySeconds: 5 };
+    expect(model.range("readiness-probe", { probe })).to.include({ minSeconds: 9, typicalSeconds: 10, maxSeconds: 11 });
+    for (let i = 0; i < 200; i++) expect(model.sample("readiness-probe", { probe })).to.be.within(9_000, 11_000);
+    // Without a probe the pod is Ready once it runs.
+    expect(model.range("readiness-probe", { probe: { periodSeconds: 0, successThreshold: 1, initialDelaySeconds: 0 } })).to.include({ maxSeconds: 0 });
+  });
+
+  it("draws a new ALB target's one passing health check within one interval of its registration", () => {
+    const model = new LatencyModel(createRng("target"));
+    expect(model.range("alb-target-health-check", { targetHealthCheck: { intervalSeconds: 5 } })).to.include({ minSeconds: 0, maxSeconds: 5 });
+    for (let i = 0; i < 200; i++) expect(model.sample("alb-target-health-check", { targetHealthCheck: { intervalSeconds: 5 } })).to.be.within(0, 5_000);
   });
 
   describe("overrides file", () => {
@@ -107,8 +122,21 @@ describe("sim: latency model", () => {
     });
 
     it("reads JSON too", () => {
-      const file = write("ok.json", JSON.stringify({ "pods-ready": { minSeconds: 5, typicalSeconds: 8, maxSeconds: 12 } }));
-      expect(loadLatencyOverrides(file)["pods-ready"]).to.include({ typicalSeconds: 8 });
+      const file = write("ok.json", JSON.stringify({ "pod-start": { minSeconds: 5, typicalSeconds: 8, maxSeconds: 12 } }));
+      expect(loadLatencyOverrides(file)["pod-start"]).to.include({ typicalSeconds: 8 });
+    });
+
+    it("says what replaced a step of an earlier table (pods-ready), instead of only that it is unknown", () => {
+      const problems = problemsOf(() => loadLatencyOverrides(write("old.yaml", "pods-ready: { typicalSeconds: 20 }")));
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.match(/^pods-ready: is now split: pod-start .*readiness-probe.*alb-target-registration.*alb-target-health-check/);
+    });
+
+    it("a measured readiness-probe or alb-target-health-check replaces the range the program's settings would give", () => {
+      const table = loadLatencyOverrides(write("measured.yaml", "alb-target-health-check: { minSeconds: 1, typicalSeconds: 2, maxSeconds: 3 }"));
+      const model = new LatencyModel(createRng(1), table);
+      expect(model.range("alb-target-health-check", { targetHealthCheck: { intervalSeconds: 30 } })).to.include({ minSeconds: 1, maxSeconds: 3 });
+      expect(new LatencyModel(createRng(1)).range("alb-target-health-check", { targetHealthCheck: { intervalSeconds: 30 } })).to.include({ maxSeconds: 30 });
     });
 
     const problemsOf = (fn: () => unknown): string[] => {
@@ -126,7 +154,7 @@ describe("sim: latency model", () => {
         "bad.yaml",
         [
           "aurora-failover: { typicalSeconds: 400 }", // above the default max (300)
-          "pods-ready: { minSeconds: -1 }",
+          "pod-start: { minSeconds: -1 }",
           "karpenter-ready: { typical: 50 }",
           "efs-replication-delete: { maxSeconds: soon }",
           "aurora-promote: { minSeconds: 1 }",
@@ -134,7 +162,7 @@ describe("sim: latency model", () => {
       );
       const problems = problemsOf(() => loadLatencyOverrides(file));
       expect(problems.find((p) => p.startsWith("aurora-failover.typicalSeconds:"))).to.match(/<= maxSeconds \(300\)/);
-      expect(problems.some((p) => p.startsWith("pods-ready.minSeconds:"))).to.equal(true);
+      expect(problems.some((p) => p.startsWith("pod-start.minSeconds:"))).to.equal(true);
       expect(problems.find((p) => p.startsWith("karpenter-ready"))).to.match(/unknown field\(s\) typical/);
       expect(problems.some((p) => p.startsWith("efs-replication-delete.maxSeconds:"))).to.equal(true);
       expect(problems.find((p) => p.startsWith("aurora-promote"))).to.match(/not a known step/);
