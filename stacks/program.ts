@@ -285,6 +285,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     dbClusterArn: database?.clusterArn,
     dbWriterEndpoint: database?.writerEndpoint,
     dbReaderEndpoint: database?.readerEndpoint,
+    dbSubnetGroupName: database?.subnetGroupName,
+    dbSecurityGroupId: database?.securityGroupId,
     promotionInstanceUrn: database?.promotionInstanceUrn,
     dbSecretArn,
     albHostname: endpoint.albHostname,

@@ -171,4 +171,21 @@ describe("backup-restore tier", function () {
     expect(swappedDr.cloud.one("aws:backup/vault:Vault").urn, "dr's vault did not move").to.equal(dr.cloud.one("aws:backup/vault:Vault").urn);
     expect(byType(swappedDr, "aws:eks/cluster:Cluster")).to.have.length(1);
   });
+
+  it("dr has a DB subnet group in its private subnets and a DB security group for a restored cluster to land in, exported, under the URNs a full site gives them", () => {
+    const subnetGroup = dr.cloud.one("aws:rds/subnetGroup:SubnetGroup");
+    expect(subnetGroup.inputs.subnetIds).to.deep.equal(dr.outputs.privateSubnetIds);
+    expect(dr.outputs.dbSubnetGroupName).to.equal(subnetGroup.state.name);
+    const sg = dr.cloud.ofType("aws:ec2/securityGroup:SecurityGroup").find((r) => r.id === dr.outputs.dbSecurityGroupId);
+    expect(sg, "the exported DB security group").not.to.equal(undefined);
+    expect(sg!.inputs.vpcId).to.equal(dr.outputs.vpcId);
+    // Promoted to a full site, the same resources: nothing is replaced under the restored cluster.
+    expect(swappedDr.cloud.one("aws:rds/subnetGroup:SubnetGroup").urn).to.equal(subnetGroup.urn);
+    expect(swappedDr.cloud.one("aws:rds/subnetGroup:SubnetGroup").inputs.name).to.equal(subnetGroup.inputs.name);
+    const fullSg = swappedDr.cloud.ofType("aws:ec2/securityGroup:SecurityGroup").find((r) => r.urn === sg!.urn);
+    expect(fullSg, "the DB security group keeps its URN").not.to.equal(undefined);
+    expect(fullSg!.inputs).to.deep.equal(sg!.inputs);
+    expect(swappedDr.outputs.dbSecurityGroupId).to.equal(fullSg!.id);
+    expect(primary.outputs.dbSubnetGroupName).to.equal(primary.cloud.one("aws:rds/subnetGroup:SubnetGroup").state.name);
+  });
 });

@@ -29,6 +29,9 @@ export interface RestoreTarget {
   vaultName: string;
   roleArn: string;
   kmsKeyArn: string;
+  /** Where a restored cluster lands in the target's Region (outputs `dbSubnetGroupName`, `dbSecurityGroupId`); absent on a stack deployed before they were exported. */
+  dbSubnetGroupName?: string;
+  dbSecurityGroupIds: string[];
 }
 
 /** `--point`: the newest points (at the run's start) or those not newer than a time. */
@@ -86,10 +89,53 @@ export function restoreMetadata(
       CreationToken: token,
     };
   }
-  // Aurora: the RestoreDBClusterFromSnapshot options; a new cluster named for the point.
+  // Aurora: the RestoreDBClusterFromSnapshot options; a new cluster named for the point, in the
+  // target site's network. The point's own metadata describes the cluster in the Region it was
+  // backed up in: its subnet group, security groups, AZs, parameter and option groups, key and
+  // directory name resources of that Region, which a restore in the target Region cannot use (a
+  // missing subnet group is DBSubnetGroupNotFoundFault; none at all lands the cluster in the default
+  // VPC: "If you don't specify a security group, the new DB cluster is associated with the default
+  // security group", RDS API reference, RestoreDBClusterFromSnapshot). Keys are case-insensitive
+  // ("Restore testing inferred metadata", AWS Backup Developer Guide), so every casing is dropped.
+  if (!target.dbSubnetGroupName || target.dbSecurityGroupIds.length === 0) {
+    throw new RefusedError(
+      `Stack "${target.site.stack}" does not export dbSubnetGroupName and dbSecurityGroupId: a restored DB cluster would have no network in ${target.site.region}. ` +
+        `Run \`pulumi up -s ${target.site.stack}\` with this version of the program first.`,
+    );
+  }
+  const kept = Object.fromEntries(Object.entries(base).filter(([k]) => !SOURCE_REGION_AURORA_KEYS.has(k.toLowerCase())));
   const stamp = isoTime(point.createdAt).replace(/[-:]/g, "").slice(0, 13).toLowerCase();
-  return { ...base, DBClusterIdentifier: `${target.site.stack}-restored-${stamp}`, Engine: base.Engine ?? "aurora-mysql", KmsKeyId: target.kmsKeyArn };
+  return {
+    ...kept,
+    DBClusterIdentifier: `${target.site.stack}-restored-${stamp}`,
+    Engine: base.Engine ?? "aurora-mysql",
+    KmsKeyId: target.kmsKeyArn,
+    DBSubnetGroupName: target.dbSubnetGroupName,
+    // A list-typed value is a JSON-array string ("Format for list-typed override values", same guide).
+    VpcSecurityGroupIds: JSON.stringify(target.dbSecurityGroupIds),
+    // The restored cluster becomes the site's data: protected like the site's own.
+    DeletionProtection: "true",
+  };
 }
+
+/**
+ * Aurora metadata keys (lowercase) replaced or dropped: what names a resource of the source Region
+ * (the RestoreDBClusterFromSnapshot parameters that take a regional resource), and the ones set above.
+ */
+const SOURCE_REGION_AURORA_KEYS = new Set(
+  [
+    "AvailabilityZones",
+    "DBSubnetGroupName",
+    "VpcSecurityGroupIds",
+    "DBClusterParameterGroupName",
+    "OptionGroupName",
+    "KmsKeyId",
+    "Domain",
+    "DomainIAMRoleName",
+    "DBClusterIdentifier",
+    "DeletionProtection",
+  ].map((k) => k.toLowerCase()),
+);
 
 export function restoreJobStep(backup: BackupPort, target: RestoreTarget, type: BackupResourceType, dependsOn: string[]): Step {
   const what = type === "EFS" ? "file system" : "DB cluster";

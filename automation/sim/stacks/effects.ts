@@ -9,6 +9,7 @@ import { AwsError } from "../errors";
 import type { World } from "../world";
 import type { Step } from "./diff";
 import type { ResourceState, StackState } from "./state";
+import { networkOf } from "./world-spec";
 
 export interface EffectContext {
   world: World;
@@ -242,6 +243,16 @@ function deployments(nodeGroupNames: () => Record<string, unknown>): Effect {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// The network a restore is placed in: DB subnet groups, security groups, subnets' AZs.
+
+const network: Effect = {
+  settle(ctx) {
+    ctx.world.setNetwork(ctx.stack, networkOf(ctx.state));
+    return undefined;
+  },
+};
+
 /** The effect of each resource type the world models; `nodeGroupNames` is the stack's output. */
 export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Record<string, Effect> {
   return {
@@ -251,6 +262,9 @@ export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Recor
     "aws:rds/clusterInstance:ClusterInstance": clusterInstances,
     "aws:route53/record:Record": failoverRecord,
     "kubernetes:apps/v1:Deployment": deployments(nodeGroupNames),
+    "aws:rds/subnetGroup:SubnetGroup": network,
+    "aws:ec2/securityGroup:SecurityGroup": network,
+    "aws:ec2/subnet:Subnet": network,
   };
 }
 

@@ -84,6 +84,17 @@ export interface WorldSiteSpec {
   readOnly?: boolean;
   /** The site's failover record, when it has one. */
   record?: { failover: "PRIMARY" | "SECONDARY"; withHealthCheck: boolean };
+  /** What a resource restored in this Region can be placed in (from the stack's resources). @default none */
+  network?: SiteNetwork;
+}
+
+/** The network resources of a site's Region that RDS checks a restore against. */
+export interface SiteNetwork {
+  /** DB subnet group names. */
+  dbSubnetGroups: string[];
+  /** Security group ids. */
+  securityGroupIds: string[];
+  availabilityZones: string[];
 }
 
 /** Route 53 settings of the failover records. */
@@ -145,6 +156,7 @@ export interface SiteRec {
     assumingRole: boolean;
   };
   fs: { protection: "ENABLED" | "DISABLED" };
+  network: SiteNetwork;
   replicas?: { web: number; app: number };
   /** The workload refuses writes: it serves reads only. */
   readOnly: boolean;
@@ -183,6 +195,11 @@ export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
       assumingRole: false,
     },
     fs: { protection: spec.fs.protection },
+    network: {
+      dbSubnetGroups: [...(spec.network?.dbSubnetGroups ?? [])],
+      securityGroupIds: [...(spec.network?.securityGroupIds ?? [])],
+      availabilityZones: [...(spec.network?.availabilityZones ?? [])],
+    },
     replicas: spec.replicas && { ...spec.replicas },
     readOnly: spec.readOnly ?? false,
     podsReady: false,

@@ -24,7 +24,7 @@ import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
 import { Backups, type BackupResourceType, type SimCopyJob, type SimRecoveryPoint, type SimRestoreJob } from "./backups";
 import { CallLog, type CallRecord } from "./calls";
-import { type AwsService, bootstrapSite, Core, DEFAULT_TUNING, serviceKey, type WorldSpec, type WorldTuning } from "./core";
+import { type AwsService, bootstrapSite, Core, DEFAULT_TUNING, serviceKey, type SiteNetwork, type WorldSpec, type WorldTuning } from "./core";
 import { Efs, type Side } from "./efs";
 import { Eks } from "./eks";
 import { describeSite, Inspect, type SiteSnapshot } from "./inspect";
@@ -35,7 +35,17 @@ import { type DataLossRecord, Writes } from "./writes";
 
 export { LAG_METRIC_PERIOD_MS } from "./aurora-lag";
 export type { CallRecord } from "./calls";
-export { AWS_SERVICES, type AwsService, DEFAULT_TUNING, type SiteNames, type WorldDns, type WorldSiteSpec, type WorldSpec, type WorldTuning } from "./core";
+export {
+  AWS_SERVICES,
+  type AwsService,
+  DEFAULT_TUNING,
+  type SiteNames,
+  type SiteNetwork,
+  type WorldDns,
+  type WorldSiteSpec,
+  type WorldSpec,
+  type WorldTuning,
+} from "./core";
 export type { SiteSnapshot } from "./inspect";
 export { ROUTE53 } from "./route53";
 export type { DataLossRecord } from "./writes";
@@ -218,6 +228,12 @@ export class World {
   restoreJobs(): SimRestoreJob[] {
     this.settle();
     return this.backupPart().restores();
+  }
+
+  /** What the stack's last `up` left in its Region's network (DB subnet groups, security groups, AZs). */
+  setNetwork(stack: string, network: SiteNetwork): void {
+    this.settle();
+    this.core.siteOf(stack).network = { ...network };
   }
 
   // -------------------------------------------------------------------------------------------
