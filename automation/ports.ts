@@ -26,9 +26,9 @@ export interface Clock {
 
 /** A config change on one stack; `key` is a schema key without namespace, dotted for nested ones. */
 export interface ConfigChange {
-  key: "role" | "replicateToPeer" | "quiesced" | "database.readers.standby" | "database.readers.active" | "impairedRegions";
-  /** JSON value as the schema expects it (string, boolean, number, list of strings). */
-  value: string | boolean | number | string[];
+  key: "role" | "replicateToPeer" | "quiesced" | "database.readers.standby" | "database.readers.active" | "impairedRegions" | "restoredData";
+  /** JSON value as the schema expects it (string, boolean, number, list of strings, an object of strings). */
+  value: string | boolean | number | string[] | Record<string, string>;
 }
 
 export interface UpOptions {

@@ -55,6 +55,12 @@ export interface GlobalDatabaseArgs {
   logRetentionDays?: number;
   /** Tags on the regional cluster, e.g. the one the site's backup plan selects on. @default none besides the provider's */
   tags?: Record<string, string>;
+  /**
+   * A DB cluster restored from a recovery point (config `restoredData`) that the site serves from
+   * instead of its own: read by identifier, never changed or deleted by the program; the endpoints
+   * and identifiers this component exposes are its. The site's own cluster stays as it is. @default none
+   */
+  adoptedClusterIdentifier?: string;
 }
 
 export const AURORA_MYSQL_LOG_TYPES = ["audit", "error", "general", "slowquery"] as const;
@@ -166,6 +172,10 @@ export class GlobalDatabase extends pulumi.ComponentResource {
   readonly globalClusterIdentifier: pulumi.Output<string> | undefined;
   readonly clusterIdentifier: pulumi.Output<string> | undefined;
   readonly clusterArn: pulumi.Output<string> | undefined;
+  /** The site's own cluster (protected), whether or not it serves. */
+  readonly ownClusterArn: pulumi.Output<string> | undefined;
+  /** The adopted cluster, read (undefined without one). */
+  readonly adoptedCluster: aws.rds.Cluster | undefined;
   /** The cluster endpoint; it accepts writes only while this cluster is the global writer. */
   readonly writerEndpoint: pulumi.Output<string> | undefined;
   readonly readerEndpoint: pulumi.Output<string> | undefined;
@@ -233,7 +243,8 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       // The owner has not exported the global cluster id yet; nothing to join.
       this.globalCluster = this.cluster = undefined;
       this.globalClusterIdentifier = this.clusterIdentifier = this.clusterArn = undefined;
-      this.writerEndpoint = this.readerEndpoint = this.promotionInstanceUrn = this.subnetGroupName = undefined;
+      this.writerEndpoint = this.readerEndpoint = this.promotionInstanceUrn = this.subnetGroupName = this.ownClusterArn = undefined;
+      this.adoptedCluster = undefined;
       this.registerOutputs({ securityGroupId: this.securityGroupId });
       return;
     }
@@ -384,10 +395,17 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       );
     }
 
-    this.clusterIdentifier = cluster.clusterIdentifier;
-    this.clusterArn = cluster.arn;
-    this.writerEndpoint = cluster.endpoint;
-    this.readerEndpoint = cluster.readerEndpoint;
+    // The adopted cluster serves: the workload's endpoints and what the site exports are its.
+    this.adoptedCluster =
+      args.adoptedClusterIdentifier === undefined
+        ? undefined
+        : aws.rds.Cluster.get(`${name}-restored`, args.adoptedClusterIdentifier, undefined, { parent: this });
+    const served = this.adoptedCluster ?? cluster;
+    this.ownClusterArn = cluster.arn;
+    this.clusterIdentifier = served.clusterIdentifier;
+    this.clusterArn = served.arn;
+    this.writerEndpoint = served.endpoint;
+    this.readerEndpoint = served.readerEndpoint;
     // Computed from the name, so it exists for a headless secondary too (decision 7).
     this.promotionInstanceUrn = pulumi.createUrn(`${name}-0`, "aws:rds/clusterInstance:ClusterInstance", this);
     this.registerOutputs({

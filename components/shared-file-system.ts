@@ -63,11 +63,22 @@ export interface SharedFileSystemArgs {
   automaticBackups?: boolean;
   /** Tags on the file system, e.g. the one the site's backup plan selects on. @default none besides the provider's */
   tags?: Record<string, string>;
+  /**
+   * A file system restored from a recovery point (config `restoredData`) that the site serves from
+   * instead of its own: read by id, never changed or deleted by the program (docs/decisions.md,
+   * "Adopting restored data"). It gets mount targets here, and the volume names it. The site's own
+   * file system stays as it is. @default none: the volume is on the site's own file system
+   */
+  adoptedFileSystemId?: string;
 }
 
 export class SharedFileSystem extends pulumi.ComponentResource {
+  /** The file system the volume is on: the adopted one when there is one, else the site's own. */
   readonly fileSystemId: pulumi.Output<string>;
   readonly fileSystemArn: pulumi.Output<string>;
+  /** The site's own file system (protected), whether or not it serves. */
+  readonly ownFileSystemId: pulumi.Output<string>;
+  readonly ownFileSystemArn: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
   readonly storageClassName: pulumi.Output<string>;
   /** Resolves once the mount targets and the CSI driver exist, so a workload that uses it can mount at once. */
@@ -152,6 +163,19 @@ export class SharedFileSystem extends pulumi.ComponentResource {
       (subnetId, i) => new aws.efs.MountTarget(`${name}-${i}`, { fileSystemId: fileSystem.id, subnetId, securityGroups: [securityGroup.id] }, { parent: this }),
     );
 
+    // The adopted file system: AWS Backup restores into a new file system without any mount target,
+    // so it gets one per AZ in the same subnets, behind the same NFS-from-nodes security group.
+    const adopted =
+      args.adoptedFileSystemId === undefined ? undefined : aws.efs.FileSystem.get(`${name}-restored`, args.adoptedFileSystemId, undefined, { parent: this });
+    const adoptedMountTargets = adopted
+      ? args.privateSubnetIds.map(
+          (subnetId, i) =>
+            new aws.efs.MountTarget(`${name}-restored-${i}`, { fileSystemId: adopted.id, subnetId, securityGroups: [securityGroup.id] }, { parent: this }),
+        )
+      : [];
+    const served = adopted ?? fileSystem;
+    const servedMountTargets = adopted ? adoptedMountTargets : mountTargets;
+
     // The driver: the managed add-on, its controller's AWS permissions granted through Pod Identity.
     // Static provisioning (below) only needs the node plugin, but the controller is what serves any
     // access-point volume later, and the add-on runs both.
@@ -212,7 +236,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
           claimRef: { namespace: args.namespace, name: pvcName },
           csi: {
             driver: EFS_CSI_DRIVER,
-            volumeHandle: fileSystem.id,
+            volumeHandle: served.id,
             // The driver's default, stated: TLS between node and mount target.
             volumeAttributes: { encryptInTransit: "true" },
           },
@@ -235,13 +259,15 @@ export class SharedFileSystem extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true },
     );
 
-    this.fileSystemId = fileSystem.id;
-    this.fileSystemArn = fileSystem.arn;
+    this.fileSystemId = served.id;
+    this.fileSystemArn = served.arn;
+    this.ownFileSystemId = fileSystem.id;
+    this.ownFileSystemArn = fileSystem.arn;
     this.securityGroupId = securityGroup.id;
     this.storageClassName = storageClass.metadata.name;
     // A pod scheduled before its AZ's mount target or the driver exists fails to mount; carrying
     // them as dependencies of the name makes every workload that uses it wait for them.
-    this.pvcName = pulumi.all([claim.metadata.name, csiDriver.id, ...mountTargets.map((m) => m.id)]).apply(([claimName]) => claimName as string);
+    this.pvcName = pulumi.all([claim.metadata.name, csiDriver.id, ...servedMountTargets.map((m) => m.id)]).apply(([claimName]) => claimName as string);
 
     this.registerOutputs({
       fileSystemId: this.fileSystemId,

@@ -76,6 +76,8 @@ export const siteOutputsSchema = z.object({
   /** Where a cluster restored from a recovery point lands in this Region (StartRestoreJob `DBSubnetGroupName`, `VpcSecurityGroupIds`). */
   dbSubnetGroupName: z.string().optional(),
   dbSecurityGroupId: z.string().optional(),
+  /** Config `restoredData`: the restored file system and DB cluster the site serves from (`fileSystemId`, `dbClusterIdentifier` name them then). */
+  restoredData: z.object({ fileSystemId: z.string(), dbClusterIdentifier: z.string() }).optional(),
   /** Secrets Manager secret (replicated to the peer Region) holding the master credentials. */
   dbSecretArn: z.string().optional(),
 

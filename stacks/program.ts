@@ -101,6 +101,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         replicatedInto: filesReplicatedInto,
         throughputMode: config.efs.throughputMode,
         provisionedThroughputMibps: config.efs.provisionedThroughputMibps,
+        // After a restore the site serves from the restored stores (config set by the driver).
+        adoptedFileSystemId: config.restoredData?.fileSystemId,
       },
     },
     { providers },
@@ -114,7 +116,9 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
           `${stack}-efs-replication`,
           {
             off: byRole.peerReplicationOff,
-            sourceFileSystemId: site.files.fileSystemId,
+            // The site's own file system: moving the source to an adopted one would replace the
+            // replication, which EFS refuses while the peer's file system is a destination.
+            sourceFileSystemId: site.files.ownFileSystemId,
             peerFileSystemId: peer.outputs.fileSystemId,
             peerRegion,
             peerStack: config.peerStack,
@@ -145,6 +149,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         privateSubnetIds: site.network.privateSubnetIds,
         availabilityZones: site.network.availabilityZones,
         appSecurityGroupId: site.nodeGroups.tierSecurityGroupIds.app,
+        adoptedClusterIdentifier: config.restoredData?.dbClusterIdentifier,
         // What the active site's backup plan selects (components/site-backup.ts).
         tags: backupSelectionTags(),
       },
@@ -224,7 +229,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       auroraSourceRegion: byRole.alarmsOnAuroraLag ? peerRegion : undefined,
       efsReplication:
         replication?.efsReplication && site.files
-          ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
+          ? { sourceFileSystemId: site.files.ownFileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
           : undefined,
       healthCheck: dns
         ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, notify: byRole.notifiesOnHealthCheck, keepAsIs: avoidUsEast1 }
@@ -236,7 +241,11 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
 
   // --- Backups beside replication: AWS Backup (vault here, plan while active, copies to the peer's
   // vault) and Velero for the Kubernetes objects this program does not create.
-  const backups = key && siteBackups({ stack, config, byRole, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
+  const adopted =
+    config.restoredData && site.files && database?.clusterArn && database.ownClusterArn
+      ? { resourceArns: [site.files.fileSystemArn, database.clusterArn], replacedArns: [site.files.ownFileSystemArn, database.ownClusterArn] }
+      : undefined;
+  const backups = key && siteBackups({ stack, config, byRole, peer, peerRegion, key, alarmTopicArn: alarms.topicArn, adopted }, { providers });
   const velero =
     backups && key
       ? new Velero(
@@ -289,6 +298,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     dbSecurityGroupId: database?.securityGroupId,
     promotionInstanceUrn: database?.promotionInstanceUrn,
     dbSecretArn,
+    restoredData: config.restoredData,
     albHostname: endpoint.albHostname,
     endpointUrl: endpoint.endpointUrl,
     endpointHostname: endpoint.endpointHostname,

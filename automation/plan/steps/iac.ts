@@ -44,6 +44,8 @@ const configValue = (cfg: SiteConfig, key: ConfigChange["key"]): unknown => {
       return cfg.database.readers.active;
     case "impairedRegions":
       return cfg.impairedRegions;
+    case "restoredData":
+      return cfg.restoredData;
   }
 };
 

@@ -215,3 +215,38 @@ export function restoredDbInstancesStep(rds: RestoredClusterPort, target: Restor
     },
   };
 }
+
+/** The file system and DB cluster the restore jobs created, read back from their journal marks. */
+export function restoredData(ctx: Pick<StepContext, "marks">): { fileSystemId: string; dbClusterIdentifier: string } | undefined {
+  const fsArn = ctx.marks.get(RESTORE_MARK.restored("EFS"))?.data.createdResourceArn;
+  const cluster = restoredClusterIdentifier(ctx);
+  if (typeof fsArn !== "string" || cluster === undefined) return undefined;
+  return { fileSystemId: fsArn.split("/").at(-1)!, dbClusterIdentifier: cluster };
+}
+
+/**
+ * The site adopts the restored stores: config `restoredData` names them, so the next `up` mounts the
+ * file system in the site's subnets and points the workload's volume, DB endpoints and backups at
+ * them (the program never manages or deletes them: docs/decisions.md). Set once; a resume finds it set.
+ */
+export function adoptRestoredDataStep(site: Site, dependsOn: string[]): Step {
+  const pending = async (ctx: StepContext) => {
+    const wanted = restoredData(ctx);
+    if (!wanted) throw new Error("the restore jobs recorded no restored file system or DB cluster (restore-files, restore-db)");
+    const now = (await ctx.stacks.readConfig(site.stack)).restoredData;
+    return now?.fileSystemId === wanted.fileSystemId && now.dbClusterIdentifier === wanted.dbClusterIdentifier ? undefined : wanted;
+  };
+  return {
+    id: "adopt-restored-data",
+    title: `Make ${site.stack} serve from the restored file system and DB cluster`,
+    dependsOn,
+    effect: `config ${site.stack} restoredData={fileSystemId, dbClusterIdentifier} of the restore jobs`,
+    check: async (ctx) => restoredData(ctx) !== undefined && (await pending(ctx)) === undefined,
+    run: async (ctx) => {
+      const wanted = await pending(ctx);
+      if (wanted) await ctx.stacks.setConfig(site.stack, [{ key: "restoredData", value: wanted }]);
+      const data = wanted ?? restoredData(ctx)!;
+      return { detail: `restoredData: file system ${data.fileSystemId}, DB cluster ${data.dbClusterIdentifier}` };
+    },
+  };
+}

@@ -6,7 +6,7 @@
  */
 import { READ_ONLY_ENV } from "../../../components/sample-workload";
 import { AwsError } from "../errors";
-import type { World } from "../world";
+import type { WorkloadStores, World } from "../world";
 import type { Step } from "./diff";
 import type { ResourceState, StackState } from "./state";
 import { networkOf } from "./world-spec";
@@ -88,8 +88,21 @@ function protectionOf(inputs: Record<string, unknown>): "ENABLED" | "DISABLED" |
   return v === "ENABLED" || v === "DISABLED" ? v : undefined;
 }
 
+/**
+ * A `.get()` reads the resource by id each `up`; the engine fails the update when the provider finds
+ * nothing ("resource '<id>' does not exist", pulumi/pulumi pkg/resource/deploy/step.go, ReadStep).
+ */
+function readExisting(kind: "fileSystem" | "dbCluster", step: Step, ctx: EffectContext): Applied {
+  const id = str(step.desired?.id);
+  const region = step.desired?.region ?? "";
+  // A read changes nothing: it is not logged as a side effect.
+  if (!ctx.world.storeExists(region, kind, id)) throw new AwsError("ReadError", `reading resource '${id}': resource '${id}' does not exist`, { status: 404 });
+  return {};
+}
+
 const fileSystem: Effect = {
   apply(step, ctx) {
+    if (step.op === "read") return readExisting("fileSystem", step, ctx);
     if (step.op === "delete") return {};
     const res = step.old ?? step.desired;
     const region = step.desired?.region ?? "";
@@ -166,6 +179,31 @@ const replication: Effect = {
   },
 };
 
+const dbCluster: Effect = {
+  apply(step, ctx) {
+    return step.op === "read" ? readExisting("dbCluster", step, ctx) : {};
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// EFS mount targets: CreateMountTarget / DeleteMountTarget in the file system's Region (the site's
+// subnets); a file system that does not exist there is refused (FileSystemNotFound).
+
+const mountTarget: Effect = {
+  apply(step, ctx) {
+    const region = (step.desired ?? step.old)?.region ?? "";
+    if (step.op === "delete" || step.op === "replace") {
+      const fsId = str(step.old?.inputs.fileSystemId);
+      call(ctx, "DeleteMountTarget", { fileSystemId: fsId }, () => ctx.world.removeMountTarget(region, fsId));
+    }
+    if (step.op === "create" || step.op === "replace") {
+      const fsId = str((step.inputs ?? {}).fileSystemId);
+      call(ctx, "CreateMountTarget", { fileSystemId: fsId, subnetId: str((step.inputs ?? {}).subnetId) }, () => ctx.world.addMountTarget(region, fsId));
+    }
+    return {};
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 // Aurora instances: the cluster runs as many instances as the state holds; creation is waited for.
 
@@ -215,6 +253,23 @@ function readOnlyPods(podSpec: Record<string, unknown>): boolean {
   );
 }
 
+/** The stores the state's workload names: its volume's file system (the PV's volumeHandle) and the DB cluster of its writer endpoint. */
+export function workloadStoresOf(state: StackState): WorkloadStores {
+  const pv = state.find((r) => r.type === "kubernetes:core/v1:PersistentVolume");
+  const fileSystemId = str(obj(obj(pv?.inputs.spec).csi).volumeHandle);
+  let writer = "";
+  for (const d of state.filter((r) => r.type === "kubernetes:apps/v1:Deployment")) {
+    const containers = obj(obj(obj(obj(d.inputs.spec).template).spec)).containers;
+    for (const c of Array.isArray(containers) ? containers : []) {
+      const env = Array.isArray(obj(c).env) ? (obj(c).env as unknown[]) : [];
+      writer ||= str(obj(env.find((e) => obj(e).name === "DB_WRITER_HOST")).value);
+    }
+  }
+  // An Aurora endpoint starts with the cluster identifier (`<id>.cluster-<hash>.<region>.rds.amazonaws.com`).
+  const dbClusterIdentifier = writer.split(".")[0];
+  return { ...(fileSystemId ? { fileSystemId } : {}), ...(dbClusterIdentifier ? { dbClusterIdentifier } : {}) };
+}
+
 /** The state's workload: replicas per tier of its Deployments, and whether its app tier is read-only; undefined when the site runs no workload. */
 export function workloadOf(
   state: StackState,
@@ -236,7 +291,7 @@ function deployments(nodeGroupNames: () => Record<string, unknown>): Effect {
   return {
     settle(ctx) {
       const workload = workloadOf(ctx.state, nodeGroupNames());
-      ctx.world.setWorkload(ctx.stack, workload?.replicas, workload?.readOnly ?? false);
+      ctx.world.setWorkload(ctx.stack, workload?.replicas, workload?.readOnly ?? false, workloadStoresOf(ctx.state));
       ctx.log("kubernetes:PatchDeployment", "ok", { replicas: workload?.replicas, readOnly: workload?.readOnly ?? false });
       return undefined;
     },
@@ -262,6 +317,9 @@ export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Recor
     "aws:rds/clusterInstance:ClusterInstance": clusterInstances,
     "aws:route53/record:Record": failoverRecord,
     "kubernetes:apps/v1:Deployment": deployments(nodeGroupNames),
+    "kubernetes:core/v1:PersistentVolume": deployments(nodeGroupNames),
+    "aws:efs/mountTarget:MountTarget": mountTarget,
+    "aws:rds/cluster:Cluster": dbCluster,
     "aws:rds/subnetGroup:SubnetGroup": network,
     "aws:ec2/securityGroup:SecurityGroup": network,
     "aws:ec2/subnet:Subnet": network,

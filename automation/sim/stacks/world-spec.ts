@@ -7,7 +7,7 @@
 import { NODE_GROUPS, type NodeGroupName } from "../../../stacks/config";
 import type { NodeGroupScaling } from "../../ports";
 import type { SiteNames, SiteNetwork, WorldDns, WorldSiteSpec, WorldSpec } from "../world";
-import { workloadOf } from "./effects";
+import { workloadOf, workloadStoresOf } from "./effects";
 import type { StackState } from "./state";
 
 export interface DeployedStack {
@@ -65,6 +65,13 @@ export function networkOf(state: StackState): SiteNetwork {
   };
 }
 
+/** Mount targets per file system id. */
+function mountTargetsOf(state: StackState): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of ofType(state, "aws:efs/mountTarget:MountTarget")) out[str(m.inputs.fileSystemId)] = (out[str(m.inputs.fileSystemId)] ?? 0) + 1;
+  return out;
+}
+
 function site(d: DeployedStack): WorldSiteSpec {
   const n = names(d);
   const cluster = ofType(d.state, "aws:rds/cluster:Cluster")[0];
@@ -86,6 +93,8 @@ function site(d: DeployedStack): WorldSiteSpec {
     },
     fs: { protection: protection === "DISABLED" ? "DISABLED" : "ENABLED" },
     network: networkOf(d.state),
+    mountTargets: mountTargetsOf(d.state),
+    workloadStores: workloadStoresOf(d.state),
     ...(workload ? { replicas: workload.replicas, ...(workload.readOnly ? { readOnly: true } : {}) } : {}),
     ...(failover === "PRIMARY" || failover === "SECONDARY" ? { record: { failover, withHealthCheck: Boolean(record?.inputs.healthCheckId) } } : {}),
   };

@@ -28,6 +28,7 @@
  * The plan runs on the site whose DB cluster is the writer (the active one: the plan moves with the
  * role). Its backups of EFS and Aurora start at the same instant; the point's time is that instant.
  */
+import { createHash } from "node:crypto";
 import { AwsError } from "../errors";
 import type { LatencyModel } from "../latency";
 import { type Core, Part, type SiteRec } from "./core";
@@ -298,7 +299,7 @@ export class Backups extends Part {
       job.createdResourceArn =
         point.resourceType === "EFS"
           ? req.metadata.newFileSystem === "true"
-            ? `arn:aws:elasticfilesystem:${region}:123456789012:file-system/fs-restored-${job.id}`
+            ? `arn:aws:elasticfilesystem:${region}:123456789012:file-system/fs-${createHash("sha256").update(`${region}/${job.id}`).digest("hex").slice(0, 17)}`
             : `arn:aws:elasticfilesystem:${region}:123456789012:file-system/${req.metadata["file-system-id"]}`
           : `arn:aws:rds:${region}:123456789012:cluster:${req.metadata.DBClusterIdentifier}`;
       this.onRestored(job, point, target);

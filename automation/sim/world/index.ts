@@ -24,7 +24,17 @@ import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
 import { Backups, type BackupResourceType, type SimCopyJob, type SimRecoveryPoint, type SimRestoreJob } from "./backups";
 import { CallLog, type CallRecord } from "./calls";
-import { type AwsService, bootstrapSite, Core, DEFAULT_TUNING, serviceKey, type SiteNetwork, type WorldSpec, type WorldTuning } from "./core";
+import {
+  type AwsService,
+  bootstrapSite,
+  Core,
+  DEFAULT_TUNING,
+  serviceKey,
+  type SiteNetwork,
+  type WorkloadStores,
+  type WorldSpec,
+  type WorldTuning,
+} from "./core";
 import { Efs, type Side } from "./efs";
 import { Eks } from "./eks";
 import { describeSite, Inspect, type SiteSnapshot } from "./inspect";
@@ -41,6 +51,7 @@ export {
   DEFAULT_TUNING,
   type SiteNames,
   type SiteNetwork,
+  type WorkloadStores,
   type WorldDns,
   type WorldSiteSpec,
   type WorldSpec,
@@ -110,8 +121,9 @@ export class World {
           () => this.aurora.writer(),
           (job, point, target) => {
             const from = this.core.siteOf(point.sourceStack);
-            if (job.resourceType === "Aurora") this.aurora.restoredAsWriter(target, from, point.createdAt);
-            else this.efs.restoredInto(target, from, point.createdAt);
+            const created = job.createdResourceArn ?? "";
+            if (job.resourceType === "Aurora") this.aurora.restoredAsWriter(target, from, point.createdAt, created);
+            else this.efs.restoredInto(target, from, point.createdAt, created.split("/").at(-1)!);
           },
           opts.backupLatency,
         )
@@ -429,9 +441,34 @@ export class World {
   // Workload and data plane
 
   /** Deployment replicas by tier and the app's read-only mode, as the site's `up` applies them. */
-  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, readOnly = false): void {
+  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, readOnly = false, stores?: WorkloadStores): void {
     this.settle();
-    this.workload.setWorkload(stack, replicas, readOnly);
+    this.workload.setWorkload(stack, replicas, readOnly, stores);
+  }
+
+  /** The file system the workload's volume names and the DB cluster its endpoints name. */
+  setWorkloadStores(stack: string, stores: WorkloadStores): void {
+    this.settle();
+    this.workload.setWorkloadStores(stack, stores);
+  }
+
+  /** CreateMountTarget for a file system of `region` in its site's VPC; refused for a file system that does not exist there. */
+  addMountTarget(region: string, fileSystemId: string): void {
+    this.settle();
+    this.workload.addMountTarget(region, fileSystemId, 1);
+  }
+
+  /** DeleteMountTarget. */
+  removeMountTarget(region: string, fileSystemId: string): void {
+    this.settle();
+    this.workload.addMountTarget(region, fileSystemId, -1);
+  }
+
+  /** DescribeFileSystems / DescribeDBClusters by id in `region`: whether it exists (own or restored there). */
+  storeExists(region: string, kind: "fileSystem" | "dbCluster", id: string): boolean {
+    this.settle();
+    const site = this.core.siteInRegion(region);
+    return !!site && (kind === "fileSystem" ? id in site.fileSystems : site.dbClusters.includes(id));
   }
 
   /** A direct write to the site's DB (besides its workload's traffic); refused on a secondary. */
