@@ -17,7 +17,6 @@ function restoreDeps(t: TestSim): RestoreDeps {
 const LATEST = { latest: true } as const;
 
 /** A resource's inputs, read loosely (a different shape per type). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const inputsOf = (r: { inputs: Record<string, unknown> }): Record<string, any> => r.inputs;
 
 describe("restore --to dr from the recovery points (simulated Regions)", function () {
