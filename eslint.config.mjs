@@ -22,6 +22,21 @@ export default tseslint.config(
     },
   },
   {
+    // Whether a site serves is asked through siteServes (automation/cloud/serving/site.ts), which
+    // presents the site's endpointHostname: an HTTPS probe without it fails certificate verification.
+    files: ["automation/**/*.ts"],
+    ignores: ["automation/cloud/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name='checkEndpoint']",
+          message: "Probe a site with siteServes(serving, site.outputs) (cloud/serving/site.ts).",
+        },
+      ],
+    },
+  },
+  {
     // Tests inspect loosely typed mock resource state; `any` keeps those assertions readable.
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

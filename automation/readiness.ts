@@ -11,6 +11,7 @@
  */
 import type { AuroraLagDatapoint, Clock, CloudPort, StackPort } from "./ports";
 import { auroraLossBoundMs, describeAuroraLag } from "./report/aurora-rpo";
+import { describeReadOnly, readOnlySite, type OpenRun, type ReadOnlySite } from "./report/read-only";
 import { formatConfigProblem, pairProblems, stackFileName, type SiteConfig } from "../stacks/config";
 import type { SiteOutputs } from "../stacks/outputs";
 import { errorMessage, rethrowAuth, SetupError } from "./errors";
@@ -56,6 +57,8 @@ export interface Readiness {
   estimatedRpo: EstimatedRpo;
   rpoTargetMs?: number;
   failover?: { mode: "planned" | "unplanned"; steps: StepPreview[] };
+  /** Sites whose app runs read-only (outputs `readOnly`), with what clears it. */
+  readOnly: ReadOnlySite[];
 }
 
 export interface ReadinessDeps {
@@ -108,10 +111,19 @@ export function formatEstimatedRpo(e: EstimatedRpo): string {
   return `${aurora}, ${efs}`;
 }
 
-export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string, string], opts: { mode?: "planned" | "unplanned" } = {}): Promise<Readiness> {
+export async function evaluateReadiness(
+  deps: ReadinessDeps,
+  stackNames: [string, string],
+  opts: {
+    mode?: "planned" | "unplanned";
+    /** The journal's open run: finishing it is what clears a site it left read-only. */
+    openRun?: OpenRun;
+  } = {},
+): Promise<Readiness> {
   const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS;
   const ctx = readOnlyContext({ ...deps, timeouts });
   const checks: ReadinessCheck[] = [];
+  const readOnly: ReadOnlySite[] = [];
   const add = (name: string, ok: boolean, detail: string, severity: "error" | "warning" = "error", neededFor: "both" | "planned" = "both") =>
     checks.push({ name, ok, detail, severity, neededFor });
   const result = (extra: Partial<Readiness> = {}): Readiness => {
@@ -122,6 +134,7 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
       evaluatedAt: new Date(deps.clock.now()).toISOString(),
       checks,
       estimatedRpo: { auroraLagMs: null, efsSinceSyncMs: null, worstMs: null },
+      readOnly,
       ...extra,
     };
   };
@@ -175,6 +188,19 @@ export async function evaluateReadiness(deps: ReadinessDeps, stackNames: [string
               : "no endpointUrl or healthCheckId: the driver cannot tell when it serves",
           s === standbyCfg ? "error" : "warning",
         );
+        // An active site refusing writes is an outage of writes: not ready. A standby so is a warning.
+        const ro = readOnlySite(s.stack, s.config, o, opts.openRun);
+        if (ro) {
+          readOnly.push(ro);
+          add(`read-only ${s.stack}`, false, describeReadOnly(ro), ro.role === "active" ? "error" : "warning");
+        } else if (s.config.quiesced) {
+          add(
+            `quiesced ${s.stack}`,
+            false,
+            `eks-dr:quiesced is true in ${stackFileName(s.stack)}: the next up of ${s.stack} puts its app in read-only mode`,
+            "warning",
+          );
+        }
       }
     } catch (err) {
       if (err instanceof SetupError) throw err;

@@ -23,7 +23,9 @@ import { marksOf } from "./journal/events";
 import { restoreInPlacePlan, restoreToPeerPlan, type RestoreInput, type RestorePorts } from "./plan/restore-plan";
 import { loadPair, loadSite, type Site } from "./plan/sites";
 import { cutoffOf, RESTORE_MARK, type PointSpec, type RestoreTarget } from "./plan/steps/restore";
-import { DEFAULT_TIMEOUTS } from "./plan/types";
+import { DEFAULT_TIMEOUTS, type Timeouts } from "./plan/types";
+import { guardPort } from "./cloud/guard";
+import { DEFAULT_RETRY } from "./engine/retry";
 import { formatDuration, isoTime } from "./util/duration";
 
 export interface RestoreDeps extends DriverDeps {
@@ -79,6 +81,22 @@ export function restoreTarget(site: Site): RestoreTarget {
   };
 }
 
+/**
+ * The backup port behind the guard every cloud call of the driver goes through (cloud/guard.ts):
+ * the same classification of retryable errors, attempts, backoff on the driver's Clock and default
+ * bound as the CloudPort's calls; its SDK clients make one attempt each. Each call still carries
+ * its step's bound and signal.
+ */
+function guardedBackup(deps: RestoreDeps, timeouts: Timeouts): RestorePorts {
+  return guardPort("backup", deps.backup, {
+    clock: deps.clock,
+    policy: DEFAULT_RETRY,
+    random: deps.random ?? Math.random,
+    defaultTimeoutMs: timeouts.callMs,
+    signal: new AbortController().signal,
+  });
+}
+
 export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunOptions = {}): Promise<RestoreResult> {
   if (!req.to) throw new RefusedError("--to: name the stack to restore (the peer of the lost site, or the active site with --in-place)");
   if (req.inPlace && !req.confirmed) {
@@ -89,6 +107,7 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
   }
   const input: RestoreInput = { point: req.point, maxSkewMs: req.maxSkewMs };
   const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS;
+  const backup = guardedBackup(deps, timeouts);
   const result = await runPlan(
     deps,
     {
@@ -102,10 +121,10 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
       build: async (args) => {
         if (args["in-place"] !== undefined) {
           const site = await loadSite(deps.stacks, args.to);
-          return restoreInPlacePlan(deps.backup, site, restoreTarget(site), input);
+          return restoreInPlacePlan(backup, site, restoreTarget(site), input);
         }
         const pair = await loadPair(deps.stacks, args.to);
-        return restoreToPeerPlan(deps.backup, pair, restoreTarget(pair.target), input);
+        return restoreToPeerPlan(backup, pair, restoreTarget(pair.target), input);
       },
       validate: async (plan, resuming) => {
         if (req.inPlace) {
@@ -122,7 +141,7 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
       gate: async (plan) => {
         const target = restoreTarget(await loadSite(deps.stacks, plan.target!));
         const ctx = readOnlyContext(deps);
-        const points = await deps.backup
+        const points = await backup
           .listRecoveryPoints(target.site.region, target.vaultName, { timeoutMs: timeouts.probeMs * 4, signal: ctx.signal })
           .catch((err: unknown) => {
             rethrowAuth(err, `listing the recovery points in ${target.vaultName}`);

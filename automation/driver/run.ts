@@ -18,6 +18,7 @@ import { DEFAULT_TIMEOUTS, timeoutsWithConfig, type Plan, type Timeouts } from "
 import type { ReadinessCheck } from "../readiness";
 import { buildReport, type RunReport } from "../report/report";
 import { describePairState } from "../report/pair-state";
+import { readOnlySites } from "../report/read-only";
 import { MARK } from "../plan/steps";
 import { isoTime } from "../util/duration";
 import { formatDryRun, formatPlanSummary } from "./plan-text";
@@ -306,6 +307,10 @@ export async function runPlan(deps: DriverDeps, spec: PlanSpec, opts: RunOptions
         const pair = await spec.pair(plan);
         report.sites = await describePairState({ cloud: readOnlyContext(deps).cloud, stacks: deps.stacks, timeoutMs: timeouts.probeMs }, pair);
       }
+      // A source quiesced and not yet converged (or rolled back) refuses writes until this run is finished.
+      const sites = [plan.source, plan.target].filter((s): s is string => s !== undefined);
+      const readOnly = await readOnlySites(deps.stacks, sites, { runId, command: report.resumeCommand, crashed: false });
+      if (readOnly.length) report.readOnly = readOnly;
     }
     if (opts.incidentAt !== undefined && !marks.has("incident")) {
       await deps.journal.append({ kind: "mark", runId, at: clock.now(), name: "incident", data: { at: opts.incidentAt } });

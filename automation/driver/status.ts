@@ -3,7 +3,7 @@ import { evaluateReadiness, type Readiness } from "../readiness";
 import { runEnd } from "../journal/events";
 import type { SwitchMode } from "../plan/types";
 import { isoTime } from "../util/duration";
-import { argsText, resumableRun, type DriverDeps } from "./run";
+import { argsText, commandLine, resumableRun, type DriverDeps } from "./run";
 
 export interface StatusResult {
   readiness: Readiness;
@@ -11,9 +11,11 @@ export interface StatusResult {
 }
 
 export async function status(deps: DriverDeps, input: { mode?: SwitchMode } = {}): Promise<StatusResult> {
-  const readiness = await evaluateReadiness(deps, deps.stackNames, input);
-  if (deps.locationChecks) readiness.checks.push(...(await deps.locationChecks()));
+  // The journal first: a site an open run left read-only is cleared by finishing that run.
   const r = resumableRun(await deps.journal.lastRun());
+  const openRun = r && { runId: r.start.runId, command: commandLine(deps, r.start.command, r.start.args), crashed: !runEnd(r.events) };
+  const readiness = await evaluateReadiness(deps, deps.stackNames, { ...input, ...(openRun ? { openRun } : {}) });
+  if (deps.locationChecks) readiness.checks.push(...(await deps.locationChecks()));
   if (!r) return { readiness };
   readiness.checks.push({
     name: "journal",

@@ -4,6 +4,7 @@
  * which record is PRIMARY) before running the resume command. Every read is bounded; one that
  * fails shows as unknown instead of hiding the others.
  */
+import { siteServes } from "../cloud/serving/site";
 import { errorMessage } from "../errors";
 import type { CloudPort, StackPort } from "../ports";
 import { writerArn, type Pair, type Site } from "../plan/sites";
@@ -27,9 +28,7 @@ export async function describePairState(deps: PairStateDeps, pair: Pair): Promis
   const line = async (site: Site, peer: Site): Promise<string> => {
     const [cfg, serves, repl] = await Promise.all([
       deps.stacks.readConfig(site.stack).catch((e: unknown) => e as Error),
-      site.outputs.endpointUrl
-        ? deps.cloud.serving.checkEndpoint(site.outputs.endpointUrl, undefined, o).catch((e: unknown) => e as Error)
-        : Promise.resolve(undefined),
+      siteServes(deps.cloud.serving, site.outputs, o).catch((e: unknown) => e as Error),
       deps.cloud.efs.describeReplication(site.region, site.outputs.fileSystemId, o).catch((e: unknown) => e as Error),
     ]);
     const parts: string[] = [];

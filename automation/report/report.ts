@@ -17,6 +17,7 @@ import { marksOf, runStart } from "../journal/events";
 import type { StepRecord } from "../engine/executor";
 import { isDnsStepId, MARK } from "../plan/steps";
 import { auroraRpo, efsRpo, worstWindow, type AuroraRpo, type EfsRpo, type RpoEvidence } from "./rpo";
+import type { ReadOnlySite } from "./read-only";
 import { dnsTermsOf, estimateUsersRto, type UsersRto } from "./users";
 import type { Plan } from "../plan/types";
 import { formatDuration, isoTime } from "../util/duration";
@@ -70,6 +71,8 @@ export interface RunReport {
   resumeCommand?: string;
   /** For a run stopped past its point of no return: both sites' state, read when it stopped. */
   sites?: string[];
+  /** For a failed run: the sites it left with their app read-only (refusing writes), and what clears it. */
+  readOnly?: ReadOnlySite[];
   /** Site-level: from when users lost service until the new site served and was healthy. */
   rto?: { from: RtoFrom; fromAt: string; servingAt: string; ms: number };
   /** As users experience it, through the application's name (absent without failover DNS). */
@@ -259,6 +262,8 @@ export function formatReport(report: RunReport, opts: { timeline?: boolean } = {
   } else if (report.outcome === "failed") {
     lines.push(`  the run can be resumed: fix the cause and run \`${report.resumeCommand ?? "the same command"}\` (steps done are not repeated)`);
   }
+  for (const site of report.readOnly ?? [])
+    lines.push(`  ${site.stack} is left read-only (${site.role}: its app refuses every write, ${site.configKey}); clear it: ${site.clear}`);
   if (opts.timeline) lines.push(`  timeline (offsets from the start, ${inHours(report) ? "h:mm:ss" : "mm:ss"}):`, ...formatTimeline(report));
   const u = report.users;
   if (u) {

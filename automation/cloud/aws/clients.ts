@@ -37,17 +37,25 @@ export interface AwsClientOptions {
  * Clock and inside the call's bound; SDK retries under it would multiply the attempts (3 x 6).
  */
 export function defaultAwsClientFactory(opts: AwsClientOptions = {}): AwsClientFactory {
-  const common = {
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: opts.connectionTimeoutMs ?? 3000 },
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
-  };
+  const common = oneAttemptClientConfig(opts);
   return {
     eks: (region) => new EKSClient({ ...common, region }),
     rds: (region) => new RDSClient({ ...common, region }),
     efs: (region) => new EFSClient({ ...common, region }),
     cloudWatch: (region) => new CloudWatchClient({ ...common, region }),
     route53: () => new Route53Client({ ...common, region: opts.route53Region ?? "us-east-1" }),
+  };
+}
+
+/**
+ * The configuration every SDK client of the driver shares (the AWS Backup port's too,
+ * cloud/backup/real.ts): one attempt per call, the connect timeout, the credentials if given.
+ */
+export function oneAttemptClientConfig(opts: AwsClientOptions = {}) {
+  return {
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: opts.connectionTimeoutMs ?? 3000 },
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
   };
 }
 

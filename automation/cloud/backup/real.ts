@@ -23,6 +23,7 @@ import type { BackupPort, BackupResourceType, RecoveryPoint, RestoredClusterPort
 import { BACKUP_RESOURCE_TYPES } from "./port";
 import type { CallOptions } from "../../ports";
 import { awsErrorCode, boundedCall, type CallSite } from "../aws/call";
+import { oneAttemptClientConfig } from "../aws/clients";
 import { callBounds, required } from "../aws/context";
 
 export interface AwsBackupOptions {
@@ -42,17 +43,17 @@ export class AwsBackup implements BackupPort, RestoredClusterPort {
     this.defaultTimeoutMs = o.defaultTimeoutMs ?? 60_000;
   }
 
-  // This port is not behind the driver's retry guard (cloud/guard.ts), so the SDK's standard retries
-  // (3 attempts) are its one retry layer.
+  // One attempt per call, as the CloudPort's clients: `restore` calls this port through the driver's
+  // retry guard (cloud/guard.ts), the one retry layer (docs/decisions.md, "One retry layer").
   private backup(region: string): BackupClient {
     let c = this.backupClients.get(region);
-    if (!c) this.backupClients.set(region, (c = this.o.backupClient?.(region) ?? new BackupClient({ region, maxAttempts: 3, retryMode: "standard" })));
+    if (!c) this.backupClients.set(region, (c = this.o.backupClient?.(region) ?? new BackupClient({ ...oneAttemptClientConfig(), region })));
     return c;
   }
 
   private rds(region: string): RDSClient {
     let c = this.rdsClients.get(region);
-    if (!c) this.rdsClients.set(region, (c = this.o.rdsClient?.(region) ?? new RDSClient({ region, maxAttempts: 3, retryMode: "standard" })));
+    if (!c) this.rdsClients.set(region, (c = this.o.rdsClient?.(region) ?? new RDSClient({ ...oneAttemptClientConfig(), region })));
     return c;
   }
 

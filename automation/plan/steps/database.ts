@@ -58,12 +58,14 @@ export function dbInstanceStep(site: Site, prefix = "", dependsOn: string[] = []
 export function auroraDrainStep(pair: Pair, prefix: string, dependsOn: string[]): Step {
   const { target } = pair;
   const lag = (ctx: StepContext) => ctx.cloud.cloudWatch.auroraLag(target.region, target.outputs.dbClusterIdentifier, opts(ctx));
-  const since = (ctx: StepContext) => ctx.marks.get(MARK.quiesced)?.at ?? ctx.clock.now();
   const drained = async (ctx: StepContext) => {
     const gc = await ctx.cloud.rds.describeGlobalCluster(target.region, pair.globalClusterIdentifier, opts(ctx));
     if (writerArn(gc.members) === target.outputs.dbClusterArn) return true;
+    // Without the quiesce there is no point the secondary must reach: not drained (a preview says "run").
+    const since = ctx.marks.get(MARK.quiesced)?.at;
+    if (since === undefined) return false;
     const d = await lag(ctx);
-    return d !== undefined && auroraEvidencedUpTo(d) >= since(ctx);
+    return d !== undefined && auroraEvidencedUpTo(d) >= since;
   };
   return {
     id: id(prefix, "wait-aurora-lag"),
@@ -72,6 +74,13 @@ export function auroraDrainStep(pair: Pair, prefix: string, dependsOn: string[])
     effect: `read the Aurora lag metric of ${target.outputs.dbClusterIdentifier} in ${target.region} until a datapoint shows it current past the quiesce`,
     check: drained,
     run: async (ctx) => {
+      // A plan error, not a wait: with no quiesce recorded, no datapoint can ever prove the drain.
+      if (!ctx.marks.has(MARK.quiesced)) {
+        throw new Error(
+          `${id(prefix, "wait-aurora-lag")} needs the "${MARK.quiesced}" mark, recorded by ${id(prefix, "quiesce-source")} when writes stopped on ${pair.source.stack}, ` +
+            `and this run has none: the plan must quiesce the source before waiting for Aurora to drain`,
+        );
+      }
       await waitFor(ctx, `Aurora lag of ${target.stack} drained`, () => drained(ctx), ctx.timeouts.drainMs);
       const d = await lag(ctx).catch(() => undefined);
       return { detail: d ? describeAuroraLag(d) : "writer already" };

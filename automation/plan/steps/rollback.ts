@@ -4,6 +4,7 @@
  * that point), so the source goes back into service: unquiesced by config and `up`, the target's
  * capacity back to its standby sizes and its headless setting restored in config.
  */
+import { siteServes } from "../../cloud/serving/site";
 import { PRIORITY } from "../priorities";
 import { NODE_GROUPS } from "../../../stacks/config";
 import type { Pair } from "../sites";
@@ -13,9 +14,9 @@ import { MARK, opts, waitFor } from "./shared";
 
 const rid = (prefix: string, name: string) => `rollback:${prefix}${name}`;
 
+/** The source's endpoint serves (a source exporting none passes: nothing to probe). */
 async function sourceServes(ctx: StepContext, pair: Pair): Promise<boolean> {
-  const url = pair.source.outputs.endpointUrl;
-  return url ? ctx.cloud.serving.checkEndpoint(url, undefined, opts(ctx)) : true;
+  return (await siteServes(ctx.cloud.serving, pair.source.outputs, opts(ctx))) ?? true;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Serving step: the wait until the new active site serves and is healthy, the end of the RTO.
  */
+import { siteServes } from "../../cloud/serving/site";
 import { isTimeout } from "../../errors";
 import { isoTime } from "../../util/duration";
 import type { Pair } from "../sites";
@@ -17,7 +18,7 @@ import { id, MARK, opts, waitFor } from "./shared";
  */
 async function serving(ctx: StepContext, pair: Pair, mode: SwitchMode, route53: { unreachable: boolean }): Promise<boolean> {
   const t = pair.target.outputs;
-  if (t.endpointUrl && !(await ctx.cloud.serving.checkEndpoint(t.endpointUrl, t.endpointHostname, opts(ctx)))) return false;
+  if ((await siteServes(ctx.cloud.serving, t, opts(ctx))) === false) return false;
   if (route53.unreachable) return true;
   const read = (healthCheckId: string): Promise<string> =>
     ctx.cloud.route53

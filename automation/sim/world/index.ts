@@ -110,7 +110,7 @@ export class World {
     this.lagMetric = new LagMetric(this.core, this.aurora, this.writes);
     this.route53 = new Route53(this.core, opts.sites, opts.dns);
     this.efs = new Efs(this.core, this.writes, opts.replication);
-    this.workload = new Workload(this.core, this.efs, this.writes, this.route53);
+    this.workload = new Workload(this.core, this.efs, this.writes, this.route53, opts.dns?.hostname);
     this.inspect = new Inspect(this.core, this.efs, this.writes);
     // Recovery points: the active site's plan and its copies to the peer's vault; a completed
     // restore makes the restored cluster the target's writer, the restored file system its own.
@@ -484,9 +484,10 @@ export class World {
   }
 
   /** HTTP GET of a site's endpoint URL: true when that site serves. */
-  endpointServes(url: string): boolean {
+  /** `serverName`: the TLS server name an HTTPS probe presents (the application hostname). */
+  endpointServes(url: string, serverName?: string): boolean {
     this.settle();
-    return this.workload.endpointServes(url);
+    return this.workload.endpointServes(url, serverName);
   }
 
   /** The Region an endpoint URL lives in, if it is a site's. */

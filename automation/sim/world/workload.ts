@@ -21,6 +21,8 @@ export class Workload extends Part {
     private readonly efs: Efs,
     private readonly writes: Writes,
     private readonly route53: Route53,
+    /** The application hostname (`dns.hostname`): the name on an HTTPS site's ALB certificate. */
+    private readonly appHostname: string | undefined,
   ) {
     super(core);
   }
@@ -157,13 +159,23 @@ export class Workload extends Part {
     this.writes.addPointWrite(stack, 0, files);
   }
 
-  endpointServes(url: string): boolean {
-    let host: string;
+  /**
+   * Does a GET of `url` get a 2xx? Over HTTPS the ALB's certificate names the application hostname,
+   * never the ALB's own DNS name, so the TLS handshake verifies only when the probe presents that
+   * name (`serverName`, sent as SNI and verified against the certificate); without it the name
+   * checked is the URL's host, and verification fails whatever the site's state. (The certificate
+   * names the custom domain, "the domain name on the certificate must match the custom domain name
+   * record": Elastic Load Balancing User Guide, "SSL certificates for your Application Load Balancer".)
+   */
+  endpointServes(url: string, serverName?: string): boolean {
+    let parsed: URL;
     try {
-      host = new URL(url).hostname;
+      parsed = new URL(url);
     } catch {
       return false;
     }
+    const host = parsed.hostname;
+    if (parsed.protocol === "https:" && (serverName ?? host) !== this.appHostname) return false;
     // The probe GETs the health path, which the web tier answers in read-only mode too.
     return this.sites.find((s) => s.names.albHostname === host)?.servesReads ?? false;
   }
