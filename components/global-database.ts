@@ -61,6 +61,14 @@ export interface GlobalDatabaseArgs {
    * and identifiers this component exposes are its. The site's own cluster stays as it is. @default none
    */
   adoptedClusterIdentifier?: string;
+  /**
+   * The site has a regional cluster of its own. False only for a site that never had one and runs on
+   * an adopted cluster (the backup-restore tier's standby, restored into): it keeps the security group
+   * and subnet group the restored cluster is in, creates no cluster and joins no global database
+   * (whose primary Region may be the lost one), and leaves the restored cluster's instances to the
+   * restore. @default true
+   */
+  ownCluster?: boolean;
 }
 
 export const AURORA_MYSQL_LOG_TYPES = ["audit", "error", "general", "slowquery"] as const;
@@ -239,6 +247,32 @@ export class GlobalDatabase extends pulumi.ComponentResource {
     this.instanceCount = joinsAs === "none" ? 0 : args.instances;
     this.instances = [];
     this.hasCluster = joinsAs !== "none";
+    if (args.ownCluster === false) {
+      if (args.adoptedClusterIdentifier === undefined) {
+        throw new Error(`GlobalDatabase ${name}: without a cluster of its own (ownCluster: false) the site needs adoptedClusterIdentifier`);
+      }
+      this.subnetGroupName = dbSubnetGroup(this, name, args.clusterIdentifier, args.privateSubnetIds).name;
+      this.globalCluster = args.ownsGlobalResources ? newGlobalCluster(this, name, args.globalClusterIdentifier as string, db.engineVersion) : undefined;
+      this.globalClusterIdentifier = this.globalCluster?.globalClusterIdentifier;
+      this.cluster = undefined;
+      this.ownClusterArn = undefined;
+      this.instanceCount = 0;
+      this.hasCluster = true;
+      this.adoptedCluster = aws.rds.Cluster.get(`${name}-restored`, args.adoptedClusterIdentifier, undefined, { parent: this });
+      this.clusterIdentifier = this.adoptedCluster.clusterIdentifier;
+      this.clusterArn = this.adoptedCluster.arn;
+      this.writerEndpoint = this.adoptedCluster.endpoint;
+      this.readerEndpoint = this.adoptedCluster.readerEndpoint;
+      this.promotionInstanceUrn = pulumi.createUrn(`${name}-0`, "aws:rds/clusterInstance:ClusterInstance", this);
+      this.registerOutputs({
+        globalClusterIdentifier: this.globalClusterIdentifier,
+        clusterIdentifier: this.clusterIdentifier,
+        writerEndpoint: this.writerEndpoint,
+        securityGroupId: this.securityGroupId,
+        subnetGroupName: this.subnetGroupName,
+      });
+      return;
+    }
     if (joinsAs === "none") {
       // The owner has not exported the global cluster id yet; nothing to join.
       this.globalCluster = this.cluster = undefined;

@@ -48,6 +48,8 @@ export interface RegionalSiteArgs {
     provisionedThroughputMibps?: number;
     /** `SharedFileSystemArgs.adoptedFileSystemId`: a restored file system the site serves from. @default none */
     adoptedFileSystemId?: string;
+    /** `SharedFileSystemArgs.ownFileSystem`. @default true */
+    ownFileSystem?: boolean;
   };
   /** Namespace of the application (PVC, workload). @default "app" */
   appNamespace?: string;
@@ -130,6 +132,7 @@ export class RegionalSite extends pulumi.ComponentResource {
           throughputMode: args.files.throughputMode,
           provisionedThroughputMibps: args.files.provisionedThroughputMibps,
           adoptedFileSystemId: args.files.adoptedFileSystemId,
+          ownFileSystem: args.files.ownFileSystem,
           vpcId: this.network.vpcId,
           privateSubnetIds,
           nodeSecurityGroupId: this.cluster.nodeSecurityGroupId,

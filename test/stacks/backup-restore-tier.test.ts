@@ -188,4 +188,26 @@ describe("backup-restore tier", function () {
     expect(swappedDr.outputs.dbSecurityGroupId).to.equal(fullSg!.id);
     expect(primary.outputs.dbSubnetGroupName).to.equal(primary.cloud.one("aws:rds/subnetGroup:SubnetGroup").state.name);
   });
+
+  it("restored into dr (restoredData), dr becomes a full active site on the restored stores: no file system or cluster of its own, no global database to join", async () => {
+    const data = { fileSystemId: "fs-0123456789abcdef0", dbClusterIdentifier: "dr-restored-20250101t0500" };
+    const promoted = projectWith({ primary: { ...tier, role: "standby" }, dr: { ...tier, role: "active", restoredData: data } });
+    const site = await evaluateSiteResources({ stack: "dr", projectDir: promoted, stackOutputs: { primary: swappedPrimary.outputs } });
+    const ev = site.evaluation;
+    expect(byType(ev, "aws:eks/cluster:Cluster")).to.have.length(1);
+    expect(byType(ev, "aws:eks/nodeGroup:NodeGroup")).to.have.length(3);
+    expect(byType(ev, "aws:efs/fileSystem:FileSystem").map((r) => [r.read === true, r.id])).to.deep.equal([[true, data.fileSystemId]]);
+    expect(byType(ev, "aws:rds/cluster:Cluster").map((r) => [r.read === true, r.id])).to.deep.equal([[true, data.dbClusterIdentifier]]);
+    expect(byType(ev, "aws:rds/clusterInstance:ClusterInstance"), "the restore created the restored cluster's instances").to.have.length(0);
+    expect(ev.cloud.ofType("aws:efs/mountTarget:MountTarget").map((m) => m.inputs.fileSystemId)).to.deep.equal(
+      ev.outputs.privateSubnetIds.map(() => data.fileSystemId),
+    );
+    expect(ev.cloud.one("kubernetes:core/v1:PersistentVolume").inputs.spec.csi.volumeHandle).to.equal(data.fileSystemId);
+    expect(ev.outputs).to.include({ role: "active", fileSystemId: data.fileSystemId, dbClusterIdentifier: data.dbClusterIdentifier });
+    // The network the restored cluster landed in, under the URNs the standby gave it.
+    expect(ev.cloud.one("aws:rds/subnetGroup:SubnetGroup").urn).to.equal(dr.cloud.one("aws:rds/subnetGroup:SubnetGroup").urn);
+    expect(ev.outputs.dbSecurityGroupId).to.equal(dr.outputs.dbSecurityGroupId);
+    expect(siteOutputsSchema.safeParse(ev.outputs).success, JSON.stringify(siteOutputsSchema.safeParse(ev.outputs).error?.issues)).to.equal(true);
+    expect(failingPolicies(site)).to.deep.equal([]);
+  });
 });
