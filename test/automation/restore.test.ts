@@ -119,6 +119,9 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
       expect(t.sim.world.recoveryPoints().length, step).to.be.at.least(pointsBefore);
       const counts = sideEffectCounts(t.sim);
       for (const [k, n] of Object.entries(counts)) if (!k.startsWith("pulumi")) expect(n, `${step}: ${k}`).to.equal(sideEffectCounts(reference.sim)[k]);
+      // The resumed run set restoredData once, to the stores the (single) restore jobs created.
+      const adoptions = t.sim.world.sideEffects("pulumi:config-set").filter((c) => JSON.stringify(c.args).includes("restoredData"));
+      expect(adoptions, `${step}: restoredData set`).to.have.length(1);
     }
   });
 
