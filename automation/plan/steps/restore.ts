@@ -113,8 +113,6 @@ export function restoreMetadata(
     DBSubnetGroupName: target.dbSubnetGroupName,
     // A list-typed value is a JSON-array string ("Format for list-typed override values", same guide).
     VpcSecurityGroupIds: JSON.stringify(target.dbSecurityGroupIds),
-    // The restored cluster becomes the site's data: protected like the site's own.
-    DeletionProtection: "true",
   };
 }
 
@@ -133,7 +131,6 @@ const SOURCE_REGION_AURORA_KEYS = new Set(
     "Domain",
     "DomainIAMRoleName",
     "DBClusterIdentifier",
-    "DeletionProtection",
   ].map((k) => k.toLowerCase()),
 );
 

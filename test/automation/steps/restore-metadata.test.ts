@@ -61,10 +61,9 @@ describe("restore metadata of an Aurora restore in the target Region", () => {
     expect(Object.entries(lower).filter(([k]) => k.toLowerCase() === "dbsubnetgroupname")).to.deep.equal([["DBSubnetGroupName", "eks-dr-dr"]]);
   });
 
-  it("keeps what holds in any Region: engine, version, port; a new cluster identifier, deletion protection on", () => {
+  it("keeps what holds in any Region: engine, version, port; a new cluster identifier", () => {
     expect(metadata).to.include({ Engine: "aurora-mysql", EngineVersion: "8.0.mysql_aurora.3.08.2", Port: "3306", CopyTagsToSnapshot: "true" });
     expect(metadata.DBClusterIdentifier).to.match(/^dr-restored-/);
-    expect(metadata.DeletionProtection).to.equal("true");
   });
 
   it("refuses a target that exports no DB subnet group or security group, naming the output and the fix", () => {
