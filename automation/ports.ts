@@ -26,9 +26,17 @@ export interface Clock {
 
 /** A config change on one stack; `key` is a schema key without namespace, dotted for nested ones. */
 export interface ConfigChange {
-  key: "role" | "replicateToPeer" | "quiesced" | "database.readers.standby" | "database.readers.active" | "impairedRegions" | "veleroRestore.backupName";
-  /** JSON value as the schema expects it (string, boolean, number, list of strings). */
-  value: string | boolean | number | string[];
+  key:
+    | "role"
+    | "replicateToPeer"
+    | "quiesced"
+    | "database.readers.standby"
+    | "database.readers.active"
+    | "impairedRegions"
+    | "veleroRestore.backupName"
+    | "restoredData";
+  /** JSON value as the schema expects it (string, boolean, number, list of strings, an object of strings). */
+  value: string | boolean | number | string[] | Record<string, string>;
 }
 
 export interface UpOptions {

@@ -67,15 +67,23 @@ export function parsePoint(value: string, now: number): PointSpec {
   return { at };
 }
 
-function restoreTarget(site: Site): RestoreTarget {
+/** What a restore reads from the target site's outputs; refused (naming the outputs) when the stack lacks them. */
+export function restoreTarget(site: Site): RestoreTarget {
   const o = site.outputs;
-  const missing = (["backupVaultName", "backupRoleArn", "kmsKeyArn"] as const).filter((k) => !o[k]);
+  const missing = (["backupVaultName", "backupRoleArn", "kmsKeyArn", "dbSubnetGroupName", "dbSecurityGroupId"] as const).filter((k) => !o[k]);
   if (missing.length) {
     throw new RefusedError(
       `Stack "${site.stack}" does not export ${missing.join(", ")}: a restore reads them. Run \`pulumi up -s ${site.stack}\` with this version of the program first.`,
     );
   }
-  return { site, vaultName: o.backupVaultName!, roleArn: o.backupRoleArn!, kmsKeyArn: o.kmsKeyArn! };
+  return {
+    site,
+    vaultName: o.backupVaultName!,
+    roleArn: o.backupRoleArn!,
+    kmsKeyArn: o.kmsKeyArn!,
+    ...(o.dbSubnetGroupName ? { dbSubnetGroupName: o.dbSubnetGroupName } : {}),
+    dbSecurityGroupIds: o.dbSecurityGroupId ? [o.dbSecurityGroupId] : [],
+  };
 }
 
 /**

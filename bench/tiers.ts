@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { execute } from "../automation/engine/executor";
 import { MemoryJournal } from "../automation/journal/memory-journal";
 import { restoreToPeerPlan } from "../automation/plan/restore-plan";
+import { restoreTarget } from "../automation/restore";
 import { loadPair } from "../automation/plan/sites";
 import { createSimulation } from "../automation/sim";
 import { seededRandom } from "../automation/util/random";
@@ -39,13 +40,7 @@ export async function modeledRestoreRto(seed: number): Promise<number> {
   const start = sim.clock.now();
   sim.faults.impairRegion("primary");
   const pair = await loadPair(sim.stacks, "dr");
-  const o = pair.target.outputs;
-  const plan = restoreToPeerPlan(
-    sim.backup,
-    pair,
-    { site: pair.target, vaultName: o.backupVaultName!, roleArn: o.backupRoleArn!, kmsKeyArn: o.kmsKeyArn! },
-    { point: { latest: true }, maxSkewMs: 3_600_000 },
-  );
+  const plan = restoreToPeerPlan(sim.backup, pair, restoreTarget(pair.target), { point: { latest: true }, maxSkewMs: 3_600_000 });
   const result = await execute({
     plan,
     cloud: sim.cloud,

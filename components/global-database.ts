@@ -55,6 +55,20 @@ export interface GlobalDatabaseArgs {
   logRetentionDays?: number;
   /** Tags on the regional cluster, e.g. the one the site's backup plan selects on. @default none besides the provider's */
   tags?: Record<string, string>;
+  /**
+   * A DB cluster restored from a recovery point (config `restoredData`) that the site serves from
+   * instead of its own: read by identifier, never changed or deleted by the program; the endpoints
+   * and identifiers this component exposes are its. The site's own cluster stays as it is. @default none
+   */
+  adoptedClusterIdentifier?: string;
+  /**
+   * The site has a regional cluster of its own. False only for a site that never had one and runs on
+   * an adopted cluster (the backup-restore tier's standby, restored into): it keeps the security group
+   * and subnet group the restored cluster is in, creates no cluster and joins no global database
+   * (whose primary Region may be the lost one), and leaves the restored cluster's instances to the
+   * restore. @default true
+   */
+  ownCluster?: boolean;
 }
 
 export const AURORA_MYSQL_LOG_TYPES = ["audit", "error", "general", "slowquery"] as const;
@@ -73,7 +87,7 @@ export function parameterGroupFamily(engineVersion: string): string {
   return `aurora-mysql${m[1]}`;
 }
 
-/** The component type of `GlobalDatabase` and `GlobalClusterOnly`: one URN for the global cluster whichever holds it. */
+/** The component type of `GlobalDatabase` and `DatabaseLandingZone`: one URN for the global cluster whichever holds it. */
 const GLOBAL_DATABASE_TYPE = "eks-dr:index:GlobalDatabase";
 
 /** The pair's global cluster, created empty by the owner (protected: it is the pair's database). */
@@ -86,25 +100,78 @@ function newGlobalCluster(parent: pulumi.Resource, name: string, globalClusterId
 }
 
 /**
- * The owner's global cluster alone, for an owner that runs no regional cluster: a standby of the
- * backup-restore tier (the global cluster exists once for the pair and stays with its owner whatever
- * the role). It registers as the same component type and name as `GlobalDatabase`, so the protected
- * global cluster keeps its URN when the site changes shape.
+ * The database's network: the security group (MySQL from the app tier only) and the DB subnet group
+ * in the site's private subnets. The same names and inputs in both shapes of a site, so a cluster
+ * restored into the backup-only standby's subnet group stays in it when the site becomes a full one.
  */
-export class GlobalClusterOnly extends pulumi.ComponentResource {
-  readonly globalCluster: aws.rds.GlobalCluster;
-  readonly globalClusterIdentifier: pulumi.Output<string>;
+function dbSecurityGroup(parent: pulumi.Resource, name: string, clusterIdentifier: string, vpcId: pulumi.Input<string>): aws.ec2.SecurityGroup {
+  return new aws.ec2.SecurityGroup(
+    name,
+    {
+      vpcId,
+      description: `Aurora ${clusterIdentifier}: MySQL from the app tier only`,
+      // No egress rules: the provider removes AWS's default allow-all egress, and Aurora
+      // initiates no connection here.
+    },
+    { parent },
+  );
+}
 
-  constructor(name: string, args: { globalClusterIdentifier: string; engineVersion: string }, opts?: pulumi.ComponentResourceOptions) {
+// Explicit names: the cluster references them by name and `dbSubnetGroupName` forces replacement.
+function dbSubnetGroup(
+  parent: pulumi.Resource,
+  name: string,
+  clusterIdentifier: string,
+  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>,
+): aws.rds.SubnetGroup {
+  return new aws.rds.SubnetGroup(
+    name,
+    { name: clusterIdentifier, description: `Aurora ${clusterIdentifier}: private subnets`, subnetIds: privateSubnetIds },
+    { parent },
+  );
+}
+
+/** `DatabaseLandingZone`'s arguments. */
+export interface DatabaseLandingZoneArgs {
+  /** The site's regional cluster identifier (`GlobalDatabaseArgs.clusterIdentifier`): names the subnet group. */
+  clusterIdentifier: string;
+  vpcId: pulumi.Input<string>;
+  /** Private subnets, one per AZ: the DB subnet group's. */
+  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Owner only: the pair's global cluster to keep (it exists once for the pair, whatever the role). */
+  globalCluster?: { globalClusterIdentifier: string; engineVersion: string };
+}
+
+/**
+ * A site without a regional cluster (the standby of the backup-restore tier): where a cluster
+ * restored from a recovery point lands (a DB subnet group and security group in this Region: a
+ * restore without them would land in the default VPC, or fail without one), and on the owner the
+ * pair's global cluster. It registers as the same component type and name as `GlobalDatabase`, and
+ * its children with the same names and inputs, so they keep their URNs when the site changes shape.
+ */
+export class DatabaseLandingZone extends pulumi.ComponentResource {
+  readonly globalCluster: aws.rds.GlobalCluster | undefined;
+  readonly globalClusterIdentifier: pulumi.Output<string> | undefined;
+  readonly securityGroupId: pulumi.Output<string>;
+  readonly subnetGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: DatabaseLandingZoneArgs, opts?: pulumi.ComponentResourceOptions) {
     super(GLOBAL_DATABASE_TYPE, name, {}, opts);
-    if (!IDENTIFIER.test(args.globalClusterIdentifier)) {
+    const g = args.globalCluster;
+    if (g && !IDENTIFIER.test(g.globalClusterIdentifier)) {
       throw new Error(
-        `GlobalClusterOnly ${name}: globalClusterIdentifier "${args.globalClusterIdentifier}" must be 2-60 lowercase letters, digits or single hyphens`,
+        `DatabaseLandingZone ${name}: globalClusterIdentifier "${g.globalClusterIdentifier}" must be 2-60 lowercase letters, digits or single hyphens`,
       );
     }
-    this.globalCluster = newGlobalCluster(this, name, args.globalClusterIdentifier, args.engineVersion);
-    this.globalClusterIdentifier = this.globalCluster.globalClusterIdentifier;
-    this.registerOutputs({ globalClusterIdentifier: this.globalClusterIdentifier });
+    this.securityGroupId = dbSecurityGroup(this, name, args.clusterIdentifier, args.vpcId).id;
+    this.subnetGroupName = dbSubnetGroup(this, name, args.clusterIdentifier, args.privateSubnetIds).name;
+    this.globalCluster = g && newGlobalCluster(this, name, g.globalClusterIdentifier, g.engineVersion);
+    this.globalClusterIdentifier = this.globalCluster?.globalClusterIdentifier;
+    this.registerOutputs({
+      globalClusterIdentifier: this.globalClusterIdentifier,
+      securityGroupId: this.securityGroupId,
+      subnetGroupName: this.subnetGroupName,
+    });
   }
 }
 
@@ -113,11 +180,17 @@ export class GlobalDatabase extends pulumi.ComponentResource {
   readonly globalClusterIdentifier: pulumi.Output<string> | undefined;
   readonly clusterIdentifier: pulumi.Output<string> | undefined;
   readonly clusterArn: pulumi.Output<string> | undefined;
+  /** The site's own cluster (protected), whether or not it serves. */
+  readonly ownClusterArn: pulumi.Output<string> | undefined;
+  /** The adopted cluster, read (undefined without one). */
+  readonly adoptedCluster: aws.rds.Cluster | undefined;
   /** The cluster endpoint; it accepts writes only while this cluster is the global writer. */
   readonly writerEndpoint: pulumi.Output<string> | undefined;
   readonly readerEndpoint: pulumi.Output<string> | undefined;
   /** The database security group (3306 from the app tier only). Always created. */
   readonly securityGroupId: pulumi.Output<string>;
+  /** The DB subnet group (the site's private subnets); undefined without a cluster. */
+  readonly subnetGroupName: pulumi.Output<string> | undefined;
   /**
    * URN of instance 0 whether or not it exists (decision 7): the driver targets it with
    * `up --target` to give a headless secondary its first instance before promotion.
@@ -153,16 +226,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
     const logExports = args.logExports ?? ["audit", "error", "slowquery"];
 
     // Network: created whether or not the cluster is, so the app tier can be wired to it.
-    const securityGroup = new aws.ec2.SecurityGroup(
-      name,
-      {
-        vpcId: args.vpcId,
-        description: `Aurora ${args.clusterIdentifier}: MySQL from the app tier only`,
-        // No egress rules: the provider removes AWS's default allow-all egress, and Aurora
-        // initiates no connection here.
-      },
-      { parent: this },
-    );
+    const securityGroup = dbSecurityGroup(this, name, args.clusterIdentifier, args.vpcId);
     new aws.vpc.SecurityGroupIngressRule(
       `${name}-mysql-from-app`,
       {
@@ -183,21 +247,44 @@ export class GlobalDatabase extends pulumi.ComponentResource {
     this.instanceCount = joinsAs === "none" ? 0 : args.instances;
     this.instances = [];
     this.hasCluster = joinsAs !== "none";
+    if (args.ownCluster === false) {
+      if (args.adoptedClusterIdentifier === undefined) {
+        throw new Error(`GlobalDatabase ${name}: without a cluster of its own (ownCluster: false) the site needs adoptedClusterIdentifier`);
+      }
+      this.subnetGroupName = dbSubnetGroup(this, name, args.clusterIdentifier, args.privateSubnetIds).name;
+      this.globalCluster = args.ownsGlobalResources ? newGlobalCluster(this, name, args.globalClusterIdentifier as string, db.engineVersion) : undefined;
+      this.globalClusterIdentifier = this.globalCluster?.globalClusterIdentifier;
+      this.cluster = undefined;
+      this.ownClusterArn = undefined;
+      this.instanceCount = 0;
+      this.hasCluster = true;
+      this.adoptedCluster = aws.rds.Cluster.get(`${name}-restored`, args.adoptedClusterIdentifier, undefined, { parent: this });
+      this.clusterIdentifier = this.adoptedCluster.clusterIdentifier;
+      this.clusterArn = this.adoptedCluster.arn;
+      this.writerEndpoint = this.adoptedCluster.endpoint;
+      this.readerEndpoint = this.adoptedCluster.readerEndpoint;
+      this.promotionInstanceUrn = pulumi.createUrn(`${name}-0`, "aws:rds/clusterInstance:ClusterInstance", this);
+      this.registerOutputs({
+        globalClusterIdentifier: this.globalClusterIdentifier,
+        clusterIdentifier: this.clusterIdentifier,
+        writerEndpoint: this.writerEndpoint,
+        securityGroupId: this.securityGroupId,
+        subnetGroupName: this.subnetGroupName,
+      });
+      return;
+    }
     if (joinsAs === "none") {
       // The owner has not exported the global cluster id yet; nothing to join.
       this.globalCluster = this.cluster = undefined;
       this.globalClusterIdentifier = this.clusterIdentifier = this.clusterArn = undefined;
-      this.writerEndpoint = this.readerEndpoint = this.promotionInstanceUrn = undefined;
+      this.writerEndpoint = this.readerEndpoint = this.promotionInstanceUrn = this.subnetGroupName = this.ownClusterArn = undefined;
+      this.adoptedCluster = undefined;
       this.registerOutputs({ securityGroupId: this.securityGroupId });
       return;
     }
 
-    // Explicit names: the cluster references them by name and `dbSubnetGroupName` forces replacement.
-    const subnetGroup = new aws.rds.SubnetGroup(
-      name,
-      { name: args.clusterIdentifier, description: `Aurora ${args.clusterIdentifier}: private subnets`, subnetIds: args.privateSubnetIds },
-      { parent: this },
-    );
+    const subnetGroup = dbSubnetGroup(this, name, args.clusterIdentifier, args.privateSubnetIds);
+    this.subnetGroupName = subnetGroup.name;
     // Exports stay empty unless the engine writes the logs. Advanced Auditing is configured by DB
     // cluster parameters (Aurora User Guide, AuroraMySQL.Auditing); the slow query log by DB
     // (instance) parameters (Aurora User Guide, "Overview of Aurora MySQL database logs").
@@ -342,10 +429,17 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       );
     }
 
-    this.clusterIdentifier = cluster.clusterIdentifier;
-    this.clusterArn = cluster.arn;
-    this.writerEndpoint = cluster.endpoint;
-    this.readerEndpoint = cluster.readerEndpoint;
+    // The adopted cluster serves: the workload's endpoints and what the site exports are its.
+    this.adoptedCluster =
+      args.adoptedClusterIdentifier === undefined
+        ? undefined
+        : aws.rds.Cluster.get(`${name}-restored`, args.adoptedClusterIdentifier, undefined, { parent: this });
+    const served = this.adoptedCluster ?? cluster;
+    this.ownClusterArn = cluster.arn;
+    this.clusterIdentifier = served.clusterIdentifier;
+    this.clusterArn = served.arn;
+    this.writerEndpoint = served.endpoint;
+    this.readerEndpoint = served.readerEndpoint;
     // Computed from the name, so it exists for a headless secondary too (decision 7).
     this.promotionInstanceUrn = pulumi.createUrn(`${name}-0`, "aws:rds/clusterInstance:ClusterInstance", this);
     this.registerOutputs({
@@ -355,6 +449,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       writerEndpoint: this.writerEndpoint,
       readerEndpoint: this.readerEndpoint,
       securityGroupId: this.securityGroupId,
+      subnetGroupName: this.subnetGroupName,
       promotionInstanceUrn: this.promotionInstanceUrn,
     });
   }

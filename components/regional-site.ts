@@ -46,6 +46,10 @@ export interface RegionalSiteArgs {
     replicatedInto?: boolean;
     throughputMode?: SiteConfig["efs"]["throughputMode"];
     provisionedThroughputMibps?: number;
+    /** `SharedFileSystemArgs.adoptedFileSystemId`: a restored file system the site serves from. @default none */
+    adoptedFileSystemId?: string;
+    /** `SharedFileSystemArgs.ownFileSystem`. @default true */
+    ownFileSystem?: boolean;
   };
   /** Namespace of the application (PVC, workload). @default "app" */
   appNamespace?: string;
@@ -127,6 +131,8 @@ export class RegionalSite extends pulumi.ComponentResource {
           kmsKeyArn: args.kmsKeyArn,
           throughputMode: args.files.throughputMode,
           provisionedThroughputMibps: args.files.provisionedThroughputMibps,
+          adoptedFileSystemId: args.files.adoptedFileSystemId,
+          ownFileSystem: args.files.ownFileSystem,
           vpcId: this.network.vpcId,
           privateSubnetIds,
           nodeSecurityGroupId: this.cluster.nodeSecurityGroupId,

@@ -63,11 +63,27 @@ export interface SharedFileSystemArgs {
   automaticBackups?: boolean;
   /** Tags on the file system, e.g. the one the site's backup plan selects on. @default none besides the provider's */
   tags?: Record<string, string>;
+  /**
+   * A file system restored from a recovery point (config `restoredData`) that the site serves from
+   * instead of its own: read by id, never changed or deleted by the program (docs/decisions.md,
+   * "Adopting restored data"). It gets mount targets here, and the volume names it. The site's own
+   * file system stays as it is. @default none: the volume is on the site's own file system
+   */
+  adoptedFileSystemId?: string;
+  /**
+   * The site has a file system of its own. False only for a site that never had one and runs on an
+   * adopted one (the backup-restore tier's standby, restored into): none is created. @default true
+   */
+  ownFileSystem?: boolean;
 }
 
 export class SharedFileSystem extends pulumi.ComponentResource {
+  /** The file system the volume is on: the adopted one when there is one, else the site's own. */
   readonly fileSystemId: pulumi.Output<string>;
   readonly fileSystemArn: pulumi.Output<string>;
+  /** The site's own file system (protected), whether or not it serves; undefined without one. */
+  readonly ownFileSystemId: pulumi.Output<string> | undefined;
+  readonly ownFileSystemArn: pulumi.Output<string> | undefined;
   readonly securityGroupId: pulumi.Output<string>;
   readonly storageClassName: pulumi.Output<string>;
   /** Resolves once the mount targets and the CSI driver exist, so a workload that uses it can mount at once. */
@@ -84,48 +100,55 @@ export class SharedFileSystem extends pulumi.ComponentResource {
       throw new Error(`SharedFileSystem ${name}: privateSubnetIds is empty; pods need a mount target in every AZ they run in`);
     }
 
-    const fileSystem = new aws.efs.FileSystem(
-      name,
-      {
-        encrypted: true,
-        kmsKeyId: args.kmsKeyArn,
-        tags: args.tags,
-        // Elastic throughput requires General Purpose; say it rather than rely on the default.
-        performanceMode: "generalPurpose",
-        throughputMode,
-        provisionedThroughputInMibps: throughputMode === "provisioned" ? args.provisionedThroughputMibps : undefined,
-        protection: {
-          // After a failover the value flips and the next `up` converges; deleting the replication has
-          // already made AWS re-enable the protection, so that `up` finds nothing to change.
-          replicationOverwrite: args.replicationOverwrite,
-        },
-      },
-      {
-        parent: this,
-        protect: true,
-        // While the peer replicates into it, AWS reports the protection as REPLICATING; the provider
-        // reads that back into the state after any update of the file system (a tag, the throughput),
-        // and the next `up` would set DISABLED again, which AWS refuses while the file system is a
-        // destination ("ReplicationOverwriteProtection cannot be changed while the file system is a
-        // replication destination": terraform-provider-aws #36811, PR #37790, pulumi-aws#6041). So
-        // the protection is left out of the diff then: the engine keeps the last input and the
-        // provider ignores the path (pulumi-terraform-bridge ignore_changes_test.go). It is DISABLED
-        // before the peer's replication is created (a standby) and AWS re-enables it when the
-        // replication is deleted (EFS API reference, FileSystemProtectionDescription: "If the
-        // replication configuration is deleted, the file system's replication overwrite protection
-        // is re-enabled"); the next `up` as active sets ENABLED, which AWS then accepts.
-        // Refresh stays off limits: the provider rejects REPLICATING on read (docs/decisions.md, 3).
-        ...(args.replicatedInto === true ? { ignoreChanges: ["protection"] } : {}),
-      },
-    );
+    const hasOwn = args.ownFileSystem !== false;
+    if (!hasOwn && args.adoptedFileSystemId === undefined) {
+      throw new Error(`SharedFileSystem ${name}: without a file system of its own (ownFileSystem: false) the site needs adoptedFileSystemId`);
+    }
+    const fileSystem = !hasOwn
+      ? undefined
+      : new aws.efs.FileSystem(
+          name,
+          {
+            encrypted: true,
+            kmsKeyId: args.kmsKeyArn,
+            tags: args.tags,
+            // Elastic throughput requires General Purpose; say it rather than rely on the default.
+            performanceMode: "generalPurpose",
+            throughputMode,
+            provisionedThroughputInMibps: throughputMode === "provisioned" ? args.provisionedThroughputMibps : undefined,
+            protection: {
+              // After a failover the value flips and the next `up` converges; deleting the replication has
+              // already made AWS re-enable the protection, so that `up` finds nothing to change.
+              replicationOverwrite: args.replicationOverwrite,
+            },
+          },
+          {
+            parent: this,
+            protect: true,
+            // While the peer replicates into it, AWS reports the protection as REPLICATING; the provider
+            // reads that back into the state after any update of the file system (a tag, the throughput),
+            // and the next `up` would set DISABLED again, which AWS refuses while the file system is a
+            // destination ("ReplicationOverwriteProtection cannot be changed while the file system is a
+            // replication destination": terraform-provider-aws #36811, PR #37790, pulumi-aws#6041). So
+            // the protection is left out of the diff then: the engine keeps the last input and the
+            // provider ignores the path (pulumi-terraform-bridge ignore_changes_test.go). It is DISABLED
+            // before the peer's replication is created (a standby) and AWS re-enables it when the
+            // replication is deleted (EFS API reference, FileSystemProtectionDescription: "If the
+            // replication configuration is deleted, the file system's replication overwrite protection
+            // is re-enabled"); the next `up` as active sets ENABLED, which AWS then accepts.
+            // Refresh stays off limits: the provider rejects REPLICATING on read (docs/decisions.md, 3).
+            ...(args.replicatedInto === true ? { ignoreChanges: ["protection"] } : {}),
+          },
+        );
 
     // Protected like the file system: deleting it turns automatic backups off, and replication
     // copies a deletion or corruption to the peer, so a backup is the only way back.
-    new aws.efs.BackupPolicy(
-      name,
-      { fileSystemId: fileSystem.id, backupPolicy: { status: args.automaticBackups === false ? "DISABLED" : "ENABLED" } },
-      { parent: this, protect: true },
-    );
+    if (fileSystem)
+      new aws.efs.BackupPolicy(
+        name,
+        { fileSystemId: fileSystem.id, backupPolicy: { status: args.automaticBackups === false ? "DISABLED" : "ENABLED" } },
+        { parent: this, protect: true },
+      );
 
     // NFS from the nodes' security group only: no CIDR rule, so nothing else in the VPC (or a peered
     // one) can mount the shared files. No egress either: NFS replies ride the tracked connection.
@@ -148,9 +171,26 @@ export class SharedFileSystem extends pulumi.ComponentResource {
     );
 
     // One mount target per AZ: a pod mounts through the mount target of its own AZ.
-    const mountTargets = args.privateSubnetIds.map(
-      (subnetId, i) => new aws.efs.MountTarget(`${name}-${i}`, { fileSystemId: fileSystem.id, subnetId, securityGroups: [securityGroup.id] }, { parent: this }),
-    );
+    const mountTargets = fileSystem
+      ? args.privateSubnetIds.map(
+          (subnetId, i) =>
+            new aws.efs.MountTarget(`${name}-${i}`, { fileSystemId: fileSystem.id, subnetId, securityGroups: [securityGroup.id] }, { parent: this }),
+        )
+      : [];
+
+    // The adopted file system: AWS Backup restores into a new file system without any mount target,
+    // so it gets one per AZ in the same subnets, behind the same NFS-from-nodes security group.
+    const adopted =
+      args.adoptedFileSystemId === undefined ? undefined : aws.efs.FileSystem.get(`${name}-restored`, args.adoptedFileSystemId, undefined, { parent: this });
+    const adoptedMountTargets = adopted
+      ? args.privateSubnetIds.map(
+          (subnetId, i) =>
+            new aws.efs.MountTarget(`${name}-restored-${i}`, { fileSystemId: adopted.id, subnetId, securityGroups: [securityGroup.id] }, { parent: this }),
+        )
+      : [];
+    // One of the two exists (checked above).
+    const served = (adopted ?? fileSystem)!;
+    const servedMountTargets = adopted ? adoptedMountTargets : mountTargets;
 
     // The driver: the managed add-on, its controller's AWS permissions granted through Pod Identity.
     // Static provisioning (below) only needs the node plugin, but the controller is what serves any
@@ -212,7 +252,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
           claimRef: { namespace: args.namespace, name: pvcName },
           csi: {
             driver: EFS_CSI_DRIVER,
-            volumeHandle: fileSystem.id,
+            volumeHandle: served.id,
             // The driver's default, stated: TLS between node and mount target.
             volumeAttributes: { encryptInTransit: "true" },
           },
@@ -235,13 +275,15 @@ export class SharedFileSystem extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true },
     );
 
-    this.fileSystemId = fileSystem.id;
-    this.fileSystemArn = fileSystem.arn;
+    this.fileSystemId = served.id;
+    this.fileSystemArn = served.arn;
+    this.ownFileSystemId = fileSystem?.id;
+    this.ownFileSystemArn = fileSystem?.arn;
     this.securityGroupId = securityGroup.id;
     this.storageClassName = storageClass.metadata.name;
     // A pod scheduled before its AZ's mount target or the driver exists fails to mount; carrying
     // them as dependencies of the name makes every workload that uses it wait for them.
-    this.pvcName = pulumi.all([claim.metadata.name, csiDriver.id, ...mountTargets.map((m) => m.id)]).apply(([claimName]) => claimName as string);
+    this.pvcName = pulumi.all([claim.metadata.name, csiDriver.id, ...servedMountTargets.map((m) => m.id)]).apply(([claimName]) => claimName as string);
 
     this.registerOutputs({
       fileSystemId: this.fileSystemId,

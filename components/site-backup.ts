@@ -66,6 +66,13 @@ export interface SiteBackupArgs {
   copyToPeer?: boolean;
   /** The site's alarm topic: failed backup and copy jobs are published there. */
   alarmTopicArn: pulumi.Input<string>;
+  /**
+   * Stores restored from recovery points that the site serves from (config `restoredData`):
+   * selected by ARN whatever their tags (a restored resource carries none of the program's), while
+   * the site's own stores they replace leave the tag selection, so a later restore finds only the
+   * served data's points. @default none
+   */
+  adopted?: { resourceArns: pulumi.Input<string>[]; replacedArns: pulumi.Input<string>[] };
   /** Vault name, unique in the Region. @default `eks-dr-<stack>` */
   vaultName?: string;
 }
@@ -400,10 +407,18 @@ export class SiteBackup extends pulumi.ComponentResource {
             pulumi.interpolate`arn:${partition}:ec2:*:*:volume/*`,
           ],
           conditions: [{ stringEquals: [{ key: `aws:ResourceTag/${BACKUP_SELECTION_TAG.key}`, value: BACKUP_SELECTION_TAG.value }] }],
+          ...(args.adopted ? { notResources: args.adopted.replacedArns } : {}),
         },
         // The role must be able to act before the first scheduled job.
         { parent: this, dependsOn: [rolePolicy] },
       );
+      if (args.adopted) {
+        new aws.backup.Selection(
+          `${name}-restored`,
+          { name: "eks-dr-restored", planId: this.plan.id, iamRoleArn: role.arn, resources: args.adopted.resourceArns },
+          { parent: this, dependsOn: [rolePolicy] },
+        );
+      }
       this.planId = this.plan.id;
       this.planArn = this.plan.arn;
     }

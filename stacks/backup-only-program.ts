@@ -14,7 +14,7 @@ import { BackupOnlySite } from "../components/backup-only-site";
 import type { NetworkArgs } from "../components/network";
 import { secretArnInRegion } from "../components/database-credentials";
 import type { EncryptionKey } from "../components/encryption-key";
-import { GlobalClusterOnly } from "../components/global-database";
+import { DatabaseLandingZone } from "../components/global-database";
 import { ImageRegistry } from "../components/image-registry";
 import { SiteAlarms } from "../components/site-alarms";
 import { auroraLagMetric, type SiteConfig } from "./config";
@@ -48,13 +48,20 @@ export function runBackupOnlySite(ctx: BackupOnlySiteContext): SiteExports {
 
   // The same resources, names and inputs as in runSite, so they survive a change of tier.
   const credentials = pairDatabaseCredentials(stack, config, key, peer, peerRegion, providers);
-  const globalCluster = config.ownsGlobalResources
-    ? new GlobalClusterOnly(
-        `${stack}-db`,
-        { globalClusterIdentifier: `${pulumi.getProject()}-global`, engineVersion: config.database.engineVersion },
-        { providers },
-      )
-    : undefined;
+  // Where a restored cluster lands (and the owner's global cluster): GlobalDatabase's names, so the
+  // restored cluster keeps its subnet group and security group when the site becomes a full one.
+  const database = new DatabaseLandingZone(
+    `${stack}-db`,
+    {
+      clusterIdentifier: `eks-dr-${stack}`,
+      vpcId: site.network.vpcId,
+      privateSubnetIds: site.network.privateSubnetIds,
+      globalCluster: config.ownsGlobalResources
+        ? { globalClusterIdentifier: `${pulumi.getProject()}-global`, engineVersion: config.database.engineVersion }
+        : undefined,
+    },
+    { providers },
+  );
   const dbSecretArn = credentials?.secretArn ?? (peer.outputs.dbSecretArn ? secretArnInRegion(peer.outputs.dbSecretArn, config.region) : undefined);
 
   // The active site's registry replicates into these repositories: a restore pulls from its own Region.
@@ -86,7 +93,9 @@ export function runBackupOnlySite(ctx: BackupOnlySiteContext): SiteExports {
     publicSubnetIds: site.network.publicSubnetIds,
     kmsKeyArn: key?.keyArn,
     kmsPrimaryKeyArn: key?.primaryKeyArn,
-    globalClusterIdentifier: globalCluster?.globalClusterIdentifier,
+    globalClusterIdentifier: database.globalClusterIdentifier,
+    dbSubnetGroupName: database.subnetGroupName,
+    dbSecurityGroupId: database.securityGroupId,
     dbSecretArn,
     alarmTopicArn: alarms.topicArn,
     ecrRepositoryUrls: pulumi.output(registry.repositoryUrls),

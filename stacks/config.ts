@@ -403,6 +403,22 @@ export const siteConfigSchema = z
         auroraRebuildMinutes: z.int().positive().optional(),
       })
       .optional(),
+    /**
+     * The data a `restore` brought back, adopted by the site in place of its own stores: the file
+     * system and DB cluster AWS Backup restored (the driver sets it from the restore jobs). The
+     * site's own file system and cluster stay as they are. Unset: the site serves from its own.
+     */
+    restoredData: z
+      .strictObject({
+        fileSystemId: z.string().regex(/^fs-[0-9a-f]{8,40}$/, "must be an EFS file system id such as fs-0123456789abcdef0"),
+        dbClusterIdentifier: z
+          .string()
+          .regex(
+            /^[a-z](?!.*--)[a-z0-9-]{0,61}[a-z0-9]$/,
+            "must be a DB cluster identifier: 1-63 lowercase letters, digits or single hyphens, starting with a letter (RDS lowercases identifiers)",
+          ),
+      })
+      .optional(),
     /** Tags applied to every taggable resource of the site. */
     tags: z.record(z.string(), z.string()).default({}),
     /**

@@ -73,6 +73,11 @@ export const siteOutputsSchema = z.object({
    * secondary the driver creates it with a targeted `up` before promotion.
    */
   promotionInstanceUrn: z.string(),
+  /** Where a cluster restored from a recovery point lands in this Region (StartRestoreJob `DBSubnetGroupName`, `VpcSecurityGroupIds`). */
+  dbSubnetGroupName: z.string().optional(),
+  dbSecurityGroupId: z.string().optional(),
+  /** Config `restoredData`: the restored file system and DB cluster the site serves from (`fileSystemId`, `dbClusterIdentifier` name them then). */
+  restoredData: z.object({ fileSystemId: z.string(), dbClusterIdentifier: z.string() }).optional(),
   /** Secrets Manager secret (replicated to the peer Region) holding the master credentials. */
   dbSecretArn: z.string().optional(),
 
@@ -134,6 +139,8 @@ export const backupOnlySiteOutputsSchema = siteOutputsSchema
     kmsKeyArn: true,
     kmsPrimaryKeyArn: true,
     globalClusterIdentifier: true,
+    dbSubnetGroupName: true,
+    dbSecurityGroupId: true,
     dbSecretArn: true,
     alarmTopicArn: true,
     ecrRepositoryUrls: true,

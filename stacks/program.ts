@@ -78,6 +78,11 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   // --- The standby of the backup-restore tier keeps its network, backups and replicas only.
   if (isBackupOnlySite(config)) return runBackupOnlySite({ stack, config, byRole, network, peer, peerRegion, key, provider });
 
+  // A non-owner of a backup-restore pair never had stores of its own (it was the network-only
+  // standby): restored into, it runs on the restored ones only, and joins no global database whose
+  // primary Region may be the one lost.
+  const onRestoredOnly = config.drTier === "backup-restore" && !config.ownsGlobalResources && config.restoredData !== undefined;
+
   // --- Regional infrastructure.
   // The peer's replication targets this Region's file system (the peer exports where it replicates).
   const filesReplicatedInto = peer.outputs.efsReplication?.destinationRegion === config.region;
@@ -101,6 +106,9 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         replicatedInto: filesReplicatedInto,
         throughputMode: config.efs.throughputMode,
         provisionedThroughputMibps: config.efs.provisionedThroughputMibps,
+        // After a restore the site serves from the restored stores (config set by the driver).
+        adoptedFileSystemId: config.restoredData?.fileSystemId,
+        ownFileSystem: !onRestoredOnly,
       },
     },
     { providers },
@@ -109,12 +117,14 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   // --- EFS replication: the active site replicates into the standby's existing file system (the
   // backup-restore tier has none: its standby gets AWS Backup's copies instead).
   const replication =
-    site.files && config.drTier !== "backup-restore"
+    site.files?.ownFileSystemId && config.drTier !== "backup-restore"
       ? new FileReplication(
           `${stack}-efs-replication`,
           {
             off: byRole.peerReplicationOff,
-            sourceFileSystemId: site.files.fileSystemId,
+            // The site's own file system: moving the source to an adopted one would replace the
+            // replication, which EFS refuses while the peer's file system is a destination.
+            sourceFileSystemId: site.files.ownFileSystemId!,
             peerFileSystemId: peer.outputs.fileSystemId,
             peerRegion,
             peerStack: config.peerStack,
@@ -145,6 +155,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         privateSubnetIds: site.network.privateSubnetIds,
         availabilityZones: site.network.availabilityZones,
         appSecurityGroupId: site.nodeGroups.tierSecurityGroupIds.app,
+        adoptedClusterIdentifier: config.restoredData?.dbClusterIdentifier,
+        ownCluster: !onRestoredOnly,
         // What the active site's backup plan selects (components/site-backup.ts).
         tags: backupSelectionTags(),
       },
@@ -223,8 +235,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       // The lag is watched on the secondary, whose writer is the peer: it may carry the peer's Region as SourceRegion.
       auroraSourceRegion: byRole.alarmsOnAuroraLag ? peerRegion : undefined,
       efsReplication:
-        replication?.efsReplication && site.files
-          ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
+        replication?.efsReplication && site.files?.ownFileSystemId
+          ? { sourceFileSystemId: site.files.ownFileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
           : undefined,
       healthCheck: dns
         ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, notify: byRole.notifiesOnHealthCheck, keepAsIs: avoidUsEast1 }
@@ -236,7 +248,14 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
 
   // --- Backups beside replication: AWS Backup (vault here, plan while active, copies to the peer's
   // vault) and Velero for the Kubernetes objects this program does not create.
-  const backups = key && siteBackups({ stack, config, byRole, peer, peerRegion, key, alarmTopicArn: alarms.topicArn }, { providers });
+  const adopted =
+    config.restoredData && site.files && database?.clusterArn
+      ? {
+          resourceArns: [site.files.fileSystemArn, database.clusterArn],
+          replacedArns: [site.files.ownFileSystemArn, database.ownClusterArn].filter((a): a is pulumi.Output<string> => a !== undefined),
+        }
+      : undefined;
+  const backups = key && siteBackups({ stack, config, byRole, peer, peerRegion, key, alarmTopicArn: alarms.topicArn, adopted }, { providers });
   const velero =
     backups && key
       ? new Velero(
@@ -286,8 +305,11 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     dbClusterArn: database?.clusterArn,
     dbWriterEndpoint: database?.writerEndpoint,
     dbReaderEndpoint: database?.readerEndpoint,
+    dbSubnetGroupName: database?.subnetGroupName,
+    dbSecurityGroupId: database?.securityGroupId,
     promotionInstanceUrn: database?.promotionInstanceUrn,
     dbSecretArn,
+    restoredData: config.restoredData,
     albHostname: endpoint.albHostname,
     endpointUrl: endpoint.endpointUrl,
     endpointHostname: endpoint.endpointHostname,

@@ -21,6 +21,8 @@ export interface SiteBackupsArgs {
   peerRegion: string;
   key: EncryptionKey;
   alarmTopicArn: pulumi.Input<string>;
+  /** `SiteBackupArgs.adopted`: the restored stores the site serves from, and its own they replace. */
+  adopted?: { resourceArns: pulumi.Input<string>[]; replacedArns: pulumi.Input<string>[] };
 }
 
 export interface SiteBackups {
@@ -42,6 +44,7 @@ export function siteBackups(args: SiteBackupsArgs, opts: pulumi.ComponentResourc
       peerStack: config.peerStack,
       copyToPeer: config.replicateToPeer,
       alarmTopicArn: args.alarmTopicArn,
+      adopted: args.adopted,
     },
     opts,
   );

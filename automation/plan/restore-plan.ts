@@ -6,22 +6,33 @@
  *   restore-db, restore-files <- select     one AWS Backup restore job each, at once
  *   converge-config <- restore-db, restore-files   target active without replication, avoiding the
  *                                           source's Region; source standby in config only
- *   converge-up-target <- converge-config   the site as active (nodes, DB instances, workload)
+ *   adopt-restored-data <- restore-db, restore-files   target's restoredData names the restored stores
+ *   converge-up-target <- converge-config, adopt   the site as active on the restored stores
  *   swap-dns <- converge-up-target          target PRIMARY (bounded; health-check failover otherwise)
  *   wait-serving <- converge-up-target, swap-dns   end of the RTO
  *   select-velero-backup, restore-objects   the Kubernetes objects from Velero (steps/velero-restore.ts)
  *
  * Point-in-time restore into the active site (`restore --in-place`, corruption): the same points from
  * its own vault, restored into a new DB cluster and a new file system (AWS Backup never overwrites),
- * then its up and the wait until it serves again. No role changes, no DNS change.
+ * adopted through config (restoredData), then its up and the wait until it serves again from them.
+ * No role changes, no DNS change.
  */
 import type { BackupPort, RestoredClusterPort } from "../cloud/backup/port";
 import type { SiteOutputs } from "../../stacks/outputs";
 import type { Pair, Site } from "./sites";
 import { convergeChanges, convergeConfigStep, swapDnsStep, upStep, waitServingStep } from "./steps";
 import { veleroRestoreSteps } from "./steps/velero-restore";
-import { restoredDbInstancesStep, restoreJobStep, selectPointsStep, type PointSpec, type RestoreTarget } from "./steps/restore";
-import type { Plan, Step } from "./types";
+import {
+  adoptRestoredDataStep,
+  restoredData,
+  restoredDbInstancesStep,
+  restoreJobStep,
+  selectPointsStep,
+  type PointSpec,
+  type RestoreTarget,
+} from "./steps/restore";
+import type { Plan, Step, StepContext } from "./types";
+import type { ConfigChange } from "../ports";
 import { isoTime } from "../util/duration";
 
 export interface RestoreInput {
@@ -34,6 +45,15 @@ export interface RestoreInput {
 export type RestorePorts = BackupPort & RestoredClusterPort;
 
 const pointText = (p: PointSpec) => ("latest" in p ? "latest" : isoTime(p.at));
+
+/** What the plan shows for `restoredData`: its value comes from the restore jobs. */
+const RESTORED_DATA_CHANGE: ConfigChange = { key: "restoredData", value: { fileSystemId: "<restored>", dbClusterIdentifier: "<restored>" } };
+
+/** The site's last up serves from the stores the restore jobs created (its outputs name them). */
+function servesRestored(o: SiteOutputs | undefined, ctx: StepContext): boolean {
+  const data = restoredData(ctx);
+  return data !== undefined && o?.fileSystemId === data.fileSystemId && o.dbClusterIdentifier === data.dbClusterIdentifier;
+}
 
 /** Select, restore both stores at once, then the restored cluster's instances (the site's active count). */
 function dataSteps(ports: RestorePorts, target: RestoreTarget, input: RestoreInput): Step[] {
@@ -50,6 +70,7 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
   const [select, db, files, instances] = dataSteps(ports, target, input);
   const dataDone = [instances.id, files.id];
   const config = convergeConfigStep(pair, false, "", dataDone, avoid);
+  const adopt = adoptRestoredDataStep(pair.target, dataDone);
   // Once the data is there; bounded, and health-check failover moves traffic if Route 53's API is
   // down with the source's Region (the up then leaves the record out, as an unplanned failover).
   const dns = swapDnsStep(pair, "unplanned", "", dataDone);
@@ -57,8 +78,8 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
     id: "converge-up-target",
     title: `Bring ${pair.target.stack} up as active on the restored data`,
     site: pair.target,
-    dependsOn: [config.id, ...(dns ? [dns.id] : [])],
-    converged: (o: SiteOutputs | undefined) => o?.role === "active",
+    dependsOn: [config.id, adopt.id, ...(dns ? [dns.id] : [])],
+    converged: (o: SiteOutputs | undefined, ctx) => o?.role === "active" && servesRestored(o, ctx),
     excludeDnsOnSwapFailure: true,
   });
   const serving = waitServingStep(pair, "unplanned", "", [up.id, ...(dns ? [dns.id] : [])]);
@@ -75,13 +96,14 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
     source: pair.source.stack,
     target: pair.target.stack,
     mode: "unplanned",
-    steps: [select, db, files, instances, config, ...(dns ? [dns] : []), up, serving, ...objects],
+    steps: [select, db, files, instances, config, adopt, ...(dns ? [dns] : []), up, serving, ...objects],
     configChanges: [
       ...convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({
         stack,
         changes,
         when: "once both stores are restored (no up of the source)",
       })),
+      { stack: pair.target.stack, changes: [RESTORED_DATA_CHANGE], when: "once both stores are restored" },
       {
         stack: pair.target.stack,
         changes: [{ key: "veleroRestore.backupName", value: "<the Velero backup chosen>" }],
@@ -100,7 +122,15 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
 export function restoreInPlacePlan(ports: RestorePorts, site: Site, target: RestoreTarget, input: RestoreInput): Plan {
   const [select, db, files, instances] = dataSteps(ports, target, input);
   const self: Pair = { source: site, target: site, globalClusterIdentifier: site.outputs.globalClusterIdentifier ?? "" };
-  const serving = waitServingStep(self, "unplanned", "", [instances.id, files.id]);
+  const adopt = adoptRestoredDataStep(site, [instances.id, files.id]);
+  const up = upStep({
+    id: "converge-up-target",
+    title: `Bring ${site.stack} up on the restored data`,
+    site,
+    dependsOn: [adopt.id],
+    converged: (o: SiteOutputs | undefined, ctx) => servesRestored(o, ctx),
+  });
+  const serving = waitServingStep(self, "unplanned", "", [up.id]);
   return {
     command: "restore",
     args: { to: site.stack, point: pointText(input.point), "max-skew": `${Math.round(input.maxSkewMs / 1000)}s`, "in-place": "" },
@@ -108,8 +138,8 @@ export function restoreInPlacePlan(ports: RestorePorts, site: Site, target: Rest
     source: site.stack,
     target: site.stack,
     mode: "unplanned",
-    steps: [select, db, files, instances, serving],
-    configChanges: [],
+    steps: [select, db, files, instances, adopt, up, serving],
+    configChanges: [{ stack: site.stack, changes: [RESTORED_DATA_CHANGE], when: "once both stores are restored" }],
     notes: [
       `Everything ${site.stack} wrote after the chosen recovery points is no longer served: the site switches to a new DB cluster and a new file system restored from them. The current ones are left as they are; nothing is overwritten.`,
     ],

@@ -46,6 +46,7 @@ const CONFIG_KEYS: ConfigChange["key"][] = [
   "database.readers.active",
   "impairedRegions",
   "veleroRestore.backupName",
+  "restoredData",
 ];
 
 export interface SimStacksOptions {
@@ -116,23 +117,28 @@ export class SimStacks implements StackPort {
   async setConfig(stack: string, changes: ConfigChange[]): Promise<void> {
     this.process.assertAlive();
     const signal = this.process.bind();
-    const next = clone(this.rawOf(stack));
-    for (const change of changes) {
-      if (!CONFIG_KEYS.includes(change.key)) throw new Error(`config key "${change.key}" is not one the driver may change (${CONFIG_KEYS.join(", ")})`);
-      const path = change.key.split(".");
-      let node = next as Record<string, unknown>;
-      for (const part of path.slice(0, -1)) {
-        let child = node[part];
-        if (typeof child === "string") child = JSON.parse(child);
-        if (typeof child !== "object" || child === null) child = {};
-        node[part] = child;
-        node = child as Record<string, unknown>;
+    const applied = (raw: Record<string, unknown>) => {
+      const next = clone(raw);
+      for (const change of changes) {
+        if (!CONFIG_KEYS.includes(change.key)) throw new Error(`config key "${change.key}" is not one the driver may change (${CONFIG_KEYS.join(", ")})`);
+        const path = change.key.split(".");
+        let node = next as Record<string, unknown>;
+        for (const part of path.slice(0, -1)) {
+          let child = node[part];
+          if (typeof child === "string") child = JSON.parse(child);
+          if (typeof child !== "object" || child === null) child = {};
+          node[part] = child;
+          node = child as Record<string, unknown>;
+        }
+        node[path[path.length - 1]] = clone(change.value);
       }
-      node[path[path.length - 1]] = clone(change.value);
-    }
-    parseSiteConfig(stack, next); // throws ConfigError naming the key; nothing written
+      return next;
+    };
+    parseSiteConfig(stack, applied(this.rawOf(stack))); // throws ConfigError naming the key; nothing written
     await this.engineTime(this.latency.sample("api-call"), signal);
-    this.shared.raw[stack] = next;
+    // `pulumi config set` writes its keys into the stack file as it is then: a concurrent set of
+    // other keys is kept, not overwritten with what was read before.
+    this.shared.raw[stack] = applied(this.rawOf(stack));
     this.world.recordCall({ origin: `pulumi:${stack}`, api: "pulumi:config-set", region: "local", args: { changes }, sideEffect: true, outcome: "ok" });
   }
 
@@ -358,7 +364,7 @@ export class SimStacks implements StackPort {
   ) {
     const out = { doneAt: 0, applied: new Set<string>(), unreachable: [] as Reach[], errors: [] as string[], firstCause: undefined as unknown };
     const failed = new Set<string>();
-    const mark = (op: Step["op"]) => (op === "delete" ? "-" : op === "create" ? "+" : op === "replace" ? "+-" : "~");
+    const mark = (op: Step["op"]) => (op === "delete" || op === "discard" ? "-" : op === "create" ? "+" : op === "replace" ? "+-" : op === "read" ? ">" : "~");
     const fail = (step: Step, message: string, cause?: unknown) => {
       failed.add(step.urn);
       out.errors.push(`${describeUrn(step.urn)}: ${message}`);
@@ -389,9 +395,10 @@ export class SimStacks implements StackPort {
         continue;
       }
       try {
-        const applied = effects[step.type]?.apply?.(step, ctx) ?? {};
+        // A discard only forgets a resource that was read; nothing reaches the cloud.
+        const applied = step.op === "discard" ? {} : (effects[step.type]?.apply?.(step, ctx) ?? {});
         if (applied.doneAt !== undefined && Number.isFinite(applied.doneAt)) out.doneAt = Math.max(out.doneAt, applied.doneAt);
-        if (step.op === "delete") removeResource(state, step.urn);
+        if (step.op === "delete" || step.op === "discard") removeResource(state, step.urn);
         else {
           const d = step.desired as NonNullable<Step["desired"]>;
           const base = d.options.ignoreChanges.length > 0 ? { ...d.outputs, ...step.inputs } : d.outputs;
@@ -399,8 +406,9 @@ export class SimStacks implements StackPort {
           putResource(state, stateOf(d, step.inputs ?? d.inputs, { ...base, ...(applied.readBack ?? {}) }, createdBy));
         }
         out.applied.add(step.type);
+        if (step.op === "read") continue; // counted with the unchanged ones
         changes[step.op] = (changes[step.op] ?? 0) + 1;
-        say(`    ${mark(step.op)} ${describeUrn(step.urn)} ${step.op === "replace" ? "replaced" : `${step.op}d`}`);
+        say(`    ${mark(step.op)} ${describeUrn(step.urn)} ${step.op === "replace" ? "replaced" : `${step.op}${step.op.endsWith("e") ? "d" : "ed"}`}`);
       } catch (err) {
         fail(step, `${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, err);
       }

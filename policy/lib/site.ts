@@ -47,6 +47,25 @@ export function peerReference(resources: readonly ResourceLike[]): ResourceLike 
 }
 
 /** The peer's outputs as read through the stack reference (empty when the peer has none yet). */
+/**
+ * Ids of the stores the site adopted from a restore (the stack's `restoredData` output: a file
+ * system id and a DB cluster identifier). The program reads them (`.get()`), so they are in the
+ * stack's resources without being its to configure: restored by AWS Backup outside any global
+ * database, backed up by the site's plan through a selection by ARN.
+ */
+export function adoptedStoreIds(resources: readonly ResourceLike[]): Set<string> {
+  const out = new Set<string>();
+  for (const stack of ofType(resources, T.stack)) {
+    const data = stack.props.restoredData;
+    if (data === null || typeof data !== "object") continue;
+    for (const v of Object.values(data as Record<string, unknown>)) {
+      const id = knownString(v);
+      if (id) out.add(id);
+    }
+  }
+  return out;
+}
+
 export function peerOutputs(resources: readonly ResourceLike[]): Record<string, unknown> | undefined {
   const ref = peerReference(resources);
   if (!ref) return undefined;

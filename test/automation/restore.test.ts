@@ -16,6 +16,9 @@ function restoreDeps(t: TestSim): RestoreDeps {
 
 const LATEST = { latest: true } as const;
 
+/** A resource's inputs, read loosely (a different shape per type). */
+const inputsOf = (r: { inputs: Record<string, unknown> }): Record<string, any> => r.inputs;
+
 describe("restore --to dr from the recovery points (simulated Regions)", function () {
   this.timeout(120_000);
 
@@ -31,6 +34,7 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
         "restore-files",
         "add-db-instances",
         "converge-config",
+        "adopt-restored-data",
         "converge-up-target",
         "swap-dns",
         "wait-serving",
@@ -61,6 +65,42 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     expect(t.sim.world.calls({ api: "DeleteRecoveryPoint" })).to.have.length(0);
   });
 
+  it("dr adopts the restored file system and DB cluster: restoredData set once, mount targets in its subnets, the volume and DB endpoints on them; its own stay protected", async () => {
+    const t = await simulate({ seed: 3, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const before = t.sim.stacks.stateOf("dr");
+    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    const fsId = r.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
+    const clusterId = r.restore!.points.Aurora!.restoredResourceArn!.split(":cluster:").at(-1)!;
+    expect((await t.sim.stacks.readConfig("dr")).restoredData).to.deep.equal({ fileSystemId: fsId, dbClusterIdentifier: clusterId });
+    const sets = t.sim.world.sideEffects("pulumi:config-set").filter((c) => JSON.stringify(c.args).includes("restoredData"));
+    expect(sets, "restoredData set once").to.have.length(1);
+    const state = t.sim.stacks.stateOf("dr");
+    const subnets = state.filter((x) => x.type === "aws:ec2/subnet:Subnet" && x.name.includes("private")).map((x) => x.id);
+    const efsSg = state.find((x) => x.type === "aws:ec2/securityGroup:SecurityGroup" && x.urn.includes("SharedFileSystem"))!.id;
+    const mounts = state.filter((x) => x.type === "aws:efs/mountTarget:MountTarget" && x.inputs.fileSystemId === fsId);
+    expect(mounts.map((m) => m.inputs.subnetId).sort()).to.deep.equal(subnets.sort());
+    for (const m of mounts) expect(m.inputs.securityGroups).to.deep.equal([efsSg]);
+    const pv = state.find((x) => x.type === "kubernetes:core/v1:PersistentVolume")!;
+    expect(inputsOf(pv).spec.csi.volumeHandle).to.equal(fsId);
+    const app = state.find((x) => x.type === "kubernetes:apps/v1:Deployment" && inputsOf(x).metadata.name === "app")!;
+    const env = Object.fromEntries(inputsOf(app).spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env.DB_WRITER_HOST.split(".")[0]).to.equal(clusterId);
+    expect(env.DB_READER_HOST.split(".")[0]).to.equal(clusterId);
+    // The site's own file system and cluster: the same resources, still protected, nothing deleted.
+    for (const type of ["aws:efs/fileSystem:FileSystem", "aws:rds/cluster:Cluster"]) {
+      const own = before.filter((x) => x.type === type);
+      expect(own.length, type).to.be.greaterThan(0);
+      for (const o of own) {
+        const now = state.find((x) => x.urn === o.urn);
+        expect(now, o.urn).not.to.equal(undefined);
+        expect(now!.id).to.equal(o.id);
+        expect(now!.options.protect, o.urn).to.equal(true);
+      }
+    }
+    expect(t.sim.world.site("dr").serving).to.equal(true);
+  });
+
   it("resumes after a crash after every step: the same end state, each restore job and side effect once", async () => {
     const reference = await simulate({ seed: 5, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
     const ref = (await restore(restoreDeps(reference), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult;
@@ -81,6 +121,9 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
       expect(t.sim.world.recoveryPoints().length, step).to.be.at.least(pointsBefore);
       const counts = sideEffectCounts(t.sim);
       for (const [k, n] of Object.entries(counts)) if (!k.startsWith("pulumi")) expect(n, `${step}: ${k}`).to.equal(sideEffectCounts(reference.sim)[k]);
+      // The resumed run set restoredData once, to the stores the (single) restore jobs created.
+      const adoptions = t.sim.world.sideEffects("pulumi:config-set").filter((c) => JSON.stringify(c.args).includes("restoredData"));
+      expect(adoptions, `${step}: restoredData set`).to.have.length(1);
     }
   });
 
@@ -144,5 +187,11 @@ describe("restore --in-place (point-in-time restore of the active site)", functi
     expect(jobs.map((j) => j.region)).to.deep.equal(["us-east-1", "us-east-1"]);
     expect(t.sim.world.site("primary").serving).to.equal(true);
     expect((await t.sim.stacks.readConfig("primary")).role).to.equal("active");
+    // It serves from the restored stores: adopted through config, with the volume on the restored file system.
+    const fsId = r.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
+    expect((await t.sim.stacks.readConfig("primary")).restoredData?.fileSystemId).to.equal(fsId);
+    const pv = t.sim.stacks.stateOf("primary").find((x) => x.type === "kubernetes:core/v1:PersistentVolume")!;
+    expect(inputsOf(pv).spec.csi.volumeHandle).to.equal(fsId);
+    expect(r.report.steps.map((s) => s.id)).to.include("converge-up-target");
   });
 });

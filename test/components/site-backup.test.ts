@@ -23,6 +23,8 @@ const RESTORE_TARGET = {
   vaultName: "eks-dr-primary",
   roleArn: "role",
   kmsKeyArn: "key",
+  dbSubnetGroupName: "eks-dr-primary",
+  dbSecurityGroupIds: ["sg-1"],
 } as unknown as RestoreTarget;
 const AURORA_POINT: RecoveryPoint = {
   arn: "arn:aws:rds:eu-west-3:123456789012:cluster-snapshot:awsbackup:job-0123",

@@ -158,6 +158,24 @@ const cases: Case[] = [
     key: "eks-dr:clusterAccess.0.namespaces.0",
     says: /Kubernetes namespace name/,
   },
+  {
+    title: "restored data naming a file system id that is not one",
+    overrides: { restoredData: { fileSystemId: "fs_restored", dbClusterIdentifier: "primary-restored-20250101t0500" } },
+    key: "eks-dr:restoredData.fileSystemId",
+    says: /EFS file system id such as fs-0123456789abcdef0/,
+  },
+  {
+    title: "restored data without its DB cluster",
+    overrides: { restoredData: { fileSystemId: "fs-0123456789abcdef0" } },
+    key: "eks-dr:restoredData.dbClusterIdentifier",
+    says: /required/,
+  },
+  {
+    title: "restored data naming a DB cluster identifier RDS would refuse",
+    overrides: { restoredData: { fileSystemId: "fs-0123456789abcdef0", dbClusterIdentifier: "Restored--1" } },
+    key: "eks-dr:restoredData.dbClusterIdentifier",
+    says: /DB cluster identifier/,
+  },
 ];
 
 describe("config validation", () => {

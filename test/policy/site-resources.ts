@@ -67,7 +67,10 @@ export async function evaluateSiteResources(opts: EvaluateOptions): Promise<Eval
   };
   return {
     evaluation,
-    inputs: resources.map((r) => ({ ...base(r), props: r.inputs })),
+    // Resource policies run on registrations only: a `.get()` is never analyzed (pulumi/pulumi
+    // pkg/resource/deploy/step_generator.go: the analyzers run in the registration path, not in
+    // GenerateReadSteps); stack policies see every resource of the stack, reads included.
+    inputs: resources.filter((r) => !r.read).map((r) => ({ ...base(r), props: r.inputs })),
     outputs: [stackResource, ...resources.map((r) => ({ ...base(r), props: { ...r.state, id: r.id } }))],
   };
 }

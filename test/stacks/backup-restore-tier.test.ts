@@ -171,4 +171,43 @@ describe("backup-restore tier", function () {
     expect(swappedDr.cloud.one("aws:backup/vault:Vault").urn, "dr's vault did not move").to.equal(dr.cloud.one("aws:backup/vault:Vault").urn);
     expect(byType(swappedDr, "aws:eks/cluster:Cluster")).to.have.length(1);
   });
+
+  it("dr has a DB subnet group in its private subnets and a DB security group for a restored cluster to land in, exported, under the URNs a full site gives them", () => {
+    const subnetGroup = dr.cloud.one("aws:rds/subnetGroup:SubnetGroup");
+    expect(subnetGroup.inputs.subnetIds).to.deep.equal(dr.outputs.privateSubnetIds);
+    expect(dr.outputs.dbSubnetGroupName).to.equal(subnetGroup.state.name);
+    const sg = dr.cloud.ofType("aws:ec2/securityGroup:SecurityGroup").find((r) => r.id === dr.outputs.dbSecurityGroupId);
+    expect(sg, "the exported DB security group").not.to.equal(undefined);
+    expect(sg!.inputs.vpcId).to.equal(dr.outputs.vpcId);
+    // Promoted to a full site, the same resources: nothing is replaced under the restored cluster.
+    expect(swappedDr.cloud.one("aws:rds/subnetGroup:SubnetGroup").urn).to.equal(subnetGroup.urn);
+    expect(swappedDr.cloud.one("aws:rds/subnetGroup:SubnetGroup").inputs.name).to.equal(subnetGroup.inputs.name);
+    const fullSg = swappedDr.cloud.ofType("aws:ec2/securityGroup:SecurityGroup").find((r) => r.urn === sg!.urn);
+    expect(fullSg, "the DB security group keeps its URN").not.to.equal(undefined);
+    expect(fullSg!.inputs).to.deep.equal(sg!.inputs);
+    expect(swappedDr.outputs.dbSecurityGroupId).to.equal(fullSg!.id);
+    expect(primary.outputs.dbSubnetGroupName).to.equal(primary.cloud.one("aws:rds/subnetGroup:SubnetGroup").state.name);
+  });
+
+  it("restored into dr (restoredData), dr becomes a full active site on the restored stores: no file system or cluster of its own, no global database to join", async () => {
+    const data = { fileSystemId: "fs-0123456789abcdef0", dbClusterIdentifier: "dr-restored-20250101t0500" };
+    const promoted = projectWith({ primary: { ...tier, role: "standby" }, dr: { ...tier, role: "active", restoredData: data } });
+    const site = await evaluateSiteResources({ stack: "dr", projectDir: promoted, stackOutputs: { primary: swappedPrimary.outputs } });
+    const ev = site.evaluation;
+    expect(byType(ev, "aws:eks/cluster:Cluster")).to.have.length(1);
+    expect(byType(ev, "aws:eks/nodeGroup:NodeGroup")).to.have.length(3);
+    expect(byType(ev, "aws:efs/fileSystem:FileSystem").map((r) => [r.read === true, r.id])).to.deep.equal([[true, data.fileSystemId]]);
+    expect(byType(ev, "aws:rds/cluster:Cluster").map((r) => [r.read === true, r.id])).to.deep.equal([[true, data.dbClusterIdentifier]]);
+    expect(byType(ev, "aws:rds/clusterInstance:ClusterInstance"), "the restore created the restored cluster's instances").to.have.length(0);
+    expect(ev.cloud.ofType("aws:efs/mountTarget:MountTarget").map((m) => m.inputs.fileSystemId)).to.deep.equal(
+      ev.outputs.privateSubnetIds.map(() => data.fileSystemId),
+    );
+    expect(ev.cloud.one("kubernetes:core/v1:PersistentVolume").inputs.spec.csi.volumeHandle).to.equal(data.fileSystemId);
+    expect(ev.outputs).to.include({ role: "active", fileSystemId: data.fileSystemId, dbClusterIdentifier: data.dbClusterIdentifier });
+    // The network the restored cluster landed in, under the URNs the standby gave it.
+    expect(ev.cloud.one("aws:rds/subnetGroup:SubnetGroup").urn).to.equal(dr.cloud.one("aws:rds/subnetGroup:SubnetGroup").urn);
+    expect(ev.outputs.dbSecurityGroupId).to.equal(dr.outputs.dbSecurityGroupId);
+    expect(siteOutputsSchema.safeParse(ev.outputs).success, JSON.stringify(siteOutputsSchema.safeParse(ev.outputs).error?.issues)).to.equal(true);
+    expect(failingPolicies(site)).to.deep.equal([]);
+  });
 });

@@ -75,9 +75,18 @@ export class SimBackup implements BackupPort, RestoredClusterPort {
       const p = this.o.world.listRecoveryPoints(region, vaultName).find((x) => x.arn === recoveryPointArn);
       if (!p) throw Object.assign(new Error(`Recovery point ${recoveryPointArn} not found in ${vaultName}`), { name: "ResourceNotFoundException" });
       const id = p.resourceArn.split(/[:/]/).at(-1)!;
+      // As AWS Backup returns it: the resource's configuration where it was backed up, so the
+      // Aurora keys name the SOURCE Region's subnet group, security groups and AZs.
+      const source = this.o.world.site(p.sourceStack).network;
       return p.resourceType === "EFS"
         ? { "file-system-id": id, Encrypted: "true", PerformanceMode: "generalPurpose", CreationToken: id, newFileSystem: "false" }
-        : { DBClusterIdentifier: id, Engine: "aurora-mysql" };
+        : {
+            DBClusterIdentifier: id,
+            Engine: "aurora-mysql",
+            ...(source.dbSubnetGroups[0] ? { DBSubnetGroupName: source.dbSubnetGroups[0] } : {}),
+            VpcSecurityGroupIds: JSON.stringify(source.securityGroupIds.slice(0, 1)),
+            AvailabilityZones: JSON.stringify(source.availabilityZones),
+          };
     });
   }
 
@@ -88,7 +97,12 @@ export class SimBackup implements BackupPort, RestoredClusterPort {
   describeRestoreJob(region: string, jobId: string, opts?: CallOptions): Promise<RestoreJob> {
     return this.call("DescribeRestoreJob", region, { jobId }, false, opts, () => {
       const j = this.o.world.describeRestoreJob(region, jobId);
-      return { id: j.id, status: j.status, ...(j.createdResourceArn ? { createdResourceArn: j.createdResourceArn } : {}) };
+      return {
+        id: j.id,
+        status: j.status,
+        ...(j.statusMessage ? { statusMessage: j.statusMessage } : {}),
+        ...(j.createdResourceArn ? { createdResourceArn: j.createdResourceArn } : {}),
+      };
     });
   }
 

@@ -29,6 +29,9 @@ export interface RestoreTarget {
   vaultName: string;
   roleArn: string;
   kmsKeyArn: string;
+  /** Where a restored cluster lands in the target's Region (outputs `dbSubnetGroupName`, `dbSecurityGroupId`); absent on a stack deployed before they were exported. */
+  dbSubnetGroupName?: string;
+  dbSecurityGroupIds: string[];
 }
 
 /** `--point`: the newest points (at the run's start) or those not newer than a time. */
@@ -86,10 +89,50 @@ export function restoreMetadata(
       CreationToken: token,
     };
   }
-  // Aurora: the RestoreDBClusterFromSnapshot options; a new cluster named for the point.
+  // Aurora: the RestoreDBClusterFromSnapshot options; a new cluster named for the point, in the
+  // target site's network. The point's own metadata describes the cluster in the Region it was
+  // backed up in: its subnet group, security groups, AZs, parameter and option groups, key and
+  // directory name resources of that Region, which a restore in the target Region cannot use (a
+  // missing subnet group is DBSubnetGroupNotFoundFault; none at all lands the cluster in the default
+  // VPC: "If you don't specify a security group, the new DB cluster is associated with the default
+  // security group", RDS API reference, RestoreDBClusterFromSnapshot). Keys are case-insensitive
+  // ("Restore testing inferred metadata", AWS Backup Developer Guide), so every casing is dropped.
+  if (!target.dbSubnetGroupName || target.dbSecurityGroupIds.length === 0) {
+    throw new RefusedError(
+      `Stack "${target.site.stack}" does not export dbSubnetGroupName and dbSecurityGroupId: a restored DB cluster would have no network in ${target.site.region}. ` +
+        `Run \`pulumi up -s ${target.site.stack}\` with this version of the program first.`,
+    );
+  }
+  const kept = Object.fromEntries(Object.entries(base).filter(([k]) => !SOURCE_REGION_AURORA_KEYS.has(k.toLowerCase())));
   const stamp = isoTime(point.createdAt).replace(/[-:]/g, "").slice(0, 13).toLowerCase();
-  return { ...base, DBClusterIdentifier: `${target.site.stack}-restored-${stamp}`, Engine: base.Engine ?? "aurora-mysql", KmsKeyId: target.kmsKeyArn };
+  return {
+    ...kept,
+    DBClusterIdentifier: `${target.site.stack}-restored-${stamp}`,
+    Engine: base.Engine ?? "aurora-mysql",
+    KmsKeyId: target.kmsKeyArn,
+    DBSubnetGroupName: target.dbSubnetGroupName,
+    // A list-typed value is a JSON-array string ("Format for list-typed override values", same guide).
+    VpcSecurityGroupIds: JSON.stringify(target.dbSecurityGroupIds),
+  };
 }
+
+/**
+ * Aurora metadata keys (lowercase) replaced or dropped: what names a resource of the source Region
+ * (the RestoreDBClusterFromSnapshot parameters that take a regional resource), and the ones set above.
+ */
+const SOURCE_REGION_AURORA_KEYS = new Set(
+  [
+    "AvailabilityZones",
+    "DBSubnetGroupName",
+    "VpcSecurityGroupIds",
+    "DBClusterParameterGroupName",
+    "OptionGroupName",
+    "KmsKeyId",
+    "Domain",
+    "DomainIAMRoleName",
+    "DBClusterIdentifier",
+  ].map((k) => k.toLowerCase()),
+);
 
 export function restoreJobStep(backup: BackupPort, target: RestoreTarget, type: BackupResourceType, dependsOn: string[]): Step {
   const what = type === "EFS" ? "file system" : "DB cluster";
@@ -166,6 +209,41 @@ export function restoredDbInstancesStep(rds: RestoredClusterPort, target: Restor
       await rds.ensureDbInstances(region, cluster, count, instanceClass, opts(ctx));
       await waitFor(ctx, `${count} instance(s) of ${cluster} available`, () => available(ctx), ctx.timeouts.databaseMs);
       return { detail: `${count} instance(s) of ${cluster} available` };
+    },
+  };
+}
+
+/** The file system and DB cluster the restore jobs created, read back from their journal marks. */
+export function restoredData(ctx: Pick<StepContext, "marks">): { fileSystemId: string; dbClusterIdentifier: string } | undefined {
+  const fsArn = ctx.marks.get(RESTORE_MARK.restored("EFS"))?.data.createdResourceArn;
+  const cluster = restoredClusterIdentifier(ctx);
+  if (typeof fsArn !== "string" || cluster === undefined) return undefined;
+  return { fileSystemId: fsArn.split("/").at(-1)!, dbClusterIdentifier: cluster };
+}
+
+/**
+ * The site adopts the restored stores: config `restoredData` names them, so the next `up` mounts the
+ * file system in the site's subnets and points the workload's volume, DB endpoints and backups at
+ * them (the program never manages or deletes them: docs/decisions.md). Set once; a resume finds it set.
+ */
+export function adoptRestoredDataStep(site: Site, dependsOn: string[]): Step {
+  const pending = async (ctx: StepContext) => {
+    const wanted = restoredData(ctx);
+    if (!wanted) throw new Error("the restore jobs recorded no restored file system or DB cluster (restore-files, restore-db)");
+    const now = (await ctx.stacks.readConfig(site.stack)).restoredData;
+    return now?.fileSystemId === wanted.fileSystemId && now.dbClusterIdentifier === wanted.dbClusterIdentifier ? undefined : wanted;
+  };
+  return {
+    id: "adopt-restored-data",
+    title: `Make ${site.stack} serve from the restored file system and DB cluster`,
+    dependsOn,
+    effect: `config ${site.stack} restoredData={fileSystemId, dbClusterIdentifier} of the restore jobs`,
+    check: async (ctx) => restoredData(ctx) !== undefined && (await pending(ctx)) === undefined,
+    run: async (ctx) => {
+      const wanted = await pending(ctx);
+      if (wanted) await ctx.stacks.setConfig(site.stack, [{ key: "restoredData", value: wanted }]);
+      const data = wanted ?? restoredData(ctx)!;
+      return { detail: `restoredData: file system ${data.fileSystemId}, DB cluster ${data.dbClusterIdentifier}` };
     },
   };
 }

@@ -54,6 +54,8 @@ export interface RecordedResource {
   dependencies: string[];
   /** A packaged component's `providers`: package -> provider reference (`urn::id`). */
   providers?: Record<string, string>;
+  /** Read with `<Resource>.get(name, id)`: an existing resource the program references, never creates, changes or deletes. */
+  read?: boolean;
 }
 
 export interface RecordedCall {
@@ -77,6 +79,8 @@ interface PendingRegistration {
   providers?: Record<string, string>;
   /** A packaged component's inputs as sent, resource references as their URN. */
   rawInputs?: Props;
+  /** A `.get()` (the monitor's ReadResource), not a registration. */
+  read?: boolean;
 }
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -147,7 +151,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
     // A Kubernetes provider's Region is its cluster's: the kubeconfig's `aws eks get-token --region`.
     const kubeRegion = args.type === "pulumi:providers:kubernetes" ? kubeconfigTarget(inputs.kubeconfig)?.region : undefined;
     if (kubeRegion) this.providerRegions.set(id, kubeRegion);
-    const state = { ...inputs, ...computedOutputs(args.type, args.name, id, region ?? "us-east-1", inputs) };
+    // A read names the resource by its id: what AWS returns for it is derived from the id.
+    const state = { ...inputs, ...computedOutputs(args.type, reg?.read ? id : args.name, id, region ?? "us-east-1", inputs) };
     this.record(args, reg, id, state, region ?? kubeRegion);
     return { id, state };
   }
@@ -251,6 +256,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
       custom: args.custom ?? true,
       options: reg?.options ?? { protect: false, ignoreChanges: [], deleteBeforeReplace: false, retainOnDelete: false },
       dependencies: reg?.dependencies ?? [],
+      ...(reg?.read ? { read: true } : {}),
     };
     this.resources.push(entry);
     return entry;
@@ -315,6 +321,7 @@ export function observeRegistrations(cloud: MockCloud): void {
         },
         dependencies: req.getDependenciesList?.() ?? [],
         ...(remote ? { providers, rawInputs: plainInputs(req.getObject?.()?.toJavaScript() ?? {}) as Props } : {}),
+        ...(method === "readResource" ? { read: true } : {}),
       });
       return original(req, callback);
     };

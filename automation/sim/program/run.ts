@@ -33,6 +33,8 @@ export interface Registration {
   outputs: Record<string, unknown>;
   options: RegisteredOptions;
   dependencies: string[];
+  /** A `.get()`: read each `up`, never created, updated or deleted. */
+  read?: boolean;
 }
 
 export interface Invoke {
@@ -163,6 +165,7 @@ function registration(r: RecordedResource): Registration {
     outputs: plain(r.state) as Record<string, unknown>,
     options: { ...r.options, ignoreChanges: [...r.options.ignoreChanges] },
     dependencies: [...r.dependencies],
+    ...(r.read ? { read: true } : {}),
   };
 }
 

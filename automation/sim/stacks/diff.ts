@@ -17,6 +17,9 @@
  *   deletions once the program has finished, after every create and update (deployment_executor.go
  *   `performPostSteps` -> step_generator.go `GenerateDeletes`), dependents first: here in reverse
  *   order of creation.
+ * - A `.get()` is a read step at every `up`: the provider reads the resource by id, and the update
+ *   fails when it does not exist ("resource '<id>' does not exist", pkg/resource/deploy/step.go
+ *   ReadStep). One no longer read leaves the state without being deleted (a discard), protected or not.
  * - `--target` limits the steps to the listed URNs, `--exclude` leaves URNs out; a targeted step
  *   that depends on an untargeted create fails the update before anything is done, and a target
  *   neither in the state nor registered fails it (deployment_executor.go `checkTargets`,
@@ -25,7 +28,7 @@
 import type { Registration } from "../program/run";
 import { findResource, type ResourceState, type StackState } from "./state";
 
-export type StepOp = "create" | "update" | "replace" | "delete";
+export type StepOp = "create" | "update" | "replace" | "delete" | "read" | "discard";
 
 export interface Step {
   op: StepOp;
@@ -85,6 +88,12 @@ export function planUp(desired: readonly Registration[], state: StackState, opts
 
   for (const d of desired) {
     const old = findResource(state, d.urn);
+    if (d.read) {
+      // Counted as unchanged, as the engine's summary does for a read of the same id.
+      if (inScope(d.urn)) steps.push({ op: "read", urn: d.urn, type: d.type, desired: d, inputs: d.inputs, ...(old ? { old } : {}), changed: [] });
+      sameCount++;
+      continue;
+    }
     if (!old) {
       if (inScope(d.urn)) steps.push({ op: "create", urn: d.urn, type: d.type, desired: d, inputs: d.inputs, changed: [] });
       else skippedCreates.add(d.urn);
@@ -119,6 +128,10 @@ export function planUp(desired: readonly Registration[], state: StackState, opts
     if (registered.has(old.urn)) continue;
     if (!inScope(old.urn)) {
       sameCount++;
+      continue;
+    }
+    if (old.read) {
+      steps.push({ op: "discard", urn: old.urn, type: old.type, old, changed: [] });
       continue;
     }
     const step: Step = { op: "delete", urn: old.urn, type: old.type, old, changed: [] };

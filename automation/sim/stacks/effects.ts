@@ -6,10 +6,11 @@
  */
 import { READ_ONLY_ENV } from "../../../components/sample-workload";
 import { AwsError } from "../errors";
-import type { World } from "../world";
+import type { WorkloadStores, World } from "../world";
 import type { Step } from "./diff";
 import { servingSettingsOf } from "./serving-settings";
 import type { ResourceState, StackState } from "./state";
+import { networkOf } from "./world-spec";
 
 export interface EffectContext {
   world: World;
@@ -88,8 +89,21 @@ function protectionOf(inputs: Record<string, unknown>): "ENABLED" | "DISABLED" |
   return v === "ENABLED" || v === "DISABLED" ? v : undefined;
 }
 
+/**
+ * A `.get()` reads the resource by id each `up`; the engine fails the update when the provider finds
+ * nothing ("resource '<id>' does not exist", pulumi/pulumi pkg/resource/deploy/step.go, ReadStep).
+ */
+function readExisting(kind: "fileSystem" | "dbCluster", step: Step, ctx: EffectContext): Applied {
+  const id = str(step.desired?.id);
+  const region = step.desired?.region ?? "";
+  // A read changes nothing: it is not logged as a side effect.
+  if (!ctx.world.storeExists(region, kind, id)) throw new AwsError("ReadError", `reading resource '${id}': resource '${id}' does not exist`, { status: 404 });
+  return {};
+}
+
 const fileSystem: Effect = {
   apply(step, ctx) {
+    if (step.op === "read") return readExisting("fileSystem", step, ctx);
     if (step.op === "delete") return {};
     const res = step.old ?? step.desired;
     const region = step.desired?.region ?? "";
@@ -166,6 +180,31 @@ const replication: Effect = {
   },
 };
 
+const dbCluster: Effect = {
+  apply(step, ctx) {
+    return step.op === "read" ? readExisting("dbCluster", step, ctx) : {};
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// EFS mount targets: CreateMountTarget / DeleteMountTarget in the file system's Region (the site's
+// subnets); a file system that does not exist there is refused (FileSystemNotFound).
+
+const mountTarget: Effect = {
+  apply(step, ctx) {
+    const region = (step.desired ?? step.old)?.region ?? "";
+    if (step.op === "delete" || step.op === "replace") {
+      const fsId = str(step.old?.inputs.fileSystemId);
+      call(ctx, "DeleteMountTarget", { fileSystemId: fsId }, () => ctx.world.removeMountTarget(region, fsId));
+    }
+    if (step.op === "create" || step.op === "replace") {
+      const fsId = str((step.inputs ?? {}).fileSystemId);
+      call(ctx, "CreateMountTarget", { fileSystemId: fsId, subnetId: str((step.inputs ?? {}).subnetId) }, () => ctx.world.addMountTarget(region, fsId));
+    }
+    return {};
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 // Aurora instances: the cluster runs as many instances as the state holds; creation is waited for.
 
@@ -215,6 +254,23 @@ function readOnlyPods(podSpec: Record<string, unknown>): boolean {
   );
 }
 
+/** The stores the state's workload names: its volume's file system (the PV's volumeHandle) and the DB cluster of its writer endpoint. */
+export function workloadStoresOf(state: StackState): WorkloadStores {
+  const pv = state.find((r) => r.type === "kubernetes:core/v1:PersistentVolume");
+  const fileSystemId = str(obj(obj(pv?.inputs.spec).csi).volumeHandle);
+  let writer = "";
+  for (const d of state.filter((r) => r.type === "kubernetes:apps/v1:Deployment")) {
+    const containers = obj(obj(obj(obj(d.inputs.spec).template).spec)).containers;
+    for (const c of Array.isArray(containers) ? containers : []) {
+      const env = Array.isArray(obj(c).env) ? (obj(c).env as unknown[]) : [];
+      writer ||= str(obj(env.find((e) => obj(e).name === "DB_WRITER_HOST")).value);
+    }
+  }
+  // An Aurora endpoint starts with the cluster identifier (`<id>.cluster-<hash>.<region>.rds.amazonaws.com`).
+  const dbClusterIdentifier = writer.split(".")[0];
+  return { ...(fileSystemId ? { fileSystemId } : {}), ...(dbClusterIdentifier ? { dbClusterIdentifier } : {}) };
+}
+
 /** The state's workload: replicas per tier of its Deployments, and whether its app tier is read-only; undefined when the site runs no workload. */
 export function workloadOf(
   state: StackState,
@@ -247,7 +303,7 @@ function deployments(nodeGroupNames: () => Record<string, unknown>): Effect {
     settle(ctx) {
       const workload = workloadOf(ctx.state, nodeGroupNames());
       servingSettings(nodeGroupNames).settle?.(ctx);
-      ctx.world.setWorkload(ctx.stack, workload?.replicas, workload?.readOnly ?? false);
+      ctx.world.setWorkload(ctx.stack, workload?.replicas, workload?.readOnly ?? false, workloadStoresOf(ctx.state));
       ctx.log("kubernetes:PatchDeployment", "ok", { replicas: workload?.replicas, readOnly: workload?.readOnly ?? false });
       return undefined;
     },
@@ -276,6 +332,16 @@ const veleroRestore: Effect = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------
+// The network a restore is placed in: DB subnet groups, security groups, subnets' AZs.
+
+const network: Effect = {
+  settle(ctx) {
+    ctx.world.setNetwork(ctx.stack, networkOf(ctx.state));
+    return undefined;
+  },
+};
+
 /** The effect of each resource type the world models; `nodeGroupNames` is the stack's output. */
 export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Record<string, Effect> {
   return {
@@ -288,6 +354,12 @@ export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Recor
     "kubernetes:velero.io/v1:Restore": veleroRestore,
     "kubernetes:core/v1:Service": servingSettings(nodeGroupNames),
     "kubernetes:networking.k8s.io/v1:Ingress": servingSettings(nodeGroupNames),
+    "kubernetes:core/v1:PersistentVolume": deployments(nodeGroupNames),
+    "aws:efs/mountTarget:MountTarget": mountTarget,
+    "aws:rds/cluster:Cluster": dbCluster,
+    "aws:rds/subnetGroup:SubnetGroup": network,
+    "aws:ec2/securityGroup:SecurityGroup": network,
+    "aws:ec2/subnet:Subnet": network,
   };
 }
 

@@ -76,6 +76,7 @@ export function backendReaches(stack: string, backendRegion: string | undefined)
 
 /** Regions one resource step reaches. */
 export function stepReaches(step: Step): Reach[] {
+  if (step.op === "discard") return []; // forgetting a read resource calls nothing
   const res: Registration | undefined = step.desired;
   const type = step.type;
   const custom = (res ?? step.old)?.custom ?? false;

@@ -31,6 +31,7 @@ export function stateOf(reg: Registration, inputs: Record<string, unknown>, outp
     outputs,
     options: reg.options,
     dependencies: reg.dependencies,
+    ...(reg.read ? { read: true } : {}),
     ...(createdBy ? { createdBy } : {}),
   });
 }

@@ -7,8 +7,8 @@
  */
 import { NODE_GROUPS, type NodeGroupName } from "../../../stacks/config";
 import type { NodeGroupScaling } from "../../ports";
-import type { SiteNames, WorldDns, WorldSiteSpec, WorldSpec } from "../world";
-import { workloadOf } from "./effects";
+import type { SiteNames, SiteNetwork, WorldDns, WorldSiteSpec, WorldSpec } from "../world";
+import { workloadOf, workloadStoresOf } from "./effects";
 import { servingSettingsOf } from "./serving-settings";
 import type { StackState } from "./state";
 
@@ -53,6 +53,27 @@ function nodeGroups(d: DeployedStack, n: SiteNames): Record<NodeGroupName, NodeG
   return out;
 }
 
+/**
+ * Where a restored resource can be placed in the stack's Region: its DB subnet groups, security
+ * groups and the AZs of its subnets, as the stack's resources say (a restore naming another
+ * Region's fails, as RDS fails it).
+ */
+export function networkOf(state: StackState): SiteNetwork {
+  const unique = (xs: string[]) => [...new Set(xs.filter(Boolean))];
+  return {
+    dbSubnetGroups: unique(ofType(state, "aws:rds/subnetGroup:SubnetGroup").map((r) => str(r.outputs.name) || str(r.inputs.name))),
+    securityGroupIds: unique(ofType(state, "aws:ec2/securityGroup:SecurityGroup").map((r) => r.id ?? "")),
+    availabilityZones: unique(ofType(state, "aws:ec2/subnet:Subnet").map((r) => str(r.inputs.availabilityZone))),
+  };
+}
+
+/** Mount targets per file system id. */
+function mountTargetsOf(state: StackState): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of ofType(state, "aws:efs/mountTarget:MountTarget")) out[str(m.inputs.fileSystemId)] = (out[str(m.inputs.fileSystemId)] ?? 0) + 1;
+  return out;
+}
+
 function site(d: DeployedStack): WorldSiteSpec {
   const n = names(d);
   const cluster = ofType(d.state, "aws:rds/cluster:Cluster")[0];
@@ -74,6 +95,9 @@ function site(d: DeployedStack): WorldSiteSpec {
       instances: ofType(d.state, "aws:rds/clusterInstance:ClusterInstance").length,
     },
     fs: { protection: protection === "DISABLED" ? "DISABLED" : "ENABLED" },
+    network: networkOf(d.state),
+    mountTargets: mountTargetsOf(d.state),
+    workloadStores: workloadStoresOf(d.state),
     ...(workload ? { replicas: workload.replicas, ...(workload.readOnly ? { readOnly: true } : {}) } : {}),
     ...(serving ? { serving } : {}),
     ...(failover === "PRIMARY" || failover === "SECONDARY" ? { record: { failover, withHealthCheck: Boolean(record?.inputs.healthCheckId) } } : {}),

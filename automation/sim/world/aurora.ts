@@ -274,8 +274,13 @@ export class Aurora extends Part {
    * `target`'s writer: a new cluster outside the global cluster, with no instance yet (AWS Backup
    * creates none). Every write `from` made after the point is lost to it.
    */
-  restoredAsWriter(target: SiteRec, from: SiteRec, pointAt: number): void {
+  restoredAsWriter(target: SiteRec, from: SiteRec, pointAt: number, clusterArn: string): void {
     this.writes.recordLoss("aurora", "restore", from, target, pointAt);
+    // The site's data is in the restored cluster now; the one it had stays as it was, beside it.
+    const identifier = clusterArn.split(":cluster:").at(-1)!;
+    if (!target.dbClusters.includes(identifier)) target.dbClusters.push(identifier);
+    target.names.dbClusterIdentifier = identifier;
+    target.names.dbClusterArn = clusterArn;
     const old = this.siteOf(this.global.writer);
     if (old !== target) {
       if (this.impaired.has(old.region)) old.db.pendingDemotion = true;

@@ -12,6 +12,12 @@
  *     `CreationToken`; for Aurora the RestoreDBClusterFromSnapshot options, `DBClusterIdentifier`
  *     and `Engine` at least), and AWS Backup restores Aurora without any DB instance ("Restoring an
  *     Amazon Aurora cluster": it "does not create or attach an Amazon RDS instance");
+ *   - an Aurora restore is placed in the network its metadata names, in the job's Region: RDS fails
+ *     it (and the job with it) when the DB subnet group is not there (DBSubnetGroupNotFoundFault), a
+ *     security group is not in that Region's VPCs, an AZ is another Region's, or no subnet group is
+ *     named at all (the default VPC, which these accounts' Regions are not assumed to have; RDS API
+ *     reference, RestoreDBClusterFromSnapshot, errors and `VpcSecurityGroupIds`). Which RDS fault a
+ *     foreign security group or AZ raises is not documented; the driver reads only FAILED;
  *   - an EFS restore never overwrites: into an existing file system it lands in a recovery
  *     directory ("Restore an Amazon EFS file system");
  *   - a retried StartRestoreJob with the same idempotency token starts nothing new;
@@ -22,6 +28,7 @@
  * The plan runs on the site whose DB cluster is the writer (the active one: the plan moves with the
  * role). Its backups of EFS and Aurora start at the same instant; the point's time is that instant.
  */
+import { createHash } from "node:crypto";
 import { AwsError } from "../errors";
 import type { LatencyModel } from "../latency";
 import { type Core, Part, type SiteRec } from "./core";
@@ -65,7 +72,8 @@ export interface SimRestoreJob {
   idempotencyToken?: string;
   startedAt: number;
   completesAt: number;
-  status: "RUNNING" | "COMPLETED";
+  status: "RUNNING" | "COMPLETED" | "FAILED";
+  statusMessage?: string;
   createdResourceArn?: string;
 }
 
@@ -96,6 +104,38 @@ export const RESTORE_METADATA_KEYS: Record<BackupResourceType, readonly string[]
   EFS: ["file-system-id", "newFileSystem", "Encrypted", "KmsKeyId", "PerformanceMode", "CreationToken"],
   Aurora: ["DBClusterIdentifier", "Engine"],
 };
+
+/** A metadata value case-insensitively ("key values are not case sensitive": AWS Backup Developer Guide, "Restore testing inferred metadata"). */
+function metadataValue(metadata: Record<string, string>, key: string): string | undefined {
+  return Object.entries(metadata).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+}
+
+/** A list-typed value: a JSON-array string ("Format for list-typed override values", same guide). */
+function metadataList(metadata: Record<string, string>, key: string): string[] {
+  const v = metadataValue(metadata, key);
+  if (v === undefined) return [];
+  try {
+    const parsed = JSON.parse(v) as unknown;
+    return Array.isArray(parsed) ? parsed.map(String) : [v];
+  } catch {
+    return [v];
+  }
+}
+
+/** Why RDS would refuse to place the restored cluster in `region`'s network, if it would. */
+function auroraNetworkProblem(metadata: Record<string, string>, target: SiteRec, region: string): string | undefined {
+  const net = target.network;
+  const subnetGroup = metadataValue(metadata, "DBSubnetGroupName");
+  if (subnetGroup === undefined) {
+    return `InvalidVPCNetworkStateFault: no DBSubnetGroupName: the cluster would be placed in the default VPC, and ${region} has none`;
+  }
+  if (!net.dbSubnetGroups.includes(subnetGroup)) return `DBSubnetGroupNotFoundFault: DBSubnetGroup '${subnetGroup}' not found in ${region}`;
+  const foreignGroups = metadataList(metadata, "VpcSecurityGroupIds").filter((g) => !net.securityGroupIds.includes(g));
+  if (foreignGroups.length) return `InvalidVPCNetworkStateFault: security group(s) ${foreignGroups.join(", ")} not in a VPC of ${region}`;
+  const foreignAzs = metadataList(metadata, "AvailabilityZones").filter((az) => !net.availabilityZones.includes(az));
+  if (foreignAzs.length) return `InvalidParameterValue: availability zone(s) ${foreignAzs.join(", ")} are not in ${region}`;
+  return undefined;
+}
 
 export class Backups extends Part {
   private readonly points: SimRecoveryPoint[] = [];
@@ -244,12 +284,22 @@ export class Backups extends Part {
     };
     this.restoreJobs.push(job);
     const target = this.siteInRegion(region)!;
+    const refused = point.resourceType === "Aurora" ? auroraNetworkProblem(req.metadata, target, region) : undefined;
+    if (refused) {
+      // RDS refuses RestoreDBClusterFromSnapshot at once; AWS Backup reports the job FAILED.
+      job.completesAt = this.t + Math.round(this.draws.sample("api-call"));
+      this.schedule(job.completesAt, `restore ${job.id} (${point.resourceType}) fails`, () => {
+        job.status = "FAILED";
+        job.statusMessage = refused;
+      });
+      return { ...job };
+    }
     this.schedule(job.completesAt, `restore ${job.id} (${point.resourceType}) completes`, () => {
       job.status = "COMPLETED";
       job.createdResourceArn =
         point.resourceType === "EFS"
           ? req.metadata.newFileSystem === "true"
-            ? `arn:aws:elasticfilesystem:${region}:123456789012:file-system/fs-restored-${job.id}`
+            ? `arn:aws:elasticfilesystem:${region}:123456789012:file-system/fs-${createHash("sha256").update(`${region}/${job.id}`).digest("hex").slice(0, 17)}`
             : `arn:aws:elasticfilesystem:${region}:123456789012:file-system/${req.metadata["file-system-id"]}`
           : `arn:aws:rds:${region}:123456789012:cluster:${req.metadata.DBClusterIdentifier}`;
       this.onRestored(job, point, target);

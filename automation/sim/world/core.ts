@@ -86,6 +86,12 @@ export interface WorldSiteSpec {
   record?: { failover: "PRIMARY" | "SECONDARY"; withHealthCheck: boolean };
   /** The workload's readiness probes and ALB target health check. @default the latency table's own figures */
   serving?: ServingSettings;
+  /** What a resource restored in this Region can be placed in (from the stack's resources). @default none */
+  network?: SiteNetwork;
+  /** Mount targets in the site's VPC per file system id. @default the site's own file system with one */
+  mountTargets?: Record<string, number>;
+  /** The stores the workload's volume and DB endpoints name. @default the site's own */
+  workloadStores?: WorkloadStores;
 }
 
 /**
@@ -95,6 +101,21 @@ export interface WorldSiteSpec {
 export interface ServingSettings {
   probes: { web: ProbeTiming; app: ProbeTiming };
   targetHealthCheck: TargetHealthCheckTiming;
+}
+
+/** What a workload uses: the file system its volume names, the DB cluster its endpoints name. */
+export interface WorkloadStores {
+  fileSystemId?: string;
+  dbClusterIdentifier?: string;
+}
+
+/** The network resources of a site's Region that RDS checks a restore against. */
+export interface SiteNetwork {
+  /** DB subnet group names. */
+  dbSubnetGroups: string[];
+  /** Security group ids. */
+  securityGroupIds: string[];
+  availabilityZones: string[];
 }
 
 /** Route 53 settings of the failover records. */
@@ -158,6 +179,15 @@ export interface SiteRec {
     assumingRole: boolean;
   };
   fs: { protection: "ENABLED" | "DISABLED" };
+  network: SiteNetwork;
+  /**
+   * File systems in the site's Region (its own, those restored there) with their mount targets in
+   * its VPC; `names.fileSystemId` is the one holding the site's data now. DB clusters likewise.
+   */
+  fileSystems: Record<string, { mountTargets: number }>;
+  dbClusters: string[];
+  /** The stores the workload's volume and DB endpoints name; undefined: the site's own. */
+  workloadStores?: WorkloadStores;
   replicas?: { web: number; app: number };
   /** The workload refuses writes: it serves reads only. */
   readOnly: boolean;
@@ -222,6 +252,19 @@ export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
       assumingRole: false,
     },
     fs: { protection: spec.fs.protection },
+    network: {
+      dbSubnetGroups: [...(spec.network?.dbSubnetGroups ?? [])],
+      securityGroupIds: [...(spec.network?.securityGroupIds ?? [])],
+      availabilityZones: [...(spec.network?.availabilityZones ?? [])],
+    },
+    fileSystems: Object.fromEntries(
+      Object.entries(spec.mountTargets ? { [spec.names.fileSystemId]: 0, ...spec.mountTargets } : { [spec.names.fileSystemId]: 1 }).map(([id, n]) => [
+        id,
+        { mountTargets: n },
+      ]),
+    ),
+    dbClusters: [spec.names.dbClusterIdentifier],
+    ...(spec.workloadStores ? { workloadStores: { ...spec.workloadStores } } : {}),
     replicas: spec.replicas && { ...spec.replicas },
     readOnly: spec.readOnly ?? false,
     ...(spec.serving ? { servingSettings: spec.serving } : {}),

@@ -268,7 +268,11 @@ export class Efs extends Part {
    * `pointAt`: writable, in no replication (a replication into the old one loses its destination
    * side), and missing every file `from` wrote after the point.
    */
-  restoredInto(target: SiteRec, from: SiteRec, pointAt: number): void {
+  restoredInto(target: SiteRec, from: SiteRec, pointAt: number, fileSystemId: string): void {
+    // A new file system holds the site's data now, without any mount target (EFS creates none on a
+    // restore into a new file system); the site's own one stays as it was, beside it.
+    target.fileSystems[fileSystemId] ??= { mountTargets: 0 };
+    target.names.fileSystemId = fileSystemId;
     for (const rec of this.replications) {
       if (rec.dest === target.stack) {
         rec.sides.delete("dest");

@@ -32,6 +32,8 @@ import {
   type ServingChain,
   type ServingSettings,
   serviceKey,
+  type SiteNetwork,
+  type WorkloadStores,
   type WorldSpec,
   type WorldTuning,
 } from "./core";
@@ -53,6 +55,8 @@ export {
   type ServingChain,
   type ServingSettings,
   type SiteNames,
+  type SiteNetwork,
+  type WorkloadStores,
   type WorldDns,
   type WorldSiteSpec,
   type WorldSpec,
@@ -126,8 +130,9 @@ export class World {
           () => this.aurora.writer(),
           (job, point, target) => {
             const from = this.core.siteOf(point.sourceStack);
-            if (job.resourceType === "Aurora") this.aurora.restoredAsWriter(target, from, point.createdAt);
-            else this.efs.restoredInto(target, from, point.createdAt);
+            const created = job.createdResourceArn ?? "";
+            if (job.resourceType === "Aurora") this.aurora.restoredAsWriter(target, from, point.createdAt, created);
+            else this.efs.restoredInto(target, from, point.createdAt, created.split("/").at(-1)!);
           },
           opts.backupLatency,
         )
@@ -246,6 +251,12 @@ export class World {
   restoreJobs(): SimRestoreJob[] {
     this.settle();
     return this.backupPart().restores();
+  }
+
+  /** What the stack's last `up` left in its Region's network (DB subnet groups, security groups, AZs). */
+  setNetwork(stack: string, network: SiteNetwork): void {
+    this.settle();
+    this.core.siteOf(stack).network = { ...network };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -493,9 +504,34 @@ export class World {
   // Workload and data plane
 
   /** Deployment replicas by tier and the app's read-only mode, as the site's `up` applies them. */
-  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, readOnly = false): void {
+  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, readOnly = false, stores?: WorkloadStores): void {
     this.settle();
-    this.workload.setWorkload(stack, replicas, readOnly);
+    this.workload.setWorkload(stack, replicas, readOnly, stores);
+  }
+
+  /** The file system the workload's volume names and the DB cluster its endpoints name. */
+  setWorkloadStores(stack: string, stores: WorkloadStores): void {
+    this.settle();
+    this.workload.setWorkloadStores(stack, stores);
+  }
+
+  /** CreateMountTarget for a file system of `region` in its site's VPC; refused for a file system that does not exist there. */
+  addMountTarget(region: string, fileSystemId: string): void {
+    this.settle();
+    this.workload.addMountTarget(region, fileSystemId, 1);
+  }
+
+  /** DeleteMountTarget. */
+  removeMountTarget(region: string, fileSystemId: string): void {
+    this.settle();
+    this.workload.addMountTarget(region, fileSystemId, -1);
+  }
+
+  /** DescribeFileSystems / DescribeDBClusters by id in `region`: whether it exists (own or restored there). */
+  storeExists(region: string, kind: "fileSystem" | "dbCluster", id: string): boolean {
+    this.settle();
+    const site = this.core.siteInRegion(region);
+    return !!site && (kind === "fileSystem" ? id in site.fileSystems : site.dbClusters.includes(id));
   }
 
   /** The readiness probes and ALB target health check an `up` left on the site's workload (pods started after this use them). */

@@ -4,7 +4,7 @@
  */
 import { NODE_GROUPS, type NodeGroupName } from "../../../stacks/config";
 import type { FileSystemProtection, NodeGroupState } from "../../ports";
-import { type Core, Part } from "./core";
+import { type Core, Part, type SiteNetwork } from "./core";
 import type { Efs } from "./efs";
 import type { Writes } from "./writes";
 
@@ -34,6 +34,7 @@ export interface SiteSnapshot {
     rebuilding: boolean;
   };
   fs: { id: string; protection: FileSystemProtection; writable: boolean };
+  network: SiteNetwork;
   healthCheck: { id: string; status: "healthy" | "unhealthy" };
   albHostname: string;
   writes: { db: number; files: number };
@@ -79,6 +80,7 @@ export class Inspect extends Part {
         rebuilding: s.db.rebuilding,
       },
       fs: { id: s.names.fileSystemId, protection, writable: protection === "ENABLED" },
+      network: { ...s.network },
       healthCheck: { id: s.names.healthCheckId ?? "", status: s.hcHealthy ? "healthy" : "unhealthy" },
       albHostname: s.names.albHostname ?? "",
       writes: { db: totals("db"), files: totals("files") },

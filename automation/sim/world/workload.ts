@@ -20,7 +20,8 @@
  * (route53.ts).
  */
 import { DataPlaneError } from "../errors";
-import { type Core, Part, type ServingChain, type ServingSettings, type SiteRec } from "./core";
+import { AwsError } from "../errors";
+import { type Core, Part, type ServingChain, type ServingSettings, type SiteRec, type WorkloadStores } from "./core";
 import type { Efs } from "./efs";
 import type { Route53 } from "./route53";
 import type { Writes } from "./writes";
@@ -117,8 +118,15 @@ export class Workload extends Part {
     });
   }
 
+  /**
+   * App pods mount the file system their volume names through a mount target in the site's VPC; with
+   * none (an EFS restore into a new file system creates none) the kubelet cannot mount it and the
+   * pods never start (EFS User Guide, "Managing mount targets": a client mounts through a mount
+   * target in its Availability Zone).
+   */
   private tierCanRun(site: SiteRec, tier: Tier): boolean {
-    return (site.replicas?.[tier] ?? 0) > 0 && site.nodeGroups[tier].readyNodes > 0;
+    const mountable = tier !== "app" || (site.fileSystems[this.workloadFileSystem(site)]?.mountTargets ?? 0) > 0;
+    return (site.replicas?.[tier] ?? 0) > 0 && site.nodeGroups[tier].readyNodes > 0 && mountable;
   }
 
   private podsCondition(site: SiteRec): boolean {
@@ -130,11 +138,24 @@ export class Workload extends Part {
     return site.targetHealthy && site.chain.app.readyAt !== undefined;
   }
 
+  private workloadFileSystem(site: SiteRec): string {
+    return site.workloadStores?.fileSystemId ?? site.names.fileSystemId;
+  }
+
+  /** The workload writes to the stores holding the site's data now (after a restore: the restored ones). */
+  private onTheSiteData(site: SiteRec): boolean {
+    return (
+      this.workloadFileSystem(site) === site.names.fileSystemId &&
+      (site.workloadStores?.dbClusterIdentifier ?? site.names.dbClusterIdentifier) === site.names.dbClusterIdentifier
+    );
+  }
+
   private servingCondition(site: SiteRec): boolean {
     return (
       !this.impaired.has(site.region) &&
       this.appAnswers(site) &&
       !site.readOnly &&
+      this.onTheSiteData(site) &&
       site.db.role === "writer" &&
       !site.db.pendingDemotion &&
       site.db.status === "available" &&
@@ -155,10 +176,26 @@ export class Workload extends Part {
     );
   }
 
-  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, readOnly: boolean): void {
+  setWorkload(stack: string, replicas: { web: number; app: number } | undefined, readOnly: boolean, stores?: WorkloadStores): void {
     const site = this.siteOf(stack);
     site.replicas = replicas && { ...replicas };
     site.readOnly = readOnly;
+    if (stores) site.workloadStores = { ...stores };
+    this.recompute();
+  }
+
+  /** The workload's volume and DB endpoints now name these stores (its Deployments and volume changed). */
+  setWorkloadStores(stack: string, stores: WorkloadStores): void {
+    this.siteOf(stack).workloadStores = { ...stores };
+    this.recompute();
+  }
+
+  /** CreateMountTarget in the site's VPC for a file system of its Region. */
+  addMountTarget(region: string, fileSystemId: string, delta = 1): void {
+    const site = this.siteInRegion(region);
+    const fs = site?.fileSystems[fileSystemId];
+    if (!site || !fs) throw new AwsError("FileSystemNotFound", `File system '${fileSystemId}' does not exist.`, { status: 404 });
+    fs.mountTargets = Math.max(0, fs.mountTargets + delta);
     this.recompute();
   }
 

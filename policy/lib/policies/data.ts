@@ -4,6 +4,7 @@
  */
 import { definePolicy, type Violation } from "../policy";
 import { T, describe, isSet, isUnknown, knownArray, knownNumber, knownString, ofType, prop, type ResourceLike } from "../resources";
+import { adoptedStoreIds } from "../site";
 
 /** `true`, or a value that will be computed (unknown in preview): not a violation yet. */
 const isTrueOrUnknown = (v: unknown): boolean => v === true || isUnknown(v);
@@ -317,8 +318,11 @@ export const efsAutomaticBackups = definePolicy({
   validate(resources) {
     const policies = ofType(resources, T.efsBackupPolicy);
     const out: Violation[] = [];
+    const adopted = adoptedStoreIds(resources);
     for (const fs of ofType(resources, T.efsFileSystem)) {
       const fsId = knownString(fs.props.id);
+      // A restored file system the site adopted is read, not managed: its backups are the plan's selection by ARN.
+      if (fsId && adopted.has(fsId)) continue;
       // A policy whose file system id is not known yet (preview) may be this one's.
       const mine = policies.filter((p) => !fsId || !knownString(p.props.fileSystemId) || knownString(p.props.fileSystemId) === fsId);
       if (mine.length === 0) {

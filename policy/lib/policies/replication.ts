@@ -4,7 +4,7 @@
  */
 import { NotApplicable, definePolicy, type Violation } from "../policy";
 import { T, describe, isSet, isUnknown, knownArray, knownString, ofType, prop, type ResourceLike } from "../resources";
-import { peerOutputs, siteRegion, siteRole } from "../site";
+import { adoptedStoreIds, peerOutputs, siteRegion, siteRole } from "../site";
 
 function requireRole(resources: readonly ResourceLike[], allowFileSystemSignal = true) {
   const role = siteRole(resources);
@@ -172,7 +172,12 @@ export const auroraGlobalMembership = definePolicy({
           "Fix: deploy the database component (a secondary cluster in the global database on a standby site).",
       });
     }
+    // A cluster restored from a recovery point is a standalone cluster (RestoreDBClusterFromSnapshot
+    // creates one outside any global database); the site serves from it until it joins the pair again.
+    const adopted = adoptedStoreIds(resources);
     for (const c of clusters) {
+      const cid = knownString(c.props.clusterIdentifier) ?? knownString(c.props.id);
+      if (cid && adopted.has(cid)) continue;
       const member = c.props.globalClusterIdentifier;
       if (!isSet(member)) {
         out.push({

@@ -174,6 +174,14 @@ describe("PulumiStacks", () => {
       expect(cfg.database.readers).to.deep.equal({ active: 1, standby: 0 });
     });
 
+    it("writes restoredData as one JSON object value, which reads back through the schema", async () => {
+      const { stacks, fake } = setup();
+      const data = { fileSystemId: "fs-0123456789abcdef0", dbClusterIdentifier: "dr-restored-20250101t0500" };
+      await stacks.setConfig("dr", [{ key: "restoredData", value: data }]);
+      expect(fake.log).to.deep.equal([`set eks-dr:restoredData=${JSON.stringify(data)}`]);
+      expect((await stacks.readConfig("dr")).restoredData).to.deep.equal(data);
+    });
+
     it("validates the whole resulting config first and writes nothing when it is invalid", async () => {
       const { stacks, fake } = setup();
       const err = await stacks

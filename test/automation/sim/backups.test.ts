@@ -118,4 +118,47 @@ describe("simulated AWS Backup: recovery points, copies, restores", function () 
     expect(loss).to.include({ kind: "efs", fromStack: "primary", toStack: "dr", replicatedUpTo: efs.createdAt });
     expect(loss.lostWrites).to.be.greaterThan(0);
   });
+
+  it("an Aurora restore lands in the target Region's network only: a subnet group, security group or AZ of another Region fails the job with RDS's fault", async () => {
+    const aurora = s.world
+      .listRecoveryPoints("us-west-2", vaults.dr)
+      .filter((p) => p.resourceType === "Aurora")
+      .at(-1)!;
+    const role = "arn:aws:iam::123456789012:role/backup";
+    const dr = await s.stacks.outputs("dr");
+    const primary = await s.stacks.outputs("primary");
+    const good = {
+      DBClusterIdentifier: "dr-restored-1",
+      Engine: "aurora-mysql",
+      DBSubnetGroupName: dr!.dbSubnetGroupName!,
+      VpcSecurityGroupIds: JSON.stringify([dr!.dbSecurityGroupId]),
+    };
+    const run = async (metadata: Record<string, string>, token: string) => {
+      const job = s.world.startRestoreJob("us-west-2", {
+        recoveryPointArn: aurora.arn,
+        resourceType: "Aurora",
+        metadata,
+        iamRoleArn: role,
+        idempotencyToken: token,
+      });
+      await s.clock.sleep(Math.max(job.completesAt - s.clock.now(), 0) + 1);
+      return s.world.describeRestoreJob("us-west-2", job.id);
+    };
+    const wrongSubnets = await run({ ...good, DBSubnetGroupName: primary!.dbSubnetGroupName! }, "a");
+    expect(wrongSubnets.status).to.equal("FAILED");
+    expect(wrongSubnets.statusMessage).to.match(/DBSubnetGroupNotFoundFault.*eks-dr-primary/);
+    const wrongGroups = await run({ ...good, VpcSecurityGroupIds: JSON.stringify([primary!.dbSecurityGroupId]) }, "b");
+    expect(wrongGroups.status).to.equal("FAILED");
+    expect(wrongGroups.statusMessage).to.match(/InvalidVPCNetworkStateFault/);
+    const wrongAzs = await run({ ...good, AvailabilityZones: JSON.stringify(["us-east-1a"]) }, "c");
+    expect(wrongAzs.status).to.equal("FAILED");
+    expect(wrongAzs.statusMessage).to.match(/InvalidParameterValue.*us-east-1a/);
+    // Without a subnet group RDS would use the default VPC, which the site does not have.
+    const noSubnets = await run({ DBClusterIdentifier: "dr-restored-2", Engine: "aurora-mysql" }, "d");
+    expect(noSubnets.status).to.equal("FAILED");
+    expect(s.world.site("dr").db.role, "a failed restore changes no cluster").to.equal("secondary");
+    const ok = await run(good, "e");
+    expect(ok.status, ok.statusMessage).to.equal("COMPLETED");
+    expect(s.world.site("dr").db.role).to.equal("writer");
+  });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { driverDeps, simWiring } from "../../../automation/wiring";
-import { formatRestoreFigures, restore, type RestoreDeps, type RestoreResult } from "../../../automation/restore";
+import { formatRestoreFigures, restore, restoreTarget, type RestoreDeps, type RestoreResult } from "../../../automation/restore";
 import type { DryRunResult, RunResult } from "../../../automation/driver";
 import { RefusedError } from "../../../automation/errors";
 import { loadSite } from "../../../automation/plan/sites";
@@ -218,7 +218,7 @@ describe("restore-objects waits for Velero's sync", function () {
     // Velero has not synced it yet: creating the Restore now would fail validation for good.
     expect(world.veleroSyncedAt("dr", replica.name)).to.equal(undefined);
     const site = await loadSite(t.sim.stacks, "dr");
-    const target = { site, vaultName: site.outputs.backupVaultName!, roleArn: site.outputs.backupRoleArn!, kmsKeyArn: site.outputs.kmsKeyArn! };
+    const target = restoreTarget(site);
     const step = veleroRestoreSteps({ target, afterSelect: "select-recovery-points", afterUp: "converge-up-target", required: false }).find(
       (s) => s.id === "restore-objects",
     )!;
