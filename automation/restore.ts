@@ -21,7 +21,7 @@ import { checkPairConfig } from "./gates/config";
 import { readOnlyContext } from "./engine/inspect";
 import { marksOf } from "./journal/events";
 import { restoreInPlacePlan, restoreToPeerPlan, type RestoreInput, type RestorePorts } from "./plan/restore-plan";
-import { loadPair, loadSite, type Site } from "./plan/sites";
+import { loadRestorePair, loadRestoreSite, loadSite, type SiteView } from "./plan/sites";
 import { cutoffOf, RESTORE_MARK, type PointSpec, type RestoreTarget } from "./plan/steps/restore";
 import { DEFAULT_TIMEOUTS, type Timeouts } from "./plan/types";
 import { chooseVeleroBackup, VELERO_MARK, type VeleroChoiceMark } from "./plan/steps/velero-restore";
@@ -68,7 +68,7 @@ export function parsePoint(value: string, now: number): PointSpec {
 }
 
 /** What a restore reads from the target site's outputs; refused (naming the outputs) when the stack lacks them. */
-export function restoreTarget(site: Site): RestoreTarget {
+export function restoreTarget(site: SiteView): RestoreTarget {
   const o = site.outputs;
   const missing = (["backupVaultName", "backupRoleArn", "kmsKeyArn", "dbSubnetGroupName", "dbSecurityGroupId"] as const).filter((k) => !o[k]);
   if (missing.length) {
@@ -132,7 +132,7 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
           const site = await loadSite(deps.stacks, args.to);
           return restoreInPlacePlan(backup, site, restoreTarget(site), input);
         }
-        const pair = await loadPair(deps.stacks, args.to);
+        const pair = await loadRestorePair(deps.stacks, args.to);
         return restoreToPeerPlan(backup, pair, restoreTarget(pair.target), input);
       },
       validate: async (plan, resuming) => {
@@ -148,7 +148,7 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
         }
       },
       gate: async (plan) => {
-        const target = restoreTarget(await loadSite(deps.stacks, plan.target!));
+        const target = restoreTarget(await loadRestoreSite(deps.stacks, plan.target!));
         const ctx = readOnlyContext(deps);
         const points = await backup
           .listRecoveryPoints(target.site.region, target.vaultName, { timeoutMs: timeouts.probeMs * 4, signal: ctx.signal })
