@@ -87,6 +87,24 @@ export function restoreTarget(site: SiteView): RestoreTarget {
 }
 
 /**
+ * IAM's control plane (one for all commercial Regions) and Route 53's are in us-east-1 (IAM User
+ * Guide, "Resilience in IAM"; AWS Fault Isolation Boundaries whitepaper, "Global services": "do not
+ * rely on the control plane of partitional services in your recovery path"). A backup-only standby's
+ * up creates the cluster's and add-ons' IAM roles and its failover record: with us-east-1 lost it
+ * would fail after the data restores, so the restore is refused before anything changes.
+ */
+async function refuseControlPlanesInLostRegion(deps: RestoreDeps, source: string, target: string): Promise<void> {
+  const site = await loadRestoreSite(deps.stacks, target);
+  const lost = (await deps.stacks.readConfig(source)).region;
+  if (!site.backupOnly || lost !== "us-east-1") return;
+  throw new RefusedError(
+    `${target} is a backup-only standby: its up as a full site creates IAM roles (cluster, nodes, add-ons) and its Route 53 record, and the IAM and Route 53 ` +
+      `control planes are in us-east-1, the Region ${source} lost. Nothing was changed. Restore once us-east-1's control planes answer, ` +
+      `or run this pair as pilot light or warm standby (eks-dr:drTier), whose standby has them already.`,
+  );
+}
+
+/**
  * The backup port behind the guard every cloud call of the driver goes through (cloud/guard.ts):
  * the same classification of retryable errors, attempts, backoff on the driver's Clock and default
  * bound as the CloudPort's calls; its SDK clients make one attempt each. Each call still carries
@@ -143,6 +161,7 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
           return;
         }
         await checkPairConfig(deps.stacks, [plan.source!, plan.target!], { duringRun: resuming });
+        if (!resuming) await refuseControlPlanesInLostRegion(deps, plan.source!, plan.target!);
         if (!resuming && (await deps.stacks.readConfig(plan.target!)).role === "active") {
           throw new RefusedError(`${plan.target} is the active site; to restore its data in place use --in-place --yes.`);
         }

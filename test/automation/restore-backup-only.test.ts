@@ -88,3 +88,25 @@ describe("restore into a backup-only standby (backup-restore tier)", function ()
     expect(records.find((r) => r.setIdentifier === "dr")?.healthCheckId).to.be.a("string");
   });
 });
+
+describe("restore into a backup-only standby whose lost peer is in us-east-1", function () {
+  this.timeout(60_000);
+
+  it("is refused before anything changes (exit 2): its up creates IAM roles and a record, whose control planes are in us-east-1", async () => {
+    const configs = Object.fromEntries(["primary", "dr"].map((s) => [s, { ...readStackFileConfig(PROJECT_DIR, s)!, drTier: "backup-restore" }]));
+    const sim = await createSimulation({ seed: 5, configs });
+    sim.faults.impairRegion("primary");
+    const before = sim.world.calls().filter((c) => c.sideEffect).length;
+    const err = await restore(restoreDeps(sim), { to: "dr", point: { latest: true }, maxSkewMs: 3_600_000 }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { exitCode?: number },
+    );
+    expect(err?.name).to.equal("RefusedError");
+    expect(err?.message)
+      .to.match(/us-east-1/)
+      .and.match(/IAM/)
+      .and.match(/Route 53/);
+    expect(sim.world.calls().filter((c) => c.sideEffect)).to.have.length(before);
+    expect((await sim.stacks.readConfig("dr")).role).to.equal("standby");
+  });
+});
