@@ -75,6 +75,13 @@ describe("restore into a backup-only standby (backup-restore tier)", function ()
     expect(served.at).to.be.greaterThan(cluster!.at);
   });
 
+  it("dr's Velero knows the backup it restores only once its cluster runs: synced after the control plane's creation", () => {
+    if (result.kind !== "run" || !result.restore?.velero || "none" in result.restore.velero) throw new Error("no Velero backup restored");
+    const [created] = sim.world.calls({ api: "CreateCluster", origin: "pulumi:dr" });
+    const syncedAt = sim.world.veleroSyncedAt("dr", result.restore.velero.backupName);
+    expect(syncedAt).to.be.a("number").and.greaterThan(created.at);
+  });
+
   it("dr's up creates its record SECONDARY beside the lost site's PRIMARY (Route 53 holds one PRIMARY); the swap after the up makes it PRIMARY with dr's check", () => {
     if (result.kind !== "run") throw new Error("dry run");
     const ids = result.report.steps.map((s) => s.id);
