@@ -117,6 +117,19 @@ export function slowestBranchMs(steps: MeasuredStep[], servingStep: string): num
 
 /** The slowest single branch into `servingStep` (ms) and when its last step ended (the floor's end on this run's clock). */
 export function slowestBranch(steps: MeasuredStep[], servingStep: string): { ms: number; endedAt?: number } {
+  const serving = steps.find((s) => s.id === servingStep);
+  if (!serving) throw new Error(`no step ${servingStep}`);
+  const chains = chainsOf(steps);
+  let best: { ms: number; endedAt?: number } = { ms: 0 };
+  for (const dep of serving.dependsOn) {
+    const ms = chains(dep);
+    if (ms > best.ms) best = { ms, endedAt: steps.find((s) => s.id === dep)?.endedAt };
+  }
+  return best;
+}
+
+/** A step's chain: its measured duration plus the slowest chain of its dependencies (ms), memoised over `steps`. */
+function chainsOf(steps: MeasuredStep[]): (id: string) => number {
   const byId = new Map(steps.map((s) => [s.id, s]));
   const memo = new Map<string, number>();
   const chain = (id: string): number => {
@@ -128,30 +141,7 @@ export function slowestBranch(steps: MeasuredStep[], servingStep: string): { ms:
     memo.set(id, v);
     return v;
   };
-  const serving = byId.get(servingStep);
-  if (!serving) throw new Error(`no step ${servingStep}`);
-  let best: { ms: number; endedAt?: number } = { ms: 0 };
-  for (const dep of serving.dependsOn) {
-    const ms = chain(dep);
-    if (ms > best.ms) best = { ms, endedAt: byId.get(dep)?.endedAt };
-  }
-  return best;
-}
-
-/** A step's chain: its measured duration plus the slowest chain of its dependencies (ms). */
-function chainMs(steps: MeasuredStep[], id: string): number {
-  const byId = new Map(steps.map((s) => [s.id, s]));
-  const memo = new Map<string, number>();
-  const chain = (sid: string): number => {
-    const known = memo.get(sid);
-    if (known !== undefined) return known;
-    const s = byId.get(sid);
-    const own = s && s.startedAt !== undefined && s.endedAt !== undefined ? s.endedAt - s.startedAt : 0;
-    const v = own + Math.max(0, ...(s?.dependsOn ?? []).map(chain));
-    memo.set(sid, v);
-    return v;
-  };
-  return chain(id);
+  return chain;
 }
 
 /**
@@ -167,7 +157,7 @@ export function servingPathMs(steps: MeasuredStep[], chain: ServingChain, runSta
     const answeredAt = tier === "web" ? chain.target.healthyAt : c.readyAt;
     if (!scale || scale.endedAt === undefined || c.scheduledAt === undefined || c.scheduledAt < runStartedAt || answeredAt === undefined) return NaN;
     // Nodes Ready before the step saw them: the poll's slack is the driver's, not the floor's.
-    const toReady = chainMs(steps, scale.id) - Math.max(0, scale.endedAt - c.scheduledAt);
+    const toReady = chainsOf(steps)(scale.id) - Math.max(0, scale.endedAt - c.scheduledAt);
     return toReady + (answeredAt - c.scheduledAt);
   };
   const paths = [tierPath("web"), tierPath("app")].filter((v) => !Number.isNaN(v));

@@ -158,22 +158,7 @@ export class Backups extends Part {
     super(core);
     this.spec = { ...DEFAULT_BACKUP_SPEC, ...spec };
     // History: the plan has run for the retention period; its copies completed long ago.
-    const first = this.nextRun(this.t - this.spec.retentionMs);
-    for (let at = first; at <= this.t; at += this.spec.intervalMs) this.runPlan(at, { history: true });
-    this.scheduleNext();
-  }
-
-  private nextRun(after: number): number {
-    const { intervalMs, offsetMs } = this.spec;
-    return Math.ceil((after - offsetMs) / intervalMs) * intervalMs + offsetMs;
-  }
-
-  private scheduleNext(): void {
-    const at = this.nextRun(this.t + 1);
-    this.schedule(at, "backup plan runs", () => {
-      this.runPlan(at, { history: false });
-      this.scheduleNext();
-    });
+    this.runPeriodically(this.spec, "backup plan runs", (at, history) => this.runPlan(at, { history }));
   }
 
   private vaultOf(site: SiteRec): string {

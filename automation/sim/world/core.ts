@@ -359,6 +359,27 @@ export abstract class Part {
     return this.core.time.schedule(at, label, run);
   }
 
+  /**
+   * A job that runs every `intervalMs` at `offsetMs` past each interval (a daily cron): the runs of
+   * the last `retentionMs` replayed as history (`history` true), then each next run scheduled.
+   */
+  protected runPeriodically(
+    every: { intervalMs: number; offsetMs: number; retentionMs: number },
+    label: string,
+    run: (at: number, history: boolean) => void,
+  ): void {
+    const nextRun = (after: number) => Math.ceil((after - every.offsetMs) / every.intervalMs) * every.intervalMs + every.offsetMs;
+    for (let at = nextRun(this.t - every.retentionMs); at <= this.t; at += every.intervalMs) run(at, true);
+    const scheduleNext = () => {
+      const at = nextRun(this.t + 1);
+      this.schedule(at, label, () => {
+        run(at, false);
+        scheduleNext();
+      });
+    };
+    scheduleNext();
+  }
+
   protected siteOf(stackOrRegion: string): SiteRec {
     return this.core.siteOf(stackOrRegion);
   }

@@ -90,22 +90,7 @@ export class VeleroBackups extends Part {
     super(core);
     this.spec = { ...DEFAULT_VELERO_SPEC, ...spec };
     // History: the schedule has run for the retention period; its replicas landed long ago.
-    const first = this.nextRun(this.t - this.spec.retentionMs);
-    for (let at = first; at <= this.t; at += this.spec.intervalMs) this.run(at, true);
-    this.scheduleNext();
-  }
-
-  private nextRun(after: number): number {
-    const { intervalMs, offsetMs } = this.spec;
-    return Math.ceil((after - offsetMs) / intervalMs) * intervalMs + offsetMs;
-  }
-
-  private scheduleNext(): void {
-    const at = this.nextRun(this.t + 1);
-    this.schedule(at, "Velero schedule runs", () => {
-      this.run(at, false);
-      this.scheduleNext();
-    });
+    this.runPeriodically(this.spec, "Velero schedule runs", (at, history) => this.run(at, history));
   }
 
   private bucketOf(site: SiteRec): string {
