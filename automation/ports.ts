@@ -9,7 +9,7 @@
  * The cloud's ports, one per AWS service, are in cloud/ (cloud/port.ts composes them).
  */
 import type { SiteConfig } from "../stacks/config";
-import type { SiteOutputs } from "../stacks/outputs";
+import type { BackupOnlySiteOutputs, SiteOutputs } from "../stacks/outputs";
 
 // ---------------------------------------------------------------------------------------------
 // Clock
@@ -65,6 +65,11 @@ export interface StackPort {
   up(stack: string, opts?: UpOptions): Promise<UpResult>;
   /** The stack's outputs, validated against the contract; undefined when the stack has none yet. */
   outputs(stack: string): Promise<SiteOutputs | undefined>;
+  /**
+   * The outputs of a standby of the backup-restore tier (no cluster or database; what a restore into
+   * it reads), validated against `backupOnlySiteOutputsSchema`; undefined when the stack has none.
+   */
+  backupOnlyOutputs(stack: string): Promise<BackupOnlySiteOutputs | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------

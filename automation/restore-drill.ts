@@ -5,8 +5,8 @@
  * simulation's own measurements: the writes the restored stores do not have (their window is the
  * RPO), and when the restored site first served (the end of the RTO), with whether both agree.
  *
- * The simulated standby keeps the cluster of the stack files' tier; a backup-only standby would
- * also create its EKS cluster and node groups in the restore's `up` (not modelled here).
+ * The standby is the stack files' tier: a full standby keeps its cluster, a backup-only one
+ * (`drTier: backup-restore`) has its EKS cluster and node groups created by the restore's `up`.
  */
 import type { ExecutionObserver } from "./engine/executor";
 import type { Plan } from "./plan/types";

@@ -21,7 +21,7 @@ import { checkPairConfig } from "./gates/config";
 import { readOnlyContext } from "./engine/inspect";
 import { marksOf } from "./journal/events";
 import { restoreInPlacePlan, restoreToPeerPlan, type RestoreInput, type RestorePorts } from "./plan/restore-plan";
-import { loadPair, loadSite, type Site } from "./plan/sites";
+import { loadRestorePair, loadRestoreSite, loadSite, type SiteView } from "./plan/sites";
 import { cutoffOf, RESTORE_MARK, type PointSpec, type RestoreTarget } from "./plan/steps/restore";
 import { DEFAULT_TIMEOUTS, type Timeouts } from "./plan/types";
 import { chooseVeleroBackup, VELERO_MARK, type VeleroChoiceMark } from "./plan/steps/velero-restore";
@@ -68,7 +68,7 @@ export function parsePoint(value: string, now: number): PointSpec {
 }
 
 /** What a restore reads from the target site's outputs; refused (naming the outputs) when the stack lacks them. */
-export function restoreTarget(site: Site): RestoreTarget {
+export function restoreTarget(site: SiteView): RestoreTarget {
   const o = site.outputs;
   const missing = (["backupVaultName", "backupRoleArn", "kmsKeyArn", "dbSubnetGroupName", "dbSecurityGroupId"] as const).filter((k) => !o[k]);
   if (missing.length) {
@@ -84,6 +84,24 @@ export function restoreTarget(site: Site): RestoreTarget {
     ...(o.dbSubnetGroupName ? { dbSubnetGroupName: o.dbSubnetGroupName } : {}),
     dbSecurityGroupIds: o.dbSecurityGroupId ? [o.dbSecurityGroupId] : [],
   };
+}
+
+/**
+ * IAM's control plane (one for all commercial Regions) and Route 53's are in us-east-1 (IAM User
+ * Guide, "Resilience in IAM"; AWS Fault Isolation Boundaries whitepaper, "Global services": "do not
+ * rely on the control plane of partitional services in your recovery path"). A backup-only standby's
+ * up creates the cluster's and add-ons' IAM roles and its failover record: with us-east-1 lost it
+ * would fail after the data restores, so the restore is refused before anything changes.
+ */
+async function refuseControlPlanesInLostRegion(deps: RestoreDeps, source: string, target: string): Promise<void> {
+  const site = await loadRestoreSite(deps.stacks, target);
+  const lost = (await deps.stacks.readConfig(source)).region;
+  if (!site.backupOnly || lost !== "us-east-1") return;
+  throw new RefusedError(
+    `${target} is a backup-only standby: its up as a full site creates IAM roles (cluster, nodes, add-ons) and its Route 53 record, and the IAM and Route 53 ` +
+      `control planes are in us-east-1, the Region ${source} lost. Nothing was changed. Restore once us-east-1's control planes answer, ` +
+      `or run this pair as pilot light or warm standby (eks-dr:drTier), whose standby has them already.`,
+  );
 }
 
 /**
@@ -132,7 +150,7 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
           const site = await loadSite(deps.stacks, args.to);
           return restoreInPlacePlan(backup, site, restoreTarget(site), input);
         }
-        const pair = await loadPair(deps.stacks, args.to);
+        const pair = await loadRestorePair(deps.stacks, args.to);
         return restoreToPeerPlan(backup, pair, restoreTarget(pair.target), input);
       },
       validate: async (plan, resuming) => {
@@ -143,12 +161,13 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
           return;
         }
         await checkPairConfig(deps.stacks, [plan.source!, plan.target!], { duringRun: resuming });
+        if (!resuming) await refuseControlPlanesInLostRegion(deps, plan.source!, plan.target!);
         if (!resuming && (await deps.stacks.readConfig(plan.target!)).role === "active") {
           throw new RefusedError(`${plan.target} is the active site; to restore its data in place use --in-place --yes.`);
         }
       },
       gate: async (plan) => {
-        const target = restoreTarget(await loadSite(deps.stacks, plan.target!));
+        const target = restoreTarget(await loadRestoreSite(deps.stacks, plan.target!));
         const ctx = readOnlyContext(deps);
         const points = await backup
           .listRecoveryPoints(target.site.region, target.vaultName, { timeoutMs: timeouts.probeMs * 4, signal: ctx.signal })

@@ -4,9 +4,11 @@
  * backup and restore (`restore` from the copies in the standby's vault). Each run starts the instant
  * the active site's Region is impaired and ends when the new site serves.
  *
- * The simulated backup-restore standby keeps the stack files' cluster and system nodes; a real
- * backup-only standby also creates them in the restore's up (EKS control plane and node groups),
- * so its figures here are a lower bound.
+ * Backup and restore twice: into the stack files' standby (it keeps its cluster and system nodes),
+ * and into a backup-only standby (drTier backup-restore: no cluster, nodes, database or file system),
+ * whose restore's up creates the EKS control plane and node groups. The latter with the active site
+ * in us-east-2: with us-east-1 lost, a restore into a backup-only standby is refused (its up needs
+ * the IAM and Route 53 control planes there).
  */
 import { readStackFileConfig } from "../stacks/stack-files";
 import * as path from "node:path";
@@ -14,7 +16,7 @@ import { execute } from "../automation/engine/executor";
 import { MemoryJournal } from "../automation/journal/memory-journal";
 import { restoreToPeerPlan } from "../automation/plan/restore-plan";
 import { restoreTarget } from "../automation/restore";
-import { loadPair } from "../automation/plan/sites";
+import { loadRestorePair } from "../automation/plan/sites";
 import { createSimulation } from "../automation/sim";
 import { seededRandom } from "../automation/util/random";
 import { formatDuration } from "../automation/util/duration";
@@ -34,12 +36,20 @@ export function warmConfigs(): Record<string, Record<string, unknown>> {
   return out;
 }
 
+/** The stack files in the backup-restore tier (backup-only standby), the active site in us-east-2. */
+export function backupOnlyConfigs(): Record<string, Record<string, unknown>> {
+  const regions: Record<string, string> = { primary: "us-east-2", dr: "us-west-2" };
+  return Object.fromEntries(
+    ["primary", "dr"].map((s) => [s, { ...structuredClone(readStackFileConfig(PROJECT_DIR, s)!), drTier: "backup-restore", region: regions[s] }]),
+  );
+}
+
 /** One restore drill: the RTO (ms) from the incident until dr serves on the restored data. */
-export async function modeledRestoreRto(seed: number): Promise<number> {
-  const sim = await createSimulation({ seed });
+export async function modeledRestoreRto(seed: number, configs?: Record<string, Record<string, unknown>>): Promise<number> {
+  const sim = await createSimulation({ seed, ...(configs ? { configs } : {}) });
   const start = sim.clock.now();
   sim.faults.impairRegion("primary");
-  const pair = await loadPair(sim.stacks, "dr");
+  const pair = await loadRestorePair(sim.stacks, "dr");
   const plan = restoreToPeerPlan(sim.backup, pair, restoreTarget(pair.target), { point: { latest: true }, maxSkewMs: 3_600_000 });
   const result = await execute({
     plan,
@@ -62,7 +72,8 @@ export async function benchTiers(seeds: number): Promise<string[]> {
   const tiers: [string, (seed: number) => Promise<number>][] = [
     ["pilot light (stack files)", async (seed) => (await modeledRto(seed, "concurrent")).rtoMs],
     ["warm standby (web/app nodes running)", async (seed) => (await modeledRto(seed, "concurrent", { configs: warmConfigs() })).rtoMs],
-    ["backup and restore (restore --to dr)", modeledRestoreRto],
+    ["backup and restore (restore --to dr)", (seed) => modeledRestoreRto(seed)],
+    ["backup-only standby (us-east-2 lost)", (seed) => modeledRestoreRto(seed, backupOnlyConfigs())],
   ];
   const lines = [`RTO per DR tier, unplanned loss of us-east-1 (${seeds} seeds each)`];
   for (const [label, run] of tiers) {

@@ -150,6 +150,7 @@ export const backupOnlySiteOutputsSchema = siteOutputsSchema
     drTier: z.literal("backup-restore"),
     backupVaultName: z.string(),
     backupVaultArn: z.string(),
+    backupRoleArn: z.string(),
     backupSelectionTag: z.object({ key: z.string(), value: z.string() }),
     veleroBucketName: z.string(),
     veleroBucketArn: z.string(),

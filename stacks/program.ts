@@ -204,7 +204,17 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
   const dns = config.dns
     ? new FailoverDns(
         `${stack}-dns`,
-        { dns: config.dns, designation: byRole.failoverDesignation, albHostname: endpoint.albHostname, setIdentifier: stack },
+        {
+          dns: config.dns,
+          // A standby of the backup-restore tier had no record (no load balancer to point one at);
+          // restored into, its first one joins a group whose PRIMARY is still the lost site's, and
+          // Route 53 holds one PRIMARY per group: created SECONDARY, the restore's DNS swap then
+          // makes it PRIMARY with this site's check (docs/decisions.md, "DNS of a restored
+          // backup-only standby"). Later ups see no change in it, so they keep the swap.
+          designation: onRestoredOnly ? "SECONDARY" : byRole.failoverDesignation,
+          albHostname: endpoint.albHostname,
+          setIdentifier: stack,
+        },
         { providers },
       )
     : undefined;

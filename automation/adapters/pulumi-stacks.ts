@@ -26,7 +26,7 @@
 import { type ConfigMap, type ConfigValue, LocalWorkspace, type LocalWorkspaceOptions, type OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
 import { SemVer } from "semver";
 import { configKey, parseSiteConfig, PROJECT, type SiteConfig } from "../../stacks/config";
-import { parseSiteOutputs, type SiteOutputs } from "../../stacks/outputs";
+import { parseBackupOnlySiteOutputs, parseSiteOutputs, type BackupOnlySiteOutputs, type SiteOutputs } from "../../stacks/outputs";
 import type { ConfigChange, StackPort, UpOptions, UpResult } from "../ports";
 import { MIN_PULUMI_CLI, pulumiErrorSummary, pulumiSetupError } from "./pulumi-errors";
 
@@ -246,6 +246,13 @@ export class PulumiStacks implements StackPort {
     const keys = Object.keys(map);
     if (keys.length === 0) return undefined;
     return parseSiteOutputs(stack, Object.fromEntries(keys.map((k) => [k, map[k].value])));
+  }
+
+  async backupOnlyOutputs(stack: string): Promise<BackupOnlySiteOutputs | undefined> {
+    const map = await this.explained(stack, `reading the outputs of stack "${stack}"`, async () => (await this.stack(stack)).outputs());
+    const keys = Object.keys(map);
+    if (keys.length === 0) return undefined;
+    return parseBackupOnlySiteOutputs(stack, Object.fromEntries(keys.map((k) => [k, map[k].value])));
   }
 
   private async rawConfig(stack: string): Promise<Record<string, unknown>> {

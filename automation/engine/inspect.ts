@@ -27,6 +27,7 @@ export function readOnlyContext(deps: InspectDeps, marks: ReadonlyMap<string, Ma
   const stacks: StackPort = {
     readConfig: (s) => deps.stacks.readConfig(s),
     outputs: (s) => deps.stacks.outputs(s),
+    backupOnlyOutputs: (s) => deps.stacks.backupOnlyOutputs(s),
     setConfig: async () => refuse(),
     up: async () => refuse(),
   };

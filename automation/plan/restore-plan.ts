@@ -19,7 +19,7 @@
  */
 import type { BackupPort, RestoredClusterPort } from "../cloud/backup/port";
 import type { SiteOutputs } from "../../stacks/outputs";
-import type { Pair, Site } from "./sites";
+import type { Pair, PairView, Site } from "./sites";
 import { convergeChanges, convergeConfigStep, swapDnsStep, upStep, waitServingStep } from "./steps";
 import { veleroRestoreSteps } from "./steps/velero-restore";
 import {
@@ -65,7 +65,7 @@ function dataSteps(ports: RestorePorts, target: RestoreTarget, input: RestoreInp
   return [select, db, files, instances];
 }
 
-export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: RestoreTarget, input: RestoreInput): Plan {
+export function restoreToPeerPlan(ports: RestorePorts, pair: PairView, target: RestoreTarget, input: RestoreInput): Plan {
   const avoid = [pair.source.region];
   const [select, db, files, instances] = dataSteps(ports, target, input);
   const dataDone = [instances.id, files.id];
@@ -73,15 +73,19 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
   const adopt = adoptRestoredDataStep(pair.target, dataDone);
   // Once the data is there; bounded, and health-check failover moves traffic if Route 53's API is
   // down with the source's Region (the up then leaves the record out, as an unplanned failover).
-  const dns = swapDnsStep(pair, "unplanned", "", dataDone);
+  // A backup-only standby has no record to swap before its up (it has no load balancer yet).
+  const backupOnly = pair.target.backupOnly === true;
+  const swapBefore = backupOnly ? undefined : swapDnsStep(pair, "unplanned", "", dataDone);
   const up = upStep({
     id: "converge-up-target",
     title: `Bring ${pair.target.stack} up as active on the restored data`,
     site: pair.target,
-    dependsOn: [config.id, adopt.id, ...(dns ? [dns.id] : [])],
+    dependsOn: [config.id, adopt.id, ...(swapBefore ? [swapBefore.id] : [])],
     converged: (o: SiteOutputs | undefined, ctx) => o?.role === "active" && servesRestored(o, ctx),
     excludeDnsOnSwapFailure: true,
   });
+  // The backup-only standby's up created its record SECONDARY beside the lost site's PRIMARY: the swap follows it.
+  const dns = swapBefore ?? (backupOnly ? swapDnsStep(pair, "unplanned", "", [up.id]) : undefined);
   const serving = waitServingStep(pair, "unplanned", "", [up.id, ...(dns ? [dns.id] : [])]);
   const objects = veleroRestoreSteps({ target, afterSelect: select.id, afterUp: up.id, required: input.requireVelero ?? false });
   return {
@@ -96,7 +100,7 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
     source: pair.source.stack,
     target: pair.target.stack,
     mode: "unplanned",
-    steps: [select, db, files, instances, config, adopt, ...(dns ? [dns] : []), up, serving, ...objects],
+    steps: [select, db, files, instances, config, adopt, ...(swapBefore ? [swapBefore] : []), up, ...(dns && !swapBefore ? [dns] : []), serving, ...objects],
     configChanges: [
       ...convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({
         stack,
@@ -114,6 +118,11 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: Pair, target: Resto
       `Data written after the chosen recovery points is not restored: the RPO is the incident time minus the points' time.`,
       `The restored DB cluster is a new cluster outside the global database; the restored file system is a new one. No recovery point is deleted.`,
       `${pair.source.stack} is set to standby in config only; ${pair.target.stack}'s ups avoid ${pair.source.region} until the failback.`,
+      ...(backupOnly
+        ? [
+            `${pair.target.stack} is a backup-only standby: its up creates its EKS cluster and node groups (their creation is in the RTO); it has no failover record to swap before it.`,
+          ]
+        : []),
       `Kubernetes objects: the newest Completed Velero backup in ${pair.target.stack}'s bucket not newer than the recovery points, restored beside the wait until it serves (existing objects are kept, Secrets are not in it)${input.requireVelero ? "; without one the run fails (--require-velero)" : "; without one the restore goes on and says so"}.`,
     ],
   };

@@ -18,6 +18,9 @@ export const LATENCY_STEPS = [
   "efs-replication-delete",
   "nodegroup-ready",
   "karpenter-ready",
+  // A backup-only standby's up as a full site creates its cluster, then its node groups.
+  "eks-cluster-create",
+  "nodegroup-create",
   // From a node Ready to the site serving on it: the pod, its readiness probe, its ALB target.
   "pod-start",
   "readiness-probe",
@@ -151,6 +154,21 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
     typicalSeconds: 180,
     maxSeconds: 300,
     source: "commonly reported 3-5 min for ASG-based node registration",
+  },
+  "eks-cluster-create": {
+    description: "EKS control plane creation (CreateCluster until ACTIVE)",
+    minSeconds: 360,
+    typicalSeconds: 600,
+    maxSeconds: 900,
+    source:
+      'EKS API Reference, CreateCluster: "In most cases, it takes several minutes to create a cluster"; aws/containers-roadmap#1227: provisioning "currently averages 15 minutes" (max)',
+  },
+  "nodegroup-create": {
+    description: "EKS managed node group creation until ACTIVE with its nodes Ready (CreateNodegroup, from an ACTIVE control plane)",
+    minSeconds: 120,
+    typicalSeconds: 240,
+    maxSeconds: 480,
+    source: "estimate: the node registration of nodegroup-ready (3-5 min) plus the group's Auto Scaling group and launch template; measure and override",
   },
   "karpenter-ready": {
     description: "Karpenter node provisioning to Ready",

@@ -19,7 +19,7 @@
  */
 import { ConfigError, type SiteConfig } from "../../stacks/config";
 import type { SiteProgram } from "../../stacks/program";
-import { siteOutputsSchema, type SiteOutputs } from "../../stacks/outputs";
+import { parseBackupOnlySiteOutputs, parseSiteOutputs, type BackupOnlySiteOutputs, type SiteOutputs } from "../../stacks/outputs";
 import type { Clock, ConfigChange, StackPort, UpOptions, UpResult } from "../ports";
 import { AwsError, StackUpError } from "./errors";
 import { parseSiteConfigCached } from "./parsed-config";
@@ -147,7 +147,14 @@ export class SimStacks implements StackPort {
     this.process.assertAlive();
     this.rawOf(stack);
     const out = this.shared.outputs[stack];
-    return out && siteOutputsSchema.parse(clone(out));
+    return out && parseSiteOutputs(stack, clone(out));
+  }
+
+  async backupOnlyOutputs(stack: string): Promise<BackupOnlySiteOutputs | undefined> {
+    this.process.assertAlive();
+    this.rawOf(stack);
+    const out = this.shared.outputs[stack];
+    return out && parseBackupOnlySiteOutputs(stack, clone(out));
   }
 
   /** Pulumi state of a stack (`pulumi stack export`), for tests and inspection. */

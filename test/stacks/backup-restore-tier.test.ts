@@ -209,5 +209,12 @@ describe("backup-restore tier", function () {
     expect(ev.outputs.dbSecurityGroupId).to.equal(dr.outputs.dbSecurityGroupId);
     expect(siteOutputsSchema.safeParse(ev.outputs).success, JSON.stringify(siteOutputsSchema.safeParse(ev.outputs).error?.issues)).to.equal(true);
     expect(failingPolicies(site)).to.deep.equal([]);
+    // Its first failover record joins a group whose PRIMARY is still the lost site's (Route 53 holds
+    // one PRIMARY): created SECONDARY, without a check; the restore's DNS swap then makes it PRIMARY
+    // with the site's health check, which the program creates and exports.
+    const record = ev.cloud.one("aws:route53/record:Record");
+    expect(record.inputs.failoverRoutingPolicies).to.deep.equal([{ type: "SECONDARY" }]);
+    expect(record.inputs.healthCheckId).to.equal(undefined);
+    expect(ev.outputs.healthCheckId).to.be.a("string").and.not.equal("");
   });
 });

@@ -4,7 +4,7 @@
 import { PRIORITY } from "../priorities";
 import { errorMessage } from "../../errors";
 import { formatDuration } from "../../util/duration";
-import type { Pair } from "../sites";
+import type { PairView } from "../sites";
 import type { Step, StepContext, SwitchMode } from "../types";
 import { id, MARK, opts } from "./shared";
 
@@ -18,7 +18,7 @@ export const isDnsStepId = (stepId: string): boolean => DNS_STEP_NAMES.some((nam
  * health-check failover answers with the target once the source's check fails, and the converge
  * `up` leaves the target's record out.
  */
-export function swapDnsStep(pair: Pair, mode: SwitchMode, prefix: string, dependsOn: string[], name = "swap-dns"): Step | undefined {
+export function swapDnsStep(pair: PairView, mode: SwitchMode, prefix: string, dependsOn: string[], name = "swap-dns"): Step | undefined {
   const dns = pair.target.config.dns ?? pair.source.config.dns;
   if (!dns) return undefined;
   const { target } = pair;
@@ -39,7 +39,9 @@ export function swapDnsStep(pair: Pair, mode: SwitchMode, prefix: string, depend
     check: async (ctx) => (mode === "unplanned" ? ctx.marks.has(MARK.dnsSwapped) || ctx.marks.has(MARK.dnsSwapFailed) : isPrimary(ctx)),
     run: async (ctx) => {
       try {
-        const primary = { setIdentifier: target.stack, ...(target.outputs.healthCheckId ? { healthCheckId: target.outputs.healthCheckId } : {}) };
+        // A backup-only standby has a health check only once its up made it a full site (before this step).
+        const healthCheckId = target.backupOnly ? (await ctx.stacks.outputs(target.stack))?.healthCheckId : target.outputs.healthCheckId;
+        const primary = { setIdentifier: target.stack, ...(healthCheckId ? { healthCheckId } : {}) };
         await ctx.cloud.route53.setPrimaryRecord(dns.hostedZoneId, dns.hostname, primary, opts(ctx, ctx.timeouts.dnsChangeMs));
         await ctx.mark(MARK.dnsSwapped, { primary: target.stack });
         return { detail: `${target.stack} is PRIMARY` };

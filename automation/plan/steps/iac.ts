@@ -6,7 +6,7 @@ import { PRIORITY } from "../priorities";
 import type { ConfigChange } from "../../ports";
 import type { SiteConfig } from "../../../stacks/config";
 import type { SiteOutputs } from "../../../stacks/outputs";
-import type { Pair, Site } from "../sites";
+import type { PairView, Site, SiteView } from "../sites";
 import type { Step, StepContext } from "../types";
 import { id, MARK } from "./shared";
 
@@ -56,7 +56,7 @@ const configValue = (cfg: SiteConfig, key: ConfigChange["key"]): unknown => {
  * `targetReplicates`: the new active site replicates to the old one from its converge `up`.
  * `targetAvoids`: Regions the target's `up`s must not reach (an unplanned failover: the source's).
  */
-export function convergeChanges(pair: Pair, targetReplicates: boolean, targetAvoids?: string[]): { stack: string; changes: ConfigChange[] }[] {
+export function convergeChanges(pair: PairView, targetReplicates: boolean, targetAvoids?: string[]): { stack: string; changes: ConfigChange[] }[] {
   return [
     {
       stack: pair.source.stack,
@@ -100,7 +100,7 @@ export function clearImpairedRegionsStep(site: Site, prefix: string, dependsOn: 
  * Roles swap in config once the target serves. The target's `database.readers.standby` goes
  * back to the value marked before the headless promotion (it only applies while standby).
  */
-export function convergeConfigStep(pair: Pair, targetReplicates: boolean, prefix: string, dependsOn: string[], targetAvoids?: string[]): Step {
+export function convergeConfigStep(pair: PairView, targetReplicates: boolean, prefix: string, dependsOn: string[], targetAvoids?: string[]): Step {
   const wanted = (ctx: StepContext) =>
     convergeChanges(pair, targetReplicates, targetAvoids).map(({ stack, changes }) => {
       const original = ctx.marks.get(MARK.readersOriginal(stack))?.data.value;
@@ -137,7 +137,7 @@ export function convergeConfigStep(pair: Pair, targetReplicates: boolean, prefix
 export interface UpStepArgs {
   id: string;
   title: string;
-  site: Site;
+  site: SiteView;
   dependsOn: string[];
   /** The postcondition, read from the stack's outputs (and the cloud when needed). */
   converged: (outputs: SiteOutputs | undefined, ctx: StepContext) => Promise<boolean> | boolean;
@@ -155,14 +155,16 @@ export function upStep(a: UpStepArgs): Step {
     dependsOn: a.dependsOn,
     bound: { what: `pulumi up ${a.site.stack}`, key: "upMs", ms: (t) => t.upMs },
     effect:
-      `pulumi up ${a.site.stack} --refresh-targets ${a.site.outputs.outOfBandUrns.length} out-of-band URN(s)` +
+      `pulumi up ${a.site.stack} --refresh-targets ${(a.site.outputs.outOfBandUrns ?? []).length} out-of-band URN(s)` +
       (a.excludeDnsOnSwapFailure && a.site.outputs.dnsRecordUrn ? ` (excluding ${a.site.outputs.dnsRecordUrn} if the DNS swap failed)` : ""),
-    check: async (ctx) => a.converged(await ctx.stacks.outputs(a.site.stack), ctx),
+    // A backup-only standby's outputs are not a full site's until this up made it one: not converged yet.
+    check: async (ctx) =>
+      a.converged(await (a.site.backupOnly ? ctx.stacks.outputs(a.site.stack).catch(() => undefined) : ctx.stacks.outputs(a.site.stack)), ctx),
     run: async (ctx) => {
       const dnsOut = a.excludeDnsOnSwapFailure && ctx.marks.has(MARK.dnsSwapFailed) && a.site.outputs.dnsRecordUrn ? [a.site.outputs.dnsRecordUrn] : [];
       const exclude = [...(a.exclude ?? []), ...dnsOut].length ? [...(a.exclude ?? []), ...dnsOut] : undefined;
       const result = await ctx.stacks.up(a.site.stack, {
-        refreshTargets: a.site.outputs.outOfBandUrns,
+        refreshTargets: a.site.outputs.outOfBandUrns ?? [],
         ...(exclude ? { exclude } : {}),
         signal: ctx.signal,
         onOutput: ctx.log,

@@ -13,7 +13,7 @@ import type { BackupPort, BackupResourceType, RecoveryPoint, RestoredClusterPort
 import { selectRecoveryPoints, type Selection } from "../../cloud/backup/select";
 import { RefusedError } from "../../errors";
 import { formatDuration, isoTime } from "../../util/duration";
-import type { Site } from "../sites";
+import type { SiteView } from "../sites";
 import type { Step, StepBound, StepContext } from "../types";
 import { opts, waitFor } from "./shared";
 
@@ -25,7 +25,7 @@ export const RESTORE_MARK = {
 
 /** What the restore needs from the target site, read from its outputs. */
 export interface RestoreTarget {
-  site: Site;
+  site: SiteView;
   vaultName: string;
   roleArn: string;
   kmsKeyArn: string;
@@ -226,7 +226,7 @@ export function restoredData(ctx: Pick<StepContext, "marks">): { fileSystemId: s
  * file system in the site's subnets and points the workload's volume, DB endpoints and backups at
  * them (the program never manages or deletes them: docs/decisions.md). Set once; a resume finds it set.
  */
-export function adoptRestoredDataStep(site: Site, dependsOn: string[]): Step {
+export function adoptRestoredDataStep(site: SiteView, dependsOn: string[]): Step {
   const pending = async (ctx: StepContext) => {
     const wanted = restoredData(ctx);
     if (!wanted) throw new Error("the restore jobs recorded no restored file system or DB cluster (restore-files, restore-db)");

@@ -4,7 +4,8 @@
 import { siteServes } from "../../cloud/serving/site";
 import { isTimeout } from "../../errors";
 import { isoTime } from "../../util/duration";
-import type { Pair } from "../sites";
+import type { SiteOutputs } from "../../../stacks/outputs";
+import type { PairView } from "../sites";
 import type { Step, StepContext, SwitchMode } from "../types";
 import { id, MARK, opts, waitFor } from "./shared";
 
@@ -16,8 +17,7 @@ import { id, MARK, opts, waitFor } from "./shared";
  * (`route53.unreachable`): repeating it would only burn the timeout on every poll, while Route 53's
  * data plane keeps evaluating the checks. The endpoint probe is then the evidence.
  */
-async function serving(ctx: StepContext, pair: Pair, mode: SwitchMode, route53: { unreachable: boolean }): Promise<boolean> {
-  const t = pair.target.outputs;
+async function serving(ctx: StepContext, pair: PairView, t: Partial<SiteOutputs>, mode: SwitchMode, route53: { unreachable: boolean }): Promise<boolean> {
   if ((await siteServes(ctx.cloud.serving, t, opts(ctx))) === false) return false;
   if (route53.unreachable) return true;
   const read = (healthCheckId: string): Promise<string> =>
@@ -36,20 +36,29 @@ async function serving(ctx: StepContext, pair: Pair, mode: SwitchMode, route53: 
 }
 
 /** Waits until the new active site serves and is healthy; its time is the end of the RTO. */
-export function waitServingStep(pair: Pair, mode: SwitchMode, prefix: string, dependsOn: string[]): Step {
-  const t = pair.target.outputs;
-  const probes = [t.endpointUrl ? `GET ${t.endpointUrl}` : undefined, t.healthCheckId ? `health check ${t.healthCheckId}` : undefined].filter(Boolean);
+export function waitServingStep(pair: PairView, mode: SwitchMode, prefix: string, dependsOn: string[]): Step {
+  const probesOf = (t: Partial<SiteOutputs>) =>
+    [t.endpointUrl ? `GET ${t.endpointUrl}` : undefined, t.healthCheckId ? `health check ${t.healthCheckId}` : undefined].filter(Boolean);
+  // A backup-only standby exports its endpoint only once the up before this step made it a full
+  // site: then the probes are read from its outputs when the step runs.
+  const afterUp = pair.target.backupOnly === true;
+  const probes = probesOf(pair.target.outputs);
   return {
     id: id(prefix, "wait-serving"),
     title: `Wait until ${pair.target.stack} serves and is healthy`,
     dependsOn,
-    effect: probes.length ? `poll ${probes.join(" and ")}` : "nothing to poll: the site exports neither endpointUrl nor healthCheckId",
+    effect: probes.length
+      ? `poll ${probes.join(" and ")}`
+      : afterUp
+        ? `poll the endpoint and health check ${pair.target.stack} exports after its up`
+        : "nothing to poll: the site exports neither endpointUrl nor healthCheckId",
     // The postcondition is "serving was observed and its time recorded" (the RTO's end).
     check: async (ctx) => ctx.marks.has(MARK.serving),
     run: async (ctx) => {
-      if (probes.length === 0) throw new Error(`${pair.target.stack} exports neither endpointUrl nor healthCheckId; cannot tell when it serves`);
+      const t = afterUp ? ((await ctx.stacks.outputs(pair.target.stack)) ?? pair.target.outputs) : pair.target.outputs;
+      if (probesOf(t).length === 0) throw new Error(`${pair.target.stack} exports neither endpointUrl nor healthCheckId; cannot tell when it serves`);
       const route53 = { unreachable: false };
-      await waitFor(ctx, `${pair.target.stack} to serve`, () => serving(ctx, pair, mode, route53), ctx.timeouts.servingMs);
+      await waitFor(ctx, `${pair.target.stack} to serve`, () => serving(ctx, pair, t, mode, route53), ctx.timeouts.servingMs);
       // What bounds when clients resolving the name reach it (the report's users' RTO estimate).
       const dns = pair.target.config.dns ?? pair.source.config.dns;
       const users = dns && {
@@ -73,7 +82,7 @@ export function waitServingStep(pair: Pair, mode: SwitchMode, prefix: string, de
  * mark), and clients follow within the record's TTL. So the old site's converge `up` (which scales
  * it down) waits one TTL after the serving mark. Off the critical path: the RTO ended at that mark.
  */
-export function clientsMovedStep(pair: Pair, prefix: string, dependsOn: string[]): Step {
+export function clientsMovedStep(pair: PairView, prefix: string, dependsOn: string[]): Step {
   const ttlSeconds = (pair.target.config.dns ?? pair.source.config.dns)?.ttlSeconds ?? 0;
   const movedAt = (ctx: StepContext) => {
     const serving = ctx.marks.get(MARK.serving);

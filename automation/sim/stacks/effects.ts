@@ -5,6 +5,7 @@
  * knows what a role means.
  */
 import { READ_ONLY_ENV } from "../../../components/sample-workload";
+import type { NodeGroupName } from "../../../stacks/config";
 import { AwsError } from "../errors";
 import type { WorkloadStores, World } from "../world";
 import type { Step } from "./diff";
@@ -60,21 +61,46 @@ function scalingOf(inputs: Record<string, unknown>) {
   return { minSize: Number(s.minSize), desiredSize: Number(s.desiredSize), maxSize: Number(s.maxSize) };
 }
 
-const nodeGroup: Effect = {
+function nodeGroup(nodeGroupNames: () => Record<string, unknown>): Effect {
+  return {
+    apply(step, ctx) {
+      if (step.op === "delete" || !(step.op === "create" || step.changed.includes("scalingConfig"))) return {};
+      const inputs = step.inputs ?? {};
+      const name = str((step.old ?? step.desired)?.outputs.nodeGroupName);
+      const scaling = scalingOf(inputs);
+      const region = step.desired?.region ?? "";
+      // A group the world does not have yet (a backup-only standby's up as a full site): CreateNodegroup.
+      if (step.op === "create" && !ctx.world.hasNodeGroup(region, name)) {
+        const tier = Object.entries(nodeGroupNames()).find(([, n]) => n === name)?.[0];
+        if (!tier) throw new Error(`node group ${name} is not in the stack's nodeGroupNames output`);
+        const doneAt = call(ctx, "CreateNodegroup", { nodeGroupName: name, ...scaling }, () =>
+          ctx.world.createNodeGroup(region, str(inputs.clusterName), tier as NodeGroupName, name, scaling),
+        );
+        return { doneAt };
+      }
+      const doneAt = call(ctx, "UpdateNodegroupConfig", { nodeGroupName: name, ...scaling }, () =>
+        ctx.world.scaleNodeGroup(region, str(inputs.clusterName), name, scaling),
+      );
+      return { doneAt };
+    },
+    read(res, ctx) {
+      const live = ctx.world.describeNodeGroup(res.region ?? "", str(res.inputs.clusterName), str(res.outputs.nodeGroupName));
+      return { ...res.outputs, scalingConfig: { minSize: live.minSize, desiredSize: live.desiredSize, maxSize: live.maxSize } };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// EKS cluster: CreateCluster; the provider waits until the control plane is ACTIVE
+// (terraform-provider-aws internal/service/eks/cluster.go, waitClusterCreated). Only a site without
+// a cluster creates one here: the world's sites start with the clusters their first deploy made.
+
+const eksCluster: Effect = {
   apply(step, ctx) {
-    if (step.op === "delete" || !(step.op === "create" || step.changed.includes("scalingConfig"))) return {};
-    const inputs = step.inputs ?? {};
-    const name = str((step.old ?? step.desired)?.outputs.nodeGroupName);
-    const scaling = scalingOf(inputs);
+    if (step.op !== "create") return {};
+    const name = str((step.inputs ?? {}).name) || str(step.desired?.outputs.name);
     const region = step.desired?.region ?? "";
-    const doneAt = call(ctx, "UpdateNodegroupConfig", { nodeGroupName: name, ...scaling }, () =>
-      ctx.world.scaleNodeGroup(region, str(inputs.clusterName), name, scaling),
-    );
-    return { doneAt };
-  },
-  read(res, ctx) {
-    const live = ctx.world.describeNodeGroup(res.region ?? "", str(res.inputs.clusterName), str(res.outputs.nodeGroupName));
-    return { ...res.outputs, scalingConfig: { minSize: live.minSize, desiredSize: live.desiredSize, maxSize: live.maxSize } };
+    return { doneAt: call(ctx, "CreateCluster", { name }, () => ctx.world.createCluster(region, name)) };
   },
 };
 
@@ -298,6 +324,27 @@ function servingSettings(nodeGroupNames: () => Record<string, unknown>): Effect 
   };
 }
 
+/** The ALB the controller provisions for an Ingress (its status), and a health check: learnt by the world when first created. */
+function ingress(nodeGroupNames: () => Record<string, unknown>): Effect {
+  return {
+    apply(step, ctx) {
+      if (step.op !== "create") return {};
+      const lb = (obj(obj(step.desired?.outputs.status).loadBalancer).ingress ?? []) as unknown[];
+      const albHostname = str(obj(lb[0]).hostname);
+      if (albHostname) ctx.world.siteCreated(ctx.stack, { albHostname });
+      return {};
+    },
+    settle: servingSettings(nodeGroupNames).settle,
+  };
+}
+
+const healthCheck: Effect = {
+  apply(step, ctx) {
+    if (step.op === "create" && step.desired?.id) ctx.world.siteCreated(ctx.stack, { healthCheckId: step.desired.id });
+    return {};
+  },
+};
+
 function deployments(nodeGroupNames: () => Record<string, unknown>): Effect {
   return {
     settle(ctx) {
@@ -345,7 +392,8 @@ const network: Effect = {
 /** The effect of each resource type the world models; `nodeGroupNames` is the stack's output. */
 export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Record<string, Effect> {
   return {
-    "aws:eks/nodeGroup:NodeGroup": nodeGroup,
+    "aws:eks/cluster:Cluster": eksCluster,
+    "aws:eks/nodeGroup:NodeGroup": nodeGroup(nodeGroupNames),
     "aws:efs/fileSystem:FileSystem": fileSystem,
     "aws:efs/replicationConfiguration:ReplicationConfiguration": replication,
     "aws:rds/clusterInstance:ClusterInstance": clusterInstances,
@@ -353,7 +401,8 @@ export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Recor
     "kubernetes:apps/v1:Deployment": deployments(nodeGroupNames),
     "kubernetes:velero.io/v1:Restore": veleroRestore,
     "kubernetes:core/v1:Service": servingSettings(nodeGroupNames),
-    "kubernetes:networking.k8s.io/v1:Ingress": servingSettings(nodeGroupNames),
+    "kubernetes:networking.k8s.io/v1:Ingress": ingress(nodeGroupNames),
+    "aws:route53/healthCheck:HealthCheck": healthCheck,
     "kubernetes:core/v1:PersistentVolume": deployments(nodeGroupNames),
     "aws:efs/mountTarget:MountTarget": mountTarget,
     "aws:rds/cluster:Cluster": dbCluster,

@@ -74,7 +74,33 @@ function mountTargetsOf(state: StackState): Record<string, number> {
   return out;
 }
 
+/**
+ * A standby of the backup-restore tier (outputs `drTier: backup-restore`, no `clusterName`): no
+ * cluster, node groups, DB cluster or file system; its network and landing zone only.
+ */
+function backupOnlySite(d: DeployedStack): WorldSiteSpec {
+  const none = { minSize: 0, desiredSize: 0, maxSize: 0 };
+  return {
+    stack: d.stack,
+    region: need(d.stack, d.outputs, "region"),
+    backupOnly: true,
+    names: {
+      clusterName: "",
+      nodeGroupNames: Object.fromEntries(NODE_GROUPS.map((g) => [g, ""])) as Record<NodeGroupName, string>,
+      dbClusterIdentifier: "",
+      dbClusterArn: "",
+      fileSystemId: "",
+    },
+    nodeGroups: Object.fromEntries(NODE_GROUPS.map((g) => [g, { ...none }])) as Record<NodeGroupName, NodeGroupScaling>,
+    db: { writer: false, instances: 0 },
+    fs: { protection: "ENABLED" },
+    network: networkOf(d.state),
+    mountTargets: {},
+  };
+}
+
 function site(d: DeployedStack): WorldSiteSpec {
+  if (d.outputs.drTier === "backup-restore" && d.outputs.clusterName === undefined) return backupOnlySite(d);
   const n = names(d);
   const cluster = ofType(d.state, "aws:rds/cluster:Cluster")[0];
   const fileSystem = ofType(d.state, "aws:efs/fileSystem:FileSystem").find((r) => r.id === n.fileSystemId);

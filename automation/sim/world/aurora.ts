@@ -39,7 +39,13 @@ export class Aurora extends Part {
     writerStack: string,
   ) {
     super(core);
-    this.global = { identifier: globalClusterIdentifier, members: this.sites.map((s) => s.stack), writer: writerStack, status: "available", gen: 0 };
+    this.global = {
+      identifier: globalClusterIdentifier,
+      members: this.sites.filter((s) => s.dbClusters.length > 0).map((s) => s.stack),
+      writer: writerStack,
+      status: "available",
+      gen: 0,
+    };
   }
 
   /** Stack whose cluster is the global cluster's writer. */
@@ -52,6 +58,7 @@ export class Aurora extends Part {
     const writer = this.siteOf(this.global.writer);
     for (const site of this.sites) {
       if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over" || site.db.rebuilding) continue;
+      if (!this.global.members.includes(site.stack)) continue; // no cluster of its own (a backup-only standby): nothing replicates to it
       const linkUp = !this.impaired.has(site.region) && !this.impaired.has(writer.region);
       if (!linkUp && site.db.frozenAt === undefined) site.db.frozenAt = this.liveReplicatedPoint();
       if (linkUp && site.db.frozenAt !== undefined) site.db.frozenAt = undefined; // caught up (modelled as instant)

@@ -92,6 +92,11 @@ export interface WorldSiteSpec {
   mountTargets?: Record<string, number>;
   /** The stores the workload's volume and DB endpoints name. @default the site's own */
   workloadStores?: WorkloadStores;
+  /**
+   * A standby of the backup-restore tier: no EKS cluster, node groups, DB cluster or file system of
+   * its own (its names are empty); an `up` as a full site creates the cluster and node groups. @default false
+   */
+  backupOnly?: boolean;
 }
 
 /**
@@ -156,6 +161,8 @@ export interface SiteRec {
   stack: string;
   region: string;
   names: SiteNames;
+  /** The EKS control plane: ACTIVE (from `activeAt`), CREATING until then, or none (a backup-only standby). Owner: eks.ts. */
+  cluster: { status: "ACTIVE" | "CREATING" | "NONE"; activeAt?: number };
   nodeGroups: Record<NodeGroupName, NodeGroupRec>;
   db: {
     role: "writer" | "secondary";
@@ -237,10 +244,12 @@ export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
       { name: spec.names.nodeGroupNames[ng], scaling: { ...spec.nodeGroups[ng] }, readyNodes: spec.nodeGroups[ng].desiredSize, status: "ACTIVE", gen: 0 },
     ]),
   ) as Record<NodeGroupName, NodeGroupRec>;
+  const own = !spec.backupOnly;
   return {
     stack: spec.stack,
     region: spec.region,
     names: { ...spec.names },
+    cluster: own ? { status: "ACTIVE", activeAt: -Infinity } : { status: "NONE" },
     nodeGroups,
     db: {
       role: spec.db.writer ? "writer" : "secondary",
@@ -257,13 +266,15 @@ export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
       securityGroupIds: [...(spec.network?.securityGroupIds ?? [])],
       availabilityZones: [...(spec.network?.availabilityZones ?? [])],
     },
-    fileSystems: Object.fromEntries(
-      Object.entries(spec.mountTargets ? { [spec.names.fileSystemId]: 0, ...spec.mountTargets } : { [spec.names.fileSystemId]: 1 }).map(([id, n]) => [
-        id,
-        { mountTargets: n },
-      ]),
-    ),
-    dbClusters: [spec.names.dbClusterIdentifier],
+    fileSystems: own
+      ? Object.fromEntries(
+          Object.entries(spec.mountTargets ? { [spec.names.fileSystemId]: 0, ...spec.mountTargets } : { [spec.names.fileSystemId]: 1 }).map(([id, n]) => [
+            id,
+            { mountTargets: n },
+          ]),
+        )
+      : {},
+    dbClusters: own ? [spec.names.dbClusterIdentifier] : [],
     ...(spec.workloadStores ? { workloadStores: { ...spec.workloadStores } } : {}),
     replicas: spec.replicas && { ...spec.replicas },
     readOnly: spec.readOnly ?? false,

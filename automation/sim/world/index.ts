@@ -19,6 +19,7 @@
  * impaired Regions, lookups); the README's Layout lists them.
  */
 import type { Clock, DbCluster, EfsReplication, FailoverRecord, FileSystemProtection, GlobalCluster, NodeGroupScaling, NodeGroupState } from "../../ports";
+import type { NodeGroupName } from "../../../stacks/config";
 import type { LatencyModel } from "../latency";
 import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
@@ -398,6 +399,33 @@ export class World {
   describeCluster(region: string, clusterName: string): { status: string } {
     this.settle();
     return this.eks.describeCluster(region, clusterName);
+  }
+
+  /** CreateCluster (a backup-only standby becoming a full site): ACTIVE after the control plane's creation; returns when. */
+  createCluster(region: string, clusterName: string): number {
+    this.settle();
+    return this.eks.createCluster(region, clusterName);
+  }
+
+  /** CreateNodegroup in an existing cluster: its nodes Ready once it is created, after the control plane is ACTIVE; returns when. */
+  createNodeGroup(region: string, clusterName: string, tier: NodeGroupName, nodeGroupName: string, scaling: NodeGroupScaling): number {
+    this.settle();
+    return this.eks.createNodeGroup(region, clusterName, tier, nodeGroupName, scaling);
+  }
+
+  /** A load balancer or health check a site's up created (a backup-only standby becoming a full site): the world routes to it by name. */
+  siteCreated(stack: string, names: { albHostname?: string; healthCheckId?: string }): void {
+    this.settle();
+    const site = this.core.siteOf(stack);
+    if (names.albHostname && !site.names.albHostname) site.names.albHostname = names.albHostname;
+    if (names.healthCheckId && !site.names.healthCheckId) site.names.healthCheckId = names.healthCheckId;
+    this.recompute();
+  }
+
+  /** Whether `tier`'s node group exists in the site of `region` (a backup-only standby has none until its up creates them). */
+  hasNodeGroup(region: string, nodeGroupName: string): boolean {
+    this.settle();
+    return !!this.core.siteInRegion(region) && Object.values(this.core.siteInRegion(region)!.nodeGroups).some((n) => n.name !== "" && n.name === nodeGroupName);
   }
 
   describeNodeGroup(region: string, clusterName: string, nodeGroupName: string): NodeGroupState {

@@ -161,7 +161,12 @@ export class VeleroBackups extends Part {
   syncedAt(stack: string, backupName: string): number | undefined {
     const o = this.objects.find((x) => x.stack === stack && x.name === backupName && this.live(x));
     if (!o) return undefined;
-    const at = Math.ceil(o.landedAt / this.spec.syncPeriodMs) * this.spec.syncPeriodMs;
+    // Velero runs in the site's cluster: a backup-only standby has none, and a cluster its restore's
+    // up created syncs from when its control plane is ACTIVE (its first sync after that).
+    const cluster = this.siteOf(stack).cluster;
+    if (cluster.status === "NONE" || cluster.activeAt === undefined) return undefined;
+    const from = Math.max(o.landedAt, cluster.activeAt);
+    const at = Math.ceil(from / this.spec.syncPeriodMs) * this.spec.syncPeriodMs;
     return at <= this.t ? at : undefined;
   }
 
