@@ -17,11 +17,12 @@
  * Config is validated with the shared schema, all or nothing. The up takes the `pulumi-up`
  * latency, plus the waits the AWS provider makes (DB instances, replication, node groups).
  */
-import { ConfigError, parseSiteConfig, type SiteConfig } from "../../stacks/config";
+import { ConfigError, type SiteConfig } from "../../stacks/config";
 import type { SiteProgram } from "../../stacks/program";
 import { parseBackupOnlySiteOutputs, parseSiteOutputs, type BackupOnlySiteOutputs, type SiteOutputs } from "../../stacks/outputs";
 import type { Clock, ConfigChange, StackPort, UpOptions, UpResult } from "../ports";
 import { AwsError, StackUpError } from "./errors";
+import { parseSiteConfigCached } from "./parsed-config";
 import type { LatencyModel } from "./latency";
 import { DriverProcess } from "./process";
 import { runProgram, type ProgramRun } from "./program/run";
@@ -110,7 +111,7 @@ export class SimStacks implements StackPort {
 
   async readConfig(stack: string): Promise<SiteConfig> {
     this.process.assertAlive();
-    return parseSiteConfig(stack, this.rawOf(stack));
+    return parseSiteConfigCached(stack, this.rawOf(stack));
   }
 
   /** `pulumi config set` of each change, validated together with the shared schema; nothing changes on error. */
@@ -134,7 +135,7 @@ export class SimStacks implements StackPort {
       }
       return next;
     };
-    parseSiteConfig(stack, applied(this.rawOf(stack))); // throws ConfigError naming the key; nothing written
+    parseSiteConfigCached(stack, applied(this.rawOf(stack))); // throws ConfigError naming the key; nothing written
     await this.engineTime(this.latency.sample("api-call"), signal);
     // `pulumi config set` writes its keys into the stack file as it is then: a concurrent set of
     // other keys is kept, not overwritten with what was read before.

@@ -11,6 +11,9 @@ export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal 
   return present.length === 1 ? present[0] : AbortSignal.any(present);
 }
 
+/** Why a settled call's timer is stopped: never seen (its sleep's rejection is dropped), so one shared value, not a new DOMException per call. */
+const SETTLED = new Error("settled");
+
 /**
  * Runs `fn` and gives up after `timeoutMs` on the clock, aborting the signal passed to `fn`.
  * The bound holds even when the callee ignores its signal (an impaired Region may never answer).
@@ -42,7 +45,7 @@ export async function withTimeout<T>(clock: Clock, timeoutMs: number, what: stri
     if (timedOut && !(err instanceof TimeoutError)) throw new TimeoutError(`${what} did not answer within ${formatDuration(timeoutMs)}`);
     throw err;
   } finally {
-    timer.abort();
+    timer.abort(SETTLED);
     signal?.removeEventListener("abort", onOuterAbort);
   }
 }

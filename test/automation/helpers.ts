@@ -6,11 +6,11 @@
 import * as path from "node:path";
 import { expect as chaiExpect } from "chai";
 import { RefusedError } from "../../automation/errors";
-import { parseSiteConfig } from "../../stacks/config";
 import { readStackFileConfig } from "../../stacks/stack-files";
 import type { DriverDeps } from "../../automation/driver";
 import { MemoryJournal, MemoryJournalStore } from "../../automation/journal/memory-journal";
 import type { JournalPort } from "../../automation/ports";
+import { parseSiteConfigCached } from "../../automation/sim/parsed-config";
 import { createSimulation, type FaultPlan, type Simulation, type SimulationOptions } from "../../automation/sim";
 import { driverDeps, simWiring } from "../../automation/wiring";
 
@@ -30,10 +30,18 @@ export interface Variant {
   dnsTtlSeconds?: number;
 }
 
+/** The project's stack files, read once per test process (each simulation gets its own copy). */
+const stackFiles = new Map<string, Record<string, unknown>>();
+function projectStackFile(stack: string): Record<string, unknown> {
+  let raw = stackFiles.get(stack);
+  if (!raw) stackFiles.set(stack, (raw = readStackFileConfig(PROJECT_DIR, stack)!));
+  return structuredClone(raw);
+}
+
 export function variantConfigs(v: Variant): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const stack of ["primary", "dr"]) {
-    const raw = structuredClone(readStackFileConfig(PROJECT_DIR, stack)!);
+    const raw = projectStackFile(stack);
     if (v.cold) {
       const w = raw.workload as { replicas: Record<string, { active: number; standby: number }> };
       for (const tier of ["web", "app"]) w.replicas[tier].standby = 0;
@@ -44,7 +52,7 @@ export function variantConfigs(v: Variant): Record<string, Record<string, unknow
     }
     if (v.clusterAccess) raw.clusterAccess = structuredClone(v.clusterAccess);
     if (v.dnsTtlSeconds !== undefined) (raw.dns as { ttlSeconds: number }).ttlSeconds = v.dnsTtlSeconds;
-    parseSiteConfig(stack, raw);
+    parseSiteConfigCached(stack, raw);
     out[stack] = raw;
   }
   return out;

@@ -30,6 +30,10 @@ export function swappedRolesProject(): string {
 export interface PairEvaluation {
   primary: Evaluation;
   dr: Evaluation;
+  /** Primary's first evaluation (no peer outputs yet). */
+  primaryFirst: Evaluation;
+  /** Dr's first evaluation, with the first primary's outputs. */
+  drFirst: Evaluation;
 }
 
 /**
@@ -42,5 +46,5 @@ export async function deployPair(projectDir = REPO_ROOT): Promise<PairEvaluation
   const dr = await evaluateSite({ stack: "dr", projectDir, stackOutputs: { primary: first.outputs } });
   const primary = await evaluateSite({ stack: "primary", projectDir, stackOutputs: { dr: dr.outputs } });
   const drFinal = await evaluateSite({ stack: "dr", projectDir, stackOutputs: { primary: primary.outputs } });
-  return { primary, dr: drFinal };
+  return { primary, dr: drFinal, primaryFirst: first, drFirst: dr };
 }

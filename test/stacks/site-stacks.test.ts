@@ -274,7 +274,7 @@ describe("site stacks", function () {
     });
 
     it("warns, instead of failing, while the peer has not exported what it needs", async () => {
-      const first = await deployPair();
+      const first = pair; // the deploy order's evaluations of the project's stack files
       // Nothing is missing from the peer once both are up (the images are pushed after the first
       // `up`, so the mocks' empty registry still draws that warning; test/stacks/first-deploy.test.ts).
       expect(first.primary.warnings.filter((w) => !/not in the site's registry yet/.test(w))).to.deep.equal([]);
@@ -288,11 +288,9 @@ describe("site stacks", function () {
   describe("the standby's file system protection while the peer replicates into it", () => {
     const FS = "aws:efs/fileSystem:FileSystem";
 
-    it("is DISABLED on a standby not yet replicated into, so the peer can create a replication into it", async () => {
+    it("is DISABLED on a standby not yet replicated into, so the peer can create a replication into it", () => {
       // The README's deploy order: dr's first up sees primary's outputs before primary replicates.
-      const first = await evaluateSite({ stack: "primary" });
-      const dr = await evaluateSite({ stack: "dr", stackOutputs: { primary: first.outputs } });
-      const fs = dr.cloud.one(FS);
+      const fs = pair.drFirst.cloud.one(FS);
       expect(fs.inputs.protection).to.deep.equal({ replicationOverwrite: "DISABLED" });
       expect(fs.options.ignoreChanges).to.not.include("protection");
     });

@@ -11,10 +11,10 @@
  * A run is shared between simulations: it is frozen, and the stack state copies what it keeps.
  */
 import { performance } from "node:perf_hooks";
-import { parseSiteConfig } from "../../../stacks/config";
 import type { SiteProgram } from "../../../stacks/program";
 import type * as EvaluateModule from "./evaluate";
 import type { RecordedResource, RegisteredOptions } from "./mock-cloud";
+import { parseSiteConfigCached } from "../parsed-config";
 import { readCachedRun, writeCachedRun } from "./run-cache";
 
 /** A resource (custom, component, provider or stack reference) as the program registered it. */
@@ -95,7 +95,7 @@ export function runProgram(input: ProgramInput): Promise<ProgramRun> {
   // parse alike (a default written out, keys in another order) are the same input.
   const parsed = (stack: string, raw: Record<string, unknown>) => {
     try {
-      return parseSiteConfig(stack, raw);
+      return parseSiteConfigCached(stack, raw);
     } catch {
       return raw; // the program fails on it the same way: keyed as written
     }

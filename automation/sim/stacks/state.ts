@@ -3,6 +3,7 @@
  * (what the program sent, after `ignoreChanges`), the outputs the provider read back after its
  * last create/update/refresh, the options it was registered with and who created it.
  */
+import { jsonCopy } from "../../util/json-copy";
 import type { Registration } from "../program/run";
 
 /** A resource as registered (its inputs after `ignoreChanges`, its outputs as read back), and who created it. */
@@ -14,7 +15,8 @@ export interface ResourceState extends Registration {
 /** A stack's resources in the engine's order (creation order; deletions go in reverse). */
 export type StackState = ResourceState[];
 
-const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+// The same as a JSON round trip, faster (util/json-copy.ts).
+const copy = jsonCopy;
 
 /** The state entry a registration leaves once applied; `outputs` as the provider read them back. */
 export function stateOf(reg: Registration, inputs: Record<string, unknown>, outputs: Record<string, unknown>, createdBy: string | undefined): ResourceState {

@@ -12,10 +12,21 @@ import { simulate } from "../helpers";
 const CI_DEPLOY = "arn:aws:iam::123456789012:role/eks-dr-ci-deploy";
 const OPERATOR = "arn:aws:iam::123456789012:role/eks-dr-operator";
 
-/** Both stack files, with an access entry for `principal` on both clusters. */
-const withAccess = (principal: string, policy: string, namespaces?: string[]) =>
+const EDITOR = "arn:aws:iam::123456789012:role/eks-dr-app-editor";
+const VIEWER = "arn:aws:iam::123456789012:role/eks-dr-viewer";
+
+/**
+ * One `eks-dr:clusterAccess` for the tests that give access, a principal per access policy tried:
+ * the pair is deployed from the same stack files each time, so the program's runs are shared.
+ */
+const ACCESS = [
+  { principalArn: EDITOR, policy: "edit", namespaces: ["app"] },
+  { principalArn: VIEWER, policy: "view" },
+  { principalArn: OPERATOR, policy: "clusterAdmin" },
+];
+const withAccess = () =>
   configs((_, raw) => {
-    raw.clusterAccess = [{ principalArn: principal, policy, ...(namespaces ? { namespaces } : {}) }];
+    raw.clusterAccess = structuredClone(ACCESS);
   });
 
 describe("sim: Kubernetes access of the principal running the up", () => {
@@ -39,18 +50,19 @@ describe("sim: Kubernetes access of the principal running the up", () => {
   });
 
   it("lets a principal through whom the program gave an access entry with an access policy", async () => {
-    const s = await sim({ configs: withAccess(OPERATOR, "edit", ["app"]), deployedBy: CI_DEPLOY, principal: OPERATOR });
+    // EDITOR's entry allows editing namespace app only, where the quiesce changes the Deployments.
+    const s = await sim({ configs: withAccess(), deployedBy: CI_DEPLOY, principal: EDITOR });
     await s.stacks.setConfig("primary", [{ key: "quiesced", value: true }]);
     await s.stacks.up("primary");
     expect(s.world.site("primary")).to.deep.include({ replicas: { web: 3, app: 3 }, readOnly: true, serving: false, servesReads: true });
   });
 
   it("refuses with 403 a principal whose access policy only reads", async () => {
-    const s = await sim({ configs: withAccess(OPERATOR, "view"), deployedBy: CI_DEPLOY, principal: OPERATOR });
+    const s = await sim({ configs: withAccess(), deployedBy: CI_DEPLOY, principal: VIEWER });
     await s.stacks.setConfig("primary", [{ key: "quiesced", value: true }]);
     const err = await rejection(s.stacks.up("primary"), "StackUpError");
     expect(err.message).to.match(
-      /answered 403 Forbidden: the access policies of arn:aws:iam::123456789012:role\/eks-dr-operator do not allow changing it in namespace app/,
+      /answered 403 Forbidden: the access policies of arn:aws:iam::123456789012:role\/eks-dr-viewer do not allow changing it in namespace app/,
     );
   });
 
@@ -65,7 +77,7 @@ describe("sim: Kubernetes access of the principal running the up", () => {
   });
 
   it("the same planned failover succeeds once the program gives the operator an access entry on both clusters", async () => {
-    const t = await simulate({ seed: 5, deployedBy: CI_DEPLOY, principal: OPERATOR, clusterAccess: [{ principalArn: OPERATOR, policy: "clusterAdmin" }] });
+    const t = await simulate({ seed: 5, deployedBy: CI_DEPLOY, principal: OPERATOR, clusterAccess: ACCESS });
     const r = (await failover(t.deps, { to: "dr", mode: "planned" })) as RunResult;
     expect(r.report.outcome, r.report.error).to.equal("succeeded");
     expect(t.sim.world.writer()).to.equal("dr");
