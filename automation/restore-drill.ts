@@ -29,8 +29,10 @@ export interface RestoreDrillResult {
     incidentAt: string;
     /** Per store: writes the restored copy lacks, and their window (the measured RPO). */
     dataLoss: { kind: string; lostWrites: number; lostWindowMs: number }[];
-    /** From the incident until the restored site first served. */
+    /** From the incident until the restored site first served (with its health check healthy when `healthCheckRequired`). */
     rtoMs: number | null;
+    /** The driver's wait also required the site's Route 53 health check healthy: it has one and Route 53's API answers. */
+    healthCheckRequired: boolean;
     /** The Velero Restore the simulated cluster ran: its backup, phase and duration (none when no backup was restored). */
     veleroRestore?: { backupName: string; phase: string; durationMs?: number };
     /** Driver and simulation agree within AGREEMENT (and on the Velero backup restored). */
@@ -56,8 +58,11 @@ export async function runRestoreDrill(
   const r = await restore(deps, { to, point: { latest: true }, maxSkewMs: opts.maxSkewMs ?? 3_600_000 }, { incidentAt, observer: opts.observer });
   if (r.kind !== "run") throw new Error("unexpected dry run");
   const losses = sim.world.dataLoss().filter((d) => d.reason === "restore" && d.toStack === to);
-  const served = sim.world.servingLog(to).find((e) => e.serving && e.at >= incidentAt);
-  const rtoMs = served ? served.at - incidentAt : null;
+  // The end of the RTO as the driver's wait-serving defines it: the site serves and, while Route 53's
+  // control plane answers (the wait reads the check only then), its health check is healthy.
+  const healthCheckRequired = !!(await w.stacks.outputs(to))?.healthCheckId && !sim.world.isRoute53Impaired();
+  const servedAt = firstServedAt(sim.world.servingLog(to), healthCheckRequired ? sim.world.healthCheckLog(to) : undefined, incidentAt);
+  const rtoMs = servedAt === undefined ? null : servedAt - incidentAt;
   const rpoAgrees = losses.every((l) => {
     const p = r.restore?.points[l.kind === "efs" ? "EFS" : "Aurora"];
     return p !== undefined && Math.abs(p.rpoMs - l.lostWindowMs) <= AGREEMENT.rpoMs;
@@ -86,11 +91,25 @@ export async function runRestoreDrill(
       incidentAt: isoTime(incidentAt),
       dataLoss: losses.map((l) => ({ kind: l.kind, lostWrites: l.lostWrites, lostWindowMs: l.lostWindowMs })),
       rtoMs,
+      healthCheckRequired,
       ...(veleroRestore ? { veleroRestore } : {}),
       agrees: r.report.outcome === "succeeded" && losses.length === 2 && rpoAgrees && rtoAgrees && veleroAgrees,
       after: sim.world.describe(),
     },
   };
+}
+
+/** The first moment from `since` when the site served and (given its check's log) its health check was healthy. */
+function firstServedAt(
+  serving: { at: number; serving: boolean }[],
+  healthCheck: { at: number; healthy: boolean }[] | undefined,
+  since: number,
+): number | undefined {
+  const stateAt = <T extends { at: number }>(log: T[], t: number) => log.filter((e) => e.at <= t).pop();
+  const candidates = [...serving.filter((e) => e.serving), ...(healthCheck ?? []).filter((e) => e.healthy)]
+    .map((e) => Math.max(e.at, since))
+    .sort((a, b) => a - b);
+  return candidates.find((t) => stateAt(serving, t)?.serving === true && (!healthCheck || stateAt(healthCheck, t)?.healthy === true));
 }
 
 export function formatRestoreDrill(d: RestoreDrillResult): string[] {
@@ -102,7 +121,7 @@ export function formatRestoreDrill(d: RestoreDrillResult): string[] {
   for (const l of d.simulation.dataLoss)
     lines.push(`  ${l.kind} restore ${d.from} -> ${d.to}: ${l.lostWrites} write(s) not in the recovery point (window ${formatDuration(l.lostWindowMs)})`);
   lines.push(
-    `  ${d.to} first served ${d.simulation.rtoMs === null ? "never" : `${formatDuration(d.simulation.rtoMs)} after the incident (${d.simulation.incidentAt})`}`,
+    `  ${d.to} first served${d.simulation.healthCheckRequired ? " with its health check healthy" : ""} ${d.simulation.rtoMs === null ? "never" : `${formatDuration(d.simulation.rtoMs)} after the incident (${d.simulation.incidentAt})`}`,
   );
   const v = d.simulation.veleroRestore;
   lines.push(

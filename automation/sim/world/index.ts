@@ -676,6 +676,12 @@ export class World {
     return this.workload.servingLog(stack);
   }
 
+  /** When the site's Route 53 health check turned healthy or unhealthy (the status its reads return from then on). */
+  healthCheckLog(stack: string): { at: number; healthy: boolean }[] {
+    this.settle();
+    return this.route53.healthCheckLog(stack);
+  }
+
   /** The site's current path from nodes Ready to a healthy ALB target, link by link (virtual ms). */
   servingChain(stack: string): ServingChain {
     this.settle();

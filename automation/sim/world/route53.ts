@@ -27,6 +27,8 @@ export class Route53 extends Part {
   /** Whether users resolving the name can read (a site in read-only mode serves reads, no writes). */
   private readsUp = false;
   private readonly readsLog: { at: number; up: boolean }[] = [];
+  /** Per stack: when its health check's status changed (what GetHealthCheckStatus would read from then on). */
+  private readonly hcLog = new Map<string, { at: number; healthy: boolean }[]>();
 
   constructor(core: Core, specs: WorldSiteSpec[], dns: WorldDns | undefined) {
     super(core);
@@ -47,7 +49,7 @@ export class Route53 extends Part {
 
   /** Steady state at the start: health checks agree with serving, and clients already resolve the answer. */
   start(): void {
-    for (const site of this.sites) site.hcHealthy = site.servesReads;
+    for (const site of this.sites) this.setHealthy(site, site.servesReads);
     this.unmanagedTarget = this.sites.find((s) => s.serving)?.names.albHostname;
     this.lastAnswer = this.computeAnswer();
     this.clientsTarget = this.lastAnswer;
@@ -67,10 +69,23 @@ export class Route53 extends Part {
         this.t + this.latency.sample("route53-unhealthy", { healthCheck: this.zone?.healthCheck }),
         `${site.stack}: health check ${serving ? "healthy" : "unhealthy"}`,
         () => {
-          if (gen === site.hcGen) site.hcHealthy = serving;
+          if (gen === site.hcGen) this.setHealthy(site, serving);
         },
       );
     }
+  }
+
+  private setHealthy(site: SiteRec, healthy: boolean): void {
+    const log = this.hcLog.get(site.stack) ?? [];
+    if (log.length === 0 || log[log.length - 1].healthy !== healthy) log.push({ at: this.t, healthy });
+    this.hcLog.set(site.stack, log);
+    site.hcHealthy = healthy;
+  }
+
+  /** When the site's health check turned healthy or unhealthy, oldest first (from the world's start). */
+  healthCheckLog(stack: string): { at: number; healthy: boolean }[] {
+    this.siteOf(stack);
+    return [...(this.hcLog.get(stack) ?? [])];
   }
 
   /** Recompute step: Route 53's answer, then what clients resolve (after their cached answer expires). */
