@@ -76,18 +76,27 @@ export function restoreMetadata(
   point: RecoveryPoint,
   token: string,
 ): Record<string, string> {
+  // Metadata keys are case-insensitive ("Note that key values are not case sensitive": "Restore
+  // testing inferred metadata", AWS Backup Developer Guide): the point's own keys are read in any
+  // case, and every casing of a key set here is dropped, so no key reaches AWS Backup twice.
+  const read = (key: string) => Object.entries(base).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+  const without = (keys: readonly string[]) => {
+    const drop = new Set(keys.map((k) => k.toLowerCase()));
+    return Object.fromEntries(Object.entries(base).filter(([k]) => !drop.has(k.toLowerCase())));
+  };
   if (type === "EFS") {
     // Restore into a new file system (AWS Backup never overwrites an existing one: into one it
-    // writes a recovery directory), encrypted with the target site's key.
-    return {
-      ...base,
-      "file-system-id": base["file-system-id"] ?? point.resourceArn.split("/").at(-1)!,
+    // writes a recovery directory), encrypted with the target site's key. Keys as StartRestoreJob's
+    // Metadata documents them for EFS (AWS Backup API reference, StartRestoreJob).
+    const efs = {
+      "file-system-id": read("file-system-id") ?? point.resourceArn.split("/").at(-1)!,
       newFileSystem: "true",
       Encrypted: "true",
       KmsKeyId: target.kmsKeyArn,
-      PerformanceMode: base.PerformanceMode ?? "generalPurpose",
+      PerformanceMode: read("PerformanceMode") ?? "generalPurpose",
       CreationToken: token,
     };
+    return { ...without(Object.keys(efs)), ...efs };
   }
   // Aurora: the RestoreDBClusterFromSnapshot options; a new cluster named for the point, in the
   // target site's network. The point's own metadata describes the cluster in the Region it was
@@ -103,17 +112,34 @@ export function restoreMetadata(
         `Run \`pulumi up -s ${target.site.stack}\` with this version of the program first.`,
     );
   }
-  const kept = Object.fromEntries(Object.entries(base).filter(([k]) => !SOURCE_REGION_AURORA_KEYS.has(k.toLowerCase())));
-  const stamp = isoTime(point.createdAt).replace(/[-:]/g, "").slice(0, 13).toLowerCase();
+  const kept = without([...SOURCE_REGION_AURORA_KEYS, "Engine"]);
   return {
     ...kept,
-    DBClusterIdentifier: `${target.site.stack}-restored-${stamp}`,
-    Engine: base.Engine ?? "aurora-mysql",
+    DBClusterIdentifier: newRestoredClusterIdentifier(target.site.stack, point.createdAt),
+    Engine: read("Engine") ?? "aurora-mysql",
     KmsKeyId: target.kmsKeyArn,
     DBSubnetGroupName: target.dbSubnetGroupName,
     // A list-typed value is a JSON-array string ("Format for list-typed override values", same guide).
     VpcSecurityGroupIds: JSON.stringify(target.dbSecurityGroupIds),
   };
+}
+
+/**
+ * The restored cluster's identifier: the site's name and the point's time. RDS takes 1-63 letters,
+ * digits or hyphens, starting with a letter, with no two consecutive hyphens and none at the end
+ * (RDS API reference, RestoreDBClusterFromSnapshot, DBClusterIdentifier constraints), and a site's
+ * name may hold what Pulumi allows in a stack name ("_", ".", capitals), so it is folded to that.
+ */
+export function newRestoredClusterIdentifier(stack: string, createdAt: number): string {
+  const stamp = isoTime(createdAt).replace(/[-:]/g, "").slice(0, 13).toLowerCase();
+  const suffix = `-restored-${stamp}`;
+  const name = stack
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^[^a-z]+/, "")
+    .slice(0, 63 - suffix.length - 1)
+    .replace(/-+$/, "");
+  return `${name || "site"}${suffix}`;
 }
 
 /**

@@ -122,6 +122,21 @@ function metadataList(metadata: Record<string, string>, key: string): string[] {
   }
 }
 
+/**
+ * RDS's rule for a DB cluster identifier: 1-63 letters, digits or hyphens, starting with a letter,
+ * no two consecutive hyphens, not ending in one (RDS API reference, RestoreDBClusterFromSnapshot,
+ * DBClusterIdentifier constraints). RDS stores it lowercase, so capitals are accepted.
+ */
+const DB_CLUSTER_IDENTIFIER = /^[a-z](?!.*--)[a-z0-9-]{0,61}[a-z0-9]$/i;
+
+/** Why RDS would refuse the restored cluster's identifier, if it would. */
+function auroraIdentifierProblem(metadata: Record<string, string>): string | undefined {
+  const id = metadataValue(metadata, "DBClusterIdentifier") ?? "";
+  return DB_CLUSTER_IDENTIFIER.test(id)
+    ? undefined
+    : `InvalidParameterValue: DBClusterIdentifier '${id}' must be 1-63 letters, digits or hyphens, start with a letter, and have no two consecutive hyphens and no trailing one`;
+}
+
 /** Why RDS would refuse to place the restored cluster in `region`'s network, if it would. */
 function auroraNetworkProblem(metadata: Record<string, string>, target: SiteRec, region: string): string | undefined {
   const net = target.network;
@@ -269,7 +284,7 @@ export class Backups extends Part {
     };
     this.restoreJobs.push(job);
     const target = this.siteInRegion(region)!;
-    const refused = point.resourceType === "Aurora" ? auroraNetworkProblem(req.metadata, target, region) : undefined;
+    const refused = point.resourceType === "Aurora" ? (auroraIdentifierProblem(req.metadata) ?? auroraNetworkProblem(req.metadata, target, region)) : undefined;
     if (refused) {
       // RDS refuses RestoreDBClusterFromSnapshot at once; AWS Backup reports the job FAILED.
       job.completesAt = this.t + Math.round(this.draws.sample("api-call"));

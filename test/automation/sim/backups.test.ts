@@ -161,4 +161,33 @@ describe("simulated AWS Backup: recovery points, copies, restores", function () 
     expect(ok.status, ok.statusMessage).to.equal("COMPLETED");
     expect(s.world.site("dr").db.role).to.equal("writer");
   });
+
+  it("an Aurora restore whose DBClusterIdentifier breaks RDS's naming rule fails the job with RDS's fault", async () => {
+    const aurora = s.world
+      .listRecoveryPoints("us-west-2", vaults.dr)
+      .filter((p) => p.resourceType === "Aurora")
+      .at(-1)!;
+    const dr = await s.stacks.outputs("dr");
+    const run = async (identifier: string) => {
+      const job = s.world.startRestoreJob("us-west-2", {
+        recoveryPointArn: aurora.arn,
+        resourceType: "Aurora",
+        metadata: {
+          DBClusterIdentifier: identifier,
+          Engine: "aurora-mysql",
+          DBSubnetGroupName: dr!.dbSubnetGroupName!,
+          VpcSecurityGroupIds: JSON.stringify([dr!.dbSecurityGroupId]),
+        },
+        iamRoleArn: "arn:aws:iam::123456789012:role/backup",
+        idempotencyToken: `identifier-${identifier}`,
+      });
+      await s.clock.sleep(Math.max(job.completesAt - s.clock.now(), 0) + 1);
+      return s.world.describeRestoreJob("us-west-2", job.id);
+    };
+    for (const bad of ["DR_West-restored-1", "acme/eks-dr/dr-restored-1", "1dr-restored", "dr--restored", "dr-restored-", "d".repeat(64)]) {
+      const job = await run(bad);
+      expect(job.status, bad).to.equal("FAILED");
+      expect(job.statusMessage, bad).to.match(/InvalidParameterValue.*DBClusterIdentifier/);
+    }
+  });
 });

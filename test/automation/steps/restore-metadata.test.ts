@@ -71,3 +71,49 @@ describe("restore metadata of an Aurora restore in the target Region", () => {
     expect(() => restoreMetadata("Aurora", SOURCE_METADATA, bare, POINT, "t")).to.throw(/dbSubnetGroupName.*pulumi up -s dr/);
   });
 });
+
+/** Keys of restore metadata are case-insensitive ("Restore testing inferred metadata", AWS Backup Developer Guide). */
+const keysNamed = (m: Record<string, string>, key: string) => Object.entries(m).filter(([k]) => k.toLowerCase() === key.toLowerCase());
+
+describe("restore metadata read whatever the case of the point's own keys", () => {
+  const EFS_POINT: RecoveryPoint = { ...POINT, resourceType: "EFS", resourceArn: "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0source" };
+
+  it("EFS: one value per key, the target's key replacing the source Region's, the point's performance mode kept", () => {
+    const base = {
+      "file-system-id": "fs-0source",
+      kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/source",
+      performanceMode: "maxIO",
+      encrypted: "false",
+      newfilesystem: "false",
+    };
+    const metadata = restoreMetadata("EFS", base, TARGET, EFS_POINT, "token");
+    expect(keysNamed(metadata, "KmsKeyId")).to.deep.equal([["KmsKeyId", TARGET.kmsKeyArn]]);
+    expect(keysNamed(metadata, "PerformanceMode")).to.deep.equal([["PerformanceMode", "maxIO"]]);
+    expect(keysNamed(metadata, "Encrypted")).to.deep.equal([["Encrypted", "true"]]);
+    expect(keysNamed(metadata, "newFileSystem")).to.deep.equal([["newFileSystem", "true"]]);
+  });
+
+  it("Aurora: the point's engine read whatever its key's case, never a second Engine key", () => {
+    const metadata = restoreMetadata("Aurora", { engine: "aurora-postgresql", engineVersion: "16.4" }, TARGET, POINT, "t");
+    expect(keysNamed(metadata, "Engine")).to.deep.equal([["Engine", "aurora-postgresql"]]);
+  });
+});
+
+describe("the restored DB cluster's identifier", () => {
+  /** RDS: 1-63 letters, digits or hyphens, starting with a letter, no two consecutive hyphens, not ending in one (RestoreDBClusterFromSnapshot, DBClusterIdentifier). */
+  const RDS_IDENTIFIER = /^[a-z](?!.*--)[a-z0-9-]{0,61}[a-z0-9]$/;
+  const identifierFor = (stack: string) =>
+    restoreMetadata("Aurora", SOURCE_METADATA, { ...TARGET, site: { ...TARGET.site, stack } } as RestoreTarget, POINT, "t").DBClusterIdentifier;
+
+  it("is a valid RDS identifier for any site name Pulumi allows", () => {
+    for (const stack of ["dr", "DR_West.2", "2nd-site", "a".repeat(100), "dr--b-"]) {
+      expect(identifierFor(stack), stack).to.match(RDS_IDENTIFIER);
+    }
+  });
+
+  it("differs per site and per recovery point", () => {
+    expect(identifierFor("dr")).to.not.equal(identifierFor("primary"));
+    const later = restoreMetadata("Aurora", SOURCE_METADATA, TARGET, { ...POINT, createdAt: POINT.createdAt + 3_600_000 }, "t").DBClusterIdentifier;
+    expect(later).to.not.equal(identifierFor("dr"));
+  });
+});
