@@ -161,7 +161,7 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
     typicalSeconds: 600,
     maxSeconds: 900,
     source:
-      'EKS API Reference, CreateCluster: "In most cases, it takes several minutes to create a cluster"; aws/containers-roadmap#1227: provisioning "currently averages 15 minutes" (max)',
+      'EKS API Reference, CreateCluster: "In most cases, it takes several minutes to create a cluster"; the AWS containers roadmap item "Reduction in EKS cluster creation time": provisioning "currently averages 15 minutes" (max)',
   },
   "nodegroup-create": {
     description: "EKS managed node group creation until ACTIVE with its nodes Ready (CreateNodegroup, from an ACTIVE control plane)",
