@@ -17,14 +17,12 @@
  * measured / floor says how much the driver (and DNS, for users) adds on top. The bench prints the
  * ratio over the steps alone too, so the part each contributes stays visible.
  */
-import { execute } from "../automation/engine/executor";
-import { MemoryJournal } from "../automation/journal/memory-journal";
 import { unplannedFailoverPlan } from "../automation/plan/plans";
 import { sequentialRunbookPlan } from "./runbook-plan";
+import { runInSimulation } from "./run-in-simulation";
 import { loadPair } from "../automation/plan/sites";
 import type { Plan } from "../automation/plan/types";
 import { createSimulation, type LatencyOverrides, type ServingChain, type ServingSettings } from "../automation/sim";
-import { seededRandom } from "../automation/util/random";
 import { formatDuration } from "../automation/util/duration";
 
 /** What a run is made of besides the plan: the stack configs, and counterfactuals of the bench's variants. */
@@ -206,18 +204,7 @@ export async function modeledRto(
   sim.faults.impairRegion("primary");
   const pair = await loadPair(sim.stacks, "dr");
   const plan: Plan = which === "concurrent" ? unplannedFailoverPlan(pair) : sequentialRunbookPlan(pair);
-  const result = await execute({
-    plan,
-    cloud: sim.cloud,
-    stacks: sim.stacks,
-    clock: sim.clock,
-    journal: new MemoryJournal(),
-    runId: `${which}-${seed}`,
-    runStartedAt: start,
-    maxConcurrency: which === "concurrent" ? 8 : 1,
-    random: seededRandom(seed),
-  });
-  if (result.outcome !== "succeeded") throw new Error(`${which} seed ${seed}: step ${result.failedStep} failed: ${String(result.error)}`);
+  const result = await runInSimulation(sim, plan, { label: which, seed, startedAt: start, maxConcurrency: which === "concurrent" ? 8 : 1 });
   const serving = result.marks.get("serving");
   if (!serving) throw new Error(`${which} seed ${seed}: no serving mark`);
   const workEnd = Math.max(...result.steps.filter((s) => WORK_STEPS.test(s.id)).map((s) => s.endedAt ?? start));

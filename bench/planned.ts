@@ -6,14 +6,12 @@
  *   user view of reads, through DNS: the source serves them in read-only mode until clients reach
  *   the target).
  */
-import { execute } from "../automation/engine/executor";
-import { MemoryJournal } from "../automation/journal/memory-journal";
 import { plannedFailoverPlan } from "../automation/plan/plans";
 import { loadPair } from "../automation/plan/sites";
 import { createSimulation } from "../automation/sim";
 import { formatDuration } from "../automation/util/duration";
-import { seededRandom } from "../automation/util/random";
 import { percentile, type Percentiles } from "./drills";
+import { runInSimulation } from "./run-in-simulation";
 
 export interface PlannedBenchResult {
   seeds: number;
@@ -32,18 +30,7 @@ export async function plannedDowntime(seed: number): Promise<{ writeMs: number; 
   const sim = await createSimulation({ seed });
   const start = sim.clock.now();
   const pair = await loadPair(sim.stacks, "dr");
-  const result = await execute({
-    plan: plannedFailoverPlan(pair),
-    cloud: sim.cloud,
-    stacks: sim.stacks,
-    clock: sim.clock,
-    journal: new MemoryJournal(),
-    runId: `planned-${seed}`,
-    runStartedAt: start,
-    maxConcurrency: 8,
-    random: seededRandom(seed),
-  });
-  if (result.outcome !== "succeeded") throw new Error(`planned seed ${seed}: step ${result.failedStep} failed: ${String(result.error)}`);
+  await runInSimulation(sim, plannedFailoverPlan(pair), { label: "planned", seed, startedAt: start });
   const stopped = sim.world.servingLog("primary").find((e) => !e.serving && e.at >= start)?.at;
   const started = sim.world.servingLog("dr").find((e) => e.serving && e.at >= start)?.at;
   if (stopped === undefined || started === undefined) throw new Error(`planned seed ${seed}: no switch of serving in the world`);

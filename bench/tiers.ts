@@ -12,15 +12,13 @@
  */
 import { readStackFileConfig } from "../stacks/stack-files";
 import * as path from "node:path";
-import { execute } from "../automation/engine/executor";
-import { MemoryJournal } from "../automation/journal/memory-journal";
 import { restoreToPeerPlan } from "../automation/plan/restore-plan";
 import { restoreTarget } from "../automation/restore";
 import { loadRestorePair } from "../automation/plan/sites";
 import { createSimulation } from "../automation/sim";
-import { seededRandom } from "../automation/util/random";
 import { formatDuration } from "../automation/util/duration";
 import { modeledRto, percentile } from "./drills";
+import { runInSimulation } from "./run-in-simulation";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -51,18 +49,7 @@ export async function modeledRestoreRto(seed: number, configs?: Record<string, R
   sim.faults.impairRegion("primary");
   const pair = await loadRestorePair(sim.stacks, "dr");
   const plan = restoreToPeerPlan(sim.backup, pair, restoreTarget(pair.target), { point: { latest: true }, maxSkewMs: 3_600_000 });
-  const result = await execute({
-    plan,
-    cloud: sim.cloud,
-    stacks: sim.stacks,
-    clock: sim.clock,
-    journal: new MemoryJournal(),
-    runId: `restore-${seed}`,
-    runStartedAt: start,
-    maxConcurrency: 8,
-    random: seededRandom(seed),
-  });
-  if (result.outcome !== "succeeded") throw new Error(`restore seed ${seed}: step ${result.failedStep} failed: ${String(result.error)}`);
+  const result = await runInSimulation(sim, plan, { label: "restore", seed, startedAt: start });
   const serving = result.marks.get("serving");
   if (!serving) throw new Error(`restore seed ${seed}: no serving mark`);
   return serving.at - start;

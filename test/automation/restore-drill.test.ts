@@ -1,8 +1,9 @@
 import { expect } from "chai";
-import { runCli, type CliEnv } from "../../automation/cli";
+import { runCli } from "../../automation/cli";
 import { AGREEMENT, runRestoreDrill } from "../../automation/restore-drill";
 import { wire } from "../../automation/wiring";
 import { PROJECT_DIR } from "./helpers";
+import { harness } from "./cli/harness";
 
 describe("drill --tier backup-restore", function () {
   this.timeout(60_000);
@@ -30,17 +31,9 @@ describe("drill --tier backup-restore", function () {
   });
 
   it("through the CLI: exit 0, the timeline, each store's RPO and the agreement line", async () => {
-    const out: string[] = [];
-    const env: CliEnv = {
-      stdout: { write: (s) => void out.push(s), isTTY: false },
-      stderr: { write: () => undefined, isTTY: false },
-      stdinIsTTY: false,
-      ask: async () => "",
-      projectDir: PROJECT_DIR,
-      wire,
-    };
-    expect(await runCli(["drill", "--tier", "backup-restore", "--seed", "2"], env)).to.equal(0);
-    const text = out.join("");
+    const h = harness();
+    expect(await runCli(["drill", "--tier", "backup-restore", "--seed", "2"], h.env)).to.equal(0);
+    const text = h.out.join("");
     expect(text)
       .to.match(/backup-restore tier/)
       .and.match(/RPO EFS: /)

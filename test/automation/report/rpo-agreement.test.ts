@@ -3,22 +3,13 @@
  * (seed), whether or not the incident's time is given.
  */
 import { expect } from "chai";
-import { runCli, type CliEnv } from "../../../automation/cli";
-import { wire } from "../../../automation/wiring";
-import { PROJECT_DIR } from "../helpers";
+import { runCli } from "../../../automation/cli";
+import { harness } from "../cli/harness";
 
 async function json(argv: string[]): Promise<Record<string, unknown>> {
-  const out: string[] = [];
-  const env: CliEnv = {
-    stdout: { write: (s) => void out.push(s), isTTY: false },
-    stderr: { write: () => undefined, isTTY: false },
-    stdinIsTTY: false,
-    ask: async () => "",
-    projectDir: PROJECT_DIR,
-    wire,
-  };
-  expect(await runCli(argv, env), argv.join(" ")).to.equal(0);
-  return JSON.parse(out.join("")) as Record<string, unknown>;
+  const h = harness();
+  expect(await runCli(argv, h.env), argv.join(" ")).to.equal(0);
+  return JSON.parse(h.out.join("")) as Record<string, unknown>;
 }
 
 type Rpo = { aurora: { dataLossWindowMs: number | null; basis: string }; efs: { dataLossWindowMs: number | null }; worstMs: number | null };
