@@ -6,7 +6,8 @@
  */
 import { expect } from "chai";
 import { driverDeps, simWiring } from "../../automation/wiring";
-import { restore, type RestoreDeps, type RestoreResult } from "../../automation/restore";
+import { restore, restoreTarget, type RestoreDeps, type RestoreResult } from "../../automation/restore";
+import { restoreInPlacePlan } from "../../automation/plan/restore-plan";
 import { failover, type DryRunResult, type RunResult } from "../../automation/driver";
 import { failbackPlan } from "../../automation/plan/plans";
 import { loadSite } from "../../automation/plan/sites";
@@ -66,6 +67,17 @@ describe("EFS replication follows the file system the site serves (simulated Reg
     // dr holds the restored data up to a sync after the restore, not the old file system's.
     expect(loss.replicatedUpTo, "dr's files replicated up to").to.be.greaterThan(restoredAt);
     expect(loss.lostWindowMs).to.be.below(30 * MIN);
+  });
+
+  it("without the re-seed the site's up on the restored file system fails: the replaced replication's deletion re-enabled the standby's overwrite protection", async () => {
+    const t = await simulate({ seed: 19 });
+    const site = await loadSite(t.sim.stacks, "primary");
+    // The in-place plan as it would be without a standby to re-seed: replicateToPeer stays true.
+    const plan = restoreInPlacePlan(t.sim.backup, site, restoreTarget(site), { point: LATEST, maxSkewMs: HOUR });
+    const run = await runSteps(t.sim, plan.steps);
+    expect(run.outcome).to.equal("failed");
+    expect(run.failedStep).to.equal("converge-up-target");
+    expect(String(run.error)).to.match(/overwrite protection ENABLED \(re-enabled when the replication it was in was deleted\)/);
   });
 
   it("the in-place dry run shows the standby's re-seed: the stale replication stopped, the standby made a destination again, the new replication after serving", async () => {
