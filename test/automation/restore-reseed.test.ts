@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { driverDeps, simWiring } from "../../automation/wiring";
 import { restore, restoreTarget, type RestoreDeps, type RestoreResult } from "../../automation/restore";
 import { restoreInPlacePlan } from "../../automation/plan/restore-plan";
-import { failover, type DryRunResult, type RunResult } from "../../automation/driver";
+import { failover, status, type DryRunResult, type RunResult } from "../../automation/driver";
 import { failbackPlan } from "../../automation/plan/plans";
 import { loadSite } from "../../automation/plan/sites";
 import { finalState, sideEffectCounts, simulate, type TestSim } from "./helpers";
@@ -78,6 +78,32 @@ describe("EFS replication follows the file system the site serves (simulated Reg
     expect(run.outcome).to.equal("failed");
     expect(run.failedStep).to.equal("converge-up-target");
     expect(String(run.error)).to.match(/overwrite protection ENABLED \(re-enabled when the replication it was in was deleted\)/);
+  });
+
+  it("status says when the standby replicates a file system the active site no longer serves, and while it is re-seeded", async () => {
+    const t = await simulate({ seed: 19 });
+    const oldFs = ownFileSystemId(t, "primary");
+    const r = (await restore(restoreDeps(t), IN_PLACE)) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    const restoredFs = restoredFileSystemId(r);
+    const drFs = (await t.sim.stacks.outputs("dr"))!.fileSystemId;
+    const efsCheck = async () => (await status(t.deps)).readiness.checks.find((c) => c.name === "efs replication")!;
+    expect((await efsCheck()).ok).to.equal(true);
+    // Replace the replication by hand, as EFS allows it: deleted, the destination DISABLED again, created.
+    const replaceSource = async (source: string) => {
+      const current = t.sim.world.describeReplication("us-west-2", drFs)!;
+      await t.sim.clock.sleep(t.sim.world.deleteReplication("us-east-1", current.sourceFileSystemId, "ALL_CONFIGURATIONS") - t.sim.clock.now());
+      t.sim.world.setFileSystemProtection("dr", "DISABLED", drFs);
+      t.sim.world.createReplication("primary", "dr", { source, destination: drFs });
+    };
+    await replaceSource(oldFs);
+    const stale = await efsCheck();
+    expect(stale.ok).to.equal(false);
+    expect(stale.detail).to.match(new RegExp(`^${oldFs} -> ${drFs} ENABLING: stale, primary serves ${restoredFs}; dr must be re-seeded from it`));
+    await replaceSource(restoredFs);
+    const reseeding = await efsCheck();
+    expect(reseeding.ok).to.equal(false);
+    expect(reseeding.detail).to.match(new RegExp(`^${restoredFs} -> ${drFs} ENABLING: dr is being re-seeded from ${restoredFs}, first sync under way`));
   });
 
   it("the in-place dry run shows the standby's re-seed: the stale replication stopped, the standby made a destination again, the new replication after serving", async () => {
