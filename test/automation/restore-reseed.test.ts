@@ -156,5 +156,7 @@ describe("EFS replication follows the file system the site serves (simulated Reg
     const into = t.sim.world.describeReplication("us-east-1", ownFileSystemId(t, "primary"));
     expect(into?.sourceFileSystemId, "source of the replication into primary").to.equal(restoredFs);
     expect(into?.status).to.equal("ENABLED");
+    // Both halves of the replication from primary's old file system are gone: dr's own one is free.
+    expect(t.sim.world.describeReplication("us-west-2", ownFileSystemId(t, "dr"))).to.equal(undefined);
   });
 });
