@@ -278,9 +278,9 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
       "Aurora DB cluster restored from a snapshot (AWS Backup StartRestoreJob / RestoreDBClusterFromSnapshot) until the cluster is available, before its first instance",
     minSeconds: 300,
     typicalSeconds: 900,
-    maxSeconds: 3600,
+    maxSeconds: 10800,
     source:
-      're:Post Knowledge Center "Why is my Aurora MySQL-Compatible DB cluster snapshot taking so long to restore?" (https://repost.aws/knowledge-center/aurora-mysql-snapshot-restore-options): storage provisioned in three AZs and downloaded from S3 before the cluster is available; "Aurora restores are non-linear": estimate of the fixed part',
+      're:Post Knowledge Center "Why is my Aurora MySQL-Compatible DB cluster snapshot taking so long to restore?" (https://repost.aws/knowledge-center/aurora-mysql-snapshot-restore-options): storage provisioned in three AZs and downloaded from S3 before the cluster is available; "Aurora restores are non-linear"; "Why is my Amazon Aurora DB cluster clone, snapshot restore, or point in time restore taking so long?" (https://repost.aws/knowledge-center/aurora-mysql-slow-snapshot-restore): RestoreDBClusterFromSnapshot "can take up to a few hours to complete": estimate of the fixed part',
   },
   "aurora-snapshot-restore-per-gib": {
     description: "Aurora snapshot restore: seconds per GiB of cluster volume (small: restores are non-linear in size)",
