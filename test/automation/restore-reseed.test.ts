@@ -117,13 +117,17 @@ describe("EFS replication follows the file system the site serves (simulated Reg
     expect(t.sim.world.sideEffects("DeleteReplicationConfiguration")).to.have.length(0);
   });
 
-  it("restore --in-place resumes after a crash after every step: the same end state, each side effect once", async () => {
+  it("restore --in-place resumes after a crash after each of its own steps: the same end state, each side effect once", async () => {
     const reference = await simulate({ seed: 23 });
     const ref = (await restore(restoreDeps(reference), IN_PLACE)) as RunResult;
     expect(ref.report.outcome, ref.report.error).to.equal("succeeded");
     const expected = await finalState(reference);
     const refCounts = sideEffectCounts(reference.sim);
-    for (const step of ref.report.steps.map((s) => s.id)) {
+    // The data steps are the same as restore --to dr's, whose crash test covers them: here every step of the in-place plan's own.
+    const shared = ["select-recovery-points", "restore-db", "restore-files", "add-db-instances"];
+    const own = ref.report.steps.map((s) => s.id).filter((id) => !shared.includes(id));
+    expect(own).to.include.members(["stop-stale-replication", "adopt-restored-data", "converge-up-target", "wait-serving", "reseed-standby"]);
+    for (const step of own) {
       const t = await simulate({ seed: 23 });
       t.sim.faults.crashAfterStep(step);
       const crash = await restore(restoreDeps(t), IN_PLACE).catch((e: Error) => e);
