@@ -106,6 +106,20 @@ describe("EFS replication follows the file system the site serves (simulated Reg
     expect(reseeding.detail).to.match(new RegExp(`^${restoredFs} -> ${drFs} ENABLING: dr is being re-seeded from ${restoredFs}, first sync under way`));
   });
 
+  it("restore --in-place of a site that does not replicate (replicateToPeer=false) leaves replication off", async () => {
+    const t = await simulate({ seed: 29 });
+    await t.sim.stacks.setConfig("primary", [{ key: "replicateToPeer", value: false }]);
+    await t.sim.stacks.up("primary");
+    expect(t.sim.world.replicationsNow()).to.have.length(0);
+    const r = (await restore(restoreDeps(t), IN_PLACE)) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    const step = (id: string) => r.report.steps.find((s) => s.id === id)!;
+    expect(step("stop-stale-replication").outcome).to.equal("skipped");
+    expect(step("reseed-standby").outcome).to.equal("skipped");
+    expect((await t.sim.stacks.readConfig("primary")).replicateToPeer).to.equal(false);
+    expect(t.sim.world.replicationsNow()).to.have.length(0);
+  });
+
   it("the in-place dry run shows the standby's re-seed: the stale replication stopped, the standby made a destination again, the new replication after serving", async () => {
     const t = await simulate({ seed: 19 });
     const dry = (await restore(restoreDeps(t), IN_PLACE, { dryRun: true })) as DryRunResult;

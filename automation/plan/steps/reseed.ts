@@ -63,7 +63,13 @@ export function stopStaleReplicationStep(site: SiteView, standby: Site, dependsO
     bound: { what: `the replication into ${standby.stack}'s file system deleted`, key: "efsMs", ms: (t) => t.efsMs + 4 * t.callMs },
     // A site that did not replicate (replicateToPeer=false: e.g. active after an unplanned failover,
     // before its failback) keeps it that way: nothing to re-seed.
-    check: async (ctx) => replicatedAtStart(ctx) === false || (await done(ctx)),
+    // Read before anything of the standby's Region, which may not answer then.
+    check: async (ctx) => {
+      const replicated = replicatedAtStart(ctx);
+      // Marked before replicateToPeer is set false: unmarked and false, it was false at the start.
+      if (replicated === undefined) return (await ctx.stacks.readConfig(site.stack)).replicateToPeer === false;
+      return !replicated || (await done(ctx));
+    },
     run: async (ctx) => {
       let replicated = replicatedAtStart(ctx);
       if (replicated === undefined) {
