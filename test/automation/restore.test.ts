@@ -101,6 +101,26 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     expect(t.sim.world.site("dr").serving).to.equal(true);
   });
 
+  it("dr's app starts on the restored files at the root: a Job on its volume moved them out of AWS Backup's recovery directory before the app's pods, once", async () => {
+    const t = await simulate({ seed: 3, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    const fsId = r.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
+    expect(t.sim.world.restoreDirectories(fsId), "nothing left in aws-backup-restore_*").to.deep.equal([]);
+    expect(t.sim.world.restoredFilesMoves(fsId)).to.equal(1);
+    // What the app sees lacks only what primary wrote after the point: it started after the move.
+    const loss = t.sim.world.dataLoss().find((l) => l.reason === "restore" && l.kind === "efs")!;
+    expect(loss.replicatedUpTo).to.equal(Date.parse(r.restore!.points.EFS!.createdAt));
+    const state = t.sim.stacks.stateOf("dr");
+    const jobs = state.filter((x) => x.type === "kubernetes:batch/v1:Job");
+    expect(jobs).to.have.length(1);
+    expect(inputsOf(jobs[0]).metadata).to.include({ namespace: "app" });
+    expect(inputsOf(jobs[0]).metadata.name).to.include(fsId);
+    const app = state.find((x) => x.type === "kubernetes:apps/v1:Deployment" && inputsOf(x).metadata.name === "app")!;
+    expect(app.dependencies, "the app's Deployment waits for the Job").to.include(jobs[0].urn);
+    expect(t.sim.world.site("dr").serving).to.equal(true);
+  });
+
   it("resumes after a crash after every step: the same end state, each restore job and side effect once", async () => {
     const reference = await simulate({ seed: 5, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
     const ref = (await restore(restoreDeps(reference), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult;

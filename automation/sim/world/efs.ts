@@ -14,6 +14,7 @@
 import type { EfsReplication, EfsReplicationStatus, FileSystemProtection } from "../../ports";
 import { AwsError } from "../errors";
 import { type Core, Part, type SiteRec, type WorldSpec } from "./core";
+import type { RestoredFiles } from "./restored-files";
 import type { Writes } from "./writes";
 
 export type Side = "source" | "dest";
@@ -52,6 +53,7 @@ export class Efs extends Part {
     core: Core,
     private readonly writes: Writes,
     running: WorldSpec["replication"],
+    private readonly restoredFiles: RestoredFiles,
   ) {
     super(core);
     // Steady state: the replication the stacks deployed runs; the last completed sync cycle
@@ -266,7 +268,8 @@ export class Efs extends Part {
   /**
    * `target` now uses a file system restored from a recovery point of `from`'s files taken at
    * `pointAt`: writable, in no replication (a replication into the old one loses its destination
-   * side), and missing every file `from` wrote after the point.
+   * side), and missing every file `from` wrote after the point, once the files are out of the
+   * recovery directory the restore put them in (restored-files.ts).
    */
   restoredInto(target: SiteRec, from: SiteRec, pointAt: number, fileSystemId: string): void {
     // A new file system holds the site's data now, without any mount target (EFS creates none on a
@@ -281,7 +284,7 @@ export class Efs extends Part {
     }
     this.replications = this.replications.filter((r) => r.sides.size > 0);
     target.fs.protection = "ENABLED";
-    this.writes.recordLoss("efs", "restore", from, target, pointAt);
+    this.restoredFiles.restored(target, from, pointAt, fileSystemId);
   }
 
   setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED"): void {

@@ -23,6 +23,7 @@ import { DataPlaneError } from "../errors";
 import { AwsError } from "../errors";
 import { type Core, Part, type ServingChain, type ServingSettings, type SiteRec, type WorkloadStores } from "./core";
 import type { Efs } from "./efs";
+import type { RestoredFiles } from "./restored-files";
 import type { Route53 } from "./route53";
 import type { Writes } from "./writes";
 
@@ -35,6 +36,7 @@ export class Workload extends Part {
     private readonly efs: Efs,
     private readonly writes: Writes,
     private readonly route53: Route53,
+    private readonly restoredFiles: RestoredFiles,
     /** The application hostname (`dns.hostname`): the name on an HTTPS site's ALB certificate. */
     private readonly appHostname: string | undefined,
   ) {
@@ -89,6 +91,7 @@ export class Workload extends Part {
     if (chain.scheduledAt !== undefined) return;
     const gen = ++chain.gen;
     chain.scheduledAt = this.t;
+    if (tier === "app") this.restoredFiles.appStarts(this.workloadFileSystem(site));
     chain.upAt = this.t + this.latency.sample("pod-start");
     const readyAt = chain.upAt + this.latency.sample("readiness-probe", { probe: site.servingSettings?.probes[tier] });
     this.schedule(readyAt, `${site.stack}: ${tier} pods Ready`, () => {
@@ -122,10 +125,12 @@ export class Workload extends Part {
    * App pods mount the file system their volume names through a mount target in the site's VPC; with
    * none (an EFS restore into a new file system creates none) the kubelet cannot mount it and the
    * pods never start (EFS User Guide, "Managing mount targets": a client mounts through a mount
-   * target in its Availability Zone).
+   * target in its Availability Zone). An app Deployment that depends on the Job moving restored
+   * files to the root is created only once it completed (restored-files.ts).
    */
   private tierCanRun(site: SiteRec, tier: Tier): boolean {
-    const mountable = tier !== "app" || (site.fileSystems[this.workloadFileSystem(site)]?.mountTargets ?? 0) > 0;
+    const fileSystemId = this.workloadFileSystem(site);
+    const mountable = tier !== "app" || ((site.fileSystems[fileSystemId]?.mountTargets ?? 0) > 0 && !this.restoredFiles.holdsApp(site, fileSystemId));
     return (site.replicas?.[tier] ?? 0) > 0 && site.nodeGroups[tier].readyNodes > 0 && mountable;
   }
 
