@@ -4,6 +4,8 @@ import { restore, type RestoreDeps, type RestoreResult } from "../../automation/
 import type { DryRunResult, RunResult } from "../../automation/driver";
 import { RefusedError } from "../../automation/errors";
 import { finalState, sideEffectCounts, simulate, type TestSim } from "./helpers";
+import * as pulumi from "@pulumi/pulumi";
+import { runSite, type SiteProgram } from "../../stacks/program";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -15,6 +17,21 @@ function restoreDeps(t: TestSim): RestoreDeps {
 }
 
 const LATEST = { latest: true } as const;
+
+/**
+ * The program without the Job that moves restored files to the root: its registration reaches the
+ * simulated cloud as a ConfigMap, a type whose effect the world does not model (the engine's
+ * monitor is this evaluation's own, so nothing else sees the change).
+ */
+const withoutRestoredFilesMove: SiteProgram = (opts) => {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: { getType(): string; setType(t: string): void }, cb: unknown): unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    if (req.getType() === "kubernetes:batch/v1:Job") req.setType("kubernetes:core/v1:ConfigMap");
+    return register(req, cb);
+  };
+  return runSite(opts);
+};
 
 /** A resource's inputs, read loosely (a different shape per type). */
 const inputsOf = (r: { inputs: Record<string, unknown> }): Record<string, any> => r.inputs;
@@ -119,6 +136,18 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     const app = state.find((x) => x.type === "kubernetes:apps/v1:Deployment" && inputsOf(x).metadata.name === "app")!;
     expect(app.dependencies, "the app's Deployment waits for the Job").to.include(jobs[0].urn);
     expect(t.sim.world.site("dr").serving).to.equal(true);
+  });
+
+  it("a program without the move Job leaves the restored files in AWS Backup's directory: the app starts on an empty volume and the restore counts as losing every file", async () => {
+    const t = await simulate({ seed: 3, program: withoutRestoredFilesMove, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    const fsId = r.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
+    expect(t.sim.world.restoreDirectories(fsId)).to.have.length(1);
+    expect(t.sim.world.restoredFilesMoves(fsId)).to.equal(0);
+    const loss = t.sim.world.dataLoss().find((l) => l.reason === "restore" && l.kind === "efs")!;
+    expect(loss.lostWindowMs).to.equal(Infinity);
+    expect(Math.abs(r.restore!.points.EFS!.rpoMs - loss.lostWindowMs), "the driver's RPO no longer matches what the app sees").to.be.greaterThan(1000);
   });
 
   it("resumes after a crash after every step: the same end state, each restore job and side effect once", async () => {
