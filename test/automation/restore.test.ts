@@ -242,5 +242,10 @@ describe("restore --in-place (point-in-time restore of the active site)", functi
     const pv = t.sim.stacks.stateOf("primary").find((x) => x.type === "kubernetes:core/v1:PersistentVolume")!;
     expect(inputsOf(pv).spec.csi.volumeHandle).to.equal(fsId);
     expect(r.report.steps.map((s) => s.id)).to.include("converge-up-target");
+    // Its nodes were Ready: the app's pods restarted on the restored volume only once the Job had
+    // moved the files to its root (the Deployment depends on the Job), so they saw the point's data.
+    expect(t.sim.world.restoreDirectories(fsId)).to.deep.equal([]);
+    const loss = t.sim.world.dataLoss().find((l) => l.reason === "restore" && l.kind === "efs")!;
+    expect(loss.replicatedUpTo).to.equal(Date.parse(r.restore!.points.EFS!.createdAt));
   });
 });

@@ -185,14 +185,21 @@ export class Workload extends Part {
     const site = this.siteOf(stack);
     site.replicas = replicas && { ...replicas };
     site.readOnly = readOnly;
-    if (stores) site.workloadStores = { ...stores };
+    if (stores) this.useStores(site, stores);
     this.recompute();
   }
 
   /** The workload's volume and DB endpoints now name these stores (its Deployments and volume changed). */
   setWorkloadStores(stack: string, stores: WorkloadStores): void {
-    this.siteOf(stack).workloadStores = { ...stores };
+    this.useStores(this.siteOf(stack), stores);
     this.recompute();
+  }
+
+  /** A volume on another file system is mounted by new app pods: the ones running stop, new ones start (when they can). */
+  private useStores(site: SiteRec, stores: WorkloadStores): void {
+    const before = this.workloadFileSystem(site);
+    site.workloadStores = { ...stores };
+    if (this.workloadFileSystem(site) !== before && site.chain.app.scheduledAt !== undefined) site.chain.app = { gen: site.chain.app.gen + 1 };
   }
 
   /** CreateMountTarget in the site's VPC for a file system of its Region. */
