@@ -247,5 +247,17 @@ describe("restore --in-place (point-in-time restore of the active site)", functi
     expect(t.sim.world.restoreDirectories(fsId)).to.deep.equal([]);
     const loss = t.sim.world.dataLoss().find((l) => l.reason === "restore" && l.kind === "efs")!;
     expect(loss.replicatedUpTo).to.equal(Date.parse(r.restore!.points.EFS!.createdAt));
+
+    // A later restore adopts another file system: the Job named for it replaces the first and moves its files.
+    await t.sim.clock.sleep(HOUR);
+    const again = (await restore(restoreDeps(t), { to: "primary", point: LATEST, maxSkewMs: HOUR, inPlace: true, confirmed: true })) as RunResult &
+      RestoreResult;
+    expect(again.report.outcome, again.report.error).to.equal("succeeded");
+    const secondFs = again.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
+    expect(secondFs).to.not.equal(fsId);
+    expect(t.sim.world.restoreDirectories(secondFs)).to.deep.equal([]);
+    expect(t.sim.world.restoredFilesMoves(secondFs)).to.equal(1);
+    const moveJobs = t.sim.stacks.stateOf("primary").filter((x) => x.type === "kubernetes:batch/v1:Job");
+    expect(moveJobs.map((j) => inputsOf(j).metadata.name)).to.deep.equal([`restored-files-to-root-${secondFs}`]);
   });
 });
