@@ -89,11 +89,16 @@ export class RestoredFilesMove extends pulumi.ComponentResource {
 
   constructor(name: string, args: RestoredFilesMoveArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eks-dr:index:RestoredFilesMove", name, {}, opts);
+    const jobName = `restored-files-move-${args.fileSystemId}`;
+    // Kubernetes puts the Job's name in its pods' `job-name` label, whose values stop at 63 characters.
+    if (!/^[a-z0-9-]+$/.test(args.fileSystemId) || jobName.length > 63) {
+      throw new Error(`RestoredFilesMove ${name}: fileSystemId "${args.fileSystemId}" must be an EFS id (fs- and up to 40 lowercase hex digits)`);
+    }
     const labels = { "app.kubernetes.io/name": "restored-files-move", "app.kubernetes.io/part-of": "eks-dr" };
     this.job = new k8s.batch.v1.Job(
       name,
       {
-        metadata: { name: `restored-files-to-root-${args.fileSystemId}`, namespace: args.namespace, labels },
+        metadata: { name: jobName, namespace: args.namespace, labels },
         spec: {
           backoffLimit: args.backoffLimit ?? 2,
           template: {

@@ -258,6 +258,6 @@ describe("restore --in-place (point-in-time restore of the active site)", functi
     expect(t.sim.world.restoreDirectories(secondFs)).to.deep.equal([]);
     expect(t.sim.world.restoredFilesMoves(secondFs)).to.equal(1);
     const moveJobs = t.sim.stacks.stateOf("primary").filter((x) => x.type === "kubernetes:batch/v1:Job");
-    expect(moveJobs.map((j) => inputsOf(j).metadata.name)).to.deep.equal([`restored-files-to-root-${secondFs}`]);
+    expect(moveJobs.map((j) => inputsOf(j).metadata.name)).to.deep.equal([`restored-files-move-${secondFs}`]);
   });
 });

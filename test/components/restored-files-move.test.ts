@@ -53,7 +53,7 @@ describe("RestoredFilesMove (SharedFileSystem on an adopted file system)", funct
 
   it("runs one Job in the claim's namespace, named for the file system (a later restore runs its own), mounting the claim", () => {
     expect(adopted.ofType(JOB)).to.have.length(1);
-    expect(job.inputs.metadata).to.include({ name: `restored-files-to-root-${ADOPTED}`, namespace: "shop" });
+    expect(job.inputs.metadata).to.include({ name: `restored-files-move-${ADOPTED}`, namespace: "shop" });
     expect(job.inputs.metadata.name.length, "a Job name fits a label value").to.be.at.most(63);
     const pod = job.inputs.spec.template.spec;
     expect(pod.volumes).to.deep.equal([{ name: "files", persistentVolumeClaim: { claimName: "shared-files" } }]);
@@ -94,6 +94,16 @@ describe("RestoredFilesMove (SharedFileSystem on an adopted file system)", funct
     for (const m of mountTargets) expect(job.dependencies).to.include(m.urn);
     expect(job.dependencies).to.include(adopted.one("aws:eks/addon:Addon").urn);
     expect(adopted.one("kubernetes:core/v1:ConfigMap", "workload").dependencies).to.include(job.urn);
+  });
+
+  it("names the Job within Kubernetes' 63 characters for the longest id the config accepts, and refuses another shape naming the key", async () => {
+    const longest = `fs-${"a".repeat(40)}`;
+    expect((await evaluate(longest)).one(JOB).inputs.metadata.name).to.have.length.at.most(63);
+    const err = await evaluate("FS-UPPER").then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).to.match(/fileSystemId "FS-UPPER" must be an EFS id/);
   });
 
   it("a site on its own file system runs no Job", async () => {
