@@ -7,13 +7,13 @@ import * as k8s from "@pulumi/kubernetes";
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { TAINTED_TIERS, TIER_LABEL } from "../../components/node-groups";
 import { FILES_DIR_ENV, MOVE_RESTORED_FILES_SCRIPT, RESTORED_FILES_MOVE_IMAGE } from "../../components/restored-files-move";
 import { SharedFileSystem } from "../../components/shared-file-system";
 import type { MockCloud, RecordedResource } from "../../automation/sim/program/mock-cloud";
 import { evaluateComponent } from "../harness/component";
+import { removeTempDirs, tempDir } from "../harness/temp-dir";
 
 const JOB = "kubernetes:batch/v1:Job";
 const ADOPTED = "fs-0123456789abcdef0";
@@ -117,9 +117,9 @@ describe("the move script, run by a POSIX shell (dash here, busybox ash in the J
   const run = () => spawnSync("sh", ["-c", MOVE_RESTORED_FILES_SCRIPT], { env: { PATH: process.env.PATH, [FILES_DIR_ENV]: root }, encoding: "utf8" });
 
   beforeEach(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), "efs-root-"));
+    root = tempDir("efs-root");
   });
-  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+  afterEach(() => removeTempDirs([root]));
 
   /** A recovery directory as AWS Backup leaves one: files, a dotfile, a nested directory, a symlink. */
   function restoreInto(name = "aws-backup-restore_2025-01-01T05-00-00") {
