@@ -11,6 +11,7 @@ import { AwsContext } from "./aws/context";
 import { CloudWatchApi } from "./cloudwatch/real";
 import { EfsApi } from "./efs/real";
 import { EksApi } from "./eks/real";
+import { KubernetesApi, type KubernetesApiOptions } from "./kubernetes/real";
 import type { FailoverRecordType } from "./route53/port";
 import { Route53Api } from "./route53/real";
 import type { CloudPort } from "./port";
@@ -53,6 +54,8 @@ export interface AwsCloudOptions {
   endpointCa?: string[];
   /** Progress notes (e.g. a DNS change still PENDING when the bound ran out). */
   log?: (message: string) => void;
+  /** The Kubernetes API client's HTTP layer (tests). @default `@kubernetes/client-node`'s */
+  kubernetesHttp?: KubernetesApiOptions["httpApi"];
 }
 
 export class AwsCloud implements CloudPort {
@@ -63,6 +66,7 @@ export class AwsCloud implements CloudPort {
   readonly route53: Route53Api;
   readonly serving: EndpointProbe;
   readonly velero: VeleroApi;
+  readonly kubernetes: KubernetesApi;
 
   constructor(opts: AwsCloudOptions = {}) {
     const ctx = new AwsContext(new AwsClients(opts.clients ?? defaultAwsClientFactory()), opts.defaultTimeoutMs ?? 30_000);
@@ -81,5 +85,6 @@ export class AwsCloud implements CloudPort {
     });
     this.serving = new EndpointProbe({ ca: opts.endpointCa });
     this.velero = new VeleroApi(ctx);
+    this.kubernetes = new KubernetesApi(ctx, { httpApi: opts.kubernetesHttp, now: () => clock.now() });
   }
 }

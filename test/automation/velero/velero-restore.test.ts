@@ -195,11 +195,15 @@ describe("simulated Velero: sync before restore", function () {
     expect(world.veleroRestores().find((x) => x.name === "later")!.phase).to.equal("Completed");
   });
 
-  it("an up that creates a Restore of a backup Velero does not know fails, naming the FailedValidation", async () => {
+  it("the up creates the Restore without waiting (pulumi.com/skipAwait); one of a backup Velero does not know reads back FailedValidation through the Kubernetes API", async () => {
     const t = await simulate({ seed: 10 });
     await t.sim.stacks.setConfig("dr", [{ key: "veleroRestore.backupName", value: "velero-objects-29990101000000" }]);
-    const err = await t.sim.stacks.up("dr").catch((e: unknown) => e);
-    expect((err as Error).message).to.match(/Restore velero\/restore-velero-objects-29990101000000 is FailedValidation .*can't find backup/);
+    await t.sim.stacks.up("dr");
+    const outputs = (await t.sim.stacks.outputs("dr"))!;
+    const read = await t.sim.cloud.kubernetes.readVeleroRestore("us-west-2", outputs.clusterName!, "velero", "restore-velero-objects-29990101000000");
+    expect(read).to.deep.include({ phase: "FailedValidation" });
+    expect(read!.validationErrors[0]).to.match(/Error retrieving backup: can't find backup/);
+    expect(await t.sim.cloud.kubernetes.readVeleroRestore("us-west-2", outputs.clusterName!, "velero", "restore-nothing")).to.equal(undefined);
   });
 });
 

@@ -1,0 +1,103 @@
+/**
+ * A Velero restore that does not complete: the restore-objects step reads the Restore from the
+ * cluster (Kubernetes API), fails at once with Velero's reason, journals it, and the resume restores
+ * the same backup as a new Restore.
+ */
+import { expect } from "chai";
+import { driverDeps, simWiring } from "../../../automation/wiring";
+import { formatRestoreFigures, restore, type RestoreDeps, type RestoreResult } from "../../../automation/restore";
+import type { RunResult } from "../../../automation/driver";
+import { VELERO_MARK } from "../../../automation/plan/steps/velero-restore";
+import { simulate, type TestSim } from "../helpers";
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const LATEST = { latest: true } as const;
+const BACKUP = "velero-objects-20250101045000";
+
+function restoreDeps(t: TestSim): RestoreDeps {
+  const base = driverDeps(simWiring(t.sim, { journal: t.journal, stackNames: ["primary", "dr"], seed: 1 }));
+  return Object.defineProperty(base, "backup", { get: () => t.sim.backup, enumerable: true }) as RestoreDeps;
+}
+
+/** Noon of the first day, primary's Region lost: the night's backup and recovery points are in dr's bucket and vault. */
+async function lostPrimaryAtNoon(seed: number): Promise<TestSim> {
+  const t = await simulate({ seed });
+  await t.sim.clock.sleep(12 * HOUR);
+  t.sim.faults.impairRegion("primary");
+  return t;
+}
+
+const run = async (t: TestSim, extra: { takeOver?: boolean } = {}) =>
+  (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR }, extra)) as RunResult & RestoreResult;
+
+describe("restore: a Velero restore that does not complete (simulated Regions)", function () {
+  this.timeout(120_000);
+
+  it("PartiallyFailed: the step fails as soon as Velero ends it, with its counts and where to read them; the resume restores again as a new Restore", async () => {
+    const t = await lostPrimaryAtNoon(21);
+    t.sim.faults.veleroRestoreOutcomes({ phase: "PartiallyFailed", errors: 2, warnings: 5 });
+    const r = await run(t);
+    expect(r.report.outcome).to.equal("failed");
+    const step = r.report.steps.find((s) => s.id === "restore-objects")!;
+    expect(step.outcome).to.equal("failed");
+    expect(r.report.error)
+      .to.include(`Velero Restore velero/restore-${BACKUP} of backup ${BACKUP} in dr ended PartiallyFailed: 2 error(s), 5 warning(s)`)
+      .and.include(`velero restore describe restore-${BACKUP} --details`)
+      .and.include(`as a new Restore (restore-${BACKUP}-2)`);
+    // At once: the step ended when Velero finished the Restore, not at a bound.
+    const [made] = t.sim.world.veleroRestores();
+    expect(made).to.deep.include({ name: `restore-${BACKUP}`, phase: "PartiallyFailed", errors: 2 });
+    expect(step.endOffsetMs! + Date.parse(r.report.startedAt)).to.be.below(made.completedAt! + 2 * MIN);
+    // The data was restored and dr serves: only the objects are incomplete.
+    expect(r.report.steps.find((s) => s.id === "wait-serving")!.outcome).to.equal("done");
+    // Journaled: the failed attempt, for the report and the resume.
+    const failedMark = t.store.events.find((e) => e.kind === "mark" && e.name === VELERO_MARK.failed);
+    expect(failedMark && "data" in failedMark ? failedMark.data : undefined).to.deep.include({
+      attempt: 1,
+      restoreName: `restore-${BACKUP}`,
+      phase: "PartiallyFailed",
+    });
+    expect(formatRestoreFigures(r.restore!).join("\n")).to.include(`WARNING Kubernetes objects: Velero backup ${BACKUP}`).and.include("ended PartiallyFailed");
+
+    const again = await run(t, { takeOver: true });
+    expect(again.report.outcome, again.report.error).to.equal("succeeded");
+    expect(t.sim.world.veleroRestores().map((x) => [x.name, x.backupName, x.phase])).to.deep.equal([
+      [`restore-${BACKUP}`, BACKUP, "PartiallyFailed"],
+      [`restore-${BACKUP}-2`, BACKUP, "Completed"],
+    ]);
+    expect((await t.sim.stacks.readConfig("dr")).veleroRestore).to.deep.equal({ backupName: BACKUP, attempt: 2 });
+    expect(again.restore!.velero).to.deep.include({ backupName: BACKUP, restoreName: `restore-${BACKUP}-2` });
+    expect(again.restore!.velero).to.not.have.property("failed");
+    // Steps done before are not done again: one restore job per store, over both runs.
+    expect(t.sim.world.restoreJobs()).to.have.length(2);
+  });
+
+  it("Failed and FailedValidation: the error carries Velero's failure reason or validation errors", async () => {
+    const failed = await lostPrimaryAtNoon(22);
+    failed.sim.faults.veleroRestoreOutcomes({ phase: "Failed", failureReason: "error downloading backup: AccessDenied" });
+    const a = await run(failed);
+    expect(a.report.outcome).to.equal("failed");
+    expect(a.report.error).to.include("ended Failed: failed: error downloading backup: AccessDenied");
+
+    const invalid = await lostPrimaryAtNoon(23);
+    invalid.sim.faults.veleroRestoreOutcomes({ phase: "FailedValidation", validationErrors: ["The BSL default is unavailable, cannot retrieve the backup"] });
+    const b = await run(invalid);
+    expect(b.report.outcome).to.equal("failed");
+    expect(b.report.error).to.include("ended FailedValidation: validation failed: The BSL default is unavailable, cannot retrieve the backup");
+  });
+
+  it("the Restore is created only once the cluster's Velero knows the backup, read from its Backup object, not after a fixed wait", async () => {
+    const t = await lostPrimaryAtNoon(24);
+    const r = await run(t);
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    const reads = t.sim.world.calls({ api: "GET backups.velero.io" });
+    expect(reads.length).to.be.greaterThan(0);
+    expect(reads.every((c) => c.region === "us-west-2" && c.args.backupName === BACKUP)).to.equal(true);
+    const [made] = t.sim.world.veleroRestores();
+    expect(made.startedAt).to.be.at.least(t.sim.world.veleroSyncedAt("dr", BACKUP)!);
+    // Its outcome read from the cluster, until Completed.
+    expect(t.sim.world.calls({ api: "GET restores.velero.io" }).at(-1)!.outcome).to.equal("ok");
+    expect(r.report.steps.find((s) => s.id === "restore-objects")!.detail).to.match(new RegExp(`Velero restore restore-${BACKUP} of ${BACKUP} Completed in`));
+  });
+});
