@@ -8,7 +8,12 @@ import { driverDeps, simWiring } from "../../../automation/wiring";
 import { formatRestoreFigures, restore, type RestoreDeps, type RestoreResult } from "../../../automation/restore";
 import type { RunResult } from "../../../automation/driver";
 import { VELERO_MARK } from "../../../automation/plan/steps/velero-restore";
-import { simulate, type TestSim } from "../helpers";
+import { runCli, type CliEnv } from "../../../automation/cli";
+import { wire, type Wiring } from "../../../automation/wiring";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { tempDir } from "../../harness/temp-dir";
+import { PROJECT_DIR, simulate, type TestSim } from "../helpers";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -99,5 +104,55 @@ describe("restore: a Velero restore that does not complete (simulated Regions)",
     // Its outcome read from the cluster, until Completed.
     expect(t.sim.world.calls({ api: "GET restores.velero.io" }).at(-1)!.outcome).to.equal("ok");
     expect(r.report.steps.find((s) => s.id === "restore-objects")!.detail).to.match(new RegExp(`Velero restore restore-${BACKUP} of ${BACKUP} Completed in`));
+  });
+});
+
+/** The CLI on the simulated Regions, its output captured; `beforeRun` arms faults in the wired world. */
+function cli(beforeRun?: (w: Wiring) => void) {
+  const h = { out: [] as string[], err: [] as string[], wired: [] as Wiring[], env: undefined as unknown as CliEnv };
+  h.env = {
+    stdout: { write: (s) => void h.out.push(s), isTTY: false },
+    stderr: { write: (s) => void h.err.push(s), isTTY: false },
+    stdinIsTTY: false,
+    ask: async () => "",
+    projectDir: PROJECT_DIR,
+    wire: async (o) => {
+      const w = await wire(o);
+      beforeRun?.(w);
+      h.wired.push(w);
+      return w;
+    },
+  };
+  return h;
+}
+
+describe("cli restore: a Velero restore that ends PartiallyFailed", function () {
+  this.timeout(120_000);
+
+  it("exits 1 naming Velero's reason and the command that resumes; that command restores the objects as a new Restore and exits 0", async () => {
+    const dir = tempDir("velero-outcome");
+    const journal = path.join(dir, "journal.jsonl");
+    const first = cli((w) => w.sim!.faults.veleroRestoreOutcomes({ phase: "PartiallyFailed", errors: 1, warnings: 0 }));
+    first.env.pid = 2 ** 22 + 91;
+    expect(await runCli(["restore", "--to", "dr", "--yes", "--sim", "--journal", journal], first.env)).to.equal(1);
+    const err = first.out.join("") + first.err.join("");
+    expect(err).to.match(
+      /Velero Restore velero\/restore-velero-objects-\d+ of backup velero-objects-\d+ in dr ended PartiallyFailed: 1 error\(s\), 0 warning\(s\)/,
+    );
+    expect(err).to.include("velero restore describe restore-velero-objects-");
+    // The journal keeps the failed attempt for the resume.
+    const marks = fs
+      .readFileSync(journal, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { kind: string; name?: string; data?: Record<string, unknown> })
+      .filter((e) => e.kind === "mark" && e.name === VELERO_MARK.failed);
+    expect(marks.map((m) => [m.data!.attempt, m.data!.phase])).to.deep.equal([[1, "PartiallyFailed"]]);
+    const resume = /`npm run (restore [^`]*)`/.exec(err)?.[1];
+    expect(resume, err).to.be.a("string");
+    const second = cli();
+    expect(await runCli([...resume!.replace(" -- ", " ").split(" "), "--yes"], second.env), second.err.join("")).to.equal(0);
+    expect(second.out.join("")).to.match(/Kubernetes objects: Velero backup velero-objects-\d+ .*restored in .*\(restore-velero-objects-\d+-2\)/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
