@@ -78,32 +78,26 @@ describe("restore: a Velero restore that does not complete (simulated Regions)",
     expect(t.sim.world.restoreJobs()).to.have.length(2);
   });
 
-  it("Failed and FailedValidation: the error carries Velero's failure reason or validation errors", async () => {
-    const failed = await lostPrimaryAtNoon(22);
-    failed.sim.faults.veleroRestoreOutcomes({ phase: "Failed", failureReason: "error downloading backup: AccessDenied" });
-    const a = await run(failed);
+  it("Failed, then FailedValidation on the resume: each error carries Velero's reason, and each attempt is a Restore of its own", async () => {
+    const t = await lostPrimaryAtNoon(22);
+    t.sim.faults.veleroRestoreOutcomes(
+      { phase: "Failed", failureReason: "error downloading backup: AccessDenied" },
+      { phase: "FailedValidation", validationErrors: ["The BSL default is unavailable, cannot retrieve the backup"] },
+    );
+    const a = await run(t);
     expect(a.report.outcome).to.equal("failed");
-    expect(a.report.error).to.include("ended Failed: failed: error downloading backup: AccessDenied");
-
-    const invalid = await lostPrimaryAtNoon(23);
-    invalid.sim.faults.veleroRestoreOutcomes({ phase: "FailedValidation", validationErrors: ["The BSL default is unavailable, cannot retrieve the backup"] });
-    const b = await run(invalid);
+    expect(a.report.error).to.include(`restore-${BACKUP} of backup ${BACKUP} in dr ended Failed: failed: error downloading backup: AccessDenied`);
+    const b = await run(t, { takeOver: true });
     expect(b.report.outcome).to.equal("failed");
-    expect(b.report.error).to.include("ended FailedValidation: validation failed: The BSL default is unavailable, cannot retrieve the backup");
-  });
-
-  it("the Restore is created only once the cluster's Velero knows the backup, read from its Backup object, not after a fixed wait", async () => {
-    const t = await lostPrimaryAtNoon(24);
-    const r = await run(t);
-    expect(r.report.outcome, r.report.error).to.equal("succeeded");
-    const reads = t.sim.world.calls({ api: "GET backups.velero.io" });
-    expect(reads.length).to.be.greaterThan(0);
-    expect(reads.every((c) => c.region === "us-west-2" && c.args.backupName === BACKUP)).to.equal(true);
-    const [made] = t.sim.world.veleroRestores();
-    expect(made.startedAt).to.be.at.least(t.sim.world.veleroSyncedAt("dr", BACKUP)!);
-    // Its outcome read from the cluster, until Completed.
-    expect(t.sim.world.calls({ api: "GET restores.velero.io" }).at(-1)!.outcome).to.equal("ok");
-    expect(r.report.steps.find((s) => s.id === "restore-objects")!.detail).to.match(new RegExp(`Velero restore restore-${BACKUP} of ${BACKUP} Completed in`));
+    expect(b.report.error)
+      .to.include(
+        `restore-${BACKUP}-2 of backup ${BACKUP} in dr ended FailedValidation: validation failed: The BSL default is unavailable, cannot retrieve the backup`,
+      )
+      .and.include(`as a new Restore (restore-${BACKUP}-3)`);
+    expect(t.sim.world.veleroRestores().map((x) => [x.name, x.phase])).to.deep.equal([
+      [`restore-${BACKUP}`, "Failed"],
+      [`restore-${BACKUP}-2`, "FailedValidation"],
+    ]);
   });
 });
 

@@ -24,6 +24,8 @@ async function nextNight(t: TestSim): Promise<void> {
   t.sim.faults.impairRegion("primary");
 }
 
+const steps0 = (r: RunResult) => new Map(r.report.steps.map((s) => [s.id, s]));
+
 const run = async (t: TestSim, req: Partial<Parameters<typeof restore>[1]> = {}) =>
   (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR, ...req })) as RunResult & RestoreResult;
 
@@ -51,6 +53,16 @@ describe("restore: the Kubernetes objects from Velero (simulated Regions)", func
     const restores = t.sim.world.veleroRestores();
     expect(restores.map((x) => [x.stack, x.backupName, x.phase])).to.deep.equal([["dr", "velero-objects-20250101045000", "Completed"]]);
     expect((await t.sim.stacks.readConfig("dr")).veleroRestore).to.deep.equal({ backupName: "velero-objects-20250101045000" });
+    // Created once dr's Velero knew the backup (its Backup object, read through the Kubernetes API),
+    // its outcome read from the cluster until Completed.
+    const backupReads = t.sim.world.calls({ api: "GET backups.velero.io" });
+    expect(backupReads.length).to.be.greaterThan(0);
+    expect(backupReads.every((c) => c.region === "us-west-2" && c.args.backupName === "velero-objects-20250101045000")).to.equal(true);
+    expect(restores[0].startedAt).to.be.at.least(t.sim.world.veleroSyncedAt("dr", "velero-objects-20250101045000")!);
+    expect(t.sim.world.calls({ api: "GET restores.velero.io" }).at(-1)!.outcome).to.equal("ok");
+    expect(steps0(r).get("restore-objects")!.detail).to.match(
+      /^Velero restore restore-velero-objects-20250101045000 of velero-objects-20250101045000 Completed in/,
+    );
     // Read from dr's bucket (the replicas), in dr's Region.
     const lists = t.sim.world.calls({ api: "ListObjectsV2" });
     expect(lists.length).to.be.greaterThan(0);
