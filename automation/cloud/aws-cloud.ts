@@ -71,7 +71,9 @@ export class AwsCloud implements CloudPort {
   constructor(opts: AwsCloudOptions = {}) {
     const ctx = new AwsContext(new AwsClients(opts.clients ?? defaultAwsClientFactory()), opts.defaultTimeoutMs ?? 30_000);
     const clock = opts.clock ?? new SystemClock();
-    this.eks = new EksApi(ctx, opts.probeTimeoutMs ?? 5_000);
+    this.kubernetes = new KubernetesApi(ctx, { httpApi: opts.kubernetesHttp, now: () => clock.now() });
+    // Node groups' Ready nodes from the cluster's API: the nodes step waits for them, not only for the sizes.
+    this.eks = new EksApi(ctx, opts.probeTimeoutMs ?? 5_000, (...args) => this.kubernetes.countReadyNodes(...args));
     this.rds = new RdsApi(ctx);
     this.cloudWatch = new CloudWatchApi(ctx, clock, opts.lagLookbackMs ?? 60 * 60_000, opts.lagMetricName ?? "AuroraGlobalDBRPOLag");
     this.efs = new EfsApi(ctx);
@@ -85,6 +87,5 @@ export class AwsCloud implements CloudPort {
     });
     this.serving = new EndpointProbe({ ca: opts.endpointCa });
     this.velero = new VeleroApi(ctx);
-    this.kubernetes = new KubernetesApi(ctx, { httpApi: opts.kubernetesHttp, now: () => clock.now() });
   }
 }

@@ -2,7 +2,7 @@
  * The real Kubernetes port without a network: EKS DescribeCluster mocked (aws-sdk-client-mock),
  * the API server answered by a fake HTTP layer of `@kubernetes/client-node` that records each request.
  */
-import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
+import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient } from "@aws-sdk/client-eks";
 import { type RequestContext, ResponseContext, SelfDecodingBody, wrapHttpLibrary } from "@kubernetes/client-node";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
@@ -205,6 +205,18 @@ describe("Kubernetes port (client-node on a fake API server, EKS mocked)", () =>
     expect(await cloud(api.httpApi).kubernetes.countReadyNodes("us-west-2", "eks-dr-dr", "dr-nodes-web")).to.equal(2);
     expect(api.seen[0].url.pathname).to.equal("/api/v1/nodes");
     expect(api.seen[0].url.searchParams.get("labelSelector")).to.equal("eks.amazonaws.com/nodegroup=dr-nodes-web");
+  });
+
+  it("the EKS adapter's node group state counts its Ready nodes through the Kubernetes API (DescribeNodegroup cannot), so the nodes step waits for them", async () => {
+    eks.on(DescribeNodegroupCommand).resolves({ nodegroup: { status: "ACTIVE", scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 } } });
+    const node = (name: string, ready: string) => ({ metadata: { name }, status: { conditions: [{ type: "Ready", status: ready }] } });
+    const api = fakeApiServer(() => ({
+      status: 200,
+      body: { apiVersion: "v1", kind: "NodeList", metadata: {}, items: [node("a", "True"), node("b", "Unknown")] },
+    }));
+    const state = await cloud(api.httpApi).eks.describeNodeGroup("us-west-2", "eks-dr-dr", "dr-nodes-web");
+    expect(state).to.deep.equal({ status: "ACTIVE", minSize: 2, desiredSize: 3, maxSize: 6, readyNodes: 1 });
+    expect(api.seen.map((s) => s.url.searchParams.get("labelSelector"))).to.deep.equal(["eks.amazonaws.com/nodegroup=dr-nodes-web"]);
   });
 
   it("a 403 names the access entry it needs; a 503 is marked for the guard's retry; the token is made again after 14 minutes", async () => {
