@@ -13,7 +13,13 @@ import { type AwsContext, required } from "../aws/context";
 import type { EksPort, NodeGroupScaling, NodeGroupState } from "./port";
 
 /** Ready nodes of a node group, from the cluster's Kubernetes API (cloud/kubernetes). */
-export type CountReadyNodes = (region: string, clusterName: string, nodeGroupName: string, opts?: CallOptions) => Promise<number>;
+export type CountReadyNodes = (
+  region: string,
+  clusterName: string,
+  nodeGroupName: string,
+  labels: Record<string, string>,
+  opts?: CallOptions,
+) => Promise<number>;
 
 export class EksApi implements EksPort {
   constructor(
@@ -73,7 +79,7 @@ export class EksApi implements EksPort {
     // within what is left of the call's bound, so the pair stays one call for the guard.
     if (this.countReadyNodes) {
       const left = Math.max(1, bound.timeoutMs - (Date.now() - started));
-      state.readyNodes = await this.countReadyNodes(region, clusterName, nodeGroupName, { timeoutMs: left, signal: bound.signal });
+      state.readyNodes = await this.countReadyNodes(region, clusterName, nodeGroupName, ng?.labels ?? {}, { timeoutMs: left, signal: bound.signal });
     }
     return state;
   }

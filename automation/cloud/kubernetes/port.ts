@@ -46,8 +46,12 @@ export interface KubernetesPort {
     location: string,
     opts?: CallOptions,
   ): Promise<VeleroRestoreReadiness>;
-  /** Nodes of the managed node group whose condition `Ready` is `True`. */
-  countReadyNodes(region: string, clusterName: string, nodeGroupName: string, opts?: CallOptions): Promise<number>;
+  /**
+   * Nodes of the managed node group whose condition `Ready` is `True`: the nodes carrying `labels`
+   * (the Kubernetes labels the group applies to its nodes, DescribeNodegroup `labels`) when it has
+   * any, else the label `eks.amazonaws.com/nodegroup=<nodeGroupName>`.
+   */
+  countReadyNodes(region: string, clusterName: string, nodeGroupName: string, labels: Record<string, string>, opts?: CallOptions): Promise<number>;
 }
 
 /** The phases after which a Restore never changes again. */

@@ -9,10 +9,13 @@
  *   The identity needs an EKS access entry on the cluster (config `clusterAccess`) whose policy can
  *   read Velero's objects and nodes; a 401 or 403 says so.
  * - Velero's objects are custom resources of group `velero.io`, version `v1`, plurals `restores`,
- *   `backups`, `backupstoragelocations` (velero config/crd/v1/bases); nodes of a managed node group
- *   carry the label `eks.amazonaws.com/nodegroup=<name>` (EKS User Guide, "Managed node groups":
- *   the labels EKS applies), and a node is Ready when its `Ready` condition is `True` (Kubernetes
- *   API reference, NodeCondition).
+ *   `backups`, `backupstoragelocations` (velero config/crd/v1/bases). A node is Ready when its
+ *   `Ready` condition is `True` (Kubernetes API reference, NodeCondition). A managed node group's
+ *   nodes carry the labels the group applies through the EKS API (Nodegroup `labels`, "the
+ *   Kubernetes labels applied to the nodes in the node group": EKS API reference), which this
+ *   program's groups always have (`eks-dr/tier`); a group without any is found by
+ *   `eks.amazonaws.com/nodegroup=<name>`, the label EKS is widely seen to add but which its API
+ *   reference does not list.
  *
  * Every call is bounded like an AWS call (`boundedCall`); an HTTP error comes back as an
  * `AwsCallError` with the status (a 5xx or 429 is retried by the driver's guard, as for AWS).
@@ -112,11 +115,10 @@ export class KubernetesApi implements KubernetesPort {
     return { backupSynced: backup !== undefined, ...(phase ? { locationPhase: phase } : {}) };
   }
 
-  async countReadyNodes(region: string, clusterName: string, nodeGroupName: string, opts?: CallOptions): Promise<number> {
-    const site = this.site(region, clusterName, "nodes", `${MANAGED_NODE_GROUP_LABEL}=${nodeGroupName}`);
-    const list = await this.get(site, opts, async (config) =>
-      new CoreV1Api(config).listNode({ labelSelector: `${MANAGED_NODE_GROUP_LABEL}=${nodeGroupName}` }),
-    );
+  async countReadyNodes(region: string, clusterName: string, nodeGroupName: string, labels: Record<string, string>, opts?: CallOptions): Promise<number> {
+    const labelSelector = nodeGroupSelector(nodeGroupName, labels);
+    const site = this.site(region, clusterName, "nodes", labelSelector);
+    const list = await this.get(site, opts, async (config) => new CoreV1Api(config).listNode({ labelSelector }));
     return (list?.items ?? []).filter((n) => (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")).length;
   }
 
@@ -219,4 +221,10 @@ function safeJson(s: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The label selector of a node group's nodes: its EKS-applied labels, else EKS's own node group label. */
+export function nodeGroupSelector(nodeGroupName: string, labels: Record<string, string>): string {
+  const own = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b));
+  return own.length ? own.map(([k, v]) => `${k}=${v}`).join(",") : `${MANAGED_NODE_GROUP_LABEL}=${nodeGroupName}`;
 }

@@ -51,9 +51,10 @@ export class SimKubernetes implements KubernetesPort {
     );
   }
 
-  countReadyNodes(region: string, clusterName: string, nodeGroupName: string, opts?: CallOptions): Promise<number> {
+  /** The simulated node groups do not model labels: the group is named. */
+  countReadyNodes(region: string, clusterName: string, nodeGroupName: string, labels: Record<string, string>, opts?: CallOptions): Promise<number> {
     return this.sim.call(
-      { method: "countReadyNodes", service: "kubernetes", api: "GET nodes", region, args: { clusterName, nodeGroupName }, sideEffect: false },
+      { method: "countReadyNodes", service: "kubernetes", api: "GET nodes", region, args: { clusterName, nodeGroupName, labels }, sideEffect: false },
       opts,
       () => this.sim.world.describeNodeGroup(region, clusterName, nodeGroupName).readyNodes ?? 0,
     );

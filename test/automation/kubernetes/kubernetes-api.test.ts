@@ -188,7 +188,7 @@ describe("Kubernetes port (client-node on a fake API server, EKS mocked)", () =>
     ]);
   });
 
-  it("counts the Ready nodes of a managed node group by its EKS label", async () => {
+  it("counts the Ready nodes of a managed node group: by the labels the group applies, else by EKS's node group label", async () => {
     const node = (name: string, ready: string) => ({
       metadata: { name },
       status: {
@@ -202,13 +202,19 @@ describe("Kubernetes port (client-node on a fake API server, EKS mocked)", () =>
       status: 200,
       body: { apiVersion: "v1", kind: "NodeList", metadata: {}, items: [node("a", "True"), node("b", "False"), node("c", "True")] },
     }));
-    expect(await cloud(api.httpApi).kubernetes.countReadyNodes("us-west-2", "eks-dr-dr", "dr-nodes-web")).to.equal(2);
-    expect(api.seen[0].url.pathname).to.equal("/api/v1/nodes");
-    expect(api.seen[0].url.searchParams.get("labelSelector")).to.equal("eks.amazonaws.com/nodegroup=dr-nodes-web");
+    const k8s = cloud(api.httpApi).kubernetes;
+    expect(await k8s.countReadyNodes("us-west-2", "eks-dr-dr", "dr-nodes-web", { "eks-dr/tier": "web", team: "shop" })).to.equal(2);
+    expect(await k8s.countReadyNodes("us-west-2", "eks-dr-dr", "other-group", {})).to.equal(2);
+    expect(api.seen.map((s) => [s.url.pathname, s.url.searchParams.get("labelSelector")])).to.deep.equal([
+      ["/api/v1/nodes", "eks-dr/tier=web,team=shop"],
+      ["/api/v1/nodes", "eks.amazonaws.com/nodegroup=other-group"],
+    ]);
   });
 
   it("the EKS adapter's node group state counts its Ready nodes through the Kubernetes API (DescribeNodegroup cannot), so the nodes step waits for them", async () => {
-    eks.on(DescribeNodegroupCommand).resolves({ nodegroup: { status: "ACTIVE", scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 } } });
+    eks.on(DescribeNodegroupCommand).resolves({
+      nodegroup: { status: "ACTIVE", scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 }, labels: { "eks-dr/tier": "web" } },
+    });
     const node = (name: string, ready: string) => ({ metadata: { name }, status: { conditions: [{ type: "Ready", status: ready }] } });
     const api = fakeApiServer(() => ({
       status: 200,
@@ -216,7 +222,7 @@ describe("Kubernetes port (client-node on a fake API server, EKS mocked)", () =>
     }));
     const state = await cloud(api.httpApi).eks.describeNodeGroup("us-west-2", "eks-dr-dr", "dr-nodes-web");
     expect(state).to.deep.equal({ status: "ACTIVE", minSize: 2, desiredSize: 3, maxSize: 6, readyNodes: 1 });
-    expect(api.seen.map((s) => s.url.searchParams.get("labelSelector"))).to.deep.equal(["eks.amazonaws.com/nodegroup=dr-nodes-web"]);
+    expect(api.seen.map((s) => s.url.searchParams.get("labelSelector"))).to.deep.equal(["eks-dr/tier=web"]);
   });
 
   it("a 403 names the access entry it needs; a 503 is marked for the guard's retry; the token is made again after 14 minutes", async () => {
