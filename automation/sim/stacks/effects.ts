@@ -366,6 +366,13 @@ function deployments(nodeGroupNames: () => Record<string, unknown>): Effect {
 
 const veleroRestore: Effect = {
   apply(step, ctx) {
+    // A replaced or deleted Restore leaves the cluster unless retained (`retainOnDelete`, from either
+    // registration: the program has always set it), and Velero then deletes its logs and results.
+    const retained = step.desired?.options.retainOnDelete === true || step.old?.options.retainOnDelete === true;
+    if ((step.op === "replace" || step.op === "delete") && step.old && !retained) {
+      const oldName = str(obj(step.old.inputs.metadata).name);
+      call(ctx, "kubernetes:DeleteRestore", { name: oldName }, () => ctx.world.deleteVeleroRestore(ctx.stack, oldName));
+    }
     if (step.op !== "create" && step.op !== "replace") return {};
     const inputs = step.inputs ?? {};
     const metadata = obj(inputs.metadata);

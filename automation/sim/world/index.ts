@@ -301,6 +301,12 @@ export class World {
     return this.veleroPart().readRestore(this.kubernetesStack(region, clusterName), name);
   }
 
+  /** A velero.io/v1 Restore deleted from `stack`'s cluster (by its up), its logs with it. */
+  deleteVeleroRestore(stack: string, name: string): void {
+    this.settle();
+    this.veleroPart().deleteRestore(stack, name);
+  }
+
   /** Kubernetes API: the Backup object `backupName` synced, the storage location's phase. */
   veleroRestoreReadiness(region: string, clusterName: string, backupName: string): { backupSynced: boolean; locationPhase?: string } {
     this.settle();

@@ -197,6 +197,12 @@ export class VeleroBackups extends Part {
     return { ...restore };
   }
 
+  /** A Restore deleted from `stack`'s cluster: Velero deletes its logs and results with it (restore_controller.go `deleteExternalResources`). */
+  deleteRestore(stack: string, name: string): void {
+    const i = this.restores.findIndex((r) => r.stack === stack && r.name === name);
+    if (i >= 0) this.restores.splice(i, 1);
+  }
+
   /** The Restore `name` in `stack`'s cluster as the API server returns it; undefined when there is none. */
   readRestore(stack: string, name: string): SimVeleroRestore | undefined {
     const r = this.restores.find((x) => x.stack === stack && x.name === name);
