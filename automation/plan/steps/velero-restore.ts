@@ -34,6 +34,8 @@ export const VELERO_MARK = {
   choice: "velero-backup",
   /** The last Restore that did not complete: `{ attempt, restoreName, phase, reason }`; the next attempt is one more. */
   failed: "velero-restore-failed",
+  /** `{ attempt }`: the attempt this run is on, journaled before its config is set (a crash resumes it). */
+  attempt: "velero-restore-attempt",
   /** `{ backupName, restoreName, attempt, restoreMs, warnings }`. */
   restored: "velero-restored",
 } as const;
@@ -121,18 +123,20 @@ export function veleroRestoreSteps(a: VeleroStepsArgs): Step[] {
       const choice = veleroChoice(ctx);
       if (!choice) throw new Error("no Velero backup was chosen (select-velero-backup)");
       if ("none" in choice) return { detail: `no objects restored: ${choice.none}` };
+      const cfg = await ctx.stacks.readConfig(site.stack);
+      const attempt = veleroAttempt(ctx, choice.backupName, cfg.veleroRestore);
+      if (ctx.marks.get(VELERO_MARK.attempt)?.data.attempt !== attempt) await ctx.mark(VELERO_MARK.attempt, { attempt });
       const failed = ctx.marks.get(VELERO_MARK.failed)?.data as VeleroFailedMark | undefined;
-      const attempt = failed ? failed.attempt + 1 : 1;
       const restoreName = veleroRestoreName(choice.backupName, attempt);
       // The cluster as the target's up left it (a backup-only standby has one only since that up).
       const outputs = await ctx.stacks.outputs(site.stack);
       const clusterName = outputs?.clusterName;
       if (!clusterName) throw new Error(`stack "${site.stack}" exports no clusterName after its up: no cluster to restore the objects into`);
 
-      if (failed) ctx.log(`attempt ${attempt}: ${failed.restoreName} ended ${failed.phase}; restoring again as ${restoreName}`);
+      if (failed && failed.attempt === attempt - 1)
+        ctx.log(`attempt ${attempt}: ${failed.restoreName} ended ${failed.phase}; restoring again as ${restoreName}`);
       await waitVeleroKnowsBackup(ctx, site.region, clusterName, choice.backupName, site.stack);
 
-      const cfg = await ctx.stacks.readConfig(site.stack);
       const changes: ConfigChange[] = [];
       if (cfg.veleroRestore?.backupName !== choice.backupName) changes.push({ key: "veleroRestore.backupName", value: choice.backupName });
       if ((cfg.veleroRestore?.attempt ?? 1) !== attempt) changes.push({ key: "veleroRestore.attempt", value: attempt });
@@ -167,6 +171,20 @@ export function veleroRestoreSteps(a: VeleroStepsArgs): Step[] {
     },
   };
   return [select, restore];
+}
+
+/**
+ * Which attempt of the backup's restore this is: the one journaled by this run, one more than its
+ * last failed attempt; in a run's first try, 1, unless the site's config already names this backup
+ * (an earlier run restored it, or tried to): then one more than that run's attempt, since its
+ * Restore is finished and Velero would never run it again.
+ */
+function veleroAttempt(ctx: Pick<StepContext, "marks">, backupName: string, cfg: { backupName: string; attempt?: number } | undefined): number {
+  const failed = ctx.marks.get(VELERO_MARK.failed)?.data as VeleroFailedMark | undefined;
+  const journaled = ctx.marks.get(VELERO_MARK.attempt)?.data.attempt as number | undefined;
+  if (failed && (journaled === undefined || failed.attempt >= journaled)) return failed.attempt + 1;
+  if (journaled !== undefined) return journaled;
+  return cfg?.backupName === backupName ? (cfg.attempt ?? 1) + 1 : 1;
 }
 
 /** Polls the target's Velero until it knows the backup and its storage location is Available. */

@@ -247,3 +247,33 @@ describe("restore-objects waits for Velero's sync", function () {
     expect(made[0].startedAt).to.be.at.least(world.veleroSyncedAt("dr", replica.name)!);
   });
 });
+
+describe("restore-objects in a later run", function () {
+  this.timeout(60_000);
+
+  it("when the site's config already names the backup (an earlier run restored it, or failed to), restores it as the next attempt, never reusing a finished Restore", async () => {
+    const t = await simulate({ seed: 12, latencyOverrides: { "pulumi-up": { minSeconds: 2, typicalSeconds: 3, maxSeconds: 4, source: "test" } } });
+    await t.sim.clock.sleep(12 * HOUR);
+    const { world } = t.sim;
+    const backup = world.veleroBackups().find((b) => b.stack === "dr" && b.name === "velero-objects-20250101045000")!;
+    // An earlier run: its Restore ended PartiallyFailed, and config still names the backup.
+    t.sim.faults.veleroRestoreOutcomes({ phase: "PartiallyFailed", errors: 1 });
+    await t.sim.stacks.setConfig("dr", [{ key: "veleroRestore.backupName", value: backup.name }]);
+    await t.sim.stacks.up("dr");
+    await t.sim.clock.sleep(30 * MIN);
+    expect(world.veleroRestores().map((x) => [x.name, x.phase])).to.deep.equal([[`restore-${backup.name}`, "PartiallyFailed"]]);
+
+    const target = restoreTarget(await loadSite(t.sim.stacks, "dr"));
+    const step = veleroRestoreSteps({ target, afterSelect: "select-recovery-points", afterUp: "converge-up-target", required: false }).find(
+      (s) => s.id === "restore-objects",
+    )!;
+    const r = await runSteps(t.sim, [{ ...step, dependsOn: [] }], {
+      marks: { [VELERO_MARK.choice]: { backupName: backup.name, completedAt: backup.completedAt } },
+    });
+    expect(r.outcome, r.error ? String(r.error) : "").to.equal("succeeded");
+    expect(world.veleroRestores().map((x) => [x.name, x.phase])).to.deep.equal([
+      [`restore-${backup.name}`, "PartiallyFailed"],
+      [`restore-${backup.name}-2`, "Completed"],
+    ]);
+  });
+});
