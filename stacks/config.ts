@@ -297,14 +297,16 @@ const velero = z.strictObject({
 });
 export type VeleroConfig = z.infer<typeof velero>;
 
-/** A Velero backup's name: a Kubernetes object name (DNS subdomain), short enough for the Restore's `restore-<name>`. */
-export const VELERO_BACKUP_NAME = /^[a-z0-9]([-a-z0-9.]{0,243}[a-z0-9])?$/;
+/** A Velero backup's name: a Kubernetes object name (DNS subdomain, 253), short enough for the Restore's `restore-<name>-<attempt>`. */
+export const VELERO_BACKUP_NAME = /^[a-z0-9]([-a-z0-9.]{0,239}[a-z0-9])?$/;
 
 const veleroRestore = z.strictObject({
   /** The Velero backup (in this site's bucket, synced by its Velero) whose objects are restored. */
   backupName: z
     .string()
-    .regex(VELERO_BACKUP_NAME, "use the name of a Velero backup (lowercase letters, digits, - and ., at most 245), as `velero backup get` lists it"),
+    .regex(VELERO_BACKUP_NAME, "use the name of a Velero backup (lowercase letters, digits, - and ., at most 241), as `velero backup get` lists it"),
+  /** Which attempt of the restore: a new Restore for each (set by `restore` after a failed one). @default 1 */
+  attempt: z.int().min(1).max(999).optional(),
 });
 export type VeleroRestoreConfig = z.infer<typeof veleroRestore>;
 

@@ -280,6 +280,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
             kmsKeyArn: key.keyArn,
             region: config.region,
             restoreBackupName: config.veleroRestore?.backupName,
+            restoreAttempt: config.veleroRestore?.attempt,
           },
           // The chart waits for Velero's pod, which runs on the system nodes.
           { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.nodeGroups] },

@@ -116,7 +116,10 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: PairView, target: R
       { stack: pair.target.stack, changes: [RESTORED_DATA_CHANGE], when: "once both stores are restored" },
       {
         stack: pair.target.stack,
-        changes: [{ key: "veleroRestore.backupName", value: "<the Velero backup chosen>" }],
+        changes: [
+          { key: "veleroRestore.backupName", value: "<the Velero backup chosen>" },
+          { key: "veleroRestore.attempt", value: "<1, one more after each Restore that did not complete>" },
+        ],
         when: "after its up as active, once Velero synced that backup (none chosen: no change)",
       },
     ],

@@ -83,6 +83,18 @@ const REPLACED_ON: Record<string, string[]> = {
   "kubernetes:batch/v1:Job": ["metadata", "spec"],
 };
 
+/**
+ * A Kubernetes object is replaced when its `metadata.name` or `metadata.namespace` changes
+ * (pulumi-kubernetes pkg/provider/forcenew.go, `metadataForceNewProperties`), whatever its kind.
+ */
+function kubernetesIdentityChanges(type: string, inputs: Record<string, unknown>, oldInputs: Record<string, unknown>): string[] {
+  if (!type.startsWith("kubernetes:")) return [];
+  const meta = (v: unknown) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {});
+  const now = meta(inputs.metadata);
+  const before = meta(oldInputs.metadata);
+  return ["name", "namespace"].filter((k) => now[k] !== undefined && before[k] !== undefined && now[k] !== before[k]).map((k) => `metadata.${k}`);
+}
+
 export function planUp(desired: readonly Registration[], state: StackState, opts: PlanOptions = {}): Plan {
   const inScope = (urn: string) => (!opts.target || opts.target.includes(urn)) && !(opts.exclude ?? []).includes(urn);
   const registered = new Set(desired.map((d) => d.urn));
@@ -116,7 +128,7 @@ export function planUp(desired: readonly Registration[], state: StackState, opts
       sameCount++;
       continue;
     }
-    const forcing = changed.filter((k) => (REPLACED_ON[d.type] ?? []).includes(k));
+    const forcing = [...changed.filter((k) => (REPLACED_ON[d.type] ?? []).includes(k)), ...kubernetesIdentityChanges(d.type, inputs, old.inputs)];
     if (forcing.length === 0) {
       steps.push({ op: "update", urn: d.urn, type: d.type, desired: d, inputs, old, changed });
       continue;

@@ -32,6 +32,7 @@ import {
   Route53Client,
 } from "@aws-sdk/client-route-53";
 import { mockClient } from "aws-sdk-client-mock";
+import { ResponseContext, SelfDecodingBody, wrapHttpLibrary } from "@kubernetes/client-node";
 import { expect } from "chai";
 import { AwsCallError, AwsCallTimeoutError } from "../../../automation/cloud/aws/call";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -60,7 +61,8 @@ function factory(created: string[] = []): AwsClientFactory {
     return client;
   };
   return {
-    eks: (r) => make("eks", r, new EKSClient({ region: r })),
+    // Static credentials: the Kubernetes API token is signed with the EKS client's.
+    eks: (r) => make("eks", r, new EKSClient({ region: r, credentials: { accessKeyId: "AKID", secretAccessKey: "secret" } })),
     rds: (r) => make("rds", r, new RDSClient({ region: r })),
     efs: (r) => make("efs", r, new EFSClient({ region: r })),
     cloudWatch: (r) => make("cloudWatch", r, new CloudWatchClient({ region: r })),
@@ -155,10 +157,19 @@ describe("AwsCloud", () => {
   });
 
   describe("EKS", () => {
-    it("describes a node group in its Region, readyNodes left unknown", async () => {
+    it("describes a node group in its Region, its Ready nodes read from the cluster's Kubernetes API", async () => {
       eks.on(DescribeNodegroupCommand).resolves({ nodegroup: { status: "UPDATING", scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 } } });
-      const state = await cloud().eks.describeNodeGroup(DR, "dr-cluster", "web");
-      expect(state).to.deep.equal({ status: "UPDATING", minSize: 2, desiredSize: 3, maxSize: 6, readyNodes: undefined });
+      eks.on(DescribeClusterCommand).resolves({ cluster: { endpoint: "https://dr.eks.example", certificateAuthority: { data: "Y2E=" } } });
+      const noNodes = wrapHttpLibrary({
+        send: async () =>
+          new ResponseContext(
+            200,
+            { "content-type": "application/json" },
+            new SelfDecodingBody(Promise.resolve(Buffer.from('{"kind":"NodeList","items":[]}'))),
+          ),
+      });
+      const state = await cloud({ kubernetesHttp: noNodes }).eks.describeNodeGroup(DR, "dr-cluster", "web");
+      expect(state).to.deep.equal({ status: "UPDATING", minSize: 2, desiredSize: 3, maxSize: 6, readyNodes: 0 });
       const call = eks.commandCalls(DescribeNodegroupCommand)[0];
       expect(call.args[0].input).to.deep.equal({ clusterName: "dr-cluster", nodegroupName: "web" });
       expect(clientRegion.get(call.thisValue)).to.equal("eks:us-west-2");
