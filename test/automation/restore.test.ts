@@ -33,6 +33,7 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
         "restore-db",
         "restore-files",
         "add-db-instances",
+        "create-global-cluster",
         "converge-config",
         "adopt-restored-data",
         "converge-up-target",
@@ -60,6 +61,14 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     // RTO ends when the simulation saw dr serving.
     const servedAt = t.sim.world.servingLog("dr").find((e) => e.serving && e.at >= incidentAt)!.at;
     expect(Date.parse(r.report.rto!.servingAt) - servedAt).to.be.within(0, 15_000);
+    // The restored cluster writes a new global database; the pair's own is left as it was (primary's cluster its writer).
+    const restoredArn = r.restore!.points.Aurora!.restoredResourceArn!;
+    const gid = `${restoredArn.split(":cluster:").at(-1)}-global`;
+    expect(t.sim.world.findGlobalCluster("us-west-2", gid)!.members.map((m) => [m.clusterArn, m.isWriter])).to.deep.equal([[restoredArn, true]]);
+    expect(t.sim.world.sideEffects("CreateGlobalCluster").map((c) => c.args)).to.deep.equal([{ globalClusterIdentifier: gid, sourceClusterArn: restoredArn }]);
+    const pairs = t.sim.world.findGlobalCluster("us-west-2", "eks-dr-global")!;
+    expect(pairs.members.find((m) => m.isWriter)!.region).to.equal("us-east-1");
+    expect(pairs.members.map((m) => m.clusterArn)).not.to.include(restoredArn);
     // Each restore job once; no recovery point deleted.
     expect(t.sim.world.restoreJobs()).to.have.length(2);
     expect(t.sim.world.calls({ api: "DeleteRecoveryPoint" })).to.have.length(0);
@@ -72,7 +81,8 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     expect(r.report.outcome, r.report.error).to.equal("succeeded");
     const fsId = r.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
     const clusterId = r.restore!.points.Aurora!.restoredResourceArn!.split(":cluster:").at(-1)!;
-    expect((await t.sim.stacks.readConfig("dr")).restoredData).to.deep.equal({ fileSystemId: fsId, dbClusterIdentifier: clusterId });
+    const globalClusterIdentifier = `${clusterId}-global`;
+    expect((await t.sim.stacks.readConfig("dr")).restoredData).to.deep.equal({ fileSystemId: fsId, dbClusterIdentifier: clusterId, globalClusterIdentifier });
     const sets = t.sim.world.sideEffects("pulumi:config-set").filter((c) => JSON.stringify(c.args).includes("restoredData"));
     expect(sets, "restoredData set once").to.have.length(1);
     const state = t.sim.stacks.stateOf("dr");
@@ -99,6 +109,14 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
       }
     }
     expect(t.sim.world.site("dr").serving).to.equal(true);
+    // The new global database is read by identifier, never managed; the outputs say the served cluster writes it.
+    const globals = state.filter((x) => x.type === "aws:rds/globalCluster:GlobalCluster");
+    expect(globals.map((g) => [g.id, g.read === true])).to.deep.equal([[globalClusterIdentifier, true]]);
+    const outputs = await t.sim.stacks.outputs("dr");
+    expect(outputs).to.include({ dbClusterIdentifier: clusterId, dbGlobalClusterIdentifier: globalClusterIdentifier });
+    // The owner keeps its own protected global cluster, and its output still names the pair's.
+    const owner = t.sim.stacks.stateOf("primary").filter((x) => x.type === "aws:rds/globalCluster:GlobalCluster");
+    expect(owner.map((g) => [g.inputs.globalClusterIdentifier, g.options.protect, g.read === true])).to.deep.equal([["eks-dr-global", true, false]]);
   });
 
   it("resumes after a crash after every step: the same end state, each restore job and side effect once", async () => {
