@@ -3,6 +3,7 @@ import { driverDeps, simWiring } from "../../automation/wiring";
 import { restore, type RestoreDeps, type RestoreResult } from "../../automation/restore";
 import type { DryRunResult, RunResult } from "../../automation/driver";
 import { RefusedError } from "../../automation/errors";
+import type { RdsPort } from "../../automation/ports";
 import { finalState, sideEffectCounts, simulate, type TestSim } from "./helpers";
 
 const MIN = 60_000;
@@ -170,6 +171,29 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     expect(t.sim.world.restoreJobs()).to.have.length(0);
   });
 
+  it("a global cluster of that name written by another cluster fails the run, naming it; nothing is created and dr does not adopt", async () => {
+    const t = await simulate({ seed: 13, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const deps = restoreDeps(t);
+    const inner = deps.cloud.rds;
+    const other = "arn:aws:rds:us-west-2:123456789012:cluster:someone-else";
+    const rds: RdsPort = {
+      describeGlobalCluster: (...a) => inner.describeGlobalCluster(...a),
+      describeDbCluster: (...a) => inner.describeDbCluster(...a),
+      switchoverGlobalCluster: (...a) => inner.switchoverGlobalCluster(...a),
+      failoverGlobalCluster: (...a) => inner.failoverGlobalCluster(...a),
+      createGlobalCluster: (...a) => inner.createGlobalCluster(...a),
+      findGlobalCluster: async (region, id, o) =>
+        /-restored-.*-global$/.test(id)
+          ? { identifier: id, status: "available", members: [{ clusterArn: other, region, isWriter: true }] }
+          : inner.findGlobalCluster(region, id, o),
+    };
+    const r = (await restore({ ...deps, cloud: { ...deps.cloud, rds } }, { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult;
+    expect(r.report.outcome).to.equal("failed");
+    expect(r.report.error).to.match(/exists and its writer is arn:aws:rds:us-west-2:123456789012:cluster:someone-else.*not the restored cluster/);
+    expect(t.sim.world.sideEffects("CreateGlobalCluster")).to.have.length(0);
+    expect((await t.sim.stacks.readConfig("dr")).restoredData).to.equal(undefined);
+  });
+
   it("never deletes a recovery point, even in a locked vault", async () => {
     const t = await simulate({ seed: 13, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
     t.sim.world.lockBackupVault("dr", 7 * 24 * HOUR);
@@ -211,5 +235,28 @@ describe("restore --in-place (point-in-time restore of the active site)", functi
     const pv = t.sim.stacks.stateOf("primary").find((x) => x.type === "kubernetes:core/v1:PersistentVolume")!;
     expect(inputsOf(pv).spec.csi.volumeHandle).to.equal(fsId);
     expect(r.report.steps.map((s) => s.id)).to.include("converge-up-target");
+  });
+
+  it("the owner's restored cluster writes a new global database; the pair's is left as it was, its output unchanged, and the peer's up asks nothing of its secondary", async () => {
+    const t = await simulate({ seed: 19 });
+    const drClusterBefore = t.sim.stacks.stateOf("dr").find((x) => x.type === "aws:rds/cluster:Cluster" && !x.read)!;
+    const pairBefore = t.sim.world.globalCluster();
+    const r = (await restore(restoreDeps(t), { to: "primary", point: LATEST, maxSkewMs: HOUR, inPlace: true, confirmed: true })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    expect(r.report.steps.map((s) => s.id)).to.include("create-global-cluster");
+    const restoredArn = r.restore!.points.Aurora!.restoredResourceArn!;
+    const gid = `${restoredArn.split(":cluster:").at(-1)}-global`;
+    expect((await t.sim.stacks.readConfig("primary")).restoredData?.globalClusterIdentifier).to.equal(gid);
+    expect(t.sim.world.findGlobalCluster("us-east-1", gid)!.members.map((m) => [m.clusterArn, m.isWriter])).to.deep.equal([[restoredArn, true]]);
+    expect(t.sim.world.findGlobalCluster("us-west-2", "eks-dr-global")!.members).to.deep.equal(pairBefore.members);
+    const owner = await t.sim.stacks.outputs("primary");
+    expect(owner).to.include({ globalClusterIdentifier: "eks-dr-global", dbGlobalClusterIdentifier: gid });
+    // The peer still reads the pair's identifier: its up leaves its secondary cluster as it is (the
+    // provider would refuse moving it: "cannot be migrated between existing RDS Global Clusters").
+    const up = await t.sim.stacks.up("dr");
+    expect(up.changes.failed ?? 0).to.equal(0);
+    const drCluster = t.sim.stacks.stateOf("dr").find((x) => x.urn === drClusterBefore.urn)!;
+    expect(drCluster.inputs.globalClusterIdentifier).to.equal("eks-dr-global");
+    expect(drCluster.inputs).to.deep.equal(drClusterBefore.inputs);
   });
 });
