@@ -7,7 +7,7 @@ import { readOnlyContext } from "../engine/inspect";
 import type { Mark } from "../journal/events";
 import { failedOverEvidence } from "../gates/failback-evidence";
 import { describeUnanswered, neededBy, onlyRegionDown, plannedControlPlanes, unanswered, type ControlPlane } from "../gates/control-planes";
-import { loadSite, type Pair } from "../plan/sites";
+import { loadSite, servedGlobalClusterIdentifier, type Pair } from "../plan/sites";
 import { DEFAULT_TIMEOUTS, type Plan } from "../plan/types";
 import { estimateRpo, evaluateReadiness, formatEstimatedRpo } from "../readiness";
 import { MARK } from "../plan/steps";
@@ -151,7 +151,7 @@ export async function failbackGate(deps: DriverDeps, plan: Plan): Promise<string
       throw new RefusedError(`Failback needs both Regions healthy; ${site.region} (${site.stack}) does not answer. Try again once it has recovered.`);
     }
   }
-  const gid = active.outputs.globalClusterIdentifier ?? old.outputs.globalClusterIdentifier!;
+  const gid = servedGlobalClusterIdentifier(active, old)!;
   const ctx = readOnlyContext(deps);
   const evidence = await failedOverEvidence({
     cloud: ctx.cloud,

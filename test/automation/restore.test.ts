@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { driverDeps, simWiring } from "../../automation/wiring";
 import { restore, type RestoreDeps, type RestoreResult } from "../../automation/restore";
+import { status } from "../../automation/driver/status";
+import { failback } from "../../automation/driver";
 import type { DryRunResult, RunResult } from "../../automation/driver";
 import { RefusedError } from "../../automation/errors";
 import type { RdsPort } from "../../automation/ports";
@@ -169,6 +171,39 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     const dry = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR }, { dryRun: true })) as DryRunResult;
     expect(dry.refusal).to.match(/not consistent with each other/);
     expect(t.sim.world.restoreJobs()).to.have.length(0);
+  });
+
+  it("status after the restore checks the global database the restored cluster writes: dr its writer, and no secondary yet (not ready, naming it)", async () => {
+    const t = await simulate({ seed: 3, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    t.sim.faults.recoverRegion("primary");
+    const gid = `${r.restore!.points.Aurora!.restoredResourceArn!.split(":cluster:").at(-1)}-global`;
+    const checks = Object.fromEntries((await status(t.deps)).readiness.checks.map((c) => [c.name, c]));
+    expect(checks["global database"]).to.include({ ok: true, detail: gid });
+    expect(checks["aurora writer"]).to.include({ ok: true, detail: "dr writes" });
+    expect(checks["aurora secondary"].ok).to.equal(false);
+    expect(checks["aurora secondary"].detail)
+      .to.match(new RegExp(`is not a secondary of ${gid}`))
+      .and.match(/Known limits/);
+  });
+
+  it("failback after the restore acts on the restored cluster's global database; with no secondary of primary in it, it is refused before anything changes", async () => {
+    const t = await simulate({ seed: 3, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    t.sim.faults.recoverRegion("primary");
+    const gid = `${r.restore!.points.Aurora!.restoredResourceArn!.split(":cluster:").at(-1)}-global`;
+    const configBefore = await t.sim.stacks.readConfig("dr");
+    const effectsBefore = t.sim.world.sideEffects().length;
+    const back = await failback(t.deps).catch((e: Error) => e);
+    expect(back).to.be.instanceOf(RefusedError);
+    expect((back as Error).message)
+      .to.match(new RegExp(`writer of the global database ${gid}, and primary's cluster \\(eks-dr-primary\\) is not in it`))
+      .and.match(/Nothing was changed/)
+      .and.match(/Known limits/);
+    expect(await t.sim.stacks.readConfig("dr")).to.deep.equal(configBefore);
+    expect(t.sim.world.sideEffects().length).to.equal(effectsBefore);
   });
 
   it("a global cluster of that name written by another cluster fails the run, naming it; nothing is created and dr does not adopt", async () => {
