@@ -299,11 +299,9 @@ describe("AwsCloud", () => {
       rds
         .on(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: "gone" })
         .rejects(new GlobalClusterNotFoundFault({ message: "not found", $metadata: {} }));
-      rds
-        .on(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: "g" })
-        .resolves({
-          GlobalClusters: [{ GlobalClusterIdentifier: "g", Status: "available", GlobalClusterMembers: [{ DBClusterArn: DR_ARN, IsWriter: true }] }],
-        });
+      rds.on(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: "g" }).resolves({
+        GlobalClusters: [{ GlobalClusterIdentifier: "g", Status: "available", GlobalClusterMembers: [{ DBClusterArn: DR_ARN, IsWriter: true }] }],
+      });
       expect(await cloud().rds.findGlobalCluster(DR, "gone")).to.equal(undefined);
       expect((await cloud().rds.findGlobalCluster(DR, "g"))?.members).to.deep.equal([{ clusterArn: DR_ARN, region: DR, isWriter: true }]);
       rds.on(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: "denied" }).rejects(Object.assign(new Error("denied"), { name: "AccessDenied" }));
