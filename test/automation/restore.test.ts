@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { driverDeps, simWiring } from "../../automation/wiring";
 import { restore, type RestoreDeps, type RestoreResult } from "../../automation/restore";
 import { status } from "../../automation/driver/status";
-import { failback } from "../../automation/driver";
+import { failback, failover } from "../../automation/driver";
 import type { DryRunResult, RunResult } from "../../automation/driver";
 import { RefusedError } from "../../automation/errors";
 import type { RdsPort } from "../../automation/ports";
@@ -293,5 +293,20 @@ describe("restore --in-place (point-in-time restore of the active site)", functi
     const drCluster = t.sim.stacks.stateOf("dr").find((x) => x.urn === drClusterBefore.urn)!;
     expect(drCluster.inputs.globalClusterIdentifier).to.equal("eks-dr-global");
     expect(drCluster.inputs).to.deep.equal(drClusterBefore.inputs);
+  });
+
+  it("after it, a failover to the peer is refused before anything changes (no secondary in the restored cluster's global database), naming restore --to as the way", async () => {
+    const t = await simulate({ seed: 19 });
+    const r = (await restore(restoreDeps(t), { to: "primary", point: LATEST, maxSkewMs: HOUR, inPlace: true, confirmed: true })) as RunResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    const effectsBefore = t.sim.world.sideEffects().length;
+    for (const mode of ["planned", "unplanned"] as const) {
+      const err = await failover(t.deps, { to: "dr", mode }).catch((e: Error) => e);
+      expect(err, mode).to.be.instanceOf(RefusedError);
+      expect((err as Error).message, mode).to.match(/eks-dr-dr is not a secondary of primary-restored-.*-global/);
+    }
+    const unplanned = (await failover(t.deps, { to: "dr", mode: "unplanned" }).catch((e: Error) => e)) as Error;
+    expect(unplanned.message).to.match(/npm run restore -- --to dr/);
+    expect(t.sim.world.sideEffects().length).to.equal(effectsBefore);
   });
 });
