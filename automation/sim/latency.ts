@@ -266,21 +266,21 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
       'AWS Backup Developer Guide, "Restore an Amazon EFS file system" (full restore into a new file system, or a recovery directory aws-backup-restore_<datetime> in an existing one; never destructive): estimate of the fixed part',
   },
   "efs-restore-per-gib": {
-    description: "AWS Backup EFS restore: seconds per GiB restored (large files fast, many small files slow)",
-    minSeconds: 5,
-    typicalSeconds: 10,
-    maxSeconds: 60,
+    description: "AWS Backup EFS restore: seconds per GiB restored (about 10 s for large files; a GiB of 10 KiB files is about 100,000 files)",
+    minSeconds: 10,
+    typicalSeconds: 20,
+    maxSeconds: 210,
     source:
-      'Amazon EFS User Guide, "Backing up EFS file systems", section Backup performance (restore rates depend on file sizes: far lower for file systems of many small files): estimate, measure with a restore drill and override',
+      'Amazon EFS User Guide, "Using AWS Backup with Amazon EFS", Performance: "100 MB/s for file systems composed of mostly large files, 500 files/s for file systems composed of mostly small files" (1 GiB of large files: about 11 s; of 100 KiB files: about 21 s; of 10 KiB files: about 210 s); a restore lasts at most seven days',
   },
   "aurora-snapshot-restore": {
     description:
       "Aurora DB cluster restored from a snapshot (AWS Backup StartRestoreJob / RestoreDBClusterFromSnapshot) until the cluster is available, before its first instance",
     minSeconds: 300,
     typicalSeconds: 900,
-    maxSeconds: 3600,
+    maxSeconds: 10800,
     source:
-      're:Post Knowledge Center "Why is my Aurora MySQL-Compatible DB cluster snapshot taking so long to restore?" (https://repost.aws/knowledge-center/aurora-mysql-snapshot-restore-options): storage provisioned in three AZs and downloaded from S3 before the cluster is available; "Aurora restores are non-linear": estimate of the fixed part',
+      're:Post Knowledge Center "Why is my Aurora MySQL-Compatible DB cluster snapshot taking so long to restore?" (https://repost.aws/knowledge-center/aurora-mysql-snapshot-restore-options): storage provisioned in three AZs and downloaded from S3 before the cluster is available; "Aurora restores are non-linear"; "Why is my Amazon Aurora DB cluster clone, snapshot restore, or point in time restore taking so long?" (https://repost.aws/knowledge-center/aurora-mysql-slow-snapshot-restore): RestoreDBClusterFromSnapshot "can take up to a few hours to complete": estimate of the fixed part',
   },
   "aurora-snapshot-restore-per-gib": {
     description: "Aurora snapshot restore: seconds per GiB of cluster volume (small: restores are non-linear in size)",

@@ -109,9 +109,16 @@ export class SimBackup implements BackupPort, RestoredClusterPort {
   // The restored cluster's instances (RDS). The world knows one DB cluster per site: the restored
   // cluster is the site's writer once its restore job completed.
 
-  ensureDbInstances(region: string, clusterIdentifier: string, count: number, instanceClass: string, opts?: CallOptions): Promise<void> {
-    return this.call("CreateDBInstance", region, { clusterIdentifier, count, instanceClass }, true, opts, () => {
-      const stack = this.o.world.stacks().find((s) => this.o.world.regionOf(s) === region)!;
+  // As the real adapter: DescribeDBInstances first (it lists creating instances too), then
+  // CreateDBInstance only for what is missing, so a resumed step creates nothing twice.
+  async ensureDbInstances(region: string, clusterIdentifier: string, count: number, instanceClass: string, opts?: CallOptions): Promise<void> {
+    const stack = this.o.world.stacks().find((s) => this.o.world.regionOf(s) === region)!;
+    const existing = await this.call("DescribeDBInstances", region, { clusterIdentifier }, false, opts, () => {
+      const db = this.o.world.site(stack).db;
+      return db.instanceCount + db.creatingInstances;
+    });
+    if (existing >= count) return;
+    await this.call("CreateDBInstance", region, { clusterIdentifier, count: count - existing, instanceClass }, true, opts, () => {
       const db = this.o.world.site(stack).db;
       if (db.instanceCount + db.creatingInstances < count) this.o.world.setDbInstances(stack, count);
     });

@@ -228,4 +228,13 @@ describe("simulated AWS Backup: recovery points, copies, restores", function () 
     await rejection(() => s.world.createGlobalCluster("us-west-2", "again", restored), "InvalidDBClusterStateFault");
     await rejection(() => s.world.createGlobalCluster("us-west-2", "dr-restored-1-global", restored), "GlobalClusterAlreadyExistsFault");
   });
+
+  it("the restored cluster's instances are created once: a repeated call (a resume) reads them and creates none, as the real adapter does", async () => {
+    await s.backup.ensureDbInstances("us-west-2", "dr-restored-1", 2, "db.r6g.large");
+    await s.backup.ensureDbInstances("us-west-2", "dr-restored-1", 2, "db.r6g.large");
+    const creates = s.world.calls().filter((c) => c.origin === "backup" && c.api === "CreateDBInstance");
+    expect(creates).to.have.length(1);
+    expect(creates[0].sideEffect).to.equal(true);
+    expect(s.world.calls().filter((c) => c.origin === "backup" && c.api === "DescribeDBInstances" && c.sideEffect === false)).to.have.length(2);
+  });
 });
