@@ -9,7 +9,7 @@
  * time since the last sync, i.e. the RPO an unplanned failover would have now. Plus the steps a
  * failover would run (each step's postcondition read now).
  */
-import type { AuroraLagDatapoint, Clock, CloudPort, StackPort } from "./ports";
+import type { AuroraLagDatapoint, Clock, CloudPort, EfsReplication, StackPort } from "./ports";
 import { auroraLossBoundMs, describeAuroraLag } from "./report/aurora-rpo";
 import { describeReadOnly, readOnlySite, type OpenRun, type ReadOnlySite } from "./report/read-only";
 import { formatConfigProblem, pairProblems, stackFileName, type SiteConfig } from "../stacks/config";
@@ -109,6 +109,21 @@ export function formatEstimatedRpo(e: EstimatedRpo): string {
       : `Aurora at most ${formatDuration(e.auroraLagMs)} behind${e.auroraLag ? ` (${describeAuroraLag(e.auroraLag)})` : ""}`;
   const efs = `EFS last sync ${e.efsSinceSyncMs === null ? "unknown" : `${formatDuration(e.efsSinceSyncMs)} ago`}`;
   return `${aurora}, ${efs}`;
+}
+
+/**
+ * What the standby's replication says: the pair as it is, a first sync under way from the file
+ * system the active site serves (the standby being re-seeded, e.g. after `restore --in-place`), or a
+ * source that is not the served file system (the standby holds stale data).
+ */
+function replicationDetail(repl: EfsReplication | undefined, active: Site, standby: Site): string {
+  if (!repl) return `${standby.stack}'s file system is not a replication destination`;
+  const pair = `${repl.sourceFileSystemId} -> ${repl.destinationFileSystemId} ${repl.status}`;
+  if (repl.sourceFileSystemId !== active.outputs.fileSystemId)
+    return `${pair}: stale, ${active.stack} serves ${active.outputs.fileSystemId}; ${standby.stack} must be re-seeded from it before a failover`;
+  if (repl.status === "ENABLING" || repl.lastReplicatedAt === undefined)
+    return `${pair}: ${standby.stack} is being re-seeded from ${repl.sourceFileSystemId}, first sync under way; a failover now would find its files incomplete`;
+  return pair;
 }
 
 export async function evaluateReadiness(
@@ -303,11 +318,7 @@ export async function evaluateReadiness(
     repl.sourceFileSystemId === active.outputs.fileSystemId &&
     repl.destinationFileSystemId === standby.outputs.fileSystemId &&
     repl.status === "ENABLED";
-  add(
-    "efs replication",
-    replOk,
-    repl ? `${repl.sourceFileSystemId} -> ${repl.destinationFileSystemId} ${repl.status}` : `${standby.stack}'s file system is not a replication destination`,
-  );
+  add("efs replication", replOk, replicationDetail(repl, active, standby));
 
   // RPO now.
   const estimatedRpo = await estimateRpo(ctx, standby);

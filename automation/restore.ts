@@ -148,7 +148,9 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
       build: async (args) => {
         if (args["in-place"] !== undefined) {
           const site = await loadSite(deps.stacks, args.to);
-          return restoreInPlacePlan(backup, site, restoreTarget(site), input);
+          // Its standby receives EFS replication, which follows the restored file system.
+          const standby = site.config.drTier === "backup-restore" ? undefined : await loadSite(deps.stacks, site.config.peerStack);
+          return restoreInPlacePlan(backup, site, restoreTarget(site), input, standby);
         }
         const pair = await loadRestorePair(deps.stacks, args.to);
         return restoreToPeerPlan(backup, pair, restoreTarget(pair.target), input);

@@ -21,8 +21,14 @@
  *   system is still a destination); the driver deletes the old configuration first, and a plain
  *   `up` run in the wrong order fails without changing anything and succeeds when re-run after
  *   the other stack's `up`.
- * - Changing the destination replaces the configuration; it is deleted before the new one is
- *   created (`deleteBeforeReplace`), since both would use the same source file system.
+ * - A configuration is never changed (EFS has no update call; the provider marks
+ *   `source_file_system_id` and `destination` ForceNew): a new source (the site serving a restored
+ *   file system) or destination replaces it, deleted before the new one is created
+ *   (`deleteBeforeReplace`), since a file system is in one replication at most. Deleting it
+ *   re-enables the destination's overwrite protection (EFS User Guide, "Deleting replication
+ *   configurations"), so a replacement into the same destination fails unless that protection is
+ *   DISABLED again in between: `restore --in-place` deletes the old configuration, disables the
+ *   protection and only then runs this site's `up` (automation/plan/steps/reseed.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -34,7 +40,7 @@ export interface FileReplicationArgs {
    * `warn` is logged as a warning. @default undefined (replicates)
    */
   off?: { reason: string; warn: boolean };
-  /** This site's file system (the replication source). */
+  /** The file system this site serves (the replication source): its own, or one adopted from a restore. */
   sourceFileSystemId: pulumi.Input<string>;
   /**
    * The peer's file system id (peer output `fileSystemId`), undefined until the peer is deployed.

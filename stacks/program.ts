@@ -122,9 +122,10 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
           `${stack}-efs-replication`,
           {
             off: byRole.peerReplicationOff,
-            // The site's own file system: moving the source to an adopted one would replace the
-            // replication, which EFS refuses while the peer's file system is a destination.
-            sourceFileSystemId: site.files.ownFileSystemId!,
+            // The file system the site serves (after a restore, the adopted one): the peer must hold
+            // the data users see. A new source replaces the configuration, which the driver's
+            // restore prepares (components/file-replication.ts).
+            sourceFileSystemId: site.files.fileSystemId,
             peerFileSystemId: peer.outputs.fileSystemId,
             peerRegion,
             peerStack: config.peerStack,
@@ -246,8 +247,8 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
       // The lag is watched on the secondary, whose writer is the peer: it may carry the peer's Region as SourceRegion.
       auroraSourceRegion: byRole.alarmsOnAuroraLag ? peerRegion : undefined,
       efsReplication:
-        replication?.efsReplication && site.files?.ownFileSystemId
-          ? { sourceFileSystemId: site.files.ownFileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
+        replication?.efsReplication && site.files
+          ? { sourceFileSystemId: site.files.fileSystemId, destinationFileSystemId: replication.efsReplication.destinationFileSystemId }
           : undefined,
       healthCheck: dns
         ? { healthCheckId: dns.healthCheckId, usEast1Provider: usEast1, notify: byRole.notifiesOnHealthCheck, keepAsIs: avoidUsEast1 }

@@ -19,12 +19,17 @@
  * Point-in-time restore into the active site (`restore --in-place`, corruption): the same points from
  * its own vault, restored into a new DB cluster and a new file system (AWS Backup never overwrites),
  * adopted through config (restoredData), then its up and the wait until it serves again from them.
- * No role changes, no DNS change.
+ * No role changes, no DNS change. EFS replication follows the served file system (steps/reseed.ts):
+ *   stop-stale-replication <- select    replicateToPeer=false, the old replication deleted, the
+ *                                       standby's file system DISABLED again (beside the jobs)
+ *   converge-up-target <- adopt, stop-stale-replication
+ *   reseed-standby <- wait-serving      replicateToPeer=true, up: replication from the restored
+ *                                       file system, up to its first sync (after the RTO)
  */
 import type { BackupPort, RestoredClusterPort } from "../cloud/backup/port";
 import type { SiteOutputs } from "../../stacks/outputs";
 import type { Pair, PairView, Site } from "./sites";
-import { convergeChanges, convergeConfigStep, swapDnsStep, upStep, waitServingStep } from "./steps";
+import { convergeChanges, convergeConfigStep, reseedStandbyStep, stopStaleReplicationStep, swapDnsStep, upStep, waitServingStep } from "./steps";
 import { veleroRestoreSteps } from "./steps/velero-restore";
 import {
   adoptRestoredDataStep,
@@ -56,6 +61,7 @@ const RESTORED_DATA_CHANGE: ConfigChange = {
   key: "restoredData",
   value: { fileSystemId: "<restored>", dbClusterIdentifier: "<restored>", globalClusterIdentifier: "<restored>-global" },
 };
+const replicateToPeer = (value: boolean): ConfigChange => ({ key: "replicateToPeer", value });
 
 /** The site's last up serves from the stores the restore jobs created (its outputs name them). */
 function servesRestored(o: SiteOutputs | undefined, ctx: StepContext): boolean {
@@ -158,18 +164,22 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: PairView, target: R
   };
 }
 
-export function restoreInPlacePlan(ports: RestorePorts, site: Site, target: RestoreTarget, input: RestoreInput): Plan {
+/** `standby`: the peer receiving the site's EFS replication, re-seeded from the restored file system; none in the backup-restore tier. */
+export function restoreInPlacePlan(ports: RestorePorts, site: Site, target: RestoreTarget, input: RestoreInput, standby?: Site): Plan {
   const [select, db, files, instances, global] = dataSteps(ports, target, input);
   const self: Pair = { source: site, target: site, globalClusterIdentifier: site.outputs.globalClusterIdentifier ?? "" };
+  // Beside the restore jobs, so that neither the deletion nor a first sync is in the up's time.
+  const stop = standby ? stopStaleReplicationStep(site, standby, [select.id]) : undefined;
   const adopt = adoptRestoredDataStep(site, [global.id, files.id]);
   const up = upStep({
     id: "converge-up-target",
     title: `Bring ${site.stack} up on the restored data`,
     site,
-    dependsOn: [adopt.id],
+    dependsOn: [adopt.id, ...(stop ? [stop.id] : [])],
     converged: (o: SiteOutputs | undefined, ctx) => servesRestored(o, ctx),
   });
   const serving = waitServingStep(self, "unplanned", "", [up.id]);
+  const reseed = standby ? reseedStandbyStep(site, standby, [serving.id]) : undefined;
   return {
     command: "restore",
     args: { to: site.stack, point: pointText(input.point), "max-skew": `${Math.round(input.maxSkewMs / 1000)}s`, "in-place": "" },
@@ -177,11 +187,20 @@ export function restoreInPlacePlan(ports: RestorePorts, site: Site, target: Rest
     source: site.stack,
     target: site.stack,
     mode: "unplanned",
-    steps: [select, db, files, instances, global, adopt, up, serving],
-    configChanges: [{ stack: site.stack, changes: [RESTORED_DATA_CHANGE], when: "once both stores are restored" }],
+    steps: [select, db, files, instances, global, ...(stop ? [stop] : []), adopt, up, serving, ...(reseed ? [reseed] : [])],
+    configChanges: [
+      ...(standby ? [{ stack: site.stack, changes: [replicateToPeer(false)], when: "beside the restore jobs (the old replication is deleted)" }] : []),
+      { stack: site.stack, changes: [RESTORED_DATA_CHANGE], when: "once both stores are restored" },
+      ...(standby ? [{ stack: site.stack, changes: [replicateToPeer(true)], when: "once it serves (the standby is re-seeded)" }] : []),
+    ],
     notes: [
       `Everything ${site.stack} wrote after the chosen recovery points is no longer served: the site switches to a new DB cluster and a new file system restored from them. The current ones are left as they are; nothing is overwritten.`,
       restoredDatabaseNote(target),
+      ...(standby
+        ? [
+            `${standby.stack} stops receiving ${site.stack}'s old file system beside the restore jobs and is re-seeded from the restored one once ${site.stack} serves (its first sync is after the RTO; \`status\` shows it re-seeding). A failover before then finds the files as of the stop.`,
+          ]
+        : []),
     ],
   };
 }

@@ -22,4 +22,9 @@ export interface EfsPort {
   /** DeleteReplicationConfiguration; LOCAL_CONFIGURATION_ONLY when the other Region is unreachable. */
   deleteReplication(region: string, sourceFileSystemId: string, mode: ReplicationDeletionMode, opts?: CallOptions): Promise<void>;
   fileSystemProtection(region: string, fileSystemId: string, opts?: CallOptions): Promise<FileSystemProtection>;
+  /**
+   * UpdateFileSystemProtection: DISABLED lets the file system become a replication destination
+   * (read-only); EFS refuses any change while it is one.
+   */
+  updateFileSystemProtection(region: string, fileSystemId: string, protection: "ENABLED" | "DISABLED", opts?: CallOptions): Promise<void>;
 }

@@ -6,13 +6,14 @@
  * - `DeleteReplicationConfiguration` always names the *source* id and may be sent from the source
  *   or the destination Region; `LOCAL_CONFIGURATION_ONLY` deletes only the side the request is sent to.
  * - `DescribeFileSystems` returns `FileSystemProtection.ReplicationOverwriteProtection`
- *   (ENABLED | DISABLED | REPLICATING).
+ *   (ENABLED | DISABLED | REPLICATING); `UpdateFileSystemProtection` sets it (ENABLED | DISABLED).
  */
 import {
   DeleteReplicationConfigurationCommand,
   DescribeFileSystemsCommand,
   DescribeReplicationConfigurationsCommand,
   type ReplicationConfigurationDescription,
+  UpdateFileSystemProtectionCommand,
 } from "@aws-sdk/client-efs";
 import type { CallOptions } from "../call-options";
 import { AwsCallError, awsErrorCode, boundedCall, type CallSite } from "../aws/call";
@@ -80,6 +81,21 @@ export class EfsApi implements EfsPort {
     const fs = out.FileSystems?.[0];
     if (!fs) throw new AwsCallError(site, new Error("the response lists no file system"));
     return required(site, fs.FileSystemProtection?.ReplicationOverwriteProtection, "FileSystemProtection.ReplicationOverwriteProtection");
+  }
+
+  async updateFileSystemProtection(region: string, fileSystemId: string, protection: "ENABLED" | "DISABLED", opts?: CallOptions): Promise<void> {
+    const site: CallSite = {
+      service: "EFS",
+      api: "UpdateFileSystemProtection",
+      region,
+      resource: `file system ${fileSystemId} (ReplicationOverwriteProtection ${protection})`,
+      mutating: true,
+    };
+    await boundedCall(site, this.ctx.bound(opts), (abortSignal) =>
+      this.ctx.clients
+        .client("efs", region)
+        .send(new UpdateFileSystemProtectionCommand({ FileSystemId: fileSystemId, ReplicationOverwriteProtection: protection }), { abortSignal }),
+    );
   }
 }
 

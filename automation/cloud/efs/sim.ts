@@ -36,4 +36,19 @@ export class SimEfs implements EfsPort {
       () => this.sim.world.fileSystemProtection(region, fileSystemId),
     );
   }
+
+  async updateFileSystemProtection(region: string, fileSystemId: string, protection: "ENABLED" | "DISABLED", opts?: CallOptions): Promise<void> {
+    await this.sim.call(
+      {
+        method: "updateFileSystemProtection",
+        service: "efs",
+        api: "UpdateFileSystemProtection",
+        region,
+        args: { fileSystemId, replicationOverwriteProtection: protection },
+        sideEffect: true,
+      },
+      opts,
+      () => this.sim.world.setFileSystemProtection(region, protection, fileSystemId),
+    );
+  }
 }

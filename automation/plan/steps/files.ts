@@ -197,17 +197,30 @@ export function cleanStaleReplicationStep(oldSite: Site, prefix: string, depends
   };
 }
 
-/** Failback: the active site replicates to the old one again (replicateToPeer=true, up). */
-export function replicateToPeerStep(active: Site, peer: Site, id: string, dependsOn: string[]): Step {
+/**
+ * The active site replicates to its peer again (replicateToPeer=true, up), from the file system it
+ * serves: at failback the active site's served one (after a restore to it, the restored one), after
+ * `restore --in-place` the one the restore created (`source`, read from the run's marks).
+ */
+export function replicateToPeerStep(
+  active: Site,
+  peer: Site,
+  id: string,
+  dependsOn: string[],
+  source?: { sourceFileSystemId: (ctx: StepContext) => string; what: string },
+): Step {
+  const sourceFs = (ctx: StepContext) => source?.sourceFileSystemId(ctx) ?? active.outputs.fileSystemId;
   const replicating = async (ctx: StepContext) => {
-    const r = await ctx.cloud.efs.describeReplication(active.region, active.outputs.fileSystemId, opts(ctx));
-    return !!r && r.sourceFileSystemId === active.outputs.fileSystemId && r.destinationFileSystemId === peer.outputs.fileSystemId && r.status === "ENABLED";
+    const fs = sourceFs(ctx);
+    const r = await ctx.cloud.efs.describeReplication(active.region, fs, opts(ctx));
+    return !!r && r.sourceFileSystemId === fs && r.destinationFileSystemId === peer.outputs.fileSystemId && r.status === "ENABLED";
   };
+  const from = source ? ` from ${source.what}` : "";
   return {
     id,
-    title: `Replicate EFS ${active.stack} -> ${peer.stack} (replicateToPeer=true, up ${active.stack})`,
+    title: `Replicate EFS ${active.stack} -> ${peer.stack}${from} (replicateToPeer=true, up ${active.stack})`,
     dependsOn,
-    effect: `config ${active.stack} replicateToPeer=true; pulumi up ${active.stack} (creates the ReplicationConfiguration to ${peer.outputs.fileSystemId})`,
+    effect: `config ${active.stack} replicateToPeer=true; pulumi up ${active.stack} (creates the ReplicationConfiguration${from} to ${peer.outputs.fileSystemId})`,
     bound: { what: `pulumi up ${active.stack} and its replication enabled`, key: "upMs", ms: (t) => t.upMs + t.efsMs },
     check: replicating,
     run: async (ctx) => {
@@ -215,7 +228,7 @@ export function replicateToPeerStep(active: Site, peer: Site, id: string, depend
       if (!cfg.replicateToPeer) await ctx.stacks.setConfig(active.stack, [{ key: "replicateToPeer", value: true }]);
       await ctx.stacks.up(active.stack, { refreshTargets: active.outputs.outOfBandUrns, signal: ctx.signal, onOutput: ctx.log });
       await waitFor(ctx, `EFS replication ${active.stack} -> ${peer.stack} enabled`, () => replicating(ctx), ctx.timeouts.efsMs);
-      return { detail: "replication enabled" };
+      return { detail: source ? `replication from ${sourceFs(ctx)} enabled` : "replication enabled" };
     },
   };
 }

@@ -14,6 +14,7 @@ export { scaleNodesStep } from "./nodes";
 export { auroraDrainStep, auroraRebuiltStep, dbInstanceStep, promoteDbStep } from "./database";
 export { cleanStaleReplicationStep, deleteReplicationStep, detachReplicationStep, efsSyncAfterStep, replicateToPeerStep } from "./files";
 export { DRAINED_LAG_MS, resyncStep } from "./resync";
+export { reseedStandbyStep, stopStaleReplicationStep } from "./reseed";
 export { isDnsStepId, swapDnsStep } from "./dns";
 export { clientsMovedStep, waitServingStep } from "./serving";
 export { clearImpairedRegionsStep, convergeChanges, convergeConfigStep, quiesceStep, upStep, type UpStepArgs } from "./iac";

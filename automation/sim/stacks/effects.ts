@@ -136,7 +136,9 @@ const fileSystem: Effect = {
     const id = str(res?.id);
     const wanted = protectionOf(step.inputs ?? {});
     if (wanted && (step.op !== "update" || step.changed.includes("protection"))) {
-      call(ctx, "UpdateFileSystemProtection", { fileSystemId: id, replicationOverwrite: wanted }, () => ctx.world.setFileSystemProtection(ctx.stack, wanted));
+      call(ctx, "UpdateFileSystemProtection", { fileSystemId: id, replicationOverwrite: wanted }, () =>
+        ctx.world.setFileSystemProtection(ctx.stack, wanted, id),
+      );
     }
     const others = step.changed.filter((k) => k !== "protection");
     if (step.op === "update" && others.length > 0) ctx.log("UpdateFileSystem", "ok", { fileSystemId: id, changed: others });
@@ -158,20 +160,23 @@ const fileSystem: Effect = {
 
 // ---------------------------------------------------------------------------------------------
 // EFS replication. Create: CreateReplicationConfiguration, then the provider waits for ENABLED.
-// Delete: DeleteReplicationConfiguration in the destination's Region, then in the source's; a
-// configuration already gone is done (efs/replication_configuration.go, resourceReplicationConfigurationDelete).
+// Delete: DeleteReplicationConfiguration in the destination's Region, then in the source's, each
+// waited for until gone; a configuration already gone is done. Every argument is ForceNew (EFS has
+// no update call), so any change is a replacement (efs/replication_configuration.go,
+// resourceReplicationConfigurationDelete, deleteReplicationConfiguration).
 
 const destinationOf = (inputs: Record<string, unknown>) => ({
   fileSystemId: str(obj(inputs.destination).fileSystemId),
   region: str(obj(inputs.destination).region),
 });
 
-function stackOfFileSystem(world: World, fileSystemId: string): string {
-  const stack = world.stacks().find((s) => world.site(s).fs.id === fileSystemId);
-  if (!stack) throw new AwsError("FileSystemNotFound", `File system '${fileSystemId}' does not exist.`, { status: 404 });
+function stackInRegion(world: World, region: string, fileSystemId: string): string {
+  const stack = world.stacks().find((s) => world.site(s).region === region);
+  if (!stack) throw new AwsError("FileSystemNotFound", `File system '${fileSystemId}' does not exist in ${region}.`, { status: 404 });
   return stack;
 }
 
+/** Deletes the configuration in both Regions; when the provider's wait for that ends, or undefined when it was already gone. */
 function deleteReplication(ctx: EffectContext, res: ResourceState): number | undefined {
   const source = str(res.inputs.sourceFileSystemId);
   let doneAt: number | undefined;
@@ -188,21 +193,50 @@ function deleteReplication(ctx: EffectContext, res: ResourceState): number | und
   return doneAt;
 }
 
+function createReplication(ctx: EffectContext, inputs: Record<string, unknown>, region: string): number {
+  const dest = destinationOf(inputs);
+  const source = str(inputs.sourceFileSystemId);
+  return call(ctx, "CreateReplicationConfiguration", { sourceFileSystemId: source, destinationFileSystemId: dest.fileSystemId }, () =>
+    ctx.world.createReplication(stackInRegion(ctx.world, region, source), stackInRegion(ctx.world, dest.region, dest.fileSystemId), {
+      source,
+      destination: dest.fileSystemId,
+    }),
+  );
+}
+
 const replication: Effect = {
   apply(step, ctx) {
     if (step.op === "delete") return { doneAt: deleteReplication(ctx, step.old as ResourceState) };
     if (step.op === "update") return {};
-    let doneAt: number | undefined;
-    if (step.op === "replace" && step.old) doneAt = deleteReplication(ctx, step.old);
     const inputs = step.inputs ?? {};
+    const region = step.desired?.region ?? "";
+    if (step.op !== "replace" || !step.old) return { doneAt: createReplication(ctx, inputs, region) };
+    if (!step.deleteBeforeReplace) {
+      // Create before delete: the new configuration shares a file system with the old one, which
+      // is in a replication still, so EFS refuses it (a file system is in one replication at most).
+      const created = createReplication(ctx, inputs, region);
+      return { doneAt: Math.max(created, deleteReplication(ctx, step.old) ?? created) };
+    }
+    const deletedAt = deleteReplication(ctx, step.old);
     const dest = destinationOf(inputs);
-    const created = call(
-      ctx,
-      "CreateReplicationConfiguration",
-      { sourceFileSystemId: str(inputs.sourceFileSystemId), destinationFileSystemId: dest.fileSystemId },
-      () => ctx.world.createReplication(ctx.stack, stackOfFileSystem(ctx.world, dest.fileSystemId)),
-    );
-    return { doneAt: Math.max(doneAt ?? created, created) };
+    if (deletedAt !== undefined && destinationOf(step.old.inputs).fileSystemId === dest.fileSystemId) {
+      // The provider creates once the deletion is done, and the deletion re-enabled the
+      // destination's overwrite protection (EFS User Guide, "Deleting replication configurations"),
+      // so EFS refuses the creation: the protection must be DISABLED again in between.
+      ctx.log("CreateReplicationConfiguration", "BadRequest", {
+        sourceFileSystemId: str(inputs.sourceFileSystemId),
+        destinationFileSystemId: dest.fileSystemId,
+      });
+      throw new AwsError(
+        "BadRequest",
+        `Destination file system ${dest.fileSystemId} has replication overwrite protection ENABLED (re-enabled when the replication it was in was deleted); disable it (UpdateFileSystemProtection) before replicating into it.`,
+      );
+    }
+    // A replacement sharing only the source with the old one: the provider would wait for the
+    // deletion and then create; this creates at once, so EFS refuses it while the source is still
+    // DELETING (stricter than AWS, on a path the program never takes).
+    const created = createReplication(ctx, inputs, region);
+    return { doneAt: Math.max(deletedAt ?? created, created) };
   },
 };
 

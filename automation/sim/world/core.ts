@@ -155,7 +155,7 @@ export interface NodeGroupRec {
 /**
  * One site's state. The record is shared because the rules cross services (a site serves only with
  * ready pods, a writer DB and a writable file system), but each field has one owner: `nodeGroups`
- * eks.ts, `db` aurora.ts, `fs` efs.ts, `replicas` to `servingLog` workload.ts, `hc*` route53.ts.
+ * eks.ts, `db` aurora.ts, file system protection and replication efs.ts, `replicas` to `servingLog` workload.ts, `hc*` route53.ts.
  */
 export interface SiteRec {
   stack: string;
@@ -185,7 +185,6 @@ export interface SiteRec {
      */
     assumingRole: boolean;
   };
-  fs: { protection: "ENABLED" | "DISABLED" };
   network: SiteNetwork;
   /**
    * File systems in the site's Region (its own, those restored there) with their mount targets in
@@ -260,7 +259,6 @@ export function bootstrapSite(spec: WorldSiteSpec): SiteRec {
       rebuilding: false,
       assumingRole: false,
     },
-    fs: { protection: spec.fs.protection },
     network: {
       dbSubnetGroups: [...(spec.network?.dbSubnetGroups ?? [])],
       securityGroupIds: [...(spec.network?.securityGroupIds ?? [])],

@@ -10,6 +10,16 @@
  * destination stays read-only. LOCAL_CONFIGURATION_ONLY deletes only the side in the Region the
  * request is sent to and needs nothing from the other; it also supersedes an ALL_CONFIGURATIONS
  * deletion waiting for the other Region. The other side is then left as it was (status ERROR).
+ *
+ * A replication joins two file systems by id, not two sites: a site may hold several (its own, and
+ * those restored beside it), and replication stays with the ones it was created between. A
+ * configuration is never changed: another source or destination is a deletion, then a creation
+ * (EFS has no update call; terraform-provider-aws internal/service/efs/replication_configuration.go
+ * marks `source_file_system_id` and `destination` ForceNew). A file system is in one replication
+ * at most, and a destination needs its overwrite protection DISABLED; a new file system (one a
+ * restore creates) has it ENABLED, and deleting a replication re-enables it on the destination,
+ * which becomes writable (EFS User Guide, "Configuring replication to an existing EFS file system"
+ * and "Deleting replication configurations").
  */
 import type { EfsReplication, EfsReplicationStatus, FileSystemProtection } from "../../ports";
 import { AwsError } from "../errors";
@@ -19,8 +29,12 @@ import type { Writes } from "./writes";
 export type Side = "source" | "dest";
 
 interface ReplicationRec {
+  /** The sites (stacks) whose Regions hold the two file systems. */
   source: string;
   dest: string;
+  /** The file systems it joins, by id. */
+  sourceFs: string;
+  destFs: string;
   sides: Set<Side>;
   status: EfsReplicationStatus;
   lastReplicatedAt?: number;
@@ -47,19 +61,27 @@ interface DeletionJob {
 export class Efs extends Part {
   private replications: ReplicationRec[] = [];
   private readonly waitingDeletions: { rec: ReplicationRec; job: DeletionJob }[] = [];
+  /** Replication overwrite protection per file system id, as set (REPLICATING is derived). */
+  private readonly protection = new Map<string, "ENABLED" | "DISABLED">();
+  /** When a site stopped keeping its data on a file system (a restore replaced it): nothing is written there after. */
+  private readonly retiredAt = new Map<string, number>();
 
   constructor(
     core: Core,
     private readonly writes: Writes,
     running: WorldSpec["replication"],
+    specs: WorldSpec["sites"],
   ) {
     super(core);
+    for (const spec of specs) if (spec.names.fileSystemId) this.protection.set(spec.names.fileSystemId, spec.fs.protection);
     // Steady state: the replication the stacks deployed runs; the last completed sync cycle
     // started one cycle ago, the current one started now.
     if (running) {
       this.replications.push({
         source: running.source,
         dest: running.dest,
+        sourceFs: this.siteOf(running.source).names.fileSystemId,
+        destFs: this.siteOf(running.dest).names.fileSystemId,
         sides: new Set<Side>(["source", "dest"]),
         status: "ENABLED",
         lastReplicatedAt: this.t - this.latency.sample("efs-sync"),
@@ -86,9 +108,18 @@ export class Efs extends Part {
   /** A file system is in at most one replication. */
   assertInvariants(): void {
     for (const s of this.sites) {
-      const inReplications = this.replications.filter((r) => (r.source === s.stack && r.sides.has("source")) || (r.dest === s.stack && r.sides.has("dest")));
-      if (inReplications.length > 1) throw new Error(`sim invariant broken: ${s.names.fileSystemId} in ${inReplications.length} replications`);
+      for (const id of Object.keys(s.fileSystems)) {
+        const inReplications = this.replications.filter((r) => this.sideOf(r, s.stack, id) !== undefined);
+        if (inReplications.length > 1) throw new Error(`sim invariant broken: ${id} in ${inReplications.length} replications`);
+      }
     }
+  }
+
+  /** The side of `rec` that file system `id` of site `stack` still holds, if any. */
+  private sideOf(rec: ReplicationRec, stack: string, id: string): Side | undefined {
+    if (rec.source === stack && rec.sourceFs === id && rec.sides.has("source")) return "source";
+    if (rec.dest === stack && rec.destFs === id && rec.sides.has("dest")) return "dest";
+    return undefined;
   }
 
   /** A Region (or its EFS) came back: deletions that waited for it proceed. */
@@ -96,20 +127,25 @@ export class Efs extends Part {
     for (const { rec, job } of this.waitingDeletions.splice(0)) if (!job.cancelled) this.scheduleDeletion(rec, job);
   }
 
-  /** REPLICATING while the file system is a replication destination (read-only), else its own setting. */
+  /** The protection of the file system holding the site's data now (the one it serves from). */
   protectionOf(site: SiteRec): FileSystemProtection {
-    return this.replications.some((r) => r.dest === site.stack && r.sides.has("dest")) ? "REPLICATING" : site.fs.protection;
+    return this.protectionOfFs(site, site.names.fileSystemId);
+  }
+
+  /** REPLICATING while the file system is a replication destination (read-only), else its own setting. */
+  private protectionOfFs(site: SiteRec, id: string): FileSystemProtection {
+    return this.replications.some((r) => this.sideOf(r, site.stack, id) === "dest") ? "REPLICATING" : (this.protection.get(id) ?? "ENABLED");
   }
 
   private siteByFs(region: string, fileSystemId: string): SiteRec {
     const site = this.siteInRegion(region);
-    if (!site || site.names.fileSystemId !== fileSystemId)
+    if (!site || !(fileSystemId in site.fileSystems))
       throw new AwsError("FileSystemNotFound", `File system '${fileSystemId}' does not exist in ${region}.`, { status: 404 });
     return site;
   }
 
   fileSystemProtection(region: string, fileSystemId: string): FileSystemProtection {
-    return this.protectionOf(this.siteByFs(region, fileSystemId));
+    return this.protectionOfFs(this.siteByFs(region, fileSystemId), fileSystemId);
   }
 
   private syncPossible(rec: ReplicationRec): boolean {
@@ -137,9 +173,9 @@ export class Efs extends Part {
     const other: Side = side === "source" ? "dest" : "source";
     const status: EfsReplicationStatus = rec.deleting.has(side) ? "DELETING" : !rec.sides.has(other) ? "ERROR" : rec.status;
     return {
-      sourceFileSystemId: src.names.fileSystemId,
+      sourceFileSystemId: rec.sourceFs,
       sourceRegion: src.region,
-      destinationFileSystemId: dst.names.fileSystemId,
+      destinationFileSystemId: rec.destFs,
       destinationRegion: dst.region,
       status,
       lastReplicatedAt: rec.lastReplicatedAt,
@@ -149,36 +185,43 @@ export class Efs extends Part {
   describeReplication(region: string, fileSystemId: string): EfsReplication | undefined {
     const site = this.siteByFs(region, fileSystemId);
     for (const rec of this.replications) {
-      if (rec.source === site.stack && rec.sides.has("source")) return this.replicationView(rec, "source");
-      if (rec.dest === site.stack && rec.sides.has("dest")) return this.replicationView(rec, "dest");
+      const side = this.sideOf(rec, site.stack, fileSystemId);
+      if (side) return this.replicationView(rec, side);
     }
     return undefined;
   }
 
-  createReplication(sourceStack: string, destStack: string): number {
-    const src = this.siteOf(sourceStack);
-    const dst = this.siteOf(destStack);
-    for (const s of [src, dst]) {
-      const existing = this.replications.find((r) => (r.source === s.stack && r.sides.has("source")) || (r.dest === s.stack && r.sides.has("dest")));
+  /** CreateReplicationConfiguration from file system `sourceFs` of `sourceStack`'s Region into `destFs` of `destStack`'s. */
+  createReplication(sourceStack: string, destStack: string, sourceFs: string, destFs: string): number {
+    const src = this.siteByFs(this.siteOf(sourceStack).region, sourceFs);
+    const dst = this.siteByFs(this.siteOf(destStack).region, destFs);
+    for (const [s, id] of [
+      [src, sourceFs],
+      [dst, destFs],
+    ] as const) {
+      const existing = this.replications.find((r) => this.sideOf(r, s.stack, id) !== undefined);
       if (existing) {
         throw new AwsError(
           "ReplicationAlreadyExists",
-          `File system ${s.names.fileSystemId} is already part of a replication configuration (${existing.source} -> ${existing.dest}).`,
+          `File system ${id} is already part of a replication configuration (${existing.sourceFs} -> ${existing.destFs}).`,
           {
             status: 409,
           },
         );
       }
     }
-    if (dst.fs.protection !== "DISABLED") {
+    const protection = this.protectionOfFs(dst, destFs);
+    if (protection !== "DISABLED") {
       throw new AwsError(
         "BadRequest",
-        `Destination file system ${dst.names.fileSystemId} has replication overwrite protection ${dst.fs.protection}; disable it (UpdateFileSystemProtection) before replicating into it.`,
+        `Destination file system ${destFs} has replication overwrite protection ${protection}; disable it (UpdateFileSystemProtection) before replicating into it.`,
       );
     }
     const rec: ReplicationRec = {
       source: src.stack,
       dest: dst.stack,
+      sourceFs,
+      destFs,
       sides: new Set<Side>(["source", "dest"]),
       status: "ENABLING",
       cycleGen: 0,
@@ -195,7 +238,7 @@ export class Efs extends Part {
     const rec = this.replications.find((r) => {
       const src = this.siteOf(r.source);
       const dst = this.siteOf(r.dest);
-      if (src.names.fileSystemId !== sourceFileSystemId) return false;
+      if (r.sourceFs !== sourceFileSystemId) return false;
       return (region === src.region && r.sides.has("source")) || (region === dst.region && r.sides.has("dest"));
     });
     if (!rec) {
@@ -252,8 +295,10 @@ export class Efs extends Part {
           if (side === "dest") {
             const src = this.siteOf(rec.source);
             const dst = this.siteOf(rec.dest);
-            dst.fs.protection = "ENABLED"; // AWS re-enables overwrite protection; the file system is writable
-            this.writes.recordLoss("efs", "replication-deleted", src, dst, rec.lastReplicatedAt ?? rec.createdAt);
+            this.protection.set(rec.destFs, "ENABLED"); // AWS re-enables overwrite protection; the file system is writable
+            // A source the site no longer kept its data on received none of its writes after that.
+            const upTo = Math.min(rec.lastReplicatedAt ?? rec.createdAt, this.retiredAt.get(rec.sourceFs) ?? Infinity);
+            this.writes.recordLoss("efs", "replication-deleted", src, dst, upTo);
           }
         }
         rec.deletionDoneAt = undefined;
@@ -264,35 +309,34 @@ export class Efs extends Part {
   }
 
   /**
-   * `target` now uses a file system restored from a recovery point of `from`'s files taken at
-   * `pointAt`: writable, in no replication (a replication into the old one loses its destination
-   * side), and missing every file `from` wrote after the point.
+   * `target` now keeps its data on a new file system restored from a recovery point of `from`'s
+   * files taken at `pointAt`: writable (a new file system's protection is ENABLED), in no
+   * replication, and missing every file `from` wrote after the point. The file system it replaces
+   * stays as it was, replications included: a restore into a new file system changes no other.
    */
   restoredInto(target: SiteRec, from: SiteRec, pointAt: number, fileSystemId: string): void {
     // A new file system holds the site's data now, without any mount target (EFS creates none on a
     // restore into a new file system); the site's own one stays as it was, beside it.
     target.fileSystems[fileSystemId] ??= { mountTargets: 0 };
+    const replaced = target.names.fileSystemId;
+    if (replaced && replaced !== fileSystemId) this.retiredAt.set(replaced, this.t);
     target.names.fileSystemId = fileSystemId;
-    for (const rec of this.replications) {
-      if (rec.dest === target.stack) {
-        rec.sides.delete("dest");
-        rec.deleting.delete("dest");
-      }
-    }
-    this.replications = this.replications.filter((r) => r.sides.size > 0);
-    target.fs.protection = "ENABLED";
+    this.protection.set(fileSystemId, "ENABLED");
     this.writes.recordLoss("efs", "restore", from, target, pointAt);
   }
 
-  setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED"): void {
+  /** UpdateFileSystemProtection of file system `fileSystemId` (default: the one holding the site's data). */
+  setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED", fileSystemId?: string): void {
     const site = this.siteOf(stack);
-    if (this.protectionOf(site) === "REPLICATING") {
+    const id = fileSystemId ?? site.names.fileSystemId;
+    this.siteByFs(site.region, id);
+    if (this.protectionOfFs(site, id) === "REPLICATING") {
       // The error AWS returns (terraform-provider-aws PR #37790, from a real apply).
       throw new AwsError("ReplicationAlreadyExists", "ReplicationOverwriteProtection cannot be changed while the file system is a replication destination.", {
         status: 409,
       });
     }
-    site.fs.protection = protection;
+    this.protection.set(id, protection);
     this.recompute();
   }
 

@@ -119,7 +119,7 @@ export class World {
     this.aurora = new Aurora(this.core, this.writes, opts.globalClusterIdentifier, writers[0].stack);
     this.lagMetric = new LagMetric(this.core, this.aurora, this.writes);
     this.route53 = new Route53(this.core, opts.sites, opts.dns);
-    this.efs = new Efs(this.core, this.writes, opts.replication);
+    this.efs = new Efs(this.core, this.writes, opts.replication, opts.sites);
     this.workload = new Workload(this.core, this.efs, this.writes, this.route53, opts.dns?.hostname);
     this.inspect = new Inspect(this.core, this.efs, this.writes);
     // Recovery points: the active site's plan and its copies to the peer's vault; a completed
@@ -516,9 +516,10 @@ export class World {
    * system is already in a replication, or the destination's overwrite protection is not DISABLED.
    * Returns when the first sync completes (status ENABLED).
    */
-  createReplication(sourceStack: string, destStack: string): number {
+  createReplication(sourceStack: string, destStack: string, fileSystems?: { source: string; destination: string }): number {
     this.settle();
-    return this.efs.createReplication(sourceStack, destStack);
+    const fs = fileSystems ?? { source: this.core.siteOf(sourceStack).names.fileSystemId, destination: this.core.siteOf(destStack).names.fileSystemId };
+    return this.efs.createReplication(sourceStack, destStack, fs.source, fs.destination);
   }
 
   /**
@@ -534,10 +535,13 @@ export class World {
     return this.efs.deleteReplication(region, sourceFileSystemId, mode);
   }
 
-  /** UpdateFileSystemProtection; refused while the file system is a replication destination. */
-  setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED"): void {
+  /**
+   * UpdateFileSystemProtection of one of the site's file systems (default: the one holding its
+   * data); refused while the file system is a replication destination. `stack`: the site's stack or Region.
+   */
+  setFileSystemProtection(stack: string, protection: "ENABLED" | "DISABLED", fileSystemId?: string): void {
     this.settle();
-    this.efs.setFileSystemProtection(stack, protection);
+    this.efs.setFileSystemProtection(stack, protection, fileSystemId);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -57,11 +57,14 @@ export const efsReplicationFollowsRole = definePolicy({
     }
 
     const region = siteRegion(resources);
-    const localFsIds = new Set(
-      ofType(resources, T.efsFileSystem)
+    // The site's file systems: its own, and one it adopted from a restore, which it replicates from
+    // while it serves from it (the peer must hold the data users see).
+    const localFsIds = new Set([
+      ...ofType(resources, T.efsFileSystem)
         .map((fs) => knownString(fs.props.id))
         .filter((id): id is string => id !== undefined),
-    );
+      ...adoptedStoreIds(resources),
+    ]);
     for (const r of replications) {
       const destRegion = knownString(prop(r, "destination.region"));
       const destFs = prop(r, "destination.fileSystemId");

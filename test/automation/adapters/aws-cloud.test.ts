@@ -5,6 +5,7 @@ import {
   DescribeReplicationConfigurationsCommand,
   EFSClient,
   ReplicationNotFound,
+  UpdateFileSystemProtectionCommand,
 } from "@aws-sdk/client-efs";
 import {
   DescribeClusterCommand,
@@ -542,6 +543,14 @@ describe("AwsCloud", () => {
       expect(await cloud().efs.fileSystemProtection(DR, "fs-0bbb")).to.equal("REPLICATING");
       const call = efs.commandCalls(DescribeFileSystemsCommand)[0];
       expect(call.args[0].input).to.deep.equal({ FileSystemId: "fs-0bbb" });
+      expect(clientRegion.get(call.thisValue)).to.equal("efs:us-west-2");
+    });
+
+    it("sets the replication overwrite protection with UpdateFileSystemProtection in the file system's Region", async () => {
+      efs.on(UpdateFileSystemProtectionCommand).resolves({ ReplicationOverwriteProtection: "DISABLED" });
+      await cloud().efs.updateFileSystemProtection(DR, "fs-0bbb", "DISABLED");
+      const call = efs.commandCalls(UpdateFileSystemProtectionCommand)[0];
+      expect(call.args[0].input).to.deep.equal({ FileSystemId: "fs-0bbb", ReplicationOverwriteProtection: "DISABLED" });
       expect(clientRegion.get(call.thisValue)).to.equal("efs:us-west-2");
     });
   });

@@ -112,8 +112,13 @@ describe("simulated AWS Backup: recovery points, copies, restores", function () 
     await s.clock.sleep(job.completesAt - s.clock.now() + 1);
     expect(s.world.describeRestoreJob("us-west-2", job.id).status).to.equal("COMPLETED");
     // The restored file system is dr's now: writable, in no replication, missing what primary wrote after the point.
+    // dr's own file system stays the replication's destination: a restore into a new file system changes no other.
+    const drOwnFs = s.world.replicationsNow()[0].destinationFileSystemId;
+    const restoredFs = s.world.site("dr").fs.id;
+    expect(restoredFs).not.to.equal(drOwnFs);
     expect(s.world.site("dr").fs.writable).to.equal(true);
-    expect(s.world.replicationsNow().filter((r) => r.destStack === "dr" && r.sides.includes("dest"))).to.have.length(0);
+    expect(s.world.describeReplication("us-west-2", restoredFs)).to.equal(undefined);
+    expect(s.world.fileSystemProtection("us-west-2", drOwnFs)).to.equal("REPLICATING");
     const loss = s.world.dataLoss().find((l) => l.reason === "restore")!;
     expect(loss).to.include({ kind: "efs", fromStack: "primary", toStack: "dr", replicatedUpTo: efs.createdAt });
     expect(loss.lostWrites).to.be.greaterThan(0);
