@@ -16,9 +16,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { distance } from "fastest-levenshtein";
-import { parse, YAMLParseError } from "yaml";
+import { YAMLParseError } from "yaml";
 import { ConfigError, stackFileName, type ConfigProblem } from "./config-problems";
 import { PROJECT } from "./config";
+import { parseYamlText } from "./yaml-text";
 
 export { stackFileName } from "./config-problems";
 
@@ -44,7 +45,7 @@ export function readStackFile(projectDir: string, stack: string): StackFile | un
   const result: StackFile = { file, config: {}, values: {}, problems: [] };
   let doc: unknown;
   try {
-    doc = parse(fs.readFileSync(fullPath, "utf8"));
+    doc = parseYamlText(fs.readFileSync(fullPath, "utf8"));
   } catch (err) {
     if (!(err instanceof YAMLParseError)) throw err;
     const where = err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : "";

@@ -8,12 +8,13 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { formatFinding, lintWorkflow, main, workflowFiles } from "../../scripts/lint-workflows";
 import { tempDir } from "../harness/temp-dir";
+import { parseYamlText } from "../../stacks/yaml-text";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const load = (name: string): any => parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8"));
+// Parsed once per file content (each test gets its own copy).
+const load = (name: string): any => parseYamlText(fs.readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8"));
 
 const BROKEN = `name: broken
 on:
@@ -78,7 +79,7 @@ const SITE_SETUP = "./.github/actions/site-setup";
 /** The Active LTS line of Node.js on 2026-11-29 (Node.js release schedule: 26 entered Active LTS on 2026-10-28). */
 const NODE_LTS = 26;
 
-const siteSetup = (): any => parse(fs.readFileSync(path.join(ROOT, ".github", "actions", "site-setup", "action.yml"), "utf8"));
+const siteSetup = (): any => parseYamlText(fs.readFileSync(path.join(ROOT, ".github", "actions", "site-setup", "action.yml"), "utf8"));
 const steps = (job: any): any[] => job.steps ?? [];
 /** A job's steps with the site-setup composite action expanded in place. */
 const expanded = (job: any): any[] => steps(job).flatMap((s) => (s.uses === SITE_SETUP ? siteSetup().runs.steps : [s]));

@@ -11,10 +11,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { PROJECT } from "../../../stacks/config";
 import { runSite, type SiteProgram } from "../../../stacks/program";
 import { readStackFileConfig } from "../../../stacks/stack-files";
+import { parseYamlText } from "../../../stacks/yaml-text";
 import { MockCloud, observeRegistrations, type Props, type StackOutputs } from "./mock-cloud";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -45,7 +45,7 @@ export interface Evaluation {
 
 /** The `config:` map of a stack file in the repository, with full keys. */
 export function stackFileConfig(stack: string, dir = REPO_ROOT): Record<string, unknown> {
-  const doc = parse(fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  const doc = parseYamlText(fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
   return { ...doc.config };
 }
 
