@@ -173,37 +173,39 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     expect(t.sim.world.restoreJobs()).to.have.length(0);
   });
 
-  it("status after the restore checks the global database the restored cluster writes: dr its writer, and no secondary yet (not ready, naming it)", async () => {
-    const t = await simulate({ seed: 3, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
-    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
-    expect(r.report.outcome, r.report.error).to.equal("succeeded");
-    t.sim.faults.recoverRegion("primary");
-    const gid = `${r.restore!.points.Aurora!.restoredResourceArn!.split(":cluster:").at(-1)}-global`;
-    const checks = Object.fromEntries((await status(t.deps)).readiness.checks.map((c) => [c.name, c]));
-    expect(checks["global database"]).to.include({ ok: true, detail: gid });
-    expect(checks["aurora writer"]).to.include({ ok: true, detail: "dr writes" });
-    expect(checks["aurora secondary"].ok).to.equal(false);
-    expect(checks["aurora secondary"].detail)
-      .to.match(new RegExp(`is not a secondary of ${gid}`))
-      .and.match(/Known limits/);
-  });
+  describe("after it, with primary's Region back (one restore, read-only checks)", () => {
+    let t: TestSim;
+    let gid: string;
+    before(async () => {
+      t = await simulate({ seed: 3, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+      const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
+      expect(r.report.outcome, r.report.error).to.equal("succeeded");
+      t.sim.faults.recoverRegion("primary");
+      gid = `${r.restore!.points.Aurora!.restoredResourceArn!.split(":cluster:").at(-1)}-global`;
+    });
 
-  it("failback after the restore acts on the restored cluster's global database; with no secondary of primary in it, it is refused before anything changes", async () => {
-    const t = await simulate({ seed: 3, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
-    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
-    expect(r.report.outcome, r.report.error).to.equal("succeeded");
-    t.sim.faults.recoverRegion("primary");
-    const gid = `${r.restore!.points.Aurora!.restoredResourceArn!.split(":cluster:").at(-1)}-global`;
-    const configBefore = await t.sim.stacks.readConfig("dr");
-    const effectsBefore = t.sim.world.sideEffects().length;
-    const back = await failback(t.deps).catch((e: Error) => e);
-    expect(back).to.be.instanceOf(RefusedError);
-    expect((back as Error).message)
-      .to.match(new RegExp(`writer of the global database ${gid}, and primary's cluster \\(eks-dr-primary\\) is not in it`))
-      .and.match(/Nothing was changed/)
-      .and.match(/Known limits/);
-    expect(await t.sim.stacks.readConfig("dr")).to.deep.equal(configBefore);
-    expect(t.sim.world.sideEffects().length).to.equal(effectsBefore);
+    it("status checks the global database the restored cluster writes: dr its writer, and no secondary yet (not ready, naming it)", async () => {
+      const checks = Object.fromEntries((await status(t.deps)).readiness.checks.map((c) => [c.name, c]));
+      expect(checks["global database"]).to.include({ ok: true, detail: gid });
+      expect(checks["aurora writer"]).to.include({ ok: true, detail: "dr writes" });
+      expect(checks["aurora secondary"].ok).to.equal(false);
+      expect(checks["aurora secondary"].detail)
+        .to.match(new RegExp(`is not a secondary of ${gid}`))
+        .and.match(/Known limits/);
+    });
+
+    it("failback acts on the restored cluster's global database; with no secondary of primary in it, it is refused before anything changes", async () => {
+      const configBefore = await t.sim.stacks.readConfig("dr");
+      const effectsBefore = t.sim.world.sideEffects().length;
+      const back = await failback(t.deps).catch((e: Error) => e);
+      expect(back).to.be.instanceOf(RefusedError);
+      expect((back as Error).message)
+        .to.match(new RegExp(`writer of the global database ${gid}, and primary's cluster \\(eks-dr-primary\\) is not in it`))
+        .and.match(/Nothing was changed/)
+        .and.match(/Known limits/);
+      expect(await t.sim.stacks.readConfig("dr")).to.deep.equal(configBefore);
+      expect(t.sim.world.sideEffects().length).to.equal(effectsBefore);
+    });
   });
 
   it("a global cluster of that name written by another cluster fails the run, naming it; nothing is created and dr does not adopt", async () => {
@@ -272,7 +274,7 @@ describe("restore --in-place (point-in-time restore of the active site)", functi
     expect(r.report.steps.map((s) => s.id)).to.include("converge-up-target");
   });
 
-  it("the owner's restored cluster writes a new global database; the pair's is left as it was, its output unchanged, and the peer's up asks nothing of its secondary", async () => {
+  it("the owner's restored cluster writes a new global database; the pair's is left as it was, its output unchanged, the peer's up asks nothing of its secondary, and a failover to the peer is refused", async () => {
     const t = await simulate({ seed: 19 });
     const drClusterBefore = t.sim.stacks.stateOf("dr").find((x) => x.type === "aws:rds/cluster:Cluster" && !x.read)!;
     const pairBefore = t.sim.world.globalCluster();
@@ -293,20 +295,14 @@ describe("restore --in-place (point-in-time restore of the active site)", functi
     const drCluster = t.sim.stacks.stateOf("dr").find((x) => x.urn === drClusterBefore.urn)!;
     expect(drCluster.inputs.globalClusterIdentifier).to.equal("eks-dr-global");
     expect(drCluster.inputs).to.deep.equal(drClusterBefore.inputs);
-  });
-
-  it("after it, a failover to the peer is refused before anything changes (no secondary in the restored cluster's global database), naming restore --to as the way", async () => {
-    const t = await simulate({ seed: 19 });
-    const r = (await restore(restoreDeps(t), { to: "primary", point: LATEST, maxSkewMs: HOUR, inPlace: true, confirmed: true })) as RunResult;
-    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    // A failover to the peer is refused before anything changes (nothing to promote), naming restore --to.
     const effectsBefore = t.sim.world.sideEffects().length;
     for (const mode of ["planned", "unplanned"] as const) {
       const err = await failover(t.deps, { to: "dr", mode }).catch((e: Error) => e);
       expect(err, mode).to.be.instanceOf(RefusedError);
       expect((err as Error).message, mode).to.match(/eks-dr-dr is not a secondary of primary-restored-.*-global/);
+      if (mode === "unplanned") expect((err as Error).message).to.match(/npm run restore -- --to dr/);
     }
-    const unplanned = (await failover(t.deps, { to: "dr", mode: "unplanned" }).catch((e: Error) => e)) as Error;
-    expect(unplanned.message).to.match(/npm run restore -- --to dr/);
     expect(t.sim.world.sideEffects().length).to.equal(effectsBefore);
   });
 });
