@@ -119,7 +119,11 @@ export function formatRestoreDrill(d: RestoreDrillResult): string[] {
   lines.push("", ...formatReport(d.report, { timeline: true }), ...(d.restore ? formatRestoreFigures(d.restore) : []));
   lines.push("", "simulation's own measurements:");
   for (const l of d.simulation.dataLoss)
-    lines.push(`  ${l.kind} restore ${d.from} -> ${d.to}: ${l.lostWrites} write(s) not in the recovery point (window ${formatDuration(l.lostWindowMs)})`);
+    lines.push(
+      Number.isFinite(l.lostWindowMs)
+        ? `  ${l.kind} restore ${d.from} -> ${d.to}: ${l.lostWrites} write(s) not in the recovery point (window ${formatDuration(l.lostWindowMs)})`
+        : `  ${l.kind} restore ${d.from} -> ${d.to}: nothing restored reached the application (its files are still in aws-backup-restore_*, or it started before they were moved): all ${l.lostWrites} write(s) lost`,
+    );
   lines.push(
     `  ${d.to} first served${d.simulation.healthCheckRequired ? " with its health check healthy" : ""} ${d.simulation.rtoMs === null ? "never" : `${formatDuration(d.simulation.rtoMs)} after the incident (${d.simulation.incidentAt})`}`,
   );

@@ -11,6 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../stacks/config";
 import { managedPolicyArn, PodIdentityRole } from "./pod-identity-role";
+import { RestoredFilesMove } from "./restored-files-move";
 
 /** The CSI driver name registered by the EFS CSI driver. */
 export const EFS_CSI_DRIVER = "efs.csi.aws.com";
@@ -66,8 +67,10 @@ export interface SharedFileSystemArgs {
   /**
    * A file system restored from a recovery point (config `restoredData`) that the site serves from
    * instead of its own: read by id, never changed or deleted by the program (docs/decisions.md,
-   * "Adopting restored data"). It gets mount targets here, and the volume names it. The site's own
-   * file system stays as it is. @default none: the volume is on the site's own file system
+   * "Adopting restored data"). It gets mount targets here, and the volume names it; its files are
+   * moved out of AWS Backup's recovery directory to the root before `pvcName` resolves
+   * (`RestoredFilesMove`). The site's own file system stays as it is. @default none: the volume is
+   * on the site's own file system
    */
   adoptedFileSystemId?: string;
   /**
@@ -86,8 +89,13 @@ export class SharedFileSystem extends pulumi.ComponentResource {
   readonly ownFileSystemArn: pulumi.Output<string> | undefined;
   readonly securityGroupId: pulumi.Output<string>;
   readonly storageClassName: pulumi.Output<string>;
-  /** Resolves once the mount targets and the CSI driver exist, so a workload that uses it can mount at once. */
+  /**
+   * Resolves once the mount targets and the CSI driver exist, so a workload that uses it can mount
+   * at once, and on an adopted file system once its restored files are at the root.
+   */
   readonly pvcName: pulumi.Output<string>;
+  /** The Job that moves an adopted file system's restored files to its root; undefined without one. */
+  readonly restoredFilesMove?: RestoredFilesMove;
 
   constructor(name: string, args: SharedFileSystemArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eks-dr:index:SharedFileSystem", name, {}, opts);
@@ -283,7 +291,20 @@ export class SharedFileSystem extends pulumi.ComponentResource {
     this.storageClassName = storageClass.metadata.name;
     // A pod scheduled before its AZ's mount target or the driver exists fails to mount; carrying
     // them as dependencies of the name makes every workload that uses it wait for them.
-    this.pvcName = pulumi.all([claim.metadata.name, csiDriver.id, ...servedMountTargets.map((m) => m.id)]).apply(([claimName]) => claimName as string);
+    const mountablePvcName = pulumi
+      .all([claim.metadata.name, csiDriver.id, ...servedMountTargets.map((m) => m.id)])
+      .apply(([claimName]) => claimName as string);
+    // AWS Backup restored the adopted file system's files into a directory off its root: the
+    // workload mounts the claim only once they are back at the root.
+    this.restoredFilesMove =
+      args.adoptedFileSystemId === undefined
+        ? undefined
+        : new RestoredFilesMove(
+            `${name}-restored-move`,
+            { fileSystemId: args.adoptedFileSystemId, namespace: args.namespace, pvcName: mountablePvcName },
+            { parent: this },
+          );
+    this.pvcName = this.restoredFilesMove?.completedPvcName ?? mountablePvcName;
 
     this.registerOutputs({
       fileSystemId: this.fileSystemId,

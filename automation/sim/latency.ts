@@ -38,6 +38,8 @@ export const LATENCY_STEPS = [
   "efs-restore-per-gib",
   "aurora-snapshot-restore",
   "aurora-snapshot-restore-per-gib",
+  // The program's Job that moves a restored file system's files out of AWS Backup's recovery directory.
+  "restored-files-move",
   // Velero: a scheduled backup, its S3 replica in the peer's bucket, a restore of its objects (world/velero.ts).
   "velero-backup",
   "s3-replication",
@@ -289,6 +291,15 @@ export const LATENCY_TABLE: Readonly<LatencyTable> = Object.freeze({
     maxSeconds: 3,
     source:
       're:Post Knowledge Center (https://repost.aws/knowledge-center/aurora-mysql-snapshot-restore-options): "the larger data set takes only a little longer than the smaller data set to restore"; long-running transactions at backup time lengthen crash recovery (https://repost.aws/knowledge-center/aurora-mysql-slow-snapshot-restore): estimate',
+  },
+  "restored-files-move": {
+    description:
+      "The Job moving a restored file system's files from its aws-backup-restore_<datetime> directory to the root: pod scheduled on a Ready node, a small image pulled, one rename per top-level entry, Job Complete",
+    minSeconds: 3,
+    typicalSeconds: 10,
+    maxSeconds: 60,
+    source:
+      'estimate: a pod start dominated by pulling a ~2 MB busybox image; the renames are metadata operations that copy no data (POSIX rename(2) on one file system) at EFS\'s per-operation latency (Amazon EFS User Guide, "Amazon EFS performance specifications"), whatever the data size; measure your Job and override',
   },
   "velero-backup": {
     description: "A scheduled Velero backup of the listed namespaces' objects (no volumes), from its start until velero-backup.json is written to the bucket",

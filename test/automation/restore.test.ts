@@ -7,6 +7,8 @@ import type { DryRunResult, RunResult } from "../../automation/driver";
 import { RefusedError } from "../../automation/errors";
 import type { RdsPort } from "../../automation/ports";
 import { finalState, sideEffectCounts, simulate, type TestSim } from "./helpers";
+import * as pulumi from "@pulumi/pulumi";
+import { runSite, type SiteProgram } from "../../stacks/program";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -18,6 +20,21 @@ function restoreDeps(t: TestSim): RestoreDeps {
 }
 
 const LATEST = { latest: true } as const;
+
+/**
+ * The program without the Job that moves restored files to the root: its registration reaches the
+ * simulated cloud as a ConfigMap, a type whose effect the world does not model (the engine's
+ * monitor is this evaluation's own, so nothing else sees the change).
+ */
+const withoutRestoredFilesMove: SiteProgram = (opts) => {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: { getType(): string; setType(t: string): void }, cb: unknown): unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    if (req.getType() === "kubernetes:batch/v1:Job") req.setType("kubernetes:core/v1:ConfigMap");
+    return register(req, cb);
+  };
+  return runSite(opts);
+};
 
 /** A resource's inputs, read loosely (a different shape per type). */
 const inputsOf = (r: { inputs: Record<string, unknown> }): Record<string, any> => r.inputs;
@@ -120,6 +137,38 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     // The owner keeps its own protected global cluster, and its output still names the pair's.
     const owner = t.sim.stacks.stateOf("primary").filter((x) => x.type === "aws:rds/globalCluster:GlobalCluster");
     expect(owner.map((g) => [g.inputs.globalClusterIdentifier, g.options.protect, g.read === true])).to.deep.equal([["eks-dr-global", true, false]]);
+  });
+
+  it("dr's app starts on the restored files at the root: a Job on its volume moved them out of AWS Backup's recovery directory before the app's pods, once", async () => {
+    const t = await simulate({ seed: 3, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    const fsId = r.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
+    expect(t.sim.world.restoreDirectories(fsId), "nothing left in aws-backup-restore_*").to.deep.equal([]);
+    expect(t.sim.world.restoredFilesMoves(fsId)).to.equal(1);
+    // What the app sees lacks only what primary wrote after the point: it started after the move.
+    const loss = t.sim.world.dataLoss().find((l) => l.reason === "restore" && l.kind === "efs")!;
+    expect(loss.replicatedUpTo).to.equal(Date.parse(r.restore!.points.EFS!.createdAt));
+    const state = t.sim.stacks.stateOf("dr");
+    const jobs = state.filter((x) => x.type === "kubernetes:batch/v1:Job");
+    expect(jobs).to.have.length(1);
+    expect(inputsOf(jobs[0]).metadata).to.include({ namespace: "app" });
+    expect(inputsOf(jobs[0]).metadata.name).to.include(fsId);
+    const app = state.find((x) => x.type === "kubernetes:apps/v1:Deployment" && inputsOf(x).metadata.name === "app")!;
+    expect(app.dependencies, "the app's Deployment waits for the Job").to.include(jobs[0].urn);
+    expect(t.sim.world.site("dr").serving).to.equal(true);
+  });
+
+  it("a program without the move Job leaves the restored files in AWS Backup's directory: the app starts on an empty volume and the restore counts as losing every file", async () => {
+    const t = await simulate({ seed: 3, program: withoutRestoredFilesMove, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    const fsId = r.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
+    expect(t.sim.world.restoreDirectories(fsId)).to.have.length(1);
+    expect(t.sim.world.restoredFilesMoves(fsId)).to.equal(0);
+    const loss = t.sim.world.dataLoss().find((l) => l.reason === "restore" && l.kind === "efs")!;
+    expect(loss.lostWindowMs).to.equal(Infinity);
+    expect(Math.abs(r.restore!.points.EFS!.rpoMs - loss.lostWindowMs), "the driver's RPO no longer matches what the app sees").to.be.greaterThan(1000);
   });
 
   it("resumes after a crash after every step: the same end state, each restore job and side effect once", async () => {
@@ -272,6 +321,23 @@ describe("restore --in-place (point-in-time restore of the active site)", functi
     const pv = t.sim.stacks.stateOf("primary").find((x) => x.type === "kubernetes:core/v1:PersistentVolume")!;
     expect(inputsOf(pv).spec.csi.volumeHandle).to.equal(fsId);
     expect(r.report.steps.map((s) => s.id)).to.include("converge-up-target");
+    // Its nodes were Ready: the app's pods restarted on the restored volume only once the Job had
+    // moved the files to its root (the Deployment depends on the Job), so they saw the point's data.
+    expect(t.sim.world.restoreDirectories(fsId)).to.deep.equal([]);
+    const loss = t.sim.world.dataLoss().find((l) => l.reason === "restore" && l.kind === "efs")!;
+    expect(loss.replicatedUpTo).to.equal(Date.parse(r.restore!.points.EFS!.createdAt));
+
+    // A later restore adopts another file system: the Job named for it replaces the first and moves its files.
+    await t.sim.clock.sleep(HOUR);
+    const again = (await restore(restoreDeps(t), { to: "primary", point: LATEST, maxSkewMs: HOUR, inPlace: true, confirmed: true })) as RunResult &
+      RestoreResult;
+    expect(again.report.outcome, again.report.error).to.equal("succeeded");
+    const secondFs = again.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
+    expect(secondFs).to.not.equal(fsId);
+    expect(t.sim.world.restoreDirectories(secondFs)).to.deep.equal([]);
+    expect(t.sim.world.restoredFilesMoves(secondFs)).to.equal(1);
+    const moveJobs = t.sim.stacks.stateOf("primary").filter((x) => x.type === "kubernetes:batch/v1:Job");
+    expect(moveJobs.map((j) => inputsOf(j).metadata.name)).to.deep.equal([`restored-files-move-${secondFs}`]);
   });
 
   it("the owner's restored cluster writes a new global database; the pair's is left as it was, its output unchanged, the peer's up asks nothing of its secondary, and a failover to the peer is refused", async () => {

@@ -69,12 +69,18 @@ export interface PlanOptions {
  * Properties whose change forces a replacement, per resource type (top-level input names). Only
  * the types the simulation models are listed, each from the provider's schema (`ForceNew`):
  * terraform-provider-aws internal/service/efs/file_system.go, efs/replication_configuration.go,
- * kms/replica_key.go. Other changes are in-place updates.
+ * efs/mount_target.go, kms/replica_key.go, and pulumi-kubernetes for a Job. Other changes are in-place updates.
  */
 const REPLACED_ON: Record<string, string[]> = {
   "aws:efs/fileSystem:FileSystem": ["availabilityZoneName", "creationToken", "encrypted", "kmsKeyId", "performanceMode"],
   "aws:efs/replicationConfiguration:ReplicationConfiguration": ["destination", "sourceFileSystemId"],
+  "aws:efs/mountTarget:MountTarget": ["fileSystemId", "ipAddress", "subnetId"],
   "aws:kms/replicaKey:ReplicaKey": ["primaryKeyArn"],
+  // pulumi-kubernetes replaces an object whose `.metadata.name` or `.metadata.namespace` changes
+  // (provider/pkg/provider/provider.go, forceNewFields), and a Job whose `.spec.template`,
+  // `.completions`, `.parallelism` or `.selector` does (provider/pkg/provider/diff.go, `job`): at
+  // the top level here, any change of either (a superset).
+  "kubernetes:batch/v1:Job": ["metadata", "spec"],
 };
 
 /**

@@ -4,13 +4,14 @@
  * its Region (stacks/regions.ts). Every value comes from the resource's registration; nothing here
  * knows what a role means.
  */
+import { FILES_DIR_ENV, MOVE_RESTORED_FILES_SCRIPT } from "../../../components/restored-files-move";
 import { READ_ONLY_ENV } from "../../../components/sample-workload";
 import type { NodeGroupName } from "../../../stacks/config";
 import { AwsError } from "../errors";
 import type { WorkloadStores, World } from "../world";
 import type { Step } from "./diff";
 import { servingSettingsOf } from "./serving-settings";
-import type { ResourceState, StackState } from "./state";
+import { findResource, type ResourceState, type StackState } from "./state";
 import { networkOf } from "./world-spec";
 
 export interface EffectContext {
@@ -40,6 +41,7 @@ interface Effect {
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Calls `fn` as the provider's API call `api`, logged with its outcome. */
 function call<T>(ctx: EffectContext, api: string, args: Record<string, unknown>, fn: () => T): T {
@@ -386,11 +388,30 @@ const healthCheck: Effect = {
   },
 };
 
+/** Whether the app tier's Deployment depends (through any chain of dependencies) on a Job that moves restored files. */
+function appAfterMoveJob(state: StackState, nodeGroupNames: Record<string, unknown>): boolean {
+  const moveJobs = new Set(state.filter((r) => r.type === JOB && moveOf(r.inputs) !== undefined).map((r) => r.urn));
+  const apps = state.filter(
+    (r) => r.type === "kubernetes:apps/v1:Deployment" && tierOf(obj(obj(obj(obj(r.inputs.spec).template).spec).nodeSelector), state, nodeGroupNames) === "app",
+  );
+  const seen = new Set<string>();
+  const queue = apps.flatMap((a) => a.dependencies);
+  while (queue.length > 0) {
+    const urn = queue.pop() as string;
+    if (moveJobs.has(urn)) return true;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    queue.push(...(findResource(state, urn)?.dependencies ?? []));
+  }
+  return false;
+}
+
 function deployments(nodeGroupNames: () => Record<string, unknown>): Effect {
   return {
     settle(ctx) {
       const workload = workloadOf(ctx.state, nodeGroupNames());
       servingSettings(nodeGroupNames).settle?.(ctx);
+      ctx.world.setAppAfterRestoredFilesMove(ctx.stack, appAfterMoveJob(ctx.state, nodeGroupNames()));
       ctx.world.setWorkload(ctx.stack, workload?.replicas, workload?.readOnly ?? false, workloadStoresOf(ctx.state));
       ctx.log("kubernetes:PatchDeployment", "ok", { replicas: workload?.replicas, readOnly: workload?.readOnly ?? false });
       return undefined;
@@ -421,6 +442,70 @@ const veleroRestore: Effect = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Kubernetes Jobs. pulumi-kubernetes awaits a Job until its `Complete` condition, and fails the
+// step on `Failed` (provider/pkg/await/job.go, jobInitAwaiter). A Job whose container runs the
+// program's move script (components/restored-files-move.ts) moves the restored files of the file
+// system behind the claim mounted at its FILES_DIR (the claim's PV's volumeHandle) to the root,
+// once its pod has a Ready node it may land on; other Jobs change nothing the world models.
+
+const JOB = "kubernetes:batch/v1:Job";
+
+/** The move a Job's inputs describe: the claim mounted where the script works, and the pod spec; undefined for another Job. */
+function moveOf(inputs: Record<string, unknown>): { claimName: string; podSpec: Record<string, unknown> } | undefined {
+  const podSpec = obj(obj(obj(inputs.spec).template).spec);
+  const mover = arr(podSpec.containers).find((c) => arr(obj(c).command).includes(MOVE_RESTORED_FILES_SCRIPT));
+  if (!mover) return undefined;
+  const filesDir = str(obj(arr(obj(mover).env).find((e) => obj(e).name === FILES_DIR_ENV)).value);
+  const mount = arr(obj(mover).volumeMounts).find((m) => obj(m).mountPath === filesDir);
+  const volume = arr(podSpec.volumes).find((v) => obj(v).name === obj(mount).name);
+  return { claimName: str(obj(obj(volume).persistentVolumeClaim).claimName), podSpec };
+}
+
+/** Whether a pod tolerates every taint of a node group (`NoSchedule` taints keep other pods off its nodes). */
+function toleratesTaints(podSpec: Record<string, unknown>, group: ResourceState): boolean {
+  return arr(group.inputs.taints).every((taint) =>
+    arr(podSpec.tolerations).some((tol) => {
+      const t = obj(tol);
+      return t.key === obj(taint).key && (t.operator === "Exists" || t.value === obj(taint).value);
+    }),
+  );
+}
+
+function jobs(nodeGroupNames: () => Record<string, unknown>): Effect {
+  return {
+    apply(step, ctx) {
+      if (step.op !== "create" && step.op !== "replace") return {};
+      const inputs = step.inputs ?? {};
+      const move = moveOf(inputs);
+      if (!move) return {};
+      const name = str(obj(inputs.metadata).name);
+      const namespace = str(obj(inputs.metadata).namespace);
+      const pv = ctx.state.find(
+        (r) =>
+          r.type === "kubernetes:core/v1:PersistentVolume" &&
+          obj(obj(r.inputs.spec).claimRef).name === move.claimName &&
+          obj(obj(r.inputs.spec).claimRef).namespace === namespace,
+      );
+      const fileSystemId = str(obj(obj(pv?.inputs.spec).csi).volumeHandle);
+      if (!fileSystemId)
+        throw new Error(`Job ${namespace}/${name}: its pod cannot mount claim "${move.claimName}" (no volume bound to it): it never completes`);
+      const selector = obj(move.podSpec.nodeSelector);
+      const tier = tierOf(selector, ctx.state, nodeGroupNames());
+      const group = ctx.state.find((r) => r.type === "aws:eks/nodeGroup:NodeGroup" && str(r.outputs.nodeGroupName) === str(nodeGroupNames()[tier ?? ""]));
+      if (!tier || !group || !toleratesTaints(move.podSpec, group)) {
+        throw new Error(
+          `Job ${namespace}/${name}: no node group takes its pod (nodeSelector ${JSON.stringify(selector)}, tolerations included): it stays Pending`,
+        );
+      }
+      const doneAt = call(ctx, "kubernetes:CreateJob", { name, namespace, fileSystemId }, () =>
+        ctx.world.startRestoredFilesMove(ctx.stack, fileSystemId, tier as NodeGroupName),
+      );
+      return { doneAt, readBack: { status: { conditions: [{ type: "Complete", status: "True" }], succeeded: 1 } } };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The network a restore is placed in: DB subnet groups, security groups, subnets' AZs.
 
 const network: Effect = {
@@ -441,6 +526,7 @@ export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Recor
     "aws:route53/record:Record": failoverRecord,
     "kubernetes:apps/v1:Deployment": deployments(nodeGroupNames),
     "kubernetes:velero.io/v1:Restore": veleroRestore,
+    [JOB]: jobs(nodeGroupNames),
     "kubernetes:core/v1:Service": servingSettings(nodeGroupNames),
     "kubernetes:networking.k8s.io/v1:Ingress": ingress(nodeGroupNames),
     "aws:route53/healthCheck:HealthCheck": healthCheck,

@@ -150,6 +150,8 @@ export interface NodeGroupRec {
   readyNodes: number;
   status: "ACTIVE" | "UPDATING";
   gen: number;
+  /** When the nodes of the creation or scale-up under way turn Ready; undefined when none is. */
+  readyAt?: number;
 }
 
 /**

@@ -24,6 +24,7 @@
 import type { EfsReplication, EfsReplicationStatus, FileSystemProtection } from "../../ports";
 import { AwsError } from "../errors";
 import { type Core, Part, type SiteRec, type WorldSpec } from "./core";
+import type { RestoredFiles } from "./restored-files";
 import type { Writes } from "./writes";
 
 export type Side = "source" | "dest";
@@ -71,6 +72,7 @@ export class Efs extends Part {
     private readonly writes: Writes,
     running: WorldSpec["replication"],
     specs: WorldSpec["sites"],
+    private readonly restoredFiles: RestoredFiles,
   ) {
     super(core);
     for (const spec of specs) if (spec.names.fileSystemId) this.protection.set(spec.names.fileSystemId, spec.fs.protection);
@@ -311,7 +313,8 @@ export class Efs extends Part {
   /**
    * `target` now keeps its data on a new file system restored from a recovery point of `from`'s
    * files taken at `pointAt`: writable (a new file system's protection is ENABLED), in no
-   * replication, and missing every file `from` wrote after the point. The file system it replaces
+   * replication, and missing every file `from` wrote after the point once the files are out of the
+   * recovery directory the restore put them in (restored-files.ts). The file system it replaces
    * stays as it was, replications included: a restore into a new file system changes no other.
    */
   restoredInto(target: SiteRec, from: SiteRec, pointAt: number, fileSystemId: string): void {
@@ -322,7 +325,7 @@ export class Efs extends Part {
     if (replaced && replaced !== fileSystemId) this.retiredAt.set(replaced, this.t);
     target.names.fileSystemId = fileSystemId;
     this.protection.set(fileSystemId, "ENABLED");
-    this.writes.recordLoss("efs", "restore", from, target, pointAt);
+    this.restoredFiles.restored(target, from, pointAt, fileSystemId);
   }
 
   /** UpdateFileSystemProtection of file system `fileSystemId` (default: the one holding the site's data). */

@@ -52,10 +52,12 @@ export class Eks extends Part {
     Object.assign(ng, { name: nodeGroupName, scaling: { ...scaling }, readyNodes: 0, status: "UPDATING" as const });
     const gen = ++ng.gen;
     const activeAt = Math.max(this.t, site.cluster.activeAt ?? this.t) + this.latency.sample("nodegroup-create");
+    ng.readyAt = activeAt;
     return this.schedule(activeAt, `${nodeGroupName}: created, ${scaling.desiredSize} nodes Ready`, () => {
       if (gen !== ng.gen) return;
       ng.readyNodes = ng.scaling.desiredSize;
       ng.status = "ACTIVE";
+      ng.readyAt = undefined;
     });
   }
 
@@ -87,15 +89,19 @@ export class Eks extends Part {
     const gen = ++ng.gen;
     if (desiredSize <= ng.readyNodes) {
       ng.readyNodes = desiredSize;
+      ng.readyAt = undefined;
       this.recompute();
       return this.t;
     }
     ng.status = "UPDATING";
     const step = this.tuning.nodeProvisioning === "karpenter" ? "karpenter-ready" : "nodegroup-ready";
-    return this.schedule(this.t + this.latency.sample(step), `${nodeGroupName}: ${desiredSize} nodes Ready`, () => {
+    const readyAt = this.t + this.latency.sample(step);
+    ng.readyAt = readyAt;
+    return this.schedule(readyAt, `${nodeGroupName}: ${desiredSize} nodes Ready`, () => {
       if (gen !== ng.gen) return;
       ng.readyNodes = ng.scaling.desiredSize;
       ng.status = "ACTIVE";
+      ng.readyAt = undefined;
     });
   }
 }

@@ -41,6 +41,7 @@ import {
 import { Efs, type Side } from "./efs";
 import { Eks } from "./eks";
 import { describeSite, Inspect, type SiteSnapshot } from "./inspect";
+import { RestoredFiles } from "./restored-files";
 import { Route53 } from "./route53";
 import { Schedule } from "./schedule";
 import { Workload } from "./workload";
@@ -65,6 +66,7 @@ export {
 } from "./core";
 export type { SiteSnapshot } from "./inspect";
 export { ROUTE53 } from "./route53";
+export { RESTORE_DIRECTORY_PREFIX } from "./restored-files";
 export type { DataLossRecord } from "./writes";
 export { scheduledBackupName, type SimVeleroObject, type SimVeleroRestore } from "./velero";
 export {
@@ -98,6 +100,7 @@ export class World {
   private readonly lagMetric: LagMetric;
   private readonly route53: Route53;
   private readonly efs: Efs;
+  private readonly restoredFiles: RestoredFiles;
   private readonly workload: Workload;
   private readonly inspect: Inspect;
   private readonly backups: Backups | undefined;
@@ -119,8 +122,9 @@ export class World {
     this.aurora = new Aurora(this.core, this.writes, opts.globalClusterIdentifier, writers[0].stack);
     this.lagMetric = new LagMetric(this.core, this.aurora, this.writes);
     this.route53 = new Route53(this.core, opts.sites, opts.dns);
-    this.efs = new Efs(this.core, this.writes, opts.replication, opts.sites);
-    this.workload = new Workload(this.core, this.efs, this.writes, this.route53, opts.dns?.hostname);
+    this.restoredFiles = new RestoredFiles(this.core, this.writes);
+    this.efs = new Efs(this.core, this.writes, opts.replication, opts.sites, this.restoredFiles);
+    this.workload = new Workload(this.core, this.efs, this.writes, this.route53, this.restoredFiles, opts.dns?.hostname);
     this.inspect = new Inspect(this.core, this.efs, this.writes);
     // Recovery points: the active site's plan and its copies to the peer's vault; a completed
     // restore makes the restored cluster the target's writer, the restored file system its own.
@@ -569,6 +573,34 @@ export class World {
   removeMountTarget(region: string, fileSystemId: string): void {
     this.settle();
     this.workload.addMountTarget(region, fileSystemId, -1);
+  }
+
+  /** The recovery directories (`aws-backup-restore_<datetime>`) off the root of a file system: where a restore put its files. */
+  restoreDirectories(fileSystemId: string): string[] {
+    this.settle();
+    return this.restoredFiles.directories(fileSystemId);
+  }
+
+  /**
+   * A Kubernetes Job of `stack` that moves the files of the recovery directory of `fileSystemId` to
+   * its root is created, its pod landing on `tier`'s nodes. Returns when it completes; throws (the
+   * Job fails) when the root holds more than one recovery directory or no node will run the pod.
+   */
+  startRestoredFilesMove(stack: string, fileSystemId: string, tier: NodeGroupName): number {
+    this.settle();
+    return this.restoredFiles.startMove(stack, fileSystemId, tier);
+  }
+
+  /** How many move Jobs ran on a file system. */
+  restoredFilesMoves(fileSystemId: string): number {
+    this.settle();
+    return this.restoredFiles.movesOf(fileSystemId);
+  }
+
+  /** Whether the site's app Deployment depends on a move Job (so its pods wait for the move). */
+  setAppAfterRestoredFilesMove(stack: string, after: boolean): void {
+    this.settle();
+    this.restoredFiles.setAppAfterMove(stack, after);
   }
 
   /** DescribeFileSystems / DescribeDBClusters by id in `region`: whether it exists (own or restored there). */

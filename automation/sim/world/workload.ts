@@ -23,6 +23,7 @@ import { DataPlaneError } from "../errors";
 import { AwsError } from "../errors";
 import { type Core, Part, type ServingChain, type ServingSettings, type SiteRec, type WorkloadStores } from "./core";
 import type { Efs } from "./efs";
+import type { RestoredFiles } from "./restored-files";
 import type { Route53 } from "./route53";
 import type { Writes } from "./writes";
 
@@ -35,6 +36,7 @@ export class Workload extends Part {
     private readonly efs: Efs,
     private readonly writes: Writes,
     private readonly route53: Route53,
+    private readonly restoredFiles: RestoredFiles,
     /** The application hostname (`dns.hostname`): the name on an HTTPS site's ALB certificate. */
     private readonly appHostname: string | undefined,
   ) {
@@ -89,6 +91,7 @@ export class Workload extends Part {
     if (chain.scheduledAt !== undefined) return;
     const gen = ++chain.gen;
     chain.scheduledAt = this.t;
+    if (tier === "app") this.restoredFiles.appStarts(this.workloadFileSystem(site));
     chain.upAt = this.t + this.latency.sample("pod-start");
     const readyAt = chain.upAt + this.latency.sample("readiness-probe", { probe: site.servingSettings?.probes[tier] });
     this.schedule(readyAt, `${site.stack}: ${tier} pods Ready`, () => {
@@ -122,10 +125,12 @@ export class Workload extends Part {
    * App pods mount the file system their volume names through a mount target in the site's VPC; with
    * none (an EFS restore into a new file system creates none) the kubelet cannot mount it and the
    * pods never start (EFS User Guide, "Managing mount targets": a client mounts through a mount
-   * target in its Availability Zone).
+   * target in its Availability Zone). An app Deployment that depends on the Job moving restored
+   * files to the root is created only once it completed (restored-files.ts).
    */
   private tierCanRun(site: SiteRec, tier: Tier): boolean {
-    const mountable = tier !== "app" || (site.fileSystems[this.workloadFileSystem(site)]?.mountTargets ?? 0) > 0;
+    const fileSystemId = this.workloadFileSystem(site);
+    const mountable = tier !== "app" || ((site.fileSystems[fileSystemId]?.mountTargets ?? 0) > 0 && !this.restoredFiles.holdsApp(site, fileSystemId));
     return (site.replicas?.[tier] ?? 0) > 0 && site.nodeGroups[tier].readyNodes > 0 && mountable;
   }
 
@@ -180,14 +185,21 @@ export class Workload extends Part {
     const site = this.siteOf(stack);
     site.replicas = replicas && { ...replicas };
     site.readOnly = readOnly;
-    if (stores) site.workloadStores = { ...stores };
+    if (stores) this.useStores(site, stores);
     this.recompute();
   }
 
   /** The workload's volume and DB endpoints now name these stores (its Deployments and volume changed). */
   setWorkloadStores(stack: string, stores: WorkloadStores): void {
-    this.siteOf(stack).workloadStores = { ...stores };
+    this.useStores(this.siteOf(stack), stores);
     this.recompute();
+  }
+
+  /** A volume on another file system is mounted by new app pods: the ones running stop, new ones start (when they can). */
+  private useStores(site: SiteRec, stores: WorkloadStores): void {
+    const before = this.workloadFileSystem(site);
+    site.workloadStores = { ...stores };
+    if (this.workloadFileSystem(site) !== before && site.chain.app.scheduledAt !== undefined) site.chain.app = { gen: site.chain.app.gen + 1 };
   }
 
   /** CreateMountTarget in the site's VPC for a file system of its Region. */

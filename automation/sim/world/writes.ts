@@ -23,11 +23,11 @@ export interface DataLossRecord {
   at: number;
   fromStack: string;
   toStack: string;
-  /** Everything written on the source before this time reached the target. */
+  /** Everything written on the source before this time reached the target (-Infinity: nothing did). */
   replicatedUpTo: number;
   /** Writes (rows or files) on the source newer than `replicatedUpTo`: lost to the target. */
   lostWrites: number;
-  /** From `replicatedUpTo` to the last lost write (0 when nothing was lost): the RPO as time. */
+  /** From `replicatedUpTo` to the last lost write (0 when nothing was lost, Infinity when nothing reached the target): the RPO as time. */
   lostWindowMs: number;
 }
 
@@ -82,11 +82,18 @@ export class Writes extends Part {
   }
 
   /** `to` becomes authoritative now; what `from` wrote after `replicatedUpTo` is lost to it. */
-  recordLoss(kind: "aurora" | "efs", reason: DataLossRecord["reason"], from: SiteRec, to: SiteRec, replicatedUpTo: number): void {
+  recordLoss(kind: "aurora" | "efs", reason: DataLossRecord["reason"], from: SiteRec, to: SiteRec, replicatedUpTo: number): DataLossRecord {
+    const record = this.lossAsOf(kind, reason, from, to, replicatedUpTo);
+    this.losses.push(record);
+    return record;
+  }
+
+  /** The record `recordLoss` would make now, without recording it. */
+  lossAsOf(kind: "aurora" | "efs", reason: DataLossRecord["reason"], from: SiteRec, to: SiteRec, replicatedUpTo: number): DataLossRecord {
     const w = kind === "aurora" ? "db" : "files";
     const lostWrites = this.countWrites(from.stack, w, replicatedUpTo, this.t);
     const last = this.lastWriteAt(from.stack, w, replicatedUpTo, this.t);
-    this.losses.push({
+    return {
       kind,
       reason,
       at: this.t,
@@ -95,7 +102,24 @@ export class Writes extends Part {
       replicatedUpTo,
       lostWrites,
       lostWindowMs: last === undefined ? 0 : last - replicatedUpTo,
-    });
+    };
+  }
+
+  /** A record stands for another from now on (what the target holds turned out otherwise). */
+  replaceLoss(recorded: DataLossRecord, by: DataLossRecord): void {
+    const i = this.losses.indexOf(recorded);
+    if (i < 0) throw new Error("sim: replacing a data-loss record that was never recorded");
+    this.losses[i] = by;
+  }
+
+  /**
+   * `to` becomes authoritative now holding none of `from`'s data: everything `from` ever wrote is
+   * lost to it, including what it held before the world's history (so the window has no bound).
+   */
+  recordTotalLoss(kind: "aurora" | "efs", reason: DataLossRecord["reason"], from: SiteRec, to: SiteRec): DataLossRecord {
+    const record = { ...this.lossAsOf(kind, reason, from, to, -Infinity), lostWindowMs: Infinity };
+    this.losses.push(record);
+    return record;
   }
 
   dataLoss(): DataLossRecord[] {
