@@ -157,6 +157,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         availabilityZones: site.network.availabilityZones,
         appSecurityGroupId: site.nodeGroups.tierSecurityGroupIds.app,
         adoptedClusterIdentifier: config.restoredData?.dbClusterIdentifier,
+        adoptedGlobalClusterIdentifier: config.restoredData?.globalClusterIdentifier,
         ownCluster: !onRestoredOnly,
         // What the active site's backup plan selects (components/site-backup.ts).
         tags: backupSelectionTags(),
@@ -313,6 +314,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     kmsKeyArn: key?.keyArn,
     kmsPrimaryKeyArn: key?.primaryKeyArn,
     globalClusterIdentifier: database?.globalClusterIdentifier,
+    dbGlobalClusterIdentifier: database?.servedGlobalClusterIdentifier,
     dbClusterIdentifier: database?.clusterIdentifier,
     dbClusterArn: database?.clusterArn,
     dbWriterEndpoint: database?.writerEndpoint,

@@ -60,8 +60,13 @@ describe("cli restore", function () {
     expect(dry.out.join(""))
       .to.match(/DRY RUN/)
       .and.match(/restore-db/)
-      .and.match(/add-db-instances/);
+      .and.match(/add-db-instances/)
+      .and.match(/create-global-cluster/)
+      .and.match(/CreateGlobalCluster in us-west-2/)
+      .and.match(/made the writer of a new global database/)
+      .and.not.match(/outside the global database/);
     expect(dry.wired[0].sim!.world.restoreJobs()).to.deep.equal([]);
+    expect(dry.wired[0].sim!.world.sideEffects("CreateGlobalCluster")).to.deep.equal([]);
 
     const h = harness();
     expect(await runCli(["restore", "--to", "dr", "--yes", "--sim", "--json", "--incident-at", "2025-01-01T00:00:00Z"], h.env)).to.equal(0);

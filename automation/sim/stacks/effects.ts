@@ -121,7 +121,7 @@ function protectionOf(inputs: Record<string, unknown>): "ENABLED" | "DISABLED" |
  * A `.get()` reads the resource by id each `up`; the engine fails the update when the provider finds
  * nothing ("resource '<id>' does not exist", pulumi/pulumi pkg/resource/deploy/step.go, ReadStep).
  */
-function readExisting(kind: "fileSystem" | "dbCluster", step: Step, ctx: EffectContext): Applied {
+function readExisting(kind: "fileSystem" | "dbCluster" | "globalCluster", step: Step, ctx: EffectContext): Applied {
   const id = str(step.desired?.id);
   const region = step.desired?.region ?? "";
   // A read changes nothing: it is not logged as a side effect.
@@ -245,6 +245,13 @@ const replication: Effect = {
 const dbCluster: Effect = {
   apply(step, ctx) {
     return step.op === "read" ? readExisting("dbCluster", step, ctx) : {};
+  },
+};
+
+/** A global cluster read by identifier (the one a restored cluster writes): it must exist. */
+const globalCluster: Effect = {
+  apply(step, ctx) {
+    return step.op === "read" ? readExisting("globalCluster", step, ctx) : {};
   },
 };
 
@@ -532,6 +539,7 @@ export function effectsFor(nodeGroupNames: () => Record<string, unknown>): Recor
     "kubernetes:core/v1:PersistentVolume": deployments(nodeGroupNames),
     "aws:efs/mountTarget:MountTarget": mountTarget,
     "aws:rds/cluster:Cluster": dbCluster,
+    "aws:rds/globalCluster:GlobalCluster": globalCluster,
     "aws:rds/subnetGroup:SubnetGroup": network,
     "aws:ec2/securityGroup:SecurityGroup": network,
     "aws:ec2/subnet:Subnet": network,

@@ -493,6 +493,18 @@ export class World {
     return this.aurora.describeDbCluster(region, clusterIdentifier);
   }
 
+  /** DescribeGlobalClusters for one identifier, or undefined (GlobalClusterNotFoundFault). */
+  findGlobalCluster(region: string, globalClusterIdentifier: string): GlobalCluster | undefined {
+    this.settle();
+    return this.aurora.findGlobalCluster(region, globalClusterIdentifier);
+  }
+
+  /** CreateGlobalCluster from an existing cluster (SourceDBClusterIdentifier): it becomes the new global cluster's writer. */
+  createGlobalCluster(region: string, globalClusterIdentifier: string, sourceClusterArn: string): void {
+    this.settle();
+    this.aurora.createGlobalCluster(region, globalClusterIdentifier, sourceClusterArn);
+  }
+
   /** SwitchoverGlobalCluster: planned, no data loss; refused unless every member Region answers. */
   switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string): number {
     this.settle();
@@ -625,8 +637,9 @@ export class World {
   }
 
   /** DescribeFileSystems / DescribeDBClusters by id in `region`: whether it exists (own or restored there). */
-  storeExists(region: string, kind: "fileSystem" | "dbCluster", id: string): boolean {
+  storeExists(region: string, kind: "fileSystem" | "dbCluster" | "globalCluster", id: string): boolean {
     this.settle();
+    if (kind === "globalCluster") return this.aurora.findGlobalCluster(region, id) !== undefined;
     const site = this.core.siteInRegion(region);
     return !!site && (kind === "fileSystem" ? id in site.fileSystems : site.dbClusters.includes(id));
   }

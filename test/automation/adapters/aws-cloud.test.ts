@@ -17,9 +17,11 @@ import {
   UpdateNodegroupConfigCommand,
 } from "@aws-sdk/client-eks";
 import {
+  CreateGlobalClusterCommand,
   DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
+  GlobalClusterNotFoundFault,
   RDSClient,
   SwitchoverGlobalClusterCommand,
 } from "@aws-sdk/client-rds";
@@ -291,6 +293,31 @@ describe("AwsCloud", () => {
         instanceCount: 0,
       });
       expect((await cloud().rds.describeDbCluster(PRIMARY, "eks-dr-primary")).instanceCount).to.equal(2);
+    });
+
+    it("creates a global cluster from an existing cluster in that cluster's Region: identifier and source ARN only", async () => {
+      rds.on(CreateGlobalClusterCommand).resolves({});
+      await cloud().rds.createGlobalCluster(DR, "dr-restored-g", DR_ARN);
+      const call = rds.commandCalls(CreateGlobalClusterCommand)[0];
+      // Engine, version, database name and encryption come from the source cluster (CreateGlobalCluster).
+      expect(call.args[0].input).to.deep.equal({ GlobalClusterIdentifier: "dr-restored-g", SourceDBClusterIdentifier: DR_ARN });
+      expect(clientRegion.get(call.thisValue)).to.equal("rds:us-west-2");
+      const err = await rejection(cloud().rds.createGlobalCluster(PRIMARY, "g", DR_ARN));
+      expect(err.message).to.match(/send it to us-west-2, the Region of the source cluster/);
+      expect(rds.commandCalls(CreateGlobalClusterCommand)).to.have.length(1);
+    });
+
+    it("finds a global cluster, or none when RDS answers GlobalClusterNotFoundFault; other errors propagate", async () => {
+      rds
+        .on(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: "gone" })
+        .rejects(new GlobalClusterNotFoundFault({ message: "not found", $metadata: {} }));
+      rds.on(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: "g" }).resolves({
+        GlobalClusters: [{ GlobalClusterIdentifier: "g", Status: "available", GlobalClusterMembers: [{ DBClusterArn: DR_ARN, IsWriter: true }] }],
+      });
+      expect(await cloud().rds.findGlobalCluster(DR, "gone")).to.equal(undefined);
+      expect((await cloud().rds.findGlobalCluster(DR, "g"))?.members).to.deep.equal([{ clusterArn: DR_ARN, region: DR, isWriter: true }]);
+      rds.on(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: "denied" }).rejects(Object.assign(new Error("denied"), { name: "AccessDenied" }));
+      await rejection(cloud().rds.findGlobalCluster(DR, "denied"));
     });
 
     it("switches over from the primary's Region, naming the target by ARN", async () => {
