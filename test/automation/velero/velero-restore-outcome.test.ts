@@ -8,12 +8,12 @@ import { driverDeps, simWiring } from "../../../automation/wiring";
 import { formatRestoreFigures, restore, type RestoreDeps, type RestoreResult } from "../../../automation/restore";
 import type { RunResult } from "../../../automation/driver";
 import { VELERO_MARK } from "../../../automation/plan/steps/velero-restore";
-import { runCli, type CliEnv } from "../../../automation/cli";
-import { wire, type Wiring } from "../../../automation/wiring";
+import { runCli } from "../../../automation/cli";
+import { harness } from "../cli/harness";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tempDir } from "../../harness/temp-dir";
-import { PROJECT_DIR, simulate, type TestSim } from "../helpers";
+import { simulate, type TestSim } from "../helpers";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -101,32 +101,13 @@ describe("restore: a Velero restore that does not complete (simulated Regions)",
   });
 });
 
-/** The CLI on the simulated Regions, its output captured; `beforeRun` arms faults in the wired world. */
-function cli(beforeRun?: (w: Wiring) => void) {
-  const h = { out: [] as string[], err: [] as string[], wired: [] as Wiring[], env: undefined as unknown as CliEnv };
-  h.env = {
-    stdout: { write: (s) => void h.out.push(s), isTTY: false },
-    stderr: { write: (s) => void h.err.push(s), isTTY: false },
-    stdinIsTTY: false,
-    ask: async () => "",
-    projectDir: PROJECT_DIR,
-    wire: async (o) => {
-      const w = await wire(o);
-      beforeRun?.(w);
-      h.wired.push(w);
-      return w;
-    },
-  };
-  return h;
-}
-
 describe("cli restore: a Velero restore that ends PartiallyFailed", function () {
   this.timeout(120_000);
 
   it("exits 1 naming Velero's reason and the command that resumes; that command restores the objects as a new Restore and exits 0", async () => {
     const dir = tempDir("velero-outcome");
     const journal = path.join(dir, "journal.jsonl");
-    const first = cli((w) => w.sim!.faults.veleroRestoreOutcomes({ phase: "PartiallyFailed", errors: 1, warnings: 0 }));
+    const first = harness({ beforeRun: (w) => w.sim!.faults.veleroRestoreOutcomes({ phase: "PartiallyFailed", errors: 1, warnings: 0 }) });
     first.env.pid = 2 ** 22 + 91;
     expect(await runCli(["restore", "--to", "dr", "--yes", "--sim", "--journal", journal], first.env)).to.equal(1);
     const err = first.out.join("") + first.err.join("");
@@ -144,7 +125,7 @@ describe("cli restore: a Velero restore that ends PartiallyFailed", function () 
     expect(marks.map((m) => [m.data!.attempt, m.data!.phase])).to.deep.equal([[1, "PartiallyFailed"]]);
     const resume = /`npm run (restore [^`]*)`/.exec(err)?.[1];
     expect(resume, err).to.be.a("string");
-    const second = cli();
+    const second = harness();
     expect(await runCli([...resume!.replace(" -- ", " ").split(" "), "--yes"], second.env), second.err.join("")).to.equal(0);
     expect(second.out.join("")).to.match(/Kubernetes objects: Velero backup velero-objects-\d+ .*restored in .*\(restore-velero-objects-\d+-2\)/);
     fs.rmSync(dir, { recursive: true, force: true });
