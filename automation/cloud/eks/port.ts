@@ -11,6 +11,8 @@ export interface NodeGroupState extends NodeGroupScaling {
   status: string;
   /** Nodes registered and Ready; undefined where the adapter cannot tell. */
   readyNodes?: number;
+  /** Why `readyNodes` could not be read (e.g. the Kubernetes API refused the driver's identity). */
+  readyNodesUnknown?: string;
 }
 
 export interface EksPort {

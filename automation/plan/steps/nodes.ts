@@ -41,6 +41,12 @@ export function scaleNodesStep(site: Site, group: NodeGroupName, role: Role, pre
       else ctx.log(`sizes already ${want.minSize}/${want.desiredSize}/${want.maxSize}; waiting for nodes`);
       let last: NodeGroupState | undefined;
       await waitFor(ctx, `${group} nodes of ${site.stack} Ready`, async () => nodesReady((last = await describe(ctx)), want), ctx.timeouts.nodesMs);
+      if (last?.readyNodesUnknown) {
+        return {
+          detail: `sizes ${want.minSize}/${want.desiredSize}/${want.maxSize} ACTIVE; Ready nodes not read: ${last.readyNodesUnknown}`,
+          data: { readyNodes: undefined },
+        };
+      }
       return { detail: `${last?.readyNodes ?? want.desiredSize} nodes Ready`, data: { readyNodes: last?.readyNodes } };
     },
   };

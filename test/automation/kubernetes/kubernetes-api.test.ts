@@ -225,6 +225,28 @@ describe("Kubernetes port (client-node on a fake API server, EKS mocked)", () =>
     expect(api.seen.map((s) => s.url.searchParams.get("labelSelector"))).to.deep.equal(["eks-dr/tier=web"]);
   });
 
+  it("a node group's state does not fail on a 401/403 of the Kubernetes API: Ready nodes unknown, with the reason, so a failover is not stopped by a missing access entry", async () => {
+    eks.on(DescribeNodegroupCommand).resolves({
+      nodegroup: { status: "ACTIVE", scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 }, labels: { "eks-dr/tier": "web" } },
+    });
+    for (const status of [401, 403]) {
+      const api = fakeApiServer(() => ({
+        status,
+        body: { kind: "Status", reason: status === 401 ? "Unauthorized" : "Forbidden", message: "nodes is forbidden", code: status },
+      }));
+      const state = await cloud(api.httpApi).eks.describeNodeGroup("us-west-2", "eks-dr-dr", "dr-nodes-web");
+      expect(state.readyNodes, String(status)).to.equal(undefined);
+      expect(state.readyNodesUnknown, String(status)).to.include("EKS access entry");
+      expect([state.status, state.desiredSize]).to.deep.equal(["ACTIVE", 3]);
+    }
+    // Any other failure still fails the call (the guard retries a 503).
+    const busy = fakeApiServer(() => ({ status: 503, body: { kind: "Status", reason: "ServiceUnavailable", message: "busy", code: 503 } }));
+    const err = await cloud(busy.httpApi)
+      .eks.describeNodeGroup("us-west-2", "eks-dr-dr", "dr-nodes-web")
+      .catch((e: unknown) => e);
+    expect((err as AwsCallError).httpStatus).to.equal(503);
+  });
+
   it("a 403 names the access entry it needs; a 503 is marked for the guard's retry; the token is made again after 14 minutes", async () => {
     let status = 403;
     const api = fakeApiServer(() => ({
