@@ -34,6 +34,7 @@ export interface ConfigChange {
     | "database.readers.active"
     | "impairedRegions"
     | "veleroRestore.backupName"
+    | "veleroRestore.attempt"
     | "restoredData";
   /** JSON value as the schema expects it (string, boolean, number, list of strings, an object of strings). */
   value: string | boolean | number | string[] | Record<string, string>;

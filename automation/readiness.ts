@@ -225,8 +225,21 @@ export async function evaluateReadiness(
   if (outputs.size < 2) return result({ active: activeCfg.stack, standby: standbyCfg.stack });
   const active: Site = { stack: activeCfg.stack, region: activeCfg.config.region, config: activeCfg.config, outputs: outputs.get(activeCfg.stack)! };
   const standby: Site = { stack: standbyCfg.stack, region: standbyCfg.config.region, config: standbyCfg.config, outputs: outputs.get(standbyCfg.stack)! };
-  const gid = active.outputs.globalClusterIdentifier ?? standby.outputs.globalClusterIdentifier;
-  add("global database", !!gid, gid ?? "no site exports globalClusterIdentifier: deploy the owner of global resources");
+  // The global database the active site's served cluster writes: the pair's, or after a restore the
+  // one the restored cluster writes (output dbGlobalClusterIdentifier; absent on older stacks).
+  const restoredStandalone = active.outputs.restoredData !== undefined && active.outputs.restoredData.globalClusterIdentifier === undefined;
+  const gid = restoredStandalone
+    ? undefined
+    : (active.outputs.dbGlobalClusterIdentifier ?? active.outputs.globalClusterIdentifier ?? standby.outputs.globalClusterIdentifier);
+  add(
+    "global database",
+    !!gid,
+    gid ??
+      (restoredStandalone
+        ? `${active.stack} serves from a restored DB cluster (${active.outputs.dbClusterIdentifier}) that writes no global database: resume or rerun \`npm run restore\` to create one`
+        : "no site exports globalClusterIdentifier: deploy the owner of global resources"),
+  );
+  const afterRestore = active.outputs.restoredData?.globalClusterIdentifier !== undefined;
   const o = (region: Site) => ({ timeoutMs: region === active ? timeouts.impairedCallMs : timeouts.callMs, signal: ctx.signal });
   const neededFor = (site: Site): "both" | "planned" => (site === active ? "planned" : "both");
 
@@ -269,7 +282,16 @@ export async function evaluateReadiness(
         writer === active.outputs.dbClusterArn ? `${active.stack} writes` : `writer is ${writer ?? "none"}, expected ${active.outputs.dbClusterArn}`,
       );
       const member = gc.members.some((m) => m.clusterArn === standby.outputs.dbClusterArn && !m.isWriter);
-      add("aurora secondary", member, member ? `${standby.stack} is a secondary` : `${standby.outputs.dbClusterArn} is not a secondary of ${gid}`);
+      add(
+        "aurora secondary",
+        member,
+        member
+          ? `${standby.stack} is a secondary`
+          : `${standby.outputs.dbClusterArn} is not a secondary of ${gid}` +
+              (afterRestore
+                ? ` (the global database ${active.stack}'s restored cluster writes; a cluster of ${standby.stack} must join it before a failover or failback: README, Known limits)`
+                : ""),
+      );
       if (gc.failoverState)
         add("aurora switch in progress", false, `${gc.failoverState.status} ${gc.failoverState.fromClusterArn} -> ${gc.failoverState.toClusterArn}`);
     }

@@ -24,7 +24,7 @@ import { restoreInPlacePlan, restoreToPeerPlan, type RestoreInput, type RestoreP
 import { loadRestorePair, loadRestoreSite, loadSite, type SiteView } from "./plan/sites";
 import { cutoffOf, RESTORE_MARK, type PointSpec, type RestoreTarget } from "./plan/steps/restore";
 import { DEFAULT_TIMEOUTS, type Timeouts } from "./plan/types";
-import { chooseVeleroBackup, VELERO_MARK, type VeleroChoiceMark } from "./plan/steps/velero-restore";
+import { chooseVeleroBackup, VELERO_MARK, type VeleroChoiceMark, type VeleroFailedMark } from "./plan/steps/velero-restore";
 import { guardPort } from "./cloud/guard";
 import { DEFAULT_RETRY } from "./engine/retry";
 import { formatDuration, isoTime } from "./util/duration";
@@ -52,7 +52,7 @@ export interface RestoreFigures {
   /** The larger of the stores' RPOs. */
   rpoMs: number | null;
   /** The Kubernetes objects: the Velero backup restored (and how long its restore took), or why none was. */
-  velero?: { backupName: string; completedAt: string; restoreMs?: number } | { none: string };
+  velero?: { backupName: string; completedAt: string; restoreName?: string; restoreMs?: number; failed?: VeleroFailedMark } | { none: string };
 }
 
 export type RestoreResult = CommandResult & { restore?: RestoreFigures };
@@ -239,6 +239,7 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
   const rpos = Object.values(points).map((p) => p.rpoMs);
   const choice = marks.get(VELERO_MARK.choice)?.data as VeleroChoiceMark | undefined;
   const restoredObjects = marks.get(VELERO_MARK.restored)?.data;
+  const failedObjects = marks.get(VELERO_MARK.failed)?.data as VeleroFailedMark | undefined;
   const velero: RestoreFigures["velero"] = !choice
     ? undefined
     : "none" in choice
@@ -246,7 +247,10 @@ export async function restore(deps: RestoreDeps, req: RestoreRequest, opts: RunO
       : {
           backupName: choice.backupName,
           completedAt: isoTime(choice.completedAt),
+          ...(typeof restoredObjects?.restoreName === "string" ? { restoreName: restoredObjects.restoreName } : {}),
           ...(typeof restoredObjects?.restoreMs === "number" ? { restoreMs: restoredObjects.restoreMs } : {}),
+          // The last Restore that did not complete, unless a later attempt did.
+          ...(failedObjects && !restoredObjects ? { failed: failedObjects } : {}),
         };
   return {
     ...result,
@@ -263,9 +267,13 @@ export function formatRestoreFigures(f: RestoreFigures): string[] {
   const v = f.velero;
   if (v && "none" in v)
     lines.push(`  WARNING Kubernetes objects not restored: ${v.none} (the data is; apply the objects yourself, or rerun with --require-velero)`);
+  else if (v?.failed)
+    lines.push(
+      `  WARNING Kubernetes objects: Velero backup ${v.backupName} (completed ${v.completedAt}): Restore ${v.failed.restoreName} ended ${v.failed.phase}: ${v.failed.reason}`,
+    );
   else if (v)
     lines.push(
-      `  Kubernetes objects: Velero backup ${v.backupName} (completed ${v.completedAt})${v.restoreMs !== undefined ? `, restored in ${formatDuration(v.restoreMs)}` : ", not restored yet"}`,
+      `  Kubernetes objects: Velero backup ${v.backupName} (completed ${v.completedAt})${v.restoreMs !== undefined ? `, restored in ${formatDuration(v.restoreMs)}${v.restoreName ? ` (${v.restoreName})` : ""}` : ", not restored yet"}`,
     );
   return lines;
 }

@@ -62,6 +62,12 @@ export interface GlobalDatabaseArgs {
    */
   adoptedClusterIdentifier?: string;
   /**
+   * The global database the adopted cluster writes (config `restoredData.globalClusterIdentifier`,
+   * created by `restore` from it): read by identifier, never changed or deleted by the program; it
+   * names `servedGlobalClusterIdentifier`. The owner's own global cluster stays as it is. @default none
+   */
+  adoptedGlobalClusterIdentifier?: string;
+  /**
    * The site has a regional cluster of its own. False only for a site that never had one and runs on
    * an adopted cluster (the backup-restore tier's standby, restored into): it keeps the security group
    * and subnet group the restored cluster is in, creates no cluster and joins no global database
@@ -97,6 +103,15 @@ function newGlobalCluster(parent: pulumi.Resource, name: string, globalClusterId
     { globalClusterIdentifier, engine: ENGINE, engineVersion, storageEncrypted: true, deletionProtection: true },
     { parent, protect: true },
   );
+}
+
+/**
+ * The global database a restored cluster writes, read by identifier like the cluster (a read is never
+ * created, updated or deleted by the engine: docs/decisions.md, "Adopting restored data"). Its own
+ * name, so the owner's protected global cluster keeps its URN and inputs.
+ */
+function readAdoptedGlobalCluster(parent: pulumi.Resource, name: string, id: string | undefined): aws.rds.GlobalCluster | undefined {
+  return id === undefined ? undefined : aws.rds.GlobalCluster.get(`${name}-restored-global`, id, undefined, { parent });
 }
 
 /**
@@ -184,6 +199,13 @@ export class GlobalDatabase extends pulumi.ComponentResource {
   readonly ownClusterArn: pulumi.Output<string> | undefined;
   /** The adopted cluster, read (undefined without one). */
   readonly adoptedCluster: aws.rds.Cluster | undefined;
+  /** The global database the adopted cluster writes, read (undefined without one). */
+  readonly adoptedGlobalCluster: aws.rds.GlobalCluster | undefined;
+  /**
+   * The global database the served cluster is in: the pair's (the owner's, or the one this
+   * secondary joins), or the adopted one's; undefined while it is in none.
+   */
+  readonly servedGlobalClusterIdentifier: pulumi.Output<string> | undefined;
   /** The cluster endpoint; it accepts writes only while this cluster is the global writer. */
   readonly writerEndpoint: pulumi.Output<string> | undefined;
   readonly readerEndpoint: pulumi.Output<string> | undefined;
@@ -259,6 +281,8 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       this.instanceCount = 0;
       this.hasCluster = true;
       this.adoptedCluster = aws.rds.Cluster.get(`${name}-restored`, args.adoptedClusterIdentifier, undefined, { parent: this });
+      this.adoptedGlobalCluster = readAdoptedGlobalCluster(this, name, args.adoptedGlobalClusterIdentifier);
+      this.servedGlobalClusterIdentifier = this.adoptedGlobalCluster?.globalClusterIdentifier;
       this.clusterIdentifier = this.adoptedCluster.clusterIdentifier;
       this.clusterArn = this.adoptedCluster.arn;
       this.writerEndpoint = this.adoptedCluster.endpoint;
@@ -266,6 +290,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       this.promotionInstanceUrn = pulumi.createUrn(`${name}-0`, "aws:rds/clusterInstance:ClusterInstance", this);
       this.registerOutputs({
         globalClusterIdentifier: this.globalClusterIdentifier,
+        servedGlobalClusterIdentifier: this.servedGlobalClusterIdentifier,
         clusterIdentifier: this.clusterIdentifier,
         writerEndpoint: this.writerEndpoint,
         securityGroupId: this.securityGroupId,
@@ -278,7 +303,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       this.globalCluster = this.cluster = undefined;
       this.globalClusterIdentifier = this.clusterIdentifier = this.clusterArn = undefined;
       this.writerEndpoint = this.readerEndpoint = this.promotionInstanceUrn = this.subnetGroupName = this.ownClusterArn = undefined;
-      this.adoptedCluster = undefined;
+      this.adoptedCluster = this.adoptedGlobalCluster = this.servedGlobalClusterIdentifier = undefined;
       this.registerOutputs({ securityGroupId: this.securityGroupId });
       return;
     }
@@ -434,6 +459,9 @@ export class GlobalDatabase extends pulumi.ComponentResource {
       args.adoptedClusterIdentifier === undefined
         ? undefined
         : aws.rds.Cluster.get(`${name}-restored`, args.adoptedClusterIdentifier, undefined, { parent: this });
+    this.adoptedGlobalCluster = this.adoptedCluster && readAdoptedGlobalCluster(this, name, args.adoptedGlobalClusterIdentifier);
+    const pairGlobal = this.globalCluster?.globalClusterIdentifier ?? pulumi.output(args.globalClusterIdentifier as string);
+    this.servedGlobalClusterIdentifier = this.adoptedCluster ? this.adoptedGlobalCluster?.globalClusterIdentifier : pairGlobal;
     const served = this.adoptedCluster ?? cluster;
     this.ownClusterArn = cluster.arn;
     this.clusterIdentifier = served.clusterIdentifier;
@@ -444,6 +472,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
     this.promotionInstanceUrn = pulumi.createUrn(`${name}-0`, "aws:rds/clusterInstance:ClusterInstance", this);
     this.registerOutputs({
       globalClusterIdentifier: this.globalClusterIdentifier,
+      servedGlobalClusterIdentifier: this.servedGlobalClusterIdentifier,
       clusterIdentifier: this.clusterIdentifier,
       clusterArn: this.clusterArn,
       writerEndpoint: this.writerEndpoint,

@@ -59,11 +59,14 @@ export interface VeleroArgs {
   chartVersion?: string;
   /**
    * Restore the Kubernetes objects of this backup (config `veleroRestore.backupName`): a Velero
-   * Restore the up waits for. @default undefined (nothing restored)
+   * Restore, created without waiting; the driver reads its outcome. @default undefined (nothing restored)
    */
   restoreBackupName?: string;
-  /** How long the up waits for the Restore to complete, seconds. @default 1800 */
-  restoreTimeoutSeconds?: number;
+  /**
+   * Which attempt of that restore (config `veleroRestore.attempt`): each has its own Restore, since
+   * Velero never runs a finished one again. @default 1
+   */
+  restoreAttempt?: number;
 }
 
 /**
@@ -96,8 +99,11 @@ export function veleroPolicy(bucketArn: string, kmsKeyArn: string, region: strin
   };
 }
 
-/** The Restore of a backup: one per backup, so a restore of another backup replaces it. */
-export const veleroRestoreName = (backupName: string) => `restore-${backupName}`;
+/**
+ * The Restore of a backup, one per backup and attempt: `restore-<backup>`, then `restore-<backup>-<n>`
+ * for attempt n. A Restore Velero has finished is never run again, so a retry needs a new name.
+ */
+export const veleroRestoreName = (backupName: string, attempt = 1) => (attempt > 1 ? `restore-${backupName}-${attempt}` : `restore-${backupName}`);
 
 /**
  * The Restore's spec (velero.io/v1 RestoreSpec: velero pkg/apis/velero/v1/restore_types.go): every namespace
@@ -211,30 +217,28 @@ export class Velero extends pulumi.ComponentResource {
     );
 
     if (args.restoreBackupName !== undefined) {
-      // The up waits until Velero reports the restore Completed: `pulumi.com/waitFor` (pulumi-kubernetes
-      // 4.18.0 and later, experimental; CHANGELOG 4.18.0: `jsonpath={.status.phase}=Running` form)
-      // replaces the provider's await for this resource, bounded by `pulumi.com/timeoutSeconds`. A
-      // restore that ends PartiallyFailed, Failed or FailedValidation never matches, so the up fails
-      // at the timeout rather than passing. Velero must have synced the backup into a Backup object
-      // before the Restore is created (a Restore of an unknown backup fails validation for good):
-      // the driver's restore step waits for that before setting the config.
+      // Created without waiting (`pulumi.com/skipAwait`, pulumi-kubernetes): the driver reads the
+      // Restore's phase through the Kubernetes API and fails at once, with Velero's reason, on
+      // PartiallyFailed, Failed or FailedValidation; `pulumi.com/waitFor` can only wait for a success
+      // condition, so those would show as the up's timeout. Kept in the cluster when a later attempt
+      // replaces it (`retainOnDelete`): deleting a Restore makes Velero delete its logs and results
+      // from the bucket (restore_controller.go `deleteExternalResources`), which explain the failure.
+      // Velero must have synced the backup before the Restore exists (one of an unknown backup fails
+      // validation for good): the driver's restore step waits for the Backup object first.
       new k8s.apiextensions.CustomResource(
         `${name}-restore`,
         {
           apiVersion: "velero.io/v1",
           kind: "Restore",
           metadata: {
-            name: veleroRestoreName(args.restoreBackupName),
+            name: veleroRestoreName(args.restoreBackupName, args.restoreAttempt),
             namespace: VELERO_NAMESPACE,
-            annotations: {
-              "pulumi.com/waitFor": "jsonpath={.status.phase}=Completed",
-              "pulumi.com/timeoutSeconds": String(args.restoreTimeoutSeconds ?? 1800),
-            },
+            annotations: { "pulumi.com/skipAwait": "true" },
           },
           spec: veleroRestoreSpec(args.restoreBackupName),
         },
         // Velero's CRDs and server come with the chart.
-        { parent: this, dependsOn: [release] },
+        { parent: this, dependsOn: [release], retainOnDelete: true },
       );
     }
 

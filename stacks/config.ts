@@ -297,14 +297,16 @@ const velero = z.strictObject({
 });
 export type VeleroConfig = z.infer<typeof velero>;
 
-/** A Velero backup's name: a Kubernetes object name (DNS subdomain), short enough for the Restore's `restore-<name>`. */
-export const VELERO_BACKUP_NAME = /^[a-z0-9]([-a-z0-9.]{0,243}[a-z0-9])?$/;
+/** A Velero backup's name: a Kubernetes object name (DNS subdomain, 253), short enough for the Restore's `restore-<name>-<attempt>`. */
+export const VELERO_BACKUP_NAME = /^[a-z0-9]([-a-z0-9.]{0,239}[a-z0-9])?$/;
 
 const veleroRestore = z.strictObject({
   /** The Velero backup (in this site's bucket, synced by its Velero) whose objects are restored. */
   backupName: z
     .string()
-    .regex(VELERO_BACKUP_NAME, "use the name of a Velero backup (lowercase letters, digits, - and ., at most 245), as `velero backup get` lists it"),
+    .regex(VELERO_BACKUP_NAME, "use the name of a Velero backup (lowercase letters, digits, - and ., at most 241), as `velero backup get` lists it"),
+  /** Which attempt of the restore: a new Restore for each (set by `restore` after a failed one). @default 1 */
+  attempt: z.int().min(1).max(999).optional(),
 });
 export type VeleroRestoreConfig = z.infer<typeof veleroRestore>;
 
@@ -405,7 +407,8 @@ export const siteConfigSchema = z
       .optional(),
     /**
      * The data a `restore` brought back, adopted by the site in place of its own stores: the file
-     * system and DB cluster AWS Backup restored (the driver sets it from the restore jobs). The
+     * system and DB cluster AWS Backup restored, and the global database that cluster writes (the
+     * driver sets it from the restore jobs and the global cluster it created). The
      * site's own file system and cluster stay as they are. Unset: the site serves from its own.
      */
     restoredData: z
@@ -417,6 +420,17 @@ export const siteConfigSchema = z
             /^[a-z](?!.*--)[a-z0-9-]{0,61}[a-z0-9]$/,
             "must be a DB cluster identifier: 1-63 lowercase letters, digits or single hyphens, starting with a letter (RDS lowercases identifiers)",
           ),
+        /**
+         * The global database the restored cluster writes (created by `restore` from it). Absent on a
+         * restore made before the driver created one: the cluster is then standalone.
+         */
+        globalClusterIdentifier: z
+          .string()
+          .regex(
+            /^[a-z][0-9a-z\-:._]{0,254}$/,
+            "must be a global cluster identifier: a letter, then up to 254 lowercase letters, digits or - : . _ (RDS CreateGlobalCluster; stored lowercase)",
+          )
+          .optional(),
       })
       .optional(),
     /** Tags applied to every taggable resource of the site. */

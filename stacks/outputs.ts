@@ -76,8 +76,13 @@ export const siteOutputsSchema = z.object({
   /** Where a cluster restored from a recovery point lands in this Region (StartRestoreJob `DBSubnetGroupName`, `VpcSecurityGroupIds`). */
   dbSubnetGroupName: z.string().optional(),
   dbSecurityGroupId: z.string().optional(),
-  /** Config `restoredData`: the restored file system and DB cluster the site serves from (`fileSystemId`, `dbClusterIdentifier` name them then). */
-  restoredData: z.object({ fileSystemId: z.string(), dbClusterIdentifier: z.string() }).optional(),
+  /** Config `restoredData`: the restored file system and DB cluster the site serves from (`fileSystemId`, `dbClusterIdentifier` name them then), and the global database that cluster writes. */
+  restoredData: z.object({ fileSystemId: z.string(), dbClusterIdentifier: z.string(), globalClusterIdentifier: z.string().optional() }).optional(),
+  /**
+   * The global database the served cluster (`dbClusterIdentifier`) is in: the pair's, or after a
+   * restore the one the restored cluster writes. Absent while it is in none.
+   */
+  dbGlobalClusterIdentifier: z.string().optional(),
   /** Secrets Manager secret (replicated to the peer Region) holding the master credentials. */
   dbSecretArn: z.string().optional(),
 

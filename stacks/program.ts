@@ -157,6 +157,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
         availabilityZones: site.network.availabilityZones,
         appSecurityGroupId: site.nodeGroups.tierSecurityGroupIds.app,
         adoptedClusterIdentifier: config.restoredData?.dbClusterIdentifier,
+        adoptedGlobalClusterIdentifier: config.restoredData?.globalClusterIdentifier,
         ownCluster: !onRestoredOnly,
         // What the active site's backup plan selects (components/site-backup.ts).
         tags: backupSelectionTags(),
@@ -280,6 +281,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
             kmsKeyArn: key.keyArn,
             region: config.region,
             restoreBackupName: config.veleroRestore?.backupName,
+            restoreAttempt: config.veleroRestore?.attempt,
           },
           // The chart waits for Velero's pod, which runs on the system nodes.
           { providers: [provider, site.cluster.k8sProvider], dependsOn: [site.nodeGroups] },
@@ -312,6 +314,7 @@ export async function runSite(opts: SiteProgramOptions): Promise<SiteExports> {
     kmsKeyArn: key?.keyArn,
     kmsPrimaryKeyArn: key?.primaryKeyArn,
     globalClusterIdentifier: database?.globalClusterIdentifier,
+    dbGlobalClusterIdentifier: database?.servedGlobalClusterIdentifier,
     dbClusterIdentifier: database?.clusterIdentifier,
     dbClusterArn: database?.clusterArn,
     dbWriterEndpoint: database?.writerEndpoint,

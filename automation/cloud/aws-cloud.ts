@@ -11,6 +11,7 @@ import { AwsContext } from "./aws/context";
 import { CloudWatchApi } from "./cloudwatch/real";
 import { EfsApi } from "./efs/real";
 import { EksApi } from "./eks/real";
+import { KubernetesApi, type KubernetesApiOptions } from "./kubernetes/real";
 import type { FailoverRecordType } from "./route53/port";
 import { Route53Api } from "./route53/real";
 import type { CloudPort } from "./port";
@@ -53,6 +54,8 @@ export interface AwsCloudOptions {
   endpointCa?: string[];
   /** Progress notes (e.g. a DNS change still PENDING when the bound ran out). */
   log?: (message: string) => void;
+  /** The Kubernetes API client's HTTP layer (tests). @default `@kubernetes/client-node`'s */
+  kubernetesHttp?: KubernetesApiOptions["httpApi"];
 }
 
 export class AwsCloud implements CloudPort {
@@ -63,11 +66,14 @@ export class AwsCloud implements CloudPort {
   readonly route53: Route53Api;
   readonly serving: EndpointProbe;
   readonly velero: VeleroApi;
+  readonly kubernetes: KubernetesApi;
 
   constructor(opts: AwsCloudOptions = {}) {
     const ctx = new AwsContext(new AwsClients(opts.clients ?? defaultAwsClientFactory()), opts.defaultTimeoutMs ?? 30_000);
     const clock = opts.clock ?? new SystemClock();
-    this.eks = new EksApi(ctx, opts.probeTimeoutMs ?? 5_000);
+    this.kubernetes = new KubernetesApi(ctx, { httpApi: opts.kubernetesHttp, now: () => clock.now() });
+    // Node groups' Ready nodes from the cluster's API: the nodes step waits for them, not only for the sizes.
+    this.eks = new EksApi(ctx, opts.probeTimeoutMs ?? 5_000, (...args) => this.kubernetes.countReadyNodes(...args));
     this.rds = new RdsApi(ctx);
     this.cloudWatch = new CloudWatchApi(ctx, clock, opts.lagLookbackMs ?? 60 * 60_000, opts.lagMetricName ?? "AuroraGlobalDBRPOLag");
     this.efs = new EfsApi(ctx);

@@ -8,6 +8,7 @@
 import type { CloudWatchPort } from "./cloudwatch/port";
 import type { EfsPort } from "./efs/port";
 import type { EksPort } from "./eks/port";
+import type { KubernetesPort } from "./kubernetes/port";
 import type { RdsPort } from "./rds/port";
 import type { Route53Port } from "./route53/port";
 import type { ServingPort } from "./serving/port";
@@ -21,6 +22,7 @@ export type { DbCluster, GlobalCluster, GlobalClusterMember, GlobalFailoverStatu
 export type { FailoverDesignation, FailoverRecord, FailoverRecordType, HealthCheckVerdict, Route53Port } from "./route53/port";
 export type { ServingPort } from "./serving/port";
 export type { VeleroBackup, VeleroPort } from "./velero/port";
+export type { KubernetesPort, VeleroRestoreReadiness, VeleroRestoreState } from "./kubernetes/port";
 
 export interface CloudPort {
   eks: EksPort;
@@ -30,6 +32,8 @@ export interface CloudPort {
   route53: Route53Port;
   serving: ServingPort;
   velero: VeleroPort;
+  /** The Kubernetes API of a site's EKS cluster (Velero's objects, nodes). */
+  kubernetes: KubernetesPort;
 }
 
 /** A service of the cloud, e.g. "eks". */

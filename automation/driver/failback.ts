@@ -2,7 +2,7 @@
 import { RefusedError } from "../errors";
 import { checkPairConfig } from "../gates/config";
 import { failbackPlan } from "../plan/plans";
-import { loadSite, type Pair } from "../plan/sites";
+import { loadSite, servedGlobalClusterIdentifier, type Pair } from "../plan/sites";
 import type { Plan } from "../plan/types";
 import { failbackGate, resumeControlPlanes } from "./gates";
 import { runPlan, type CommandResult, type DriverDeps, type RunOptions } from "./run";
@@ -16,7 +16,7 @@ export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise
   const backPair = async (plan: Plan): Promise<Pair> => {
     const old = await loadSite(deps.stacks, plan.target!);
     const active = await loadSite(deps.stacks, plan.source!);
-    return { source: active, target: old, globalClusterIdentifier: (active.outputs.globalClusterIdentifier ?? old.outputs.globalClusterIdentifier)! };
+    return { source: active, target: old, globalClusterIdentifier: servedGlobalClusterIdentifier(active, old)! };
   };
   return runPlan(
     deps,
@@ -37,7 +37,7 @@ export async function failback(deps: DriverDeps, opts: RunOptions = {}): Promise
       build: async (args) => {
         const old = await loadSite(deps.stacks, args.to);
         const active = await loadSite(deps.stacks, otherStack(deps, args.to));
-        const gid = active.outputs.globalClusterIdentifier ?? old.outputs.globalClusterIdentifier;
+        const gid = servedGlobalClusterIdentifier(active, old);
         if (!gid) throw new RefusedError("No site exports globalClusterIdentifier; deploy the owner of global resources first.");
         return failbackPlan(active, old, gid);
       },

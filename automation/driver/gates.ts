@@ -7,7 +7,7 @@ import { readOnlyContext } from "../engine/inspect";
 import type { Mark } from "../journal/events";
 import { failedOverEvidence } from "../gates/failback-evidence";
 import { describeUnanswered, neededBy, onlyRegionDown, plannedControlPlanes, unanswered, type ControlPlane } from "../gates/control-planes";
-import { loadSite, type Pair } from "../plan/sites";
+import { loadSite, servedGlobalClusterIdentifier, type Pair } from "../plan/sites";
 import { DEFAULT_TIMEOUTS, type Plan } from "../plan/types";
 import { estimateRpo, evaluateReadiness, formatEstimatedRpo } from "../readiness";
 import { MARK } from "../plan/steps";
@@ -123,6 +123,7 @@ export async function unplannedFailoverGate(deps: DriverDeps, pair: Pair, opts: 
     estimateRpo(readOnlyContext(deps), pair.target),
   ]);
   if (!targetUp) throw new RefusedError(`${pair.target.region} (${pair.target.stack}) does not answer: it cannot take over.`);
+  await requireRestoredSecondary(deps, pair);
   const shown = rpo.worstMs === null ? "unknown" : formatDuration(rpo.worstMs);
   const detail = formatEstimatedRpo(rpo);
   if (opts.maxDataLossMs !== undefined && (rpo.worstMs === null || rpo.worstMs > opts.maxDataLossMs)) {
@@ -140,6 +141,26 @@ export async function unplannedFailoverGate(deps: DriverDeps, pair: Pair, opts: 
 }
 
 /**
+ * After a restore the source serves from a restored cluster, the writer of a global database of its
+ * own: a failover promotes the target's cluster only if it is a secondary there. Without one there is
+ * nothing to promote (the target's own cluster is in the pair's global database, which the restore
+ * left behind), so the failover is refused before anything changes; the peer's Region has the
+ * source's recovery points (the backup plan copies them there) for `restore --to`.
+ */
+async function requireRestoredSecondary(deps: DriverDeps, pair: Pair): Promise<void> {
+  const restoredGlobal = pair.source.outputs.restoredData?.globalClusterIdentifier;
+  if (restoredGlobal === undefined || restoredGlobal !== pair.globalClusterIdentifier) return;
+  const ctx = readOnlyContext(deps);
+  const gc = await ctx.cloud.rds.findGlobalCluster(pair.target.region, restoredGlobal, { timeoutMs: ctx.timeouts.callMs, signal: ctx.signal });
+  if (gc?.members.some((m) => m.clusterArn === pair.target.outputs.dbClusterArn && !m.isWriter)) return;
+  throw new RefusedError(
+    `${pair.target.outputs.dbClusterArn} is not a secondary of ${restoredGlobal} (the global database ${pair.source.stack}'s restored cluster writes): ` +
+      `a failover would have no database to promote. Nothing was changed. Add a secondary of ${pair.target.stack} to it first (README, Known limits), ` +
+      `or rebuild ${pair.target.stack} from its recovery points: \`${commandLine(deps, "restore", { to: pair.target.stack })}\`.`,
+  );
+}
+
+/**
  * The gate of a fresh failback: both Regions answer, the journal or the cloud shows the pair did
  * fail over (failback-evidence), and every control plane of the planned switch back answers.
  */
@@ -151,7 +172,7 @@ export async function failbackGate(deps: DriverDeps, plan: Plan): Promise<string
       throw new RefusedError(`Failback needs both Regions healthy; ${site.region} (${site.stack}) does not answer. Try again once it has recovered.`);
     }
   }
-  const gid = active.outputs.globalClusterIdentifier ?? old.outputs.globalClusterIdentifier!;
+  const gid = servedGlobalClusterIdentifier(active, old)!;
   const ctx = readOnlyContext(deps);
   const evidence = await failedOverEvidence({
     cloud: ctx.cloud,

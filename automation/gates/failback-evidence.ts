@@ -65,6 +65,16 @@ export async function failedOverEvidence(input: EvidenceInput): Promise<string[]
     );
   }
 
+  // After a restore the active site's cluster writes a global database of its own; the old site's
+  // cluster is in the pair's, which that restore left behind: nothing replicates back to it.
+  const restoredGlobal = active.outputs.restoredData?.globalClusterIdentifier;
+  if (restoredGlobal === input.globalClusterIdentifier && !gc.members.some((m) => m.clusterArn === old.outputs.dbClusterArn)) {
+    throw new RefusedError(
+      `${active.stack} serves from a restored DB cluster, the writer of the global database ${restoredGlobal}, and ${old.stack}'s cluster (${old.outputs.dbClusterIdentifier}) is not in it: ` +
+        `nothing replicates ${active.stack}'s data back to ${old.region}. Nothing was changed. Add a secondary cluster in ${old.region} to ${restoredGlobal} first (README, Known limits), then fail back.`,
+    );
+  }
+
   const last = lastSucceeded(input.history, ["failover", "failback"]);
   if (last && last.command === "failback" && last.args.to === active.stack) {
     throw new RefusedError(

@@ -4,9 +4,13 @@
  * Restore into the peer Region (`restore --to dr`: the active site's Region or its data is lost):
  *   select-recovery-points                  newest consistent points in the target's vault (journaled)
  *   restore-db, restore-files <- select     one AWS Backup restore job each, at once
- *   converge-config <- restore-db, restore-files   target active without replication, avoiding the
+ *   add-db-instances <- restore-db          the restored cluster's instances (AWS Backup creates none)
+ *   create-global-cluster <- add-db-instances   the restored cluster becomes the writer of a new
+ *                                           global database (CreateGlobalCluster)
+ *   converge-config <- create-global-cluster, restore-files   target active without replication, avoiding the
  *                                           source's Region; source standby in config only
- *   adopt-restored-data <- restore-db, restore-files   target's restoredData names the restored stores
+ *   adopt-restored-data <- create-global-cluster, restore-files   target's restoredData names the
+ *                                           restored stores and the new global database
  *   converge-up-target <- converge-config, adopt   the site as active on the restored stores
  *   swap-dns <- converge-up-target          target PRIMARY (bounded; health-check failover otherwise)
  *   wait-serving <- converge-up-target, swap-dns   end of the RTO
@@ -31,6 +35,7 @@ import {
   adoptRestoredDataStep,
   restoredData,
   restoredDbInstancesStep,
+  restoredGlobalClusterStep,
   restoreJobStep,
   selectPointsStep,
   type PointSpec,
@@ -52,7 +57,10 @@ export type RestorePorts = BackupPort & RestoredClusterPort;
 const pointText = (p: PointSpec) => ("latest" in p ? "latest" : isoTime(p.at));
 
 /** What the plan shows for `restoredData`: its value comes from the restore jobs. */
-const RESTORED_DATA_CHANGE: ConfigChange = { key: "restoredData", value: { fileSystemId: "<restored>", dbClusterIdentifier: "<restored>" } };
+const RESTORED_DATA_CHANGE: ConfigChange = {
+  key: "restoredData",
+  value: { fileSystemId: "<restored>", dbClusterIdentifier: "<restored>", globalClusterIdentifier: "<restored>-global" },
+};
 const replicateToPeer = (value: boolean): ConfigChange => ({ key: "replicateToPeer", value });
 
 /** The site's last up serves from the stores the restore jobs created (its outputs name them). */
@@ -61,20 +69,29 @@ function servesRestored(o: SiteOutputs | undefined, ctx: StepContext): boolean {
   return data !== undefined && o?.fileSystemId === data.fileSystemId && o.dbClusterIdentifier === data.dbClusterIdentifier;
 }
 
-/** Select, restore both stores at once, then the restored cluster's instances (the site's active count). */
+/**
+ * Select, restore both stores at once, then the restored cluster's instances (the site's active
+ * count), then the new global database it writes.
+ */
 function dataSteps(ports: RestorePorts, target: RestoreTarget, input: RestoreInput): Step[] {
   const select = selectPointsStep(ports, target, input.point, input.maxSkewMs);
   const db = restoreJobStep(ports, target, "Aurora", [select.id]);
   const files = restoreJobStep(ports, target, "EFS", [select.id]);
   const cfg = target.site.config.database;
   const instances = restoredDbInstancesStep(ports, target, cfg.readers.active + 1, cfg.instanceClass, [db.id]);
-  return [select, db, files, instances];
+  const global = restoredGlobalClusterStep(target, [instances.id]);
+  return [select, db, files, instances, global];
 }
+
+/** The note on the restored database, the same in both plans. */
+const restoredDatabaseNote = (target: RestoreTarget) =>
+  `The restored DB cluster is a new cluster, made the writer of a new global database (<restored cluster>-global, in ${target.site.region}); ` +
+  `the pair's global database is left as it was, and no secondary joins the new one yet (see README, Known limits). The restored file system is a new one. No recovery point is deleted.`;
 
 export function restoreToPeerPlan(ports: RestorePorts, pair: PairView, target: RestoreTarget, input: RestoreInput): Plan {
   const avoid = [pair.source.region];
-  const [select, db, files, instances] = dataSteps(ports, target, input);
-  const dataDone = [instances.id, files.id];
+  const [select, db, files, instances, global] = dataSteps(ports, target, input);
+  const dataDone = [global.id, files.id];
   const config = convergeConfigStep(pair, false, "", dataDone, avoid);
   const adopt = adoptRestoredDataStep(pair.target, dataDone);
   // Once the data is there; bounded, and health-check failover moves traffic if Route 53's API is
@@ -106,7 +123,20 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: PairView, target: R
     source: pair.source.stack,
     target: pair.target.stack,
     mode: "unplanned",
-    steps: [select, db, files, instances, config, adopt, ...(swapBefore ? [swapBefore] : []), up, ...(dns && !swapBefore ? [dns] : []), serving, ...objects],
+    steps: [
+      select,
+      db,
+      files,
+      instances,
+      global,
+      config,
+      adopt,
+      ...(swapBefore ? [swapBefore] : []),
+      up,
+      ...(dns && !swapBefore ? [dns] : []),
+      serving,
+      ...objects,
+    ],
     configChanges: [
       ...convergeChanges(pair, false, avoid).map(({ stack, changes }) => ({
         stack,
@@ -116,13 +146,16 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: PairView, target: R
       { stack: pair.target.stack, changes: [RESTORED_DATA_CHANGE], when: "once both stores are restored" },
       {
         stack: pair.target.stack,
-        changes: [{ key: "veleroRestore.backupName", value: "<the Velero backup chosen>" }],
+        changes: [
+          { key: "veleroRestore.backupName", value: "<the Velero backup chosen>" },
+          { key: "veleroRestore.attempt", value: "<1, one more after each Restore that did not complete>" },
+        ],
         when: "after its up as active, once Velero synced that backup (none chosen: no change)",
       },
     ],
     notes: [
       `Data written after the chosen recovery points is not restored: the RPO is the incident time minus the points' time.`,
-      `The restored DB cluster is a new cluster outside the global database; the restored file system is a new one. No recovery point is deleted.`,
+      restoredDatabaseNote(target),
       `${pair.source.stack} is set to standby in config only; ${pair.target.stack}'s ups avoid ${pair.source.region} until the failback.`,
       ...(backupOnly
         ? [
@@ -136,11 +169,11 @@ export function restoreToPeerPlan(ports: RestorePorts, pair: PairView, target: R
 
 /** `standby`: the peer receiving the site's EFS replication, re-seeded from the restored file system; none in the backup-restore tier. */
 export function restoreInPlacePlan(ports: RestorePorts, site: Site, target: RestoreTarget, input: RestoreInput, standby?: Site): Plan {
-  const [select, db, files, instances] = dataSteps(ports, target, input);
+  const [select, db, files, instances, global] = dataSteps(ports, target, input);
   const self: Pair = { source: site, target: site, globalClusterIdentifier: site.outputs.globalClusterIdentifier ?? "" };
   // Beside the restore jobs, so that neither the deletion nor a first sync is in the up's time.
   const stop = standby ? stopStaleReplicationStep(site, standby, [select.id]) : undefined;
-  const adopt = adoptRestoredDataStep(site, [instances.id, files.id]);
+  const adopt = adoptRestoredDataStep(site, [global.id, files.id]);
   const up = upStep({
     id: "converge-up-target",
     title: `Bring ${site.stack} up on the restored data`,
@@ -157,7 +190,7 @@ export function restoreInPlacePlan(ports: RestorePorts, site: Site, target: Rest
     source: site.stack,
     target: site.stack,
     mode: "unplanned",
-    steps: [select, db, files, instances, ...(stop ? [stop] : []), adopt, up, serving, ...(reseed ? [reseed] : [])],
+    steps: [select, db, files, instances, global, ...(stop ? [stop] : []), adopt, up, serving, ...(reseed ? [reseed] : [])],
     configChanges: [
       ...(standby ? [{ stack: site.stack, changes: [replicateToPeer(false)], when: "beside the restore jobs (the old replication is deleted)" }] : []),
       { stack: site.stack, changes: [RESTORED_DATA_CHANGE], when: "once both stores are restored" },
@@ -165,6 +198,7 @@ export function restoreInPlacePlan(ports: RestorePorts, site: Site, target: Rest
     ],
     notes: [
       `Everything ${site.stack} wrote after the chosen recovery points is no longer served: the site switches to a new DB cluster and a new file system restored from them. The current ones are left as they are; nothing is overwritten.`,
+      restoredDatabaseNote(target),
       ...(standby
         ? [
             `${standby.stack} stops receiving ${site.stack}'s old file system beside the restore jobs and is re-seeded from the restored one once ${site.stack} serves (its first sync is after the RTO; \`status\` shows it re-seeding). A failover before then finds the files as of the stop.`,

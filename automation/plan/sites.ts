@@ -66,6 +66,15 @@ export async function loadRestoreSite(stacks: StackPort, stack: string): Promise
   return { stack, region: config.region, config, outputs, backupOnly: true };
 }
 
+/**
+ * The global database a switch acts on: the one the active site's served cluster is in (output
+ * `dbGlobalClusterIdentifier`: after a restore, the one its restored cluster writes), else the
+ * pair's (the owner's output; stacks deployed before the output existed).
+ */
+export function servedGlobalClusterIdentifier(active: Pick<SiteView, "outputs">, other: Pick<SiteView, "outputs">): string | undefined {
+  return active.outputs.dbGlobalClusterIdentifier ?? active.outputs.globalClusterIdentifier ?? other.outputs.globalClusterIdentifier;
+}
+
 /** The pair of a restore into `targetStack` (a full site or a backup-only standby); its peer is the source. */
 export async function loadRestorePair(stacks: StackPort, targetStack: string): Promise<PairView> {
   const target = await loadRestoreSite(stacks, targetStack);
@@ -77,7 +86,7 @@ export async function loadRestorePair(stacks: StackPort, targetStack: string): P
 export async function loadPair(stacks: StackPort, targetStack: string): Promise<Pair> {
   const target = await loadSite(stacks, targetStack);
   const source = await loadSite(stacks, target.config.peerStack);
-  const globalClusterIdentifier = source.outputs.globalClusterIdentifier ?? target.outputs.globalClusterIdentifier;
+  const globalClusterIdentifier = servedGlobalClusterIdentifier(source, target);
   if (!globalClusterIdentifier) {
     throw new RefusedError(
       `Neither "${source.stack}" nor "${target.stack}" exports globalClusterIdentifier; the site with eks-dr:ownsGlobalResources=true must be deployed first.`,

@@ -34,8 +34,11 @@ export interface SimCloudOptions {
 export interface CallSpec {
   method: CloudMethod;
   api: string;
-  /** The control plane the call goes to ("route53" with the ROUTE53 pseudo-Region; "http" for the data plane; "s3" a bucket in its Region). */
-  service: AwsService | "route53" | "http" | "s3";
+  /**
+   * The control plane the call goes to ("route53" with the ROUTE53 pseudo-Region; "http" for the
+   * data plane; "s3" a bucket in its Region; "kubernetes" a cluster's API server in its Region).
+   */
+  service: AwsService | "route53" | "http" | "s3" | "kubernetes";
   region: string;
   args: Record<string, unknown>;
   sideEffect: boolean;
@@ -60,7 +63,8 @@ export class SimCall {
 
   private unreachable(spec: CallSpec): boolean {
     if (spec.region === ROUTE53) return this.world.isRoute53Impaired();
-    if (spec.service === "route53" || spec.service === "http" || spec.service === "s3") return this.world.isImpaired(spec.region);
+    if (spec.service === "route53" || spec.service === "http" || spec.service === "s3" || spec.service === "kubernetes")
+      return this.world.isImpaired(spec.region);
     return !this.world.serviceAnswers(spec.region, spec.service);
   }
 
@@ -92,7 +96,10 @@ export class SimCall {
       throw new SimTimeoutError(spec.api, spec.region, timeoutMs);
     };
     // Credentials are checked by the SDK before anything is sent: "missing" fails at once, Region or not.
-    const auth = spec.service === "http" || spec.service === "s3" ? undefined : this.faults?.authFault(spec.method, spec.api, spec.service, spec.region);
+    const auth =
+      spec.service === "http" || spec.service === "s3" || spec.service === "kubernetes"
+        ? undefined
+        : this.faults?.authFault(spec.method, spec.api, spec.service, spec.region);
     if (auth?.local) {
       record(auth.error.name);
       throw auth.error;

@@ -1,7 +1,8 @@
 /**
  * Fault injection for the simulated Regions: throttled and timed-out calls, an impaired Region or
  * one impaired service of a Region (and their recovery) at a chosen virtual time, credentials that
- * are missing, expired or invalid, access denied to a call, and a crash of the driver process at a step
+ * are missing, expired or invalid, access denied to a call, Velero restores that do not complete,
+ * and a crash of the driver process at a step
  * boundary. Faults are not slow steps: durations come from the latency table, faults come from here.
  *
  * Crash protocol for the executor: after each step ends (and its journal event is written), call
@@ -14,7 +15,7 @@ import type { Clock } from "../ports";
 import { AwsError, SimulatedCrash } from "./errors";
 import type { DriverProcess } from "./process";
 import type { CloudMethod } from "./sim-cloud";
-import { type AwsService, ROUTE53, type World } from "./world";
+import { type AwsService, ROUTE53, type SimVeleroRestoreOutcome, type World } from "./world";
 
 export { SimulatedCrash } from "./errors";
 
@@ -189,6 +190,16 @@ export class Faults {
 
   recoverService(regionOrStack: string, service: AwsService, opts: FaultTiming = {}): this {
     this.world.recoverService(this.regionOf(regionOrStack), service, this.when(opts));
+    return this;
+  }
+
+  /**
+   * The next Velero Restores of a synced backup end as given, one outcome each, in order (then
+   * Completed): PartiallyFailed with its error count, Failed with its failure reason,
+   * FailedValidation with its validation errors.
+   */
+  veleroRestoreOutcomes(...outcomes: SimVeleroRestoreOutcome[]): this {
+    this.world.armVeleroRestoreOutcomes(outcomes);
     return this;
   }
 

@@ -6,6 +6,7 @@ import type { CloudPort } from "../ports";
 import { SimCloudWatch } from "../cloud/cloudwatch/sim";
 import { SimEfs } from "../cloud/efs/sim";
 import { SimEks } from "../cloud/eks/sim";
+import { SimKubernetes } from "../cloud/kubernetes/sim";
 import { SimRds } from "../cloud/rds/sim";
 import { SimRoute53 } from "../cloud/route53/sim";
 import { SimServing } from "../cloud/serving/sim";
@@ -23,6 +24,7 @@ export class SimCloud implements CloudPort {
   readonly route53: SimRoute53;
   readonly serving: SimServing;
   readonly velero: SimVelero;
+  readonly kubernetes: SimKubernetes;
 
   constructor(opts: SimCloudOptions) {
     const sim = new SimCall(opts);
@@ -33,5 +35,6 @@ export class SimCloud implements CloudPort {
     this.route53 = new SimRoute53(sim);
     this.serving = new SimServing(sim);
     this.velero = new SimVelero(sim);
+    this.kubernetes = new SimKubernetes(sim);
   }
 }

@@ -47,6 +47,7 @@ const CONFIG_KEYS: ConfigChange["key"][] = [
   "database.readers.active",
   "impairedRegions",
   "veleroRestore.backupName",
+  "veleroRestore.attempt",
   "restoredData",
 ];
 

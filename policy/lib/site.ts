@@ -50,8 +50,8 @@ export function peerReference(resources: readonly ResourceLike[]): ResourceLike 
 /**
  * Ids of the stores the site adopted from a restore (the stack's `restoredData` output: a file
  * system id and a DB cluster identifier). The program reads them (`.get()`), so they are in the
- * stack's resources without being its to configure: restored by AWS Backup outside any global
- * database, backed up by the site's plan through a selection by ARN.
+ * stack's resources without being its to configure: restored by AWS Backup, made by `restore` the
+ * writer of a new global database (also read), backed up by the site's plan through a selection by ARN.
  */
 export function adoptedStoreIds(resources: readonly ResourceLike[]): Set<string> {
   const out = new Set<string>();
@@ -64,6 +64,17 @@ export function adoptedStoreIds(resources: readonly ResourceLike[]): Set<string>
     }
   }
   return out;
+}
+
+/** The stack's `restoredData` output: the adopted DB cluster and the global database it writes (absent without a restore). */
+export function restoredDatabase(resources: readonly ResourceLike[]): { dbClusterIdentifier?: string; globalClusterIdentifier?: string } | undefined {
+  for (const stack of ofType(resources, T.stack)) {
+    const data = stack.props.restoredData;
+    if (data === null || typeof data !== "object") continue;
+    const d = data as Record<string, unknown>;
+    return { dbClusterIdentifier: knownString(d.dbClusterIdentifier), globalClusterIdentifier: knownString(d.globalClusterIdentifier) };
+  }
+  return undefined;
 }
 
 export function peerOutputs(resources: readonly ResourceLike[]): Record<string, unknown> | undefined {

@@ -151,6 +151,8 @@ describe("driver in partial and messy outages", () => {
         },
         switchoverGlobalCluster: (...args) => inner.rds.switchoverGlobalCluster(...args),
         failoverGlobalCluster: (...args) => inner.rds.failoverGlobalCluster(...args),
+        findGlobalCluster: (...args) => inner.rds.findGlobalCluster(...args),
+        createGlobalCluster: (...args) => inner.rds.createGlobalCluster(...args),
       };
       const cloud: CloudPort = { ...inner, rds };
       const report = await run(failback({ ...t.deps, cloud }));

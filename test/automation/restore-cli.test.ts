@@ -2,28 +2,9 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { runCli, type CliEnv } from "../../automation/cli";
-import { wire, type Wiring } from "../../automation/wiring";
-import { PROJECT_DIR } from "./helpers";
+import { runCli } from "../../automation/cli";
+import { harness } from "./cli/harness";
 import { tempDir } from "../harness/temp-dir";
-
-function harness(beforeRun?: (w: Wiring) => void) {
-  const h = { out: [] as string[], err: [] as string[], wired: [] as Wiring[], env: undefined as unknown as CliEnv };
-  h.env = {
-    stdout: { write: (s) => void h.out.push(s), isTTY: false },
-    stderr: { write: (s) => void h.err.push(s), isTTY: false },
-    stdinIsTTY: false,
-    ask: async () => "",
-    projectDir: PROJECT_DIR,
-    wire: async (o) => {
-      const w = await wire(o);
-      beforeRun?.(w);
-      h.wired.push(w);
-      return w;
-    },
-  };
-  return h;
-}
 
 describe("cli restore", function () {
   this.timeout(60_000);
@@ -39,17 +20,17 @@ describe("cli restore", function () {
       const h = harness();
       expect(await runCli(argv, h.env)).to.equal(2);
       expect(h.err.join("")).to.match(pattern);
-      for (const w of h.wired) expect(w.sim!.world.restoreJobs()).to.deep.equal([]);
+      for (const { wiring: w } of h.wired) expect(w.sim!.world.restoreJobs()).to.deep.equal([]);
     });
   }
 
   it("inconsistent recovery points: exit 2 naming them, no restore job, no config change", async () => {
-    const h = harness((w) => w.sim!.world.dropNewestBackupCopy("us-west-2", "Aurora"));
+    const h = harness({ beforeRun: (w) => w.sim!.world.dropNewestBackupCopy("us-west-2", "Aurora") });
     expect(await runCli(["restore", "--to", "dr", "--yes", "--sim"], h.env)).to.equal(2);
     expect(h.err.join(""))
       .to.match(/not consistent with each other/)
       .and.match(/--point \d{4}-/);
-    const w = h.wired[0];
+    const w = h.wired[0].wiring;
     expect(w.sim!.world.restoreJobs()).to.deep.equal([]);
     expect((await w.stacks.readConfig("dr")).role).to.equal("standby");
   });
@@ -60,8 +41,13 @@ describe("cli restore", function () {
     expect(dry.out.join(""))
       .to.match(/DRY RUN/)
       .and.match(/restore-db/)
-      .and.match(/add-db-instances/);
-    expect(dry.wired[0].sim!.world.restoreJobs()).to.deep.equal([]);
+      .and.match(/add-db-instances/)
+      .and.match(/create-global-cluster/)
+      .and.match(/CreateGlobalCluster in us-west-2/)
+      .and.match(/made the writer of a new global database/)
+      .and.not.match(/outside the global database/);
+    expect(dry.wired[0].wiring.sim!.world.restoreJobs()).to.deep.equal([]);
+    expect(dry.wired[0].wiring.sim!.world.sideEffects("CreateGlobalCluster")).to.deep.equal([]);
 
     const h = harness();
     expect(await runCli(["restore", "--to", "dr", "--yes", "--sim", "--json", "--incident-at", "2025-01-01T00:00:00Z"], h.env)).to.equal(0);
@@ -93,10 +79,10 @@ describe("cli restore", function () {
   });
 
   it("refuses when the target Region does not answer (exit 2), before anything changes", async () => {
-    const h = harness((w) => w.sim!.faults.impairRegion("dr"));
+    const h = harness({ beforeRun: (w) => w.sim!.faults.impairRegion("dr") });
     expect(await runCli(["restore", "--to", "dr", "--yes", "--sim"], h.env)).to.equal(2);
     expect(h.err.join("")).to.match(/us-west-2 \(dr\) does not answer/);
-    expect(h.wired[0].sim!.world.restoreJobs()).to.deep.equal([]);
+    expect(h.wired[0].wiring.sim!.world.restoreJobs()).to.deep.equal([]);
   });
 
   it("--require-velero without a Velero backup as old as the recovery points: exit 2 naming it, nothing restored; --help lists the flag", async () => {
@@ -104,8 +90,8 @@ describe("cli restore", function () {
     // Velero keeps 30 days, AWS Backup 35: the points of 2024-11-30 have no Velero backup as old.
     expect(await runCli(["restore", "--to", "dr", "--point", "2024-11-30T06:00:00Z", "--require-velero", "--yes", "--sim"], h.env)).to.equal(2);
     expect(h.err.join("")).to.match(/--require-velero: no Completed Velero backup in dr-velero-\S+ \(us-west-2\) finished at or before the recovery points/);
-    expect(h.wired[0].sim!.world.restoreJobs()).to.deep.equal([]);
-    expect(h.wired[0].sim!.world.veleroRestores()).to.deep.equal([]);
+    expect(h.wired[0].wiring.sim!.world.restoreJobs()).to.deep.equal([]);
+    expect(h.wired[0].wiring.sim!.world.veleroRestores()).to.deep.equal([]);
 
     const dry = harness();
     expect(await runCli(["restore", "--to", "dr", "--dry-run", "--sim"], dry.env)).to.equal(0);

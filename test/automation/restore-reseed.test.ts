@@ -35,7 +35,7 @@ const restoredFileSystemId = (r: RestoreResult) => r.restore!.points.EFS!.restor
 describe("EFS replication follows the file system the site serves (simulated Regions)", function () {
   this.timeout(120_000);
 
-  it("restore --in-place re-seeds the standby from the restored file system; a later failover serves what was written after the restore", async () => {
+  it("restore --in-place re-seeds the standby from the restored file system: it receives what is written after the restore", async () => {
     const t = await simulate({ seed: 19 });
     const oldFs = ownFileSystemId(t, "primary");
     const r = (await restore(restoreDeps(t), IN_PLACE)) as RunResult & RestoreResult;
@@ -55,18 +55,15 @@ describe("EFS replication follows the file system the site serves (simulated Reg
     expect(ids.indexOf("wait-serving")).to.be.below(ids.indexOf("reseed-standby"));
     const restoredAt = t.sim.clock.now();
 
-    // Writes go on on the restored data; then the Region is lost and dr takes over.
+    // Writes go on on the restored data; dr's file system receives them (syncs after the restore).
     await t.sim.clock.sleep(30 * MIN);
+    const synced = t.sim.world.describeReplication("us-west-2", drFs);
+    expect(synced?.sourceFileSystemId).to.equal(restoredFs);
+    expect(synced?.lastReplicatedAt, "dr's files synced from the restored file system after the restore").to.be.greaterThan(restoredAt);
+    // A failover is still refused: the restored cluster writes a global database dr has no secondary in (README, Known limits).
     t.sim.faults.impairRegion("primary");
-    const f = (await failover(t.deps, { to: "dr", mode: "unplanned" })) as RunResult;
-    expect(f.report.outcome, f.report.error).to.equal("succeeded");
-    const loss = t.sim.world
-      .dataLoss()
-      .filter((l) => l.kind === "efs" && l.toStack === "dr")
-      .at(-1)!;
-    // dr holds the restored data up to a sync after the restore, not the old file system's.
-    expect(loss.replicatedUpTo, "dr's files replicated up to").to.be.greaterThan(restoredAt);
-    expect(loss.lostWindowMs).to.be.below(30 * MIN);
+    const f = await failover(t.deps, { to: "dr", mode: "unplanned" }).catch((e: Error) => e);
+    expect((f as Error).message).to.match(/eks-dr-dr is not a secondary of primary-restored-.*-global/);
   });
 
   it("without the re-seed the site's up on the restored file system fails: the replaced replication's deletion re-enabled the standby's overwrite protection", async () => {
@@ -165,8 +162,10 @@ describe("EFS replication follows the file system the site serves (simulated Reg
     const old = await loadSite(t.sim.stacks, "primary");
     expect(active.outputs.fileSystemId).to.equal(restoredFs);
     // The failback up to its replication back (the Aurora catch-up and the switch back are the global database's, not this test's).
-    const plan = failbackPlan(active, old, active.outputs.globalClusterIdentifier ?? old.outputs.globalClusterIdentifier!);
-    const ids = ["clean-stale-replication", "clear-impaired-regions", "reconcile-dns", "wait-aurora-rebuild", "up-old-site", "replicate-to-old-site"];
+    // wait-aurora-rebuild is left out with them: after a restore primary's cluster is still the writer
+    // of the pair's old global database (nothing rebuilds it), and the restored one's has no secondary yet.
+    const plan = failbackPlan(active, old, active.outputs.dbGlobalClusterIdentifier!);
+    const ids = ["clean-stale-replication", "clear-impaired-regions", "reconcile-dns", "up-old-site", "replicate-to-old-site"];
     const steps = plan.steps.filter((s) => ids.includes(s.id)).map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => ids.includes(d)) }));
     const run = await runSteps(t.sim, steps);
     expect(run.outcome, String(run.error)).to.equal("succeeded");

@@ -1,8 +1,11 @@
 import { expect } from "chai";
 import { driverDeps, simWiring } from "../../automation/wiring";
 import { restore, type RestoreDeps, type RestoreResult } from "../../automation/restore";
+import { status } from "../../automation/driver/status";
+import { failback, failover } from "../../automation/driver";
 import type { DryRunResult, RunResult } from "../../automation/driver";
 import { RefusedError } from "../../automation/errors";
+import type { RdsPort } from "../../automation/ports";
 import { finalState, sideEffectCounts, simulate, type TestSim } from "./helpers";
 import * as pulumi from "@pulumi/pulumi";
 import { runSite, type SiteProgram } from "../../stacks/program";
@@ -50,6 +53,7 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
         "restore-db",
         "restore-files",
         "add-db-instances",
+        "create-global-cluster",
         "converge-config",
         "adopt-restored-data",
         "converge-up-target",
@@ -77,6 +81,14 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     // RTO ends when the simulation saw dr serving.
     const servedAt = t.sim.world.servingLog("dr").find((e) => e.serving && e.at >= incidentAt)!.at;
     expect(Date.parse(r.report.rto!.servingAt) - servedAt).to.be.within(0, 15_000);
+    // The restored cluster writes a new global database; the pair's own is left as it was (primary's cluster its writer).
+    const restoredArn = r.restore!.points.Aurora!.restoredResourceArn!;
+    const gid = `${restoredArn.split(":cluster:").at(-1)}-global`;
+    expect(t.sim.world.findGlobalCluster("us-west-2", gid)!.members.map((m) => [m.clusterArn, m.isWriter])).to.deep.equal([[restoredArn, true]]);
+    expect(t.sim.world.sideEffects("CreateGlobalCluster").map((c) => c.args)).to.deep.equal([{ globalClusterIdentifier: gid, sourceClusterArn: restoredArn }]);
+    const pairs = t.sim.world.findGlobalCluster("us-west-2", "eks-dr-global")!;
+    expect(pairs.members.find((m) => m.isWriter)!.region).to.equal("us-east-1");
+    expect(pairs.members.map((m) => m.clusterArn)).not.to.include(restoredArn);
     // Each restore job once; no recovery point deleted.
     expect(t.sim.world.restoreJobs()).to.have.length(2);
     expect(t.sim.world.calls({ api: "DeleteRecoveryPoint" })).to.have.length(0);
@@ -89,7 +101,8 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     expect(r.report.outcome, r.report.error).to.equal("succeeded");
     const fsId = r.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
     const clusterId = r.restore!.points.Aurora!.restoredResourceArn!.split(":cluster:").at(-1)!;
-    expect((await t.sim.stacks.readConfig("dr")).restoredData).to.deep.equal({ fileSystemId: fsId, dbClusterIdentifier: clusterId });
+    const globalClusterIdentifier = `${clusterId}-global`;
+    expect((await t.sim.stacks.readConfig("dr")).restoredData).to.deep.equal({ fileSystemId: fsId, dbClusterIdentifier: clusterId, globalClusterIdentifier });
     const sets = t.sim.world.sideEffects("pulumi:config-set").filter((c) => JSON.stringify(c.args).includes("restoredData"));
     expect(sets, "restoredData set once").to.have.length(1);
     const state = t.sim.stacks.stateOf("dr");
@@ -116,6 +129,14 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
       }
     }
     expect(t.sim.world.site("dr").serving).to.equal(true);
+    // The new global database is read by identifier, never managed; the outputs say the served cluster writes it.
+    const globals = state.filter((x) => x.type === "aws:rds/globalCluster:GlobalCluster");
+    expect(globals.map((g) => [g.id, g.read === true])).to.deep.equal([[globalClusterIdentifier, true]]);
+    const outputs = await t.sim.stacks.outputs("dr");
+    expect(outputs).to.include({ dbClusterIdentifier: clusterId, dbGlobalClusterIdentifier: globalClusterIdentifier });
+    // The owner keeps its own protected global cluster, and its output still names the pair's.
+    const owner = t.sim.stacks.stateOf("primary").filter((x) => x.type === "aws:rds/globalCluster:GlobalCluster");
+    expect(owner.map((g) => [g.inputs.globalClusterIdentifier, g.options.protect, g.read === true])).to.deep.equal([["eks-dr-global", true, false]]);
   });
 
   it("dr's app starts on the restored files at the root: a Job on its volume moved them out of AWS Backup's recovery directory before the app's pods, once", async () => {
@@ -201,6 +222,64 @@ describe("restore --to dr from the recovery points (simulated Regions)", functio
     expect(t.sim.world.restoreJobs()).to.have.length(0);
   });
 
+  describe("after it, with primary's Region back (one restore, read-only checks)", () => {
+    let t: TestSim;
+    let gid: string;
+    before(async () => {
+      t = await simulate({ seed: 3, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+      const r = (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult & RestoreResult;
+      expect(r.report.outcome, r.report.error).to.equal("succeeded");
+      t.sim.faults.recoverRegion("primary");
+      gid = `${r.restore!.points.Aurora!.restoredResourceArn!.split(":cluster:").at(-1)}-global`;
+    });
+
+    it("status checks the global database the restored cluster writes: dr its writer, and no secondary yet (not ready, naming it)", async () => {
+      const checks = Object.fromEntries((await status(t.deps)).readiness.checks.map((c) => [c.name, c]));
+      expect(checks["global database"]).to.include({ ok: true, detail: gid });
+      expect(checks["aurora writer"]).to.include({ ok: true, detail: "dr writes" });
+      expect(checks["aurora secondary"].ok).to.equal(false);
+      expect(checks["aurora secondary"].detail)
+        .to.match(new RegExp(`is not a secondary of ${gid}`))
+        .and.match(/Known limits/);
+    });
+
+    it("failback acts on the restored cluster's global database; with no secondary of primary in it, it is refused before anything changes", async () => {
+      const configBefore = await t.sim.stacks.readConfig("dr");
+      const effectsBefore = t.sim.world.sideEffects().length;
+      const back = await failback(t.deps).catch((e: Error) => e);
+      expect(back).to.be.instanceOf(RefusedError);
+      expect((back as Error).message)
+        .to.match(new RegExp(`writer of the global database ${gid}, and primary's cluster \\(eks-dr-primary\\) is not in it`))
+        .and.match(/Nothing was changed/)
+        .and.match(/Known limits/);
+      expect(await t.sim.stacks.readConfig("dr")).to.deep.equal(configBefore);
+      expect(t.sim.world.sideEffects().length).to.equal(effectsBefore);
+    });
+  });
+
+  it("a global cluster of that name written by another cluster fails the run, naming it; nothing is created and dr does not adopt", async () => {
+    const t = await simulate({ seed: 13, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
+    const deps = restoreDeps(t);
+    const inner = deps.cloud.rds;
+    const other = "arn:aws:rds:us-west-2:123456789012:cluster:someone-else";
+    const rds: RdsPort = {
+      describeGlobalCluster: (...a) => inner.describeGlobalCluster(...a),
+      describeDbCluster: (...a) => inner.describeDbCluster(...a),
+      switchoverGlobalCluster: (...a) => inner.switchoverGlobalCluster(...a),
+      failoverGlobalCluster: (...a) => inner.failoverGlobalCluster(...a),
+      createGlobalCluster: (...a) => inner.createGlobalCluster(...a),
+      findGlobalCluster: async (region, id, o) =>
+        /-restored-.*-global$/.test(id)
+          ? { identifier: id, status: "available", members: [{ clusterArn: other, region, isWriter: true }] }
+          : inner.findGlobalCluster(region, id, o),
+    };
+    const r = (await restore({ ...deps, cloud: { ...deps.cloud, rds } }, { to: "dr", point: LATEST, maxSkewMs: HOUR })) as RunResult;
+    expect(r.report.outcome).to.equal("failed");
+    expect(r.report.error).to.match(/exists and its writer is arn:aws:rds:us-west-2:123456789012:cluster:someone-else.*not the restored cluster/);
+    expect(t.sim.world.sideEffects("CreateGlobalCluster")).to.have.length(0);
+    expect((await t.sim.stacks.readConfig("dr")).restoredData).to.equal(undefined);
+  });
+
   it("never deletes a recovery point, even in a locked vault", async () => {
     const t = await simulate({ seed: 13, faults: { impairRegions: [{ region: "primary", afterMs: 0 }] } });
     t.sim.world.lockBackupVault("dr", 7 * 24 * HOUR);
@@ -259,5 +338,37 @@ describe("restore --in-place (point-in-time restore of the active site)", functi
     expect(t.sim.world.restoredFilesMoves(secondFs)).to.equal(1);
     const moveJobs = t.sim.stacks.stateOf("primary").filter((x) => x.type === "kubernetes:batch/v1:Job");
     expect(moveJobs.map((j) => inputsOf(j).metadata.name)).to.deep.equal([`restored-files-move-${secondFs}`]);
+  });
+
+  it("the owner's restored cluster writes a new global database; the pair's is left as it was, its output unchanged, the peer's up asks nothing of its secondary, and a failover to the peer is refused", async () => {
+    const t = await simulate({ seed: 19 });
+    const drClusterBefore = t.sim.stacks.stateOf("dr").find((x) => x.type === "aws:rds/cluster:Cluster" && !x.read)!;
+    const pairBefore = t.sim.world.globalCluster();
+    const r = (await restore(restoreDeps(t), { to: "primary", point: LATEST, maxSkewMs: HOUR, inPlace: true, confirmed: true })) as RunResult & RestoreResult;
+    expect(r.report.outcome, r.report.error).to.equal("succeeded");
+    expect(r.report.steps.map((s) => s.id)).to.include("create-global-cluster");
+    const restoredArn = r.restore!.points.Aurora!.restoredResourceArn!;
+    const gid = `${restoredArn.split(":cluster:").at(-1)}-global`;
+    expect((await t.sim.stacks.readConfig("primary")).restoredData?.globalClusterIdentifier).to.equal(gid);
+    expect(t.sim.world.findGlobalCluster("us-east-1", gid)!.members.map((m) => [m.clusterArn, m.isWriter])).to.deep.equal([[restoredArn, true]]);
+    expect(t.sim.world.findGlobalCluster("us-west-2", "eks-dr-global")!.members).to.deep.equal(pairBefore.members);
+    const owner = await t.sim.stacks.outputs("primary");
+    expect(owner).to.include({ globalClusterIdentifier: "eks-dr-global", dbGlobalClusterIdentifier: gid });
+    // The peer still reads the pair's identifier: its up leaves its secondary cluster as it is (the
+    // provider would refuse moving it: "cannot be migrated between existing RDS Global Clusters").
+    const up = await t.sim.stacks.up("dr");
+    expect(up.changes.failed ?? 0).to.equal(0);
+    const drCluster = t.sim.stacks.stateOf("dr").find((x) => x.urn === drClusterBefore.urn)!;
+    expect(drCluster.inputs.globalClusterIdentifier).to.equal("eks-dr-global");
+    expect(drCluster.inputs).to.deep.equal(drClusterBefore.inputs);
+    // A failover to the peer is refused before anything changes (nothing to promote), naming restore --to.
+    const effectsBefore = t.sim.world.sideEffects().length;
+    for (const mode of ["planned", "unplanned"] as const) {
+      const err = await failover(t.deps, { to: "dr", mode }).catch((e: Error) => e);
+      expect(err, mode).to.be.instanceOf(RefusedError);
+      expect((err as Error).message, mode).to.match(/eks-dr-dr is not a secondary of primary-restored-.*-global/);
+      if (mode === "unplanned") expect((err as Error).message).to.match(/npm run restore -- --to dr/);
+    }
+    expect(t.sim.world.sideEffects().length).to.equal(effectsBefore);
   });
 });

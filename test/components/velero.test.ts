@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { Velero, VELERO_AWS_PLUGIN_IMAGE, VELERO_CHART_VERSION, VELERO_SERVICE_ACCOUNT, type VeleroArgs } from "../../components/velero";
 import { VeleroBucket, type VeleroBucketArgs } from "../../components/velero-bucket";
@@ -34,7 +35,12 @@ async function evaluateBucket(region: string, overrides: Partial<VeleroBucketArg
   return { ...evaluation, options };
 }
 
-async function evaluateVelero(writesBackups: VeleroArgs["writesBackups"], velero: VeleroConfig = VELERO, more: Partial<VeleroArgs> = {}) {
+async function evaluateVelero(
+  writesBackups: VeleroArgs["writesBackups"],
+  velero: VeleroConfig = VELERO,
+  more: Partial<VeleroArgs> = {},
+  transformations: pulumi.ResourceTransformation[] = [],
+) {
   return evaluateComponent(
     (ctx) =>
       new Velero(
@@ -49,7 +55,7 @@ async function evaluateVelero(writesBackups: VeleroArgs["writesBackups"], velero
           region: ctx.region,
           ...more,
         },
-        { providers: [ctx.aws, ctx.k8s] },
+        { providers: [ctx.aws, ctx.k8s], transformations },
       ),
     { region: "eu-west-3" },
   );
@@ -224,17 +230,22 @@ describe("Velero", () => {
     expect(cloud.resources.filter((r) => r.type === RESTORE)).to.have.length(0);
   });
 
-  it("restores the named backup's objects: a Restore in its namespace, Secrets excluded, existing objects kept, the up waiting for phase Completed", async () => {
+  it("restores the named backup's objects: a Restore in its namespace, Secrets excluded, existing objects kept, created without waiting (the driver reads its phase)", async () => {
     const { cloud } = await evaluateVelero(false, VELERO, { restoreBackupName: "velero-objects-20250101045000" });
     const restore = cloud.one(RESTORE);
     expect(restore.inputs.metadata).to.deep.include({ name: "restore-velero-objects-20250101045000", namespace: "velero" });
-    expect(restore.inputs.metadata.annotations).to.deep.equal({
-      "pulumi.com/waitFor": "jsonpath={.status.phase}=Completed",
-      "pulumi.com/timeoutSeconds": "1800",
-    });
+    expect(restore.inputs.metadata.annotations).to.deep.equal({ "pulumi.com/skipAwait": "true" });
     expect(restore.inputs.spec).to.deep.equal({ backupName: "velero-objects-20250101045000", excludedResources: ["secrets"], existingResourcePolicy: "none" });
     // Velero (and its CRDs) first: the Restore depends on the chart's release.
     const release = cloud.one(RELEASE);
     expect(restore.dependencies).to.include(release.urn);
+  });
+
+  it("a later attempt is a new Restore (Velero never reruns a finished one), and the replaced one stays in the cluster with its logs", async () => {
+    const given: pulumi.CustomResourceOptions[] = [];
+    const record: pulumi.ResourceTransformation = (a) => void (a.type === RESTORE && given.push(a.opts));
+    const { cloud } = await evaluateVelero(false, VELERO, { restoreBackupName: "velero-objects-20250101045000", restoreAttempt: 2 }, [record]);
+    expect(cloud.one(RESTORE).inputs.metadata.name).to.equal("restore-velero-objects-20250101045000-2");
+    expect(given.map((o) => o.retainOnDelete)).to.deep.equal([true]);
   });
 });

@@ -26,4 +26,14 @@ describe("config veleroRestore", () => {
       .and.include("use the name of a Velero backup");
     expect(problems({ veleroRestore: { backup: "x" } })).to.include("veleroRestore");
   });
+
+  it("takes the attempt the driver counts (a new Restore each), a whole number from 1; the name leaves room for it", () => {
+    const cfg = parseSiteConfig("dr", siteRawConfig("dr", { veleroRestore: { backupName: "velero-objects-20250101045000", attempt: 3 } }));
+    expect(cfg.veleroRestore).to.deep.equal({ backupName: "velero-objects-20250101045000", attempt: 3 });
+    expect(problems({ veleroRestore: { backupName: "b", attempt: 0 } })).to.include("eks-dr:veleroRestore.attempt");
+    expect(problems({ veleroRestore: { backupName: "b", attempt: 1.5 } })).to.include("eks-dr:veleroRestore.attempt");
+    // restore-<name>-999 is at most 253 characters, a Kubernetes object name's limit.
+    expect(problems({ veleroRestore: { backupName: "a".repeat(242) } })).to.include("at most 241");
+    expect(`restore-${"a".repeat(241)}-999`.length).to.be.at.most(253);
+  });
 });

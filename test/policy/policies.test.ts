@@ -440,6 +440,23 @@ describe("DR policies on synthetic sites", () => {
     },
   ];
 
+  it("aurora-global-membership on a restored cluster: the writer of the global database restoredData names passes (that read is not a second pair's global cluster); another writer fails, naming it", () => {
+    // Stack-scoped policies only: resource policies never see a read (the analyzers run on registrations).
+    const stackPolicies = DR_POLICIES.filter((p) => p.scope === "stack");
+    const failingOn = (site: ResourceLike[]) => stackPolicies.filter((p) => runPolicy(p, site).violations.length > 0).map((p) => p.name);
+    expect(failingOn(restoredSite("arn:aws:rds:us-east-1:123456789012:cluster:primary-restored-1"))).to.deep.equal([]);
+    const other = restoredSite("arn:aws:rds:us-east-1:123456789012:cluster:someone-else");
+    expect(failingOn(other)).to.deep.equal(["aurora-global-membership"]);
+    const policy = stackPolicies.find((p) => p.name === "aurora-global-membership")!;
+    expect(
+      runPolicy(policy, other)
+        .violations.map((v) => v.message)
+        .join("\n"),
+    ).to.match(
+      /\(primary-restored-1\) is not the writer of "primary-restored-1-global".*whose writer is arn:aws:rds:us-east-1:123456789012:cluster:someone-else/,
+    );
+  });
+
   for (const b of broken) {
     it(`${b.title}: fails ${b.policy} and only it`, () => {
       const results = runAll(b.site(), b.config);
@@ -556,3 +573,29 @@ describe("DR policies on synthetic sites", () => {
     });
   });
 });
+
+/** The active site serving from a restored cluster (read, as the program's `.get()`), and the global database it writes, read too. */
+function restoredSite(writerArn: string): ResourceLike[] {
+  const base = mutate(
+    activeSite(),
+    T.stack,
+    (r) =>
+      (r.props.restoredData = { fileSystemId: "fs-restored", dbClusterIdentifier: "primary-restored-1", globalClusterIdentifier: "primary-restored-1-global" }),
+  );
+  const own = base.find((r) => r.type === T.rdsCluster)!;
+  const arn = "arn:aws:rds:us-east-1:123456789012:cluster:primary-restored-1";
+  const restored: ResourceLike = {
+    ...own,
+    name: "db-restored",
+    urn: `${own.urn}-restored`,
+    props: { ...own.props, clusterIdentifier: "primary-restored-1", arn, globalClusterIdentifier: "primary-restored-1-global" },
+  };
+  const global: ResourceLike = {
+    ...own,
+    type: T.rdsGlobalCluster,
+    name: "db-restored-global",
+    urn: "urn:pulumi:site::eks-dr::aws:rds/globalCluster:GlobalCluster::db-restored-global",
+    props: { globalClusterIdentifier: "primary-restored-1-global", globalClusterMembers: [{ dbClusterArn: writerArn, isWriter: true }] },
+  };
+  return [...base, restored, global];
+}

@@ -189,8 +189,12 @@ describe("backup-restore tier", function () {
     expect(primary.outputs.dbSubnetGroupName).to.equal(primary.cloud.one("aws:rds/subnetGroup:SubnetGroup").state.name);
   });
 
-  it("restored into dr (restoredData), dr becomes a full active site on the restored stores: no file system or cluster of its own, no global database to join", async () => {
-    const data = { fileSystemId: "fs-0123456789abcdef0", dbClusterIdentifier: "dr-restored-20250101t0500" };
+  it("restored into dr (restoredData), dr becomes a full active site on the restored stores: no file system or cluster of its own, joins none; its restored cluster writes the global database the restore created", async () => {
+    const data = {
+      fileSystemId: "fs-0123456789abcdef0",
+      dbClusterIdentifier: "dr-restored-20250101t0500",
+      globalClusterIdentifier: "dr-restored-20250101t0500-global",
+    };
     const promoted = projectWith({ primary: { ...tier, role: "standby" }, dr: { ...tier, role: "active", restoredData: data } });
     const site = await evaluateSiteResources({ stack: "dr", projectDir: promoted, stackOutputs: { primary: swappedPrimary.outputs } });
     const ev = site.evaluation;
@@ -199,6 +203,8 @@ describe("backup-restore tier", function () {
     expect(byType(ev, "aws:efs/fileSystem:FileSystem").map((r) => [r.read === true, r.id])).to.deep.equal([[true, data.fileSystemId]]);
     expect(byType(ev, "aws:rds/cluster:Cluster").map((r) => [r.read === true, r.id])).to.deep.equal([[true, data.dbClusterIdentifier]]);
     expect(byType(ev, "aws:rds/clusterInstance:ClusterInstance"), "the restore created the restored cluster's instances").to.have.length(0);
+    expect(byType(ev, "aws:rds/globalCluster:GlobalCluster").map((r) => [r.read === true, r.id])).to.deep.equal([[true, data.globalClusterIdentifier]]);
+    expect(ev.outputs.dbGlobalClusterIdentifier).to.equal(data.globalClusterIdentifier);
     expect(ev.cloud.ofType("aws:efs/mountTarget:MountTarget").map((m) => m.inputs.fileSystemId)).to.deep.equal(
       ev.outputs.privateSubnetIds.map(() => data.fileSystemId),
     );

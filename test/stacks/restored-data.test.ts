@@ -12,7 +12,11 @@ import { DR_POLICIES } from "../../policy/lib/policies";
 import { runPolicy } from "../../policy/lib/policy";
 import { evaluateSiteResources, type EvaluatedSite } from "../policy/site-resources";
 
-const RESTORED = { fileSystemId: "fs-0123456789abcdef0", dbClusterIdentifier: "primary-restored-20250101t0500" };
+const RESTORED = {
+  fileSystemId: "fs-0123456789abcdef0",
+  dbClusterIdentifier: "primary-restored-20250101t0500",
+  globalClusterIdentifier: "primary-restored-20250101t0500-global",
+};
 
 function failingPolicies(site: EvaluatedSite): string[] {
   return DR_POLICIES.filter((p) => runPolicy(p, p.scope === "resource" ? site.inputs : site.outputs).violations.length > 0).map((p) => p.name);
@@ -28,6 +32,7 @@ describe("a site on restored data (restoredData)", function () {
   let plain: Evaluation;
   let adopted: EvaluatedSite;
   let ev: Evaluation;
+  let standalone: EvaluatedSite;
 
   before(async () => {
     const first = await evaluateSite({ stack: "primary" });
@@ -36,6 +41,8 @@ describe("a site on restored data (restoredData)", function () {
     plain = await evaluateSite({ stack: "primary", stackOutputs: peer });
     adopted = await evaluateSiteResources({ stack: "primary", stackOutputs: peer, overrides: { restoredData: RESTORED } });
     ev = adopted.evaluation;
+    const { globalClusterIdentifier: _none, ...withoutGlobal } = RESTORED;
+    standalone = await evaluateSiteResources({ stack: "primary", stackOutputs: peer, overrides: { restoredData: withoutGlobal } });
   });
 
   it("reads the restored file system and cluster by id: nothing creates, changes or deletes them", () => {
@@ -43,7 +50,9 @@ describe("a site on restored data (restoredData)", function () {
     expect(reads.map((r) => [r.type, r.id]).filter(([t]) => !String(t).startsWith("pulumi:"))).to.have.deep.members([
       ["aws:efs/fileSystem:FileSystem", RESTORED.fileSystemId],
       ["aws:rds/cluster:Cluster", RESTORED.dbClusterIdentifier],
+      ["aws:rds/globalCluster:GlobalCluster", RESTORED.globalClusterIdentifier],
     ]);
+    expect(ev.cloud.ofType("aws:rds/globalCluster:GlobalCluster").filter((r) => !r.read)).to.have.length(1);
     expect(ev.cloud.ofType("aws:efs/fileSystem:FileSystem").filter((r) => !r.read)).to.have.length(1);
     expect(ev.cloud.ofType("aws:rds/cluster:Cluster").filter((r) => !r.read)).to.have.length(1);
   });
@@ -65,6 +74,10 @@ describe("a site on restored data (restoredData)", function () {
     expect(envOf(ev).DB_WRITER_HOST).to.match(new RegExp(`^${RESTORED.dbClusterIdentifier}\\.`));
     expect(ev.outputs).to.include({ fileSystemId: RESTORED.fileSystemId, dbClusterIdentifier: RESTORED.dbClusterIdentifier });
     expect(ev.outputs.restoredData).to.deep.equal(RESTORED);
+    // Which global database the served cluster writes: the restored one's; without a restore, the pair's.
+    expect(ev.outputs.dbGlobalClusterIdentifier).to.equal(RESTORED.globalClusterIdentifier);
+    expect(ev.outputs.globalClusterIdentifier).to.equal(plain.outputs.globalClusterIdentifier);
+    expect(plain.outputs.dbGlobalClusterIdentifier).to.equal(plain.outputs.globalClusterIdentifier);
   });
 
   it("backs up the restored stores by ARN and leaves the site's own out of the tag selection", () => {
@@ -78,7 +91,12 @@ describe("a site on restored data (restoredData)", function () {
   });
 
   it("keeps the site's own file system and cluster: the same URNs and inputs, protected", () => {
-    for (const type of ["aws:efs/fileSystem:FileSystem", "aws:rds/cluster:Cluster", "aws:efs/backupPolicy:BackupPolicy"]) {
+    for (const type of [
+      "aws:efs/fileSystem:FileSystem",
+      "aws:rds/cluster:Cluster",
+      "aws:rds/globalCluster:GlobalCluster",
+      "aws:efs/backupPolicy:BackupPolicy",
+    ]) {
       const before = plain.cloud.ofType(type);
       const after = ev.cloud.ofType(type).filter((r: RecordedResource) => !r.read);
       expect(
@@ -96,8 +114,22 @@ describe("a site on restored data (restoredData)", function () {
     expect(failingPolicies(adopted)).to.deep.equal([]);
   });
 
+  it("aurora-global-membership: a restored cluster that writes no global database is a violation naming it and the fix", () => {
+    expect(failingPolicies(standalone)).to.deep.equal(["aurora-global-membership"]);
+    const policy = DR_POLICIES.find((p) => p.name === "aurora-global-membership")!;
+    const messages = runPolicy(policy, standalone.outputs).violations.map((v) => v.message);
+    expect(messages).to.have.length(1);
+    expect(messages[0])
+      .to.match(new RegExp(`${RESTORED.dbClusterIdentifier}.*no global database`))
+      .and.match(/npm run restore/);
+  });
+
   it("on the standby full site (dr) the same: mount targets, the volume and the endpoints on the restored stores", async () => {
-    const data = { fileSystemId: "fs-0fedcba9876543210", dbClusterIdentifier: "dr-restored-20250101t0500" };
+    const data = {
+      fileSystemId: "fs-0fedcba9876543210",
+      dbClusterIdentifier: "dr-restored-20250101t0500",
+      globalClusterIdentifier: "dr-restored-20250101t0500-global",
+    };
     const dr = await evaluateSite({ stack: "dr", stackOutputs: { primary: plain.outputs }, overrides: { restoredData: data } });
     expect(dr.cloud.ofType("aws:efs/mountTarget:MountTarget").filter((m) => m.inputs.fileSystemId === data.fileSystemId)).to.have.length(
       dr.outputs.privateSubnetIds.length,
@@ -105,5 +137,9 @@ describe("a site on restored data (restoredData)", function () {
     expect(dr.cloud.one("kubernetes:core/v1:PersistentVolume").inputs.spec.csi.volumeHandle).to.equal(data.fileSystemId);
     expect(envOf(dr).DB_WRITER_HOST).to.match(new RegExp(`^${data.dbClusterIdentifier}\\.`));
     expect(dr.cloud.ofType("aws:rds/cluster:Cluster").filter((r) => !r.read && r.options.protect)).to.have.length(1);
+    expect(dr.outputs.dbGlobalClusterIdentifier).to.equal(data.globalClusterIdentifier);
+    // The secondary still joins the pair's global cluster by the owner's output: its own cluster's input is unchanged.
+    const own = dr.cloud.ofType("aws:rds/cluster:Cluster").find((r) => !r.read)!;
+    expect(own.inputs.globalClusterIdentifier).to.equal(plain.outputs.globalClusterIdentifier);
   });
 });

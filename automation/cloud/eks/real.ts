@@ -3,6 +3,8 @@
  *
  * - `ListClusters` (maxResults 1) is the cheapest authenticated read, used to probe a Region.
  * - `UpdateNodegroupConfig` returns as soon as the update is accepted; the sizes land minutes later.
+ * - `DescribeNodegroup` reports sizes and status, not whether the nodes are Ready: those are counted
+ *   through the cluster's Kubernetes API (cloud/kubernetes), when the adapter is given it.
  */
 import { DescribeClusterCommand, DescribeNodegroupCommand, ListClustersCommand, UpdateNodegroupConfigCommand } from "@aws-sdk/client-eks";
 import type { CallOptions } from "../call-options";
@@ -10,11 +12,22 @@ import { AwsCallError, AwsCallTimeoutError, boundedCall, type CallSite } from ".
 import { type AwsContext, required } from "../aws/context";
 import type { EksPort, NodeGroupScaling, NodeGroupState } from "./port";
 
+/** Ready nodes of a node group, from the cluster's Kubernetes API (cloud/kubernetes). */
+export type CountReadyNodes = (
+  region: string,
+  clusterName: string,
+  nodeGroupName: string,
+  labels: Record<string, string>,
+  opts?: CallOptions,
+) => Promise<number>;
+
 export class EksApi implements EksPort {
   constructor(
     private readonly ctx: AwsContext,
     /** Bound for `probeRegion` without `timeoutMs`, in ms. */
     private readonly probeTimeoutMs: number,
+    /** Where Ready nodes are counted; without it `readyNodes` is unknown (undefined). */
+    private readonly countReadyNodes?: CountReadyNodes,
   ) {}
 
   async probeRegion(region: string, opts?: CallOptions): Promise<boolean> {
@@ -48,19 +61,27 @@ export class EksApi implements EksPort {
 
   async describeNodeGroup(region: string, clusterName: string, nodeGroupName: string, opts?: CallOptions): Promise<NodeGroupState> {
     const site: CallSite = { service: "EKS", api: "DescribeNodegroup", region, resource: nodeGroupResource(clusterName, nodeGroupName) };
-    const out = await boundedCall(site, this.ctx.bound(opts), (abortSignal) =>
+    const bound = this.ctx.bound(opts);
+    const started = Date.now();
+    const out = await boundedCall(site, bound, (abortSignal) =>
       this.ctx.clients.client("eks", region).send(new DescribeNodegroupCommand({ clusterName, nodegroupName: nodeGroupName }), { abortSignal }),
     );
     const ng = out.nodegroup;
     const scaling = ng?.scalingConfig;
-    return {
+    const state: NodeGroupState = {
       status: required(site, ng?.status, "nodegroup.status"),
       minSize: required(site, scaling?.minSize, "nodegroup.scalingConfig.minSize"),
       desiredSize: required(site, scaling?.desiredSize, "nodegroup.scalingConfig.desiredSize"),
       maxSize: required(site, scaling?.maxSize, "nodegroup.scalingConfig.maxSize"),
-      // Ready nodes need the Kubernetes API (node conditions); the EKS API does not report them.
       readyNodes: undefined,
     };
+    // Ready nodes need the Kubernetes API (node conditions); the EKS API does not report them. Read
+    // within what is left of the call's bound, so the pair stays one call for the guard.
+    if (this.countReadyNodes) {
+      const left = Math.max(1, bound.timeoutMs - (Date.now() - started));
+      state.readyNodes = await this.countReadyNodes(region, clusterName, nodeGroupName, ng?.labels ?? {}, { timeoutMs: left, signal: bound.signal });
+    }
+    return state;
   }
 
   async scaleNodeGroup(region: string, clusterName: string, nodeGroupName: string, scaling: NodeGroupScaling, opts?: CallOptions): Promise<void> {

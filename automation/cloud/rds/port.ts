@@ -35,4 +35,11 @@ export interface RdsPort {
   switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void>;
   /** Unplanned: AllowDataLoss=true; writes not yet replicated are lost. */
   failoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string, opts?: CallOptions): Promise<void>;
+  /** DescribeGlobalClusters for one identifier; undefined when there is none (GlobalClusterNotFoundFault). */
+  findGlobalCluster(region: string, globalClusterIdentifier: string, opts?: CallOptions): Promise<GlobalCluster | undefined>;
+  /**
+   * CreateGlobalCluster with `SourceDBClusterIdentifier` (the cluster's ARN): a new global database
+   * whose primary is that existing cluster, sent to the cluster's Region.
+   */
+  createGlobalCluster(region: string, globalClusterIdentifier: string, sourceClusterArn: string, opts?: CallOptions): Promise<void>;
 }

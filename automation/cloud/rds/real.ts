@@ -12,9 +12,16 @@
  *
  * The replication lag of a secondary is a CloudWatch metric: ../cloudwatch/real.ts.
  */
-import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from "@aws-sdk/client-rds";
+import {
+  CreateGlobalClusterCommand,
+  DescribeDBClustersCommand,
+  DescribeGlobalClustersCommand,
+  FailoverGlobalClusterCommand,
+  SwitchoverGlobalClusterCommand,
+  type GlobalCluster as SdkGlobalCluster,
+} from "@aws-sdk/client-rds";
 import type { CallOptions } from "../call-options";
-import { AwsCallError, boundedCall, type CallSite } from "../aws/call";
+import { AwsCallError, awsErrorCode, boundedCall, type CallSite } from "../aws/call";
 import { type AwsContext, required } from "../aws/context";
 import type { DbCluster, GlobalCluster, RdsPort } from "./port";
 
@@ -28,29 +35,40 @@ export class RdsApi implements RdsPort {
     );
     const gc = out.GlobalClusters?.find((g) => g.GlobalClusterIdentifier === globalClusterIdentifier) ?? out.GlobalClusters?.[0];
     if (!gc) throw new AwsCallError(site, new Error("the response lists no global cluster"));
-    const failover = gc.FailoverState;
-    return {
-      identifier: gc.GlobalClusterIdentifier ?? globalClusterIdentifier,
-      status: gc.Status ?? "unknown",
-      members: (gc.GlobalClusterMembers ?? []).map((m) => {
-        const clusterArn = required(site, m.DBClusterArn, "GlobalClusterMembers[].DBClusterArn");
-        return {
-          clusterArn,
-          region: rdsClusterArnRegion(clusterArn) ?? "unknown",
-          isWriter: m.IsWriter === true,
-          // "pending-resync" while Aurora rebuilds the member (e.g. an old primary after a failover).
-          ...(m.SynchronizationStatus ? { synchronizationStatus: m.SynchronizationStatus } : {}),
-        };
-      }),
-      failoverState: failover?.Status
-        ? {
-            status: failover.Status,
-            fromClusterArn: failover.FromDbClusterArn ?? "",
-            toClusterArn: failover.ToDbClusterArn ?? "",
-            isDataLossAllowed: failover.IsDataLossAllowed === true,
-          }
-        : undefined,
+    return globalClusterOf(site, gc, globalClusterIdentifier);
+  }
+
+  async findGlobalCluster(region: string, globalClusterIdentifier: string, opts?: CallOptions): Promise<GlobalCluster | undefined> {
+    try {
+      return await this.describeGlobalCluster(region, globalClusterIdentifier, opts);
+    } catch (err) {
+      // DescribeGlobalClusters answers GlobalClusterNotFoundFault for an identifier that names none (RDS API reference, DescribeGlobalClusters).
+      if (awsErrorCode(err) === "GlobalClusterNotFoundFault") return undefined;
+      throw err;
+    }
+  }
+
+  async createGlobalCluster(region: string, globalClusterIdentifier: string, sourceClusterArn: string, opts?: CallOptions): Promise<void> {
+    const site: CallSite = {
+      service: "RDS",
+      api: "CreateGlobalCluster",
+      region,
+      resource: `global cluster "${globalClusterIdentifier}" from ${sourceClusterArn}`,
+      mutating: true,
     };
+    const clusterRegion = requireClusterArn(site, sourceClusterArn);
+    if (clusterRegion !== region) {
+      throw new Error(`${site.service} ${site.api}: send it to ${clusterRegion}, the Region of the source cluster ${sourceClusterArn}, not to ${region}`);
+    }
+    // Only the identifier and the source: Engine, EngineVersion, DatabaseName and StorageEncrypted
+    // come from the source cluster and must not be given with it (RDS API reference, CreateGlobalCluster).
+    await boundedCall(site, this.ctx.bound(opts), (abortSignal) =>
+      this.ctx.clients
+        .client("rds", region)
+        .send(new CreateGlobalClusterCommand({ GlobalClusterIdentifier: globalClusterIdentifier, SourceDBClusterIdentifier: sourceClusterArn }), {
+          abortSignal,
+        }),
+    );
   }
 
   async describeDbCluster(region: string, clusterIdentifier: string, opts?: CallOptions): Promise<DbCluster> {
@@ -118,6 +136,33 @@ export class RdsApi implements RdsPort {
       ),
     );
   }
+}
+
+/** A global cluster as the port describes it. */
+function globalClusterOf(site: CallSite, gc: SdkGlobalCluster, globalClusterIdentifier: string): GlobalCluster {
+  const failover = gc.FailoverState;
+  return {
+    identifier: gc.GlobalClusterIdentifier ?? globalClusterIdentifier,
+    status: gc.Status ?? "unknown",
+    members: (gc.GlobalClusterMembers ?? []).map((m) => {
+      const clusterArn = required(site, m.DBClusterArn, "GlobalClusterMembers[].DBClusterArn");
+      return {
+        clusterArn,
+        region: rdsClusterArnRegion(clusterArn) ?? "unknown",
+        isWriter: m.IsWriter === true,
+        // "pending-resync" while Aurora rebuilds the member (e.g. an old primary after a failover).
+        ...(m.SynchronizationStatus ? { synchronizationStatus: m.SynchronizationStatus } : {}),
+      };
+    }),
+    failoverState: failover?.Status
+      ? {
+          status: failover.Status,
+          fromClusterArn: failover.FromDbClusterArn ?? "",
+          toClusterArn: failover.ToDbClusterArn ?? "",
+          isDataLossAllowed: failover.IsDataLossAllowed === true,
+        }
+      : undefined,
+  };
 }
 
 /** Region of an RDS cluster ARN: arn:partition:rds:REGION:account:cluster:id. */

@@ -51,4 +51,27 @@ export class SimRds implements RdsPort {
       () => this.sim.world.failoverGlobalCluster(region, globalClusterIdentifier, targetClusterArn),
     );
   }
+
+  findGlobalCluster(region: string, globalClusterIdentifier: string, opts?: CallOptions): Promise<GlobalCluster | undefined> {
+    return this.sim.call(
+      { method: "findGlobalCluster", service: "rds", api: "DescribeGlobalClusters", region, args: { globalClusterIdentifier }, sideEffect: false },
+      opts,
+      () => this.sim.world.findGlobalCluster(region, globalClusterIdentifier),
+    );
+  }
+
+  async createGlobalCluster(region: string, globalClusterIdentifier: string, sourceClusterArn: string, opts?: CallOptions): Promise<void> {
+    await this.sim.call(
+      {
+        method: "createGlobalCluster",
+        service: "rds",
+        api: "CreateGlobalCluster",
+        region,
+        args: { globalClusterIdentifier, sourceClusterArn },
+        sideEffect: true,
+      },
+      opts,
+      () => this.sim.world.createGlobalCluster(region, globalClusterIdentifier, sourceClusterArn),
+    );
+  }
 }

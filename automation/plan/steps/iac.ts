@@ -46,6 +46,8 @@ const configValue = (cfg: SiteConfig, key: ConfigChange["key"]): unknown => {
       return cfg.impairedRegions;
     case "veleroRestore.backupName":
       return cfg.veleroRestore?.backupName;
+    case "veleroRestore.attempt":
+      return cfg.veleroRestore?.attempt;
     case "restoredData":
       return cfg.restoredData;
   }

@@ -13,7 +13,8 @@ import type { BackupPort, BackupResourceType, RecoveryPoint, RestoredClusterPort
 import { selectRecoveryPoints, type Selection } from "../../cloud/backup/select";
 import { RefusedError } from "../../errors";
 import { formatDuration, isoTime } from "../../util/duration";
-import type { SiteView } from "../sites";
+import type { GlobalCluster } from "../../cloud/rds/port";
+import { writerArn, type SiteView } from "../sites";
 import type { Step, StepBound, StepContext } from "../types";
 import { opts, waitFor } from "./shared";
 
@@ -21,6 +22,7 @@ export const RESTORE_MARK = {
   points: "restore-points",
   job: (type: BackupResourceType) => `restore-job:${type}`,
   restored: (type: BackupResourceType) => `restored:${type}`,
+  globalCluster: "restored-global-cluster",
 } as const;
 
 /** What the restore needs from the target site, read from its outputs. */
@@ -239,13 +241,95 @@ export function restoredDbInstancesStep(rds: RestoredClusterPort, target: Restor
   };
 }
 
-/** The file system and DB cluster the restore jobs created, read back from their journal marks. */
-export function restoredData(ctx: Pick<StepContext, "marks">): { fileSystemId: string; dbClusterIdentifier: string } | undefined {
+/**
+ * The global database the restored cluster writes: its identifier derived from the cluster's (unique
+ * in the Region, named for the site and the point), so a resumed run finds the one it created.
+ * CreateGlobalCluster takes "[A-Za-z][0-9A-Za-z-:._]*", 1-255 characters, stored lowercase (RDS API
+ * reference, CreateGlobalCluster): a cluster identifier (lowercase, at most 63) plus "-global" fits.
+ */
+export function restoredGlobalClusterIdentifier(clusterIdentifier: string): string {
+  return `${clusterIdentifier}-global`;
+}
+
+/** The restored cluster's ARN, from the restore job's created resource. */
+function restoredClusterArn(ctx: Pick<StepContext, "marks">): string | undefined {
+  const arn = ctx.marks.get(RESTORE_MARK.restored("Aurora"))?.data.createdResourceArn;
+  return typeof arn === "string" ? arn : undefined;
+}
+
+/**
+ * The restored cluster becomes the writer of a new global database: RDS CreateGlobalCluster with
+ * `SourceDBClusterIdentifier` = its ARN ("you can specify an existing Aurora cluster during the
+ * create operation, and this cluster becomes the primary cluster of the global database", RDS API
+ * reference, CreateGlobalCluster; Aurora User Guide, "Creating an Amazon Aurora global database from
+ * an Aurora or Amazon RDS snapshot"). Sent to the cluster's Region, after its instances are available
+ * (RDS refuses a cluster that is not: InvalidDBClusterStateFault). Described first, so a resume does
+ * not create it twice: one whose writer is this cluster is done; one written by another cluster is a
+ * failure that names it (the identifier is this restore's; something else took it).
+ */
+export function restoredGlobalClusterStep(target: RestoreTarget, dependsOn: string[]): Step {
+  const region = target.site.region;
+  const state = async (ctx: StepContext) => {
+    const arn = restoredClusterArn(ctx);
+    const cluster = restoredClusterIdentifier(ctx);
+    if (!arn || !cluster) return undefined;
+    const id = restoredGlobalClusterIdentifier(cluster);
+    return { arn, id, gc: await ctx.cloud.rds.findGlobalCluster(region, id, opts(ctx)) };
+  };
+  const writes = (gc: GlobalCluster | undefined, arn: string) => gc !== undefined && writerArn(gc.members) === arn;
+  return {
+    id: "create-global-cluster",
+    title: `Make the restored DB cluster the writer of a new global database`,
+    dependsOn,
+    bound: { what: "a new global database from the restored cluster", key: "databaseMs", ms: (t) => t.databaseMs + 4 * t.callMs },
+    effect: `RDS CreateGlobalCluster in ${region}: <restored cluster>-global, SourceDBClusterIdentifier the restored cluster's ARN (it becomes its writer)`,
+    check: async (ctx) => {
+      const s = await state(ctx);
+      return s !== undefined && writes(s.gc, s.arn) && s.gc!.status === "available" && ctx.marks.has(RESTORE_MARK.globalCluster);
+    },
+    run: async (ctx) => {
+      const s = await state(ctx);
+      if (!s) throw new Error("restore-db recorded no restored DB cluster");
+      const refuse = (gc: GlobalCluster) =>
+        new Error(
+          `global cluster ${s.id} exists and its writer is ${writerArn(gc.members) ?? "none"} (members: ${gc.members.map((m) => m.clusterArn).join(", ") || "none"}), ` +
+            `not the restored cluster ${s.arn}: nothing was changed. Find out what created it; delete it (RDS DeleteGlobalCluster) only if it is unused, then resume.`,
+        );
+      if (s.gc && !writes(s.gc, s.arn)) throw refuse(s.gc);
+      if (!s.gc) await ctx.cloud.rds.createGlobalCluster(region, s.id, s.arn, opts(ctx));
+      let status = "";
+      await waitFor(
+        ctx,
+        `global cluster ${s.id} available with ${s.arn} as its writer`,
+        async () => {
+          const gc = await ctx.cloud.rds.findGlobalCluster(region, s.id, opts(ctx));
+          if (gc && !writes(gc, s.arn)) throw refuse(gc);
+          status = gc?.status ?? "not found";
+          return gc?.status === "available";
+        },
+        ctx.timeouts.databaseMs,
+      );
+      await ctx.mark(RESTORE_MARK.globalCluster, { globalClusterIdentifier: s.id, clusterArn: s.arn });
+      return { detail: `${s.id} (${status}), written by ${s.arn}` };
+    },
+  };
+}
+
+/** The file system and DB cluster the restore jobs created, and the global database the cluster writes, read back from their journal marks. */
+export function restoredData(ctx: Pick<StepContext, "marks">): RestoredData | undefined {
   const fsArn = ctx.marks.get(RESTORE_MARK.restored("EFS"))?.data.createdResourceArn;
   const cluster = restoredClusterIdentifier(ctx);
   if (typeof fsArn !== "string" || cluster === undefined) return undefined;
-  return { fileSystemId: fsArn.split("/").at(-1)!, dbClusterIdentifier: cluster };
+  const global = ctx.marks.get(RESTORE_MARK.globalCluster)?.data.globalClusterIdentifier;
+  return { fileSystemId: fsArn.split("/").at(-1)!, dbClusterIdentifier: cluster, ...(typeof global === "string" ? { globalClusterIdentifier: global } : {}) };
 }
+
+/** Config `restoredData`: the restored stores, and the global database the restored cluster writes. */
+export type RestoredData = {
+  fileSystemId: string;
+  dbClusterIdentifier: string;
+  globalClusterIdentifier?: string;
+};
 
 /**
  * The site adopts the restored stores: config `restoredData` names them, so the next `up` mounts the
@@ -257,19 +341,25 @@ export function adoptRestoredDataStep(site: SiteView, dependsOn: string[]): Step
     const wanted = restoredData(ctx);
     if (!wanted) throw new Error("the restore jobs recorded no restored file system or DB cluster (restore-files, restore-db)");
     const now = (await ctx.stacks.readConfig(site.stack)).restoredData;
-    return now?.fileSystemId === wanted.fileSystemId && now.dbClusterIdentifier === wanted.dbClusterIdentifier ? undefined : wanted;
+    return now?.fileSystemId === wanted.fileSystemId &&
+      now.dbClusterIdentifier === wanted.dbClusterIdentifier &&
+      now.globalClusterIdentifier === wanted.globalClusterIdentifier
+      ? undefined
+      : wanted;
   };
   return {
     id: "adopt-restored-data",
     title: `Make ${site.stack} serve from the restored file system and DB cluster`,
     dependsOn,
-    effect: `config ${site.stack} restoredData={fileSystemId, dbClusterIdentifier} of the restore jobs`,
+    effect: `config ${site.stack} restoredData={fileSystemId, dbClusterIdentifier, globalClusterIdentifier} of the restore jobs and the new global database`,
     check: async (ctx) => restoredData(ctx) !== undefined && (await pending(ctx)) === undefined,
     run: async (ctx) => {
       const wanted = await pending(ctx);
       if (wanted) await ctx.stacks.setConfig(site.stack, [{ key: "restoredData", value: wanted }]);
       const data = wanted ?? restoredData(ctx)!;
-      return { detail: `restoredData: file system ${data.fileSystemId}, DB cluster ${data.dbClusterIdentifier}` };
+      return {
+        detail: `restoredData: file system ${data.fileSystemId}, DB cluster ${data.dbClusterIdentifier}, global database ${data.globalClusterIdentifier ?? "none"}`,
+      };
     },
   };
 }

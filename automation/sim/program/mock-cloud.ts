@@ -389,6 +389,8 @@ function computedOutputs(type: string, name: string, id: string, region: string,
     }
     case "aws:rds/globalCluster:GlobalCluster":
       return {
+        // A read names it by its identifier, which the provider reads back (global_cluster_identifier).
+        globalClusterIdentifier: inputs.globalClusterIdentifier ?? name,
         arn: `arn:aws:rds::${ACCOUNT_ID}:global-cluster:${inputs.globalClusterIdentifier ?? name}`,
         globalClusterResourceId: `cluster-${shortHash(name)}`,
       };

@@ -83,6 +83,35 @@ const REPLACED_ON: Record<string, string[]> = {
   "kubernetes:batch/v1:Job": ["metadata", "spec"],
 };
 
+/**
+ * A Kubernetes object is replaced when its `metadata.name` or `metadata.namespace` changes
+ * (pulumi-kubernetes pkg/provider/forcenew.go, `metadataForceNewProperties`), whatever its kind.
+ */
+function kubernetesIdentityChanges(type: string, inputs: Record<string, unknown>, oldInputs: Record<string, unknown>): string[] {
+  if (!type.startsWith("kubernetes:")) return [];
+  const meta = (v: unknown) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {});
+  const now = meta(inputs.metadata);
+  const before = meta(oldInputs.metadata);
+  return ["name", "namespace"].filter((k) => now[k] !== undefined && before[k] !== undefined && now[k] !== before[k]).map((k) => `metadata.${k}`);
+}
+
+/**
+ * Updates the provider refuses. An existing Aurora cluster never moves into a global cluster: the
+ * provider's update of `global_cluster_identifier` fails from "" ("existing RDS Clusters cannot be
+ * added to an existing RDS Global Cluster") and from one identifier to another ("cannot be migrated
+ * between existing RDS Global Clusters"); only a change to "" acts (RemoveFromGlobalCluster)
+ * (terraform-provider-aws internal/service/rds/cluster.go, resourceClusterUpdate).
+ */
+function providerRefusal(type: string, changed: string[], inputs: Record<string, unknown>, old: ResourceState): string | undefined {
+  if (type !== "aws:rds/cluster:Cluster" || !changed.includes("globalClusterIdentifier")) return undefined;
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const before = text("globalClusterIdentifier" in old.outputs ? old.outputs.globalClusterIdentifier : old.inputs.globalClusterIdentifier);
+  const after = text(inputs.globalClusterIdentifier);
+  if (before === "") return "updating RDS Cluster: existing RDS Clusters cannot be added to an existing RDS Global Cluster";
+  if (after !== "") return "updating RDS Cluster: existing RDS Clusters cannot be migrated between existing RDS Global Clusters";
+  return undefined;
+}
+
 export function planUp(desired: readonly Registration[], state: StackState, opts: PlanOptions = {}): Plan {
   const inScope = (urn: string) => (!opts.target || opts.target.includes(urn)) && !(opts.exclude ?? []).includes(urn);
   const registered = new Set(desired.map((d) => d.urn));
@@ -116,9 +145,10 @@ export function planUp(desired: readonly Registration[], state: StackState, opts
       sameCount++;
       continue;
     }
-    const forcing = changed.filter((k) => (REPLACED_ON[d.type] ?? []).includes(k));
+    const forcing = [...changed.filter((k) => (REPLACED_ON[d.type] ?? []).includes(k)), ...kubernetesIdentityChanges(d.type, inputs, old.inputs)];
     if (forcing.length === 0) {
-      steps.push({ op: "update", urn: d.urn, type: d.type, desired: d, inputs, old, changed });
+      const refused = providerRefusal(d.type, changed, inputs, old);
+      steps.push({ op: "update", urn: d.urn, type: d.type, desired: d, inputs, old, changed, ...(refused ? { refused } : {}) });
       continue;
     }
     const step: Step = { op: "replace", urn: d.urn, type: d.type, desired: d, inputs, old, changed, deleteBeforeReplace: d.options.deleteBeforeReplace };

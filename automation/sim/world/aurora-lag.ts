@@ -60,6 +60,8 @@ export class LagMetric extends Part {
       for (const site of this.sites) {
         // A cluster being rebuilt replicates nothing yet: no datapoint either.
         if (site.stack === writer.stack || site.db.role === "writer" || site.db.status === "failing-over" || site.db.rebuilding) continue;
+        // Not a secondary of the writer's global cluster (left behind by a restore): it replicates nothing of the data served.
+        if (!this.aurora.inGlobalCluster(writer.stack) || !this.aurora.inGlobalCluster(site.stack)) continue;
         if (this.impaired.has(site.region) || this.impaired.has(writer.region)) continue;
         const upTo = site.db.frozenAt ?? at - this.aurora.lagMs();
         const ms = this.writes.countWrites(writer.stack, "db", upTo, at) > 0 ? Math.round(at - upTo) : 0;

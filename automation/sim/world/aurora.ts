@@ -16,21 +16,36 @@
  * operation can't be performed while the cluster is in this state". What DescribeDBClusters says
  * of the cluster meanwhile is not documented; it keeps "available" here, so a driver that only
  * looked at it would be caught.
+ *
+ * A DB cluster restored from a recovery point is standalone (RestoreDBClusterFromSnapshot creates a
+ * cluster outside any global database): the global cluster the pair had is left as it was (its
+ * writer and secondary clusters keep their roles; the driver no longer acts on it, DescribeGlobalClusters
+ * still shows it as it was then), and nothing replicates from the restored cluster until
+ * CreateGlobalCluster names it as the source of a new global cluster, which it then writes.
  */
 import type { DbCluster, GlobalCluster } from "../../ports";
 import { AwsError } from "../errors";
 import { type Core, Part, type SiteRec } from "./core";
 import type { Writes } from "./writes";
 
+/** CreateGlobalCluster's `GlobalClusterIdentifier`: "[A-Za-z][0-9A-Za-z-:._]*", 1 to 255 characters (RDS API reference, CreateGlobalCluster). */
+const GLOBAL_CLUSTER_IDENTIFIER = /^[A-Za-z][0-9A-Za-z\-:._]{0,254}$/;
+
+interface GlobalRec {
+  /** "" while the writer's cluster is in no global cluster (a restored cluster, until CreateGlobalCluster). */
+  identifier: string;
+  members: string[];
+  writer: string;
+  status: "available" | "switching-over" | "failing-over";
+  failoverState?: GlobalCluster["failoverState"];
+  gen: number;
+}
+
 export class Aurora extends Part {
-  private readonly global: {
-    identifier: string;
-    members: string[];
-    writer: string;
-    status: "available" | "switching-over" | "failing-over";
-    failoverState?: GlobalCluster["failoverState"];
-    gen: number;
-  };
+  /** The global cluster of the cluster that holds the pair's data now (the writer's). */
+  private global: GlobalRec;
+  /** Global clusters left behind by a restore, as DescribeGlobalClusters showed them then. */
+  private readonly leftBehind = new Map<string, GlobalCluster>();
 
   constructor(
     core: Core,
@@ -65,9 +80,9 @@ export class Aurora extends Part {
     }
   }
 
-  /** One writer at a time (an old primary awaiting demotion does not count). */
+  /** One writer at a time in the global cluster (an old primary awaiting demotion does not count). */
   assertInvariants(): void {
-    const writers = this.sites.filter((s) => s.db.role === "writer" && !s.db.pendingDemotion);
+    const writers = this.sites.filter((s) => this.global.members.includes(s.stack) && s.db.role === "writer" && !s.db.pendingDemotion);
     if (writers.length > 1) throw new Error(`sim invariant broken: two writers (${writers.map((s) => s.stack).join(", ")})`);
   }
 
@@ -134,9 +149,57 @@ export class Aurora extends Part {
     };
   }
 
-  describeGlobalCluster(_region: string, globalClusterIdentifier: string): GlobalCluster {
-    this.requireGlobal(globalClusterIdentifier);
-    return this.globalView();
+  describeGlobalCluster(region: string, globalClusterIdentifier: string): GlobalCluster {
+    const found = this.findGlobalCluster(region, globalClusterIdentifier);
+    if (!found) throw new AwsError("GlobalClusterNotFoundFault", `Global cluster ${globalClusterIdentifier} not found.`, { status: 404 });
+    return found;
+  }
+
+  /** DescribeGlobalClusters for one identifier (identifiers are stored lowercase), or undefined. */
+  findGlobalCluster(_region: string, globalClusterIdentifier: string): GlobalCluster | undefined {
+    const id = globalClusterIdentifier.toLowerCase();
+    if (this.global.identifier !== "" && id === this.global.identifier) return this.globalView();
+    const old = this.leftBehind.get(id);
+    return old && structuredClone(old);
+  }
+
+  /** Whether `stack`'s cluster is in the global cluster of the pair's data (false for a standalone restored cluster). */
+  inGlobalCluster(stack: string): boolean {
+    return this.global.identifier !== "" && this.global.members.includes(stack);
+  }
+
+  /**
+   * CreateGlobalCluster with SourceDBClusterIdentifier: the existing cluster becomes the primary of a
+   * new global cluster (RDS API reference, CreateGlobalCluster; Aurora User Guide, "Creating an Amazon
+   * Aurora global database from an Aurora or Amazon RDS snapshot": the restored cluster becomes the
+   * primary). Refused as RDS documents: an identifier already used (GlobalClusterAlreadyExistsFault),
+   * a source that is not a cluster in the call's Region (DBClusterNotFoundFault), one that is not
+   * available or is already in a global cluster (InvalidDBClusterStateFault).
+   */
+  createGlobalCluster(region: string, globalClusterIdentifier: string, sourceClusterArn: string): void {
+    if (!GLOBAL_CLUSTER_IDENTIFIER.test(globalClusterIdentifier)) {
+      throw new AwsError(
+        "InvalidParameterValue",
+        `GlobalClusterIdentifier "${globalClusterIdentifier}" must match [A-Za-z][0-9A-Za-z-:._]* (1-255 characters)`,
+      );
+    }
+    const id = globalClusterIdentifier.toLowerCase();
+    if ((this.global.identifier !== "" && this.global.identifier === id) || this.leftBehind.has(id)) {
+      throw new AwsError("GlobalClusterAlreadyExistsFault", `Global cluster ${id} already exists`, { status: 400 });
+    }
+    const site = this.sites.find((s) => s.region === region && s.names.dbClusterArn === sourceClusterArn && s.dbClusters.length > 0);
+    if (!site) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${sourceClusterArn} not found.`, { status: 404 });
+    if (this.inGlobalCluster(site.stack) || site.stack !== this.global.writer) {
+      throw new AwsError(
+        "InvalidDBClusterStateFault",
+        `DB cluster ${site.names.dbClusterIdentifier} is already a member of global cluster ${this.global.identifier || "(another)"}`,
+      );
+    }
+    if (site.db.status !== "available") {
+      throw new AwsError("InvalidDBClusterStateFault", `DB cluster ${site.names.dbClusterIdentifier} is ${site.db.status}, not available`);
+    }
+    this.global.identifier = id;
+    this.global.status = "available";
   }
 
   describeDbCluster(region: string, clusterIdentifier: string): DbCluster {
@@ -150,7 +213,13 @@ export class Aurora extends Part {
   }
 
   private requireGlobal(id: string): void {
-    if (id !== this.global.identifier) throw new AwsError("GlobalClusterNotFoundFault", `Global cluster ${id} not found.`, { status: 404 });
+    if (this.global.identifier === "" || id.toLowerCase() !== this.global.identifier) {
+      // A global cluster a restore left behind exists, but none of its clusters holds the pair's data any more.
+      if (this.leftBehind.has(id.toLowerCase())) {
+        throw new AwsError("InvalidGlobalClusterStateFault", `global cluster ${id}: the simulation does not act on a global cluster a restore left behind`);
+      }
+      throw new AwsError("GlobalClusterNotFoundFault", `Global cluster ${id} not found.`, { status: 404 });
+    }
   }
 
   private promotionTarget(globalClusterIdentifier: string, targetClusterArn: string): SiteRec {
@@ -278,28 +347,29 @@ export class Aurora extends Part {
 
   /**
    * A DB cluster restored from a recovery point of `from`'s data, taken at `pointAt`, becomes
-   * `target`'s writer: a new cluster outside the global cluster, with no instance yet (AWS Backup
-   * creates none). Every write `from` made after the point is lost to it.
+   * `target`'s writer: a new standalone cluster, with no instance yet (AWS Backup creates none).
+   * Every write `from` made after the point is lost to it. The global cluster the pair had is left
+   * as it was: its writer stays its writer, its secondaries replicate nothing new (the data the
+   * pair serves is the restored cluster's).
    */
   restoredAsWriter(target: SiteRec, from: SiteRec, pointAt: number, clusterArn: string): void {
     this.writes.recordLoss("aurora", "restore", from, target, pointAt);
+    if (this.global.identifier !== "") this.leftBehind.set(this.global.identifier, structuredClone(this.globalView()));
+    for (const site of this.sites) {
+      if (site !== target && this.global.members.includes(site.stack) && site.db.role !== "writer" && site.db.frozenAt === undefined)
+        site.db.frozenAt = this.liveReplicatedPoint();
+    }
     // The site's data is in the restored cluster now; the one it had stays as it was, beside it.
     const identifier = clusterArn.split(":cluster:").at(-1)!;
     if (!target.dbClusters.includes(identifier)) target.dbClusters.push(identifier);
     target.names.dbClusterIdentifier = identifier;
     target.names.dbClusterArn = clusterArn;
-    const old = this.siteOf(this.global.writer);
-    if (old !== target) {
-      if (this.impaired.has(old.region)) old.db.pendingDemotion = true;
-      else this.rebuild(old);
-    }
-    this.global.writer = target.stack;
-    this.global.failoverState = undefined;
-    this.global.status = "available";
+    this.global = { identifier: "", members: [target.stack], writer: target.stack, status: "available", gen: this.global.gen + 1 };
     target.db.role = "writer";
     target.db.status = "available";
     target.db.frozenAt = undefined;
     target.db.pendingDemotion = false;
+    target.db.rebuilding = false;
     target.db.instanceCount = 0;
     target.db.creating = 0;
   }

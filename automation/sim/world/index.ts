@@ -21,6 +21,7 @@
 import type { Clock, DbCluster, EfsReplication, FailoverRecord, FileSystemProtection, GlobalCluster, NodeGroupScaling, NodeGroupState } from "../../ports";
 import type { NodeGroupName } from "../../../stacks/config";
 import type { LatencyModel } from "../latency";
+import { AwsError } from "../errors";
 import { LagMetric } from "./aurora-lag";
 import { Aurora } from "./aurora";
 import { Backups, type BackupResourceType, type SimCopyJob, type SimRecoveryPoint, type SimRestoreJob } from "./backups";
@@ -46,7 +47,7 @@ import { Route53 } from "./route53";
 import { Schedule } from "./schedule";
 import { Workload } from "./workload";
 import { type DataLossRecord, Writes } from "./writes";
-import { type SimVeleroObject, type SimVeleroRestore, VeleroBackups } from "./velero";
+import { type SimVeleroObject, type SimVeleroRestore, type SimVeleroRestoreOutcome, VeleroBackups } from "./velero";
 
 export { LAG_METRIC_PERIOD_MS } from "./aurora-lag";
 export type { CallRecord } from "./calls";
@@ -68,7 +69,7 @@ export type { SiteSnapshot } from "./inspect";
 export { ROUTE53 } from "./route53";
 export { RESTORE_DIRECTORY_PREFIX } from "./restored-files";
 export type { DataLossRecord } from "./writes";
-export { scheduledBackupName, type SimVeleroObject, type SimVeleroRestore } from "./velero";
+export { scheduledBackupName, type SimVeleroObject, type SimVeleroRestore, type SimVeleroRestoreOutcome } from "./velero";
 export {
   BACKUP_RESOURCE_TYPES,
   GIB,
@@ -290,6 +291,38 @@ export class World {
     return this.veleroPart().createRestore(stack, name, backupName);
   }
 
+  /** The cluster's stack, as the Kubernetes API of `clusterName` in `region` answers for it (404 without one). */
+  private kubernetesStack(region: string, clusterName: string): string {
+    const site = this.core.siteInRegion(region);
+    if (!site || site.cluster.status !== "ACTIVE" || site.names.clusterName !== clusterName)
+      throw new AwsError("ResourceNotFoundException", `No cluster found for name: ${clusterName}.`, { status: 404 });
+    return site.stack;
+  }
+
+  /** Kubernetes API: the velero.io/v1 Restore `name` in the cluster; undefined when there is none. */
+  readVeleroRestore(region: string, clusterName: string, name: string): SimVeleroRestore | undefined {
+    this.settle();
+    return this.veleroPart().readRestore(this.kubernetesStack(region, clusterName), name);
+  }
+
+  /** A velero.io/v1 Restore deleted from `stack`'s cluster (by its up), its logs with it. */
+  deleteVeleroRestore(stack: string, name: string): void {
+    this.settle();
+    this.veleroPart().deleteRestore(stack, name);
+  }
+
+  /** Kubernetes API: the Backup object `backupName` synced, the storage location's phase. */
+  veleroRestoreReadiness(region: string, clusterName: string, backupName: string): { backupSynced: boolean; locationPhase?: string } {
+    this.settle();
+    return this.veleroPart().restoreReadiness(this.kubernetesStack(region, clusterName), backupName);
+  }
+
+  /** Fault: the next Velero Restores that pass validation end as given (PartiallyFailed, Failed), in order. */
+  armVeleroRestoreOutcomes(outcomes: SimVeleroRestoreOutcome[]): void {
+    this.settle();
+    this.veleroPart().armRestoreOutcomes(outcomes);
+  }
+
   /** Fault: the next `times` scheduled Velero backups end PartiallyFailed. */
   failVeleroBackupsPartially(times: number): void {
     this.settle();
@@ -460,6 +493,18 @@ export class World {
     return this.aurora.describeDbCluster(region, clusterIdentifier);
   }
 
+  /** DescribeGlobalClusters for one identifier, or undefined (GlobalClusterNotFoundFault). */
+  findGlobalCluster(region: string, globalClusterIdentifier: string): GlobalCluster | undefined {
+    this.settle();
+    return this.aurora.findGlobalCluster(region, globalClusterIdentifier);
+  }
+
+  /** CreateGlobalCluster from an existing cluster (SourceDBClusterIdentifier): it becomes the new global cluster's writer. */
+  createGlobalCluster(region: string, globalClusterIdentifier: string, sourceClusterArn: string): void {
+    this.settle();
+    this.aurora.createGlobalCluster(region, globalClusterIdentifier, sourceClusterArn);
+  }
+
   /** SwitchoverGlobalCluster: planned, no data loss; refused unless every member Region answers. */
   switchoverGlobalCluster(region: string, globalClusterIdentifier: string, targetClusterArn: string): number {
     this.settle();
@@ -592,8 +637,9 @@ export class World {
   }
 
   /** DescribeFileSystems / DescribeDBClusters by id in `region`: whether it exists (own or restored there). */
-  storeExists(region: string, kind: "fileSystem" | "dbCluster", id: string): boolean {
+  storeExists(region: string, kind: "fileSystem" | "dbCluster" | "globalCluster", id: string): boolean {
     this.settle();
+    if (kind === "globalCluster") return this.aurora.findGlobalCluster(region, id) !== undefined;
     const site = this.core.siteInRegion(region);
     return !!site && (kind === "fileSystem" ? id in site.fileSystems : site.dbClusters.includes(id));
   }

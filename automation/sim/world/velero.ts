@@ -43,9 +43,27 @@ export interface SimVeleroRestore {
   name: string;
   stack: string;
   backupName: string;
-  phase: "InProgress" | "Completed" | "FailedValidation";
+  phase: "InProgress" | SimVeleroRestoreOutcome["phase"];
   startedAt: number;
   completedAt?: number;
+  validationErrors?: string[];
+  /** status.errors, status.warnings, status.failureReason once it ended (velero.io/v1 RestoreStatus). */
+  errors?: number;
+  warnings?: number;
+  failureReason?: string;
+}
+
+/**
+ * How a restore that passed validation ends: Completed, PartiallyFailed (1+ items failed: `errors`
+ * counts them, the messages stay in object storage) or Failed (it could not run: `failureReason`),
+ * as velero pkg/apis/velero/v1/restore_types.go describes the phases.
+ */
+export interface SimVeleroRestoreOutcome {
+  phase: "Completed" | "PartiallyFailed" | "Failed" | "FailedValidation";
+  errors?: number;
+  warnings?: number;
+  failureReason?: string;
+  /** FailedValidation: set at once, the restore never runs (e.g. "The BSL default is unavailable, cannot retrieve the backup"). */
   validationErrors?: string[];
 }
 
@@ -78,6 +96,7 @@ export class VeleroBackups extends Part {
   private readonly objects: SimVeleroObject[] = [];
   private readonly restores: SimVeleroRestore[] = [];
   private partialFailuresArmed = 0;
+  private readonly restoreOutcomesArmed: SimVeleroRestoreOutcome[] = [];
   private replicationDelayMs = 0;
   private readonly spec: VeleroSpec;
 
@@ -166,12 +185,40 @@ export class VeleroBackups extends Part {
       restore.validationErrors = [`Error retrieving backup: can't find backup velero/${backupName}`];
       return { ...restore };
     }
+    const outcome = this.restoreOutcomesArmed.shift() ?? { phase: "Completed" };
+    if (outcome.phase === "FailedValidation") {
+      Object.assign(restore, { phase: "FailedValidation", validationErrors: outcome.validationErrors ?? ["(armed fault)"] });
+      return { ...restore };
+    }
     const doneAt = this.t + Math.round(this.draws.sample("velero-restore"));
-    this.schedule(doneAt, `Velero restore ${name} completes`, () => {
-      restore.phase = "Completed";
-      restore.completedAt = doneAt;
+    this.schedule(doneAt, `Velero restore ${name} ends ${outcome.phase}`, () => {
+      Object.assign(restore, { errors: 0, warnings: 0, ...outcome, completedAt: doneAt });
     });
-    return { ...restore, completedAt: doneAt };
+    return { ...restore };
+  }
+
+  /** A Restore deleted from `stack`'s cluster: Velero deletes its logs and results with it (restore_controller.go `deleteExternalResources`). */
+  deleteRestore(stack: string, name: string): void {
+    const i = this.restores.findIndex((r) => r.stack === stack && r.name === name);
+    if (i >= 0) this.restores.splice(i, 1);
+  }
+
+  /** The Restore `name` in `stack`'s cluster as the API server returns it; undefined when there is none. */
+  readRestore(stack: string, name: string): SimVeleroRestore | undefined {
+    const r = this.restores.find((x) => x.stack === stack && x.name === name);
+    return r && { ...r };
+  }
+
+  /**
+   * What a Restore of `backupName` needs in `stack`'s cluster: the Backup object (after a sync) and
+   * the storage location validated Available (Velero validates it every `storeValidationFrequency`,
+   * 1 minute by default: pkg/cmd/server/config/config.go; its backup sync skips a location not
+   * Available, so a synced backup implies one: modelled as validated at the first sync period).
+   */
+  restoreReadiness(stack: string, backupName: string): { backupSynced: boolean; locationPhase?: string } {
+    const cluster = this.siteOf(stack).cluster;
+    const validated = cluster.activeAt !== undefined && this.t >= Math.ceil(cluster.activeAt / this.spec.syncPeriodMs) * this.spec.syncPeriodMs;
+    return { backupSynced: this.syncedAt(stack, backupName) !== undefined, ...(validated ? { locationPhase: "Available" } : {}) };
   }
 
   // Faults -----------------------------------------------------------------------------------
@@ -179,6 +226,11 @@ export class VeleroBackups extends Part {
   /** The next `times` scheduled backups end PartiallyFailed (some objects missing). */
   failNextBackupsPartially(times: number): void {
     this.partialFailuresArmed += times;
+  }
+
+  /** The next `outcomes.length` Restores of a synced backup end as given, in order (then Completed). */
+  armRestoreOutcomes(outcomes: SimVeleroRestoreOutcome[]): void {
+    this.restoreOutcomesArmed.push(...outcomes.map((o) => ({ ...o })));
   }
 
   /** S3 replication of the next backups lags by `delayMs` more than usual. */

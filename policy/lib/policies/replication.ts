@@ -4,7 +4,7 @@
  */
 import { NotApplicable, definePolicy, type Violation } from "../policy";
 import { T, describe, isSet, isUnknown, knownArray, knownString, ofType, prop, type ResourceLike } from "../resources";
-import { adoptedStoreIds, peerOutputs, siteRegion, siteRole } from "../site";
+import { adoptedStoreIds, peerOutputs, restoredDatabase, siteRegion, siteRole } from "../site";
 
 function requireRole(resources: readonly ResourceLike[], allowFileSystemSignal = true) {
   const role = siteRole(resources);
@@ -142,7 +142,7 @@ export const efsOverwriteProtectionMatchesRole = definePolicy({
 export const auroraGlobalMembership = definePolicy({
   name: "aurora-global-membership",
   description:
-    "The site runs an Aurora cluster, and every Aurora cluster is a member of the pair's one global cluster (owned by one site, read by the other through the stack reference).",
+    "The site runs an Aurora cluster, and every Aurora cluster is a member of the pair's one global cluster (owned by one site, read by the other through the stack reference); a cluster restored from a recovery point writes the global database `restore` created from it (`restoredData.globalClusterIdentifier`).",
   enforcementLevel: "mandatory",
   scope: "stack",
   // After an unplanned failover (FailoverGlobalCluster with AllowDataLoss, for a Regional disaster:
@@ -152,7 +152,10 @@ export const auroraGlobalMembership = definePolicy({
   defaults: {},
   validate(resources) {
     const out: Violation[] = [];
-    const globals = ofType(resources, T.rdsGlobalCluster);
+    // The global database a restored cluster writes is read, not declared: not the pair's.
+    const adopted = adoptedStoreIds(resources);
+    const globalId = (g: ResourceLike) => knownString(g.props.globalClusterIdentifier) ?? knownString(g.props.id);
+    const globals = ofType(resources, T.rdsGlobalCluster).filter((g) => !adopted.has(globalId(g) ?? ""));
     if (globals.length > 1) {
       out.push({
         urn: globals[1].urn,
@@ -160,9 +163,7 @@ export const auroraGlobalMembership = definePolicy({
       });
     }
     const ownGlobal = globals[0];
-    const expected = ownGlobal
-      ? (knownString(ownGlobal.props.globalClusterIdentifier) ?? knownString(ownGlobal.props.id))
-      : knownString(peerOutputs(resources)?.globalClusterIdentifier);
+    const expected = ownGlobal ? globalId(ownGlobal) : knownString(peerOutputs(resources)?.globalClusterIdentifier);
     const clusters = ofType(resources, T.rdsCluster);
     // The standby of the backup-restore tier holds no database by design: Aurora's copies are in its
     // backup vault (the stack's `drTier` output says so).
@@ -175,12 +176,16 @@ export const auroraGlobalMembership = definePolicy({
           "Fix: deploy the database component (a secondary cluster in the global database on a standby site).",
       });
     }
-    // A cluster restored from a recovery point is a standalone cluster (RestoreDBClusterFromSnapshot
-    // creates one outside any global database); the site serves from it until it joins the pair again.
-    const adopted = adoptedStoreIds(resources);
+    // A cluster restored from a recovery point is created outside any global database
+    // (RestoreDBClusterFromSnapshot); `restore` then makes it the writer of a new one
+    // (CreateGlobalCluster), named by `restoredData.globalClusterIdentifier`.
+    const restored = restoredDatabase(resources);
     for (const c of clusters) {
       const cid = knownString(c.props.clusterIdentifier) ?? knownString(c.props.id);
-      if (cid && adopted.has(cid)) continue;
+      if (cid && adopted.has(cid)) {
+        out.push(...restoredClusterMembership(c, cid, restored?.globalClusterIdentifier, resources));
+        continue;
+      }
       const member = c.props.globalClusterIdentifier;
       if (!isSet(member)) {
         out.push({
@@ -202,6 +207,39 @@ export const auroraGlobalMembership = definePolicy({
     return out;
   },
 });
+
+/**
+ * A restored cluster the site serves from writes the global database named by `restoredData`: set,
+ * read by the stack, and (where the read shows them) with this cluster as its writer.
+ */
+function restoredClusterMembership(c: ResourceLike, cid: string, gid: string | undefined, resources: readonly ResourceLike[]): Violation[] {
+  if (!gid) {
+    return [
+      {
+        urn: c.urn,
+        message:
+          `${describe(c)} (${cid}) was restored from a recovery point and writes no global database, so nothing can replicate it to the peer Region. ` +
+          "Fix: resume or rerun `npm run restore`, which makes it the writer of a new global database (CreateGlobalCluster) and sets `restoredData.globalClusterIdentifier`.",
+      },
+    ];
+  }
+  const member = knownString(c.props.globalClusterIdentifier);
+  const read = ofType(resources, T.rdsGlobalCluster).find((g) => (knownString(g.props.globalClusterIdentifier) ?? knownString(g.props.id)) === gid);
+  const writer = (knownArray(read?.props.globalClusterMembers) ?? []).map((m) => m as Record<string, unknown> | undefined).find((m) => m?.isWriter === true);
+  const writerArn = knownString(writer?.dbClusterArn);
+  const arn = knownString(c.props.arn);
+  if ((member && member !== gid) || (writerArn && arn && writerArn !== arn)) {
+    return [
+      {
+        urn: c.urn,
+        message:
+          `${describe(c)} (${cid}) is not the writer of "${gid}", the global database \`restoredData.globalClusterIdentifier\` names (it is in "${member ?? "?"}", whose writer is ${writerArn ?? "unknown"}). ` +
+          "Fix: set `restoredData.globalClusterIdentifier` to the global database `restore` created from this cluster.",
+      },
+    ];
+  }
+  return [];
+}
 
 export const ecrReplication = definePolicy({
   name: "ecr-replication",

@@ -17,9 +17,11 @@ import {
   UpdateNodegroupConfigCommand,
 } from "@aws-sdk/client-eks";
 import {
+  CreateGlobalClusterCommand,
   DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
+  GlobalClusterNotFoundFault,
   RDSClient,
   SwitchoverGlobalClusterCommand,
 } from "@aws-sdk/client-rds";
@@ -32,6 +34,7 @@ import {
   Route53Client,
 } from "@aws-sdk/client-route-53";
 import { mockClient } from "aws-sdk-client-mock";
+import { ResponseContext, SelfDecodingBody, wrapHttpLibrary } from "@kubernetes/client-node";
 import { expect } from "chai";
 import { AwsCallError, AwsCallTimeoutError } from "../../../automation/cloud/aws/call";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -60,7 +63,8 @@ function factory(created: string[] = []): AwsClientFactory {
     return client;
   };
   return {
-    eks: (r) => make("eks", r, new EKSClient({ region: r })),
+    // Static credentials: the Kubernetes API token is signed with the EKS client's.
+    eks: (r) => make("eks", r, new EKSClient({ region: r, credentials: { accessKeyId: "AKID", secretAccessKey: "secret" } })),
     rds: (r) => make("rds", r, new RDSClient({ region: r })),
     efs: (r) => make("efs", r, new EFSClient({ region: r })),
     cloudWatch: (r) => make("cloudWatch", r, new CloudWatchClient({ region: r })),
@@ -155,10 +159,19 @@ describe("AwsCloud", () => {
   });
 
   describe("EKS", () => {
-    it("describes a node group in its Region, readyNodes left unknown", async () => {
+    it("describes a node group in its Region, its Ready nodes read from the cluster's Kubernetes API", async () => {
       eks.on(DescribeNodegroupCommand).resolves({ nodegroup: { status: "UPDATING", scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 } } });
-      const state = await cloud().eks.describeNodeGroup(DR, "dr-cluster", "web");
-      expect(state).to.deep.equal({ status: "UPDATING", minSize: 2, desiredSize: 3, maxSize: 6, readyNodes: undefined });
+      eks.on(DescribeClusterCommand).resolves({ cluster: { endpoint: "https://dr.eks.example", certificateAuthority: { data: "Y2E=" } } });
+      const noNodes = wrapHttpLibrary({
+        send: async () =>
+          new ResponseContext(
+            200,
+            { "content-type": "application/json" },
+            new SelfDecodingBody(Promise.resolve(Buffer.from('{"kind":"NodeList","items":[]}'))),
+          ),
+      });
+      const state = await cloud({ kubernetesHttp: noNodes }).eks.describeNodeGroup(DR, "dr-cluster", "web");
+      expect(state).to.deep.equal({ status: "UPDATING", minSize: 2, desiredSize: 3, maxSize: 6, readyNodes: 0 });
       const call = eks.commandCalls(DescribeNodegroupCommand)[0];
       expect(call.args[0].input).to.deep.equal({ clusterName: "dr-cluster", nodegroupName: "web" });
       expect(clientRegion.get(call.thisValue)).to.equal("eks:us-west-2");
@@ -280,6 +293,31 @@ describe("AwsCloud", () => {
         instanceCount: 0,
       });
       expect((await cloud().rds.describeDbCluster(PRIMARY, "eks-dr-primary")).instanceCount).to.equal(2);
+    });
+
+    it("creates a global cluster from an existing cluster in that cluster's Region: identifier and source ARN only", async () => {
+      rds.on(CreateGlobalClusterCommand).resolves({});
+      await cloud().rds.createGlobalCluster(DR, "dr-restored-g", DR_ARN);
+      const call = rds.commandCalls(CreateGlobalClusterCommand)[0];
+      // Engine, version, database name and encryption come from the source cluster (CreateGlobalCluster).
+      expect(call.args[0].input).to.deep.equal({ GlobalClusterIdentifier: "dr-restored-g", SourceDBClusterIdentifier: DR_ARN });
+      expect(clientRegion.get(call.thisValue)).to.equal("rds:us-west-2");
+      const err = await rejection(cloud().rds.createGlobalCluster(PRIMARY, "g", DR_ARN));
+      expect(err.message).to.match(/send it to us-west-2, the Region of the source cluster/);
+      expect(rds.commandCalls(CreateGlobalClusterCommand)).to.have.length(1);
+    });
+
+    it("finds a global cluster, or none when RDS answers GlobalClusterNotFoundFault; other errors propagate", async () => {
+      rds
+        .on(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: "gone" })
+        .rejects(new GlobalClusterNotFoundFault({ message: "not found", $metadata: {} }));
+      rds.on(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: "g" }).resolves({
+        GlobalClusters: [{ GlobalClusterIdentifier: "g", Status: "available", GlobalClusterMembers: [{ DBClusterArn: DR_ARN, IsWriter: true }] }],
+      });
+      expect(await cloud().rds.findGlobalCluster(DR, "gone")).to.equal(undefined);
+      expect((await cloud().rds.findGlobalCluster(DR, "g"))?.members).to.deep.equal([{ clusterArn: DR_ARN, region: DR, isWriter: true }]);
+      rds.on(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: "denied" }).rejects(Object.assign(new Error("denied"), { name: "AccessDenied" }));
+      await rejection(cloud().rds.findGlobalCluster(DR, "denied"));
     });
 
     it("switches over from the primary's Region, naming the target by ARN", async () => {

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import type { Simulation } from "../../../automation/sim";
-import { MIN, rejection, sim } from "./helpers";
+import { MIN, rejection, restoreIntoPrimary, sim } from "./helpers";
 
 describe("simulated Regions: adopting restored stores", function () {
   this.timeout(60_000);
@@ -16,47 +16,8 @@ describe("simulated Regions: adopting restored stores", function () {
     s = await sim();
   });
 
-  /** Restores primary's newest EFS and Aurora points into a new file system and cluster in us-east-1 (its own vault). */
-  async function restoreIntoPrimary(): Promise<{ fileSystemId: string; dbClusterIdentifier: string }> {
-    const outputs = (await s.stacks.outputs("primary"))!;
-    const points = s.world.listRecoveryPoints("us-east-1", outputs.backupVaultName!);
-    const newest = (type: "EFS" | "Aurora") => points.filter((p) => p.resourceType === type).at(-1)!;
-    const role = outputs.backupRoleArn!;
-    const efs = s.world.startRestoreJob("us-east-1", {
-      recoveryPointArn: newest("EFS").arn,
-      resourceType: "EFS",
-      iamRoleArn: role,
-      metadata: {
-        "file-system-id": "fs-1",
-        newFileSystem: "true",
-        Encrypted: "true",
-        KmsKeyId: outputs.kmsKeyArn,
-        PerformanceMode: "generalPurpose",
-        CreationToken: "t",
-      },
-    });
-    const db = s.world.startRestoreJob("us-east-1", {
-      recoveryPointArn: newest("Aurora").arn,
-      resourceType: "Aurora",
-      iamRoleArn: role,
-      metadata: {
-        DBClusterIdentifier: "primary-restored-1",
-        Engine: "aurora-mysql",
-        DBSubnetGroupName: outputs.dbSubnetGroupName!,
-        VpcSecurityGroupIds: JSON.stringify([outputs.dbSecurityGroupId]),
-      },
-    });
-    await s.clock.sleep(Math.max(efs.completesAt, db.completesAt) - s.clock.now() + 1);
-    s.world.setDbInstances("primary", 2);
-    await s.clock.sleep(30 * MIN);
-    return {
-      fileSystemId: s.world.describeRestoreJob("us-east-1", efs.id).createdResourceArn!.split("/").at(-1)!,
-      dbClusterIdentifier: "primary-restored-1",
-    };
-  }
-
   it("a restored file system has no mount target: a workload whose volume names it cannot serve until one exists in the site's VPC", async () => {
-    const restored = await restoreIntoPrimary();
+    const restored = await restoreIntoPrimary(s);
     expect(restored.fileSystemId).to.match(/^fs-[0-9a-f]{8,}$/);
     // The workload still on the old stores does not serve from the restored data.
     expect(s.world.site("primary").serving).to.equal(false);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { GIB, type Simulation } from "../../../automation/sim";
-import { MIN, rejection, sim } from "./helpers";
+import { GLOBAL_CLUSTER_ID, MIN, rejection, sim } from "./helpers";
 
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
@@ -195,6 +195,44 @@ describe("simulated AWS Backup: recovery points, copies, restores", function () 
       expect(job.status, bad).to.equal("FAILED");
       expect(job.statusMessage, bad).to.match(/InvalidParameterValue.*DBClusterIdentifier/);
     }
+  });
+
+  it("a restored cluster is standalone until CreateGlobalCluster names it; RDS's rules: identifier free, source in the call's Region, available, in no global cluster", async () => {
+    const aurora = s.world
+      .listRecoveryPoints("us-west-2", vaults.dr)
+      .filter((p) => p.resourceType === "Aurora")
+      .at(-1)!;
+    const dr = await s.stacks.outputs("dr");
+    const ownArn = s.world.site("dr").db.arn;
+    const before = s.world.globalCluster();
+    // The peer's own cluster is a secondary of the pair's global cluster: it cannot be the source of another.
+    await rejection(() => s.world.createGlobalCluster("us-west-2", "other", ownArn), "InvalidDBClusterStateFault");
+    const job = s.world.startRestoreJob("us-west-2", {
+      recoveryPointArn: aurora.arn,
+      resourceType: "Aurora",
+      metadata: {
+        DBClusterIdentifier: "dr-restored-1",
+        Engine: "aurora-mysql",
+        DBSubnetGroupName: dr!.dbSubnetGroupName!,
+        VpcSecurityGroupIds: JSON.stringify([dr!.dbSecurityGroupId]),
+      },
+      iamRoleArn: "arn:aws:iam::123456789012:role/backup",
+      idempotencyToken: "global",
+    });
+    await s.clock.sleep(Math.max(job.completesAt - s.clock.now(), 0) + 1);
+    const restored = s.world.describeRestoreJob("us-west-2", job.id).createdResourceArn!;
+    // The pair's global cluster is left as it was: the same writer and secondary, the restored cluster in neither.
+    expect(s.world.findGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID)!.members).to.deep.equal(before.members);
+    expect(s.world.findGlobalCluster("us-west-2", "dr-restored-1-global")).to.equal(undefined);
+    await rejection(() => s.world.createGlobalCluster("us-west-2", GLOBAL_CLUSTER_ID, restored), "GlobalClusterAlreadyExistsFault");
+    await rejection(() => s.world.createGlobalCluster("us-east-1", "dr-restored-1-global", restored), "DBClusterNotFoundFault");
+    await rejection(() => s.world.createGlobalCluster("us-west-2", "1-bad", restored), "InvalidParameterValue");
+    s.world.createGlobalCluster("us-west-2", "DR-restored-1-global", restored);
+    const created = s.world.findGlobalCluster("us-west-2", "dr-restored-1-global")!;
+    expect(created).to.deep.include({ identifier: "dr-restored-1-global", status: "available" });
+    expect(created.members.map((m) => [m.clusterArn, m.isWriter])).to.deep.equal([[restored, true]]);
+    await rejection(() => s.world.createGlobalCluster("us-west-2", "again", restored), "InvalidDBClusterStateFault");
+    await rejection(() => s.world.createGlobalCluster("us-west-2", "dr-restored-1-global", restored), "GlobalClusterAlreadyExistsFault");
   });
 
   it("the restored cluster's instances are created once: a repeated call (a resume) reads them and creates none, as the real adapter does", async () => {

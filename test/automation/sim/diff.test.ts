@@ -103,6 +103,31 @@ describe("sim: the engine's plan for an up", () => {
     expect(plan.steps.find((s) => s.urn === guarded.urn)!.refused).to.match(/cannot be deleted\nbecause it is protected/);
   });
 
+  it("an existing DB cluster is never moved into a global cluster: the provider refuses adding it or migrating it between two (global_cluster_identifier)", () => {
+    const DB = "aws:rds/cluster:Cluster";
+    const standalone = reg(DB, "db", { clusterIdentifier: "c", engine: "aurora-mysql" });
+    const state: StackState = [applied(standalone, { globalClusterIdentifier: "" })];
+    const adding = planUp([reg(DB, "db", { clusterIdentifier: "c", engine: "aurora-mysql", globalClusterIdentifier: "g2" })], state);
+    expect(adding.steps.map((s) => [s.op, s.changed])).to.deep.equal([["update", ["globalClusterIdentifier"]]]);
+    expect(adding.steps[0].refused).to.match(/existing RDS Clusters cannot be added to an existing RDS Global Cluster/);
+
+    const member = reg(DB, "db", { clusterIdentifier: "c", engine: "aurora-mysql", globalClusterIdentifier: "g1" });
+    const memberState: StackState = [applied(member)];
+    const moving = planUp([reg(DB, "db", { clusterIdentifier: "c", engine: "aurora-mysql", globalClusterIdentifier: "g2" })], memberState);
+    expect(moving.steps[0].refused).to.match(/cannot be migrated between existing RDS Global Clusters/);
+    // With ignoreChanges (the program's clusters), a different identifier is no diff at all.
+    const ignoring = reg(
+      DB,
+      "db",
+      { clusterIdentifier: "c", engine: "aurora-mysql", globalClusterIdentifier: "g2" },
+      { options: { protect: true, ignoreChanges: ["globalClusterIdentifier"], deleteBeforeReplace: false, retainOnDelete: false } },
+    );
+    expect(planUp([ignoring], memberState).steps).to.deep.equal([]);
+    // Another change to a member is an ordinary update.
+    const other = planUp([reg(DB, "db", { clusterIdentifier: "c", engine: "aurora-mysql", globalClusterIdentifier: "g1", tags: { a: "1" } })], memberState);
+    expect(other.steps.map((s) => [s.op, s.refused])).to.deep.equal([["update", undefined]]);
+  });
+
   it("--target limits the steps to the listed URNs; a target that depends on an untargeted create is fatal", () => {
     const state: StackState = [applied(reg(NG, "web", { scalingConfig: { desiredSize: 0 } })), applied(reg(SG, "old", { name: "old" }))];
     const desired = [reg(NG, "web", { scalingConfig: { desiredSize: 3 } }), reg(SG, "sg", { name: "sg" })];

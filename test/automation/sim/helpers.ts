@@ -54,3 +54,50 @@ export async function until(clock: Clock, pred: () => boolean | Promise<boolean>
   }
   return clock.now();
 }
+
+/**
+ * Restores primary's newest EFS point into a new file system (or into the existing `into`) and,
+ * without `into`, its newest Aurora point into a new cluster with two instances, from its own vault.
+ */
+export async function restoreIntoPrimary(s: Simulation, into?: string): Promise<{ fileSystemId: string; dbClusterIdentifier: string; pointAt: number }> {
+  const outputs = (await s.stacks.outputs("primary"))!;
+  const points = s.world.listRecoveryPoints("us-east-1", outputs.backupVaultName!);
+  const newest = (type: "EFS" | "Aurora") => points.filter((p) => p.resourceType === type).at(-1)!;
+  const role = outputs.backupRoleArn!;
+  const efs = s.world.startRestoreJob("us-east-1", {
+    recoveryPointArn: newest("EFS").arn,
+    resourceType: "EFS",
+    iamRoleArn: role,
+    metadata: {
+      "file-system-id": into ?? "fs-1",
+      newFileSystem: into ? "false" : "true",
+      Encrypted: "true",
+      KmsKeyId: outputs.kmsKeyArn,
+      PerformanceMode: "generalPurpose",
+      CreationToken: `t-${s.world.restoreJobs().length}`,
+    },
+  });
+  const db = into
+    ? undefined
+    : s.world.startRestoreJob("us-east-1", {
+        recoveryPointArn: newest("Aurora").arn,
+        resourceType: "Aurora",
+        iamRoleArn: role,
+        metadata: {
+          DBClusterIdentifier: "primary-restored-1",
+          Engine: "aurora-mysql",
+          DBSubnetGroupName: outputs.dbSubnetGroupName!,
+          VpcSecurityGroupIds: JSON.stringify([outputs.dbSecurityGroupId]),
+        },
+      });
+  await s.clock.sleep(Math.max(efs.completesAt, db?.completesAt ?? 0) - s.clock.now() + 1);
+  if (db) {
+    s.world.setDbInstances("primary", 2);
+    await s.clock.sleep(30 * MIN);
+  }
+  return {
+    fileSystemId: s.world.describeRestoreJob("us-east-1", efs.id).createdResourceArn!.split("/").at(-1)!,
+    dbClusterIdentifier: "primary-restored-1",
+    pointAt: newest("EFS").createdAt,
+  };
+}

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { RESTORE_DIRECTORY_PREFIX, type Simulation } from "../../../automation/sim";
-import { MIN, rejection, sim } from "./helpers";
+import { MIN, rejection, restoreIntoPrimary, sim } from "./helpers";
 
 describe("simulated Regions: a restored file system's files are in AWS Backup's recovery directory", function () {
   this.timeout(60_000);
@@ -16,51 +16,11 @@ describe("simulated Regions: a restored file system's files are in AWS Backup's 
     s = await sim();
   });
 
-  /** Restores primary's newest EFS point into a new file system (or into `into`), and its DB into a new cluster. */
-  async function restoreIntoPrimary(into?: string): Promise<{ fileSystemId: string; dbClusterIdentifier: string }> {
-    const outputs = (await s.stacks.outputs("primary"))!;
-    const points = s.world.listRecoveryPoints("us-east-1", outputs.backupVaultName!);
-    const newest = (type: "EFS" | "Aurora") => points.filter((p) => p.resourceType === type).at(-1)!;
-    pointAt = newest("EFS").createdAt;
-    const role = outputs.backupRoleArn!;
-    const efs = s.world.startRestoreJob("us-east-1", {
-      recoveryPointArn: newest("EFS").arn,
-      resourceType: "EFS",
-      iamRoleArn: role,
-      metadata: {
-        "file-system-id": into ?? "fs-1",
-        newFileSystem: into ? "false" : "true",
-        Encrypted: "true",
-        KmsKeyId: outputs.kmsKeyArn,
-        PerformanceMode: "generalPurpose",
-        CreationToken: `t-${s.world.restoreJobs().length}`,
-      },
-    });
-    const db = into
-      ? undefined
-      : s.world.startRestoreJob("us-east-1", {
-          recoveryPointArn: newest("Aurora").arn,
-          resourceType: "Aurora",
-          iamRoleArn: role,
-          metadata: {
-            DBClusterIdentifier: "primary-restored-1",
-            Engine: "aurora-mysql",
-            DBSubnetGroupName: outputs.dbSubnetGroupName!,
-            VpcSecurityGroupIds: JSON.stringify([outputs.dbSecurityGroupId]),
-          },
-        });
-    await s.clock.sleep(Math.max(efs.completesAt, db?.completesAt ?? 0) - s.clock.now() + 1);
-    if (db) {
-      s.world.setDbInstances("primary", 2);
-      await s.clock.sleep(30 * MIN);
-    }
-    return { fileSystemId: s.world.describeRestoreJob("us-east-1", efs.id).createdResourceArn!.split("/").at(-1)!, dbClusterIdentifier: "primary-restored-1" };
-  }
-
   const efsLoss = () => s.world.dataLoss().find((l) => l.reason === "restore" && l.kind === "efs")!;
 
   it("a restore puts the files in one aws-backup-restore_<datetime> directory off the root: nothing counts as restored while they are there", async () => {
-    const restored = await restoreIntoPrimary();
+    const restored = await restoreIntoPrimary(s);
+    pointAt = restored.pointAt;
     const dirs = s.world.restoreDirectories(restored.fileSystemId);
     expect(dirs).to.have.length(1);
     expect(dirs[0].startsWith(RESTORE_DIRECTORY_PREFIX)).to.equal(true);
@@ -72,7 +32,8 @@ describe("simulated Regions: a restored file system's files are in AWS Backup's 
   });
 
   it("app pods that start before the files are at the root serve an empty volume: the restore stays a loss of everything", async () => {
-    const restored = await restoreIntoPrimary();
+    const restored = await restoreIntoPrimary(s);
+    pointAt = restored.pointAt;
     s.world.addMountTarget("us-east-1", restored.fileSystemId);
     s.world.setWorkloadStores("primary", restored);
     await s.clock.sleep(10 * MIN);
@@ -86,7 +47,8 @@ describe("simulated Regions: a restored file system's files are in AWS Backup's 
   });
 
   it("a move to the root before the app starts: the restore lacks only what was written after the point; an app waiting for the move starts after it", async () => {
-    const restored = await restoreIntoPrimary();
+    const restored = await restoreIntoPrimary(s);
+    pointAt = restored.pointAt;
     s.world.addMountTarget("us-east-1", restored.fileSystemId);
     s.world.setAppAfterRestoredFilesMove("primary", true);
     const doneAt = s.world.startRestoredFilesMove("primary", restored.fileSystemId, "system");
@@ -106,7 +68,8 @@ describe("simulated Regions: a restored file system's files are in AWS Backup's 
   });
 
   it("the move's pod needs a Ready node of its tier: without one coming the Job never completes; with one coming it runs once it is Ready", async () => {
-    const restored = await restoreIntoPrimary();
+    const restored = await restoreIntoPrimary(s);
+    pointAt = restored.pointAt;
     const outputs = (await s.stacks.outputs("primary"))!;
     const system = outputs.nodeGroupNames!.system;
     s.world.scaleNodeGroup("us-east-1", outputs.clusterName!, system, { minSize: 0, desiredSize: 0, maxSize: 2 });
@@ -119,8 +82,8 @@ describe("simulated Regions: a restored file system's files are in AWS Backup's 
 
   it("two restores into one existing file system make two recovery directories: the move refuses, naming them", async () => {
     const own = s.world.site("primary").fs.id;
-    await restoreIntoPrimary(own);
-    await restoreIntoPrimary(own);
+    await restoreIntoPrimary(s, own);
+    await restoreIntoPrimary(s, own);
     const dirs = s.world.restoreDirectories(own);
     expect(dirs).to.have.length(2);
     const err = await rejection(() => s.world.startRestoredFilesMove("primary", own, "system"));

@@ -24,6 +24,8 @@ async function nextNight(t: TestSim): Promise<void> {
   t.sim.faults.impairRegion("primary");
 }
 
+const steps0 = (r: RunResult) => new Map(r.report.steps.map((s) => [s.id, s]));
+
 const run = async (t: TestSim, req: Partial<Parameters<typeof restore>[1]> = {}) =>
   (await restore(restoreDeps(t), { to: "dr", point: LATEST, maxSkewMs: HOUR, ...req })) as RunResult & RestoreResult;
 
@@ -51,6 +53,16 @@ describe("restore: the Kubernetes objects from Velero (simulated Regions)", func
     const restores = t.sim.world.veleroRestores();
     expect(restores.map((x) => [x.stack, x.backupName, x.phase])).to.deep.equal([["dr", "velero-objects-20250101045000", "Completed"]]);
     expect((await t.sim.stacks.readConfig("dr")).veleroRestore).to.deep.equal({ backupName: "velero-objects-20250101045000" });
+    // Created once dr's Velero knew the backup (its Backup object, read through the Kubernetes API),
+    // its outcome read from the cluster until Completed.
+    const backupReads = t.sim.world.calls({ api: "GET backups.velero.io" });
+    expect(backupReads.length).to.be.greaterThan(0);
+    expect(backupReads.every((c) => c.region === "us-west-2" && c.args.backupName === "velero-objects-20250101045000")).to.equal(true);
+    expect(restores[0].startedAt).to.be.at.least(t.sim.world.veleroSyncedAt("dr", "velero-objects-20250101045000")!);
+    expect(t.sim.world.calls({ api: "GET restores.velero.io" }).at(-1)!.outcome).to.equal("ok");
+    expect(steps0(r).get("restore-objects")!.detail).to.match(
+      /^Velero restore restore-velero-objects-20250101045000 of velero-objects-20250101045000 Completed in/,
+    );
     // Read from dr's bucket (the replicas), in dr's Region.
     const lists = t.sim.world.calls({ api: "ListObjectsV2" });
     expect(lists.length).to.be.greaterThan(0);
@@ -195,11 +207,15 @@ describe("simulated Velero: sync before restore", function () {
     expect(world.veleroRestores().find((x) => x.name === "later")!.phase).to.equal("Completed");
   });
 
-  it("an up that creates a Restore of a backup Velero does not know fails, naming the FailedValidation", async () => {
+  it("the up creates the Restore without waiting (pulumi.com/skipAwait); one of a backup Velero does not know reads back FailedValidation through the Kubernetes API", async () => {
     const t = await simulate({ seed: 10 });
     await t.sim.stacks.setConfig("dr", [{ key: "veleroRestore.backupName", value: "velero-objects-29990101000000" }]);
-    const err = await t.sim.stacks.up("dr").catch((e: unknown) => e);
-    expect((err as Error).message).to.match(/Restore velero\/restore-velero-objects-29990101000000 is FailedValidation .*can't find backup/);
+    await t.sim.stacks.up("dr");
+    const outputs = (await t.sim.stacks.outputs("dr"))!;
+    const read = await t.sim.cloud.kubernetes.readVeleroRestore("us-west-2", outputs.clusterName!, "velero", "restore-velero-objects-29990101000000");
+    expect(read).to.deep.include({ phase: "FailedValidation" });
+    expect(read!.validationErrors[0]).to.match(/Error retrieving backup: can't find backup/);
+    expect(await t.sim.cloud.kubernetes.readVeleroRestore("us-west-2", outputs.clusterName!, "velero", "restore-nothing")).to.equal(undefined);
   });
 });
 
@@ -229,5 +245,35 @@ describe("restore-objects waits for Velero's sync", function () {
     const made = world.veleroRestores();
     expect(made.map((x) => [x.backupName, x.phase])).to.deep.equal([[replica.name, "Completed"]]);
     expect(made[0].startedAt).to.be.at.least(world.veleroSyncedAt("dr", replica.name)!);
+  });
+});
+
+describe("restore-objects in a later run", function () {
+  this.timeout(60_000);
+
+  it("when the site's config already names the backup (an earlier run restored it, or failed to), restores it as the next attempt, never reusing a finished Restore", async () => {
+    const t = await simulate({ seed: 12, latencyOverrides: { "pulumi-up": { minSeconds: 2, typicalSeconds: 3, maxSeconds: 4, source: "test" } } });
+    await t.sim.clock.sleep(12 * HOUR);
+    const { world } = t.sim;
+    const backup = world.veleroBackups().find((b) => b.stack === "dr" && b.name === "velero-objects-20250101045000")!;
+    // An earlier run: its Restore ended PartiallyFailed, and config still names the backup.
+    t.sim.faults.veleroRestoreOutcomes({ phase: "PartiallyFailed", errors: 1 });
+    await t.sim.stacks.setConfig("dr", [{ key: "veleroRestore.backupName", value: backup.name }]);
+    await t.sim.stacks.up("dr");
+    await t.sim.clock.sleep(30 * MIN);
+    expect(world.veleroRestores().map((x) => [x.name, x.phase])).to.deep.equal([[`restore-${backup.name}`, "PartiallyFailed"]]);
+
+    const target = restoreTarget(await loadSite(t.sim.stacks, "dr"));
+    const step = veleroRestoreSteps({ target, afterSelect: "select-recovery-points", afterUp: "converge-up-target", required: false }).find(
+      (s) => s.id === "restore-objects",
+    )!;
+    const r = await runSteps(t.sim, [{ ...step, dependsOn: [] }], {
+      marks: { [VELERO_MARK.choice]: { backupName: backup.name, completedAt: backup.completedAt } },
+    });
+    expect(r.outcome, r.error ? String(r.error) : "").to.equal("succeeded");
+    expect(world.veleroRestores().map((x) => [x.name, x.phase])).to.deep.equal([
+      [`restore-${backup.name}`, "PartiallyFailed"],
+      [`restore-${backup.name}-2`, "Completed"],
+    ]);
   });
 });
