@@ -13,7 +13,7 @@ import type { CallOptions, Clock, CloudMethod } from "../ports";
 import { AwsError, SimTimeoutError } from "./errors";
 import type { Faults } from "./faults";
 import type { LatencyModel } from "./latency";
-import { DriverProcess } from "./process";
+import { DriverProcess, sleepInProcess } from "./process";
 import { type AwsService, ROUTE53, type World } from "./world";
 
 export interface SimCloudOptions {
@@ -74,8 +74,9 @@ export class SimCall {
    */
   async call<T>(spec: CallSpec, opts: CallOptions | undefined, fn: () => T, onTimeout?: () => T): Promise<T> {
     this.process.assertAlive();
-    const signal = this.process.bind(opts?.signal);
-    if (signal.aborted) throw signal.reason;
+    const signal = opts?.signal;
+    if (signal?.aborted) throw signal.reason;
+    const sleep = (ms: number) => sleepInProcess(this.clock, this.process, ms, signal);
     const timeoutMs = opts?.timeoutMs ?? this.defaultTimeoutMs;
     const started = this.clock.now();
     const record = (outcome: string) =>
@@ -89,7 +90,7 @@ export class SimCall {
         outcome,
       });
     const timeOut = async (): Promise<T> => {
-      await this.clock.sleep(Math.max(0, started + timeoutMs - this.clock.now()), signal);
+      await sleep(Math.max(0, started + timeoutMs - this.clock.now()));
       record("TimeoutError");
       if (onTimeout) return onTimeout();
       throw new SimTimeoutError(spec.api, spec.region, timeoutMs);
@@ -107,7 +108,7 @@ export class SimCall {
     if (fault === "timeout" || this.unreachable(spec)) return timeOut();
     const roundTrip = this.latency.sample("api-call");
     if (roundTrip > timeoutMs) return timeOut();
-    await this.clock.sleep(roundTrip, signal);
+    await sleep(roundTrip);
     if (this.unreachable(spec)) return timeOut();
     if (auth) {
       record(auth.error.name);

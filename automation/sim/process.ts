@@ -7,12 +7,15 @@
  */
 import type { Clock } from "../ports";
 import { SimulatedCrash } from "./errors";
+import { VirtualClock, type Cancellation } from "./virtual-clock";
 
 let nextId = 1;
 
-export class DriverProcess {
+export class DriverProcess implements Cancellation {
   readonly id = nextId++;
   private readonly controller = new AbortController();
+  /** Sleeps to end when the process dies (`watch`), run after the signal's own listeners. */
+  private readonly watchers = new Set<(reason: unknown) => void>();
 
   get alive(): boolean {
     return !this.controller.signal.aborted;
@@ -24,7 +27,20 @@ export class DriverProcess {
   }
 
   kill(reason: SimulatedCrash = new SimulatedCrash()): void {
-    if (this.alive) this.controller.abort(reason);
+    if (!this.alive) return;
+    this.controller.abort(reason);
+    // As AbortSignal.any's signals would: after the process signal's own listeners, in order.
+    for (const cancel of this.watchers) cancel(reason);
+    this.watchers.clear();
+  }
+
+  get cancelled(): { reason: unknown } | undefined {
+    return this.alive ? undefined : { reason: this.controller.signal.reason };
+  }
+
+  watch(cancel: (reason: unknown) => void): () => void {
+    this.watchers.add(cancel);
+    return () => this.watchers.delete(cancel);
   }
 
   /** Throws the crash if the process is dead (every port call starts with it). */
@@ -51,6 +67,15 @@ export class ProcessClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (!this.process.alive) return Promise.reject(this.process.signal.reason);
-    return this.root.sleep(ms, this.process.bind(signal));
+    return sleepInProcess(this.root, this.process, ms, signal);
   }
+}
+
+/**
+ * `clock.sleep(ms, process.bind(signal))`, without building the combined signal when the clock is
+ * the simulation's own (it watches the process's death directly): the same wake-ups and rejections.
+ */
+export function sleepInProcess(clock: Clock, process: DriverProcess, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal && clock instanceof VirtualClock) return clock.sleepUntilCancelled(ms, signal, process);
+  return clock.sleep(ms, process.bind(signal));
 }

@@ -51,6 +51,20 @@ interface Timer {
   reject: (reason: unknown) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
+  /** Stops watching the second source of cancellation (`sleepUntilCancelled`). */
+  unwatch?: () => void;
+}
+
+/**
+ * A second way for a sleep to end early, besides its signal: `watch` registers a callback to run
+ * with the reason, and returns the function that unregisters it. The simulated driver process uses
+ * it for its death: one Set entry per sleep instead of a combined AbortSignal (AbortSignal.any),
+ * which costs several times more and was the largest part of a simulated run's CPU time.
+ */
+export interface Cancellation {
+  /** The reason when it has already happened, else undefined. */
+  readonly cancelled: { reason: unknown } | undefined;
+  watch(cancel: (reason: unknown) => void): () => void;
 }
 
 /** Resource types Node lists for requests in flight (as opposed to long-lived handles and timers). */
@@ -90,16 +104,34 @@ export class VirtualClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.sleepUntilCancelled(ms, signal);
+  }
+
+  /**
+   * `sleep` that also ends, rejecting with its reason, when `cancellation` happens: the same as a
+   * sleep on `AbortSignal.any([signal, <cancellation's signal>])`, the signal checked first.
+   */
+  sleepUntilCancelled(ms: number, signal?: AbortSignal, cancellation?: Cancellation): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const early = cancellation?.cancelled;
+    if (early) return Promise.reject(early.reason);
     if (!Number.isFinite(ms)) return Promise.reject(new RangeError(`sleep(${ms}): the duration must be a finite number of milliseconds`));
     return new Promise<void>((resolve, reject) => {
       const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.seq++, resolve, reject, signal };
       if (signal) {
         timer.onAbort = () => {
+          timer.unwatch?.();
           this.remove(timer);
           reject(signal.reason);
         };
         signal.addEventListener("abort", timer.onAbort, { once: true });
+      }
+      if (cancellation) {
+        timer.unwatch = cancellation.watch((reason) => {
+          if (timer.signal && timer.onAbort) timer.signal.removeEventListener("abort", timer.onAbort);
+          this.remove(timer);
+          reject(reason);
+        });
       }
       this.insert(timer);
       this.arm();
@@ -212,6 +244,7 @@ export class VirtualClock implements Clock {
     while (this.timers.length > 0 && this.timers[0].at === at) {
       const timer = this.timers.shift() as Timer;
       if (timer.signal && timer.onAbort) timer.signal.removeEventListener("abort", timer.onAbort);
+      timer.unwatch?.();
       if (stalled) timer.reject(stalled);
       else timer.resolve();
     }

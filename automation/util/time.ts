@@ -5,9 +5,13 @@ import type { Clock } from "../ports";
 import { authProblem, TimeoutError, WaitExpiredError } from "../errors";
 import { formatDuration } from "./duration";
 
-/** An AbortSignal that fires when any of `signals` does (no listener left behind on them). */
+/**
+ * An AbortSignal that fires when any of `signals` does (no listener left behind on them). One
+ * distinct signal is returned as it is: a step's calls usually pass the step's own signal again, and
+ * combining a signal with itself (AbortSignal.any) was a large share of a simulated run's CPU time.
+ */
 export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  const present = signals.filter((s, i): s is AbortSignal => s !== undefined && signals.indexOf(s) === i);
   return present.length === 1 ? present[0] : AbortSignal.any(present);
 }
 

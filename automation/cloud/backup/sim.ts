@@ -7,7 +7,7 @@ import type { BackupPort, RecoveryPoint, RestoredClusterPort, RestoreJob, StartR
 import type { CallOptions, Clock } from "../../ports";
 import { SimTimeoutError } from "../../sim/errors";
 import type { LatencyModel } from "../../sim/latency";
-import { DriverProcess } from "../../sim/process";
+import { DriverProcess, sleepInProcess } from "../../sim/process";
 import type { World } from "../../sim/world";
 
 export interface SimBackupOptions {
@@ -35,17 +35,18 @@ export class SimBackup implements BackupPort, RestoredClusterPort {
     fn: () => T,
   ): Promise<T> {
     this.process.assertAlive();
-    const signal = this.process.bind(opts?.signal);
-    if (signal.aborted) throw signal.reason;
+    const signal = opts?.signal;
+    if (signal?.aborted) throw signal.reason;
+    const sleep = (ms: number) => sleepInProcess(this.o.clock, this.process, ms, signal);
     const timeoutMs = opts?.timeoutMs ?? this.o.defaultTimeoutMs ?? 120_000;
     const record = (outcome: string) => this.o.world.recordCall({ origin: "backup", api, region, args, sideEffect, outcome });
     const roundTrip = this.o.latency.sample("api-call");
     if (this.o.world.isImpaired(region) || roundTrip > timeoutMs) {
-      await this.o.clock.sleep(timeoutMs, signal);
+      await sleep(timeoutMs);
       record("TimeoutError");
       throw new SimTimeoutError(api, region, timeoutMs);
     }
-    await this.o.clock.sleep(roundTrip, signal);
+    await sleep(roundTrip);
     try {
       const out = fn();
       record("ok");
