@@ -21,13 +21,24 @@
  * `AwsCallError` with the status (a 5xx or 429 is retried by the driver's guard, as for AWS).
  */
 import { DescribeClusterCommand } from "@aws-sdk/client-eks";
-import { ApiException, CoreV1Api, createConfiguration, CustomObjectsApi, type HttpLibrary, KubeConfig, ServerConfiguration } from "@kubernetes/client-node";
+import type * as ClientNode from "@kubernetes/client-node";
+import type { HttpLibrary } from "@kubernetes/client-node";
 import { z } from "zod";
 import type { CallOptions } from "../call-options";
 import { AwsCallError, boundedCall, type CallSite } from "../aws/call";
 import { type AwsContext, required } from "../aws/context";
 import type { KubernetesPort, VeleroRestoreReadiness, VeleroRestoreState } from "./port";
 import { eksToken, TOKEN_REUSE_MS } from "./token";
+
+/**
+ * `@kubernetes/client-node`, loaded on first use: it takes about 0.6 s to load, which every CLI
+ * command (and the simulated Regions, which never use it) would otherwise pay at start.
+ */
+let clientNode: typeof ClientNode | undefined;
+function k8s(): typeof ClientNode {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (clientNode ??= require("@kubernetes/client-node") as typeof ClientNode);
+}
 
 export const VELERO_GROUP = "velero.io";
 export const VELERO_VERSION = "v1";
@@ -75,7 +86,7 @@ export class KubernetesApi implements KubernetesPort {
   async readVeleroRestore(region: string, clusterName: string, namespace: string, name: string, opts?: CallOptions): Promise<VeleroRestoreState | undefined> {
     const site = this.site(region, clusterName, `restores.${VELERO_GROUP}`, `${namespace}/${name}`);
     const raw = await this.get(site, opts, async (config) =>
-      new CustomObjectsApi(config).getNamespacedCustomObject({ group: VELERO_GROUP, version: VELERO_VERSION, namespace, plural: "restores", name }),
+      new (k8s().CustomObjectsApi)(config).getNamespacedCustomObject({ group: VELERO_GROUP, version: VELERO_VERSION, namespace, plural: "restores", name }),
     );
     if (raw === undefined) return undefined;
     const r = parse(site, restoreObject, raw);
@@ -99,11 +110,17 @@ export class KubernetesApi implements KubernetesPort {
   ): Promise<VeleroRestoreReadiness> {
     const backupSite = this.site(region, clusterName, `backups.${VELERO_GROUP}`, `${namespace}/${backupName}`);
     const backup = await this.get(backupSite, opts, async (config) =>
-      new CustomObjectsApi(config).getNamespacedCustomObject({ group: VELERO_GROUP, version: VELERO_VERSION, namespace, plural: "backups", name: backupName }),
+      new (k8s().CustomObjectsApi)(config).getNamespacedCustomObject({
+        group: VELERO_GROUP,
+        version: VELERO_VERSION,
+        namespace,
+        plural: "backups",
+        name: backupName,
+      }),
     );
     const locationSite = this.site(region, clusterName, `backupstoragelocations.${VELERO_GROUP}`, `${namespace}/${location}`);
     const bsl = await this.get(locationSite, opts, async (config) =>
-      new CustomObjectsApi(config).getNamespacedCustomObject({
+      new (k8s().CustomObjectsApi)(config).getNamespacedCustomObject({
         group: VELERO_GROUP,
         version: VELERO_VERSION,
         namespace,
@@ -118,7 +135,7 @@ export class KubernetesApi implements KubernetesPort {
   async countReadyNodes(region: string, clusterName: string, nodeGroupName: string, labels: Record<string, string>, opts?: CallOptions): Promise<number> {
     const labelSelector = nodeGroupSelector(nodeGroupName, labels);
     const site = this.site(region, clusterName, "nodes", labelSelector);
-    const list = await this.get(site, opts, async (config) => new CoreV1Api(config).listNode({ labelSelector }));
+    const list = await this.get(site, opts, async (config) => new (k8s().CoreV1Api)(config).listNode({ labelSelector }));
     return (list?.items ?? []).filter((n) => (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")).length;
   }
 
@@ -132,11 +149,12 @@ export class KubernetesApi implements KubernetesPort {
   private async get<T>(
     site: CallSite & { clusterName: string },
     opts: CallOptions | undefined,
-    request: (config: ReturnType<typeof createConfiguration>) => Promise<T>,
+    request: (config: ReturnType<typeof ClientNode.createConfiguration>) => Promise<T>,
   ): Promise<T | undefined> {
     return boundedCall(site, this.ctx.bound(opts), async (abortSignal) => {
       const access = await this.access(site.region, site.clusterName, abortSignal);
       const token = await this.token(site.region, site.clusterName);
+      const { KubeConfig, ServerConfiguration, createConfiguration, ApiException } = k8s();
       const kc = new KubeConfig();
       kc.loadFromOptions({
         clusters: [{ name: site.clusterName, server: access.server, caData: access.caData, skipTLSVerify: false }],
@@ -200,7 +218,7 @@ function parse<T>(site: CallSite, schema: z.ZodType<T>, raw: unknown): T {
 
 /** An API server's error as the guard reads AWS errors: HTTP status, reason, retryable when 5xx or 429. */
 function httpError(err: unknown): unknown {
-  if (!(err instanceof ApiException)) return err;
+  if (!(err instanceof k8s().ApiException)) return err;
   const code = err.code;
   const body = (typeof err.body === "string" ? safeJson(err.body) : err.body) as { reason?: string; message?: string } | undefined;
   const reason = body?.reason || `HTTP${code}`;
