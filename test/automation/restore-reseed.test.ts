@@ -32,16 +32,21 @@ function ownFileSystemId(t: TestSim, stack: string): string {
 
 const restoredFileSystemId = (r: RestoreResult) => r.restore!.points.EFS!.restoredResourceArn!.split("/").at(-1)!;
 
+/** `restore --in-place` of primary, succeeded: its old and restored file systems and dr's. */
+async function restoredInPlace() {
+  const t = await simulate({ seed: 19 });
+  const oldFs = ownFileSystemId(t, "primary");
+  const r = (await restore(restoreDeps(t), IN_PLACE)) as RunResult & RestoreResult;
+  expect(r.report.outcome, r.report.error).to.equal("succeeded");
+  const drFs = (await t.sim.stacks.outputs("dr"))!.fileSystemId;
+  return { t, r, oldFs, restoredFs: restoredFileSystemId(r), drFs };
+}
+
 describe("EFS replication follows the file system the site serves (simulated Regions)", function () {
   this.timeout(120_000);
 
   it("restore --in-place re-seeds the standby from the restored file system: it receives what is written after the restore", async () => {
-    const t = await simulate({ seed: 19 });
-    const oldFs = ownFileSystemId(t, "primary");
-    const r = (await restore(restoreDeps(t), IN_PLACE)) as RunResult & RestoreResult;
-    expect(r.report.outcome, r.report.error).to.equal("succeeded");
-    const restoredFs = restoredFileSystemId(r);
-    const drFs = (await t.sim.stacks.outputs("dr"))!.fileSystemId;
+    const { t, r, oldFs, restoredFs, drFs } = await restoredInPlace();
     // The standby's file system is the destination of a replication from the restored one, and the
     // old file system replicates nowhere.
     const into = t.sim.world.describeReplication("us-west-2", drFs);
@@ -78,12 +83,7 @@ describe("EFS replication follows the file system the site serves (simulated Reg
   });
 
   it("status says when the standby replicates a file system the active site no longer serves, and while it is re-seeded", async () => {
-    const t = await simulate({ seed: 19 });
-    const oldFs = ownFileSystemId(t, "primary");
-    const r = (await restore(restoreDeps(t), IN_PLACE)) as RunResult & RestoreResult;
-    expect(r.report.outcome, r.report.error).to.equal("succeeded");
-    const restoredFs = restoredFileSystemId(r);
-    const drFs = (await t.sim.stacks.outputs("dr"))!.fileSystemId;
+    const { t, oldFs, restoredFs, drFs } = await restoredInPlace();
     const efsCheck = async () => (await status(t.deps)).readiness.checks.find((c) => c.name === "efs replication")!;
     expect((await efsCheck()).ok).to.equal(true);
     // Replace the replication by hand, as EFS allows it: deleted, the destination DISABLED again, created.

@@ -55,7 +55,7 @@ export interface KubernetesPort {
 }
 
 /** The phases after which a Restore never changes again. */
-export const VELERO_RESTORE_FINAL_PHASES = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"] as const;
+const VELERO_RESTORE_FINAL_PHASES = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"] as const;
 
 export function isFinalRestorePhase(phase: string): boolean {
   return (VELERO_RESTORE_FINAL_PHASES as readonly string[]).includes(phase);

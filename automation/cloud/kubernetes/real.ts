@@ -40,9 +40,9 @@ function k8s(): typeof ClientNode {
   return (clientNode ??= require("@kubernetes/client-node") as typeof ClientNode);
 }
 
-export const VELERO_GROUP = "velero.io";
-export const VELERO_VERSION = "v1";
-export const MANAGED_NODE_GROUP_LABEL = "eks.amazonaws.com/nodegroup";
+const VELERO_GROUP = "velero.io";
+const VELERO_VERSION = "v1";
+const MANAGED_NODE_GROUP_LABEL = "eks.amazonaws.com/nodegroup";
 
 /** The parts of a velero.io/v1 Restore read here (restore_types.go `RestoreStatus`). */
 const restoreObject = z.object({

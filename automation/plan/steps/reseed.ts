@@ -26,15 +26,9 @@
  */
 import type { Site, SiteView } from "../sites";
 import type { Step, StepContext } from "../types";
-import { RESTORE_MARK } from "./restore";
+import { restoredFileSystemId } from "./restore";
 import { opts, waitFor } from "./shared";
 import { replicateToPeerStep } from "./files";
-
-/** The file system the EFS restore job created (its journal mark), once it has. */
-function restoredFileSystemId(ctx: Pick<StepContext, "marks">): string | undefined {
-  const arn = ctx.marks.get(RESTORE_MARK.restored("EFS"))?.data.createdResourceArn;
-  return typeof arn === "string" ? arn.split("/").at(-1) : undefined;
-}
 
 /** Whether the site replicated to its peer when the run first reached the re-seed (absent until then). */
 const RESEED_MARK = "reseed-standby";

@@ -213,8 +213,13 @@ export function restoreJobStep(backup: BackupPort, target: RestoreTarget, type: 
 
 /** The restored cluster's identifier, from the restore job's created resource (`...:cluster:<id>`). */
 export function restoredClusterIdentifier(ctx: Pick<StepContext, "marks">): string | undefined {
-  const arn = ctx.marks.get(RESTORE_MARK.restored("Aurora"))?.data.createdResourceArn;
-  return typeof arn === "string" ? arn.split(":cluster:").at(-1) : undefined;
+  return restoredClusterArn(ctx)?.split(":cluster:").at(-1);
+}
+
+/** The file system the EFS restore job created (`...:file-system/<id>`), once it has. */
+export function restoredFileSystemId(ctx: Pick<StepContext, "marks">): string | undefined {
+  const arn = ctx.marks.get(RESTORE_MARK.restored("EFS"))?.data.createdResourceArn;
+  return typeof arn === "string" ? arn.split("/").at(-1) : undefined;
 }
 
 /** DB instances for the restored cluster (AWS Backup creates none), until `count` are available. */
@@ -247,7 +252,7 @@ export function restoredDbInstancesStep(rds: RestoredClusterPort, target: Restor
  * CreateGlobalCluster takes "[A-Za-z][0-9A-Za-z-:._]*", 1-255 characters, stored lowercase (RDS API
  * reference, CreateGlobalCluster): a cluster identifier (lowercase, at most 63) plus "-global" fits.
  */
-export function restoredGlobalClusterIdentifier(clusterIdentifier: string): string {
+function restoredGlobalClusterIdentifier(clusterIdentifier: string): string {
   return `${clusterIdentifier}-global`;
 }
 
@@ -317,11 +322,11 @@ export function restoredGlobalClusterStep(target: RestoreTarget, dependsOn: stri
 
 /** The file system and DB cluster the restore jobs created, and the global database the cluster writes, read back from their journal marks. */
 export function restoredData(ctx: Pick<StepContext, "marks">): RestoredData | undefined {
-  const fsArn = ctx.marks.get(RESTORE_MARK.restored("EFS"))?.data.createdResourceArn;
+  const fileSystemId = restoredFileSystemId(ctx);
   const cluster = restoredClusterIdentifier(ctx);
-  if (typeof fsArn !== "string" || cluster === undefined) return undefined;
+  if (fileSystemId === undefined || cluster === undefined) return undefined;
   const global = ctx.marks.get(RESTORE_MARK.globalCluster)?.data.globalClusterIdentifier;
-  return { fileSystemId: fsArn.split("/").at(-1)!, dbClusterIdentifier: cluster, ...(typeof global === "string" ? { globalClusterIdentifier: global } : {}) };
+  return { fileSystemId, dbClusterIdentifier: cluster, ...(typeof global === "string" ? { globalClusterIdentifier: global } : {}) };
 }
 
 /** Config `restoredData`: the restored stores, and the global database the restored cluster writes. */

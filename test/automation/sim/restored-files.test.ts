@@ -10,7 +10,6 @@ import { MIN, rejection, restoreIntoPrimary, sim } from "./helpers";
 describe("simulated Regions: a restored file system's files are in AWS Backup's recovery directory", function () {
   this.timeout(60_000);
   let s: Simulation;
-  let pointAt: number;
 
   beforeEach(async () => {
     s = await sim();
@@ -20,7 +19,6 @@ describe("simulated Regions: a restored file system's files are in AWS Backup's 
 
   it("a restore puts the files in one aws-backup-restore_<datetime> directory off the root: nothing counts as restored while they are there", async () => {
     const restored = await restoreIntoPrimary(s);
-    pointAt = restored.pointAt;
     const dirs = s.world.restoreDirectories(restored.fileSystemId);
     expect(dirs).to.have.length(1);
     expect(dirs[0].startsWith(RESTORE_DIRECTORY_PREFIX)).to.equal(true);
@@ -33,7 +31,6 @@ describe("simulated Regions: a restored file system's files are in AWS Backup's 
 
   it("app pods that start before the files are at the root serve an empty volume: the restore stays a loss of everything", async () => {
     const restored = await restoreIntoPrimary(s);
-    pointAt = restored.pointAt;
     s.world.addMountTarget("us-east-1", restored.fileSystemId);
     s.world.setWorkloadStores("primary", restored);
     await s.clock.sleep(10 * MIN);
@@ -48,7 +45,6 @@ describe("simulated Regions: a restored file system's files are in AWS Backup's 
 
   it("a move to the root before the app starts: the restore lacks only what was written after the point; an app waiting for the move starts after it", async () => {
     const restored = await restoreIntoPrimary(s);
-    pointAt = restored.pointAt;
     s.world.addMountTarget("us-east-1", restored.fileSystemId);
     s.world.setAppAfterRestoredFilesMove("primary", true);
     const doneAt = s.world.startRestoredFilesMove("primary", restored.fileSystemId, "system");
@@ -58,18 +54,17 @@ describe("simulated Regions: a restored file system's files are in AWS Backup's 
     expect(s.world.servingChain("primary").app.scheduledAt).to.be.at.least(doneAt);
     expect(s.world.site("primary").serving).to.equal(true);
     expect(s.world.restoreDirectories(restored.fileSystemId)).to.deep.equal([]);
-    expect(efsLoss().replicatedUpTo).to.equal(pointAt);
-    expect(efsLoss().lostWrites).to.equal(s.world.countWrites("primary", "files", pointAt, efsLoss().at));
+    expect(efsLoss().replicatedUpTo).to.equal(restored.pointAt);
+    expect(efsLoss().lostWrites).to.equal(s.world.countWrites("primary", "files", restored.pointAt, efsLoss().at));
     expect(s.world.restoredFilesMoves(restored.fileSystemId)).to.equal(1);
     // Idempotent: with no recovery directory left, a second move changes nothing.
     s.world.startRestoredFilesMove("primary", restored.fileSystemId, "system");
     await s.clock.sleep(5 * MIN);
-    expect(efsLoss().replicatedUpTo).to.equal(pointAt);
+    expect(efsLoss().replicatedUpTo).to.equal(restored.pointAt);
   });
 
   it("the move's pod needs a Ready node of its tier: without one coming the Job never completes; with one coming it runs once it is Ready", async () => {
     const restored = await restoreIntoPrimary(s);
-    pointAt = restored.pointAt;
     const outputs = (await s.stacks.outputs("primary"))!;
     const system = outputs.nodeGroupNames!.system;
     s.world.scaleNodeGroup("us-east-1", outputs.clusterName!, system, { minSize: 0, desiredSize: 0, maxSize: 2 });
